@@ -1,0 +1,5 @@
+"""Run revcli as ``python -m revcli``."""
+
+from revcli.cli import main
+
+main()

@@ -1,0 +1,52 @@
+"""Calendar arithmetic as Polars expressions: months clamped to month ends, term lengths."""
+
+from __future__ import annotations
+
+import polars as pl
+
+DAYS_PER_MONTH = 30.4375
+"""Average days in a month (365.25 / 12): the unit of a term's leftover days (SPEC §2)."""
+
+
+def add_months(date: pl.Expr, months: pl.Expr | int) -> pl.Expr:
+    """``date`` plus whole months, clamped to the last day of a shorter month.
+
+    Always counted from the anchor, so 31 Jan + 1 → 28 Feb and 31 Jan + 2 → 31 Mar.
+    """
+    n = pl.lit(months) if isinstance(months, int) else months
+    return date.dt.offset_by(pl.format("{}mo", n.cast(pl.Int64)))
+
+
+def month_diff(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
+    """Calendar months from ``earlier``'s month to ``later``'s month (days ignored)."""
+    return (later.dt.year().cast(pl.Int64) - earlier.dt.year().cast(pl.Int64)) * 12 + (
+        later.dt.month().cast(pl.Int64) - earlier.dt.month().cast(pl.Int64)
+    )
+
+
+def whole_months(start: pl.Expr, stop: pl.Expr) -> pl.Expr:
+    """Largest *m* ≥ 0 with ``add_months(start, m) <= stop``."""
+    m = month_diff(stop, start)
+    return pl.when(add_months(start, m) > stop).then(m - 1).otherwise(m).clip(lower_bound=0)
+
+
+def term_months(start: pl.Expr, end: pl.Expr) -> pl.Expr:
+    """Length of ``start``..``end`` (inclusive) in months, SPEC §2.
+
+    Whole months *m* such that ``start + m months <= end + 1 day``, plus the days left
+    from there divided by 30.4375. 2026-01-01..2028-12-31 is 36.0.
+    """
+    stop = end + pl.duration(days=1)
+    m = whole_months(start, stop)
+    left = (stop - add_months(start, m)).dt.total_days()
+    return m.cast(pl.Float64) + left.cast(pl.Float64) / DAYS_PER_MONTH
+
+
+def month_start(date: pl.Expr) -> pl.Expr:
+    """First day of the month of ``date``."""
+    return date.dt.truncate("1mo")
+
+
+def month_end(date: pl.Expr) -> pl.Expr:
+    """Last day of the month of ``date``."""
+    return date.dt.month_end()

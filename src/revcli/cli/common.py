@@ -1,0 +1,200 @@
+"""What every command shares: finding the data dir, options, output and the error boundary."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from revcli.data.validate import DataSet, load_dataset
+from revcli.errors import CheckFailed, DataError, Issue, RevcliError, UsageError
+from revcli.output.files import write_atomic
+from revcli.output.render import render, render_table
+from revcli.output.report import OutputFormat, Report
+from revcli.settings import find_data_dir
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+DataOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data",
+        "-d",
+        help="Data dir (default: $REVCLI_DATA, else the nearest folder upward with revcli.yaml).",
+        envvar="REVCLI_DATA",
+        file_okay=False,
+        show_default=False,
+    ),
+]
+FormatOption = Annotated[
+    OutputFormat | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Output format (default: table on a terminal, else csv; or from --out's suffix).",
+        case_sensitive=False,
+        show_default=False,
+    ),
+]
+OutOption = Annotated[
+    Path | None,
+    typer.Option("--out", "-o", help="Write to FILE atomically instead of stdout.", dir_okay=False),
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Report as of this day, YYYY-MM-DD (default: today).", show_default=False),
+]
+
+_SUFFIXES = {".csv": OutputFormat.CSV, ".json": OutputFormat.JSON, ".md": OutputFormat.MARKDOWN}
+
+
+class State:
+    """Global options of the invocation."""
+
+    debug = False
+
+
+def today() -> dt.date:
+    """The clock, read only here at the edge."""
+    return dt.datetime.now().astimezone().date()
+
+
+def parse_day(value: str | None, option: str) -> dt.date:
+    """A ``YYYY-MM-DD`` option value, or today when not given."""
+    if value is None:
+        return today()
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"'{value}' is not a date; expected YYYY-MM-DD", param_hint=option) from None
+
+
+def parse_month(value: str, option: str) -> dt.date:
+    """A ``YYYY-MM`` option value as the first day of that month."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})", value)
+    if not match or not 1 <= int(match[2]) <= 12:
+        raise typer.BadParameter(f"'{value}' is not a month; expected YYYY-MM", param_hint=option)
+    return dt.date(int(match[1]), int(match[2]), 1)
+
+
+def shift_months(month: dt.date, n: int) -> dt.date:
+    """First day of the month ``n`` months after ``month``."""
+    index = month.year * 12 + month.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def month_span(
+    month: str | None, first: str | None, last: str | None, as_of: dt.date
+) -> tuple[dt.date, dt.date]:
+    """The months a report covers: ``--month``, or ``--from``/``--to``, else the 12 months
+    up to and including the month of ``as_of``."""
+    if month is not None:
+        if first is not None or last is not None:
+            raise typer.BadParameter("use --month or --from/--to, not both", param_hint="--month")
+        one = parse_month(month, "--month")
+        return one, one
+    end = parse_month(last, "--to") if last else dt.date(as_of.year, as_of.month, 1)
+    start = parse_month(first, "--from") if first else shift_months(end, -11)
+    if start > end:
+        raise typer.BadParameter(f"--from {first} is after --to {last or end:%Y-%m}", param_hint="--from")
+    return start, end
+
+
+def resolve_data_dir(data: Path | None) -> Path:
+    """``--data``/``$REVCLI_DATA``, else the nearest folder upward holding revcli.yaml."""
+    if data is not None:
+        if not data.exists():
+            raise UsageError(f"data dir {data} does not exist")
+        return data
+    found = find_data_dir(Path.cwd())
+    if found is None:
+        raise UsageError(
+            "no data dir found: pass --data DIR, set REVCLI_DATA, or run inside a folder "
+            "holding revcli.yaml (revcli init DIR makes one)"
+        )
+    return Path(os.path.relpath(found)) if found != Path.cwd() else Path()
+
+
+def print_issues(issues: list[Issue], *, to_stdout: bool = False) -> None:
+    """Every problem as ``FILE:ROW: column: message``, one per line, unstyled."""
+    stream = sys.stdout if to_stdout else sys.stderr
+    for issue in issues:
+        stream.write(f"{issue}\n")
+
+
+def load(data: Path | None) -> DataSet:
+    """Load and validate the data dir; warnings go to stderr."""
+    dataset = load_dataset(resolve_data_dir(data))
+    print_issues(list(dataset.warnings))
+    return dataset
+
+
+def choose_format(fmt: OutputFormat | None, out: Path | None) -> OutputFormat:
+    """Explicit ``--format``; else from ``--out``'s suffix; else table on a terminal, csv piped."""
+    if fmt is not None:
+        return fmt
+    if out is not None:
+        return _SUFFIXES.get(out.suffix.lower(), OutputFormat.TABLE)
+    return OutputFormat.TABLE if sys.stdout.isatty() else OutputFormat.CSV
+
+
+def emit(report: Report, fmt: OutputFormat | None, out: Path | None) -> None:
+    """Render ``report`` and write it to ``out`` atomically, or to stdout."""
+    chosen = choose_format(fmt, out)
+    if chosen is OutputFormat.TABLE:
+        tty = out is None and sys.stdout.isatty()
+        width = Console().width if tty else 200
+        text = render_table(report, width=width, color=tty and "NO_COLOR" not in os.environ)
+    else:
+        text = render(report, chosen)
+    if out is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        write_atomic(out, text)
+        err.print(f"wrote {out}", style="dim")
+
+
+@contextmanager
+def error_boundary() -> Iterator[None]:
+    """Turn revcli errors into messages and exit codes (0 ok, 1 data/check, 2 usage)."""
+    try:
+        yield
+    except DataError as exc:
+        print_issues(exc.issues)
+        errors = sum(1 for i in exc.issues if i.is_error)
+        err.print(f"{errors} problem{'s' if errors != 1 else ''} found; nothing was done.")
+        raise typer.Exit(1) from None
+    except CheckFailed as exc:
+        err.print(f"check failed: {exc}", markup=False)
+        raise typer.Exit(1) from None
+    except UsageError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    except RevcliError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(exc.exit_code) from None
+    except (typer.Exit, typer.Abort, typer.BadParameter):
+        raise
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        raise typer.Exit(130) from None
+    except Exception as exc:
+        if State.debug:
+            raise
+        err.print(
+            f"internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in revcli; run again with --debug for the traceback and report it.",
+            markup=False,
+        )
+        raise typer.Exit(1) from None

@@ -1,0 +1,108 @@
+"""Core commands: ``mrr``, ``validate`` and ``init``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from revcli.cli.common import (
+    AsOfOption,
+    DataOption,
+    FormatOption,
+    OutOption,
+    emit,
+    err,
+    error_boundary,
+    load,
+    month_span,
+    parse_day,
+    print_issues,
+    resolve_data_dir,
+)
+from revcli.data.validate import read_raw, validate
+from revcli.errors import DataError, UsageError
+from revcli.metrics.report import mrr_report
+from revcli.scaffold import scaffold
+from revcli.schema import CUSTOMERS
+
+
+def mrr(
+    data: DataOption = None,
+    month: Annotated[str | None, typer.Option("--month", "-m", help="One month, YYYY-MM.")] = None,
+    first: Annotated[str | None, typer.Option("--from", help="First month, YYYY-MM.")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="Last month, YYYY-MM.")] = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="Group by a customer column (segment, region, owner, country, …) or product."),
+    ] = None,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = None,
+    out: OutOption = None,
+) -> None:
+    """MRR, ARR and every movement per month.
+
+    Without --month or --from/--to: the 12 months up to and including the current one.
+
+    Example: [bold]revcli mrr --data sample_data --from 2025-12 --to 2026-11 --by segment[/]
+    """
+    with error_boundary():
+        start, end = month_span(month, first, last, parse_day(as_of, "--as-of"))
+        allowed = ("product", *CUSTOMERS.names)
+        if by is not None and by not in allowed:
+            raise typer.BadParameter(
+                f"'{by}' is not a customer column or product; expected one of {', '.join(allowed)}",
+                param_hint="--by",
+            )
+        dataset = load(data)
+        emit(mrr_report(dataset, start, end, by), fmt, out)
+
+
+def validate_command(data: DataOption = None) -> None:
+    """Check the whole data dir; print every problem as FILE:ROW: column: message.
+
+    Silent with exit code 0 when the data is clean; exit code 1 on any problem. Meant as
+    the CI gate of a contracts repository.
+
+    Example: [bold]revcli validate --data sample_data[/]
+    """
+    with error_boundary():
+        try:
+            _, issues = validate(read_raw(resolve_data_dir(data)))
+        except DataError as exc:
+            issues = exc.issues
+        print_issues(issues, to_stdout=True)
+        errors = sum(1 for i in issues if i.is_error)
+        warnings = len(issues) - errors
+        if errors:
+            err.print(
+                f"{errors} problem{'s' if errors != 1 else ''}"
+                + (f" and {warnings} warning{'s' if warnings != 1 else ''}" if warnings else "")
+                + " found."
+            )
+            raise typer.Exit(1)
+
+
+def init(
+    folder: Annotated[Path, typer.Argument(help="Folder to create the data dir in.", file_okay=False)],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite files that exist.")] = False,
+) -> None:
+    """Scaffold a data dir: revcli.yaml, customers, one YAML contract and a README.
+
+    Example: [bold]revcli init my-revenue && revcli mrr --data my-revenue[/]
+    """
+    with error_boundary():
+        written = scaffold(folder, force=force)
+        if written is None:
+            raise UsageError(f"{folder} already holds revcli files; use --force to overwrite them")
+        for path in written:
+            err.print(f"created {path}", markup=False)
+        err.print(f"Next: revcli validate --data {folder} && revcli mrr --data {folder}", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the core commands to ``app``."""
+    app.command()(mrr)
+    app.command("validate")(validate_command)
+    app.command()(init)

@@ -1,0 +1,137 @@
+"""CSV read as text: every cell a string (or null when empty), every record its line."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import polars as pl
+
+from revcli.errors import Issue
+
+LINE = "_line"
+SOURCE = "_source"
+
+
+def decode(path: Path, source: str) -> tuple[str | None, list[Issue]]:
+    """Read a file as UTF-8 text with ``\\n`` line ends; report what makes it unreadable."""
+    if path.is_dir():
+        return None, [Issue(source, None, "", "is a directory, expected a file")]
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [Issue(source, None, "", f"cannot be read: {exc.strerror}")]
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, [
+            Issue(
+                source,
+                line,
+                "",
+                f"byte 0x{data[exc.start]:02x} is not UTF-8; save the file as UTF-8",
+            )
+        ]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, []
+
+
+def _frame(columns: list[str], rows: list[list[str]], lines: list[int], source: str) -> pl.DataFrame:
+    data: dict[str, list[str | None]] = {
+        name: [row[i] or None for row in rows] for i, name in enumerate(columns)
+    }
+    frame = pl.DataFrame(data, schema=dict.fromkeys(columns, pl.String))
+    return frame.with_columns(
+        pl.Series(LINE, lines, dtype=pl.Int64), pl.lit(source, dtype=pl.String).alias(SOURCE)
+    )
+
+
+def _header_issues(columns: list[str], source: str) -> list[Issue]:
+    issues = []
+    seen: set[str] = set()
+    for name in columns:
+        if not name:
+            issues.append(Issue(source, 1, "", "the header has an empty column name"))
+        elif name in seen:
+            issues.append(Issue(source, 1, name, "column appears twice in the header"))
+        seen.add(name)
+    return issues
+
+
+def _read_quoted(text: str, source: str) -> tuple[pl.DataFrame | None, list[Issue]]:
+    """Slow path for files with quoted cells, which may span lines."""
+    reader = csv.reader(io.StringIO(text), strict=True)
+    try:
+        header = [c.strip() for c in next(reader)]
+    except StopIteration:
+        return None, [Issue(source, None, "", "file is empty; expected a header row")]
+    issues = _header_issues(header, source)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    start = reader.line_num + 1
+    try:
+        for row in reader:
+            if row and any(cell.strip() for cell in row):
+                if len(row) != len(header):
+                    issues.append(_ragged(source, start, len(row), len(header)))
+                else:
+                    rows.append([cell.strip() for cell in row])
+                    lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        issues.append(Issue(source, start, "", f"malformed CSV: {exc}"))
+    if issues:
+        return None, issues
+    return _frame(header, rows, lines, source), []
+
+
+def _ragged(source: str, line: int, found: int, expected: int) -> Issue:
+    return Issue(
+        source, line, "", f"row has {found} fields, the header has {expected}; check commas"
+    )
+
+
+def read_csv(path: Path, source: str) -> tuple[pl.DataFrame | None, list[Issue]]:
+    """Read a CSV file into a frame of strings with ``_line`` and ``_source`` columns.
+
+    Cells are stripped and empty cells become null. Blank lines are skipped. Returns
+    ``None`` and the problems when the file cannot be read as a whole.
+    """
+    text, issues = decode(path, source)
+    if text is None:
+        return None, issues
+    if not text.strip():
+        return None, [Issue(source, None, "", "file is empty; expected a header row")]
+    if '"' in text:
+        return _read_quoted(text, source)
+    # Fast path, vectorised: without quotes every line is one record and every comma a
+    # separator, so fields can be counted and split without a CSV state machine.
+    all_lines = pl.Series("raw", [text]).str.split("\n").explode()
+    header = [c.strip() for c in str(all_lines[0]).split(",")]
+    issues = _header_issues(header, source)
+    if issues:
+        return None, issues
+    body = (
+        all_lines.to_frame()
+        .with_row_index(LINE, offset=1)
+        .slice(1)
+        .filter(pl.col("raw").str.strip_chars() != "")
+        .with_columns(pl.col("raw").str.count_matches(",", literal=True).alias("_commas"))
+    )
+    ragged = body.filter(pl.col("_commas") != len(header) - 1)
+    if ragged.height:
+        return None, [
+            _ragged(source, int(line), int(commas) + 1, len(header))
+            for line, commas in ragged.select(LINE, "_commas").iter_rows()
+        ]
+    fields = pl.col("raw").str.split_exact(",", len(header) - 1).struct.rename_fields(header)
+    frame = body.select(
+        fields.struct.unnest(), pl.col(LINE).cast(pl.Int64), pl.lit(source).alias(SOURCE)
+    ).with_columns(
+        pl.col(name).str.strip_chars().replace("", None) for name in header
+    )
+    return frame, []

@@ -1,0 +1,49 @@
+"""Nested YAML settings read as text, each scalar with its line number."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeAlias
+
+import yaml
+
+from revcli.data.yamlio import _scalar
+from revcli.errors import Issue
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """A YAML scalar as text (``None`` when not set) and the line it stands on."""
+
+    value: str | None
+    line: int
+
+
+Tree: TypeAlias = "dict[str, Tree] | list[Tree] | Scalar"
+
+
+def _convert(node: yaml.Node) -> Tree:
+    if isinstance(node, yaml.MappingNode):
+        return {str(k.value): _convert(v) for k, v in node.value}
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(v) for v in node.value]
+    assert isinstance(node, yaml.ScalarNode)
+    return Scalar(_scalar(node), node.start_mark.line + 1)
+
+
+def load_tree(text: str, source: str) -> tuple[dict[str, Tree], list[Issue]]:
+    """Parse a YAML mapping into nested dicts of :class:`Scalar` leaves."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        return {}, [Issue(source, line, "", f"YAML syntax error: {exc.problem or exc.context}")]
+    except yaml.YAMLError as exc:
+        return {}, [Issue(source, None, "", f"YAML syntax error: {exc}")]
+    if root is None:
+        return {}, []
+    tree = _convert(root)
+    if not isinstance(tree, dict):
+        return {}, [Issue(source, 1, "", "expected a mapping of settings (key: value)")]
+    return tree, []

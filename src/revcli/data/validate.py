@@ -1,0 +1,360 @@
+"""Raw frames to typed frames: parse every column, apply defaults, check across tables.
+
+Each check is a small vectorised function returning issues as values, so the user sees
+every problem at once (beancount's ``ops/validation.py`` is the model).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from revcli.calendar import term_months
+from revcli.data.csvio import LINE, SOURCE
+from revcli.data.load import RawData, read_raw, relocate
+from revcli.errors import DataError, Issue, Severity, sort_issues
+from revcli.schema import (
+    CONTRACTS,
+    CUSTOMERS,
+    DECIMAL,
+    FX_RATES,
+    LINES,
+    OPPORTUNITIES,
+    frame_issues,
+    parse_table,
+)
+from revcli.settings import Settings
+
+
+@dataclass(frozen=True)
+class DataSet:
+    """A validated data dir: typed frames with defaults applied.
+
+    Every frame keeps ``_source`` and ``_line`` so later checks can point at the record.
+    ``extra`` holds the optional signal tables (usage, tickets, payments) as raw strings
+    for the features that type them.
+    """
+
+    root: Path
+    settings: Settings
+    customers: pl.DataFrame
+    contracts: pl.DataFrame
+    lines: pl.DataFrame
+    fx_rates: pl.DataFrame
+    opportunities: pl.DataFrame
+    extra: dict[str, pl.DataFrame] = field(default_factory=dict)
+    warnings: tuple[Issue, ...] = ()
+
+
+def _where(prefix: str = "") -> pl.Expr:
+    return pl.col(f"{prefix}{SOURCE}") + ":" + pl.col(f"{prefix}{LINE}").cast(pl.String)
+
+
+def duplicates(frame: pl.DataFrame, keys: list[str], column: str, what: str) -> list[Issue]:
+    """An error on every repeat of a key, naming where it was first seen."""
+    ranked = frame.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys)).with_columns(
+        _first=_where().first().over(keys, order_by=[SOURCE, LINE]),
+        _rank=pl.int_range(pl.len()).over(keys, order_by=[SOURCE, LINE]),
+    )
+    label = pl.concat_str([pl.col(k) for k in keys], separator="/")
+    return frame_issues(
+        ranked,
+        pl.col("_rank") > 0,
+        column,
+        pl.lit(f"{what} '") + label + "' appears twice; first at " + pl.col("_first"),
+    )
+
+
+def _customers(raw: RawData) -> tuple[pl.DataFrame, list[Issue]]:
+    s = raw.settings
+    frame, issues = parse_table(raw.customers, CUSTOMERS, raw.missing["customers"])
+    frame = frame.with_columns(
+        pl.col("country").fill_null(s.company.country),
+        pl.col("payment_terms_days").fill_null(s.invoice.payment_terms_days),
+        pl.col("tax_rate").fill_null(pl.lit(s.invoice.default_tax_rate).cast(DECIMAL)),
+        pl.col("reverse_charge").fill_null(False),
+        pl.col("locale").fill_null(s.locale),
+    )
+    issues += duplicates(frame, ["customer_id"], "customer_id", "customer_id")
+    return frame, issues
+
+
+def _contracts(raw: RawData, customers: pl.DataFrame) -> tuple[pl.DataFrame, list[Issue]]:
+    s = raw.settings
+    frame, issues = parse_table(raw.contracts, CONTRACTS, raw.missing["contracts"])
+    first_term = term_months(pl.col("start_date"), pl.col("end_date"))
+    frame = frame.with_columns(
+        pl.col("renewal_term_months").is_not_null().alias("_term_given"),
+        pl.col("notice_days").is_not_null().alias("_notice_days_given"),
+    ).with_columns(
+        pl.col("currency").fill_null(s.base_currency),
+        pl.col("billing_period").fill_null("month"),
+        pl.col("auto_renew").fill_null(False),
+        pl.col("notice_days").fill_null(
+            pl.when(pl.col("notice_months").is_null()).then(s.renewals.default_notice_days)
+        ),
+        pl.col("notice_from_month_end").fill_null(False),
+        pl.col("renewal_uplift_pct").fill_null(pl.lit(0).cast(DECIMAL)),
+        first_term.alias("term_months"),
+    ).with_columns(
+        pl.col("renewal_term_months").fill_null(
+            (pl.col("term_months") + 0.5).floor().cast(pl.Int64).clip(lower_bound=1)
+        ),
+    )
+    issues += duplicates(frame, ["contract_id"], "contract_id", "contract_id")
+    known = customers.get_column("customer_id").drop_nulls()
+    issues += frame_issues(
+        frame,
+        pl.col("customer_id").is_not_null() & ~pl.col("customer_id").is_in(known.implode()),
+        "customer_id",
+        pl.lit("customer '") + pl.col("customer_id") + "' is not in the customers file",
+    )
+    issues += frame_issues(
+        frame,
+        pl.col("end_date") < pl.col("start_date"),
+        "end_date",
+        pl.format("{} is before start_date {}", "end_date", "start_date"),
+    )
+    issues += frame_issues(
+        frame,
+        pl.col("cancelled_on") < pl.col("start_date"),
+        "cancelled_on",
+        pl.format("{} is before start_date {}", "cancelled_on", "start_date"),
+    )
+    issues += frame_issues(
+        frame,
+        (pl.col("billing_period") == "term") & pl.col("end_date").is_null(),
+        "billing_period",
+        "'term' billing needs an end_date",
+    )
+    issues += frame_issues(
+        frame,
+        pl.col("auto_renew")
+        & (pl.col("term_months") < 0.5)
+        & ~pl.col("_term_given"),
+        "renewal_term_months",
+        "is required: the first term is shorter than half a month",
+    )
+    issues += frame_issues(
+        frame,
+        pl.col("_notice_days_given") & pl.col("notice_months").is_not_null(),
+        "notice_months",
+        "give notice_days or notice_months, not both",
+    )
+    issues += frame_issues(
+        frame,
+        ~pl.col("auto_renew") & (pl.col("cancelled_on") > pl.col("end_date")),
+        "cancelled_on",
+        pl.format(
+            "{} is after end_date {} of a contract that does not auto-renew; it has no effect",
+            "cancelled_on",
+            "end_date",
+        ),
+        Severity.WARNING,
+    )
+    return frame.drop("_term_given", "_notice_days_given"), issues
+
+
+def _lines(raw: RawData, contracts: pl.DataFrame) -> tuple[pl.DataFrame, list[Issue]]:
+    parsed, issues = parse_table(
+        raw.lines.with_columns(pl.col("contract_id").fill_null(pl.col("_parent"))),
+        LINES,
+        raw.missing["lines"],
+    )
+    issues += frame_issues(
+        raw.lines,
+        pl.col("_parent").is_not_null()
+        & pl.col("contract_id").is_not_null()
+        & (pl.col("contract_id") != pl.col("_parent")),
+        "contract_id",
+        pl.lit("'") + pl.col("contract_id") + "' differs from the contract it is listed under",
+    )
+    head = contracts.select(
+        "contract_id",
+        pl.col("start_date").alias("_c_start"),
+        pl.col("end_date").alias("_c_end"),
+        pl.col("auto_renew").alias("_c_auto"),
+        pl.col("cancelled_on").alias("_c_cancel"),
+    ).unique("contract_id", keep="first")
+    frame = (
+        parsed.with_row_index("_order")
+        .join(head, on="contract_id", how="left")
+        .with_columns(
+            pl.col("line_id").fill_null(
+                (pl.int_range(pl.len()).over("contract_id", order_by="_order") + 1).cast(pl.String)
+            ),
+            pl.col("description").fill_null(pl.col("product")),
+            pl.col("quantity").fill_null(pl.lit(1).cast(DECIMAL)),
+            pl.col("price_period").fill_null("month"),
+            pl.col("discount_pct").fill_null(pl.lit(0).cast(DECIMAL)),
+            pl.col("start_date").fill_null(pl.col("_c_start")),
+        )
+        .sort("_order")
+    )
+    last_day = pl.min_horizontal(
+        pl.col("_c_cancel"), pl.when(~pl.col("_c_auto")).then(pl.col("_c_end"))
+    )
+    found = pl.col("_c_start").is_not_null()
+    issues += frame_issues(
+        frame,
+        pl.col("contract_id").is_not_null() & ~found,
+        "contract_id",
+        pl.lit("contract '") + pl.col("contract_id") + "' is not defined",
+    )
+    issues += duplicates(frame, ["contract_id", "line_id"], "line_id", "line")
+    issues += frame_issues(
+        frame,
+        found & (pl.col("start_date") < pl.col("_c_start")),
+        "start_date",
+        pl.format("{} is before the contract's start_date {}", "start_date", "_c_start"),
+    )
+    issues += frame_issues(
+        frame,
+        found & (pl.col("start_date") > last_day),
+        "start_date",
+        pl.format("{} is after the contract's last day of service {}", "start_date", last_day),
+    )
+    issues += frame_issues(
+        frame,
+        pl.col("end_date") < pl.col("start_date"),
+        "end_date",
+        pl.format("{} is before start_date {}", "end_date", "start_date"),
+    )
+    issues += frame_issues(
+        frame,
+        found
+        & ~pl.col("_c_auto")
+        & pl.col("_c_cancel").is_null()
+        & (pl.col("end_date") > pl.col("_c_end")),
+        "end_date",
+        pl.format("{} is after the contract's end_date {}", "end_date", "_c_end"),
+    )
+    issues += frame_issues(
+        frame,
+        found & (pl.col("price_period") == "term") & pl.col("_c_end").is_null(),
+        "price_period",
+        "'term' pricing needs the contract's end_date",
+    )
+    return frame.drop("_order", "_c_start", "_c_end", "_c_auto", "_c_cancel"), issues
+
+
+def _fx(raw: RawData) -> tuple[pl.DataFrame, list[Issue]]:
+    frame, issues = parse_table(raw.fx_rates, FX_RATES, raw.missing["fx_rates"])
+    frame = frame.filter(pl.col("currency") != raw.settings.base_currency)
+    issues += duplicates(frame, ["date", "currency"], "date", "rate for")
+    return frame.sort("currency", "date"), issues
+
+
+def booking_rates(
+    frame: pl.DataFrame, date: str, currency: str, fx: pl.DataFrame, base: str
+) -> pl.Series:
+    """The rate in effect on ``date`` for each row: the latest fx row on or before it.
+
+    1 for the base currency; null where no rate is known yet.
+    """
+    rates = fx.select(
+        pl.col("currency").alias("_fx_currency"),
+        pl.col("date").alias("_fx_date"),
+        pl.col("rate").cast(pl.Float64).alias("_rate"),
+    ).sort("_fx_date")
+    keyed = frame.select(
+        pl.int_range(pl.len()).alias("_row"),
+        pl.col(currency).alias("_fx_currency"),
+        pl.col(date).alias("_fx_date"),
+    )
+    joined = (
+        keyed.filter(pl.col("_fx_date").is_not_null())
+        .sort("_fx_date")
+        .join_asof(
+            rates, on="_fx_date", by="_fx_currency", strategy="backward", check_sortedness=False
+        )
+    )
+    out = keyed.join(joined.select("_row", "_rate"), on="_row", how="left").sort("_row")
+    return (
+        out.select(
+            pl.when(pl.col("_fx_currency") == base).then(1.0).otherwise(pl.col("_rate"))
+        )
+        .to_series()
+        .alias("rate")
+    )
+
+
+def _fx_coverage(
+    contracts: pl.DataFrame, lines: pl.DataFrame, fx: pl.DataFrame, base: str
+) -> list[Issue]:
+    recurring = lines.filter(pl.col("price_period") != "once").get_column("contract_id").unique()
+    frame = contracts.with_columns(
+        booking_rates(contracts, "start_date", "currency", fx, base).alias("_rate")
+    )
+    return frame_issues(
+        frame,
+        pl.col("contract_id").is_in(recurring.implode())
+        & pl.col("start_date").is_not_null()
+        & pl.col("currency").is_not_null()
+        & pl.col("_rate").is_null(),
+        "currency",
+        pl.format("no {} rate on or before {} in fx_rates.csv", "currency", "start_date"),
+    )
+
+
+def _opportunities(raw: RawData, fx: pl.DataFrame) -> tuple[pl.DataFrame, list[Issue]]:
+    base = raw.settings.base_currency
+    frame, issues = parse_table(raw.opportunities, OPPORTUNITIES, raw.missing["opportunities"])
+    frame = frame.with_columns(
+        pl.col("currency").fill_null(base), pl.col("status").fill_null("open")
+    )
+    issues += duplicates(frame, ["opportunity_id"], "opportunity_id", "opportunity_id")
+    is_open = pl.col("status") == "open"
+    issues += frame_issues(
+        frame,
+        is_open & pl.col("expected_close").is_null(),
+        "expected_close",
+        "is required for an open opportunity",
+    )
+    rated = frame.with_columns(
+        booking_rates(frame, "expected_close", "currency", fx, base).alias("_rate")
+    )
+    issues += frame_issues(
+        rated,
+        is_open & pl.col("expected_close").is_not_null() & pl.col("_rate").is_null(),
+        "currency",
+        pl.format("no {} rate on or before {} in fx_rates.csv", "currency", "expected_close"),
+    )
+    return frame, issues
+
+
+def validate(raw: RawData) -> tuple[DataSet, list[Issue]]:
+    """Type and check every table; return the data set and all issues found."""
+    customers, issues = _customers(raw)
+    contracts, more = _contracts(raw, customers)
+    issues += more
+    lines, more = _lines(raw, contracts)
+    issues += more
+    fx, more = _fx(raw)
+    issues += more
+    issues += _fx_coverage(contracts, lines, fx, raw.settings.base_currency)
+    opportunities, more = _opportunities(raw, fx)
+    issues += more
+    issues = sort_issues(relocate([*raw.warnings, *issues], raw.positions))
+    data = DataSet(
+        root=raw.root,
+        settings=raw.settings,
+        customers=customers,
+        contracts=contracts,
+        lines=lines,
+        fx_rates=fx,
+        opportunities=opportunities,
+        extra=raw.extra,
+        warnings=tuple(i for i in issues if not i.is_error),
+    )
+    return data, issues
+
+
+def load_dataset(root: Path) -> DataSet:
+    """Read and validate a data dir; raise :class:`DataError` listing every problem."""
+    data, issues = validate(read_raw(root))
+    if any(i.is_error for i in issues):
+        raise DataError(issues)
+    return data

@@ -1,0 +1,1 @@
+"""Pure metric computations: frames in, frames out (MRR, movements, retention, pipeline)."""

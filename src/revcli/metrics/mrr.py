@@ -1,0 +1,386 @@
+"""MRR per month and its movements (SPEC §2–4), computed from change events.
+
+A line adds its MRR at the first month-end it is active and removes it after its last;
+each renewal uplift is one more event. Cumulative sums of events per (customer, product)
+give the MRR at every month-end without expanding lines × months, so the cost grows
+with the number of lines and changes, not with the length of history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from revcli.calendar import add_months, month_end, month_start, whole_months
+from revcli.schema import PERIOD_MONTHS
+
+CUSTOMER = "customer_id"
+PRODUCT = "product"
+MONTH = "month"
+
+MOVEMENTS = ("new", "expansion", "upgrade", "reactivation", "downgrade", "cancellation", "churn")
+"""Movement kinds in report order; positive ones add MRR, negative ones remove it."""
+
+MRR_COLUMNS = (
+    "month",
+    "mrr",
+    "arr",
+    "customers",
+    *MOVEMENTS,
+    "uplift",
+    "contraction",
+    "net_change",
+    "net_new",
+    "growth_pct",
+    "new_customers",
+    "churned_customers",
+    "reactivated_customers",
+    "arpa",
+)
+
+_ROUND = 9
+"""Digits kept of a cumulative sum: removes float noise far below a cent, so that equal
+MRR compares equal (no phantom upgrade of 1e-13) while money stays unrounded to print."""
+
+
+def line_schedule(
+    contracts: pl.DataFrame, lines: pl.DataFrame, rates: pl.Series
+) -> pl.DataFrame:
+    """Recurring lines with their monthly amount and active span (SPEC §2–3).
+
+    In: typed ``contracts`` and ``lines``, and ``rates`` — each contract's booking rate
+    (base currency per unit of its currency on its ``start_date``), aligned with
+    ``contracts``. Out, one row per recurring line (``once`` lines dropped, free lines
+    kept): ``customer_id, contract_id, line_id, product, line_mrr`` (base currency),
+    ``line_mrr_ccy`` (contract currency), ``start_date``, ``end_date`` (effective end,
+    null while open-ended), ``renewal_start`` (first renewal day, null when the contract
+    does not auto-renew), ``renewal_term_months``, ``uplift`` (factor per renewal).
+    """
+    head = contracts.select(
+        "contract_id",
+        CUSTOMER,
+        "currency",
+        pl.col("start_date").alias("_c_start"),
+        pl.col("end_date").alias("_c_end"),
+        "auto_renew",
+        "cancelled_on",
+        "renewal_term_months",
+        "term_months",
+        (1 + pl.col("renewal_uplift_pct").cast(pl.Float64) / 100).alias("uplift"),
+        rates.alias("rate"),
+    )
+    period = (
+        pl.col("price_period").replace_strict(PERIOD_MONTHS, default=None, return_dtype=pl.Float64)
+    )
+    period = pl.when(pl.col("price_period") == "term").then(pl.col("term_months")).otherwise(period)
+    amount = (
+        pl.col("quantity").cast(pl.Float64)
+        * pl.col("unit_price").cast(pl.Float64)
+        * (1 - pl.col("discount_pct").cast(pl.Float64) / 100)
+        / period
+    )
+    renews = pl.col("auto_renew") & pl.col("_c_end").is_not_null()
+    effective_end = pl.min_horizontal(
+        pl.col("end_date"),
+        pl.col("cancelled_on"),
+        pl.when(~renews).then(pl.col("_c_end")),
+    )
+    return (
+        lines.filter(pl.col("price_period") != "once")
+        .join(head, on="contract_id", how="inner")
+        .select(
+            CUSTOMER,
+            "contract_id",
+            "line_id",
+            PRODUCT,
+            (amount * pl.col("rate")).alias("line_mrr"),
+            amount.alias("line_mrr_ccy"),
+            "currency",
+            "start_date",
+            effective_end.alias("end_date"),
+            pl.when(renews).then(pl.col("_c_end") + pl.duration(days=1)).alias("renewal_start"),
+            "renewal_term_months",
+            "uplift",
+        )
+    )
+
+
+def _last_month(end: pl.Expr) -> pl.Expr:
+    """Last month whose final day falls on or before ``end``."""
+    return pl.when(end == month_end(end)).then(month_start(end)).otherwise(
+        add_months(month_start(end), -1)
+    )
+
+
+def mrr_events(schedule: pl.DataFrame, until: dt.date) -> pl.DataFrame:
+    """Change events of MRR at month-ends, up to the month ``until``.
+
+    Out: ``customer_id, product, month, dv`` (change of MRR in the base currency) and
+    ``dn`` (change in the number of paying lines, so that a sum that returns to zero is
+    exactly zero). Free lines make no events.
+    """
+    horizon = month_end(pl.lit(until))
+    spans = (
+        schedule.filter(pl.col("line_mrr") > 0)
+        .with_columns(
+            month_start(pl.col("start_date")).alias("_first"),
+            _last_month(pl.col("end_date")).alias("_last"),
+        )
+        .filter(pl.col("_last").is_null() | (pl.col("_last") >= pl.col("_first")))
+        .filter(pl.col("_first") <= month_start(pl.lit(until)))
+        .with_row_index("_line_key")
+    )
+    # Renewal uplifts: renewal k starts at renewal_start + (k-1) × term months, clamped.
+    stop = pl.min_horizontal(pl.col("end_date"), horizon)
+    uplifted = spans.filter(
+        pl.col("renewal_start").is_not_null()
+        & (pl.col("uplift") != 1)
+        & (pl.col("renewal_start") <= stop)
+    ).with_columns(
+        pl.int_ranges(
+            0, whole_months(pl.col("renewal_start"), stop) // pl.col("renewal_term_months") + 1
+        ).alias("_k")
+    )
+    steps = (
+        uplifted.explode("_k")
+        .with_columns(
+            add_months(
+                pl.col("renewal_start"), pl.col("_k") * pl.col("renewal_term_months")
+            ).alias("_day")
+        )
+        .filter(
+            (pl.col("_day") > pl.col("start_date"))
+            & (pl.col("_day") <= stop)
+            & (pl.col("_last").is_null() | (month_start(pl.col("_day")) <= pl.col("_last")))
+        )
+        .with_columns(
+            (pl.int_range(pl.len()).over("_line_key", order_by="_day")).alias("_j"),
+        )
+        .select(
+            "_line_key",
+            CUSTOMER,
+            PRODUCT,
+            month_start(pl.col("_day")).alias(MONTH),
+            (
+                pl.col("line_mrr")
+                * pl.col("uplift").pow(pl.col("_j"))
+                * (pl.col("uplift") - 1)
+            ).alias("dv"),
+            pl.lit(0, dtype=pl.Int64).alias("dn"),
+        )
+    )
+    renewals = steps.group_by("_line_key").agg(pl.len().alias("_n"))
+    starts = spans.select(
+        "_line_key",
+        CUSTOMER,
+        PRODUCT,
+        pl.col("_first").alias(MONTH),
+        pl.col("line_mrr").alias("dv"),
+        pl.lit(1, dtype=pl.Int64).alias("dn"),
+    )
+    ends = (
+        spans.filter(pl.col("_last") < month_start(pl.lit(until)))
+        .join(renewals, on="_line_key", how="left")
+        .select(
+            "_line_key",
+            CUSTOMER,
+            PRODUCT,
+            add_months(pl.col("_last"), 1).alias(MONTH),
+            (-pl.col("line_mrr") * pl.col("uplift").pow(pl.col("_n").fill_null(0))).alias("dv"),
+            pl.lit(-1, dtype=pl.Int64).alias("dn"),
+        )
+    )
+    return pl.concat([starts, steps, ends]).drop("_line_key")
+
+
+def states(events: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """MRR after each month with events, per ``keys``: ``keys, month, prev, cur``.
+
+    ``cur`` is the MRR at the end of ``month`` (and every later month up to the next
+    row); ``prev`` the MRR at the end of the month before.
+    """
+    return (
+        events.group_by([*keys, MONTH])
+        .agg(pl.col("dv").sum(), pl.col("dn").sum())
+        .sort([*keys, MONTH])
+        .with_columns(
+            pl.col("dv").cum_sum().over(keys, order_by=MONTH).alias("_v"),
+            pl.col("dn").cum_sum().over(keys, order_by=MONTH).alias("_n"),
+        )
+        .with_columns(
+            pl.when(pl.col("_n") > 0).then(pl.col("_v").round(_ROUND)).otherwise(0.0).alias("cur")
+        )
+        .with_columns(pl.col("cur").shift(1, fill_value=0.0).over(keys, order_by=MONTH).alias("prev"))
+        .select(*keys, MONTH, "prev", "cur")
+    )
+
+
+def movements(events: pl.DataFrame) -> pl.DataFrame:
+    """Every (customer, product, month) where MRR changed, classified by SPEC §4.
+
+    Out: ``customer_id, product, month, prev, cur, customer_prev, customer_cur,
+    customer_movement`` (``new``, ``reactivation``, ``churn`` or null), ``movement`` and
+    ``amount`` (signed; 0 with a null movement when nothing changed).
+    """
+    by_product = states(events, [CUSTOMER, PRODUCT])
+    by_customer = states(events, [CUSTOMER])
+    first_active = (
+        by_customer.filter(pl.col("cur") > 0).group_by(CUSTOMER).agg(pl.col(MONTH).min().alias("_first"))
+    )
+    customer_level = by_customer.join(first_active, on=CUSTOMER, how="left").select(
+        CUSTOMER,
+        MONTH,
+        pl.col("prev").alias("customer_prev"),
+        pl.col("cur").alias("customer_cur"),
+        pl.when((pl.col("prev") == 0) & (pl.col("cur") > 0))
+        .then(pl.when(pl.col("_first") < pl.col(MONTH)).then(pl.lit("reactivation")).otherwise(pl.lit("new")))
+        .when((pl.col("prev") > 0) & (pl.col("cur") == 0))
+        .then(pl.lit("churn"))
+        .alias("customer_movement"),
+    )
+    prev, cur = pl.col("prev"), pl.col("cur")
+    kind = (
+        pl.when(pl.col("customer_movement").is_in(["new", "reactivation"]) & (cur > 0))
+        .then(pl.col("customer_movement"))
+        .when((pl.col("customer_movement") == "churn") & (prev > 0))
+        .then(pl.lit("churn"))
+        .when(pl.col("customer_movement").is_not_null())
+        .then(None)
+        .when((prev == 0) & (cur > 0))
+        .then(pl.lit("expansion"))
+        .when((prev > 0) & (cur == 0))
+        .then(pl.lit("cancellation"))
+        .when(cur > prev)
+        .then(pl.lit("upgrade"))
+        .when(cur < prev)
+        .then(pl.lit("downgrade"))
+    )
+    return (
+        by_product.join(customer_level, on=[CUSTOMER, MONTH], how="left")
+        .with_columns(kind.alias("movement"))
+        .with_columns(
+            pl.when(pl.col("movement").is_null()).then(0.0).otherwise(cur - prev).alias("amount")
+        )
+    )
+
+
+def month_range(first: dt.date, last: dt.date) -> pl.Series:
+    """First days of every month from ``first`` to ``last`` inclusive."""
+    return pl.date_range(first, last, interval="1mo", eager=True).alias(MONTH)
+
+
+def _asof(grid: pl.DataFrame, running: pl.DataFrame, by: str, cols: list[str]) -> pl.DataFrame:
+    joined = grid.sort(MONTH).join_asof(
+        running.sort(MONTH), on=MONTH, by=by, strategy="backward", check_sortedness=False
+    )
+    return joined.with_columns(pl.col(c).fill_null(0) for c in cols)
+
+
+def mrr_table(
+    schedule: pl.DataFrame,
+    customers: pl.DataFrame,
+    first: dt.date,
+    last: dt.date,
+    by: str | None = None,
+) -> pl.DataFrame:
+    """The ``revcli mrr`` table: one row per month (per group with ``by``), SPEC §4 and §9.
+
+    In: the :func:`line_schedule` frame; typed ``customers`` (for ``by`` a customer
+    column); the first and last month (first days). ``by`` is ``None``, ``"product"`` or
+    a customer column. Out: ``[by,] month`` (first day) and the columns of
+    :data:`MRR_COLUMNS`, unrounded; every group appears in every month.
+    """
+    group = by or "_all"
+    events = mrr_events(schedule, last)
+    moves = movements(events)
+    if by == PRODUCT:
+        member_keys = [CUSTOMER, PRODUCT]
+        groups = schedule.select(pl.col(PRODUCT).alias(group)).unique()
+        members = states(events, member_keys).rename({PRODUCT: group})
+        tagged = moves.with_columns(pl.col(PRODUCT).alias(group))
+    else:
+        attr = (
+            customers.select(CUSTOMER, pl.col(by).cast(pl.String).fill_null("").alias(group))
+            if by
+            else customers.select(CUSTOMER, pl.lit("").alias(group))
+        ).unique(CUSTOMER, keep="first")
+        groups = attr.select(group).unique()
+        members = states(events, [CUSTOMER]).join(attr, on=CUSTOMER, how="left").with_columns(
+            pl.col(group).fill_null("")
+        )
+        tagged = moves.join(attr, on=CUSTOMER, how="left").with_columns(pl.col(group).fill_null(""))
+    if not by:
+        groups = pl.DataFrame({group: [""]})
+
+    running = (
+        members.group_by(group, MONTH)
+        .agg(
+            (pl.col("cur") - pl.col("prev")).sum().alias("_dm"),
+            ((pl.col("cur") > 0).cast(pl.Int64) - (pl.col("prev") > 0).cast(pl.Int64))
+            .sum()
+            .alias("_dc"),
+        )
+        .sort(group, MONTH)
+        .select(
+            group,
+            MONTH,
+            pl.col("_dm").cum_sum().over(group, order_by=MONTH).alias("mrr"),
+            pl.col("_dc").cum_sum().over(group, order_by=MONTH).alias("customers"),
+        )
+    )
+    before = add_months(pl.lit(first), -1)
+    months = pl.date_range(before, pl.lit(last), interval="1mo", eager=True).alias(MONTH)
+    grid = groups.join(months.to_frame(), how="cross")
+    table = _asof(grid, running, group, ["mrr", "customers"])
+
+    in_range = tagged.filter(pl.col(MONTH).is_between(first, last))
+    kinds = in_range.group_by(group, MONTH).agg(
+        *(
+            pl.col("amount").filter(pl.col("movement") == kind).sum().alias(kind)
+            for kind in MOVEMENTS
+        ),
+        *(
+            pl.col(CUSTOMER)
+            .filter(
+                (pl.col("customer_movement") == kind)
+                & ((pl.col("prev") > 0) if kind == "churn" else (pl.col("cur") > 0))
+            )
+            .n_unique()
+            .alias(name)
+            for kind, name in (
+                ("new", "new_customers"),
+                ("churn", "churned_customers"),
+                ("reactivation", "reactivated_customers"),
+            )
+        ),
+    )
+    counts = ("new_customers", "churned_customers", "reactivated_customers")
+    table = table.join(kinds, on=[group, MONTH], how="left").with_columns(
+        *(pl.col(k).fill_null(0.0) for k in MOVEMENTS),
+        *(pl.col(c).fill_null(0).cast(pl.Int64) for c in counts),
+    )
+    uplift = pl.sum_horizontal("new", "expansion", "upgrade", "reactivation")
+    contraction = pl.sum_horizontal("downgrade", "cancellation", "churn")
+    prev_mrr = pl.col("mrr").shift(1).over(group, order_by=MONTH)
+    table = (
+        table.sort(group, MONTH)
+        .with_columns(
+            (12 * pl.col("mrr")).alias("arr"),
+            uplift.alias("uplift"),
+            contraction.alias("contraction"),
+            (uplift + contraction).alias("net_change"),
+            pl.sum_horizontal("new", "expansion", "reactivation", "cancellation", "churn").alias(
+                "net_new"
+            ),
+            pl.when(prev_mrr != 0)
+            .then(100 * (uplift + contraction) / prev_mrr)
+            .alias("growth_pct"),
+            pl.when(pl.col("customers") > 0)
+            .then(pl.col("mrr") / pl.col("customers"))
+            .alias("arpa"),
+        )
+        .filter(pl.col(MONTH) >= first)
+    )
+    columns = [*([by] if by else []), *MRR_COLUMNS]
+    return table.select(columns).sort([*([by] if by else []), MONTH])

@@ -1,0 +1,107 @@
+"""The ``revcli mrr`` report: the MRR table of a data set as a :class:`Report`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import polars as pl
+
+from revcli.data.validate import DataSet, booking_rates
+from revcli.metrics.mrr import MOVEMENTS, line_schedule, mrr_table
+from revcli.output.report import ColumnKind, Report
+
+MRR_KINDS: dict[str, ColumnKind] = {
+    "month": ColumnKind.MONTH,
+    "mrr": ColumnKind.MONEY,
+    "arr": ColumnKind.MONEY,
+    "customers": ColumnKind.COUNT,
+    **dict.fromkeys(MOVEMENTS, ColumnKind.SIGNED_MONEY),
+    "uplift": ColumnKind.SIGNED_MONEY,
+    "contraction": ColumnKind.SIGNED_MONEY,
+    "net_change": ColumnKind.SIGNED_MONEY,
+    "net_new": ColumnKind.SIGNED_MONEY,
+    "growth_pct": ColumnKind.PERCENT,
+    "new_customers": ColumnKind.COUNT,
+    "churned_customers": ColumnKind.COUNT,
+    "reactivated_customers": ColumnKind.COUNT,
+    "arpa": ColumnKind.MONEY,
+}
+
+_FLOWS = (
+    *MOVEMENTS,
+    "uplift",
+    "contraction",
+    "net_change",
+    "net_new",
+    "new_customers",
+    "churned_customers",
+    "reactivated_customers",
+)
+
+
+_TABLE = (
+    "month",
+    "mrr",
+    "arr",
+    "customers",
+    *MOVEMENTS,
+    "net_change",
+    "growth_pct",
+)
+_LABELS = {
+    "mrr": "MRR",
+    "arr": "ARR",
+    "customers": "cust.",
+    "expansion": "expans.",
+    "reactivation": "reactiv.",
+    "downgrade": "downgr.",
+    "cancellation": "cancel.",
+    "net_change": "net change",
+    "growth_pct": "growth",
+}
+
+
+def schedule_of(data: DataSet) -> pl.DataFrame:
+    """The recurring-line schedule of a data set, booked at each contract's start rate."""
+    rates = booking_rates(
+        data.contracts, "start_date", "currency", data.fx_rates, data.settings.base_currency
+    )
+    return line_schedule(data.contracts, data.lines, rates)
+
+
+def _totals(table: pl.DataFrame, by: str | None) -> dict[str, Any]:
+    """Flows summed over the period; stocks (MRR, ARR, customers) as at its last month."""
+    totals: dict[str, Any] = {c: table.get_column(c).sum() for c in _FLOWS}
+    last = table.filter(pl.col("month") == pl.col("month").max())
+    totals["mrr"] = last.get_column("mrr").sum()
+    totals["arr"] = last.get_column("arr").sum()
+    if by is None and table.height:
+        opening = table.get_column("mrr")[0] - table.get_column("net_change")[0]
+        totals["customers"] = last.get_column("customers").sum()
+        totals["arpa"] = last.get_column("arpa")[0]
+        if opening:
+            totals["growth_pct"] = 100 * (totals["mrr"] - opening) / opening
+    return totals
+
+
+def mrr_report(data: DataSet, first: dt.date, last: dt.date, by: str | None = None) -> Report:
+    """MRR, ARR and every movement per month from ``first`` to ``last`` (SPEC §4, §9)."""
+    table = mrr_table(schedule_of(data), data.customers, first, last, by)
+    span = first.strftime("%Y-%m") if first == last else f"{first:%Y-%m} – {last:%Y-%m}"
+    base = data.settings.base_currency
+    title = f"MRR {span} ({base})" + (f" by {by}" if by else "")
+    return Report(
+        title=title,
+        frame=table,
+        kinds=MRR_KINDS,
+        totals=_totals(table, by),
+        notes=(
+            f"Money in {base}; ARR = 12 × MRR; movements are signed. "
+            "All columns: --format csv|json|markdown.",
+        ),
+        meta={"currency": base, "from": f"{first:%Y-%m}", "to": f"{last:%Y-%m}", "by": by},
+        name="mrr",
+        table_columns=[*([by] if by else []), *_TABLE],
+        labels=_LABELS,
+    )

@@ -1,0 +1,1 @@
+"""Reports and their renderers: table, csv, json, markdown; atomic file writes."""

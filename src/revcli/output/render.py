@@ -1,0 +1,177 @@
+"""Renderers: pure ``Report -> str`` functions, one per output format."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from revcli import __version__
+from revcli.output.report import FORMAT_VERSION, ColumnKind, OutputFormat, Report, cell, rows
+
+_NUMERIC = {
+    ColumnKind.MONEY,
+    ColumnKind.SIGNED_MONEY,
+    ColumnKind.PERCENT,
+    ColumnKind.RATIO,
+    ColumnKind.COUNT,
+}
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def render_csv(report: Report) -> str:
+    """One header row, raw values: plain decimals, ISO dates, empty for not set."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(report.frame.columns)
+    for row in rows(report):
+        writer.writerow(_plain(v) for v in row.values())
+    return out.getvalue()
+
+
+def _json_value(value: Any) -> Any:
+    # Rounded decimals become JSON numbers; the shortest float repr shows them exactly.
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def render_json(report: Report) -> str:
+    """``{"meta": {...}, "rows": [...]}`` with money as numbers rounded to 2 decimals."""
+    doc = {
+        "meta": {
+            "report": report.name,
+            "title": report.title,
+            "format_version": FORMAT_VERSION,
+            "revcli_version": __version__,
+            **{k: _json_value(v) for k, v in report.meta.items()},
+            "notes": list(report.notes),
+        },
+        "rows": [{k: _json_value(v) for k, v in row.items()} for row in rows(report)],
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n"
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(report: Report) -> str:
+    """A GitHub-flavoured table under a heading, for CI job summaries and pull requests."""
+    columns = report.frame.columns
+    align = ["---:" if report.kind(c) in _NUMERIC else "---" for c in columns]
+    lines = [f"### {_md_escape(report.title)}", ""]
+    lines.append("| " + " | ".join(columns) + " |")
+    lines.append("| " + " | ".join(align) + " |")
+    for row in rows(report):
+        lines.append("| " + " | ".join(_md_escape(_plain(v)) for v in row.values()) + " |")
+    if report.totals:
+        total = [
+            _md_escape(_plain(cell(report.totals.get(c), report.kind(c)))) for c in columns
+        ]
+        lines.append("| " + " | ".join(f"**{t}**" if t else "" for t in total) + " |")
+    lines += [f"\n{_md_escape(n)}" for n in report.notes]
+    return "\n".join(lines) + "\n"
+
+
+def group_digits(value: Decimal) -> str:
+    """12345.5 → '12,345.50' (the table view groups thousands)."""
+    return f"{value:,}"
+
+
+def _styled(value: Any, kind: ColumnKind) -> Text:
+    shown = cell(value, kind)
+    if shown is None:
+        return Text("")
+    if isinstance(shown, Decimal):
+        text = group_digits(shown)
+        if kind is ColumnKind.PERCENT:
+            text += " %"
+        style = ""
+        if kind is ColumnKind.SIGNED_MONEY:
+            style = "green" if shown > 0 else "red" if shown < 0 else "dim"
+        return Text(text, style=style)
+    if isinstance(shown, bool):
+        return Text("yes" if shown else "no")
+    # A Text object is never parsed as markup, so a customer named "[ACME]" stays as is.
+    return Text(str(shown))
+
+
+def render_table(report: Report, width: int | None = None, color: bool = True) -> str:
+    """A Rich table: money right-aligned and grouped, movements coloured by sign.
+
+    Numbers are never cut short: the table is as wide as its widest cells need, even when
+    that is wider than ``width``.
+    """
+    columns = list(report.table_columns or report.frame.columns)
+    frame = report.frame.select(columns)
+    cells = [
+        [_styled(v, report.kind(c)) for c, v in zip(columns, row, strict=True)]
+        for row in frame.iter_rows()
+    ]
+    footers: list[Text] = []
+    for name in columns:
+        total = None if report.totals is None else report.totals.get(name)
+        footers.append(_styled(total, report.kind(name)) if total is not None else Text(""))
+    if report.totals is not None and not footers[0].plain:
+        footers[0] = Text("Total", style="bold")
+    table = Table(
+        title=report.title,
+        box=box.SIMPLE_HEAVY,
+        show_footer=report.totals is not None,
+        title_justify="left",
+    )
+    needed = 0
+    for i, name in enumerate(columns):
+        label = report.labels.get(name, name)
+        widest = max([len(label), len(footers[i].plain), *(len(r[i].plain) for r in cells)])
+        needed += widest + 3
+        table.add_column(
+            label,
+            justify="right" if report.kind(name) in _NUMERIC else "left",
+            footer=footers[i],
+            no_wrap=report.kind(name) is not ColumnKind.TEXT,
+            min_width=widest if report.kind(name) is not ColumnKind.TEXT else None,
+        )
+    for row in cells:
+        table.add_row(*row)
+    console = Console(
+        file=io.StringIO(),
+        width=max(width or 100, needed + 2),
+        force_terminal=color,
+        color_system="standard" if color else None,
+        no_color=not color,
+        highlight=False,
+    )
+    console.print(table)
+    for note in report.notes:
+        console.print(Text(note, style="dim"))
+    out = console.file
+    assert isinstance(out, io.StringIO)
+    return out.getvalue()
+
+
+RENDERERS: dict[OutputFormat, Callable[[Report], str]] = {
+    OutputFormat.CSV: render_csv,
+    OutputFormat.JSON: render_json,
+    OutputFormat.MARKDOWN: render_markdown,
+    OutputFormat.TABLE: render_table,
+}
+
+
+def render(report: Report, fmt: OutputFormat) -> str:
+    """Render ``report`` in ``fmt``."""
+    return RENDERERS[fmt](report)

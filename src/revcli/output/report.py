@@ -1,0 +1,102 @@
+"""A report: a frame plus what its columns mean, built once and rendered many ways."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from enum import Enum
+from typing import Any
+
+import polars as pl
+
+FORMAT_VERSION = 1
+"""Version of the JSON output layout; bumped when a field changes meaning."""
+
+
+class OutputFormat(str, Enum):
+    """Report formats of SPEC §9."""
+
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+class ColumnKind(str, Enum):
+    """How a column's values are shown."""
+
+    TEXT = "text"
+    MONEY = "money"  # base currency, 2 decimals, half away from zero
+    SIGNED_MONEY = "signed_money"  # a movement: coloured by sign in a table
+    PERCENT = "percent"  # 2 decimals
+    RATIO = "ratio"  # 4 decimals (1.0651)
+    COUNT = "count"
+    DATE = "date"
+    MONTH = "month"
+    BOOL = "bool"
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a command prints, independent of format.
+
+    ``frame`` holds unrounded values; ``kinds`` tells renderers how to show each column
+    (missing columns are text). ``totals`` is an optional summary row for the table view,
+    keyed by column. ``notes`` are printed under a table and carried in JSON ``meta``.
+    """
+
+    title: str
+    frame: pl.DataFrame
+    kinds: Mapping[str, ColumnKind] = field(default_factory=dict)
+    totals: Mapping[str, Any] | None = None
+    notes: Sequence[str] = ()
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    name: str = "report"
+    table_columns: Sequence[str] | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    def kind(self, column: str) -> ColumnKind:
+        return self.kinds.get(column, ColumnKind.TEXT)
+
+
+_PLACES = {
+    ColumnKind.MONEY: 2,
+    ColumnKind.SIGNED_MONEY: 2,
+    ColumnKind.PERCENT: 2,
+    ColumnKind.RATIO: 4,
+}
+
+
+def round_half_up(value: float | Decimal, places: int) -> Decimal:
+    """Round once, half away from zero, from the shortest decimal form of ``value``.
+
+    Going through ``repr`` makes a float that prints as 1.005 round to 1.01, as a person
+    reading the number expects.
+    """
+    exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+    result = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return result + 0  # normalise -0.00 to 0.00
+
+
+def cell(value: Any, kind: ColumnKind) -> Any:
+    """A value as machine formats carry it: rounded decimals, ISO dates, months YYYY-MM."""
+    if value is None:
+        return None
+    if kind in _PLACES:
+        return round_half_up(value, _PLACES[kind])
+    if kind is ColumnKind.MONTH and isinstance(value, dt.date):
+        return value.strftime("%Y-%m")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def rows(report: Report) -> list[dict[str, Any]]:
+    """The report's rows with every cell rounded and formatted once."""
+    kinds = [report.kind(c) for c in report.frame.columns]
+    return [
+        {c: cell(v, k) for c, v, k in zip(report.frame.columns, row, kinds, strict=True)}
+        for row in report.frame.iter_rows()
+    ]

@@ -1,0 +1,83 @@
+"""``revcli init``: a minimal data dir that validates cleanly and explains itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from revcli.output.files import write_atomic
+
+FILES = {
+    "revcli.yaml": """\
+# Settings of this data dir. See the revcli README for every key.
+company:              # the seller, printed on invoices
+  name: Example AS
+  country: NO
+  vat_id: NO999999999MVA
+  address: "Storgata 1\\n0155 Oslo"
+  email: billing@example.no
+  bank_account: "1234.56.78903"
+base_currency: NOK
+locale: nb_NO
+invoice:
+  number_format: "{year}-{seq:05d}"
+  payment_terms_days: 14
+  default_tax_rate: 25
+  template: templates/invoice.html.liquid
+renewals:
+  default_notice_days: 30
+""",
+    "customers.csv": """\
+customer_id,name,country,segment,region,owner,billing_email
+CUST-001,Nordlys Analyse AS,NO,SMB,Oslo,kari@example.no,faktura@nordlys.example
+""",
+    "contracts/CTR-001.yaml": """\
+# One contract per file; its lines are listed under `lines:`.
+contract_id: CTR-001
+customer_id: CUST-001
+start_date: 2026-01-01
+end_date: 2026-12-31
+billing_period: year
+auto_renew: true
+notice_days: 60
+renewal_uplift_pct: 3
+lines:
+  - product: PRO
+    description: Pro plan, per seat
+    quantity: 10
+    unit_price: 490.00
+    price_period: month
+  - product: ONBOARD
+    description: Onboarding workshop
+    unit_price: 15000.00
+    price_period: once
+""",
+    "README.md": """\
+# Revenue data
+
+This folder is a revcli data dir: the contracts of the business, kept in git.
+
+- `revcli.yaml` — settings: the seller, base currency, invoice numbering, notice defaults.
+- `customers.csv` — one row per customer (`customer_id`, `name`, `country`, …).
+- `contracts/*.yaml` — one contract per file with its `lines:`; a line's `price_period`
+  says what `unit_price` pays for (`month`, `quarter`, `half-year`, `year`, `term`, or
+  `once` for one-time fees, which never count toward MRR).
+
+Check the data with `revcli validate` (silent when clean; run it in CI), then:
+
+    revcli mrr            # MRR, ARR and movements for the last 12 months
+    revcli mrr --by product
+
+Add a customer by adding a row to `customers.csv`; add a contract by copying
+`contracts/CTR-001.yaml` under a new `contract_id`.
+""",
+}
+
+
+def scaffold(folder: Path, *, force: bool = False) -> list[Path] | None:
+    """Write the starter files into ``folder``; ``None`` if any exists and not ``force``."""
+    targets = {folder / name: text for name, text in FILES.items()}
+    if not force and any(path.exists() for path in targets):
+        return None
+    for path, text in targets.items():
+        write_atomic(path, text)
+    return list(targets)

@@ -1,0 +1,331 @@
+"""Column specifications of every input table and the vectorised parsing of raw text."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import cache
+
+import iso4217
+import polars as pl
+from babel import Locale
+
+from revcli.data.csvio import LINE, SOURCE
+from revcli.errors import Issue, Severity
+
+DECIMAL = pl.Decimal(38, 10)
+"""Exact decimals of input data: prices, quantities, rates (at most 10 decimal places)."""
+
+PERIOD_MONTHS = {"month": 1, "quarter": 3, "half-year": 6, "year": 12}
+BILLING_PERIODS = (*PERIOD_MONTHS, "term")
+PRICE_PERIODS = (*BILLING_PERIODS, "once")
+TRUE_WORDS = ("true", "yes", "1")
+FALSE_WORDS = ("false", "no", "0")
+
+
+class Kind(Enum):
+    """How a column's text is parsed."""
+
+    TEXT = "text"
+    DATE = "date"
+    MONTH = "month"
+    DECIMAL = "decimal"
+    INT = "int"
+    BOOL = "bool"
+    ENUM = "enum"
+    CURRENCY = "currency"
+    COUNTRY = "country"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One input column: its kind, whether it is required, and its allowed range."""
+
+    name: str
+    kind: Kind = Kind.TEXT
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    min_exclusive: bool = False
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """The columns of one input table, in documentation order."""
+
+    name: str
+    columns: tuple[Column, ...]
+    extra_known: tuple[str, ...] = field(default=())
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+CUSTOMERS = TableSpec(
+    "customers",
+    (
+        Column("customer_id", required=True),
+        Column("name", required=True),
+        Column("country", Kind.COUNTRY),
+        Column("segment"),
+        Column("region"),
+        Column("owner"),
+        Column("billing_email"),
+        Column("vat_id"),
+        Column("address"),
+        Column("payment_terms_days", Kind.INT, minimum=0),
+        Column("tax_rate", Kind.DECIMAL, minimum=0, maximum=100),
+        Column("reverse_charge", Kind.BOOL),
+        Column("locale"),
+    ),
+)
+
+CONTRACTS = TableSpec(
+    "contracts",
+    (
+        Column("contract_id", required=True),
+        Column("customer_id", required=True),
+        Column("start_date", Kind.DATE, required=True),
+        Column("end_date", Kind.DATE),
+        Column("currency", Kind.CURRENCY),
+        Column("billing_period", Kind.ENUM, choices=BILLING_PERIODS),
+        Column("auto_renew", Kind.BOOL),
+        Column("renewal_term_months", Kind.INT, minimum=1),
+        Column("notice_days", Kind.INT, minimum=0),
+        Column("notice_months", Kind.INT, minimum=0),
+        Column("notice_from_month_end", Kind.BOOL),
+        Column("renewal_uplift_pct", Kind.DECIMAL, minimum=-100, min_exclusive=True),
+        Column("cancelled_on", Kind.DATE),
+        Column("renewal_decision", Kind.ENUM, choices=("renew", "cancel", "renegotiate")),
+        Column("renewal_decided_on", Kind.DATE),
+        Column("renewal_decision_note"),
+        Column("owner"),
+        Column("po_number"),
+        Column("signed_on", Kind.DATE),
+        Column("notes"),
+    ),
+)
+
+LINES = TableSpec(
+    "contract_lines",
+    (
+        Column("contract_id", required=True),
+        Column("line_id"),
+        Column("product", required=True),
+        Column("description"),
+        Column("quantity", Kind.DECIMAL, minimum=0),
+        Column("unit_price", Kind.DECIMAL, required=True, minimum=0),
+        Column("price_period", Kind.ENUM, choices=PRICE_PERIODS),
+        Column("discount_pct", Kind.DECIMAL, minimum=0, maximum=100),
+        Column("start_date", Kind.DATE),
+        Column("end_date", Kind.DATE),
+        Column("tax_rate", Kind.DECIMAL, minimum=0, maximum=100),
+    ),
+)
+
+FX_RATES = TableSpec(
+    "fx_rates",
+    (
+        Column("date", Kind.DATE, required=True),
+        Column("currency", Kind.CURRENCY, required=True),
+        Column("rate", Kind.DECIMAL, required=True, minimum=0, min_exclusive=True),
+    ),
+)
+
+OPPORTUNITIES = TableSpec(
+    "opportunities",
+    (
+        Column("opportunity_id", required=True),
+        Column("customer_id"),
+        Column("name"),
+        Column("stage"),
+        Column("probability", Kind.DECIMAL, minimum=0, maximum=100),
+        Column("expected_close", Kind.DATE),
+        Column("mrr", Kind.DECIMAL, minimum=0),
+        Column("currency", Kind.CURRENCY),
+        Column("type", Kind.ENUM, choices=("new", "expansion", "renewal")),
+        Column("owner"),
+        Column("status", Kind.ENUM, choices=("open", "won", "lost")),
+    ),
+)
+
+
+@cache
+def currency_codes() -> frozenset[str]:
+    """Active ISO 4217 currency codes."""
+    return frozenset(c.code for c in iso4217.Currency)
+
+
+@cache
+def country_codes() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 country codes (as CLDR knows them)."""
+    return frozenset(k for k in Locale("en").territories if len(k) == 2 and k.isalpha())
+
+
+def minor_units(currency: str) -> int:
+    """Digits after the decimal point of a currency (ISO 4217: JPY 0, NOK 2, KWD 3)."""
+    exponent = iso4217.Currency(currency).exponent
+    return int(exponent) if exponent is not None else 2
+
+
+_DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
+_MONTH_RE = r"^\d{4}-\d{2}$"
+_DECIMAL_RE = r"^[+-]?(\d+(\.\d{0,10})?|\.\d{1,10})$"
+_INT_RE = r"^[+-]?\d{1,15}$"
+
+
+def _parse_expr(col: Column) -> tuple[pl.Expr, str]:
+    """The typed value of a column (null when unparseable) and what was expected."""
+    raw = pl.col(col.name)
+    match col.kind:
+        case Kind.TEXT:
+            return raw, ""
+        case Kind.DATE:
+            ok = raw.str.contains(_DATE_RE)
+            return pl.when(ok).then(raw.str.to_date("%Y-%m-%d", strict=False)), (
+                "is not a date; expected YYYY-MM-DD"
+            )
+        case Kind.MONTH:
+            ok = raw.str.contains(_MONTH_RE)
+            value = (raw + "-01").str.to_date("%Y-%m-%d", strict=False)
+            return pl.when(ok).then(value), "is not a month; expected YYYY-MM"
+        case Kind.DECIMAL:
+            ok = raw.str.contains(_DECIMAL_RE)
+            return pl.when(ok).then(raw.cast(DECIMAL, strict=False)), (
+                "is not a number; expected digits with a decimal point, e.g. 1200.50"
+            )
+        case Kind.INT:
+            ok = raw.str.contains(_INT_RE)
+            return pl.when(ok).then(raw.cast(pl.Int64, strict=False)), (
+                "is not a whole number"
+            )
+        case Kind.BOOL:
+            low = raw.str.to_lowercase()
+            value = (
+                pl.when(low.is_in(TRUE_WORDS))
+                .then(True)
+                .when(low.is_in(FALSE_WORDS))
+                .then(False)
+            )
+            return value, "is not a boolean; expected true/false, yes/no or 1/0"
+        case Kind.ENUM:
+            low = raw.str.to_lowercase()
+            return pl.when(low.is_in(col.choices)).then(low), (
+                f"is not allowed; expected one of {', '.join(col.choices)}"
+            )
+        case Kind.CURRENCY:
+            up = raw.str.to_uppercase()
+            return pl.when(up.is_in(sorted(currency_codes()))).then(up), (
+                "is not an ISO 4217 currency code (e.g. NOK, EUR, USD)"
+            )
+        case Kind.COUNTRY:
+            up = raw.str.to_uppercase()
+            return pl.when(up.is_in(sorted(country_codes()))).then(up), (
+                "is not an ISO 3166-1 two-letter country code (e.g. NO, SE, DE)"
+            )
+
+
+def _range_issue(col: Column) -> tuple[pl.Expr, str] | None:
+    value = pl.col(col.name)
+    lo, hi = col.minimum, col.maximum
+    if lo is None and hi is None:
+        return None
+    bad = pl.lit(False)
+    if lo is not None:
+        bad = bad | ((value <= lo) if col.min_exclusive else (value < lo))
+    if hi is not None:
+        bad = bad | (value > hi)
+    if lo is not None and hi is not None:
+        text = f"must be between {lo:g} and {hi:g}"
+    elif lo is not None:
+        text = f"must be {'greater than' if col.min_exclusive else 'at least'} {lo:g}"
+    else:
+        text = f"must be at most {hi:g}"
+    return bad, text
+
+
+def frame_issues(
+    frame: pl.DataFrame,
+    mask: pl.Expr,
+    column: str,
+    message: pl.Expr | str,
+    severity: Severity = Severity.ERROR,
+) -> list[Issue]:
+    """One :class:`Issue` per row of ``frame`` where ``mask`` holds."""
+    msg = pl.lit(message) if isinstance(message, str) else message
+    bad = frame.filter(mask).select(pl.col(SOURCE), pl.col(LINE), msg.alias("_msg"))
+    return [
+        Issue(source, line, column, text, severity)
+        for source, line, text in bad.iter_rows()
+    ]
+
+
+def quoted(name: str) -> pl.Expr:
+    """``'value'`` of a raw column, for messages."""
+    return pl.lit("'") + pl.col(name).cast(pl.String) + pl.lit("'")
+
+
+def parse_table(
+    raw: pl.DataFrame, spec: TableSpec, missing: Iterable[tuple[str, str]] = ()
+) -> tuple[pl.DataFrame, list[Issue]]:
+    """Type a raw frame of strings by ``spec``; report every value that does not parse.
+
+    ``raw`` holds the spec's columns as strings (absent columns are added as null) plus
+    ``_source`` and ``_line``. ``missing`` lists (source, column) pairs already reported
+    as a missing header, so their rows are not reported again. Returns the typed frame
+    (unparseable values null) and the issues.
+    """
+    skip = set(missing)
+    for name in spec.names:
+        if name not in raw.columns:
+            raw = raw.with_columns(pl.lit(None, dtype=pl.String).alias(name))
+    issues: list[Issue] = []
+    typed: list[pl.Expr] = []
+    for col in spec.columns:
+        value, expected = _parse_expr(col)
+        typed.append(value.alias(col.name))
+        known = ~pl.col(SOURCE).is_in([s for s, c in skip if c == col.name])
+        if col.required:
+            issues += frame_issues(raw, pl.col(col.name).is_null() & known, col.name, "is required")
+        if expected:
+            bad = pl.col(col.name).is_not_null() & value.is_null()
+            issues += frame_issues(raw, bad, col.name, quoted(col.name) + f" {expected}")
+    out = raw.select(*typed, pl.col(SOURCE), pl.col(LINE))
+    for col in spec.columns:
+        check = _range_issue(col)
+        if check is not None:
+            mask, text = check
+            with_raw = out.with_columns(pl.Series("_raw", raw[col.name]))
+            issues += frame_issues(
+                with_raw, mask.fill_null(False), col.name, pl.lit("'") + pl.col("_raw") + f"' {text}"
+            )
+    return out, issues
+
+
+def unknown_columns(columns: Sequence[str], spec: TableSpec, source: str) -> list[Issue]:
+    """A warning, with a did-you-mean, for each column the spec does not know."""
+    known = spec.names + spec.extra_known
+    out = []
+    for name in columns:
+        if name in known or name.startswith("_"):
+            continue
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else "; it is ignored"
+        out.append(Issue(source, 1, name, f"unknown column{hint}", Severity.WARNING))
+    return out
+
+
+def missing_required(columns: Sequence[str], spec: TableSpec, source: str) -> list[Issue]:
+    """An error for each required column absent from a CSV header."""
+    return [
+        Issue(source, 1, c.name, "required column is missing from the header")
+        for c in spec.columns
+        if c.required and c.name not in columns
+    ]

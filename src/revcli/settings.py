@@ -1,0 +1,181 @@
+"""Settings of a data dir (``revcli.yaml``), typed and validated."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+
+from revcli.data.tree import Scalar, Tree
+from revcli.errors import Issue
+from revcli.schema import country_codes, currency_codes
+
+SETTINGS_FILE = "revcli.yaml"
+
+
+@dataclass(frozen=True)
+class Company:
+    """The seller, printed on invoices."""
+
+    name: str = ""
+    country: str = "NO"
+    vat_id: str = ""
+    address: str = ""
+    email: str = ""
+    bank_account: str = ""
+
+
+@dataclass(frozen=True)
+class InvoiceSettings:
+    """Invoice numbering and defaults."""
+
+    number_format: str = "{year}-{seq:05d}"
+    payment_terms_days: int = 14
+    default_tax_rate: Decimal = Decimal(25)
+    template: str = "templates/invoice.html.liquid"
+
+
+@dataclass(frozen=True)
+class RenewalSettings:
+    """Defaults for renewal notice."""
+
+    default_notice_days: int = 30
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything in ``revcli.yaml``; ``tree`` keeps the raw sections for feature modules."""
+
+    company: Company = field(default_factory=Company)
+    base_currency: str = "NOK"
+    locale: str = "nb_NO"
+    invoice: InvoiceSettings = field(default_factory=InvoiceSettings)
+    renewals: RenewalSettings = field(default_factory=RenewalSettings)
+    source: str = SETTINGS_FILE
+    tree: dict[str, Tree] = field(default_factory=dict)
+
+
+class SettingsReader:
+    """Reads typed values out of a settings tree, collecting issues instead of raising."""
+
+    def __init__(self, source: str, issues: list[Issue]) -> None:
+        self.source = source
+        self.issues = issues
+
+    def section(self, tree: dict[str, Tree], key: str) -> dict[str, Tree]:
+        node = tree.get(key)
+        if node is None or (isinstance(node, Scalar) and node.value is None):
+            return {}
+        if not isinstance(node, dict):
+            self._problem(node, key, "expected a section of settings (key: value)")
+            return {}
+        return node
+
+    def _problem(self, node: Tree | None, key: str, message: str) -> None:
+        line = node.line if isinstance(node, Scalar) else None
+        self.issues.append(Issue(self.source, line, key, message))
+
+    def text(self, tree: dict[str, Tree], key: str, default: str) -> str:
+        node = tree.get(key)
+        if node is None:
+            return default
+        if not isinstance(node, Scalar):
+            self._problem(node, key, "expected a single value")
+            return default
+        return default if node.value is None else node.value
+
+    def integer(self, tree: dict[str, Tree], key: str, default: int, minimum: int = 0) -> int:
+        node = tree.get(key)
+        raw = self.text(tree, key, "")
+        if not raw:
+            return default
+        if not re.fullmatch(r"[+-]?\d+", raw) or int(raw) < minimum:
+            self._problem(node, key, f"'{raw}' must be a whole number of at least {minimum}")
+            return default
+        return int(raw)
+
+    def decimal(self, tree: dict[str, Tree], key: str, default: Decimal) -> Decimal:
+        node = tree.get(key)
+        raw = self.text(tree, key, "")
+        if not raw:
+            return default
+        try:
+            return Decimal(raw)
+        except InvalidOperation:
+            self._problem(node, key, f"'{raw}' is not a number")
+            return default
+
+    def boolean(self, tree: dict[str, Tree], key: str, default: bool) -> bool:
+        node = tree.get(key)
+        raw = self.text(tree, key, "").lower()
+        if not raw:
+            return default
+        if raw in ("true", "yes", "1"):
+            return True
+        if raw in ("false", "no", "0"):
+            return False
+        self._problem(node, key, f"'{raw}' is not a boolean; expected true or false")
+        return default
+
+    def choice(self, tree: dict[str, Tree], key: str, default: str, choices: tuple[str, ...]) -> str:
+        node = tree.get(key)
+        raw = self.text(tree, key, default).lower()
+        if raw not in choices:
+            self._problem(node, key, f"'{raw}' is not one of {', '.join(choices)}")
+            return default
+        return raw
+
+    def check(self, ok: bool, tree: dict[str, Tree], key: str, message: str) -> None:
+        if not ok:
+            self._problem(tree.get(key), key, message)
+
+
+def parse_settings(tree: dict[str, Tree], source: str) -> tuple[Settings, list[Issue]]:
+    """Type and check ``revcli.yaml``; every missing value takes its documented default."""
+    issues: list[Issue] = []
+    r = SettingsReader(source, issues)
+    comp = r.section(tree, "company")
+    company = Company(
+        name=r.text(comp, "name", ""),
+        country=r.text(comp, "country", "NO").upper(),
+        vat_id=r.text(comp, "vat_id", ""),
+        address=r.text(comp, "address", ""),
+        email=r.text(comp, "email", ""),
+        bank_account=r.text(comp, "bank_account", ""),
+    )
+    r.check(company.country in country_codes(), comp, "country", "expected a two-letter country code")
+    base = r.text(tree, "base_currency", "NOK").upper()
+    r.check(base in currency_codes(), tree, "base_currency", f"'{base}' is not an ISO 4217 code")
+    locale = r.text(tree, "locale", "nb_NO")
+    try:
+        Locale.parse(locale)
+    except (ValueError, UnknownLocaleError):
+        r.check(False, tree, "locale", f"'{locale}' is not a known locale (e.g. nb_NO, en_GB)")
+    inv = r.section(tree, "invoice")
+    invoice = InvoiceSettings(
+        number_format=r.text(inv, "number_format", InvoiceSettings.number_format),
+        payment_terms_days=r.integer(inv, "payment_terms_days", 14),
+        default_tax_rate=r.decimal(inv, "default_tax_rate", Decimal(25)),
+        template=r.text(inv, "template", InvoiceSettings.template),
+    )
+    r.check(
+        "{seq" in invoice.number_format,
+        inv,
+        "number_format",
+        "must contain {seq} (e.g. '{year}-{seq:05d}')",
+    )
+    ren = r.section(tree, "renewals")
+    renewals = RenewalSettings(default_notice_days=r.integer(ren, "default_notice_days", 30))
+    settings = Settings(company, base, locale, invoice, renewals, source, tree)
+    return settings, issues
+
+
+def find_data_dir(start: Path) -> Path | None:
+    """The nearest folder from ``start`` upward that holds ``revcli.yaml``."""
+    for folder in (start, *start.parents):
+        if (folder / SETTINGS_FILE).is_file():
+            return folder
+    return None

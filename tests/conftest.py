@@ -1,0 +1,63 @@
+"""Shared test helpers: data dirs written from small text snippets, and the CLI runner."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from revcli.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_data"
+
+SETTINGS = """\
+company:
+  name: Fjordsoft AS
+  country: NO
+  vat_id: NO999999999MVA
+base_currency: NOK
+locale: nb_NO
+"""
+
+MakeDir = Callable[..., Path]
+
+
+def write_data_dir(root: Path, files: dict[str, str], settings: str | None = SETTINGS) -> Path:
+    """Write ``files`` (name → dedented text) into ``root``, plus a revcli.yaml."""
+    root.mkdir(parents=True, exist_ok=True)
+    if settings is not None and "revcli.yaml" not in files:
+        (root / "revcli.yaml").write_text(settings, encoding="utf-8")
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def make_data_dir(tmp_path: Path) -> MakeDir:
+    """``make_data_dir({"customers.csv": "...", ...})`` → a fresh data dir path."""
+    counter = iter(range(1_000_000))
+
+    def make(files: dict[str, str], settings: str | None = SETTINGS) -> Path:
+        return write_data_dir(tmp_path / f"data{next(counter)}", files, settings)
+
+    return make
+
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def run() -> Run:
+    """``run("mrr", "--data", d)`` → the CliRunner result (stdout and stderr apart)."""
+    runner = CliRunner()
+
+    def invoke(*args: str | Path, env: dict[str, str] | None = None) -> Result:
+        return runner.invoke(app, [str(a) for a in args], env=env, catch_exceptions=False)
+
+    return invoke
