@@ -8,6 +8,7 @@ import typer
 
 from revcli import __version__
 from revcli.cli import core
+from revcli.cli import renewals as renewal_commands
 from revcli.cli.common import State
 
 app = typer.Typer(
@@ -47,6 +48,7 @@ def _root(
 
 
 core.register(app)
+renewal_commands.register(app)
 
 
 def main() -> None:
