@@ -40,7 +40,9 @@ def decode(path: Path, source: str) -> tuple[str | None, list[Issue]]:
     return text, []
 
 
-def _frame(columns: list[str], rows: list[list[str]], lines: list[int], source: str) -> pl.DataFrame:
+def _frame(
+    columns: list[str], rows: list[list[str]], lines: list[int], source: str
+) -> pl.DataFrame:
     data: dict[str, list[str | None]] = {
         name: [row[i] or None for row in rows] for i, name in enumerate(columns)
     }
@@ -131,7 +133,5 @@ def read_csv(path: Path, source: str) -> tuple[pl.DataFrame | None, list[Issue]]
     fields = pl.col("raw").str.split_exact(",", len(header) - 1).struct.rename_fields(header)
     frame = body.select(
         fields.struct.unnest(), pl.col(LINE).cast(pl.Int64), pl.lit(source).alias(SOURCE)
-    ).with_columns(
-        pl.col(name).str.strip_chars().replace("", None) for name in header
-    )
+    ).with_columns(pl.col(name).str.strip_chars().replace("", None) for name in header)
     return frame, []

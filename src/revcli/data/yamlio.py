@@ -104,6 +104,8 @@ def load_records(
         if allow_single:
             return [_record(root, source, child_keys, issues)], issues
         return [], [
-            Issue(source, root.start_mark.line + 1, "", f"expected a list of records or '{list_key}:'")
+            Issue(
+                source, root.start_mark.line + 1, "", f"expected a list of records or '{list_key}:'"
+            )
         ]
     return [], [Issue(source, 1, "", "expected a list of records, found a single value")]
