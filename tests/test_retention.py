@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -11,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import MakeDir
 from revcli.data.validate import load_dataset
 from revcli.metrics.report import schedule_of
 from revcli.metrics.retention import NRR_COLUMNS, retention_table
+from tests.conftest import MakeDir
 
 Row = tuple[str, str, str, str, int]
 """(customer_id, start_date, end_date or "", product, monthly price): one contract, one line."""
@@ -24,16 +25,10 @@ def month(text: str) -> dt.date:
     return dt.date.fromisoformat(f"{text}-01")
 
 
-def nrr_rows(
-    make_data_dir: MakeDir,
-    contracts: list[Row],
-    at: str,
-    to: str | None = None,
-    window: int = 12,
-    by: str | None = None,
-    segments: dict[str, str] | None = None,
-) -> list[dict[str, Any]]:
-    """The retention table of a data dir holding ``contracts``, as row dicts."""
+def retention_dir(
+    make_data_dir: MakeDir, contracts: list[Row], segments: dict[str, str] | None = None
+) -> Path:
+    """A data dir holding ``contracts`` (one line each) and their customers."""
     segments = segments or {}
     ids = sorted({r[0] for r in contracts} | set(segments))
     customers = "customer_id,name,segment\n" + "".join(
@@ -45,12 +40,25 @@ def nrr_rows(
     lines = "contract_id,product,unit_price\n" + "".join(
         f"K{i},{product},{price}\n" for i, (_, _, _, product, price) in enumerate(contracts)
     )
-    root = make_data_dir(
+    return make_data_dir(
         {"customers.csv": customers, "contracts.csv": heads, "contract_lines.csv": lines}
     )
-    data = load_dataset(root)
+
+
+def nrr_rows(
+    make_data_dir: MakeDir,
+    contracts: list[Row],
+    at: str,
+    *,
+    to: str | None = None,
+    window: int = 12,
+    by: str | None = None,
+    segments: dict[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """The retention table of a data dir holding ``contracts``, as row dicts."""
+    data = load_dataset(retention_dir(make_data_dir, contracts, segments))
     table = retention_table(
-        schedule_of(data), data.customers, month(at), month(to or at), window, by
+        schedule_of(data), data.customers, month(at), month(to or at), window=window, by=by
     )
     return table.to_dicts()
 
@@ -249,7 +257,7 @@ def test_range_gives_a_trailing_series_with_a_window_other_than_twelve(
     # 2025-05 looks back to 2025-02: the same four (D starts in 03) = 5,000; in 2025-05
     # A 1,000, B 2,000, C 600, F 0: end 3,600 = retained; churn −1,200, contraction −200;
     # NRR = GRR = 3,600 / 5,000 = 0.72; logos 3 / 4 = 0.75. E (back in 05) is outside.
-    rows = nrr_rows(make_data_dir, MIXED, "2025-04", "2025-05", window=3)
+    rows = nrr_rows(make_data_dir, MIXED, "2025-04", to="2025-05", window=3)
     assert [(r["month"], r["start_month"], r["window"]) for r in rows] == [
         (month("2025-04"), month("2025-01"), 3),
         (month("2025-05"), month("2025-02"), 3),
@@ -401,7 +409,7 @@ def test_retention_invariants_and_reference_on_random_lines(
     # the lines, one month at a time.
     first, last = dt.date(2024, 10, 1), dt.date(2025, 12, 1)
     by = "product" if by_product else None
-    table = retention_table(schedule(lines), CUSTOMERS, first, last, window, by)
+    table = retention_table(schedule(lines), CUSTOMERS, first, last, window=window, by=by)
     assert table.columns == [*([by] if by else []), *NRR_COLUMNS]
     for row in table.iter_rows(named=True):
         start, end = row["start_mrr"], row["end_mrr"]

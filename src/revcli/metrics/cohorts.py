@@ -9,7 +9,7 @@ Cohort MRR is a running sum of its members' MRR changes, as-of joined onto the
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
+from enum import StrEnum
 
 import polars as pl
 
@@ -47,7 +47,7 @@ COHORT_KINDS: dict[str, ColumnKind] = {
 }
 
 
-class CohortMetric(str, Enum):
+class CohortMetric(StrEnum):
     """Which share the heat map shows."""
 
     REVENUE = "revenue"
@@ -125,10 +125,10 @@ def heatmap(cells: pl.DataFrame, metric: CohortMetric) -> tuple[pl.DataFrame, li
     where the month lies after the last month) and the names of the age columns.
     """
     share = "mrr_share" if metric is CohortMetric.REVENUE else "customer_share"
-    ages = int(cells.get_column("age").max() or 0) + 1 if cells.height else 0
-    names = [f"age_{a}" for a in range(ages)]
+    oldest = cells.select(pl.col("age").max()).item()
+    names = [] if oldest is None else [f"age_{a}" for a in range(oldest + 1)]
     index = cells.filter(pl.col("age") == 0).select(COHORT, "cohort_customers", "start_mrr")
-    if not ages:
+    if not names:
         return index, names
     wide = cells.with_columns(pl.format("age_{}", pl.col("age")).alias("_age")).pivot(
         "_age", on_columns=names, index=COHORT, values=share

@@ -16,7 +16,7 @@ import polars as pl
 
 from revcli.calendar import add_months
 from revcli.data.validate import DataSet
-from revcli.metrics.mrr import CUSTOMER, MONTH, PRODUCT, mrr_events, month_range, states
+from revcli.metrics.mrr import CUSTOMER, MONTH, PRODUCT, month_range, mrr_events, states
 from revcli.metrics.report import schedule_of
 from revcli.output.report import ColumnKind, Report
 
@@ -122,6 +122,7 @@ def retention_table(
     customers: pl.DataFrame,
     first: dt.date,
     last: dt.date,
+    *,
     window: int = 12,
     by: str | None = None,
 ) -> pl.DataFrame:
@@ -239,7 +240,7 @@ def nrr_report(
     data: DataSet, first: dt.date, last: dt.date, window: int = 12, by: str | None = None
 ) -> Report:
     """NRR, GRR and logo retention per month from ``first`` to ``last`` (SPEC §5, §9)."""
-    table = retention_table(schedule_of(data), data.customers, first, last, window, by)
+    table = retention_table(schedule_of(data), data.customers, first, last, window=window, by=by)
     span = first.strftime("%Y-%m") if first == last else f"{first:%Y-%m} – {last:%Y-%m}"
     base = data.settings.base_currency
     title = f"Retention {span}, {window}-month window ({base})" + (f" by {by}" if by else "")
