@@ -320,6 +320,17 @@ def test_by_product_measures_each_product_of_its_own_cohort(make_data_dir: MakeD
     assert core["logo_retention"] == pytest.approx(0.75)
 
 
+def test_by_customer_id_gives_each_customer_its_own_retention(make_data_dir: MakeDir) -> None:
+    # A: 1,500 / 1,000 = 1.5 with GRR 1; B: churned, 0; D joined late: empty ratios.
+    rows = {
+        r["customer_id"]: r for r in nrr_rows(make_data_dir, MIXED, "2026-01", by="customer_id")
+    }
+    assert sorted(rows) == ["A", "B", "C", "D", "E", "F"]
+    assert (rows["A"]["nrr"], rows["A"]["grr"]) == (pytest.approx(1.5), pytest.approx(1.0))
+    assert (rows["B"]["nrr"], rows["B"]["logo_retention"]) == (0.0, 0.0)
+    assert rows["D"]["nrr"] is None
+
+
 def test_empty_cohort_has_empty_ratios(make_data_dir: MakeDir) -> None:
     # 2024-06 looks back to 2023-06, before any contract.
     row = only(nrr_rows(make_data_dir, MIXED, "2024-06"))

@@ -144,7 +144,7 @@ def retention_table(
     cohort_contraction + cohort_churn = retained_mrr``. Every group appears in every
     month, zeros included; sorted by ``[by,] month``.
     """
-    group = by or "_all"
+    group = "_group"  # never a real column name, so --by customer_id works too
     keys = [CUSTOMER, PRODUCT] if by == PRODUCT else [CUSTOMER]
     months = (
         month_range(first, last)
@@ -197,10 +197,8 @@ def retention_table(
         .then(pl.col("retained_customers") / pl.col("cohort_customers"))
         .alias("logo_retention"),
     )
-    lead = [by] if by else []
-    if by:
-        table = table.rename({group: by})
-    return table.select(*lead, *NRR_COLUMNS).sort([*lead, MONTH])
+    lead = [pl.col(group).alias(by)] if by else []
+    return table.sort(group, MONTH).select(*lead, *NRR_COLUMNS)
 
 
 _TABLE = (
