@@ -122,7 +122,7 @@ def _styled(value: Any, kind: ColumnKind) -> Text:
         exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
         percent = round_half_up(exact * 100, 0)
         # Shaded by the percentage shown, so that a cell reading 90 % is in the 90 % band.
-        return Text(f" {percent:,} % ", style=heat_style(percent / 100))
+        return Text(f"{percent:,} %", style=heat_style(percent / 100))
     if isinstance(shown, Decimal):
         text = group_digits(shown)
         if kind is ColumnKind.PERCENT:
