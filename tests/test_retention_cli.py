@@ -168,3 +168,15 @@ def test_cohorts_default_covers_cohorts_of_the_twelve_months_up_to_as_of(
     )
     assert sorted({r["cohort"] for r in doc["rows"]}) == ["2024-06", "2025-03"]
     assert max(r["month"] for r in doc["rows"]) == "2025-05"
+
+
+def test_data_dir_without_contracts_gives_empty_cohorts(make_data_dir: MakeDir, run: Run) -> None:
+    root = make_data_dir(
+        {"customers.csv": "customer_id,name\nA,Acme AS\n", "contracts.yaml": "contracts: []\n"}
+    )
+    nrr = run("nrr", "-d", root, "-m", "2026-01", "-f", "csv")
+    assert nrr.exit_code == 0, nrr.stderr
+    assert nrr.stdout.splitlines()[1] == "2026-01,12,2025-01,0,0,0.00,0.00,0.00,,,,0.00,0.00,0.00"
+    cohorts = run("cohorts", "-d", root, "--from", "2025-01", "--to", "2026-01", "-f", "table")
+    assert cohorts.exit_code == 0, cohorts.stderr
+    assert "start MRR" in cohorts.stdout
