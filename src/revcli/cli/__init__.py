@@ -7,8 +7,7 @@ from typing import Annotated
 import typer
 
 from revcli import __version__
-from revcli.cli import core
-from revcli.cli import renewals as renewal_commands
+from revcli.cli import core, renewals, retention
 from revcli.cli.common import State
 
 app = typer.Typer(
@@ -48,7 +47,8 @@ def _root(
 
 
 core.register(app)
-renewal_commands.register(app)
+retention.register(app)
+renewals.register(app)
 
 
 def main() -> None:
