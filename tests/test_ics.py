@@ -56,7 +56,7 @@ def test_events_are_all_day_with_customer_arr_and_owner(run: Run, root: Path) ->
     event = events(ics(run, root, "--as-of", AS_OF))["revcli-X2-notice-20261202@fjordsoft.example"]
     assert event.start == dt.date(2026, 12, 2)
     assert event.end == dt.date(2026, 12, 3)
-    assert str(event["SUMMARY"]) == "Notice deadline: X2 Acme AS (auto-renews 2027-01-31)"
+    assert str(event["SUMMARY"]) == "Notice deadline: X2 Acme AS (term ends 2027-01-31)"
     description = str(event["DESCRIPTION"])
     assert "Customer: Acme AS (A)" in description
     assert "ARR: 24,000.00 NOK" in description

@@ -223,9 +223,9 @@ def test_fail_on_names_undecided_auto_renewals_with_a_close_notice_deadline(
     )
     assert result.exit_code == 1
     assert result.stdout.startswith("contract_id,")  # the report is still printed
-    assert result.stderr.strip() == (
-        "check failed: 1 auto-renewing contract with a notice deadline by 2026-12-07 and no "
-        "renewal_decision: X2 Acme AS (notice by 2026-12-02, owner ola@example.no)"
+    assert result.stderr == (
+        "check failed: 1 auto-renewing contract has a notice deadline by 2026-12-07 and no "
+        "renewal_decision:\n  X2  notice by 2026-12-02  Acme AS (ola@example.no)\n"
     )
 
 

@@ -160,16 +160,16 @@ def renewals(
         if check is not None:
             late = unanswered_notices(dataset, day, check, owner)
             if late.height:
-                items = "; ".join(
-                    f"{c} {n or ''} (notice by {d:%Y-%m-%d}, owner {o or 'none'})"
+                items = "".join(
+                    f"\n  {c}  notice by {d:%Y-%m-%d}  {n or ''} ({o or 'no owner'})"
                     for c, n, d, o in late.select(
                         "contract_id", "customer_name", "notice_deadline", "owner"
                     ).iter_rows()
                 )
+                plural = "s have" if late.height != 1 else " has"
                 raise CheckFailed(
-                    f"{late.height} auto-renewing contract{'s' if late.height != 1 else ''} "
-                    f"with a notice deadline by {check.end(day):%Y-%m-%d} and no "
-                    f"renewal_decision: {items}"
+                    f"{late.height} auto-renewing contract{plural} a notice deadline by "
+                    f"{check.end(day):%Y-%m-%d} and no renewal_decision:{items}"
                 )
 
 

@@ -104,7 +104,7 @@ def renewals_calendar(
             deadline = row["notice_deadline"]
             event = _event(
                 event_uid(cid, "notice", deadline, domain),
-                f"Notice deadline: {cid} {who} (auto-renews {end:%Y-%m-%d})",
+                f"Notice deadline: {cid} {who} (term ends {end:%Y-%m-%d})",
                 deadline,
                 text,
                 stamp,
