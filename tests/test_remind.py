@@ -69,12 +69,21 @@ class Capture:
 
     def __init__(self) -> None:
         self.envelopes: list[Any] = []
-        self.reject_after: int | None = None
+        self.close_after: int | None = None
+        self.unknown: set[str] = set()
         self.logins: list[tuple[bytes, bytes]] = []
 
+    async def handle_RCPT(  # noqa: N802 (aiosmtpd hook)
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address in self.unknown:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook)
-        if self.reject_after is not None and len(self.envelopes) >= self.reject_after:
-            return "554 5.7.1 Message rejected by the test server"
+        if self.close_after is not None and len(self.envelopes) >= self.close_after:
+            return "421 4.3.2 Service shutting down, closing transmission channel"
         self.envelopes.append(envelope)
         return "250 Message accepted for delivery"
 
@@ -297,22 +306,23 @@ def test_first_run_past_two_lead_times_sends_only_the_latest(
     ]
 
 
-def test_server_refusing_half_way_logs_only_what_was_sent(
+def test_connection_lost_half_way_logs_only_what_was_sent(
     run: Run, make_data_dir: MakeDir, smtp: Server
 ) -> None:
+    # The server accepts the first e-mail (finance@, for Z1), then shuts down (421): the run
+    # stops, exit 1, and the log holds Z1 only.
     root = data_dir(make_data_dir, smtp.port)
-    smtp.handler.reject_after = 1
+    smtp.handler.close_after = 1
     result = run("remind", "--data", root, "--as-of", "2026-11-01")
     assert result.exit_code == 1
-    assert f"127.0.0.1:{smtp.port}" in result.stderr
-    assert (
-        "refused the reminder e-mail to kari@example.no: 554 5.7.1 Message rejected"
-        in result.stderr
+    assert result.stderr == (
+        "error: sending stopped at the reminder e-mail to kari@example.no: the SMTP server "
+        f"127.0.0.1:{smtp.port} answered 421 4.3.2 Service shutting down, closing transmission "
+        "channel; 1 of 3 e-mails were sent and logged; run again to send the rest\n"
     )
-    assert "1 of 3 e-mails were sent and logged; run again to send the rest" in result.stderr
     assert [r[0] for r in log_rows(root)] == ["Z1"]
-    # The next run (server fixed) sends what is missing, and Z1 not again.
-    smtp.handler.reject_after = None
+    # The next run (server back) sends what is missing, and Z1 not again.
+    smtp.handler.close_after = None
     assert run("remind", "--data", root, "--as-of", "2026-11-01").exit_code == 0
     assert [m["To"] for m in smtp.handler.messages] == [
         "finance@fjordsoft.example",
@@ -320,6 +330,42 @@ def test_server_refusing_half_way_logs_only_what_was_sent(
         "ola@example.no",
     ]
     assert [r[0] for r in log_rows(root)] == ["Z1", "E1", "N1", "N2"]
+
+
+def test_refused_recipient_does_not_block_the_others(
+    run: Run, make_data_dir: MakeDir, smtp: Server
+) -> None:
+    root = data_dir(make_data_dir, smtp.port)
+    smtp.handler.unknown = {"kari@example.no"}
+    result = run("remind", "--data", root, "--as-of", "2026-11-01")
+    assert result.exit_code == 1
+    assert (
+        f"the SMTP server 127.0.0.1:{smtp.port} refused 1 of 3 reminder e-mails (to "
+        "kari@example.no: kari@example.no: 550 5.1.1 No such user here); 2 of 3 were sent and "
+        "logged; run again to retry the refused ones"
+    ) in result.stderr
+    assert [m["To"] for m in smtp.handler.messages] == [
+        "finance@fjordsoft.example",
+        "ola@example.no",
+    ]
+    assert [r[0] for r in log_rows(root)] == ["Z1", "N2"]
+    smtp.handler.unknown = set()
+    assert run("remind", "--data", root, "--as-of", "2026-11-01").exit_code == 0
+    assert [m["To"] for m in smtp.handler.messages][-1] == "kari@example.no"
+    assert [r[0] for r in log_rows(root)] == ["Z1", "N2", "E1", "N1"]
+
+
+def test_read_only_log_sends_nothing(
+    run: Run, make_data_dir: MakeDir, smtp: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A read-only checkout (os.access says no; tests may run as root, where chmod does not
+    # bind) must not send reminders it could not record.
+    root = data_dir(make_data_dir, smtp.port)
+    monkeypatch.setattr("revcli.renewals.runner.writable", lambda path: False)
+    result = run("remind", "--data", root, "--as-of", "2026-11-01")
+    assert result.exit_code == 1
+    assert "cannot write the reminder log" in result.stderr
+    assert smtp.handler.envelopes == []
 
 
 def test_unreachable_server_names_host_and_port_and_logs_nothing(

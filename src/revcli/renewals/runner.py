@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import polars as pl
 
 from revcli.data.validate import DataSet
-from revcli.errors import DataError, Issue
+from revcli.errors import DataError, Issue, RevcliError
 from revcli.metrics.report import schedule_of
 from revcli.renewals.config import (
     HTML_TEMPLATE,
@@ -81,6 +83,18 @@ def _config_issues(
     return issues
 
 
+def writable(path: Path) -> bool:
+    """Whether this process may write ``path``."""
+    return os.access(path, os.W_OK)
+
+
+def _check_writable(log: ReminderLog) -> None:
+    """Refuse to send when the log could not record it (a read-only checkout)."""
+    target = next(p for p in (log.path, log.path.parent, log.root) if p.exists())
+    if not writable(target):
+        raise RevcliError(f"cannot write the reminder log {log.path}; nothing was sent")
+
+
 def _compose(
     data: DataSet, settings: ReminderSettings, as_of: dt.date, log: ReminderLog
 ) -> tuple[list[Email], pl.DataFrame]:
@@ -134,27 +148,34 @@ def run_reminders(
 
     def record(email: Email, sent_at: dt.datetime) -> None:
         stamp = sent_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        log.append(
+        entries = [
             [
-                [
-                    stamp,
-                    as_of.isoformat(),
-                    row["contract_id"],
-                    row["kind"],
-                    row["deadline"].isoformat(),
-                    str(row["lead_days"]),
-                    str(row["late_days"]),
-                    email.recipient,
-                ]
-                for row in email.plan.iter_rows(named=True)
+                stamp,
+                as_of.isoformat(),
+                row["contract_id"],
+                row["kind"],
+                row["deadline"].isoformat(),
+                str(row["lead_days"]),
+                str(row["late_days"]),
+                email.recipient,
             ]
-        )
+            for row in email.plan.iter_rows(named=True)
+        ]
+        try:
+            log.append(entries)
+        except OSError as exc:
+            raise RevcliError(
+                f"the reminder e-mail to {email.recipient} was sent but could not be "
+                f"recorded in {log.path} ({exc.strerror or exc}); it will be sent again "
+                "on the next run"
+            ) from None
         if progress is not None:
             progress(email)
 
     with log.locked():
         emails, unaddressed = _compose(data, settings, as_of, log)
         if emails:
+            _check_writable(log)
             send_all(
                 emails,
                 settings.smtp,

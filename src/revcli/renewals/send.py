@@ -90,6 +90,13 @@ def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+def _permanent(exc: Exception) -> bool:
+    """A refusal of this one message (5xx) rather than of the session."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code >= 500
+
+
 def send_all(
     emails: list[Email],
     settings: SmtpSettings,
@@ -102,18 +109,40 @@ def send_all(
     """Send each e-mail in one session; call ``on_sent`` right after the server accepts
     one (the caller logs it there), so a failure half-way leaves an exact record.
 
-    Raises :class:`SmtpError` at the first failure; what was sent before stays sent.
+    A message the server refuses for good (a 5xx for its recipient or its content) is
+    skipped and the others are still sent, so one bad address never blocks everyone
+    else's reminders; the refusals are raised together at the end. Anything else (lost
+    connection, a temporary 4xx) stops the run at once. Either way :class:`SmtpError`
+    says what was sent; what was sent stays sent and logged.
     """
     where = f"{settings.host}:{settings.port}"
+    refused: list[str] = []
+    sent = 0
     with smtp_session(settings, password) as client:
-        for number, email in enumerate(emails, start=1):
+        for email in emails:
             sent_at = clock()
             try:
                 client.send_message(build_message(email, sender, sent_at))
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as exc:
+                if not _permanent(exc):
+                    raise _stopped(where, email, exc, sent, len(emails)) from None
+                refused.append(f"to {email.recipient}: {_reason(exc)}")
+                continue
             except (OSError, smtplib.SMTPException) as exc:
-                raise SmtpError(
-                    f"the SMTP server {where} refused the reminder e-mail to {email.recipient}: "
-                    f"{_reason(exc)}; {number - 1} of {len(emails)} e-mails were sent and "
-                    "logged; run again to send the rest"
-                ) from None
+                raise _stopped(where, email, exc, sent, len(emails)) from None
             on_sent(email, sent_at)
+            sent += 1
+    if refused:
+        raise SmtpError(
+            f"the SMTP server {where} refused {len(refused)} of {len(emails)} reminder "
+            f"e-mails ({'; '.join(refused)}); {sent} of {len(emails)} were sent and "
+            "logged; run again to retry the refused ones"
+        )
+
+
+def _stopped(where: str, email: Email, exc: Exception, sent: int, total: int) -> SmtpError:
+    return SmtpError(
+        f"sending stopped at the reminder e-mail to {email.recipient}: the SMTP server "
+        f"{where} answered {_reason(exc)}; {sent} of {total} e-mails were sent and logged; "
+        "run again to send the rest"
+    )
