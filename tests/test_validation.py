@@ -192,7 +192,7 @@ def test_yaml_values_are_text_and_errors_point_at_the_value_line(make_data_dir: 
     )
     data = load_dataset(root)
     assert data.customers.row(0, named=True)["country"] == "NO"
-    assert data.customers.row(0, named=True)["address"] == "Storgata 1\n0155 Oslo\n"
+    assert data.customers.row(0, named=True)["address"] == "Storgata 1\n0155 Oslo"
     assert str(data.lines.row(0, named=True)["unit_price"]).startswith("1200.00")
     assert data.lines.get_column("line_id").to_list() == ["1", "2"]
 

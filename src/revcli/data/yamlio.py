@@ -25,7 +25,7 @@ def _scalar(node: yaml.ScalarNode) -> str | None:
     # A plain (unquoted) empty, ``~`` or ``null`` means "not set"; a quoted one is text.
     if node.style is None and node.value in _NULLS:
         return None
-    return str(node.value)
+    return str(node.value).strip()  # like a CSV cell: no stray block-scalar newline
 
 
 def _record(
