@@ -21,7 +21,7 @@ RISK_KINDS: dict[str, ColumnKind] = {
     "arr_at_risk": ColumnKind.MONEY,
     **dict.fromkeys(SIGNALS, ColumnKind.COUNT),
 }
-_TABLE = ("customer_id", "customer_name", "arr", "score", "arr_at_risk", "data", "reasons")
+_TABLE = ("customer_id", "customer_name", "arr", "score", "arr_at_risk", "reasons")
 _LABELS = {
     "customer_id": "customer",
     "customer_name": "name",

@@ -48,6 +48,7 @@ _SIGNAL_SOURCE = {
     "renewal": "contracts",
     "downgrade": "contracts",
 }
+_FILE_WORDS = {"usage": "usage", "tickets": "ticket", "payments": "payment"}
 _EXACT = 9
 """Digits kept before comparing a computed ratio with its threshold, so that a decline
 of exactly 20 % is not 19.999999999999996 %."""
@@ -494,8 +495,10 @@ def risk_table(inputs: RiskInputs, rules: RiskSettings, as_of: dt.date) -> pl.Da
     Out: :data:`RISK_COLUMNS` — the points of each signal (its weight when it fired,
     else 0), ``score`` = min(100, Σ points), ``arr_at_risk`` = score / 100 × ARR,
     ``data`` (the sources the customer has data in), ``reasons`` (the reasons that
-    fired, joined by '; '). Sorted by unrounded ``arr_at_risk`` descending, then
-    ``score`` descending, then ``customer_id``.
+    fired, then which signal files have no data for the customer — "no usage data",
+    or "scored on contracts only: …" when none has — joined by '; '). Sorted by
+    unrounded ``arr_at_risk`` descending, then ``score`` descending, then
+    ``customer_id``.
     """
     month = dt.date(as_of.year, as_of.month, 1)
     events = mrr_events(inputs.schedule, month)
@@ -537,15 +540,24 @@ def risk_table(inputs: RiskInputs, rules: RiskSettings, as_of: dt.date) -> pl.Da
         for source in SOURCES
     }
     no_files = ~(has["usage"] | has["tickets"] | has["payments"])
+    missing = pl.concat_str(
+        [pl.when(~has[s]).then(pl.lit(word)) for s, word in _FILE_WORDS.items()],
+        separator=", ",
+        ignore_nulls=True,
+    ).str.replace(r", ([a-z]+)$", " or $1")
+    caveat = (
+        pl.when(no_files)
+        .then(pl.lit("scored on contracts only: no usage, ticket or payment data"))
+        .when(missing != "")
+        .then(pl.lit("no ") + missing + pl.lit(" data"))
+    )
     data = pl.concat_str(
         [pl.when(has[s]).then(pl.lit(s)) for s in SOURCES], separator=", ", ignore_nulls=True
     )
     reasons = pl.concat_str(
         [
             *(pl.col(f"_{name}_reason") for name in SIGNALS),
-            pl.when(no_files).then(
-                pl.lit("scored on contracts only: no usage, ticket or payment data")
-            ),
+            caveat,
         ],
         separator="; ",
         ignore_nulls=True,
