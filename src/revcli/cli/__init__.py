@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from revcli import __version__
-from revcli.cli import core, risk
+from revcli.cli import core, retention, risk
 from revcli.cli.common import State
 
 app = typer.Typer(
@@ -47,6 +47,7 @@ def _root(
 
 
 core.register(app)
+retention.register(app)
 risk.register(app)
 
 

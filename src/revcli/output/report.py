@@ -32,6 +32,7 @@ class ColumnKind(StrEnum):
     SIGNED_MONEY = "signed_money"  # a movement: coloured by sign in a table
     PERCENT = "percent"  # 2 decimals
     RATIO = "ratio"  # 4 decimals (1.0651)
+    SHARE = "share"  # a ratio that a table shows as a whole percentage, shaded like a heat map
     COUNT = "count"
     DATE = "date"
     MONTH = "month"
@@ -66,6 +67,7 @@ _PLACES = {
     ColumnKind.SIGNED_MONEY: 2,
     ColumnKind.PERCENT: 2,
     ColumnKind.RATIO: 4,
+    ColumnKind.SHARE: 4,
 }
 
 
