@@ -8,7 +8,7 @@ import polars as pl
 
 from revcli.calendar import add_months, month_start
 from revcli.data.validate import DataSet
-from revcli.metrics.mrr import CUSTOMER, MONTH, month_range, mrr_events, mrr_table, states
+from revcli.metrics.mrr import CUSTOMER, MONTH, month_range, mrr_table
 from revcli.metrics.pipeline import open_pipeline
 from revcli.output.report import ColumnKind, Report, round_half_up
 from revcli.risk.report import (
@@ -17,7 +17,7 @@ from revcli.risk.report import (
     risk_settings,
     upcoming_renewals_of,
 )
-from revcli.risk.scoring import risk_table
+from revcli.risk.scoring import mrr_history, risk_table
 
 FORECAST_COLUMNS = (
     "month",
@@ -144,7 +144,7 @@ def forecast_table(
         .sort(MONTH)
         .select(MONTH, pl.col("weighted_pipeline_mrr").fill_null(0.0).cum_sum())
     )
-    running = states(mrr_events(schedule, last), [CUSTOMER]).select(CUSTOMER, MONTH, "cur")
+    running = mrr_history(schedule, last, last)[0].select(CUSTOMER, MONTH, "cur")
     exposed = (
         churn.filter(pl.col("from_month").is_not_null() & (pl.col("score") > 0))
         .join(months, how="cross")

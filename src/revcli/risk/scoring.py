@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from revcli.metrics.mrr import CUSTOMER, MONTH, movements, mrr_events, states
+from revcli.metrics.mrr import CUSTOMER, MONTH, PRODUCT, classify, mrr_events, states
 from revcli.risk.settings import (
     SIGNALS,
     DowngradeRule,
@@ -476,13 +476,48 @@ def downgrade_signal(
     return _result(active, found, fired, reason)
 
 
-def active_customers(events: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+def mrr_history(
+    schedule: pl.DataFrame, until: dt.date, moves_since: dt.date
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Per-customer MRR states up to the month ``until`` and the movements from the month
+    ``moves_since`` on (``metrics.mrr.states`` and ``classify``), computed on integer
+    codes of customers and products (grouping on integers is several times faster than
+    on strings) and returned with the ids and product names."""
+    ids = schedule.select(pl.col(CUSTOMER).unique().sort()).with_row_index("_c")
+    names = schedule.select(pl.col(PRODUCT).unique().sort()).with_row_index("_p")
+    coded = (
+        schedule.join(ids, on=CUSTOMER, how="left")
+        .join(names, on=PRODUCT, how="left")
+        .with_columns(pl.col("_c").alias(CUSTOMER), pl.col("_p").alias(PRODUCT))
+        .drop("_c", "_p")
+    )
+    events = mrr_events(coded, until)
+    by_customer = states(events, [CUSTOMER])
+    moves = classify(states(events, [CUSTOMER, PRODUCT]), by_customer).filter(
+        pl.col(MONTH) >= moves_since
+    )
+
+    def decode(frame: pl.DataFrame, key: str, codes: pl.DataFrame, code: str) -> pl.DataFrame:
+        lookup = codes.select(pl.col(code).alias(key), pl.col(key).alias("_decoded"))
+        return (
+            frame.join(lookup, on=key, how="left")
+            .with_columns(pl.col("_decoded").alias(key))
+            .drop("_decoded")
+        )
+
+    return (
+        decode(by_customer, CUSTOMER, ids, "_c"),
+        decode(decode(moves, CUSTOMER, ids, "_c"), PRODUCT, names, "_p"),
+    )
+
+
+def active_customers(by_customer: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     """Customers active at the as-of day: MRR > 0 at the end of the month containing it
-    (SPEC §4: the MRR of the as-of month). Out: ``customer_id, mrr``."""
+    (SPEC §4: the MRR of the as-of month). In: per-customer ``states``. Out:
+    ``customer_id, mrr``."""
     month = dt.date(as_of.year, as_of.month, 1)
     return (
-        states(events, [CUSTOMER])
-        .filter(pl.col(MONTH) <= month)
+        by_customer.filter(pl.col(MONTH) <= month)
         .group_by(CUSTOMER)
         .agg(pl.col("cur").sort_by(MONTH).last().alias("mrr"))
         .filter(pl.col("mrr") > 0)
@@ -501,8 +536,9 @@ def risk_table(inputs: RiskInputs, rules: RiskSettings, as_of: dt.date) -> pl.Da
     ``customer_id``.
     """
     month = dt.date(as_of.year, as_of.month, 1)
-    events = mrr_events(inputs.schedule, month)
-    active = active_customers(events, as_of)
+    since = _shift_month(month, -(rules.downgrade.months - 1))
+    by_customer, moves = mrr_history(inputs.schedule, month, since)
+    active = active_customers(by_customer, as_of)
     sig = inputs.signals
     results = {
         "usage": usage_signal(active, sig.usage, rules.usage, as_of),
@@ -510,9 +546,7 @@ def risk_table(inputs: RiskInputs, rules: RiskSettings, as_of: dt.date) -> pl.Da
         "overdue": overdue_signal(active, sig.payments, rules.overdue, as_of),
         "late_payments": late_payment_signal(active, sig.payments, rules.late_payments, as_of),
         "renewal": renewal_signal(active, inputs.renewals, inputs.opportunities, rules.renewal),
-        "downgrade": downgrade_signal(
-            active, movements(events), rules.downgrade, as_of, inputs.base_currency
-        ),
+        "downgrade": downgrade_signal(active, moves, rules.downgrade, as_of, inputs.base_currency),
     }
     table = active
     for name, result in results.items():
