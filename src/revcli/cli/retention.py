@@ -11,6 +11,7 @@ from revcli.cli.common import (
     DataOption,
     FormatOption,
     OutOption,
+    check_by,
     choose_format,
     emit,
     error_boundary,
@@ -21,19 +22,9 @@ from revcli.cli.common import (
 from revcli.metrics.cohorts import CohortMetric, cohort_report
 from revcli.metrics.retention import nrr_report
 from revcli.output.report import OutputFormat
-from revcli.schema import CUSTOMERS
 
 MAX_WINDOW = 1200
 """A hundred years: far past any real history, short of date arithmetic overflow."""
-
-
-def _check_by(by: str | None) -> None:
-    allowed = ("product", *CUSTOMERS.names)
-    if by is not None and by not in allowed:
-        raise typer.BadParameter(
-            f"'{by}' is not a customer column or product; expected one of {', '.join(allowed)}",
-            param_hint="--by",
-        )
 
 
 def nrr(
@@ -72,7 +63,7 @@ def nrr(
     """
     with error_boundary():
         start, end = month_span(month, first, last, parse_day(as_of, "--as-of"))
-        _check_by(by)
+        check_by(by)
         dataset = load(data)
         emit(nrr_report(dataset, start, end, window, by), fmt, out)
 

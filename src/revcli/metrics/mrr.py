@@ -198,20 +198,28 @@ def states(events: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     ``cur`` is the MRR at the end of ``month`` (and every later month up to the next
     row); ``prev`` the MRR at the end of the month before.
     """
+    # Sorted by keys and month, a group starts where a key differs from the row above:
+    # numbering groups that way is cheaper than windows over the key columns.
+    starts = pl.any_horizontal(pl.col(k) != pl.col(k).shift(1) for k in keys).fill_null(True)
     return (
-        events.group_by([*keys, MONTH])
+        events.lazy()
+        .group_by([*keys, MONTH])
         .agg(pl.col("dv").sum(), pl.col("dn").sum())
         .sort([*keys, MONTH])
-        # Sorted by keys and month, so each window runs in month order.
+        .with_columns(starts.alias("_start"))
+        .with_columns(pl.col("_start").cum_sum().alias("_group"))
         .with_columns(
-            pl.col("dv").cum_sum().over(keys).alias("_v"),
-            pl.col("dn").cum_sum().over(keys).alias("_n"),
+            pl.col("dv").cum_sum().over("_group").alias("_v"),
+            pl.col("dn").cum_sum().over("_group").alias("_n"),
         )
         .with_columns(
             pl.when(pl.col("_n") > 0).then(pl.col("_v").round(_ROUND)).otherwise(0.0).alias("cur")
         )
-        .with_columns(pl.col("cur").shift(1, fill_value=0.0).over(keys).alias("prev"))
+        .with_columns(
+            pl.when(pl.col("_start")).then(0.0).otherwise(pl.col("cur").shift(1)).alias("prev")
+        )
         .select(*keys, MONTH, "prev", "cur")
+        .collect()
     )
 
 
