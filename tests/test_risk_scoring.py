@@ -377,3 +377,29 @@ def test_renewal_signal_respects_open_renewal_deals_and_locked_in_contracts() ->
         "contract KF2 ends in 30 days without auto-renewal and no open renewal opportunity "
         "(+1 more contract)"
     )
+
+
+def test_a_recorded_renewal_decision_counts() -> None:
+    # G: auto-renews, notice in 20 days, decision "renew" → settled, no signal.
+    # H: expires in 30 days with an open renewal deal, but the decision is "cancel".
+    # I: notice in 10 days, no deal, decision "renegotiate" → named in the reason.
+    active = pl.DataFrame({"customer_id": ["G", "H", "I"], "mrr": [1.0] * 3})
+    renewals = pl.DataFrame(
+        {
+            "contract_id": ["KG", "KH", "KI"],
+            "customer_id": ["G", "H", "I"],
+            "days_left": [50, 30, 40],
+            "days_to_notice": [20, 0, 10],
+            "status": ["auto-renews", "expires", "auto-renews"],
+            "renewal_decision": ["renew", "cancel", "renegotiate"],
+        }
+    )
+    deals = pl.DataFrame({"customer_id": ["H"], "type": ["renewal"], "status": ["open"]})
+    out = renewal_signal(active, renewals, deals, RenewalRule())
+    reasons = dict(zip(out["customer_id"], out["reason"], strict=True))
+    assert reasons == {
+        "G": None,
+        "H": "contract KH ends in 30 days without auto-renewal (recorded decision: cancel)",
+        "I": "notice deadline in 10 days (contract KI) and no open renewal opportunity "
+        "(recorded decision: renegotiate)",
+    }

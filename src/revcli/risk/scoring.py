@@ -360,13 +360,22 @@ def renewal_signal(
     ``expires`` or was ``cancelled`` with its term end within ``within_days`` days, or
     that ``auto-renews`` with its notice deadline within ``within_days`` days (a
     ``locked-in`` contract renews: it does not fire), while the customer has no open
-    opportunity of type ``renewal``. The most urgent contract is named.
+    opportunity of type ``renewal``. A ``renewal_decision`` recorded on the contract
+    (issue 3) counts too: ``renew`` settles it (no signal), ``cancel`` fires even with
+    an open renewal deal, ``renegotiate`` is named in the reason. The most urgent
+    contract is named.
     """
     if renewals is None:
         return _nothing(active)
-    talking = opportunities.filter(
-        (pl.col("status") == "open") & (pl.col("type") == "renewal")
-    ).select(CUSTOMER)
+    talking = (
+        opportunities.filter((pl.col("status") == "open") & (pl.col("type") == "renewal"))
+        .select(CUSTOMER)
+        .unique()
+        .with_columns(pl.lit(True).alias("_talking"))
+    )
+    if "renewal_decision" not in renewals.columns:
+        renewals = renewals.with_columns(pl.lit(None, dtype=pl.String).alias("renewal_decision"))
+    decision = pl.col("renewal_decision")
     status = pl.col("status")
     days = (
         pl.when(status == "auto-renews")
@@ -376,13 +385,18 @@ def renewal_signal(
     )
     due = (
         renewals.join(active.select(CUSTOMER), on=CUSTOMER, how="semi")
-        .join(talking, on=CUSTOMER, how="anti")
-        .with_columns(days.cast(pl.Int64).alias("days"))
-        .filter(pl.col("days").is_between(0, rule.within_days))
+        .join(talking, on=CUSTOMER, how="left")
+        .with_columns(days.cast(pl.Int64).alias("days"), pl.col("_talking").fill_null(False))
+        .filter(
+            pl.col("days").is_between(0, rule.within_days)
+            & (decision.is_null() | (decision != "renew"))
+            & (~pl.col("_talking") | (decision == "cancel"))
+        )
     )
     order = [pl.col("days"), pl.col("contract_id")]
+    columns = ("contract_id", "status", "days", "_talking", "renewal_decision")
     per = due.group_by(CUSTOMER).agg(
-        *(pl.col(c).sort_by(order).first() for c in ("contract_id", "status", "days")),
+        *(pl.col(c).sort_by(order).first() for c in columns),
         (pl.len() - 1).cast(pl.Int64).alias("more"),
     )
     what = (
@@ -417,7 +431,12 @@ def renewal_signal(
     )
     reason = pl.concat_str(
         what,
-        pl.lit(" and no open renewal opportunity"),
+        pl.when(pl.col("_talking"))
+        .then(pl.lit(""))
+        .otherwise(pl.lit(" and no open renewal opportunity")),
+        pl.when(decision.is_not_null())
+        .then(pl.lit(" (recorded decision: ") + decision + pl.lit(")"))
+        .otherwise(pl.lit("")),
         pl.when(pl.col("more") > 0)
         .then(
             pl.lit(" (+") + _plural(pl.col("more"), "more contract", "more contracts") + pl.lit(")")
