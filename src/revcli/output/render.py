@@ -173,8 +173,9 @@ def render_table(report: Report, width: int | None = None, color: bool = True) -
             no_wrap=report.kind(name) is not ColumnKind.TEXT,
             min_width=widest if report.kind(name) is not ColumnKind.TEXT else None,
         )
-    for row in cells:
-        table.add_row(*row)
+    styles = list(report.row_styles) or [""] * len(cells)
+    for row, style in zip(cells, styles, strict=True):
+        table.add_row(*row, style=style or None)
     console = Console(
         file=io.StringIO(),
         width=max(width or 100, needed + 2),

@@ -46,6 +46,8 @@ class Report:
     ``frame`` holds unrounded values; ``kinds`` tells renderers how to show each column
     (missing columns are text). ``totals`` is an optional summary row for the table view,
     keyed by column. ``notes`` are printed under a table and carried in JSON ``meta``.
+    ``row_styles`` optionally gives each row of ``frame`` a Rich style for the table view
+    (``""`` for none, e.g. ``"bold red"`` for an urgent row); other formats ignore it.
     """
 
     title: str
@@ -57,6 +59,7 @@ class Report:
     name: str = "report"
     table_columns: Sequence[str] | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
+    row_styles: Sequence[str] = ()
 
     def kind(self, column: str) -> ColumnKind:
         return self.kinds.get(column, ColumnKind.TEXT)
