@@ -183,3 +183,23 @@ def test_cli_forecast_of_an_evergreen_customer_at_risk(run: Run, make_data_dir: 
 @pytest.mark.parametrize("args", [("--months", "0"), ("--months", "x"), ("--as-of", "2026-02-30")])
 def test_forecast_wrong_command_line_exits_2(run: Run, root: Path, args: tuple[str, ...]) -> None:
     assert run("forecast", "--data", root, *args).exit_code == 2
+
+
+def test_cli_expected_churn_waits_for_the_term_end(run: Run, make_data_dir: MakeDir) -> None:
+    # Without opportunities, nobody talks to A or B about renewal: A's notice deadline
+    # (2026-12-01, 30 days before 2026-12-31) and B's term end (2027-01-31) are within
+    # 90 days → renewal signal, score 20 each.
+    # A can leave after 2026-12-31: −0.20 × 1,050 (uplifted) = −210 from January.
+    # B expires 2027-01-31: from February, when its contracted MRR is already 0.
+    # December: 1,400 contracted, no churn yet.
+    root = make_data_dir(
+        {"customers.csv": CUSTOMERS, "contracts.csv": CONTRACTS, "contract_lines.csv": LINES}
+    )
+    result = run("forecast", "--data", root, "--months", "3", "--as-of", "2026-11-23", "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "month,contracted_mrr,weighted_pipeline_mrr,expected_churn_mrr,forecast_mrr",
+        "2026-12,1400.00,0.00,0.00,1400.00",
+        "2027-01,1450.00,0.00,-210.00,1240.00",
+        "2027-02,1050.00,0.00,-210.00,840.00",
+    ]

@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 
 from revcli.data.validate import load_dataset
-from revcli.risk.report import RENEWAL_HORIZON_DAYS, risk_inputs, risk_settings
+from revcli.risk.report import risk_inputs, risk_settings
 from revcli.risk.scoring import renewal_signal, risk_table
 from revcli.risk.settings import RenewalRule
 from tests.conftest import SETTINGS, MakeDir, Run
@@ -37,7 +37,7 @@ def files(**extra: str) -> dict[str, str]:
 
 def scored(root: Path, as_of: dt.date = AS_OF) -> dict[str, dict[str, Any]]:
     data = load_dataset(root)
-    table = risk_table(risk_inputs(data, as_of, RENEWAL_HORIZON_DAYS), risk_settings(data), as_of)
+    table = risk_table(risk_inputs(data, as_of), risk_settings(data), as_of)
     return {r["customer_id"]: r for r in table.to_dicts()}
 
 
@@ -403,3 +403,30 @@ def test_a_recorded_renewal_decision_counts() -> None:
         "I": "notice deadline in 10 days (contract KI) and no open renewal opportunity "
         "(recorded decision: renegotiate)",
     }
+
+
+def renewal_files(end: str, deals: str = "") -> dict[str, str]:
+    # A auto-renews at ``end`` with 30 days' notice (the default); B is evergreen.
+    return files(
+        contracts_csv="contract_id,customer_id,start_date,end_date,auto_renew\n"
+        f"CA,A,2026-01-01,{end},true\nCB,B,2026-01-01,,\n",
+        opportunities_csv="opportunity_id,customer_id,probability,expected_close,mrr,type\n"
+        + deals,
+    )
+
+
+def test_renewal_signal_from_the_contracts_at_the_window_edge(make_data_dir: MakeDir) -> None:
+    # Term end 2027-03-23, notice 30 days → deadline 2027-02-21 = as-of + 90 days: fires.
+    a = scored(make_data_dir(renewal_files("2027-03-23")))["A"]
+    assert a["renewal"] == 20
+    assert why(a) == "notice deadline in 90 days (contract CA) and no open renewal opportunity"
+    # One day later the deadline is 91 days away: it does not.
+    assert scored(make_data_dir(renewal_files("2027-03-24")))["A"]["renewal"] == 0
+
+
+def test_open_renewal_deal_silences_the_renewal_signal(make_data_dir: MakeDir) -> None:
+    deal = "O1,A,60,2026-12-15,1000,renewal\n"
+    assert scored(make_data_dir(renewal_files("2026-12-31", deal)))["A"]["renewal"] == 0
+    # An expansion deal is not a renewal conversation.
+    deal = "O1,A,60,2026-12-15,1000,expansion\n"
+    assert scored(make_data_dir(renewal_files("2026-12-31", deal)))["A"]["renewal"] == 20

@@ -11,12 +11,8 @@ from revcli.data.validate import DataSet
 from revcli.metrics.mrr import CUSTOMER, MONTH, month_range, mrr_table
 from revcli.metrics.pipeline import open_pipeline
 from revcli.output.report import ColumnKind, Report, round_half_up
-from revcli.risk.report import (
-    RENEWAL_HORIZON_DAYS,
-    risk_inputs,
-    risk_settings,
-    upcoming_renewals_of,
-)
+from revcli.renewals.terms import upcoming_renewals
+from revcli.risk.report import risk_inputs, risk_settings
 from revcli.risk.scoring import mrr_history, risk_table
 
 FORECAST_COLUMNS = (
@@ -181,10 +177,10 @@ def forecast_report(data: DataSet, as_of: dt.date, months: int) -> Report:
     first = _next_month(as_of)
     last = _next_month(as_of, months)
     rules = risk_settings(data)
-    inputs = risk_inputs(data, as_of, RENEWAL_HORIZON_DAYS)
+    inputs = risk_inputs(data, as_of)
     scores = risk_table(inputs, rules, as_of).select(CUSTOMER, "score", "mrr")
     horizon = _next_month(last) - dt.timedelta(days=1)
-    renewals = upcoming_renewals_of(data, inputs.schedule, as_of, horizon)
+    renewals = upcoming_renewals(data.contracts, data.customers, inputs.schedule, as_of, horizon)
     churn = churn_schedule(
         scores.select(CUSTOMER, "score"),
         renewals=renewals,
@@ -213,8 +209,6 @@ def forecast_report(data: DataSet, as_of: dt.date, months: int) -> Report:
         "expected close month on; expected churn = −risk score / 100 × the customer's "
         "contracted MRR from the month after its earliest possible exit.",
     ]
-    if renewals is None:
-        notes.append("Term ends are not available in this build: expected churn starts at once.")
     span = f"{first:%Y-%m} – {last:%Y-%m}"
     return Report(
         title=f"MRR forecast {span} as of {as_of.isoformat()} ({base})",

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import polars as pl
-
 from revcli.data.validate import DataSet
 from revcli.errors import raise_if_errors
 from revcli.metrics.report import schedule_of
 from revcli.output.report import ColumnKind, Report, round_half_up
+from revcli.renewals.terms import upcoming_renewals
 from revcli.risk.scoring import RiskInputs, risk_table
 from revcli.risk.settings import SIGNALS, RiskSettings, read_risk_settings
 from revcli.risk.signals import parse_signals
@@ -30,24 +29,10 @@ _LABELS = {
 }
 
 
-def upcoming_renewals_of(
-    data: DataSet, schedule: pl.DataFrame, as_of: dt.date, until: dt.date
-) -> pl.DataFrame | None:
-    """Every contract's current term end from ``as_of`` to ``until`` (SPEC §6), or
-    ``None`` while the renewals core is not available."""
-    try:
-        from revcli.renewals.terms import (  # type: ignore[import-not-found,unused-ignore]
-            upcoming_renewals,
-        )
-    except ImportError:
-        return None
-    frame: pl.DataFrame = upcoming_renewals(data.contracts, data.customers, schedule, as_of, until)
-    return frame
-
-
-def risk_inputs(data: DataSet, as_of: dt.date, horizon_days: int) -> RiskInputs:
-    """Everything the score reads, from a validated data set; renewals up to
-    ``horizon_days`` days after ``as_of``."""
+def risk_inputs(data: DataSet, as_of: dt.date) -> RiskInputs:
+    """Everything the score reads, from a validated data set: every contract's current
+    term end on or after ``as_of`` (SPEC §6), so that a notice deadline inside the
+    renewal window is found even when its term ends years later."""
     schedule = schedule_of(data)
     signals, issues = parse_signals(data.extra, data.settings.base_currency)
     raise_if_errors(issues)
@@ -56,9 +41,7 @@ def risk_inputs(data: DataSet, as_of: dt.date, horizon_days: int) -> RiskInputs:
         customers=data.customers,
         opportunities=data.opportunities,
         signals=signals,
-        renewals=upcoming_renewals_of(
-            data, schedule, as_of, as_of + dt.timedelta(days=horizon_days)
-        ),
+        renewals=upcoming_renewals(data.contracts, data.customers, schedule, as_of, None),
         base_currency=data.settings.base_currency,
     )
 
@@ -70,15 +53,10 @@ def risk_settings(data: DataSet) -> RiskSettings:
     return rules
 
 
-RENEWAL_HORIZON_DAYS = 5 * 366
-"""How far ahead term ends are looked up, so that a notice deadline inside the renewal
-window is found even when its term ends years later."""
-
-
 def risk_report(data: DataSet, as_of: dt.date, top: int | None = None) -> Report:
     """Every customer active at ``as_of``, scored for churn risk, by ARR at risk."""
     rules = risk_settings(data)
-    inputs = risk_inputs(data, as_of, RENEWAL_HORIZON_DAYS)
+    inputs = risk_inputs(data, as_of)
     table = risk_table(inputs, rules, as_of)
     scored = table.height
     at_risk = table.get_column("arr_at_risk").sum()
@@ -92,8 +70,6 @@ def risk_report(data: DataSet, as_of: dt.date, top: int | None = None) -> Report
         f"{scored} active customer{'s' if scored != 1 else ''} (MRR > 0 in {as_of:%Y-%m})"
         + (f"; showing the top {table.height}." if top is not None and top < scored else "."),
     ]
-    if inputs.renewals is None:
-        notes.append("The renewal signal is not available in this build: it never fires.")
     return Report(
         title=f"Churn risk as of {as_of.isoformat()} ({base})",
         frame=table,
