@@ -370,7 +370,7 @@ def test_renewal_signal_respects_open_renewal_deals_and_locked_in_contracts() ->
     assert reasons["D"] is None  # locked in: it renews whatever happens
     # E's open deal is an expansion, not a renewal conversation.
     assert reasons["E"] == (
-        "contract KE was cancelled; service ends in 12 days and no open renewal opportunity"
+        "contract KE ends in 12 days (cancelled) and no open renewal opportunity"
     )
     # F: two expiring contracts; the sooner one is named.
     assert reasons["F"] == (

@@ -424,8 +424,9 @@ def renewal_signal(
             pl.concat_str(
                 pl.lit("contract "),
                 pl.col("contract_id"),
-                pl.lit(" was cancelled; service ends "),
+                pl.lit(" ends "),
                 _in_days(pl.col("days")),
+                pl.lit(" (cancelled)"),
             )
         )
     )
