@@ -10,7 +10,9 @@ from revcli.cli.common import (
     AsOfOption,
     DataOption,
     FormatOption,
+    FromOption,
     OutOption,
+    ToOption,
     emit,
     error_boundary,
     load,
@@ -24,8 +26,8 @@ from revcli.risk.report import risk_report
 
 def pipeline(
     data: DataOption = None,
-    first: Annotated[str | None, typer.Option("--from", help="First month, YYYY-MM.")] = None,
-    last: Annotated[str | None, typer.Option("--to", help="Last month, YYYY-MM.")] = None,
+    first: FromOption = None,
+    last: ToOption = None,
     by: Annotated[
         str | None, typer.Option("--by", help="Group by the opportunity's type, owner or stage.")
     ] = None,
