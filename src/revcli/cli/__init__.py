@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from revcli import __version__
-from revcli.cli import core, renewals, retention
+from revcli.cli import core, renewals, retention, risk
 from revcli.cli.common import State
 
 app = typer.Typer(
@@ -49,6 +49,7 @@ def _root(
 core.register(app)
 retention.register(app)
 renewals.register(app)
+risk.register(app)
 
 
 def main() -> None:

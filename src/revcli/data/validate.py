@@ -16,6 +16,7 @@ from revcli.data.csvio import LINE, SOURCE
 from revcli.data.load import RawData, read_raw, relocate
 from revcli.errors import DataError, Issue, Severity, sort_issues
 from revcli.renewals.checks import renewal_checks
+from revcli.risk.signals import signal_issues
 from revcli.schema import (
     CONTRACTS,
     CUSTOMERS,
@@ -334,6 +335,7 @@ def validate(raw: RawData) -> tuple[DataSet, list[Issue]]:
     opportunities, more = _opportunities(raw, fx)
     issues += more
     issues += renewal_checks(contracts, raw.settings)
+    issues += signal_issues(raw.extra, customers, raw.settings)
     issues = sort_issues(relocate([*raw.warnings, *issues], raw.positions))
     data = DataSet(
         root=raw.root,

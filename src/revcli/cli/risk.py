@@ -1,0 +1,109 @@
+"""Pipeline, churn-risk and forecast commands: ``pipeline``, ``risk`` and ``forecast``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from revcli.cli.common import (
+    AsOfOption,
+    DataOption,
+    FormatOption,
+    FromOption,
+    OutOption,
+    ToOption,
+    emit,
+    error_boundary,
+    load,
+    parse_day,
+    parse_month,
+)
+from revcli.metrics.forecast import forecast_report
+from revcli.metrics.pipeline import BY_CHOICES, pipeline_report
+from revcli.risk.report import risk_report
+
+
+def pipeline(
+    data: DataOption = None,
+    first: FromOption = None,
+    last: ToOption = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Group by the opportunity's type, owner or stage.")
+    ] = None,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = None,
+    out: OutOption = None,
+) -> None:
+    """Pipeline MRR and weighted pipeline MRR per expected-close month.
+
+    Without --from/--to: every month from the earliest to the latest expected close of
+    an open opportunity (the 12 months from the as-of month when there is none).
+
+    Example: [bold]revcli pipeline --data sample_data --from 2026-12 --to 2027-05 --by type[/]
+    """
+    with error_boundary():
+        start = parse_month(first, "--from") if first else None
+        end = parse_month(last, "--to") if last else None
+        if start and end and start > end:
+            raise typer.BadParameter(f"--from {first} is after --to {last}", param_hint="--from")
+        if by is not None and by not in BY_CHOICES:
+            raise typer.BadParameter(
+                f"'{by}' is not allowed; expected one of {', '.join(BY_CHOICES)}", param_hint="--by"
+            )
+        day = parse_day(as_of, "--as-of")
+        dataset = load(data)
+        emit(pipeline_report(dataset, day, start, end, by), fmt, out)
+
+
+def risk(
+    data: DataOption = None,
+    as_of: AsOfOption = None,
+    top: Annotated[
+        int | None,
+        typer.Option("--top", "-n", min=1, help="Show only the N customers most at risk."),
+    ] = None,
+    fmt: FormatOption = None,
+    out: OutOption = None,
+) -> None:
+    """Every active customer scored for churn risk, by ARR at risk, with the reasons.
+
+    Signals: declining usage, ticket spikes, overdue and late payments, a term end or
+    notice deadline with no open renewal opportunity, recent downgrades. Weights and
+    thresholds: the risk: section of revcli.yaml (see docs/risk.md).
+
+    Example: [bold]revcli risk --data sample_data --as-of 2026-11-23 --top 10[/]
+    """
+    with error_boundary():
+        day = parse_day(as_of, "--as-of")
+        dataset = load(data)
+        emit(risk_report(dataset, day, top), fmt, out)
+
+
+def forecast(
+    data: DataOption = None,
+    months: Annotated[
+        int,
+        typer.Option("--months", min=1, max=120, help="Months to forecast after the as-of month."),
+    ] = 12,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = None,
+    out: OutOption = None,
+) -> None:
+    """Contracted MRR going forward, plus weighted pipeline, minus expected churn.
+
+    Each part is its own column, so what is signed and what is hoped for stay apart.
+
+    Example: [bold]revcli forecast --data sample_data --months 12 --as-of 2026-11-23[/]
+    """
+    with error_boundary():
+        day = parse_day(as_of, "--as-of")
+        dataset = load(data)
+        emit(forecast_report(dataset, day, months), fmt, out)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the pipeline, risk and forecast commands to ``app``."""
+    app.command()(pipeline)
+    app.command()(risk)
+    app.command()(forecast)

@@ -1,0 +1,232 @@
+"""MRR forecast: contracted MRR run forward, plus weighted pipeline, minus expected churn."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from revcli.calendar import add_months, month_start
+from revcli.data.validate import DataSet
+from revcli.metrics.mrr import CUSTOMER, MONTH, month_range, mrr_table
+from revcli.metrics.pipeline import open_pipeline
+from revcli.output.report import ColumnKind, Report, round_half_up
+from revcli.renewals.terms import upcoming_renewals
+from revcli.risk.report import risk_inputs, risk_settings
+from revcli.risk.scoring import mrr_history, risk_table
+
+FORECAST_COLUMNS = (
+    "month",
+    "contracted_mrr",
+    "weighted_pipeline_mrr",
+    "expected_churn_mrr",
+    "forecast_mrr",
+)
+FORECAST_KINDS = {
+    "month": ColumnKind.MONTH,
+    "contracted_mrr": ColumnKind.MONEY,
+    "weighted_pipeline_mrr": ColumnKind.MONEY,
+    "expected_churn_mrr": ColumnKind.SIGNED_MONEY,
+    "forecast_mrr": ColumnKind.MONEY,
+}
+
+
+def forecast_pipeline(pipeline: pl.DataFrame, schedule: pl.DataFrame) -> pl.DataFrame:
+    """The open opportunities that add MRR to a forecast.
+
+    All of them except a ``renewal`` deal of a customer whose auto-renewing contract is
+    still running (not cancelled): contracted MRR already carries that contract past
+    its term end, so counting the deal too would count it twice. A renewal deal of an
+    expiring contract counts: contracted MRR drops at the term end and the deal is what
+    may bring it back. In: :func:`open_pipeline`, the line schedule. Out: the same
+    columns as ``pipeline``.
+    """
+    renewing = (
+        schedule.filter(
+            pl.col("renewal_start").is_not_null()
+            & pl.col("end_date").is_null()
+            & (pl.col("line_mrr") > 0)
+        )
+        .select(CUSTOMER)
+        .unique()
+    )
+    double = (pl.col("type") == "renewal") & pl.col(CUSTOMER).is_in(
+        renewing.get_column(CUSTOMER).implode()
+    )
+    return pipeline.filter(~double.fill_null(False))
+
+
+def churn_schedule(
+    scores: pl.DataFrame,
+    *,
+    renewals: pl.DataFrame | None,
+    contracts: pl.DataFrame,
+    schedule: pl.DataFrame,
+    as_of: dt.date,
+    first: dt.date,
+) -> pl.DataFrame:
+    """When each scored customer's risk can turn into churn.
+
+    In: ``customer_id, score``; the upcoming renewals (SPEC §6: contract_id,
+    customer_id, term_end, status) over the forecast, or ``None`` when unknown. Out:
+    ``customer_id, score, from_month`` — the first month whose MRR the customer can be
+    gone from: the month after its earliest exit, where a contract that ``expires``,
+    ``auto-renews`` (notice can still be given) or was ``cancelled`` exits at its term
+    end, a ``locked-in`` one only at the end of its next term, and an evergreen contract
+    (no end date) at any time (``from_month`` = ``first``). Null when the customer
+    cannot leave within the renewals looked at. Without renewals: ``first`` for all.
+    """
+    if renewals is None:
+        return scores.with_columns(pl.lit(first).alias("from_month"))
+    after_term = month_start(pl.col("term_end") + pl.duration(days=1))
+    exits = renewals.join(
+        contracts.select("contract_id", "renewal_term_months"), on="contract_id", how="left"
+    ).select(
+        CUSTOMER,
+        pl.when(pl.col("status") == "locked-in")
+        .then(add_months(after_term, pl.col("renewal_term_months")))
+        .otherwise(after_term)
+        .alias("from_month"),
+    )
+    evergreen = schedule.filter(
+        (pl.col("line_mrr") > 0)
+        & pl.col("end_date").is_null()
+        & pl.col("renewal_start").is_null()
+        & (pl.col("start_date") <= as_of)
+    ).select(CUSTOMER, pl.lit(first).alias("from_month"))
+    earliest = pl.concat([exits, evergreen]).group_by(CUSTOMER).agg(pl.col("from_month").min())
+    return scores.join(earliest, on=CUSTOMER, how="left").with_columns(
+        pl.when(pl.col("from_month") < first)
+        .then(pl.lit(first))
+        .otherwise(pl.col("from_month"))
+        .alias("from_month")
+    )
+
+
+def forecast_table(
+    schedule: pl.DataFrame,
+    *,
+    customers: pl.DataFrame,
+    pipeline: pl.DataFrame,
+    churn: pl.DataFrame,
+    first: dt.date,
+    last: dt.date,
+) -> pl.DataFrame:
+    """The ``revcli forecast`` table, one row per month from ``first`` to ``last``.
+
+    - ``contracted_mrr``: SPEC §4 MRR of the signed contracts run forward: known end
+      dates, cancellations already given, auto-renewals with their uplift.
+    - ``weighted_pipeline_mrr``: Σ probability-weighted MRR of the open opportunities
+      (:func:`forecast_pipeline`) expected to close in or before the month — a won deal
+      adds MRR from its close month on; a slipped deal (close date passed, still open)
+      counts from the first month.
+    - ``expected_churn_mrr`` (≤ 0): −Σ score / 100 × the customer's contracted MRR that
+      month, over the customers of ``churn`` from their ``from_month`` on.
+    - ``forecast_mrr``: the sum of the three.
+    """
+    contracted = mrr_table(schedule, customers, first, last).select(
+        MONTH, pl.col("mrr").alias("contracted_mrr")
+    )
+    months = month_range(first, last).to_frame()
+    close = pl.when(pl.col(MONTH) < first).then(pl.lit(first)).otherwise(pl.col(MONTH))
+    adds = (
+        pipeline.select(close.alias(MONTH), "weighted_pipeline_mrr")
+        .filter(pl.col(MONTH) <= last)
+        .group_by(MONTH)
+        .agg(pl.col("weighted_pipeline_mrr").sum())
+    )
+    pipe = (
+        months.join(adds, on=MONTH, how="left")
+        .sort(MONTH)
+        .select(MONTH, pl.col("weighted_pipeline_mrr").fill_null(0.0).cum_sum())
+    )
+    running = mrr_history(schedule, last, last)[0].select(CUSTOMER, MONTH, "cur")
+    exposed = (
+        churn.filter(pl.col("from_month").is_not_null() & (pl.col("score") > 0))
+        .join(months, how="cross")
+        .filter(pl.col(MONTH) >= pl.col("from_month"))
+        .sort(MONTH)
+        .join_asof(
+            running.sort(MONTH), on=MONTH, by=CUSTOMER, strategy="backward", check_sortedness=False
+        )
+    )
+    loss = exposed.group_by(MONTH).agg(
+        (-pl.col("score") / 100 * pl.col("cur").fill_null(0.0)).sum().alias("expected_churn_mrr")
+    )
+    return (
+        contracted.join(pipe, on=MONTH, how="left")
+        .join(loss, on=MONTH, how="left")
+        .with_columns(pl.col("expected_churn_mrr").fill_null(0.0))
+        .with_columns(
+            pl.sum_horizontal(
+                "contracted_mrr", "weighted_pipeline_mrr", "expected_churn_mrr"
+            ).alias("forecast_mrr")
+        )
+        .select(FORECAST_COLUMNS)
+        .sort(MONTH)
+    )
+
+
+def _next_month(day: dt.date, n: int = 1) -> dt.date:
+    index = day.year * 12 + day.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def forecast_report(data: DataSet, as_of: dt.date, months: int) -> Report:
+    """MRR for the ``months`` months after the as-of month: committed and hoped-for apart."""
+    first = _next_month(as_of)
+    last = _next_month(as_of, months)
+    rules = risk_settings(data)
+    inputs = risk_inputs(data, as_of)
+    scores = risk_table(inputs, rules, as_of).select(CUSTOMER, "score", "mrr")
+    horizon = _next_month(last) - dt.timedelta(days=1)
+    renewals = upcoming_renewals(data.contracts, data.customers, inputs.schedule, as_of, horizon)
+    churn = churn_schedule(
+        scores.select(CUSTOMER, "score"),
+        renewals=renewals,
+        contracts=data.contracts,
+        schedule=inputs.schedule,
+        as_of=as_of,
+        first=first,
+    )
+    base = data.settings.base_currency
+    pipeline = forecast_pipeline(
+        open_pipeline(data.opportunities, data.fx_rates, base), inputs.schedule
+    )
+    table = forecast_table(
+        inputs.schedule,
+        customers=data.customers,
+        pipeline=pipeline,
+        churn=churn,
+        first=first,
+        last=last,
+    )
+    now = scores.get_column("mrr").sum()
+    notes = [
+        f"Money in {base}. MRR of {as_of:%Y-%m} (the as-of month): {round_half_up(now, 2):,}.",
+        "contracted = signed contracts run forward (end dates, cancellations, auto-renewals "
+        "with uplift); weighted pipeline = Σ probability × MRR of open deals from their "
+        "expected close month on; expected churn = −risk score / 100 × the customer's "
+        "contracted MRR from the month after its earliest possible exit.",
+    ]
+    span = f"{first:%Y-%m} – {last:%Y-%m}"
+    return Report(
+        title=f"MRR forecast {span} as of {as_of.isoformat()} ({base})",
+        frame=table,
+        kinds=FORECAST_KINDS,
+        notes=tuple(notes),
+        meta={
+            "currency": base,
+            "as_of": as_of.isoformat(),
+            "from": f"{first:%Y-%m}",
+            "to": f"{last:%Y-%m}",
+            "as_of_mrr": round_half_up(now, 2),
+        },
+        name="forecast",
+        labels={
+            "contracted_mrr": "contracted",
+            "weighted_pipeline_mrr": "weighted pipeline",
+            "expected_churn_mrr": "expected churn",
+            "forecast_mrr": "forecast",
+        },
+    )

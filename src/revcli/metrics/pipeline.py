@@ -1,0 +1,165 @@
+"""Pipeline MRR (SPEC §4): open opportunities by the month they are expected to close."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from revcli.calendar import month_start
+from revcli.data.validate import DataSet, booking_rates
+from revcli.metrics.mrr import MONTH, month_range
+from revcli.output.report import ColumnKind, Report, round_half_up
+
+PIPELINE_COLUMNS = ("month", "pipeline_mrr", "weighted_pipeline_mrr", "open_opportunities")
+BY_CHOICES = ("type", "owner", "stage")
+
+PIPELINE_KINDS = {
+    "month": ColumnKind.MONTH,
+    "pipeline_mrr": ColumnKind.MONEY,
+    "weighted_pipeline_mrr": ColumnKind.MONEY,
+    "open_opportunities": ColumnKind.COUNT,
+}
+
+
+def open_pipeline(opportunities: pl.DataFrame, fx: pl.DataFrame, base: str) -> pl.DataFrame:
+    """Open opportunities valued in the base currency.
+
+    In: typed ``opportunities`` (status and currency defaulted), ``fx`` rates, the base
+    currency. Out, one row per open opportunity: ``opportunity_id, customer_id, type,
+    owner, stage, expected_close, month`` (first day of the expected_close month),
+    ``pipeline_mrr`` (``mrr`` × the rate in effect on ``expected_close``; the latest
+    known rate for a future day), ``weighted_pipeline_mrr`` (× ``probability`` / 100),
+    ``no_probability`` and ``no_mrr`` (the value was empty: it counts as 0).
+    """
+    frame = opportunities.filter(pl.col("status") == "open")
+    rate = booking_rates(frame, "expected_close", "currency", fx, base)
+    mrr = pl.col("mrr").cast(pl.Float64).fill_null(0.0) * pl.col("_rate")
+    probability = pl.col("probability").cast(pl.Float64).fill_null(0.0)
+    return frame.with_columns(rate.alias("_rate")).select(
+        "opportunity_id",
+        "customer_id",
+        "type",
+        "owner",
+        "stage",
+        "expected_close",
+        month_start(pl.col("expected_close")).alias(MONTH),
+        mrr.alias("pipeline_mrr"),
+        (mrr * probability / 100).alias("weighted_pipeline_mrr"),
+        pl.col("probability").is_null().alias("no_probability"),
+        pl.col("mrr").is_null().alias("no_mrr"),
+    )
+
+
+def pipeline_range(
+    pipeline: pl.DataFrame, as_of: dt.date, first: dt.date | None, last: dt.date | None
+) -> tuple[dt.date, dt.date]:
+    """The months a pipeline report covers when ``--from``/``--to`` are not both given.
+
+    Default: from the earliest to the latest expected-close month of an open
+    opportunity, so the report's total is the whole open pipeline (slipped deals whose
+    expected_close has passed included); with no open opportunity, the 12 months from
+    the as-of month. A single bound given keeps the other default, widened to at least
+    that month.
+    """
+    months = pipeline.get_column(MONTH)
+    if months.len():
+        lo, hi = months.min(), months.max()
+        assert isinstance(lo, dt.date)
+        assert isinstance(hi, dt.date)
+    else:
+        lo = dt.date(as_of.year, as_of.month, 1)
+        index = lo.year * 12 + lo.month - 1 + 11
+        hi = dt.date(index // 12, index % 12 + 1, 1)
+    start = first if first is not None else min(lo, last) if last is not None else lo
+    end = last if last is not None else max(hi, start)
+    return start, end
+
+
+def pipeline_table(
+    pipeline: pl.DataFrame, first: dt.date, last: dt.date, by: str | None = None
+) -> pl.DataFrame:
+    """The ``revcli pipeline`` table: ``[by,] month, pipeline_mrr, weighted_pipeline_mrr,
+    open_opportunities`` for every month from ``first`` to ``last`` (zeros included).
+
+    In: the :func:`open_pipeline` frame. With ``by`` (``type``, ``owner``, ``stage``)
+    every value over all open opportunities is a group in every month; an empty value
+    is its own group (``""``).
+    """
+    group = by or "_all"
+    tagged = pipeline.with_columns(
+        (pl.col(by).cast(pl.String).fill_null("") if by else pl.lit("")).alias(group)
+    )
+    groups = tagged.select(group).unique() if by else pl.DataFrame({group: [""]})
+    grid = groups.join(month_range(first, last).to_frame(), how="cross")
+    sums = (
+        tagged.filter(pl.col(MONTH).is_between(first, last))
+        .group_by(group, MONTH)
+        .agg(
+            pl.col("pipeline_mrr").sum(),
+            pl.col("weighted_pipeline_mrr").sum(),
+            pl.len().cast(pl.Int64).alias("open_opportunities"),
+        )
+    )
+    table = grid.join(sums, on=[group, MONTH], how="left").with_columns(
+        pl.col("pipeline_mrr").fill_null(0.0),
+        pl.col("weighted_pipeline_mrr").fill_null(0.0),
+        pl.col("open_opportunities").fill_null(0),
+    )
+    keys = [by] if by else []
+    return table.select(*keys, *PIPELINE_COLUMNS).sort([*keys, MONTH])
+
+
+def _count_note(count: int, what: str) -> str | None:
+    if not count:
+        return None
+    return f"{count} open opportunit{'y has' if count == 1 else 'ies have'} {what}"
+
+
+def pipeline_report(
+    data: DataSet, as_of: dt.date, first: dt.date | None, last: dt.date | None, by: str | None
+) -> Report:
+    """Pipeline and weighted pipeline MRR per expected-close month (SPEC §4, §9)."""
+    base = data.settings.base_currency
+    pipe = open_pipeline(data.opportunities, data.fx_rates, base)
+    start, end = pipeline_range(pipe, as_of, first, last)
+    table = pipeline_table(pipe, start, end, by)
+    outside = pipe.filter(~pl.col(MONTH).is_between(start, end))
+    notes = [
+        f"Money in {base}: open opportunities in the month of their expected_close, "
+        "converted at the rate in effect on that day; weighted = × probability / 100."
+    ]
+    for note in (
+        _count_note(
+            int(pipe.get_column("no_probability").sum()), "no probability: weighted as 0 %"
+        ),
+        _count_note(int(pipe.get_column("no_mrr").sum()), "no mrr: counted as 0"),
+    ):
+        if note:
+            notes.append(note + ".")
+    if outside.height:
+        notes.append(
+            f"{outside.height} open opportunit{'y' if outside.height == 1 else 'ies'} "
+            f"expected to close outside {start:%Y-%m} – {end:%Y-%m} "
+            f"({round_half_up(outside.get_column('pipeline_mrr').sum(), 2):,} "
+            f"{base} MRR) not shown."
+        )
+    span = start.strftime("%Y-%m") if start == end else f"{start:%Y-%m} – {end:%Y-%m}"
+    return Report(
+        title=f"Pipeline MRR {span} ({base})" + (f" by {by}" if by else ""),
+        frame=table,
+        kinds=PIPELINE_KINDS,
+        totals={
+            "pipeline_mrr": table.get_column("pipeline_mrr").sum(),
+            "weighted_pipeline_mrr": table.get_column("weighted_pipeline_mrr").sum(),
+            "open_opportunities": int(table.get_column("open_opportunities").sum()),
+        },
+        notes=tuple(notes),
+        meta={"currency": base, "from": f"{start:%Y-%m}", "to": f"{end:%Y-%m}", "by": by},
+        name="pipeline",
+        labels={
+            "pipeline_mrr": "pipeline MRR",
+            "weighted_pipeline_mrr": "weighted MRR",
+            "open_opportunities": "open opps",
+        },
+    )

@@ -1,0 +1,1 @@
+"""Churn risk: the signal files, their settings, and the transparent weighted score."""

@@ -1,0 +1,174 @@
+"""Weights and thresholds of the churn-risk signals, read from the ``risk:`` section."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
+from typing import Any
+
+from revcli.data.tree import Scalar, Tree
+from revcli.errors import Issue, Severity
+from revcli.settings import Settings, SettingsReader
+
+SECTION = "risk"
+
+
+def _num(default: float, low: float = 0, high: float | None = None, *, above: bool = False) -> Any:
+    """A decimal setting with its allowed range (``above``: strictly greater than ``low``)."""
+    return field(default=default, metadata={"low": low, "high": high, "above": above})
+
+
+def _weight(default: int) -> Any:
+    """Points a signal adds to the score when it fires (a whole number, 0 switches it off)."""
+    return field(default=default, metadata={"low": 0})
+
+
+def _int(default: int, low: int = 1) -> Any:
+    """A whole-number setting of at least ``low``."""
+    return field(default=default, metadata={"low": low})
+
+
+@dataclass(frozen=True)
+class UsageRule:
+    """Usage fell by at least ``min_decline_pct`` % over the last ``months`` complete
+    months compared with the ``months`` before them (worst metric counts)."""
+
+    weight: int = _weight(25)
+    months: int = _int(3)
+    min_decline_pct: float = _num(20, 0, 100, above=True)
+
+
+@dataclass(frozen=True)
+class TicketRule:
+    """At least ``min_tickets`` tickets in the last ``window_days`` days, and at least
+    ``min_ratio`` times the customer's usual rate over the ``baseline_days`` before."""
+
+    weight: int = _weight(15)
+    window_days: int = _int(30)
+    baseline_days: int = _int(180)
+    min_ratio: float = _num(2, 0, above=True)
+    min_tickets: int = _int(3)
+
+
+@dataclass(frozen=True)
+class OverdueRule:
+    """An invoice unpaid at least ``min_days_overdue`` days after its due date."""
+
+    weight: int = _weight(20)
+    min_days_overdue: int = _int(14)
+
+
+@dataclass(frozen=True)
+class LatePaymentRule:
+    """At least ``min_count`` invoices due in the last ``lookback_days`` days were paid
+    ``min_days_late`` or more days after their due date."""
+
+    weight: int = _weight(10)
+    lookback_days: int = _int(180)
+    min_days_late: int = _int(14)
+    min_count: int = _int(2)
+
+
+@dataclass(frozen=True)
+class RenewalRule:
+    """A term end (contract that expires or was cancelled) or a notice deadline
+    (auto-renewal) within ``within_days`` days, and no open renewal opportunity."""
+
+    weight: int = _weight(20)
+    within_days: int = _int(90, low=0)
+
+
+@dataclass(frozen=True)
+class DowngradeRule:
+    """Downgrades and cancellations in the last ``months`` movement months (the as-of
+    month included) removed at least ``min_pct`` % of the customer's MRR."""
+
+    weight: int = _weight(10)
+    months: int = _int(3)
+    min_pct: float = _num(10, 0, 100, above=True)
+
+
+@dataclass(frozen=True)
+class RiskSettings:
+    """Every rule of the churn-risk score; the score is the sum of the weights that fire."""
+
+    usage: UsageRule = field(default_factory=UsageRule)
+    tickets: TicketRule = field(default_factory=TicketRule)
+    overdue: OverdueRule = field(default_factory=OverdueRule)
+    late_payments: LatePaymentRule = field(default_factory=LatePaymentRule)
+    renewal: RenewalRule = field(default_factory=RenewalRule)
+    downgrade: DowngradeRule = field(default_factory=DowngradeRule)
+
+
+SIGNALS = tuple(f.name for f in fields(RiskSettings))
+"""Signal names in report order; each is a key of ``risk:`` and a column of the report."""
+
+_RULES: dict[str, type[Any]] = {
+    f.name: type(getattr(RiskSettings(), f.name)) for f in fields(RiskSettings)
+}
+
+
+def _unknown(
+    section: dict[str, Tree], known: tuple[str, ...], where: str, source: str
+) -> list[Issue]:
+    out = []
+    for key, node in section.items():
+        if key in known:
+            continue
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"expected one of {', '.join(known)}"
+        line = node.line if isinstance(node, Scalar) else None
+        out.append(
+            Issue(source, line, f"{where}.{key}", f"unknown setting; {hint}", Severity.WARNING)
+        )
+    return out
+
+
+def _rule(r: SettingsReader, section: dict[str, Tree], rule: type[Any], where: str) -> Any:
+    """Read one rule's values; problems name the full key (``risk.usage.weight``)."""
+    default = rule()
+    first_new = len(r.issues)
+    values: dict[str, Any] = {}
+    for f in fields(rule):
+        low = f.metadata["low"]
+        if f.type in (int, "int"):
+            values[f.name] = r.integer(section, f.name, getattr(default, f.name), minimum=low)
+            continue
+        raw = r.decimal(section, f.name, Decimal(str(getattr(default, f.name))))
+        high, above = f.metadata["high"], f.metadata["above"]
+        ok = (raw > low if above else raw >= low) and (high is None or raw <= high)
+        if not ok:
+            if high is not None:
+                text = f"between {low:g} and {high:g}"
+            else:
+                text = f"{'greater than' if above else 'at least'} {low:g}"
+            r.check(False, section, f.name, f"'{raw}' must be {text}")
+            raw = Decimal(str(getattr(default, f.name)))
+        values[f.name] = float(raw)
+    r.issues[first_new:] = [
+        Issue(i.source, i.line, f"{where}.{i.column}", i.message, i.severity)
+        for i in r.issues[first_new:]
+    ]
+    return rule(**values)
+
+
+def read_risk_settings(settings: Settings) -> tuple[RiskSettings, list[Issue]]:
+    """The ``risk:`` section of ``revcli.yaml``; every value not given takes its default.
+
+    ``risk: {usage: {weight: 30, min_decline_pct: 25}, tickets: {weight: 0}}`` changes
+    two usage values and switches the ticket signal off. Unknown keys are warnings.
+    """
+    issues: list[Issue] = []
+    r = SettingsReader(settings.source, issues)
+    top = r.section(settings.tree, SECTION)
+    issues += _unknown(top, SIGNALS, SECTION, settings.source)
+    rules = {}
+    for name in SIGNALS:
+        section = r.section(top, name)
+        rule = _RULES[name]
+        issues += _unknown(
+            section, tuple(f.name for f in fields(rule)), f"{SECTION}.{name}", settings.source
+        )
+        rules[name] = _rule(r, section, rule, f"{SECTION}.{name}")
+    return RiskSettings(**rules), issues

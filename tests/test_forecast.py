@@ -1,0 +1,205 @@
+"""MRR forecast: contracted MRR run forward, weighted pipeline, expected churn — apart."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from revcli.data.validate import load_dataset
+from revcli.metrics.forecast import churn_schedule, forecast_pipeline, forecast_table
+from revcli.metrics.pipeline import open_pipeline
+from revcli.metrics.report import schedule_of
+from tests.conftest import MakeDir, Run
+from tests.helpers import month
+
+CUSTOMERS = "customer_id,name\nA,Acme AS\nB,Bergen AS\n"
+# A: 1,000 MRR, first term 2026, auto-renews yearly with a 5 % uplift.
+# B: 400 MRR until 2027-01-31, does not renew.
+CONTRACTS = (
+    "contract_id,customer_id,start_date,end_date,auto_renew,renewal_uplift_pct\n"
+    "CA,A,2026-01-01,2026-12-31,true,5\n"
+    "CB,B,2026-02-01,2027-01-31,false,\n"
+)
+LINES = "contract_id,product,unit_price\nCA,LIC,1000\nCB,LIC,400\n"
+OPPORTUNITIES = (
+    "opportunity_id,customer_id,probability,expected_close,mrr,type,status\n"
+    "O1,P,50,2027-01-15,1000,new,open\n"  # 500 weighted from January
+    "O2,Q,100,2026-10-01,300,new,open\n"  # slipped: counts from the first month
+    "O3,A,90,2026-12-20,1050,renewal,open\n"  # A auto-renews: already contracted
+    "O4,B,50,2027-01-20,400,renewal,open\n"  # B expires: 200 weighted from January
+)
+
+FIRST, LAST = month("2026-12"), month("2027-02")
+NO_CHURN = pl.DataFrame(
+    {"customer_id": [], "score": [], "from_month": []},
+    schema={"customer_id": pl.String, "score": pl.Int64, "from_month": pl.Date},
+)
+
+
+@pytest.fixture
+def root(make_data_dir: MakeDir) -> Path:
+    return make_data_dir(
+        {
+            "customers.csv": CUSTOMERS,
+            "contracts.csv": CONTRACTS,
+            "contract_lines.csv": LINES,
+            "opportunities.csv": OPPORTUNITIES,
+        }
+    )
+
+
+def forecast(root: Path, churn: pl.DataFrame = NO_CHURN) -> dict[dt.date, dict[str, Any]]:
+    data = load_dataset(root)
+    schedule = schedule_of(data)
+    pipeline = forecast_pipeline(open_pipeline(data.opportunities, data.fx_rates, "NOK"), schedule)
+    table = forecast_table(
+        schedule, customers=data.customers, pipeline=pipeline, churn=churn, first=FIRST, last=LAST
+    )
+    return {r["month"]: r for r in table.to_dicts()}
+
+
+def test_contracted_mrr_runs_an_auto_renewal_forward_with_its_uplift(root: Path) -> None:
+    # December: A 1,000 + B 400. January: A renews at 1,000 × 1.05 = 1,050; B's term
+    # ended on 31 January, so it still counts in January: 1,450. February: 1,050.
+    t = forecast(root)
+    assert [t[m]["contracted_mrr"] for m in (FIRST, month("2027-01"), LAST)] == [
+        pytest.approx(1_400),
+        pytest.approx(1_450),
+        pytest.approx(1_050),
+    ]
+
+
+def test_weighted_pipeline_adds_from_the_close_month_on(root: Path) -> None:
+    # December: slipped O2 300 × 100 % = 300 (O3 left out: A's renewal is contracted).
+    # January on: + O1 1,000 × 50 % = 500 + O4 400 × 50 % = 200 → 1,000.
+    t = forecast(root)
+    assert [t[m]["weighted_pipeline_mrr"] for m in (FIRST, month("2027-01"), LAST)] == [
+        pytest.approx(300),
+        pytest.approx(1_000),
+        pytest.approx(1_000),
+    ]
+
+
+def test_expected_churn_applies_score_to_contracted_mrr_from_the_exit_month(root: Path) -> None:
+    # A scored 40 and can leave after its term end 2026-12-31 → from January:
+    # −0.40 × 1,050 = −420 in January and February; nothing in December.
+    churn = pl.DataFrame({"customer_id": ["A"], "score": [40], "from_month": [month("2027-01")]})
+    t = forecast(root, churn)
+    assert [t[m]["expected_churn_mrr"] for m in (FIRST, month("2027-01"), LAST)] == [
+        0,
+        pytest.approx(-420),
+        pytest.approx(-420),
+    ]
+    # forecast = contracted + pipeline + churn: 1,450 + 1,000 − 420 = 2,030 in January.
+    assert t[month("2027-01")]["forecast_mrr"] == pytest.approx(2_030)
+
+
+def test_churn_schedule_starts_after_the_earliest_possible_exit() -> None:
+    scores = pl.DataFrame({"customer_id": ["A", "B", "C", "D", "E"], "score": [10, 20, 30, 40, 50]})
+    renewals = pl.DataFrame(
+        {
+            "contract_id": ["KA", "KB", "KC"],
+            "customer_id": ["A", "B", "C"],
+            "term_end": [dt.date(2026, 12, 31), dt.date(2026, 12, 31), dt.date(2027, 2, 15)],
+            "status": ["auto-renews", "locked-in", "expires"],
+        }
+    )
+    contracts = pl.DataFrame(
+        {"contract_id": ["KA", "KB", "KC"], "renewal_term_months": [12, 12, 12]}
+    )
+    schedule = pl.DataFrame(
+        {
+            "customer_id": ["D", "E"],
+            "line_mrr": [100.0, 100.0],
+            "start_date": [dt.date(2026, 1, 1), dt.date(2026, 1, 1)],
+            "end_date": [None, dt.date(2029, 12, 31)],
+            "renewal_start": [None, None],
+        },
+        schema_overrides={"end_date": pl.Date, "renewal_start": pl.Date},
+    )
+    out = churn_schedule(
+        scores,
+        renewals=renewals,
+        contracts=contracts,
+        schedule=schedule,
+        as_of=dt.date(2026, 11, 23),
+        first=FIRST,
+    )
+    starts = dict(zip(out["customer_id"], out["from_month"], strict=True))
+    assert starts == {
+        "A": month("2027-01"),  # auto-renews: notice can still be given; gone after 31 Dec
+        "B": month("2028-01"),  # locked in: renews once more, can leave after 2027-12-31
+        "C": month("2027-02"),  # expires 15 February: not active on 28 February
+        "D": FIRST,  # evergreen: can leave at any time
+        "E": None,  # a fixed term ending in 2029: cannot leave within the forecast
+    }
+
+
+def test_without_renewals_churn_starts_at_once() -> None:
+    scores = pl.DataFrame({"customer_id": ["A"], "score": [10]})
+    out = churn_schedule(
+        scores,
+        renewals=None,
+        contracts=pl.DataFrame(),
+        schedule=pl.DataFrame(),
+        as_of=dt.date(2026, 11, 23),
+        first=FIRST,
+    )
+    assert out["from_month"].to_list() == [FIRST]
+
+
+def test_cli_forecast_of_an_evergreen_customer_at_risk(run: Run, make_data_dir: MakeDir) -> None:
+    # A: evergreen 1,000 MRR from 2026-01-01; one invoice 30 days overdue → score 20
+    # (overdue weight). Evergreen: expected churn −0.20 × 1,000 = −200 from December.
+    root = make_data_dir(
+        {
+            "customers.csv": "customer_id,name\nA,Acme AS\n",
+            "contracts.csv": "contract_id,customer_id,start_date\nCA,A,2026-01-01\n",
+            "contract_lines.csv": "contract_id,product,unit_price\nCA,LIC,1000\n",
+            "payments.csv": "invoice_number,customer_id,due_date,paid_on\n1,A,2026-10-24,\n",
+        }
+    )
+    result = run("forecast", "--data", root, "--months", "2", "--as-of", "2026-11-23", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["meta"]["as_of_mrr"] == 1000
+    assert doc["rows"] == [
+        {
+            "month": m,
+            "contracted_mrr": 1000.0,
+            "weighted_pipeline_mrr": 0.0,
+            "expected_churn_mrr": -200.0,
+            "forecast_mrr": 800.0,
+        }
+        for m in ("2026-12", "2027-01")
+    ]
+
+
+@pytest.mark.parametrize("args", [("--months", "0"), ("--months", "x"), ("--as-of", "2026-02-30")])
+def test_forecast_wrong_command_line_exits_2(run: Run, root: Path, args: tuple[str, ...]) -> None:
+    assert run("forecast", "--data", root, *args).exit_code == 2
+
+
+def test_cli_expected_churn_waits_for_the_term_end(run: Run, make_data_dir: MakeDir) -> None:
+    # Without opportunities, nobody talks to A or B about renewal: A's notice deadline
+    # (2026-12-01, 30 days before 2026-12-31) and B's term end (2027-01-31) are within
+    # 90 days → renewal signal, score 20 each.
+    # A can leave after 2026-12-31: −0.20 × 1,050 (uplifted) = −210 from January.
+    # B expires 2027-01-31: from February, when its contracted MRR is already 0.
+    # December: 1,400 contracted, no churn yet.
+    root = make_data_dir(
+        {"customers.csv": CUSTOMERS, "contracts.csv": CONTRACTS, "contract_lines.csv": LINES}
+    )
+    result = run("forecast", "--data", root, "--months", "3", "--as-of", "2026-11-23", "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "month,contracted_mrr,weighted_pipeline_mrr,expected_churn_mrr,forecast_mrr",
+        "2026-12,1400.00,0.00,0.00,1400.00",
+        "2027-01,1450.00,0.00,-210.00,1240.00",
+        "2027-02,1050.00,0.00,-210.00,840.00",
+    ]
