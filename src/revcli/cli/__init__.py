@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from revcli import __version__
-from revcli.cli import core
+from revcli.cli import core, invoice
 from revcli.cli.common import State
 
 app = typer.Typer(
@@ -45,6 +45,7 @@ def _root(
 
 
 core.register(app)
+invoice.register(app)
 
 
 def main() -> None:

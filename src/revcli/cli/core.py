@@ -21,6 +21,7 @@ from revcli.cli.common import (
     print_issues,
     resolve_data_dir,
 )
+from revcli.billing.register import check_register
 from revcli.data.validate import read_raw, validate
 from revcli.errors import DataError, UsageError
 from revcli.metrics.report import mrr_report
@@ -68,10 +69,12 @@ def validate_command(data: DataOption = None) -> None:
     Example: [bold]revcli validate --data sample_data[/]
     """
     with error_boundary():
+        root = resolve_data_dir(data)
         try:
-            _, issues = validate(read_raw(resolve_data_dir(data)))
+            _, issues = validate(read_raw(root))
         except DataError as exc:
             issues = exc.issues
+        issues = [*issues, *check_register(root)]  # the invoice register, when there is one
         print_issues(issues, to_stdout=True)
         errors = sum(1 for i in issues if i.is_error)
         warnings = len(issues) - errors

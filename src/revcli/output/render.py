@@ -23,6 +23,7 @@ _NUMERIC = {
     ColumnKind.PERCENT,
     ColumnKind.RATIO,
     ColumnKind.COUNT,
+    ColumnKind.EXACT,
 }
 
 
