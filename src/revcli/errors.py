@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How bad a problem is: errors make the data invalid, warnings do not."""
 
     ERROR = "error"
@@ -30,7 +30,9 @@ class Issue:
 
     def __str__(self) -> str:
         where = self.source if self.line is None else f"{self.source}:{self.line}"
-        text = f"{where}: {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
+        text = (
+            f"{where}: {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
+        )
         return f"warning: {text}" if self.severity is Severity.WARNING else text
 
     @property

@@ -166,7 +166,8 @@ def currency_codes() -> frozenset[str]:
 @cache
 def country_codes() -> frozenset[str]:
     """ISO 3166-1 alpha-2 country codes (as CLDR knows them)."""
-    return frozenset(k for k in Locale("en").territories if len(k) == 2 and k.isalpha())
+    names = (str(k) for k in Locale("en").territories)
+    return frozenset(k for k in names if len(k) == 2 and k.isalpha())
 
 
 def minor_units(currency: str) -> int:
@@ -203,16 +204,11 @@ def _parse_expr(col: Column) -> tuple[pl.Expr, str]:
             )
         case Kind.INT:
             ok = raw.str.contains(_INT_RE)
-            return pl.when(ok).then(raw.cast(pl.Int64, strict=False)), (
-                "is not a whole number"
-            )
+            return pl.when(ok).then(raw.cast(pl.Int64, strict=False)), ("is not a whole number")
         case Kind.BOOL:
             low = raw.str.to_lowercase()
             value = (
-                pl.when(low.is_in(TRUE_WORDS))
-                .then(True)
-                .when(low.is_in(FALSE_WORDS))
-                .then(False)
+                pl.when(low.is_in(TRUE_WORDS)).then(True).when(low.is_in(FALSE_WORDS)).then(False)
             )
             return value, "is not a boolean; expected true/false, yes/no or 1/0"
         case Kind.ENUM:
@@ -261,10 +257,7 @@ def frame_issues(
     """One :class:`Issue` per row of ``frame`` where ``mask`` holds."""
     msg = pl.lit(message) if isinstance(message, str) else message
     bad = frame.filter(mask).select(pl.col(SOURCE), pl.col(LINE), msg.alias("_msg"))
-    return [
-        Issue(source, line, column, text, severity)
-        for source, line, text in bad.iter_rows()
-    ]
+    return [Issue(source, line, column, text, severity) for source, line, text in bad.iter_rows()]
 
 
 def quoted(name: str) -> pl.Expr:
@@ -304,7 +297,10 @@ def parse_table(
             mask, text = check
             with_raw = out.with_columns(pl.Series("_raw", raw[col.name]))
             issues += frame_issues(
-                with_raw, mask.fill_null(False), col.name, pl.lit("'") + pl.col("_raw") + f"' {text}"
+                with_raw,
+                mask.fill_null(False),
+                col.name,
+                pl.lit("'") + pl.col("_raw") + f"' {text}",
             )
     return out, issues
 

@@ -120,7 +120,9 @@ class SettingsReader:
         self._problem(node, key, f"'{raw}' is not a boolean; expected true or false")
         return default
 
-    def choice(self, tree: dict[str, Tree], key: str, default: str, choices: tuple[str, ...]) -> str:
+    def choice(
+        self, tree: dict[str, Tree], key: str, default: str, choices: tuple[str, ...]
+    ) -> str:
         node = tree.get(key)
         raw = self.text(tree, key, default).lower()
         if raw not in choices:
@@ -146,7 +148,9 @@ def parse_settings(tree: dict[str, Tree], source: str) -> tuple[Settings, list[I
         email=r.text(comp, "email", ""),
         bank_account=r.text(comp, "bank_account", ""),
     )
-    r.check(company.country in country_codes(), comp, "country", "expected a two-letter country code")
+    r.check(
+        company.country in country_codes(), comp, "country", "expected a two-letter country code"
+    )
     base = r.text(tree, "base_currency", "NOK").upper()
     r.check(base in currency_codes(), tree, "base_currency", f"'{base}' is not an ISO 4217 code")
     locale = r.text(tree, "locale", "nb_NO")

@@ -50,7 +50,9 @@ OutOption = Annotated[
 ]
 AsOfOption = Annotated[
     str | None,
-    typer.Option("--as-of", help="Report as of this day, YYYY-MM-DD (default: today).", show_default=False),
+    typer.Option(
+        "--as-of", help="Report as of this day, YYYY-MM-DD (default: today).", show_default=False
+    ),
 ]
 
 _SUFFIXES = {".csv": OutputFormat.CSV, ".json": OutputFormat.JSON, ".md": OutputFormat.MARKDOWN}
@@ -76,7 +78,9 @@ def parse_day(value: str | None, option: str) -> dt.date:
             raise ValueError
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"'{value}' is not a date; expected YYYY-MM-DD", param_hint=option) from None
+        raise typer.BadParameter(
+            f"'{value}' is not a date; expected YYYY-MM-DD", param_hint=option
+        ) from None
 
 
 def parse_month(value: str, option: str) -> dt.date:
@@ -106,7 +110,9 @@ def month_span(
     end = parse_month(last, "--to") if last else dt.date(as_of.year, as_of.month, 1)
     start = parse_month(first, "--from") if first else shift_months(end, -11)
     if start > end:
-        raise typer.BadParameter(f"--from {first} is after --to {last or end:%Y-%m}", param_hint="--from")
+        raise typer.BadParameter(
+            f"--from {start:%Y-%m} is after --to {end:%Y-%m}", param_hint="--from"
+        )
     return start, end
 
 

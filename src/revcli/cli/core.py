@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from revcli.billing.register import check_register
 from revcli.cli.common import (
     AsOfOption,
     DataOption,
@@ -21,8 +22,8 @@ from revcli.cli.common import (
     print_issues,
     resolve_data_dir,
 )
-from revcli.billing.register import check_register
-from revcli.data.validate import read_raw, validate
+from revcli.data.load import read_raw
+from revcli.data.validate import validate
 from revcli.errors import DataError, UsageError
 from revcli.metrics.report import mrr_report
 from revcli.scaffold import scaffold
@@ -36,7 +37,10 @@ def mrr(
     last: Annotated[str | None, typer.Option("--to", help="Last month, YYYY-MM.")] = None,
     by: Annotated[
         str | None,
-        typer.Option("--by", help="Group by a customer column (segment, region, owner, country, …) or product."),
+        typer.Option(
+            "--by",
+            help="Group by a customer column (segment, region, owner, country, …) or product.",
+        ),
     ] = None,
     as_of: AsOfOption = None,
     fmt: FormatOption = None,
@@ -88,7 +92,9 @@ def validate_command(data: DataOption = None) -> None:
 
 
 def init(
-    folder: Annotated[Path, typer.Argument(help="Folder to create the data dir in.", file_okay=False)],
+    folder: Annotated[
+        Path, typer.Argument(help="Folder to create the data dir in.", file_okay=False)
+    ],
     force: Annotated[bool, typer.Option("--force", help="Overwrite files that exist.")] = False,
 ) -> None:
     """Scaffold a data dir: revcli.yaml, customers, one YAML contract and a README.
@@ -101,7 +107,9 @@ def init(
             raise UsageError(f"{folder} already holds revcli files; use --force to overwrite them")
         for path in written:
             err.print(f"created {path}", markup=False)
-        err.print(f"Next: revcli validate --data {folder} && revcli mrr --data {folder}", markup=False)
+        err.print(
+            f"Next: revcli validate --data {folder} && revcli mrr --data {folder}", markup=False
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -40,7 +40,9 @@ def decode(path: Path, source: str) -> tuple[str | None, list[Issue]]:
     return text, []
 
 
-def _frame(columns: list[str], rows: list[list[str]], lines: list[int], source: str) -> pl.DataFrame:
+def _frame(
+    columns: list[str], rows: list[list[str]], lines: list[int], source: str
+) -> pl.DataFrame:
     data: dict[str, list[str | None]] = {
         name: [row[i] or None for row in rows] for i, name in enumerate(columns)
     }
@@ -95,6 +97,10 @@ def _ragged(source: str, line: int, found: int, expected: int) -> Issue:
     )
 
 
+def _split_header(line: str) -> list[str]:
+    return [c.strip() for c in next(csv.reader([line]))]
+
+
 def read_csv(path: Path, source: str) -> tuple[pl.DataFrame | None, list[Issue]]:
     """Read a CSV file into a frame of strings with ``_line`` and ``_source`` columns.
 
@@ -106,32 +112,55 @@ def read_csv(path: Path, source: str) -> tuple[pl.DataFrame | None, list[Issue]]
         return None, issues
     if not text.strip():
         return None, [Issue(source, None, "", "file is empty; expected a header row")]
-    if '"' in text:
+    lines = pl.Series("raw", [text.removesuffix("\n")]).str.split("\n").explode()
+    quotes = lines.str.count_matches('"', literal=True)
+    if ((quotes % 2) == 1).any():
+        # A quoted cell spans lines: only a CSV state machine knows where records start.
         return _read_quoted(text, source)
-    # Fast path, vectorised: without quotes every line is one record and every comma a
-    # separator, so fields can be counted and split without a CSV state machine.
-    all_lines = pl.Series("raw", [text]).str.split("\n").explode()
-    header = [c.strip() for c in str(all_lines[0]).split(",")]
+    header = _split_header(str(lines[0]))
     issues = _header_issues(header, source)
     if issues:
         return None, issues
+    # Vectorised: with no quoted line breaks every line is one record; removing quoted
+    # cells leaves one comma per separator, so fields are counted without a parser.
     body = (
-        all_lines.to_frame()
+        lines.to_frame()
         .with_row_index(LINE, offset=1)
         .slice(1)
-        .filter(pl.col("raw").str.strip_chars() != "")
-        .with_columns(pl.col("raw").str.count_matches(",", literal=True).alias("_commas"))
+        .with_columns(
+            (pl.col("raw").str.strip_chars() == "").alias("_blank"),
+            pl.col("raw")
+            .str.replace_all(r'"(?:[^"]|"")*"', "")
+            .str.count_matches(",", literal=True)
+            .alias("_commas"),
+        )
     )
-    ragged = body.filter(pl.col("_commas") != len(header) - 1)
+    ragged = body.filter(~pl.col("_blank") & (pl.col("_commas") != len(header) - 1))
     if ragged.height:
         return None, [
             _ragged(source, int(line), int(commas) + 1, len(header))
             for line, commas in ragged.select(LINE, "_commas").iter_rows()
         ]
-    fields = pl.col("raw").str.split_exact(",", len(header) - 1).struct.rename_fields(header)
-    frame = body.select(
-        fields.struct.unnest(), pl.col(LINE).cast(pl.Int64), pl.lit(source).alias(SOURCE)
-    ).with_columns(
-        pl.col(name).str.strip_chars().replace("", None) for name in header
+    try:
+        parsed = pl.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            infer_schema=False,
+            has_header=False,
+            skip_rows=1,
+            new_columns=header,
+        )
+    except pl.exceptions.PolarsError:
+        return _read_quoted(text, source)
+    if parsed.height != body.height:
+        return _read_quoted(text, source)
+    frame = (
+        parsed.with_columns(
+            body.get_column(LINE).cast(pl.Int64),
+            pl.lit(source).alias(SOURCE),
+            body.get_column("_blank"),
+        )
+        .filter(~pl.col("_blank"))
+        .drop("_blank")
+        .with_columns(pl.col(name).str.strip_chars().replace("", None) for name in header)
     )
     return frame, []

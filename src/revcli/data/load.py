@@ -27,7 +27,8 @@ from revcli.settings import SETTINGS_FILE, Settings, parse_settings
 Positions = dict[tuple[str, int, str], int]
 """(source, record line, column) → line of the value, for YAML records."""
 
-OPTIONAL_TABLES = ("opportunities", "usage", "tickets", "payments")
+SIGNAL_TABLES = ("usage", "tickets", "payments")
+"""Optional churn-risk signal files, kept as raw strings for the risk feature to type."""
 
 
 @dataclass
@@ -119,67 +120,74 @@ class _Reader:
         for row in rows:
             for key in row:
                 schema.setdefault(key, pl.String())
-        return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+        return (
+            pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+        )
 
 
 def _files(root: Path, *names: str) -> list[Path]:
     return [root / n for n in names if (root / n).exists()]
 
 
-def read_raw(root: Path) -> RawData:
-    """Read every file of the data dir into raw string frames.
+def _settings(r: _Reader, root: Path) -> Settings:
+    path = root / SETTINGS_FILE
+    if not path.exists():
+        r.issues.append(Issue(str(path), None, "", "not found; every data dir needs one"))
+        return Settings()
+    text, issues = decode(path, str(path))
+    r.issues += issues
+    if text is None:
+        return Settings()
+    tree, issues = load_tree(text, str(path))
+    r.issues += issues
+    settings, issues = parse_settings(tree, str(path))
+    r.issues += issues
+    return settings
 
-    Raises :class:`DataError` when a required file is missing or a file cannot be read
-    as a whole; row-level problems are left to validation.
-    """
-    r = _Reader(root)
-    settings_path = root / SETTINGS_FILE
-    settings = Settings()
-    if not settings_path.exists():
-        r.issues.append(Issue(str(settings_path), None, "", "not found; every data dir needs one"))
-    else:
-        text, issues = decode(settings_path, str(settings_path))
-        r.issues += issues
-        if text is not None:
-            tree, issues = load_tree(text, str(settings_path))
-            r.issues += issues
-            settings, issues = parse_settings(tree, str(settings_path))
-            r.issues += issues
 
-    customers = RawTable()
+def _customers(r: _Reader, root: Path) -> RawTable:
+    table = RawTable()
     for path in _files(root, "customers.csv"):
-        r.csv(path, CUSTOMERS, customers)
+        r.csv(path, CUSTOMERS, table)
     for path in _files(root, "customers.yaml", "customers.yml"):
         records = r.yaml(path, CUSTOMERS, "customers")
-        customers.frames.append(r.records_frame(records, r.source(path), CUSTOMERS))
+        table.frames.append(r.records_frame(records, r.source(path), CUSTOMERS))
     if not _files(root, "customers.csv", "customers.yaml", "customers.yml"):
         r.issues.append(
-            Issue(str(root / "customers.csv"), None, "", "not found; expected customers.csv or customers.yaml")
+            Issue(
+                str(root / "customers.csv"),
+                None,
+                "",
+                "not found; expected customers.csv or customers.yaml",
+            )
         )
+    return table
 
+
+def _yaml_contracts(r: _Reader, paths: list[Path], folder: Path) -> tuple[RawTable, RawTable]:
     contracts, lines = RawTable(), RawTable()
-    yaml_paths = _files(root, "contracts.yaml", "contracts.yml")
-    folder = root / "contracts"
-    if folder.is_dir():
-        yaml_paths += sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
-    for path in yaml_paths:
+    for path in paths:
         records = r.yaml(path, CONTRACTS, "contracts", single=path.parent == folder)
         source = r.source(path)
         contracts.frames.append(r.records_frame(records, source, CONTRACTS))
         for rec in records:
-            children = rec.children.get("lines", [])
-            frame = r.records_frame(children, source, LINES)
+            frame = r.records_frame(rec.children.get("lines", []), source, LINES)
             if frame.height:
-                contract_id = rec.values.get("contract_id")
-                frame = frame.with_row_index("_pos", offset=1).with_columns(
-                    pl.lit(contract_id, dtype=pl.String).alias("_parent"),
-                    pl.col("_pos").cast(pl.String),
-                )
-                lines.frames.append(frame)
+                parent = rec.values.get("contract_id")
+                lines.frames.append(frame.with_columns(pl.lit(parent, pl.String).alias("_parent")))
+    return contracts, lines
+
+
+def _contracts(r: _Reader, root: Path) -> tuple[RawTable, RawTable]:
+    folder = root / "contracts"
+    yaml_paths = _files(root, "contracts.yaml", "contracts.yml")
+    if folder.is_dir():
+        yaml_paths += sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
+    contracts, lines = _yaml_contracts(r, yaml_paths, folder)
     csv_contracts = _files(root, "contracts.csv")
+    csv_lines = _files(root, "contract_lines.csv")
     for path in csv_contracts:
         r.csv(path, CONTRACTS, contracts)
-    csv_lines = _files(root, "contract_lines.csv")
     for path in csv_lines:
         r.csv(path, LINES, lines)
     if csv_contracts and not csv_lines:
@@ -195,21 +203,40 @@ def read_raw(root: Path) -> RawData:
                 "not found; expected contracts.yaml, contracts/*.yaml or contracts.csv",
             )
         )
+    return contracts, lines
 
-    fx = RawTable()
-    for path in _files(root, "fx_rates.csv"):
-        r.csv(path, FX_RATES, fx)
-    opportunities = RawTable()
-    for path in _files(root, "opportunities.csv"):
-        r.csv(path, OPPORTUNITIES, opportunities)
+
+def _single(r: _Reader, root: Path, name: str, spec: TableSpec) -> RawTable:
+    table = RawTable()
+    for path in _files(root, name):
+        r.csv(path, spec, table)
+    return table
+
+
+def _signals(r: _Reader, root: Path) -> dict[str, pl.DataFrame]:
     extra: dict[str, pl.DataFrame] = {}
-    for name in OPTIONAL_TABLES[1:]:
+    for name in SIGNAL_TABLES:
         for path in _files(root, f"{name}.csv"):
             frame, issues = read_csv(path, r.source(path))
             r.issues += issues
             if frame is not None:
                 extra[name] = frame
+    return extra
 
+
+def read_raw(root: Path) -> RawData:
+    """Read every file of the data dir into raw string frames.
+
+    Raises :class:`DataError` when a required file is missing or a file cannot be read
+    as a whole; row-level problems are left to validation.
+    """
+    r = _Reader(root)
+    settings = _settings(r, root)
+    customers = _customers(r, root)
+    contracts, lines = _contracts(r, root)
+    fx = _single(r, root, "fx_rates.csv", FX_RATES)
+    opportunities = _single(r, root, "opportunities.csv", OPPORTUNITIES)
+    extra = _signals(r, root)
     if any(i.is_error for i in r.issues):
         raise DataError(relocate(r.issues, r.positions))
     return RawData(
@@ -217,7 +244,7 @@ def read_raw(root: Path) -> RawData:
         settings=settings,
         customers=customers.frame(CUSTOMERS),
         contracts=contracts.frame(CONTRACTS),
-        lines=lines.frame(LINES, extra=("_parent", "_pos")),
+        lines=lines.frame(LINES, extra=("_parent",)),
         fx_rates=fx.frame(FX_RATES),
         opportunities=opportunities.frame(OPPORTUNITIES),
         extra=extra,
@@ -242,4 +269,3 @@ def relocate(issues: Iterable[Issue], positions: Positions) -> list[Issue]:
             line = positions.get((i.source, line, i.column), line)
         out.append(Issue(i.source, line, i.column, i.message, i.severity))
     return out
-

@@ -85,23 +85,27 @@ def _contracts(raw: RawData, customers: pl.DataFrame) -> tuple[pl.DataFrame, lis
     s = raw.settings
     frame, issues = parse_table(raw.contracts, CONTRACTS, raw.missing["contracts"])
     first_term = term_months(pl.col("start_date"), pl.col("end_date"))
-    frame = frame.with_columns(
-        pl.col("renewal_term_months").is_not_null().alias("_term_given"),
-        pl.col("notice_days").is_not_null().alias("_notice_days_given"),
-    ).with_columns(
-        pl.col("currency").fill_null(s.base_currency),
-        pl.col("billing_period").fill_null("month"),
-        pl.col("auto_renew").fill_null(False),
-        pl.col("notice_days").fill_null(
-            pl.when(pl.col("notice_months").is_null()).then(s.renewals.default_notice_days)
-        ),
-        pl.col("notice_from_month_end").fill_null(False),
-        pl.col("renewal_uplift_pct").fill_null(pl.lit(0).cast(DECIMAL)),
-        first_term.alias("term_months"),
-    ).with_columns(
-        pl.col("renewal_term_months").fill_null(
-            (pl.col("term_months") + 0.5).floor().cast(pl.Int64).clip(lower_bound=1)
-        ),
+    frame = (
+        frame.with_columns(
+            pl.col("renewal_term_months").is_not_null().alias("_term_given"),
+            pl.col("notice_days").is_not_null().alias("_notice_days_given"),
+        )
+        .with_columns(
+            pl.col("currency").fill_null(s.base_currency),
+            pl.col("billing_period").fill_null("month"),
+            pl.col("auto_renew").fill_null(False),
+            pl.col("notice_days").fill_null(
+                pl.when(pl.col("notice_months").is_null()).then(s.renewals.default_notice_days)
+            ),
+            pl.col("notice_from_month_end").fill_null(False),
+            pl.col("renewal_uplift_pct").fill_null(pl.lit(0).cast(DECIMAL)),
+            first_term.alias("term_months"),
+        )
+        .with_columns(
+            pl.col("renewal_term_months").fill_null(
+                (pl.col("term_months") + 0.5).floor().cast(pl.Int64).clip(lower_bound=1)
+            ),
+        )
     )
     issues += duplicates(frame, ["contract_id"], "contract_id", "contract_id")
     known = customers.get_column("customer_id").drop_nulls()
@@ -131,9 +135,7 @@ def _contracts(raw: RawData, customers: pl.DataFrame) -> tuple[pl.DataFrame, lis
     )
     issues += frame_issues(
         frame,
-        pl.col("auto_renew")
-        & (pl.col("term_months") < 0.5)
-        & ~pl.col("_term_given"),
+        pl.col("auto_renew") & (pl.col("term_months") < 0.5) & ~pl.col("_term_given"),
         "renewal_term_months",
         "is required: the first term is shorter than half a month",
     )
@@ -177,6 +179,7 @@ def _lines(raw: RawData, contracts: pl.DataFrame) -> tuple[pl.DataFrame, list[Is
         pl.col("end_date").alias("_c_end"),
         pl.col("auto_renew").alias("_c_auto"),
         pl.col("cancelled_on").alias("_c_cancel"),
+        pl.lit(True).alias("_c_found"),
     ).unique("contract_id", keep="first")
     frame = (
         parsed.with_row_index("_order")
@@ -196,7 +199,7 @@ def _lines(raw: RawData, contracts: pl.DataFrame) -> tuple[pl.DataFrame, list[Is
     last_day = pl.min_horizontal(
         pl.col("_c_cancel"), pl.when(~pl.col("_c_auto")).then(pl.col("_c_end"))
     )
-    found = pl.col("_c_start").is_not_null()
+    found = pl.col("_c_found").fill_null(False)
     issues += frame_issues(
         frame,
         pl.col("contract_id").is_not_null() & ~found,
@@ -237,7 +240,7 @@ def _lines(raw: RawData, contracts: pl.DataFrame) -> tuple[pl.DataFrame, list[Is
         "price_period",
         "'term' pricing needs the contract's end_date",
     )
-    return frame.drop("_order", "_c_start", "_c_end", "_c_auto", "_c_cancel"), issues
+    return frame.drop("_order", "_c_start", "_c_end", "_c_auto", "_c_cancel", "_c_found"), issues
 
 
 def _fx(raw: RawData) -> tuple[pl.DataFrame, list[Issue]]:
@@ -273,9 +276,7 @@ def booking_rates(
     )
     out = keyed.join(joined.select("_row", "_rate"), on="_row", how="left").sort("_row")
     return (
-        out.select(
-            pl.when(pl.col("_fx_currency") == base).then(1.0).otherwise(pl.col("_rate"))
-        )
+        out.select(pl.when(pl.col("_fx_currency") == base).then(1.0).otherwise(pl.col("_rate")))
         .to_series()
         .alias("rate")
     )

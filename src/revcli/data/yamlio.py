@@ -25,7 +25,7 @@ def _scalar(node: yaml.ScalarNode) -> str | None:
     # A plain (unquoted) empty, ``~`` or ``null`` means "not set"; a quoted one is text.
     if node.style is None and node.value in _NULLS:
         return None
-    return str(node.value)
+    return str(node.value).strip()  # like a CSV cell: no stray block-scalar newline
 
 
 def _record(
@@ -104,6 +104,8 @@ def load_records(
         if allow_single:
             return [_record(root, source, child_keys, issues)], issues
         return [], [
-            Issue(source, root.start_mark.line + 1, "", f"expected a list of records or '{list_key}:'")
+            Issue(
+                source, root.start_mark.line + 1, "", f"expected a list of records or '{list_key}:'"
+            )
         ]
     return [], [Issue(source, 1, "", "expected a list of records, found a single value")]

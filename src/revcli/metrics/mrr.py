@@ -44,9 +44,7 @@ _ROUND = 9
 MRR compares equal (no phantom upgrade of 1e-13) while money stays unrounded to print."""
 
 
-def line_schedule(
-    contracts: pl.DataFrame, lines: pl.DataFrame, rates: pl.Series
-) -> pl.DataFrame:
+def line_schedule(contracts: pl.DataFrame, lines: pl.DataFrame, rates: pl.Series) -> pl.DataFrame:
     """Recurring lines with their monthly amount and active span (SPEC §2–3).
 
     In: typed ``contracts`` and ``lines``, and ``rates`` — each contract's booking rate
@@ -70,8 +68,8 @@ def line_schedule(
         (1 + pl.col("renewal_uplift_pct").cast(pl.Float64) / 100).alias("uplift"),
         rates.alias("rate"),
     )
-    period = (
-        pl.col("price_period").replace_strict(PERIOD_MONTHS, default=None, return_dtype=pl.Float64)
+    period = pl.col("price_period").replace_strict(
+        PERIOD_MONTHS, default=None, return_dtype=pl.Float64
     )
     period = pl.when(pl.col("price_period") == "term").then(pl.col("term_months")).otherwise(period)
     amount = (
@@ -108,8 +106,10 @@ def line_schedule(
 
 def _last_month(end: pl.Expr) -> pl.Expr:
     """Last month whose final day falls on or before ``end``."""
-    return pl.when(end == month_end(end)).then(month_start(end)).otherwise(
-        add_months(month_start(end), -1)
+    return (
+        pl.when(end == month_end(end))
+        .then(month_start(end))
+        .otherwise(add_months(month_start(end), -1))
     )
 
 
@@ -145,9 +145,9 @@ def mrr_events(schedule: pl.DataFrame, until: dt.date) -> pl.DataFrame:
     steps = (
         uplifted.explode("_k")
         .with_columns(
-            add_months(
-                pl.col("renewal_start"), pl.col("_k") * pl.col("renewal_term_months")
-            ).alias("_day")
+            add_months(pl.col("renewal_start"), pl.col("_k") * pl.col("renewal_term_months")).alias(
+                "_day"
+            )
         )
         .filter(
             (pl.col("_day") > pl.col("start_date"))
@@ -163,9 +163,7 @@ def mrr_events(schedule: pl.DataFrame, until: dt.date) -> pl.DataFrame:
             PRODUCT,
             month_start(pl.col("_day")).alias(MONTH),
             (
-                pl.col("line_mrr")
-                * pl.col("uplift").pow(pl.col("_j"))
-                * (pl.col("uplift") - 1)
+                pl.col("line_mrr") * pl.col("uplift").pow(pl.col("_j")) * (pl.col("uplift") - 1)
             ).alias("dv"),
             pl.lit(0, dtype=pl.Int64).alias("dn"),
         )
@@ -211,7 +209,9 @@ def states(events: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
         .with_columns(
             pl.when(pl.col("_n") > 0).then(pl.col("_v").round(_ROUND)).otherwise(0.0).alias("cur")
         )
-        .with_columns(pl.col("cur").shift(1, fill_value=0.0).over(keys, order_by=MONTH).alias("prev"))
+        .with_columns(
+            pl.col("cur").shift(1, fill_value=0.0).over(keys, order_by=MONTH).alias("prev")
+        )
         .select(*keys, MONTH, "prev", "cur")
     )
 
@@ -226,7 +226,9 @@ def movements(events: pl.DataFrame) -> pl.DataFrame:
     by_product = states(events, [CUSTOMER, PRODUCT])
     by_customer = states(events, [CUSTOMER])
     first_active = (
-        by_customer.filter(pl.col("cur") > 0).group_by(CUSTOMER).agg(pl.col(MONTH).min().alias("_first"))
+        by_customer.filter(pl.col("cur") > 0)
+        .group_by(CUSTOMER)
+        .agg(pl.col(MONTH).min().alias("_first"))
     )
     customer_level = by_customer.join(first_active, on=CUSTOMER, how="left").select(
         CUSTOMER,
@@ -234,7 +236,11 @@ def movements(events: pl.DataFrame) -> pl.DataFrame:
         pl.col("prev").alias("customer_prev"),
         pl.col("cur").alias("customer_cur"),
         pl.when((pl.col("prev") == 0) & (pl.col("cur") > 0))
-        .then(pl.when(pl.col("_first") < pl.col(MONTH)).then(pl.lit("reactivation")).otherwise(pl.lit("new")))
+        .then(
+            pl.when(pl.col("_first") < pl.col(MONTH))
+            .then(pl.lit("reactivation"))
+            .otherwise(pl.lit("new"))
+        )
         .when((pl.col("prev") > 0) & (pl.col("cur") == 0))
         .then(pl.lit("churn"))
         .alias("customer_movement"),
@@ -291,7 +297,7 @@ def mrr_table(
     a customer column. Out: ``[by,] month`` (first day) and the columns of
     :data:`MRR_COLUMNS`, unrounded; every group appears in every month.
     """
-    group = by or "_all"
+    group = "_group"
     events = mrr_events(schedule, last)
     moves = movements(events)
     if by == PRODUCT:
@@ -306,8 +312,10 @@ def mrr_table(
             else customers.select(CUSTOMER, pl.lit("").alias(group))
         ).unique(CUSTOMER, keep="first")
         groups = attr.select(group).unique()
-        members = states(events, [CUSTOMER]).join(attr, on=CUSTOMER, how="left").with_columns(
-            pl.col(group).fill_null("")
+        members = (
+            states(events, [CUSTOMER])
+            .join(attr, on=CUSTOMER, how="left")
+            .with_columns(pl.col(group).fill_null(""))
         )
         tagged = moves.join(attr, on=CUSTOMER, how="left").with_columns(pl.col(group).fill_null(""))
     if not by:
@@ -382,5 +390,5 @@ def mrr_table(
         )
         .filter(pl.col(MONTH) >= first)
     )
-    columns = [*([by] if by else []), *MRR_COLUMNS]
-    return table.select(columns).sort([*([by] if by else []), MONTH])
+    leading = [pl.col(group).alias(by)] if by else []
+    return table.sort(group, MONTH).select(*leading, *MRR_COLUMNS)

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import polars as pl
@@ -15,7 +15,7 @@ FORMAT_VERSION = 1
 """Version of the JSON output layout; bumped when a field changes meaning."""
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     """Report formats of SPEC §9."""
 
     TABLE = "table"
@@ -24,7 +24,7 @@ class OutputFormat(str, Enum):
     MARKDOWN = "markdown"
 
 
-class ColumnKind(str, Enum):
+class ColumnKind(StrEnum):
     """How a column's values are shown."""
 
     TEXT = "text"

@@ -1,0 +1,422 @@
+"""Time `revcli mrr` end to end against a DuckDB baseline and a plain Polars CSV read.
+
+    python bench/run.py [--sizes 10000,100000,1000000] [--months 60] [--repeat 3]
+
+For each size, generates a data dir once (cached under bench/data/<size>/, gitignored)
+and then runs, each in a fresh subprocess:
+
+- revcli:       python -m revcli mrr --data DIR --from .. --to .. --format csv --out FILE
+- duckdb:       python bench/duckdb_baseline.py (the same computation as DuckDB SQL)
+- polars read:  pl.read_csv of the four CSVs, nothing else
+
+Each gets its best wall time of --repeat runs and its peak RSS (ru_maxrss of that very
+subprocess, from os.wait4). revcli's monthly MRR is checked against DuckDB's. The
+Markdown table is printed and written, with machine info, to bench/results.md and
+between the markers in bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+DATA = BENCH / "data"
+CSV_FILES = ("customers.csv", "contracts.csv", "contract_lines.csv", "fx_rates.csv")
+LAST_MONTH = "2026-12"
+STAMP = ".bench-generated.json"
+BEGIN, END = "<!-- bench-results:begin -->", "<!-- bench-results:end -->"
+READ_SNIPPET = "import sys, polars as pl\nfor p in sys.argv[1:]: pl.read_csv(p)"
+TOLERANCE = 0.01 + 1e-6
+COMPARED = (
+    "mrr",
+    "arr",
+    "customers",
+    "new",
+    "expansion",
+    "upgrade",
+    "reactivation",
+    "downgrade",
+    "cancellation",
+    "churn",
+    "net_change",
+)
+
+
+@dataclass
+class Measurement:
+    tool: str
+    wall_s: float | None = None
+    peak_mb: float | None = None
+    note: str = ""
+
+
+@dataclass
+class Dataset:
+    size: int
+    path: Path
+    customers: int
+    csv_mb: float
+
+
+def label(size: int) -> str:
+    """10000 -> 10k, 1000000 -> 1M."""
+    for unit, div in (("M", 1_000_000), ("k", 1_000)):
+        if size >= div and size % div == 0:
+            return f"{size // div}{unit}"
+    return str(size)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def child_env() -> dict[str, str]:
+    """Environment for the timed children: the working tree's src/ comes first."""
+    env = dict(os.environ)
+    src = str(ROOT / "src")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH", "")) if p)
+    env.setdefault("NO_COLOR", "1")
+    return env
+
+
+# ---------------------------------------------------------------------------- data
+
+
+def generator_digest() -> str:
+    return hashlib.sha256((BENCH / "generate.py").read_bytes()).hexdigest()[:16]
+
+
+def ensure_data(size: int, seed: int) -> Dataset:
+    """The cached data dir of ``size`` lines, generated when missing or stale."""
+    path = DATA / str(size)
+    want = {"lines": size, "seed": seed, "generator": generator_digest()}
+    stamp = path / STAMP
+    fresh = stamp.is_file() and json.loads(stamp.read_text(encoding="utf-8")) == want
+    if not fresh:
+        log(f"generating {label(size)} lines into {path.relative_to(ROOT)} ...")
+        cmd = [sys.executable, str(BENCH / "generate.py"), "--lines", str(size)]
+        cmd += ["--out", str(path), "--seed", str(seed)]
+        subprocess.run(cmd, check=True)
+        stamp.write_text(json.dumps(want), encoding="utf-8")
+    customers = count_rows(path / "customers.csv")
+    csv_mb = sum((path / f).stat().st_size for f in CSV_FILES) / 1e6
+    return Dataset(size, path, customers, csv_mb)
+
+
+def count_rows(path: Path) -> int:
+    with path.open("rb") as fh:
+        return sum(1 for _ in fh) - 1
+
+
+# ---------------------------------------------------------------------- measuring
+
+
+def run_once(cmd: list[str], timeout: float) -> tuple[float, float, int, str]:
+    """Run ``cmd``; return wall seconds, peak RSS in MiB, exit code and stderr tail."""
+    with tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.DEVNULL, stderr=err, env=child_env(), cwd=ROOT
+        )
+        deadline = started + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.005)
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        tail = err.read().decode("utf-8", "replace").strip()[-2000:]
+    if wall > timeout:
+        tail = f"timed out after {timeout:.0f} s\n{tail}"
+    # ru_maxrss is in KiB on Linux (bytes on macOS)
+    peak = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+    return wall, peak, proc.returncode, tail
+
+
+def measure(tool: str, cmd: list[str], repeat: int, timeout: float) -> Measurement:
+    """Best wall time of ``repeat`` runs, and the largest peak RSS among them."""
+    walls: list[float] = []
+    peaks: list[float] = []
+    for i in range(repeat):
+        wall, peak, code, tail = run_once(cmd, timeout)
+        if code != 0:
+            log(f"  {tool}: run {i + 1} failed (exit {code}):\n{indent(tail)}")
+            return Measurement(tool, note=f"failed (exit {code})")
+        log(f"  {tool}: {wall:.2f} s, {peak:.0f} MB")
+        walls.append(wall)
+        peaks.append(peak)
+    if not walls:
+        return Measurement(tool, note="not run")
+    return Measurement(tool, min(walls), max(peaks))
+
+
+def indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.splitlines())
+
+
+def revcli_available() -> tuple[bool, str]:
+    """Whether ``python -m revcli mrr`` runs, and its version (or the reason it does not)."""
+    try:
+        probe = subprocess.run(
+            [sys.executable, "-m", "revcli", "mrr", "--help"],
+            capture_output=True,
+            text=True,
+            env=child_env(),
+            cwd=ROOT,
+            timeout=120,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return False, "`revcli mrr --help` timed out"
+    if probe.returncode != 0:
+        lines = (probe.stderr or probe.stdout).strip().splitlines()
+        return False, lines[-1] if lines else f"exit {probe.returncode}"
+    version = subprocess.run(
+        [sys.executable, "-m", "revcli", "--version"],
+        capture_output=True,
+        text=True,
+        env=child_env(),
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+    return True, version.stdout.strip().splitlines()[0] if version.stdout.strip() else ""
+
+
+# --------------------------------------------------------------------- cross-check
+
+
+def cross_check(revcli_csv: Path, duckdb_csv: Path) -> list[str]:
+    """Months where revcli and DuckDB disagree by more than 0.01 (mrr first)."""
+    ours = pl.read_csv(revcli_csv, infer_schema=False)
+    base = pl.read_csv(duckdb_csv, infer_schema=False)
+    columns = [c for c in COMPARED if c in ours.columns and c in base.columns]
+    joined = ours.select("month", *columns).join(
+        base.select("month", *columns), on="month", how="full", suffix="_duckdb", coalesce=True
+    )
+    problems = []
+    missing = joined.filter(pl.any_horizontal(pl.col(c).is_null() for c in columns))
+    for month in missing["month"].sort():
+        problems.append(f"{month}: present in only one of the outputs")
+    for column in columns:
+        ours_v = pl.col(column).cast(pl.Float64, strict=False)
+        base_v = pl.col(f"{column}_duckdb").cast(pl.Float64, strict=False)
+        bad = joined.filter((ours_v - base_v).abs() > TOLERANCE).sort("month")
+        for month, a, b in bad.select("month", column, f"{column}_duckdb").iter_rows():
+            problems.append(f"{month}: {column} revcli {a} vs duckdb {b}")
+    return problems
+
+
+# -------------------------------------------------------------------------- report
+
+
+def load_average() -> str:
+    if not hasattr(os, "getloadavg"):
+        return "unknown"
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def machine_info(today: str, load: str) -> list[str]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8")
+        found = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
+        cpu = found.group(1).strip() if found else cpu
+    except OSError:
+        pass
+    memory = ""
+    try:
+        meminfo = Path("/proc/meminfo").read_text(encoding="utf-8")
+        found = re.search(r"^MemTotal:\s*(\d+) kB", meminfo, re.MULTILINE)
+        memory = f"{int(found.group(1)) / 1024**2:.0f} GiB RAM" if found else ""
+    except OSError:
+        pass
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count() or 0
+    try:
+        import duckdb
+
+        duck = duckdb.__version__
+    except ImportError:
+        duck = "not installed"
+    return [
+        f"- date: {today}",
+        f"- machine: {cores} cores (nproc), {memory}, {cpu}, {platform.system()}",
+        f"- load average before the run (1, 5, 15 min): {load}",
+        f"- python {platform.python_version()}, polars {pl.__version__}, duckdb {duck}",
+    ]
+
+
+def table(rows: list[tuple[Dataset, Measurement]]) -> str:
+    head = "| size | lines | customers | CSV MB | tool | wall s | peak MB |"
+    out = [head, "| ---: | ---: | ---: | ---: | --- | ---: | ---: |"]
+    for data, m in rows:
+        wall = f"{m.wall_s:.2f}" if m.wall_s is not None else m.note or "-"
+        peak = f"{m.peak_mb:.0f}" if m.peak_mb is not None else "-"
+        out.append(
+            f"| {label(data.size)} | {data.size:,} | {data.customers:,} | {data.csv_mb:.1f} "
+            f"| {m.tool} | {wall} | {peak} |"
+        )
+    return "\n".join(out)
+
+
+def write_results(text: str) -> None:
+    (BENCH / "results.md").write_text(text, encoding="utf-8")
+    readme = BENCH / "README.md"
+    if readme.is_file():
+        content = readme.read_text(encoding="utf-8")
+        start, stop = content.find(BEGIN), content.find(END)
+        if 0 <= start < stop:
+            body = text.split("\n", 2)[2] if text.startswith("# ") else text
+            new = content[: start + len(BEGIN)] + "\n" + body.strip() + "\n" + content[stop:]
+            readme.write_text(new, encoding="utf-8")
+
+
+def month_minus(month: str, months: int) -> str:
+    year, mon = map(int, month.split("-"))
+    index = year * 12 + mon - 1 - months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def commands(data: Dataset, first: str, last: str, outdir: Path) -> dict[str, list[str]]:
+    """The command line of each tool for one data dir."""
+    data_dir, months = str(data.path), ["--from", first, "--to", last]
+    return {
+        "revcli": [
+            *(sys.executable, "-m", "revcli", "mrr", "--data", data_dir, *months),
+            *("--format", "csv", "--out", str(outdir / "revcli.csv")),
+        ],
+        "duckdb": [
+            *(sys.executable, str(BENCH / "duckdb_baseline.py"), "--data", data_dir),
+            *(*months, "--out", str(outdir / "duckdb.csv")),
+        ],
+        "polars-read": [
+            *(sys.executable, "-c", READ_SNIPPET),
+            *(str(data.path / f) for f in CSV_FILES),
+        ],
+    }
+
+
+def bench_size(
+    size: int, args: argparse.Namespace, tools: list[str], first: str, last: str
+) -> tuple[list[tuple[Dataset, Measurement]], list[str]]:
+    """Measure every tool on one size; return the table rows and cross-check lines."""
+    data = ensure_data(size, args.seed)
+    outdir = DATA / "out" / str(size)
+    outdir.mkdir(parents=True, exist_ok=True)
+    log(f"{label(size)}: {data.customers:,} customers, {data.csv_mb:.1f} MB CSV, {first}..{last}")
+    cmds = commands(data, first, last, outdir)
+    rows = []
+    for tool in tools:
+        (outdir / f"{tool}.csv").unlink(missing_ok=True)
+        rows.append((data, measure(tool, cmds[tool], args.repeat, args.timeout)))
+    ours, base = outdir / "revcli.csv", outdir / "duckdb.csv"
+    if not ("revcli" in tools and "duckdb" in tools and ours.is_file() and base.is_file()):
+        return rows, []
+    problems = cross_check(ours, base)
+    if not problems:
+        log("  cross-check: revcli and DuckDB agree within 0.01 on every month")
+        return rows, [
+            f"- {label(size)}: revcli and DuckDB agree within 0.01 on every month "
+            f"({', '.join(COMPARED)})"
+        ]
+    log(f"WARNING: revcli and DuckDB disagree at {label(size)}:")
+    for p in problems[:40]:
+        log(f"  {p}")
+    checks = [f"- {label(size)}: **{len(problems)} differences**, the first:"]
+    return rows, checks + [f"  - {p}" for p in problems[:10]]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000", help="contract lines")
+    parser.add_argument("--months", type=int, default=60, help="months in the report")
+    parser.add_argument("--to", default=LAST_MONTH, help=f"last month (default {LAST_MONTH})")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per tool; best wall time")
+    parser.add_argument("--seed", type=int, default=7, help="generator seed")
+    parser.add_argument(
+        "--tools", default="revcli,duckdb,polars-read", help="subset of the tools to time"
+    )
+    parser.add_argument("--timeout", type=float, default=600, help="seconds per run")
+    parser.add_argument("--date", help="date printed in the results (default: today)")
+    parser.add_argument("--no-write", action="store_true", help="only print the table")
+    args = parser.parse_args(argv)
+
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    tools = [t.strip() for t in args.tools.split(",") if t.strip()]
+    unknown = set(tools) - {"revcli", "duckdb", "polars-read"}
+    if unknown:
+        parser.error(f"unknown tools: {', '.join(sorted(unknown))}")
+    last = args.to
+    first = month_minus(last, args.months - 1)
+    today = args.date or date.today().isoformat()
+    load = load_average()
+
+    notes: list[str] = []
+    if "revcli" in tools:
+        ok, detail = revcli_available()
+        if ok:
+            notes.append(f"- revcli: {detail or 'version unknown'}")
+        else:
+            log(f"revcli is not runnable ({detail}); skipping it")
+            notes.append(f"- revcli not measured: `python -m revcli` failed ({detail})")
+            tools.remove("revcli")
+
+    rows: list[tuple[Dataset, Measurement]] = []
+    checks: list[str] = []
+    for size in sizes:
+        size_rows, size_checks = bench_size(size, args, tools, first, last)
+        rows += size_rows
+        checks += size_checks
+
+    result = table(rows)
+    print(result)
+    text = "\n".join(
+        [
+            "# Benchmark results",
+            "",
+            f"`revcli mrr` over {args.months} months ({first}..{last}), end to end; "
+            f"best of {args.repeat} runs; peak RSS of each run's process.",
+            "",
+            result,
+            "",
+            *machine_info(today, load),
+            *notes,
+            "",
+            "Cross-check of revcli against the DuckDB baseline:",
+            "",
+            *(checks or ["- not run (needs both revcli and duckdb)"]),
+            "",
+        ]
+    )
+    if not args.no_write:
+        write_results(text)
+        log(f"wrote {(BENCH / 'results.md').relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,176 @@
+"""The command line: exit codes, stdout/stderr, formats, --out, data dir discovery, init."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from revcli import __version__
+from revcli.cli import app
+from tests.conftest import MakeDir, Run
+
+FILES = {
+    "customers.csv": "customer_id,name,segment\nA,Acme AS,SMB\nB,[Bergen] AS,\n",
+    "contracts.csv": "contract_id,customer_id,start_date\nC1,A,2026-01-01\nC2,B,2026-02-01\n",
+    "contract_lines.csv": "contract_id,product,unit_price\nC1,LIC,1000.50\nC2,LIC,55.125\n",
+}
+
+
+def test_version(run: Run) -> None:
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"revcli {__version__}"
+
+
+def test_every_command_help_shows_an_example(run: Run) -> None:
+    for command in app.registered_commands:
+        name = command.name or (command.callback.__name__ if command.callback else "")
+        result = run(name, "--help")
+        assert result.exit_code == 0, name
+        assert "Example" in result.stdout, name
+
+
+def test_mrr_csv_rounds_half_away_from_zero(run: Run, make_data_dir: MakeDir) -> None:
+    # February: MRR 1,000.50 + 55.125 = 1,055.625 → 1055.63 (half away from zero);
+    # new 55.125 → 55.13; ARR 12 × 1,055.625 = 12,667.50; ARPA 1,055.625 / 2 = 527.8125 → 527.81.
+    root = make_data_dir(FILES)
+    result = run("mrr", "--data", root, "--month", "2026-02", "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    header, line = result.stdout.strip().splitlines()
+    assert header.split(",")[:5] == ["month", "mrr", "arr", "customers", "new"]
+    values = dict(zip(header.split(","), line.split(","), strict=True))
+    assert values["month"] == "2026-02"
+    assert values["mrr"] == "1055.63"
+    assert values["arr"] == "12667.50"
+    assert values["new"] == "55.13"
+    assert values["growth_pct"] == "5.51"  # 100 × 55.125 / 1000.50 = 5.5097…
+    assert values["arpa"] == "527.81"
+
+
+def test_negative_movements_round_away_from_zero(run: Run, make_data_dir: MakeDir) -> None:
+    files = dict(FILES)
+    files["contract_lines.csv"] = (
+        "contract_id,product,unit_price,end_date\nC1,LIC,1000.50,\nC2,LIC,55.125,2026-02-28\n"
+    )
+    result = run("mrr", "--data", make_data_dir(files), "--month", "2026-03", "-f", "json")
+    [row] = json.loads(result.stdout)["rows"]
+    assert row["churn"] == -55.13
+    assert row["churned_customers"] == 1
+
+
+def test_json_has_meta_with_format_version(run: Run, make_data_dir: MakeDir) -> None:
+    result = run(
+        "mrr", "--data", make_data_dir(FILES), "--from", "2026-01", "--to", "2026-02", "-f", "json"
+    )
+    doc = json.loads(result.stdout)
+    assert doc["meta"]["format_version"] == 1
+    assert doc["meta"]["currency"] == "NOK"
+    assert [r["month"] for r in doc["rows"]] == ["2026-01", "2026-02"]
+    assert doc["rows"][0]["growth_pct"] is None
+
+
+def test_markdown_and_table(run: Run, make_data_dir: MakeDir) -> None:
+    root = make_data_dir(FILES)
+    md = run("mrr", "--data", root, "--month", "2026-02", "-f", "markdown").stdout
+    assert md.startswith("### MRR 2026-02 (NOK)")
+    assert "| 2026-02 | 1055.63 |" in md
+    table = run(
+        "mrr", "--data", root, "--month", "2026-02", "-f", "table", "--by", "customer_id"
+    ).stdout
+    # One row per customer, and the total of both in the footer.
+    assert "│" not in table
+    assert "1,000.50" in table and "55.13" in table
+    assert "1,055.63" in table.split("Total")[1]
+
+
+def test_out_infers_format_and_writes_atomically(
+    run: Run, make_data_dir: MakeDir, tmp_path: Path
+) -> None:
+    out = tmp_path / "reports" / "mrr.json"
+    result = run("mrr", "--data", make_data_dir(FILES), "--month", "2026-02", "--out", out)
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert json.loads(out.read_text())["rows"][0]["mrr"] == 1055.63
+    assert [p.name for p in out.parent.iterdir()] == ["mrr.json"]  # no temporary left
+
+
+def test_invalid_data_exits_1_with_problems_on_stderr(run: Run, make_data_dir: MakeDir) -> None:
+    files = dict(FILES)
+    files["contracts.csv"] = "contract_id,customer_id,start_date\nC1,A,2026-01-01\nC2,B,soon\n"
+    root = make_data_dir(files)
+    result = run("mrr", "--data", root, "--month", "2026-02")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert (
+        f"{root}/contracts.csv:3: start_date: 'soon' is not a date; expected YYYY-MM-DD"
+        in result.stderr
+    )
+    assert "1 problem found" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_command_line_exits_2(run: Run, make_data_dir: MakeDir) -> None:
+    root = make_data_dir(FILES)
+    assert run("mrr", "--data", root, "--month", "2026-13").exit_code == 2
+    assert run("mrr", "--data", root, "--from", "2026-05", "--to", "2026-01").exit_code == 2
+    assert run("mrr", "--data", root, "--by", "colour").exit_code == 2
+    assert run("mrr", "--data", root, "--format", "xml").exit_code == 2
+    assert run("mrr", "--data", root / "nope").exit_code == 2
+
+
+def test_default_range_is_twelve_months_up_to_as_of(run: Run, make_data_dir: MakeDir) -> None:
+    result = run("mrr", "--data", make_data_dir(FILES), "--as-of", "2026-03-15", "-f", "csv")
+    months = [line.split(",")[0] for line in result.stdout.strip().splitlines()[1:]]
+    assert months[0] == "2025-04"
+    assert months[-1] == "2026-03"
+    assert len(months) == 12
+
+
+def test_data_dir_from_env_and_from_parent_folders(
+    run: Run, make_data_dir: MakeDir, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_data_dir(FILES)
+    by_env = run("mrr", "--month", "2026-02", "-f", "csv", env={"REVCLI_DATA": str(root)})
+    assert by_env.exit_code == 0
+    nested = root / "reports" / "2026"
+    nested.mkdir(parents=True)
+    monkeypatch.chdir(nested)
+    upward = run("mrr", "--month", "2026-02", "-f", "csv")
+    assert upward.stdout == by_env.stdout
+
+
+def test_validate_is_silent_when_clean(run: Run, make_data_dir: MakeDir) -> None:
+    result = run("validate", "--data", make_data_dir(FILES))
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert result.stderr == ""
+
+
+def test_validate_lists_every_problem_and_a_count(run: Run, make_data_dir: MakeDir) -> None:
+    files = dict(FILES)
+    files["contract_lines.csv"] = "contract_id,product,unit_price,colour\nC1,LIC,x,\nC2,LIC,-5,\n"
+    root = make_data_dir(files)
+    result = run("validate", "--data", root)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"warning: {root}/contract_lines.csv:1: colour: unknown column; it is ignored",
+        f"{root}/contract_lines.csv:2: unit_price: 'x' is not a number; expected digits with a decimal point, e.g. 1200.50",
+        f"{root}/contract_lines.csv:3: unit_price: '-5' must be at least 0",
+    ]
+    assert result.stderr.strip() == "2 problems and 1 warning found."
+
+
+def test_init_scaffolds_a_clean_data_dir(run: Run, tmp_path: Path) -> None:
+    target = tmp_path / "revenue"
+    result = run("init", target)
+    assert result.exit_code == 0
+    assert (target / "README.md").exists()
+    assert run("validate", "--data", target).exit_code == 0
+    # 10 seats × 490 NOK per month; onboarding is one-time and never MRR.
+    mrr = run("mrr", "--data", target, "--month", "2026-01", "-f", "csv").stdout
+    assert mrr.splitlines()[1].startswith("2026-01,4900.00,58800.00,1,4900.00")
+    again = run("init", target)
+    assert again.exit_code == 2
+    assert "--force" in again.stderr

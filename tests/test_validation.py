@@ -1,0 +1,319 @@
+"""SPEC §1 and §9: every problem in a data dir reported as FILE:ROW: column: message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from revcli.data.validate import load_dataset
+from revcli.errors import DataError
+from tests.conftest import MakeDir
+
+CUSTOMERS = "customer_id,name\nA,Acme AS\n"
+CONTRACTS = "contract_id,customer_id,start_date\nC1,A,2026-01-01\n"
+LINES = "contract_id,product,unit_price\nC1,LIC,100\n"
+
+
+def problems(root: Path) -> list[str]:
+    """Every issue as printed, with the data dir prefix removed."""
+    with pytest.raises(DataError) as info:
+        load_dataset(root)
+    return [str(i).replace(f"{root}/", "") for i in info.value.issues]
+
+
+def valid(make_data_dir: MakeDir, **files: str) -> dict[str, str]:
+    base = {"customers.csv": CUSTOMERS, "contracts.csv": CONTRACTS, "contract_lines.csv": LINES}
+    return {
+        **base,
+        **{
+            k.replace("__", "/").replace("_csv", ".csv").replace("_yaml", ".yaml"): v
+            for k, v in files.items()
+        },
+    }
+
+
+def test_clean_data_dir_loads(make_data_dir: MakeDir) -> None:
+    data = load_dataset(make_data_dir(valid(make_data_dir)))
+    assert data.lines.height == 1
+    assert data.warnings == ()
+
+
+def test_value_errors_name_file_row_and_column(make_data_dir: MakeDir) -> None:
+    root = make_data_dir(
+        valid(
+            make_data_dir,
+            contracts_csv="contract_id,customer_id,start_date,end_date,billing_period,auto_renew\n"
+            "C1,A,2026-01-01,2025-12-31,monthly,maybe\n"
+            "C2,A,2026-13-01,,,\n",
+            contract_lines_csv="contract_id,product,quantity,unit_price,discount_pct\n"
+            "C1,LIC,-1,abc,150\n",
+        )
+    )
+    assert problems(root) == [
+        "contract_lines.csv:2: discount_pct: '150' must be between 0 and 100",
+        "contract_lines.csv:2: quantity: '-1' must be at least 0",
+        # C1 ends before it starts, so its line (starting with the contract) starts after
+        # the contract's last day of service too.
+        "contract_lines.csv:2: start_date: 2026-01-01 is after the contract's last day of service 2025-12-31",
+        "contract_lines.csv:2: unit_price: 'abc' is not a number; expected digits with a decimal point, e.g. 1200.50",
+        "contracts.csv:2: auto_renew: 'maybe' is not a boolean; expected true/false, yes/no or 1/0",
+        "contracts.csv:2: billing_period: 'monthly' is not allowed; expected one of month, quarter, half-year, year, term",
+        "contracts.csv:2: end_date: 2025-12-31 is before start_date 2026-01-01",
+        "contracts.csv:3: start_date: '2026-13-01' is not a date; expected YYYY-MM-DD",
+    ]
+
+
+def test_references_duplicates_and_contract_rules(make_data_dir: MakeDir) -> None:
+    root = make_data_dir(
+        {
+            "customers.csv": "customer_id,name\nA,Acme AS\nA,Acme again\n",
+            "contracts.csv": "contract_id,customer_id,start_date,end_date,cancelled_on,billing_period,currency\n"
+            "C1,ZZ,2026-01-01,,2025-06-30,term,XYZ\n"
+            "C2,A,2026-01-01,2026-12-31,,,\n",
+            "contract_lines.csv": "contract_id,line_id,product,unit_price,price_period,start_date,end_date\n"
+            "C2,1,LIC,100,,2025-12-01,\n"
+            "C2,1,API,100,,,2027-01-31\n"
+            "C9,1,LIC,100,,,\n"
+            "C1,1,LIC,100,term,,\n",
+        }
+    )
+    assert problems(root) == [
+        "contract_lines.csv:2: start_date: 2025-12-01 is before the contract's start_date 2026-01-01",
+        "contract_lines.csv:3: end_date: 2027-01-31 is after the contract's end_date 2026-12-31",
+        "contract_lines.csv:3: line_id: line 'C2/1' appears twice; first at contract_lines.csv:2",
+        "contract_lines.csv:4: contract_id: contract 'C9' is not defined",
+        "contract_lines.csv:5: price_period: 'term' pricing needs the contract's end_date",
+        "contract_lines.csv:5: start_date: 2026-01-01 is after the contract's last day of service 2025-06-30",
+        "contracts.csv:2: billing_period: 'term' billing needs an end_date",
+        "contracts.csv:2: cancelled_on: 2025-06-30 is before start_date 2026-01-01",
+        "contracts.csv:2: currency: 'XYZ' is not an ISO 4217 currency code (e.g. NOK, EUR, USD)",
+        "contracts.csv:2: customer_id: customer 'ZZ' is not in the customers file",
+        "customers.csv:3: customer_id: customer_id 'A' appears twice; first at customers.csv:2",
+    ]
+
+
+def test_missing_fx_rate_is_an_error(make_data_dir: MakeDir) -> None:
+    root = make_data_dir(
+        valid(
+            make_data_dir,
+            contracts_csv="contract_id,customer_id,start_date,currency\nC1,A,2026-01-01,EUR\n",
+            fx_rates_csv="date,currency,rate\n2026-02-01,EUR,11.5\n2026-02-01,EUR,11.6\n",
+        )
+    )
+    assert problems(root) == [
+        "contracts.csv:2: currency: no EUR rate on or before 2026-01-01 in fx_rates.csv",
+        "fx_rates.csv:3: date: rate for '2026-02-01/EUR' appears twice; first at fx_rates.csv:2",
+    ]
+
+
+def test_a_line_may_start_in_a_later_term_of_an_auto_renewing_contract(
+    make_data_dir: MakeDir,
+) -> None:
+    root = make_data_dir(
+        valid(
+            make_data_dir,
+            contracts_csv="contract_id,customer_id,start_date,end_date,auto_renew\n"
+            "C1,A,2024-01-01,2024-12-31,true\n",
+            contract_lines_csv="contract_id,product,unit_price,start_date\nC1,ADDON,100,2026-03-01\n",
+        )
+    )
+    assert load_dataset(root).lines.height == 1
+
+
+def test_first_term_under_half_a_month_needs_renewal_term(make_data_dir: MakeDir) -> None:
+    root = make_data_dir(
+        valid(
+            make_data_dir,
+            contracts_csv="contract_id,customer_id,start_date,end_date,auto_renew\n"
+            "C1,A,2026-01-01,2026-01-10,true\n",
+        )
+    )
+    assert problems(root) == [
+        "contracts.csv:2: renewal_term_months: is required: the first term is shorter than half a month"
+    ]
+
+
+def test_unknown_column_is_a_warning_with_a_suggestion(make_data_dir: MakeDir) -> None:
+    root = make_data_dir(
+        valid(make_data_dir, customers_csv="customer_id,name,segmnt\nA,Acme,SMB\n")
+    )
+    data = load_dataset(root)
+    assert [str(w).replace(f"{root}/", "") for w in data.warnings] == [
+        "warning: customers.csv:1: segmnt: unknown column; did you mean 'segment'?"
+    ]
+
+
+def test_missing_required_column_is_reported_once(make_data_dir: MakeDir) -> None:
+    root = make_data_dir(
+        valid(make_data_dir, contract_lines_csv="contract_id,unit_price\nC1,1\nC1,2\n")
+    )
+    assert problems(root) == [
+        "contract_lines.csv:1: product: required column is missing from the header"
+    ]
+
+
+def test_required_value_missing(make_data_dir: MakeDir) -> None:
+    root = make_data_dir(valid(make_data_dir, customers_csv="customer_id,name\nA,\n"))
+    assert problems(root) == ["customers.csv:2: name: is required"]
+
+
+def test_yaml_values_are_text_and_errors_point_at_the_value_line(make_data_dir: MakeDir) -> None:
+    # country NO stays "NO" (YAML 1.1 would read false); 1200.00 stays an exact decimal.
+    root = make_data_dir(
+        {
+            "customers.yaml": """
+                customers:
+                  - customer_id: A
+                    name: Acme AS
+                    country: NO
+                    address: |
+                      Storgata 1
+                      0155 Oslo
+                """,
+            "contracts.yaml": """
+                contracts:
+                  - contract_id: C1
+                    customer_id: A
+                    start_date: 2026-01-01
+                    lines:
+                      - product: LIC
+                        unit_price: 1200.00
+                      - product: API
+                        unit_price: twelve
+                """,
+        }
+    )
+    assert problems(root) == [
+        "contracts.yaml:9: unit_price: 'twelve' is not a number; expected digits with a decimal point, e.g. 1200.50"
+    ]
+    (root / "contracts.yaml").write_text(
+        (root / "contracts.yaml").read_text().replace("twelve", "12"), encoding="utf-8"
+    )
+    data = load_dataset(root)
+    assert data.customers.row(0, named=True)["country"] == "NO"
+    assert data.customers.row(0, named=True)["address"] == "Storgata 1\n0155 Oslo"
+    assert str(data.lines.row(0, named=True)["unit_price"]).startswith("1200.00")
+    assert data.lines.get_column("line_id").to_list() == ["1", "2"]
+
+
+def test_all_contract_sources_merge(make_data_dir: MakeDir) -> None:
+    root = make_data_dir(
+        {
+            "customers.csv": CUSTOMERS,
+            "customers.yml": "- customer_id: B\n  name: Bergen AS\n",
+            "contracts.yaml": "contracts:\n- contract_id: Y1\n  customer_id: A\n  start_date: 2026-01-01\n",
+            "contracts/one.yaml": "contract_id: Y2\ncustomer_id: B\nstart_date: 2026-01-01\n"
+            "lines:\n  - product: LIC\n    unit_price: 5\n",
+            "contracts/many.yml": "- contract_id: Y3\n  customer_id: B\n  start_date: 2026-01-01\n",
+            "contracts.csv": CONTRACTS,
+            # CSV lines may belong to YAML contracts.
+            "contract_lines.csv": LINES + "Y1,API,7\n",
+        }
+    )
+    data = load_dataset(root)
+    assert sorted(data.contracts.get_column("contract_id")) == ["C1", "Y1", "Y2", "Y3"]
+    assert sorted(data.lines.get_column("contract_id")) == ["C1", "Y1", "Y2"]
+
+
+def test_duplicate_id_across_csv_and_yaml(make_data_dir: MakeDir) -> None:
+    root = make_data_dir(
+        valid(
+            make_data_dir,
+            contracts_yaml="- contract_id: C1\n  customer_id: A\n  start_date: 2026-02-01\n",
+        )
+    )
+    assert problems(root) == [
+        "contracts.yaml:1: contract_id: contract_id 'C1' appears twice; first at contracts.csv:2"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            b"customer_id,name\nA,Acme\nB\n",
+            "customers.csv:3: row has 1 fields, the header has 2; check commas",
+        ),
+        (
+            b'customer_id,name\nA,"Acme, AS",x\n',
+            "customers.csv:2: row has 3 fields, the header has 2; check commas",
+        ),
+        (
+            b"customer_id,name\nA,Bj\xf8rn AS\n",
+            "customers.csv:2: byte 0xf8 is not UTF-8; save the file as UTF-8",
+        ),
+        (b"", "customers.csv: file is empty; expected a header row"),
+    ],
+)
+def test_broken_csv_files(make_data_dir: MakeDir, content: bytes, message: str) -> None:
+    root = make_data_dir(valid(make_data_dir))
+    (root / "customers.csv").write_bytes(content)
+    assert problems(root) == [message]
+
+
+def test_bom_and_crlf_are_accepted(make_data_dir: MakeDir) -> None:
+    root = make_data_dir(valid(make_data_dir))
+    (root / "customers.csv").write_bytes(b"\xef\xbb\xbfcustomer_id,name\r\nA,Acme AS\r\n")
+    assert load_dataset(root).customers.get_column("name").to_list() == ["Acme AS"]
+
+
+def test_quoted_multiline_cell_keeps_record_line_numbers(make_data_dir: MakeDir) -> None:
+    root = make_data_dir(
+        valid(
+            make_data_dir, customers_csv='customer_id,name,address\nA,Acme,"Line 1\nLine 2"\nB,,\n'
+        )
+    )
+    assert problems(root) == ["customers.csv:4: name: is required"]
+
+
+def test_yaml_syntax_error_names_its_line(make_data_dir: MakeDir) -> None:
+    root = make_data_dir(valid(make_data_dir, contracts_yaml="contracts:\n  - contract_id: [C1\n"))
+    [message] = problems(root)
+    assert message.startswith("contracts.yaml:3: YAML syntax error")
+
+
+def test_directory_where_a_file_belongs(make_data_dir: MakeDir) -> None:
+    root = make_data_dir(valid(make_data_dir))
+    (root / "customers.csv").unlink()
+    (root / "customers.csv").mkdir()
+    assert problems(root) == ["customers.csv: is a directory, expected a file"]
+
+
+def test_missing_files(make_data_dir: MakeDir) -> None:
+    root = make_data_dir({"contracts.csv": CONTRACTS}, settings=None)
+    assert problems(root) == [
+        "contract_lines.csv: not found; contracts.csv needs it",
+        "customers.csv: not found; expected customers.csv or customers.yaml",
+        "revcli.yaml: not found; every data dir needs one",
+    ]
+
+
+def test_data_dir_without_contracts_is_valid(make_data_dir: MakeDir) -> None:
+    root = make_data_dir({"customers.csv": CUSTOMERS, "contracts.yaml": "contracts: []\n"})
+    assert load_dataset(root).contracts.height == 0
+
+
+def test_settings_are_checked(make_data_dir: MakeDir) -> None:
+    root = make_data_dir(
+        valid(make_data_dir), settings="base_currency: NOKK\ninvoice:\n  payment_terms_days: soon\n"
+    )
+    assert problems(root) == [
+        "revcli.yaml:1: base_currency: 'NOKK' is not an ISO 4217 code",
+        "revcli.yaml:3: payment_terms_days: 'soon' must be a whole number of at least 0",
+    ]
+
+
+def test_redundant_cancellation_after_end_is_a_warning(make_data_dir: MakeDir) -> None:
+    root = make_data_dir(
+        valid(
+            make_data_dir,
+            contracts_csv="contract_id,customer_id,start_date,end_date,cancelled_on\n"
+            "C1,A,2026-01-01,2026-06-30,2026-09-30\n",
+        )
+    )
+    [warning] = load_dataset(root).warnings
+    assert str(warning).replace(f"{root}/", "") == (
+        "warning: contracts.csv:2: cancelled_on: 2026-09-30 is after end_date 2026-06-30 of a "
+        "contract that does not auto-renew; it has no effect"
+    )
