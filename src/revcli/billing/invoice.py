@@ -398,8 +398,9 @@ def billing_run(
     One invoice per contract per billing period starting in those months, dated the
     period's first day, in the order numbers are given: period start, then
     ``contract_id``. Optionally only one ``contract`` or ``customer`` (:class:`UsageError`
-    when it does not exist). Raises :class:`DataError` when an invoice cannot be made correctly (a reverse-charge buyer
-    without a VAT id; no exchange rate to show the tax in NOK).
+    when it does not exist). Raises :class:`DataError` when an invoice cannot be made
+    correctly (a reverse-charge buyer without a VAT id; no exchange rate to show the tax
+    in NOK).
     """
     for name, value, frame in (
         ("contract_id", contract, data.contracts),

@@ -377,6 +377,44 @@ def _check_credit(
             )
 
 
+def _check_numbering(out: Contents, entry: Entry, last_seq: dict[str, int]) -> None:
+    inv = entry.invoice
+    number = inv.number or ""
+    if inv.series is None or inv.seq is None:
+        return
+    expected = last_seq[inv.series] + 1
+    if inv.seq != expected:
+        what = "a gap" if inv.seq > expected else "a repeat"
+        out.problem(
+            entry.line,
+            "seq",
+            f"{number}: sequence {inv.seq} after {expected - 1} in series '{inv.series}' is {what}",
+        )
+    last_seq[inv.series] = max(last_seq[inv.series], inv.seq)
+    try:
+        formatted = NumberFormat.number(inv.series, inv.seq)
+    except (ValueError, KeyError, IndexError):
+        formatted = ""
+    if formatted != number:
+        out.problem(entry.line, "number", f"{number} is not sequence {inv.seq} of '{inv.series}'")
+
+
+def _check_orphans(out: Contents, folder: Path) -> None:
+    named = {e.document for e in out.entries}
+    for path in sorted(folder.iterdir()):
+        hidden = path.name.startswith(".") or path.name == REGISTER_FILE
+        if path.is_file() and not hidden and path.name not in named:
+            out.issues.append(
+                Issue(
+                    str(path),
+                    None,
+                    "",
+                    "no record in the register names this document (left by an interrupted "
+                    "`revcli invoice issue`? run it again, or remove the file)",
+                )
+            )
+
+
 def check_contents(out: Contents, root: Path, *, orphans: bool = True) -> list[Issue]:
     """Every problem of a register: its own, gaps, duplicates, totals, documents.
 
@@ -392,42 +430,20 @@ def check_contents(out: Contents, root: Path, *, orphans: bool = True) -> list[I
         inv = entry.invoice
         number = inv.number or ""
         if number in by_number:
-            out.problem(
-                entry.line,
-                "number",
-                f"{number} appears twice; first on line {by_number[number].line}",
-            )
+            first = by_number[number].line
+            out.problem(entry.line, "number", f"{number} appears twice; first on line {first}")
         else:
             by_number[number] = entry
-        if inv.series is not None and inv.seq is not None:
-            expected = last_seq[inv.series] + 1
-            if inv.seq != expected:
-                what = "a gap" if inv.seq > expected else "a repeat"
-                out.problem(
-                    entry.line,
-                    "seq",
-                    f"{number}: sequence {inv.seq} after {expected - 1} in series '{inv.series}' "
-                    f"is {what}",
-                )
-            last_seq[inv.series] = max(last_seq[inv.series], inv.seq)
-            try:
-                formatted = NumberFormat.number(inv.series, inv.seq)
-            except (ValueError, KeyError, IndexError):
-                formatted = ""
-            if formatted != number:
-                out.problem(
-                    entry.line, "number", f"{number} is not sequence {inv.seq} of '{inv.series}'"
-                )
+        _check_numbering(out, entry, last_seq)
         if inv.kind == INVOICE:
             if inv.key in keys:
                 out.problem(
                     entry.line,
                     "contract_id",
-                    f"contract {inv.contract_id}, period {inv.period_start} was already invoiced on "
-                    f"line {keys[inv.key]}",
+                    f"contract {inv.contract_id}, period {inv.period_start} was already "
+                    f"invoiced on line {keys[inv.key]}",
                 )
-            else:
-                keys[inv.key] = entry.line
+            keys.setdefault(inv.key, entry.line)
         elif inv.kind == CREDIT_NOTE:
             _check_credit(out, entry, by_number, credited)
         else:
@@ -435,19 +451,7 @@ def check_contents(out: Contents, root: Path, *, orphans: bool = True) -> list[I
         _check_amounts(out, entry)
         _check_document(out, entry, folder)
     if orphans and folder.is_dir():
-        named = {e.document for e in out.entries}
-        for path in sorted(folder.iterdir()):
-            if path.is_file() and not path.name.startswith(".") and path.name != REGISTER_FILE:
-                if path.name not in named:
-                    out.issues.append(
-                        Issue(
-                            str(path),
-                            None,
-                            "",
-                            "no record in the register names this document (left by an "
-                            "interrupted `revcli invoice issue`? run it again, or remove the file)",
-                        )
-                    )
+        _check_orphans(out, folder)
     return out.issues
 
 
@@ -619,6 +623,7 @@ def issue_invoices(
 def issue_credit_note(
     data: DataSet,
     number: str,
+    *,
     line_ids: Sequence[str],
     reason: str,
     on: dt.date,
@@ -654,7 +659,8 @@ def issue_credit_note(
         unknown = [i for i in line_ids if i not in known]
         if unknown:
             raise UsageError(
-                f"invoice {number} has no line {', '.join(unknown)}; its lines are {', '.join(known)}"
+                f"invoice {number} has no line {', '.join(unknown)}; "
+                f"its lines are {', '.join(known)}"
             )
         twice = [i for i in line_ids if i in done]
         if twice:

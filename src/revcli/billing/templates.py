@@ -13,12 +13,12 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal, format_percent, parse_pattern
 from liquid import Environment, FileSystemLoader, StrictUndefined
 from liquid.exceptions import FilterArgumentError, LiquidError, TemplateNotFoundError
@@ -30,7 +30,7 @@ from revcli.schema import minor_units
 from revcli.settings import InvoiceSettings, Settings
 
 
-class DocFormat(str, Enum):
+class DocFormat(StrEnum):
     """Formats of an invoice document."""
 
     HTML = "html"
@@ -99,11 +99,13 @@ def format_of_template(template: Path) -> DocFormat:
 
 def _decimal(value: object, name: str) -> Decimal:
     if isinstance(value, bool):
-        raise FilterArgumentError(f"{name}: expected a number, found {value!r}")
+        raise FilterArgumentError(f"{name}: expected a number, found '{value}'", token=None)
     try:
         return Decimal(str(value)) if not isinstance(value, Decimal) else value
     except InvalidOperation:
-        raise FilterArgumentError(f"{name}: expected a number, found {value!r}") from None
+        raise FilterArgumentError(
+            f"{name}: expected a number, found {value!r}", token=None
+        ) from None
 
 
 def format_money(value: Decimal, currency: str, locale: str) -> str:
@@ -115,9 +117,10 @@ def format_money(value: Decimal, currency: str, locale: str) -> str:
     places = minor_units(currency)
     pattern = copy.copy(parse_pattern(Locale.parse(locale).currency_formats["standard"].pattern))
     pattern.frac_prec = (places, places)
-    return pattern.apply(
+    text: str = pattern.apply(
         round_half_up(value, places), locale, currency=currency, currency_digits=False
     )
+    return text
 
 
 def _document(context: Any) -> dict[str, Any]:
@@ -133,7 +136,9 @@ def money_filter(value: object, currency: object = None, *, context: Any) -> str
     try:
         return format_money(_decimal(value, "money"), code, str(doc.get("locale", "nb_NO")))
     except (KeyError, ValueError) as exc:
-        raise FilterArgumentError(f"money: cannot format {value!r} in {code!r} ({exc})") from None
+        raise FilterArgumentError(
+            f"money: cannot format {value!r} in {code!r} ({exc})", token=None
+        ) from None
 
 
 @with_context
@@ -156,20 +161,26 @@ _DATE_STYLES = ("short", "medium", "long", "full")
 
 @with_context
 def date_filter(value: object, fmt: object = "medium", *, context: Any) -> str:
-    """``{{ day | date }}`` for the locale: ``short``, ``medium`` (default), ``long``, ``full``,
-    a CLDR pattern (``"d. MMMM y"``) or, with a ``%``, a strftime format (``"%Y-%m-%d"``)."""
+    """``{{ day | date }}`` for the document's locale. ``fmt``: ``numeric`` (always a
+    four-digit year: ``1.12.2026``, ``01/12/2026``, ``12/1/2026``), ``short``, ``medium``
+    (the default), ``long``, ``full``, a CLDR pattern (``"d. MMMM y"``) or, with a ``%``,
+    a strftime format (``"%Y-%m-%d"``)."""
     if isinstance(value, str):
         try:
             value = dt.date.fromisoformat(value)
         except ValueError:
-            raise FilterArgumentError(f"date: '{value}' is not a YYYY-MM-DD date") from None
+            raise FilterArgumentError(
+                f"date: '{value}' is not a YYYY-MM-DD date", token=None
+            ) from None
     if not isinstance(value, dt.date):
-        raise FilterArgumentError(f"date: expected a date, found {value!r}")
+        raise FilterArgumentError(f"date: expected a date, found '{value}'", token=None)
     pattern = str(fmt)
     if "%" in pattern:
         return value.strftime(pattern)
     locale = str(_document(context).get("locale", "nb_NO"))
-    return format_date(value, pattern, locale=locale)
+    if pattern == "numeric":
+        return str(format_skeleton("yMMdd", value, locale=locale))
+    return str(format_date(value, pattern, locale=locale))
 
 
 def md_filter(value: object) -> str:

@@ -214,7 +214,15 @@ def credit(
         chosen = [part.strip() for item in lines or [] for part in item.split(",") if part.strip()]
         dataset = load(data)
         maker = document_maker(dataset.settings, dataset.root, fmt, template)
-        note = issue_credit_note(dataset, number, chosen, reason, day, maker, maker.extension)
+        note = issue_credit_note(
+            dataset,
+            number,
+            line_ids=chosen,
+            reason=reason,
+            on=day,
+            render=maker,
+            extension=maker.extension,
+        )
         emit(issued_report([note], maker.extension), None, None)
         err.print(f"Issued credit note {note.number} for invoice {number}.", markup=False)
 
