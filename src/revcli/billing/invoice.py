@@ -23,10 +23,11 @@ from typing import Any
 import polars as pl
 
 from revcli.billing.periods import billing_periods, period_lines
+from revcli.data.tree import Scalar
 from revcli.data.validate import DataSet
 from revcli.errors import DataError, Issue, UsageError
 from revcli.schema import PERIOD_MONTHS, minor_units
-from revcli.settings import SETTINGS_FILE, Company
+from revcli.settings import SETTINGS_FILE, Company, Settings
 
 DAYS_PER_MONTH = Fraction(487, 16)
 """30.4375 days, the unit of a term's leftover days (SPEC §2), as an exact fraction."""
@@ -214,12 +215,20 @@ class NumberFormat:
     text: str
 
     @staticmethod
-    def parse(text: str) -> NumberFormat:
+    def parse(text: str, source: str = SETTINGS_FILE, line: int | None = None) -> NumberFormat:
         """Check the format; raise :class:`DataError` naming revcli.yaml when it is unusable."""
         problem = _number_format_problem(text)
         if problem:
-            raise DataError([Issue(SETTINGS_FILE, None, "invoice.number_format", problem)])
+            raise DataError([Issue(source, line, "invoice.number_format", problem)])
         return NumberFormat(text)
+
+    @staticmethod
+    def of(settings: Settings) -> NumberFormat:
+        """The checked ``invoice.number_format`` of ``settings``."""
+        section = settings.tree.get("invoice")
+        node = section.get("number_format") if isinstance(section, dict) else None
+        line = node.line if isinstance(node, Scalar) else None
+        return NumberFormat.parse(settings.invoice.number_format, settings.source, line)
 
     def series(self, year: int) -> str:
         """The series of a year: ``{year}-{seq:05d}`` → ``2026-{seq:05d}``."""
@@ -245,16 +254,17 @@ class NumberFormat:
 
 
 def _number_format_problem(text: str) -> str:
+    example = "e.g. '{year}-{seq:05d}'"
     try:
         fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
+        unknown = sorted(set(fields) - {"year", "seq"})
+        if unknown:
+            return f"'{text}' uses unknown field {{{unknown[0]}}}; only {{year}} and {{seq}} exist"
+        if fields.count("seq") != 1:
+            return f"'{text}' must contain {{seq}} exactly once, {example}"
         text.format(year=2026, seq=1)
     except (ValueError, KeyError, IndexError) as exc:
-        return f"'{text}' is not a valid number format ({exc}); e.g. '{{year}}-{{seq:05d}}'"
-    unknown = sorted(set(fields) - {"year", "seq"})
-    if unknown:
-        return f"'{text}' uses unknown field {{{unknown[0]}}}; only {{year}} and {{seq}} exist"
-    if fields.count("seq") != 1:
-        return f"'{text}' must contain {{seq}} exactly once, e.g. '{{year}}-{{seq:05d}}'"
+        return f"'{text}' is not a valid number format ({exc}); {example}"
     return ""
 
 
@@ -500,9 +510,10 @@ def billing_run(
     return invoices
 
 
-def seller_issues(company: Company) -> list[Issue]:
+def seller_issues(settings: Settings) -> list[Issue]:
     """What an issued invoice needs from ``company:`` in revcli.yaml (bokføringsforskriften
     § 5-1-1, VAT directive art. 226): name, address, organisation/VAT number, bank account."""
+    company = settings.company
     needed = {
         "name": company.name,
         "address": company.address,
@@ -510,7 +521,7 @@ def seller_issues(company: Company) -> list[Issue]:
         "bank_account": company.bank_account,
     }
     return [
-        Issue(SETTINGS_FILE, None, f"company.{key}", "is required on issued invoices")
+        Issue(settings.source, None, f"company.{key}", "is required on issued invoices")
         for key, value in needed.items()
         if not value.strip()
     ]

@@ -601,10 +601,10 @@ def issue_invoices(
     invoice. Raises :class:`DataError` when the seller's details are incomplete, the data
     cannot be invoiced, or the register has a problem.
     """
-    problems = seller_issues(data.settings.company)
+    problems = seller_issues(data.settings)
     if problems:
         raise DataError(problems)
-    numbering = NumberFormat.parse(data.settings.invoice.number_format)
+    numbering = NumberFormat.of(data.settings)
     drafts = billing_run(data, first, last)
     if drafts:
         render(drafts[0])  # a template error stops the run before anything is issued
@@ -638,10 +638,10 @@ def issue_credit_note(
     """
     if not reason.strip():
         raise UsageError("--reason must say why the invoice is credited")
-    problems = seller_issues(data.settings.company)
+    problems = seller_issues(data.settings)
     if problems:
         raise DataError(problems)
-    numbering = NumberFormat.parse(data.settings.invoice.number_format)
+    numbering = NumberFormat.of(data.settings)
     with open_register(data.root) as register:
         entry = register.find(number)
         if entry is None:

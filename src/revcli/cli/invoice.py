@@ -101,7 +101,7 @@ def render(
         print_issues(
             [
                 Issue(i.source, i.line, i.column, i.message, Severity.WARNING)
-                for i in seller_issues(dataset.settings.company)
+                for i in seller_issues(dataset.settings)
             ]
         )
         drafts = billing_run(dataset, month, month, contract=contract, customer=customer)
