@@ -157,6 +157,7 @@ class Invoice:
     tax: Decimal
     total: Decimal
     nok_rate: Decimal | None = None
+    nok_rate_date: dt.date | None = None
     tax_nok: Decimal | None = None
     number: str | None = None
     series: str | None = None
@@ -502,6 +503,7 @@ def billing_run(
                 tax=tax,
                 total=total,
                 nok_rate=nok_rate,
+                nok_rate_date=None if nok_rate is None else issue_date,
                 tax_nok=tax_nok,
             )
         )
@@ -543,7 +545,8 @@ def credit_note(original: Invoice, line_ids: Sequence[str], reason: str, on: dt.
 
     Every credited line keeps its quantity, price and service period with the amount
     negated; tax is computed per rate on the credited lines (half-up, away from zero), so
-    crediting a whole invoice negates its tax exactly. The NOK tax uses the original's rate.
+    crediting a whole invoice negates its tax exactly. The NOK tax uses the original's rate
+    (of the original's date).
     Nothing is due: the due date is the issue date.
     """
     chosen = set(line_ids)

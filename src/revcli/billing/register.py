@@ -127,6 +127,9 @@ def to_record(invoice: Invoice, document: str, digest: str) -> dict[str, Any]:
         "tax": str(invoice.tax),
         "total": str(invoice.total),
         "nok_rate": _text(invoice.nok_rate),
+        "nok_rate_date": None
+        if invoice.nok_rate_date is None
+        else invoice.nok_rate_date.isoformat(),
         "tax_nok": _text(invoice.tax_nok),
         "payment_reference": invoice.payment_reference,
         "credits": invoice.credits,
@@ -211,6 +214,7 @@ def from_record(rec: dict[str, Any]) -> Invoice:
         tax=_decimal(rec["tax"]),
         total=_decimal(rec["total"]),
         nok_rate=_maybe_decimal(rec["nok_rate"]),
+        nok_rate_date=None if rec["nok_rate_date"] is None else _date(rec["nok_rate_date"]),
         tax_nok=_maybe_decimal(rec["tax_nok"]),
         number=str(rec["number"]),
         series=str(rec["series"]),
@@ -465,16 +469,34 @@ def _check_document(out: Contents, entry: Entry, folder: Path) -> None:
         out.problem(entry.line, "document", f"{path} was changed after it was issued")
 
 
+@contextmanager
+def _shared_lock(root: Path) -> Iterator[None]:
+    """Hold a shared lock while reading, so that a run issuing right now is not seen
+    half-way through a write."""
+    path = root / REGISTER_DIR / LOCK_FILE
+    if not path.exists():
+        yield
+        return
+    with path.open("rb") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
 def check_register(root: Path) -> list[Issue]:
     """All problems of the register of the data dir ``root`` (none when there is none)."""
-    contents = read_register(root)
-    return check_contents(contents, root)
+    with _shared_lock(root):
+        contents = read_register(root)
+        return check_contents(contents, root)
 
 
 def load_register(root: Path) -> list[Entry]:
     """The register's entries; raise :class:`DataError` on any problem (SPEC §1)."""
-    contents = read_register(root)
-    issues = check_contents(contents, root)
+    with _shared_lock(root):
+        contents = read_register(root)
+        issues = check_contents(contents, root)
     if issues:
         raise DataError(issues)
     return contents.entries

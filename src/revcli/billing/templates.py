@@ -442,6 +442,7 @@ def document_context(invoice: Invoice, settings: Settings) -> dict[str, Any]:
             "total": invoice.total,
             "tax_nok": invoice.tax_nok,
             "nok_rate": invoice.nok_rate,
+            "nok_rate_date": invoice.nok_rate_date,
             "show_nok": invoice.tax_nok is not None,
         },
         "labels": labels,
