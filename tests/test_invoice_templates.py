@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -262,7 +263,8 @@ def test_pdf_bytes_are_reproducible_across_processes(
     maker = document_maker(sample.settings, SAMPLE, DocFormat.PDF, None)
     first = maker(invoice)
     assert maker(invoice) == first
-    env = {"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env.pop("SOURCE_DATE_EPOCH", None)
     other = subprocess.run(
         [
             sys.executable,

@@ -10,12 +10,12 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import datetime as dt
-import math
 import re
 import string
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -45,12 +45,11 @@ def round_half_up(value: Fraction | Decimal, places: int) -> Decimal:
     """``value`` rounded to ``places`` decimals, halves away from zero (-0.125 → -0.13).
 
     Python's ``decimal``, Polars and Babel all round half to even by default; invoices
-    round commercially.
+    round commercially. Exact: integer arithmetic on the fraction's terms.
     """
-    exact = Fraction(value)
-    scaled = abs(exact) * 10**places
-    units = math.floor(scaled + Fraction(1, 2))
-    return Decimal(units if exact >= 0 else -units).scaleb(-places)
+    num, den = value.as_integer_ratio()
+    units = (2 * abs(num) * 10**places + den) // (2 * den)
+    return Decimal(units if num >= 0 else -units).scaleb(-places)
 
 
 def to_decimal(value: Fraction, max_places: int = 10) -> Decimal:
@@ -65,9 +64,15 @@ def plain(value: Decimal) -> Decimal:
     return Decimal(format(normal, "f")) if normal != 0 else Decimal(0)
 
 
+@cache
+def places_of(currency: str) -> int:
+    """Minor-unit places of a currency (ISO 4217), looked up once."""
+    return minor_units(currency)
+
+
 def money(value: Decimal, currency: str) -> Decimal:
     """A money amount with exactly the currency's minor-unit places (JPY 0, NOK 2, KWD 3)."""
-    return round_half_up(value, minor_units(currency))
+    return round_half_up(value, places_of(currency))
 
 
 def term_length(whole: int, days: int) -> Fraction:
@@ -192,7 +197,7 @@ def tax_lines(
     taxes = []
     for rate in sorted(nets):
         net = nets[rate]
-        tax = round_half_up(Fraction(net) * Fraction(rate) / 100, minor_units(currency))
+        tax = round_half_up(Fraction(net) * Fraction(rate) / 100, places_of(currency))
         nok = None if nok_rate is None else round_half_up(Fraction(tax) * Fraction(nok_rate), 2)
         taxes.append(TaxLine(rate, net, tax, nok))
     net = sum((t.net for t in taxes), zero)
@@ -352,7 +357,7 @@ def _line(
             active_days=1,
             period_days=1,
             tax_rate=tax_rate,
-            amount=round_half_up(base, minor_units(currency)),
+            amount=round_half_up(base, places_of(currency)),
         )
     uplift = 1 + Fraction(head["renewal_uplift_pct"] or 0) / 100
     term = (
@@ -365,7 +370,10 @@ def _line(
         Fraction(0),
     )
     amount = mrr * months * weighted / period_days
-    prices = [to_decimal(Fraction(unit_price) * uplift**n) for n in row["seg_uplifts"]]
+    prices = [
+        to_decimal(Fraction(unit_price) * uplift**n) if n else plain(unit_price)
+        for n in row["seg_uplifts"]
+    ]
     steps: tuple[PriceStep, ...] = ()
     if len(prices) > 1:
         ends = [s - dt.timedelta(days=1) for s in row["seg_start"][1:]] + [row["service_end"]]
@@ -387,7 +395,7 @@ def _line(
         active_days=active,
         period_days=period_days,
         tax_rate=tax_rate,
-        amount=round_half_up(amount, minor_units(currency)),
+        amount=round_half_up(amount, places_of(currency)),
         steps=steps,
     )
 
