@@ -15,9 +15,9 @@ import string
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 from decimal import Decimal
 from fractions import Fraction
+from functools import cache
 from typing import Any
 
 import polars as pl
