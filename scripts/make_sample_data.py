@@ -369,8 +369,13 @@ class Contract:
     auto_renew: bool
     renewal_term_months: str = ""
     notice_days: str = ""
+    notice_months: str = ""
+    notice_from_month_end: str = ""
     renewal_uplift_pct: str = ""
     cancelled_on: date | None = None
+    renewal_decision: str = ""
+    renewal_decided_on: date | None = None
+    renewal_decision_note: str = ""
     owner: str = ""
     po_number: str = ""
     signed_on: date | None = None
@@ -1583,8 +1588,9 @@ CUSTOMER_COLUMNS = (
 )  # fmt: skip
 CONTRACT_COLUMNS = (
     "contract_id", "customer_id", "start_date", "end_date", "currency", "billing_period",
-    "auto_renew", "renewal_term_months", "notice_days", "renewal_uplift_pct", "cancelled_on",
-    "owner", "po_number", "signed_on", "notes",
+    "auto_renew", "renewal_term_months", "notice_days", "notice_months", "notice_from_month_end",
+    "renewal_uplift_pct", "cancelled_on", "renewal_decision", "renewal_decided_on",
+    "renewal_decision_note", "owner", "po_number", "signed_on", "notes",
 )  # fmt: skip
 LINE_COLUMNS = (
     "contract_id", "line_id", "product", "description", "quantity", "unit_price",
@@ -1626,8 +1632,13 @@ def contract_record(k: Contract, *, csv_form: bool) -> dict[str, str]:
         "auto_renew": "true" if k.auto_renew else "false",
         "renewal_term_months": k.renewal_term_months,
         "notice_days": k.notice_days,
+        "notice_months": k.notice_months,
+        "notice_from_month_end": k.notice_from_month_end,
         "renewal_uplift_pct": k.renewal_uplift_pct,
         "cancelled_on": iso(k.cancelled_on),
+        "renewal_decision": k.renewal_decision,
+        "renewal_decided_on": iso(k.renewal_decided_on),
+        "renewal_decision_note": k.renewal_decision_note,
         "owner": k.owner,
         "po_number": k.po_number,
         "signed_on": iso(k.signed_on),
@@ -1734,6 +1745,16 @@ invoice:
   template: templates/invoice.html.liquid
 renewals:
   default_notice_days: 30
+reminders:                  # revcli remind: e-mails to contract owners before deadlines
+  lead_days: [90, 30, 7]    # days before the notice deadline of an auto-renewing contract
+  from: revenue@fjordsoft.no
+  fallback_to: finance@fjordsoft.no
+  smtp:
+    host: smtp.fjordsoft.no
+    port: 587
+    security: starttls
+    user: revenue@fjordsoft.no
+    password_env: REVCLI_SMTP_PASSWORD   # the password itself is never written here
 """
 
 
@@ -1832,6 +1853,7 @@ def build_world() -> World:
         STORIES[m.story](b, m.customer, m.start, m.event, **dict(m.knobs))
     customers = assign_ids(cast, b.contracts)
     mark_yaml_details(b.contracts)
+    renewal_showcase(b.contracts)
     world = World(customers, b.contracts, fx_rates(rng_for("fx")))
     add_signals(world)
     return world
@@ -1845,6 +1867,54 @@ def mark_yaml_details(contracts: list[Contract]) -> None:
     plain = [k for k in yaml_ks if k is not split and not any(ln.start_date for ln in k.lines)]
     for k in plain[:2]:
         k.omit_line_ids = True
+
+
+def notice_months_deadline(term: date, months: int, from_month_end: bool) -> date:
+    """The last day to give notice of ``months`` months before ``term`` (issue 3).
+
+    Counted from the end of the month notice is given in: the last month-end whose
+    notice period (ending on a month-end) ends by ``term``; else ``term`` minus the
+    months, clamped. Written as a search, independent of revcli's closed form.
+    """
+    if not from_month_end:
+        return add_months(term, -months)
+    candidate = month_end(term)
+    while month_end(add_months(candidate.replace(day=1), months)) > term:
+        candidate = candidate.replace(day=1) - ONE_DAY
+    return candidate
+
+
+def renewal_showcase(contracts: list[Contract]) -> None:
+    """Renewal terms as Nordic contracts write them, and recorded decisions (issue 3).
+
+    Among the auto-renewing contracts whose notice deadline as of AS_OF is still ahead
+    and whose term ends within RENEWAL_DAYS (so every status stays as it was): one gets
+    "1 month's notice from the end of the month", one "2 months' notice" (clamped to
+    30 November), and three record a decision: renew, renegotiate (both with a notice
+    deadline within 14 days) and cancel.
+    """
+    ahead = []
+    for k in sorted(contracts, key=lambda k: k.contract_id):
+        if not k.auto_renew or k.cancelled_on or k.end_date is None:
+            continue
+        term = k.term_end_on_or_after(AS_OF)
+        deadline = term - timedelta(days=int(k.notice_days or 30))
+        if term <= AS_OF + timedelta(days=RENEWAL_DAYS) and deadline >= AS_OF:
+            ahead.append((k, term, deadline))
+    soon = [k for k, _, deadline in ahead if deadline <= AS_OF + timedelta(days=14)]
+    later = [(k, term) for k, term, deadline in ahead if deadline > AS_OF + timedelta(days=14)]
+    assert len(soon) >= 2 and len(later) >= 3, "too few upcoming auto-renewals to showcase"
+    for (k, term), (months, from_end) in zip(later, [("1", "true"), ("2", "")], strict=False):
+        assert notice_months_deadline(term, int(months), bool(from_end)) >= AS_OF
+        k.notice_days, k.notice_months, k.notice_from_month_end = "", months, from_end
+    decisions = [
+        (soon[0], "renew", 3, "Budget for next year approved by the customer"),
+        (soon[1], "renegotiate", 5, "Asks for a volume discount; meeting booked"),
+        (later[-1][0], "cancel", 2, "Moving to an in-house tool; send written notice"),
+    ]
+    for k, decision, days_ago, note in decisions:
+        k.renewal_decision, k.renewal_decision_note = decision, note
+        k.renewal_decided_on = AS_OF - timedelta(days=days_ago)
 
 
 def add_signals(world: World) -> None:
@@ -1933,8 +2003,10 @@ class K:
     rt: int
     notice: int
     uplift: Decimal
+    notice_months: int | None
     cancelled: date | None
     billing: str
+    month_end_notice: bool = False
     lines: list[dict[str, Any]] = field(default_factory=list)
 
     def renewal_day(self, k: int) -> date:
@@ -1960,6 +2032,8 @@ def parse_contract(r: dict[str, Any]) -> K:
         rt=rt,
         notice=int(r.get("notice_days") or 30),
         uplift=Decimal(r.get("renewal_uplift_pct") or 0),
+        notice_months=int(r["notice_months"]) if r.get("notice_months") else None,
+        month_end_notice=(r.get("notice_from_month_end") or "").lower() in ("true", "yes", "1"),
         cancelled=opt("cancelled_on"),
         billing=r.get("billing_period") or "month",
     )
@@ -2100,7 +2174,11 @@ def renewals(ks: dict[str, K]) -> list[tuple[date, str, str, str]]:
             term = k.renewal_day(n + 1) - ONE_DAY
             status = ""
         if not status:
-            deadline = term - timedelta(days=k.notice)
+            deadline = (
+                term - timedelta(days=k.notice)
+                if k.notice_months is None
+                else notice_months_deadline(term, k.notice_months, k.month_end_notice)
+            )
             status = "auto-renews" if deadline >= AS_OF else "locked-in"
         if AS_OF <= term <= AS_OF + timedelta(days=RENEWAL_DAYS):
             out.append((term, status, k.cid, k.customer))

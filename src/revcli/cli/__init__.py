@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from revcli import __version__
-from revcli.cli import core, invoice
+from revcli.cli import core, invoice, renewals, retention
 from revcli.cli.common import State
 
 app = typer.Typer(
@@ -47,6 +47,8 @@ def _root(
 
 
 core.register(app)
+retention.register(app)
+renewals.register(app)
 invoice.register(app)
 
 

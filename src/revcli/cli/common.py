@@ -19,6 +19,7 @@ from revcli.errors import CheckFailed, DataError, Issue, RevcliError, UsageError
 from revcli.output.files import write_atomic
 from revcli.output.render import render, render_table
 from revcli.output.report import OutputFormat, Report
+from revcli.schema import CUSTOMERS
 from revcli.settings import find_data_dir
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -131,6 +132,16 @@ def resolve_data_dir(data: Path | None) -> Path:
     return Path(os.path.relpath(found)) if found != Path.cwd() else Path()
 
 
+def check_by(by: str | None) -> None:
+    """``--by`` names a customer column or ``product`` (exit 2 otherwise)."""
+    allowed = ("product", *CUSTOMERS.names)
+    if by is not None and by not in allowed:
+        raise typer.BadParameter(
+            f"'{by}' is not a customer column or product; expected one of {', '.join(allowed)}",
+            param_hint="--by",
+        )
+
+
 def print_issues(issues: list[Issue], *, to_stdout: bool = False) -> None:
     """Every problem as ``FILE:ROW: column: message``, one per line, unstyled."""
     stream = sys.stdout if to_stdout else sys.stderr
@@ -139,8 +150,13 @@ def print_issues(issues: list[Issue], *, to_stdout: bool = False) -> None:
 
 
 def load(data: Path | None) -> DataSet:
-    """Load and validate the data dir; warnings go to stderr."""
-    dataset = load_dataset(resolve_data_dir(data))
+    """Load and validate the data dir; warnings go to stderr (a spinner on a terminal)."""
+    root = resolve_data_dir(data)
+    if err.is_terminal:
+        with err.status(f"Reading and checking {root} …", spinner="dots"):
+            dataset = load_dataset(root)
+    else:
+        dataset = load_dataset(root)
     print_issues(list(dataset.warnings))
     return dataset
 

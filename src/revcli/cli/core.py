@@ -13,6 +13,7 @@ from revcli.cli.common import (
     DataOption,
     FormatOption,
     OutOption,
+    check_by,
     emit,
     err,
     error_boundary,
@@ -27,7 +28,6 @@ from revcli.data.validate import validate
 from revcli.errors import DataError, UsageError
 from revcli.metrics.report import mrr_report
 from revcli.scaffold import scaffold
-from revcli.schema import CUSTOMERS
 
 
 def mrr(
@@ -54,12 +54,7 @@ def mrr(
     """
     with error_boundary():
         start, end = month_span(month, first, last, parse_day(as_of, "--as-of"))
-        allowed = ("product", *CUSTOMERS.names)
-        if by is not None and by not in allowed:
-            raise typer.BadParameter(
-                f"'{by}' is not a customer column or product; expected one of {', '.join(allowed)}",
-                param_hint="--by",
-            )
+        check_by(by)
         dataset = load(data)
         emit(mrr_report(dataset, start, end, by), fmt, out)
 

@@ -15,6 +15,7 @@ from revcli.calendar import term_months
 from revcli.data.csvio import LINE, SOURCE
 from revcli.data.load import RawData, read_raw, relocate
 from revcli.errors import DataError, Issue, Severity, sort_issues
+from revcli.renewals.checks import renewal_checks
 from revcli.schema import (
     CONTRACTS,
     CUSTOMERS,
@@ -54,7 +55,10 @@ def _where(prefix: str = "") -> pl.Expr:
 
 def duplicates(frame: pl.DataFrame, keys: list[str], column: str, what: str) -> list[Issue]:
     """An error on every repeat of a key, naming where it was first seen."""
-    ranked = frame.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys)).with_columns(
+    present = pl.all_horizontal(pl.col(k).is_not_null() for k in keys)
+    keyed = pl.struct(keys) if len(keys) > 1 else pl.col(keys[0])
+    repeated = frame.filter(present & keyed.is_duplicated())  # cheap when nothing repeats
+    ranked = repeated.with_columns(
         _first=_where().first().over(keys, order_by=[SOURCE, LINE]),
         _rank=pl.int_range(pl.len()).over(keys, order_by=[SOURCE, LINE]),
     )
@@ -181,21 +185,17 @@ def _lines(raw: RawData, contracts: pl.DataFrame) -> tuple[pl.DataFrame, list[Is
         pl.col("cancelled_on").alias("_c_cancel"),
         pl.lit(True).alias("_c_found"),
     ).unique("contract_id", keep="first")
-    frame = (
-        parsed.with_row_index("_order")
-        .join(head, on="contract_id", how="left")
-        .with_columns(
-            pl.col("line_id").fill_null(
-                (pl.int_range(pl.len()).over("contract_id", order_by="_order") + 1).cast(pl.String)
-            ),
-            pl.col("description").fill_null(pl.col("product")),
-            pl.col("quantity").fill_null(pl.lit(1).cast(DECIMAL)),
-            pl.col("price_period").fill_null("month"),
-            pl.col("discount_pct").fill_null(pl.lit(0).cast(DECIMAL)),
-            pl.col("start_date").fill_null(pl.col("_c_start")),
-        )
-        .sort("_order")
+    frame = parsed.join(head, on="contract_id", how="left", maintain_order="left").with_columns(
+        pl.col("description").fill_null(pl.col("product")),
+        pl.col("quantity").fill_null(pl.lit(1).cast(DECIMAL)),
+        pl.col("price_period").fill_null("month"),
+        pl.col("discount_pct").fill_null(pl.lit(0).cast(DECIMAL)),
+        pl.col("start_date").fill_null(pl.col("_c_start")),
     )
+    if frame.get_column("line_id").null_count():
+        # Default line id: position within the contract, in reading order (YAML, then CSV).
+        position = pl.int_range(pl.len()).over("contract_id") + 1
+        frame = frame.with_columns(pl.col("line_id").fill_null(position.cast(pl.String)))
     last_day = pl.min_horizontal(
         pl.col("_c_cancel"), pl.when(~pl.col("_c_auto")).then(pl.col("_c_end"))
     )
@@ -240,7 +240,7 @@ def _lines(raw: RawData, contracts: pl.DataFrame) -> tuple[pl.DataFrame, list[Is
         "price_period",
         "'term' pricing needs the contract's end_date",
     )
-    return frame.drop("_order", "_c_start", "_c_end", "_c_auto", "_c_cancel", "_c_found"), issues
+    return frame.drop("_c_start", "_c_end", "_c_auto", "_c_cancel", "_c_found"), issues
 
 
 def _fx(raw: RawData) -> tuple[pl.DataFrame, list[Issue]]:
@@ -338,6 +338,7 @@ def validate(raw: RawData) -> tuple[DataSet, list[Issue]]:
     issues += _fx_coverage(contracts, lines, fx, raw.settings.base_currency)
     opportunities, more = _opportunities(raw, fx)
     issues += more
+    issues += renewal_checks(contracts, raw.settings)
     issues = sort_issues(relocate([*raw.warnings, *issues], raw.positions))
     data = DataSet(
         root=raw.root,

@@ -198,33 +198,46 @@ def states(events: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     ``cur`` is the MRR at the end of ``month`` (and every later month up to the next
     row); ``prev`` the MRR at the end of the month before.
     """
+    # Sorted by keys and month, a group starts where a key differs from the row above:
+    # numbering groups that way is cheaper than windows over the key columns.
+    starts = pl.any_horizontal(pl.col(k) != pl.col(k).shift(1) for k in keys).fill_null(True)
     return (
-        events.group_by([*keys, MONTH])
+        events.lazy()
+        .group_by([*keys, MONTH])
         .agg(pl.col("dv").sum(), pl.col("dn").sum())
         .sort([*keys, MONTH])
+        .with_columns(starts.alias("_start"))
+        .with_columns(pl.col("_start").cum_sum().alias("_group"))
         .with_columns(
-            pl.col("dv").cum_sum().over(keys, order_by=MONTH).alias("_v"),
-            pl.col("dn").cum_sum().over(keys, order_by=MONTH).alias("_n"),
+            pl.col("dv").cum_sum().over("_group").alias("_v"),
+            pl.col("dn").cum_sum().over("_group").alias("_n"),
         )
         .with_columns(
             pl.when(pl.col("_n") > 0).then(pl.col("_v").round(_ROUND)).otherwise(0.0).alias("cur")
         )
         .with_columns(
-            pl.col("cur").shift(1, fill_value=0.0).over(keys, order_by=MONTH).alias("prev")
+            pl.when(pl.col("_start")).then(0.0).otherwise(pl.col("cur").shift(1)).alias("prev")
         )
         .select(*keys, MONTH, "prev", "cur")
+        .collect()
     )
 
 
 def movements(events: pl.DataFrame) -> pl.DataFrame:
     """Every (customer, product, month) where MRR changed, classified by SPEC §4.
 
+    See :func:`classify` for the columns.
+    """
+    return classify(states(events, [CUSTOMER, PRODUCT]), states(events, [CUSTOMER]))
+
+
+def classify(by_product: pl.DataFrame, by_customer: pl.DataFrame) -> pl.DataFrame:
+    """Movements from the :func:`states` of (customer, product) and of customer.
+
     Out: ``customer_id, product, month, prev, cur, customer_prev, customer_cur,
     customer_movement`` (``new``, ``reactivation``, ``churn`` or null), ``movement`` and
     ``amount`` (signed; 0 with a null movement when nothing changed).
     """
-    by_product = states(events, [CUSTOMER, PRODUCT])
-    by_customer = states(events, [CUSTOMER])
     first_active = (
         by_customer.filter(pl.col("cur") > 0)
         .group_by(CUSTOMER)
@@ -298,26 +311,22 @@ def mrr_table(
     :data:`MRR_COLUMNS`, unrounded; every group appears in every month.
     """
     group = "_group"
-    events = mrr_events(schedule, last)
-    moves = movements(events)
+    coded, customer_codes, product_codes = _encode(schedule, customers)
+    events = mrr_events(coded, last)
+    by_product = states(events, [CUSTOMER, PRODUCT])
+    by_customer = states(events, [CUSTOMER])
+    moves = classify(by_product, by_customer)
     if by == PRODUCT:
-        member_keys = [CUSTOMER, PRODUCT]
-        groups = schedule.select(pl.col(PRODUCT).alias(group)).unique()
-        members = states(events, member_keys).rename({PRODUCT: group})
+        groups = product_codes.select(pl.col(PRODUCT).alias(group))
+        members = by_product.rename({PRODUCT: group})
         tagged = moves.with_columns(pl.col(PRODUCT).alias(group))
     else:
-        attr = (
-            customers.select(CUSTOMER, pl.col(by).cast(pl.String).fill_null("").alias(group))
-            if by
-            else customers.select(CUSTOMER, pl.lit("").alias(group))
-        ).unique(CUSTOMER, keep="first")
-        groups = attr.select(group).unique()
-        members = (
-            states(events, [CUSTOMER])
-            .join(attr, on=CUSTOMER, how="left")
-            .with_columns(pl.col(group).fill_null(""))
+        attr = customer_codes.select(
+            CUSTOMER, (pl.col(by).cast(pl.String) if by else pl.lit("")).fill_null("").alias(group)
         )
-        tagged = moves.join(attr, on=CUSTOMER, how="left").with_columns(pl.col(group).fill_null(""))
+        groups = attr.select(group).unique()
+        members = by_customer.join(attr, on=CUSTOMER, how="left")
+        tagged = moves.join(attr, on=CUSTOMER, how="left")
     if not by:
         groups = pl.DataFrame({group: [""]})
 
@@ -333,8 +342,8 @@ def mrr_table(
         .select(
             group,
             MONTH,
-            pl.col("_dm").cum_sum().over(group, order_by=MONTH).alias("mrr"),
-            pl.col("_dc").cum_sum().over(group, order_by=MONTH).alias("customers"),
+            pl.col("_dm").cum_sum().over(group).alias("mrr"),
+            pl.col("_dc").cum_sum().over(group).alias("customers"),
         )
     )
     before = add_months(pl.lit(first), -1)
@@ -390,5 +399,38 @@ def mrr_table(
         )
         .filter(pl.col(MONTH) >= first)
     )
+    if by == PRODUCT:  # back from codes to product names
+        names = product_codes.select(pl.col(PRODUCT).alias(group), pl.col("_name"))
+        table = table.join(names, on=group, how="left").with_columns(pl.col("_name").alias(group))
     leading = [pl.col(group).alias(by)] if by else []
     return table.sort(group, MONTH).select(*leading, *MRR_COLUMNS)
+
+
+def _encode(
+    schedule: pl.DataFrame, customers: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Replace customer and product ids by dense integer codes (grouping on integers is
+    several times faster than on strings). Returns the coded schedule, ``customers`` with
+    coded ``customer_id``, and the product codes with their names in ``_name``."""
+    ids = (
+        pl.concat([customers.get_column(CUSTOMER), schedule.get_column(CUSTOMER)])
+        .unique()
+        .sort()
+        .to_frame()
+        .with_row_index("_code")
+    )
+    products = schedule.select(pl.col(PRODUCT).unique().sort()).with_row_index("_code")
+    coded = (
+        schedule.join(ids, on=CUSTOMER, how="left")
+        .join(products, on=PRODUCT, how="left")
+        .with_columns(pl.col("_code").alias(CUSTOMER), pl.col("_code_right").alias(PRODUCT))
+        .drop("_code", "_code_right")
+    )
+    customer_codes = (
+        customers.unique(CUSTOMER, keep="first")
+        .join(ids, on=CUSTOMER, how="inner")
+        .with_columns(pl.col("_code").alias(CUSTOMER))
+        .drop("_code")
+    )
+    product_codes = products.select(pl.col("_code").alias(PRODUCT), pl.col(PRODUCT).alias("_name"))
+    return coded, customer_codes, product_codes

@@ -15,16 +15,35 @@ from rich.table import Table
 from rich.text import Text
 
 from revcli import __version__
-from revcli.output.report import FORMAT_VERSION, ColumnKind, OutputFormat, Report, cell, rows
+from revcli.output.report import (
+    FORMAT_VERSION,
+    ColumnKind,
+    OutputFormat,
+    Report,
+    cell,
+    round_half_up,
+    rows,
+)
 
 _NUMERIC = {
     ColumnKind.MONEY,
     ColumnKind.SIGNED_MONEY,
     ColumnKind.PERCENT,
     ColumnKind.RATIO,
+    ColumnKind.SHARE,
     ColumnKind.COUNT,
     ColumnKind.EXACT,
 }
+
+HEAT_STYLES = (
+    (Decimal("1.00"), "black on bright_green"),
+    (Decimal("0.90"), "black on green"),
+    (Decimal("0.75"), "black on bright_yellow"),
+    (Decimal("0.50"), "black on yellow"),
+    (Decimal(0), "white on red"),
+)
+"""Background of a ``SHARE`` cell in a table: the first band whose floor the value
+reaches (16 standard colours, so any terminal shows the bands)."""
 
 
 def _plain(value: Any) -> str:
@@ -91,10 +110,20 @@ def group_digits(value: Decimal) -> str:
     return f"{value:,}"
 
 
+def heat_style(share: Decimal) -> str:
+    """The heat-map style of a share (1 = 100 %)."""
+    return next((style for floor, style in HEAT_STYLES if share >= floor), HEAT_STYLES[-1][1])
+
+
 def _styled(value: Any, kind: ColumnKind) -> Text:
     shown = cell(value, kind)
     if shown is None:
         return Text("")
+    if kind is ColumnKind.SHARE:
+        exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+        percent = round_half_up(exact * 100, 0)
+        # Shaded by the percentage shown, so that a cell reading 90 % is in the 90 % band.
+        return Text(f"{percent:,} %", style=heat_style(percent / 100))
     if isinstance(shown, Decimal):
         text = group_digits(shown)
         if kind is ColumnKind.PERCENT:
@@ -145,8 +174,9 @@ def render_table(report: Report, width: int | None = None, color: bool = True) -
             no_wrap=report.kind(name) is not ColumnKind.TEXT,
             min_width=widest if report.kind(name) is not ColumnKind.TEXT else None,
         )
-    for row in cells:
-        table.add_row(*row)
+    styles = list(report.row_styles) or [""] * len(cells)
+    for row, style in zip(cells, styles, strict=True):
+        table.add_row(*row, style=style or None)
     console = Console(
         file=io.StringIO(),
         width=max(width or 100, needed + 2),

@@ -32,6 +32,7 @@ class ColumnKind(StrEnum):
     SIGNED_MONEY = "signed_money"  # a movement: coloured by sign in a table
     PERCENT = "percent"  # 2 decimals
     RATIO = "ratio"  # 4 decimals (1.0651)
+    SHARE = "share"  # a ratio that a table shows as a whole percentage, shaded like a heat map
     COUNT = "count"
     DATE = "date"
     MONTH = "month"
@@ -46,6 +47,8 @@ class Report:
     ``frame`` holds unrounded values; ``kinds`` tells renderers how to show each column
     (missing columns are text). ``totals`` is an optional summary row for the table view,
     keyed by column. ``notes`` are printed under a table and carried in JSON ``meta``.
+    ``row_styles`` optionally gives each row of ``frame`` a Rich style for the table view
+    (``""`` for none, e.g. ``"bold red"`` for an urgent row); other formats ignore it.
     """
 
     title: str
@@ -57,6 +60,7 @@ class Report:
     name: str = "report"
     table_columns: Sequence[str] | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
+    row_styles: Sequence[str] = ()
 
     def kind(self, column: str) -> ColumnKind:
         return self.kinds.get(column, ColumnKind.TEXT)
@@ -67,6 +71,7 @@ _PLACES = {
     ColumnKind.SIGNED_MONEY: 2,
     ColumnKind.PERCENT: 2,
     ColumnKind.RATIO: 4,
+    ColumnKind.SHARE: 4,
 }
 
 

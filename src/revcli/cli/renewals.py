@@ -1,0 +1,249 @@
+"""Renewal commands: ``renewals`` (report, calendar, CI check) and ``remind`` (e-mails)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from revcli.cli.common import (
+    AsOfOption,
+    DataOption,
+    OutOption,
+    choose_format,
+    emit,
+    err,
+    error_boundary,
+    load,
+    parse_day,
+)
+from revcli.errors import CheckFailed
+from revcli.output.files import write_atomic
+from revcli.output.report import OutputFormat
+from revcli.renewals.ics import calendar_of
+from revcli.renewals.log import log_path
+from revcli.renewals.remind import Email
+from revcli.renewals.report import RenewalQuery, renewals_report, unanswered_notices
+from revcli.renewals.runner import run_reminders
+from revcli.renewals.terms import Window, parse_window
+
+
+class RenewalFormat(StrEnum):
+    """The report formats of SPEC §9, plus an iCalendar file."""
+
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+    MARKDOWN = "markdown"
+    ICS = "ics"
+
+
+class Status(StrEnum):
+    """Renewal statuses (SPEC §6)."""
+
+    EXPIRES = "expires"
+    AUTO_RENEWS = "auto-renews"
+    LOCKED_IN = "locked-in"
+    CANCELLED = "cancelled"
+
+
+class Group(StrEnum):
+    """What ``--by`` groups renewals by."""
+
+    OWNER = "owner"
+    SEGMENT = "segment"
+    REGION = "region"
+
+
+def _window(text: str, option: str) -> Window:
+    try:
+        return parse_window(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=option) from None
+
+
+def _fail_on(text: str | None) -> Window | None:
+    if text is None:
+        return None
+    match = re.fullmatch(r"notice-within:(.+)", text.strip())
+    if not match:
+        raise typer.BadParameter(
+            f"'{text}' is not a check; expected notice-within:SPAN, e.g. notice-within:14d",
+            param_hint="--fail-on",
+        )
+    return _window(match[1], "--fail-on")
+
+
+def _write(data: bytes, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)  # bytes: keep iCalendar's CRLF line ends
+        sys.stdout.buffer.flush()
+    else:
+        write_atomic(out, data)
+        err.print(f"wrote {out}", style="dim", markup=False)
+
+
+def renewals(
+    data: DataOption = None,
+    within: Annotated[
+        str,
+        typer.Option(
+            "--within",
+            "-w",
+            help="Term ends from --as-of up to this far ahead: 90d, 12w, 3m or 1y "
+            "(months and years are calendar months and years).",
+        ),
+    ] = "90d",
+    as_of: AsOfOption = None,
+    owner: Annotated[
+        str | None, typer.Option("--owner", help="Only this owner's contracts (an e-mail).")
+    ] = None,
+    status: Annotated[Status | None, typer.Option("--status", help="Only this status.")] = None,
+    by: Annotated[
+        Group | None, typer.Option("--by", help="Group by owner, segment or region.")
+    ] = None,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when an auto-renewing contract's notice deadline falls within the "
+            "span and no renewal_decision is recorded: notice-within:14d.",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: Annotated[
+        RenewalFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format (default: table on a terminal, else csv; or from --out's "
+            "suffix, .ics included). ics writes a calendar of term ends and notice deadlines.",
+            case_sensitive=False,
+            show_default=False,
+        ),
+    ] = None,
+    out: OutOption = None,
+) -> None:
+    """Contracts whose current term ends soon: notice deadlines, status, ARR.
+
+    Statuses: expires (no auto-renew), auto-renews (notice can still be given),
+    locked-in (auto-renews, notice deadline passed), cancelled.
+
+    Example: [bold]revcli renewals --data sample_data --as-of 2026-11-23 --within 90d[/]
+    """
+    with error_boundary():
+        day = parse_day(as_of, "--as-of")
+        query = RenewalQuery(
+            as_of=day,
+            within=_window(within, "--within"),
+            owner=owner,
+            status=status.value if status else None,
+            by=by.value if by else None,
+        )
+        check = _fail_on(fail_on)
+        dataset = load(data)
+        ics = fmt is RenewalFormat.ICS or (
+            fmt is None and out is not None and out.suffix.lower() == ".ics"
+        )
+        if ics:
+            _write(calendar_of(dataset, query), out)
+        else:
+            chosen = choose_format(OutputFormat(fmt.value) if fmt else None, out)
+            emit(renewals_report(dataset, query), chosen, out)
+        if check is not None:
+            late = unanswered_notices(dataset, day, check, owner)
+            if late.height:
+                items = "".join(
+                    f"\n  {c}  notice by {d:%Y-%m-%d}  {n or ''} ({o or 'no owner'})"
+                    for c, n, d, o in late.select(
+                        "contract_id", "customer_name", "notice_deadline", "owner"
+                    ).iter_rows()
+                )
+                plural = "s have" if late.height != 1 else " has"
+                raise CheckFailed(
+                    f"{late.height} auto-renewing contract{plural} a notice deadline by "
+                    f"{check.end(day):%Y-%m-%d} and no renewal_decision:{items}"
+                )
+
+
+def _sent_line(email: Email) -> str:
+    parts = []
+    for row in email.plan.iter_rows(named=True):
+        what = "notice deadline" if row["kind"] == "notice" else "term end"
+        late = f", {row['late_days']} days late" if row["late_days"] else ""
+        parts.append(
+            f"{row['contract_id']} ({what} {row['deadline']:%Y-%m-%d}, "
+            f"{row['lead_days']}-day reminder{late})"
+        )
+    return f"{email.recipient}: " + ", ".join(parts)
+
+
+def remind(
+    data: DataOption = None,
+    as_of: AsOfOption = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Print the e-mails that would be sent; change nothing."),
+    ] = False,
+) -> None:
+    """E-mail each owner the renewal reminders due today, once each (see revcli.yaml reminders:).
+
+    Reminders go out at the lead times before each notice deadline (auto-renewing
+    contracts) and term end (contracts that expire); every reminder sent is recorded in
+    .revcli/reminders.csv, so a reminder is never sent twice and a missed one is sent
+    late. The SMTP password comes only from the environment variable named by
+    reminders.smtp.password_env.
+
+    Example: [bold]revcli remind --data sample_data --as-of 2026-11-23 --dry-run[/]
+    """
+    with error_boundary():
+        day = parse_day(as_of, "--as-of")
+        dataset = load(data)
+
+        def progress(email: Email) -> None:
+            sys.stdout.write(f"sent to {_sent_line(email)}\n")
+            sys.stdout.flush()
+
+        outcome = run_reminders(
+            dataset,
+            day,
+            dry_run=dry_run,
+            clock=lambda: dt.datetime.now(dt.UTC),
+            environ=os.environ,
+            progress=progress,
+        )
+        if dry_run:
+            for number, email in enumerate(outcome.emails, start=1):
+                sys.stdout.write(
+                    f"--- e-mail {number} of {len(outcome.emails)} ---\n"
+                    f"To: {email.recipient}\nSubject: {email.subject}\n\n{email.text.rstrip()}\n\n"
+                )
+        n, m = len(outcome.emails), outcome.reminders
+        summary = f"{n} e-mail{'s' if n != 1 else ''} with {m} reminder{'s' if m != 1 else ''}"
+        if dry_run:
+            err.print(f"dry run: would send {summary}; nothing was sent or logged.", markup=False)
+        elif n:
+            err.print(f"sent {summary}; logged in {log_path(dataset.root)}", markup=False)
+        else:
+            err.print(f"no reminders due on {day:%Y-%m-%d}.", markup=False)
+        missing = outcome.unaddressed
+        if missing.height:
+            items = ", ".join(missing.get_column("contract_id").to_list())
+            raise CheckFailed(
+                f"{missing.height} reminder{'s' if missing.height != 1 else ''} "
+                f"{'have' if missing.height != 1 else 'has'} no recipient ({items}): set an "
+                "owner e-mail on the contract or customer, or reminders.fallback_to in revcli.yaml"
+            )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the renewal commands to ``app``."""
+    app.command()(renewals)
+    app.command()(remind)

@@ -1,0 +1,109 @@
+"""Retention commands: ``nrr`` and ``cohorts``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from revcli.cli.common import (
+    AsOfOption,
+    DataOption,
+    FormatOption,
+    OutOption,
+    check_by,
+    choose_format,
+    emit,
+    error_boundary,
+    load,
+    month_span,
+    parse_day,
+)
+from revcli.metrics.cohorts import CohortMetric, cohort_report
+from revcli.metrics.retention import nrr_report
+from revcli.output.report import OutputFormat
+
+MAX_WINDOW = 1200
+"""A hundred years: far past any real history, short of date arithmetic overflow."""
+
+
+def nrr(
+    data: DataOption = None,
+    month: Annotated[str | None, typer.Option("--month", "-m", help="One month, YYYY-MM.")] = None,
+    first: Annotated[str | None, typer.Option("--from", help="First month, YYYY-MM.")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="Last month, YYYY-MM.")] = None,
+    window: Annotated[
+        int,
+        typer.Option(
+            "--window",
+            "-w",
+            min=1,
+            max=MAX_WINDOW,
+            help="Months between the starting cohort and the month measured.",
+        ),
+    ] = 12,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="Group by a customer column (segment, region, owner, country, …) or product.",
+        ),
+    ] = None,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = None,
+    out: OutOption = None,
+) -> None:
+    """Net and gross revenue retention and logo retention, one row per month.
+
+    The cohort of month M is every customer active at the end of month M minus the
+    window; NRR = their MRR in M / their MRR then. Without --month or --from/--to: the
+    12 months up to and including the current one.
+
+    Example: [bold]revcli nrr --data sample_data --month 2026-11 --window 12[/]
+    """
+    with error_boundary():
+        start, end = month_span(month, first, last, parse_day(as_of, "--as-of"))
+        check_by(by)
+        dataset = load(data)
+        emit(nrr_report(dataset, start, end, window, by), fmt, out)
+
+
+def cohorts(
+    data: DataOption = None,
+    metric: Annotated[
+        CohortMetric,
+        typer.Option(
+            "--metric",
+            case_sensitive=False,
+            help="Share shown in the table: revenue (MRR retained) or logos (customers).",
+        ),
+    ] = CohortMetric.REVENUE,
+    first: Annotated[
+        str | None, typer.Option("--from", help="First cohort month, YYYY-MM.")
+    ] = None,
+    last: Annotated[
+        str | None, typer.Option("--to", help="Last cohort month and last month shown, YYYY-MM.")
+    ] = None,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = None,
+    out: OutOption = None,
+) -> None:
+    """The cohort table: customers by month first active, retained month by month.
+
+    On a terminal a heat map (rows: cohort month; columns: months since; cells: the share
+    retained); csv/json/markdown give every cell's numbers. Without --from/--to: the
+    cohorts of the 12 months up to and including the current one.
+
+    Example: [bold]revcli cohorts --data sample_data --from 2025-12 --to 2026-11[/]
+    """
+    with error_boundary():
+        start, end = month_span(None, first, last, parse_day(as_of, "--as-of"))
+        dataset = load(data)
+        pivot = choose_format(fmt, out) is OutputFormat.TABLE
+        emit(cohort_report(dataset, start, end, metric, pivot=pivot), fmt, out)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the retention commands to ``app``."""
+    app.command()(nrr)
+    app.command()(cohorts)

@@ -1,0 +1,267 @@
+"""Net and gross revenue retention and logo retention over a trailing window (SPEC §5).
+
+The starting cohort of month M with a window of W months is every customer active at the
+end of month M−W. Per member, only two numbers matter: its MRR at the end of M−W and at
+the end of M; what happened in between (a dip and a recovery, a churn and a comeback)
+does not. Both come from the MRR engine's change states by as-of joins, so the cost grows
+with the number of changes and cohort members, not with months × customers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import polars as pl
+
+from revcli.calendar import add_months
+from revcli.data.validate import DataSet
+from revcli.metrics.mrr import CUSTOMER, MONTH, PRODUCT, month_range, mrr_events, states
+from revcli.metrics.report import schedule_of
+from revcli.output.report import ColumnKind, Report
+
+MONEY = pl.Decimal(38, 9)
+"""Per-customer MRR as exact decimals: the engine rounds each state to 9 digits, so sums
+over a cohort are exact and ``start + expansion + contraction + churn = end`` holds to
+the last digit."""
+
+NRR_COLUMNS = (
+    "month",
+    "window",
+    "start_month",
+    "cohort_customers",
+    "retained_customers",
+    "start_mrr",
+    "end_mrr",
+    "retained_mrr",
+    "nrr",
+    "grr",
+    "logo_retention",
+    "cohort_expansion",
+    "cohort_contraction",
+    "cohort_churn",
+)
+
+NRR_KINDS: dict[str, ColumnKind] = {
+    "month": ColumnKind.MONTH,
+    "window": ColumnKind.COUNT,
+    "start_month": ColumnKind.MONTH,
+    "cohort_customers": ColumnKind.COUNT,
+    "retained_customers": ColumnKind.COUNT,
+    "start_mrr": ColumnKind.MONEY,
+    "end_mrr": ColumnKind.MONEY,
+    "retained_mrr": ColumnKind.MONEY,
+    "nrr": ColumnKind.RATIO,
+    "grr": ColumnKind.RATIO,
+    "logo_retention": ColumnKind.RATIO,
+    "cohort_expansion": ColumnKind.SIGNED_MONEY,
+    "cohort_contraction": ColumnKind.SIGNED_MONEY,
+    "cohort_churn": ColumnKind.SIGNED_MONEY,
+}
+
+_FAR = dt.date(9999, 12, 1)
+"""Stands for "no later change" at the end of a customer's last MRR state."""
+
+_START = "_start"
+_END = "_end"
+
+
+def mrr_intervals(events: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Each key's MRR as intervals of months: ``keys, month, next_month, mrr``.
+
+    ``mrr`` (exact decimal) holds from the end of ``month`` up to, not including, the end
+    of ``next_month`` (a far-future month for the last state).
+    """
+    return (
+        states(events, keys)
+        .with_columns(
+            pl.col("cur").cast(MONEY).alias("mrr"),
+            pl.col(MONTH).shift(-1).over(keys, order_by=MONTH).fill_null(_FAR).alias("next_month"),
+        )
+        .select(*keys, MONTH, "next_month", "mrr")
+    )
+
+
+def cohort_members(intervals: pl.DataFrame, months: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Every starting-cohort member of every month, with its MRR at both ends.
+
+    In: :func:`mrr_intervals` and ``months`` (``month, start_month``). Out: ``keys, month,
+    start_month, _start`` (MRR at the end of ``start_month``, > 0) and ``_end`` (MRR at the
+    end of ``month``, ≥ 0).
+    """
+    active = intervals.filter(pl.col("mrr") > 0).rename({MONTH: "_from"})
+    members = active.join_where(
+        months,
+        pl.col("_from") <= pl.col("start_month"),
+        pl.col("next_month") > pl.col("start_month"),
+    ).select(*keys, MONTH, "start_month", pl.col("mrr").alias(_START))
+    at_end = intervals.select(*keys, MONTH, pl.col("mrr").alias(_END)).sort(MONTH)
+    return (
+        members.sort(MONTH)
+        .join_asof(at_end, on=MONTH, by=keys, strategy="backward", check_sortedness=False)
+        .with_columns(pl.col(_END).fill_null(pl.lit(0).cast(MONEY)))
+    )
+
+
+def _groups(
+    schedule: pl.DataFrame, customers: pl.DataFrame, by: str | None, group: str
+) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """The group values (every one appears in every month) and each customer's group."""
+    if by is None:
+        return pl.DataFrame({group: [""]}), None
+    if by == PRODUCT:
+        return schedule.select(pl.col(PRODUCT).alias(group)).unique(), None
+    attr = customers.select(CUSTOMER, pl.col(by).cast(pl.String).fill_null("").alias(group)).unique(
+        CUSTOMER, keep="first"
+    )
+    return attr.select(group).unique(), attr
+
+
+def retention_table(
+    schedule: pl.DataFrame,
+    customers: pl.DataFrame,
+    first: dt.date,
+    last: dt.date,
+    *,
+    window: int = 12,
+    by: str | None = None,
+) -> pl.DataFrame:
+    """The ``revcli nrr`` table: one row per month (per group with ``by``), SPEC §5 and §9.
+
+    In: the :func:`~revcli.metrics.mrr.line_schedule` frame, typed ``customers``, the
+    first and last month M (first days) and the window W in months. ``by`` is ``None``,
+    ``"product"`` or a customer column. For a customer column the cohort of a group is
+    its customers active at the end of M−W, measured on their whole MRR; for
+    ``product`` it is the customers with MRR in that product at the end of M−W, measured
+    on their MRR in that product only.
+
+    Out: ``[by,] month, window, start_month, cohort_customers, retained_customers,
+    start_mrr, end_mrr, retained_mrr`` (exact decimals), ``nrr, grr, logo_retention``
+    (fractions, null when the cohort is empty) and the signed ``cohort_expansion``
+    (members whose MRR rose), ``cohort_contraction`` (members still active with less
+    MRR) and ``cohort_churn`` (members no longer active), so that ``start_mrr +
+    cohort_expansion + cohort_contraction + cohort_churn = end_mrr`` and ``start_mrr +
+    cohort_contraction + cohort_churn = retained_mrr``. Every group appears in every
+    month, zeros included; sorted by ``[by,] month``.
+    """
+    group = "_group"  # never a real column name, so --by customer_id works too
+    keys = [CUSTOMER, PRODUCT] if by == PRODUCT else [CUSTOMER]
+    months = (
+        month_range(first, last)
+        .to_frame()
+        .with_columns(add_months(pl.col(MONTH), -window).alias("start_month"))
+    )
+    intervals = mrr_intervals(mrr_events(schedule, last), keys)
+    members = cohort_members(intervals, months, keys)
+    groups, attr = _groups(schedule, customers, by, group)
+    if by == PRODUCT:
+        members = members.rename({PRODUCT: group})
+    elif attr is not None:
+        members = members.join(attr, on=CUSTOMER, how="left").with_columns(
+            pl.col(group).fill_null("")
+        )
+    else:
+        members = members.with_columns(pl.lit("").alias(group))
+
+    start, end = pl.col(_START), pl.col(_END)
+    zero = pl.lit(0).cast(MONEY)
+    sums = members.group_by(group, MONTH).agg(
+        pl.len().cast(pl.Int64).alias("cohort_customers"),
+        (end > 0).sum().cast(pl.Int64).alias("retained_customers"),
+        start.sum().alias("start_mrr"),
+        end.sum().alias("end_mrr"),
+        pl.min_horizontal(start, end).sum().alias("retained_mrr"),
+        (end - start).filter(end > start).sum().alias("cohort_expansion"),
+        (end - start).filter((end > 0) & (end < start)).sum().alias("cohort_contraction"),
+        (-start).filter(end == 0).sum().alias("cohort_churn"),
+    )
+    money = ("start_mrr", "end_mrr", "retained_mrr", *NRR_COLUMNS[-3:])
+    table = (
+        groups.join(months, how="cross")
+        .join(sums, on=[group, MONTH], how="left")
+        .with_columns(
+            pl.lit(window, dtype=pl.Int64).alias("window"),
+            pl.col("cohort_customers", "retained_customers").fill_null(0),
+            *(pl.col(c).fill_null(zero).cast(MONEY) for c in money),
+        )
+    )
+    base = pl.col("start_mrr").cast(pl.Float64)
+    table = table.with_columns(
+        pl.when(pl.col("start_mrr") > 0)
+        .then(pl.col("end_mrr").cast(pl.Float64) / base)
+        .alias("nrr"),
+        pl.when(pl.col("start_mrr") > 0)
+        .then(pl.col("retained_mrr").cast(pl.Float64) / base)
+        .alias("grr"),
+        pl.when(pl.col("cohort_customers") > 0)
+        .then(pl.col("retained_customers") / pl.col("cohort_customers"))
+        .alias("logo_retention"),
+    )
+    lead = [pl.col(group).alias(by)] if by else []
+    return table.sort(group, MONTH).select(*lead, *NRR_COLUMNS)
+
+
+_TABLE = (
+    "month",
+    "window",
+    "start_month",
+    "cohort_customers",
+    "retained_customers",
+    "start_mrr",
+    "cohort_expansion",
+    "cohort_contraction",
+    "cohort_churn",
+    "end_mrr",
+    "retained_mrr",
+    "nrr",
+    "grr",
+    "logo_retention",
+)
+_LABELS = {
+    "window": "W",
+    "start_month": "from",
+    "cohort_customers": "cohort",
+    "retained_customers": "kept",
+    "start_mrr": "start MRR",
+    "cohort_expansion": "expans.",
+    "cohort_contraction": "contr.",
+    "cohort_churn": "churn",
+    "end_mrr": "end MRR",
+    "retained_mrr": "kept MRR",
+    "nrr": "NRR",
+    "grr": "GRR",
+    "logo_retention": "logos",
+}
+
+
+def nrr_report(
+    data: DataSet, first: dt.date, last: dt.date, window: int = 12, by: str | None = None
+) -> Report:
+    """NRR, GRR and logo retention per month from ``first`` to ``last`` (SPEC §5, §9)."""
+    table = retention_table(schedule_of(data), data.customers, first, last, window=window, by=by)
+    span = first.strftime("%Y-%m") if first == last else f"{first:%Y-%m} – {last:%Y-%m}"
+    base = data.settings.base_currency
+    title = f"Retention {span}, {window}-month window ({base})" + (f" by {by}" if by else "")
+    meta: dict[str, Any] = {
+        "currency": base,
+        "from": f"{first:%Y-%m}",
+        "to": f"{last:%Y-%m}",
+        "window": window,
+        "by": by,
+    }
+    return Report(
+        title=title,
+        frame=table,
+        kinds=NRR_KINDS,
+        notes=(
+            f"Cohort: customers active at the end of the start month (month − {window}). "
+            "NRR = end MRR / start MRR; GRR caps each customer at its start MRR; "
+            "logos = share of the cohort still active.",
+            f"start MRR + expansion + contraction + churn = end MRR; money in {base}. "
+            "All columns: --format csv|json|markdown.",
+        ),
+        meta=meta,
+        name="nrr",
+        table_columns=[*([by] if by else []), *_TABLE],
+        labels=_LABELS,
+    )

@@ -1,0 +1,1 @@
+"""Renewals: term ends, notice deadlines, the renewals report, calendar and reminders."""

@@ -1,0 +1,164 @@
+"""The ``reminders:`` section of ``revcli.yaml``, typed and checked."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field, replace
+
+from revcli.data.tree import Scalar, Tree
+from revcli.errors import Issue, Severity
+from revcli.settings import Settings, SettingsReader
+
+SECTION = "reminders"
+SECURITY = ("starttls", "tls", "none")
+DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
+TEXT_TEMPLATE = "templates/reminder.txt.liquid"
+HTML_TEMPLATE = "templates/reminder.html.liquid"
+
+_KEYS = (
+    "lead_days",
+    "expiry_lead_days",
+    "from",
+    "fallback_to",
+    "template_text",
+    "template_html",
+    "smtp",
+)
+_SMTP_KEYS = ("host", "port", "security", "user", "password_env")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def is_email(text: str | None) -> bool:
+    """A plausible single e-mail address (``name@domain.tld``)."""
+    return bool(text) and _EMAIL.fullmatch(text or "") is not None
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """How to reach the mail server; the password only ever comes from ``password_env``."""
+
+    host: str = ""
+    port: int = 587
+    security: str = "starttls"
+    user: str = ""
+    password_env: str = ""
+
+
+@dataclass(frozen=True)
+class ReminderSettings:
+    """When and how ``revcli remind`` sends reminders.
+
+    ``lead_days``: days before the notice deadline of an auto-renewing contract;
+    ``expiry_lead_days``: days before the term end of a contract that expires (0 = on the
+    term end; default: ``lead_days`` plus 0). Both sorted from the largest down.
+    """
+
+    lead_days: tuple[int, ...] = (90, 30, 7)
+    expiry_lead_days: tuple[int, ...] = (90, 30, 7, 0)
+    sender: str = ""
+    fallback_to: str = ""
+    template_text: str = TEXT_TEMPLATE
+    template_html: str = HTML_TEMPLATE
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+
+
+def _days(
+    r: SettingsReader, tree: dict[str, Tree], key: str, default: tuple[int, ...]
+) -> tuple[int, ...]:
+    node = tree.get(key)
+    if node is None:
+        return default
+    items: list[Tree]
+    if isinstance(node, Scalar):
+        if node.value is None:
+            return default
+        items = [Scalar(v.strip(), node.line) for v in node.value.split(",")]
+    elif isinstance(node, list):
+        items = node
+    else:
+        r.check(False, tree, key, "expected a list of whole numbers of days, e.g. [90, 30, 7]")
+        return default
+    values: set[int] = set()
+    for item in items:
+        text = item.value if isinstance(item, Scalar) else None
+        if text is None or not re.fullmatch(r"\d{1,4}", text):
+            line = item.line if isinstance(item, Scalar) else None
+            shown = f"'{text}'" if text is not None else "a nested value"
+            r.issues.append(
+                Issue(r.source, line, key, f"{shown} is not a whole number of days (0 or more)")
+            )
+            continue
+        values.add(int(text))
+    if not items:
+        return ()  # an empty list switches these reminders off
+    return tuple(sorted(values, reverse=True)) if values else default
+
+
+def _unknown(r: SettingsReader, tree: dict[str, Tree], known: tuple[str, ...]) -> None:
+    for key, node in tree.items():
+        if key in known:
+            continue
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "it is ignored"
+        line = node.line if isinstance(node, Scalar) else None
+        r.issues.append(Issue(r.source, line, key, f"unknown setting; {hint}", Severity.WARNING))
+
+
+def _prefixed(issues: list[Issue], prefix: str) -> list[Issue]:
+    return [replace(i, column=f"{prefix}{i.column}") for i in issues]
+
+
+def parse_reminder_settings(settings: Settings) -> tuple[ReminderSettings, list[Issue]]:
+    """Read ``reminders:`` from the settings tree; every key is optional.
+
+    Problems are issues on ``revcli.yaml`` with the column ``reminders.<key>``.
+    """
+    top: list[Issue] = []
+    section = SettingsReader(settings.source, top).section(settings.tree, SECTION)
+    issues: list[Issue] = []
+    r = SettingsReader(settings.source, issues)
+    lead = _days(r, section, "lead_days", ReminderSettings.lead_days)
+    expiry = _days(r, section, "expiry_lead_days", tuple(sorted({*lead, 0}, reverse=True)))
+    sender = r.text(section, "from", "").strip()
+    fallback = r.text(section, "fallback_to", "").strip()
+    for key, value in (("from", sender), ("fallback_to", fallback)):
+        r.check(not value or is_email(value), section, key, f"'{value}' is not an e-mail address")
+    _unknown(r, section, _KEYS)
+    smtp_issues: list[Issue] = []
+    s = SettingsReader(settings.source, smtp_issues)
+    smtp_tree = r.section(section, "smtp")
+    security = s.choice(smtp_tree, "security", "starttls", SECURITY)
+    port = s.integer(smtp_tree, "port", DEFAULT_PORTS[security], minimum=1)
+    s.check(port <= 65535, smtp_tree, "port", f"'{port}' is not a port number (1–65535)")
+    env = s.text(smtp_tree, "password_env", "").strip()
+    s.check(
+        not env or re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", env) is not None,
+        smtp_tree,
+        "password_env",
+        f"'{env}' is not the name of an environment variable (the password itself never "
+        "goes in revcli.yaml)",
+    )
+    _unknown(s, smtp_tree, _SMTP_KEYS)
+    smtp = SmtpSettings(
+        host=s.text(smtp_tree, "host", "").strip(),
+        port=port,
+        security=security,
+        user=s.text(smtp_tree, "user", "").strip(),
+        password_env=env,
+    )
+    out = ReminderSettings(
+        lead_days=lead,
+        expiry_lead_days=expiry,
+        sender=sender,
+        fallback_to=fallback,
+        template_text=r.text(section, "template_text", TEXT_TEMPLATE),
+        template_html=r.text(section, "template_html", HTML_TEMPLATE),
+        smtp=smtp,
+    )
+    all_issues = [
+        *top,
+        *_prefixed(issues, f"{SECTION}."),
+        *_prefixed(smtp_issues, f"{SECTION}.smtp."),
+    ]
+    return out, all_issues

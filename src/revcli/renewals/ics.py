@@ -1,0 +1,131 @@
+"""Renewals as an iCalendar file: one event per term end and per notice deadline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import quote
+
+import polars as pl
+from icalendar import Alarm, Calendar, Event
+from icalendar.enums import TRANSP
+
+from revcli.data.validate import DataSet
+from revcli.output.render import group_digits
+from revcli.output.report import round_half_up
+from revcli.renewals.report import RenewalQuery, select_renewals
+
+PRODID = "-//revcli//renewals//EN"
+NOTICE_ALARM_DAYS = 7
+"""A notice-deadline event carries an alarm this many days before."""
+
+
+def event_uid(contract_id: str, kind: str, day: dt.date, domain: str) -> str:
+    """``revcli-<contract>-<kind>-<YYYYMMDD>@<domain>``: the same event always gets the
+    same UID, so re-importing a newer file updates it instead of adding a duplicate.
+    The contract id is percent-encoded so that distinct ids never share a UID."""
+    return f"revcli-{quote(contract_id, safe='')}-{kind}-{day:%Y%m%d}@{domain}"
+
+
+def uid_domain(company_email: str) -> str:
+    """The domain part of UIDs: the company e-mail's domain, else ``revcli.invalid``."""
+    _, _, domain = company_email.rpartition("@")
+    return domain.strip().lower() or "revcli.invalid"
+
+
+def _description(row: dict[str, Any], currency: str, as_of: dt.date) -> str:
+    arr = group_digits(round_half_up(row["arr"], 2))
+    lines = [
+        f"Customer: {row['customer_name'] or ''} ({row['customer_id']})",
+        f"Contract: {row['contract_id']}",
+        f"Term end: {row['term_end']:%Y-%m-%d} ({row['status']})",
+        f"Notice deadline: {row['notice_deadline']:%Y-%m-%d} (notice {row['notice_rule']})",
+        f"ARR: {arr} {currency}",
+        f"Owner: {row['owner'] or '(none)'}",
+    ]
+    if row["renewal_decision"]:
+        decided = row["renewal_decided_on"]
+        lines.append(
+            f"Decision: {row['renewal_decision']}"
+            + (f" on {decided:%Y-%m-%d}" if decided else "")
+            + (f" — {row['renewal_decision_note']}" if row["renewal_decision_note"] else "")
+        )
+    lines.append(f"As of {as_of:%Y-%m-%d}, from revcli.")
+    return "\n".join(lines)
+
+
+def _event(uid: str, summary: str, day: dt.date, description: str, stamp: dt.datetime) -> Event:
+    return Event.new(
+        uid=uid,
+        summary=summary,
+        start=day,
+        end=day + dt.timedelta(days=1),
+        stamp=stamp,
+        description=description,
+        categories=["Renewal"],
+        transparency=TRANSP.TRANSPARENT,
+    )
+
+
+def renewals_calendar(
+    frame: pl.DataFrame, as_of: dt.date, *, currency: str, domain: str, name: str
+) -> bytes:
+    """An iCalendar (RFC 5545) file of the renewals in ``frame``.
+
+    In: rows of :func:`revcli.renewals.terms.upcoming_renewals`. Each row gives an
+    all-day event on its term end; an auto-renewing row (``auto-renews``,
+    ``locked-in``) also one on its notice deadline, with an alarm
+    :data:`NOTICE_ALARM_DAYS` days before. UIDs come from :func:`event_uid`;
+    ``DTSTAMP`` is ``as_of`` at 00:00 UTC, so the same data and ``as_of`` give the
+    same bytes.
+    """
+    stamp = dt.datetime.combine(as_of, dt.time(0, 0), tzinfo=dt.UTC)
+    cal = Calendar.new(
+        prodid=PRODID,
+        uid=f"revcli-renewals@{domain}",
+        name=name,
+        method="PUBLISH",
+        calscale="GREGORIAN",
+    )
+    for row in frame.sort("term_end", "contract_id").iter_rows(named=True):
+        cid, who = row["contract_id"], row["customer_name"] or row["customer_id"]
+        text = _description(row, currency, as_of)
+        end = row["term_end"]
+        cal.add_component(
+            _event(
+                event_uid(cid, "term-end", end, domain),
+                f"Term ends ({row['status']}): {cid} {who}",
+                end,
+                text,
+                stamp,
+            )
+        )
+        if row["status"] in ("auto-renews", "locked-in"):
+            deadline = row["notice_deadline"]
+            event = _event(
+                event_uid(cid, "notice", deadline, domain),
+                f"Notice deadline: {cid} {who} (term ends {end:%Y-%m-%d})",
+                deadline,
+                text,
+                stamp,
+            )
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", f"Notice deadline for {cid} {who} in a week")
+            alarm.add("trigger", dt.timedelta(days=-NOTICE_ALARM_DAYS))
+            event.add_component(alarm)
+            cal.add_component(event)
+    data: bytes = cal.to_ical()
+    return data
+
+
+def calendar_of(data: DataSet, query: RenewalQuery) -> bytes:
+    """The renewals ``query`` selects from ``data`` as an iCalendar file."""
+    company = data.settings.company
+    return renewals_calendar(
+        select_renewals(data, query),
+        query.as_of,
+        currency=data.settings.base_currency,
+        domain=uid_domain(company.email),
+        name=f"Renewals – {company.name}" if company.name else "Renewals",
+    )

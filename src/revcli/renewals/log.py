@@ -1,0 +1,222 @@
+"""The reminder log: one line per reminder sent, append-only, checked on every run.
+
+``.revcli/reminders.csv`` in the data dir, meant to be committed by the scheduled job::
+
+    sent_at,as_of,contract_id,kind,deadline,lead_days,late_days,recipient,check
+    2026-11-23T07:00:04Z,2026-11-23,CTR-0012,notice,2026-12-01,30,22,kari@example.no,5d1c…
+
+``check`` chains every line to the one before (the first 16 hex digits of SHA-256 of
+the previous check and this line's fields), so an edited, removed or reordered line is
+found on the next run. Lines are appended and fsynced after each e-mail the SMTP server
+accepted, so the log never claims a reminder that was not sent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import hashlib
+import io
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+
+from revcli.errors import DataError, Issue
+from revcli.renewals.remind import KINDS, sent_keys_schema
+
+LOG_DIR = ".revcli"
+LOG_NAME = "reminders.csv"
+HEADER = (
+    "sent_at",
+    "as_of",
+    "contract_id",
+    "kind",
+    "deadline",
+    "lead_days",
+    "late_days",
+    "recipient",
+    "check",
+)
+
+
+def log_path(root: Path) -> Path:
+    """Where the reminder log of a data dir lives."""
+    return root / LOG_DIR / LOG_NAME
+
+
+def chain(previous: str, fields: list[str]) -> str:
+    """The ``check`` of a line: SHA-256 over the previous check and the line's fields."""
+    digest = hashlib.sha256("\x1f".join([previous, *fields]).encode("utf-8"))
+    return digest.hexdigest()[:16]
+
+
+def _line(fields: list[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(fields)
+    return out.getvalue()
+
+
+def _date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        return None
+
+
+class ReminderLog:
+    """Reads, verifies and appends to the reminder log of one data dir."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.path = log_path(root)
+        self.last_check = ""
+
+    def read(self) -> pl.DataFrame:
+        """The keys (``contract_id, kind, deadline, lead_days``) of every reminder sent.
+
+        Raises :class:`DataError` listing every line that is malformed, duplicated or
+        does not match the check chain (a hand edit, a removed line, a bad merge).
+        """
+        empty = pl.DataFrame(schema=sent_keys_schema())
+        if not self.path.exists():
+            return empty
+        source = str(self.path)
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DataError(
+                [Issue(source, None, "", f"cannot read the reminder log: {exc}")]
+            ) from None
+        if not text:
+            return empty
+        issues: list[Issue] = []
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        if not rows or tuple(rows[0]) != HEADER:
+            raise DataError(
+                [
+                    Issue(
+                        source,
+                        1,
+                        "",
+                        f"expected the header {','.join(HEADER)}; restore the log from git",
+                    )
+                ]
+            )
+        if not text.endswith("\n"):
+            issues.append(
+                Issue(source, len(rows), "", "last line is incomplete; restore the log from git")
+            )
+        keys: list[tuple[str, str, dt.date, int]] = []
+        first_seen: dict[tuple[str, str, dt.date, int], int] = {}
+        previous = ""
+        for number, row in enumerate(rows[1:], start=2):
+            problem = self._problem(row)
+            if problem:
+                issues.append(Issue(source, number, problem[0], problem[1]))
+                previous = row[-1] if row else previous
+                continue
+            if chain(previous, row[:-1]) != row[-1]:
+                issues.append(
+                    Issue(
+                        source,
+                        number,
+                        "check",
+                        "does not follow from the line before: the log was edited, a line "
+                        "was removed or lines were reordered; restore it from git",
+                    )
+                )
+            previous = row[-1]
+            deadline = _date(row[4])
+            assert deadline is not None
+            key = (row[2], row[3], deadline, int(row[5]))
+            if key in first_seen:
+                issues.append(
+                    Issue(
+                        source,
+                        number,
+                        "contract_id",
+                        f"reminder {row[2]} {row[3]} {row[4]} at {row[5]} days is logged "
+                        f"twice; first at line {first_seen[key]}",
+                    )
+                )
+            first_seen.setdefault(key, number)
+            keys.append(key)
+        if issues:
+            raise DataError(issues)
+        self.last_check = previous
+        return pl.DataFrame(keys, schema=sent_keys_schema(), orient="row")
+
+    @staticmethod
+    def _problem(row: list[str]) -> tuple[str, str] | None:
+        if len(row) != len(HEADER):
+            return "", f"expected {len(HEADER)} fields, found {len(row)}"
+        checks = (
+            ("as_of", _date(row[1]) is not None, "is not a date"),
+            ("contract_id", bool(row[2]), "is empty"),
+            ("kind", row[3] in KINDS, f"is not one of {', '.join(KINDS)}"),
+            ("deadline", _date(row[4]) is not None, "is not a date"),
+            ("lead_days", row[5].isdigit(), "is not a whole number"),
+            ("late_days", row[6].isdigit(), "is not a whole number"),
+        )
+        for column, ok, message in checks:
+            if not ok:
+                return column, f"'{row[HEADER.index(column)]}' {message}"
+        return None
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold an exclusive lock so two runs on one data dir never send the same reminder.
+
+        The lock is taken on the data dir itself, so a run that sends nothing creates
+        nothing.
+        """
+        fd = os.open(self.root, os.O_RDONLY)
+        try:
+            try:
+                import fcntl
+            except ImportError:  # pragma: no cover - Windows: no advisory locks
+                yield
+                return
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    def append(self, entries: list[list[str]]) -> None:
+        """Append lines (fields without ``check``), chained, then fsync file and folder.
+
+        Each entry is ``sent_at, as_of, contract_id, kind, deadline, lead_days,
+        late_days, recipient``. The header is written first when the log is empty.
+        """
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        new = not self.path.exists() or self.path.stat().st_size == 0
+        chunk = _line(list(HEADER)) if new else ""
+        for fields in entries:
+            check = chain(self.last_check, fields)
+            chunk += _line([*fields, check])
+            self.last_check = check
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            data = memoryview(chunk.encode("utf-8"))
+            while data:
+                data = data[os.write(fd, data) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if new:
+            _fsync_dir(self.path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # not every platform can fsync a directory
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -1,0 +1,262 @@
+"""Which renewal reminders are due, and the e-mails that carry them (one per owner)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from liquid import Environment, FileSystemLoader, StrictUndefined
+from liquid.exceptions import LiquidError
+
+from revcli.errors import Issue, RevcliError
+from revcli.output.render import group_digits
+from revcli.output.report import round_half_up
+from revcli.renewals.config import ReminderSettings
+
+NOTICE = "notice"
+TERM_END = "term-end"
+KINDS = (NOTICE, TERM_END)
+KEY = ("contract_id", "kind", "deadline", "lead_days")
+"""What makes a reminder unique: it is sent at most once per key."""
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+PLAN_COLUMNS = (
+    "recipient",
+    "contract_id",
+    "customer_id",
+    "customer_name",
+    "kind",
+    "deadline",
+    "days_to_deadline",
+    "lead_days",
+    "due_on",
+    "late_days",
+    "term_end",
+    "notice_deadline",
+    "notice_rule",
+    "status",
+    "arr",
+    "owner",
+    "renewal_decision",
+    "renewal_decided_on",
+    "renewal_decision_note",
+)
+
+
+def sent_keys_schema() -> dict[str, pl.DataType]:
+    """Schema of the frame of reminders already sent (the log's keys)."""
+    return {
+        "contract_id": pl.String(),
+        "kind": pl.String(),
+        "deadline": pl.Date(),
+        "lead_days": pl.Int64(),
+    }
+
+
+def plan_reminders(
+    renewals: pl.DataFrame,
+    as_of: dt.date,
+    settings: ReminderSettings,
+    sent: pl.DataFrame,
+) -> pl.DataFrame:
+    """The reminders to send on ``as_of``, at most one per contract and deadline.
+
+    In: :func:`revcli.renewals.terms.upcoming_renewals` rows as of ``as_of`` (no upper
+    bound), the reminder settings, and ``sent`` (``contract_id, kind, deadline,
+    lead_days`` of reminders already logged). Deadlines:
+
+    - ``notice``: the notice deadline of an ``auto-renews`` contract, at
+      ``settings.lead_days``; skipped when the decision recorded is ``renew`` (nothing
+      to do: it renews by itself);
+    - ``term-end``: the term end of an ``expires`` contract, at
+      ``settings.expiry_lead_days``.
+
+    The lead time due is the smallest lead *l* with deadline − *l* ≤ ``as_of``: a run
+    that skipped a lead time sends the latest one it missed, ``late_days`` after its day
+    (earlier missed lead times are superseded and never sent). Nothing is sent for a
+    deadline already past. A (contract, kind, deadline, lead) in ``sent`` is not sent
+    again. ``recipient`` is the owner when it is an e-mail address, else the fallback
+    address, else null. Out: :data:`PLAN_COLUMNS`, sorted by recipient, deadline,
+    contract_id.
+    """
+    a = pl.lit(as_of)
+    candidates = pl.concat(
+        [
+            renewals.filter(
+                (pl.col("status") == "auto-renews")
+                & (pl.col("renewal_decision").fill_null("") != "renew")
+            ).with_columns(
+                pl.lit(NOTICE).alias("kind"), pl.col("notice_deadline").alias("deadline")
+            ),
+            renewals.filter(pl.col("status") == "expires").with_columns(
+                pl.lit(TERM_END).alias("kind"), pl.col("term_end").alias("deadline")
+            ),
+        ]
+    ).with_columns((pl.col("deadline") - a).dt.total_days().alias("days_to_deadline"))
+    leads = pl.DataFrame(
+        {
+            "kind": [NOTICE] * len(settings.lead_days)
+            + [TERM_END] * len(settings.expiry_lead_days),
+            "lead_days": [*settings.lead_days, *settings.expiry_lead_days],
+        },
+        schema={"kind": pl.String, "lead_days": pl.Int64},
+    )
+    fallback = settings.fallback_to or None
+    owner_ok = pl.col("owner").fill_null("").str.contains(EMAIL_PATTERN)
+    due = (
+        candidates.filter(pl.col("days_to_deadline") >= 0)
+        .join(leads, on="kind", how="inner")
+        .filter(pl.col("lead_days") >= pl.col("days_to_deadline"))
+        .sort("lead_days")
+        .group_by("contract_id", "kind", maintain_order=True)
+        .first()
+        .with_columns((pl.col("deadline") - pl.duration(days=pl.col("lead_days"))).alias("due_on"))
+        .with_columns(
+            (a - pl.col("due_on")).dt.total_days().alias("late_days"),
+            pl.when(owner_ok)
+            .then(pl.col("owner"))
+            .otherwise(pl.lit(fallback, dtype=pl.String))
+            .alias("recipient"),
+        )
+    )
+    return (
+        due.join(sent.select(*KEY), on=list(KEY), how="anti")
+        .select(PLAN_COLUMNS)
+        .sort("recipient", "deadline", "contract_id", nulls_last=True)
+    )
+
+
+@dataclass(frozen=True)
+class Email:
+    """One reminder e-mail: to one recipient, about the reminders in ``plan``."""
+
+    recipient: str
+    subject: str
+    text: str
+    html: str
+    plan: pl.DataFrame
+
+
+class TemplateError(RevcliError):
+    """A reminder template is missing or does not render."""
+
+
+def builtin_template(name: str) -> Path:
+    """A template shipped with revcli: packaged, else the source tree's ``templates/``."""
+    packaged = resources.files("revcli").joinpath("templates", name)
+    if packaged.is_file():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[3] / "templates" / name
+
+
+def resolve_template(root: Path, configured: str, default: str, source: str, key: str) -> Path:
+    """The template file to use: ``configured`` under the data dir; for the default
+    name, revcli's own copy when the data dir has none."""
+    path = Path(configured)
+    path = path if path.is_absolute() else root / path
+    if path.is_file():
+        return path
+    if configured == default:
+        return builtin_template(Path(default).name)
+    raise TemplateError(f"{Issue(source, None, key, f'template {path} not found')}")
+
+
+def _render(path: Path, html: bool, context: dict[str, Any]) -> str:
+    env = Environment(
+        loader=FileSystemLoader(path.parent), undefined=StrictUndefined, autoescape=html
+    )
+    try:
+        return env.get_template(path.name).render(**context)
+    except LiquidError as exc:
+        raise TemplateError(f"{path}: {exc}") from None
+    except OSError as exc:
+        raise TemplateError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def _money(value: float, currency: str) -> str:
+    return f"{group_digits(round_half_up(value, 2))} {currency}"
+
+
+def _iso(value: dt.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def template_item(row: dict[str, Any], currency: str) -> dict[str, Any]:
+    """One reminder as the templates see it: text, numbers and ISO dates only."""
+    return {
+        "contract_id": row["contract_id"],
+        "customer_id": row["customer_id"],
+        "customer_name": row["customer_name"] or row["customer_id"],
+        "kind": row["kind"],
+        "deadline": _iso(row["deadline"]),
+        "days_to_deadline": row["days_to_deadline"],
+        "lead_days": row["lead_days"],
+        "due_on": _iso(row["due_on"]),
+        "late": row["late_days"] > 0,
+        "late_days": row["late_days"],
+        "term_end": _iso(row["term_end"]),
+        "renews_on": _iso(row["term_end"] + dt.timedelta(days=1)),
+        "notice_deadline": _iso(row["notice_deadline"]),
+        "notice_rule": row["notice_rule"],
+        "status": row["status"],
+        "arr": _money(row["arr"], currency),
+        "owner": row["owner"] or "",
+        "decision": row["renewal_decision"] or "",
+        "decided_on": _iso(row["renewal_decided_on"]),
+        "decision_note": row["renewal_decision_note"] or "",
+    }
+
+
+TEMPLATE_VARIABLES = ("recipient", "as_of", "company", "currency", "count", "reminders")
+"""Top-level variables every reminder template may use (see :func:`template_item`)."""
+
+
+def subject_of(plan: pl.DataFrame) -> str:
+    """``Renewals: 2 contracts need attention (next deadline 2026-12-01)``."""
+    n = plan.height
+    first = plan.get_column("deadline").min()
+    assert isinstance(first, dt.date)
+    what = "1 contract needs" if n == 1 else f"{n} contracts need"
+    return f"Renewals: {what} attention (next deadline {first:%Y-%m-%d})"
+
+
+def compose_emails(
+    plan: pl.DataFrame,
+    as_of: dt.date,
+    *,
+    company: str,
+    currency: str,
+    text_template: Path,
+    html_template: Path,
+) -> list[Email]:
+    """One e-mail per recipient, plain text and HTML from the Liquid templates.
+
+    Rows of ``plan`` without a recipient are left out (the caller reports them).
+    """
+    emails = []
+    addressed = plan.filter(pl.col("recipient").is_not_null())
+    for (recipient,), group in addressed.group_by("recipient", maintain_order=True):
+        rows = group.sort("deadline", "contract_id")
+        context = {
+            "recipient": recipient,
+            "as_of": as_of.isoformat(),
+            "company": company,
+            "currency": currency,
+            "count": rows.height,
+            "reminders": [template_item(r, currency) for r in rows.iter_rows(named=True)],
+        }
+        emails.append(
+            Email(
+                recipient=str(recipient),
+                subject=subject_of(rows),
+                text=_render(text_template, False, context),
+                html=_render(html_template, True, context),
+                plan=rows,
+            )
+        )
+    return sorted(emails, key=lambda e: e.recipient)

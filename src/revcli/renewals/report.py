@@ -1,0 +1,233 @@
+"""The ``revcli renewals`` report: upcoming term ends of a data set as a :class:`Report`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from revcli.data.validate import DataSet
+from revcli.metrics.report import schedule_of
+from revcli.output.render import group_digits
+from revcli.output.report import ColumnKind, Report, round_half_up
+from revcli.renewals.terms import STATUSES, Window, upcoming_renewals
+
+REPORT_COLUMNS = (
+    "contract_id",
+    "customer_id",
+    "customer_name",
+    "term_end",
+    "days_left",
+    "notice_deadline",
+    "days_to_notice",
+    "auto_renew",
+    "arr",
+    "owner",
+    "status",
+    "renewal_decision",
+    "renewal_decided_on",
+    "renewal_decision_note",
+)
+"""Machine-format columns: SPEC §9's, then the recorded decision."""
+
+GROUPS = ("owner", "segment", "region")
+"""What ``--by`` accepts."""
+
+URGENT_DAYS = 14
+"""A notice deadline this many days away or less stands out in the table."""
+
+KINDS: dict[str, ColumnKind] = {
+    "term_end": ColumnKind.DATE,
+    "days_left": ColumnKind.COUNT,
+    "notice_deadline": ColumnKind.DATE,
+    "days_to_notice": ColumnKind.COUNT,
+    "auto_renew": ColumnKind.BOOL,
+    "arr": ColumnKind.MONEY,
+    "renewal_decided_on": ColumnKind.DATE,
+}
+
+_TABLE = (
+    "contract_id",
+    "customer_name",
+    "term_end",
+    "days_left",
+    "notice_deadline",
+    "days_to_notice",
+    "auto_renew",
+    "arr",
+    "owner",
+    "status",
+    "renewal_decision",
+)
+_LABELS = {
+    "contract_id": "contract",
+    "customer_name": "customer",
+    "term_end": "term end",
+    "days_left": "days",
+    "notice_deadline": "notice by",
+    "days_to_notice": "notice in",
+    "auto_renew": "auto",
+    "arr": "ARR",
+    "renewal_decision": "decision",
+}
+_STYLES = {"locked-in": "dim", "cancelled": "dim strike"}
+_URGENT_STYLE = "bold red"
+
+
+@dataclass(frozen=True)
+class RenewalQuery:
+    """What ``revcli renewals`` asks for: a window from a day, and optional filters."""
+
+    as_of: dt.date
+    within: Window | None = None
+    owner: str | None = None
+    status: str | None = None
+    by: str | None = None
+
+    @property
+    def until(self) -> dt.date | None:
+        return None if self.within is None else self.within.end(self.as_of)
+
+
+def select_renewals(data: DataSet, query: RenewalQuery) -> pl.DataFrame:
+    """The :func:`upcoming_renewals` rows of ``data`` that ``query`` selects.
+
+    ``owner`` matches the row's owner case-insensitively; ``status`` one of
+    :data:`STATUSES`; ``by`` (one of :data:`GROUPS`) adds a leading group column (empty
+    when not set) and sorts by it first, then in SPEC §6 order.
+    """
+    frame = upcoming_renewals(
+        data.contracts, data.customers, schedule_of(data), query.as_of, query.until
+    )
+    if query.owner is not None:
+        frame = frame.filter(pl.col("owner").str.to_lowercase() == query.owner.strip().lower())
+    if query.status is not None:
+        frame = frame.filter(pl.col("status") == query.status)
+    if query.by is None:
+        return frame
+    if query.by == "owner":
+        group = pl.col("owner").fill_null("")
+    else:
+        attrs = data.customers.select("customer_id", pl.col(query.by).alias("_attr")).unique(
+            "customer_id", keep="first"
+        )
+        frame = frame.join(attrs, on="customer_id", how="left", maintain_order="left")
+        group = pl.col("_attr").fill_null("")
+    return (
+        frame.with_columns(group.alias("_group"))
+        .sort("_group", maintain_order=True)
+        .select(pl.col("_group").alias(query.by), pl.exclude("_group", "_attr", query.by))
+    )
+
+
+def urgent(days: int = URGENT_DAYS) -> pl.Expr:
+    """Auto-renewing rows whose notice deadline is ``days`` away or less."""
+    return (pl.col("status") == "auto-renews") & (pl.col("days_to_notice") <= days)
+
+
+def arr_by_status(frame: pl.DataFrame) -> dict[str, float]:
+    """Unrounded ARR summed per status, every status present (0.0 when none)."""
+    sums = dict(frame.group_by("status").agg(pl.col("arr").sum()).iter_rows())
+    return {s: float(sums.get(s, 0.0)) for s in STATUSES}
+
+
+def _money(value: float) -> str:
+    return group_digits(round_half_up(value, 2))
+
+
+def _notes(frame: pl.DataFrame, query: RenewalQuery, base: str) -> list[str]:
+    totals = arr_by_status(frame)
+    notes = [
+        f"ARR up for renewal ({base}): "
+        + " · ".join(f"{s} {_money(v)}" for s, v in totals.items())
+        + f"; total {_money(sum(totals.values()))}."
+    ]
+    if query.by is not None:
+        per_group = frame.group_by(query.by).agg(pl.col("arr").sum()).sort(query.by)
+        notes.append(
+            f"ARR by {query.by}: "
+            + " · ".join(f"{g or '(none)'} {_money(v)}" for g, v in per_group.iter_rows())
+            + "."
+        )
+    soon = frame.filter(urgent()).sort("notice_deadline", "contract_id")
+    if soon.height:
+        items = ", ".join(
+            f"{c} ({d:%Y-%m-%d}" + (f", decided: {dec})" if dec else ")")
+            for c, d, dec in soon.select(
+                "contract_id", "notice_deadline", "renewal_decision"
+            ).iter_rows()
+        )
+        notes.append(f"Notice deadline within {URGENT_DAYS} days: {items}.")
+    notes.append(
+        f"ARR = 12 × the contract's MRR on its term end, in {base}. "
+        "All columns: --format csv|json|markdown."
+    )
+    return notes
+
+
+def _row_styles(frame: pl.DataFrame) -> list[str]:
+    style = (
+        pl.when(urgent())
+        .then(pl.lit(_URGENT_STYLE))
+        .otherwise(pl.col("status").replace_strict(_STYLES, default=""))
+    )
+    return frame.select(style.alias("style")).get_column("style").to_list()
+
+
+def renewals_report(data: DataSet, query: RenewalQuery) -> Report:
+    """Contracts whose term ends within the window, SPEC §6 and §9 columns.
+
+    Totals: ARR; notes: ARR per status (and per group with ``by``) and the contracts
+    whose notice deadline is within :data:`URGENT_DAYS` days.
+    """
+    frame = select_renewals(data, query)
+    base = data.settings.base_currency
+    until = query.until
+    span = f"{query.as_of:%Y-%m-%d} – {until:%Y-%m-%d}" if until else f"from {query.as_of}"
+    filters = [f"owner {query.owner}"] if query.owner else []
+    filters += [f"status {query.status}"] if query.status else []
+    title = f"Renewals {span}" + (f" ({', '.join(filters)})" if filters else "")
+    title += f" by {query.by}" if query.by else ""
+    lead = [query.by] if query.by else []
+    meta: dict[str, Any] = {
+        "currency": base,
+        "as_of": query.as_of.isoformat(),
+        "within": str(query.within) if query.within else None,
+        "until": until.isoformat() if until else None,
+        "owner": query.owner,
+        "status": query.status,
+        "by": query.by,
+        "arr_by_status": {s: float(round_half_up(v, 2)) for s, v in arr_by_status(frame).items()},
+    }
+    return Report(
+        title=title,
+        frame=frame.select(*lead, *(c for c in REPORT_COLUMNS if c not in lead)),
+        kinds=KINDS,
+        totals={"arr": frame.get_column("arr").sum()},
+        notes=_notes(frame, query, base),
+        meta=meta,
+        name="renewals",
+        table_columns=[*lead, *(c for c in _TABLE if c not in lead)],
+        labels=_LABELS,
+        row_styles=_row_styles(frame),
+    )
+
+
+def unanswered_notices(
+    data: DataSet, as_of: dt.date, window: Window, owner: str | None
+) -> pl.DataFrame:
+    """Auto-renewing contracts whose notice deadline is within ``window`` from ``as_of``
+    (``as_of`` ≤ deadline ≤ end of window) and that have no ``renewal_decision``.
+
+    Independent of the report's ``--within``: a deadline can fall inside the window for a
+    term end far beyond it. ``owner`` restricts to one owner. Sorted by deadline, then
+    ``contract_id``.
+    """
+    frame = select_renewals(data, RenewalQuery(as_of=as_of, owner=owner))
+    return frame.filter(
+        (pl.col("status") == "auto-renews")
+        & (pl.col("notice_deadline") <= window.end(as_of))
+        & pl.col("renewal_decision").is_null()
+    ).sort("notice_deadline", "contract_id")

@@ -1,0 +1,187 @@
+"""``revcli remind``: plan the due reminders, compose one e-mail per owner, send, log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from revcli.data.validate import DataSet
+from revcli.errors import DataError, Issue, RevcliError
+from revcli.metrics.report import schedule_of
+from revcli.renewals.config import (
+    HTML_TEMPLATE,
+    TEXT_TEMPLATE,
+    ReminderSettings,
+    parse_reminder_settings,
+)
+from revcli.renewals.log import ReminderLog
+from revcli.renewals.remind import Email, compose_emails, plan_reminders, resolve_template
+from revcli.renewals.send import send_all
+from revcli.renewals.terms import upcoming_renewals
+
+
+@dataclass(frozen=True)
+class RemindOutcome:
+    """What a run did (or, in a dry run, would do)."""
+
+    emails: list[Email] = field(default_factory=list)
+    unaddressed: pl.DataFrame = field(default_factory=pl.DataFrame)
+    dry_run: bool = False
+
+    @property
+    def reminders(self) -> int:
+        return sum(e.plan.height for e in self.emails)
+
+
+def _config_issues(
+    settings: ReminderSettings, source: str, environ: Mapping[str, str]
+) -> list[Issue]:
+    issues = []
+    if not settings.sender:
+        issues.append(
+            Issue(
+                source,
+                None,
+                "reminders.from",
+                "is required to send reminders (e.g. from: revenue@example.no)",
+            )
+        )
+    if not settings.smtp.host:
+        issues.append(
+            Issue(
+                source,
+                None,
+                "reminders.smtp.host",
+                "is required to send reminders (e.g. host: smtp.example.no)",
+            )
+        )
+    env = settings.smtp.password_env
+    if settings.smtp.user and not env:
+        issues.append(
+            Issue(
+                source,
+                None,
+                "reminders.smtp.password_env",
+                "is required with smtp.user: the name of the environment variable that holds "
+                "the password (e.g. password_env: REVCLI_SMTP_PASSWORD)",
+            )
+        )
+    if env and not environ.get(env):
+        issues.append(
+            Issue(
+                source,
+                None,
+                "reminders.smtp.password_env",
+                f"environment variable {env} is not set; it must hold the SMTP password",
+            )
+        )
+    return issues
+
+
+def writable(path: Path) -> bool:
+    """Whether this process may write ``path``."""
+    return os.access(path, os.W_OK)
+
+
+def _check_writable(log: ReminderLog) -> None:
+    """Refuse to send when the log could not record it (a read-only checkout)."""
+    target = next(p for p in (log.path, log.path.parent, log.root) if p.exists())
+    if not writable(target):
+        raise RevcliError(f"cannot write the reminder log {log.path}; nothing was sent")
+
+
+def _compose(
+    data: DataSet, settings: ReminderSettings, as_of: dt.date, log: ReminderLog
+) -> tuple[list[Email], pl.DataFrame]:
+    renewals = upcoming_renewals(data.contracts, data.customers, schedule_of(data), as_of, None)
+    plan = plan_reminders(renewals, as_of, settings, log.read())
+    source = data.settings.source
+    emails = compose_emails(
+        plan,
+        as_of,
+        company=data.settings.company.name,
+        currency=data.settings.base_currency,
+        text_template=resolve_template(
+            data.root, settings.template_text, TEXT_TEMPLATE, source, "reminders.template_text"
+        ),
+        html_template=resolve_template(
+            data.root, settings.template_html, HTML_TEMPLATE, source, "reminders.template_html"
+        ),
+    )
+    return emails, plan.filter(pl.col("recipient").is_null())
+
+
+def run_reminders(
+    data: DataSet,
+    as_of: dt.date,
+    *,
+    dry_run: bool,
+    clock: Callable[[], dt.datetime],
+    environ: Mapping[str, str],
+    progress: Callable[[Email], None] | None = None,
+) -> RemindOutcome:
+    """Send the reminders due on ``as_of`` (see :func:`plan_reminders`) and log each.
+
+    A dry run reads the log and composes the e-mails, and changes nothing. A real run
+    checks the settings, locks the log, sends one e-mail per recipient and appends its
+    reminders to the log right after the server accepts it. ``clock`` gives the
+    sending time (UTC) for the log and the Date header; ``environ`` holds the password
+    variable. Raises :class:`DataError` for bad settings or a damaged log, and
+    :class:`revcli.renewals.send.SmtpError` when the server cannot be reached or refuses
+    a message (what was sent before is logged).
+    """
+    settings, issues = parse_reminder_settings(data.settings)
+    source = data.settings.source
+    log = ReminderLog(data.root)
+    if dry_run:
+        emails, unaddressed = _compose(data, settings, as_of, log)
+        return RemindOutcome(emails, unaddressed, dry_run=True)
+    issues += _config_issues(settings, source, environ)
+    if any(i.is_error for i in issues):
+        raise DataError(issues)
+    password = environ.get(settings.smtp.password_env) if settings.smtp.password_env else None
+
+    def record(email: Email, sent_at: dt.datetime) -> None:
+        stamp = sent_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        entries = [
+            [
+                stamp,
+                as_of.isoformat(),
+                row["contract_id"],
+                row["kind"],
+                row["deadline"].isoformat(),
+                str(row["lead_days"]),
+                str(row["late_days"]),
+                email.recipient,
+            ]
+            for row in email.plan.iter_rows(named=True)
+        ]
+        try:
+            log.append(entries)
+        except OSError as exc:
+            raise RevcliError(
+                f"the reminder e-mail to {email.recipient} was sent but could not be "
+                f"recorded in {log.path} ({exc.strerror or exc}); it will be sent again "
+                "on the next run"
+            ) from None
+        if progress is not None:
+            progress(email)
+
+    with log.locked():
+        emails, unaddressed = _compose(data, settings, as_of, log)
+        if emails:
+            _check_writable(log)
+            send_all(
+                emails,
+                settings.smtp,
+                password=password,
+                sender=settings.sender,
+                clock=clock,
+                on_sent=record,
+            )
+    return RemindOutcome(emails, unaddressed)

@@ -1,0 +1,120 @@
+"""``revcli renewals --format ics``: parsed back with icalendar; stable UIDs; reproducible."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from icalendar import Calendar
+
+from revcli.renewals.ics import event_uid, uid_domain
+from tests.conftest import SETTINGS, MakeDir, Run
+from tests.test_renewals_cli import AS_OF, FILES
+
+
+@pytest.fixture
+def root(make_data_dir: MakeDir) -> Path:
+    return make_data_dir(
+        FILES, SETTINGS.replace("company:\n", "company:\n  email: billing@fjordsoft.example\n")
+    )
+
+
+def ics(run: Run, root: Path, *args: str) -> bytes:
+    result = run("renewals", "--data", root, "--format", "ics", *args)
+    assert result.exit_code == 0, result.stderr
+    return result.stdout.encode("utf-8")
+
+
+def events(data: bytes) -> dict[str, Any]:
+    cal = Calendar.from_ical(data)
+    return {str(e["UID"]): e for e in cal.walk("VEVENT")}
+
+
+def test_one_event_per_term_end_and_per_auto_renewal_notice_deadline(run: Run, root: Path) -> None:
+    found = events(ics(run, root, "--as-of", AS_OF))
+    # 6 term ends; notice deadlines of the auto-renewing X2, X3, X7 and locked-in X4.
+    d = "fjordsoft.example"
+    assert sorted(found) == sorted(
+        [
+            f"revcli-X1-term-end-20261231@{d}",
+            f"revcli-X2-term-end-20270131@{d}",
+            f"revcli-X3-term-end-20270215@{d}",
+            f"revcli-X4-term-end-20261215@{d}",
+            f"revcli-X5-term-end-20270110@{d}",
+            f"revcli-X7-term-end-20261231@{d}",
+            f"revcli-X2-notice-20261202@{d}",
+            f"revcli-X3-notice-20270116@{d}",
+            f"revcli-X4-notice-20261115@{d}",
+            f"revcli-X7-notice-20261201@{d}",
+        ]
+    )
+
+
+def test_events_are_all_day_with_customer_arr_and_owner(run: Run, root: Path) -> None:
+    event = events(ics(run, root, "--as-of", AS_OF))["revcli-X2-notice-20261202@fjordsoft.example"]
+    assert event.start == dt.date(2026, 12, 2)
+    assert event.end == dt.date(2026, 12, 3)
+    assert str(event["SUMMARY"]) == "Notice deadline: X2 Acme AS (term ends 2027-01-31)"
+    description = str(event["DESCRIPTION"])
+    assert "Customer: Acme AS (A)" in description
+    assert "ARR: 24,000.00 NOK" in description
+    assert "Owner: ola@example.no" in description
+    assert "Notice deadline: 2026-12-02 (notice 60 days)" in description
+    [alarm] = event.walk("VALARM")
+    assert alarm["TRIGGER"].dt == dt.timedelta(days=-7)
+
+
+def test_decision_appears_in_the_description(run: Run, root: Path) -> None:
+    event = events(ics(run, root, "--as-of", AS_OF))[
+        "revcli-X7-term-end-20261231@fjordsoft.example"
+    ]
+    assert "Decision: renew on 2026-11-20" in str(event["DESCRIPTION"])
+
+
+def test_same_data_and_as_of_give_the_same_bytes(run: Run, root: Path) -> None:
+    first = ics(run, root, "--as-of", AS_OF)
+    assert first == ics(run, root, "--as-of", AS_OF)
+    stamps = {e["DTSTAMP"].dt for e in events(first).values()}
+    assert stamps == {dt.datetime(2026, 11, 23, tzinfo=dt.UTC)}
+
+
+def test_uids_survive_a_later_export_so_reimport_updates(run: Run, root: Path) -> None:
+    earlier = events(ics(run, root, "--as-of", AS_OF))
+    later = events(ics(run, root, "--as-of", "2026-11-30"))
+    # A week later X4 (2026-12-15) is still listed; its events keep their UIDs and carry a
+    # newer DTSTAMP, which is what calendar apps compare to update an event in place.
+    uid = "revcli-X4-term-end-20261215@fjordsoft.example"
+    assert uid in earlier and uid in later
+    assert later[uid]["DTSTAMP"].dt > earlier[uid]["DTSTAMP"].dt
+
+
+def test_uid_encodes_contract_ids_so_they_never_collide() -> None:
+    day = dt.date(2026, 12, 31)
+    assert event_uid("CTR 1", "notice", day, "x.no") != event_uid("CTR-1", "notice", day, "x.no")
+    assert event_uid("CTR/1@a", "notice", day, "x.no") == "revcli-CTR%2F1%40a-notice-20261231@x.no"
+
+
+def test_uid_domain_defaults_when_the_company_has_no_email() -> None:
+    assert uid_domain("") == "revcli.invalid"
+    assert uid_domain("Billing@Example.NO") == "example.no"
+
+
+def test_calendar_is_valid_icalendar_with_crlf_and_a_name(
+    run: Run, root: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "cal.ics"
+    ics(run, root, "--as-of", AS_OF, "--out", str(out))
+    data = out.read_bytes()
+    assert data.startswith(b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//revcli//renewals//EN\r\n")
+    assert data.endswith(b"END:VCALENDAR\r\n")
+    assert all(len(line) <= 75 for line in data.split(b"\r\n"))  # folded lines
+    cal = Calendar.from_ical(data)
+    assert str(cal["X-WR-CALNAME"]) == "Renewals – Fjordsoft AS"
+    assert str(cal["METHOD"]) == "PUBLISH"
+
+
+def test_filters_apply_to_the_calendar(run: Run, root: Path) -> None:
+    found = events(ics(run, root, "--as-of", AS_OF, "--status", "expires"))
+    assert list(found) == ["revcli-X1-term-end-20261231@fjordsoft.example"]

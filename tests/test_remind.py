@@ -1,0 +1,591 @@
+"""``revcli remind``: a real SMTP server on loopback (aiosmtpd) and the once-only reminder log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import shutil
+import socket
+import ssl
+import subprocess
+from collections.abc import Iterator
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from revcli.data.validate import load_dataset
+from revcli.renewals.log import HEADER, log_path
+from revcli.renewals.runner import run_reminders
+from tests.conftest import SETTINGS, MakeDir, Run
+
+CUSTOMERS = """\
+customer_id,name,owner
+A,Acme AS,kari@example.no
+B,[Bergen] <b>AS</b>,ola@example.no
+C,Cirrus AS,
+"""
+# As of 2026-11-01, one reminder each is due on time:
+#   N1 (kari): notice deadline 2026-12-31 − 30 d = 2026-12-01, 30 days away → 30-day lead.
+#   N2 (ola):  notice deadline 2027-03-01 − 30 d = 2027-01-30, 90 days away → 90-day lead.
+#   E1 (kari): expires 2026-11-08, 7 days away → 7-day lead before the term end.
+#   Z1 (no owner → fallback): expires 2027-01-30, 90 days away → 90-day lead.
+#   R1: auto-renews with decision "renew": nothing to do, no reminder.
+#   K1: cancelled: no reminder.
+CONTRACTS = """\
+contract_id,customer_id,start_date,end_date,auto_renew,notice_days,cancelled_on,renewal_decision
+N1,A,2026-01-01,2026-12-31,true,30,,
+N2,B,2026-03-02,2027-03-01,true,30,,
+E1,A,2025-11-09,2026-11-08,false,,,
+Z1,C,2026-01-31,2027-01-30,false,,,
+R1,A,2026-01-01,2026-12-31,true,30,,renew
+K1,A,2026-01-01,2026-12-31,true,30,2026-12-31,
+"""
+LINES = """\
+contract_id,product,unit_price
+N1,LIC,1000
+N2,LIC,2000
+E1,LIC,300
+Z1,LIC,50
+R1,LIC,10
+K1,LIC,10
+"""
+
+
+def free_port() -> int:
+    """A port that is free right now (aiosmtpd's Controller cannot take port 0)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+class Capture:
+    """An SMTP handler that keeps what it receives and can refuse after N messages."""
+
+    def __init__(self) -> None:
+        self.envelopes: list[Any] = []
+        self.close_after: int | None = None
+        self.unknown: set[str] = set()
+        self.logins: list[tuple[bytes, bytes]] = []
+
+    async def handle_RCPT(  # noqa: N802 (aiosmtpd hook)
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address in self.unknown:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook)
+        if self.close_after is not None and len(self.envelopes) >= self.close_after:
+            return "421 4.3.2 Service shutting down, closing transmission channel"
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        assert isinstance(data, LoginPassword)
+        self.logins.append((data.login, data.password))
+        ok = data.password == b"s3cret"
+        return AuthResult(success=ok, handled=False)  # not handled: the server answers 535
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        out = []
+        for env in self.envelopes:
+            msg = email.message_from_bytes(env.content, policy=email.policy.default)
+            assert isinstance(msg, EmailMessage)
+            out.append(msg)
+        return out
+
+
+class Server:
+    def __init__(self, handler: Capture, port: int) -> None:
+        self.handler = handler
+        self.port = port
+
+
+@pytest.fixture
+def smtp() -> Iterator[Server]:
+    handler = Capture()
+    port = free_port()
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=port,
+        auth_require_tls=False,
+        authenticator=handler.authenticate,
+    )
+    controller.start()
+    try:
+        yield Server(handler, port)
+    finally:
+        controller.stop()
+
+
+def settings_for(port: int, extra: str = "", fallback: bool = True) -> str:
+    return (
+        SETTINGS
+        + "reminders:\n"
+        + "  from: revenue@fjordsoft.example\n"
+        + ("  fallback_to: finance@fjordsoft.example\n" if fallback else "")
+        + extra
+        + f"  smtp:\n    host: 127.0.0.1\n    port: {port}\n    security: none\n"
+    )
+
+
+def data_dir(
+    make_data_dir: MakeDir,
+    port: int,
+    *,
+    extra: str = "",
+    fallback: bool = True,
+    files: dict[str, str] | None = None,
+) -> Path:
+    base = {"customers.csv": CUSTOMERS, "contracts.csv": CONTRACTS, "contract_lines.csv": LINES}
+    return make_data_dir({**base, **(files or {})}, settings_for(port, extra, fallback))
+
+
+def log_rows(root: Path) -> list[tuple[str, ...]]:
+    """(contract_id, kind, deadline, lead_days, late_days, recipient) of each log line."""
+    path = log_path(root)
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == ",".join(HEADER)
+    return [tuple(line.split(",")[2:8]) for line in lines[1:]]
+
+
+def text_of(msg: EmailMessage) -> str:
+    part = msg.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content()).replace("\r\n", "\n")
+
+
+def html_of(msg: EmailMessage) -> str:
+    part = msg.get_body(preferencelist=("html",))
+    assert part is not None
+    return str(part.get_content()).replace("\r\n", "\n")
+
+
+def test_one_email_per_owner_with_plain_text_and_html(
+    run: Run, make_data_dir: MakeDir, smtp: Server
+) -> None:
+    root = data_dir(make_data_dir, smtp.port)
+    result = run("remind", "--data", root, "--as-of", "2026-11-01")
+    assert result.exit_code == 0, result.stderr
+    messages = smtp.handler.messages
+    assert [m["To"] for m in messages] == [
+        "finance@fjordsoft.example",
+        "kari@example.no",
+        "ola@example.no",
+    ]
+    kari = messages[1]
+    assert kari["From"] == "revenue@fjordsoft.example"
+    assert kari["Subject"] == "Renewals: 2 contracts need attention (next deadline 2026-11-08)"
+    assert kari.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in kari.iter_parts()] == ["text/plain", "text/html"]
+    text = text_of(kari)
+    # E1 first (deadline 2026-11-08), then N1 (2026-12-01); ARR 12 × 300 and 12 × 1,000.
+    assert text.index("E1") < text.index("N1")
+    assert "* E1 · Acme AS · ARR 3,600.00 NOK\n  Term ends: 2026-11-08, in 7 days.\n" in text
+    assert (
+        "* N1 · Acme AS · ARR 12,000.00 NOK\n"
+        "  Notice deadline: 2026-12-01, in 30 days (notice: 30 days).\n"
+        "  Renews automatically on 2027-01-01 unless notice is given by then.\n"
+    ) in text
+    assert "late" not in text
+    assert "R1" not in text and "K1" not in text
+    envelope = smtp.handler.envelopes[1]
+    assert envelope.mail_from == "revenue@fjordsoft.example"
+    assert envelope.rcpt_tos == ["kari@example.no"]
+    assert (
+        "sent to kari@example.no: E1 (term end 2026-11-08, 7-day reminder), N1 (notice deadline 2026-12-01, 30-day reminder)"
+        in result.stdout
+    )
+
+
+def test_html_part_escapes_customer_names(run: Run, make_data_dir: MakeDir, smtp: Server) -> None:
+    root = data_dir(make_data_dir, smtp.port)
+    run("remind", "--data", root, "--as-of", "2026-11-01")
+    ola = next(m for m in smtp.handler.messages if m["To"] == "ola@example.no")
+    assert "[Bergen] &lt;b&gt;AS&lt;/b&gt;" in html_of(ola)
+    assert "[Bergen] <b>AS</b>" in text_of(ola)
+
+
+def test_every_sent_reminder_is_logged_and_a_second_run_sends_nothing(
+    run: Run, make_data_dir: MakeDir, smtp: Server
+) -> None:
+    root = data_dir(make_data_dir, smtp.port)
+    assert run("remind", "--data", root, "--as-of", "2026-11-01").exit_code == 0
+    assert log_rows(root) == [
+        ("Z1", "term-end", "2027-01-30", "90", "0", "finance@fjordsoft.example"),
+        ("E1", "term-end", "2026-11-08", "7", "0", "kari@example.no"),
+        ("N1", "notice", "2026-12-01", "30", "0", "kari@example.no"),
+        ("N2", "notice", "2027-01-30", "90", "0", "ola@example.no"),
+    ]
+    again = run("remind", "--data", root, "--as-of", "2026-11-01")
+    assert again.exit_code == 0
+    assert "no reminders due on 2026-11-01" in again.stderr
+    assert len(smtp.handler.envelopes) == 3
+    assert len(log_rows(root)) == 4
+
+
+def test_daily_runs_send_each_lead_time_exactly_once(make_data_dir: MakeDir, smtp: Server) -> None:
+    root = data_dir(make_data_dir, smtp.port)
+    data = load_dataset(root)
+    clock = lambda: dt.datetime(2026, 11, 1, 6, tzinfo=dt.UTC)  # noqa: E731
+    day = dt.date(2026, 11, 1)
+    while day <= dt.date(2027, 1, 31):
+        for _ in range(2):  # the job runs twice a day
+            run_reminders(data, day, dry_run=False, clock=clock, environ={})
+        day += dt.timedelta(days=1)
+    # Lead times 90/30/7 before notice deadlines, 90/30/7/0 before term ends of expiring ones:
+    assert sorted(r[:4] for r in log_rows(root)) == sorted(
+        [
+            ("N1", "notice", "2026-12-01", "30"),  # 90 days before (2026-09-02) is before the runs
+            ("N1", "notice", "2026-12-01", "7"),
+            ("N2", "notice", "2027-01-30", "90"),
+            ("N2", "notice", "2027-01-30", "30"),
+            ("N2", "notice", "2027-01-30", "7"),
+            ("E1", "term-end", "2026-11-08", "7"),
+            ("E1", "term-end", "2026-11-08", "0"),
+            ("Z1", "term-end", "2027-01-30", "90"),
+            ("Z1", "term-end", "2027-01-30", "30"),
+            ("Z1", "term-end", "2027-01-30", "7"),
+            ("Z1", "term-end", "2027-01-30", "0"),
+        ]
+    )
+    assert all(r[4] == "0" for r in log_rows(root))  # nothing late
+    assert sum(len(e.rcpt_tos) for e in smtp.handler.envelopes) == len(
+        {(r[5], d) for r, d in zip(log_rows(root), _sent_days(root), strict=True)}
+    )
+
+
+def _sent_days(root: Path) -> list[str]:
+    return [line.split(",")[1] for line in log_path(root).read_text().splitlines()[1:]]
+
+
+def test_skipped_lead_time_is_sent_late_and_says_so(
+    run: Run, make_data_dir: MakeDir, smtp: Server
+) -> None:
+    root = data_dir(make_data_dir, smtp.port)
+    run("remind", "--data", root, "--as-of", "2026-11-01")
+    # The job did not run from 2026-11-02 to 2026-11-27. N1's 7-day reminder was due on
+    # 2026-11-24 (2026-12-01 − 7): sent 4 days late. N2 (62 days away) had its 90-day one.
+    result = run("remind", "--data", root, "--as-of", "2026-11-28")
+    assert result.exit_code == 0, result.stderr
+    kari = smtp.handler.messages[-1]
+    assert kari["To"] == "kari@example.no"
+    assert "Sent late: the 7-day reminder was due on 2026-11-24, 4 days ago." in text_of(kari)
+    assert "Sent late: the 7-day reminder was due on 2026-11-24, 4 days ago." in html_of(kari)
+    assert "N1 (notice deadline 2026-12-01, 7-day reminder, 4 days late)" in result.stdout
+    assert log_rows(root)[-1] == ("N1", "notice", "2026-12-01", "7", "4", "kari@example.no")
+    # E1 expired on 2026-11-08 while nobody ran the job: a passed deadline is not reminded.
+    assert [r[0] for r in log_rows(root)].count("E1") == 1
+    before = len(smtp.handler.envelopes)
+    assert run("remind", "--data", root, "--as-of", "2026-11-29").exit_code == 0
+    assert len(smtp.handler.envelopes) == before
+
+
+def test_first_run_past_two_lead_times_sends_only_the_latest(
+    run: Run, make_data_dir: MakeDir, smtp: Server
+) -> None:
+    # On 2026-11-28 N1's 30-day (2026-11-01) and 7-day (2026-11-24) reminders are both due;
+    # one reminder — the 7-day one, 4 days late — supersedes the older one.
+    root = data_dir(make_data_dir, smtp.port)
+    run("remind", "--data", root, "--as-of", "2026-11-28")
+    assert [r[:5] for r in log_rows(root) if r[0] == "N1"] == [
+        ("N1", "notice", "2026-12-01", "7", "4")
+    ]
+
+
+def test_connection_lost_half_way_logs_only_what_was_sent(
+    run: Run, make_data_dir: MakeDir, smtp: Server
+) -> None:
+    # The server accepts the first e-mail (finance@, for Z1), then shuts down (421): the run
+    # stops, exit 1, and the log holds Z1 only.
+    root = data_dir(make_data_dir, smtp.port)
+    smtp.handler.close_after = 1
+    result = run("remind", "--data", root, "--as-of", "2026-11-01")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: sending stopped at the reminder e-mail to kari@example.no: the SMTP server "
+        f"127.0.0.1:{smtp.port} answered 421 4.3.2 Service shutting down, closing transmission "
+        "channel; 1 of 3 e-mails were sent and logged; run again to send the rest\n"
+    )
+    assert [r[0] for r in log_rows(root)] == ["Z1"]
+    # The next run (server back) sends what is missing, and Z1 not again.
+    smtp.handler.close_after = None
+    assert run("remind", "--data", root, "--as-of", "2026-11-01").exit_code == 0
+    assert [m["To"] for m in smtp.handler.messages] == [
+        "finance@fjordsoft.example",
+        "kari@example.no",
+        "ola@example.no",
+    ]
+    assert [r[0] for r in log_rows(root)] == ["Z1", "E1", "N1", "N2"]
+
+
+def test_refused_recipient_does_not_block_the_others(
+    run: Run, make_data_dir: MakeDir, smtp: Server
+) -> None:
+    root = data_dir(make_data_dir, smtp.port)
+    smtp.handler.unknown = {"kari@example.no"}
+    result = run("remind", "--data", root, "--as-of", "2026-11-01")
+    assert result.exit_code == 1
+    assert (
+        f"the SMTP server 127.0.0.1:{smtp.port} refused 1 of 3 reminder e-mails (to "
+        "kari@example.no: kari@example.no: 550 5.1.1 No such user here); 2 of 3 were sent and "
+        "logged; run again to retry the refused ones"
+    ) in result.stderr
+    assert [m["To"] for m in smtp.handler.messages] == [
+        "finance@fjordsoft.example",
+        "ola@example.no",
+    ]
+    assert [r[0] for r in log_rows(root)] == ["Z1", "N2"]
+    smtp.handler.unknown = set()
+    assert run("remind", "--data", root, "--as-of", "2026-11-01").exit_code == 0
+    assert [m["To"] for m in smtp.handler.messages][-1] == "kari@example.no"
+    assert [r[0] for r in log_rows(root)] == ["Z1", "N2", "E1", "N1"]
+
+
+def test_read_only_log_sends_nothing(
+    run: Run, make_data_dir: MakeDir, smtp: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A read-only checkout (os.access says no; tests may run as root, where chmod does not
+    # bind) must not send reminders it could not record.
+    root = data_dir(make_data_dir, smtp.port)
+    monkeypatch.setattr("revcli.renewals.runner.writable", lambda path: False)
+    result = run("remind", "--data", root, "--as-of", "2026-11-01")
+    assert result.exit_code == 1
+    assert "cannot write the reminder log" in result.stderr
+    assert smtp.handler.envelopes == []
+
+
+def test_unreachable_server_names_host_and_port_and_logs_nothing(
+    run: Run, make_data_dir: MakeDir
+) -> None:
+    port = free_port()  # nothing listens here
+    root = data_dir(make_data_dir, port)
+    result = run("remind", "--data", root, "--as-of", "2026-11-01")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: cannot reach the SMTP server 127.0.0.1:{port}: ")
+    assert not (root / ".revcli").exists()
+
+
+def test_dry_run_prints_and_changes_nothing(run: Run, make_data_dir: MakeDir, smtp: Server) -> None:
+    root = data_dir(make_data_dir, smtp.port)
+    result = run("remind", "--data", root, "--as-of", "2026-11-01", "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "--- e-mail 2 of 3 ---\nTo: kari@example.no\nSubject: Renewals: 2 contracts need attention"
+        in result.stdout
+    )
+    assert (
+        "dry run: would send 3 e-mails with 4 reminders; nothing was sent or logged."
+        in result.stderr
+    )
+    assert smtp.handler.envelopes == []
+    assert not (root / ".revcli").exists()
+
+
+def test_dry_run_needs_no_smtp_settings(run: Run, make_data_dir: MakeDir) -> None:
+    files = {"customers.csv": CUSTOMERS, "contracts.csv": CONTRACTS, "contract_lines.csv": LINES}
+    root = make_data_dir(files)
+    result = run("remind", "--data", root, "--as-of", "2026-11-01", "--dry-run")
+    # No fallback address: Z1 has no recipient, which fails the run after printing the rest.
+    assert result.exit_code == 1
+    assert "To: kari@example.no" in result.stdout
+    assert "1 reminder has no recipient (Z1)" in result.stderr
+
+
+def test_sending_needs_from_and_host(run: Run, make_data_dir: MakeDir) -> None:
+    files = {"customers.csv": CUSTOMERS, "contracts.csv": CONTRACTS, "contract_lines.csv": LINES}
+    root = make_data_dir(files)
+    result = run("remind", "--data", root, "--as-of", "2026-11-01")
+    assert result.exit_code == 1
+    lines = [line.replace(f"{root}/", "") for line in result.stderr.splitlines()]
+    assert lines[:2] == [
+        "revcli.yaml: reminders.from: is required to send reminders (e.g. from: revenue@example.no)",
+        "revcli.yaml: reminders.smtp.host: is required to send reminders (e.g. host: smtp.example.no)",
+    ]
+
+
+def test_reminder_without_recipient_fails_the_run_but_the_rest_is_sent(
+    run: Run, make_data_dir: MakeDir, smtp: Server
+) -> None:
+    root = data_dir(make_data_dir, smtp.port, fallback=False)
+    result = run("remind", "--data", root, "--as-of", "2026-11-01")
+    assert result.exit_code == 1
+    assert "check failed: 1 reminder has no recipient (Z1): set an owner e-mail" in result.stderr
+    assert [m["To"] for m in smtp.handler.messages] == ["kari@example.no", "ola@example.no"]
+    assert "Z1" not in [r[0] for r in log_rows(root)]
+
+
+def test_password_comes_from_the_named_environment_variable(
+    run: Run, make_data_dir: MakeDir, smtp: Server
+) -> None:
+    extra_smtp = "    user: revenue@fjordsoft.example\n    password_env: TEST_SMTP_PASSWORD\n"
+    root = make_data_dir(
+        {"customers.csv": CUSTOMERS, "contracts.csv": CONTRACTS, "contract_lines.csv": LINES},
+        settings_for(smtp.port) + extra_smtp,
+    )
+    missing = run("remind", "--data", root, "--as-of", "2026-11-01", env={"TEST_SMTP_PASSWORD": ""})
+    assert missing.exit_code == 1
+    assert "environment variable TEST_SMTP_PASSWORD is not set" in missing.stderr
+    wrong = run(
+        "remind", "--data", root, "--as-of", "2026-11-01", env={"TEST_SMTP_PASSWORD": "nope"}
+    )
+    assert wrong.exit_code == 1
+    assert f"the SMTP server 127.0.0.1:{smtp.port} refused the session: 535" in wrong.stderr
+    assert not (root / ".revcli").exists()
+    ok = run(
+        "remind", "--data", root, "--as-of", "2026-11-01", env={"TEST_SMTP_PASSWORD": "s3cret"}
+    )
+    assert ok.exit_code == 0, ok.stderr
+    assert smtp.handler.logins[-1] == (b"revenue@fjordsoft.example", b"s3cret")
+    assert len(smtp.handler.envelopes) == 3
+
+
+def test_a_hand_edited_log_stops_the_run(run: Run, make_data_dir: MakeDir, smtp: Server) -> None:
+    root = data_dir(make_data_dir, smtp.port)
+    run("remind", "--data", root, "--as-of", "2026-11-01")
+    path = log_path(root)
+    text = path.read_text()
+    path.write_text(text.replace("kari@example.no", "per@example.no", 1))
+    result = run("remind", "--data", root, "--as-of", "2026-11-02", "--dry-run")
+    assert result.exit_code == 1
+    assert f"{path}:3: check: does not follow from the line before" in result.stderr
+
+
+def test_a_removed_log_line_stops_the_run(run: Run, make_data_dir: MakeDir, smtp: Server) -> None:
+    root = data_dir(make_data_dir, smtp.port)
+    run("remind", "--data", root, "--as-of", "2026-11-01")
+    path = log_path(root)
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:2] + lines[3:]))  # drop the second reminder
+    result = run("remind", "--data", root, "--as-of", "2026-11-02")
+    assert result.exit_code == 1
+    assert f"{path}:3: check: does not follow" in result.stderr
+    assert "nothing was done" in result.stderr
+
+
+def test_a_duplicated_log_line_is_reported(run: Run, make_data_dir: MakeDir, smtp: Server) -> None:
+    root = data_dir(make_data_dir, smtp.port)
+    run("remind", "--data", root, "--as-of", "2026-11-01")
+    path = log_path(root)
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join([*lines, lines[1]]))
+    result = run("remind", "--data", root, "--as-of", "2026-11-02")
+    assert result.exit_code == 1
+    assert (
+        f"{path}:6: contract_id: reminder Z1 term-end 2027-01-30 at 90 days is logged twice; first at line 2"
+        in result.stderr
+    )
+
+
+def test_users_own_templates_are_used(run: Run, make_data_dir: MakeDir, smtp: Server) -> None:
+    root = data_dir(
+        make_data_dir,
+        smtp.port,
+        files={
+            "templates/reminder.txt.liquid": "{% for r in reminders %}{{ r.contract_id }}:{{ r.deadline }} {% endfor %}for {{ recipient }}\n",
+            "mail/html.liquid": "<p>{{ count }}</p>\n",
+        },
+        extra="  template_html: mail/html.liquid\n",
+    )
+    assert run("remind", "--data", root, "--as-of", "2026-11-01").exit_code == 0
+    kari = smtp.handler.messages[1]
+    assert text_of(kari).strip() == "E1:2026-11-08 N1:2026-12-01 for kari@example.no"
+    assert html_of(kari).strip() == "<p>2</p>"
+
+
+def test_template_errors_name_the_file_and_send_nothing(
+    run: Run, make_data_dir: MakeDir, smtp: Server
+) -> None:
+    root = data_dir(
+        make_data_dir,
+        smtp.port,
+        files={"templates/reminder.txt.liquid": "{{ reminders[0].arr_total }}\n"},
+    )
+    result = run("remind", "--data", root, "--as-of", "2026-11-01")
+    assert result.exit_code == 1
+    assert f"{root}/templates/reminder.txt.liquid:" in result.stderr
+    assert "arr_total" in result.stderr
+    assert smtp.handler.envelopes == []
+
+
+def test_configured_template_that_is_missing_is_an_error(
+    run: Run, make_data_dir: MakeDir, smtp: Server
+) -> None:
+    root = data_dir(make_data_dir, smtp.port, extra="  template_text: mail/nope.liquid\n")
+    result = run("remind", "--data", root, "--as-of", "2026-11-01", "--dry-run")
+    assert result.exit_code == 1
+    assert "reminders.template_text: template" in result.stderr
+    assert "mail/nope.liquid not found" in result.stderr
+
+
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_tls_and_starttls_verify_the_server(
+    run: Run, make_data_dir: MakeDir, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, security: str
+) -> None:
+    cert, key = _self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    handler, port = Capture(), free_port()
+    options: dict[str, Any] = (
+        {"tls_context": context, "require_starttls": True}
+        if security == "starttls"
+        else {"ssl_context": context}
+    )
+    if security == "tls":
+        controller = Controller(
+            handler, hostname="127.0.0.1", port=port, server_hostname="127.0.0.1", **options
+        )
+    else:
+        controller = Controller(handler, hostname="127.0.0.1", port=port, **options)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust the test certificate
+    controller.start()
+    try:
+        settings = settings_for(port).replace("security: none", f"security: {security}")
+        root = make_data_dir(
+            {"customers.csv": CUSTOMERS, "contracts.csv": CONTRACTS, "contract_lines.csv": LINES},
+            settings,
+        )
+        result = run("remind", "--data", root, "--as-of", "2026-11-01")
+        assert result.exit_code == 0, result.stderr
+        assert len(handler.envelopes) == 3
+        # Without trusting the certificate, the run fails before anything is sent.
+        monkeypatch.delenv("SSL_CERT_FILE")
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "none.pem"))
+        fresh = make_data_dir(
+            {"customers.csv": CUSTOMERS, "contracts.csv": CONTRACTS, "contract_lines.csv": LINES},
+            settings,
+        )
+        result = run("remind", "--data", fresh, "--as-of", "2026-11-01")
+        assert result.exit_code == 1
+        assert not (fresh / ".revcli").exists()
+        assert f"127.0.0.1:{port}" in result.stderr
+        assert "CERTIFICATE_VERIFY_FAILED" in result.stderr
+    finally:
+        controller.stop()

@@ -1,0 +1,280 @@
+"""``revcli renewals``: window, filters, grouping, formats, urgency and the --fail-on check."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from revcli.data.validate import load_dataset
+from revcli.output.render import render_csv, render_table
+from revcli.renewals.report import RenewalQuery, renewals_report
+from revcli.renewals.terms import parse_window
+from tests.conftest import MakeDir, Run
+
+AS_OF = "2026-11-23"
+# One contract per status within 90 days of 2026-11-23 (until 2027-02-21), plus one beyond.
+FILES = {
+    "customers.csv": """\
+        customer_id,name,owner,segment,region
+        A,Acme AS,kari@example.no,SMB,Oslo
+        B,[Bergen] AS,ola@example.no,Enterprise,Vest
+    """,
+    "contracts.csv": """\
+        contract_id,customer_id,start_date,end_date,auto_renew,notice_days,cancelled_on,owner,renewal_decision,renewal_decided_on
+        X1,A,2026-01-01,2026-12-31,false,,,,,
+        X2,A,2026-02-01,2027-01-31,true,60,,ola@example.no,,
+        X3,B,2026-02-16,2027-02-15,true,30,,,,
+        X4,B,2025-12-16,2026-12-15,true,30,,,,
+        X5,B,2025-01-01,,,,2027-01-10,,,
+        X6,A,2026-07-01,2027-06-30,false,,,,,
+        X7,A,2026-01-01,2026-12-31,true,30,,,renew,2026-11-20
+    """,
+    "contract_lines.csv": """\
+        contract_id,product,unit_price
+        X1,LIC,1000
+        X2,LIC,2000
+        X3,LIC,500
+        X4,LIC,300
+        X5,LIC,100
+        X6,LIC,50
+        X7,LIC,400
+    """,
+}
+# term ends: X4 2026-12-15 · X1 2026-12-31 (ARR 12,000) · X7 2026-12-31 (4,800) · X5 2027-01-10
+# · X2 2027-01-31 · X3 2027-02-15; X6 (2027-06-30) is outside 90 days.
+# Notice: X2 2027-01-31 − 60 d = 2026-12-02 (9 days: urgent); X3 2027-01-16 (54 days);
+# X4 2026-11-15 (passed: locked-in); X7 2026-12-01 (8 days, but decided).
+
+
+@pytest.fixture
+def root(make_data_dir: MakeDir) -> Path:
+    return make_data_dir(FILES)
+
+
+def csv_rows(text: str) -> list[dict[str, str]]:
+    header, *lines = text.strip().splitlines()
+    names = header.split(",")
+    return [dict(zip(names, line.split(","), strict=True)) for line in lines]
+
+
+def test_csv_lists_spec_columns_sorted(run: Run, root: Path) -> None:
+    result = run("renewals", "--data", root, "--as-of", AS_OF, "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    header = result.stdout.splitlines()[0]
+    assert header == (
+        "contract_id,customer_id,customer_name,term_end,days_left,notice_deadline,"
+        "days_to_notice,auto_renew,arr,owner,status,renewal_decision,renewal_decided_on,"
+        "renewal_decision_note"
+    )
+    rows = csv_rows(result.stdout)
+    assert [(r["contract_id"], r["status"]) for r in rows] == [
+        ("X4", "locked-in"),
+        ("X1", "expires"),
+        ("X7", "auto-renews"),
+        ("X5", "cancelled"),
+        ("X2", "auto-renews"),
+        ("X3", "auto-renews"),
+    ]
+    x2 = next(r for r in rows if r["contract_id"] == "X2")
+    assert x2 == {
+        "contract_id": "X2",
+        "customer_id": "A",
+        "customer_name": "Acme AS",
+        "term_end": "2027-01-31",
+        "days_left": "69",  # 7 + 31 + 31
+        "notice_deadline": "2026-12-02",
+        "days_to_notice": "9",
+        "auto_renew": "true",
+        "arr": "24000.00",
+        "owner": "ola@example.no",
+        "status": "auto-renews",
+        "renewal_decision": "",
+        "renewal_decided_on": "",
+        "renewal_decision_note": "",
+    }
+
+
+@pytest.mark.parametrize(
+    ("within", "expected"),
+    [
+        ("3w", []),  # until 2026-12-14
+        ("22d", ["X4"]),  # until 2026-12-15
+        ("39d", ["X4", "X1", "X7"]),  # until 2026-12-31
+        ("2m", ["X4", "X1", "X7", "X5"]),  # until 2027-01-23
+        ("1y", ["X4", "X1", "X7", "X5", "X2", "X3", "X6"]),
+    ],
+)
+def test_within_takes_days_weeks_months_years(
+    run: Run, root: Path, within: str, expected: list[str]
+) -> None:
+    result = run("renewals", "--data", root, "--as-of", AS_OF, "--within", within, "-f", "csv")
+    assert [r["contract_id"] for r in csv_rows(result.stdout)] == expected
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--within", "90"],
+        ["--within", "soon"],
+        ["--fail-on", "notice:14d"],
+        ["--fail-on", "notice-within:two weeks"],
+        ["--status", "renewing"],
+        ["--by", "country"],
+        ["--as-of", "23.11.2026"],
+    ],
+)
+def test_bad_options_are_usage_errors(run: Run, root: Path, args: list[str]) -> None:
+    result = run("renewals", "--data", root, *args)
+    assert result.exit_code == 2
+
+
+def test_status_and_owner_filter(run: Run, root: Path) -> None:
+    result = run(
+        "renewals", "--data", root, "--as-of", AS_OF, "--status", "auto-renews", "-f", "csv"
+    )
+    assert [r["contract_id"] for r in csv_rows(result.stdout)] == ["X7", "X2", "X3"]
+    result = run(
+        "renewals", "--data", root, "--as-of", AS_OF, "--owner", "OLA@example.no", "-f", "csv"
+    )
+    # X2's own owner, and customer B's contracts without one.
+    assert [r["contract_id"] for r in csv_rows(result.stdout)] == ["X4", "X5", "X2", "X3"]
+
+
+def test_by_adds_a_leading_group_column(run: Run, root: Path) -> None:
+    result = run("renewals", "--data", root, "--as-of", AS_OF, "--by", "segment", "-f", "csv")
+    rows = csv_rows(result.stdout)
+    assert list(rows[0])[:2] == ["segment", "contract_id"]
+    assert [(r["segment"], r["contract_id"]) for r in rows] == [
+        ("Enterprise", "X4"),
+        ("Enterprise", "X5"),
+        ("Enterprise", "X3"),
+        ("SMB", "X1"),
+        ("SMB", "X7"),
+        ("SMB", "X2"),
+    ]
+    result = run("renewals", "--data", root, "--as-of", AS_OF, "--by", "owner", "-f", "csv")
+    rows = csv_rows(result.stdout)
+    assert list(rows[0])[:2] == ["owner", "contract_id"]
+    assert list(rows[0]).count("owner") == 1
+
+
+def test_json_meta_totals_arr_per_status(run: Run, root: Path) -> None:
+    result = run("renewals", "--data", root, "--as-of", AS_OF, "-f", "json")
+    doc = json.loads(result.stdout)
+    # expires X1 12,000; auto-renews X7 4,800 + X2 24,000 + X3 6,000; locked-in X4 3,600;
+    # cancelled X5 1,200.
+    assert doc["meta"]["arr_by_status"] == {
+        "expires": 12000.0,
+        "auto-renews": 34800.0,
+        "locked-in": 3600.0,
+        "cancelled": 1200.0,
+    }
+    assert doc["meta"]["as_of"] == AS_OF
+    assert doc["meta"]["until"] == "2027-02-21"
+    assert doc["rows"][0]["arr"] == 3600.0
+    assert doc["rows"][2]["renewal_decision"] == "renew"
+
+
+def test_table_ends_with_arr_per_status_and_names_urgent_notices(run: Run, root: Path) -> None:
+    result = run("renewals", "--data", root, "--as-of", AS_OF, "-f", "table")
+    text = result.stdout
+    assert "[Bergen] AS" in text  # user data is never read as markup
+    assert re.search(r"Total\s.*51,600\.00", text)
+    assert (
+        "ARR up for renewal (NOK): expires 12,000.00 · auto-renews 34,800.00 · "
+        "locked-in 3,600.00 · cancelled 1,200.00; total 51,600.00." in text
+    )
+    assert (
+        "Notice deadline within 14 days: X7 (2026-12-01, decided: renew), X2 (2026-12-02)." in text
+    )
+
+
+def test_urgent_rows_stand_out_and_closed_rows_are_dim(root: Path) -> None:
+    data = load_dataset(root)
+    report = renewals_report(
+        data, RenewalQuery(as_of=dt.date(2026, 11, 23), within=parse_window("90d"))
+    )
+    ids = report.frame.get_column("contract_id").to_list()
+    styles = dict(zip(ids, report.row_styles, strict=True))
+    assert styles == {
+        "X4": "dim",
+        "X1": "",
+        "X7": "bold red",
+        "X5": "dim strike",
+        "X2": "bold red",
+        "X3": "",
+    }
+    coloured = render_table(report, color=True)
+    x2_line = next(line for line in coloured.splitlines() if "X2" in line)
+    assert "\x1b[1;31m" in x2_line  # bold red
+    assert "\x1b[" not in render_csv(report)
+
+
+def test_fail_on_names_undecided_auto_renewals_with_a_close_notice_deadline(
+    run: Run, root: Path
+) -> None:
+    # Within 14 days (until 2026-12-07): X2 (2026-12-02, undecided) and X7 (decided: renew).
+    result = run(
+        "renewals", "--data", root, "--as-of", AS_OF, "-f", "csv", "--fail-on", "notice-within:14d"
+    )
+    assert result.exit_code == 1
+    assert result.stdout.startswith("contract_id,")  # the report is still printed
+    assert result.stderr == (
+        "check failed: 1 auto-renewing contract has a notice deadline by 2026-12-07 and no "
+        "renewal_decision:\n  X2  notice by 2026-12-02  Acme AS (ola@example.no)\n"
+    )
+
+
+def test_fail_on_passes_when_nothing_is_undecided(run: Run, root: Path) -> None:
+    # 8 days: until 2026-12-01 — only X7, which has a decision.
+    result = run(
+        "renewals", "--data", root, "--as-of", AS_OF, "-f", "csv", "--fail-on", "notice-within:8d"
+    )
+    assert result.exit_code == 0, result.stderr
+
+
+def test_fail_on_looks_beyond_the_report_window(run: Run, root: Path) -> None:
+    # --within 7d lists only term ends up to 2026-11-30, but X2's notice is due 2026-12-02.
+    result = run(
+        "renewals",
+        "--data",
+        root,
+        "--as-of",
+        AS_OF,
+        "--within",
+        "7d",
+        "-f",
+        "csv",
+        "--fail-on",
+        "notice-within:2w",
+    )
+    assert result.exit_code == 1
+    assert "X2" in result.stderr
+
+
+def test_markdown_has_totals_and_notes(run: Run, root: Path) -> None:
+    result = run("renewals", "--data", root, "--as-of", AS_OF, "-f", "markdown")
+    assert "| **51600.00** |" in result.stdout
+    assert "ARR up for renewal (NOK)" in result.stdout
+
+
+def test_out_with_ics_suffix_writes_a_calendar(run: Run, root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "renewals.ics"
+    result = run("renewals", "--data", root, "--as-of", AS_OF, "--out", out)
+    assert result.exit_code == 0, result.stderr
+    assert out.read_bytes().startswith(b"BEGIN:VCALENDAR\r\n")
+    assert result.stdout == ""
+
+
+def test_empty_window_prints_zero_totals(run: Run, root: Path) -> None:
+    # In 2030 only the auto-renewing contracts still have term ends; none is cancelled.
+    result = run(
+        "renewals", "--data", root, "--as-of", "2030-01-01", "--status", "cancelled", "-f", "json"
+    )
+    doc = json.loads(result.stdout)
+    assert doc["rows"] == []
+    assert doc["meta"]["arr_by_status"]["expires"] == 0.0
