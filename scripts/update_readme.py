@@ -14,6 +14,17 @@ sys.path.insert(0, str(ROOT / "src"))
 from revcli.cli import app  # noqa: E402
 
 BLOCKS = {
+    "quickstart:renewals": [
+        "renewals",
+        "--data",
+        "sample_data",
+        "--as-of",
+        "2026-11-23",
+        "--within",
+        "45d",
+        "--format",
+        "table",
+    ],
     "quickstart:mrr": [
         "mrr",
         "--data",

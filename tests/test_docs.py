@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import ROOT, SAMPLE, Run
+import pytest
 
-QUICKSTART = ("mrr", "--data", SAMPLE, "--from", "2025-12", "--to", "2026-11", "--format", "table")
+from scripts.update_readme import BLOCKS
+from tests.conftest import ROOT, SAMPLE, Run
 
 
 def readme_block(name: str) -> str:
@@ -16,10 +17,9 @@ def readme_block(name: str) -> str:
     return match.group(1)
 
 
-def test_readme_quickstart_shows_the_real_mrr_report(run: Run) -> None:
-    result = run(*QUICKSTART)
+@pytest.mark.parametrize(("block", "args"), BLOCKS.items())
+def test_readme_shows_real_output(run: Run, block: str, args: list[str]) -> None:
+    result = run(*(SAMPLE if a == "sample_data" else a for a in args))
     assert result.exit_code == 0
     shown = "\n".join(line.rstrip() for line in result.stdout.splitlines()).strip() + "\n"
-    assert readme_block("quickstart:mrr") == shown, (
-        "README quickstart is stale: run `python scripts/update_readme.py`"
-    )
+    assert readme_block(block) == shown, "README is stale: run `python scripts/update_readme.py`"

@@ -56,6 +56,24 @@ AsOfOption = Annotated[
     ),
 ]
 
+MonthOption = Annotated[
+    str | None, typer.Option("--month", "-m", help="One month, YYYY-MM.", show_default=False)
+]
+FromOption = Annotated[
+    str | None, typer.Option("--from", help="First month, YYYY-MM.", show_default=False)
+]
+ToOption = Annotated[
+    str | None, typer.Option("--to", help="Last month, YYYY-MM.", show_default=False)
+]
+ByOption = Annotated[
+    str | None,
+    typer.Option(
+        "--by",
+        help="Group by a customer column (segment, region, owner, country, …) or product.",
+        show_default=False,
+    ),
+]
+
 _SUFFIXES = {".csv": OutputFormat.CSV, ".json": OutputFormat.JSON, ".md": OutputFormat.MARKDOWN}
 
 

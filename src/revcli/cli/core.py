@@ -10,9 +10,13 @@ import typer
 from revcli.billing.register import check_register
 from revcli.cli.common import (
     AsOfOption,
+    ByOption,
     DataOption,
     FormatOption,
+    FromOption,
+    MonthOption,
     OutOption,
+    ToOption,
     check_by,
     emit,
     err,
@@ -32,16 +36,10 @@ from revcli.scaffold import scaffold
 
 def mrr(
     data: DataOption = None,
-    month: Annotated[str | None, typer.Option("--month", "-m", help="One month, YYYY-MM.")] = None,
-    first: Annotated[str | None, typer.Option("--from", help="First month, YYYY-MM.")] = None,
-    last: Annotated[str | None, typer.Option("--to", help="Last month, YYYY-MM.")] = None,
-    by: Annotated[
-        str | None,
-        typer.Option(
-            "--by",
-            help="Group by a customer column (segment, region, owner, country, …) or product.",
-        ),
-    ] = None,
+    month: MonthOption = None,
+    first: FromOption = None,
+    last: ToOption = None,
+    by: ByOption = None,
     as_of: AsOfOption = None,
     fmt: FormatOption = None,
     out: OutOption = None,

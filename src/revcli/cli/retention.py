@@ -8,9 +8,13 @@ import typer
 
 from revcli.cli.common import (
     AsOfOption,
+    ByOption,
     DataOption,
     FormatOption,
+    FromOption,
+    MonthOption,
     OutOption,
+    ToOption,
     check_by,
     choose_format,
     emit,
@@ -29,9 +33,9 @@ MAX_WINDOW = 1200
 
 def nrr(
     data: DataOption = None,
-    month: Annotated[str | None, typer.Option("--month", "-m", help="One month, YYYY-MM.")] = None,
-    first: Annotated[str | None, typer.Option("--from", help="First month, YYYY-MM.")] = None,
-    last: Annotated[str | None, typer.Option("--to", help="Last month, YYYY-MM.")] = None,
+    month: MonthOption = None,
+    first: FromOption = None,
+    last: ToOption = None,
     window: Annotated[
         int,
         typer.Option(
@@ -42,13 +46,7 @@ def nrr(
             help="Months between the starting cohort and the month measured.",
         ),
     ] = 12,
-    by: Annotated[
-        str | None,
-        typer.Option(
-            "--by",
-            help="Group by a customer column (segment, region, owner, country, …) or product.",
-        ),
-    ] = None,
+    by: ByOption = None,
     as_of: AsOfOption = None,
     fmt: FormatOption = None,
     out: OutOption = None,

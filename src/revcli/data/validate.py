@@ -71,6 +71,16 @@ def duplicates(frame: pl.DataFrame, keys: list[str], column: str, what: str) -> 
     )
 
 
+def not_before(frame: pl.DataFrame, later: str, earlier: str) -> list[Issue]:
+    """An error where date column ``later`` is before ``earlier`` on the same row."""
+    return frame_issues(
+        frame,
+        pl.col(later) < pl.col(earlier),
+        later,
+        pl.format(f"{{}} is before {earlier} {{}}", later, earlier),
+    )
+
+
 def _customers(raw: RawData) -> tuple[pl.DataFrame, list[Issue]]:
     s = raw.settings
     frame, issues = parse_table(raw.customers, CUSTOMERS, raw.missing["customers"])
@@ -119,18 +129,8 @@ def _contracts(raw: RawData, customers: pl.DataFrame) -> tuple[pl.DataFrame, lis
         "customer_id",
         pl.lit("customer '") + pl.col("customer_id") + "' is not in the customers file",
     )
-    issues += frame_issues(
-        frame,
-        pl.col("end_date") < pl.col("start_date"),
-        "end_date",
-        pl.format("{} is before start_date {}", "end_date", "start_date"),
-    )
-    issues += frame_issues(
-        frame,
-        pl.col("cancelled_on") < pl.col("start_date"),
-        "cancelled_on",
-        pl.format("{} is before start_date {}", "cancelled_on", "start_date"),
-    )
+    issues += not_before(frame, "end_date", "start_date")
+    issues += not_before(frame, "cancelled_on", "start_date")
     issues += frame_issues(
         frame,
         (pl.col("billing_period") == "term") & pl.col("end_date").is_null(),
@@ -219,12 +219,7 @@ def _lines(raw: RawData, contracts: pl.DataFrame) -> tuple[pl.DataFrame, list[Is
         "start_date",
         pl.format("{} is after the contract's last day of service {}", "start_date", last_day),
     )
-    issues += frame_issues(
-        frame,
-        pl.col("end_date") < pl.col("start_date"),
-        "end_date",
-        pl.format("{} is before start_date {}", "end_date", "start_date"),
-    )
+    issues += not_before(frame, "end_date", "start_date")
     issues += frame_issues(
         frame,
         found

@@ -12,24 +12,9 @@ from revcli.data.validate import DataSet
 from revcli.metrics.report import schedule_of
 from revcli.output.render import group_digits
 from revcli.output.report import ColumnKind, Report, round_half_up
-from revcli.renewals.terms import STATUSES, Window, upcoming_renewals
+from revcli.renewals.terms import RENEWAL_COLUMNS, STATUSES, Window, upcoming_renewals
 
-REPORT_COLUMNS = (
-    "contract_id",
-    "customer_id",
-    "customer_name",
-    "term_end",
-    "days_left",
-    "notice_deadline",
-    "days_to_notice",
-    "auto_renew",
-    "arr",
-    "owner",
-    "status",
-    "renewal_decision",
-    "renewal_decided_on",
-    "renewal_decision_note",
-)
+REPORT_COLUMNS = tuple(c for c in RENEWAL_COLUMNS if c != "notice_rule")
 """Machine-format columns: SPEC §9's, then the recorded decision."""
 
 GROUPS = ("owner", "segment", "region")
