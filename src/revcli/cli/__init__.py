@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from revcli import __version__
-from revcli.cli import core, renewals, retention, risk
+from revcli.cli import core, invoice, renewals, retention, risk
 from revcli.cli.common import State
 
 app = typer.Typer(
@@ -50,6 +50,7 @@ core.register(app)
 retention.register(app)
 renewals.register(app)
 risk.register(app)
+invoice.register(app)
 
 
 def main() -> None:

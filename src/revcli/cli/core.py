@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from revcli.billing.register import check_register
 from revcli.cli.common import (
     AsOfOption,
     ByOption,
@@ -65,10 +66,12 @@ def validate_command(data: DataOption = None) -> None:
     Example: [bold]revcli validate --data sample_data[/]
     """
     with error_boundary():
+        root = resolve_data_dir(data)
         try:
-            _, issues = validate(read_raw(resolve_data_dir(data)))
+            _, issues = validate(read_raw(root))
         except DataError as exc:
             issues = exc.issues
+        issues = [*issues, *check_register(root)]  # the invoice register, when there is one
         print_issues(issues, to_stdout=True)
         errors = sum(1 for i in issues if i.is_error)
         warnings = len(issues) - errors

@@ -32,6 +32,7 @@ _NUMERIC = {
     ColumnKind.RATIO,
     ColumnKind.SHARE,
     ColumnKind.COUNT,
+    ColumnKind.EXACT,
 }
 
 HEAT_STYLES = (

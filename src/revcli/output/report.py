@@ -37,6 +37,7 @@ class ColumnKind(StrEnum):
     DATE = "date"
     MONTH = "month"
     BOOL = "bool"
+    EXACT = "exact"  # an exact decimal shown as written: invoice money in its own currency
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,8 @@ def cell(value: Any, kind: ColumnKind) -> Any:
         return None
     if kind in _PLACES:
         return round_half_up(value, _PLACES[kind])
+    if kind is ColumnKind.EXACT:
+        return value if isinstance(value, Decimal) else Decimal(str(value))
     if kind is ColumnKind.MONTH and isinstance(value, dt.date):
         return value.strftime("%Y-%m")
     if isinstance(value, dt.date):

@@ -1,0 +1,50 @@
+"""HTML to PDF with WeasyPrint (the optional ``revcli[pdf]`` extra), byte-for-byte reproducible."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from revcli.errors import RevcliError
+
+INSTALL_HINT = "PDF output needs WeasyPrint: pip install 'revcli[pdf]'"
+
+
+@contextmanager
+def _source_date_epoch(day: dt.date) -> Iterator[None]:
+    # fontTools stamps the embedded font subsets with the current time unless
+    # SOURCE_DATE_EPOCH is set; the invoice date makes the bytes depend on the input only.
+    epoch = int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
+
+
+def html_to_pdf(html: str, base: Path, day: dt.date) -> bytes:
+    """Render ``html`` (relative links resolved from ``base``) as an A4 PDF.
+
+    The same HTML and ``day`` give the same bytes: the only time in the file comes from
+    ``day`` (and from ``<meta name="dcterms.created">`` in the template, if any).
+    """
+    try:
+        from weasyprint import HTML
+    except ImportError:
+        raise RevcliError(INSTALL_HINT) from None
+    except OSError as exc:  # WeasyPrint is installed but Pango is not
+        raise RevcliError(
+            f"WeasyPrint cannot load its system libraries ({exc}); see "
+            "https://doc.courtbouillon.org/weasyprint/stable/first_steps.html"
+        ) from None
+    with _source_date_epoch(day):
+        pdf = HTML(string=html, base_url=str(base.resolve())).write_pdf()
+    assert isinstance(pdf, bytes)
+    return pdf

@@ -1,0 +1,93 @@
+"""Helpers for the billing tests: a complete seller, small data dirs, billing runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import textwrap
+from decimal import Decimal
+from pathlib import Path
+
+from revcli.billing.invoice import Invoice, billing_run
+from revcli.data.validate import load_dataset
+from tests.conftest import ROOT, write_data_dir
+
+SELLER = """\
+company:
+  name: Fjordsoft AS
+  country: NO
+  vat_id: NO999999999MVA
+  address: "Storgata 1\\n0155 Oslo"
+  email: faktura@fjordsoft.no
+  bank_account: "1234.56.78903"
+base_currency: NOK
+locale: nb_NO
+invoice:
+  number_format: "{year}-{seq:05d}"
+  payment_terms_days: 14
+  default_tax_rate: 25
+"""
+
+CUSTOMERS = """\
+customer_id,name,address,vat_id,tax_rate,reverse_charge,payment_terms_days,locale
+C1,Nordlys Analyse AS,"Kongens gate 5, 7011 Trondheim",,,,,
+"""
+
+
+def billing_dir(
+    root: Path,
+    contracts: str,
+    lines: str,
+    *,
+    customers: str = CUSTOMERS,
+    fx: str | None = None,
+    settings: str = SELLER,
+) -> Path:
+    """A data dir from CSV snippets (dedented) with a complete seller."""
+    files = {
+        "customers.csv": textwrap.dedent(customers),
+        "contracts.csv": textwrap.dedent(contracts),
+        "contract_lines.csv": textwrap.dedent(lines),
+        "revcli.yaml": settings,
+    }
+    if fx is not None:
+        files["fx_rates.csv"] = textwrap.dedent(fx)
+    return write_data_dir(root, files)
+
+
+def month(text: str) -> dt.date:
+    year, mon = text.split("-")
+    return dt.date(int(year), int(mon), 1)
+
+
+def run_months(root: Path, first: str, last: str | None = None) -> list[Invoice]:
+    """The draft invoices of the billing runs ``first``..``last`` (months)."""
+    return billing_run(load_dataset(root), month(first), month(last or first))
+
+
+def only(root: Path, period: str) -> Invoice:
+    """The single invoice of a billing run."""
+    invoices = run_months(root, period)
+    assert len(invoices) == 1, f"expected one invoice in {period}, got {len(invoices)}"
+    return invoices[0]
+
+
+def amounts(invoice: Invoice) -> dict[str, Decimal]:
+    return {line.line_id: line.amount for line in invoice.lines}
+
+
+def revcli_process(*args: str | Path, hook: str | None = None) -> subprocess.Popen[str]:
+    """``python -m revcli ARGS`` as a real separate process (for crash and lock tests)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env.pop("REVCLI_TEST_HOOK", None)
+    if hook is not None:
+        env["REVCLI_TEST_HOOK"] = hook
+    return subprocess.Popen(
+        [sys.executable, "-m", "revcli", *map(str, args)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )

@@ -1,0 +1,395 @@
+"""The invoice register (SPEC §1, §7): once only, gapless, crash-safe, locked, tamper-evident."""
+
+from __future__ import annotations
+
+import json
+import signal
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from revcli.billing.register import check_register, read_register
+from tests.billing_support import billing_dir, revcli_process
+from tests.conftest import Run
+
+LINES = "contract_id,line_id,product,quantity,unit_price,price_period,discount_pct,start_date,end_date,tax_rate\n"
+
+
+def five_contracts(root: Path) -> Path:
+    """Five monthly contracts from 1 Jan 2026: five invoices in every billing run."""
+    contracts = "contract_id,customer_id,start_date\n" + "".join(
+        f"K{i},C1,2026-01-01\n" for i in range(1, 6)
+    )
+    lines = LINES + "".join(f"K{i},1,A,{i},100,month,,,,\n" for i in range(1, 6))
+    return billing_dir(root, contracts, lines)
+
+
+def many_contracts(root: Path, n: int) -> Path:
+    contracts = "contract_id,customer_id,start_date\n" + "".join(
+        f"K{i:03d},C1,2026-01-01\n" for i in range(n)
+    )
+    lines = LINES + "".join(f"K{i:03d},1,A,1,100,month,,,,\n" for i in range(n))
+    return billing_dir(root, contracts, lines)
+
+
+def records(root: Path) -> list[dict[str, object]]:
+    path = root / "invoices" / "register.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def numbers(root: Path) -> list[str]:
+    return [str(r["number"]) for r in records(root)]
+
+
+def issue(run: Run, root: Path, period: str, *extra: str) -> str:
+    result = run("invoice", "issue", "--data", root, "--period", period, *extra)
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+# --- once only and gapless ---------------------------------------------------------------
+
+
+def test_issue_numbers_a_run_in_order_and_writes_documents_beside_the_register(
+    run: Run, tmp_path: Path
+) -> None:
+    root = five_contracts(tmp_path)
+    issue(run, root, "2026-01")
+    assert numbers(root) == [f"2026-0000{i}" for i in range(1, 6)]
+    assert [r["contract_id"] for r in records(root)] == ["K1", "K2", "K3", "K4", "K5"]
+    assert sorted(p.name for p in (root / "invoices").iterdir() if not p.name.startswith(".")) == [
+        *(f"2026-0000{i}.html" for i in range(1, 6)),
+        "register.jsonl",
+    ]
+    assert check_register(root) == []
+
+
+def test_register_records_the_invoice_and_a_snapshot_of_every_line(
+    run: Run, tmp_path: Path
+) -> None:
+    root = five_contracts(tmp_path)
+    issue(run, root, "2026-01")
+    first = records(root)[0]
+    assert {k: first[k] for k in ("number", "kind", "contract_id", "customer_id", "currency")} == {
+        "number": "2026-00001",
+        "kind": "invoice",
+        "contract_id": "K1",
+        "customer_id": "C1",
+        "currency": "NOK",
+    }
+    assert (first["period_start"], first["period_end"]) == ("2026-01-01", "2026-01-31")
+    assert (first["net"], first["tax"], first["total"]) == ("100.00", "25.00", "125.00")
+    assert first["lines"] == [
+        {
+            "line_id": "1",
+            "product": "A",
+            "description": "A",
+            "kind": "recurring",
+            "price_period": "month",
+            "quantity": "1",
+            "unit_price": "100",
+            "discount_pct": "0",
+            "service_start": "2026-01-01",
+            "service_end": "2026-01-31",
+            "active_days": 31,
+            "period_days": 31,
+            "tax_rate": "25",
+            "amount": "100.00",
+            "steps": [],
+        }
+    ]
+    # One record per line, keys sorted: the register diffs well in git.
+    line = (root / "invoices" / "register.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    assert list(json.loads(line)) == sorted(json.loads(line))
+
+
+def test_rerun_issues_nothing_twice(run: Run, tmp_path: Path) -> None:
+    root = five_contracts(tmp_path)
+    issue(run, root, "2026-01")
+    before = (root / "invoices" / "register.jsonl").read_bytes()
+    result = run("invoice", "issue", "--data", root, "--period", "2026-01")
+    assert result.exit_code == 0
+    assert "Issued 0 invoices for 2026-01; 5 had been issued before." in result.stderr
+    assert (root / "invoices" / "register.jsonl").read_bytes() == before
+
+
+def test_next_run_continues_the_series_and_a_new_year_restarts_it(run: Run, tmp_path: Path) -> None:
+    root = five_contracts(tmp_path)
+    issue(run, root, "2026-01")
+    issue(run, root, "2026-02")
+    issue(run, root, "2027-01")
+    assert numbers(root)[5:10] == [f"2026-0000{i}" for i in range(6, 10)] + ["2026-00010"]
+    assert numbers(root)[10:] == [f"2027-0000{i}" for i in range(1, 6)]
+    assert check_register(root) == []
+
+
+def test_a_new_contract_in_an_issued_run_gets_the_next_number(run: Run, tmp_path: Path) -> None:
+    root = five_contracts(tmp_path)
+    issue(run, root, "2026-01")
+    with (root / "contracts.csv").open("a", encoding="utf-8") as f:
+        f.write("K0,C1,2026-01-01\n")
+    with (root / "contract_lines.csv").open("a", encoding="utf-8") as f:
+        f.write("K0,1,A,1,100,month,,,,\n")
+    issue(run, root, "2026-01")
+    assert records(root)[-1]["contract_id"] == "K0"
+    assert numbers(root)[-1] == "2026-00006"
+
+
+def test_issue_requires_the_sellers_legal_details(run: Run, tmp_path: Path) -> None:
+    root = five_contracts(tmp_path)
+    settings = (root / "revcli.yaml").read_text().replace('  bank_account: "1234.56.78903"\n', "")
+    (root / "revcli.yaml").write_text(settings)
+    result = run("invoice", "issue", "--data", root, "--period", "2026-01")
+    assert result.exit_code == 1
+    assert (
+        f"{root}/revcli.yaml: company.bank_account: is required on issued invoices" in result.stderr
+    )
+    assert not (root / "invoices" / "register.jsonl").exists()
+
+
+def test_unusable_number_format_names_the_settings_line(run: Run, tmp_path: Path) -> None:
+    root = five_contracts(tmp_path)
+    text = (root / "revcli.yaml").read_text().replace("{year}-{seq:05d}", "{year}-{seq:05d}-{nr}")
+    (root / "revcli.yaml").write_text(text)
+    result = run("invoice", "issue", "--data", root, "--period", "2026-01")
+    assert result.exit_code == 1
+    assert (
+        f"{root}/revcli.yaml:11: invoice.number_format: '{{year}}-{{seq:05d}}-{{nr}}' uses unknown "
+        "field {nr}; only {year} and {seq} exist"
+    ) in result.stderr
+
+
+# --- crash safety (a real process killed between two invoices) -----------------------------
+
+
+def test_run_killed_between_two_invoices_is_completed_by_the_next_run(tmp_path: Path) -> None:
+    root = five_contracts(tmp_path)
+    proc = revcli_process(
+        "invoice", "issue", "--data", root, "--period", "2026-01", hook="kill-after-record:2"
+    )
+    proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert numbers(root) == ["2026-00001", "2026-00002"]
+    assert check_register(root) == []  # what was recorded is consistent
+
+    again = revcli_process("invoice", "issue", "--data", root, "--period", "2026-01")
+    _, err = again.communicate(timeout=60)
+    assert again.returncode == 0, err
+    assert numbers(root) == [f"2026-0000{i}" for i in range(1, 6)]
+    assert [r["contract_id"] for r in records(root)] == ["K1", "K2", "K3", "K4", "K5"]
+    assert check_register(root) == []
+
+
+def test_run_killed_after_a_document_but_before_its_record_reuses_no_number(
+    run: Run, tmp_path: Path
+) -> None:
+    root = five_contracts(tmp_path)
+    proc = revcli_process(
+        "invoice", "issue", "--data", root, "--period", "2026-01", hook="kill-after-document:3"
+    )
+    proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    # Two records; the third document exists but no record names it: check says so.
+    assert numbers(root) == ["2026-00001", "2026-00002"]
+    problems = [str(i) for i in check_register(root)]
+    assert problems == [
+        f"{root}/invoices/2026-00003.html: no record in the register names this document (left by "
+        "an interrupted `revcli invoice issue`? run it again, or remove the file)"
+    ]
+    assert run("invoice", "check", "--data", root).exit_code == 1
+
+    issue(run, root, "2026-01")
+    assert numbers(root) == [f"2026-0000{i}" for i in range(1, 6)]
+    assert check_register(root) == []
+
+
+# --- two runs at once ------------------------------------------------------------------------
+
+
+def test_two_concurrent_runs_never_share_or_skip_a_number(tmp_path: Path) -> None:
+    root = many_contracts(tmp_path, 8)
+    slow = "sleep-per-invoice:0.05"  # keeps each run busy long enough for the other to wait
+    procs = [
+        revcli_process("invoice", "issue", "--data", root, "--period", period, hook=slow)
+        for period in ("2026-01", "2026-02", "2026-01", "2026-03")
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    issued = records(root)
+    assert len(issued) == 24  # 8 contracts × 3 months, January once although run twice
+    assert [r["seq"] for r in issued] == list(range(1, 25))
+    assert Counter((r["contract_id"], r["period_start"]) for r in issued).most_common(1)[0][1] == 1
+    assert check_register(root) == []
+
+
+# --- tamper evidence ----------------------------------------------------------------------
+
+
+def _issued(run: Run, tmp_path: Path) -> tuple[Path, Path, list[str]]:
+    root = five_contracts(tmp_path)
+    issue(run, root, "2026-01")
+    path = root / "invoices" / "register.jsonl"
+    return root, path, path.read_text(encoding="utf-8").splitlines(keepends=True)
+
+
+def test_hand_edited_amount_is_detected(run: Run, tmp_path: Path) -> None:
+    root, path, lines = _issued(run, tmp_path)
+    lines[1] = lines[1].replace('"total":"250.00"', '"total":"240.00"')
+    path.write_text("".join(lines), encoding="utf-8")
+    result = run("invoice", "check", "--data", root)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{path}:2: hash: the record does not match its hash: it was edited by hand",
+        f"{path}:2: total: does not agree with the lines: expected 250.00",
+    ]
+
+
+def test_deleted_record_is_detected_as_a_gap(run: Run, tmp_path: Path) -> None:
+    root, path, lines = _issued(run, tmp_path)
+    del lines[2]
+    path.write_text("".join(lines), encoding="utf-8")
+    assert [str(i) for i in check_register(root)][:2] == [
+        f"{path}:3: prev_hash: does not match the previous record: a record was removed, "
+        "inserted or moved",
+        f"{path}:3: seq: 2026-00004: sequence 4 after 2 in series '2026-{{seq:05d}}' is a gap",
+    ]
+
+
+def test_reordered_records_are_detected(run: Run, tmp_path: Path) -> None:
+    root, path, lines = _issued(run, tmp_path)
+    lines[1], lines[2] = lines[2], lines[1]
+    path.write_text("".join(lines), encoding="utf-8")
+    messages = [i.message for i in check_register(root)]
+    assert any("a record was removed, inserted or moved" in m for m in messages)
+
+
+def test_changed_or_missing_document_is_detected(run: Run, tmp_path: Path) -> None:
+    root, path, _ = _issued(run, tmp_path)
+    (root / "invoices" / "2026-00002.html").write_text("<p>paid</p>", encoding="utf-8")
+    (root / "invoices" / "2026-00004.html").unlink()
+    assert [str(i) for i in check_register(root)] == [
+        f"{path}:2: document: {root}/invoices/2026-00002.html was changed after it was issued",
+        f"{path}:4: document: '2026-00004.html' is missing from {root}/invoices",
+    ]
+
+
+def test_interrupted_last_write_is_reported(run: Run, tmp_path: Path) -> None:
+    root, path, lines = _issued(run, tmp_path)
+    path.write_text("".join(lines) + '{"kind":"invoi', encoding="utf-8")
+    assert [str(i) for i in check_register(root)] == [
+        f"{path}:6: the last record is incomplete (a write was interrupted); delete this line "
+        "and run `revcli invoice issue` again"
+    ]
+
+
+def test_duplicate_record_is_reported(run: Run, tmp_path: Path) -> None:
+    root, path, lines = _issued(run, tmp_path)
+    path.write_text("".join([*lines, lines[0]]), encoding="utf-8")
+    messages = [i.message for i in check_register(root)]
+    assert "2026-00001 appears twice; first on line 1" in messages
+    assert "contract K1, period 2026-01-01 was already invoiced on line 1" in messages
+
+
+def test_issue_refuses_to_continue_on_a_damaged_register(run: Run, tmp_path: Path) -> None:
+    root, path, lines = _issued(run, tmp_path)
+    path.write_text("".join(lines[:2] + lines[3:]), encoding="utf-8")
+    result = run("invoice", "issue", "--data", root, "--period", "2026-02")
+    assert result.exit_code == 1
+    assert "nothing was done" in result.stderr
+    assert len(read_register(root).entries) == 4
+
+
+def test_validate_runs_the_register_check(run: Run, tmp_path: Path) -> None:
+    root, path, lines = _issued(run, tmp_path)
+    assert run("validate", "--data", root).exit_code == 0
+    path.write_text("".join(lines[:4]), encoding="utf-8")
+    (root / "invoices" / "2026-00005.html").unlink()
+    assert run("validate", "--data", root).exit_code == 0  # a shorter register is still whole
+    lines[0] = lines[0].replace('"C1"', '"C2"')
+    path.write_text("".join(lines[:4]), encoding="utf-8")
+    result = run("validate", "--data", root)
+    assert result.exit_code == 1
+    assert (
+        f"{path}:1: hash: the record does not match its hash: it was edited by hand"
+        in result.stdout
+    )
+
+
+def test_check_without_a_register_is_clean(run: Run, tmp_path: Path) -> None:
+    root = five_contracts(tmp_path)
+    result = run("invoice", "check", "--data", root)
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert "No invoice register yet" in result.stderr
+
+
+# --- credit notes -----------------------------------------------------------------------------
+
+
+def credit(run: Run, root: Path, *args: str) -> tuple[int, str, str]:
+    result = run("invoice", "credit", *args, "--data", root, "--date", "2026-01-20")
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_credit_note_references_the_original_which_stays_unchanged(
+    run: Run, tmp_path: Path
+) -> None:
+    root, path, lines = _issued(run, tmp_path)
+    code, _, err = credit(run, root, "2026-00003", "--reason", "Duplicate seats")
+    assert code == 0, err
+    after = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert after[:5] == lines  # the originals are byte for byte the same
+    note = json.loads(after[5])
+    # Same series, next number; K3 was 3 × 100.00 + 25 % = 375.00.
+    assert (note["number"], note["kind"], note["credits"]) == (
+        "2026-00006",
+        "credit_note",
+        "2026-00003",
+    )
+    assert (note["net"], note["tax"], note["total"]) == ("-300.00", "-75.00", "-375.00")
+    assert (note["issue_date"], note["reason"]) == ("2026-01-20", "Duplicate seats")
+    assert (root / "invoices" / "2026-00006.html").is_file()
+    assert check_register(root) == []
+
+
+def test_credit_of_some_lines_then_the_rest_then_nothing_left(run: Run, tmp_path: Path) -> None:
+    contracts = "contract_id,customer_id,start_date\nK1,C1,2026-01-01\n"
+    lines = LINES + "K1,1,A,1,100,month,,,,\nK1,2,B,1,0.50,month,,,,\n"
+    root = billing_dir(tmp_path, contracts, lines)
+    issue(run, root, "2026-01")
+    code, _, _ = credit(run, root, "2026-00001", "--lines", "2", "--reason", "Not delivered")
+    assert code == 0
+    # −0.50 × 25 % = −0.125 → −0.13.
+    assert (records(root)[1]["net"], records(root)[1]["tax"]) == ("-0.50", "-0.13")
+    code, _, err = credit(run, root, "2026-00001", "--lines", "2", "--reason", "Again")
+    assert code == 2
+    assert "line 2 of 2026-00001 is already credited" in err
+    assert credit(run, root, "2026-00001", "--reason", "The rest")[0] == 0
+    assert [line["line_id"] for line in records(root)[2]["lines"]] == ["1"]  # type: ignore[index]
+    code, _, err = credit(run, root, "2026-00001", "--reason", "More")
+    assert (code, "is already fully credited" in err) == (2, True)
+    assert check_register(root) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("2026-00009", "--reason", "x"), "there is no issued invoice 2026-00009"),
+        (("2026-00001", "--lines", "7", "--reason", "x"), "invoice 2026-00001 has no line 7"),
+        (("2026-00001", "--reason", " "), "--reason must say why the invoice is credited"),
+    ],
+)
+def test_credit_usage_errors(run: Run, tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    root = five_contracts(tmp_path)
+    issue(run, root, "2026-01")
+    code, _, err = credit(run, root, *args)
+    assert (code, message in err) == (2, True)
+
+
+def test_a_credit_note_cannot_be_credited(run: Run, tmp_path: Path) -> None:
+    root = five_contracts(tmp_path)
+    issue(run, root, "2026-01")
+    credit(run, root, "2026-00001", "--reason", "x")
+    code, _, err = credit(run, root, "2026-00006", "--reason", "y")
+    assert (code, "2026-00006 is a credit note" in err) == (2, True)

@@ -1,0 +1,332 @@
+"""Invoice templates: the template contract, strict errors, locale filters, golden files, PDF."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from revcli.billing.invoice import Invoice, billing_run, credit_note, numbered
+from revcli.billing.templates import (
+    FILTERS,
+    DocFormat,
+    document_context,
+    document_maker,
+    environment,
+    format_money,
+    shipped_templates,
+)
+from revcli.data.validate import DataSet, load_dataset
+from tests.conftest import ROOT, SAMPLE, Golden, Run
+
+D = Decimal
+SHIPPED = ("invoice.html.liquid", "invoice.md.liquid", "invoice.txt.liquid")
+DEC_2026 = dt.date(2026, 12, 1)
+
+
+@pytest.fixture(scope="module")
+def sample() -> DataSet:
+    return load_dataset(SAMPLE)
+
+
+@pytest.fixture(scope="module")
+def december(sample: DataSet) -> list[Invoice]:
+    return billing_run(sample, DEC_2026, DEC_2026)
+
+
+def pick(invoices: list[Invoice], contract: str) -> Invoice:
+    return next(i for i in invoices if i.contract_id == contract)
+
+
+def kinds_of_documents(sample: DataSet, december: list[Invoice]) -> dict[str, Invoice]:
+    """One invoice of every shape a template must handle."""
+    nok = pick(december, "K-2026-0055")  # nb_NO, a renewal uplift inside the period
+    eur = pick(december, "K-2024-0055")  # en_GB, reverse charge, EUR with the tax in NOK
+    issued = numbered(nok, "2026-{seq:05d}", 1, sample.settings.company)
+    note = numbered(
+        credit_note(issued, ["2"], "Single sign-on was not delivered", dt.date(2026, 12, 20)),
+        "2026-{seq:05d}",
+        2,
+        sample.settings.company,
+    )
+    return {"draft-nok": nok, "draft-eur": eur, "issued": issued, "credit-note": note}
+
+
+# --- the template contract ---------------------------------------------------------------
+
+
+def _walk(value: Any, segments: list[str], path: str) -> None:
+    for segment in segments:
+        if isinstance(value, list):
+            assert segment.isdigit() or segment in ("first", "last", "size"), path
+            continue
+        assert isinstance(value, dict), (
+            f"{path}: '{segment}' is looked up in a {type(value).__name__}"
+        )
+        assert segment in value, f"{path}: the template context has no '{segment}'"
+        value = value[segment]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_variable_and_filter_of_a_shipped_template_exists(
+    name: str, sample: DataSet, december: list[Invoice]
+) -> None:
+    env = environment(shipped_templates(), autoescape=name.endswith(".html.liquid"))
+    template = env.get_template(name)
+    assert set(template.filter_names()) <= set(env.filters), "a filter the template uses is missing"
+    for invoice in kinds_of_documents(sample, december).values():
+        context = document_context(invoice, sample.settings)
+        line = context["lines"][0]
+        loop_items = {  # loop and capture variables of the shipped templates
+            "line": line,
+            "tax": context["taxes"][0],
+            "step": {"start": 0, "end": 0, "days": 0, "unit_price": 0},
+            "part": "",
+            "label": "",
+            "forloop": {"first": True, "last": True, "index": 1},
+        }
+        for path in template.variable_paths():
+            segments = re.findall(r"[A-Za-z_][\w-]*|\d+", path)
+            root, rest = segments[0], segments[1:]
+            assert root in context or root in loop_items, f"{name}: unknown variable {path}"
+            _walk(context.get(root, loop_items.get(root)), rest, f"{name}: {path}")
+
+
+def test_revcli_filters_are_registered() -> None:
+    env = environment(shipped_templates(), autoescape=True)
+    assert set(FILTERS) <= set(env.filters)
+
+
+# --- strict errors --------------------------------------------------------------------------
+
+
+def _render_with(run: Run, tmp_path: Path, template: str) -> tuple[int, str, Path]:
+    path = tmp_path / "mine.html.liquid"
+    path.write_text(template, encoding="utf-8")
+    result = run(
+        "invoice",
+        "render",
+        "--data",
+        SAMPLE,
+        "--period",
+        "2026-12",
+        "--contract",
+        "K-2026-0055",
+        "--template",
+        path,
+    )
+    return result.exit_code, result.stderr, path
+
+
+def test_misspelt_variable_names_the_template_file_line_and_column(
+    run: Run, tmp_path: Path
+) -> None:
+    code, err, path = _render_with(run, tmp_path, "<p>\n  {{ document.numbr }}</p>\n")
+    assert code == 1
+    assert err == f"error: {path}:2:6: document.numbr is undefined\n"
+
+
+def test_unknown_filter_names_the_template_file_line_and_column(run: Run, tmp_path: Path) -> None:
+    code, err, path = _render_with(run, tmp_path, "{{ totals.total | monee }}\n")
+    assert (code, err) == (1, f"error: {path}:1:19: unknown filter 'monee'\n")
+
+
+def test_syntax_error_names_the_template_file_line_and_column(run: Run, tmp_path: Path) -> None:
+    code, err, path = _render_with(run, tmp_path, "ok\n{% if %}x{% endif %}\n")
+    assert (code, err) == (1, f"error: {path}:2:4: missing expression\n")
+
+
+def test_missing_template_is_an_error(run: Run, tmp_path: Path) -> None:
+    result = run(
+        "invoice",
+        "render",
+        "--data",
+        SAMPLE,
+        "--period",
+        "2026-12",
+        "--contract",
+        "K-2026-0055",
+        "--template",
+        tmp_path / "nope.html.liquid",
+    )
+    assert (result.exit_code, "nope.html.liquid: template not found" in result.stderr) == (1, True)
+
+
+def test_html_escapes_customer_text_but_markdown_does_not_need_to(
+    sample: DataSet, december: list[Invoice]
+) -> None:
+    invoice = pick(december, "K-2026-0055")
+    buyer = dataclasses.replace(invoice.buyer, name="<b>Tom & Jerry | AS</b>")
+    odd = dataclasses.replace(invoice, buyer=buyer)
+    html = document_maker(sample.settings, SAMPLE, DocFormat.HTML, None).text(odd)
+    assert "&lt;b&gt;Tom &amp; Jerry | AS&lt;/b&gt;" in html
+    md = document_maker(sample.settings, SAMPLE, DocFormat.MD, None).text(odd)
+    assert r"\<b\>Tom & Jerry \| AS\</b\>" in md
+
+
+# --- filters ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "locale", "shown"),
+    [
+        ("12345.5", "NOK", "nb_NO", "12\xa0345,50\xa0kr"),
+        ("12345.5", "GBP", "en_GB", "£12,345.50"),
+        ("12345.5", "JPY", "en_GB", "JP¥12,346"),  # no minor unit; half-up
+        ("1.0125", "KWD", "en_GB", "KWD1.013"),  # three decimals; half-up (Babel: 1.012)
+        ("0.125", "NOK", "nb_NO", "0,13\xa0kr"),  # half-up (Babel alone: 0,12 kr)
+        ("-0.125", "EUR", "de_DE", "-0,13\xa0€"),
+    ],
+)
+def test_money_is_formatted_for_the_customers_locale(
+    amount: str, currency: str, locale: str, shown: str
+) -> None:
+    assert format_money(D(amount), currency, locale) == shown
+
+
+@pytest.mark.parametrize(
+    ("template", "locale", "shown"),
+    [
+        ("{{ d | date }}", "nb_NO", "1. des. 2026"),
+        ("{{ d | date }}", "en_GB", "1 Dec 2026"),
+        ("{{ d | date: 'numeric' }}", "nb_NO", "1.12.2026"),
+        ("{{ d | date: 'numeric' }}", "en_US", "12/1/2026"),
+        ("{{ d | date: 'long' }}", "nb_NO", "1. desember 2026"),
+        ("{{ d | date: '%Y-%m-%d' }}", "en_GB", "2026-12-01"),
+        ("{{ 2.5 | number }}", "nb_NO", "2,5"),
+        ("{{ 25 | percent }}", "nb_NO", "25\xa0%"),
+        ("{{ 12.5 | percent }}", "en_GB", "12.5%"),
+        ("{{ 'x' | ljust: 3 }}|{{ 'y' | rjust: 3 }}", "en_GB", "x  |  y"),
+    ],
+)
+def test_date_and_number_filters_follow_the_locale(template: str, locale: str, shown: str) -> None:
+    env = environment(shipped_templates(), autoescape=False)
+    text = env.from_string(template).render(d=DEC_2026, document={"locale": locale})
+    assert text == shown
+
+
+# --- golden files -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", [DocFormat.HTML, DocFormat.MD, DocFormat.TXT])
+@pytest.mark.parametrize("kind", ["draft-nok", "draft-eur", "issued", "credit-note"])
+def test_shipped_templates_on_sample_data_match_golden_files(
+    fmt: DocFormat, kind: str, sample: DataSet, december: list[Invoice], golden: Golden
+) -> None:
+    invoice = kinds_of_documents(sample, december)[kind]
+    text = document_maker(sample.settings, SAMPLE, fmt, None).text(invoice)
+    golden(f"invoice/{kind}.{fmt.value}", text)
+
+
+# --- PDF ----------------------------------------------------------------------------------------
+
+
+def _pdf_text(data: bytes) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+
+
+def test_pdf_carries_the_invoice_text(sample: DataSet, december: list[Invoice]) -> None:
+    issued = kinds_of_documents(sample, december)["issued"]
+    pdf = document_maker(sample.settings, SAMPLE, DocFormat.PDF, None)(issued)
+    assert pdf.startswith(b"%PDF-")
+    text = _pdf_text(pdf).replace("\xa0", " ")
+    for expected in (
+        "FAKTURA",
+        "Fakturanr. 2026-00001",
+        "Org.nr. 924 681 357 MVA",
+        "Foretaksregisteret",
+        "Reinsfjell Bemanning AS",
+        "Leveringsperiode 8.12.2026 – 7.3.2027",
+        "Å betale 52 170,25 kr",
+        "KID 2026000014",
+        "1506.23.45672",
+    ):
+        assert expected in text, f"{expected!r} not in the PDF text: {text}"
+
+
+def test_pdf_bytes_are_reproducible_across_processes(
+    sample: DataSet, december: list[Invoice]
+) -> None:
+    invoice = pick(december, "K-2024-0055")
+    maker = document_maker(sample.settings, SAMPLE, DocFormat.PDF, None)
+    first = maker(invoice)
+    assert maker(invoice) == first
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env.pop("SOURCE_DATE_EPOCH", None)
+    other = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "revcli",
+            "invoice",
+            "render",
+            "--data",
+            str(SAMPLE),
+            "--period",
+            "2026-12",
+            "--contract",
+            "K-2024-0055",
+            "--format",
+            "pdf",
+        ],
+        capture_output=True,
+        env=env,
+        check=True,
+    )
+    assert other.stdout == first
+
+
+def test_pdf_without_weasyprint_tells_how_to_install_it(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    result = run(
+        "invoice",
+        "render",
+        "--data",
+        SAMPLE,
+        "--period",
+        "2026-12",
+        "--contract",
+        "K-2026-0055",
+        "--format",
+        "pdf",
+        "--out",
+        tmp_path,
+    )
+    assert result.exit_code == 1
+    assert result.stderr == "error: PDF output needs WeasyPrint: pip install 'revcli[pdf]'\n"
+
+
+def test_data_dir_template_overrides_the_shipped_one(run: Run, tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    shutil.copytree(SAMPLE, root)
+    (root / "templates").mkdir()
+    (root / "templates" / "invoice.txt.liquid").write_text(
+        "Hei {{ buyer.name }}!\n", encoding="utf-8"
+    )
+    result = run(
+        "invoice",
+        "render",
+        "--data",
+        root,
+        "--period",
+        "2026-12",
+        "--contract",
+        "K-2026-0055",
+        "--format",
+        "txt",
+    )
+    assert (result.exit_code, result.stdout) == (0, "Hei Reinsfjell Bemanning AS!\n")
