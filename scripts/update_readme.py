@@ -14,6 +14,17 @@ sys.path.insert(0, str(ROOT / "src"))
 from revcli.cli import app  # noqa: E402
 
 BLOCKS = {
+    "quickstart:risk": [
+        "risk",
+        "--data",
+        "sample_data",
+        "--as-of",
+        "2026-11-23",
+        "--top",
+        "5",
+        "--format",
+        "table",
+    ],
     "quickstart:renewals": [
         "renewals",
         "--data",
