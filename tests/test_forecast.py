@@ -10,7 +10,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from revcli.data.validate import load_dataset
+from revcli.checks import load_dataset
 from revcli.metrics.forecast import churn_schedule, forecast_pipeline, forecast_table
 from revcli.metrics.pipeline import open_pipeline
 from revcli.metrics.report import schedule_of

@@ -18,7 +18,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from revcli.data.validate import load_dataset
+from revcli.checks import load_dataset
 from revcli.renewals.log import HEADER, log_path
 from revcli.renewals.runner import run_reminders
 from tests.conftest import SETTINGS, MakeDir, Run

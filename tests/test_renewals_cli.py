@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from revcli.data.validate import load_dataset
+from revcli.checks import load_dataset
 from revcli.output.render import render_csv, render_table
 from revcli.renewals.report import RenewalQuery, renewals_report
 from revcli.renewals.terms import parse_window

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from revcli.data.validate import load_dataset
+from revcli.checks import load_dataset
 from revcli.metrics.report import schedule_of
 from revcli.renewals.terms import (
     RENEWAL_COLUMNS,

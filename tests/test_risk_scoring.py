@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from revcli.data.validate import load_dataset
+from revcli.checks import load_dataset
 from revcli.risk.report import risk_inputs, risk_settings
 from revcli.risk.scoring import renewal_signal, risk_table
 from revcli.risk.settings import RenewalRule

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from revcli.data.validate import load_dataset
+from revcli.checks import load_dataset
 from revcli.errors import DataError
 from revcli.risk.settings import RiskSettings, read_risk_settings
 from tests.conftest import SETTINGS, MakeDir, Run

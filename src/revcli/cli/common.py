@@ -14,7 +14,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from revcli.data.validate import DataSet, load_dataset
+from revcli.checks import load_dataset
+from revcli.data.validate import DataSet
 from revcli.errors import CheckFailed, DataError, Issue, RevcliError, UsageError
 from revcli.output.files import write_atomic
 from revcli.output.render import render, render_table

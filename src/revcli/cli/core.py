@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from revcli.billing.register import check_register
+from revcli.checks import check_data_dir
 from revcli.cli.common import (
     AsOfOption,
     ByOption,
@@ -27,9 +27,7 @@ from revcli.cli.common import (
     print_issues,
     resolve_data_dir,
 )
-from revcli.data.load import read_raw
-from revcli.data.validate import validate
-from revcli.errors import DataError, UsageError
+from revcli.errors import UsageError
 from revcli.metrics.report import mrr_report
 from revcli.scaffold import scaffold
 
@@ -66,12 +64,7 @@ def validate_command(data: DataOption = None) -> None:
     Example: [bold]revcli validate --data sample_data[/]
     """
     with error_boundary():
-        root = resolve_data_dir(data)
-        try:
-            _, issues = validate(read_raw(root))
-        except DataError as exc:
-            issues = exc.issues
-        issues = [*issues, *check_register(root)]  # the invoice register, when there is one
+        issues = check_data_dir(resolve_data_dir(data))
         print_issues(issues, to_stdout=True)
         errors = sum(1 for i in issues if i.is_error)
         warnings = len(issues) - errors
