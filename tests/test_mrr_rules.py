@@ -323,3 +323,44 @@ def test_by_product_counts_customers_per_product(make_data_dir: MakeDir) -> None
     assert row(t, "2026-03", product="LIC")["churned_customers"] == 1
     assert row(t, "2026-03", product="SSO")["churned_customers"] == 0
     assert row(t, "2026-01", product="LIC")["new_customers"] == 2
+
+
+@pytest.mark.parametrize("start", ["2025-01-29", "2025-01-30"])
+def test_starts_on_the_29th_and_30th_clamp_to_february_end(
+    make_data_dir: MakeDir, start: str
+) -> None:
+    # Term start..2025-02-27: end + 1 day = 2025-02-28; start + 1 month clamps to
+    # 2025-02-28 (no 29th or 30th in February 2025) = end + 1 day → exactly 1 month.
+    # 600 per term → MRR 600 in January (active on 31 Jan); ends 27 Feb → churn in February.
+    root = make_data_dir(
+        {
+            "customers.csv": CUSTOMERS,
+            "contracts.csv": f"contract_id,customer_id,start_date,end_date\nC1,A,{start},2025-02-27\n",
+            "contract_lines.csv": "contract_id,product,unit_price,price_period\nC1,LIC,600,term\n",
+        }
+    )
+    t = mrr_of(root, "2025-01", "2025-02")
+    assert moves(t, "2025-01") == {"new": pytest.approx(600)}
+    assert moves(t, "2025-02") == {"churn": pytest.approx(-600)}
+
+
+def test_auto_renewal_terms_anchor_on_the_31st(make_data_dir: MakeDir) -> None:
+    # First term 2025-10-31..2025-12-30 (2 months: Oct 31 + 2 = Dec 31 = end + 1), quarterly
+    # renewals from 2025-12-31: renewal k starts at 2025-12-31 + 3(k−1) months, clamped and
+    # back: 2025-12-31, 2026-03-31, 2026-06-30, 2026-09-30. With 10 % uplift on 1,000:
+    # Dec 1,100 (renewal on Dec 31 counts at the Dec month-end), Mar 1,210, Jun 1,331.
+    root = make_data_dir(
+        {
+            "customers.csv": CUSTOMERS,
+            "contracts.csv": "contract_id,customer_id,start_date,end_date,auto_renew,renewal_term_months,renewal_uplift_pct\n"
+            "R1,A,2025-10-31,2025-12-30,true,3,10\n",
+            "contract_lines.csv": "contract_id,product,unit_price\nR1,LIC,1000\n",
+        }
+    )
+    t = mrr_of(root, "2025-11", "2026-07")
+    assert row(t, "2025-11")["mrr"] == pytest.approx(1000)
+    assert moves(t, "2025-12") == {"upgrade": pytest.approx(100)}
+    assert moves(t, "2026-02") == {}
+    assert moves(t, "2026-03") == {"upgrade": pytest.approx(110)}
+    assert moves(t, "2026-06") == {"upgrade": pytest.approx(121)}
+    assert row(t, "2026-07")["mrr"] == pytest.approx(1331)
