@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import signal
 from collections import Counter
@@ -393,3 +394,22 @@ def test_a_credit_note_cannot_be_credited(run: Run, tmp_path: Path) -> None:
     credit(run, root, "2026-00001", "--reason", "x")
     code, _, err = credit(run, root, "2026-00006", "--reason", "y")
     assert (code, "2026-00006 is a credit note" in err) == (2, True)
+
+
+def test_credit_note_is_never_dated_before_its_invoice(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The January run dates invoices 2026-01-01 (in advance). An explicit earlier --date is
+    # refused; without --date, on a day before the invoice, the note takes the invoice's date.
+    root, _, _ = _issued(run, tmp_path)
+    refused = run(
+        "invoice", "credit", "2026-00001", "--data", root, "--reason", "x", "--date", "2025-12-15"
+    )
+    assert refused.exit_code == 2
+    assert "cannot precede the invoice" in refused.stderr
+    monkeypatch.setattr("revcli.cli.common.today", lambda: dt.date(2025, 12, 15))
+    done = run("invoice", "credit", "2026-00001", "--data", root, "--reason", "Wrong seats")
+    assert done.exit_code == 0, done.stderr
+    note = read_register(root).entries[-1]
+    assert note.invoice.issue_date == dt.date(2026, 1, 1)
+    assert check_register(root) == []

@@ -651,12 +651,16 @@ def issue_credit_note(
     on: dt.date,
     render: Renderer,
     extension: str,
+    date_given: bool = True,
 ) -> Invoice:
     """Credit the lines ``line_ids`` (all not yet credited when empty) of invoice ``number``.
 
     The credit note takes the next number of the series of its own issue date — the same
-    series as invoices — and the original is never changed. Raises :class:`UsageError`
-    for an unknown number, a credit note, an unknown or already credited line.
+    series as invoices — and the original is never changed. It is never dated before the
+    invoice it corrects: a default date ``on`` (``date_given`` false, e.g. today while the
+    invoice is dated in advance) moves to the invoice's date; a given earlier date is a
+    :class:`UsageError`, as are an unknown number, a credit note, an unknown or already
+    credited line.
     """
     if not reason.strip():
         raise UsageError("--reason must say why the invoice is credited")
@@ -690,6 +694,13 @@ def issue_credit_note(
         chosen = list(line_ids) or [i for i in known if i not in done]
         if not chosen:
             raise UsageError(f"invoice {number} is already fully credited")
+        if on < original.issue_date:
+            if date_given:
+                raise UsageError(
+                    f"--date {on} is before invoice {number}'s date {original.issue_date}; "
+                    "a credit note cannot precede the invoice it corrects"
+                )
+            on = original.issue_date
         draft = credit_note(original, chosen, reason.strip(), on)
         series = numbering.series(on.year)
         note = numbered(draft, series, register.next_seq(series), data.settings.company)

@@ -200,7 +200,10 @@ def credit(
     ] = None,
     data: DataOption = None,
     on: Annotated[
-        str | None, typer.Option("--date", help="Issue date of the credit note (default: today).")
+        str | None, typer.Option(
+            "--date",
+            help="Issue date of the credit note (default: today, or the invoice's date if later).",
+        )
     ] = None,
     template: TemplateOption = None,
     fmt: DocFormatOption = None,
@@ -222,6 +225,7 @@ def credit(
             on=day,
             render=maker,
             extension=maker.extension,
+            date_given=on is not None,
         )
         emit(issued_report([note], maker.extension), None, None)
         err.print(f"Issued credit note {note.number} for invoice {number}.", markup=False)
