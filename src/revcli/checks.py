@@ -10,6 +10,7 @@ from revcli.data.validate import Check, DataSet, validate
 from revcli.data.validate import load_dataset as load_core
 from revcli.errors import DataError, Issue
 from revcli.renewals.checks import renewal_checks
+from revcli.renewals.log import ReminderLog
 from revcli.risk.signals import signal_issues
 
 
@@ -25,15 +26,36 @@ CHECKS: tuple[Check, ...] = (_renewals, _signals)
 """Feature checks: renewal columns and reminder settings; signal files and risk settings."""
 
 
+def check_state(root: Path, *, orphans: bool = True) -> list[Issue]:
+    """Problems of the state revcli keeps in the data dir: the invoice register and the
+    reminder log (gaps, duplicates, hand edits). SPEC §1: checked on every run.
+
+    ``orphans``: also report an issued document no record names — what a run that died
+    between writing a document and recording it leaves, and the next ``invoice issue``
+    completes; so only ``validate`` and ``invoice check`` report it.
+    """
+    issues = check_register(root, orphans=orphans)
+    try:
+        ReminderLog(root).read()
+    except DataError as exc:
+        issues += exc.issues
+    return issues
+
+
 def load_dataset(root: Path) -> DataSet:
-    """Read and validate a data dir with every feature's checks; raise on any error."""
-    return load_core(root, CHECKS)
+    """Read and validate a data dir with every feature's checks and its state; raise
+    :class:`DataError` on any error, so no command runs on damaged data or state."""
+    data = load_core(root, CHECKS)
+    state = [i for i in check_state(root, orphans=False) if i.is_error]
+    if state:
+        raise DataError(state)
+    return data
 
 
 def check_data_dir(root: Path) -> list[Issue]:
-    """Every problem of a data dir, the invoice register included (``revcli validate``)."""
+    """Every problem of a data dir, its state included (``revcli validate``)."""
     try:
         _, issues = validate(read_raw(root), CHECKS)
     except DataError as exc:
         issues = exc.issues
-    return [*issues, *check_register(root)]
+    return [*issues, *check_state(root)]

@@ -485,11 +485,12 @@ def _shared_lock(root: Path) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def check_register(root: Path) -> list[Issue]:
-    """All problems of the register of the data dir ``root`` (none when there is none)."""
+def check_register(root: Path, *, orphans: bool = True) -> list[Issue]:
+    """All problems of the register of the data dir ``root`` (none when there is none);
+    ``orphans`` as in :func:`check_contents`."""
     with _shared_lock(root):
         contents = read_register(root)
-        return check_contents(contents, root)
+        return check_contents(contents, root, orphans=orphans)
 
 
 def load_register(root: Path) -> list[Entry]:
