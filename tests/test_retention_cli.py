@@ -180,3 +180,24 @@ def test_data_dir_without_contracts_gives_empty_cohorts(make_data_dir: MakeDir, 
     cohorts = run("cohorts", "-d", root, "--from", "2025-01", "--to", "2026-01", "-f", "table")
     assert cohorts.exit_code == 0, cohorts.stderr
     assert "start MRR" in cohorts.stdout
+
+
+def test_astronomical_mrr_is_a_clear_error_not_a_crash(run: Run, make_data_dir: MakeDir) -> None:
+    # Monthly renewals with 1 % uplift since year 1: 1.01^24,000 ≈ 1e104 by 2026. No
+    # business has that MRR; retention's exact arithmetic refuses it with a message.
+    root = make_data_dir(
+        {
+            "customers.csv": "customer_id,name\nA,Acme\n",
+            "contracts.csv": "contract_id,customer_id,start_date,end_date,auto_renew,renewal_term_months,renewal_uplift_pct\n"
+            "K1,A,0001-01-01,0001-01-31,true,1,1\n",
+            "contract_lines.csv": "contract_id,product,unit_price\nK1,LIC,10\n",
+        }
+    )
+    for args in (
+        ("nrr", "--month", "2026-11"),
+        ("cohorts", "--from", "2026-01", "--to", "2026-02"),
+    ):
+        result = run(*args, "--data", root, "--format", "csv")
+        assert result.exit_code == 1
+        assert "too large to compute retention exactly" in result.stderr
+        assert "internal error" not in result.stderr

@@ -200,10 +200,11 @@ def credit(
     ] = None,
     data: DataOption = None,
     on: Annotated[
-        str | None, typer.Option(
+        str | None,
+        typer.Option(
             "--date",
             help="Issue date of the credit note (default: today, or the invoice's date if later).",
-        )
+        ),
     ] = None,
     template: TemplateOption = None,
     fmt: DocFormatOption = None,

@@ -17,7 +17,7 @@ from revcli.calendar import month_diff
 from revcli.data.validate import DataSet
 from revcli.metrics.mrr import CUSTOMER, MONTH, mrr_events, states
 from revcli.metrics.report import schedule_of
-from revcli.metrics.retention import MONEY
+from revcli.metrics.retention import MONEY, exact_money
 from revcli.output.report import ColumnKind, Report
 
 COHORT = "cohort"
@@ -65,9 +65,7 @@ def cohort_table(schedule: pl.DataFrame, first: dt.date, last: dt.date) -> pl.Da
     ``mrr_share = mrr / start_mrr`` and ``customer_share = active_customers /
     cohort_customers``; both shares are 1 at age 0. Sorted by cohort, month.
     """
-    by_customer = states(mrr_events(schedule, last), [CUSTOMER]).with_columns(
-        pl.col("prev", "cur").cast(MONEY)
-    )
+    by_customer = exact_money(states(mrr_events(schedule, last), [CUSTOMER]), "prev", "cur")
     first_active = (
         by_customer.filter(pl.col("cur") > 0)
         .group_by(CUSTOMER)

@@ -16,11 +16,27 @@ import polars as pl
 
 from revcli.calendar import add_months
 from revcli.data.validate import DataSet
+from revcli.errors import RevcliError
 from revcli.metrics.mrr import CUSTOMER, MONTH, PRODUCT, month_range, mrr_events, states
 from revcli.metrics.report import schedule_of
 from revcli.output.report import ColumnKind, Report
 
 MONEY = pl.Decimal(38, 9)
+MONEY_LIMIT = 10**28
+"""Largest MRR the exact retention arithmetic holds (38 digits, 9 after the point)."""
+
+
+def exact_money(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
+    """``columns`` as exact decimals; a :class:`RevcliError` (not a crash) beyond reach."""
+    largest = frame.select(pl.max_horizontal(pl.col(c).abs().max() for c in columns)).item()
+    if largest is not None and largest >= MONEY_LIMIT:
+        raise RevcliError(
+            f"an MRR of {largest:.3g} is too large to compute retention exactly (limit 1e28); "
+            "check prices, quantities, renewal uplifts and dates"
+        )
+    return frame.with_columns(pl.col(*columns).cast(MONEY))
+
+
 """Per-customer MRR as exact decimals: the engine rounds each state to 9 digits, so sums
 over a cohort are exact and ``start + expansion + contraction + churn = end`` holds to
 the last digit."""
@@ -73,9 +89,9 @@ def mrr_intervals(events: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     of ``next_month`` (a far-future month for the last state).
     """
     return (
-        states(events, keys)
+        exact_money(states(events, keys), "cur")
         .with_columns(
-            pl.col("cur").cast(MONEY).alias("mrr"),
+            pl.col("cur").alias("mrr"),
             pl.col(MONTH).shift(-1).over(keys, order_by=MONTH).fill_null(_FAR).alias("next_month"),
         )
         .select(*keys, MONTH, "next_month", "mrr")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
 from typing import Any
 
@@ -82,8 +82,13 @@ def round_half_up(value: float | Decimal, places: int) -> Decimal:
     reading the number expects.
     """
     exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
-    result = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return result + 0  # normalise -0.00 to 0.00
+    if not exact.is_finite():
+        return exact
+    # Enough digits for any magnitude: the default context (28 digits) would refuse 1e30.
+    with localcontext() as ctx:
+        ctx.prec = max(28, exact.adjusted() + places + 2)
+        result = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        return result + 0  # normalise -0.00 to 0.00
 
 
 def cell(value: Any, kind: ColumnKind) -> Any:
