@@ -317,3 +317,24 @@ def test_redundant_cancellation_after_end_is_a_warning(make_data_dir: MakeDir) -
         "warning: contracts.csv:2: cancelled_on: 2026-09-30 is after end_date 2026-06-30 of a "
         "contract that does not auto-renew; it has no effect"
     )
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        ("lines: 5", "contracts.yaml:5: lines: expected a list of records"),
+        ("lines:\n  product: A", "contracts.yaml:6: lines: expected a list of records"),
+        ("lines:\n  - just text", "contracts.yaml:6: lines: expected a record (key: value)"),
+    ],
+)
+def test_contract_lines_in_yaml_must_be_a_list_of_records(
+    make_data_dir: MakeDir, lines: str, message: str
+) -> None:
+    root = make_data_dir(
+        {
+            "customers.csv": CUSTOMERS,
+            "contracts.yaml": "contracts:\n  - contract_id: C1\n    customer_id: A\n    start_date: 2026-01-01\n"
+            + "".join(f"    {line}\n" for line in lines.splitlines()),
+        }
+    )
+    assert problems(root) == [message]

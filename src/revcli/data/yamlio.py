@@ -38,8 +38,11 @@ def _record(
         if key in rec.values or key in rec.children:
             issues.append(Issue(source, line, key, "appears twice in the same record"))
             continue
-        if key in child_keys and isinstance(value_node, yaml.SequenceNode):
-            rec.children[key] = _records(value_node, source, frozenset(), issues, key)
+        if key in child_keys:
+            if isinstance(value_node, yaml.ScalarNode) and _scalar(value_node) is None:
+                rec.children[key] = []
+            else:  # _records reports anything but a list of records
+                rec.children[key] = _records(value_node, source, frozenset(), issues, key)
         elif isinstance(value_node, yaml.ScalarNode):
             rec.values[key] = _scalar(value_node)
             rec.value_lines[key] = line
