@@ -185,3 +185,12 @@ def test_rounding_handles_any_magnitude() -> None:
     assert round_half_up(-55.125, 2) == Decimal("-55.13")
     assert round_half_up(1.005, 2) == Decimal("1.01")
     assert round_half_up(float("inf"), 2) == Decimal("Infinity")
+
+
+def test_unwritable_out_is_a_clear_error(run: Run, make_data_dir: MakeDir) -> None:
+    root = make_data_dir(FILES)
+    target = root / "customers.csv" / "mrr.csv"  # a file where a folder would be
+    result = run("mrr", "--data", root, "--month", "2026-02", "--out", target)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: cannot write {target}: ")
+    assert "internal error" not in result.stderr

@@ -7,9 +7,22 @@ import os
 import tempfile
 from pathlib import Path
 
+from revcli.errors import RevcliError
+
 
 def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, fsync it, then rename it over."""
+    """Write ``data`` to a temporary file beside ``path``, fsync it, then rename it over.
+
+    Raises :class:`RevcliError` naming the path when the system refuses (no permission, a
+    file where a folder belongs, a full disk); nothing is left behind.
+    """
+    try:
+        _write(path, data)
+    except OSError as exc:
+        raise RevcliError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _write(path: Path, data: str | bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
