@@ -12,13 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from revcli.calendar import shift_day
 from revcli.checks import load_dataset
 from revcli.metrics.report import schedule_of
 from revcli.renewals.terms import (
     RENEWAL_COLUMNS,
     notice_deadline,
     parse_window,
-    shift_date,
     upcoming_renewals,
 )
 from tests.conftest import MakeDir
@@ -400,7 +400,7 @@ def _month_end_deadline_by_search(term_end: dt.date, months: int) -> dt.date:
     year, month = term_end.year, term_end.month
     while True:
         end_of_month = D(year, month, calendar.monthrange(year, month)[1])
-        later = shift_date(D(year, month, 1), months)
+        later = shift_day(D(year, month, 1), months)
         period_end = D(later.year, later.month, calendar.monthrange(later.year, later.month)[1])
         if end_of_month <= term_end and period_end <= term_end:
             return end_of_month
@@ -474,7 +474,7 @@ def test_current_term_contains_as_of(end: dt.date, term: int, as_of: dt.date) ->
     )  # fmt: skip
     [row] = upcoming_renewals(contracts, customers, schedule, as_of, None).to_dicts()
     first = end + dt.timedelta(days=1)
-    starts = [shift_date(first, k * term) for k in range(200)]
+    starts = [shift_day(first, k * term) for k in range(200)]
     nxt = next(s for s in starts if s > as_of)
     assert row["term_end"] == nxt - dt.timedelta(days=1)
     assert max(s for s in starts if s <= as_of) <= as_of

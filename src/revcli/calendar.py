@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
+
 import polars as pl
+
+from revcli.errors import RevcliError
 
 DAYS_PER_MONTH = 30.4375
 """Average days in a month (365.25 / 12): the unit of a term's leftover days (SPEC §2)."""
@@ -50,3 +55,20 @@ def month_start(date: pl.Expr) -> pl.Expr:
 def month_end(date: pl.Expr) -> pl.Expr:
     """Last day of the month of ``date``."""
     return date.dt.month_end()
+
+
+def shift_day(day: dt.date, months: int) -> dt.date:
+    """``day`` plus ``months`` calendar months, clamped to the last day of a shorter month.
+
+    Raises :class:`RevcliError` past the calendar's range (years 1 to 9999).
+    """
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        raise RevcliError(f"{day} {months:+d} months is outside the calendar (years 1 to 9999)")
+    last = calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(day.day, last))
+
+
+def shift_month(month: dt.date, months: int) -> dt.date:
+    """First day of the month ``months`` months after the month of ``month``."""
+    return shift_day(month.replace(day=1), months)

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from revcli.calendar import shift_month
 from revcli.checks import load_dataset
 from revcli.data.validate import DataSet
 from revcli.errors import CheckFailed, DataError, Issue, RevcliError, UsageError
@@ -111,12 +112,6 @@ def parse_month(value: str, option: str) -> dt.date:
     return dt.date(int(match[1]), int(match[2]), 1)
 
 
-def shift_months(month: dt.date, n: int) -> dt.date:
-    """First day of the month ``n`` months after ``month``."""
-    index = month.year * 12 + month.month - 1 + n
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def month_span(
     month: str | None, first: str | None, last: str | None, as_of: dt.date
 ) -> tuple[dt.date, dt.date]:
@@ -128,7 +123,7 @@ def month_span(
         one = parse_month(month, "--month")
         return one, one
     end = parse_month(last, "--to") if last else dt.date(as_of.year, as_of.month, 1)
-    start = parse_month(first, "--from") if first else shift_months(end, -11)
+    start = parse_month(first, "--from") if first else shift_month(end, -11)
     if start > end:
         raise typer.BadParameter(
             f"--from {start:%Y-%m} is after --to {end:%Y-%m}", param_hint="--from"

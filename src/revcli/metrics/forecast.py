@@ -6,7 +6,7 @@ import datetime as dt
 
 import polars as pl
 
-from revcli.calendar import add_months, month_start
+from revcli.calendar import add_months, month_start, shift_month
 from revcli.data.validate import DataSet
 from revcli.metrics.mrr import CUSTOMER, MONTH, month_range, mrr_table
 from revcli.metrics.pipeline import open_pipeline
@@ -167,19 +167,14 @@ def forecast_table(
     )
 
 
-def _next_month(day: dt.date, n: int = 1) -> dt.date:
-    index = day.year * 12 + day.month - 1 + n
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def forecast_report(data: DataSet, as_of: dt.date, months: int) -> Report:
     """MRR for the ``months`` months after the as-of month: committed and hoped-for apart."""
-    first = _next_month(as_of)
-    last = _next_month(as_of, months)
+    first = shift_month(as_of, 1)
+    last = shift_month(as_of, months)
     rules = risk_settings(data)
     inputs = risk_inputs(data, as_of)
     scores = risk_table(inputs, rules, as_of).select(CUSTOMER, "score", "mrr")
-    horizon = _next_month(last) - dt.timedelta(days=1)
+    horizon = shift_month(last, 1) - dt.timedelta(days=1)
     renewals = upcoming_renewals(data.contracts, data.customers, inputs.schedule, as_of, horizon)
     churn = churn_schedule(
         scores.select(CUSTOMER, "score"),

@@ -6,7 +6,7 @@ import datetime as dt
 
 import polars as pl
 
-from revcli.calendar import month_start
+from revcli.calendar import month_start, shift_month
 from revcli.data.validate import DataSet, booking_rates
 from revcli.metrics.mrr import MONTH, month_range
 from revcli.output.report import ColumnKind, Report, round_half_up
@@ -69,8 +69,7 @@ def pipeline_range(
         assert isinstance(hi, dt.date)
     else:
         lo = dt.date(as_of.year, as_of.month, 1)
-        index = lo.year * 12 + lo.month - 1 + 11
-        hi = dt.date(index // 12, index % 12 + 1, 1)
+        hi = shift_month(lo, 11)
     start = first if first is not None else min(lo, last) if last is not None else lo
     end = last if last is not None else max(hi, start)
     return start, end

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
 
 import polars as pl
 
-from revcli.calendar import add_months, month_end, month_start, whole_months
+from revcli.calendar import add_months, month_end, month_start, shift_day, whole_months
 
 STATUSES = ("expires", "auto-renews", "locked-in", "cancelled")
 """Renewal statuses in report order."""
@@ -58,7 +57,7 @@ class Window:
         if self.unit == "w":
             return start + dt.timedelta(weeks=self.amount)
         months = self.amount * (12 if self.unit == "y" else 1)
-        return shift_date(start, months)
+        return shift_day(start, months)
 
 
 def parse_window(text: str) -> Window:
@@ -70,14 +69,6 @@ def parse_window(text: str) -> Window:
             "(e.g. 90d, 12w, 3m, 1y)"
         )
     return Window(int(match[1]), match[2])
-
-
-def shift_date(day: dt.date, months: int) -> dt.date:
-    """``day`` plus ``months`` calendar months, clamped to the last day of a shorter month."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    last = calendar.monthrange(year, month + 1)[1]
-    return dt.date(year, month + 1, min(day.day, last))
 
 
 def notice_deadline(term_end: pl.Expr) -> pl.Expr:

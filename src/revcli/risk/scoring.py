@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from revcli.calendar import shift_month
 from revcli.metrics.mrr import CUSTOMER, MONTH, PRODUCT, classify, mrr_events, states
 from revcli.risk.settings import (
     SIGNALS,
@@ -130,11 +131,6 @@ def _months_text(n: int) -> str:
     )
 
 
-def _shift_month(month: dt.date, n: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + n
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def _result(
     active: pl.DataFrame, found: pl.DataFrame, fired: pl.Expr, reason: pl.Expr
 ) -> pl.DataFrame:
@@ -177,8 +173,8 @@ def usage_signal(
     if usage is None:
         return _nothing(active)
     month = dt.date(as_of.year, as_of.month, 1)
-    recent_from = _shift_month(month, -rule.months)
-    prior_from = _shift_month(month, -2 * rule.months)
+    recent_from = shift_month(month, -rule.months)
+    prior_from = shift_month(month, -2 * rule.months)
     value = pl.col("value").cast(pl.Float64)
     recent = pl.col(MONTH) >= recent_from
     per_metric = (
@@ -461,7 +457,7 @@ def downgrade_signal(
     in the as-of month. Always available (from the contracts).
     """
     month = dt.date(as_of.year, as_of.month, 1)
-    since = _shift_month(month, -(rule.months - 1))
+    since = shift_month(month, -(rule.months - 1))
     cut = moves.filter(
         pl.col(MONTH).is_between(since, month)
         & pl.col("movement").is_in(["downgrade", "cancellation"])
@@ -556,7 +552,7 @@ def risk_table(inputs: RiskInputs, rules: RiskSettings, as_of: dt.date) -> pl.Da
     ``customer_id``.
     """
     month = dt.date(as_of.year, as_of.month, 1)
-    since = _shift_month(month, -(rules.downgrade.months - 1))
+    since = shift_month(month, -(rules.downgrade.months - 1))
     by_customer, moves = mrr_history(inputs.schedule, month, since)
     active = active_customers(by_customer, as_of)
     sig = inputs.signals
