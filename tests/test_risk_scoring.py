@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pytest
 
 from revcli.checks import load_dataset
 from revcli.risk.report import risk_inputs, risk_settings
-from revcli.risk.scoring import renewal_signal, risk_table
+from revcli.risk.scoring import _whole, renewal_signal, risk_table
 from revcli.risk.settings import RenewalRule
 from tests.conftest import SETTINGS, MakeDir, Run
 
@@ -430,3 +431,74 @@ def test_open_renewal_deal_silences_the_renewal_signal(make_data_dir: MakeDir) -
     # An expansion deal is not a renewal conversation.
     deal = "O1,A,60,2026-12-15,1000,expansion\n"
     assert scored(make_data_dir(renewal_files("2026-12-31", deal)))["A"]["renewal"] == 20
+
+
+# Reasons with numbers beyond 64-bit integers (9.22e18): no crash, every digit grouped.
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (1234567.5, "1,234,568"),  # half away from zero
+        (-1234.5, "-1,235"),
+        (999.5, "1,000"),
+        (0.4, "0"),
+        (-0.4, "0"),  # no "-0"
+        (0.4999994, "0"),
+        (2.4999999999, "3"),  # float noise below 6 decimals is absorbed first
+        (9.3e18, "9,300,000,000,000,000,000"),  # beyond Int64's 9.22e18
+        (1e40, "1e+40"),  # beyond 38 digits: the float's own text
+    ],
+)
+def test_whole_numbers_in_reasons_are_rounded_and_grouped(value: float, text: str) -> None:
+    frame = pl.DataFrame({"v": [value]})
+    assert frame.select(_whole(pl.col("v"))).item() == text
+
+
+def test_reason_numbers_beyond_64_bit_integers_are_grouped(make_data_dir: MakeDir) -> None:
+    # As of 2026-09-15: prior (Mar–May) = 99,999,999,999,999,999,999, as a float exactly
+    # 10^20; recent (Jun–Aug) = 1: decline 100 × (10^20 − 1) / 10^20 → "100 %".
+    usage = "customer_id,month,metric,value\nA,2026-05,x,99999999999999999999\nA,2026-08,x,1\n"
+    a = scored(make_data_dir(files(usage_csv=usage)), dt.date(2026, 9, 15))["A"]
+    assert a["usage"] == 25
+    assert why(a) == (
+        "usage down 100 % over the last 3 months vs the 3 before "
+        "(x: 100,000,000,000,000,000,000 → 1)"
+    )
+
+
+def test_overdue_amount_beyond_64_bit_integers_is_grouped(make_data_dir: MakeDir) -> None:
+    # 12,345,678,901,234,567,890 NOK unpaid 14 days: as a float 12345678901234567168.
+    root = make_data_dir(files(payments_csv=PAYMENTS + "1,A,2026-11-09,,12345678901234567890\n"))
+    assert why(scored(root)["A"]) == (
+        "1 invoice overdue by 14 days (12,345,678,901,234,567,168 NOK)"
+    )
+
+
+def test_downgrade_beyond_64_bit_integers_is_grouped(make_data_dir: MakeDir) -> None:
+    # LIC 10^19 until 2026-09-30, then 0.5 × 10^19: lost 5 × 10^18 of 10^19 = 50 %.
+    lines = (
+        "contract_id,product,quantity,unit_price,start_date,end_date\n"
+        "CA,LIC,1,10000000000000000000,2026-01-01,2026-09-30\n"
+        "CA,LIC,0.5,10000000000000000000,2026-10-01,\n"
+        "CB,LIC,1,500,,\n"
+    )
+    a = scored(make_data_dir({**files(), "contract_lines.csv": lines}))["A"]
+    assert why(a) == (
+        "downgraded 5,000,000,000,000,000,000 NOK MRR in the last 3 months (50 % of MRR): "
+        "LIC reduced"
+    )
+
+
+def test_risk_and_forecast_run_on_usage_beyond_64_bit_integers(
+    run: Run, make_data_dir: MakeDir
+) -> None:
+    usage = "customer_id,month,metric,value\nA,2026-05,x,99999999999999999999\nA,2026-08,x,1\n"
+    root = make_data_dir(files(usage_csv=usage))
+    for command in ("risk", "forecast"):
+        result = run(command, "--data", root, "--as-of", "2026-09-15", "-f", "csv")
+        assert result.exit_code == 0, result.stderr
+    assert (
+        "100,000,000,000,000,000,000 → 1"
+        in run("risk", "--data", root, "--as-of", "2026-09-15", "-f", "csv").stdout
+    )

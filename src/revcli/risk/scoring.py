@@ -75,35 +75,22 @@ class RiskInputs:
 
 def _whole(value: pl.Expr) -> pl.Expr:
     """A number rounded half away from zero to a whole number, with thousands
-    separators: 1234567.5 → '1,234,568'."""
-    n = value.round(6).round(0, mode="half_away_from_zero").cast(pl.Int64)
-    a = n.abs()
+    separators: 1234567.5 → '1,234,568'.
 
-    def part(k: int) -> pl.Expr:
-        unit: int = 10 ** (3 * k)
-        return ((a // unit) % 1000).cast(pl.String).str.zfill(3)
-
-    body = (
-        pl.when(a >= 10**9)
-        .then(
-            pl.concat_str(
-                (a // 10**9).cast(pl.String),
-                pl.lit(","),
-                part(2),
-                pl.lit(","),
-                part(1),
-                pl.lit(","),
-                part(0),
-            )
-        )
-        .when(a >= 10**6)
-        .then(
-            pl.concat_str((a // 10**6).cast(pl.String), pl.lit(","), part(1), pl.lit(","), part(0))
-        )
-        .when(a >= 1000)
-        .then(pl.concat_str((a // 1000).cast(pl.String), pl.lit(","), part(0)))
-        .otherwise(a.cast(pl.String))
-    )
+    Every digit of the float up to 10^38 (through a 38-digit Decimal, not Int64, so a
+    usage sum or an amount of 10^20 does not overflow); beyond that, the float's own
+    text (``1e+40``).
+    """
+    # Rounding to 6 places first absorbs float noise (0.4999999999 → 0.5); from 2^52 on a
+    # float is whole already, and rounding it to 6 places would change its last digits.
+    rounded = value.round(6).round(0, mode="half_away_from_zero")
+    n = pl.when(value.abs() < 2**52).then(rounded).otherwise(value)
+    digits = n.abs().cast(pl.Decimal(38, 0), strict=False).cast(pl.String)
+    # Rust regexes have no look-ahead: group from the right by reversing the digits.
+    grouped = (
+        digits.str.reverse().str.replace_all(r"(\d{3})", "${1},").str.strip_chars_end(",")
+    ).str.reverse()
+    body = pl.coalesce(grouped, n.abs().cast(pl.String))
     return pl.when(n < 0).then(pl.lit("-") + body).otherwise(body)
 
 
