@@ -176,10 +176,67 @@ def test_bad_risk_settings_name_the_key_and_line(make_data_dir: MakeDir) -> None
     root = make_data_dir(BASE, settings=SETTINGS + bad)
     lines = [str(i).replace(f"{root}/", "") for i in problems_or_empty(root)]
     assert lines == [
-        "revcli.yaml:9: risk.usage.weight: '-5' must be a whole number of at least 0",
+        "revcli.yaml:9: risk.usage.weight: '-5' must be a whole number from 0 to 100",
         "revcli.yaml:10: risk.usage.min_decline_pct: '120' must be between 0 and 100",
-        "revcli.yaml:11: risk.usage.months: 'three' must be a whole number of at least 1",
+        "revcli.yaml:11: risk.usage.months: 'three' must be a whole number from 1 to 120 months",
     ]
+
+
+@pytest.mark.parametrize("value", ["NaN", "nan", "Infinity", "-inf", "1e1", "2E-1", "1_0", "0x10"])
+def test_risk_decimal_settings_must_be_plain_decimals(make_data_dir: MakeDir, value: str) -> None:
+    # docs/rules.md: numbers are plain decimals; NaN once crashed the range comparison.
+    bad = f"risk:\n  usage:\n    min_decline_pct: {value}\n"
+    root = make_data_dir(BASE, settings=SETTINGS + bad)
+    assert problems(root) == [
+        f"revcli.yaml:9: risk.usage.min_decline_pct: '{value}' is not a plain decimal number "
+        "(e.g. 20 or 12.5)"
+    ]
+
+
+def test_risk_plain_decimal_settings_are_accepted(make_data_dir: MakeDir) -> None:
+    extra = "risk:\n  usage:\n    min_decline_pct: 12.5\n  tickets:\n    min_ratio: .5\n"
+    rules, issues = read_risk_settings(
+        load_dataset(make_data_dir(BASE, settings=SETTINGS + extra)).settings
+    )
+    assert issues == []
+    assert (rules.usage.min_decline_pct, rules.tickets.min_ratio) == (12.5, 0.5)
+
+
+def test_risk_windows_and_weights_have_upper_bounds(make_data_dir: MakeDir) -> None:
+    # Day windows at most 3650 (ten years), month windows at most 120, weights at most
+    # 100 (the score's cap); the bounds themselves are allowed.
+    extra = (
+        "risk:\n"
+        "  tickets:\n    window_days: 99999999\n    baseline_days: 3650\n"
+        "  late_payments:\n    lookback_days: 3651\n"
+        "  downgrade:\n    months: 121\n"
+        "  usage:\n    months: 120\n    weight: 101\n"
+        "  overdue:\n    weight: 99999999999999999999999\n"
+    )
+    root = make_data_dir(BASE, settings=SETTINGS + extra)
+    assert problems(root) == [
+        "revcli.yaml:9: risk.tickets.window_days: '99999999' must be a whole number "
+        "from 1 to 3650 days",
+        "revcli.yaml:12: risk.late_payments.lookback_days: '3651' must be a whole number "
+        "from 1 to 3650 days",
+        "revcli.yaml:14: risk.downgrade.months: '121' must be a whole number from 1 to 120 months",
+        "revcli.yaml:17: risk.usage.weight: '101' must be a whole number from 0 to 100",
+        "revcli.yaml:19: risk.overdue.weight: '99999999999999999999999' must be a whole number "
+        "from 0 to 100",
+    ]
+
+
+def test_bad_risk_settings_stop_validate_and_risk_with_exit_1(
+    run: Run, make_data_dir: MakeDir
+) -> None:
+    extra = "risk:\n  usage:\n    min_decline_pct: NaN\n  tickets:\n    window_days: 99999999\n"
+    root = make_data_dir(BASE, settings=SETTINGS + extra)
+    for command in (["validate"], ["risk", "--as-of", "2026-11-23"], ["forecast"]):
+        result = run(*command, "--data", root)
+        assert result.exit_code == 1, (command, result.stderr)
+        shown = result.stdout + result.stderr  # validate lists problems on stdout
+        assert "revcli.yaml:9: risk.usage.min_decline_pct: 'NaN'" in shown
+        assert "revcli.yaml:11: risk.tickets.window_days: '99999999'" in shown
 
 
 def problems_or_empty(root: Path) -> list[str]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field, fields
+import re
+from dataclasses import Field, dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
@@ -13,20 +14,48 @@ from revcli.settings import Settings, SettingsReader
 
 SECTION = "risk"
 
+MAX_DAYS = 3650
+"""Longest day window (ten years): longer ones reach outside the calendar."""
+MAX_MONTHS = 120
+"""Longest month window (ten years)."""
+MAX_WEIGHT = 100
+"""A weight above the score's cap of 100 means nothing more."""
+MAX_COUNT = 1_000_000
+"""Largest count threshold (tickets, late invoices)."""
+
+_PLAIN_DECIMAL = re.compile(r"[+-]?(\d+(\.\d{0,10})?|\.\d{1,10})", re.ASCII)
+"""A plain decimal, as in the data files (docs/rules.md): no exponent, NaN or Infinity."""
+_WHOLE = re.compile(r"[+-]?\d{1,15}", re.ASCII)
+
 
 def _num(default: float, low: float = 0, high: float | None = None, *, above: bool = False) -> Any:
     """A decimal setting with its allowed range (``above``: strictly greater than ``low``)."""
     return field(default=default, metadata={"low": low, "high": high, "above": above})
 
 
+def _int(default: int, low: int, high: int, unit: str = "") -> Any:
+    """A whole-number setting from ``low`` to ``high`` (``unit`` names what it counts)."""
+    return field(default=default, metadata={"low": low, "high": high, "unit": unit})
+
+
 def _weight(default: int) -> Any:
     """Points a signal adds to the score when it fires (a whole number, 0 switches it off)."""
-    return field(default=default, metadata={"low": 0})
+    return _int(default, 0, MAX_WEIGHT)
 
 
-def _int(default: int, low: int = 1) -> Any:
-    """A whole-number setting of at least ``low``."""
-    return field(default=default, metadata={"low": low})
+def _days(default: int, low: int = 1) -> Any:
+    """A window or threshold in days."""
+    return _int(default, low, MAX_DAYS, "days")
+
+
+def _months(default: int) -> Any:
+    """A window in months."""
+    return _int(default, 1, MAX_MONTHS, "months")
+
+
+def _count(default: int) -> Any:
+    """A minimum number of events."""
+    return _int(default, 1, MAX_COUNT)
 
 
 @dataclass(frozen=True)
@@ -35,7 +64,7 @@ class UsageRule:
     months compared with the ``months`` before them (worst metric counts)."""
 
     weight: int = _weight(25)
-    months: int = _int(3)
+    months: int = _months(3)
     min_decline_pct: float = _num(20, 0, 100, above=True)
 
 
@@ -45,10 +74,10 @@ class TicketRule:
     ``min_ratio`` times the customer's usual rate over the ``baseline_days`` before."""
 
     weight: int = _weight(15)
-    window_days: int = _int(30)
-    baseline_days: int = _int(180)
+    window_days: int = _days(30)
+    baseline_days: int = _days(180)
     min_ratio: float = _num(2, 0, above=True)
-    min_tickets: int = _int(3)
+    min_tickets: int = _count(3)
 
 
 @dataclass(frozen=True)
@@ -56,7 +85,7 @@ class OverdueRule:
     """An invoice unpaid at least ``min_days_overdue`` days after its due date."""
 
     weight: int = _weight(20)
-    min_days_overdue: int = _int(14)
+    min_days_overdue: int = _days(14)
 
 
 @dataclass(frozen=True)
@@ -65,9 +94,9 @@ class LatePaymentRule:
     ``min_days_late`` or more days after their due date."""
 
     weight: int = _weight(10)
-    lookback_days: int = _int(180)
-    min_days_late: int = _int(14)
-    min_count: int = _int(2)
+    lookback_days: int = _days(180)
+    min_days_late: int = _days(14)
+    min_count: int = _count(2)
 
 
 @dataclass(frozen=True)
@@ -76,7 +105,7 @@ class RenewalRule:
     (auto-renewal) within ``within_days`` days, and no open renewal opportunity."""
 
     weight: int = _weight(20)
-    within_days: int = _int(90, low=0)
+    within_days: int = _days(90, low=0)
 
 
 @dataclass(frozen=True)
@@ -85,7 +114,7 @@ class DowngradeRule:
     month included) removed at least ``min_pct`` % of the customer's MRR."""
 
     weight: int = _weight(10)
-    months: int = _int(3)
+    months: int = _months(3)
     min_pct: float = _num(10, 0, 100, above=True)
 
 
@@ -125,27 +154,51 @@ def _unknown(
     return out
 
 
+def _whole_number(r: SettingsReader, section: dict[str, Tree], f: Field[Any], default: int) -> int:
+    """A whole number within the field's bounds (``risk.tickets.window_days: 30``)."""
+    low, high, unit = f.metadata["low"], f.metadata["high"], f.metadata["unit"]
+    raw = r.text(section, f.name, "")
+    if not raw:
+        return default
+    if not _WHOLE.fullmatch(raw) or not low <= int(raw) <= high:
+        what = f" {unit}" if unit else ""
+        r.check(
+            False, section, f.name, f"'{raw}' must be a whole number from {low} to {high}{what}"
+        )
+        return default
+    return int(raw)
+
+
+def _plain_decimal(
+    r: SettingsReader, section: dict[str, Tree], f: Field[Any], default: float
+) -> float:
+    """A plain decimal within the field's range (``risk.usage.min_decline_pct: 12.5``)."""
+    low, high, above = f.metadata["low"], f.metadata["high"], f.metadata["above"]
+    raw = r.text(section, f.name, "")
+    if not raw:
+        return float(default)
+    if not _PLAIN_DECIMAL.fullmatch(raw):
+        r.check(False, section, f.name, f"'{raw}' is not a plain decimal number (e.g. 20 or 12.5)")
+        return float(default)
+    value = Decimal(raw)
+    if not ((value > low if above else value >= low) and (high is None or value <= high)):
+        if high is not None:
+            text = f"between {low:g} and {high:g}"
+        else:
+            text = f"{'greater than' if above else 'at least'} {low:g}"
+        r.check(False, section, f.name, f"'{raw}' must be {text}")
+        return float(default)
+    return float(value)
+
+
 def _rule(r: SettingsReader, section: dict[str, Tree], rule: type[Any], where: str) -> Any:
     """Read one rule's values; problems name the full key (``risk.usage.weight``)."""
     default = rule()
     first_new = len(r.issues)
     values: dict[str, Any] = {}
     for f in fields(rule):
-        low = f.metadata["low"]
-        if f.type in (int, "int"):
-            values[f.name] = r.integer(section, f.name, getattr(default, f.name), minimum=low)
-            continue
-        raw = r.decimal(section, f.name, Decimal(str(getattr(default, f.name))))
-        high, above = f.metadata["high"], f.metadata["above"]
-        ok = (raw > low if above else raw >= low) and (high is None or raw <= high)
-        if not ok:
-            if high is not None:
-                text = f"between {low:g} and {high:g}"
-            else:
-                text = f"{'greater than' if above else 'at least'} {low:g}"
-            r.check(False, section, f.name, f"'{raw}' must be {text}")
-            raw = Decimal(str(getattr(default, f.name)))
-        values[f.name] = float(raw)
+        read = _whole_number if f.type in (int, "int") else _plain_decimal
+        values[f.name] = read(r, section, f, getattr(default, f.name))
     r.issues[first_new:] = [
         Issue(i.source, i.line, f"{where}.{i.column}", i.message, i.severity)
         for i in r.issues[first_new:]
