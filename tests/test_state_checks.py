@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from revcli.renewals.log import HEADER, log_path
+import pytest
+
+from revcli.renewals.log import HEADER, chain, log_path
 from tests.conftest import Run
 from tests.test_invoice_register import five_contracts, issue
 
@@ -47,6 +49,27 @@ def test_every_command_refuses_a_hand_edited_reminder_log(run: Run, tmp_path: Pa
     validate = run("validate", "--data", root)
     assert validate.exit_code == 1
     assert str(path) in validate.stdout
+
+
+@pytest.mark.parametrize(
+    ("column", "value"), [("lead_days", "²"), ("late_days", "٣"), ("lead_days", "1" * 5000)]
+)
+def test_a_reminder_log_day_count_that_is_not_ascii_digits_is_a_problem_of_its_line(
+    run: Run, tmp_path: Path, column: str, value: str
+) -> None:
+    # "²".isdigit() is True but int("²") raises; the line's check is right, so the only
+    # problem is the value itself, reported at its line and column.
+    root = five_contracts(tmp_path)
+    path = log_path(root)
+    path.parent.mkdir(parents=True)
+    row = ["2026-01-02T08:00:00Z", "2026-01-02", "K1", "notice", "2026-02-01", "30", "0", "x@x.no"]
+    row[HEADER.index(column)] = value
+    line = ",".join([*row, chain("", row)])
+    path.write_text(",".join(HEADER) + "\n" + line + "\n", encoding="utf-8")
+    result = run("mrr", "--data", root, "--month", "2026-01", "--format", "csv")
+    assert result.exit_code == 1
+    assert f"{path}:2: {column}: '{value}' is not a whole number" in result.stderr
+    assert "internal error" not in result.stderr
 
 
 def test_a_document_left_by_an_interrupted_issue_does_not_block_reports(

@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import io
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,6 +65,12 @@ def _date(text: str) -> dt.date | None:
         return dt.date.fromisoformat(text) if len(text) == 10 else None
     except ValueError:
         return None
+
+
+def _whole(text: str) -> bool:
+    """ASCII digits only, few enough for Int64 (``str.isdigit`` accepts '²', which
+    ``int`` refuses)."""
+    return re.fullmatch(r"[0-9]{1,9}", text) is not None
 
 
 class ReminderLog:
@@ -158,8 +165,8 @@ class ReminderLog:
             ("contract_id", bool(row[2]), "is empty"),
             ("kind", row[3] in KINDS, f"is not one of {', '.join(KINDS)}"),
             ("deadline", _date(row[4]) is not None, "is not a date"),
-            ("lead_days", row[5].isdigit(), "is not a whole number"),
-            ("late_days", row[6].isdigit(), "is not a whole number"),
+            ("lead_days", _whole(row[5]), "is not a whole number"),
+            ("late_days", _whole(row[6]), "is not a whole number"),
         )
         for column, ok, message in checks:
             if not ok:
