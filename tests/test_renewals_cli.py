@@ -125,11 +125,28 @@ def test_within_takes_days_weeks_months_years(
         ["--status", "renewing"],
         ["--by", "country"],
         ["--as-of", "23.11.2026"],
+        ["--within", "99999y"],
+        ["--within", "101y"],
+        ["--fail-on", "notice-within:99999y"],
     ],
 )
 def test_bad_options_are_usage_errors(run: Run, root: Path, args: list[str]) -> None:
     result = run("renewals", "--data", root, *args)
     assert result.exit_code == 2
+
+
+def test_a_window_over_100_years_is_a_usage_error_before_any_output(run: Run, root: Path) -> None:
+    result = run("renewals", "--data", root, "--fail-on", "notice-within:99999y", "-f", "csv")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "at most 100 years" in " ".join(result.stderr.split())
+
+
+def test_as_of_at_the_end_of_the_calendar_is_an_error_not_a_crash(run: Run, root: Path) -> None:
+    result = run("renewals", "--data", root, "--as-of", "9999-12-31", "-f", "csv")
+    assert result.exit_code == 1
+    assert "error: 9999-12-31 + 90 days is outside the calendar" in result.stderr
+    assert "internal error" not in result.stderr
 
 
 def test_status_and_owner_filter(run: Run, root: Path) -> None:

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from revcli.calendar import shift_day
 from revcli.checks import load_dataset
+from revcli.errors import RevcliError
 from revcli.metrics.report import schedule_of
 from revcli.renewals.terms import (
     RENEWAL_COLUMNS,
@@ -393,6 +394,33 @@ def test_window_spans(text: str, start: dt.date, end: dt.date) -> None:
 def test_bad_window_is_rejected(text: str) -> None:
     with pytest.raises(ValueError, match="is not a time span"):
         parse_window(text)
+
+
+@pytest.mark.parametrize("text", ["101y", "1201m", "5218w", "36526d", "99999y", "99999d"])
+def test_window_longer_than_100_years_is_rejected(text: str) -> None:
+    with pytest.raises(ValueError, match=r"is too long; at most 100 years"):
+        parse_window(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "end"),
+    [
+        ("100y", D(2126, 11, 23)),
+        ("1200m", D(2126, 11, 23)),
+        # 100 years from 2026-11-23 are 36,500 + 24 leap days (2028..2124, not 2100)
+        # = 36,524 days; 5217 × 7 = 36,519 days is 5 fewer; 36,525 days is one more.
+        ("5217w", D(2126, 11, 18)),
+        ("36525d", D(2126, 11, 24)),
+    ],
+)
+def test_window_of_100_years_is_allowed(text: str, end: dt.date) -> None:
+    assert parse_window(text).end(D(2026, 11, 23)) == end
+
+
+@pytest.mark.parametrize("text", ["1d", "1w", "1m", "1y"])
+def test_window_ending_after_year_9999_is_an_error_not_a_crash(text: str) -> None:
+    with pytest.raises(RevcliError, match="outside the calendar"):
+        parse_window(text).end(D(9999, 12, 31))
 
 
 def _month_end_deadline_by_search(term_end: dt.date, months: int) -> dt.date:

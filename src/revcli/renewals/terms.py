@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from revcli.calendar import add_months, month_end, month_start, shift_day, whole_months
+from revcli.errors import RevcliError
 
 STATUSES = ("expires", "auto-renews", "locked-in", "cancelled")
 """Renewal statuses in report order."""
@@ -35,9 +36,15 @@ RENEWAL_COLUMNS = (
 _DAY = pl.duration(days=1)
 
 
+_DAYS_PER = {"d": 1, "w": 7}
+_MONTHS_PER = {"m": 1, "y": 12}
+MAX_WINDOW = {"d": 36525, "w": 5217, "m": 1200, "y": 100}
+"""The longest window in each unit: 100 years."""
+
+
 @dataclass(frozen=True)
 class Window:
-    """A span of time written ``90d``, ``12w``, ``3m`` or ``1y``.
+    """A span of time written ``90d``, ``12w``, ``3m`` or ``1y``, at most 100 years.
 
     Days and weeks are exact; months and years are calendar months and years from the
     start day, clamped to the last day of a shorter month (31 Jan + 1m = 28 Feb,
@@ -51,24 +58,35 @@ class Window:
         return f"{self.amount}{self.unit}"
 
     def end(self, start: dt.date) -> dt.date:
-        """The last day of the window that starts on ``start`` (inclusive)."""
-        if self.unit == "d":
-            return start + dt.timedelta(days=self.amount)
-        if self.unit == "w":
-            return start + dt.timedelta(weeks=self.amount)
-        months = self.amount * (12 if self.unit == "y" else 1)
-        return shift_day(start, months)
+        """The last day of the window that starts on ``start`` (inclusive).
+
+        Raises :class:`RevcliError` when it falls outside the calendar (after 9999).
+        """
+        if self.unit in _MONTHS_PER:
+            return shift_day(start, self.amount * _MONTHS_PER[self.unit])
+        days = self.amount * _DAYS_PER[self.unit]
+        try:
+            return start + dt.timedelta(days=days)
+        except OverflowError:
+            raise RevcliError(
+                f"{start} + {days} days is outside the calendar (years 1 to 9999)"
+            ) from None
 
 
 def parse_window(text: str) -> Window:
-    """``90d``/``12w``/``3m``/``1y`` → :class:`Window`; ``ValueError`` for anything else."""
-    match = re.fullmatch(r"\s*(\d{1,5})\s*([dwmy])\s*", text.lower())
+    """``90d``/``12w``/``3m``/``1y`` → :class:`Window`; ``ValueError`` for anything else
+    and for a window longer than 100 years."""
+    match = re.fullmatch(r"\s*([0-9]{1,9})\s*([dwmy])\s*", text.lower())
     if not match:
         raise ValueError(
             f"'{text}' is not a time span; expected a number and a unit d, w, m or y "
             "(e.g. 90d, 12w, 3m, 1y)"
         )
-    return Window(int(match[1]), match[2])
+    amount, unit = int(match[1]), match[2]
+    if amount > MAX_WINDOW[unit]:
+        longest = ", ".join(f"{n}{u}" for u, n in MAX_WINDOW.items())
+        raise ValueError(f"'{text.strip()}' is too long; at most 100 years ({longest})")
+    return Window(amount, unit)
 
 
 def notice_deadline(term_end: pl.Expr) -> pl.Expr:
