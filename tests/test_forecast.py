@@ -11,9 +11,18 @@ import polars as pl
 import pytest
 
 from revcli.checks import load_dataset
-from revcli.metrics.forecast import churn_schedule, forecast_pipeline, forecast_table
+from revcli.metrics import forecast as forecast_module
+from revcli.metrics.forecast import (
+    churn_schedule,
+    forecast_pipeline,
+    forecast_report,
+    forecast_table,
+)
 from revcli.metrics.pipeline import open_pipeline
 from revcli.metrics.report import schedule_of
+from revcli.renewals import terms as renewals_terms
+from revcli.risk import report as risk_report
+from revcli.risk import scoring as risk_scoring
 from tests.conftest import MakeDir, Run
 from tests.helpers import month
 
@@ -203,3 +212,31 @@ def test_cli_expected_churn_waits_for_the_term_end(run: Run, make_data_dir: Make
         "2027-01,1450.00,0.00,-210.00,1240.00",
         "2027-02,1050.00,0.00,-210.00,840.00",
     ]
+
+
+def test_forecast_looks_up_renewals_once_and_classifies_movements_once(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The renewals up to the horizon are a subset of the risk inputs' (every term end
+    # from the as-of day on); the churn exposure needs MRR states, not movements (only
+    # the risk score's downgrade signal classifies them).
+    counts = {"upcoming_renewals": 0, "classify": 0}
+
+    def counting(module: Any, name: str) -> None:
+        original = getattr(module, name)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            counts[name] += 1
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, wrapper)
+
+    for module in (renewals_terms, risk_report, forecast_module):
+        if hasattr(module, "upcoming_renewals"):
+            counting(module, "upcoming_renewals")
+    for module in (risk_scoring, forecast_module):
+        if hasattr(module, "classify"):
+            counting(module, "classify")
+    report = forecast_report(load_dataset(root), dt.date(2026, 11, 23), 3)
+    assert report.frame.height == 3
+    assert counts == {"upcoming_renewals": 1, "classify": 1}

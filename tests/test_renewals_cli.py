@@ -7,11 +7,15 @@ import json
 import re
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from revcli.checks import load_dataset
+from revcli.data.validate import DataSet
+from revcli.metrics.report import schedule_of
 from revcli.output.render import render_csv, render_table
-from revcli.renewals.report import RenewalQuery, renewals_report
+from revcli.renewals import report as report_module
+from revcli.renewals.report import RenewalQuery, renewals_report, unanswered_notices_message
 from revcli.renewals.terms import parse_window
 from tests.conftest import MakeDir, Run
 
@@ -244,6 +248,42 @@ def test_fail_on_names_undecided_auto_renewals_with_a_close_notice_deadline(
         "check failed: 1 auto-renewing contract has a notice deadline by 2026-12-07 and no "
         "renewal_decision:\n  X2  notice by 2026-12-02  Acme AS (ola@example.no)\n"
     )
+
+
+def test_unanswered_notices_message_names_each_contract_or_is_none(root: Path) -> None:
+    data = load_dataset(root)
+    day = dt.date(2026, 11, 23)
+    # 8 days: until 2026-12-01 — only X7, which has a decision: the check passes.
+    assert unanswered_notices_message(data, day, parse_window("8d"), None) is None
+    # 14 days: until 2026-12-07 — X2 (notice 2027-01-31 − 60 days = 2026-12-02).
+    assert unanswered_notices_message(data, day, parse_window("14d"), None) == (
+        "1 auto-renewing contract has a notice deadline by 2026-12-07 and no "
+        "renewal_decision:\n  X2  notice by 2026-12-02  Acme AS (ola@example.no)"
+    )
+    # 60 days: until 2027-01-22 — X2 and X3 (2027-02-15 − 30 days = 2027-01-16).
+    assert unanswered_notices_message(data, day, parse_window("60d"), None) == (
+        "2 auto-renewing contracts have a notice deadline by 2027-01-22 and no "
+        "renewal_decision:\n  X2  notice by 2026-12-02  Acme AS (ola@example.no)"
+        "\n  X3  notice by 2027-01-16  [Bergen] AS (ola@example.no)"
+    )
+
+
+@pytest.mark.parametrize("fmt", ["csv", "ics"])
+def test_fail_on_computes_the_schedule_once(
+    run: Run, root: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    calls: list[DataSet] = []
+
+    def counted(data: DataSet) -> pl.DataFrame:
+        calls.append(data)
+        return schedule_of(data)
+
+    monkeypatch.setattr(report_module, "schedule_of", counted)
+    result = run(
+        "renewals", "--data", root, "--as-of", AS_OF, "-f", fmt, "--fail-on", "notice-within:14d"
+    )
+    assert result.exit_code == 1
+    assert len(calls) == 1
 
 
 def test_fail_on_passes_when_nothing_is_undecided(run: Run, root: Path) -> None:

@@ -29,7 +29,12 @@ from revcli.output.report import OutputFormat
 from revcli.renewals.ics import calendar_of
 from revcli.renewals.log import log_path
 from revcli.renewals.remind import Email
-from revcli.renewals.report import RenewalQuery, renewals_report, unanswered_notices
+from revcli.renewals.report import (
+    RenewalQuery,
+    renewals_report,
+    unanswered_notices_message,
+    upcoming_of,
+)
 from revcli.renewals.runner import run_reminders
 from revcli.renewals.terms import Window, parse_window
 
@@ -149,28 +154,20 @@ def renewals(
         )
         check = _fail_on(fail_on)
         dataset = load(data)
+        # The check looks beyond --within: compute every upcoming term end once for both.
+        upcoming = upcoming_of(dataset, day) if check is not None else None
         ics = fmt is RenewalFormat.ICS or (
             fmt is None and out is not None and out.suffix.lower() == ".ics"
         )
         if ics:
-            _write(calendar_of(dataset, query), out)
+            _write(calendar_of(dataset, query, upcoming), out)
         else:
             chosen = choose_format(OutputFormat(fmt.value) if fmt else None, out)
-            emit(renewals_report(dataset, query), chosen, out)
+            emit(renewals_report(dataset, query, upcoming), chosen, out)
         if check is not None:
-            late = unanswered_notices(dataset, day, check, owner)
-            if late.height:
-                items = "".join(
-                    f"\n  {c}  notice by {d:%Y-%m-%d}  {n or ''} ({o or 'no owner'})"
-                    for c, n, d, o in late.select(
-                        "contract_id", "customer_name", "notice_deadline", "owner"
-                    ).iter_rows()
-                )
-                plural = "s have" if late.height != 1 else " has"
-                raise CheckFailed(
-                    f"{late.height} auto-renewing contract{plural} a notice deadline by "
-                    f"{check.end(day):%Y-%m-%d} and no renewal_decision:{items}"
-                )
+            message = unanswered_notices_message(dataset, day, check, owner, upcoming)
+            if message is not None:
+                raise CheckFailed(message)
 
 
 def _sent_line(email: Email) -> str:

@@ -8,12 +8,11 @@ import polars as pl
 
 from revcli.calendar import add_months, month_start, shift_month
 from revcli.data.validate import DataSet
-from revcli.metrics.mrr import CUSTOMER, MONTH, month_range, mrr_table
+from revcli.metrics.mrr import CUSTOMER, MONTH, month_range, mrr_events, mrr_table, states
 from revcli.metrics.pipeline import open_pipeline
 from revcli.output.report import ColumnKind, Report, round_half_up
-from revcli.renewals.terms import upcoming_renewals
 from revcli.risk.report import risk_inputs, risk_settings
-from revcli.risk.scoring import mrr_history, risk_table
+from revcli.risk.scoring import risk_table
 
 FORECAST_COLUMNS = (
     "month",
@@ -140,7 +139,7 @@ def forecast_table(
         .sort(MONTH)
         .select(MONTH, pl.col("weighted_pipeline_mrr").fill_null(0.0).cum_sum())
     )
-    running = mrr_history(schedule, last, last)[0].select(CUSTOMER, MONTH, "cur")
+    running = states(mrr_events(schedule, last), [CUSTOMER]).select(CUSTOMER, MONTH, "cur")
     exposed = (
         churn.filter(pl.col("from_month").is_not_null() & (pl.col("score") > 0))
         .join(months, how="cross")
@@ -175,7 +174,10 @@ def forecast_report(data: DataSet, as_of: dt.date, months: int) -> Report:
     inputs = risk_inputs(data, as_of)
     scores = risk_table(inputs, rules, as_of).select(CUSTOMER, "score", "mrr")
     horizon = shift_month(last, 1) - dt.timedelta(days=1)
-    renewals = upcoming_renewals(data.contracts, data.customers, inputs.schedule, as_of, horizon)
+    # risk_inputs holds every term end from as_of on; the forecast needs those up to its end.
+    renewals = (
+        None if inputs.renewals is None else inputs.renewals.filter(pl.col("term_end") <= horizon)
+    )
     churn = churn_schedule(
         scores.select(CUSTOMER, "score"),
         renewals=renewals,

@@ -119,11 +119,12 @@ def renewals_calendar(
     return data
 
 
-def calendar_of(data: DataSet, query: RenewalQuery) -> bytes:
-    """The renewals ``query`` selects from ``data`` as an iCalendar file."""
+def calendar_of(data: DataSet, query: RenewalQuery, upcoming: pl.DataFrame | None = None) -> bytes:
+    """The renewals ``query`` selects from ``data`` as an iCalendar file (``upcoming``:
+    as for :func:`revcli.renewals.report.select_renewals`)."""
     company = data.settings.company
     return renewals_calendar(
-        select_renewals(data, query),
+        select_renewals(data, query, upcoming),
         query.as_of,
         currency=data.settings.base_currency,
         domain=uid_domain(company.email),

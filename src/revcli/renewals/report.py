@@ -76,16 +76,30 @@ class RenewalQuery:
         return None if self.within is None else self.within.end(self.as_of)
 
 
-def select_renewals(data: DataSet, query: RenewalQuery) -> pl.DataFrame:
+def upcoming_of(data: DataSet, as_of: dt.date) -> pl.DataFrame:
+    """Every contract's current term end on or after ``as_of``
+    (:func:`upcoming_renewals` without an upper bound). Computed once per run, it serves
+    the report, the calendar and the ``--fail-on`` check alike."""
+    return upcoming_renewals(data.contracts, data.customers, schedule_of(data), as_of, None)
+
+
+def select_renewals(
+    data: DataSet, query: RenewalQuery, upcoming: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """The :func:`upcoming_renewals` rows of ``data`` that ``query`` selects.
 
+    ``upcoming``: :func:`upcoming_of` as of ``query.as_of`` when already computed.
     ``owner`` matches the row's owner case-insensitively; ``status`` one of
     :data:`STATUSES`; ``by`` (one of :data:`GROUPS`) adds a leading group column (empty
     when not set) and sorts by it first, then in SPEC §6 order.
     """
-    frame = upcoming_renewals(
-        data.contracts, data.customers, schedule_of(data), query.as_of, query.until
-    )
+    until = query.until
+    if upcoming is None:
+        frame = upcoming_renewals(
+            data.contracts, data.customers, schedule_of(data), query.as_of, until
+        )
+    else:
+        frame = upcoming if until is None else upcoming.filter(pl.col("term_end") <= until)
     if query.owner is not None:
         frame = frame.filter(pl.col("owner").str.to_lowercase() == query.owner.strip().lower())
     if query.status is not None:
@@ -161,13 +175,16 @@ def _row_styles(frame: pl.DataFrame) -> list[str]:
     return frame.select(style.alias("style")).get_column("style").to_list()
 
 
-def renewals_report(data: DataSet, query: RenewalQuery) -> Report:
+def renewals_report(
+    data: DataSet, query: RenewalQuery, upcoming: pl.DataFrame | None = None
+) -> Report:
     """Contracts whose term ends within the window, SPEC §6 and §9 columns.
 
     Totals: ARR; notes: ARR per status (and per group with ``by``) and the contracts
-    whose notice deadline is within :data:`URGENT_DAYS` days.
+    whose notice deadline is within :data:`URGENT_DAYS` days. ``upcoming``: as for
+    :func:`select_renewals`.
     """
-    frame = select_renewals(data, query)
+    frame = select_renewals(data, query, upcoming)
     base = data.settings.base_currency
     until = query.until
     span = f"{query.as_of:%Y-%m-%d} – {until:%Y-%m-%d}" if until else f"from {query.as_of}"
@@ -201,18 +218,47 @@ def renewals_report(data: DataSet, query: RenewalQuery) -> Report:
 
 
 def unanswered_notices(
-    data: DataSet, as_of: dt.date, window: Window, owner: str | None
+    data: DataSet,
+    as_of: dt.date,
+    window: Window,
+    owner: str | None,
+    upcoming: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Auto-renewing contracts whose notice deadline is within ``window`` from ``as_of``
     (``as_of`` ≤ deadline ≤ end of window) and that have no ``renewal_decision``.
 
     Independent of the report's ``--within``: a deadline can fall inside the window for a
-    term end far beyond it. ``owner`` restricts to one owner. Sorted by deadline, then
-    ``contract_id``.
+    term end far beyond it. ``owner`` restricts to one owner; ``upcoming``: as for
+    :func:`select_renewals`. Sorted by deadline, then ``contract_id``.
     """
-    frame = select_renewals(data, RenewalQuery(as_of=as_of, owner=owner))
+    frame = select_renewals(data, RenewalQuery(as_of=as_of, owner=owner), upcoming)
     return frame.filter(
         (pl.col("status") == "auto-renews")
         & (pl.col("notice_deadline") <= window.end(as_of))
         & pl.col("renewal_decision").is_null()
     ).sort("notice_deadline", "contract_id")
+
+
+def unanswered_notices_message(
+    data: DataSet,
+    as_of: dt.date,
+    window: Window,
+    owner: str | None,
+    upcoming: pl.DataFrame | None = None,
+) -> str | None:
+    """What ``--fail-on notice-within:SPAN`` reports: the :func:`unanswered_notices`,
+    one per line, or ``None`` when there are none (the check passes)."""
+    late = unanswered_notices(data, as_of, window, owner, upcoming)
+    if not late.height:
+        return None
+    items = "".join(
+        f"\n  {c}  notice by {d:%Y-%m-%d}  {n or ''} ({o or 'no owner'})"
+        for c, n, d, o in late.select(
+            "contract_id", "customer_name", "notice_deadline", "owner"
+        ).iter_rows()
+    )
+    plural = "s have" if late.height != 1 else " has"
+    return (
+        f"{late.height} auto-renewing contract{plural} a notice deadline by "
+        f"{window.end(as_of):%Y-%m-%d} and no renewal_decision:{items}"
+    )
