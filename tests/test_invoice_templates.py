@@ -25,9 +25,9 @@ from revcli.billing.templates import (
     document_maker,
     environment,
     format_money,
-    shipped_templates,
 )
 from revcli.data.validate import DataSet, load_dataset
+from revcli.templating import shipped_templates
 from tests.conftest import ROOT, SAMPLE, Golden, Run
 
 D = Decimal

@@ -12,11 +12,11 @@ from liquid import Environment
 from revcli.renewals.config import ReminderSettings
 from revcli.renewals.remind import (
     TEMPLATE_VARIABLES,
-    builtin_template,
     plan_reminders,
     sent_keys_schema,
     template_item,
 )
+from revcli.templating import shipped_templates
 
 AS_OF = dt.date(2026, 11, 1)
 NO_SENT = pl.DataFrame(schema=sent_keys_schema())
@@ -139,7 +139,7 @@ def test_custom_lead_days_and_none() -> None:
 
 @pytest.mark.parametrize("name", ["reminder.txt.liquid", "reminder.html.liquid"])
 def test_shipped_templates_use_only_provided_variables(name: str) -> None:
-    template = Environment().from_string(builtin_template(name).read_text(encoding="utf-8"))
+    template = Environment().from_string((shipped_templates() / name).read_text(encoding="utf-8"))
     assert set(template.global_variable_paths()) <= set(TEMPLATE_VARIABLES)
     item = template_item(
         plan_reminders(notice_in(5), AS_OF, ReminderSettings(), NO_SENT).row(0, named=True), "NOK"
@@ -151,6 +151,6 @@ def test_shipped_templates_use_only_provided_variables(name: str) -> None:
 
 def test_builtin_templates_ship_in_the_source_tree() -> None:
     assert (
-        builtin_template("reminder.txt.liquid")
+        shipped_templates() / "reminder.txt.liquid"
         == Path(__file__).resolve().parents[1] / "templates" / "reminder.txt.liquid"
     )

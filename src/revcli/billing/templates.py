@@ -1,8 +1,7 @@
-"""Invoice documents from Liquid templates: the context, locale-aware filters, strict errors.
+"""Invoice documents from Liquid templates: the context and the locale-aware filters.
 
-Templates are python-liquid 2 files rendered with ``StrictUndefined`` (a misspelt
-variable is an error, not an empty string), strict filters, and autoescape for HTML.
-Every template error is reported as ``FILE:LINE:COLUMN: message``. The context and the
+Loading, the strict environment and ``FILE:LINE:COLUMN`` errors are
+:mod:`revcli.templating`'s, shared with the reminder e-mails. The context and the
 filters are documented in docs/templates.md.
 """
 
@@ -20,14 +19,16 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal, format_percent, parse_pattern
-from liquid import Environment, FileSystemLoader, StrictUndefined
-from liquid.exceptions import FilterArgumentError, LiquidError, TemplateNotFoundError
+from liquid import Environment
+from liquid.exceptions import FilterArgumentError
 from liquid.filter import with_context
 
 from revcli.billing.invoice import CREDIT_NOTE, Invoice, org_number, round_half_up
-from revcli.errors import RevcliError
 from revcli.schema import minor_units
 from revcli.settings import InvoiceSettings, Settings
+from revcli.templating import FILTERS as SHARED_FILTERS
+from revcli.templating import environment as shared_environment
+from revcli.templating import find_template, load_template
 
 
 class DocFormat(StrEnum):
@@ -44,21 +45,7 @@ class DocFormat(StrEnum):
         return "html" if self in (DocFormat.HTML, DocFormat.PDF) else self.value
 
 
-class TemplateError(RevcliError):
-    """A template cannot be found, parsed or rendered; the message names FILE:LINE:COLUMN."""
-
-
 # --- where templates are -----------------------------------------------------------------
-
-
-def shipped_templates() -> Path:
-    """The folder of the templates revcli ships: ``revcli/templates`` in an installed
-    wheel, else ``templates/`` at the root of the source tree."""
-    here = Path(__file__).resolve()
-    for folder in (here.parents[1] / "templates", here.parents[3] / "templates"):
-        if (folder / "invoice.html.liquid").is_file():
-            return folder
-    return here.parents[3] / "templates"
 
 
 def template_for(
@@ -75,13 +62,8 @@ def template_for(
         return template
     kind = fmt.template_kind
     configured = settings.invoice.template if kind == "html" else f"templates/invoice.{kind}.liquid"
-    local = root / configured
-    if local.exists():
-        return local
     default = InvoiceSettings.template if kind == "html" else configured
-    if configured == default:
-        return shipped_templates() / Path(configured).name
-    return local  # a configured template that is missing: reported when it is loaded
+    return find_template(root, configured, default)
 
 
 def format_of_template(template: Path) -> DocFormat:
@@ -183,42 +165,21 @@ def date_filter(value: object, fmt: object = "medium", *, context: Any) -> str:
     return str(format_date(value, pattern, locale=locale))
 
 
-def md_filter(value: object) -> str:
-    """``{{ text | md }}``: safe inside a Markdown table cell (``|`` escaped, one line)."""
-    text = str(value)
-    text = re.sub(r"([\\`*_|<>\[\]])", r"\\\1", text)
-    return " ".join(text.split())
-
-
-def ljust_filter(value: object, width: object) -> str:
-    """``{{ text | ljust: 30 }}``: pad on the right to a width (for plain-text columns)."""
-    return str(value).ljust(int(str(width)))
-
-
-def rjust_filter(value: object, width: object) -> str:
-    """``{{ amount | money | rjust: 14 }}``: pad on the left to a width."""
-    return str(value).rjust(int(str(width)))
-
-
-FILTERS: dict[str, Callable[..., str]] = {
+INVOICE_FILTERS: dict[str, Callable[..., str]] = {
     "money": money_filter,
     "number": number_filter,
     "percent": percent_filter,
     "date": date_filter,
-    "md": md_filter,
-    "ljust": ljust_filter,
-    "rjust": rjust_filter,
 }
-"""The filters revcli adds to Liquid's standard ones (``date`` replaces Liquid's own)."""
+"""The locale-aware filters of invoice templates (``date`` replaces Liquid's own)."""
+
+FILTERS: dict[str, Callable[..., str]] = {**SHARED_FILTERS, **INVOICE_FILTERS}
+"""Every filter revcli adds to Liquid's standard ones in an invoice template."""
 
 
 def environment(folder: Path, *, autoescape: bool) -> Environment:
-    """A strict Liquid environment loading templates from ``folder``, with revcli's filters."""
-    env = Environment(
-        loader=FileSystemLoader(folder), undefined=StrictUndefined, autoescape=autoescape
-    )
-    env.filters.update(FILTERS)
-    return env
+    """A strict Liquid environment for invoice templates in ``folder``, with revcli's filters."""
+    return shared_environment(folder, autoescape=autoescape, filters=INVOICE_FILTERS)
 
 
 # --- the context ------------------------------------------------------------------------------
@@ -452,18 +413,6 @@ def document_context(invoice: Invoice, settings: Settings) -> dict[str, Any]:
 # --- rendering -----------------------------------------------------------------------------
 
 
-def _error(path: Path, exc: LiquidError) -> TemplateError:
-    message = exc.message or str(exc).splitlines()[0]
-    where = str(path)
-    try:
-        context = exc.context()
-    except (AttributeError, IndexError, TypeError):
-        context = None
-    if context is not None:
-        where += f":{context[0]}:{context[1] + 1}"
-    return TemplateError(f"{where}: {message}")
-
-
 class DocumentMaker:
     """Renders invoices to documents of one format from one template (loaded once)."""
 
@@ -471,15 +420,9 @@ class DocumentMaker:
         self.settings = settings
         self.path = template
         self.format = fmt
-        if not template.is_file():
-            raise TemplateError(f"{template}: template not found")
-        env = environment(template.parent, autoescape=fmt.template_kind == "html")
-        try:
-            self.template = env.get_template(template.name)
-        except TemplateNotFoundError:
-            raise TemplateError(f"{template}: template not found") from None
-        except LiquidError as exc:
-            raise _error(template, exc) from None
+        self.template = load_template(
+            template, autoescape=fmt.template_kind == "html", filters=INVOICE_FILTERS
+        )
 
     @property
     def extension(self) -> str:
@@ -487,10 +430,7 @@ class DocumentMaker:
 
     def text(self, invoice: Invoice) -> str:
         """The document as text (HTML for PDF)."""
-        try:
-            return self.template.render(**document_context(invoice, self.settings))
-        except LiquidError as exc:
-            raise _error(self.path, exc) from None
+        return self.template.render(document_context(invoice, self.settings))
 
     def __call__(self, invoice: Invoice) -> bytes:
         """The document's bytes: UTF-8 text, or a PDF."""

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from liquid import Environment, FileSystemLoader, StrictUndefined
-from liquid.exceptions import LiquidError
 
-from revcli.errors import Issue, RevcliError
+from revcli.errors import Issue
 from revcli.output.render import group_digits
 from revcli.output.report import round_half_up
 from revcli.renewals.config import ReminderSettings
+from revcli.templating import TemplateError, find_template, load_template
 
 NOTICE = "notice"
 TERM_END = "term-end"
@@ -142,40 +140,14 @@ class Email:
     plan: pl.DataFrame
 
 
-class TemplateError(RevcliError):
-    """A reminder template is missing or does not render."""
-
-
-def builtin_template(name: str) -> Path:
-    """A template shipped with revcli: packaged, else the source tree's ``templates/``."""
-    packaged = resources.files("revcli").joinpath("templates", name)
-    if packaged.is_file():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parents[3] / "templates" / name
-
-
 def resolve_template(root: Path, configured: str, default: str, source: str, key: str) -> Path:
     """The template file to use: ``configured`` under the data dir; for the default
-    name, revcli's own copy when the data dir has none."""
-    path = Path(configured)
-    path = path if path.is_absolute() else root / path
-    if path.is_file():
-        return path
-    if configured == default:
-        return builtin_template(Path(default).name)
-    raise TemplateError(f"{Issue(source, None, key, f'template {path} not found')}")
-
-
-def _render(path: Path, html: bool, context: dict[str, Any]) -> str:
-    env = Environment(
-        loader=FileSystemLoader(path.parent), undefined=StrictUndefined, autoescape=html
-    )
-    try:
-        return env.get_template(path.name).render(**context)
-    except LiquidError as exc:
-        raise TemplateError(f"{path}: {exc}") from None
-    except OSError as exc:
-        raise TemplateError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    name, revcli's own copy when the data dir has none. A configured file that does not
+    exist is an error naming the setting."""
+    path = find_template(root, configured, default)
+    if not path.exists():
+        raise TemplateError(f"{Issue(source, None, key, f'template {path} not found')}")
+    return path
 
 
 def _money(value: float, currency: str) -> str:
@@ -238,8 +210,12 @@ def compose_emails(
 
     Rows of ``plan`` without a recipient are left out (the caller reports them).
     """
-    emails = []
+    emails: list[Email] = []
     addressed = plan.filter(pl.col("recipient").is_not_null())
+    if not addressed.height:
+        return emails
+    text = load_template(text_template, autoescape=False)
+    html = load_template(html_template, autoescape=True)
     for (recipient,), group in addressed.group_by("recipient", maintain_order=True):
         rows = group.sort("deadline", "contract_id")
         context = {
@@ -254,8 +230,8 @@ def compose_emails(
             Email(
                 recipient=str(recipient),
                 subject=subject_of(rows),
-                text=_render(text_template, False, context),
-                html=_render(html_template, True, context),
+                text=text.render(context),
+                html=html.render(context),
                 plan=rows,
             )
         )

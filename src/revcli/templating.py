@@ -1,0 +1,184 @@
+"""Liquid templates for invoices and reminders: where they are, one strict environment,
+and errors that name ``FILE:LINE:COLUMN``.
+
+Templates are python-liquid 2 files rendered with ``StrictUndefined`` (a misspelt
+variable is an error, not an empty string) and strict filters, autoescaped for HTML.
+Every problem — a missing or unreadable file, a syntax error, an undefined variable, a
+bad filter argument — is a :class:`TemplateError` whose message
+names the file (the included one when the error is in an ``{% include %}``d file) and,
+where known, the line and column, counted from 1.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from liquid import BoundTemplate, Environment, FileSystemLoader, StrictUndefined
+from liquid.exceptions import LiquidError, TemplateNotFoundError
+from liquid.loader import TemplateSource
+
+from revcli.errors import RevcliError
+
+
+class TemplateError(RevcliError):
+    """A template cannot be found, read, parsed or rendered; the message names the file
+    and, where known, ``LINE:COLUMN``."""
+
+
+# --- where templates are -----------------------------------------------------------------
+
+
+def shipped_templates() -> Path:
+    """The folder of the templates revcli ships: ``revcli/templates`` in an installed
+    wheel, else ``templates/`` at the root of the source tree."""
+    here = Path(__file__).resolve()
+    for folder in (here.parent / "templates", here.parents[2] / "templates"):
+        if (folder / "invoice.html.liquid").is_file():
+            return folder
+    return here.parents[2] / "templates"
+
+
+def find_template(root: Path, configured: str, default: str) -> Path:
+    """The template a data dir asks for: ``configured`` relative to the data dir (or
+    absolute). When ``configured`` is the ``default`` name and the data dir has no such
+    file, revcli's own copy. A configured file that does not exist is returned as it is
+    (the caller reports it)."""
+    path = Path(configured)
+    path = path if path.is_absolute() else root / path
+    if not path.exists() and configured == default:
+        return shipped_templates() / Path(default).name
+    return path
+
+
+# --- filters every template has --------------------------------------------------------------
+
+
+def md_filter(value: object) -> str:
+    """``{{ text | md }}``: safe inside a Markdown table cell (``|`` escaped, one line)."""
+    text = str(value)
+    text = re.sub(r"([\\`*_|<>\[\]])", r"\\\1", text)
+    return " ".join(text.split())
+
+
+def ljust_filter(value: object, width: object) -> str:
+    """``{{ text | ljust: 30 }}``: pad on the right to a width (for plain-text columns)."""
+    return str(value).ljust(int(str(width)))
+
+
+def rjust_filter(value: object, width: object) -> str:
+    """``{{ amount | money | rjust: 14 }}``: pad on the left to a width."""
+    return str(value).rjust(int(str(width)))
+
+
+FILTERS: dict[str, Callable[..., str]] = {
+    "md": md_filter,
+    "ljust": ljust_filter,
+    "rjust": rjust_filter,
+}
+"""The filters revcli adds to Liquid's standard ones in every template."""
+
+
+# --- loading and rendering ----------------------------------------------------------------------
+
+
+class _Loader(FileSystemLoader):
+    """Loads templates from one folder as UTF-8, reporting a file that cannot be read as
+    a :class:`TemplateError`, and remembers which file each source text came from so that
+    errors in included templates name the right file."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder)
+        self.files: dict[str, Path] = {}
+
+    def get_source(
+        self,
+        env: Environment,
+        template_name: str,
+        *,
+        context: object = None,
+        **kwargs: object,
+    ) -> TemplateSource:
+        path = self.resolve_path(template_name)
+        text = read_template(path)
+        self.files.setdefault(text, path)
+        return TemplateSource(text, str(path), None)
+
+
+def read_template(path: Path) -> str:
+    """The text of a template file; :class:`TemplateError` when it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TemplateError(f"{path}: cannot read the template: {exc.strerror or exc}") from None
+
+
+def environment(
+    folder: Path,
+    *,
+    autoescape: bool,
+    filters: Mapping[str, Callable[..., str]] | None = None,
+) -> Environment:
+    """A strict Liquid environment loading templates from ``folder``, with :data:`FILTERS`
+    and ``filters`` (which may replace Liquid's own, e.g. ``date``)."""
+    env = Environment(loader=_Loader(folder), undefined=StrictUndefined, autoescape=autoescape)
+    env.filters.update(FILTERS)
+    env.filters.update(filters or {})
+    return env
+
+
+def template_error(path: Path, exc: LiquidError, env: Environment | None = None) -> TemplateError:
+    """``exc`` as ``FILE:LINE:COLUMN: message``: FILE is the file the failing token came
+    from when ``env`` loaded it (an included template), else ``path``."""
+    message = exc.message or str(exc).splitlines()[0]
+    where = path
+    loader = env.loader if env is not None else None
+    if exc.token is not None and isinstance(loader, _Loader):
+        found = loader.files.get(exc.token.source)
+        if found is not None and found.resolve() != path.resolve():
+            where = found  # the error is in an included template
+    try:
+        context = exc.context()
+    except (AttributeError, IndexError, TypeError, ValueError):
+        context = None
+    position = f":{context[0]}:{context[1] + 1}" if context is not None else ""
+    return TemplateError(f"{where}{position}: {message}")
+
+
+@dataclass(frozen=True)
+class Template:
+    """A template file parsed once, rendered any number of times."""
+
+    path: Path
+    env: Environment
+    template: BoundTemplate
+
+    def render(self, context: Mapping[str, Any]) -> str:
+        """The template rendered with ``context``; :class:`TemplateError` on any error."""
+        try:
+            return self.template.render(**context)
+        except LiquidError as exc:
+            raise template_error(self.path, exc, self.env) from None
+
+
+def load_template(
+    path: Path,
+    *,
+    autoescape: bool,
+    filters: Mapping[str, Callable[..., str]] | None = None,
+) -> Template:
+    """Parse the template file ``path`` (includes resolve in its folder) in a strict
+    :func:`environment`; :class:`TemplateError` when it is missing, unreadable or not
+    valid Liquid."""
+    if not path.is_file():
+        raise TemplateError(f"{path}: template not found")
+    env = environment(path.parent, autoescape=autoescape, filters=filters)
+    try:
+        return Template(path, env, env.get_template(path.name))
+    except TemplateNotFoundError:
+        raise TemplateError(f"{path}: template not found") from None
+    except LiquidError as exc:
+        raise template_error(path, exc, env) from None

@@ -1,0 +1,53 @@
+"""The Liquid machinery invoices and reminders share: finding templates, strict errors
+naming FILE:LINE:COLUMN (the included file's when the error is in an include)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from revcli.templating import TemplateError, find_template, load_template, shipped_templates
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_an_error_in_an_included_template_names_the_included_file(tmp_path: Path) -> None:
+    main = write(tmp_path, "main.txt.liquid", "top\n{% include 'part.liquid' %}\n")
+    part = write(tmp_path, "part.liquid", "one\ntwo {{ missing }}\n")
+    template = load_template(main, autoescape=False)
+    with pytest.raises(TemplateError) as info:
+        template.render({})
+    # Line 2 of part.liquid, column 8: where `missing` starts in "two {{ missing }}".
+    assert str(info.value) == f"{part}:2:8: 'missing' is undefined"
+
+
+def test_an_error_in_the_template_itself_names_it_as_given(tmp_path: Path) -> None:
+    main = write(tmp_path, "main.txt.liquid", "a\n  {{ x.y }}\n")
+    with pytest.raises(TemplateError) as info:
+        load_template(main, autoescape=False).render({"x": {}})
+    assert str(info.value) == f"{main}:2:6: x.y is undefined"  # "  {{ x.y }}": x at 6
+
+
+def test_a_missing_template_is_a_template_error(tmp_path: Path) -> None:
+    with pytest.raises(TemplateError) as info:
+        load_template(tmp_path / "nope.liquid", autoescape=False)
+    assert str(info.value) == f"{tmp_path / 'nope.liquid'}: template not found"
+
+
+def test_the_default_template_falls_back_to_the_shipped_copy(tmp_path: Path) -> None:
+    default = "templates/reminder.txt.liquid"
+    assert find_template(tmp_path, default, default) == shipped_templates() / "reminder.txt.liquid"
+    own = write(tmp_path, "reminder.txt.liquid", "mine")
+    assert find_template(tmp_path, "reminder.txt.liquid", "reminder.txt.liquid") == own
+    # A configured name that is not the default is never replaced by revcli's copy.
+    assert find_template(tmp_path, "mail/x.liquid", default) == tmp_path / "mail/x.liquid"
+
+
+def test_shared_filters_are_in_every_template(tmp_path: Path) -> None:
+    main = write(tmp_path, "t.liquid", "{{ 'a|b' | md }}|{{ 'x' | ljust: 3 }}|{{ 'y' | rjust: 3 }}")
+    assert load_template(main, autoescape=False).render({}) == "a\\|b|x  |  y"
