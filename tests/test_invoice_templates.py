@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from liquid.exceptions import FilterArgumentError
 from pypdf import PdfReader
 
 from revcli.billing.invoice import Invoice, billing_run, credit_note, numbered
@@ -27,7 +28,7 @@ from revcli.billing.templates import (
     format_money,
 )
 from revcli.data.validate import DataSet, load_dataset
-from revcli.templating import shipped_templates
+from revcli.templating import TemplateError, shipped_templates
 from tests.conftest import ROOT, SAMPLE, Golden, Run
 
 D = Decimal
@@ -145,6 +146,98 @@ def test_unknown_filter_names_the_template_file_line_and_column(run: Run, tmp_pa
 def test_syntax_error_names_the_template_file_line_and_column(run: Run, tmp_path: Path) -> None:
     code, err, path = _render_with(run, tmp_path, "ok\n{% if %}x{% endif %}\n")
     assert (code, err) == (1, f"error: {path}:2:4: missing expression\n")
+
+
+def test_padding_width_that_is_not_a_number_names_the_template_file_line_and_column(
+    run: Run, tmp_path: Path
+) -> None:
+    code, err, path = _render_with(run, tmp_path, 'x\n{{ buyer.name | ljust: "abc" }}\n')
+    assert (code, err) == (
+        1,
+        # Column 17: where `ljust` starts in "{{ buyer.name | ljust: …".
+        f"error: {path}:2:17: ljust: the width must be a whole number from 0 to 1000, "
+        "found 'abc'\n",
+    )
+
+
+def test_template_that_is_not_utf8_is_an_error_naming_the_file(run: Run, tmp_path: Path) -> None:
+    path = tmp_path / "latin1.html.liquid"
+    path.write_bytes("<p>\nFaktura for {{ buyer.name }} – Bø\n</p>\n".encode("cp1252"))
+    result = run(
+        "invoice",
+        "render",
+        "--data",
+        SAMPLE,
+        "--period",
+        "2026-12",
+        "--contract",
+        "K-2026-0055",
+        "--template",
+        path,
+    )
+    # cp1252 writes "–" as the byte 0x96, on line 2.
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"error: {path}:2: the template is not UTF-8 text (byte 0x96); save it as UTF-8\n",
+    )
+
+
+def test_unknown_customer_locale_is_a_template_error_not_a_crash(
+    sample: DataSet, december: list[Invoice]
+) -> None:
+    invoice = pick(december, "K-2026-0055")
+    odd = dataclasses.replace(invoice, buyer=dataclasses.replace(invoice.buyer, locale="xx_XX"))
+    maker = document_maker(sample.settings, SAMPLE, DocFormat.HTML, None)
+    with pytest.raises(TemplateError) as info:
+        maker.text(odd)
+    assert re.fullmatch(
+        rf"{re.escape(str(maker.path))}:\d+:\d+: (date|money|number|percent): unknown locale "
+        r"'xx_XX' \(the customer's locale; expected e\.g\. nb_NO or en_GB\)",
+        str(info.value),
+    ), str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "template"),
+    [
+        ("money", "{{ 1 | money }}"),
+        ("date", "{{ d | date }}"),
+        ("date", "{{ d | date: 'numeric' }}"),
+        ("number", "{{ 1 | number }}"),
+        ("percent", "{{ 1 | percent }}"),
+    ],
+)
+@pytest.mark.parametrize("locale", ["xx_XX", "nb-NO", ""])
+def test_every_locale_filter_names_a_locale_babel_does_not_know(
+    name: str, template: str, locale: str
+) -> None:
+    env = environment(shipped_templates(), autoescape=False)
+    with pytest.raises(FilterArgumentError) as info:
+        env.from_string(template).render(d=DEC_2026, document={"locale": locale})
+    assert info.value.message == (
+        f"{name}: unknown locale '{locale}' (the customer's locale; expected e.g. nb_NO or en_GB)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("{{ 'NaN' | money }}", "money: expected a number, found 'NaN'"),
+        ("{{ 'Infinity' | number }}", "number: expected a number, found 'Infinity'"),
+        ("{{ '1e999999' | number }}", "number: cannot format '1e999999' (out of range)"),
+        ("{{ '1e999999' | percent }}", "percent: cannot format '1e999999' (out of range)"),
+        ("{{ '1e30' | money }}", "money: cannot format '1e30' in 'NOK' (out of range)"),
+        ("{{ d | date: 'EEEEEEEE' }}", "date: cannot format a date with the pattern"),
+        ("{{ d | date: 'b' }}", "date: cannot format a date with the pattern 'b'"),
+    ],
+)
+def test_a_value_or_pattern_a_filter_cannot_format_is_a_filter_error(
+    template: str, message: str
+) -> None:
+    env = environment(shipped_templates(), autoescape=False)
+    with pytest.raises(FilterArgumentError) as info:
+        env.from_string(template).render(d=DEC_2026, document={"locale": "nb_NO"})
+    assert str(info.value.message).startswith(message)
 
 
 def test_missing_template_is_an_error(run: Run, tmp_path: Path) -> None:

@@ -537,6 +537,23 @@ def test_reminder_template_syntax_error_names_line_and_column(
     )
 
 
+def test_reminder_template_that_is_not_utf8_names_the_file_and_sends_nothing(
+    run: Run, make_data_dir: MakeDir, smtp: Server
+) -> None:
+    root = data_dir(make_data_dir, smtp.port)
+    path = root / "templates" / "reminder.txt.liquid"
+    path.parent.mkdir()
+    path.write_bytes("Hei {{ recipient }},\n{{ count }} avtaler går ut.\n".encode("latin-1"))
+    result = run("remind", "--data", root, "--as-of", "2026-11-01")
+    # "å" in Latin-1 is the single byte 0xe5, on line 2.
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"error: {path}:2: the template is not UTF-8 text (byte 0xe5); save it as UTF-8\n",
+    )
+    assert smtp.handler.envelopes == []
+    assert log_rows(root) == []
+
+
 def test_configured_template_that_is_missing_is_an_error(
     run: Run, make_data_dir: MakeDir, smtp: Server
 ) -> None:

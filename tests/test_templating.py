@@ -51,3 +51,39 @@ def test_the_default_template_falls_back_to_the_shipped_copy(tmp_path: Path) -> 
 def test_shared_filters_are_in_every_template(tmp_path: Path) -> None:
     main = write(tmp_path, "t.liquid", "{{ 'a|b' | md }}|{{ 'x' | ljust: 3 }}|{{ 'y' | rjust: 3 }}")
     assert load_template(main, autoescape=False).render({}) == "a\\|b|x  |  y"
+
+
+@pytest.mark.parametrize("width", ['"abc"', "-1", "1.5", "1001", '""'])
+@pytest.mark.parametrize("name", ["ljust", "rjust"])
+def test_a_padding_width_that_is_not_a_small_whole_number_is_a_template_error(
+    tmp_path: Path, name: str, width: str
+) -> None:
+    main = write(tmp_path, "t.txt.liquid", f"{{{{ 'x' | {name}: {width} }}}}\n")
+    with pytest.raises(TemplateError) as info:
+        load_template(main, autoescape=False).render({})
+    # Column 10: where the filter's name starts in "{{ 'x' | ljust: …".
+    shown = width.strip('"')
+    assert str(info.value) == (
+        f"{main}:1:10: {name}: the width must be a whole number from 0 to 1000, found '{shown}'"
+    )
+
+
+def test_a_template_that_is_not_utf8_names_the_file_and_line(tmp_path: Path) -> None:
+    main = tmp_path / "t.txt.liquid"
+    main.write_bytes("top\ncaf\xe9\n".encode("latin-1"))
+    with pytest.raises(TemplateError) as info:
+        load_template(main, autoescape=False)
+    assert str(info.value) == (
+        f"{main}:2: the template is not UTF-8 text (byte 0xe9); save it as UTF-8"
+    )
+
+
+def test_an_included_template_that_is_not_utf8_names_the_included_file(tmp_path: Path) -> None:
+    main = write(tmp_path, "t.txt.liquid", "{% include 'part.liquid' %}\n")
+    part = tmp_path / "part.liquid"
+    part.write_bytes(b"\xff\n")
+    with pytest.raises(TemplateError) as info:
+        load_template(main, autoescape=False).render({})
+    assert str(info.value) == (
+        f"{part}:1: the template is not UTF-8 text (byte 0xff); save it as UTF-8"
+    )

@@ -3,8 +3,8 @@ and errors that name ``FILE:LINE:COLUMN``.
 
 Templates are python-liquid 2 files rendered with ``StrictUndefined`` (a misspelt
 variable is an error, not an empty string) and strict filters, autoescaped for HTML.
-Every problem — a missing or unreadable file, a syntax error, an undefined variable, a
-bad filter argument — is a :class:`TemplateError` whose message
+Every problem — a missing or unreadable file, a file that is not UTF-8, a syntax error,
+an undefined variable, a bad filter argument — is a :class:`TemplateError` whose message
 names the file (the included one when the error is in an ``{% include %}``d file) and,
 where known, the line and column, counted from 1.
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from liquid import BoundTemplate, Environment, FileSystemLoader, StrictUndefined
-from liquid.exceptions import LiquidError, TemplateNotFoundError
+from liquid.exceptions import FilterArgumentError, LiquidError, TemplateNotFoundError
 from liquid.loader import TemplateSource
 
 from revcli.errors import RevcliError
@@ -64,14 +64,28 @@ def md_filter(value: object) -> str:
     return " ".join(text.split())
 
 
+_MAX_WIDTH = 1000
+"""Widest padding ``ljust``/``rjust`` accept: wider is a typo, not a layout."""
+
+
+def _width(name: str, width: object) -> int:
+    text = str(width).strip()
+    if not re.fullmatch(r"[0-9]{1,4}", text) or int(text) > _MAX_WIDTH:
+        raise FilterArgumentError(
+            f"{name}: the width must be a whole number from 0 to {_MAX_WIDTH}, found '{width}'",
+            token=None,
+        )
+    return int(text)
+
+
 def ljust_filter(value: object, width: object) -> str:
     """``{{ text | ljust: 30 }}``: pad on the right to a width (for plain-text columns)."""
-    return str(value).ljust(int(str(width)))
+    return str(value).ljust(_width("ljust", width))
 
 
 def rjust_filter(value: object, width: object) -> str:
     """``{{ amount | money | rjust: 14 }}``: pad on the left to a width."""
-    return str(value).rjust(int(str(width)))
+    return str(value).rjust(_width("rjust", width))
 
 
 FILTERS: dict[str, Callable[..., str]] = {
@@ -86,9 +100,9 @@ FILTERS: dict[str, Callable[..., str]] = {
 
 
 class _Loader(FileSystemLoader):
-    """Loads templates from one folder as UTF-8, reporting a file that cannot be read as
-    a :class:`TemplateError`, and remembers which file each source text came from so that
-    errors in included templates name the right file."""
+    """Loads templates from one folder as UTF-8, reporting a file that is not UTF-8 or
+    cannot be read as a :class:`TemplateError`, and remembers which file each source
+    text came from so that errors in included templates name the right file."""
 
     def __init__(self, folder: Path) -> None:
         super().__init__(folder)
@@ -109,11 +123,20 @@ class _Loader(FileSystemLoader):
 
 
 def read_template(path: Path) -> str:
-    """The text of a template file; :class:`TemplateError` when it cannot be read."""
+    """The text of a template file; :class:`TemplateError` when it cannot be read or is
+    not UTF-8 (naming the line of the first bad byte)."""
     try:
-        return path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise TemplateError(f"{path}: cannot read the template: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise TemplateError(
+            f"{path}:{line}: the template is not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+            "save it as UTF-8"
+        ) from None
 
 
 def environment(
@@ -171,8 +194,8 @@ def load_template(
     filters: Mapping[str, Callable[..., str]] | None = None,
 ) -> Template:
     """Parse the template file ``path`` (includes resolve in its folder) in a strict
-    :func:`environment`; :class:`TemplateError` when it is missing, unreadable or not
-    valid Liquid."""
+    :func:`environment`; :class:`TemplateError` when it is missing, unreadable, not
+    UTF-8 or not valid Liquid."""
     if not path.is_file():
         raise TemplateError(f"{path}: template not found")
     env = environment(path.parent, autoescape=autoescape, filters=filters)

@@ -83,14 +83,15 @@ def _decimal(value: object, name: str) -> Decimal:
     if isinstance(value, bool):
         raise FilterArgumentError(f"{name}: expected a number, found '{value}'", token=None)
     try:
-        return Decimal(str(value)) if not isinstance(value, Decimal) else value
+        number = Decimal(str(value)) if not isinstance(value, Decimal) else value
     except InvalidOperation:
-        raise FilterArgumentError(
-            f"{name}: expected a number, found {value!r}", token=None
-        ) from None
+        number = None
+    if number is None or not number.is_finite():
+        raise FilterArgumentError(f"{name}: expected a number, found {value!r}", token=None)
+    return number
 
 
-def format_money(value: Decimal, currency: str, locale: str) -> str:
+def format_money(value: Decimal, currency: str, locale: str | Locale) -> str:
     """``value`` in ``currency`` for ``locale``, with exactly the currency's ISO 4217 minor
     units, rounded half-up first (Babel alone would round half-even, and use CLDR digits).
 
@@ -110,32 +111,58 @@ def _document(context: Any) -> dict[str, Any]:
     return document if isinstance(document, dict) else {}
 
 
+def _locale(context: Any, name: str) -> Locale:
+    """The document's locale; a locale Babel does not know is a filter error naming it."""
+    code = str(_document(context).get("locale", "nb_NO"))
+    try:
+        return Locale.parse(code)
+    except (ValueError, TypeError, UnknownLocaleError):
+        raise FilterArgumentError(
+            f"{name}: unknown locale '{code}' (the customer's locale; expected e.g. nb_NO "
+            "or en_GB)",
+            token=None,
+        ) from None
+
+
+def _cannot(what: str, exc: Exception) -> FilterArgumentError:
+    """A library failure inside a filter, as an error at the filter's place in the file
+    (``decimal``'s errors say only which signal fired: name the problem instead)."""
+    detail = "out of range" if isinstance(exc, ArithmeticError) else str(exc)
+    return FilterArgumentError(f"{what} ({detail})", token=None)
+
+
 @with_context
 def money_filter(value: object, currency: object = None, *, context: Any) -> str:
     """``{{ amount | money }}`` in the document's currency and locale; ``money: "NOK"``."""
     doc = _document(context)
     code = str(currency or doc.get("currency") or "NOK")
+    locale = _locale(context, "money")
     try:
-        return format_money(_decimal(value, "money"), code, str(doc.get("locale", "nb_NO")))
-    except (KeyError, ValueError) as exc:
-        raise FilterArgumentError(
-            f"money: cannot format {value!r} in {code!r} ({exc})", token=None
-        ) from None
+        return format_money(_decimal(value, "money"), code, locale)
+    except (KeyError, ValueError, ArithmeticError) as exc:
+        raise _cannot(f"money: cannot format {value!r} in {code!r}", exc) from None
 
 
 @with_context
 def number_filter(value: object, *, context: Any) -> str:
     """``{{ quantity | number }}``: a decimal with every digit it has, grouped for the locale."""
-    locale = str(_document(context).get("locale", "nb_NO"))
-    return format_decimal(_decimal(value, "number"), locale=locale, decimal_quantization=False)
+    locale = _locale(context, "number")
+    number = _decimal(value, "number")
+    try:
+        return format_decimal(number, locale=locale, decimal_quantization=False)
+    except (ValueError, ArithmeticError) as exc:
+        raise _cannot(f"number: cannot format {value!r}", exc) from None
 
 
 @with_context
 def percent_filter(value: object, *, context: Any) -> str:
     """``{{ 25 | percent }}`` → ``25 %`` (nb_NO) / ``25%`` (en_GB): the value is in percent."""
-    locale = str(_document(context).get("locale", "nb_NO"))
-    fraction = _decimal(value, "percent") / 100
-    return format_percent(fraction, locale=locale, decimal_quantization=False)
+    locale = _locale(context, "percent")
+    number = _decimal(value, "percent")
+    try:
+        return format_percent(number / 100, locale=locale, decimal_quantization=False)
+    except (ValueError, ArithmeticError) as exc:
+        raise _cannot(f"percent: cannot format {value!r}", exc) from None
 
 
 _DATE_STYLES = ("short", "medium", "long", "full")
@@ -159,10 +186,16 @@ def date_filter(value: object, fmt: object = "medium", *, context: Any) -> str:
     pattern = str(fmt)
     if "%" in pattern:
         return value.strftime(pattern)
-    locale = str(_document(context).get("locale", "nb_NO"))
-    if pattern == "numeric":
-        return str(format_skeleton("yMMdd", value, locale=locale))
-    return str(format_date(value, pattern, locale=locale))
+    locale = _locale(context, "date")
+    try:
+        if pattern == "numeric":
+            return str(format_skeleton("yMMdd", value, locale=locale))
+        return str(format_date(value, pattern, locale=locale))
+    except (ValueError, AttributeError, KeyError) as exc:
+        # A CLDR pattern Babel cannot apply to a date (a time field, a bad length).
+        raise FilterArgumentError(
+            f"date: cannot format a date with the pattern {pattern!r} ({exc})", token=None
+        ) from None
 
 
 INVOICE_FILTERS: dict[str, Callable[..., str]] = {
