@@ -209,3 +209,19 @@ def test_overflowing_amounts_are_refused_not_printed(run: Run, make_data_dir: Ma
     assert result.exit_code == 1
     assert result.stdout == ""
     assert "too large to compute" in result.stderr
+
+
+def test_a_rust_panic_is_reported_as_an_internal_error(capsys: pytest.CaptureFixture[str]) -> None:
+    # Polars raises panics as pyo3's PanicException, a BaseException: still no traceback.
+    import datetime as dt
+
+    import polars as pl
+    import typer
+
+    from revcli.cli.common import error_boundary
+
+    with pytest.raises(typer.Exit) as info, error_boundary():
+        frame = pl.DataFrame({"d": [dt.date(2026, 11, 30)]})
+        frame.select(pl.col("d") - pl.duration(days=99_999_999)).rows()  # out-of-range date
+    assert info.value.exit_code == 1
+    assert "internal error: PanicException" in capsys.readouterr().err

@@ -338,3 +338,15 @@ def test_contract_lines_in_yaml_must_be_a_list_of_records(
         }
     )
     assert problems(root) == [message]
+
+
+def test_unknown_customer_locale_is_an_error(make_data_dir: MakeDir) -> None:
+    root = make_data_dir(
+        valid(
+            make_data_dir,
+            customers_csv="customer_id,name,locale\nA,Acme AS,xx_XX\nB,Bergen AS,nb_NO\n",
+        )
+    )
+    assert problems(root) == [
+        "customers.csv:2: locale: 'xx_XX' is not a locale Babel knows (e.g. nb_NO, en_GB, de_DE)"
+    ]

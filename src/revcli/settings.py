@@ -164,10 +164,12 @@ def parse_settings(tree: dict[str, Tree], source: str) -> tuple[Settings, list[I
     base = r.text(tree, "base_currency", "NOK").upper()
     r.check(base in currency_codes(), tree, "base_currency", f"'{base}' is not an ISO 4217 code")
     locale = r.text(tree, "locale", "nb_NO")
-    try:
-        Locale.parse(locale)
-    except (ValueError, UnknownLocaleError):
-        r.check(False, tree, "locale", f"'{locale}' is not a known locale (e.g. nb_NO, en_GB)")
+    r.check(
+        known_locale(locale),
+        tree,
+        "locale",
+        f"'{locale}' is not a known locale (e.g. nb_NO, en_GB)",
+    )
     inv = r.section(tree, "invoice")
     invoice = InvoiceSettings(
         number_format=r.text(inv, "number_format", InvoiceSettings.number_format),
@@ -187,6 +189,15 @@ def parse_settings(tree: dict[str, Tree], source: str) -> tuple[Settings, list[I
     )
     settings = Settings(company, base, locale, invoice, renewals, source, tree)
     return settings, issues
+
+
+def known_locale(name: str) -> bool:
+    """Whether Babel can format money and dates for ``name`` (``nb_NO``, ``en-GB``, …)."""
+    try:
+        Locale.parse(name.replace("-", "_"))
+    except (ValueError, TypeError, UnknownLocaleError):
+        return False
+    return True
 
 
 def find_data_dir(start: Path) -> Path | None:

@@ -236,8 +236,8 @@ def error_boundary() -> Iterator[None]:
     except KeyboardInterrupt:
         err.print("interrupted")
         raise typer.Exit(130) from None
-    except Exception as exc:
-        if State.debug:
+    except BaseException as exc:  # also a Rust panic in Polars, which is no Exception
+        if State.debug or isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
             raise
         err.print(
             f"internal error: {type(exc).__name__}: {exc}\n"

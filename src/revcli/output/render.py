@@ -108,6 +108,7 @@ def render_markdown(report: Report) -> str:
         lines.append("| " + " | ".join(_md_escape(_plain(v)) for v in row.values()) + " |")
     if report.totals:
         total = [_md_escape(_plain(cell(report.totals.get(c), report.kind(c)))) for c in columns]
+        total[0] = total[0] or "Total"
         lines.append("| " + " | ".join(f"**{t}**" if t else "" for t in total) + " |")
     lines += [f"\n{_md_escape(n)}" for n in report.notes]
     return "\n".join(lines) + "\n"
