@@ -26,6 +26,7 @@ from revcli.billing.amounts import line_amounts
 from revcli.billing.invoice import billing_run, plain, tax_lines
 from revcli.billing.periods import billing_periods, period_lines
 from revcli.checks import load_dataset
+from revcli.errors import DataError
 from revcli.schema import DECIMAL, minor_units
 from tests import billing_oracle as oracle
 from tests.billing_support import billing_dir, month
@@ -346,6 +347,20 @@ def test_a_ten_decimal_line_with_an_uplift_compounded_71_times() -> None:
             for i, currency in enumerate(CURRENCIES)
         ]
     )
+
+
+def test_an_amount_too_large_to_hold_is_an_error_not_a_wrong_number(tmp_path: Path) -> None:
+    # 10^20 × 10^20 NOK = 10^42 øre: beyond the 10^36 minor units revcli holds.
+    root = billing_dir(
+        tmp_path,
+        "contract_id,customer_id,start_date\nK1,C1,2026-01-01\n",
+        "contract_id,product,quantity,unit_price\nK1,A,100000000000000000000,100000000000000000000\n",
+    )
+    with pytest.raises(DataError) as caught:
+        billing_run(load_dataset(root), month("2026-01"), month("2026-01"))
+    (issue,) = caught.value.issues
+    assert (Path(issue.source).name, issue.column) == ("contract_lines.csv", "amount")
+    assert "K1's invoice for the period from 2026-01-01 is too large to bill" in issue.message
 
 
 # --- a whole billing run against the oracle -------------------------------------------------

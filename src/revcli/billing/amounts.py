@@ -93,7 +93,8 @@ def line_amounts(periods: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
     JPY 0, NOK 2, KWD 3), ``active_days``/``period_days`` (1/1 for a one-time line),
     ``seg_prices`` (the unit price in force on each piece of ``seg_days``, uplifts applied,
     rounded half-up to 10 places, as ``Int128`` with 10 implied places) and ``too_large``
-    (the amount reaches 10^36 minor units and cannot be held: the caller reports it).
+    (the amount reaches 10^36 minor units, or an uplifted unit price 10^26, and cannot be
+    held: the caller reports it).
     """
     head = periods.select(
         "contract_id",
@@ -168,11 +169,10 @@ def line_amounts(periods: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
             pl.lit(0, dtype=pl.Int64),
         ).alias("_bits"),
     )
+    # three groups, each with its own N = 2^bits − 1: no renewals, fewer than 8, the rest
     parts = []
     low = 0
-    for bits in sorted(
-        {0 if b == 0 else min(3, bits_max) if b <= 3 else bits_max for b in range(bits_max + 1)}
-    ):
+    for bits in sorted({0, min(3, bits_max), bits_max}):
         part = frame.filter(pl.col("_bits").is_between(low, bits))
         low = bits + 1
         if part.height:
@@ -222,17 +222,19 @@ def _amounts_of(
     shift = sp + su * top - SCALE
     if shift < 0:
         price = x.mul(price, constant(10**-shift))
-    unit_price, _ = x.round_div(price, max(shift, 0), pl.lit(1), 1)
+    unit_price, price_too_large = x.round_div(price, max(shift, 0), pl.lit(1), 1)
     weighted = x.mul(x.of(pl.col("_days"), _max(segments, pl.col("_days"))), factor)
     pieces_max = _max(frame, pl.col("seg_days").list.len())
     sums = x.frame.select(
         "_row",
         "_seg",
         unit_price.alias("_price"),
+        price_too_large.alias("_price_too_large"),
         *(limb.alias(f"_w{k}") for k, limb in enumerate(weighted.limbs)),
     ).collect()
     by_line = sums.group_by("_row").agg(
         pl.col("_price").sort_by("_seg").alias("seg_prices"),
+        pl.col("_price_too_large").any(),
         *(pl.col(f"_w{k}").sum() for k in range(len(weighted.limbs))),
     )
 
@@ -253,7 +255,9 @@ def _amounts_of(
     amount, too_large = x.round_div(
         numerator, sq + sp + sd + 2 + su * top, pl.col("_s"), max(divisor_bound, 1)
     )
-    return x.frame.with_columns(amount.alias("amount"), too_large.alias("too_large")).collect()
+    return x.frame.with_columns(
+        amount.alias("amount"), (too_large | pl.col("_price_too_large")).alias("too_large")
+    ).collect()
 
 
 def rate_taxes(lines: pl.DataFrame, keys: list[str]) -> pl.DataFrame:

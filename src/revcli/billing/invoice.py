@@ -1,8 +1,9 @@
 """The exact invoice model: amounts as Decimal in the currency's minor units, never floats.
 
-Line amounts are computed as exact fractions from the Decimal inputs and rounded once,
-half-up (away from zero), to the currency's minor unit; tax is computed per rate on the
-sum of the rounded line amounts at that rate (SPEC §7).
+Line amounts are exact and rounded once, half-up (away from zero), to the currency's minor
+unit; tax is computed per rate on the sum of the rounded line amounts at that rate (SPEC
+§7). A billing run computes all of them at once, vectorised (:mod:`.amounts`), and only
+assembles the invoices here; credit notes and the register check use :func:`tax_lines`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import polars as pl
@@ -324,7 +325,7 @@ def _from_units(units: int, places: int) -> Decimal:
     return Decimal(units).scaleb(-places)
 
 
-@cache
+@lru_cache(maxsize=1 << 16)
 def _decimal(mantissa: int) -> Decimal:
     """A ``pl.Decimal(38, 10)`` value from its integer mantissa, without trailing zeros.
 
@@ -485,14 +486,15 @@ def _priced_lines(data: DataSet, periods: pl.DataFrame) -> tuple[pl.DataFrame, p
 
 
 def _too_large(priced: pl.DataFrame, taxes: pl.DataFrame, data: DataSet) -> list[Issue]:
-    """Amounts beyond 10^36 minor units cannot be held: reported, never wrapped around."""
+    """Amounts of 10^36 minor units or more (or uplifted unit prices of 10^26) cannot be
+    held: reported, never wrapped around."""
     return [
         Issue(
             str(data.root / "contract_lines.csv"),
             None,
             "amount",
-            f"the amount of contract {contract}'s invoice for the period from {start} is "
-            "too large to bill (10^36 minor units or more)",
+            f"contract {contract}'s invoice for the period from {start} is too large to "
+            "bill: a line amount of 10^36 minor units or a unit price of 10^26 or more",
         )
         for contract, start in pl.concat(
             [
