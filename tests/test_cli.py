@@ -104,7 +104,7 @@ def test_invalid_data_exits_1_with_problems_on_stderr(run: Run, make_data_dir: M
     assert result.exit_code == 1
     assert result.stdout == ""
     assert (
-        f"{root}/contracts.csv:3: start_date: 'soon' is not a date; expected YYYY-MM-DD"
+        f"{root}/contracts.csv:3: start_date: 'soon' is not a date from 1900 to 2199; expected YYYY-MM-DD"
         in result.stderr
     )
     assert "1 problem found" in result.stderr
@@ -194,3 +194,34 @@ def test_unwritable_out_is_a_clear_error(run: Run, make_data_dir: MakeDir) -> No
     assert result.exit_code == 1
     assert result.stderr.startswith(f"error: cannot write {target}: ")
     assert "internal error" not in result.stderr
+
+
+def test_overflowing_amounts_are_refused_not_printed(run: Run, make_data_dir: MakeDir) -> None:
+    # Monthly renewals doubling the price since 1900: 2^1,510 overflows a float. The
+    # report says so (exit 1) instead of printing Infinity or NaN.
+    files = dict(FILES)
+    files["contracts.csv"] = (
+        "contract_id,customer_id,start_date,end_date,auto_renew,renewal_term_months,renewal_uplift_pct\n"
+        "C1,A,1900-01-01,1900-01-31,true,1,100\n"
+    )
+    files["contract_lines.csv"] = "contract_id,product,unit_price\nC1,LIC,10\n"
+    result = run("mrr", "--data", make_data_dir(files), "--month", "2026-02", "-f", "json")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "too large to compute" in result.stderr
+
+
+def test_a_rust_panic_is_reported_as_an_internal_error(capsys: pytest.CaptureFixture[str]) -> None:
+    # Polars raises panics as pyo3's PanicException, a BaseException: still no traceback.
+    import datetime as dt
+
+    import polars as pl
+    import typer
+
+    from revcli.cli.common import error_boundary
+
+    with pytest.raises(typer.Exit) as info, error_boundary():
+        frame = pl.DataFrame({"d": [dt.date(2026, 11, 30)]})
+        frame.select(pl.col("d") - pl.duration(days=99_999_999)).rows()  # out-of-range date
+    assert info.value.exit_code == 1
+    assert "internal error: PanicException" in capsys.readouterr().err

@@ -183,13 +183,13 @@ def test_data_dir_without_contracts_gives_empty_cohorts(make_data_dir: MakeDir, 
 
 
 def test_astronomical_mrr_is_a_clear_error_not_a_crash(run: Run, make_data_dir: MakeDir) -> None:
-    # Monthly renewals with 1 % uplift since year 1: 1.01^24,000 ≈ 1e104 by 2026. No
-    # business has that MRR; retention's exact arithmetic refuses it with a message.
+    # Monthly renewals with 10 % uplift since 1900: 1.1^1,510 ≈ 1e62 by 2026. No business
+    # has that MRR; retention's exact arithmetic refuses it with a message.
     root = make_data_dir(
         {
             "customers.csv": "customer_id,name\nA,Acme\n",
             "contracts.csv": "contract_id,customer_id,start_date,end_date,auto_renew,renewal_term_months,renewal_uplift_pct\n"
-            "K1,A,0001-01-01,0001-01-31,true,1,1\n",
+            "K1,A,1900-01-01,1900-01-31,true,1,10\n",
             "contract_lines.csv": "contract_id,product,unit_price\nK1,LIC,10\n",
         }
     )

@@ -57,8 +57,8 @@ def test_usage_value_errors(make_data_dir: MakeDir) -> None:
         }
     )
     assert problems(root) == [
-        "usage.csv:2: month: '2026-13' is not a month; expected YYYY-MM",
-        "usage.csv:3: month: '2026-01-15' is not a month; expected YYYY-MM",
+        "usage.csv:2: month: '2026-13' is not a month from 1900 to 2199; expected YYYY-MM",
+        "usage.csv:3: month: '2026-01-15' is not a month from 1900 to 2199; expected YYYY-MM",
         "usage.csv:4: customer_id: is required",
         "usage.csv:4: value: '-1' must be at least 0",
         "usage.csv:5: value: 'many' is not a number; expected digits with a decimal point, e.g. 1200.50",
@@ -91,7 +91,7 @@ def test_ticket_severity_and_dates(make_data_dir: MakeDir) -> None:
     )
     assert problems(root) == [
         "tickets.csv:2: severity: 'critical' is not allowed; expected one of low, normal, high, urgent",
-        "tickets.csv:3: opened_on: '05.01.2026' is not a date; expected YYYY-MM-DD",
+        "tickets.csv:3: opened_on: '05.01.2026' is not a date from 1900 to 2199; expected YYYY-MM-DD",
         "tickets.csv:4: ticket_id: ticket_id 'T1' appears twice; first at tickets.csv:2",
     ]
 
@@ -106,7 +106,7 @@ def test_payment_errors(make_data_dir: MakeDir) -> None:
         }
     )
     assert problems(root) == [
-        "payments.csv:2: paid_on: '2026-01-32' is not a date; expected YYYY-MM-DD",
+        "payments.csv:2: paid_on: '2026-01-32' is not a date from 1900 to 2199; expected YYYY-MM-DD",
         "payments.csv:3: amount: '-5' must be at least 0",
         "payments.csv:3: currency: 'ABC' is not an ISO 4217 currency code (e.g. NOK, EUR, USD)",
         "payments.csv:3: due_date: is required",
@@ -143,7 +143,8 @@ def test_validate_command_reports_signal_problems_with_exit_1(
     result = run("validate", "--data", root)
     assert result.exit_code == 1
     assert (
-        result.stdout == f"{root}/usage.csv:2: month: '2026-1' is not a month; expected YYYY-MM\n"
+        result.stdout
+        == f"{root}/usage.csv:2: month: '2026-1' is not a month from 1900 to 2199; expected YYYY-MM\n"
     )
 
 

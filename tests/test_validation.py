@@ -60,7 +60,7 @@ def test_value_errors_name_file_row_and_column(make_data_dir: MakeDir) -> None:
         "contracts.csv:2: auto_renew: 'maybe' is not a boolean; expected true/false, yes/no or 1/0",
         "contracts.csv:2: billing_period: 'monthly' is not allowed; expected one of month, quarter, half-year, year, term",
         "contracts.csv:2: end_date: 2025-12-31 is before start_date 2026-01-01",
-        "contracts.csv:3: start_date: '2026-13-01' is not a date; expected YYYY-MM-DD",
+        "contracts.csv:3: start_date: '2026-13-01' is not a date from 1900 to 2199; expected YYYY-MM-DD",
     ]
 
 
@@ -338,3 +338,15 @@ def test_contract_lines_in_yaml_must_be_a_list_of_records(
         }
     )
     assert problems(root) == [message]
+
+
+def test_unknown_customer_locale_is_an_error(make_data_dir: MakeDir) -> None:
+    root = make_data_dir(
+        valid(
+            make_data_dir,
+            customers_csv="customer_id,name,locale\nA,Acme AS,xx_XX\nB,Bergen AS,nb_NO\n",
+        )
+    )
+    assert problems(root) == [
+        "customers.csv:2: locale: 'xx_XX' is not a locale Babel knows (e.g. nb_NO, en_GB, de_DE)"
+    ]

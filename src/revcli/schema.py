@@ -80,7 +80,7 @@ CUSTOMERS = TableSpec(
         Column("billing_email"),
         Column("vat_id"),
         Column("address"),
-        Column("payment_terms_days", Kind.INT, minimum=0),
+        Column("payment_terms_days", Kind.INT, minimum=0, maximum=3650),
         Column("tax_rate", Kind.DECIMAL, minimum=0, maximum=100),
         Column("reverse_charge", Kind.BOOL),
         Column("locale"),
@@ -97,11 +97,11 @@ CONTRACTS = TableSpec(
         Column("currency", Kind.CURRENCY),
         Column("billing_period", Kind.ENUM, choices=BILLING_PERIODS),
         Column("auto_renew", Kind.BOOL),
-        Column("renewal_term_months", Kind.INT, minimum=1),
-        Column("notice_days", Kind.INT, minimum=0),
-        Column("notice_months", Kind.INT, minimum=0),
+        Column("renewal_term_months", Kind.INT, minimum=1, maximum=1200),
+        Column("notice_days", Kind.INT, minimum=0, maximum=3650),
+        Column("notice_months", Kind.INT, minimum=0, maximum=120),
         Column("notice_from_month_end", Kind.BOOL),
-        Column("renewal_uplift_pct", Kind.DECIMAL, minimum=-100, min_exclusive=True),
+        Column("renewal_uplift_pct", Kind.DECIMAL, minimum=-100, maximum=100, min_exclusive=True),
         Column("cancelled_on", Kind.DATE),
         Column("renewal_decision", Kind.ENUM, choices=("renew", "cancel", "renegotiate")),
         Column("renewal_decided_on", Kind.DATE),
@@ -176,8 +176,10 @@ def minor_units(currency: str) -> int:
     return int(exponent) if exponent is not None else 2
 
 
-_DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
-_MONTH_RE = r"^\d{4}-\d{2}$"
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+"""Dates outside these years are typos (0026 for 2026): refused before they overflow."""
+_DATE_RE = r"^(19|20|21)\d{2}-\d{2}-\d{2}$"
+_MONTH_RE = r"^(19|20|21)\d{2}-\d{2}$"
 _DECIMAL_RE = r"^[+-]?(\d+(\.\d{0,10})?|\.\d{1,10})$"
 _INT_RE = r"^[+-]?\d{1,15}$"
 
@@ -191,12 +193,14 @@ def _parse_expr(col: Column) -> tuple[pl.Expr, str]:
         case Kind.DATE:
             ok = raw.str.contains(_DATE_RE)
             return pl.when(ok).then(raw.str.to_date("%Y-%m-%d", strict=False)), (
-                "is not a date; expected YYYY-MM-DD"
+                f"is not a date from {FIRST_YEAR} to {LAST_YEAR}; expected YYYY-MM-DD"
             )
         case Kind.MONTH:
             ok = raw.str.contains(_MONTH_RE)
             value = (raw + "-01").str.to_date("%Y-%m-%d", strict=False)
-            return pl.when(ok).then(value), "is not a month; expected YYYY-MM"
+            return pl.when(ok).then(value), (
+                f"is not a month from {FIRST_YEAR} to {LAST_YEAR}; expected YYYY-MM"
+            )
         case Kind.DECIMAL:
             ok = raw.str.contains(_DECIMAL_RE)
             return pl.when(ok).then(raw.cast(DECIMAL, strict=False)), (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -87,13 +87,23 @@ class SettingsReader:
             return default
         return default if node.value is None else node.value
 
-    def integer(self, tree: dict[str, Tree], key: str, default: int, minimum: int = 0) -> int:
+    def integer(
+        self,
+        tree: dict[str, Tree],
+        key: str,
+        default: int,
+        minimum: int = 0,
+        maximum: int | None = None,
+    ) -> int:
         node = tree.get(key)
         raw = self.text(tree, key, "")
         if not raw:
             return default
-        if not re.fullmatch(r"[+-]?\d+", raw) or int(raw) < minimum:
+        if not re.fullmatch(r"[+-]?\d{1,9}", raw) or int(raw) < minimum:
             self._problem(node, key, f"'{raw}' must be a whole number of at least {minimum}")
+            return default
+        if maximum is not None and int(raw) > maximum:
+            self._problem(node, key, f"'{raw}' must be at most {maximum}")
             return default
         return int(raw)
 
@@ -102,11 +112,11 @@ class SettingsReader:
         raw = self.text(tree, key, "")
         if not raw:
             return default
-        try:
-            return Decimal(raw)
-        except InvalidOperation:
-            self._problem(node, key, f"'{raw}' is not a number")
+        # Plain decimals only, as in the data files: no NaN, Infinity or exponents.
+        if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", raw):
+            self._problem(node, key, f"'{raw}' is not a number; expected e.g. 25 or 12.5")
             return default
+        return Decimal(raw)
 
     def boolean(self, tree: dict[str, Tree], key: str, default: bool) -> bool:
         node = tree.get(key)
@@ -154,14 +164,16 @@ def parse_settings(tree: dict[str, Tree], source: str) -> tuple[Settings, list[I
     base = r.text(tree, "base_currency", "NOK").upper()
     r.check(base in currency_codes(), tree, "base_currency", f"'{base}' is not an ISO 4217 code")
     locale = r.text(tree, "locale", "nb_NO")
-    try:
-        Locale.parse(locale)
-    except (ValueError, UnknownLocaleError):
-        r.check(False, tree, "locale", f"'{locale}' is not a known locale (e.g. nb_NO, en_GB)")
+    r.check(
+        known_locale(locale),
+        tree,
+        "locale",
+        f"'{locale}' is not a known locale (e.g. nb_NO, en_GB)",
+    )
     inv = r.section(tree, "invoice")
     invoice = InvoiceSettings(
         number_format=r.text(inv, "number_format", InvoiceSettings.number_format),
-        payment_terms_days=r.integer(inv, "payment_terms_days", 14),
+        payment_terms_days=r.integer(inv, "payment_terms_days", 14, maximum=3650),
         default_tax_rate=r.decimal(inv, "default_tax_rate", Decimal(25)),
         template=r.text(inv, "template", InvoiceSettings.template),
     )
@@ -172,9 +184,20 @@ def parse_settings(tree: dict[str, Tree], source: str) -> tuple[Settings, list[I
         "must contain {seq} (e.g. '{year}-{seq:05d}')",
     )
     ren = r.section(tree, "renewals")
-    renewals = RenewalSettings(default_notice_days=r.integer(ren, "default_notice_days", 30))
+    renewals = RenewalSettings(
+        default_notice_days=r.integer(ren, "default_notice_days", 30, maximum=3650)
+    )
     settings = Settings(company, base, locale, invoice, renewals, source, tree)
     return settings, issues
+
+
+def known_locale(name: str) -> bool:
+    """Whether Babel can format money and dates for ``name`` (``nb_NO``, ``en-GB``, …)."""
+    try:
+        Locale.parse(name.replace("-", "_"))
+    except (ValueError, TypeError, UnknownLocaleError):
+        return False
+    return True
 
 
 def find_data_dir(start: Path) -> Path | None:

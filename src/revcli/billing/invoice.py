@@ -1,8 +1,9 @@
 """The exact invoice model: amounts as Decimal in the currency's minor units, never floats.
 
-Line amounts are computed as exact fractions from the Decimal inputs and rounded once,
-half-up (away from zero), to the currency's minor unit; tax is computed per rate on the
-sum of the rounded line amounts at that rate (SPEC §7).
+Line amounts are exact and rounded once, half-up (away from zero), to the currency's minor
+unit; tax is computed per rate on the sum of the rounded line amounts at that rate (SPEC
+§7). A billing run computes all of them at once, vectorised (:mod:`.amounts`), and only
+assembles the invoices here; credit notes and the register check use :func:`tax_lines`.
 """
 
 from __future__ import annotations
@@ -13,24 +14,22 @@ import datetime as dt
 import re
 import string
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import polars as pl
 
+from revcli.billing.amounts import line_amounts, rate_taxes
 from revcli.billing.periods import billing_periods, period_lines
 from revcli.data.tree import Scalar
 from revcli.data.validate import DataSet
 from revcli.errors import DataError, Issue, UsageError
-from revcli.schema import PERIOD_MONTHS, minor_units
+from revcli.schema import DECIMAL, minor_units
 from revcli.settings import SETTINGS_FILE, Company, Settings
-
-DAYS_PER_MONTH = Fraction(487, 16)
-"""30.4375 days, the unit of a term's leftover days (SPEC §2), as an exact fraction."""
 
 INVOICE = "invoice"
 CREDIT_NOTE = "credit_note"
@@ -73,11 +72,6 @@ def places_of(currency: str) -> int:
 def money(value: Decimal, currency: str) -> Decimal:
     """A money amount with exactly the currency's minor-unit places (JPY 0, NOK 2, KWD 3)."""
     return round_half_up(value, places_of(currency))
-
-
-def term_length(whole: int, days: int) -> Fraction:
-    """Months of a span of ``whole`` months plus ``days`` days (SPEC §2): days / 30.4375."""
-    return whole + days / DAYS_PER_MONTH
 
 
 # --- the model --------------------------------------------------------------------------
@@ -326,82 +320,207 @@ class _Rates:
         return None if mine is None or nok is None else mine / nok
 
 
-def _price_months(price_period: str, term: Fraction | None) -> Fraction:
-    if price_period == "term":
-        assert term is not None  # validation: 'term' pricing needs the contract's end_date
-        return term
-    return Fraction(PERIOD_MONTHS[price_period])
+def _from_units(units: int, places: int) -> Decimal:
+    """An exact amount of ``units`` minor units with exactly ``places`` decimals."""
+    return Decimal(units).scaleb(-places)
 
 
-def _line(
-    row: Mapping[str, Any], head: Mapping[str, Any], tax_rate: Decimal, currency: str
-) -> InvoiceLine:
-    quantity: Decimal = row["quantity"]
-    unit_price: Decimal = row["unit_price"]
-    discount: Decimal = row["discount_pct"]
-    base = Fraction(quantity) * Fraction(unit_price) * (1 - Fraction(discount) / 100)
-    active = (row["service_end"] - row["service_start"]).days + 1
-    period_days = (head["period_end"] - head["period_start"]).days + 1
-    if row["price_period"] == "once":
-        return InvoiceLine(
-            line_id=row["line_id"],
-            product=row["product"],
-            description=row["description"],
-            kind=ONE_TIME,
-            price_period="once",
-            quantity=plain(quantity),
-            unit_price=plain(unit_price),
-            discount_pct=plain(discount),
-            service_start=row["service_start"],
-            service_end=row["service_end"],
-            active_days=1,
-            period_days=1,
-            tax_rate=tax_rate,
-            amount=round_half_up(base, places_of(currency)),
-        )
-    uplift = 1 + Fraction(head["renewal_uplift_pct"] or 0) / 100
-    term = (
-        None if head["term_whole"] is None else term_length(head["term_whole"], head["term_days"])
-    )
-    mrr = base / _price_months(row["price_period"], term)
-    months = term_length(head["months_whole"], head["months_days"])
-    weighted = sum(
-        (days * uplift**n for days, n in zip(row["seg_days"], row["seg_uplifts"], strict=True)),
-        Fraction(0),
-    )
-    amount = mrr * months * weighted / period_days
-    prices = [
-        to_decimal(Fraction(unit_price) * uplift**n) if n else plain(unit_price)
-        for n in row["seg_uplifts"]
-    ]
+@lru_cache(maxsize=1 << 16)
+def _decimal(mantissa: int) -> Decimal:
+    """A ``pl.Decimal(38, 10)`` value from its integer mantissa, without trailing zeros.
+
+    Cached: quantities, discounts, rates and prices repeat across lines, and this is the
+    costliest step of turning frame rows into invoice objects.
+    """
+    return plain(Decimal(mantissa).scaleb(-10))
+
+
+_LINE_FIELDS = (
+    "contract_id",
+    "period_start",
+    "line_id",
+    "product",
+    "description",
+    "price_period",
+    "quantity",
+    "discount_pct",
+    "service_start",
+    "service_end",
+    "active_days",
+    "period_days",
+    "tax_rate",
+    "amount",
+    "places",
+    "seg_start",
+    "seg_days",
+    "seg_prices",
+)
+
+
+def _invoice_line(row: tuple[Any, ...]) -> InvoiceLine:
+    """An :class:`InvoiceLine` from a row of :data:`_LINE_FIELDS` (decimals as their
+    mantissas, see :func:`_rows`); its money was computed by
+    :func:`~revcli.billing.amounts.line_amounts`."""
+    (
+        _,
+        _,
+        line_id,
+        product,
+        description,
+        price_period,
+        quantity,
+        discount,
+        service_start,
+        service_end,
+        active,
+        period_days,
+        tax_rate,
+        amount,
+        places,
+        seg_start,
+        seg_days,
+        seg_prices,
+    ) = row
+    prices = [_decimal(m) for m in seg_prices]
     steps: tuple[PriceStep, ...] = ()
     if len(prices) > 1:
-        ends = [s - dt.timedelta(days=1) for s in row["seg_start"][1:]] + [row["service_end"]]
+        ends = [s - dt.timedelta(days=1) for s in seg_start[1:]] + [service_end]
         steps = tuple(
             PriceStep(s, e, d, p)
-            for s, e, d, p in zip(row["seg_start"], ends, row["seg_days"], prices, strict=True)
+            for s, e, d, p in zip(seg_start, ends, seg_days, prices, strict=True)
         )
     return InvoiceLine(
-        line_id=row["line_id"],
-        product=row["product"],
-        description=row["description"],
-        kind=RECURRING,
-        price_period=row["price_period"],
-        quantity=plain(quantity),
+        line_id=line_id,
+        product=product,
+        description=description,
+        kind=ONE_TIME if price_period == "once" else RECURRING,
+        price_period=price_period,
+        quantity=_decimal(quantity),
         unit_price=prices[0],
-        discount_pct=plain(discount),
-        service_start=row["service_start"],
-        service_end=row["service_end"],
+        discount_pct=_decimal(discount),
+        service_start=service_start,
+        service_end=service_end,
         active_days=active,
         period_days=period_days,
-        tax_rate=tax_rate,
-        amount=round_half_up(amount, places_of(currency)),
+        tax_rate=_decimal(tax_rate),
+        amount=_from_units(amount, places),
         steps=steps,
     )
 
 
+def _rows(frame: pl.DataFrame, columns: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``columns``, decimals as their integer mantissas (column-wise: faster
+    than ``iter_rows``, and ints convert faster than ``Decimal``s)."""
+    lists = [
+        (
+            frame.get_column(c).to_physical()
+            if isinstance(frame.schema[c], pl.Decimal)
+            else frame.get_column(c)
+        ).to_list()
+        for c in columns
+    ]
+    return zip(*lists, strict=True)
+
+
 def _address(text: str | None) -> str:
     return (text or "").replace("\\n", "\n").strip()
+
+
+def _buyers(
+    data: DataSet, periods: pl.DataFrame
+) -> dict[str, tuple[Party, bool, int, Issue | None]]:
+    """Per customer billed in ``periods``: the buyer as printed, whether reverse charge
+    applies, the payment terms in days, and the problem that prevents invoicing it."""
+    billed = data.customers.unique("customer_id", keep="first").join(
+        periods.select("customer_id").unique(), on="customer_id", how="semi"
+    )
+    buyers = {}
+    for row in billed.iter_rows(named=True):
+        reverse = bool(row["reverse_charge"])
+        problem = None
+        if reverse and not row["vat_id"]:
+            problem = Issue(
+                row["_source"],
+                row["_line"],
+                "vat_id",
+                "is required on invoices to a reverse_charge customer (VAT directive art. 226)",
+            )
+        party = Party(
+            name=row["name"],
+            address=_address(row["address"]),
+            country=row["country"] or "",
+            vat_id=row["vat_id"] or "",
+            email=row["billing_email"] or "",
+            locale=row["locale"] or data.settings.locale,
+        )
+        buyers[row["customer_id"]] = (party, reverse, int(row["payment_terms_days"]), problem)
+    return buyers
+
+
+def _priced_lines(data: DataSet, periods: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The lines of ``periods`` with their exact amounts and tax rates, and the net and tax
+    per (contract, period, rate): all vectorised (:mod:`revcli.billing.amounts`)."""
+    priced = line_amounts(periods, period_lines(periods, data.lines))
+    buyers = data.customers.unique("customer_id", keep="first").select(
+        "customer_id", "reverse_charge", pl.col("tax_rate").alias("_customer_rate")
+    )
+    zero = pl.lit(0).cast(DECIMAL)
+    default = pl.lit(data.settings.invoice.default_tax_rate).cast(DECIMAL)
+    priced = (
+        priced.join(
+            periods.select("contract_id", "period_start", "customer_id"),
+            on=["contract_id", "period_start"],
+            how="left",
+        )
+        .join(buyers, on="customer_id", how="left")
+        .with_columns(
+            pl.when(pl.col("reverse_charge").fill_null(value=False))
+            .then(zero)
+            .otherwise(pl.coalesce("tax_rate", "_customer_rate", default))
+            .alias("tax_rate")
+        )
+        .sort("period_start", "contract_id", "line_order")
+    )
+    taxes = rate_taxes(priced, ["contract_id", "period_start"])
+    return priced, taxes
+
+
+def _too_large(priced: pl.DataFrame, taxes: pl.DataFrame, data: DataSet) -> list[Issue]:
+    """Amounts of 10^36 minor units or more (or uplifted unit prices of 10^26) cannot be
+    held: reported, never wrapped around."""
+    return [
+        Issue(
+            str(data.root / "contract_lines.csv"),
+            None,
+            "amount",
+            f"contract {contract}'s invoice for the period from {start} is too large to "
+            "bill: a line amount of 10^36 minor units or a unit price of 10^26 or more",
+        )
+        for contract, start in pl.concat(
+            [
+                frame.filter(pl.col("too_large")).select("contract_id", "period_start")
+                for frame in (priced, taxes)
+            ]
+        )
+        .unique()
+        .iter_rows()
+    ]
+
+
+def _contracts(data: DataSet, contract: str | None, customer: str | None) -> pl.DataFrame:
+    """The contracts of a run: all, or one ``contract`` or ``customer``'s (which must exist)."""
+    for name, value, frame in (
+        ("contract_id", contract, data.contracts),
+        ("customer_id", customer, data.customers),
+    ):
+        if value is not None and value not in frame.get_column(name).to_list():
+            raise UsageError(f"there is no {name} '{value}' in the data")
+    contracts = data.contracts
+    if contract is not None:
+        contracts = contracts.filter(pl.col("contract_id") == contract)
+    if customer is not None:
+        contracts = contracts.filter(pl.col("customer_id") == customer)
+    return contracts
 
 
 def billing_run(
@@ -420,104 +539,102 @@ def billing_run(
     when it does not exist). Raises :class:`DataError` when an invoice cannot be made
     correctly (a reverse-charge buyer without a VAT id; no exchange rate to show the tax
     in NOK).
+
+    Every line amount and the net and tax per rate are computed exactly for all invoices
+    at once (:mod:`revcli.billing.amounts`); this function only assembles the invoices.
     """
-    for name, value, frame in (
-        ("contract_id", contract, data.contracts),
-        ("customer_id", customer, data.customers),
+    periods = billing_periods(_contracts(data, contract, customer), first, last)
+    priced, rate_rows = _priced_lines(data, periods)
+    issues = _too_large(priced, rate_rows, data)
+    if issues:
+        raise DataError(issues)
+    by_period: dict[tuple[str, dt.date], list[InvoiceLine]] = defaultdict(list)
+    for row in _rows(priced, _LINE_FIELDS):
+        by_period[(row[0], row[1])].append(_invoice_line(row))
+    rates_by_period: dict[tuple[str, dt.date], list[tuple[Decimal, int, int]]] = defaultdict(list)
+    for contract_id, start, rate, net, tax in _rows(
+        rate_rows, ("contract_id", "period_start", "tax_rate", "net", "tax")
     ):
-        if value is not None and value not in frame.get_column(name).to_list():
-            raise UsageError(f"there is no {name} '{value}' in the data")
-    contracts = data.contracts
-    if contract is not None:
-        contracts = contracts.filter(pl.col("contract_id") == contract)
-    if customer is not None:
-        contracts = contracts.filter(pl.col("customer_id") == customer)
-    periods = billing_periods(contracts, first, last)
-    lines = period_lines(periods, data.lines)
-    by_period: dict[tuple[str, dt.date], list[dict[str, Any]]] = defaultdict(list)
-    for row in lines.iter_rows(named=True):
-        by_period[(row["contract_id"], row["period_start"])].append(row)
-    customers = {
-        row["customer_id"]: row
-        for row in data.customers.unique("customer_id", keep="first").iter_rows(named=True)
-    }
+        rates_by_period[(contract_id, start)].append((_decimal(rate), net, tax))
+    buyers = _buyers(data, periods)
     company = data.settings.company
     rates = _Rates(data.fx_rates, data.settings.base_currency)
-    default_rate = plain(data.settings.invoice.default_tax_rate)
     invoices: list[Invoice] = []
-    issues: list[Issue] = []
-    for head in periods.iter_rows(named=True):
-        rows = by_period.get((head["contract_id"], head["period_start"]))
-        if not rows:
+    for contract_id, customer_id, currency, po_number, start, end in _rows(
+        periods,
+        ("contract_id", "customer_id", "currency", "po_number", "period_start", "period_end"),
+    ):
+        invoice_lines = by_period.get((contract_id, start))
+        if not invoice_lines:
             continue
-        buyer_row = customers[head["customer_id"]]
-        reverse = bool(buyer_row["reverse_charge"])
-        if reverse and not buyer_row["vat_id"]:
-            issues.append(
-                Issue(
-                    buyer_row["_source"],
-                    buyer_row["_line"],
-                    "vat_id",
-                    "is required on invoices to a reverse_charge customer (VAT directive art. 226)",
-                )
-            )
-        customer_rate = buyer_row["tax_rate"]
-        currency = head["currency"]
-        invoice_lines = []
-        for row in rows:
-            rate = row["tax_rate"] if row["tax_rate"] is not None else customer_rate
-            rate = Decimal(0) if reverse else plain(rate) if rate is not None else default_rate
-            invoice_lines.append(_line(row, head, plain(rate), currency))
-        issue_date: dt.date = head["period_start"]
+        buyer, reverse, payment_days, problem = buyers[customer_id]
+        if problem is not None:
+            issues.append(problem)
         nok_rate = None
         if company.country == "NO" and currency != "NOK":
-            exact = rates.nok_per(currency, issue_date)
+            exact = rates.nok_per(currency, start)
             if exact is None:
                 issues.append(
                     Issue(
                         str(data.root / "fx_rates.csv"),
                         None,
                         "rate",
-                        f"no {currency} (or NOK) rate on or before {issue_date} to show the tax "
-                        f"of contract {head['contract_id']}'s invoice in NOK",
+                        f"no {currency} (or NOK) rate on or before {start} to show the tax "
+                        f"of contract {contract_id}'s invoice in NOK",
                     )
                 )
                 continue
             nok_rate = to_decimal(exact)
-        taxes, net, tax, total, tax_nok = tax_lines(invoice_lines, currency, nok_rate)
+        taxes, net, tax, tax_nok = _taxes(
+            rates_by_period[(contract_id, start)], places_of(currency), nok_rate
+        )
         invoices.append(
             Invoice(
                 kind=INVOICE,
-                contract_id=head["contract_id"],
-                customer_id=head["customer_id"],
-                buyer=Party(
-                    name=buyer_row["name"],
-                    address=_address(buyer_row["address"]),
-                    country=buyer_row["country"] or "",
-                    vat_id=buyer_row["vat_id"] or "",
-                    email=buyer_row["billing_email"] or "",
-                    locale=buyer_row["locale"] or data.settings.locale,
-                ),
-                po_number=head["po_number"] or "",
-                period_start=head["period_start"],
-                period_end=head["period_end"],
-                issue_date=issue_date,
-                due_date=issue_date + dt.timedelta(days=int(buyer_row["payment_terms_days"])),
+                contract_id=contract_id,
+                customer_id=customer_id,
+                buyer=buyer,
+                po_number=po_number or "",
+                period_start=start,
+                period_end=end,
+                issue_date=start,
+                due_date=start + dt.timedelta(days=payment_days),
                 currency=currency,
                 reverse_charge=reverse,
                 lines=tuple(invoice_lines),
                 taxes=taxes,
                 net=net,
                 tax=tax,
-                total=total,
+                total=net + tax,
                 nok_rate=nok_rate,
-                nok_rate_date=None if nok_rate is None else issue_date,
+                nok_rate_date=None if nok_rate is None else start,
                 tax_nok=tax_nok,
             )
         )
     if issues:
         raise DataError(sorted(set(issues), key=lambda i: (i.source, i.line or 0, i.message)))
     return invoices
+
+
+def _taxes(
+    rows: Sequence[tuple[Decimal, int, int]], places: int, nok_rate: Decimal | None
+) -> tuple[tuple[TaxLine, ...], Decimal, Decimal, Decimal | None]:
+    """The tax lines of an invoice from its (rate, net, tax) rows in minor units (rates
+    ascending), with their sums; the tax of each rate also in NOK (half-up to øre) when
+    ``nok_rate`` is given, as :func:`tax_lines` does."""
+    taxes = []
+    for rate, rate_net, rate_tax in rows:
+        money_tax = _from_units(rate_tax, places)
+        nok = (
+            None if nok_rate is None else round_half_up(Fraction(money_tax) * Fraction(nok_rate), 2)
+        )
+        taxes.append(TaxLine(rate, _from_units(rate_net, places), money_tax, nok))
+    net = _from_units(sum(row[1] for row in rows), places)
+    tax = _from_units(sum(row[2] for row in rows), places)
+    tax_nok = (
+        None if nok_rate is None else sum((t.tax_nok or Decimal(0) for t in taxes), Decimal("0.00"))
+    )
+    return tuple(taxes), net, tax, tax_nok
 
 
 def seller_issues(settings: Settings) -> list[Issue]:

@@ -1,7 +1,7 @@
 """Billing periods of contracts and the days each line is active in them (SPEC §3, §7).
 
 Everything here is vectorised Polars over all contracts and lines at once; the exact money
-of each invoice line is computed afterwards from these day counts (:mod:`.invoice`).
+of each invoice line is computed afterwards from these day counts (:mod:`.amounts`).
 """
 
 from __future__ import annotations

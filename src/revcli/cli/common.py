@@ -21,7 +21,7 @@ from revcli.errors import CheckFailed, DataError, Issue, RevcliError, UsageError
 from revcli.output.files import write_atomic
 from revcli.output.render import render, render_table
 from revcli.output.report import OutputFormat, Report
-from revcli.schema import CUSTOMERS
+from revcli.schema import CUSTOMERS, FIRST_YEAR, LAST_YEAR
 from revcli.settings import find_data_dir
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -91,24 +91,31 @@ def today() -> dt.date:
 
 
 def parse_day(value: str | None, option: str) -> dt.date:
-    """A ``YYYY-MM-DD`` option value, or today when not given."""
+    """A ``YYYY-MM-DD`` option value (years 1900 to 2199, as in the data), or today."""
     if value is None:
         return today()
     try:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             raise ValueError
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise ValueError
     except ValueError:
         raise typer.BadParameter(
-            f"'{value}' is not a date; expected YYYY-MM-DD", param_hint=option
+            f"'{value}' is not a date from {FIRST_YEAR} to {LAST_YEAR}; expected YYYY-MM-DD",
+            param_hint=option,
         ) from None
+    return day
 
 
 def parse_month(value: str, option: str) -> dt.date:
-    """A ``YYYY-MM`` option value as the first day of that month."""
+    """A ``YYYY-MM`` option value (years 1900 to 2199) as the first day of that month."""
     match = re.fullmatch(r"(\d{4})-(\d{2})", value)
-    if not match or not 1 <= int(match[2]) <= 12:
-        raise typer.BadParameter(f"'{value}' is not a month; expected YYYY-MM", param_hint=option)
+    if not match or not 1 <= int(match[2]) <= 12 or not FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
+        raise typer.BadParameter(
+            f"'{value}' is not a month from {FIRST_YEAR} to {LAST_YEAR}; expected YYYY-MM",
+            param_hint=option,
+        )
     return dt.date(int(match[1]), int(match[2]), 1)
 
 
@@ -229,8 +236,8 @@ def error_boundary() -> Iterator[None]:
     except KeyboardInterrupt:
         err.print("interrupted")
         raise typer.Exit(130) from None
-    except Exception as exc:
-        if State.debug:
+    except BaseException as exc:  # also a Rust panic in Polars, which is no Exception
+        if State.debug or isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
             raise
         err.print(
             f"internal error: {type(exc).__name__}: {exc}\n"

@@ -26,7 +26,7 @@ from revcli.schema import (
     frame_issues,
     parse_table,
 )
-from revcli.settings import Settings
+from revcli.settings import Settings, known_locale
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,13 @@ def _customers(raw: RawData) -> tuple[pl.DataFrame, list[Issue]]:
         pl.col("locale").fill_null(s.locale),
     )
     issues += duplicates(frame, ["customer_id"], "customer_id", "customer_id")
+    unknown = [v for v in frame.get_column("locale").unique().drop_nulls() if not known_locale(v)]
+    issues += frame_issues(
+        frame,
+        pl.col("locale").is_in(unknown),
+        "locale",
+        pl.lit("'") + pl.col("locale") + "' is not a locale Babel knows (e.g. nb_NO, en_GB, de_DE)",
+    )
     return frame, issues
 
 

@@ -22,6 +22,9 @@ from revcli.metrics.report import schedule_of
 from revcli.output.report import ColumnKind, Report
 
 MONEY = pl.Decimal(38, 9)
+"""Per-customer MRR as exact decimals: the engine rounds each state to 9 digits, so sums
+over a cohort are exact and ``start + expansion + contraction + churn = end`` holds to
+the last digit."""
 MONEY_LIMIT = 10**28
 """Largest MRR the exact retention arithmetic holds (38 digits, 9 after the point)."""
 
@@ -36,10 +39,6 @@ def exact_money(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
         )
     return frame.with_columns(pl.col(*columns).cast(MONEY))
 
-
-"""Per-customer MRR as exact decimals: the engine rounds each state to 9 digits, so sums
-over a cohort are exact and ``start + expansion + contraction + churn = end`` holds to
-the last digit."""
 
 NRR_COLUMNS = (
     "month",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -64,9 +65,15 @@ def render_csv(report: Report) -> str:
     return out.getvalue()
 
 
+_NUMBER = "\x00"
+"""Marks a decimal's text inside a JSON string so it can be written as a bare number."""
+_MARKED = re.compile(r'"\\u0000([-+0-9.Ee]+)\\u0000"')
+
+
 def _json_value(value: Any) -> Any:
-    # Rounded decimals become JSON numbers; the shortest float repr shows them exactly.
-    return float(value) if isinstance(value, Decimal) else value
+    # Decimals become JSON numbers with exactly their digits (1234.50, a JPY 1000, a KWD
+    # 1.235): through a float they would lose trailing zeros and, past 15 digits, digits.
+    return f"{_NUMBER}{value}{_NUMBER}" if isinstance(value, Decimal) else value
 
 
 def render_json(report: Report) -> str:
@@ -82,7 +89,8 @@ def render_json(report: Report) -> str:
         },
         "rows": [{k: _json_value(v) for k, v in row.items()} for row in rows(report)],
     }
-    return json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n"
+    text = json.dumps(doc, ensure_ascii=False, indent=2, default=str)
+    return _MARKED.sub(r"\1", text) + "\n"
 
 
 def _md_escape(text: str) -> str:
@@ -100,6 +108,7 @@ def render_markdown(report: Report) -> str:
         lines.append("| " + " | ".join(_md_escape(_plain(v)) for v in row.values()) + " |")
     if report.totals:
         total = [_md_escape(_plain(cell(report.totals.get(c), report.kind(c)))) for c in columns]
+        total[0] = total[0] or "Total"
         lines.append("| " + " | ".join(f"**{t}**" if t else "" for t in total) + " |")
     lines += [f"\n{_md_escape(n)}" for n in report.notes]
     return "\n".join(lines) + "\n"

@@ -11,6 +11,8 @@ from typing import Any
 
 import polars as pl
 
+from revcli.errors import RevcliError
+
 FORMAT_VERSION = 1
 """Version of the JSON output layout; bumped when a field changes meaning."""
 
@@ -61,6 +63,18 @@ class Report:
     table_columns: Sequence[str] | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
     row_styles: Sequence[str] = ()
+
+    def __post_init__(self) -> None:
+        floats = [c for c, t in self.frame.schema.items() if t.is_float()]
+        if (
+            floats
+            and not self.frame.select(pl.all_horizontal(pl.col(floats).is_finite().all())).item()
+        ):
+            bad = next(c for c in floats if not self.frame.get_column(c).is_finite().all())
+            raise RevcliError(
+                f"{self.title}: {bad} is too large to compute (it overflows); "
+                "check prices, quantities, renewal uplifts and dates"
+            )
 
     def kind(self, column: str) -> ColumnKind:
         return self.kinds.get(column, ColumnKind.TEXT)
