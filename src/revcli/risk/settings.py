@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import Field, dataclass, field, fields
 from decimal import Decimal
 from typing import Any
@@ -23,19 +22,15 @@ MAX_WEIGHT = 100
 MAX_COUNT = 1_000_000
 """Largest count threshold (tickets, late invoices)."""
 
-_PLAIN_DECIMAL = re.compile(r"[+-]?(\d+(\.\d{0,10})?|\.\d{1,10})", re.ASCII)
-"""A plain decimal, as in the data files (docs/rules.md): no exponent, NaN or Infinity."""
-_WHOLE = re.compile(r"[+-]?\d{1,15}", re.ASCII)
-
 
 def _num(default: float, low: float = 0, high: float | None = None, *, above: bool = False) -> Any:
     """A decimal setting with its allowed range (``above``: strictly greater than ``low``)."""
     return field(default=default, metadata={"low": low, "high": high, "above": above})
 
 
-def _int(default: int, low: int, high: int, unit: str = "") -> Any:
-    """A whole-number setting from ``low`` to ``high`` (``unit`` names what it counts)."""
-    return field(default=default, metadata={"low": low, "high": high, "unit": unit})
+def _int(default: int, low: int, high: int) -> Any:
+    """A whole-number setting from ``low`` to ``high``."""
+    return field(default=default, metadata={"low": low, "high": high})
 
 
 def _weight(default: int) -> Any:
@@ -45,12 +40,12 @@ def _weight(default: int) -> Any:
 
 def _days(default: int, low: int = 1) -> Any:
     """A window or threshold in days."""
-    return _int(default, low, MAX_DAYS, "days")
+    return _int(default, low, MAX_DAYS)
 
 
 def _months(default: int) -> Any:
     """A window in months."""
-    return _int(default, 1, MAX_MONTHS, "months")
+    return _int(default, 1, MAX_MONTHS)
 
 
 def _count(default: int) -> Any:
@@ -156,37 +151,24 @@ def _unknown(
 
 def _whole_number(r: SettingsReader, section: dict[str, Tree], f: Field[Any], default: int) -> int:
     """A whole number within the field's bounds (``risk.tickets.window_days: 30``)."""
-    low, high, unit = f.metadata["low"], f.metadata["high"], f.metadata["unit"]
-    raw = r.text(section, f.name, "")
-    if not raw:
-        return default
-    if not _WHOLE.fullmatch(raw) or not low <= int(raw) <= high:
-        what = f" {unit}" if unit else ""
-        r.check(
-            False, section, f.name, f"'{raw}' must be a whole number from {low} to {high}{what}"
-        )
-        return default
-    return int(raw)
+    return r.integer(
+        section, f.name, default, minimum=f.metadata["low"], maximum=f.metadata["high"]
+    )
 
 
 def _plain_decimal(
     r: SettingsReader, section: dict[str, Tree], f: Field[Any], default: float
 ) -> float:
-    """A plain decimal within the field's range (``risk.usage.min_decline_pct: 12.5``)."""
+    """A plain decimal (the reader refuses NaN, Infinity and exponents) within the field's
+    range (``risk.usage.min_decline_pct: 12.5``)."""
     low, high, above = f.metadata["low"], f.metadata["high"], f.metadata["above"]
-    raw = r.text(section, f.name, "")
-    if not raw:
-        return float(default)
-    if not _PLAIN_DECIMAL.fullmatch(raw):
-        r.check(False, section, f.name, f"'{raw}' is not a plain decimal number (e.g. 20 or 12.5)")
-        return float(default)
-    value = Decimal(raw)
+    value = r.decimal(section, f.name, Decimal(str(default)))
     if not ((value > low if above else value >= low) and (high is None or value <= high)):
         if high is not None:
             text = f"between {low:g} and {high:g}"
         else:
             text = f"{'greater than' if above else 'at least'} {low:g}"
-        r.check(False, section, f.name, f"'{raw}' must be {text}")
+        r.check(False, section, f.name, f"'{value}' must be {text}")
         return float(default)
     return float(value)
 
