@@ -207,23 +207,3 @@ def test_yen_and_dinar_money_keeps_its_minor_units_in_csv(run: Run, tmp_path: Pa
         ("JPY", "1000", "250", "1250"),
         ("KWD", "1.500", "0.375", "1.875"),
     ]
-
-
-def test_docs_show_the_real_draft(run: Run) -> None:
-    """docs/invoicing.md's example draft is what `invoice render` prints today."""
-    docs = (SAMPLE.parent / "docs" / "invoicing.md").read_text(encoding="utf-8")
-    command = "revcli invoice render --data sample_data --period 2026-12 --contract K-2026-0055 --format txt"
-    block = docs.split(command, 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
-    result = run(
-        "invoice",
-        "render",
-        "--data",
-        SAMPLE,
-        "--period",
-        "2026-12",
-        "--contract",
-        "K-2026-0055",
-        "--format",
-        "txt",
-    )
-    assert result.stdout == block, "docs/invoicing.md is stale: paste the new output"
