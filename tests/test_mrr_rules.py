@@ -364,3 +364,16 @@ def test_auto_renewal_terms_anchor_on_the_31st(make_data_dir: MakeDir) -> None:
     assert moves(t, "2026-03") == {"upgrade": pytest.approx(110)}
     assert moves(t, "2026-06") == {"upgrade": pytest.approx(121)}
     assert row(t, "2026-07")["mrr"] == pytest.approx(1331)
+
+
+def test_by_customer_id_shows_the_ids(make_data_dir: MakeDir) -> None:
+    # Each customer is its own group, named by its id (not an internal code).
+    root = make_data_dir(
+        {
+            "customers.csv": CUSTOMERS,
+            "contracts.csv": "contract_id,customer_id,start_date\nC1,A,2026-01-01\nC2,B,2026-01-01\n",
+            "contract_lines.csv": "contract_id,product,unit_price\nC1,LIC,400\nC2,LIC,200\n",
+        }
+    )
+    t = mrr_of(root, "2026-01", "2026-01", by="customer_id")
+    assert t.select("customer_id", "mrr").rows() == [("A", 400.0), ("B", 200.0)]

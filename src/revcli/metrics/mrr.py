@@ -9,6 +9,7 @@ with the number of lines and changes, not with the length of history.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -311,18 +312,22 @@ def mrr_table(
     :data:`MRR_COLUMNS`, unrounded; every group appears in every month.
     """
     group = "_group"
-    coded, customer_codes, product_codes = _encode(schedule, customers)
-    events = mrr_events(coded, last)
+    codes = IdCodes.of(schedule, customers.get_column(CUSTOMER))
+    events = mrr_events(codes.encode(schedule), last)
     by_product = states(events, [CUSTOMER, PRODUCT])
     by_customer = states(events, [CUSTOMER])
     moves = classify(by_product, by_customer)
     if by == PRODUCT:
-        groups = product_codes.select(pl.col(PRODUCT).alias(group))
+        groups = codes.products.select(pl.col("_code").alias(group))
         members = by_product.rename({PRODUCT: group})
         tagged = moves.with_columns(pl.col(PRODUCT).alias(group))
     else:
-        attr = customer_codes.select(
-            CUSTOMER, (pl.col(by).cast(pl.String) if by else pl.lit("")).fill_null("").alias(group)
+        # The group's value is read before the key is coded: --by customer_id shows ids.
+        attr = codes.encode(
+            customers.unique(CUSTOMER, keep="first").select(
+                CUSTOMER,
+                (pl.col(by).cast(pl.String) if by else pl.lit("")).fill_null("").alias(group),
+            )
         )
         groups = attr.select(group).unique()
         members = by_customer.join(attr, on=CUSTOMER, how="left")
@@ -400,37 +405,48 @@ def mrr_table(
         .filter(pl.col(MONTH) >= first)
     )
     if by == PRODUCT:  # back from codes to product names
-        names = product_codes.select(pl.col(PRODUCT).alias(group), pl.col("_name"))
-        table = table.join(names, on=group, how="left").with_columns(pl.col("_name").alias(group))
+        table = codes.decode(table.rename({group: PRODUCT})).rename({PRODUCT: group})
     leading = [pl.col(group).alias(by)] if by else []
     return table.sort(group, MONTH).select(*leading, *MRR_COLUMNS)
 
 
-def _encode(
-    schedule: pl.DataFrame, customers: pl.DataFrame
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Replace customer and product ids by dense integer codes (grouping on integers is
-    several times faster than on strings). Returns the coded schedule, ``customers`` with
-    coded ``customer_id``, and the product codes with their names in ``_name``."""
-    ids = (
-        pl.concat([customers.get_column(CUSTOMER), schedule.get_column(CUSTOMER)])
-        .unique()
-        .sort()
-        .to_frame()
-        .with_row_index("_code")
-    )
-    products = schedule.select(pl.col(PRODUCT).unique().sort()).with_row_index("_code")
-    coded = (
-        schedule.join(ids, on=CUSTOMER, how="left")
-        .join(products, on=PRODUCT, how="left")
-        .with_columns(pl.col("_code").alias(CUSTOMER), pl.col("_code_right").alias(PRODUCT))
-        .drop("_code", "_code_right")
-    )
-    customer_codes = (
-        customers.unique(CUSTOMER, keep="first")
-        .join(ids, on=CUSTOMER, how="inner")
-        .with_columns(pl.col("_code").alias(CUSTOMER))
-        .drop("_code")
-    )
-    product_codes = products.select(pl.col("_code").alias(PRODUCT), pl.col(PRODUCT).alias("_name"))
-    return coded, customer_codes, product_codes
+@dataclass(frozen=True)
+class IdCodes:
+    """Dense integer codes of customer ids and product names: grouping and joining on
+    integers is several times faster than on strings, so the engine runs on codes and
+    turns them back into names at the end."""
+
+    customers: pl.DataFrame  # customer_id (text), _code
+    products: pl.DataFrame  # product (text), _code
+
+    @classmethod
+    def of(cls, schedule: pl.DataFrame, customers: pl.Series | None = None) -> IdCodes:
+        """Codes for the customers and products of ``schedule`` (and ``customers``)."""
+        ids = schedule.get_column(CUSTOMER)
+        if customers is not None:
+            ids = pl.concat([customers, ids])
+        return cls(
+            ids.unique().sort().to_frame().with_row_index("_code"),
+            schedule.select(pl.col(PRODUCT).unique().sort()).with_row_index("_code"),
+        )
+
+    def _pairs(self, frame: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
+        pairs = ((CUSTOMER, self.customers), (PRODUCT, self.products))
+        return [(key, codes) for key, codes in pairs if key in frame.columns]
+
+    def encode(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """``frame`` with its ``customer_id`` and ``product`` columns as codes."""
+        for key, codes in self._pairs(frame):
+            frame = frame.join(codes, on=key, how="left", maintain_order="left").with_columns(
+                pl.col("_code").alias(key)
+            )
+            frame = frame.drop("_code")
+        return frame
+
+    def decode(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """``frame`` with coded ``customer_id`` and ``product`` columns as text again."""
+        for key, codes in self._pairs(frame):
+            names = codes.select(pl.col("_code").alias(key), pl.col(key).alias("_name"))
+            frame = frame.join(names, on=key, how="left", maintain_order="left")
+            frame = frame.with_columns(pl.col("_name").alias(key)).drop("_name")
+        return frame

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from revcli.calendar import shift_month
-from revcli.metrics.mrr import CUSTOMER, MONTH, PRODUCT, classify, mrr_events, states
+from revcli.metrics.mrr import CUSTOMER, MONTH, PRODUCT, IdCodes, classify, mrr_events, states
 from revcli.risk.settings import (
     SIGNALS,
     DowngradeRule,
@@ -486,32 +486,13 @@ def mrr_history(
     ``moves_since`` on (``metrics.mrr.states`` and ``classify``), computed on integer
     codes of customers and products (grouping on integers is several times faster than
     on strings) and returned with the ids and product names."""
-    ids = schedule.select(pl.col(CUSTOMER).unique().sort()).with_row_index("_c")
-    names = schedule.select(pl.col(PRODUCT).unique().sort()).with_row_index("_p")
-    coded = (
-        schedule.join(ids, on=CUSTOMER, how="left")
-        .join(names, on=PRODUCT, how="left")
-        .with_columns(pl.col("_c").alias(CUSTOMER), pl.col("_p").alias(PRODUCT))
-        .drop("_c", "_p")
-    )
-    events = mrr_events(coded, until)
+    codes = IdCodes.of(schedule)
+    events = mrr_events(codes.encode(schedule), until)
     by_customer = states(events, [CUSTOMER])
     moves = classify(states(events, [CUSTOMER, PRODUCT]), by_customer).filter(
         pl.col(MONTH) >= moves_since
     )
-
-    def decode(frame: pl.DataFrame, key: str, codes: pl.DataFrame, code: str) -> pl.DataFrame:
-        lookup = codes.select(pl.col(code).alias(key), pl.col(key).alias("_decoded"))
-        return (
-            frame.join(lookup, on=key, how="left")
-            .with_columns(pl.col("_decoded").alias(key))
-            .drop("_decoded")
-        )
-
-    return (
-        decode(by_customer, CUSTOMER, ids, "_c"),
-        decode(decode(moves, CUSTOMER, ids, "_c"), PRODUCT, names, "_p"),
-    )
+    return codes.decode(by_customer), codes.decode(moves)
 
 
 def active_customers(by_customer: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
