@@ -118,3 +118,17 @@ def test_calendar_is_valid_icalendar_with_crlf_and_a_name(
 def test_filters_apply_to_the_calendar(run: Run, root: Path) -> None:
     found = events(ics(run, root, "--as-of", AS_OF, "--status", "expires"))
     assert list(found) == ["revcli-X1-term-end-20261231@fjordsoft.example"]
+
+
+def test_a_notice_deadline_already_passed_keeps_its_event_but_has_no_alarm(
+    run: Run, root: Path
+) -> None:
+    # As of 2026-11-23, X4's notice deadline 2026-11-15 has passed (it is locked in): an
+    # alarm 7 days before it would fire at once on import. X3's deadline 2027-01-16
+    # lies ahead, so its alarm stays; so does the alarm of a deadline on the as-of day.
+    found = events(ics(run, root, "--as-of", AS_OF))
+    d = "fjordsoft.example"
+    assert found[f"revcli-X4-notice-20261115@{d}"].walk("VALARM") == []
+    assert len(found[f"revcli-X3-notice-20270116@{d}"].walk("VALARM")) == 1
+    on_the_day = events(ics(run, root, "--as-of", "2026-11-15"))
+    assert len(on_the_day[f"revcli-X4-notice-20261115@{d}"].walk("VALARM")) == 1

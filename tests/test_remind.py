@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import re
 import shutil
 import socket
 import ssl
@@ -198,7 +199,7 @@ def test_one_email_per_owner_with_plain_text_and_html(
     assert (
         "* N1 · Acme AS · ARR 12,000.00 NOK\n"
         "  Notice deadline: 2026-12-01, in 30 days (notice: 30 days).\n"
-        "  Renews automatically on 2027-01-01 unless notice is given by then.\n"
+        "  Renews automatically on 2027-01-01 unless notice is given by 2026-12-01.\n"
     ) in text
     assert "late" not in text
     assert "R1" not in text and "K1" not in text
@@ -209,6 +210,20 @@ def test_one_email_per_owner_with_plain_text_and_html(
         "sent to kari@example.no: E1 (term end 2026-11-08, 7-day reminder), N1 (notice deadline 2026-12-01, 30-day reminder)"
         in result.stdout
     )
+
+
+def test_both_parts_state_the_notice_deadline_not_the_renewal_day(
+    run: Run, make_data_dir: MakeDir, smtp: Server
+) -> None:
+    # N1 renews on 2027-01-01; notice must reach the seller by 2026-12-31 − 30 days =
+    # 2026-12-01. The sentence that names the renewal day names that deadline, in the
+    # plain-text part and in the HTML part alike.
+    root = data_dir(make_data_dir, smtp.port)
+    run("remind", "--data", root, "--as-of", "2026-11-01")
+    kari = next(m for m in smtp.handler.messages if m["To"] == "kari@example.no")
+    sentence = re.compile(r"Renews automatically on (\S+) unless notice.*? is given by (\S+?)\.")
+    for part in (text_of(kari), html_of(kari)):
+        assert sentence.findall(part) == [("2027-01-01", "2026-12-01")]
 
 
 def test_html_part_escapes_customer_names(run: Run, make_data_dir: MakeDir, smtp: Server) -> None:

@@ -75,7 +75,9 @@ def renewals_calendar(
     In: rows of :func:`revcli.renewals.terms.upcoming_renewals`. Each row gives an
     all-day event on its term end; an auto-renewing row (``auto-renews``,
     ``locked-in``) also one on its notice deadline, with an alarm
-    :data:`NOTICE_ALARM_DAYS` days before. UIDs come from :func:`event_uid`;
+    :data:`NOTICE_ALARM_DAYS` days before — unless the deadline lies before ``as_of``:
+    a passed deadline keeps its event (the history is useful) but an alarm on it would
+    only fire at once on import. UIDs come from :func:`event_uid`;
     ``DTSTAMP`` is ``as_of`` at 00:00 UTC, so the same data and ``as_of`` give the
     same bytes.
     """
@@ -109,11 +111,12 @@ def renewals_calendar(
                 text,
                 stamp,
             )
-            alarm = Alarm()
-            alarm.add("action", "DISPLAY")
-            alarm.add("description", f"Notice deadline for {cid} {who} in a week")
-            alarm.add("trigger", dt.timedelta(days=-NOTICE_ALARM_DAYS))
-            event.add_component(alarm)
+            if deadline >= as_of:
+                alarm = Alarm()
+                alarm.add("action", "DISPLAY")
+                alarm.add("description", f"Notice deadline for {cid} {who} in a week")
+                alarm.add("trigger", dt.timedelta(days=-NOTICE_ALARM_DAYS))
+                event.add_component(alarm)
             cal.add_component(event)
     data: bytes = cal.to_ical()
     return data
