@@ -179,3 +179,38 @@ def test_invalid_opportunities_exit_1(run: Run, make_data_dir: MakeDir) -> None:
         "opportunities.csv:2: type: 'upsell' is not allowed; expected one of new, expansion, renewal",
         "3 problems found; nothing was done.",
     ]
+
+
+def test_open_deals_whose_close_month_has_passed_are_reported_apart(run: Run, root: Path) -> None:
+    # As of 2026-12-06 two open deals have an expected-close month before December:
+    # O3 (2026-09-30, 2,000 NOK) and O7 (2026-11-30, 1,000 EUR × 11.50 = 11,500 NOK),
+    # together 13,500 NOK MRR. O2 (2026-12-01) closes in the as-of month: not past due.
+    result = run(
+        "pipeline", "--data", root, "--from", "2026-09", "--to", "2026-12",
+        "--as-of", "2026-12-06", "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    meta = payload["meta"]
+    assert (meta["past_due_opportunities"], meta["past_due_before"]) == (2, "2026-12")
+    assert '"past_due_mrr": 13500.00,' in result.stdout
+    assert [(r["month"], r["past_due"]) for r in payload["rows"]] == [
+        ("2026-09", True),
+        ("2026-10", True),
+        ("2026-11", True),
+        ("2026-12", False),
+    ]
+    assert result.stderr == (
+        "warning: pipeline: 2 open opportunities (13,500.00 NOK MRR) expected to close "
+        "before 2026-12 are past due: move expected_close or set status won/lost "
+        "(rows with past_due = true)\n"
+    )
+
+
+def test_no_past_due_warning_when_every_open_deal_lies_ahead(run: Run, root: Path) -> None:
+    # As of 2026-09-01 the earliest open deal (O3) closes in September: nothing is late.
+    result = run("pipeline", "--data", root, "--as-of", "2026-09-01", "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    assert "past_due" in result.stdout.splitlines()[0]
+    assert ",true" not in result.stdout

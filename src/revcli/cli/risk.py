@@ -14,13 +14,14 @@ from revcli.cli.common import (
     OutOption,
     ToOption,
     emit,
+    err,
     error_boundary,
     load,
     parse_day,
     parse_month,
 )
 from revcli.metrics.forecast import forecast_report
-from revcli.metrics.pipeline import BY_CHOICES, pipeline_report
+from revcli.metrics.pipeline import BY_CHOICES, past_due_warning, pipeline_report
 from revcli.risk.report import risk_report
 
 
@@ -53,7 +54,11 @@ def pipeline(
             )
         day = parse_day(as_of, "--as-of")
         dataset = load(data)
-        emit(pipeline_report(dataset, day, start, end, by), fmt, out)
+        report = pipeline_report(dataset, day, start, end, by)
+        warning = past_due_warning(report)
+        if warning:
+            err.print(f"warning: {warning}", markup=False)
+        emit(report, fmt, out)
 
 
 def risk(

@@ -12,6 +12,7 @@ from revcli.metrics.mrr import MONTH, month_range
 from revcli.output.report import ColumnKind, Report, round_half_up
 
 PIPELINE_COLUMNS = ("month", "pipeline_mrr", "weighted_pipeline_mrr", "open_opportunities")
+PAST_DUE = "past_due"
 BY_CHOICES = ("type", "owner", "stage")
 
 PIPELINE_KINDS = {
@@ -19,6 +20,7 @@ PIPELINE_KINDS = {
     "pipeline_mrr": ColumnKind.MONEY,
     "weighted_pipeline_mrr": ColumnKind.MONEY,
     "open_opportunities": ColumnKind.COUNT,
+    PAST_DUE: ColumnKind.BOOL,
 }
 
 
@@ -115,6 +117,28 @@ def _count_note(count: int, what: str) -> str | None:
     return f"{count} open opportunit{'y has' if count == 1 else 'ies have'} {what}"
 
 
+def past_due(pipeline: pl.DataFrame, as_of: dt.date) -> tuple[int, float]:
+    """How many open opportunities of ``pipeline`` (:func:`open_pipeline`) are past due,
+    and their pipeline MRR: their expected-close month ended before the as-of month, yet
+    they are still open — a deal that slipped and nobody moved."""
+    late = pipeline.filter(pl.col(MONTH) < month_start(pl.lit(as_of)))
+    return late.height, float(late.get_column("pipeline_mrr").sum())
+
+
+def past_due_warning(report: Report) -> str | None:
+    """The warning the CLI prints for a pipeline report with past-due opportunities."""
+    count = report.meta.get("past_due_opportunities")
+    if not count:
+        return None
+    meta = report.meta
+    return (
+        f"pipeline: {count} open opportunit{'y' if count == 1 else 'ies'} "
+        f"({meta['past_due_mrr']:,} {meta['currency']} MRR) expected to close "
+        f"before {meta['past_due_before']} {'is' if count == 1 else 'are'} past due: move "
+        "expected_close or set status won/lost (rows with past_due = true)"
+    )
+
+
 def pipeline_report(
     data: DataSet, as_of: dt.date, first: dt.date | None, last: dt.date | None, by: str | None
 ) -> Report:
@@ -122,7 +146,11 @@ def pipeline_report(
     base = data.settings.base_currency
     pipe = open_pipeline(data.opportunities, data.fx_rates, base)
     start, end = pipeline_range(pipe, as_of, first, last)
-    table = pipeline_table(pipe, start, end, by)
+    this_month = dt.date(as_of.year, as_of.month, 1)
+    table = pipeline_table(pipe, start, end, by).with_columns(
+        (pl.col(MONTH) < this_month).alias(PAST_DUE)
+    )
+    late, late_mrr = past_due(pipe, as_of)
     outside = pipe.filter(~pl.col(MONTH).is_between(start, end))
     notes = [
         f"Money in {base}: open opportunities in the month of their expected_close, "
@@ -143,6 +171,12 @@ def pipeline_report(
             f"({round_half_up(outside.get_column('pipeline_mrr').sum(), 2):,} "
             f"{base} MRR) not shown."
         )
+    if late:
+        notes.append(
+            f"{late} open opportunit{'y' if late == 1 else 'ies'} "
+            f"({round_half_up(late_mrr, 2):,} {base} MRR) expected to close before "
+            f"{this_month:%Y-%m} {'is' if late == 1 else 'are'} past due (past_due = true)."
+        )
     span = start.strftime("%Y-%m") if start == end else f"{start:%Y-%m} – {end:%Y-%m}"
     return Report(
         title=f"Pipeline MRR {span} ({base})" + (f" by {by}" if by else ""),
@@ -154,11 +188,20 @@ def pipeline_report(
             "open_opportunities": int(table.get_column("open_opportunities").sum()),
         },
         notes=tuple(notes),
-        meta={"currency": base, "from": f"{start:%Y-%m}", "to": f"{end:%Y-%m}", "by": by},
+        meta={
+            "currency": base,
+            "from": f"{start:%Y-%m}",
+            "to": f"{end:%Y-%m}",
+            "by": by,
+            "past_due_opportunities": late,
+            "past_due_mrr": round_half_up(late_mrr, 2),
+            "past_due_before": f"{this_month:%Y-%m}",
+        },
         name="pipeline",
         labels={
             "pipeline_mrr": "pipeline MRR",
             "weighted_pipeline_mrr": "weighted MRR",
             "open_opportunities": "open opps",
+            PAST_DUE: "past due",
         },
     )
