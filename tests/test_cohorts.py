@@ -12,11 +12,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from revcli.data.validate import load_dataset
-from revcli.metrics.cohorts import COHORT_COLUMNS, CohortMetric, cohort_table, heatmap
+from revcli.metrics.cohorts import (
+    COHORT_COLUMNS,
+    CohortMetric,
+    cohort_report,
+    cohort_table,
+    heatmap,
+)
 from revcli.metrics.report import schedule_of
 from revcli.output.render import heat_style, render_table
 from revcli.output.report import ColumnKind, Report
-from tests.conftest import MakeDir
+from tests.conftest import MakeDir, Run
 from tests.test_retention import MIXED, line, month, reference_mrr, retention_dir, schedule
 
 # MIXED, month by month (MRR at each month's end):
@@ -206,3 +212,57 @@ def test_cohort_cells_match_month_by_month_sums(
         if row["age"] == 0:
             assert (row["mrr_share"], row["customer_share"]) == (1.0, 1.0)
         assert 0 <= row["customer_share"] <= 1
+
+
+def test_weighted_row_pools_every_cohort_that_reached_the_age(make_data_dir: MakeDir) -> None:
+    # Cohorts 2024-01 (A, C, E, F: start 3,900), 2024-06 (B: 2,000), 2025-03 (D: 700).
+    # Age 10 is reached by 2024-01 (in 2024-11: A 1,000 + C 800 + F 1,200 = 3,000, E gone)
+    # and by 2024-06 (in 2025-04: B 2,000); 2025-03 is only 4 months old by 2025-07.
+    # Pooled: (3,000 + 2,000) / (3,900 + 2,000) = 5,000 / 5,900; customers (3 + 1) / (4 + 1).
+    data = load_dataset(retention_dir(make_data_dir, MIXED))
+    revenue = cohort_report(data, month("2024-01"), month("2025-07"), pivot=True)
+    assert revenue.totals is not None
+    assert revenue.totals["cohort_label"] == "weighted"
+    assert revenue.totals["cohort_customers"] == 6
+    assert revenue.totals["start_mrr"] == Decimal(6600)
+    assert revenue.totals["age_0"] == pytest.approx(1.0)
+    assert revenue.totals["age_10"] == pytest.approx(5000 / 5900)
+    # Age 16 is reached by 2024-01 alone: 2,500 / 3,900 (see the test above).
+    assert revenue.totals["age_16"] == pytest.approx(2500 / 3900)
+    logos = cohort_report(data, month("2024-01"), month("2025-07"), CohortMetric.LOGOS, pivot=True)
+    assert logos.totals is not None
+    assert logos.totals["age_10"] == pytest.approx(4 / 5)
+
+
+def test_cohorts_smaller_than_the_setting_are_marked(make_data_dir: MakeDir) -> None:
+    # With min_customers 2, the one-member cohorts 2024-06 (B) and 2025-03 (D) are
+    # small; 2024-01 has four members.
+    data = load_dataset(retention_dir(make_data_dir, MIXED))
+    report = cohort_report(data, month("2024-01"), month("2025-07"), pivot=True, min_customers=2)
+    assert report.frame.get_column("cohort_label").to_list() == [
+        "2024-01",
+        "2024-06 *",
+        "2025-03 *",
+    ]
+    assert list(report.row_styles) == ["", "italic", "italic"]
+    assert any(n.startswith("* 2 cohorts of fewer than 2 customers") for n in report.notes)
+    text = render_table(report, width=400, color=False)
+    assert "2024-06 *" in text
+    assert text.splitlines()[-6].lstrip().startswith("weighted")
+
+
+def test_min_customers_comes_from_the_settings(make_data_dir: MakeDir, run: Run) -> None:
+    # Default 5 marks every cohort of MIXED (4, 1 and 1 members); min_customers 1 none.
+    root = retention_dir(make_data_dir, MIXED)
+    args = ("cohorts", "--data", root, "--from", "2024-01", "--to", "2025-07", "--format", "table")
+    assert run(*args).stdout.count(" * ") >= 3
+    settings = root / "revcli.yaml"
+    settings.write_text(settings.read_text() + "cohorts:\n  min_customers: 1\n")
+    result = run(*args)
+    assert result.exit_code == 0, result.stderr
+    assert "2024-01 *" not in result.stdout
+    settings.write_text(settings.read_text().replace("min_customers: 1", "min_customers: -3"))
+    bad = run("validate", "--data", root)
+    assert bad.exit_code == 1
+    assert "revcli.yaml:" in bad.stdout
+    assert "cohorts.min_customers: '-3' must be a whole number of at least 0" in bad.stdout

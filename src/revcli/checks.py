@@ -9,6 +9,7 @@ from revcli.data.load import read_raw
 from revcli.data.validate import Check, DataSet, validate
 from revcli.data.validate import load_dataset as load_core
 from revcli.errors import DataError, Issue
+from revcli.metrics.options import read_report_options
 from revcli.renewals.checks import renewal_checks
 from revcli.renewals.log import ReminderLog
 from revcli.risk.signals import signal_issues
@@ -22,8 +23,13 @@ def _signals(data: DataSet) -> list[Issue]:
     return signal_issues(data.extra, data.customers, data.settings)
 
 
-CHECKS: tuple[Check, ...] = (_renewals, _signals)
-"""Feature checks: renewal columns and reminder settings; signal files and risk settings."""
+def _report_options(data: DataSet) -> list[Issue]:
+    return read_report_options(data.settings)[1]
+
+
+CHECKS: tuple[Check, ...] = (_renewals, _signals, _report_options)
+"""Feature checks: renewal columns and reminder settings; signal files and risk settings;
+the cohorts and forecast options."""
 
 
 def check_state(root: Path, *, orphans: bool = True) -> list[Issue]:

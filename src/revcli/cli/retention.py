@@ -24,6 +24,7 @@ from revcli.cli.common import (
     parse_day,
 )
 from revcli.metrics.cohorts import CohortMetric, cohort_report
+from revcli.metrics.options import report_options
 from revcli.metrics.retention import nrr_report
 from revcli.output.report import OutputFormat
 
@@ -98,7 +99,11 @@ def cohorts(
         start, end = month_span(None, first, last, parse_day(as_of, "--as-of"))
         dataset = load(data)
         pivot = choose_format(fmt, out) is OutputFormat.TABLE
-        emit(cohort_report(dataset, start, end, metric, pivot=pivot), fmt, out)
+        options = report_options(dataset.settings)
+        report = cohort_report(
+            dataset, start, end, metric, pivot=pivot, min_customers=options.cohort_min_customers
+        )
+        emit(report, fmt, out)
 
 
 def register(app: typer.Typer) -> None:

@@ -116,6 +116,31 @@ def cohort_table(schedule: pl.DataFrame, first: dt.date, last: dt.date) -> pl.Da
     )
 
 
+def weighted_shares(cells: pl.DataFrame) -> pl.DataFrame:
+    """The cohorts of ``cells`` pooled, age by age: what a heat map's columns average to.
+
+    Each age pools the cohorts that have reached it, so a customer counts once whatever
+    the size of its cohort: ``mrr_share`` = Σ mrr ÷ Σ start_mrr and ``customer_share`` =
+    Σ active_customers ÷ Σ cohort_customers over those cohorts. Out: ``age, cohorts,
+    cohort_customers, start_mrr, mrr, active_customers, mrr_share, customer_share``.
+    """
+    pooled = (
+        cells.group_by("age")
+        .agg(
+            pl.len().cast(pl.Int64).alias("cohorts"),
+            pl.col("cohort_customers").sum(),
+            pl.col("start_mrr").sum(),
+            pl.col("mrr").sum(),
+            pl.col("active_customers").sum(),
+        )
+        .sort("age")
+    )
+    return pooled.with_columns(
+        (pl.col("mrr").cast(pl.Float64) / pl.col("start_mrr").cast(pl.Float64)).alias("mrr_share"),
+        (pl.col("active_customers") / pl.col("cohort_customers")).alias("customer_share"),
+    )
+
+
 def heatmap(cells: pl.DataFrame, metric: CohortMetric) -> tuple[pl.DataFrame, list[str]]:
     """The cohort cells pivoted for reading: one row per cohort, one column per age.
 
@@ -143,12 +168,15 @@ def cohort_report(
     metric: CohortMetric = CohortMetric.REVENUE,
     *,
     pivot: bool = False,
+    min_customers: int = 5,
 ) -> Report:
     """The cohort table of cohorts first active from ``first`` to ``last`` (SPEC §5, §9).
 
     With ``pivot`` the report is the heat map (rows: cohort; columns: months since first
-    active; cells: the ``metric`` share) meant for the terminal; otherwise one row per
-    (cohort, month) with every column, for the machine formats.
+    active; cells: the ``metric`` share) meant for the terminal, with the pooled shares of
+    :func:`weighted_shares` as its footer and cohorts of fewer than ``min_customers``
+    members marked ``*``; otherwise one row per (cohort, month) with every column, for
+    the machine formats.
     """
     cells = cohort_table(schedule_of(data), first, last)
     span = first.strftime("%Y-%m") if first == last else f"{first:%Y-%m} – {last:%Y-%m}"
@@ -174,6 +202,24 @@ def cohort_report(
             name="cohorts",
         )
     wide, ages = heatmap(cells, metric)
+    small = pl.col("cohort_customers") < min_customers
+    wide = wide.with_columns(
+        small.alias("small_cohort"),
+        pl.format(
+            "{}{}",
+            pl.col(COHORT).dt.strftime("%Y-%m"),
+            pl.when(small).then(pl.lit(" *")).otherwise(pl.lit("")),
+        ).alias("cohort_label"),
+    )
+    share = "mrr_share" if metric is CohortMetric.REVENUE else "customer_share"
+    pooled = weighted_shares(cells)
+    totals: dict[str, object] = {
+        "cohort_label": "weighted",
+        "cohort_customers": int(cells.filter(pl.col("age") == 0)["cohort_customers"].sum()),
+        "start_mrr": cells.filter(pl.col("age") == 0)["start_mrr"].sum(),
+        **{f"age_{age}": value for age, value in pooled.select("age", share).iter_rows()},
+    }
+    small_count = int(wide.get_column("small_cohort").sum())
     rule = (
         "cohort MRR in month N ÷ its MRR in month 0; above 100 % the cohort expanded"
         if metric is CohortMetric.REVENUE
@@ -188,14 +234,29 @@ def cohort_report(
             "start_mrr": ColumnKind.MONEY,
             **dict.fromkeys(ages, ColumnKind.SHARE),
         },
+        totals=totals,
         notes=(
             f"Columns: months since first active. Cells: {rule}.",
+            "weighted: every cohort that reached the age pooled (Σ cohort values ÷ Σ their "
+            "month-0 values), so each customer counts once.",
+            *(
+                [
+                    f"* {small_count} cohort{'s' if small_count != 1 else ''} of fewer than "
+                    f"{min_customers} customers: one customer moves their shares a lot "
+                    "(setting cohorts.min_customers)."
+                ]
+                if small_count
+                else []
+            ),
             "Every cell with its numbers: --format csv|json|markdown; "
             "--metric revenue|logos picks the share shown.",
         ),
-        meta=meta,
+        meta={**meta, "min_customers": min_customers},
         name="cohorts",
+        table_columns=("cohort_label", "cohort_customers", "start_mrr", *ages),
+        row_styles=["italic" if s else "" for s in wide.get_column("small_cohort")],
         labels={
+            "cohort_label": "cohort",
             "cohort_customers": "customers",
             "start_mrr": "start MRR",
             **{name: name.removeprefix("age_") for name in ages},
