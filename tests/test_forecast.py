@@ -184,6 +184,9 @@ def test_cli_forecast_of_an_evergreen_customer_at_risk(run: Run, make_data_dir: 
             "weighted_pipeline_mrr": 0.0,
             "expected_churn_mrr": -200.0,
             "forecast_mrr": 800.0,
+            # No new business in the six whole months before November: run rate 0.
+            "run_rate_mrr": 0.0,
+            "total_mrr": 800.0,
         }
         for m in ("2026-12", "2027-01")
     ]
@@ -207,10 +210,13 @@ def test_cli_expected_churn_waits_for_the_term_end(run: Run, make_data_dir: Make
     result = run("forecast", "--data", root, "--months", "3", "--as-of", "2026-11-23", "-f", "csv")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "month,contracted_mrr,weighted_pipeline_mrr,expected_churn_mrr,forecast_mrr",
-        "2026-12,1400.00,0.00,0.00,1400.00",
-        "2027-01,1450.00,0.00,-210.00,1240.00",
-        "2027-02,1050.00,0.00,-210.00,840.00",
+        "month,contracted_mrr,weighted_pipeline_mrr,expected_churn_mrr,forecast_mrr,"
+        "run_rate_mrr,total_mrr",
+        # A and B were new in January and February 2026, before the run-rate window
+        # (2026-05 … 2026-10): run rate 0, total = floor.
+        "2026-12,1400.00,0.00,0.00,1400.00,0.00,1400.00",
+        "2027-01,1450.00,0.00,-210.00,1240.00,0.00,1240.00",
+        "2027-02,1050.00,0.00,-210.00,840.00,0.00,840.00",
     ]
 
 
@@ -240,3 +246,59 @@ def test_forecast_looks_up_renewals_once_and_classifies_movements_once(
     report = forecast_report(load_dataset(root), dt.date(2026, 11, 23), 3)
     assert report.frame.height == 3
     assert counts == {"upcoming_renewals": 1, "classify": 1}
+
+
+def test_run_rate_averages_new_expansion_and_upgrade_of_whole_months(
+    make_data_dir: MakeDir,
+) -> None:
+    # As of 2026-04-15 with 3 months: the window is 2026-01 … 2026-03 (April is running).
+    #   X new 100 in January (LIC), expansion 50 in February (ADD), upgrade 25 in March
+    #   (a second LIC line: LIC 100 → 125). Y returns in February (reactivation 300: won
+    #   back, not won) and Z was new in 2025-12, before the window: neither counts.
+    #   (100 + 50 + 25) / 3 = 58.333…
+    root = make_data_dir(
+        {
+            "customers.csv": "customer_id,name\nX,X AS\nY,Y AS\nZ,Z AS\n",
+            "contracts.csv": (
+                "contract_id,customer_id,start_date,end_date\n"
+                "CX,X,2026-01-01,\nCY1,Y,2025-06-01,2025-10-31\nCY2,Y,2026-02-01,\n"
+                "CZ,Z,2025-12-01,\n"
+            ),
+            "contract_lines.csv": (
+                "contract_id,product,unit_price,start_date\n"
+                "CX,LIC,100,\nCX,ADD,50,2026-02-01\nCX,LIC,25,2026-03-01\n"
+                "CY1,LIC,200,\nCY2,LIC,300,\nCZ,LIC,1000,\n"
+            ),
+        }
+    )
+    data = load_dataset(root)
+    rate = forecast_module.run_rate(schedule_of(data), data.customers, dt.date(2026, 4, 15), 3)
+    assert rate == pytest.approx(175 / 3)
+    assert forecast_module.run_rate(schedule_of(data), data.customers, dt.date(2026, 4, 15), 0) == 0
+
+
+def test_total_adds_the_run_rate_once_per_month_ahead_to_the_floor(run: Run, root: Path) -> None:
+    # As of 2026-03-10 with forecast.run_rate_months 3: window 2025-12 … 2026-02 holds A's
+    # new 1,000 (January) and B's new 400 (February): 1,400 / 3 = 466.67 a month. The
+    # forecast's k-th month adds k × 466.666…: April 466.67, May 933.33; total = floor
+    # (forecast_mrr) + run rate. The floor keeps its own column.
+    settings = root / "revcli.yaml"
+    settings.write_text(settings.read_text() + "forecast:\n  run_rate_months: 3\n")
+    result = run(
+        "forecast", "--data", root, "--as-of", "2026-03-10", "--months", "2", "--format", "json"
+    )
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["meta"]["run_rate_months"] == 3
+    assert payload["meta"]["run_rate_mrr"] == pytest.approx(466.67)
+    rows = {r["month"]: r for r in payload["rows"]}
+    assert rows["2026-04"]["run_rate_mrr"] == pytest.approx(466.67)
+    assert rows["2026-05"]["run_rate_mrr"] == pytest.approx(933.33)
+    for r in rows.values():
+        assert r["total_mrr"] == pytest.approx(r["forecast_mrr"] + r["run_rate_mrr"], abs=0.011)
+    settings.write_text(settings.read_text().replace("run_rate_months: 3", "run_rate_months: 0"))
+    off = json.loads(
+        run("forecast", "--data", root, "--as-of", "2026-03-10", "--format", "json").stdout
+    )
+    assert {r["run_rate_mrr"] for r in off["rows"]} == {0}
+    assert all(r["total_mrr"] == r["forecast_mrr"] for r in off["rows"])

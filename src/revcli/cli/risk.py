@@ -21,6 +21,7 @@ from revcli.cli.common import (
     parse_month,
 )
 from revcli.metrics.forecast import forecast_report
+from revcli.metrics.options import report_options
 from revcli.metrics.pipeline import BY_CHOICES, past_due_warning, pipeline_report
 from revcli.risk.report import risk_report
 
@@ -104,7 +105,16 @@ def forecast(
     with error_boundary():
         day = parse_day(as_of, "--as-of")
         dataset = load(data)
-        emit(forecast_report(dataset, day, months), fmt, out)
+        emit(
+            forecast_report(
+                dataset,
+                day,
+                months,
+                run_rate_months=report_options(dataset.settings).run_rate_months,
+            ),
+            fmt,
+            out,
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import polars as pl
 
-from revcli.calendar import add_months, month_start, shift_month
+from revcli.calendar import add_months, month_diff, month_start, shift_month
 from revcli.data.validate import DataSet
 from revcli.metrics.mrr import CUSTOMER, MONTH, month_range, mrr_events, mrr_table, states
 from revcli.metrics.pipeline import open_pipeline
@@ -20,6 +20,8 @@ FORECAST_COLUMNS = (
     "weighted_pipeline_mrr",
     "expected_churn_mrr",
     "forecast_mrr",
+    "run_rate_mrr",
+    "total_mrr",
 )
 FORECAST_KINDS = {
     "month": ColumnKind.MONTH,
@@ -27,7 +29,22 @@ FORECAST_KINDS = {
     "weighted_pipeline_mrr": ColumnKind.MONEY,
     "expected_churn_mrr": ColumnKind.SIGNED_MONEY,
     "forecast_mrr": ColumnKind.MONEY,
+    "run_rate_mrr": ColumnKind.MONEY,
+    "total_mrr": ColumnKind.MONEY,
 }
+NEW_BUSINESS = ("new", "expansion", "upgrade")
+"""The movements a new-business run rate averages: MRR won, not MRR won back."""
+
+
+def run_rate(schedule: pl.DataFrame, customers: pl.DataFrame, as_of: dt.date, months: int) -> float:
+    """The average monthly new-business MRR (new + expansion + upgrade) of the ``months``
+    whole months before the as-of month — the running month is left out, since its
+    figures are not final. 0 when ``months`` is 0."""
+    if months <= 0:
+        return 0.0
+    last = shift_month(as_of, -1)
+    table = mrr_table(schedule, customers, shift_month(last, 1 - months), last)
+    return float(table.select(pl.sum_horizontal(NEW_BUSINESS).sum()).item()) / months
 
 
 def forecast_pipeline(pipeline: pl.DataFrame, schedule: pl.DataFrame) -> pl.DataFrame:
@@ -110,6 +127,7 @@ def forecast_table(
     churn: pl.DataFrame,
     first: dt.date,
     last: dt.date,
+    run_rate_mrr: float = 0.0,
 ) -> pl.DataFrame:
     """The ``revcli forecast`` table, one row per month from ``first`` to ``last``.
 
@@ -121,7 +139,11 @@ def forecast_table(
       counts from the first month.
     - ``expected_churn_mrr`` (≤ 0): −Σ score / 100 × the customer's contracted MRR that
       month, over the customers of ``churn`` from their ``from_month`` on.
-    - ``forecast_mrr``: the sum of the three.
+    - ``forecast_mrr``: the sum of the three — a floor: it adds no new business beyond
+      the deals already in the pipeline.
+    - ``run_rate_mrr``: ``run_rate_mrr`` (the new-business MRR of an average month) once
+      for every month from ``first`` on: k × the run rate in the k-th month.
+    - ``total_mrr``: ``forecast_mrr`` + ``run_rate_mrr``.
     """
     contracted = mrr_table(schedule, customers, first, last).select(
         MONTH, pl.col("mrr").alias("contracted_mrr")
@@ -159,15 +181,20 @@ def forecast_table(
         .with_columns(
             pl.sum_horizontal(
                 "contracted_mrr", "weighted_pipeline_mrr", "expected_churn_mrr"
-            ).alias("forecast_mrr")
+            ).alias("forecast_mrr"),
+            ((month_diff(pl.col(MONTH), pl.lit(first)) + 1) * run_rate_mrr).alias("run_rate_mrr"),
         )
+        .with_columns((pl.col("forecast_mrr") + pl.col("run_rate_mrr")).alias("total_mrr"))
         .select(FORECAST_COLUMNS)
         .sort(MONTH)
     )
 
 
-def forecast_report(data: DataSet, as_of: dt.date, months: int) -> Report:
-    """MRR for the ``months`` months after the as-of month: committed and hoped-for apart."""
+def forecast_report(
+    data: DataSet, as_of: dt.date, months: int, *, run_rate_months: int = 6
+) -> Report:
+    """MRR for the ``months`` months after the as-of month: committed and hoped-for apart,
+    the floor, and the floor plus a new-business run rate of ``run_rate_months``."""
     first = shift_month(as_of, 1)
     last = shift_month(as_of, months)
     rules = risk_settings(data)
@@ -190,6 +217,7 @@ def forecast_report(data: DataSet, as_of: dt.date, months: int) -> Report:
     pipeline = forecast_pipeline(
         open_pipeline(data.opportunities, data.fx_rates, base), inputs.schedule
     )
+    rate = run_rate(inputs.schedule, data.customers, as_of, run_rate_months)
     table = forecast_table(
         inputs.schedule,
         customers=data.customers,
@@ -197,6 +225,7 @@ def forecast_report(data: DataSet, as_of: dt.date, months: int) -> Report:
         churn=churn,
         first=first,
         last=last,
+        run_rate_mrr=rate,
     )
     now = scores.get_column("mrr").sum()
     notes = [
@@ -205,6 +234,16 @@ def forecast_report(data: DataSet, as_of: dt.date, months: int) -> Report:
         "with uplift); weighted pipeline = Σ probability × MRR of open deals from their "
         "expected close month on; expected churn = −risk score / 100 × the customer's "
         "contracted MRR from the month after its earliest possible exit.",
+        "floor = contracted + weighted pipeline + expected churn: no new business beyond "
+        "today's pipeline.",
+        (
+            f"run rate = {round_half_up(rate, 2):,} a month, the average new + expansion + "
+            f"upgrade MRR of the {run_rate_months} whole months before {as_of:%Y-%m}, "
+            "added once per month ahead; total = floor + run rate (it can count a deal "
+            "that is also in the pipeline: read it as the trend, the floor as the minimum)."
+            if run_rate_months
+            else "run rate: off (forecast.run_rate_months: 0)."
+        ),
     ]
     span = f"{first:%Y-%m} – {last:%Y-%m}"
     return Report(
@@ -218,12 +257,16 @@ def forecast_report(data: DataSet, as_of: dt.date, months: int) -> Report:
             "from": f"{first:%Y-%m}",
             "to": f"{last:%Y-%m}",
             "as_of_mrr": round_half_up(now, 2),
+            "run_rate_months": run_rate_months,
+            "run_rate_mrr": round_half_up(rate, 2),
         },
         name="forecast",
         labels={
             "contracted_mrr": "contracted",
             "weighted_pipeline_mrr": "weighted pipeline",
             "expected_churn_mrr": "expected churn",
-            "forecast_mrr": "forecast",
+            "forecast_mrr": "floor",
+            "run_rate_mrr": "run rate",
+            "total_mrr": "total",
         },
     )
