@@ -28,6 +28,7 @@ from revcli.billing.templates import (
     format_money,
 )
 from revcli.data.validate import DataSet, load_dataset
+from revcli.extras import install_hint
 from revcli.templating import TemplateError, shipped_templates
 from tests.conftest import ROOT, SAMPLE, Golden, Run
 
@@ -400,7 +401,8 @@ def test_pdf_without_weasyprint_tells_how_to_install_it(
         tmp_path,
     )
     assert result.exit_code == 1
-    assert result.stderr == "error: PDF output needs WeasyPrint: pip install 'revcli[pdf]'\n"
+    # The command that works where this revcli is installed (see tests/test_extras.py).
+    assert result.stderr == f"error: PDF output needs WeasyPrint: {install_hint('pdf')}\n"
 
 
 def test_data_dir_template_overrides_the_shipped_one(run: Run, tmp_path: Path) -> None:

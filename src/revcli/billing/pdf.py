@@ -9,8 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from revcli.errors import RevcliError
-
-INSTALL_HINT = "PDF output needs WeasyPrint: pip install 'revcli[pdf]'"
+from revcli.extras import install_hint
 
 
 @contextmanager
@@ -38,7 +37,7 @@ def html_to_pdf(html: str, base: Path, day: dt.date) -> bytes:
     try:
         from weasyprint import HTML
     except ImportError:
-        raise RevcliError(INSTALL_HINT) from None
+        raise RevcliError(f"PDF output needs WeasyPrint: {install_hint('pdf')}") from None
     except OSError as exc:  # WeasyPrint is installed but Pango is not
         raise RevcliError(
             f"WeasyPrint cannot load its system libraries ({exc}); see "
