@@ -11,6 +11,7 @@ where known, the line and column, counted from 1.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from liquid import BoundTemplate, Environment, FileSystemLoader, StrictUndefined
 from liquid.exceptions import FilterArgumentError, LiquidError, TemplateNotFoundError
 from liquid.loader import TemplateSource
 
+from revcli.data.files import UnreadableFile, read_bytes
 from revcli.errors import RevcliError
 
 
@@ -126,9 +128,9 @@ def read_template(path: Path) -> str:
     """The text of a template file; :class:`TemplateError` when it cannot be read or is
     not UTF-8 (naming the line of the first bad byte)."""
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise TemplateError(f"{path}: cannot read the template: {exc.strerror or exc}") from None
+        data = read_bytes(path)
+    except UnreadableFile as exc:
+        raise TemplateError(f"{path}: the template {exc}") from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -196,8 +198,9 @@ def load_template(
     """Parse the template file ``path`` (includes resolve in its folder) in a strict
     :func:`environment`; :class:`TemplateError` when it is missing, unreadable, not
     UTF-8 or not valid Liquid."""
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise TemplateError(f"{path}: template not found")
+    read_template(path)  # refuses a FIFO, a device, a symlink loop or a huge file by name
     env = environment(path.parent, autoescape=autoescape, filters=filters)
     try:
         return Template(path, env, env.get_template(path.name))

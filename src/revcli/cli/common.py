@@ -24,7 +24,9 @@ from revcli.output.report import OutputFormat, Report
 from revcli.schema import CUSTOMERS, FIRST_YEAR, LAST_YEAR
 from revcli.settings import find_data_dir
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
+"""Messages to stderr. Never markup: paths and values from the user (``--out '[/x].csv'``,
+a customer named ``[ACME]``) are printed as they are."""
 
 DataOption = Annotated[
     Path | None,

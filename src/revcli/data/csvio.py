@@ -8,6 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
+from revcli.data.files import UnreadableFile, read_bytes
 from revcli.errors import Issue
 
 LINE = "_line"
@@ -16,12 +17,10 @@ SOURCE = "_source"
 
 def decode(path: Path, source: str) -> tuple[str | None, list[Issue]]:
     """Read a file as UTF-8 text with ``\\n`` line ends; report what makes it unreadable."""
-    if path.is_dir():
-        return None, [Issue(source, None, "", "is a directory, expected a file")]
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, [Issue(source, None, "", f"cannot be read: {exc.strerror}")]
+        data = read_bytes(path)
+    except UnreadableFile as exc:
+        return None, [Issue(source, None, "", str(exc))]
     data = data.removeprefix(b"\xef\xbb\xbf")
     try:
         text = data.decode("utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,12 +127,13 @@ class _Reader:
 
 
 def _files(root: Path, *names: str) -> list[Path]:
-    return [root / n for n in names if (root / n).exists()]
+    # lexists: a broken or self-referencing symlink is reported when read, not ignored.
+    return [root / n for n in names if os.path.lexists(root / n)]
 
 
 def _settings(r: _Reader, root: Path) -> Settings:
     path = root / SETTINGS_FILE
-    if not path.exists():
+    if not os.path.lexists(path):
         r.issues.append(Issue(str(path), None, "", "not found; every data dir needs one"))
         return Settings()
     text, issues = decode(path, str(path))

@@ -7,7 +7,7 @@ from typing import TypeAlias
 
 import yaml
 
-from revcli.data.yamlio import _scalar
+from revcli.data.yamlio import _scalar, compose
 from revcli.errors import Issue
 
 
@@ -33,14 +33,9 @@ def _convert(node: yaml.Node) -> Tree:
 
 def load_tree(text: str, source: str) -> tuple[dict[str, Tree], list[Issue]]:
     """Parse a YAML mapping into nested dicts of :class:`Scalar` leaves."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        return {}, [Issue(source, line, "", f"YAML syntax error: {exc.problem or exc.context}")]
-    except yaml.YAMLError as exc:
-        return {}, [Issue(source, None, "", f"YAML syntax error: {exc}")]
+    root, issues = compose(text, source)
+    if issues:
+        return {}, issues
     if root is None:
         return {}, []
     tree = _convert(root)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import yaml
 
@@ -35,9 +36,6 @@ def _record(
     for key_node, value_node in node.value:
         key = str(key_node.value)
         line = value_node.start_mark.line + 1
-        if key in rec.values or key in rec.children:
-            issues.append(Issue(source, line, key, "appears twice in the same record"))
-            continue
         if key in child_keys:
             if isinstance(value_node, yaml.ScalarNode) and _scalar(value_node) is None:
                 rec.children[key] = []
@@ -70,6 +68,204 @@ def _records(
     return out
 
 
+MAX_DEPTH = 50
+"""Deepest nesting of lists and mappings a YAML file may have (data files need 5)."""
+
+ALIAS_BUDGET = 10_000
+"""Nodes aliases may add to a file (``<<: *defaults`` in every contract), or as many as
+the file itself holds when it holds more: a bound on what a billion-laughs file costs."""
+
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class _Limit(Exception):
+    """A YAML file that is valid but beyond what revcli reads (depth, aliases, keys)."""
+
+    def __init__(self, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+class _Alias(yaml.Node):
+    """Where an alias stands (``*name``) and the node it names, kept apart from the node
+    so that its expansion can be counted and placed."""
+
+    id = "alias"
+
+
+def _line(mark: Any) -> int:
+    return mark.line + 1 if mark is not None else 1
+
+
+def _key(node: yaml.Node) -> str | None:
+    target = node.value if isinstance(node, _Alias) else node
+    return str(target.value) if isinstance(target, yaml.ScalarNode) else None
+
+
+class _Composer(yaml.SafeLoader):
+    """PyYAML's composer with bounds: nesting depth, aliases inside their own anchor, and
+    duplicate keys (collected, not first-wins)."""
+
+    def __init__(self, text: str, source: str) -> None:
+        super().__init__(text)
+        self.source = source
+        self.depth = 0
+        self.nodes = 0
+        self.aliases = False
+        self.open_anchors: set[str] = set()
+        self.duplicates: list[Issue] = []
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            alias: Any = self.get_event()  # type: ignore[no-untyped-call]
+            line = _line(alias.start_mark)
+            if alias.anchor in self.open_anchors:
+                raise _Limit(line, f"alias *{alias.anchor} is used inside its own anchor")
+            if alias.anchor not in self.anchors:
+                raise _Limit(line, f"alias *{alias.anchor} names no anchor defined before it")
+            self.aliases = True
+            return _Alias("", self.anchors[alias.anchor], alias.start_mark, alias.end_mark)
+        event: Any = self.peek_event()  # type: ignore[no-untyped-call]
+        self.nodes += 1
+        if not isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            return super().compose_node(parent, index)
+        if self.depth >= MAX_DEPTH:
+            raise _Limit(
+                _line(event.start_mark), f"nested deeper than {MAX_DEPTH} lists or mappings"
+            )
+        anchor = event.anchor
+        self.depth += 1
+        if anchor is not None:
+            self.open_anchors.add(anchor)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+            self.open_anchors.discard(anchor or "")
+
+    def compose_mapping_node(self, anchor: Any) -> yaml.MappingNode:
+        node = super().compose_mapping_node(anchor)
+        first: dict[str, int] = {}
+        for key_node, _ in node.value:
+            key = _key(key_node)
+            if key_node.tag == _MERGE:
+                self.aliases = True  # merges are expanded with the aliases
+            if key is None:
+                continue
+            line = _line(key_node.start_mark)
+            if key in first:
+                self.duplicates.append(
+                    Issue(
+                        self.source,
+                        line,
+                        "",
+                        f"key '{key}' appears twice in the same mapping (first on line "
+                        f"{first[key]}); the second would silently replace the first",
+                    )
+                )
+            else:
+                first[key] = line
+        return node
+
+
+class _Expander:
+    """Aliases and ``<<`` merge keys replaced by copies, within :data:`ALIAS_BUDGET`."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.created = 0
+
+    def expand(self, node: yaml.Node, depth: int = 0, alias: _Alias | None = None) -> yaml.Node:
+        if isinstance(node, _Alias):
+            return self.expand(node.value, depth, alias or node)
+        line = (alias or node).start_mark.line + 1
+        if alias is not None:
+            self.created += 1
+            if self.created > self.budget:
+                raise _Limit(
+                    line,
+                    f"aliases expand to more than {self.budget:,} values; write the "
+                    "values out or use fewer nested aliases",
+                )
+        if depth > MAX_DEPTH:
+            raise _Limit(line, f"aliases nest deeper than {MAX_DEPTH} lists or mappings")
+        if isinstance(node, yaml.SequenceNode):
+            items = [self.expand(v, depth + 1, alias) for v in node.value]
+            return yaml.SequenceNode(node.tag, items, node.start_mark, node.end_mark)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, depth, alias)
+        return node
+
+    def _mapping(self, node: yaml.MappingNode, depth: int, alias: _Alias | None) -> yaml.Node:
+        own: list[tuple[yaml.Node, yaml.Node]] = []
+        merged: list[tuple[yaml.Node, yaml.Node]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                merged = self._merged(value_node, depth, alias) + merged
+                continue
+            own.append(
+                (self.expand(key_node, depth + 1, alias), self.expand(value_node, depth + 1, alias))
+            )
+        if merged:
+            taken = {_key(k) for k, _ in own}
+            extra: list[tuple[yaml.Node, yaml.Node]] = []
+            for key_node, value_node in merged:
+                key = _key(key_node)
+                if key not in taken:
+                    taken.add(key)
+                    extra.append((key_node, value_node))
+            own = extra + own
+        return yaml.MappingNode(node.tag, own, node.start_mark, node.end_mark)
+
+    def _merged(
+        self, value: yaml.Node, depth: int, alias: _Alias | None
+    ) -> list[tuple[yaml.Node, yaml.Node]]:
+        sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
+        pairs: list[tuple[yaml.Node, yaml.Node]] = []
+        seen: set[str | None] = set()
+        for source in sources:
+            expanded = self.expand(source, depth + 1, alias)
+            if not isinstance(expanded, yaml.MappingNode):
+                raise _Limit(
+                    (alias or source).start_mark.line + 1,
+                    "'<<' merges a mapping or a list of mappings (e.g. <<: *defaults)",
+                )
+            for key_node, value_node in expanded.value:
+                if _key(key_node) not in seen:  # the first mapping listed wins
+                    seen.add(_key(key_node))
+                    pairs.append((key_node, value_node))
+        return pairs
+
+
+def compose(text: str, source: str) -> tuple[yaml.Node | None, list[Issue]]:
+    """The node tree of a one-document YAML text, with aliases and ``<<`` merges expanded.
+
+    Bounded: nesting deeper than :data:`MAX_DEPTH`, an alias inside its own anchor,
+    aliases that expand beyond :data:`ALIAS_BUDGET` nodes and a key that appears twice in
+    one mapping are problems ``FILE:LINE: message``, found before anything is expanded.
+    """
+    loader = _Composer(text, source)
+    try:
+        root = loader.get_single_node()
+        if loader.duplicates:
+            return None, loader.duplicates
+        if root is not None and loader.aliases:
+            root = _Expander(max(ALIAS_BUDGET, loader.nodes)).expand(root)
+    except _Limit as exc:
+        return None, [Issue(source, exc.line, "", exc.message)]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        return None, [Issue(source, line, "", f"YAML syntax error: {problem}")]
+    except yaml.YAMLError as exc:
+        return None, [Issue(source, None, "", f"YAML syntax error: {exc}")]
+    finally:
+        loader.dispose()
+    return root, []
+
+
 def load_records(
     text: str,
     source: str,
@@ -83,18 +279,9 @@ def load_records(
     Accepted shapes: a list of records; a mapping with a ``list_key`` list; and, with
     ``allow_single``, one record mapping. Returns the records and the problems found.
     """
-    issues: list[Issue] = []
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or exc.context or "invalid YAML"
-        return [], [Issue(source, line, "", f"YAML syntax error: {problem}")]
-    except yaml.YAMLError as exc:
-        return [], [Issue(source, None, "", f"YAML syntax error: {exc}")]
-    if root is None:
-        return [], []
+    root, issues = compose(text, source)
+    if issues or root is None:
+        return [], issues
     if isinstance(root, yaml.SequenceNode):
         return _records(root, source, child_keys, issues, list_key), issues
     if isinstance(root, yaml.MappingNode):
