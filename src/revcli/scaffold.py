@@ -73,6 +73,12 @@ Add a customer by adding a row to `customers.csv`; add a contract by copying
 }
 
 
+def settings_text(base_currency: str = "NOK") -> str:
+    """The ``revcli.yaml`` that ``revcli init`` writes, with ``base_currency`` set."""
+    text = FILES["revcli.yaml"]
+    return text.replace("base_currency: NOK\n", f"base_currency: {base_currency}\n")
+
+
 def scaffold(folder: Path, *, force: bool = False) -> list[Path] | None:
     """Write the starter files into ``folder``; ``None`` if any exists and not ``force``."""
     targets = {folder / name: text for name, text in FILES.items()}

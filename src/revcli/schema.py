@@ -84,6 +84,7 @@ CUSTOMERS = TableSpec(
         Column("tax_rate", Kind.DECIMAL, minimum=0, maximum=100),
         Column("reverse_charge", Kind.BOOL),
         Column("locale"),
+        Column("source_id"),
     ),
 )
 
@@ -110,6 +111,7 @@ CONTRACTS = TableSpec(
         Column("po_number"),
         Column("signed_on", Kind.DATE),
         Column("notes"),
+        Column("source_id"),
     ),
 )
 
@@ -127,6 +129,7 @@ LINES = TableSpec(
         Column("start_date", Kind.DATE),
         Column("end_date", Kind.DATE),
         Column("tax_rate", Kind.DECIMAL, minimum=0, maximum=100),
+        Column("source_id"),
     ),
 )
 
@@ -153,6 +156,7 @@ OPPORTUNITIES = TableSpec(
         Column("type", Kind.ENUM, choices=("new", "expansion", "renewal")),
         Column("owner"),
         Column("status", Kind.ENUM, choices=("open", "won", "lost")),
+        Column("source_id"),
     ),
 )
 

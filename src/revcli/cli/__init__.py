@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from revcli import __version__
-from revcli.cli import core, invoice, renewals, retention, risk
+from revcli.cli import core, importing, invoice, renewals, retention, risk
 from revcli.cli.common import State
 
 app = typer.Typer(
@@ -51,6 +51,7 @@ retention.register(app)
 renewals.register(app)
 risk.register(app)
 invoice.register(app)
+importing.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,197 @@
+"""``revcli import``: bring customers and contracts in from Stripe, Baremetrics or a sheet."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from revcli.cli.common import err, error_boundary, print_issues, resolve_data_dir, today
+from revcli.errors import UsageError
+
+if TYPE_CHECKING:
+    from revcli.importers.records import Batch
+
+import_app = typer.Typer(
+    name="import",
+    help="Bring customers and contracts in from Stripe, Baremetrics or a spreadsheet export.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+
+ImportDataOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data",
+        "-d",
+        help="Data dir to import into; created (with init's revcli.yaml) when missing.",
+        envvar="REVCLI_DATA",
+        file_okay=False,
+        show_default=False,
+    ),
+]
+BaseCurrencyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--base-currency",
+        help="Base currency of a data dir the import creates (default NOK).",
+        show_default=False,
+    ),
+]
+CountryOption = Annotated[
+    str | None,
+    typer.Option(
+        "--country",
+        help="Country of imported customers the source gives none (default: the seller's).",
+        show_default=False,
+    ),
+]
+FxOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--fx-rates",
+        help="fx_rates.csv-style file (date,currency,rate) merged into the data dir.",
+        dir_okay=False,
+        exists=True,
+        show_default=False,
+    ),
+]
+DryRunOption = Annotated[
+    bool,
+    typer.Option("--dry-run", help="Show the summary and the diff; write nothing."),
+]
+
+
+def _codes(base_currency: str | None, country: str | None) -> tuple[str | None, str | None]:
+    from revcli.schema import country_codes, currency_codes
+
+    if base_currency is not None and base_currency.upper() not in currency_codes():
+        raise typer.BadParameter(
+            f"'{base_currency}' is not an ISO 4217 currency code", param_hint="--base-currency"
+        )
+    if country is not None and country.upper() not in country_codes():
+        raise typer.BadParameter(
+            f"'{country}' is not an ISO 3166-1 two-letter country code", param_hint="--country"
+        )
+    return (
+        base_currency.upper() if base_currency else None,
+        country.upper() if country else None,
+    )
+
+
+def _run(
+    batch: Batch,
+    data: Path | None,
+    base_currency: str | None,
+    country: str | None,
+    fx_rates: Path | None,
+    dry_run: bool,
+) -> None:
+    from revcli.importers.plan import plan_diff, plan_import, summary, write_plan
+
+    base, land = _codes(base_currency, country)
+    root = data if data is not None else resolve_data_dir(None)
+    if root.exists() and not root.is_dir():
+        raise typer.BadParameter(f"{root} is not a folder", param_hint="--data")
+    plan = plan_import(
+        root, batch, today=today(), base_currency=base, country=land, fx_file=fx_rates
+    )
+    print_issues(plan.warnings)
+    for line in summary(plan):
+        err.print(line, markup=False)
+    if dry_run:
+        sys.stdout.write(plan_diff(plan))
+        err.print("dry run: nothing was written", markup=False)
+        return
+    written = write_plan(plan)
+    if written:
+        err.print("wrote " + ", ".join(str(p) for p in written), markup=False)
+    else:
+        err.print("nothing changed", markup=False)
+
+
+@import_app.command("baremetrics")
+def import_baremetrics_command(
+    file: Annotated[
+        Path, typer.Argument(help="Baremetrics subscription CSV.", dir_okay=False, exists=True)
+    ],
+    data: ImportDataOption = None,
+    base_currency: BaseCurrencyOption = None,
+    country: CountryOption = None,
+    fx_rates: FxOption = None,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Import a Baremetrics subscription CSV: one contract per subscription row.
+
+    Example: [bold]revcli import baremetrics subscriptions.csv --data revenue --dry-run[/]
+    """
+    with error_boundary():
+        from revcli.importers.sources import read_baremetrics
+
+        _run(read_baremetrics(file), data, base_currency, country, fx_rates, dry_run)
+
+
+@import_app.command("stripe")
+def import_stripe_command(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Saved Stripe JSON: list objects or arrays of customers, subscriptions, products.",
+            dir_okay=False,
+            exists=True,
+            show_default=False,
+        ),
+    ] = None,
+    data: ImportDataOption = None,
+    fetch: Annotated[
+        bool,
+        typer.Option(
+            "--fetch",
+            help="Fetch customers, subscriptions and products with $STRIPE_API_KEY first.",
+        ),
+    ] = False,
+    timezone: Annotated[
+        str,
+        typer.Option("--timezone", help="Time zone that turns Stripe timestamps into days."),
+    ] = "UTC",
+    base_currency: BaseCurrencyOption = None,
+    country: CountryOption = None,
+    fx_rates: FxOption = None,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Import Stripe customers and subscriptions: one contract per subscription.
+
+    The API key is read from $STRIPE_API_KEY only, never from the command line.
+
+    Example: [bold]revcli import stripe customers.json subscriptions.json --data revenue[/]
+    """
+    with error_boundary():
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        from revcli.importers.sources import fetch_stripe, read_stripe_files
+        from revcli.importers.stripe import import_stripe
+
+        try:
+            tz = ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise typer.BadParameter(
+                f"'{timezone}' is not a time zone name such as UTC or Europe/Oslo",
+                param_hint="--timezone",
+            ) from None
+        if not paths and not fetch:
+            raise typer.BadParameter("give saved JSON files, or --fetch", param_hint="PATHS")
+        objects = read_stripe_files(list(paths or []))
+        if fetch:
+            key = os.environ.get("STRIPE_API_KEY", "")
+            if not key:
+                raise UsageError("--fetch needs the API key in $STRIPE_API_KEY")
+            objects = fetch_stripe(key) + objects
+        _run(import_stripe(objects, tz), data, base_currency, country, fx_rates, dry_run)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``revcli import`` and its sources to ``app``."""
+    app.add_typer(import_app)

@@ -1,0 +1,1 @@
+"""Imports from Stripe, Baremetrics CSV and mapped spreadsheets into data-dir files."""

@@ -1,0 +1,315 @@
+"""Merging an import into the records a data dir already holds (pure: text in, text out).
+
+The source wins for the fields it maps; every other field keeps what a person wrote;
+records without a ``source_id`` — and records another source owns — are never touched.
+A record the source no longer sends is kept, with a warning: deleting is a person's call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from revcli.errors import Issue, Severity
+from revcli.importers.records import Batch, Row
+from revcli.importers.textfiles import CsvTable, YamlContract
+from revcli.importers.yamlout import dump_contracts, dump_records, ordered
+from revcli.schema import CONTRACTS, CUSTOMERS, LINES
+
+SOURCE_ID = "source_id"
+
+
+@dataclass
+class Counts:
+    """Records of one table an import added, changed, or found as they were."""
+
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+
+    def count(self, old: dict[str, str] | None, new: dict[str, str]) -> None:
+        if old is None:
+            self.added += 1
+        elif old == new:
+            self.unchanged += 1
+        else:
+            self.changed += 1
+
+
+@dataclass
+class Merged:
+    """Counts per table and the warnings of a merge."""
+
+    counts: dict[str, Counts] = field(
+        default_factory=lambda: {
+            t: Counts() for t in ("customers", "contracts", "lines", "opportunities", "fx_rates")
+        }
+    )
+    issues: list[Issue] = field(default_factory=list)
+
+
+def public(row: Row) -> dict[str, str]:
+    """A record without the importer's bookkeeping keys (``_source``, ``_line``)."""
+    return {k: v for k, v in row.items() if not k.startswith("_")}
+
+
+def merge_values(old: dict[str, str], new: Row, mapped: Iterable[str]) -> dict[str, str]:
+    """``old`` with every ``mapped`` field taken from ``new`` (absent there = not set).
+
+    A field ``new`` carries that is not mapped (a Stripe customer's country) only fills
+    a gap: what a person wrote there stays.
+    """
+    out = dict(old)
+    owned = set(mapped)
+    for name in owned:
+        if name in new:
+            out[name] = new[name]
+        else:
+            out.pop(name, None)
+    for name, value in new.items():
+        if name not in owned:
+            out.setdefault(name, value)
+    return out
+
+
+def _gone(where: str, what: str, sid: str) -> Issue:
+    return Issue(
+        where,
+        None,
+        SOURCE_ID,
+        f"{what} {sid} is no longer in the import; kept as it is (delete it by hand if it ended)",
+        Severity.WARNING,
+    )
+
+
+def merge_table(
+    table: CsvTable,
+    incoming: list[Row],
+    *,
+    mapped: frozenset[str],
+    id_column: str,
+    where: str,
+    merged: Merged,
+    what: str,
+    other_ids: frozenset[str] = frozenset(),
+    fill: dict[str, str] | None = None,
+) -> None:
+    """Merge ``incoming`` records into a CSV table keyed by ``source_id``.
+
+    An incoming record whose ``id_column`` value belongs to a record without this
+    ``source_id`` (hand-written, or another source's, or in ``other_ids``: another file)
+    is left out with a warning. ``fill`` gives values for fields a record lacks.
+    """
+    counts = merged.counts[what]
+    table.add_column(SOURCE_ID)
+    by_sid = {r.get(SOURCE_ID): i for i, r in enumerate(table.rows) if r.get(SOURCE_ID)}
+    by_id = {r.get(id_column): i for i, r in enumerate(table.rows) if r.get(id_column)}
+    seen: set[str] = set()
+    fresh: list[dict[str, str]] = []
+    for row in incoming:
+        values = public(row)
+        sid = values[SOURCE_ID]
+        seen.add(sid)
+        native = values.get(id_column, "")
+        if sid in by_sid:
+            index = by_sid[sid]
+            old = table.rows[index]
+            new = merge_values(old, values, mapped)
+        elif native in by_id or native in other_ids:
+            merged.issues.append(
+                Issue(
+                    row.get("_source", where),
+                    int(row["_line"]) if "_line" in row else None,
+                    id_column,
+                    f"'{native}' already exists without {sid} as its source_id; "
+                    "the existing record is kept and this one is not imported",
+                    Severity.WARNING,
+                )
+            )
+            continue
+        else:
+            old, new = None, values
+        for name, value in (fill or {}).items():
+            new.setdefault(name, value)
+        for name in new:
+            table.add_column(name)
+        counts.count(old, new)
+        if old is None:
+            fresh.append(new)
+        elif old != new:
+            table.set_row(by_sid[sid], new)
+    prefix = incoming_prefix(incoming)
+    for r in table.rows:
+        sid = r.get(SOURCE_ID, "")
+        if prefix and sid.startswith(prefix) and sid not in seen:
+            merged.issues.append(_gone(where, what.rstrip("s"), sid))
+    for new in sorted(fresh, key=lambda r: (r.get(id_column, ""), r[SOURCE_ID])):
+        table.append(new)
+
+
+def incoming_prefix(rows: Iterable[Row]) -> str:
+    """``SOURCE:`` of the records an import sends (empty when it sends none)."""
+    for row in rows:
+        return row[SOURCE_ID].split(":", 1)[0] + ":"
+    return ""
+
+
+def _merge_lines(
+    old_lines: list[dict[str, str]],
+    new_lines: list[Row],
+    mapped: frozenset[str],
+    counts: Counts,
+) -> list[dict[str, str]]:
+    out = [dict(line) for line in old_lines]
+    by_sid = {line.get(SOURCE_ID): i for i, line in enumerate(out) if line.get(SOURCE_ID)}
+    fresh = []
+    for row in new_lines:
+        values = public(row)
+        sid = values[SOURCE_ID]
+        if sid in by_sid:
+            old = out[by_sid[sid]]
+            new = merge_values(old, values, mapped)
+            counts.count(old, new)
+            out[by_sid[sid]] = new
+        else:
+            counts.count(None, values)
+            fresh.append(values)
+    return out + sorted(fresh, key=lambda r: (r.get("line_id", ""), r[SOURCE_ID]))
+
+
+def merge_contracts(
+    existing: list[YamlContract], batch: Batch, where: str, merged: Merged
+) -> list[YamlContract]:
+    """The source's contracts file after the import, sorted by ``contract_id``."""
+    mapped_c = batch.mapped.get("contracts", frozenset())
+    mapped_l = batch.mapped.get("lines", frozenset())
+    out = [YamlContract(dict(c.values), [dict(x) for x in c.lines]) for c in existing]
+    by_sid = {c.values.get(SOURCE_ID): i for i, c in enumerate(out) if c.values.get(SOURCE_ID)}
+    seen: set[str] = set()
+    for contract in batch.contracts:
+        values = public(contract.values)
+        sid = values[SOURCE_ID]
+        seen.add(sid)
+        if sid in by_sid:
+            index = by_sid[sid]
+            old = out[index]
+            new = merge_values(old.values, values, mapped_c)
+            merged.counts["contracts"].count(old.values, new)
+            lines = _merge_lines(old.lines, contract.lines, mapped_l, merged.counts["lines"])
+            gone = {x[SOURCE_ID] for x in contract.lines}
+            merged.issues += [
+                _gone(where, "line", x[SOURCE_ID])
+                for x in old.lines
+                if x.get(SOURCE_ID, "").startswith(f"{batch.source}:")
+                and x[SOURCE_ID] not in gone
+                and contract.lines
+            ]
+            out[index] = YamlContract(new, lines)
+        else:
+            merged.counts["contracts"].count(None, values)
+            lines = _merge_lines([], contract.lines, mapped_l, merged.counts["lines"])
+            out.append(YamlContract(values, lines))
+    if batch.contracts:
+        merged.issues += [
+            _gone(where, "contract", c.values[SOURCE_ID])
+            for c in existing
+            if c.values.get(SOURCE_ID, "").startswith(f"{batch.source}:")
+            and c.values[SOURCE_ID] not in seen
+        ]
+    _attach_lines(out, batch, where, merged, mapped_l)
+    return sorted(out, key=lambda c: (c.values.get("contract_id", ""), c.values.get(SOURCE_ID, "")))
+
+
+def _attach_lines(
+    contracts: list[YamlContract],
+    batch: Batch,
+    where: str,
+    merged: Merged,
+    mapped: frozenset[str],
+) -> None:
+    """Lines of a line-items import go to the contracts this source wrote."""
+    by_id = {c.values.get("contract_id"): c for c in contracts}
+    grouped: dict[str, list[Row]] = {}
+    for row in batch.lines:
+        cid = row.get("contract_id", "")
+        if cid not in by_id:
+            merged.issues.append(
+                Issue(
+                    row.get("_source", where),
+                    int(row["_line"]) if "_line" in row else None,
+                    "contract_id",
+                    f"'{cid}' is not a contract of {where}; import the contracts with "
+                    f"source {batch.source} first",
+                )
+            )
+            continue
+        grouped.setdefault(cid, []).append({k: v for k, v in row.items() if k != "contract_id"})
+    for cid, rows in grouped.items():
+        contract = by_id[cid]
+        contract.lines = _merge_lines(contract.lines, rows, mapped, merged.counts["lines"])
+
+
+CONTRACT_HEADER = """\
+Written by `revcli import {source}`; a re-import rewrites this file. The source wins for
+the fields it maps; fields you add (owner, notes, renewal terms …) and records without a
+source_id are kept. Comments are not kept: write notes in `notes:`."""
+
+
+def render_contracts(contracts: list[YamlContract], source: str) -> str:
+    """The text of ``contracts/SOURCE.yaml``."""
+    line_order = [n for n in LINES.names if n != "contract_id"]
+    return dump_contracts(
+        (
+            (ordered(c.values, CONTRACTS.names), [ordered(x, line_order) for x in c.lines])
+            for c in contracts
+        ),
+        CONTRACT_HEADER.format(source=source),
+    )
+
+
+def render_yaml_customers(rows: list[dict[str, str]]) -> str:
+    """The text of a ``customers.yaml`` rewritten by an import."""
+    return dump_records((ordered(r, CUSTOMERS.names) for r in rows), "customers", "")
+
+
+def merge_fx(
+    table: CsvTable, given: CsvTable, given_source: str, where: str, merged: Merged
+) -> list[Issue]:
+    """Add the rows of an ``--fx-rates`` file to ``fx_rates.csv``.
+
+    A row for a (date, currency) already present with the same rate changes nothing; a
+    different rate is an error (two rates for one day are invalid, and which is right is
+    a person's call).
+    """
+    errors = []
+    for name in ("date", "currency", "rate"):
+        table.add_column(name)
+    have = {(r.get("date"), (r.get("currency") or "").upper()): i for i, r in enumerate(table.rows)}
+    fresh = []
+    for row, line in zip(given.rows, given.lines, strict=True):
+        key = (row.get("date"), (row.get("currency") or "").upper())
+        values: dict[str, str] = {k: row[k] for k in ("date", "currency", "rate") if k in row}
+        values["currency"] = key[1]
+        if key in have:
+            old = table.rows[have[key]]
+            if Decimal(old.get("rate", "0")) == Decimal(values.get("rate", "0")):
+                merged.counts["fx_rates"].unchanged += 1
+            else:
+                errors.append(
+                    Issue(
+                        given_source,
+                        line,
+                        "rate",
+                        f"{values.get('rate')} for {key[1]} on {key[0]} differs from "
+                        f"{old.get('rate')} in {where}:{table.lines[have[key]]}; "
+                        "correct one of them",
+                    )
+                )
+        else:
+            have[key] = -1
+            merged.counts["fx_rates"].added += 1
+            fresh.append(values)
+    for values in sorted(fresh, key=lambda r: (r.get("date", ""), r.get("currency", ""))):
+        table.append(values)
+    return errors

@@ -1,0 +1,441 @@
+"""An import as a plan: the would-be files of the data dir, checked before anything is written.
+
+``plan_import`` reads the data dir, merges the batch, checks the result with the same
+validation ``revcli validate`` runs (on a temporary copy), and returns the new file texts,
+the counts and the MRR before and after; ``write_plan`` writes the changed files
+atomically; ``plan_diff`` is the unified diff a dry run shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from revcli.data.csvio import decode
+from revcli.data.tree import load_tree
+from revcli.errors import DataError, Issue, Severity, UsageError
+from revcli.importers.merge import (
+    Counts,
+    Merged,
+    merge_contracts,
+    merge_fx,
+    merge_table,
+    render_contracts,
+    render_yaml_customers,
+)
+from revcli.importers.records import Batch
+from revcli.importers.textfiles import (
+    CsvTable,
+    read_csv_table,
+    read_yaml_contracts,
+    read_yaml_customers,
+)
+from revcli.output.files import write_atomic
+from revcli.output.report import round_half_up
+from revcli.scaffold import settings_text
+from revcli.schema import CUSTOMERS, FX_RATES, OPPORTUNITIES
+from revcli.settings import SETTINGS_FILE, Settings, parse_settings
+
+CUSTOMER_FILES = ("customers.csv", "customers.yaml", "customers.yml")
+
+
+@dataclass
+class Plan:
+    """The files an import would write (relative path → text) and what it found."""
+
+    root: Path
+    source: str
+    files: dict[str, str]
+    old: dict[str, str | None]
+    counts: dict[str, Counts]
+    warnings: list[Issue] = field(default_factory=list)
+    mrr_before: Decimal | None = None
+    mrr_after: Decimal = Decimal(0)
+    month: dt.date = dt.date(2000, 1, 1)
+    base_currency: str = "NOK"
+
+    @property
+    def changed(self) -> list[str]:
+        """The files whose text the import changes (or creates), sorted."""
+        return sorted(p for p, text in self.files.items() if self.old.get(p) != text)
+
+
+def _read(root: Path, rel: str) -> str | None:
+    path = root / rel
+    if not path.exists():
+        return None
+    text, issues = decode(path, str(path))
+    if text is None:
+        raise DataError(issues)
+    return text
+
+
+def _settings(root: Path, text: str) -> Settings:
+    source = str(root / SETTINGS_FILE)
+    tree, issues = load_tree(text, source)
+    settings, more = parse_settings(tree, source)
+    if any(i.is_error for i in issues + more):
+        raise DataError(issues + more)
+    return settings
+
+
+def _csv(root: Path, rel: str, text: str | None, header: tuple[str, ...]) -> CsvTable:
+    if text is None:
+        return CsvTable(header=list(header), order=header)
+    table, issues = read_csv_table(text, str(root / rel))
+    if issues:
+        raise DataError(issues)
+    if not table.header:
+        table.header = list(header)
+    return table
+
+
+def _needed_rates(batch: Batch, fx: CsvTable, base: str, where: str) -> list[Issue]:
+    """Foreign-currency contracts need a rate on or before their start (the booking rate)."""
+    first: dict[str, dict[str, str]] = {}
+    for c in batch.contracts:
+        cur = c.values.get("currency", base).upper()
+        recurring = any(x.get("price_period", "month") != "once" for x in c.lines)
+        start = c.values.get("start_date", "")
+        if cur != base and recurring and start:
+            have = [
+                r.get("date", "")
+                for r in fx.rows
+                if (r.get("currency") or "").upper() == cur and r.get("date", "") <= start
+            ]
+            if not have:
+                first.setdefault(cur, {})[start] = c.values.get("contract_id", "")
+    issues = []
+    for cur, starts in sorted(first.items()):
+        days = sorted(starts)
+        listed = ", ".join(days[:5]) + (f" and {len(days) - 5} more" if len(days) > 5 else "")
+        issues.append(
+            Issue(
+                where,
+                None,
+                "currency",
+                f"no exchange rate for {cur} on or before {days[0]} (contracts start on "
+                f"{listed}); pass --fx-rates FILE with date,currency,rate rows "
+                f"({cur} in {base}) dated on or before {days[0]}",
+            )
+        )
+    return issues
+
+
+def _customers(
+    root: Path,
+    batch: Batch,
+    texts: dict[str, str | None],
+    merged: Merged,
+    country: str,
+) -> tuple[dict[str, str], set[str]]:
+    present = [name for name in CUSTOMER_FILES if texts.get(name) is not None]
+    target = "customers.csv" if "customers.csv" in present or not present else present[0]
+    others: set[str] = set()
+    for name in present:
+        if name == target:
+            continue
+        text = texts[name] or ""
+        if name.endswith(".csv"):
+            others |= {r.get("customer_id", "") for r in _csv(root, name, text, ()).rows}
+        else:
+            rows, _ = read_yaml_customers(text, str(root / name))
+            others |= {r.get("customer_id", "") for r in rows}
+    where = str(root / target)
+    if target.endswith(".csv"):
+        table = _csv(root, target, texts.get(target), CUSTOMERS.names)
+        if texts.get(target) is None:
+            table.header = ["customer_id", "name", "country"]
+    else:
+        rows, issues = read_yaml_customers(texts.get(target) or "", where)
+        if any(i.is_error for i in issues):
+            raise DataError(issues)
+        table = CsvTable(header=[], rows=rows, texts=[None] * len(rows), lines=[0] * len(rows))
+    merge_table(
+        table,
+        batch.customers,
+        mapped=batch.mapped.get("customers", frozenset()),
+        id_column="customer_id",
+        where=where,
+        merged=merged,
+        what="customers",
+        other_ids=frozenset(others),
+        fill={"country": country},
+    )
+    ids = others | {r.get("customer_id", "") for r in table.rows}
+    if not batch.customers:
+        return {}, ids
+    if target.endswith(".csv"):
+        return {target: table.render()}, ids
+    return {target: render_yaml_customers(table.rows)}, ids
+
+
+def plan_import(
+    root: Path,
+    batch: Batch,
+    *,
+    today: dt.date,
+    base_currency: str | None = None,
+    country: str | None = None,
+    fx_file: Path | None = None,
+) -> Plan:
+    """Merge ``batch`` into the data dir at ``root`` (which may not exist yet) and check it.
+
+    Raises :class:`DataError` with every problem — of the input, of the FX rates it needs,
+    or of the would-be data dir — so that nothing is written; :class:`UsageError` when
+    ``--base-currency`` contradicts an existing data dir.
+    """
+    errors = [i for i in batch.issues if i.is_error]
+    if errors:
+        raise DataError(batch.issues)
+    merged = Merged()
+    merged.issues += batch.issues
+    texts: dict[str, str | None] = {}
+    settings_raw = _read(root, SETTINGS_FILE)
+    files: dict[str, str] = {}
+    if settings_raw is None:
+        settings_raw = settings_text((base_currency or "NOK").upper())
+        files[SETTINGS_FILE] = settings_raw
+    settings = _settings(root, settings_raw)
+    if base_currency and base_currency.upper() != settings.base_currency:
+        raise UsageError(
+            f"{root} already has base_currency {settings.base_currency}; "
+            "--base-currency only applies to a new data dir"
+        )
+    if country is None and batch.customers:
+        merged.issues.append(
+            Issue(
+                "--country",
+                None,
+                "",
+                f"customers without a country get the seller's, {settings.company.country}; "
+                "pass --country to choose",
+                Severity.WARNING,
+            )
+        )
+    for name in CUSTOMER_FILES:
+        texts[name] = _read(root, name)
+    written, customer_ids = _customers(
+        root, batch, texts, merged, country or settings.company.country
+    )
+    files.update(written)
+    merged.issues += _unknown_customers(batch, customer_ids)
+
+    files.update(_contracts_file(root, batch, texts, merged))
+    files.update(_opportunities_file(root, batch, texts, merged))
+    problems = [i for i in merged.issues if i.is_error]
+    fx, fx_files, fx_problems = _fx_file(root, fx_file, texts, merged)
+    files.update(fx_files)
+    problems += fx_problems
+    problems += _needed_rates(batch, fx, settings.base_currency, batch.source)
+    if problems:
+        raise DataError(problems)
+
+    old = {p: (texts[p] if p in texts else _read(root, p)) for p in files}
+    plan = Plan(
+        root=root,
+        source=batch.source,
+        files=files,
+        old=old,
+        counts=merged.counts,
+        warnings=[i for i in merged.issues if not i.is_error],
+        month=dt.date(today.year, today.month, 1),
+        base_currency=settings.base_currency,
+    )
+    _check(plan)
+    return plan
+
+
+def _contracts_file(
+    root: Path, batch: Batch, texts: dict[str, str | None], merged: Merged
+) -> dict[str, str]:
+    """``contracts/SOURCE.yaml`` after the import (the source's contracts file)."""
+    rel = f"contracts/{batch.source}.yaml"
+    if not (batch.contracts or batch.lines):
+        return {}
+    texts[rel] = _read(root, rel)
+    existing, issues = read_yaml_contracts(texts[rel] or "", str(root / rel))
+    if any(i.is_error for i in issues):
+        raise DataError(issues)
+    result = merge_contracts(existing, batch, str(root / rel), merged)
+    return {rel: render_contracts(result, batch.source)}
+
+
+def _opportunities_file(
+    root: Path, batch: Batch, texts: dict[str, str | None], merged: Merged
+) -> dict[str, str]:
+    """``opportunities.csv`` after the import."""
+    if not batch.opportunities:
+        return {}
+    rel = "opportunities.csv"
+    texts[rel] = _read(root, rel)
+    table = _csv(root, rel, texts[rel], OPPORTUNITIES.names)
+    merge_table(
+        table,
+        batch.opportunities,
+        mapped=batch.mapped.get("opportunities", frozenset()),
+        id_column="opportunity_id",
+        where=str(root / rel),
+        merged=merged,
+        what="opportunities",
+    )
+    return {rel: table.render()}
+
+
+def _fx_file(
+    root: Path, fx_file: Path | None, texts: dict[str, str | None], merged: Merged
+) -> tuple[CsvTable, dict[str, str], list[Issue]]:
+    """``fx_rates.csv`` with the rows of ``--fx-rates`` merged in, and its problems."""
+    rel = "fx_rates.csv"
+    texts[rel] = _read(root, rel)
+    fx = _csv(root, rel, texts[rel], FX_RATES.names)
+    if fx_file is None:
+        return fx, {}, []
+    given_text, issues = decode(fx_file, str(fx_file))
+    if given_text is None:
+        raise DataError(issues)
+    given = _csv(fx_file.parent, fx_file.name, given_text, FX_RATES.names)
+    problems = _given_fx_issues(given, str(fx_file))
+    problems += merge_fx(fx, given, str(fx_file), str(root / rel), merged)
+    return fx, ({rel: fx.render()} if merged.counts["fx_rates"].added else {}), problems
+
+
+def _unknown_customers(batch: Batch, known: set[str]) -> list[Issue]:
+    """Every imported contract needs its customer: imported now or already in the data dir."""
+    return [
+        Issue(
+            c.values.get("_source", batch.source),
+            int(c.values["_line"]) if "_line" in c.values else None,
+            c.values.get("_column", "customer_id"),
+            f"customer '{c.values.get('customer_id')}' is neither in the import nor in the "
+            "data dir's customers; import the customers too",
+        )
+        for c in batch.contracts
+        if c.values.get("customer_id") not in known
+    ]
+
+
+def _given_fx_issues(given: CsvTable, source: str) -> list[Issue]:
+    """Rows of an ``--fx-rates`` file must be complete: date, currency and rate."""
+    issues = [
+        Issue(source, 1, name, "required column is missing from the header")
+        for name in ("date", "currency", "rate")
+        if name not in given.header
+    ]
+    if issues:
+        return issues
+    for row, line in zip(given.rows, given.lines, strict=True):
+        issues += [
+            Issue(source, line, name, "is required")
+            for name in ("date", "currency", "rate")
+            if name not in row
+        ]
+        try:
+            if "rate" in row and not Decimal(row["rate"]).is_finite():
+                raise ArithmeticError
+        except ArithmeticError:
+            issues.append(Issue(source, line, "rate", f"'{row['rate']}' is not a number"))
+    return issues
+
+
+def _relocate(issues: list[Issue], tmp: Path, root: Path) -> list[Issue]:
+    out = []
+    for i in issues:
+        source = i.source
+        if source.startswith(str(tmp)):
+            source = str(root / Path(source).relative_to(tmp))
+        message = i.message.replace(str(tmp), str(root))
+        out.append(Issue(source, i.line, i.column, message, i.severity))
+    return out
+
+
+def _check(plan: Plan) -> None:
+    """Validate the would-be data dir in a temporary copy; fill in the MRR before and after."""
+    from revcli.checks import check_data_dir  # the full validation of `revcli validate`
+
+    plan.mrr_before = _mrr(plan.root, plan.month) if (plan.root / SETTINGS_FILE).exists() else None
+    with tempfile.TemporaryDirectory(prefix="revcli-import-") as name:
+        tmp = Path(name) / "data"
+        if plan.root.exists():
+            shutil.copytree(plan.root, tmp, ignore=shutil.ignore_patterns(".git"), symlinks=True)
+        for rel, text in plan.files.items():
+            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / rel).write_text(text, encoding="utf-8")
+        issues = _relocate(check_data_dir(tmp), tmp, plan.root)
+        if any(i.is_error for i in issues):
+            raise DataError(
+                [
+                    Issue(
+                        "import",
+                        None,
+                        "",
+                        "the data dir would be invalid after this import; nothing was written",
+                    ),
+                    *issues,
+                ]
+            )
+        plan.mrr_after = _mrr(tmp, plan.month) or Decimal(0)
+
+
+def _mrr(root: Path, month: dt.date) -> Decimal | None:
+    """MRR of ``month`` in the base currency, or ``None`` when the data dir is invalid."""
+    from revcli.data.validate import load_dataset
+    from revcli.metrics.mrr import mrr_table
+    from revcli.metrics.report import schedule_of
+
+    try:
+        data = load_dataset(root)
+    except DataError:
+        return None
+    table = mrr_table(schedule_of(data), data.customers, month, month)
+    value = table.get_column("mrr")[0] if table.height else None
+    return Decimal(0) if value is None else round_half_up(value, 10)
+
+
+def write_plan(plan: Plan) -> list[Path]:
+    """Write the files the import changes, each atomically; return their paths."""
+    written = []
+    for rel in plan.changed:
+        path = plan.root / rel
+        write_atomic(path, plan.files[rel])
+        written.append(path)
+    return written
+
+
+def plan_diff(plan: Plan) -> str:
+    """The unified diff of every file the import would change."""
+    out: list[str] = []
+    for rel in plan.changed:
+        old = plan.old.get(rel)
+        out += difflib.unified_diff(
+            (old or "").splitlines(keepends=True),
+            plan.files[rel].splitlines(keepends=True),
+            fromfile="/dev/null" if old is None else f"a/{rel}",
+            tofile=f"b/{rel}",
+        )
+    return "".join(out)
+
+
+def summary(plan: Plan) -> list[str]:
+    """The lines of the import summary: counts per table and MRR before and after."""
+    lines = [f"{plan.source} import into {plan.root}:"]
+    for table in ("customers", "contracts", "lines", "opportunities", "fx_rates"):
+        c = plan.counts[table]
+        if table in ("opportunities", "fx_rates") and not (c.added or c.changed or c.unchanged):
+            continue
+        label = table.replace("_", " ")
+        lines.append(f"  {label:<13} {c.added} added, {c.changed} changed, {c.unchanged} unchanged")
+    before = "n/a" if plan.mrr_before is None else _money(plan.mrr_before)
+    lines.append(
+        f"  MRR {plan.month:%Y-%m}: {before} → {_money(plan.mrr_after)} {plan.base_currency}"
+    )
+    return lines
+
+
+def _money(value: Decimal) -> str:
+    return f"{round_half_up(value, 2):,.2f}"

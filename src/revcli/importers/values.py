@@ -1,0 +1,50 @@
+"""Small value conversions every importer shares: amounts, intervals and days."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+from revcli.schema import FIRST_YEAR, LAST_YEAR
+
+_PERIODS = {
+    ("month", 1): "month",
+    ("month", 3): "quarter",
+    ("month", 6): "half-year",
+    ("month", 12): "year",
+    ("year", 1): "year",
+}
+
+
+def period_of(interval: str, count: int) -> str | None:
+    """``price_period`` of a recurring interval: month×1, ×3, ×6, ×12 and year×1; else None."""
+    return _PERIODS.get((interval, count))
+
+
+def decimal_text(value: Decimal, places: int = 0) -> str:
+    """A decimal as plain text with at least ``places`` decimals and no exponent."""
+    text = format(value.normalize(), "f")
+    whole, _, frac = text.partition(".")
+    frac = frac.ljust(places, "0")
+    return f"{whole}.{frac}" if frac else whole
+
+
+def minor_to_text(amount: Decimal, digits: int) -> str:
+    """An amount in minor units as major units: 4900 with 2 digits → ``49.00``."""
+    return decimal_text(amount.scaleb(-digits), digits)
+
+
+_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?$")
+
+
+def parse_day(text: str) -> dt.date | None:
+    """``YYYY-MM-DD`` (a time after it is ignored) from 1900 to 2199, else ``None``."""
+    match = _DAY.match(text.strip())
+    if not match:
+        return None
+    try:
+        day = dt.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+    return day if FIRST_YEAR <= day.year <= LAST_YEAR else None

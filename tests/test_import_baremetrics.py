@@ -1,0 +1,399 @@
+"""Baremetrics subscription CSV import (SPEC §11) and what every import guarantees:
+deterministic files, idempotence, hand edits that survive, nothing written on error."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from revcli.importers.plan import plan_import, write_plan
+from revcli.importers.sources import read_baremetrics
+from tests.conftest import MakeDir, Run, write_data_dir
+from tests.helpers import month, mrr_of, row
+
+HEADER = (
+    "plan_oid,plan_name,plan_currency,plan_amount,plan_interval,plan_interval_count,"
+    "customer_oid,customer_name,customer_email,subscription_oid,subscription_started_at,"
+    "subscription_canceled_at,subscription_quantity\n"
+)
+TODAY = dt.date(2026, 12, 6)
+
+
+def _csv(tmp_path: Path, body: str, name: str = "subs.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(HEADER + body, encoding="utf-8")
+    return path
+
+
+def _import(path: Path, root: Path, **kw: object) -> None:
+    write_plan(plan_import(root, read_baremetrics(path), today=TODAY, **kw))  # type: ignore[arg-type]
+
+
+BASIC = (
+    # s1: 2 × 490.00 NOK a month from 2026-01-15.
+    "pro_m,Pro,NOK,49000,month,1,c1,Nordlys AS,a@nordlys.example,s1,2026-01-15,,2\n"
+    # s2: 12000.00 NOK a year, canceled at 2026-06-01 → last day of service 2026-05-31.
+    "pro_y,Pro yearly,nok,1200000,year,1,c2,Fjell AS,,s2,2025-06-01,2026-06-01,\n"
+    # s3: month × 6 → half-year, no plan_name → product = plan_oid.
+    "half,,NOK,600000,month,6,c1,Nordlys AS,a@nordlys.example,s3,2026-03-01,,\n"
+)
+
+
+def test_rows_map_to_contracts_as_spec_says(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    _import(_csv(tmp_path, BASIC), root, country="NO")
+    text = (root / "contracts" / "baremetrics.yaml").read_text()
+    assert (
+        "  - contract_id: s2\n"
+        "    customer_id: c2\n"
+        "    start_date: 2025-06-01\n"
+        "    currency: NOK\n"
+        "    billing_period: year\n"
+        "    cancelled_on: 2026-05-31\n"
+        '    source_id: "baremetrics:s2"\n'
+        "    lines:\n"
+        "      - line_id: s2\n"
+        "        product: Pro yearly\n"
+        "        quantity: 1\n"
+        "        unit_price: 12000.00\n"
+        "        price_period: year\n"
+        '        source_id: "baremetrics:s2"\n'
+    ) in text
+    assert "        product: half\n" in text and "price_period: half-year" in text
+    assert (root / "customers.csv").read_text() == (
+        "customer_id,name,country,billing_email,source_id\n"
+        "c1,Nordlys AS,NO,a@nordlys.example,baremetrics:c1\n"
+        "c2,Fjell AS,NO,,baremetrics:c2\n"
+    )
+    table = mrr_of(root, "2026-01", "2026-06")
+    # Jan: s1 2 × 490 = 980, s2 12000 / 12 = 1000 → 1980.
+    assert row(table, "2026-01")["mrr"] == pytest.approx(1980)
+    # Mar: + s3 6000 / 6 = 1000 → 2980. Jun: s2 churns → 1980.
+    assert row(table, "2026-03")["mrr"] == pytest.approx(2980)
+    assert row(table, "2026-06")["mrr"] == pytest.approx(1980)
+    assert row(table, "2026-06")["churn"] == pytest.approx(-1000)
+
+
+def test_new_data_dir_gets_inits_settings_without_examples(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    _import(
+        _csv(tmp_path, BASIC.replace("NOK", "EUR").replace("nok", "eur")),
+        root,
+        base_currency="EUR",
+        country="NO",
+    )
+    settings = (root / "revcli.yaml").read_text()
+    assert "base_currency: EUR\n" in settings and "company:" in settings
+    assert not (root / "contracts" / "CTR-001.yaml").exists()
+    assert "CUST-001" not in (root / "customers.csv").read_text()
+
+
+def test_bad_rows_name_file_row_column_and_write_nothing(tmp_path: Path, run: Run) -> None:
+    path = _csv(
+        tmp_path,
+        "p,P,NOK,49000,month,1,c1,N,,s1,2026-01-15,,1\n"
+        "p,P,ABC,12.50,week,1,c1,N,,s2,15.01.2026,,\n"
+        "p,P,NOK,100,month,2,c1,N,,s1,2026-01-15,,-1\n",
+    )
+    result = run("import", "baremetrics", path, "--data", tmp_path / "d")
+    assert result.exit_code == 1
+    err = result.stderr
+    assert f"{path}:3: plan_currency: 'ABC' is not an ISO 4217 currency code" in err
+    assert f"{path}:3: plan_amount: '12.50' is not a whole number of minor units (cents)" in err
+    assert f"{path}:3: plan_interval: week × 1 cannot be expressed" in err
+    assert f"{path}:3: subscription_started_at: '15.01.2026' is not a date" in err
+    assert f"{path}:4: plan_interval: month × 2 cannot be expressed" in err
+    assert f"{path}:4: subscription_quantity: '-1' is not a number of at least 0" in err
+    assert not (tmp_path / "d").exists()
+
+
+def test_missing_required_column_is_a_header_problem(tmp_path: Path, run: Run) -> None:
+    path = tmp_path / "subs.csv"
+    path.write_text("plan_oid,plan_currency\np,NOK\n")
+    result = run("import", "baremetrics", path, "--data", tmp_path / "d")
+    assert result.exit_code == 1
+    assert (
+        f"{path}:1: subscription_oid: required column is missing from the header" in result.stderr
+    )
+
+
+def test_duplicate_subscription_and_conflicting_customer(tmp_path: Path) -> None:
+    path = _csv(
+        tmp_path,
+        "p,P,NOK,100,month,1,c1,Nordlys,,s1,2026-01-15,,\n"
+        "p,P,NOK,100,month,1,c1,Nordlys AS,,s2,2026-01-15,,\n"
+        "p,P,NOK,100,month,1,c1,Nordlys,,s1,2026-01-15,,\n",
+    )
+    batch = read_baremetrics(path)
+    assert [str(i) for i in batch.issues] == [
+        f"warning: {path}:3: customer_name: customer 'c1' differs from line 2; the first row's name and e-mail are used",
+        f"{path}:4: subscription_oid: 's1' appears twice; first at line 2",
+    ]
+
+
+def test_cancelled_on_start_day_has_no_service_and_is_skipped(tmp_path: Path) -> None:
+    batch = read_baremetrics(
+        _csv(tmp_path, "p,P,NOK,100,month,1,c1,N,,s1,2026-01-15,2026-01-15,\n")
+    )
+    assert batch.contracts == []
+    assert "before any day of service" in str(batch.issues[0])
+
+
+def test_dry_run_prints_summary_and_diff_and_writes_nothing(tmp_path: Path, run: Run) -> None:
+    result = run(
+        "import",
+        "baremetrics",
+        _csv(tmp_path, BASIC),
+        "--data",
+        tmp_path / "d",
+        "--dry-run",
+        "--country",
+        "NO",
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "+++ b/contracts/baremetrics.yaml" in result.stdout
+    assert "+c1,Nordlys AS,NO,a@nordlys.example,baremetrics:c1" in result.stdout
+    assert "contracts     3 added, 0 changed, 0 unchanged" in result.stderr
+    # today's month: s1 980 + s3 1000 (s2 ended in May 2026) → 1,980.00.
+    assert "→ 1,980.00 NOK" in result.stderr or "MRR" in result.stderr
+    assert not (tmp_path / "d").exists()
+
+
+def test_default_country_is_the_sellers_with_a_warning(tmp_path: Path, run: Run) -> None:
+    result = run("import", "baremetrics", _csv(tmp_path, BASIC), "--data", tmp_path / "d")
+    assert result.exit_code == 0, result.stderr
+    assert "warning: --country: customers without a country get the seller's, NO" in result.stderr
+
+
+def test_import_twice_gives_identical_bytes(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    path = _csv(tmp_path, BASIC)
+    _import(path, root, country="NO")
+    first = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    _import(path, root, country="NO")
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == first
+
+
+def test_hand_edits_survive_and_source_wins_for_its_fields(
+    tmp_path: Path, make_data_dir: MakeDir
+) -> None:
+    root = make_data_dir(
+        {
+            # A person's customers file: a hand-written customer with a quoted cell,
+            # and one imported earlier, to which they added a segment and an owner.
+            "customers.csv": """\
+                customer_id,name,country,segment,owner,source_id
+                HAND,"Hand, Written AS",NO,SMB,kari@example.no,
+                c1,Old Name,SE,Enterprise,ola@example.no,baremetrics:c1
+            """,
+            "contracts/hand.yaml": """\
+                contract_id: H1
+                customer_id: HAND
+                start_date: 2026-01-01
+                lines:
+                  - product: X
+                    unit_price: 10
+            """,
+            "contracts/baremetrics.yaml": """\
+                contracts:
+                  - contract_id: HAND-IN-IMPORT-FILE
+                    customer_id: HAND
+                    start_date: 2026-01-01
+                    lines:
+                      - product: Y
+                        unit_price: 20
+                  - contract_id: s1
+                    customer_id: c1
+                    start_date: 2020-01-01
+                    owner: ola@example.no
+                    notes: "call before renewal: #1"
+                    source_id: baremetrics:s1
+                    lines:
+                      - line_id: s1
+                        product: Old
+                        unit_price: 1
+                        description: hand description
+                        source_id: baremetrics:s1
+            """,
+        }
+    )
+    hand_contract = (root / "contracts" / "hand.yaml").read_bytes()
+    _import(_csv(tmp_path, BASIC), root, country="NO")
+    customers = (root / "customers.csv").read_text()
+    assert customers.splitlines()[:3] == [
+        "customer_id,name,country,segment,owner,source_id,billing_email",
+        # untouched record: its own text, padded for the new column
+        'HAND,"Hand, Written AS",NO,SMB,kari@example.no,,',
+        # the source's name and e-mail win; country (not mapped), segment, owner stay
+        "c1,Nordlys AS,SE,Enterprise,ola@example.no,baremetrics:c1,a@nordlys.example",
+    ]
+    assert (root / "contracts" / "hand.yaml").read_bytes() == hand_contract
+    text = (root / "contracts" / "baremetrics.yaml").read_text()
+    assert "  - contract_id: HAND-IN-IMPORT-FILE\n" in text
+    assert "    start_date: 2026-01-15\n" in text  # the source's start wins
+    assert "    owner: ola@example.no\n" in text
+    assert '    notes: "call before renewal: #1"\n' in text
+    assert "        description: hand description\n" in text
+    assert "        product: Pro\n" in text  # the source's product wins
+
+
+def test_customer_written_by_hand_is_never_touched(tmp_path: Path, make_data_dir: MakeDir) -> None:
+    root = make_data_dir({"customers.csv": "customer_id,name\nc1,Mine\n", "contracts.yaml": "[]\n"})
+    plan = plan_import(root, read_baremetrics(_csv(tmp_path, BASIC)), today=TODAY, country="NO")
+    assert any("'c1' already exists without baremetrics:c1" in str(w) for w in plan.warnings)
+    write_plan(plan)
+    assert (root / "customers.csv").read_text().splitlines()[
+        1
+    ] == "c1,Mine,,"  # padded for source_id, country
+
+
+def test_result_that_would_be_invalid_writes_nothing(
+    tmp_path: Path, make_data_dir: MakeDir, run: Run
+) -> None:
+    # contract id s1 already exists by hand in another file: the result has a duplicate.
+    root = make_data_dir(
+        {
+            "customers.csv": "customer_id,name\nc9,Nine\n",
+            "contracts.yaml": """\
+                - contract_id: s1
+                  customer_id: c9
+                  start_date: 2026-01-01
+                  lines:
+                    - product: X
+                      unit_price: 1
+            """,
+        }
+    )
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    result = run("import", "baremetrics", _csv(tmp_path, BASIC), "--data", root, "--country", "NO")
+    assert result.exit_code == 1
+    assert "would be invalid after this import" in result.stderr
+    assert (
+        f"{root}/contracts/baremetrics.yaml:5: contract_id: contract_id 's1' appears twice; "
+        f"first at {root}/contracts.yaml:1"
+    ) in result.stderr
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+
+
+def test_fx_rates_file_is_merged_and_conflicts_refused(tmp_path: Path, run: Run) -> None:
+    path = _csv(tmp_path, "p,P,EUR,10000,month,1,c1,N,,s1,2026-02-01,,\n")
+    root = tmp_path / "d"
+    (fx := tmp_path / "fx.csv").write_text("date,currency,rate\n2026-01-01,eur,11.5\n")
+    assert run("import", "baremetrics", path, "--data", root, "--fx-rates", fx).exit_code == 0
+    assert (root / "fx_rates.csv").read_text() == "date,currency,rate\n2026-01-01,EUR,11.5\n"
+    (fx2 := tmp_path / "fx2.csv").write_text("date,currency,rate\n2026-01-01,EUR,12\n")
+    result = run("import", "baremetrics", path, "--data", root, "--fx-rates", fx2)
+    assert result.exit_code == 1
+    assert f"{fx2}:2: rate: 12 for EUR on 2026-01-01 differs from 11.5" in result.stderr
+
+
+# ---- round trip: a data dir written as a Baremetrics CSV and imported again ----------
+
+_INTERVALS = {
+    "month": [("month", 1)],
+    "quarter": [("month", 3)],
+    "half-year": [("month", 6)],
+    "year": [("month", 12), ("year", 1)],
+}
+
+
+@st.composite
+def _contracts(draw: st.DrawFn) -> list[dict[str, object]]:
+    n = draw(st.integers(1, 6))
+    out = []
+    for i in range(n):
+        start = dt.date(2024, 1, 1) + dt.timedelta(days=draw(st.integers(0, 1000)))
+        ends = draw(st.booleans())
+        cancelled = start + dt.timedelta(days=draw(st.integers(0, 600))) if ends else None
+        period = draw(st.sampled_from(sorted(_INTERVALS)))
+        out.append(
+            {
+                "id": f"s{i}",
+                "customer": f"c{draw(st.integers(0, 3))}",
+                "product": draw(st.sampled_from(["Pro", "Team", "Seat"])),
+                "start": start,
+                "cancelled": cancelled,
+                "period": period,
+                "interval": draw(st.sampled_from(_INTERVALS[period])),
+                "quantity": draw(st.integers(0, 5)),
+                "cents": draw(st.integers(0, 10_000_000)),
+            }
+        )
+    return out
+
+
+def _as_data_dir(root: Path, contracts: list[dict[str, object]]) -> None:
+    customers = sorted({str(c["customer"]) for c in contracts})
+    lines = ["contract_id,line_id,product,quantity,unit_price,price_period"]
+    heads = ["contract_id,customer_id,start_date,cancelled_on"]
+    for c in contracts:
+        cents = int(c["cents"])  # type: ignore[call-overload]
+        heads.append(f"{c['id']},{c['customer']},{c['start']},{c['cancelled'] or ''}")
+        lines.append(
+            f"{c['id']},{c['id']},{c['product']},{c['quantity']},{cents // 100}.{cents % 100:02d},{c['period']}"
+        )
+    write_data_dir(
+        root,
+        {
+            "customers.csv": "customer_id,name\n" + "".join(f"{c},{c}\n" for c in customers),
+            "contracts.csv": "\n".join(heads) + "\n",
+            "contract_lines.csv": "\n".join(lines) + "\n",
+        },
+    )
+
+
+def _as_baremetrics(contracts: list[dict[str, object]]) -> str:
+    """The test helper that writes a data dir's contracts as a Baremetrics CSV."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(HEADER.strip().split(","))
+    for c in contracts:
+        interval, count = c["interval"]  # type: ignore[misc]
+        cancelled = c["cancelled"]
+        ended = cancelled + dt.timedelta(days=1) if isinstance(cancelled, dt.date) else ""
+        writer.writerow(
+            [
+                f"plan-{c['product']}",
+                c["product"],
+                "NOK",
+                c["cents"],
+                interval,
+                count,
+                c["customer"],
+                c["customer"],
+                "",
+                c["id"],
+                c["start"],
+                ended,
+                c["quantity"],
+            ]
+        )
+    return buf.getvalue()
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(_contracts())
+def test_round_trip_through_baremetrics_keeps_every_months_mrr(
+    tmp_path_factory: pytest.TempPathFactory, contracts: list[dict[str, object]]
+) -> None:
+    base = tmp_path_factory.mktemp("rt")
+    original, imported = base / "original", base / "imported"
+    _as_data_dir(original, contracts)
+    (base / "subs.csv").write_text(_as_baremetrics(contracts))
+    _import(base / "subs.csv", imported, country="NO")
+    want = mrr_of(original, "2024-01", "2027-06")
+    got = mrr_of(imported, "2024-01", "2027-06")
+    assert got.get_column("month").to_list() == want.get_column("month").to_list()
+    for name in ("mrr", "new", "churn", "expansion", "reactivation", "customers"):
+        assert got.get_column(name).to_list() == pytest.approx(want.get_column(name).to_list()), (
+            name
+        )
+    assert month("2024-01") == got.get_column("month")[0]

@@ -1,0 +1,298 @@
+"""Stripe import (SPEC §11) on hand-made fixtures in the API's documented object shapes.
+
+tests/fixtures/stripe/ holds a list object of customers, a list object of subscriptions
+and a plain array of products, mixing API versions: `current_period_end` on the
+subscription (old) and on items (2025-03-31.basil), a singular `discount.coupon`
+(old) and an expanded `discounts[]` entry with `source.coupon` (2025-09-30.clover).
+Base currency NOK; fx_rates.csv: EUR 11.50, USD 10.00, JPY 0.07 from 2026-01-01.
+Every timestamp is UTC midnight of the day named below.
+
+| subscription   | what it shows                    | line (contract currency)           | MRR NOK        |
+| sub_monthly    | monthly, from 2026-01-10         | Pro 1 × 490.00 / month             | 490            |
+| sub_yearly     | yearly, cancel_at 2027-03-01     | Pro 1 × 12000.00 / year            | 12000/12=1000  |
+|                |  → cancelled_on 2027-02-28       |                                    |                |
+| sub_quarter    | 3-month interval, EUR            | Team 1 × 300.00 / quarter          | 100 × 11.5=1150|
+| sub_qty        | quantity 5, unit_amount_decimal  | Seat 5 × 99.00 / month, from 04-01 | 495            |
+| sub_coupon     | 20 % forever coupon (clover)     | Pro 1 × 100.00, 20 % off, EUR      | 80 × 11.5=920  |
+| sub_period_end | cancel at period end (basil:     | Pro 1 × 50.00 USD, from 06-15      | 50 × 10=500    |
+|                |  item current_period_end         |  cancelled_on 2027-01-14           |                |
+|                |  2027-01-15)                     |                                    |                |
+| sub_ended      | canceled, ended_at 2026-04-01    | 1 × 200.00, 2025-10-01..2026-03-31 | 200 until Mar  |
+| sub_trial      | trial 2026-11-20 → 2026-12-04    | 1 × 300.00 from 2026-12-04         | 300 from Dec   |
+| sub_metered    | licensed + metered item, USD     | 1 × 20.00 USD (metered reported)   | 20 × 10=200    |
+| sub_jpy        | zero-decimal JPY: 5000 = ¥5000   | 1 × 5000 JPY from 2026-05-01       | 5000×0.07=350  |
+| sub_amount_off | amount-off coupon (reported)     | 1 × 100.00, no discount            | 100            |
+| sub_weekly     | weekly price (reported)          | — skipped                          | —              |
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from revcli.data.csvio import decode
+from revcli.importers.plan import plan_import, write_plan
+from revcli.importers.sources import read_stripe_files
+from revcli.importers.stripe import StripeObject, import_stripe
+from revcli.importers.textfiles import read_yaml_contracts
+from tests.conftest import ROOT, Run
+from tests.helpers import mrr_of, row
+
+FIXTURES = ROOT / "tests" / "fixtures" / "stripe"
+FILES = sorted(FIXTURES.glob("*.json"))
+TODAY = dt.date(2026, 12, 6)
+
+
+def _import(root: Path, *, country: str | None = "SE") -> None:
+    batch = import_stripe(read_stripe_files(FILES))
+    plan = plan_import(root, batch, today=TODAY, country=country, fx_file=FIXTURES / "fx_rates.csv")
+    write_plan(plan)
+
+
+def _contracts(root: Path) -> dict[str, dict[str, object]]:
+    text, _ = decode(root / "contracts" / "stripe.yaml", "stripe.yaml")
+    contracts, issues = read_yaml_contracts(text or "", "stripe.yaml")
+    assert issues == []
+    return {c.values["contract_id"]: {**c.values, "lines": c.lines} for c in contracts}
+
+
+def test_every_subscription_maps_as_derived_by_hand(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    _import(root)
+    got = _contracts(root)
+    assert sorted(got) == [
+        "sub_amount_off",
+        "sub_coupon",
+        "sub_ended",
+        "sub_jpy",
+        "sub_metered",
+        "sub_monthly",
+        "sub_period_end",
+        "sub_qty",
+        "sub_quarter",
+        "sub_trial",
+        "sub_yearly",
+    ]  # sub_weekly skipped
+    line = {cid: c["lines"][0] for cid, c in got.items()}  # type: ignore[index]
+    # monthly: unit_amount 49000 øre = 490.00 NOK, month × 1.
+    assert got["sub_monthly"]["start_date"] == "2026-01-10"
+    assert line["sub_monthly"] == {
+        "line_id": "si_monthly",
+        "product": "Pro",  # name from products.json
+        "quantity": "1",
+        "unit_price": "490.00",
+        "price_period": "month",
+        "source_id": "stripe:si_monthly",
+    }
+    assert got["sub_monthly"]["source_id"] == "stripe:sub_monthly"
+    assert "cancelled_on" not in got["sub_monthly"]
+    # yearly, cancel_at 2027-03-01 → last day of service 2027-02-28.
+    assert line["sub_yearly"]["price_period"] == "year"
+    assert got["sub_yearly"]["billing_period"] == "year"
+    assert got["sub_yearly"]["cancelled_on"] == "2027-02-28"
+    # 3-month interval → quarter; 30000 cents = 300.00 EUR; currency upper case.
+    assert (line["sub_quarter"]["price_period"], line["sub_quarter"]["unit_price"]) == (
+        "quarter",
+        "300.00",
+    )
+    assert got["sub_quarter"]["currency"] == "EUR"
+    assert line["sub_quarter"]["product"] == "Team"
+    # quantity 5 of unit_amount_decimal "9900" = 99.00.
+    assert (line["sub_qty"]["quantity"], line["sub_qty"]["unit_price"]) == ("5", "99.00")
+    # clover's discounts[].source.coupon: 20 % forever.
+    assert line["sub_coupon"]["discount_pct"] == "20"
+    # basil: cancel_at_period_end with current_period_end 2027-01-15 on the item.
+    assert got["sub_period_end"]["cancelled_on"] == "2027-01-14"
+    # ended_at 2026-04-01 → cancelled_on 2026-03-31 (canceled_at 2026-03-10 unused).
+    assert got["sub_ended"]["cancelled_on"] == "2026-03-31"
+    # the trial ran until 2026-12-04: service that pays starts then.
+    assert got["sub_trial"]["start_date"] == "2026-12-04"
+    # metered item left out, licensed item kept.
+    assert [x["line_id"] for x in got["sub_metered"]["lines"]] == ["si_licensed"]  # type: ignore[attr-defined]
+    # JPY is zero-decimal at Stripe: 5000 means ¥5000.
+    assert line["sub_jpy"]["unit_price"] == "5000"
+    # amount-off coupon is reported, the line keeps its full price.
+    assert "discount_pct" not in line["sub_amount_off"]
+
+
+def test_mrr_of_the_imported_data_by_hand(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    _import(root)
+    table = mrr_of(root, "2026-01", "2027-03")
+    # Jan 2026: monthly 490 (from 01-10) + yearly 1000 + ended 200 + amount_off 100 = 1790.
+    assert row(table, "2026-01")["mrr"] == pytest.approx(1790)
+    # Mar 2026: + quarter 1150 (Feb) + coupon 920 (Mar) = 1790 + 1150 + 920 = 3860.
+    assert row(table, "2026-03")["mrr"] == pytest.approx(3860)
+    # Apr 2026: ended churns (−200), seats start (+495): 3860 − 200 + 495 = 4155.
+    assert row(table, "2026-04")["mrr"] == pytest.approx(4155)
+    assert row(table, "2026-04")["churn"] == pytest.approx(0)  # Delta still has seats
+    # Dec 2026: 490 + 1000 + 1150 + 495 + 920 + 500 + 300 + 200 + 350 + 100 = 5505.
+    assert row(table, "2026-12")["mrr"] == pytest.approx(5505)
+    # Jan 2027: the USD subscription ended 2027-01-14 → −500 = 5005.
+    assert row(table, "2027-01")["mrr"] == pytest.approx(5005)
+    # Mar 2027: yearly ended 2027-02-28 → −1000 = 4005.
+    assert row(table, "2027-03")["mrr"] == pytest.approx(4005)
+
+
+def test_summary_mrr_before_and_after(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    batch = import_stripe(read_stripe_files(FILES))
+    plan = plan_import(root, batch, today=TODAY, country="SE", fx_file=FIXTURES / "fx_rates.csv")
+    assert plan.mrr_before is None  # no data dir yet
+    assert plan.mrr_after == Decimal(5505)
+    assert (plan.counts["contracts"].added, plan.counts["lines"].added) == (11, 11)
+    assert plan.counts["customers"].added == 5
+
+
+def test_unsupported_things_are_reported_per_object(tmp_path: Path) -> None:
+    batch = import_stripe(read_stripe_files(FILES))
+    reports = sorted(str(i) for i in batch.issues)
+    source = str(FIXTURES / "subscriptions.json")
+    assert reports == [
+        f"warning: {source}: sub_amount_off: discount.coupon.amount_off: an amount-off coupon cannot be expressed as a discount_pct; skipped",
+        f"warning: {source}: sub_metered: items.data[1].price.recurring.usage_type: a metered price has no fixed MRR; skipped",
+        f"warning: {source}: sub_weekly: items.data: no item revcli can express; the subscription is skipped",
+        f"warning: {source}: sub_weekly: items.data[0].price.recurring.interval: week × 1 cannot be expressed; revcli takes month × 1, 3, 6 or 12 and year × 1; skipped",
+    ]
+
+
+def test_customers_country_from_address_else_option(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    _import(root, country="SE")
+    text = (root / "customers.csv").read_text()
+    assert "cus_B,Beta GmbH,DE,rechnung@beta.example,stripe:cus_B" in text  # address
+    assert "cus_D,Delta AB,SE,ekonomi@delta.example,stripe:cus_D" in text  # --country
+
+
+def _sub(**extra: object) -> StripeObject:
+    data = {
+        "id": "sub_x",
+        "object": "subscription",
+        "customer": {"id": "cus_x", "object": "customer", "name": "X"},
+        "currency": "usd",
+        "status": "active",
+        "start_date": 1767225600,  # 2026-01-01T00:00:00Z
+        "items": {
+            "object": "list",
+            "data": [
+                {
+                    "id": "si_x",
+                    "object": "subscription_item",
+                    "quantity": 1,
+                    "price": {
+                        "id": "price_x",
+                        "object": "price",
+                        "currency": "usd",
+                        "unit_amount": 1000,
+                        "product": {"id": "prod_x", "object": "product", "name": "Widget"},
+                        "recurring": {"interval": "month", "interval_count": 1},
+                    },
+                }
+            ],
+        },
+    }
+    data.update(extra)
+    return StripeObject(data, "x.json")
+
+
+def test_timezone_turns_timestamps_into_local_days() -> None:
+    from zoneinfo import ZoneInfo
+
+    # 2026-01-01T00:00Z is still 2025-12-31 in New York.
+    batch = import_stripe([_sub()], ZoneInfo("America/New_York"))
+    assert batch.contracts[0].values["start_date"] == "2025-12-31"
+    assert import_stripe([_sub()]).contracts[0].values["start_date"] == "2026-01-01"
+
+
+def test_expanded_customer_and_product_name() -> None:
+    batch = import_stripe([_sub()])
+    assert batch.customers[0]["customer_id"] == "cus_x"
+    assert batch.contracts[0].lines[0]["product"] == "Widget"
+
+
+def test_once_and_repeating_coupons_are_reported() -> None:
+    coupon = {"percent_off": 50, "duration": "repeating", "duration_in_months": 3}
+    batch = import_stripe([_sub(discount={"id": "di", "coupon": coupon})])
+    assert "discount_pct" not in batch.contracts[0].lines[0]
+    assert [str(i) for i in batch.issues] == [
+        "warning: x.json: sub_x: discount.coupon.duration: a repeating coupon does not lower MRR for good; skipped"
+    ]
+
+
+def test_three_decimal_currency_uses_stripe_minor_units() -> None:
+    sub = _sub(currency="kwd")
+    sub.data["items"]["data"][0]["price"].update(currency="kwd", unit_amount=12340)  # type: ignore[index]
+    batch = import_stripe([sub])
+    assert batch.contracts[0].lines[0]["unit_price"] == "12.340"
+
+
+def test_bad_object_names_file_id_and_field(tmp_path: Path, run: Run) -> None:
+    bad = tmp_path / "subs.json"
+    sub = _sub(start_date="yesterday")
+    bad.write_text(json.dumps({"object": "list", "data": [sub.data]}))
+    result = run("import", "stripe", bad, "--data", tmp_path / "d")
+    assert result.exit_code == 1
+    assert f"{bad}: sub_x: start_date: is required: a Unix timestamp" in result.stderr
+    assert not (tmp_path / "d").exists()
+
+
+def test_not_json_is_reported_with_its_line(tmp_path: Path, run: Run) -> None:
+    bad = tmp_path / "subs.json"
+    bad.write_text('{"object": "list",\n "data": [}\n')
+    result = run("import", "stripe", bad, "--data", tmp_path / "d")
+    assert result.exit_code == 1
+    assert f"{bad}:2: not valid JSON" in result.stderr
+
+
+def test_missing_fx_rates_fail_naming_currencies_and_dates(tmp_path: Path, run: Run) -> None:
+    result = run("import", "stripe", *FILES, "--data", tmp_path / "d", "--country", "SE")
+    assert result.exit_code == 1
+    # EUR first needed by sub_quarter (2026-02-01), USD by sub_period_end (2026-06-15),
+    # JPY by sub_jpy (2026-05-01).
+    assert "no exchange rate for EUR on or before 2026-02-01" in result.stderr
+    assert "no exchange rate for JPY on or before 2026-05-01" in result.stderr
+    assert "no exchange rate for USD on or before 2026-06-15" in result.stderr
+    assert not (tmp_path / "d").exists()
+
+
+def test_fetch_needs_the_key_from_the_environment(tmp_path: Path, run: Run) -> None:
+    result = run(
+        "import", "stripe", "--fetch", "--data", tmp_path / "d", env={"STRIPE_API_KEY": ""}
+    )
+    assert result.exit_code == 2
+    assert "STRIPE_API_KEY" in result.stderr
+
+
+def test_reimport_is_byte_identical_and_keeps_hand_edits(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    _import(root)
+    first = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    _import(root)
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == first
+    # A person adds an owner and notes to a contract and a segment to a customer.
+    path = root / "contracts" / "stripe.yaml"
+    text = path.read_text().replace(
+        "  - contract_id: sub_monthly\n",
+        '  - contract_id: sub_monthly\n    owner: kari@example.no\n    notes: "renegotiate: 2027"\n',
+    )
+    path.write_text(text)
+    customers = root / "customers.csv"
+    customers.write_text(
+        "customer_id,name,country,billing_email,source_id,segment\n"
+        "cus_A,Alfa AS,NO,billing@alfa.example,stripe:cus_A,Enterprise\n"
+        "cus_B,Beta GmbH,DE,rechnung@beta.example,stripe:cus_B,\n"
+        "cus_C,Gamma Inc,US,,stripe:cus_C,\n"
+        "cus_D,Delta AB,SE,ekonomi@delta.example,stripe:cus_D,SMB\n"
+        "cus_E,Epsilon KK,JP,,stripe:cus_E,\n"
+        "HAND-1,Hand Written AS,NO,,,SMB\n"
+    )
+    before_customers = customers.read_bytes()
+    _import(root)
+    assert customers.read_bytes() == before_customers
+    got = _contracts(root)
+    assert got["sub_monthly"]["owner"] == "kari@example.no"
+    assert got["sub_monthly"]["notes"] == "renegotiate: 2027"

@@ -1,0 +1,84 @@
+"""The import's YAML writer: whatever text it writes, revcli's reader reads back exactly."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from revcli.data.yamlio import load_records
+from revcli.importers.yamlout import dump_contracts, scalar
+
+HOSTILE = [
+    "NO",
+    "no",
+    "yes",
+    "true",
+    "1200.00",
+    "0x1F",
+    "1e3",
+    "2026-01-01",
+    "null",
+    "~",
+    "Null",
+    "a: b",
+    "key:",
+    "# not a comment",
+    "a #b",
+    "'single'",
+    '"double"',
+    "mixed \"quotes\" and 'apostrophes'",
+    "line one\nline two",
+    "tab\there",
+    "- dash",
+    "? question",
+    "&anchor",
+    "*alias",
+    "!tag",
+    "%directive",
+    "@at",
+    "`tick",
+    "{flow}",
+    "[list]",
+    "a, b",
+    "|",
+    ">",
+    "Tromsø Kaffebrenneri AS",
+    "東京株式会社",
+    "emoji 🚀",
+    "back\\slash",
+    "nel\x85char",
+    "ls\u2028ps\u2029end",
+    "bom\ufeffinside",
+    "del\x7f",
+    "bell\x07",
+    "=SUM(A1)",
+]
+
+
+def _read_back(value: str) -> str | None:
+    text = dump_contracts([([("contract_id", "C1"), ("notes", value)], [])], "")
+    records, issues = load_records(text, "t.yaml", "contracts", frozenset({"lines"}))
+    assert issues == []
+    return records[0].values["notes"]
+
+
+def test_hostile_strings_read_back_exactly() -> None:
+    for value in HOSTILE:
+        assert _read_back(value) == value, value
+
+
+def test_yaml_1_1_words_stay_text_and_plain() -> None:
+    # The reader never resolves types, so NO and 1200.00 may stay plain; null words may not.
+    assert scalar("NO") == "NO"
+    assert scalar("1200.00") == "1200.00"
+    assert scalar("null") == '"null"'
+    assert scalar("") == '""'
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(min_size=1).map(str.strip).filter(bool))
+def test_any_text_reads_back_exactly(value: str) -> None:
+    # Surrogates cannot be written as UTF-8 at all; everything else must survive.
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+        return
+    assert _read_back(value) == value
