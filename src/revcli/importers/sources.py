@@ -7,6 +7,7 @@ from pathlib import Path
 
 from revcli.data.csvio import decode, read_csv
 from revcli.errors import DataError, Issue, RevcliError
+from revcli.extras import install_hint
 from revcli.importers.baremetrics import import_baremetrics
 from revcli.importers.records import Batch
 from revcli.importers.stripe import StripeObject, objects_of
@@ -52,9 +53,7 @@ def fetch_stripe(api_key: str) -> list[StripeObject]:
     try:
         import stripe  # optional extra; imported only when --fetch asks for it
     except ImportError:
-        raise RevcliError(
-            "--fetch needs the stripe package: pip install 'revcli[stripe]'"
-        ) from None
+        raise RevcliError(f"--fetch needs the stripe package: {install_hint('stripe')}") from None
     client = stripe.StripeClient(api_key)
     out = []
     try:
