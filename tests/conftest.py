@@ -5,11 +5,15 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from revcli.cli import app
+
+if TYPE_CHECKING:
+    from tests.einvoice_support import Validator
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
@@ -95,3 +99,12 @@ def golden(request: pytest.FixtureRequest) -> Golden:
         assert text == expected, f"output differs from {path}; if intended, run --update-golden"
 
     return check
+
+
+@pytest.fixture(scope="session")
+def ehf_validator() -> Validator:
+    """The UBL 2.1 schema + CEN EN 16931 validator, compiled once per session
+    (tests/einvoice_support.py)."""
+    from tests.einvoice_support import Validator
+
+    return Validator()

@@ -1,0 +1,167 @@
+"""How a line's amount arises, in numbers a reader can multiply out.
+
+One rule for every face (HTML, PDF, Markdown, text) and for the e-invoice (Peppol R120):
+the shown quantity × the shown unit price is the shown amount before discount, or the
+line says how the amount arises — the months billed, the prorated share of days, the
+prices of the pieces when a renewal uplift starts inside the period — and that the result
+was rounded to the currency's minor unit.
+
+A price for a longer or shorter period than the one billed is folded into a price per
+billed period when that price is an exact decimal of at most ten places (100 a month
+billed quarterly shows 300 a quarter); otherwise the months billed are a separate factor
+(1,000 a year billed monthly: 1,000 × 1/12).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from revcli.einvoice.model import ONCE, Line, PriceStep
+
+PERIOD_WORDS = {Fraction(1): "month", Fraction(3): "quarter", Fraction(6): "half-year"}
+PERIOD_WORDS[Fraction(12)] = "year"
+MAX_PLACES = 10
+
+
+@dataclass(frozen=True)
+class Terms:
+    """A line's shown numbers, all positive (a credit note's are those of its lines).
+
+    ``gross = round(quantity × unit_price × months × share)`` (or the sum over ``steps``)
+    and ``net = gross − discount`` = the line's amount. ``multiplies`` is true when
+    ``quantity × unit_price = gross`` exactly and there is nothing else to show;
+    otherwise ``months`` (billed months ÷ the price's months, when not 1), ``share``
+    (active days, days of the period) or ``steps`` say how ``gross`` arises, and
+    ``rounded`` whether the exact product had more places than the currency.
+    """
+
+    quantity: Decimal
+    unit_price: Decimal
+    per: str
+    gross: Decimal
+    discount: Decimal
+    net: Decimal
+    multiplies: bool
+    months: Fraction | None = None
+    share: tuple[int, int] | None = None
+    steps: tuple[PriceStep, ...] = ()
+    rounded: bool = False
+
+    @property
+    def exact(self) -> Fraction:
+        """The unrounded amount before discount, from the shown numbers."""
+        if self.steps:
+            assert self.share is not None
+            price = sum((Fraction(s.unit_price) * s.days for s in self.steps), Fraction(0))
+            value = Fraction(self.quantity) * price / self.share[1]
+        else:
+            value = Fraction(self.quantity) * Fraction(self.unit_price)
+            if self.share is not None:
+                value *= Fraction(self.share[0], self.share[1])
+        return value * (self.months if self.months is not None else 1)
+
+
+def round_half_up(value: Fraction, places: int) -> Decimal:
+    """``value`` rounded to ``places`` decimals, halves away from zero."""
+    num, den = value.numerator, value.denominator
+    units = (2 * abs(num) * 10**places + den) // (2 * den)
+    return Decimal(units if num >= 0 else -units).scaleb(-places)
+
+
+def finite_decimal(value: Fraction, max_places: int = MAX_PLACES) -> Decimal | None:
+    """``value`` as an exact Decimal of at most ``max_places`` places, else None."""
+    scaled = value * 10**max_places
+    if scaled.denominator != 1:
+        return None
+    normal = Decimal(scaled.numerator).scaleb(-max_places).normalize()
+    return Decimal(format(normal, "f")) if normal != 0 else Decimal(0)
+
+
+def _places(amount: Decimal) -> int:
+    exponent = amount.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def _word(months: Fraction, fallback: str) -> str:
+    return PERIOD_WORDS.get(months, fallback)
+
+
+def line_terms(line: Line) -> Terms:
+    """The shown numbers of ``line`` (see :class:`Terms`)."""
+    places = _places(line.amount)
+    net = abs(line.amount)
+    quantity = abs(line.quantity)
+    price = line.unit_price
+    per = line.price_period
+    months: Fraction | None = None
+    share: tuple[int, int] | None = None
+    steps: tuple[PriceStep, ...] = ()
+    if line.price_period != ONCE:
+        ratio = line.period_months / line.price_months
+        if len(line.steps) > 1:
+            steps = line.steps
+            share = (line.active_days, line.period_days)
+        elif line.active_days < line.period_days:
+            share = (line.active_days, line.period_days)
+        if ratio != 1:
+            folded = None if steps else finite_decimal(Fraction(price) * ratio)
+            if folded is None:
+                months = ratio
+            else:
+                price = folded
+                per = _word(line.period_months, "term")
+    shown = Terms(quantity, price, per, Decimal(0), Decimal(0), net, False, months, share, steps)
+    exact = shown.exact
+    gross = round_half_up(exact, places)
+    if line.discount_pct == 0:
+        # The register's amount is the truth; the shown numbers explain it.
+        gross = net
+    simple = months is None and share is None and not steps
+    product = Fraction(quantity) * Fraction(price)
+    return Terms(
+        quantity=quantity,
+        unit_price=price,
+        per=per,
+        gross=gross,
+        discount=gross - net,
+        net=net,
+        multiplies=simple and product == Fraction(gross),
+        months=months,
+        share=share,
+        steps=steps,
+        rounded=exact != Fraction(gross),
+    )
+
+
+def how(terms: Terms, currency: str) -> str:
+    """How the amount arises, in plain English for the e-invoice line note; empty when
+    quantity × unit price is the amount."""
+    if terms.multiplies:
+        return ""
+    if terms.steps:
+        pieces = " + ".join(
+            f"{s.days} days ({s.start.isoformat()}–{s.end.isoformat()}) at {s.unit_price}"
+            for s in terms.steps
+        )
+        assert terms.share is not None
+        text = f"{terms.quantity} × ({pieces}) ÷ {terms.share[1]} days"
+    else:
+        text = f"{terms.quantity} × {terms.unit_price} {currency} per {terms.per}"
+        if terms.share is not None:
+            text += f" × {terms.share[0]}/{terms.share[1]} days"
+    if terms.months is not None:
+        text += f" × {_fraction(terms.months)} {terms.per}"
+    if terms.rounded:
+        text += f", rounded to {terms.gross}"
+    else:
+        text += f" = {terms.gross}"
+    return text
+
+
+def _fraction(value: Fraction) -> str:
+    exact = finite_decimal(value, 4)
+    if exact is not None:
+        return str(exact)
+    return f"{value.numerator}/{value.denominator}"
