@@ -20,12 +20,13 @@ setup-dev: $(BIN)/python
 demo: setup
 	$(BIN)/revcli mrr --data sample_data $(DEMO_ARGS)
 
-## Set up and run the whole test suite plus ruff and mypy.
+## Set up and run the whole test suite plus ruff, mypy and the import contracts.
 test: setup-dev
 	$(BIN)/python -m pytest -q
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 bench: $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[bench]"

@@ -10,9 +10,9 @@ from typing import Any
 import polars as pl
 import pytest
 
+from revcli import forecast as forecast_module
 from revcli.checks import load_dataset
-from revcli.metrics import forecast as forecast_module
-from revcli.metrics.forecast import (
+from revcli.forecast import (
     churn_schedule,
     forecast_pipeline,
     forecast_report,

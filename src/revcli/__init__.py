@@ -1,8 +1,4 @@
 """revcli: MRR, ARR, renewals and invoices from a folder of contract files."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("revcli")
-except PackageNotFoundError:  # running from a source tree without an install
-    __version__ = "0.0.0+source"
+__version__ = "0.1.0"
+"""The one place the version is written; pyproject.toml reads it from here (hatch)."""

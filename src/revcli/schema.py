@@ -12,8 +12,12 @@ import iso4217
 import polars as pl
 from babel import Locale
 
-from revcli.data.csvio import LINE, SOURCE
 from revcli.errors import Issue, Severity
+
+SOURCE = "_source"
+"""Column of every raw and typed frame: the file a row was read from."""
+LINE = "_line"
+"""Column of every raw and typed frame: the 1-based line (or YAML record line) of a row."""
 
 DECIMAL = pl.Decimal(38, 10)
 """Exact decimals of input data: prices, quantities, rates (at most 10 decimal places)."""

@@ -6,14 +6,26 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeAlias
 
 from babel import Locale, UnknownLocaleError
 
-from revcli.data.tree import Scalar, Tree
 from revcli.errors import Issue
 from revcli.schema import country_codes, currency_codes
 
 SETTINGS_FILE = "revcli.yaml"
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """A YAML scalar as text (``None`` when not set) and the line it stands on."""
+
+    value: str | None
+    line: int
+
+
+Tree: TypeAlias = "dict[str, Tree] | list[Tree] | Scalar"
+"""The settings of ``revcli.yaml`` as read (``data/tree.py``): nested sections of scalars."""
 
 
 @dataclass(frozen=True)

@@ -25,11 +25,10 @@ import polars as pl
 
 from revcli.billing.amounts import line_amounts, rate_taxes
 from revcli.billing.periods import billing_periods, period_lines
-from revcli.data.tree import Scalar
 from revcli.data.validate import DataSet
 from revcli.errors import DataError, Issue, UsageError
 from revcli.schema import DECIMAL, minor_units
-from revcli.settings import SETTINGS_FILE, Company, Settings
+from revcli.settings import SETTINGS_FILE, Company, Scalar, Settings
 
 INVOICE = "invoice"
 CREDIT_NOTE = "credit_note"

@@ -1,59 +1,38 @@
-"""The command line: a thin Typer layer over the documented functions of revcli."""
+"""The command line: a thin Typer layer over the documented functions of revcli.
+
+Importing this package loads nothing but the standard library: ``revcli --version`` answers
+before Typer loads, and :mod:`revcli.cli.root` (the Typer app, every command's options)
+loads on first use. Each command imports the code it runs inside its body, so start-up,
+``--help`` and shell completion never load Polars, Liquid or the billing code.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
+import sys
+from typing import TYPE_CHECKING
 
 from revcli import __version__
-from revcli.cli import core, importing, invoice, renewals, retention, risk
-from revcli.cli.common import State
 
-app = typer.Typer(
-    name="revcli",
-    help="MRR, ARR, renewals and invoices from a folder of contract files.",
-    no_args_is_help=True,
-    rich_markup_mode="rich",
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+if TYPE_CHECKING:
+    import typer
 
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"revcli {__version__}")
-        raise typer.Exit
-
-
-@app.callback()
-def _root(
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version", callback=_version, is_eager=True, help="Print the version and exit."
-        ),
-    ] = False,
-    debug: Annotated[
-        bool, typer.Option("--debug", help="Show the Python traceback of an internal error.")
-    ] = False,
-) -> None:
-    """revcli turns a folder of contract files into MRR, renewals and invoices.
-
-    Exit codes: 0 success, 1 invalid data or a failed check, 2 a wrong command line.
-    """
-    _ = version
-    State.debug = debug
-
-
-core.register(app)
-retention.register(app)
-renewals.register(app)
-risk.register(app)
-invoice.register(app)
-importing.register(app)
+__all__ = ["app", "main"]
 
 
 def main() -> None:
     """Console-script entry point."""
+    if sys.argv[1:] == ["--version"]:  # the one answer that needs no Typer
+        sys.stdout.write(f"revcli {__version__}\n")
+        return
+    from revcli.cli.root import app
+
     app()
+
+
+def __getattr__(name: str) -> typer.Typer:
+    # ``from revcli.cli import app`` builds the Typer app only when asked for.
+    if name == "app":
+        from revcli.cli.root import app
+
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

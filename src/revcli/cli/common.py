@@ -1,4 +1,8 @@
-"""What every command shares: finding the data dir, options, output and the error boundary."""
+"""What every command shares: finding the data dir, options, output and the error boundary.
+
+Loaded on every start (``--help``, shell completion): it imports only Typer, Rich and the
+light revcli modules; the data, engine and renderers load inside the functions that use them.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +13,18 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from revcli.calendar import shift_month
-from revcli.checks import load_dataset
-from revcli.data.validate import DataSet
 from revcli.errors import CheckFailed, DataError, Issue, RevcliError, UsageError
 from revcli.output.files import write_atomic
-from revcli.output.render import render, render_table
-from revcli.output.report import OutputFormat, Report
-from revcli.schema import CUSTOMERS, FIRST_YEAR, LAST_YEAR
-from revcli.settings import find_data_dir
+from revcli.output.report import OutputFormat
+
+if TYPE_CHECKING:
+    from revcli.data.validate import DataSet
+    from revcli.output.report import Report
 
 err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 """Messages to stderr. Never markup: paths and values from the user (``--out '[/x].csv'``,
@@ -94,6 +96,8 @@ def today() -> dt.date:
 
 def parse_day(value: str | None, option: str) -> dt.date:
     """A ``YYYY-MM-DD`` option value (years 1900 to 2199, as in the data), or today."""
+    from revcli.schema import FIRST_YEAR, LAST_YEAR
+
     if value is None:
         return today()
     try:
@@ -112,6 +116,8 @@ def parse_day(value: str | None, option: str) -> dt.date:
 
 def parse_month(value: str, option: str) -> dt.date:
     """A ``YYYY-MM`` option value (years 1900 to 2199) as the first day of that month."""
+    from revcli.schema import FIRST_YEAR, LAST_YEAR
+
     match = re.fullmatch(r"(\d{4})-(\d{2})", value)
     if not match or not 1 <= int(match[2]) <= 12 or not FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
         raise typer.BadParameter(
@@ -126,6 +132,8 @@ def month_span(
 ) -> tuple[dt.date, dt.date]:
     """The months a report covers: ``--month``, or ``--from``/``--to``, else the 12 months
     up to and including the month of ``as_of``."""
+    from revcli.calendar import shift_month
+
     if month is not None:
         if first is not None or last is not None:
             raise typer.BadParameter("use --month or --from/--to, not both", param_hint="--month")
@@ -142,6 +150,8 @@ def month_span(
 
 def resolve_data_dir(data: Path | None) -> Path:
     """``--data``/``$REVCLI_DATA``, else the nearest folder upward holding revcli.yaml."""
+    from revcli.settings import find_data_dir
+
     if data is not None:
         if not data.exists():
             raise UsageError(f"data dir {data} does not exist")
@@ -157,6 +167,8 @@ def resolve_data_dir(data: Path | None) -> Path:
 
 def check_by(by: str | None) -> None:
     """``--by`` names a customer column or ``product`` (exit 2 otherwise)."""
+    from revcli.schema import CUSTOMERS
+
     allowed = ("product", *CUSTOMERS.names)
     if by is not None and by not in allowed:
         raise typer.BadParameter(
@@ -174,6 +186,8 @@ def print_issues(issues: list[Issue], *, to_stdout: bool = False) -> None:
 
 def load(data: Path | None) -> DataSet:
     """Load and validate the data dir; warnings go to stderr (a spinner on a terminal)."""
+    from revcli.checks import load_dataset
+
     root = resolve_data_dir(data)
     if err.is_terminal:
         with err.status(f"Reading and checking {root} …", spinner="dots"):
@@ -195,6 +209,8 @@ def choose_format(fmt: OutputFormat | None, out: Path | None) -> OutputFormat:
 
 def emit(report: Report, fmt: OutputFormat | None, out: Path | None) -> None:
     """Render ``report`` and write it to ``out`` atomically, or to stdout."""
+    from revcli.output.render import render, render_table
+
     chosen = choose_format(fmt, out)
     if chosen is OutputFormat.TABLE:
         tty = out is None and sys.stdout.isatty()

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from revcli.checks import check_data_dir
 from revcli.cli.common import (
     AsOfOption,
     ByOption,
@@ -28,8 +27,6 @@ from revcli.cli.common import (
     resolve_data_dir,
 )
 from revcli.errors import UsageError
-from revcli.metrics.report import mrr_report
-from revcli.scaffold import scaffold
 
 
 def mrr(
@@ -49,6 +46,8 @@ def mrr(
     Example: [bold]revcli mrr --data sample_data --from 2025-12 --to 2026-11 --by segment[/]
     """
     with error_boundary():
+        from revcli.metrics.report import mrr_report
+
         start, end = month_span(month, first, last, parse_day(as_of, "--as-of"))
         check_by(by)
         dataset = load(data)
@@ -64,6 +63,8 @@ def validate_command(data: DataOption = None) -> None:
     Example: [bold]revcli validate --data sample_data[/]
     """
     with error_boundary():
+        from revcli.checks import check_data_dir
+
         issues = check_data_dir(resolve_data_dir(data))
         print_issues(issues, to_stdout=True)
         errors = sum(1 for i in issues if i.is_error)
@@ -88,6 +89,8 @@ def init(
     Example: [bold]revcli init my-revenue && revcli mrr --data my-revenue[/]
     """
     with error_boundary():
+        from revcli.scaffold import scaffold
+
         written = scaffold(folder, force=force)
         if written is None:
             raise UsageError(f"{folder} already holds revcli files; use --force to overwrite them")

@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from revcli.billing.export import export_report, issued_report, list_report
-from revcli.billing.invoice import billing_run, seller_issues
-from revcli.billing.register import (
-    REGISTER_DIR,
-    check_register,
-    issue_credit_note,
-    issue_invoices,
-    load_register,
-    read_register,
-    register_path,
-)
-from revcli.billing.templates import DocFormat, document_maker, draft_name
 from revcli.cli.common import (
     DataOption,
     FormatOption,
@@ -36,12 +25,35 @@ from revcli.cli.common import (
 from revcli.errors import Issue, Severity, UsageError
 from revcli.output.files import write_atomic
 
+if TYPE_CHECKING:
+    from revcli.billing.templates import DocumentMaker
+    from revcli.data.validate import DataSet
+
 invoice_app = typer.Typer(
     name="invoice",
     help="Billing runs from the contracts: draft, issue, check, credit, list and export invoices.",
     no_args_is_help=True,
     rich_markup_mode="rich",
 )
+
+
+class DocFormat(StrEnum):
+    """``--format`` of a document: the choices of ``billing.templates.DocFormat``, named here
+    so that the command line loads without the billing code."""
+
+    HTML = "html"
+    PDF = "pdf"
+    MD = "md"
+    TXT = "txt"
+
+
+def _maker(dataset: DataSet, fmt: DocFormat | None, template: Path | None) -> DocumentMaker:
+    """The document maker of ``--format`` and ``--template``."""
+    from revcli.billing import templates
+
+    chosen = templates.DocFormat(fmt.value) if fmt is not None else None
+    return templates.document_maker(dataset.settings, dataset.root, chosen, template)
+
 
 PeriodOption = Annotated[str, typer.Option("--period", "-p", help="Billing run month, YYYY-MM.")]
 DocFormatOption = Annotated[
@@ -94,10 +106,14 @@ def render(
     Example: [bold]revcli invoice render --period 2026-12 --contract CTR-0001[/]
     """
     with error_boundary():
+        from revcli.billing.invoice import billing_run, seller_issues
+        from revcli.billing.register import load_register
+        from revcli.billing.templates import draft_name
+
         month = parse_month(period, "--period")
         dataset = load(data)
         load_register(dataset.root)
-        maker = document_maker(dataset.settings, dataset.root, fmt, template)
+        maker = _maker(dataset, fmt, template)
         print_issues(
             [
                 Issue(i.source, i.line, i.column, i.message, Severity.WARNING)
@@ -118,7 +134,7 @@ def render(
                     "with --contract or --customer"
                 )
             body = maker(drafts[0])
-            if maker.format is DocFormat.PDF:
+            if maker.format.value == DocFormat.PDF:
                 if sys.stdout.isatty():
                     raise UsageError("a PDF is binary: pass --out DIR or redirect stdout to a file")
                 sys.stdout.buffer.write(body)
@@ -147,9 +163,12 @@ def issue(
     Example: [bold]revcli invoice issue --period 2026-12 --format pdf[/]
     """
     with error_boundary():
+        from revcli.billing.export import issued_report
+        from revcli.billing.register import issue_invoices
+
         month = parse_month(period, "--period")
         dataset = load(data)
-        maker = document_maker(dataset.settings, dataset.root, fmt, template)
+        maker = _maker(dataset, fmt, template)
         result = issue_invoices(dataset, month, month, maker, maker.extension)
         if result.issued:
             emit(issued_report(result.issued, maker.extension), None, None)
@@ -173,6 +192,13 @@ def check(data: DataOption = None) -> None:
     Example: [bold]revcli invoice check --data sample_data[/]
     """
     with error_boundary():
+        from revcli.billing.register import (
+            REGISTER_DIR,
+            check_register,
+            read_register,
+            register_path,
+        )
+
         root = resolve_data_dir(data)
         if not register_path(root).exists():
             err.print(f"No invoice register yet ({root / REGISTER_DIR}).", markup=False)
@@ -214,10 +240,13 @@ def credit(
     Example: [bold]revcli invoice credit 2026-00042 --lines 2 --reason "Seats reduced"[/]
     """
     with error_boundary():
+        from revcli.billing.export import issued_report
+        from revcli.billing.register import issue_credit_note
+
         day = parse_day(on, "--date")
         chosen = [part.strip() for item in lines or [] for part in item.split(",") if part.strip()]
         dataset = load(data)
-        maker = document_maker(dataset.settings, dataset.root, fmt, template)
+        maker = _maker(dataset, fmt, template)
         note = issue_credit_note(
             dataset,
             number,
@@ -245,6 +274,9 @@ def list_command(
     Example: [bold]revcli invoice list --period 2026-12 --format csv[/]
     """
     with error_boundary():
+        from revcli.billing.export import list_report
+        from revcli.billing.register import load_register
+
         month = parse_month(period, "--period") if period else None
         entries = load_register(resolve_data_dir(data))
         emit(list_report(entries, month, customer), fmt, out)
@@ -263,6 +295,9 @@ def export(
     Example: [bold]revcli invoice export --period 2026-12 --format csv --out journal.csv[/]
     """
     with error_boundary():
+        from revcli.billing.export import export_report
+        from revcli.billing.register import load_register
+
         month = parse_month(period, "--period") if period else None
         entries = load_register(resolve_data_dir(data))
         emit(export_report(entries, month, customer), fmt, out)

@@ -8,7 +8,7 @@ import re
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -26,17 +26,10 @@ from revcli.cli.common import (
 from revcli.errors import CheckFailed
 from revcli.output.files import write_atomic
 from revcli.output.report import OutputFormat
-from revcli.renewals.ics import calendar_of
-from revcli.renewals.log import log_path
-from revcli.renewals.remind import Email
-from revcli.renewals.report import (
-    RenewalQuery,
-    renewals_report,
-    unanswered_notices_message,
-    upcoming_of,
-)
-from revcli.renewals.runner import run_reminders
-from revcli.renewals.terms import Window, parse_window
+
+if TYPE_CHECKING:
+    from revcli.renewals.remind import Email
+    from revcli.renewals.terms import Window
 
 
 class RenewalFormat(StrEnum):
@@ -67,6 +60,8 @@ class Group(StrEnum):
 
 
 def _window(text: str, option: str) -> Window:
+    from revcli.renewals.terms import parse_window
+
     try:
         return parse_window(text)
     except ValueError as exc:
@@ -144,6 +139,13 @@ def renewals(
     Example: [bold]revcli renewals --data sample_data --as-of 2026-11-23 --within 90d[/]
     """
     with error_boundary():
+        from revcli.renewals.report import (
+            RenewalQuery,
+            renewals_report,
+            unanswered_notices_message,
+            upcoming_of,
+        )
+
         day = parse_day(as_of, "--as-of")
         query = RenewalQuery(
             as_of=day,
@@ -160,6 +162,8 @@ def renewals(
             fmt is None and out is not None and out.suffix.lower() == ".ics"
         )
         if ics:
+            from revcli.renewals.ics import calendar_of
+
             _write(calendar_of(dataset, query, upcoming), out)
         else:
             chosen = choose_format(OutputFormat(fmt.value) if fmt else None, out)
@@ -201,6 +205,9 @@ def remind(
     Example: [bold]revcli remind --data sample_data --as-of 2026-11-23 --dry-run[/]
     """
     with error_boundary():
+        from revcli.renewals.log import log_path
+        from revcli.renewals.runner import run_reminders
+
         day = parse_day(as_of, "--as-of")
         dataset = load(data)
 

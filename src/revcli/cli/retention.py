@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -23,13 +24,18 @@ from revcli.cli.common import (
     month_span,
     parse_day,
 )
-from revcli.metrics.cohorts import CohortMetric, cohort_report
-from revcli.metrics.options import report_options
-from revcli.metrics.retention import nrr_report
 from revcli.output.report import OutputFormat
 
 MAX_WINDOW = 1200
 """A hundred years: far past any real history, short of date arithmetic overflow."""
+
+
+class Metric(StrEnum):
+    """``--metric`` of ``cohorts``: the choices of ``metrics.cohorts.CohortMetric``, named here
+    so that the command line loads without the engine."""
+
+    REVENUE = "revenue"
+    LOGOS = "logos"
 
 
 def nrr(
@@ -61,6 +67,8 @@ def nrr(
     Example: [bold]revcli nrr --data sample_data --month 2026-11 --window 12[/]
     """
     with error_boundary():
+        from revcli.metrics.retention import nrr_report
+
         start, end = month_span(month, first, last, parse_day(as_of, "--as-of"))
         check_by(by)
         dataset = load(data)
@@ -70,13 +78,13 @@ def nrr(
 def cohorts(
     data: DataOption = None,
     metric: Annotated[
-        CohortMetric,
+        Metric,
         typer.Option(
             "--metric",
             case_sensitive=False,
             help="Share shown in the table: revenue (MRR retained) or logos (customers).",
         ),
-    ] = CohortMetric.REVENUE,
+    ] = Metric.REVENUE,
     first: Annotated[
         str | None, typer.Option("--from", help="First cohort month, YYYY-MM.")
     ] = None,
@@ -96,12 +104,20 @@ def cohorts(
     Example: [bold]revcli cohorts --data sample_data --from 2025-12 --to 2026-11[/]
     """
     with error_boundary():
+        from revcli.metrics.cohorts import CohortMetric, cohort_report
+        from revcli.metrics.options import report_options
+
         start, end = month_span(None, first, last, parse_day(as_of, "--as-of"))
         dataset = load(data)
         pivot = choose_format(fmt, out) is OutputFormat.TABLE
         options = report_options(dataset.settings)
         report = cohort_report(
-            dataset, start, end, metric, pivot=pivot, min_customers=options.cohort_min_customers
+            dataset,
+            start,
+            end,
+            CohortMetric(metric.value),
+            pivot=pivot,
+            min_customers=options.cohort_min_customers,
         )
         emit(report, fmt, out)
 

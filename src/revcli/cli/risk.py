@@ -20,10 +20,6 @@ from revcli.cli.common import (
     parse_day,
     parse_month,
 )
-from revcli.metrics.forecast import forecast_report
-from revcli.metrics.options import report_options
-from revcli.metrics.pipeline import BY_CHOICES, past_due_warning, pipeline_report
-from revcli.risk.report import risk_report
 
 
 def pipeline(
@@ -45,6 +41,8 @@ def pipeline(
     Example: [bold]revcli pipeline --data sample_data --from 2026-12 --to 2027-05 --by type[/]
     """
     with error_boundary():
+        from revcli.metrics.pipeline import BY_CHOICES, past_due_warning, pipeline_report
+
         start = parse_month(first, "--from") if first else None
         end = parse_month(last, "--to") if last else None
         if start and end and start > end:
@@ -81,6 +79,8 @@ def risk(
     Example: [bold]revcli risk --data sample_data --as-of 2026-11-23 --top 10[/]
     """
     with error_boundary():
+        from revcli.risk.report import risk_report
+
         day = parse_day(as_of, "--as-of")
         dataset = load(data)
         emit(risk_report(dataset, day, top), fmt, out)
@@ -103,6 +103,9 @@ def forecast(
     Example: [bold]revcli forecast --data sample_data --months 12 --as-of 2026-11-23[/]
     """
     with error_boundary():
+        from revcli.forecast import forecast_report
+        from revcli.metrics.options import report_options
+
         day = parse_day(as_of, "--as-of")
         dataset = load(data)
         emit(

@@ -10,9 +10,7 @@ import polars as pl
 
 from revcli.data.files import UnreadableFile, read_bytes
 from revcli.errors import Issue
-
-LINE = "_line"
-SOURCE = "_source"
+from revcli.schema import LINE, SOURCE
 
 
 def decode(path: Path, source: str) -> tuple[str | None, list[Issue]]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
-from revcli.data.csvio import LINE, SOURCE, decode, read_csv
+from revcli.data.csvio import decode, read_csv
 from revcli.data.tree import load_tree
 from revcli.data.yamlio import YamlRecord, load_records
 from revcli.errors import DataError, Issue, Severity
@@ -17,8 +17,10 @@ from revcli.schema import (
     CONTRACTS,
     CUSTOMERS,
     FX_RATES,
+    LINE,
     LINES,
     OPPORTUNITIES,
+    SOURCE,
     TableSpec,
     missing_required,
     unknown_columns,

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TypeAlias
-
 import yaml
 
 from revcli.data.yamlio import _scalar, compose
 from revcli.errors import Issue
+from revcli.settings import Scalar, Tree
 
-
-@dataclass(frozen=True)
-class Scalar:
-    """A YAML scalar as text (``None`` when not set) and the line it stands on."""
-
-    value: str | None
-    line: int
-
-
-Tree: TypeAlias = "dict[str, Tree] | list[Tree] | Scalar"
+__all__ = ["Scalar", "Tree", "load_tree"]
 
 
 def _convert(node: yaml.Node) -> Tree:

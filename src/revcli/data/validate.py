@@ -13,7 +13,6 @@ from pathlib import Path
 import polars as pl
 
 from revcli.calendar import term_months
-from revcli.data.csvio import LINE, SOURCE
 from revcli.data.load import RawData, read_raw, relocate
 from revcli.errors import DataError, Issue, Severity, sort_issues
 from revcli.schema import (
@@ -21,8 +20,10 @@ from revcli.schema import (
     CUSTOMERS,
     DECIMAL,
     FX_RATES,
+    LINE,
     LINES,
     OPPORTUNITIES,
+    SOURCE,
     frame_issues,
     parse_table,
 )

@@ -22,6 +22,7 @@ from revcli.output.report import (
     OutputFormat,
     Report,
     cell,
+    group_digits,
     round_half_up,
     rows,
 )
@@ -112,11 +113,6 @@ def render_markdown(report: Report) -> str:
         lines.append("| " + " | ".join(f"**{t}**" if t else "" for t in total) + " |")
     lines += [f"\n{_md_escape(n)}" for n in report.notes]
     return "\n".join(lines) + "\n"
-
-
-def group_digits(value: Decimal) -> str:
-    """12345.5 → '12,345.50' (the table view groups thousands)."""
-    return f"{value:,}"
 
 
 def heat_style(share: Decimal) -> str:

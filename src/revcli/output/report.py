@@ -7,11 +7,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
-from typing import Any
-
-import polars as pl
+from typing import TYPE_CHECKING, Any
 
 from revcli.errors import RevcliError
+
+if TYPE_CHECKING:  # the CLI imports OutputFormat on every start; Polars loads with a Report
+    import polars as pl
 
 FORMAT_VERSION = 1
 """Version of the JSON output layout; bumped when a field changes meaning."""
@@ -65,6 +66,8 @@ class Report:
     row_styles: Sequence[str] = ()
 
     def __post_init__(self) -> None:
+        import polars as pl
+
         floats = [c for c, t in self.frame.schema.items() if t.is_float()]
         if (
             floats
@@ -103,6 +106,11 @@ def round_half_up(value: float | Decimal, places: int) -> Decimal:
         ctx.prec = max(28, exact.adjusted() + places + 2)
         result = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
         return result + 0  # normalise -0.00 to 0.00
+
+
+def group_digits(value: Decimal) -> str:
+    """12345.50 → '12,345.50': thousands grouped, as the table view and messages show money."""
+    return f"{value:,}"
 
 
 def cell(value: Any, kind: ColumnKind) -> Any:

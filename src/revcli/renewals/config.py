@@ -6,9 +6,8 @@ import difflib
 import re
 from dataclasses import dataclass, field, replace
 
-from revcli.data.tree import Scalar, Tree
 from revcli.errors import Issue, Severity
-from revcli.settings import Settings, SettingsReader
+from revcli.settings import Scalar, Settings, SettingsReader, Tree
 
 SECTION = "reminders"
 SECURITY = ("starttls", "tls", "none")

@@ -11,8 +11,7 @@ from icalendar import Alarm, Calendar, Event
 from icalendar.enums import TRANSP
 
 from revcli.data.validate import DataSet
-from revcli.output.render import group_digits
-from revcli.output.report import round_half_up
+from revcli.output.report import group_digits, round_half_up
 from revcli.renewals.report import RenewalQuery, select_renewals
 
 PRODID = "-//revcli//renewals//EN"

@@ -10,8 +10,7 @@ import polars as pl
 
 from revcli.data.validate import DataSet
 from revcli.metrics.report import schedule_of
-from revcli.output.render import group_digits
-from revcli.output.report import ColumnKind, Report, round_half_up
+from revcli.output.report import ColumnKind, Report, group_digits, round_half_up
 from revcli.renewals.terms import RENEWAL_COLUMNS, STATUSES, Window, upcoming_renewals
 
 REPORT_COLUMNS = tuple(c for c in RENEWAL_COLUMNS if c != "notice_rule")

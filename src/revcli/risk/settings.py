@@ -7,9 +7,8 @@ from dataclasses import Field, dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
-from revcli.data.tree import Scalar, Tree
 from revcli.errors import Issue, Severity
-from revcli.settings import Settings, SettingsReader
+from revcli.settings import Scalar, Settings, SettingsReader, Tree
 
 SECTION = "risk"
 

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from revcli.data.csvio import LINE, SOURCE
 from revcli.errors import Issue, Severity
 from revcli.risk.settings import read_risk_settings
 from revcli.schema import (
+    LINE,
+    SOURCE,
     Column,
     Kind,
     TableSpec,

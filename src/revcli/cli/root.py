@@ -1,0 +1,54 @@
+"""The Typer app: the root options and every command's registration (loaded by ``main``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from revcli import __version__
+from revcli.cli import core, importing, invoice, renewals, retention, risk
+from revcli.cli.common import State
+
+app = typer.Typer(
+    name="revcli",
+    help="MRR, ARR, renewals and invoices from a folder of contract files.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"revcli {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the Python traceback of an internal error.")
+    ] = False,
+) -> None:
+    """revcli turns a folder of contract files into MRR, renewals and invoices.
+
+    Exit codes: 0 success, 1 invalid data or a failed check, 2 a wrong command line.
+    """
+    _ = version
+    State.debug = debug
+
+
+core.register(app)
+retention.register(app)
+renewals.register(app)
+risk.register(app)
+invoice.register(app)
+importing.register(app)

@@ -1,0 +1,62 @@
+"""Start-up loads the command line only: the engine, Polars, Liquid and billing load when a
+command runs (module sets checked in a fresh interpreter; timings are in bench/results.md)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from revcli import __version__
+from revcli.billing.templates import DocFormat as BillingDocFormat
+from revcli.cli.invoice import DocFormat
+from revcli.cli.retention import Metric
+from revcli.metrics.cohorts import CohortMetric
+
+ENGINE = ("polars", "liquid", "babel", "yaml", "icalendar", "weasyprint")
+"""Third-party packages only a running command needs."""
+LAZY = ("revcli.billing", "revcli.metrics", "revcli.risk", "revcli.renewals", "revcli.data")
+"""revcli packages only a running command needs."""
+
+
+def _loaded(code: str, *argv: str) -> set[str]:
+    """The modules a fresh interpreter holds after running ``code``."""
+    script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    result = subprocess.run(
+        [sys.executable, "-c", script, *argv], capture_output=True, text=True, check=True
+    )
+    return set(json.loads(result.stdout.splitlines()[-1]))
+
+
+def _under(modules: set[str], packages: tuple[str, ...]) -> set[str]:
+    return {m for m in modules if any(m == p or m.startswith(f"{p}.") for p in packages)}
+
+
+def test_importing_the_command_line_loads_no_polars_liquid_or_billing() -> None:
+    # revcli.cli.root is what --help and shell completion build: every command and option.
+    loaded = _loaded("import revcli.cli.root")
+    assert "revcli.cli.core" in loaded and "revcli.cli.invoice" in loaded  # it did load them
+    assert _under(loaded, ENGINE) == set()
+    assert _under(loaded, LAZY) == set()
+
+
+def test_the_console_script_module_loads_no_typer() -> None:
+    # The entry point ``revcli.cli:main`` is imported before any argument is read.
+    loaded = _loaded("import revcli.cli")
+    assert _under(loaded, ("typer", "rich", *ENGINE)) == set()
+
+
+def test_version_answers_before_typer_loads() -> None:
+    script = "import sys\nsys.argv[0] = 'revcli'\nfrom revcli.cli import main\nmain()"
+    result = subprocess.run(
+        [sys.executable, "-c", script, "--version"], capture_output=True, text=True, check=True
+    )
+    assert result.stdout == f"revcli {__version__}\n"
+    loaded = _loaded(script, "--version")
+    assert "typer" not in loaded
+
+
+def test_command_line_choices_match_the_ones_the_core_accepts() -> None:
+    # The CLI names these choices itself so that it loads without the code behind them.
+    assert [m.value for m in Metric] == [m.value for m in CohortMetric]
+    assert [f.value for f in DocFormat] == [f.value for f in BillingDocFormat]
