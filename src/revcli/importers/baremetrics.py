@@ -8,11 +8,10 @@ from decimal import Decimal
 
 import polars as pl
 
-from revcli.data.csvio import LINE, SOURCE
 from revcli.errors import Issue, Severity
 from revcli.importers.records import Batch, Contract, Row, source_id
 from revcli.importers.values import minor_to_text, parse_day, period_of
-from revcli.schema import currency_codes, minor_units
+from revcli.schema import LINE, SOURCE, currency_codes, minor_units
 
 SOURCE_NAME = "baremetrics"
 COLUMNS = (
