@@ -8,6 +8,7 @@ from revcli.billing.register import check_register
 from revcli.data.load import read_raw
 from revcli.data.validate import Check, DataSet, validate
 from revcli.data.validate import load_dataset as load_core
+from revcli.einvoice.checks import einvoice_issues
 from revcli.errors import DataError, Issue
 from revcli.metrics.options import read_report_options
 from revcli.renewals.checks import renewal_checks
@@ -27,9 +28,9 @@ def _report_options(data: DataSet) -> list[Issue]:
     return read_report_options(data.settings)[1]
 
 
-CHECKS: tuple[Check, ...] = (_renewals, _signals, _report_options)
+CHECKS: tuple[Check, ...] = (_renewals, _signals, _report_options, einvoice_issues)
 """Feature checks: renewal columns and reminder settings; signal files and risk settings;
-the cohorts and forecast options."""
+the cohorts and forecast options; what e-invoices need (bank, Peppol addresses)."""
 
 
 def check_state(root: Path, *, orphans: bool = True) -> list[Issue]:

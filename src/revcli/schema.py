@@ -88,6 +88,7 @@ CUSTOMERS = TableSpec(
         Column("tax_rate", Kind.DECIMAL, minimum=0, maximum=100),
         Column("reverse_charge", Kind.BOOL),
         Column("locale"),
+        Column("peppol_id"),
         Column("source_id"),
     ),
 )
@@ -113,6 +114,7 @@ CONTRACTS = TableSpec(
         Column("renewal_decision_note"),
         Column("owner"),
         Column("po_number"),
+        Column("buyer_reference"),
         Column("signed_on", Kind.DATE),
         Column("notes"),
         Column("source_id"),

@@ -38,6 +38,8 @@ class Company:
     address: str = ""
     email: str = ""
     bank_account: str = ""
+    iban: str = ""
+    bic: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,12 @@ class InvoiceSettings:
     payment_terms_days: int = 14
     default_tax_rate: Decimal = Decimal(25)
     template: str = "templates/invoice.html.liquid"
+    formats: tuple[str, ...] = ("html", "xml")
+
+
+DOCUMENT_FORMATS = ("html", "pdf", "md", "txt", "xml")
+"""What ``invoice issue`` can write per document: faces (html, pdf, md, txt) and the
+e-invoice (xml)."""
 
 
 @dataclass(frozen=True)
@@ -169,6 +177,8 @@ def parse_settings(tree: dict[str, Tree], source: str) -> tuple[Settings, list[I
         address=r.text(comp, "address", ""),
         email=r.text(comp, "email", ""),
         bank_account=r.text(comp, "bank_account", ""),
+        iban=r.text(comp, "iban", ""),
+        bic=r.text(comp, "bic", ""),
     )
     r.check(
         company.country in country_codes(), comp, "country", "expected a two-letter country code"
@@ -188,6 +198,7 @@ def parse_settings(tree: dict[str, Tree], source: str) -> tuple[Settings, list[I
         payment_terms_days=r.integer(inv, "payment_terms_days", 14, maximum=3650),
         default_tax_rate=r.decimal(inv, "default_tax_rate", Decimal(25)),
         template=r.text(inv, "template", InvoiceSettings.template),
+        formats=_formats(r, inv),
     )
     r.check(
         "{seq" in invoice.number_format,
@@ -201,6 +212,30 @@ def parse_settings(tree: dict[str, Tree], source: str) -> tuple[Settings, list[I
     )
     settings = Settings(company, base, locale, invoice, renewals, source, tree)
     return settings, issues
+
+
+def _formats(r: SettingsReader, section: dict[str, Tree]) -> tuple[str, ...]:
+    """``invoice.formats``: a list of document formats, each at most once, at least one."""
+    node = section.get("formats")
+    default = InvoiceSettings.formats
+    if node is None or (isinstance(node, Scalar) and node.value is None):
+        return default
+    items = node if isinstance(node, list) else [node]
+    values = [i.value.strip().lower() for i in items if isinstance(i, Scalar) and i.value]
+    bad = [v for v in values if v not in DOCUMENT_FORMATS]
+    if len(values) != len(items) or bad or not values or len(set(values)) != len(values):
+        line = node.line if isinstance(node, Scalar) else None
+        r.issues.append(
+            Issue(
+                r.source,
+                line,
+                "invoice.formats",
+                f"expected a list of distinct formats out of {', '.join(DOCUMENT_FORMATS)}, "
+                "e.g. [html, xml]",
+            )
+        )
+        return default
+    return tuple(values)
 
 
 def known_locale(name: str) -> bool:

@@ -1,0 +1,109 @@
+"""What e-invoices need from the data dir, checked by ``revcli validate``.
+
+Errors: a ``peppol_id`` that is no Peppol address, a ``company.iban`` or ``company.bic``
+that cannot be right. Warnings (the data is still usable; issuing may be refused later):
+contracts in a currency other than the seller's while ``company.iban``/``company.bic``
+are missing, and a Norwegian seller VAT id that breaks NO-R-001.
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from revcli.data.validate import DataSet
+from revcli.einvoice.parties import norwegian_org_number, peppol_id_problem
+from revcli.einvoice.peppol import org_number_valid
+from revcli.errors import Issue, Severity
+from revcli.settings import Company, Settings
+
+_BIC = re.compile(r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
+
+
+def iban_valid(text: str) -> bool:
+    """ISO 13616: two letters, two check digits, up to 30 letters or digits; the whole,
+    rotated by four and with letters as 10..35, is 1 modulo 97."""
+    iban = re.sub(r"\s", "", text).upper()
+    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{1,30}", iban):
+        return False
+    digits = "".join(str(int(ch, 36)) for ch in iban[4:] + iban[:4])
+    return int(digits) % 97 == 1
+
+
+def seller_currency(settings: Settings) -> str:
+    """The currency the seller keeps its books in: NOK for a Norwegian seller, else the
+    base currency."""
+    return "NOK" if settings.company.country == "NO" else settings.base_currency
+
+
+def bank_issues(settings: Settings) -> list[Issue]:
+    """``company.iban`` and ``company.bic``, when set, must be well-formed."""
+    company: Company = settings.company
+    issues = []
+    if company.iban and not iban_valid(company.iban):
+        issues.append(
+            Issue(settings.source, None, "company.iban", f"'{company.iban}' is not a valid IBAN")
+        )
+    if company.bic and not _BIC.match(re.sub(r"\s", "", company.bic).upper()):
+        issues.append(
+            Issue(
+                settings.source,
+                None,
+                "company.bic",
+                f"'{company.bic}' is not a BIC (8 or 11 letters and digits, e.g. DNBANOKK)",
+            )
+        )
+    return issues
+
+
+def foreign_currencies(data: DataSet) -> list[str]:
+    """Currencies of contracts that are not the seller's (sorted)."""
+    own = seller_currency(data.settings)
+    values = data.contracts.get_column("currency").drop_nulls().unique().to_list()
+    return sorted(str(c) for c in values if c != own)
+
+
+def einvoice_issues(data: DataSet) -> list[Issue]:
+    """Every problem above, for ``revcli validate``."""
+    settings = data.settings
+    company = settings.company
+    issues = bank_issues(settings)
+    foreign = foreign_currencies(data)
+    missing = [k for k, v in (("iban", company.iban), ("bic", company.bic)) if not v.strip()]
+    if foreign and missing:
+        issues += [
+            Issue(
+                settings.source,
+                None,
+                f"company.{key}",
+                f"is needed to invoice contracts in {', '.join(foreign)} (payment to IBAN + "
+                "BIC); issuing such an invoice fails without it",
+                Severity.WARNING,
+            )
+            for key in missing
+        ]
+    if company.country == "NO" and company.vat_id:
+        org = norwegian_org_number(company.vat_id)
+        if not re.fullmatch(r"NO\d{9}MVA", company.vat_id.strip()) or not org_number_valid(org):
+            issues.append(
+                Issue(
+                    settings.source,
+                    None,
+                    "company.vat_id",
+                    f"'{company.vat_id}' is not NO + a valid 9-digit organisation number + MVA; "
+                    "e-invoices will fail the Norwegian rule NO-R-001",
+                    Severity.WARNING,
+                )
+            )
+    customers = data.customers
+    if "peppol_id" in customers.columns:
+        for source, line, value in (
+            customers.filter(pl.col("peppol_id").is_not_null())
+            .select("_source", "_line", "peppol_id")
+            .iter_rows()
+        ):
+            problem = peppol_id_problem(str(value))
+            if problem:
+                issues.append(Issue(source, line, "peppol_id", problem))
+    return issues

@@ -1,0 +1,82 @@
+"""Who an e-invoice is from and to: the seller from revcli.yaml, the buyer from its customer row.
+
+Both are taken when a document is issued and kept in its register record, so the XML of
+an old document shows the parties as they were that day.
+"""
+
+from __future__ import annotations
+
+import re
+
+from revcli.einvoice.model import Party
+from revcli.einvoice.peppol import org_number_valid
+from revcli.settings import Company
+
+FORETAKSREGISTERET = "Foretaksregisteret"
+_PEPPOL_ID = re.compile(r"^(?P<scheme>\d{4}|EM):(?P<id>\S+)$")
+
+
+def norwegian_org_number(vat_id: str) -> str:
+    """The 9-digit organisation number in a Norwegian VAT id (``NO999999999MVA``, or the
+    bare number), else empty."""
+    match = re.fullmatch(
+        r"(?:NO)?\s*(\d{3})\s?(\d{3})\s?(\d{3})\s*(?:MVA)?", vat_id.strip().upper()
+    )
+    return "".join(match.groups()) if match else ""
+
+
+def seller_party(company: Company) -> Party:
+    """The seller: for a Norwegian company its org.nr (from ``vat_id``) is the Peppol
+    address (scheme 0192) and it is entered in Foretaksregisteret; a seller elsewhere is
+    addressed by its e-mail (scheme EM)."""
+    org = norwegian_org_number(company.vat_id) if company.country == "NO" else ""
+    if org:
+        endpoint = f"0192:{org}"
+    elif company.email:
+        endpoint = f"EM:{company.email}"
+    else:
+        endpoint = ""
+    return Party(
+        name=company.name,
+        country=company.country,
+        address=company.address.replace("\\n", "\n"),
+        vat_id=company.vat_id,
+        org_number=org,
+        endpoint=endpoint,
+        email=company.email,
+        register=FORETAKSREGISTERET if company.country == "NO" else "",
+    )
+
+
+def buyer_endpoint(peppol_id: str, country: str, vat_id: str, email: str) -> str:
+    """The buyer's Peppol address (SPEC §10): its ``peppol_id``, else a Norwegian org.nr
+    from its VAT id (scheme 0192), else its billing e-mail (scheme EM); empty when none."""
+    if peppol_id.strip():
+        return peppol_id.strip()
+    org = norwegian_org_number(vat_id) if country == "NO" else ""
+    if org:
+        return f"0192:{org}"
+    return f"EM:{email.strip()}" if email.strip() else ""
+
+
+def buyer_org_number(endpoint: str, country: str, vat_id: str) -> str:
+    """A Norwegian buyer's organisation number (its legal-entity id), else empty."""
+    scheme, _, ident = endpoint.partition(":")
+    if scheme == "0192":
+        return ident
+    return norwegian_org_number(vat_id) if country == "NO" else ""
+
+
+def peppol_id_problem(value: str) -> str:
+    """What is wrong with a ``peppol_id`` (``SCHEME:ID``), or empty."""
+    match = _PEPPOL_ID.match(value.strip())
+    if not match:
+        return (
+            f"'{value}' is not a Peppol address SCHEME:ID with a 4-digit scheme or EM "
+            "(e.g. 0192:923456785)"
+        )
+    if match["scheme"] == "0192" and not org_number_valid(match["id"]):
+        return f"'{match['id']}' is not a valid Norwegian organisation number (mod 11)"
+    if match["scheme"] == "EM" and "@" not in match["id"]:
+        return f"'{match['id']}' is not an e-mail address"
+    return ""

@@ -1,0 +1,191 @@
+"""What e-invoices need from the data dir: bank details, Peppol addresses, formats."""
+
+from __future__ import annotations
+
+import pytest
+
+from revcli.einvoice.checks import iban_valid
+from revcli.einvoice.parties import (
+    buyer_endpoint,
+    norwegian_org_number,
+    peppol_id_problem,
+    seller_party,
+)
+from revcli.settings import Company
+from tests.conftest import MakeDir, Run
+
+SETTINGS = """\
+company:
+  name: Fjordsoft AS
+  country: NO
+  vat_id: NO999999999MVA
+{extra}base_currency: NOK
+"""
+CUSTOMERS = "customer_id,name,country,peppol_id\nA,Acme AS,NO,{peppol}\nB,Bolt GmbH,DE,\n"
+CONTRACTS = (
+    "contract_id,customer_id,start_date,currency\nC1,A,2026-01-01,NOK\nC2,B,2026-01-01,{currency}\n"
+)
+LINES = "contract_id,product,unit_price\nC1,LIC,100\nC2,LIC,100\n"
+FX = "date,currency,rate\n2025-01-01,EUR,11.5\n"
+
+
+def _validate(
+    run: Run, make_data_dir: MakeDir, *, extra: str = "", peppol: str = "", currency: str = "NOK"
+) -> tuple[int, list[str]]:
+    root = make_data_dir(
+        {
+            "customers.csv": CUSTOMERS.format(peppol=peppol),
+            "contracts.csv": CONTRACTS.format(currency=currency),
+            "contract_lines.csv": LINES,
+            "fx_rates.csv": FX,
+        },
+        settings=SETTINGS.format(extra=extra),
+    )
+    result = run("validate", "--data", root)
+    return result.exit_code, [
+        line.replace(f"{root}/", "")
+        for line in result.stdout.splitlines()
+        if line.startswith(("warning", str(root)))
+    ]
+
+
+def test_foreign_currency_without_iban_and_bic_is_a_warning(
+    run: Run, make_data_dir: MakeDir
+) -> None:
+    code, lines = _validate(run, make_data_dir, currency="EUR")
+    assert code == 0
+    assert lines == [
+        "warning: revcli.yaml: company.bic: is needed to invoice contracts in EUR (payment to IBAN + BIC); issuing such an invoice fails without it",
+        "warning: revcli.yaml: company.iban: is needed to invoice contracts in EUR (payment to IBAN + BIC); issuing such an invoice fails without it",
+    ]
+
+
+def test_iban_and_bic_silence_the_warning(run: Run, make_data_dir: MakeDir) -> None:
+    extra = '  iban: "NO93 8601 1117 947"\n  bic: DNBANOKK\n'
+    assert _validate(run, make_data_dir, currency="EUR", extra=extra) == (0, [])
+
+
+def test_only_nok_needs_no_iban(run: Run, make_data_dir: MakeDir) -> None:
+    assert _validate(run, make_data_dir) == (0, [])
+
+
+def test_bad_iban_bic_and_peppol_id_are_errors(run: Run, make_data_dir: MakeDir) -> None:
+    extra = '  iban: "NO94 8601 1117 947"\n  bic: DNB\n'
+    code, lines = _validate(run, make_data_dir, extra=extra, peppol="0192:923456789")
+    assert code == 1
+    assert lines == [
+        "customers.csv:2: peppol_id: '923456789' is not a valid Norwegian organisation number (mod 11)",
+        "revcli.yaml: company.bic: 'DNB' is not a BIC (8 or 11 letters and digits, e.g. DNBANOKK)",
+        "revcli.yaml: company.iban: 'NO94 8601 1117 947' is not a valid IBAN",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "valid"),
+    [
+        # the standard Norwegian example: 86011117947 + N=23 O=24 + 93 → 860111179472324 93 mod 97 = 1
+        ("NO93 8601 1117 947", True),
+        ("NO9386011117947", True),
+        ("GB82 WEST 1234 5698 7654 32", True),
+        ("GB82 WEST 1234 5698 7654 33", False),
+        ("NO93", False),
+        ("", False),
+    ],
+)
+def test_iban_check(text: str, valid: bool) -> None:
+    assert iban_valid(text) is valid
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("0192:923456783", ""),
+        ("9908:923456783", ""),
+        ("EM:ap@example.no", ""),
+        ("0192:92345678", "is not a valid Norwegian organisation number"),
+        ("EM:nobody", "is not an e-mail address"),
+        ("923456783", "is not a Peppol address"),
+        ("ABC:1", "is not a Peppol address"),
+    ],
+)
+def test_peppol_id_form(value: str, problem: str) -> None:
+    found = peppol_id_problem(value)
+    assert (problem in found) if problem else found == ""
+
+
+def test_buyer_endpoint_order_of_preference() -> None:
+    # SPEC §10: peppol_id, else a Norwegian org.nr from vat_id (0192), else the e-mail (EM)
+    assert buyer_endpoint("9908:923456783", "NO", "NO999999999MVA", "a@b.no") == "9908:923456783"
+    assert buyer_endpoint("", "NO", "NO999999999MVA", "a@b.no") == "0192:999999999"
+    assert buyer_endpoint("", "SE", "SE556677889901", "a@b.se") == "EM:a@b.se"
+    assert buyer_endpoint("", "US", "", "") == ""
+
+
+def test_norwegian_org_number_from_vat_id() -> None:
+    assert norwegian_org_number("NO999999999MVA") == "999999999"
+    assert norwegian_org_number("999 999 999") == "999999999"
+    assert norwegian_org_number("SE556677889901") == ""
+
+
+def test_seller_party_of_a_norwegian_company() -> None:
+    party = seller_party(
+        Company(
+            name="Fjordsoft AS",
+            country="NO",
+            vat_id="NO924681357MVA",
+            address="Bryggen 14\\n5003 Bergen",
+            email="f@x.no",
+        )
+    )
+    assert (party.endpoint, party.org_number, party.register) == (
+        "0192:924681357",
+        "924681357",
+        "Foretaksregisteret",
+    )
+    assert party.address == "Bryggen 14\n5003 Bergen"
+    foreign = seller_party(
+        Company(name="Fika AB", country="SE", vat_id="SE556677889901", email="f@x.se")
+    )
+    assert (foreign.endpoint, foreign.org_number, foreign.register) == ("EM:f@x.se", "", "")
+
+
+@pytest.mark.parametrize(
+    ("yaml", "expected"),
+    [
+        ("", ("html", "xml")),
+        ("invoice:\n  formats: [pdf, xml]\n", ("pdf", "xml")),
+        ("invoice:\n  formats: md\n", ("md",)),
+    ],
+)
+def test_invoice_formats_setting(
+    yaml: str, expected: tuple[str, ...], make_data_dir: MakeDir
+) -> None:
+    from revcli.data.validate import load_dataset
+
+    root = make_data_dir(
+        {
+            "customers.csv": "customer_id,name\nA,Acme AS\n",
+            "contracts.csv": "contract_id,customer_id,start_date\n",
+            "contract_lines.csv": "contract_id,product,unit_price\n",
+        },
+        settings=SETTINGS.format(extra="") + yaml,
+    )
+    assert load_dataset(root).settings.invoice.formats == expected
+
+
+@pytest.mark.parametrize("value", ["[html, docx]", "[html, html]", "[]"])
+def test_bad_invoice_formats_are_errors(value: str, run: Run, make_data_dir: MakeDir) -> None:
+    root = make_data_dir(
+        {
+            "customers.csv": "customer_id,name\nA,Acme AS\n",
+            "contracts.csv": "contract_id,customer_id,start_date\n",
+            "contract_lines.csv": "contract_id,product,unit_price\n",
+        },
+        settings=SETTINGS.format(extra="") + f"invoice:\n  formats: {value}\n",
+    )
+    result = run("validate", "--data", root)
+    assert result.exit_code == 1
+    assert (
+        "invoice.formats: expected a list of distinct formats out of html, pdf, md, txt, xml"
+        in result.stdout
+    )
