@@ -144,14 +144,15 @@ def test_cohorts_table_reads_like_a_heat_map(mixed: Path, run: Run) -> None:
     header = next(line for line in result.stdout.splitlines() if "start MRR" in line)
     assert header.split()[-3:] == ["16", "17", "18"]
     first = next(line for line in result.stdout.splitlines() if line.strip().startswith("2024-01"))
-    assert first.split()[:3] == ["2024-01", "4", "3,900.00"]
+    # Four members are fewer than the default cohorts.min_customers (5): marked "*".
+    assert first.split()[:4] == ["2024-01", "*", "4", "3,900.00"]
     assert first.split()[-2:] == ["108", "%"]
     logos = run(
         "cohorts", "-d", mixed, "--from", "2024-01", "--to", "2025-07", "-f", "table",
         "--metric", "logos",
     )  # fmt: skip
     row = next(line for line in logos.stdout.splitlines() if line.strip().startswith("2024-01"))
-    assert row.split()[3 + 2 * 10 : 3 + 2 * 10 + 2] == ["75", "%"]
+    assert row.split()[4 + 2 * 10 : 4 + 2 * 10 + 2] == ["75", "%"]
 
 
 def test_cohorts_default_covers_cohorts_of_the_twelve_months_up_to_as_of(

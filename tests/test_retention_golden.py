@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import SAMPLE, Golden, Run
 
-RANGE = ("--from", "2025-12", "--to", "2026-11")
+RANGE = ("--from", "2025-12", "--to", "2026-11", "--as-of", "2026-11-30")
 FORMATS = ["csv", "json", "markdown", "table"]
 
 

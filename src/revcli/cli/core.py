@@ -48,10 +48,11 @@ def mrr(
     with error_boundary():
         from revcli.metrics.report import mrr_report
 
-        start, end = month_span(month, first, last, parse_day(as_of, "--as-of"))
+        day = parse_day(as_of, "--as-of")
+        start, end = month_span(month, first, last, day)
         check_by(by)
         dataset = load(data)
-        emit(mrr_report(dataset, start, end, by), fmt, out)
+        emit(mrr_report(dataset, start, end, by, as_of=day), fmt, out)
 
 
 def validate_command(data: DataOption = None) -> None:

@@ -107,7 +107,8 @@ def cohorts(
         from revcli.metrics.cohorts import CohortMetric, cohort_report
         from revcli.metrics.options import report_options
 
-        start, end = month_span(None, first, last, parse_day(as_of, "--as-of"))
+        day = parse_day(as_of, "--as-of")
+        start, end = month_span(None, first, last, day)
         dataset = load(data)
         pivot = choose_format(fmt, out) is OutputFormat.TABLE
         options = report_options(dataset.settings)
@@ -118,6 +119,7 @@ def cohorts(
             CohortMetric(metric.value),
             pivot=pivot,
             min_customers=options.cohort_min_customers,
+            as_of=day,
         )
         emit(report, fmt, out)
 

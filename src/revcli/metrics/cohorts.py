@@ -16,7 +16,7 @@ import polars as pl
 from revcli.calendar import month_diff
 from revcli.data.validate import DataSet
 from revcli.metrics.mrr import CUSTOMER, MONTH, mrr_events, states
-from revcli.metrics.report import schedule_of
+from revcli.metrics.report import schedule_of, unfinished
 from revcli.metrics.retention import MONEY, exact_money
 from revcli.output.report import ColumnKind, Report
 
@@ -169,6 +169,7 @@ def cohort_report(
     *,
     pivot: bool = False,
     min_customers: int = 5,
+    as_of: dt.date | None = None,
 ) -> Report:
     """The cohort table of cohorts first active from ``first`` to ``last`` (SPEC §5, §9).
 
@@ -183,12 +184,15 @@ def cohort_report(
     base = data.settings.base_currency
     what = "MRR" if metric is CohortMetric.REVENUE else "customers"
     title = f"Cohorts {span}: {what} retained by months since first active ({base})"
+    status, footnote = unfinished(first, last, as_of)
     meta = {
         "currency": base,
         "from": f"{first:%Y-%m}",
         "to": f"{last:%Y-%m}",
         "metric": metric.value,
+        **status,
     }
+    running = (footnote,) if footnote else ()
     if not pivot:
         return Report(
             title=title,
@@ -197,6 +201,7 @@ def cohort_report(
             notes=(
                 "mrr_share = cohort MRR / its MRR in the cohort month (can pass 1); "
                 "customer_share = members active / cohort size.",
+                *running,
             ),
             meta=meta,
             name="cohorts",
@@ -250,6 +255,7 @@ def cohort_report(
             ),
             "Every cell with its numbers: --format csv|json|markdown; "
             "--metric revenue|logos picks the share shown.",
+            *running,
         ),
         meta={**meta, "min_customers": min_customers},
         name="cohorts",

@@ -7,6 +7,7 @@ from typing import Any
 
 import polars as pl
 
+from revcli.calendar import shift_month
 from revcli.data.validate import DataSet, booking_rates
 from revcli.metrics.mrr import MOVEMENTS, line_schedule, mrr_table
 from revcli.output.report import ColumnKind, Report
@@ -85,12 +86,59 @@ def _totals(table: pl.DataFrame, by: str | None) -> dict[str, Any]:
     return totals
 
 
-def mrr_report(data: DataSet, first: dt.date, last: dt.date, by: str | None = None) -> Report:
-    """MRR, ARR and every movement per month from ``first`` to ``last`` (SPEC §4, §9)."""
+def unfinished(first: dt.date, last: dt.date, as_of: dt.date | None) -> tuple[dict[str, Any], str]:
+    """Whether the months ``first`` … ``last`` reach past the as-of day: JSON meta
+    (``as_of``, ``partial``, ``partial_month``) and the footnote a table prints ("" when
+    every month shown has ended).
+
+    A month's figures are taken at its last day; until that day has come they count the
+    contracts known on the as-of day and can still change. The running month (the one
+    holding ``as_of``, unless ``as_of`` is its last day) is marked; later months are
+    named as the contracts known today.
+    """
+    if as_of is None:
+        return {}, ""
+    running = as_of.replace(day=1)
+    ended = shift_month(running, 1) - dt.timedelta(days=1) == as_of
+    first_open = shift_month(running, 1) if ended else running
+    meta: dict[str, Any] = {
+        "as_of": as_of.isoformat(),
+        "partial": last >= first_open,
+        "partial_month": f"{first_open:%Y-%m}" if last >= first_open else None,
+    }
+    if last < first_open:
+        return meta, ""
+    shown = max(first_open, first)
+    if shown == running:
+        note = (
+            f"{running:%Y-%m} is not over: its figures are as of {as_of.isoformat()} (the "
+            "contracts known today, taken at the month's end) and can still change."
+        )
+        if last > running:
+            note += " Later months: the contracts known today, run forward."
+    else:
+        note = (
+            f"Months from {shown:%Y-%m} have not begun: the contracts known on "
+            f"{as_of.isoformat()}, run forward."
+        )
+    return meta, note
+
+
+def mrr_report(
+    data: DataSet,
+    first: dt.date,
+    last: dt.date,
+    by: str | None = None,
+    *,
+    as_of: dt.date | None = None,
+) -> Report:
+    """MRR, ARR and every movement per month from ``first`` to ``last`` (SPEC §4, §9);
+    months not over on ``as_of`` are marked (:func:`unfinished`)."""
     table = mrr_table(schedule_of(data), data.customers, first, last, by)
     span = first.strftime("%Y-%m") if first == last else f"{first:%Y-%m} – {last:%Y-%m}"
     base = data.settings.base_currency
     title = f"MRR {span} ({base})" + (f" by {by}" if by else "")
+    status, footnote = unfinished(first, last, as_of)
     return Report(
         title=title,
         frame=table,
@@ -99,8 +147,15 @@ def mrr_report(data: DataSet, first: dt.date, last: dt.date, by: str | None = No
         notes=(
             f"Money in {base}; ARR = 12 × MRR; movements are signed. "
             "All columns: --format csv|json|markdown.",
+            *([footnote] if footnote else []),
         ),
-        meta={"currency": base, "from": f"{first:%Y-%m}", "to": f"{last:%Y-%m}", "by": by},
+        meta={
+            "currency": base,
+            "from": f"{first:%Y-%m}",
+            "to": f"{last:%Y-%m}",
+            "by": by,
+            **status,
+        },
         name="mrr",
         table_columns=[*([by] if by else []), *_TABLE],
         labels=_LABELS,
