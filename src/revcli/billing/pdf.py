@@ -28,14 +28,19 @@ def _source_date_epoch(day: dt.date) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = before
 
 
-def html_to_pdf(html: str, base: Path, day: dt.date) -> bytes:
+def html_to_pdf(
+    html: str, base: Path, day: dt.date, embed: tuple[str, bytes] | None = None
+) -> bytes:
     """Render ``html`` (relative links resolved from ``base``) as an A4 PDF.
 
-    The same HTML and ``day`` give the same bytes: the only time in the file comes from
-    ``day`` (and from ``<meta name="dcterms.created">`` in the template, if any).
+    With ``embed`` (file name, bytes) — the document's e-invoice — the PDF is a PDF/A-3b
+    that carries that file as an associated file with relationship ``Data`` (as Factur-X
+    does), so one file holds both the face and the data. The same HTML, ``day`` and
+    ``embed`` give the same bytes: the only time in the file comes from ``day`` (and from
+    ``<meta name="dcterms.created">`` in the template, if any).
     """
     try:
-        from weasyprint import HTML
+        from weasyprint import HTML, Attachment
     except ImportError:
         raise RevcliError(f"PDF output needs WeasyPrint: {install_hint('pdf')}") from None
     except OSError as exc:  # WeasyPrint is installed but Pango is not
@@ -44,6 +49,25 @@ def html_to_pdf(html: str, base: Path, day: dt.date) -> bytes:
             "https://doc.courtbouillon.org/weasyprint/stable/first_steps.html"
         ) from None
     with _source_date_epoch(day):
-        pdf = HTML(string=html, base_url=str(base.resolve())).write_pdf()
+        document = HTML(string=html, base_url=str(base.resolve()))
+        if embed is None:
+            pdf = document.write_pdf()
+        else:
+            name, data = embed
+            # WeasyPrint stamps an attachment with the current time unless told.
+            stamp = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+            pdf = document.write_pdf(
+                pdf_variant="pdf/a-3b",
+                attachments=[
+                    Attachment(
+                        string=data,
+                        name=name,
+                        relationship="Data",
+                        description="EHF / Peppol BIS Billing 3.0 e-invoice (UBL 2.1)",
+                        created=stamp,
+                        modified=stamp,
+                    )
+                ],
+            )
     assert isinstance(pdf, bytes)
     return pdf
