@@ -47,7 +47,6 @@ def nrr(
         int,
         typer.Option(
             "--window",
-            "-w",
             min=1,
             max=MAX_WINDOW,
             help="Months between the starting cohort and the month measured.",

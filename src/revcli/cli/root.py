@@ -9,8 +9,10 @@ import typer
 from revcli import __version__
 from revcli.cli import core, importing, invoice, renewals, retention, risk
 from revcli.cli.common import State
+from revcli.cli.helptext import HelpGroup
 
 app = typer.Typer(
+    cls=HelpGroup,
     name="revcli",
     help="MRR, ARR, renewals and invoices from a folder of contract files.",
     no_args_is_help=True,
