@@ -189,3 +189,27 @@ def test_bad_invoice_formats_are_errors(value: str, run: Run, make_data_dir: Mak
         "invoice.formats: expected a list of distinct formats out of html, pdf, md, txt, xml"
         in result.stdout
     )
+
+
+def test_facts_survive_json() -> None:
+    import datetime as dt
+    from fractions import Fraction
+
+    from revcli.einvoice.model import Facts, Payment, months
+    from tests.einvoice_docs import SELLER
+
+    facts = Facts(
+        seller=SELLER,
+        bank=Payment("1506.23.45672", "NO23 1506 2345 672", "DNBANOKK"),
+        buyer_endpoint="0192:989363557",
+        buyer_org_number="989363557",
+        buyer_reference="Ola",
+        # a first term of 12 months and 5 days: 12 + 5/30.4375 months
+        period_months=months(3),
+        term_months=months(12, 5),
+        credits_date=dt.date(2026, 1, 1),
+    )
+    data = facts.to_json()
+    assert data["period_months"] == [3, 0] and data["term_months"] == [12, 5]
+    assert Facts.from_json(data) == facts
+    assert months(12, 5) == 12 + Fraction(5 * 16, 487)

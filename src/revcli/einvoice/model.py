@@ -8,10 +8,12 @@ so the same record always gives the same XML.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 INVOICE = "invoice"
 CREDIT_NOTE = "credit_note"
@@ -145,3 +147,73 @@ class Document:
 def months(whole: int, days: int = 0) -> Fraction:
     """A length of ``whole`` months and ``days`` days in months: days count 1/30.4375."""
     return Fraction(487 * whole + 16 * days, 487)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What an invoice register record of format 2 keeps for the e-invoice, beyond the
+    invoice itself: the seller and its bank as on the issue day, the buyer's Peppol address
+    and organisation number, the buyer's reference, the length of the billing period and of
+    the contract's first term in months (what a ``term`` price pays for), and for a credit
+    note the date of the invoice it corrects."""
+
+    seller: Party
+    bank: Payment
+    buyer_endpoint: str = ""
+    buyer_org_number: str = ""
+    buyer_reference: str = ""
+    period_months: Fraction = Fraction(1)
+    term_months: Fraction | None = None
+    credits_date: dt.date | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The facts as JSON values (months as ``[whole, days]``; text everywhere else)."""
+        return {
+            "seller": dataclasses.asdict(self.seller),
+            "bank": {"account": self.bank.account, "iban": self.bank.iban, "bic": self.bank.bic},
+            "buyer_endpoint": self.buyer_endpoint,
+            "buyer_org_number": self.buyer_org_number,
+            "buyer_reference": self.buyer_reference,
+            "period_months": _months_json(self.period_months),
+            "term_months": None if self.term_months is None else _months_json(self.term_months),
+            "credits_date": None if self.credits_date is None else self.credits_date.isoformat(),
+        }
+
+    @staticmethod
+    def from_json(value: Any) -> Facts:
+        """The facts of :meth:`to_json`; raises KeyError/TypeError/ValueError when malformed."""
+        if not isinstance(value, dict):
+            raise TypeError(f"expected the e-invoice facts as an object, found {value!r}")
+        seller = value["seller"]
+        bank = value["bank"]
+        return Facts(
+            seller=Party(**{f.name: str(seller[f.name]) for f in dataclasses.fields(Party)}),
+            bank=Payment(str(bank["account"]), str(bank["iban"]), str(bank["bic"])),
+            buyer_endpoint=str(value["buyer_endpoint"]),
+            buyer_org_number=str(value["buyer_org_number"]),
+            buyer_reference=str(value["buyer_reference"]),
+            period_months=_months_from(value["period_months"]),
+            term_months=None
+            if value["term_months"] is None
+            else _months_from(value["term_months"]),
+            credits_date=None
+            if value["credits_date"] is None
+            else dt.date.fromisoformat(str(value["credits_date"])),
+        )
+
+
+def _months_json(value: Fraction) -> list[int]:
+    """``m + d/30.4375`` months as ``[m, d]`` (exact: the inverse of :func:`months`)."""
+    parts = value * 487
+    if parts.denominator != 1:
+        raise ValueError(f"{value} months is not whole months and days")
+    whole, rest = divmod(int(parts), 487)
+    if rest % 16:
+        raise ValueError(f"{value} months is not whole months and days")
+    return [whole, rest // 16]
+
+
+def _months_from(value: Any) -> Fraction:
+    if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value)):
+        raise TypeError(f"expected months as [whole, days], found {value!r}")
+    return months(value[0], value[1])
