@@ -3,7 +3,10 @@
 In README.md and docs/*.md, a marker ``<!-- revcli ARGS [| head -N] [; stderr] -->`` is
 followed by a text block showing ``$ revcli ARGS`` and what the command prints today
 (its stdout, or its stderr with ``; stderr``, the first N lines with ``| head -N``).
-``pytest --update-golden`` rewrites the blocks; review their diff like code.
+A marker ``<!-- file PATH -->`` is followed by a block showing that file of the
+repository as it is (the data dirs of docs/recipes.md). ``sample_data`` and paths under
+``docs/`` in ARGS are the repository's. ``pytest --update-golden`` rewrites the blocks;
+review their diff like code.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from tests.conftest import ROOT, SAMPLE, Run
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 EXAMPLE = re.compile(r"<!-- revcli (.*?) -->\n```text\n(.*?)```\n", re.S)
+FILE = re.compile(r"<!-- file (\S+) -->\n```(\w*)\n(.*?)```\n", re.S)
 WORKFLOW = ROOT / "docs" / "ci" / "renewals-workflow.yml"
 
 
@@ -31,7 +35,10 @@ def output(run: Run, marker: str) -> str:
     """``$ revcli ARGS`` and the command's output, as the block should read."""
     command, _, stream = marker.partition(" ; ")
     args_text, _, head = command.partition(" | head -")
-    args = [str(SAMPLE) if a == "sample_data" else a for a in shlex.split(args_text)]
+    args = [
+        str(SAMPLE) if a == "sample_data" else str(ROOT / a) if a.startswith("docs/") else a
+        for a in shlex.split(args_text)
+    ]
     result = run(*args)
     if stream == "stderr":
         assert result.exit_code == 1, result.stdout
@@ -56,7 +63,13 @@ def test_doc_examples_are_the_real_output(
             stale.append(match[1])
         return f"<!-- revcli {match[1]} -->\n```text\n{expected}```\n"
 
-    updated = EXAMPLE.sub(fill, text)
+    def show_file(match: re.Match[str]) -> str:
+        content = (ROOT / match[1]).read_text(encoding="utf-8")
+        if match[3] != content:
+            stale.append(match[1])
+        return f"<!-- file {match[1]} -->\n```{match[2]}\n{content}```\n"
+
+    updated = FILE.sub(show_file, EXAMPLE.sub(fill, text))
     if request.config.getoption("--update-golden"):
         doc.write_text(updated, encoding="utf-8")
         return
