@@ -19,7 +19,7 @@ from revcli.metrics.cohorts import (
     cohort_table,
     heatmap,
 )
-from revcli.metrics.report import schedule_of
+from revcli.metrics.mrr import Book
 from revcli.output.render import heat_style, render_table
 from revcli.output.report import ColumnKind, Report
 from tests.conftest import MakeDir, Run
@@ -36,7 +36,7 @@ from tests.test_retention import MIXED, line, month, reference_mrr, retention_di
 
 def cells(make_data_dir: MakeDir, first: str, last: str) -> pl.DataFrame:
     data = load_dataset(retention_dir(make_data_dir, MIXED))
-    return cohort_table(schedule_of(data), month(first), month(last))
+    return cohort_table(Book.of(data), month(first), month(last))
 
 
 def cell(table: pl.DataFrame, cohort: str, when: str) -> dict[str, Any]:
@@ -186,7 +186,7 @@ def test_cohort_cells_match_month_by_month_sums(
     lines: list[tuple[str, str, int, int | None, float]],
 ) -> None:
     first, last = dt.date(2024, 1, 1), dt.date(2025, 12, 1)
-    table = cohort_table(schedule(lines), first, last)
+    table = cohort_table(Book(schedule(lines)), first, last)
     months = pl.date_range(first, last, interval="1mo", eager=True).to_list()
     customers = sorted({c for c, *_ in lines})
     mrr = {(c, m): reference_mrr(lines, (c,), m) for c in customers for m in months}

@@ -18,11 +18,10 @@ from revcli.forecast import (
     forecast_report,
     forecast_table,
 )
+from revcli.metrics.mrr import Book
 from revcli.metrics.pipeline import open_pipeline
-from revcli.metrics.report import schedule_of
 from revcli.renewals import terms as renewals_terms
 from revcli.risk import report as risk_report
-from revcli.risk import scoring as risk_scoring
 from tests.conftest import MakeDir, Run
 from tests.helpers import month
 
@@ -64,11 +63,11 @@ def root(make_data_dir: MakeDir) -> Path:
 
 def forecast(root: Path, churn: pl.DataFrame = NO_CHURN) -> dict[dt.date, dict[str, Any]]:
     data = load_dataset(root)
-    schedule = schedule_of(data)
-    pipeline = forecast_pipeline(open_pipeline(data.opportunities, data.fx_rates, "NOK"), schedule)
-    table = forecast_table(
-        schedule, customers=data.customers, pipeline=pipeline, churn=churn, first=FIRST, last=LAST
+    book = Book.of(data)
+    pipeline = forecast_pipeline(
+        open_pipeline(data.opportunities, data.fx_rates, "NOK"), book.schedule
     )
+    table = forecast_table(book, pipeline=pipeline, churn=churn, first=FIRST, last=LAST)
     return {r["month"]: r for r in table.to_dicts()}
 
 
@@ -220,32 +219,22 @@ def test_cli_expected_churn_waits_for_the_term_end(run: Run, make_data_dir: Make
     ]
 
 
-def test_forecast_looks_up_renewals_once_and_classifies_movements_once(
-    root: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_forecast_looks_up_renewals_once(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # The renewals up to the horizon are a subset of the risk inputs' (every term end
-    # from the as-of day on); the churn exposure needs MRR states, not movements (only
-    # the risk score's downgrade signal classifies them).
-    counts = {"upcoming_renewals": 0, "classify": 0}
+    # from the as-of day on).
+    calls = 0
 
-    def counting(module: Any, name: str) -> None:
-        original = getattr(module, name)
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return renewals_terms.upcoming_renewals(*args, **kwargs)
 
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            counts[name] += 1
-            return original(*args, **kwargs)
-
-        monkeypatch.setattr(module, name, wrapper)
-
-    for module in (renewals_terms, risk_report, forecast_module):
+    for module in (risk_report, forecast_module):
         if hasattr(module, "upcoming_renewals"):
-            counting(module, "upcoming_renewals")
-    for module in (risk_scoring, forecast_module):
-        if hasattr(module, "classify"):
-            counting(module, "classify")
+            monkeypatch.setattr(module, "upcoming_renewals", counting)
     report = forecast_report(load_dataset(root), dt.date(2026, 11, 23), 3)
     assert report.frame.height == 3
-    assert counts == {"upcoming_renewals": 1, "classify": 1}
+    assert calls == 1
 
 
 def test_run_rate_averages_new_expansion_and_upgrade_of_whole_months(
@@ -272,9 +261,9 @@ def test_run_rate_averages_new_expansion_and_upgrade_of_whole_months(
         }
     )
     data = load_dataset(root)
-    rate = forecast_module.run_rate(schedule_of(data), data.customers, dt.date(2026, 4, 15), 3)
+    rate = forecast_module.run_rate(Book.of(data), dt.date(2026, 4, 15), 3)
     assert rate == pytest.approx(175 / 3)
-    assert forecast_module.run_rate(schedule_of(data), data.customers, dt.date(2026, 4, 15), 0) == 0
+    assert forecast_module.run_rate(Book.of(data), dt.date(2026, 4, 15), 0) == 0
 
 
 def test_total_adds_the_run_rate_once_per_month_ahead_to_the_floor(run: Run, root: Path) -> None:

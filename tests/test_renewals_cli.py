@@ -7,14 +7,10 @@ import json
 import re
 from pathlib import Path
 
-import polars as pl
 import pytest
 
 from revcli.checks import load_dataset
-from revcli.data.validate import DataSet
-from revcli.metrics.report import schedule_of
 from revcli.output.render import render_csv, render_table
-from revcli.renewals import report as report_module
 from revcli.renewals.report import RenewalQuery, renewals_report, unanswered_notices_message
 from revcli.renewals.terms import parse_window
 from tests.conftest import MakeDir, Run
@@ -267,24 +263,6 @@ def test_unanswered_notices_message_names_each_contract_or_is_none(root: Path) -
         "renewal_decision:\n  X2  notice by 2026-12-02  Acme AS (ola@example.no)"
         "\n  X3  notice by 2027-01-16  [Bergen] AS (ola@example.no)"
     )
-
-
-@pytest.mark.parametrize("fmt", ["csv", "ics"])
-def test_fail_on_computes_the_schedule_once(
-    run: Run, root: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
-) -> None:
-    calls: list[DataSet] = []
-
-    def counted(data: DataSet) -> pl.DataFrame:
-        calls.append(data)
-        return schedule_of(data)
-
-    monkeypatch.setattr(report_module, "schedule_of", counted)
-    result = run(
-        "renewals", "--data", root, "--as-of", AS_OF, "-f", fmt, "--fail-on", "notice-within:14d"
-    )
-    assert result.exit_code == 1
-    assert len(calls) == 1
 
 
 def test_fail_on_passes_when_nothing_is_undecided(run: Run, root: Path) -> None:

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from revcli.data.validate import load_dataset
-from revcli.metrics.report import schedule_of
+from revcli.metrics.mrr import Book
 from revcli.metrics.retention import NRR_COLUMNS, retention_table
 from tests.conftest import MakeDir
 
@@ -57,9 +57,7 @@ def nrr_rows(
 ) -> list[dict[str, Any]]:
     """The retention table of a data dir holding ``contracts``, as row dicts."""
     data = load_dataset(retention_dir(make_data_dir, contracts, segments))
-    table = retention_table(
-        schedule_of(data), data.customers, month(at), month(to or at), window=window, by=by
-    )
+    table = retention_table(Book.of(data), month(at), month(to or at), window=window, by=by)
     return table.to_dicts()
 
 
@@ -420,7 +418,7 @@ def test_retention_invariants_and_reference_on_random_lines(
     # the lines, one month at a time.
     first, last = dt.date(2024, 10, 1), dt.date(2025, 12, 1)
     by = "product" if by_product else None
-    table = retention_table(schedule(lines), CUSTOMERS, first, last, window=window, by=by)
+    table = retention_table(Book(schedule(lines), CUSTOMERS), first, last, window=window, by=by)
     assert table.columns == [*([by] if by else []), *NRR_COLUMNS]
     for row in table.iter_rows(named=True):
         start, end = row["start_mrr"], row["end_mrr"]

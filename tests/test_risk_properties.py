@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from revcli.data.validate import DataSet, load_dataset
+from revcli.metrics.mrr import Book
 from revcli.metrics.pipeline import PIPELINE_COLUMNS, pipeline_table
-from revcli.metrics.report import schedule_of
 from revcli.risk.scoring import RiskInputs, risk_table
 from revcli.risk.settings import SIGNALS, RiskSettings
 from revcli.risk.signals import Signals
@@ -175,7 +175,7 @@ def test_score_is_the_capped_sum_of_the_weights_that_fired(
         }
     )
     inputs = RiskInputs(
-        schedule=schedule_of(data),
+        book=Book.of(data),
         customers=data.customers,
         opportunities=data.opportunities,
         signals=sig,

@@ -8,7 +8,7 @@ import polars as pl
 
 from revcli.calendar import add_months, month_diff, month_start, shift_month
 from revcli.data.validate import DataSet
-from revcli.metrics.mrr import CUSTOMER, MONTH, month_range, mrr_events, mrr_table, states
+from revcli.metrics.mrr import CUSTOMER, MONTH, Book, month_range
 from revcli.metrics.pipeline import open_pipeline
 from revcli.output.report import ColumnKind, Report, round_half_up
 from revcli.risk.report import risk_inputs, risk_settings
@@ -36,14 +36,14 @@ NEW_BUSINESS = ("new", "expansion", "upgrade")
 """The movements a new-business run rate averages: MRR won, not MRR won back."""
 
 
-def run_rate(schedule: pl.DataFrame, customers: pl.DataFrame, as_of: dt.date, months: int) -> float:
+def run_rate(book: Book, as_of: dt.date, months: int) -> float:
     """The average monthly new-business MRR (new + expansion + upgrade) of the ``months``
     whole months before the as-of month — the running month is left out, since its
     figures are not final. 0 when ``months`` is 0."""
     if months <= 0:
         return 0.0
     last = shift_month(as_of, -1)
-    table = mrr_table(schedule, customers, shift_month(last, 1 - months), last)
+    table = book.mrr_table(shift_month(last, 1 - months), last)
     return float(table.select(pl.sum_horizontal(NEW_BUSINESS).sum()).item()) / months
 
 
@@ -120,16 +120,16 @@ def churn_schedule(
 
 
 def forecast_table(
-    schedule: pl.DataFrame,
+    book: Book,
     *,
-    customers: pl.DataFrame,
     pipeline: pl.DataFrame,
     churn: pl.DataFrame,
     first: dt.date,
     last: dt.date,
     run_rate_mrr: float = 0.0,
 ) -> pl.DataFrame:
-    """The ``revcli forecast`` table, one row per month from ``first`` to ``last``.
+    """The ``revcli forecast`` table, one row per month from ``first`` to ``last``, from
+    the data's MRR engine ``book``.
 
     - ``contracted_mrr``: SPEC §4 MRR of the signed contracts run forward: known end
       dates, cancellations already given, auto-renewals with their uplift.
@@ -145,9 +145,7 @@ def forecast_table(
       for every month from ``first`` on: k × the run rate in the k-th month.
     - ``total_mrr``: ``forecast_mrr`` + ``run_rate_mrr``.
     """
-    contracted = mrr_table(schedule, customers, first, last).select(
-        MONTH, pl.col("mrr").alias("contracted_mrr")
-    )
+    contracted = book.mrr_table(first, last).select(MONTH, pl.col("mrr").alias("contracted_mrr"))
     months = month_range(first, last).to_frame()
     close = pl.when(pl.col(MONTH) < first).then(pl.lit(first)).otherwise(pl.col(MONTH))
     adds = (
@@ -161,9 +159,10 @@ def forecast_table(
         .sort(MONTH)
         .select(MONTH, pl.col("weighted_pipeline_mrr").fill_null(0.0).cum_sum())
     )
-    running = states(mrr_events(schedule, last), [CUSTOMER]).select(CUSTOMER, MONTH, "cur")
+    running = book.states([CUSTOMER], last).select(CUSTOMER, MONTH, "cur")
     exposed = (
-        churn.filter(pl.col("from_month").is_not_null() & (pl.col("score") > 0))
+        book.codes.encode(churn)
+        .filter(pl.col("from_month").is_not_null() & (pl.col("score") > 0))
         .join(months, how="cross")
         .filter(pl.col(MONTH) >= pl.col("from_month"))
         .sort(MONTH)
@@ -197,6 +196,10 @@ def forecast_report(
     the floor, and the floor plus a new-business run rate of ``run_rate_months``."""
     first = shift_month(as_of, 1)
     last = shift_month(as_of, months)
+    book = Book.of(data)
+    # Ask the engine up to the last month first: the risk score and the run rate (up to the
+    # as-of month) then read the same states and movements instead of computing their own.
+    book.movements(last)
     rules = risk_settings(data)
     inputs = risk_inputs(data, as_of)
     scores = risk_table(inputs, rules, as_of).select(CUSTOMER, "score", "mrr")
@@ -209,18 +212,17 @@ def forecast_report(
         scores.select(CUSTOMER, "score"),
         renewals=renewals,
         contracts=data.contracts,
-        schedule=inputs.schedule,
+        schedule=book.schedule,
         as_of=as_of,
         first=first,
     )
     base = data.settings.base_currency
     pipeline = forecast_pipeline(
-        open_pipeline(data.opportunities, data.fx_rates, base), inputs.schedule
+        open_pipeline(data.opportunities, data.fx_rates, base), book.schedule
     )
-    rate = run_rate(inputs.schedule, data.customers, as_of, run_rate_months)
+    rate = run_rate(book, as_of, run_rate_months)
     table = forecast_table(
-        inputs.schedule,
-        customers=data.customers,
+        book,
         pipeline=pipeline,
         churn=churn,
         first=first,

@@ -30,9 +30,12 @@ from revcli.schema import (
 from revcli.settings import Settings, known_locale
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DataSet:
     """A validated data dir: typed frames with defaults applied.
+
+    Compared and hashed by identity: what is derived from it (``metrics.mrr.Book``) is
+    kept per data set.
 
     Every frame keeps ``_source`` and ``_line`` so later checks can point at the record.
     ``extra`` holds the optional signal tables (usage, tickets, payments) as raw strings

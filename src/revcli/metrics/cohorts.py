@@ -15,8 +15,8 @@ import polars as pl
 
 from revcli.calendar import month_diff
 from revcli.data.validate import DataSet
-from revcli.metrics.mrr import CUSTOMER, MONTH, mrr_events, states
-from revcli.metrics.report import schedule_of, unfinished
+from revcli.metrics.mrr import CUSTOMER, MONTH, Book
+from revcli.metrics.report import unfinished
 from revcli.metrics.retention import MONEY, exact_money
 from revcli.output.report import ColumnKind, Report
 
@@ -54,8 +54,9 @@ class CohortMetric(StrEnum):
     LOGOS = "logos"
 
 
-def cohort_table(schedule: pl.DataFrame, first: dt.date, last: dt.date) -> pl.DataFrame:
-    """Cohort cells for the cohorts first active from ``first`` to ``last`` (first days).
+def cohort_table(book: Book, first: dt.date, last: dt.date) -> pl.DataFrame:
+    """Cohort cells for the cohorts first active from ``first`` to ``last`` (first days),
+    from the per-customer MRR states of ``book``.
 
     A customer's cohort is the first month it is active (MRR > 0 at the month's end),
     judged over its whole history. Each cohort gets one row per month from its own
@@ -65,7 +66,7 @@ def cohort_table(schedule: pl.DataFrame, first: dt.date, last: dt.date) -> pl.Da
     ``mrr_share = mrr / start_mrr`` and ``customer_share = active_customers /
     cohort_customers``; both shares are 1 at age 0. Sorted by cohort, month.
     """
-    by_customer = exact_money(states(mrr_events(schedule, last), [CUSTOMER]), "prev", "cur")
+    by_customer = exact_money(book.states([CUSTOMER], last), "prev", "cur")
     first_active = (
         by_customer.filter(pl.col("cur") > 0)
         .group_by(CUSTOMER)
@@ -179,7 +180,7 @@ def cohort_report(
     members marked ``*``; otherwise one row per (cohort, month) with every column, for
     the machine formats.
     """
-    cells = cohort_table(schedule_of(data), first, last)
+    cells = cohort_table(Book.of(data), first, last)
     span = first.strftime("%Y-%m") if first == last else f"{first:%Y-%m} – {last:%Y-%m}"
     base = data.settings.base_currency
     what = "MRR" if metric is CohortMetric.REVENUE else "customers"

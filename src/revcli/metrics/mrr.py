@@ -4,16 +4,21 @@ A line adds its MRR at the first month-end it is active and removes it after its
 each renewal uplift is one more event. Cumulative sums of events per (customer, product)
 give the MRR at every month-end without expanding lines × months, so the cost grows
 with the number of lines and changes, not with the length of history.
+
+:class:`Book` holds all of it for one data set, computed once and asked by every report.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from dataclasses import dataclass
+from functools import cached_property
 
 import polars as pl
 
 from revcli.calendar import add_months, month_end, month_start, whole_months
+from revcli.data.validate import DataSet, booking_rates
 from revcli.schema import PERIOD_MONTHS
 
 CUSTOMER = "customer_id"
@@ -304,110 +309,197 @@ def mrr_table(
     last: dt.date,
     by: str | None = None,
 ) -> pl.DataFrame:
-    """The ``revcli mrr`` table: one row per month (per group with ``by``), SPEC §4 and §9.
+    """The ``revcli mrr`` table of a :func:`line_schedule` and typed ``customers``: see
+    :meth:`Book.mrr_table` (a report of a data set asks the data set's :class:`Book`)."""
+    return Book(schedule, customers).mrr_table(first, last, by)
 
-    In: the :func:`line_schedule` frame; typed ``customers`` (for ``by`` a customer
-    column); the first and last month (first days). ``by`` is ``None``, ``"product"`` or
-    a customer column. Out: ``[by,] month`` (first day) and the columns of
-    :data:`MRR_COLUMNS`, unrounded; every group appears in every month.
+
+_BOOKS: weakref.WeakKeyDictionary[DataSet, Book] = weakref.WeakKeyDictionary()
+"""The :class:`Book` of each data set in memory, dropped with the data set."""
+
+
+def _upto(held: tuple[dt.date, pl.DataFrame], until: dt.date) -> pl.DataFrame:
+    horizon, frame = held
+    return frame if horizon == until else frame.filter(pl.col(MONTH) <= until)
+
+
+class Book:
+    """The MRR engine of one data set: computed once per command, asked by every report.
+
+    It owns the recurring-line :attr:`schedule`, the integer :attr:`codes` of customer ids
+    and products, the change :meth:`events`, the MRR :meth:`states` per customer and per
+    (customer, product) and the classified :meth:`movements`. Each is computed on first
+    use and kept, so ``mrr``, cohorts, retention, the forecast, the risk score and the
+    renewals of one command share one computation. A report of a data set gets its book
+    with :meth:`Book.of`.
+
+    Events, states and movements are computed up to a month (``until``) and kept for the
+    furthest month asked so far: a later question up to an earlier month filters them,
+    which gives the same rows as computing up to that month (nothing before a month
+    depends on what comes after it). They are on the integer codes: :meth:`IdCodes.decode`
+    turns ``customer_id`` and ``product`` back into text.
     """
-    group = "_group"
-    codes = IdCodes.of(schedule, customers.get_column(CUSTOMER))
-    events = mrr_events(codes.encode(schedule), last)
-    by_product = states(events, [CUSTOMER, PRODUCT])
-    by_customer = states(events, [CUSTOMER])
-    moves = classify(by_product, by_customer)
-    if by == PRODUCT:
-        groups = codes.products.select(pl.col("_code").alias(group))
-        members = by_product.rename({PRODUCT: group})
-        tagged = moves.with_columns(pl.col(PRODUCT).alias(group))
-    else:
-        # The group's value is read before the key is coded: --by customer_id shows ids.
-        attr = codes.encode(
-            customers.unique(CUSTOMER, keep="first").select(
-                CUSTOMER,
-                (pl.col(by).cast(pl.String) if by else pl.lit("")).fill_null("").alias(group),
-            )
-        )
-        groups = attr.select(group).unique()
-        members = by_customer.join(attr, on=CUSTOMER, how="left")
-        tagged = moves.join(attr, on=CUSTOMER, how="left")
-    if not by:
-        groups = pl.DataFrame({group: [""]})
 
-    running = (
-        members.group_by(group, MONTH)
-        .agg(
-            (pl.col("cur") - pl.col("prev")).sum().alias("_dm"),
-            ((pl.col("cur") > 0).cast(pl.Int64) - (pl.col("prev") > 0).cast(pl.Int64))
-            .sum()
-            .alias("_dc"),
-        )
-        .sort(group, MONTH)
-        .select(
-            group,
-            MONTH,
-            pl.col("_dm").cum_sum().over(group).alias("mrr"),
-            pl.col("_dc").cum_sum().over(group).alias("customers"),
-        )
-    )
-    before = add_months(pl.lit(first), -1)
-    months = pl.date_range(before, pl.lit(last), interval="1mo", eager=True).alias(MONTH)
-    grid = groups.join(months.to_frame(), how="cross")
-    table = _asof(grid, running, group, ["mrr", "customers"])
+    def __init__(self, schedule: pl.DataFrame, customers: pl.DataFrame | None = None) -> None:
+        """``schedule``: the :func:`line_schedule` frame; ``customers``: the typed customers
+        (their ids get codes too, and ``--by`` reads their columns), when known."""
+        self.schedule = schedule
+        self.customers = customers if customers is not None else schedule.select(CUSTOMER).unique()
+        self._events: tuple[dt.date, pl.DataFrame] | None = None
+        self._states: dict[tuple[str, ...], tuple[dt.date, pl.DataFrame]] = {}
+        self._movements: tuple[dt.date, pl.DataFrame] | None = None
 
-    in_range = tagged.filter(pl.col(MONTH).is_between(first, last))
-    kinds = in_range.group_by(group, MONTH).agg(
-        *(
-            pl.col("amount").filter(pl.col("movement") == kind).sum().alias(kind)
-            for kind in MOVEMENTS
-        ),
-        *(
-            pl.col(CUSTOMER)
-            .filter(
-                (pl.col("customer_movement") == kind)
-                & ((pl.col("prev") > 0) if kind == "churn" else (pl.col("cur") > 0))
+    @classmethod
+    def of(cls, data: DataSet) -> Book:
+        """The book of ``data``: made on first ask (its schedule booked at each contract's
+        start rate, SPEC §3) and the same object for every later ask about ``data``."""
+        book = _BOOKS.get(data)
+        if book is None:
+            rates = booking_rates(
+                data.contracts, "start_date", "currency", data.fx_rates, data.settings.base_currency
             )
-            .n_unique()
-            .alias(name)
-            for kind, name in (
-                ("new", "new_customers"),
-                ("churn", "churned_customers"),
-                ("reactivation", "reactivated_customers"),
+            schedule = line_schedule(data.contracts, data.lines, rates)
+            book = _BOOKS[data] = cls(schedule, data.customers)
+        return book
+
+    @cached_property
+    def codes(self) -> IdCodes:
+        """Integer codes of every customer id (of the schedule and the customers) and product."""
+        return IdCodes.of(self.schedule, self.customers.get_column(CUSTOMER))
+
+    @cached_property
+    def coded_schedule(self) -> pl.DataFrame:
+        """:attr:`schedule` with ``customer_id`` and ``product`` as :attr:`codes`."""
+        return self.codes.encode(self.schedule)
+
+    def events(self, until: dt.date) -> pl.DataFrame:
+        """:func:`mrr_events` of the coded schedule up to the month of ``until``."""
+        until = until.replace(day=1)
+        if self._events is None or self._events[0] < until:
+            self._events = (until, mrr_events(self.coded_schedule, until))
+        return _upto(self._events, until)
+
+    def states(self, keys: list[str], until: dt.date) -> pl.DataFrame:
+        """:func:`states` per ``keys`` (``[customer_id]`` or ``[customer_id, product]``) up to
+        the month of ``until``, coded."""
+        until = until.replace(day=1)
+        held = self._states.get(tuple(keys))
+        if held is None or held[0] < until:
+            held = self._states[tuple(keys)] = (until, states(self.events(until), keys))
+        return _upto(held, until)
+
+    def movements(self, until: dt.date) -> pl.DataFrame:
+        """:func:`classify` of the states up to the month of ``until``, coded."""
+        until = until.replace(day=1)
+        if self._movements is None or self._movements[0] < until:
+            by_product = self.states([CUSTOMER, PRODUCT], until)
+            self._movements = (until, classify(by_product, self.states([CUSTOMER], until)))
+        return _upto(self._movements, until)
+
+    def mrr_table(self, first: dt.date, last: dt.date, by: str | None = None) -> pl.DataFrame:
+        """The ``revcli mrr`` table: one row per month (per group with ``by``), SPEC §4 and §9.
+
+        ``first`` and ``last`` are the first and last month (first days). ``by`` is
+        ``None``, ``"product"`` or a customer column. Out: ``[by,] month`` (first day)
+        and the columns of :data:`MRR_COLUMNS`, unrounded; every group appears in every
+        month.
+        """
+        group = "_group"
+        codes, customers = self.codes, self.customers
+        by_product = self.states([CUSTOMER, PRODUCT], last)
+        by_customer = self.states([CUSTOMER], last)
+        moves = self.movements(last)
+        if by == PRODUCT:
+            groups = codes.products.select(pl.col("_code").alias(group))
+            members = by_product.rename({PRODUCT: group})
+            tagged = moves.with_columns(pl.col(PRODUCT).alias(group))
+        else:
+            # The group's value is read before the key is coded: --by customer_id shows ids.
+            attr = codes.encode(
+                customers.unique(CUSTOMER, keep="first").select(
+                    CUSTOMER,
+                    (pl.col(by).cast(pl.String) if by else pl.lit("")).fill_null("").alias(group),
+                )
             )
-        ),
-    )
-    counts = ("new_customers", "churned_customers", "reactivated_customers")
-    table = table.join(kinds, on=[group, MONTH], how="left").with_columns(
-        *(pl.col(k).fill_null(0.0) for k in MOVEMENTS),
-        *(pl.col(c).fill_null(0).cast(pl.Int64) for c in counts),
-    )
-    uplift = pl.sum_horizontal("new", "expansion", "upgrade", "reactivation")
-    contraction = pl.sum_horizontal("downgrade", "cancellation", "churn")
-    prev_mrr = pl.col("mrr").shift(1).over(group, order_by=MONTH)
-    table = (
-        table.sort(group, MONTH)
-        .with_columns(
-            (12 * pl.col("mrr")).alias("arr"),
-            uplift.alias("uplift"),
-            contraction.alias("contraction"),
-            (uplift + contraction).alias("net_change"),
-            pl.sum_horizontal("new", "expansion", "reactivation", "cancellation", "churn").alias(
-                "net_new"
+            groups = attr.select(group).unique()
+            members = by_customer.join(attr, on=CUSTOMER, how="left")
+            tagged = moves.join(attr, on=CUSTOMER, how="left")
+        if not by:
+            groups = pl.DataFrame({group: [""]})
+
+        running = (
+            members.group_by(group, MONTH)
+            .agg(
+                (pl.col("cur") - pl.col("prev")).sum().alias("_dm"),
+                ((pl.col("cur") > 0).cast(pl.Int64) - (pl.col("prev") > 0).cast(pl.Int64))
+                .sum()
+                .alias("_dc"),
+            )
+            .sort(group, MONTH)
+            .select(
+                group,
+                MONTH,
+                pl.col("_dm").cum_sum().over(group).alias("mrr"),
+                pl.col("_dc").cum_sum().over(group).alias("customers"),
+            )
+        )
+        before = add_months(pl.lit(first), -1)
+        months = pl.date_range(before, pl.lit(last), interval="1mo", eager=True).alias(MONTH)
+        grid = groups.join(months.to_frame(), how="cross")
+        table = _asof(grid, running, group, ["mrr", "customers"])
+
+        in_range = tagged.filter(pl.col(MONTH).is_between(first, last))
+        kinds = in_range.group_by(group, MONTH).agg(
+            *(
+                pl.col("amount").filter(pl.col("movement") == kind).sum().alias(kind)
+                for kind in MOVEMENTS
             ),
-            pl.when(prev_mrr != 0)
-            .then(100 * (uplift + contraction) / prev_mrr)
-            .alias("growth_pct"),
-            pl.when(pl.col("customers") > 0)
-            .then(pl.col("mrr") / pl.col("customers"))
-            .alias("arpa"),
+            *(
+                pl.col(CUSTOMER)
+                .filter(
+                    (pl.col("customer_movement") == kind)
+                    & ((pl.col("prev") > 0) if kind == "churn" else (pl.col("cur") > 0))
+                )
+                .n_unique()
+                .alias(name)
+                for kind, name in (
+                    ("new", "new_customers"),
+                    ("churn", "churned_customers"),
+                    ("reactivation", "reactivated_customers"),
+                )
+            ),
         )
-        .filter(pl.col(MONTH) >= first)
-    )
-    if by == PRODUCT:  # back from codes to product names
-        table = codes.decode(table.rename({group: PRODUCT})).rename({PRODUCT: group})
-    leading = [pl.col(group).alias(by)] if by else []
-    return table.sort(group, MONTH).select(*leading, *MRR_COLUMNS)
+        counts = ("new_customers", "churned_customers", "reactivated_customers")
+        table = table.join(kinds, on=[group, MONTH], how="left").with_columns(
+            *(pl.col(k).fill_null(0.0) for k in MOVEMENTS),
+            *(pl.col(c).fill_null(0).cast(pl.Int64) for c in counts),
+        )
+        uplift = pl.sum_horizontal("new", "expansion", "upgrade", "reactivation")
+        contraction = pl.sum_horizontal("downgrade", "cancellation", "churn")
+        prev_mrr = pl.col("mrr").shift(1).over(group, order_by=MONTH)
+        table = (
+            table.sort(group, MONTH)
+            .with_columns(
+                (12 * pl.col("mrr")).alias("arr"),
+                uplift.alias("uplift"),
+                contraction.alias("contraction"),
+                (uplift + contraction).alias("net_change"),
+                pl.sum_horizontal(
+                    "new", "expansion", "reactivation", "cancellation", "churn"
+                ).alias("net_new"),
+                pl.when(prev_mrr != 0)
+                .then(100 * (uplift + contraction) / prev_mrr)
+                .alias("growth_pct"),
+                pl.when(pl.col("customers") > 0)
+                .then(pl.col("mrr") / pl.col("customers"))
+                .alias("arpa"),
+            )
+            .filter(pl.col(MONTH) >= first)
+        )
+        if by == PRODUCT:  # back from codes to product names
+            table = codes.decode(table.rename({group: PRODUCT})).rename({PRODUCT: group})
+        leading = [pl.col(group).alias(by)] if by else []
+        return table.sort(group, MONTH).select(*leading, *MRR_COLUMNS)
 
 
 @dataclass(frozen=True)

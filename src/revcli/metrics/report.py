@@ -8,8 +8,8 @@ from typing import Any
 import polars as pl
 
 from revcli.calendar import shift_month
-from revcli.data.validate import DataSet, booking_rates
-from revcli.metrics.mrr import MOVEMENTS, line_schedule, mrr_table
+from revcli.data.validate import DataSet
+from revcli.metrics.mrr import MOVEMENTS, Book
 from revcli.output.report import ColumnKind, Report
 
 MRR_KINDS: dict[str, ColumnKind] = {
@@ -64,11 +64,9 @@ _LABELS = {
 
 
 def schedule_of(data: DataSet) -> pl.DataFrame:
-    """The recurring-line schedule of a data set, booked at each contract's start rate."""
-    rates = booking_rates(
-        data.contracts, "start_date", "currency", data.fx_rates, data.settings.base_currency
-    )
-    return line_schedule(data.contracts, data.lines, rates)
+    """The recurring-line schedule of a data set, booked at each contract's start rate
+    (its :class:`Book`'s, computed once)."""
+    return Book.of(data).schedule
 
 
 def _totals(table: pl.DataFrame, by: str | None) -> dict[str, Any]:
@@ -134,7 +132,7 @@ def mrr_report(
 ) -> Report:
     """MRR, ARR and every movement per month from ``first`` to ``last`` (SPEC §4, §9);
     months not over on ``as_of`` are marked (:func:`unfinished`)."""
-    table = mrr_table(schedule_of(data), data.customers, first, last, by)
+    table = Book.of(data).mrr_table(first, last, by)
     span = first.strftime("%Y-%m") if first == last else f"{first:%Y-%m} – {last:%Y-%m}"
     base = data.settings.base_currency
     title = f"MRR {span} ({base})" + (f" by {by}" if by else "")

@@ -17,8 +17,7 @@ import polars as pl
 from revcli.calendar import add_months
 from revcli.data.validate import DataSet
 from revcli.errors import RevcliError
-from revcli.metrics.mrr import CUSTOMER, MONTH, PRODUCT, month_range, mrr_events, states
-from revcli.metrics.report import schedule_of
+from revcli.metrics.mrr import CUSTOMER, MONTH, PRODUCT, Book, month_range
 from revcli.output.report import ColumnKind, Report
 
 MONEY = pl.Decimal(38, 9)
@@ -81,14 +80,15 @@ _START = "_start"
 _END = "_end"
 
 
-def mrr_intervals(events: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    """Each key's MRR as intervals of months: ``keys, month, next_month, mrr``.
+def mrr_intervals(states: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Each key's MRR as intervals of months, from its :meth:`Book.states`: ``keys, month,
+    next_month, mrr``.
 
     ``mrr`` (exact decimal) holds from the end of ``month`` up to, not including, the end
     of ``next_month`` (a far-future month for the last state).
     """
     return (
-        exact_money(states(events, keys), "cur")
+        exact_money(states, "cur")
         .with_columns(
             pl.col("cur").alias("mrr"),
             pl.col(MONTH).shift(-1).over(keys, order_by=MONTH).fill_null(_FAR).alias("next_month"),
@@ -118,23 +118,22 @@ def cohort_members(intervals: pl.DataFrame, months: pl.DataFrame, keys: list[str
     )
 
 
-def _groups(
-    schedule: pl.DataFrame, customers: pl.DataFrame, by: str | None, group: str
-) -> tuple[pl.DataFrame, pl.DataFrame | None]:
-    """The group values (every one appears in every month) and each customer's group."""
+def _groups(book: Book, by: str | None, group: str) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """The group values (every one appears in every month; products as their codes) and
+    each (coded) customer's group."""
     if by is None:
         return pl.DataFrame({group: [""]}), None
     if by == PRODUCT:
-        return schedule.select(pl.col(PRODUCT).alias(group)).unique(), None
-    attr = customers.select(CUSTOMER, pl.col(by).cast(pl.String).fill_null("").alias(group)).unique(
-        CUSTOMER, keep="first"
-    )
-    return attr.select(group).unique(), attr
+        return book.codes.products.select(pl.col("_code").alias(group)), None
+    # The group's value is read before the key is coded: --by customer_id shows ids.
+    attr = book.customers.select(
+        CUSTOMER, pl.col(by).cast(pl.String).fill_null("").alias(group)
+    ).unique(CUSTOMER, keep="first")
+    return attr.select(group).unique(), book.codes.encode(attr)
 
 
 def retention_table(
-    schedule: pl.DataFrame,
-    customers: pl.DataFrame,
+    book: Book,
     first: dt.date,
     last: dt.date,
     *,
@@ -143,7 +142,7 @@ def retention_table(
 ) -> pl.DataFrame:
     """The ``revcli nrr`` table: one row per month (per group with ``by``), SPEC §5 and §9.
 
-    In: the :func:`~revcli.metrics.mrr.line_schedule` frame, typed ``customers``, the
+    In: the :class:`~revcli.metrics.mrr.Book` of the data (its MRR states and customers), the
     first and last month M (first days) and the window W in months. ``by`` is ``None``,
     ``"product"`` or a customer column. For a customer column the cohort of a group is
     its customers active at the end of M−W, measured on their whole MRR; for
@@ -166,9 +165,9 @@ def retention_table(
         .to_frame()
         .with_columns(add_months(pl.col(MONTH), -window).alias("start_month"))
     )
-    intervals = mrr_intervals(mrr_events(schedule, last), keys)
+    intervals = mrr_intervals(book.states(keys, last), keys)
     members = cohort_members(intervals, months, keys)
-    groups, attr = _groups(schedule, customers, by, group)
+    groups, attr = _groups(book, by, group)
     if by == PRODUCT:
         members = members.rename({PRODUCT: group})
     elif attr is not None:
@@ -212,6 +211,8 @@ def retention_table(
         .then(pl.col("retained_customers") / pl.col("cohort_customers"))
         .alias("logo_retention"),
     )
+    if by == PRODUCT:  # back from codes to product names
+        table = book.codes.decode(table.rename({group: PRODUCT})).rename({PRODUCT: group})
     lead = [pl.col(group).alias(by)] if by else []
     return table.sort(group, MONTH).select(*lead, *NRR_COLUMNS)
 
@@ -253,7 +254,7 @@ def nrr_report(
     data: DataSet, first: dt.date, last: dt.date, window: int = 12, by: str | None = None
 ) -> Report:
     """NRR, GRR and logo retention per month from ``first`` to ``last`` (SPEC §5, §9)."""
-    table = retention_table(schedule_of(data), data.customers, first, last, window=window, by=by)
+    table = retention_table(Book.of(data), first, last, window=window, by=by)
     span = first.strftime("%Y-%m") if first == last else f"{first:%Y-%m} – {last:%Y-%m}"
     base = data.settings.base_currency
     title = f"Retention {span}, {window}-month window ({base})" + (f" by {by}" if by else "")

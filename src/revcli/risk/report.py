@@ -6,7 +6,7 @@ import datetime as dt
 
 from revcli.data.validate import DataSet
 from revcli.errors import raise_if_errors
-from revcli.metrics.report import schedule_of
+from revcli.metrics.mrr import Book
 from revcli.output.report import ColumnKind, Report, round_half_up
 from revcli.renewals.terms import upcoming_renewals
 from revcli.risk.scoring import RiskInputs, risk_table
@@ -33,15 +33,15 @@ def risk_inputs(data: DataSet, as_of: dt.date) -> RiskInputs:
     """Everything the score reads, from a validated data set: every contract's current
     term end on or after ``as_of`` (SPEC §6), so that a notice deadline inside the
     renewal window is found even when its term ends years later."""
-    schedule = schedule_of(data)
+    book = Book.of(data)
     signals, issues = parse_signals(data.extra, data.settings.base_currency)
     raise_if_errors(issues)
     return RiskInputs(
-        schedule=schedule,
+        book=book,
         customers=data.customers,
         opportunities=data.opportunities,
         signals=signals,
-        renewals=upcoming_renewals(data.contracts, data.customers, schedule, as_of, None),
+        renewals=upcoming_renewals(data.contracts, data.customers, book.schedule, as_of, None),
         base_currency=data.settings.base_currency,
     )
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from revcli.calendar import shift_month
-from revcli.metrics.mrr import CUSTOMER, MONTH, PRODUCT, IdCodes, classify, mrr_events, states
+from revcli.metrics.mrr import CUSTOMER, MONTH, Book
 from revcli.risk.settings import (
     SIGNALS,
     DowngradeRule,
@@ -57,12 +57,12 @@ of exactly 20 % is not 19.999999999999996 %."""
 
 @dataclass(frozen=True)
 class RiskInputs:
-    """What the score reads: the line schedule (``metrics.mrr.line_schedule``), typed
+    """What the score reads: the data's MRR engine (``metrics.mrr.Book``), typed
     customers and opportunities, the signal files, and the upcoming renewals
     (``renewals.terms.upcoming_renewals``: contract_id, customer_id, term_end,
     days_left, notice_deadline, days_to_notice, status) — ``None`` when unknown."""
 
-    schedule: pl.DataFrame
+    book: Book
     customers: pl.DataFrame
     opportunities: pl.DataFrame
     signals: Signals
@@ -480,19 +480,14 @@ def downgrade_signal(
 
 
 def mrr_history(
-    schedule: pl.DataFrame, until: dt.date, moves_since: dt.date
+    book: Book, until: dt.date, moves_since: dt.date
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Per-customer MRR states up to the month ``until`` and the movements from the month
-    ``moves_since`` on (``metrics.mrr.states`` and ``classify``), computed on integer
-    codes of customers and products (grouping on integers is several times faster than
-    on strings) and returned with the ids and product names."""
-    codes = IdCodes.of(schedule)
-    events = mrr_events(codes.encode(schedule), until)
-    by_customer = states(events, [CUSTOMER])
-    moves = classify(states(events, [CUSTOMER, PRODUCT]), by_customer).filter(
-        pl.col(MONTH) >= moves_since
-    )
-    return codes.decode(by_customer), codes.decode(moves)
+    ``moves_since`` on, as the data's :class:`Book` holds them, with the ids and product
+    names."""
+    by_customer = book.states([CUSTOMER], until)
+    moves = book.movements(until).filter(pl.col(MONTH) >= moves_since)
+    return book.codes.decode(by_customer), book.codes.decode(moves)
 
 
 def active_customers(by_customer: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
@@ -521,7 +516,7 @@ def risk_table(inputs: RiskInputs, rules: RiskSettings, as_of: dt.date) -> pl.Da
     """
     month = dt.date(as_of.year, as_of.month, 1)
     since = shift_month(month, -(rules.downgrade.months - 1))
-    by_customer, moves = mrr_history(inputs.schedule, month, since)
+    by_customer, moves = mrr_history(inputs.book, month, since)
     active = active_customers(by_customer, as_of)
     sig = inputs.signals
     results = {
