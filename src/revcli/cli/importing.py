@@ -192,6 +192,40 @@ def import_stripe_command(
         _run(import_stripe(objects, tz), data, base_currency, country, fx_rates, dry_run)
 
 
+@import_app.command("csv")
+def import_csv_command(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CRM or spreadsheet export (.csv or .xlsx).", dir_okay=False, exists=True
+        ),
+    ],
+    map_file: Annotated[
+        Path,
+        typer.Option(
+            "--map",
+            help="MAP.yaml: target table, source name, id column and column rules "
+            "(ready maps in templates/import/).",
+            dir_okay=False,
+            exists=True,
+        ),
+    ],
+    data: ImportDataOption = None,
+    base_currency: BaseCurrencyOption = None,
+    country: CountryOption = None,
+    fx_rates: FxOption = None,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Import any CRM or spreadsheet export into customers, contracts, lines or opportunities.
+
+    Example: [bold]revcli import csv deals.csv --map templates/import/hubspot-deals.yaml[/]
+    """
+    with error_boundary():
+        from revcli.importers.sources import read_mapped
+
+        _run(read_mapped(file, map_file), data, base_currency, country, fx_rates, dry_run)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``revcli import`` and its sources to ``app``."""
     app.add_typer(import_app)

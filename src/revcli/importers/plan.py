@@ -236,6 +236,8 @@ def plan_import(
     if problems:
         raise DataError(problems)
 
+    if not any(p.startswith("contracts") for p in files) and not _has_contracts(root):
+        files["contracts.yaml"] = EMPTY_CONTRACTS
     old = {p: (texts[p] if p in texts else _read(root, p)) for p in files}
     plan = Plan(
         root=root,
@@ -249,6 +251,17 @@ def plan_import(
     )
     _check(plan)
     return plan
+
+
+EMPTY_CONTRACTS = """\
+# Contracts written by hand (or put one contract per file in contracts/*.yaml).
+contracts: []
+"""
+
+
+def _has_contracts(root: Path) -> bool:
+    names = ("contracts.yaml", "contracts.yml", "contracts.csv", "contract_lines.csv")
+    return (root / "contracts").is_dir() or any((root / n).exists() for n in names)
 
 
 def _contracts_file(

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import zipfile
 from pathlib import Path
 
-from revcli.data.csvio import decode, read_csv
+import polars as pl
+
+from revcli.data.csvio import LINE, SOURCE, decode, read_csv
+from revcli.data.tree import load_tree
 from revcli.errors import DataError, Issue, RevcliError
 from revcli.extras import install_hint
 from revcli.importers.baremetrics import import_baremetrics
+from revcli.importers.mapped import ImportMap, import_mapped, parse_map
 from revcli.importers.records import Batch
 from revcli.importers.stripe import StripeObject, objects_of
 
@@ -75,3 +81,91 @@ def fetch_stripe(api_key: str) -> list[StripeObject]:
     except stripe.StripeError as exc:
         raise RevcliError(f"Stripe refused: {exc.user_message or exc}") from None
     return out
+
+
+def read_map(path: Path) -> ImportMap:
+    """A MAP.yaml file as an :class:`ImportMap`."""
+    text, issues = decode(path, str(path))
+    if text is None:
+        raise DataError(issues)
+    tree, issues = load_tree(text, str(path))
+    if issues:
+        raise DataError(issues)
+    spec, issues = parse_map(tree, str(path), path.stem.lower())
+    if spec is None:
+        raise DataError(issues)
+    return spec
+
+
+def _cell(value: object) -> str | None:
+    """An xlsx cell as the text a CSV export would hold (dates ISO, whole floats plain)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value).strip() or None
+
+
+def read_xlsx(path: Path, sheet: str | None) -> pl.DataFrame:
+    """The first (or the named) sheet of an xlsx workbook as a frame of strings with
+    ``_source`` and ``_line`` (the sheet's row numbers); needs the ``xlsx`` extra."""
+    try:
+        import openpyxl  # optional extra, imported only for .xlsx input
+    except ImportError:
+        raise RevcliError(f"reading .xlsx needs openpyxl: {install_hint('xlsx')}") from None
+    source = str(path)
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise DataError([Issue(source, None, "", f"not an xlsx workbook: {exc}")]) from None
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            raise DataError(
+                [
+                    Issue(
+                        source,
+                        None,
+                        "sheet",
+                        f"no sheet '{sheet}'; it has {', '.join(book.sheetnames)}",
+                    )
+                ]
+            )
+        ws = book[sheet] if sheet is not None else book.worksheets[0]
+        rows = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    finally:
+        book.close()
+    if not rows:
+        raise DataError([Issue(source, None, "", "the sheet is empty; expected a header row")])
+    header = [h or "" for h in rows[0]]
+    data: dict[str, list[str | None]] = {h: [] for h in header if h}
+    lines = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(row):
+            continue
+        lines.append(number)
+        for i, name in enumerate(header):
+            if name:
+                data[name].append(row[i] if i < len(row) else None)
+    frame = pl.DataFrame(data, schema=dict.fromkeys(data, pl.String))
+    return frame.with_columns(
+        pl.Series(LINE, lines, dtype=pl.Int64), pl.lit(source, dtype=pl.String).alias(SOURCE)
+    )
+
+
+def read_mapped(path: Path, map_path: Path) -> Batch:
+    """A CSV or xlsx export mapped by MAP.yaml as a :class:`Batch`."""
+    spec = read_map(map_path)
+    if path.suffix.lower() == ".xlsx":
+        frame = read_xlsx(path, spec.sheet)
+    else:
+        found, issues = read_csv(path, str(path))
+        if found is None:
+            raise DataError(issues)
+        frame = found
+    return import_mapped(frame, spec)

@@ -1,0 +1,348 @@
+"""Any CRM or spreadsheet export, mapped to a revcli table by a MAP.yaml (SPEC §11).
+
+A map names the target table (customers, contracts, lines, opportunities), the source
+name (it names ``source_id`` values and ``contracts/SOURCE.yaml``), the column that
+identifies a row, and per target column where its value comes from: a column (renamed),
+a constant, a value map (stages, intervals), a date format such as ``DD.MM.YYYY``, a
+decimal comma, a factor. Mapped values are then checked by the target table's own
+column rules, and every problem names the export's file, row and column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import polars as pl
+
+from revcli.data.csvio import LINE, SOURCE
+from revcli.data.tree import Scalar, Tree
+from revcli.errors import Issue
+from revcli.importers.records import Batch, Contract, Row, source_id
+from revcli.importers.values import decimal_text
+from revcli.schema import CONTRACTS, CUSTOMERS, LINES, OPPORTUNITIES, Kind, TableSpec, parse_table
+
+TABLES = {
+    "customers": CUSTOMERS,
+    "contracts": CONTRACTS,
+    "lines": LINES,
+    "opportunities": OPPORTUNITIES,
+}
+_SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_TOKENS = (("YYYY", "%Y"), ("MM", "%m"), ("DD", "%d"), ("HH", "%H"), ("mm", "%M"), ("ss", "%S"))
+_COLUMN_KEYS = frozenset({"from", "value", "values", "date_format", "decimal_comma", "multiply"})
+
+
+@dataclass(frozen=True)
+class ColumnRule:
+    """Where one target column's value comes from and how it is converted."""
+
+    target: str
+    column: str | None = None
+    constant: str | None = None
+    values: tuple[tuple[str, str], ...] = ()
+    date_format: str | None = None
+    decimal_comma: bool = False
+    multiply: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class ImportMap:
+    """A parsed MAP.yaml."""
+
+    table: str
+    source: str
+    id_column: str
+    rules: tuple[ColumnRule, ...]
+    sheet: str | None = None
+    path: str = ""
+    lines: dict[str, int] = field(default_factory=dict)
+
+
+def strptime_format(pattern: str) -> str:
+    """``DD.MM.YYYY`` → ``%d.%m.%Y`` (tokens YYYY MM DD HH mm ss; the rest is literal)."""
+    out = pattern.replace("%", "%%")
+    for token, code in _TOKENS:
+        out = out.replace(token, code)
+    return out
+
+
+class _MapReader:
+    def __init__(self, tree: dict[str, Tree], source: str) -> None:
+        self.tree = tree
+        self.source = source
+        self.issues: list[Issue] = []
+
+    def bad(self, node: Tree | None, key: str, message: str) -> None:
+        line = node.line if isinstance(node, Scalar) else None
+        self.issues.append(Issue(self.source, line, key, message))
+
+    def text(self, tree: dict[str, Tree], key: str) -> str | None:
+        node = tree.get(key)
+        if node is None:
+            return None
+        if not isinstance(node, Scalar):
+            self.bad(None, key, "expected a single value")
+            return None
+        return node.value
+
+    def flag(self, tree: dict[str, Tree], key: str, default: bool) -> bool:
+        value = self.text(tree, key)
+        if value is None:
+            return default
+        if value.lower() in ("true", "yes", "1"):
+            return True
+        if value.lower() in ("false", "no", "0"):
+            return False
+        self.bad(tree.get(key), key, f"'{value}' is not true or false")
+        return default
+
+    def rule(self, target: str, node: Tree, defaults: tuple[str | None, bool]) -> ColumnRule:
+        if isinstance(node, Scalar):
+            return ColumnRule(
+                target, column=node.value, date_format=defaults[0], decimal_comma=defaults[1]
+            )
+        if not isinstance(node, dict):
+            self.bad(None, target, "expected a column name or a mapping with from/value")
+            return ColumnRule(target)
+        for key in sorted(set(node) - _COLUMN_KEYS):
+            self.bad(
+                node[key],
+                f"{target}.{key}",
+                f"unknown key; expected {', '.join(sorted(_COLUMN_KEYS))}",
+            )
+        values: list[tuple[str, str]] = []
+        mapping = node.get("values")
+        if isinstance(mapping, dict):
+            for k, v in mapping.items():
+                if isinstance(v, Scalar):
+                    values.append((k, v.value or ""))
+                else:
+                    self.bad(None, f"{target}.values.{k}", "expected a single value")
+        elif mapping is not None:
+            self.bad(None, f"{target}.values", "expected a mapping of export value: revcli value")
+        factor = self.text(node, "multiply")
+        multiply = None
+        if factor is not None:
+            try:
+                multiply = Decimal(factor)
+            except InvalidOperation:
+                self.bad(node.get("multiply"), f"{target}.multiply", f"'{factor}' is not a number")
+        column, constant = self.text(node, "from"), self.text(node, "value")
+        if (column is None) == (constant is None):
+            self.bad(None, target, "give exactly one of from: (a column) or value: (a constant)")
+        return ColumnRule(
+            target,
+            column=column,
+            constant=constant,
+            values=tuple(values),
+            date_format=self.text(node, "date_format") or defaults[0],
+            decimal_comma=self.flag(node, "decimal_comma", defaults[1]),
+            multiply=multiply,
+        )
+
+
+def parse_map(
+    tree: dict[str, Tree], source: str, default_source: str
+) -> tuple[ImportMap | None, list[Issue]]:
+    """A MAP.yaml tree as an :class:`ImportMap`, or ``None`` and its problems."""
+    r = _MapReader(tree, source)
+    for key in sorted(
+        set(tree) - {"table", "source", "id", "sheet", "date_format", "decimal_comma", "columns"}
+    ):
+        r.bad(
+            tree[key],
+            key,
+            "unknown key; expected table, source, id, sheet, date_format, decimal_comma, columns",
+        )
+    table = r.text(tree, "table") or ""
+    if table not in TABLES:
+        r.bad(tree.get("table"), "table", f"'{table}' is not one of {', '.join(TABLES)}")
+    name = (r.text(tree, "source") or default_source).lower()
+    if not _SOURCE_NAME.match(name):
+        r.bad(
+            tree.get("source"),
+            "source",
+            f"'{name}' is not a source name (lower-case letters, digits, - and _)",
+        )
+    id_column = r.text(tree, "id")
+    if id_column is None:
+        r.bad(None, "id", "is required: the export's column that identifies a row")
+    defaults = (r.text(tree, "date_format"), r.flag(tree, "decimal_comma", False))
+    columns = tree.get("columns")
+    rules: list[ColumnRule] = []
+    if not isinstance(columns, dict):
+        r.bad(None, "columns", "is required: target column → export column")
+    elif table in TABLES:
+        spec = TABLES[table]
+        for target, node in columns.items():
+            if target not in spec.names or target == "source_id":
+                r.bad(
+                    node if isinstance(node, Scalar) else None,
+                    f"columns.{target}",
+                    f"is not a column of {table}",
+                )
+                continue
+            rules.append(r.rule(target, node, defaults))
+        mapped = {rule.target for rule in rules}
+        for col in spec.columns:
+            if col.required and col.name not in mapped:
+                r.bad(None, "columns", f"{col.name} is required for {table}")
+    if r.issues:
+        return None, r.issues
+    return ImportMap(table, name, id_column or "", tuple(rules), r.text(tree, "sheet"), source), []
+
+
+def _number(text: str, rule: ColumnRule) -> str:
+    cleaned = re.sub(r"[\s\u00a0\u202f']", "", text)
+    cleaned = (
+        cleaned.replace(".", "").replace(",", ".")
+        if rule.decimal_comma
+        else cleaned.replace(",", "")
+    )
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return text
+    if not value.is_finite():
+        return text
+    if rule.multiply is not None:
+        value *= rule.multiply
+    return decimal_text(value)
+
+
+def _date(text: str, rule: ColumnRule) -> str:
+    """A day by the rule's format (else ISO); a time after the day is ignored."""
+    fmt = rule.date_format
+    day_part = re.split(r"[ T]", text, maxsplit=1)[0]
+    for candidate in ([strptime_format(fmt)] if fmt else []) + ["%Y-%m-%d"]:
+        for value in dict.fromkeys((text, day_part)):
+            try:
+                # A calendar day, no zone: only the date part is kept.
+                return dt.datetime.strptime(value, candidate).date().isoformat()  # noqa: DTZ007
+            except ValueError:
+                continue
+    return text
+
+
+def _convert(text: str | None, rule: ColumnRule, kind: Kind) -> str | None:
+    if rule.constant is not None:
+        return rule.constant
+    if text is None:
+        return None
+    if rule.values:
+        table = dict(rule.values)
+        lowered = {k.lower(): v for k, v in rule.values}
+        text = table.get(text, lowered.get(text.lower(), table.get("*", text)))
+        if text == "":
+            return None
+    if kind is Kind.DATE:
+        return _date(text, rule)
+    if kind in (Kind.DECIMAL, Kind.INT):
+        return _number(text, rule)
+    return text
+
+
+def import_mapped(raw: pl.DataFrame, spec_map: ImportMap) -> Batch:
+    """Map an export (a frame of strings with ``_source`` and ``_line``) by ``spec_map``.
+
+    Every row becomes one record of the target table with ``source_id`` =
+    ``SOURCE:id``; values are checked by the table's column rules, and a problem names
+    the export's row and column (the target column for constants).
+    """
+    spec = TABLES[spec_map.table]
+    batch = Batch(spec_map.source)
+    batch.mapped = {spec_map.table: frozenset({r.target for r in spec_map.rules} | {"source_id"})}
+    source = str(raw.get_column(SOURCE)[0]) if raw.height else spec_map.path
+    header = [c for c in raw.columns if c not in (SOURCE, LINE)]
+    wanted = [spec_map.id_column] + [r.column for r in spec_map.rules if r.column]
+    missing = sorted({c for c in wanted if c is not None and c not in header})
+    if missing:
+        batch.issues += [
+            Issue(source, 1, c, "column named in the map is missing from the header")
+            for c in missing
+        ]
+        return batch
+    records: list[dict[str, str | None]] = []
+    seen: dict[str, int] = {}
+    for values in raw.iter_rows(named=True):
+        line = int(values[LINE])
+        native = values.get(spec_map.id_column)
+        if native is None:
+            batch.issues.append(
+                Issue(source, line, spec_map.id_column, "is empty; every row needs its id")
+            )
+            continue
+        if native in seen:
+            batch.issues.append(
+                Issue(
+                    source,
+                    line,
+                    spec_map.id_column,
+                    f"'{native}' appears twice; first at line {seen[native]}",
+                )
+            )
+            continue
+        seen[native] = line
+        record: dict[str, str | None] = {
+            rule.target: _convert(
+                values.get(rule.column) if rule.column else None,
+                rule,
+                spec.column(rule.target).kind,
+            )
+            for rule in spec_map.rules
+        }
+        record["source_id"] = source_id(spec_map.source, native)
+        record[SOURCE], record[LINE] = source, str(line)
+        records.append(record)
+    batch.issues += _checked(records, spec, spec_map)
+    for record in records:
+        row: Row = {k: v for k, v in record.items() if v is not None and k not in (SOURCE, LINE)}
+        row["_source"], row["_line"] = source, str(record[LINE])
+        customer = next((r for r in spec_map.rules if r.target == "customer_id"), None)
+        if customer is not None and customer.column:
+            row["_column"] = customer.column
+        _place(batch, spec_map.table, row)
+    return batch
+
+
+def _checked(
+    records: list[dict[str, str | None]], spec: TableSpec, spec_map: ImportMap
+) -> list[Issue]:
+    """The target table's column rules on the mapped values, named by export column."""
+    names = [*spec.names]
+    frame = pl.DataFrame(
+        {
+            **{n: [r.get(n) for r in records] for n in names},
+            SOURCE: [r[SOURCE] for r in records],
+            LINE: [int(r[LINE] or 0) for r in records],
+        },
+        schema={**dict.fromkeys(names, pl.String), SOURCE: pl.String, LINE: pl.Int64},
+    )
+    _, issues = parse_table(frame, spec)
+    column_of = {r.target: r.column or r.target for r in spec_map.rules}
+    out = []
+    for i in issues:
+        if (
+            spec_map.table == "lines"
+            and i.column == "contract_id"
+            and "contract_id" not in column_of
+        ):
+            continue
+        out.append(
+            Issue(i.source, i.line, column_of.get(i.column, i.column), i.message, i.severity)
+        )
+    return out
+
+
+def _place(batch: Batch, table: str, row: Row) -> None:
+    if table == "customers":
+        batch.customers.append(row)
+    elif table == "contracts":
+        batch.contracts.append(Contract(row))
+    elif table == "lines":
+        batch.lines.append(row)
+    else:
+        batch.opportunities.append(row)

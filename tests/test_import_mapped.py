@@ -1,0 +1,234 @@
+"""`revcli import csv --map`: any CRM or spreadsheet export, and the shipped HubSpot maps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from revcli.importers.plan import plan_import, write_plan
+from revcli.importers.sources import read_mapped
+from tests.conftest import ROOT, MakeDir, Run
+from tests.helpers import mrr_of, row
+
+MAPS = ROOT / "templates" / "import"
+TODAY = dt.date(2026, 12, 6)
+
+DEALS = """\
+Record ID,Deal Name,Associated Company IDs,Deal Stage,Deal probability,Close Date,Monthly recurring revenue,Currency,Deal Type,Deal owner
+101,Nordlys expansion,9001,Contract sent,0.8,2027-01-15,"1,200.50",NOK,Existing Business,Kari Nordmann
+102,Fjell new,9002,Closed won,1,2026-11-30 10:15,900,NOK,New Business,Ola Nordmann
+103,Lost one,9002,Closed lost,0,2026-10-01,300,NOK,,Ola Nordmann
+"""
+COMPANIES = """\
+Record ID,Company name,Country/Region,Industry
+9001,Nordlys AS,Norway,Software
+9002,Fjell AB,sweden,Retail
+"""
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _import(path: Path, map_path: Path, root: Path, **kw: object) -> None:
+    write_plan(plan_import(root, read_mapped(path, map_path), today=TODAY, **kw))  # type: ignore[arg-type]
+
+
+def test_hubspot_companies_map_to_customers(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    _import(_write(tmp_path, "companies.csv", COMPANIES), MAPS / "hubspot-companies.yaml", root)
+    # Country names become codes (value maps match regardless of case); Industry is not mapped.
+    assert (root / "customers.csv").read_text() == (
+        "customer_id,name,country,source_id\n"
+        "9001,Nordlys AS,NO,hubspot-companies:9001\n"
+        "9002,Fjell AB,SE,hubspot-companies:9002\n"
+    )
+
+
+def test_hubspot_deals_map_to_opportunities(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    _import(_write(tmp_path, "companies.csv", COMPANIES), MAPS / "hubspot-companies.yaml", root)
+    _import(_write(tmp_path, "deals.csv", DEALS), MAPS / "hubspot-deals.yaml", root)
+    lines = (root / "opportunities.csv").read_text().splitlines()
+    assert lines[0] == (
+        "opportunity_id,customer_id,name,stage,probability,expected_close,mrr,currency,"
+        "type,owner,status,source_id"
+    )
+    # 101: probability 0.8 × 100 = 80; "1,200.50" → 1200.5; Existing Business → expansion.
+    assert lines[1] == (
+        "101,9001,Nordlys expansion,Contract sent,80,2027-01-15,1200.5,NOK,expansion,,open,"
+        "hubspot-deals:101"
+    )
+    # 102: probability 1 × 100 = 100; the time after the close date is dropped; Closed won → won.
+    assert (
+        lines[2]
+        == "102,9002,Fjell new,Closed won,100,2026-11-30,900,NOK,new,,won,hubspot-deals:102"
+    )
+    # 103: an empty Deal Type maps to no type; Closed lost → lost.
+    assert lines[3] == "103,9002,Lost one,Closed lost,0,2026-10-01,300,NOK,,,lost,hubspot-deals:103"
+
+
+def test_hand_added_owner_survives_a_reimport(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    deals = _write(tmp_path, "deals.csv", DEALS)
+    _import(_write(tmp_path, "companies.csv", COMPANIES), MAPS / "hubspot-companies.yaml", root)
+    _import(deals, MAPS / "hubspot-deals.yaml", root)
+    path = root / "opportunities.csv"
+    path.write_text(
+        path.read_text().replace(",expansion,,open,", ",expansion,kari@example.no,open,")
+    )
+    edited = path.read_bytes()
+    _import(deals, MAPS / "hubspot-deals.yaml", root)
+    assert path.read_bytes() == edited
+    # The source wins for what it maps: a new stage arrives, the owner stays.
+    _import(
+        _write(tmp_path, "deals.csv", DEALS.replace("Contract sent,0.8", "Closed won,1")),
+        MAPS / "hubspot-deals.yaml",
+        root,
+    )
+    assert (
+        ",Closed won,100,2027-01-15,1200.5,NOK,expansion,kari@example.no,won," in path.read_text()
+    )
+
+
+SHEET_MAP = """\
+table: contracts
+source: sheet
+id: Kontrakt
+date_format: DD.MM.YYYY
+decimal_comma: true
+columns:
+  contract_id: Kontrakt
+  customer_id: Kunde
+  start_date: Start
+  end_date: Slutt
+  billing_period:
+    from: Fakturering
+    values:
+      månedlig: month
+      årlig: year
+  auto_renew:
+    value: "true"
+"""
+LINES_MAP = """\
+table: lines
+source: sheet
+id: Kontrakt
+decimal_comma: true
+columns:
+  contract_id: Kontrakt
+  product: Produkt
+  quantity: Antall
+  unit_price: Pris
+  price_period:
+    from: Fakturering
+    values:
+      månedlig: month
+      årlig: year
+"""
+SHEET = (
+    """\
+Kontrakt;Kunde;Start;Slutt;Fakturering;Produkt;Antall;Pris
+K1;9001;01.02.2026;31.01.2027;månedlig;Pro;3;1.234,50
+K2;9002;15.03.2026;;årlig;Team;1;12 000,00
+""".replace(";", ",")
+    .replace("1.234,50", '"1.234,50"')
+    .replace("12 000,00", '"12 000,00"')
+)
+
+
+def test_a_sheet_with_local_dates_and_decimal_commas_as_contracts_and_lines(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "data"
+    _import(_write(tmp_path, "companies.csv", COMPANIES), MAPS / "hubspot-companies.yaml", root)
+    sheet = _write(tmp_path, "sheet.csv", SHEET)
+    _import(sheet, _write(tmp_path, "contracts.yaml", SHEET_MAP), root)
+    _import(sheet, _write(tmp_path, "lines.yaml", LINES_MAP), root)
+    text = (root / "contracts" / "sheet.yaml").read_text()
+    assert (
+        "  - contract_id: K1\n"
+        "    customer_id: 9001\n"
+        "    start_date: 2026-02-01\n"
+        "    end_date: 2027-01-31\n"
+        "    billing_period: month\n"
+        "    auto_renew: true\n"
+        '    source_id: "sheet:K1"\n'
+        "    lines:\n"
+        "      - product: Pro\n"
+        "        quantity: 3\n"
+        "        unit_price: 1234.5\n"
+        "        price_period: month\n"
+        '        source_id: "sheet:K1"\n'
+    ) in text
+    table = mrr_of(root, "2026-02", "2026-04")
+    # Feb: K1 3 × 1234.50 = 3703.50. Apr: + K2 12000 / 12 = 1000 → 4703.50.
+    assert row(table, "2026-02")["mrr"] == pytest.approx(3703.5)
+    assert row(table, "2026-04")["mrr"] == pytest.approx(4703.5)
+
+
+def test_xlsx_export_reads_like_csv(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["Record ID", "Company name", "Country/Region"])
+    ws.append([9001, "Nordlys AS", "Norway"])
+    ws.append([9002.0, "Fjell AB", "SE"])
+    book.save(tmp_path / "companies.xlsx")
+    root = tmp_path / "data"
+    _import(tmp_path / "companies.xlsx", MAPS / "hubspot-companies.yaml", root)
+    assert (root / "customers.csv").read_text() == (
+        "customer_id,name,country,source_id\n"
+        "9001,Nordlys AS,NO,hubspot-companies:9001\n"
+        "9002,Fjell AB,SE,hubspot-companies:9002\n"
+    )
+
+
+def test_bad_cells_name_the_exports_row_and_column(tmp_path: Path, run: Run) -> None:
+    deals = _write(
+        tmp_path,
+        "deals.csv",
+        DEALS.replace("2027-01-15", "15/01/2027")
+        .replace("0.8,", "abc,")
+        .replace(",NOK,New", ",XYZ,New"),
+    )
+    result = run(
+        "import", "csv", deals, "--map", MAPS / "hubspot-deals.yaml", "--data", tmp_path / "d"
+    )
+    assert result.exit_code == 1
+    assert f"{deals}:2: Close Date: '15/01/2027' is not a date" in result.stderr
+    assert f"{deals}:2: Deal probability: 'abc' is not a number" in result.stderr
+    assert f"{deals}:3: Currency: 'XYZ' is not an ISO 4217 currency code" in result.stderr
+    assert not (tmp_path / "d").exists()
+
+
+def test_map_problems_name_the_map_file(tmp_path: Path, run: Run) -> None:
+    bad = _write(tmp_path, "bad.yaml", "table: invoices\nid: X\ncolumns:\n  nope: A\n")
+    data = _write(tmp_path, "x.csv", "X,A\n1,2\n")
+    result = run("import", "csv", data, "--map", bad, "--data", tmp_path / "d")
+    assert result.exit_code == 1
+    assert (
+        f"{bad}:1: table: 'invoices' is not one of customers, contracts, lines, opportunities"
+        in result.stderr
+    )
+
+
+def test_missing_export_column_and_duplicate_ids(tmp_path: Path, make_data_dir: MakeDir) -> None:
+    from revcli.errors import DataError
+
+    data = _write(tmp_path, "c.csv", "Record ID,Company name\n1,A\n1,B\n")
+    batch = read_mapped(data, MAPS / "hubspot-companies.yaml")
+    assert [str(i) for i in batch.issues] == [
+        f"{data}:1: Country/Region: column named in the map is missing from the header"
+    ]
+    data = _write(tmp_path, "c.csv", "Record ID,Company name,Country/Region\n1,A,NO\n1,B,NO\n")
+    batch = read_mapped(data, MAPS / "hubspot-companies.yaml")
+    assert [str(i) for i in batch.issues] == [
+        f"{data}:3: Record ID: '1' appears twice; first at line 2"
+    ]
+    with pytest.raises(DataError):
+        plan_import(make_data_dir({}), batch, today=TODAY)
