@@ -207,7 +207,7 @@ def plan_import(
             f"{root} already has base_currency {settings.base_currency}; "
             "--base-currency only applies to a new data dir"
         )
-    if country is None and batch.customers:
+    if country is None and any("country" not in c for c in batch.customers):
         merged.issues.append(
             Issue(
                 "--country",
