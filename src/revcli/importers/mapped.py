@@ -17,12 +17,21 @@ from decimal import Decimal, InvalidOperation
 
 import polars as pl
 
-from revcli.data.csvio import LINE, SOURCE
 from revcli.data.tree import Scalar, Tree
 from revcli.errors import Issue
 from revcli.importers.records import Batch, Contract, Row, source_id
 from revcli.importers.values import decimal_text
-from revcli.schema import CONTRACTS, CUSTOMERS, LINES, OPPORTUNITIES, Kind, TableSpec, parse_table
+from revcli.schema import (
+    CONTRACTS,
+    CUSTOMERS,
+    LINE,
+    LINES,
+    OPPORTUNITIES,
+    SOURCE,
+    Kind,
+    TableSpec,
+    parse_table,
+)
 
 TABLES = {
     "customers": CUSTOMERS,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
-from revcli.data.csvio import LINE, SOURCE, decode, read_csv
+from revcli.data.csvio import decode, read_csv
 from revcli.data.tree import load_tree
 from revcli.errors import DataError, Issue, RevcliError
 from revcli.extras import install_hint
@@ -17,6 +17,7 @@ from revcli.importers.baremetrics import import_baremetrics
 from revcli.importers.mapped import ImportMap, import_mapped, parse_map
 from revcli.importers.records import Batch
 from revcli.importers.stripe import StripeObject, objects_of
+from revcli.schema import LINE, SOURCE
 
 
 def read_baremetrics(path: Path) -> Batch:
