@@ -12,14 +12,27 @@ from revcli.data.files import UnreadableFile, read_bytes
 from revcli.errors import Issue
 from revcli.schema import LINE, SOURCE
 
+BOM = b"\xef\xbb\xbf"
+_BLANK = b" \t\r\n"
+
 
 def decode(path: Path, source: str) -> tuple[str | None, list[Issue]]:
     """Read a file as UTF-8 text with ``\\n`` line ends; report what makes it unreadable."""
+    data, issues = _read_bytes(path, source)
+    if data is None:
+        return None, issues
+    return _decode(data, source)
+
+
+def _read_bytes(path: Path, source: str) -> tuple[bytes | None, list[Issue]]:
     try:
-        data = read_bytes(path)
+        return read_bytes(path), []
     except UnreadableFile as exc:
         return None, [Issue(source, None, "", str(exc))]
-    data = data.removeprefix(b"\xef\xbb\xbf")
+
+
+def _decode(data: bytes, source: str) -> tuple[str | None, list[Issue]]:
+    data = data.removeprefix(BOM)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -104,9 +117,74 @@ def read_csv(path: Path, source: str) -> tuple[pl.DataFrame | None, list[Issue]]
     Cells are stripped and empty cells become null. Blank lines are skipped. Returns
     ``None`` and the problems when the file cannot be read as a whole.
     """
-    text, issues = decode(path, source)
+    data, issues = _read_bytes(path, source)
+    if data is None:
+        return None, issues
+    frame = _read_native(data.removeprefix(BOM), source)
+    if frame is not None:
+        return frame, []
+    text, issues = _decode(data, source)
     if text is None:
         return None, issues
+    return _read_text(text, source)
+
+
+def _read_native(data: bytes, source: str) -> pl.DataFrame | None:
+    """Polars' own reader, for a file whose records are each exactly one line.
+
+    That is the common case and it is shown without a pass over the lines: Polars
+    returns one row per record, so as many rows as lines after the header means no
+    record spans lines, and no line was blank; it refuses rows with more fields than
+    the header and pads rows with fewer, so commas outside quoted values (the file's
+    commas less those inside the cells) number ``rows x (columns - 1)`` exactly when no
+    row is short. Record *i* is then line *i + 2*. Returns ``None`` when any of this
+    does not hold (blank lines inside, quoted line breaks, ragged rows, bytes that are
+    not UTF-8, a bad header): :func:`_read_text` finds the lines itself and reports.
+    """
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+        return None  # old Mac line ends: Polars splits lines at \n only
+    end = len(data)
+    while end and data[end - 1] in _BLANK:
+        end -= 1  # blank lines at the end are skipped; cut them so none is a row
+    newline = data.find(b"\n", 0, end)
+    if newline < 0:
+        return None
+    try:
+        header = _split_header(data[:newline].decode("utf-8").rstrip("\r"))
+    except (UnicodeDecodeError, csv.Error):
+        return None
+    if len(header) < 2 or _header_issues(header, source):
+        return None  # one column has no commas to count; header problems are reported
+    body = data[:end] if end < len(data) else data
+    if body.count(b'"') % 2:
+        return None  # an unbalanced quote is malformed: the csv module says where
+    try:
+        frame = pl.read_csv(
+            body, has_header=False, skip_rows=1, schema=dict.fromkeys(header, pl.String)
+        )
+    except pl.exceptions.PolarsError:
+        return None
+    if frame.height != body.count(b"\n"):
+        return None
+    commas = body.count(b",") - data[:newline].count(b",")
+    if b'"' in body:
+        commas -= frame.select(
+            pl.sum_horizontal(
+                pl.col(name).str.count_matches(",", literal=True).cast(pl.Int64).sum()
+                for name in header
+            )
+        ).item()
+    if commas != frame.height * (len(header) - 1):
+        return None
+    return frame.select(
+        *(pl.col(name).str.strip_chars().replace("", None) for name in header),
+        pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias(LINE),
+        pl.lit(source, dtype=pl.String).alias(SOURCE),
+    )
+
+
+def _read_text(text: str, source: str) -> tuple[pl.DataFrame | None, list[Issue]]:
+    """Read decoded CSV text, finding each record's line and every ragged row."""
     if not text.strip():
         return None, [Issue(source, None, "", "file is empty; expected a header row")]
     lines = pl.Series("raw", [text.removesuffix("\n")]).str.split("\n").explode()

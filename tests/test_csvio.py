@@ -1,0 +1,139 @@
+"""Reading CSV: Polars' own reader where records are lines, the line-finding reader else."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+from revcli.data.csvio import _decode, _read_native, _read_text, read_csv
+
+
+def _read(tmp_path: Path, content: bytes) -> tuple[pl.DataFrame | None, list[str]]:
+    path = tmp_path / "f.csv"
+    path.write_bytes(content)
+    frame, issues = read_csv(path, "f.csv")
+    return frame, [str(i) for i in issues]
+
+
+def _cells(frame: pl.DataFrame | None) -> list[tuple[object, ...]]:
+    assert frame is not None
+    return frame.drop("_source").rows()
+
+
+def test_clean_file_is_read_natively_with_record_lines(tmp_path: Path) -> None:
+    # BOM, CRLF, a quoted comma, an escaped quote and padded cells: still one record
+    # per line, so Polars reads it and record i (0-based) sits on line i + 2.
+    content = b'\xef\xbb\xbfid,name\r\nA,"Acme, AS"\r\nB,"Say ""hi"""\r\n C ,\r\n'
+    assert _read_native(content.removeprefix(b"\xef\xbb\xbf"), "f.csv") is not None
+    frame, issues = _read(tmp_path, content)
+    assert issues == []
+    assert _cells(frame) == [("A", "Acme, AS", 2), ("B", 'Say "hi"', 3), ("C", None, 4)]
+
+
+def test_blank_lines_inside_keep_the_lines_of_later_records(tmp_path: Path) -> None:
+    # line 1 header, 2 A, 3 blank, 4 spaces only, 5 B, 6-7 blank at the end
+    frame, issues = _read(tmp_path, b"id,name\nA,x\n\n   \nB,y\n\n\n")
+    assert issues == []
+    assert _cells(frame) == [("A", "x", 2), ("B", "y", 5)]
+
+
+def test_quoted_line_break_keeps_the_line_where_each_record_starts(tmp_path: Path) -> None:
+    frame, _ = _read(tmp_path, b'id,name\nA,"two\nlines"\nB,y\n')
+    assert _cells(frame) == [("A", "two\nlines", 2), ("B", "y", 4)]
+
+
+def test_row_of_empty_cells_is_a_record(tmp_path: Path) -> None:
+    # ",," is three empty cells (a record that validation reports), not a blank line
+    frame, _ = _read(tmp_path, b"a,b,c\n1,2,3\n,,\n")
+    assert _cells(frame) == [("1", "2", "3", 2), (None, None, None, 3)]
+
+
+def test_short_and_long_rows_are_reported_on_their_lines(tmp_path: Path) -> None:
+    _, issues = _read(tmp_path, b"a,b,c\n1,2,3\n1,2\n1,2,3\n1,2,3,4\n")
+    assert issues == [
+        "f.csv:3: row has 2 fields, the header has 3; check commas",
+        "f.csv:5: row has 4 fields, the header has 3; check commas",
+    ]
+
+
+def test_short_row_balanced_by_quoted_commas_is_still_short(tmp_path: Path) -> None:
+    # 6 commas in the body: 2 per full row, but two of them sit inside a quoted cell.
+    _, issues = _read(tmp_path, b'a,b,c\n1,"x,,y",3\n1,2\n1,2,3\n')
+    assert issues == ["f.csv:3: row has 2 fields, the header has 3; check commas"]
+
+
+def test_old_mac_line_ends_are_lines(tmp_path: Path) -> None:
+    frame, _ = _read(tmp_path, b"id,name\rA,x\rB,y\r")
+    assert _cells(frame) == [("A", "x", 2), ("B", "y", 3)]
+
+
+def test_bad_byte_is_reported_on_its_line(tmp_path: Path) -> None:
+    _, issues = _read(tmp_path, b"id,name\nA,x\nB,Bj\xf8rn\n")
+    assert issues == ["f.csv:3: byte 0xf8 is not UTF-8; save the file as UTF-8"]
+
+
+def test_unbalanced_quote_is_malformed(tmp_path: Path) -> None:
+    _, issues = _read(tmp_path, b'id,name\nA,"open\nB,y\n')
+    assert issues == ["f.csv:2: malformed CSV: unexpected end of data"]
+
+
+# A cell: mostly plain, sometimes text that needs quoting (written quoted or, to make
+# broken files too, now and then bare).
+_PLAIN = st.text(alphabet=["a", "b", "é", " "], max_size=3)
+_SPECIAL = st.text(alphabet=["a", " ", ",", '"', "\n", "\r"], max_size=4)
+_CELL = st.integers(0, 14).flatmap(lambda k: _SPECIAL if k == 0 else _PLAIN)
+
+
+@st.composite
+def _csv_files(draw: st.DrawFn) -> bytes:
+    width = draw(st.sampled_from([1, 2, 2, 3, 3, 4]))
+    newline = draw(st.sampled_from(["\n", "\n", "\r\n", "\r"]))
+
+    def cell(text: str) -> str:
+        needs = any(c in text for c in ',"\n\r') or text != text.strip()
+        if needs and draw(st.integers(0, 19)) > 0:
+            return '"' + text.replace('"', '""') + '"'
+        return text
+
+    header = [f"c{i}" for i in range(width)]
+    lines = [",".join(header)]
+    for _ in range(draw(st.integers(0, 6))):
+        if draw(st.integers(0, 19)) == 0:
+            lines.append(draw(st.sampled_from(["", "  ", "\t"])))
+            continue
+        fields = width + draw(st.sampled_from([0] * 18 + [-1, 1]))
+        lines.append(",".join(cell(draw(_CELL)) for _ in range(max(fields, 1))))
+    text = newline.join(lines) + draw(st.sampled_from(["", newline, newline * 2]))
+    data = text.encode("utf-8")
+    if draw(st.booleans()):
+        data = b"\xef\xbb\xbf" + data
+    if draw(st.integers(0, 19)) == 0:
+        at = draw(st.integers(0, len(data)))
+        data = data[:at] + b"\xff" + data[at:]
+    return data
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_csv_files())
+def test_native_reader_changes_nothing(content: bytes) -> None:
+    """Whatever the file, reading it gives what the line-finding reader alone gives:
+    the same frame (cells and lines) or the same problems."""
+    text, expected_issues = _decode(content, "f.csv")
+    expected: pl.DataFrame | None = None
+    if text is not None:
+        expected, expected_issues = _read_text(text, "f.csv")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "f.csv"
+        path.write_bytes(content)
+        frame, issues = read_csv(path, "f.csv")
+    assert [str(i) for i in issues] == [str(i) for i in expected_issues]
+    if expected is None:
+        assert frame is None
+    else:
+        assert frame is not None
+        assert_frame_equal(frame, expected)
