@@ -46,7 +46,8 @@ def output(run: Run, marker: str) -> str:
     else:
         assert result.exit_code == 0, result.stderr
         text = result.stdout
-    lines = shown(text).splitlines()
+    # Paths under the checkout print as the doc wrote them (docs/…), on every machine.
+    lines = shown(text.replace(f"{ROOT}/", "")).splitlines()
     return f"$ revcli {command}\n" + "\n".join(lines[: int(head)] if head else lines) + "\n"
 
 

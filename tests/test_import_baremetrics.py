@@ -397,3 +397,38 @@ def test_round_trip_through_baremetrics_keeps_every_months_mrr(
             name
         )
     assert month("2024-01") == got.get_column("month")[0]
+
+
+def test_customers_yaml_is_the_customer_file_when_it_is_the_only_one(
+    tmp_path: Path, make_data_dir: MakeDir
+) -> None:
+    root = make_data_dir(
+        {
+            "customers.yaml": """\
+                customers:
+                  - customer_id: HAND
+                    name: "Hand: Written AS"
+                    country: NO
+                    address: "Storgata 1\\n0155 Oslo"
+            """,
+            "contracts.yaml": "contracts: []\n",
+        }
+    )
+    _import(_csv(tmp_path, BASIC), root, country="SE")
+    assert not (root / "customers.csv").exists()
+    assert (root / "customers.yaml").read_text() == (
+        "customers:\n"
+        "  - customer_id: HAND\n"
+        '    name: "Hand: Written AS"\n'
+        "    country: NO\n"
+        '    address: "Storgata 1\\n0155 Oslo"\n'
+        "  - customer_id: c1\n"
+        "    name: Nordlys AS\n"
+        "    country: SE\n"
+        "    billing_email: a@nordlys.example\n"
+        '    source_id: "baremetrics:c1"\n'
+        "  - customer_id: c2\n"
+        "    name: Fjell AS\n"
+        "    country: SE\n"
+        '    source_id: "baremetrics:c2"\n'
+    )

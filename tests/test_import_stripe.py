@@ -296,3 +296,17 @@ def test_reimport_is_byte_identical_and_keeps_hand_edits(tmp_path: Path) -> None
     got = _contracts(root)
     assert got["sub_monthly"]["owner"] == "kari@example.no"
     assert got["sub_monthly"]["notes"] == "renegotiate: 2027"
+
+
+def test_canceled_subscription_needs_ended_at() -> None:
+    batch = import_stripe([_sub(status="canceled")])
+    assert batch.contracts == []
+    assert [str(i) for i in batch.issues] == [
+        "x.json: sub_x: ended_at: is required for a canceled subscription (a Unix timestamp)"
+    ]
+
+
+def test_unknown_timezone_is_a_usage_error(tmp_path: Path, run: Run) -> None:
+    result = run("import", "stripe", *FILES, "--data", tmp_path / "d", "--timezone", "Mars/Olympus")
+    assert result.exit_code == 2
+    assert "Mars/Olympus" in result.stderr

@@ -427,6 +427,9 @@ def _subscription(at: _At) -> Contract | None:
     ok, last = _last_day(data, header[2] if header else [], at)
     if header is None or start is None or not ok:
         return None
+    if status == "canceled" and last is None:
+        at.error("ended_at", "is required for a canceled subscription (a Unix timestamp)")
+        return None
     cid, currency, items = header
     sub_discounts = _discounts(data, "", at)
     lines = []
