@@ -2117,22 +2117,32 @@ def checker_mrr(
     return value
 
 
-Movement = tuple[date, str, str, str]  # month, movement, customer_id, product
+Movement = tuple[date, str, str, str, Decimal]
+"""month, movement, customer_id, product, signed amount (MRR after less MRR before)."""
+
+MOVEMENT_KINDS = ("new", "expansion", "upgrade", "reactivation", "downgrade", "cancellation",
+                  "churn")  # fmt: skip
 
 
-def movements(ks: dict[str, K], fx: list[tuple[date, str, Decimal]]) -> list[Movement]:
-    """Every (month, movement, customer, product) of SPEC 4 from 2023-01 to 2027-12."""
-    grid = months(date(2022, 12, 1), LAST_MONTH)
-    mrr: dict[date, dict[tuple[str, str], Decimal]] = {}
-    for month in grid:
+def mrr_grid(
+    ks: dict[str, K], fx: list[tuple[date, str, Decimal]]
+) -> dict[date, dict[tuple[str, str], Decimal]]:
+    """SPEC 3: MRR per (customer, product) at every month end from 2022-12 to 2027-12."""
+    grid: dict[date, dict[tuple[str, str], Decimal]] = {}
+    for month in months(date(2022, 12, 1), LAST_MONTH):
         day, cell = month_end(month), defaultdict(lambda: D0)
         for k in ks.values():
             for ln in k.lines:
                 cell[(k.customer, ln["product"])] += checker_mrr(k, ln, day, fx)
-        mrr[month] = cell
+        grid[month] = cell
+    return grid
+
+
+def movements(grid: dict[date, dict[tuple[str, str], Decimal]]) -> list[Movement]:
+    """Every (month, movement, customer, product, amount) of SPEC 4 from 2023-01 to 2027-12."""
     out, ever = [], set()
-    for prev_m, cur_m in itertools.pairwise(grid):
-        prev, cur = mrr[prev_m], mrr[cur_m]
+    for prev_m, cur_m in itertools.pairwise(sorted(grid)):
+        prev, cur = grid[prev_m], grid[cur_m]
         tot_p: dict[str, Decimal] = defaultdict(Decimal)
         tot_c: dict[str, Decimal] = defaultdict(Decimal)
         for (c, _), v in prev.items():
@@ -2145,8 +2155,37 @@ def movements(ks: dict[str, K], fx: list[tuple[date, str, Decimal]]) -> list[Mov
             a, z = prev.get((c, p), D0), cur.get((c, p), D0)
             kind = classify(tot_p[c], tot_c[c], a, z, c in ever)
             if kind:
-                out.append((cur_m, kind, c, p))
+                out.append((cur_m, kind, c, p, z - a))
     return out
+
+
+def monthly_summary(
+    grid: dict[date, dict[tuple[str, str], Decimal]],
+) -> dict[date, dict[str, Decimal | int]]:
+    """Per month from 2023-01: MRR, paying customers and the signed sum of each movement
+    (the columns ``revcli mrr`` reports), exact."""
+    out: dict[date, dict[str, Decimal | int]] = {}
+    for month in sorted(grid)[1:]:
+        totals: dict[str, Decimal] = defaultdict(Decimal)
+        for (c, _), v in grid[month].items():
+            totals[c] += v
+        row: dict[str, Decimal | int] = {"mrr": sum(totals.values(), D0)}
+        row["customers"] = sum(1 for v in totals.values() if v > 0)
+        out[month] = row | dict.fromkeys(MOVEMENT_KINDS, D0)
+    for month, kind, _, _, amount in movements(grid):
+        out[month][kind] += amount
+    return out
+
+
+def checked_books(out: Path) -> tuple[dict[str, K], list[tuple[date, str, Decimal]]]:
+    """The contracts (with their lines) and FX rates of a written data dir, re-read and
+    checked against the structure rules."""
+    customers, contract_rows, lines = read_back(out)
+    fx = [(date.fromisoformat(r["date"]), r["currency"], Decimal(r["rate"]))
+          for r in read_csv(out / "fx_rates.csv")]  # fmt: skip
+    ks = {r["contract_id"]: parse_contract(r) for r in contract_rows}
+    check_structure(customers, ks, lines, fx, len(contract_rows))
+    return ks, fx
 
 
 def classify(cp: Decimal, cc: Decimal, a: Decimal, z: Decimal, was_active: bool) -> str:
@@ -2232,11 +2271,8 @@ def risk_signals(out: Path) -> dict[str, list[str]]:
 
 
 def self_check(out: Path) -> None:
-    customers, contract_rows, lines = read_back(out)
-    fx = [(date.fromisoformat(r["date"]), r["currency"], Decimal(r["rate"]))
-          for r in read_csv(out / "fx_rates.csv")]  # fmt: skip
-    ks = {r["contract_id"]: parse_contract(r) for r in contract_rows}
-    check_structure(customers, ks, lines, fx, len(contract_rows))
+    customers, _, lines = read_back(out)
+    ks, fx = checked_books(out)
     known = {c["customer_id"] for c in customers}
     for name in ("usage.csv", "tickets.csv", "payments.csv"):
         assert {r["customer_id"] for r in read_csv(out / name)} <= known, name
@@ -2245,9 +2281,9 @@ def self_check(out: Path) -> None:
         if o["status"] == "open" and o["currency"] not in (None, BASE):
             rate_on(fx, o["currency"], date.fromisoformat(o["expected_close"]))
 
-    moves = [m for m in movements(ks, fx) if WINDOW_FIRST <= m[0] <= WINDOW_LAST]
-    kinds = ("new", "expansion", "upgrade", "reactivation", "downgrade", "cancellation", "churn")
-    counts = Counter(kind for _, kind, _, _ in moves)
+    moves = [m for m in movements(mrr_grid(ks, fx)) if WINDOW_FIRST <= m[0] <= WINDOW_LAST]
+    kinds = MOVEMENT_KINDS
+    counts = Counter(kind for _, kind, *_ in moves)
     statuses = renewals(ks)
     status_counts = Counter(s for _, s, _, _ in statuses)
 
@@ -2266,7 +2302,7 @@ def self_check(out: Path) -> None:
     )
     print(f"movements {WINDOW_FIRST:%Y-%m}..{WINDOW_LAST:%Y-%m} (customer-product cells):")
     for kind in kinds:
-        examples = sorted({(m.strftime("%Y-%m"), c) for m, k, c, _ in moves if k == kind})[:5]
+        examples = sorted({(m.strftime("%Y-%m"), c) for m, k, c, *_ in moves if k == kind})[:5]
         shown = ", ".join(f"{c} {m}" for m, c in examples)
         print(f"  {kind:<13}{counts[kind]:>4}   e.g. {shown}")
     print(f"renewals as of {AS_OF} within {RENEWAL_DAYS} days: {len(statuses)}")
