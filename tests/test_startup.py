@@ -60,3 +60,21 @@ def test_command_line_choices_match_the_ones_the_core_accepts() -> None:
     # The CLI names these choices itself so that it loads without the code behind them.
     assert [m.value for m in Metric] == [m.value for m in CohortMetric]
     assert [f.value for f in DocFormat] == [f.value for f in BillingDocFormat]
+
+
+def test_the_command_line_starts_where_fcntl_does_not_exist() -> None:
+    # Windows has no fcntl: blocking it, --help still lists every command (the state
+    # log's locking fallback, revcli/state, serves the commands that write).
+    script = (
+        "import sys\nsys.modules['fcntl'] = None\nsys.argv[0] = 'revcli'\n"
+        "from revcli.cli import main\nmain()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, "--help"],
+        capture_output=True,
+        text=True,
+        env={"COLUMNS": "120", "PATH": "", "TERM": "dumb"},
+    )
+    assert result.returncode == 0, result.stderr
+    for command in ("mrr", "validate", "invoice", "renewals", "forecast"):
+        assert command in result.stdout
