@@ -104,3 +104,36 @@ def test_ci_workflow_validates_reminds_commits_the_log_and_checks_notices() -> N
     assert "REVCLI_SMTP_PASSWORD" in remind["env"]
     commit = next(s for s in job["steps"] if "git add .revcli" in s.get("run", ""))
     assert "always()" in commit["if"]
+
+
+def test_docs_stand_alone_without_the_private_specification() -> None:
+    # Users never see the project's internal SPEC: README and docs/ point at docs/rules.md.
+    root = Path(__file__).parent.parent
+    pages = [root / "README.md", *sorted((root / "docs").rglob("*.md"))]
+    citing = [
+        f"{page.relative_to(root)}:{number}: {line.strip()}"
+        for page in pages
+        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), start=1)
+        if re.search(r"\bSPEC\b", line)
+    ]
+    assert citing == []
+
+
+def _anchor(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces as '-'."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_links_to_the_rulebook_name_its_sections() -> None:
+    root = Path(__file__).parent.parent
+    rules = root / "docs" / "rules.md"
+    headings = re.findall(r"^#+ (.+)$", rules.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    anchors = {_anchor(h) for h in headings}
+    broken = []
+    for page in [root / "README.md", *sorted((root / "docs").rglob("*.md"))]:
+        text = page.read_text(encoding="utf-8")
+        links = re.findall(r"rules\.md#([\w-]+)", text)
+        if page == rules:
+            links += re.findall(r"\]\(#([\w-]+)\)", text)
+        broken += [f"{page.relative_to(root)}: #{a}" for a in links if a not in anchors]
+    assert broken == []
