@@ -19,7 +19,8 @@ import pytest
 
 from revcli.data.validate import load_dataset
 from revcli.data.yamlio import compose
-from revcli.scaffold import scaffold
+from revcli.scaffold import FILES, scaffold
+from revcli.templating import TemplateError, load_template
 from tests.conftest import MakeDir, Run
 
 TIME_LIMIT = 20.0
@@ -61,8 +62,11 @@ class Case:
     special: dict[str, Callable[[Path, str], None]] = field(default_factory=dict)
     culprit: str = ""
     message: str = ""
+    fails: tuple[str, ...] = ("validate", "mrr", "invoice-render", "remind")
+    """The commands that must refuse; the others must succeed (within the same limits)."""
 
 
+SCAFFOLD_SETTINGS = FILES["revcli.yaml"]
 CASES: dict[str, Case] = {
     "billion-laughs-contract": Case(
         files={"contracts/CTR-002.yaml": _laughs() + "contract_id: CTR-002\n"},
@@ -115,6 +119,37 @@ CASES: dict[str, Case] = {
         special={"customers.csv": _self_link},
         culprit="customers.csv",
         message="cannot be read: Too many levels of symbolic links",
+    ),
+    "invoice-template-loop": Case(
+        files={"templates/invoice.html.liquid": "{% for i in (1..100000000) %}x{% endfor %}"},
+        culprit="templates/invoice.html.liquid:1:4",
+        message="a range of 100,000,000 numbers is more than a template may use",
+        fails=("invoice-render",),
+    ),
+    "reminder-template-doubling": Case(
+        files={
+            "templates/reminder.txt.liquid": '{% assign s = "xx" %}{% for i in (1..60) %}'
+            "{% assign s = s | append: s %}{% endfor %}{{ s }}"
+        },
+        culprit="templates/reminder.txt.liquid:1:",
+        message="local namespace limit reached",
+        fails=("remind",),
+    ),
+    "template-outside-the-data-dir": Case(
+        files={
+            "revcli.yaml": SCAFFOLD_SETTINGS.replace("templates/invoice.html.liquid", "/etc/passwd")
+        },
+        culprit="revcli.yaml:15: invoice.template",
+        message="'/etc/passwd' is outside the data dir",
+    ),
+    "negative-tax-rate": Case(
+        files={
+            "revcli.yaml": SCAFFOLD_SETTINGS.replace(
+                "default_tax_rate: 25", "default_tax_rate: -25"
+            )
+        },
+        culprit="revcli.yaml:14: invoice.default_tax_rate",
+        message="'-25' must be between 0 and 100",
     ),
     "fifo-as-settings": Case(
         special={"revcli.yaml": _fifo},
@@ -197,9 +232,12 @@ def test_hostile_data_dir(name: str, command: str, tmp_path: Path) -> None:
     child = run_child([*args, "--data", "data"], tmp_path)
     both = child.stdout + child.stderr
     assert child.seconds < TIME_LIMIT, f"{name}: {command} hung (killed after {TIME_LIMIT}s)"
-    assert child.code == 1, both
-    assert f"data/{case.culprit}" in both and case.message in both, both
     assert "Traceback" not in both and "internal error" not in both, both
+    if command in case.fails:
+        assert child.code == 1, both
+        assert f"data/{case.culprit}" in both and case.message in both, both
+    else:
+        assert child.code == 0, both
     assert child.peak_mb < MEMORY_LIMIT_MB, f"{name}: {command} used {child.peak_mb:.0f} MB"
     assert root.is_dir()
 
@@ -287,3 +325,164 @@ def test_out_path_with_brackets_is_not_markup(tmp_path: Path, run: Run) -> None:
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8").startswith("month,mrr,")
     assert f"wrote {out}" in result.stderr
+
+
+# --- templates: bounded, and only from inside the data dir -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # 10^8 iterations: refused where the range is made, before the first one.
+        ("x\n  {% for i in (1..100000000) %}.{% endfor %}", "t.liquid:2:6: a range of 100,000,000"),
+        ("{% for i in (1..100000000) reversed %}.{% endfor %}", "t.liquid:1:4: a range of"),
+        ("{{ (1..100000000) | sort | first }}", "t.liquid:1:1: a range of"),
+        # 1,000 × 1,000 = 10^6 nested iterations > 50,000.
+        (
+            "{% for i in (1..1000) %}{% for j in (1..1000) %}.{% endfor %}{% endfor %}",
+            "t.liquid:1:4: loop iteration limit reached",
+        ),
+        # Doubling a 10-character string 40 times would make 11 TB; 1 MiB is the limit.
+        (
+            '{% assign s = "xxxxxxxxxx" %}{% for i in (1..40) %}'
+            "{% assign s = s | append: s %}{% endfor %}{{ s }}",
+            "t.liquid:1:33: local namespace limit reached",
+        ),
+        (
+            "{% capture s %}xxxxxxxxxx{% endcapture %}{% for i in (1..40) %}"
+            "{% capture s %}{{ s }}{{ s }}{% endcapture %}{% endfor %}",
+            "t.liquid:1:45: local namespace limit reached",
+        ),
+        # 40,000 × 400 characters = 16 MB of output > 8 MiB.
+        (
+            "{% for i in (1..40000) %}" + "x" * 400 + "{% endfor %}",
+            "t.liquid:1:4: output stream limit reached",
+        ),
+        # s = 100 × 2^10 = 102,400 characters; 102,400 one-character items joined by s:
+        # 102,400 + 102,399 × 102,400 = 102,400² = 10,485,760,000 characters.
+        (
+            '{% assign s = "' + "x" * 100 + '" %}{% for i in (1..10) %}'
+            '{% assign s = s | append: s %}{% endfor %}{% assign p = s | split: "" %}'
+            "{{ p | join: s }}",
+            "join: the result would be 10,485,760,000 characters",
+        ),
+        (
+            '{% assign s = "' + "x" * 100 + '" %}{% for i in (1..10) %}'
+            '{% assign s = s | append: s %}{% endfor %}{{ s | replace: "x", s }}',
+            "replace: the result would be",
+        ),
+    ],
+)
+def test_templates_are_bounded(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "t.liquid"
+    path.write_text(text, encoding="utf-8")
+    start = time.monotonic()
+    with pytest.raises(TemplateError) as caught:
+        load_template(path, autoescape=False).render({})
+    assert time.monotonic() - start < 1.0
+    assert str(caught.value).startswith(str(tmp_path) + "/")
+    assert expected in str(caught.value)
+
+
+def test_templates_within_the_limits_still_work(tmp_path: Path) -> None:
+    path = tmp_path / "t.liquid"
+    path.write_text(
+        '{{ (1..5) | reverse | join: "-" }} {% for i in (1..100) %}{% for j in (1..100) %}'
+        "{% endfor %}{% endfor %}{{ 'a,b' | split: ',' | join: '+' | replace: 'a', 'c' }}",
+        encoding="utf-8",
+    )
+    # 100 × 100 = 10,000 iterations ≤ 50,000.
+    assert load_template(path, autoescape=False).render({}) == "5-4-3-2-1 c+b"
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value"),
+    [
+        ("invoice", "template", "/etc/passwd"),
+        ("invoice", "template", "../outside.html.liquid"),
+        ("invoice", "template", "templates/link.html.liquid"),  # a symlink to /etc/hostname
+        ("reminders", "template_text", "/proc/self/environ"),
+        ("reminders", "template_html", "templates/link.html.liquid"),
+    ],
+)
+def test_template_settings_must_stay_inside_the_data_dir(
+    tmp_path: Path, run: Run, section: str, key: str, value: str
+) -> None:
+    root = build(tmp_path / "data", Case())
+    (root / "templates").mkdir()
+    (root / "templates/link.html.liquid").symlink_to("/etc/hostname")
+    settings = f"company:\n  name: Example AS\n{section}:\n  {key}: {value}\n"
+    (root / "revcli.yaml").write_text(settings, encoding="utf-8")
+    result = run("validate", "--data", root)
+    assert result.exit_code == 1
+    assert f"{root}/revcli.yaml:4: {section}.{key}: '{value}' is outside the data dir" in (
+        result.stdout
+    ), result.stdout
+
+
+def test_template_on_the_command_line_may_be_anywhere(tmp_path: Path, run: Run) -> None:
+    root = build(tmp_path / "data", Case())
+    elsewhere = tmp_path / "elsewhere" / "mine.md.liquid"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text("{{ document.kind }} for {{ buyer.name }}\n", encoding="utf-8")
+    result = run(
+        "invoice", "render", "--data", root, "--period", "2026-01", "--template", elsewhere
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith("for Nordlys Analyse AS\n")
+
+
+# --- secrets --------------------------------------------------------------------------------
+
+SMTP = """\
+company:
+  name: Example AS
+reminders:
+  from: revenue@example.no
+  smtp:
+    host: {host}
+    security: none
+    user: revenue@example.no
+    password_env: REVCLI_SMTP_PASSWORD
+"""
+
+
+@pytest.mark.parametrize("host", ["smtp.example.no", "10.0.0.1", "localhost.example.no"])
+def test_plain_smtp_with_a_login_is_refused_unless_loopback(
+    tmp_path: Path, run: Run, host: str
+) -> None:
+    root = build(tmp_path / "data", Case())
+    (root / "revcli.yaml").write_text(SMTP.format(host=host), encoding="utf-8")
+    env = {"REVCLI_SMTP_PASSWORD": "s3cret"}
+    for command in (("validate",), ("remind", "--as-of", "2026-10-15")):
+        result = run(*command, "--data", root, env=env)
+        assert result.exit_code == 1, result.output
+        assert (
+            f"{root}/revcli.yaml:7: reminders.smtp.security: 'none' would send the password of "
+            f"revenue@example.no unencrypted to {host}; use starttls or tls"
+        ) in result.output
+    assert not (root / ".revcli").exists()  # nothing sent, nothing logged
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "::1", "127.8.9.10"])
+def test_plain_smtp_with_a_login_to_a_loopback_host_is_allowed(
+    tmp_path: Path, run: Run, host: str
+) -> None:
+    root = build(tmp_path / "data", Case())
+    (root / "revcli.yaml").write_text(SMTP.format(host=f'"{host}"'), encoding="utf-8")
+    result = run("validate", "--data", root)
+    assert result.exit_code == 0, result.output
+
+
+def test_a_password_in_the_settings_is_an_error(tmp_path: Path, run: Run) -> None:
+    root = build(tmp_path / "data", Case())
+    text = SMTP.format(host="smtp.example.no").replace("security: none", "password: hunter2")
+    (root / "revcli.yaml").write_text(text, encoding="utf-8")
+    result = run("validate", "--data", root)
+    assert result.exit_code == 1
+    assert result.stdout == (
+        f"{root}/revcli.yaml:7: reminders.smtp.password: a secret does not belong in "
+        "revcli.yaml (it is committed and shared); put it in an environment variable and name "
+        "that variable in reminders.smtp.password_env\n"
+    )
+    assert "hunter2" not in result.output

@@ -300,7 +300,7 @@ def test_settings_are_checked(make_data_dir: MakeDir) -> None:
     )
     assert problems(root) == [
         "revcli.yaml:1: base_currency: 'NOKK' is not an ISO 4217 code",
-        "revcli.yaml:3: payment_terms_days: 'soon' must be a whole number of at least 0",
+        "revcli.yaml:3: invoice.payment_terms_days: 'soon' is not a whole number (as payment_terms_days in the data)",
     ]
 
 

@@ -339,3 +339,21 @@ def missing_required(columns: Sequence[str], spec: TableSpec, source: str) -> li
         for c in spec.columns
         if c.required and c.name not in columns
     ]
+
+
+def parse_value(col: Column, raw: str) -> tuple[object | None, str]:
+    """One text value typed and range-checked exactly as a cell of column ``col`` (for
+    settings that default a column, e.g. ``invoice.default_tax_rate`` for ``tax_rate``):
+    the value and ``""``, or ``None`` and what is wrong."""
+    parsed, expected = _parse_expr(col)
+    checked = _range_issue(col)
+    bad, text = checked if checked is not None else (pl.lit(False), "")
+    typed = pl.DataFrame({col.name: [raw]}, schema={col.name: pl.String}).with_columns(
+        parsed.alias(col.name)
+    )
+    value, out_of_range = typed.select(pl.col(col.name), bad.fill_null(False)).row(0)
+    if value is None:
+        return None, expected
+    if out_of_range:
+        return None, text
+    return value, ""

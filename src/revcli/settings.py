@@ -6,14 +6,16 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TypeAlias
+from typing import TypeAlias, TypeVar
 
 from babel import Locale, UnknownLocaleError
 
 from revcli.errors import Issue
-from revcli.schema import country_codes, currency_codes
+from revcli.schema import CONTRACTS, CUSTOMERS, Column, country_codes, currency_codes, parse_value
 
 SETTINGS_FILE = "revcli.yaml"
+
+T = TypeVar("T", int, Decimal)
 
 
 @dataclass(frozen=True)
@@ -81,9 +83,10 @@ class Settings:
 class SettingsReader:
     """Reads typed values out of a settings tree, collecting issues instead of raising."""
 
-    def __init__(self, source: str, issues: list[Issue]) -> None:
+    def __init__(self, source: str, issues: list[Issue], prefix: str = "") -> None:
         self.source = source
         self.issues = issues
+        self.prefix = prefix  # before every key in messages: "invoice." + "template"
 
     def section(self, tree: dict[str, Tree], key: str) -> dict[str, Tree]:
         node = tree.get(key)
@@ -96,7 +99,7 @@ class SettingsReader:
 
     def _problem(self, node: Tree | None, key: str, message: str) -> None:
         line = node.line if isinstance(node, Scalar) else None
-        self.issues.append(Issue(self.source, line, key, message))
+        self.issues.append(Issue(self.source, line, f"{self.prefix}{key}", message))
 
     def text(self, tree: dict[str, Tree], key: str, default: str) -> str:
         node = tree.get(key)
@@ -138,6 +141,20 @@ class SettingsReader:
             return default
         return Decimal(raw)
 
+    def like(self, tree: dict[str, Tree], key: str, default: T, column: Column) -> T:
+        """A setting that stands in for a data column (``default_tax_rate`` for
+        ``tax_rate``): the same syntax and the same range as a cell of ``column``."""
+        node = tree.get(key)
+        raw = self.text(tree, key, "").strip()
+        if not raw:
+            return default
+        value, problem = parse_value(column, raw)
+        if value is None:
+            self._problem(node, key, f"'{raw}' {problem} (as {column.name} in the data)")
+            return default
+        # As written (25 stays 25, not 25.0000000000); parse_value checked it.
+        return Decimal(raw) if isinstance(default, Decimal) else int(raw)
+
     def boolean(self, tree: dict[str, Tree], key: str, default: bool) -> bool:
         node = tree.get(key)
         raw = self.text(tree, key, "").lower()
@@ -170,17 +187,18 @@ def parse_settings(tree: dict[str, Tree], source: str) -> tuple[Settings, list[I
     issues: list[Issue] = []
     r = SettingsReader(source, issues)
     comp = r.section(tree, "company")
+    rc = SettingsReader(source, issues, "company.")
     company = Company(
-        name=r.text(comp, "name", ""),
-        country=r.text(comp, "country", "NO").upper(),
-        vat_id=r.text(comp, "vat_id", ""),
-        address=r.text(comp, "address", ""),
-        email=r.text(comp, "email", ""),
-        bank_account=r.text(comp, "bank_account", ""),
-        iban=r.text(comp, "iban", ""),
-        bic=r.text(comp, "bic", ""),
+        name=rc.text(comp, "name", ""),
+        country=rc.text(comp, "country", "NO").upper(),
+        vat_id=rc.text(comp, "vat_id", ""),
+        address=rc.text(comp, "address", ""),
+        email=rc.text(comp, "email", ""),
+        bank_account=rc.text(comp, "bank_account", ""),
+        iban=rc.text(comp, "iban", ""),
+        bic=rc.text(comp, "bic", ""),
     )
-    r.check(
+    rc.check(
         company.country in country_codes(), comp, "country", "expected a two-letter country code"
     )
     base = r.text(tree, "base_currency", "NOK").upper()
@@ -193,25 +211,92 @@ def parse_settings(tree: dict[str, Tree], source: str) -> tuple[Settings, list[I
         f"'{locale}' is not a known locale (e.g. nb_NO, en_GB)",
     )
     inv = r.section(tree, "invoice")
+    ri = SettingsReader(source, issues, "invoice.")
     invoice = InvoiceSettings(
-        number_format=r.text(inv, "number_format", InvoiceSettings.number_format),
-        payment_terms_days=r.integer(inv, "payment_terms_days", 14, maximum=3650),
-        default_tax_rate=r.decimal(inv, "default_tax_rate", Decimal(25)),
-        template=r.text(inv, "template", InvoiceSettings.template),
+        number_format=ri.text(inv, "number_format", InvoiceSettings.number_format),
+        payment_terms_days=ri.like(
+            inv, "payment_terms_days", 14, CUSTOMERS.column("payment_terms_days")
+        ),
+        default_tax_rate=ri.like(
+            inv, "default_tax_rate", Decimal(25), CUSTOMERS.column("tax_rate")
+        ),
+        template=ri.text(inv, "template", InvoiceSettings.template),
         formats=_formats(r, inv),
     )
-    r.check(
+    check_template_setting(
+        ri,
+        inv,
+        "template",
+        invoice.template,
+        Path(source).parent,
+        hint="; pass --template FILE to use a file elsewhere",
+    )
+    ri.check(
         "{seq" in invoice.number_format,
         inv,
         "number_format",
         "must contain {seq} (e.g. '{year}-{seq:05d}')",
     )
     ren = r.section(tree, "renewals")
+    rr = SettingsReader(source, issues, "renewals.")
     renewals = RenewalSettings(
-        default_notice_days=r.integer(ren, "default_notice_days", 30, maximum=3650)
+        default_notice_days=rr.like(ren, "default_notice_days", 30, CONTRACTS.column("notice_days"))
     )
     settings = Settings(company, base, locale, invoice, renewals, source, tree)
-    return settings, issues
+    return settings, [*issues, *secret_issues(tree, source)]
+
+
+SECRET_KEYS = frozenset({"password", "passwd", "secret", "token", "api_key"})
+"""Keys that would put a secret into revcli.yaml, which is committed and shared."""
+
+
+def secret_issues(tree: Tree, source: str, path: str = "") -> list[Issue]:
+    """An error for every secret-looking key anywhere in the settings (``password:``):
+    the secret itself belongs in an environment variable named by ``password_env``."""
+    issues: list[Issue] = []
+    if isinstance(tree, list):
+        for item in tree:
+            issues += secret_issues(item, source, path)
+    elif isinstance(tree, dict):
+        for key, node in tree.items():
+            if key.lower() in SECRET_KEYS:
+                line = node.line if isinstance(node, Scalar) else None
+                issues.append(
+                    Issue(
+                        source,
+                        line,
+                        f"{path}{key}",
+                        "a secret does not belong in revcli.yaml (it is committed and "
+                        "shared); put it in an environment variable and name that variable "
+                        "in reminders.smtp.password_env",
+                    )
+                )
+            else:
+                issues += secret_issues(node, source, f"{path}{key}.")
+    return issues
+
+
+def inside_data_dir(root: Path, configured: str) -> bool:
+    """Whether ``configured`` (relative to the data dir ``root``, or absolute) names a
+    file inside ``root`` once every symlink is resolved: settings may not reach out of
+    the data dir (``/etc/passwd``, ``../../.ssh``, a symlink to ``/proc/self/environ``)."""
+    try:
+        return (root / configured).resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL byte
+        return False
+
+
+def check_template_setting(
+    r: SettingsReader, tree: dict[str, Tree], key: str, value: str, root: Path, *, hint: str = ""
+) -> None:
+    """Report a template setting that names a file outside the data dir."""
+    r.check(
+        inside_data_dir(root, value),
+        tree,
+        key,
+        f"'{value}' is outside the data dir; a template named in {SETTINGS_FILE} must be "
+        f"a file inside it (symlinks resolved){hint}",
+    )
 
 
 def _formats(r: SettingsReader, section: dict[str, Tree]) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ where known, the line and column, counted from 1.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -19,11 +20,20 @@ from pathlib import Path
 from typing import Any
 
 from liquid import BoundTemplate, Environment, FileSystemLoader, StrictUndefined
-from liquid.exceptions import FilterArgumentError, LiquidError, TemplateNotFoundError
+from liquid.builtin.expressions.primitive import RangeLiteral
+from liquid.context import RenderContext
+from liquid.exceptions import (
+    FilterArgumentError,
+    LiquidError,
+    LoopIterationLimitError,
+    OutputStreamLimitError,
+    TemplateNotFoundError,
+)
 from liquid.loader import TemplateSource
 
 from revcli.data.files import UnreadableFile, read_bytes
 from revcli.errors import RevcliError
+from revcli.settings import SETTINGS_FILE, inside_data_dir
 
 
 class TemplateError(RevcliError):
@@ -45,13 +55,18 @@ def shipped_templates() -> Path:
 
 
 def find_template(root: Path, configured: str, default: str) -> Path:
-    """The template a data dir asks for: ``configured`` relative to the data dir (or
-    absolute). When ``configured`` is the ``default`` name and the data dir has no such
-    file, revcli's own copy. A configured file that does not exist is returned as it is
-    (the caller reports it)."""
-    path = Path(configured)
-    path = path if path.is_absolute() else root / path
-    if not path.exists() and configured == default:
+    """The template a data dir asks for: ``configured`` relative to the data dir, which
+    must stay inside it, symlinks resolved (:class:`TemplateError` otherwise). When
+    ``configured`` is the ``default`` name and the data dir has no such file, revcli's
+    own copy. A configured file that does not exist is returned as it is (the caller
+    reports it)."""
+    if not inside_data_dir(root, configured):
+        raise TemplateError(
+            f"{root / SETTINGS_FILE}: '{configured}' is outside the data dir; a template "
+            f"named in {SETTINGS_FILE} must be a file inside it (symlinks resolved)"
+        )
+    path = root / configured
+    if not os.path.lexists(path) and configured == default:
         return shipped_templates() / Path(default).name
     return path
 
@@ -141,6 +156,83 @@ def read_template(path: Path) -> str:
         ) from None
 
 
+LOOP_ITERATION_LIMIT = 50_000
+"""Most loop iterations of one render (nested loops multiply): a few thousand invoice
+lines or reminders need far fewer; ``(1..100000000)`` stops at once."""
+OUTPUT_LIMIT = 8 * 1024 * 1024
+"""Most characters one render may write (8 MiB): a document, not a disk filler."""
+NAMESPACE_LIMIT = 1024 * 1024
+"""Most bytes ``assign`` and ``capture`` may hold at once (1 MiB, as Python counts
+sizes): string doubling stops there."""
+
+
+class _BoundedEnvironment(Environment):
+    """Liquid with resource limits, so that a hostile template cannot hang or fill memory."""
+
+    loop_iteration_limit = LOOP_ITERATION_LIMIT
+    output_stream_limit = OUTPUT_LIMIT
+    local_namespace_limit = NAMESPACE_LIMIT
+
+
+def _huge_range(length: int) -> LoopIterationLimitError:
+    return LoopIterationLimitError(
+        f"a range of {length:,} numbers is more than a template may use ({LOOP_ITERATION_LIMIT:,})",
+        token=None,
+    )
+
+
+_range_evaluate = RangeLiteral.evaluate
+
+
+def _bounded_range(self: RangeLiteral, context: RenderContext) -> range:
+    # python-liquid checks its loop limit only after ``reversed`` or a filter has turned
+    # the range into a list: ``(1..100000000) reversed`` would take gigabytes first. So
+    # ranges evaluated in revcli's environments are bounded where they are made.
+    # (Liquid has no hook for this; other environments keep the original behaviour.)
+    value = _range_evaluate(self, context)
+    if isinstance(context.env, _BoundedEnvironment) and len(value) > LOOP_ITERATION_LIMIT:
+        raise _huge_range(len(value))
+    return value
+
+
+RangeLiteral.evaluate = _bounded_range  # type: ignore[method-assign]
+
+
+def _too_long(name: str, size: int) -> None:
+    if size > OUTPUT_LIMIT:
+        raise OutputStreamLimitError(
+            f"{name}: the result would be {size:,} characters, more than a template may "
+            f"write ({OUTPUT_LIMIT:,})",
+            token=None,
+        )
+
+
+def _bounded(
+    name: str, original: Callable[..., Any], size: Callable[..., int]
+) -> Callable[..., Any]:
+    """``original`` refusing, before it runs, a result larger than :data:`OUTPUT_LIMIT`
+    (``join`` and ``replace`` can square the size of their input)."""
+
+    @functools.wraps(original)
+    def run(value: Any, *args: Any, **kwargs: Any) -> Any:
+        _too_long(name, size(value, *args))
+        return original(value, *args, **kwargs)
+
+    return run
+
+
+def _join_size(items: Any, separator: object = " ", *_: object) -> int:
+    if isinstance(items, str) or not hasattr(items, "__len__"):
+        return 0
+    count = len(items)
+    return sum(len(str(item)) for item in items) + max(count - 1, 0) * len(str(separator))
+
+
+def _replace_size(value: Any, seq: object = "", sub: object = "", *_: object) -> int:
+    text, old, new = str(value), str(seq), str(sub)
+    return len(text) + text.count(old) * max(len(new) - len(old), 0)
+
+
 def environment(
     folder: Path,
     *,
@@ -149,7 +241,11 @@ def environment(
 ) -> Environment:
     """A strict Liquid environment loading templates from ``folder``, with :data:`FILTERS`
     and ``filters`` (which may replace Liquid's own, e.g. ``date``)."""
-    env = Environment(loader=_Loader(folder), undefined=StrictUndefined, autoescape=autoescape)
+    env = _BoundedEnvironment(
+        loader=_Loader(folder), undefined=StrictUndefined, autoescape=autoescape
+    )
+    for name, size in (("join", _join_size), ("replace", _replace_size)):
+        env.filters[name] = _bounded(name, env.filters[name], size)
     env.filters.update(FILTERS)
     env.filters.update(filters or {})
     return env

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import re
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from revcli.errors import Issue, Severity
-from revcli.settings import Scalar, Settings, SettingsReader, Tree
+from revcli.settings import (
+    SECRET_KEYS,
+    Scalar,
+    Settings,
+    SettingsReader,
+    Tree,
+    check_template_setting,
+)
 
 SECTION = "reminders"
 SECURITY = ("starttls", "tls", "none")
@@ -94,6 +103,18 @@ def _days(
     return tuple(sorted(values, reverse=True)) if values else default
 
 
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback address (``127.0.0.1``, ``::1``): a connection that never
+    leaves the machine. Names are not looked up, so no DNS answer can make a host local."""
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
 def _unknown(r: SettingsReader, tree: dict[str, Tree], known: tuple[str, ...]) -> None:
     for key, node in tree.items():
         if key in known:
@@ -138,7 +159,7 @@ def parse_reminder_settings(settings: Settings) -> tuple[ReminderSettings, list[
         f"'{env}' is not the name of an environment variable (the password itself never "
         "goes in revcli.yaml)",
     )
-    _unknown(s, smtp_tree, _SMTP_KEYS)
+    _unknown(s, {k: v for k, v in smtp_tree.items() if k.lower() not in SECRET_KEYS}, _SMTP_KEYS)
     smtp = SmtpSettings(
         host=s.text(smtp_tree, "host", "").strip(),
         port=port,
@@ -146,13 +167,26 @@ def parse_reminder_settings(settings: Settings) -> tuple[ReminderSettings, list[
         user=s.text(smtp_tree, "user", "").strip(),
         password_env=env,
     )
+    s.check(
+        not (smtp.security == "none" and smtp.user) or is_loopback(smtp.host),
+        smtp_tree,
+        "security",
+        f"'none' would send the password of {smtp.user} unencrypted to "
+        f"{smtp.host or 'the server'}; use starttls or tls (plain SMTP with a login only "
+        "to a loopback host such as localhost or 127.0.0.1)",
+    )
+    template_text = r.text(section, "template_text", TEXT_TEMPLATE)
+    template_html = r.text(section, "template_html", HTML_TEMPLATE)
+    root = Path(settings.source).parent
+    check_template_setting(r, section, "template_text", template_text, root)
+    check_template_setting(r, section, "template_html", template_html, root)
     out = ReminderSettings(
         lead_days=lead,
         expiry_lead_days=expiry,
         sender=sender,
         fallback_to=fallback,
-        template_text=r.text(section, "template_text", TEXT_TEMPLATE),
-        template_html=r.text(section, "template_html", HTML_TEMPLATE),
+        template_text=template_text,
+        template_html=template_html,
         smtp=smtp,
     )
     all_issues = [

@@ -1,0 +1,152 @@
+"""Settings are checked like data (issue 8, item 1): every numeric setting has the range of
+the column it stands in for, and nothing ``validate`` accepts makes ``invoice issue``
+write a register that ``invoice check`` rejects."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from revcli.billing.register import check_register, issue_invoices
+from revcli.billing.templates import DocFormat, document_maker
+from revcli.checks import check_data_dir, load_dataset
+from revcli.scaffold import scaffold
+from tests.conftest import Run
+
+SETTINGS = """\
+company:
+  name: Example AS
+  country: NO
+  vat_id: NO999999999MVA
+  address: "Storgata 1\\n0155 Oslo"
+  email: billing@example.no
+  bank_account: "1234.56.78903"
+base_currency: NOK
+locale: {locale}
+invoice:
+  number_format: "{number_format}"
+  payment_terms_days: {terms}
+  default_tax_rate: {tax}
+renewals:
+  default_notice_days: {notice}
+"""
+
+
+def settings_text(**values: str) -> str:
+    base = {
+        "locale": "nb_NO",
+        "number_format": "{year}-{seq:05d}",
+        "terms": "14",
+        "tax": "25",
+        "notice": "30",
+    }
+    return SETTINGS.format(**{**base, **values})
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "message"),
+    [
+        (("tax", 13), "-25", "'-25' must be between 0 and 100 (as tax_rate in the data)"),
+        (("tax", 13), "500", "'500' must be between 0 and 100 (as tax_rate in the data)"),
+        (
+            ("tax", 13),
+            "1" * 53,
+            f"'{'1' * 53}' is not a number; expected digits with a decimal point, e.g. 1200.50 "
+            "(as tax_rate in the data)",
+        ),
+        (
+            ("tax", 13),
+            "12.12345678901",  # 11 decimals; data cells take at most 10
+            "'12.12345678901' is not a number; expected digits with a decimal point, "
+            "e.g. 1200.50 (as tax_rate in the data)",
+        ),
+        (
+            ("terms", 12),
+            "3651",
+            "'3651' must be between 0 and 3650 (as payment_terms_days in the data)",
+        ),
+        (
+            ("terms", 12),
+            "-1",
+            "'-1' must be between 0 and 3650 (as payment_terms_days in the data)",
+        ),
+        (("notice", 15), "9999", "'9999' must be between 0 and 3650 (as notice_days in the data)"),
+    ],
+)
+def test_numeric_settings_have_the_range_of_their_column(
+    tmp_path: Path, run: Run, where: tuple[str, int], value: str, message: str
+) -> None:
+    key, line = where
+    root = tmp_path / "data"
+    scaffold(root)
+    (root / "revcli.yaml").write_text(settings_text(**{key: value}), encoding="utf-8")
+    result = run("validate", "--data", root)
+    assert result.exit_code == 1
+    setting = {
+        "tax": "invoice.default_tax_rate",
+        "terms": "invoice.payment_terms_days",
+        "notice": "renewals.default_notice_days",
+    }[key]
+    assert result.stdout == f"{root}/revcli.yaml:{line}: {setting}: {message}\n"
+
+
+def test_boundaries_of_the_ranges_are_accepted(tmp_path: Path, run: Run) -> None:
+    root = tmp_path / "data"
+    scaffold(root)
+    text = settings_text(tax="100", terms="3650", notice="0")
+    (root / "revcli.yaml").write_text(text, encoding="utf-8")
+    assert run("validate", "--data", root).exit_code == 0
+
+
+ODD = st.sampled_from(["", "+5", "1e2", "NaN", "Infinity", "1" * 40, "٣", "0.00000000001"])
+"""Values a hand edit may leave: empty, signed, exponents, NaN, huge, non-ASCII digits."""
+
+
+def numbers(low: int, high: int) -> st.SearchStrategy[str]:
+    """Mostly values in the column's range, some just outside it and some odd ones."""
+    return st.one_of(
+        st.integers(low, high).map(str),
+        st.decimals(low, high, places=2, allow_nan=False, allow_infinity=False).map(str),
+        st.integers(low - 50, high + 50).map(str),
+        ODD,
+    )
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    tax=numbers(0, 100),
+    terms=numbers(0, 3650),
+    notice=numbers(0, 3650),
+    locale=st.sampled_from(["nb_NO", "en_GB", "de_DE", "ja_JP"]),
+    number_format=st.sampled_from(["{year}-{seq:05d}", "INV{seq}", "{seq:03d}", "F{year}{seq}"]),
+)
+@example(tax="-25", terms="14", notice="30", locale="nb_NO", number_format="{year}-{seq:05d}")
+@example(tax="500", terms="14", notice="30", locale="nb_NO", number_format="{year}-{seq:05d}")
+@example(tax="1" * 53, terms="14", notice="30", locale="nb_NO", number_format="{year}-{seq:05d}")
+def test_what_validate_accepts_issue_records_and_check_accepts(
+    tax: str, terms: str, notice: str, locale: str, number_format: str
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / "data"
+        scaffold(root)
+        text = settings_text(
+            tax=tax, terms=terms, notice=notice, locale=locale, number_format=number_format
+        )
+        (root / "revcli.yaml").write_text(text, encoding="utf-8")
+        if any(i.is_error for i in check_data_dir(root)):
+            return  # refused up front: nothing can be issued
+        data = load_dataset(root)
+        maker = document_maker(data.settings, root, DocFormat.MD, None)
+        month = dt.date(2026, 1, 1)
+        result = issue_invoices(data, month, month, maker, maker.extension)
+        assert result.issued
+        assert check_register(root) == []
