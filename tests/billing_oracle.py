@@ -13,7 +13,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from revcli.billing.invoice import plain, round_half_up, to_decimal
+from revcli.billing.money import plain, round_half_up, to_decimal
 from revcli.schema import PERIOD_MONTHS, minor_units
 
 DAYS_PER_MONTH = Fraction(487, 16)

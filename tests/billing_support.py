@@ -10,7 +10,8 @@ import textwrap
 from decimal import Decimal
 from pathlib import Path
 
-from revcli.billing.invoice import Invoice, billing_run
+from revcli.billing.model import Invoice
+from revcli.billing.run import billing_run
 from revcli.data.validate import load_dataset
 from tests.conftest import ROOT, write_data_dir
 
@@ -78,14 +79,22 @@ def amounts(invoice: Invoice) -> dict[str, Decimal]:
     return {line.line_id: line.amount for line in invoice.lines}
 
 
-def revcli_process(*args: str | Path, hook: str | None = None) -> subprocess.Popen[str]:
+def revcli_process(*args: str | Path) -> subprocess.Popen[str]:
     """``python -m revcli ARGS`` as a real separate process (for crash and lock tests)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    env.pop("REVCLI_TEST_HOOK", None)
-    if hook is not None:
-        env["REVCLI_TEST_HOOK"] = hook
+    return _process("revcli", *args)
+
+
+def hooked_issue(root: Path, period: str, hook: str) -> subprocess.Popen[str]:
+    """A real process issuing the billing run of ``period`` with the step callback ``hook``
+    injected (:mod:`tests.hooked_issue`)."""
+    return _process("tests.hooked_issue", hook, root, period)
+
+
+def _process(module: str, *args: str | Path) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
     return subprocess.Popen(
-        [sys.executable, "-m", "revcli", *map(str, args)],
+        [sys.executable, "-m", module, *map(str, args)],
+        cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

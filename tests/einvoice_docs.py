@@ -9,9 +9,9 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from revcli.decimals import round_half_up
 from revcli.einvoice.model import CREDIT_NOTE, INVOICE, Document, Line, Party, Payment, TaxLine
 from revcli.einvoice.model import months as months_of
-from revcli.einvoice.terms import round_half_up
 
 D = Decimal
 

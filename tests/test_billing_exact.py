@@ -23,8 +23,10 @@ from hypothesis import strategies as st
 
 from revcli.billing import exact
 from revcli.billing.amounts import line_amounts
-from revcli.billing.invoice import billing_run, plain, tax_lines
+from revcli.billing.model import tax_lines
+from revcli.billing.money import plain
 from revcli.billing.periods import billing_periods, period_lines
+from revcli.billing.run import billing_run
 from revcli.checks import load_dataset
 from revcli.errors import DataError
 from revcli.schema import DECIMAL, minor_units

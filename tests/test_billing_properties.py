@@ -11,7 +11,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from revcli.billing.invoice import InvoiceLine, round_half_up, tax_lines
+from revcli.billing.model import InvoiceLine, tax_lines
+from revcli.billing.money import round_half_up
 from revcli.schema import minor_units
 from tests.billing_support import billing_dir, run_months
 

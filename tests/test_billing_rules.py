@@ -8,13 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from revcli.billing.invoice import (
-    NumberFormat,
-    credit_note,
-    kid,
-    round_half_up,
-    tax_lines,
-)
+from revcli.billing.model import credit_note, tax_lines
+from revcli.billing.money import round_half_up
+from revcli.billing.numbering import NumberFormat, kid
 from revcli.errors import DataError, UsageError
 from tests.billing_support import CUSTOMERS, SELLER, amounts, billing_dir, only, run_months
 
@@ -396,7 +392,7 @@ def test_invoices_of_a_run_are_ordered_by_period_start_then_contract(tmp_path: P
 
 
 def test_filter_on_an_unknown_contract_is_a_usage_error(tmp_path: Path) -> None:
-    from revcli.billing.invoice import billing_run
+    from revcli.billing.run import billing_run
     from revcli.data.validate import load_dataset
 
     root = billing_dir(tmp_path, contract("2026-01-01"), LINES + "K1,1,A,1,1,month,,,,\n")
@@ -457,7 +453,7 @@ def test_kid_has_a_mod10_check_digit() -> None:
 
 
 def test_tax_lines_in_nok_sum_the_rounded_rates() -> None:
-    from revcli.billing.invoice import InvoiceLine
+    from revcli.billing.model import InvoiceLine
 
     def line(rate: str, amount: str) -> InvoiceLine:
         return InvoiceLine(

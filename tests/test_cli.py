@@ -179,7 +179,7 @@ def test_init_scaffolds_a_clean_data_dir(run: Run, tmp_path: Path) -> None:
 def test_rounding_handles_any_magnitude() -> None:
     from decimal import Decimal
 
-    from revcli.output.report import round_half_up
+    from revcli.decimals import round_half_up
 
     assert round_half_up(1.2345e106, 2) == Decimal("1.2345E+106")
     assert round_half_up(-55.125, 2) == Decimal("-55.13")

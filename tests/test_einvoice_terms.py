@@ -9,9 +9,10 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from revcli.decimals import round_half_up
 from revcli.einvoice.model import months as months_of
 from revcli.einvoice.peppol import check_line_amounts, parse
-from revcli.einvoice.terms import line_terms, round_half_up
+from revcli.einvoice.terms import line_terms
 from revcli.einvoice.ubl import ubl
 from tests.einvoice_docs import amount_of, document, line
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import signal
 from collections import Counter
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from revcli.billing.register import check_register, read_register
-from tests.billing_support import billing_dir, revcli_process
+from tests.billing_support import billing_dir, hooked_issue, revcli_process
 from tests.conftest import Run
 
 LINES = "contract_id,line_id,product,quantity,unit_price,price_period,discount_pct,start_date,end_date,tax_rate\n"
@@ -61,6 +62,7 @@ def test_issue_numbers_a_run_in_order_and_writes_documents_beside_the_register(
     assert [r["contract_id"] for r in records(root)] == ["K1", "K2", "K3", "K4", "K5"]
     assert sorted(p.name for p in (root / "invoices").iterdir() if not p.name.startswith(".")) == [
         *(f"2026-0000{i}.html" for i in range(1, 6)),
+        "HEAD",
         "register.jsonl",
     ]
     assert check_register(root) == []
@@ -166,9 +168,7 @@ def test_unusable_number_format_names_the_settings_line(run: Run, tmp_path: Path
 
 def test_run_killed_between_two_invoices_is_completed_by_the_next_run(tmp_path: Path) -> None:
     root = five_contracts(tmp_path)
-    proc = revcli_process(
-        "invoice", "issue", "--data", root, "--period", "2026-01", hook="kill-after-record:2"
-    )
+    proc = hooked_issue(root, "2026-01", "kill-after-record:2")
     proc.communicate(timeout=60)
     assert proc.returncode == -signal.SIGKILL
     assert numbers(root) == ["2026-00001", "2026-00002"]
@@ -186,9 +186,7 @@ def test_run_killed_after_a_document_but_before_its_record_reuses_no_number(
     run: Run, tmp_path: Path
 ) -> None:
     root = five_contracts(tmp_path)
-    proc = revcli_process(
-        "invoice", "issue", "--data", root, "--period", "2026-01", hook="kill-after-document:3"
-    )
+    proc = hooked_issue(root, "2026-01", "kill-after-document:3")
     proc.communicate(timeout=60)
     assert proc.returncode == -signal.SIGKILL
     # Two records; the third document exists but no record names it: check says so.
@@ -205,6 +203,19 @@ def test_run_killed_after_a_document_but_before_its_record_reuses_no_number(
     assert check_register(root) == []
 
 
+def test_a_temporary_file_left_by_a_killed_write_is_removed_by_the_next_issue(
+    run: Run, tmp_path: Path
+) -> None:
+    # A run killed inside write_atomic leaves `.NAME.xxxx.tmp`; today it stays for ever.
+    root, _, _ = _issued(run, tmp_path)
+    leftover = root / "invoices" / ".2026-00006.html.k9x2.tmp"
+    leftover.write_text("<p>half")
+    os.utime(leftover, (1_700_000_000, 1_700_000_000))  # long before the next run's lock
+    issue(run, root, "2026-02")
+    assert not leftover.exists()
+    assert not [p.name for p in (root / "invoices").iterdir() if p.name.endswith(".tmp")]
+
+
 # --- two runs at once ------------------------------------------------------------------------
 
 
@@ -212,8 +223,7 @@ def test_two_concurrent_runs_never_share_or_skip_a_number(tmp_path: Path) -> Non
     root = many_contracts(tmp_path, 8)
     slow = "sleep-per-invoice:0.05"  # keeps each run busy long enough for the other to wait
     procs = [
-        revcli_process("invoice", "issue", "--data", root, "--period", period, hook=slow)
-        for period in ("2026-01", "2026-02", "2026-01", "2026-03")
+        hooked_issue(root, period, slow) for period in ("2026-01", "2026-02", "2026-01", "2026-03")
     ]
     for proc in procs:
         _, err = proc.communicate(timeout=120)
@@ -307,6 +317,7 @@ def test_validate_runs_the_register_check(run: Run, tmp_path: Path) -> None:
     assert run("validate", "--data", root).exit_code == 0
     path.write_text("".join(lines[:4]), encoding="utf-8")
     (root / "invoices" / "2026-00005.html").unlink()
+    (root / "invoices" / "HEAD").unlink()  # as a register written before HEAD existed
     assert run("validate", "--data", root).exit_code == 0  # a shorter register is still whole
     lines[0] = lines[0].replace('"C1"', '"C2"')
     path.write_text("".join(lines[:4]), encoding="utf-8")
@@ -316,6 +327,63 @@ def test_validate_runs_the_register_check(run: Run, tmp_path: Path) -> None:
         f"{path}:1: hash: the record does not match its hash: it was edited by hand"
         in result.stdout
     )
+
+
+# --- HEAD: the register's end, recorded a second time -----------------------------------------
+
+
+def test_deleting_the_last_records_is_detected_by_head(run: Run, tmp_path: Path) -> None:
+    # Five invoices issued: HEAD says 5 records. Cutting the last two (and their documents)
+    # leaves a chain that is whole by itself; only HEAD shows that 2 are gone.
+    root, path, lines = _issued(run, tmp_path)
+    head = root / "invoices" / "HEAD"
+    assert head.read_text().split(" ")[0] == "5"
+    path.write_text("".join(lines[:3]), encoding="utf-8")
+    for n in (4, 5):
+        (root / "invoices" / f"2026-0000{n}.html").unlink()
+    result = run("invoice", "check", "--data", root)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{head}:1: records 5 records, but {path} has 3: records were deleted; restore them "
+        "from git"
+    ]
+
+
+def test_head_naming_another_last_record_is_detected(run: Run, tmp_path: Path) -> None:
+    # The last record replaced by a re-issued one with a valid chain: HEAD's hash differs.
+    root, _, _ = _issued(run, tmp_path)
+    head = root / "invoices" / "HEAD"
+    head.write_text("5 " + "0" * 64 + "\n")
+    assert [str(i) for i in check_register(root)] == [
+        f"{head}:1: record 5 of {root}/invoices/register.jsonl is not the one HEAD names: the "
+        "register was rewritten; restore it from git"
+    ]
+    head.write_text("five\n")
+    assert [i.message for i in check_register(root)] == [
+        "is not 'COUNT HASH' (was it edited?); restore it from git"
+    ]
+
+
+def test_register_without_head_stays_valid_and_gets_one_on_the_next_issue(
+    run: Run, tmp_path: Path
+) -> None:
+    root, path, _ = _issued(run, tmp_path)
+    head = root / "invoices" / "HEAD"
+    head.unlink()
+    assert check_register(root) == []
+    issue(run, root, "2026-02")
+    last = json.loads(path.read_text().splitlines()[-1])
+    assert head.read_text() == f"10 {last['hash']}\n"
+    assert check_register(root) == []
+
+
+def test_head_behind_the_register_is_accepted(run: Run, tmp_path: Path) -> None:
+    # A run killed after appending record 5 but before writing HEAD leaves HEAD at 4:
+    # the register extends it, so it is valid (the next issue brings HEAD up to date).
+    root, path, _ = _issued(run, tmp_path)
+    fourth = json.loads(path.read_text().splitlines()[3])
+    (root / "invoices" / "HEAD").write_text(f"4 {fourth['hash']}\n")
+    assert check_register(root) == []
 
 
 def test_check_without_a_register_is_clean(run: Run, tmp_path: Path) -> None:

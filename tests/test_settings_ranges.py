@@ -12,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from revcli.billing.register import check_register, issue_invoices
+from revcli.billing.issue import issue_invoices
+from revcli.billing.register import check_register
 from revcli.billing.templates import DocFormat, document_maker
 from revcli.checks import check_data_dir, load_dataset
 from revcli.scaffold import scaffold

@@ -8,9 +8,10 @@ import polars as pl
 
 from revcli.calendar import add_months, month_diff, month_start, shift_month
 from revcli.data.validate import DataSet
+from revcli.decimals import round_half_up
 from revcli.metrics.mrr import CUSTOMER, MONTH, Book, month_range
 from revcli.metrics.pipeline import open_pipeline
-from revcli.output.report import ColumnKind, Report, round_half_up
+from revcli.output.report import ColumnKind, Report
 from revcli.risk.report import risk_inputs, risk_settings
 from revcli.risk.scoring import risk_table
 

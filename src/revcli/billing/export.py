@@ -9,8 +9,9 @@ from typing import Any
 
 import polars as pl
 
-from revcli.billing.invoice import CREDIT_NOTE, Invoice
-from revcli.billing.register import Entry, document_name
+from revcli.billing.model import CREDIT_NOTE, Invoice
+from revcli.billing.records import Entry
+from revcli.billing.register import document_name
 from revcli.output.report import ColumnKind, Report
 
 LIST_COLUMNS: dict[str, pl.DataType] = {

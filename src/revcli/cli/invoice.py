@@ -106,8 +106,9 @@ def render(
     Example: [bold]revcli invoice render --period 2026-12 --contract CTR-0001[/]
     """
     with error_boundary():
-        from revcli.billing.invoice import billing_run, seller_issues
+        from revcli.billing.numbering import seller_issues
         from revcli.billing.register import load_register
+        from revcli.billing.run import billing_run
         from revcli.billing.templates import draft_name
 
         month = parse_month(period, "--period")
@@ -164,7 +165,7 @@ def issue(
     """
     with error_boundary():
         from revcli.billing.export import issued_report
-        from revcli.billing.register import issue_invoices
+        from revcli.billing.issue import issue_invoices
 
         month = parse_month(period, "--period")
         dataset = load(data)
@@ -192,12 +193,8 @@ def check(data: DataOption = None) -> None:
     Example: [bold]revcli invoice check --data sample_data[/]
     """
     with error_boundary():
-        from revcli.billing.register import (
-            REGISTER_DIR,
-            check_register,
-            read_register,
-            register_path,
-        )
+        from revcli.billing.records import REGISTER_DIR
+        from revcli.billing.register import check_register, read_register, register_path
 
         root = resolve_data_dir(data)
         if not register_path(root).exists():
@@ -241,7 +238,7 @@ def credit(
     """
     with error_boundary():
         from revcli.billing.export import issued_report
-        from revcli.billing.register import issue_credit_note
+        from revcli.billing.issue import issue_credit_note
 
         day = parse_day(on, "--date")
         chosen = [part.strip() for item in lines or [] for part in item.split(",") if part.strip()]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from revcli.decimals import round_half_up
 from revcli.einvoice.model import ONCE, Line, PriceStep
 
 PERIOD_WORDS = {Fraction(1): "month", Fraction(3): "quarter", Fraction(6): "half-year"}
@@ -61,13 +62,6 @@ class Terms:
             if self.share is not None:
                 value *= Fraction(self.share[0], self.share[1])
         return value * (self.months if self.months is not None else 1)
-
-
-def round_half_up(value: Fraction, places: int) -> Decimal:
-    """``value`` rounded to ``places`` decimals, halves away from zero."""
-    num, den = value.numerator, value.denominator
-    units = (2 * abs(num) * 10**places + den) // (2 * den)
-    return Decimal(units if num >= 0 else -units).scaleb(-places)
 
 
 def finite_decimal(value: Fraction, max_places: int = MAX_PLACES) -> Decimal | None:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from revcli.data.csvio import decode
 from revcli.data.tree import load_tree
+from revcli.decimals import round_half_up
 from revcli.errors import DataError, Issue, Severity, UsageError
 from revcli.importers.merge import (
     Counts,
@@ -36,7 +37,6 @@ from revcli.importers.textfiles import (
     read_yaml_customers,
 )
 from revcli.output.files import write_atomic
-from revcli.output.report import round_half_up
 from revcli.scaffold import settings_text
 from revcli.schema import CUSTOMERS, FX_RATES, OPPORTUNITIES
 from revcli.settings import SETTINGS_FILE, Settings, parse_settings

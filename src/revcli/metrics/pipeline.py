@@ -8,8 +8,9 @@ import polars as pl
 
 from revcli.calendar import month_start, shift_month
 from revcli.data.validate import DataSet, booking_rates
+from revcli.decimals import round_half_up
 from revcli.metrics.mrr import MONTH, month_range
-from revcli.output.report import ColumnKind, Report, round_half_up
+from revcli.output.report import ColumnKind, Report
 
 PIPELINE_COLUMNS = ("month", "pipeline_mrr", "weighted_pipeline_mrr", "open_opportunities")
 PAST_DUE = "past_due"

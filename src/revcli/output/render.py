@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from revcli import __version__
+from revcli.decimals import round_half_up
 from revcli.output.report import (
     FORMAT_VERSION,
     ColumnKind,
@@ -23,7 +24,6 @@ from revcli.output.report import (
     Report,
     cell,
     group_digits,
-    round_half_up,
     rows,
 )
 

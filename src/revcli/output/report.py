@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from revcli.decimals import round_half_up
 from revcli.errors import RevcliError
 
 if TYPE_CHECKING:  # the CLI imports OutputFormat on every start; Polars loads with a Report
@@ -90,22 +91,6 @@ _PLACES = {
     ColumnKind.RATIO: 4,
     ColumnKind.SHARE: 4,
 }
-
-
-def round_half_up(value: float | Decimal, places: int) -> Decimal:
-    """Round once, half away from zero, from the shortest decimal form of ``value``.
-
-    Going through ``repr`` makes a float that prints as 1.005 round to 1.01, as a person
-    reading the number expects.
-    """
-    exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
-    if not exact.is_finite():
-        return exact
-    # Enough digits for any magnitude: the default context (28 digits) would refuse 1e30.
-    with localcontext() as ctx:
-        ctx.prec = max(28, exact.adjusted() + places + 2)
-        result = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-        return result + 0  # normalise -0.00 to 0.00
 
 
 def group_digits(value: Decimal) -> str:

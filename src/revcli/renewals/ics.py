@@ -11,7 +11,8 @@ from icalendar import Alarm, Calendar, Event
 from icalendar.enums import TRANSP
 
 from revcli.data.validate import DataSet
-from revcli.output.report import group_digits, round_half_up
+from revcli.decimals import round_half_up
+from revcli.output.report import group_digits
 from revcli.renewals.report import RenewalQuery, select_renewals
 
 PRODID = "-//revcli//renewals//EN"

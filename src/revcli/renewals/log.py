@@ -8,7 +8,8 @@
 ``check`` chains every line to the one before (the first 16 hex digits of SHA-256 of
 the previous check and this line's fields), so an edited, removed or reordered line is
 found on the next run. Lines are appended and fsynced after each e-mail the SMTP server
-accepted, so the log never claims a reminder that was not sent.
+accepted, so the log never claims a reminder that was not sent. Locking, appending and the
+chain check are :mod:`revcli.state`'s, shared with the invoice register.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import csv
 import datetime as dt
 import hashlib
 import io
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +27,7 @@ import polars as pl
 
 from revcli.errors import DataError, Issue
 from revcli.renewals.remind import KINDS, sent_keys_schema
+from revcli.state.log import Link, StateLog, verify_chain
 
 LOG_DIR = ".revcli"
 LOG_NAME = "reminders.csv"
@@ -79,6 +80,7 @@ class ReminderLog:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.path = log_path(root)
+        self.log = StateLog(self.path, lock=root)
         self.last_check = ""
 
     def read(self) -> pl.DataFrame:
@@ -118,14 +120,20 @@ class ReminderLog:
             )
         keys: list[tuple[str, str, dt.date, int]] = []
         first_seen: dict[tuple[str, str, dt.date, int], int] = {}
-        previous = ""
-        for number, row in enumerate(rows[1:], start=2):
+        body = list(enumerate(rows[1:], start=2))
+        links, previous = [], ""
+        for number, row in body:
+            links.append(
+                Link(number, own=row[-1] if row else "", computed=chain(previous, row[:-1]))
+            )
+            previous = row[-1] if row else previous
+        broken = {b.line for b in verify_chain(links)}
+        for number, row in body:
             problem = self._problem(row)
             if problem:
                 issues.append(Issue(source, number, problem[0], problem[1]))
-                previous = row[-1] if row else previous
                 continue
-            if chain(previous, row[:-1]) != row[-1]:
+            if number in broken:
                 issues.append(
                     Issue(
                         source,
@@ -135,7 +143,6 @@ class ReminderLog:
                         "was removed or lines were reordered; restore it from git",
                     )
                 )
-            previous = row[-1]
             deadline = _date(row[4])
             assert deadline is not None
             key = (row[2], row[3], deadline, int(row[5]))
@@ -178,22 +185,10 @@ class ReminderLog:
         """Hold an exclusive lock so two runs on one data dir never send the same reminder.
 
         The lock is taken on the data dir itself, so a run that sends nothing creates
-        nothing.
+        nothing (where the system has no ``flock``, a lock file exists while it runs).
         """
-        fd = os.open(self.root, os.O_RDONLY)
-        try:
-            try:
-                import fcntl
-            except ImportError:  # pragma: no cover - Windows: no advisory locks
-                yield
-                return
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
+        with self.log.exclusive():
+            yield
 
     def append(self, entries: list[list[str]]) -> None:
         """Append lines (fields without ``check``), chained, then fsync file and folder.
@@ -201,29 +196,10 @@ class ReminderLog:
         Each entry is ``sent_at, as_of, contract_id, kind, deadline, lead_days,
         late_days, recipient``. The header is written first when the log is empty.
         """
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         new = not self.path.exists() or self.path.stat().st_size == 0
         chunk = _line(list(HEADER)) if new else ""
         for fields in entries:
             check = chain(self.last_check, fields)
             chunk += _line([*fields, check])
             self.last_check = check
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        try:
-            data = memoryview(chunk.encode("utf-8"))
-            while data:
-                data = data[os.write(fd, data) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        if new:
-            _fsync_dir(self.path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):  # not every platform can fsync a directory
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        self.log.append(chunk)

@@ -9,8 +9,9 @@ from typing import Any
 
 import polars as pl
 
+from revcli.decimals import round_half_up
 from revcli.errors import Issue
-from revcli.output.report import group_digits, round_half_up
+from revcli.output.report import group_digits
 from revcli.renewals.config import ReminderSettings
 from revcli.templating import TemplateError, find_template, load_template
 

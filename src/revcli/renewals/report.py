@@ -9,8 +9,9 @@ from typing import Any
 import polars as pl
 
 from revcli.data.validate import DataSet
+from revcli.decimals import round_half_up
 from revcli.metrics.report import schedule_of
-from revcli.output.report import ColumnKind, Report, group_digits, round_half_up
+from revcli.output.report import ColumnKind, Report, group_digits
 from revcli.renewals.terms import RENEWAL_COLUMNS, STATUSES, Window, upcoming_renewals
 
 REPORT_COLUMNS = tuple(c for c in RENEWAL_COLUMNS if c != "notice_rule")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from revcli.data.validate import DataSet
+from revcli.decimals import round_half_up
 from revcli.errors import raise_if_errors
 from revcli.metrics.mrr import Book
-from revcli.output.report import ColumnKind, Report, round_half_up
+from revcli.output.report import ColumnKind, Report
 from revcli.renewals.terms import upcoming_renewals
 from revcli.risk.scoring import RiskInputs, risk_table
 from revcli.risk.settings import SIGNALS, RiskSettings, read_risk_settings

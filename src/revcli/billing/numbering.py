@@ -1,0 +1,124 @@
+"""Invoice numbers (``invoice.number_format``), KID payment references, org numbers."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import string
+from dataclasses import dataclass
+
+from revcli.billing.model import CREDIT_NOTE, Invoice
+from revcli.errors import DataError, Issue
+from revcli.settings import SETTINGS_FILE, Company, Scalar, Settings
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    """``invoice.number_format``: ``{year}`` and ``{seq}`` (with an optional format spec).
+
+    A *series* is the format with the year filled in; each series counts from 1.
+    """
+
+    text: str
+
+    @staticmethod
+    def parse(text: str, source: str = SETTINGS_FILE, line: int | None = None) -> NumberFormat:
+        """Check the format; raise :class:`DataError` naming revcli.yaml when it is unusable."""
+        problem = _number_format_problem(text)
+        if problem:
+            raise DataError([Issue(source, line, "invoice.number_format", problem)])
+        return NumberFormat(text)
+
+    @staticmethod
+    def of(settings: Settings) -> NumberFormat:
+        """The checked ``invoice.number_format`` of ``settings``."""
+        section = settings.tree.get("invoice")
+        node = section.get("number_format") if isinstance(section, dict) else None
+        line = node.line if isinstance(node, Scalar) else None
+        return NumberFormat.parse(settings.invoice.number_format, settings.source, line)
+
+    def series(self, year: int) -> str:
+        """The series of a year: ``{year}-{seq:05d}`` → ``2026-{seq:05d}``."""
+        out = []
+        for literal, field, spec, conversion in string.Formatter().parse(self.text):
+            out.append(literal.replace("{", "{{").replace("}", "}}"))
+            if field == "year":
+                out.append(format(year, spec or ""))
+            elif field is not None:
+                out.append(
+                    "{"
+                    + field
+                    + ("!" + conversion if conversion else "")
+                    + (":" + spec if spec else "")
+                    + "}"
+                )
+        return "".join(out)
+
+    @staticmethod
+    def number(series: str, seq: int) -> str:
+        """The number with sequence ``seq`` in ``series``."""
+        return series.format(seq=seq)
+
+
+def _number_format_problem(text: str) -> str:
+    example = "e.g. '{year}-{seq:05d}'"
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
+        unknown = sorted(set(fields) - {"year", "seq"})
+        if unknown:
+            return f"'{text}' uses unknown field {{{unknown[0]}}}; only {{year}} and {{seq}} exist"
+        if fields.count("seq") != 1:
+            return f"'{text}' must contain {{seq}} exactly once, {example}"
+        text.format(year=2026, seq=1)
+    except (ValueError, KeyError, IndexError) as exc:
+        return f"'{text}' is not a valid number format ({exc}); {example}"
+    return ""
+
+
+def kid(number: str) -> str:
+    """A Norwegian KID payment reference: the digits of ``number`` plus a MOD10 check digit."""
+    digits = re.sub(r"\D", "", number)
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return digits + str((10 - total % 10) % 10)
+
+
+def numbered(invoice: Invoice, series: str, seq: int, company: Company) -> Invoice:
+    """``invoice`` with its number and payment reference (a KID for a Norwegian seller)."""
+    number = NumberFormat.number(series, seq)
+    if invoice.kind == CREDIT_NOTE:
+        reference = ""
+    elif company.country == "NO":
+        reference = kid(number)
+    else:
+        reference = number
+    return dataclasses.replace(
+        invoice, number=number, series=series, seq=seq, payment_reference=reference
+    )
+
+
+def seller_issues(settings: Settings) -> list[Issue]:
+    """What an issued invoice needs from ``company:`` in revcli.yaml (bokføringsforskriften
+    § 5-1-1, VAT directive art. 226): name, address, organisation/VAT number, bank account."""
+    company = settings.company
+    needed = {
+        "name": company.name,
+        "address": company.address,
+        "vat_id": company.vat_id,
+        "bank_account": company.bank_account,
+    }
+    return [
+        Issue(settings.source, None, f"company.{key}", "is required on issued invoices")
+        for key, value in needed.items()
+        if not value.strip()
+    ]
+
+
+def org_number(company: Company) -> str:
+    """The Norwegian organisation number in the seller's VAT id (NO999999999MVA → 999 999 999)."""
+    digits = re.sub(r"\D", "", company.vat_id)
+    if company.country == "NO" and len(digits) == 9:
+        return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
+    return ""

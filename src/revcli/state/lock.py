@@ -1,0 +1,98 @@
+"""Locks that serialise revcli runs on one data dir.
+
+Where the system has ``fcntl`` (Linux, macOS) a lock is an advisory ``flock`` on a file
+or folder, released by the kernel when the process dies. Elsewhere (Windows) the lock is
+a file created with ``O_CREAT | O_EXCL`` beside the target and removed on release; a run
+that finds it waits, and after ``timeout`` seconds stops with a message naming the file
+(a killed run leaves it behind, and only a person can tell that no run is active).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from revcli.errors import RevcliError
+
+
+def _system_flock() -> Callable[[int, int], None] | None:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        return None
+    return fcntl.flock
+
+
+FLOCK = _system_flock()
+"""``fcntl.flock``, or ``None`` where the system has no ``fcntl`` (then lock files)."""
+
+WAIT_SECONDS = 60.0
+"""How long a run waits for an exclusive lock file before giving up."""
+
+
+def fallback_path(target: Path) -> Path:
+    """The lock file used without ``flock``: inside a folder target, beside a file target."""
+    if target.is_dir():
+        return target / ".revcli-lock"
+    return target.with_name(target.name + ".excl")
+
+
+@contextlib.contextmanager
+def locked(
+    target: Path,
+    *,
+    shared: bool = False,
+    flock: Callable[[int, int], None] | None = FLOCK,
+    timeout: float = WAIT_SECONDS,
+) -> Iterator[float]:
+    """Hold a lock on ``target`` (a folder, or a file created if missing) for the block.
+
+    Exclusive by default; ``shared`` lets readers overlap each other but not a writer
+    (without ``flock`` every lock is exclusive). Yields the time the lock was taken
+    (``time.time()``): anything a writer left behind before that moment is stale.
+    """
+    if not target.is_dir():
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT, 0o644))
+    if flock is None:
+        with _lock_file(fallback_path(target), timeout) as since:
+            yield since
+        return
+    import fcntl
+
+    fd = os.open(target, os.O_RDONLY)
+    try:
+        flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        try:
+            yield time.time()
+        finally:
+            flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _lock_file(path: Path, timeout: float) -> Iterator[float]:
+    deadline = time.monotonic() + timeout
+    delay = 0.01
+    while True:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            break
+        except FileExistsError:
+            if time.monotonic() >= deadline:
+                raise RevcliError(
+                    f"{path}: another revcli run holds this lock; if none is running (a run "
+                    "was killed), delete the file"
+                ) from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.25)
+    try:
+        os.write(fd, f"{os.getpid()}\n".encode())
+        os.close(fd)
+        yield time.time()
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()

@@ -1,0 +1,135 @@
+"""The state log shared by the invoice register and the reminder log: locks (with and
+without ``fcntl``), durable appends, chain verification, HEAD, stale temporaries."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from revcli.errors import RevcliError
+from revcli.state.lock import fallback_path, locked
+from revcli.state.log import Broken, Head, Link, StateLog, verify_chain
+from tests.billing_support import billing_dir
+from tests.conftest import ROOT
+
+
+def test_chain_reports_an_edited_line_and_a_line_that_does_not_follow() -> None:
+    links = [
+        Link(1, own="a", computed="a", prev=""),
+        Link(2, own="b", computed="x", prev="a"),  # edited: its hash is not its content's
+        Link(3, own="c", computed="c", prev="z"),  # names a previous line that is not line 2
+        Link(4, own="d", computed="d", prev="c"),
+    ]
+    assert list(verify_chain(links)) == [Broken(2, altered=True), Broken(3, altered=False)]
+
+
+def test_chain_does_not_check_the_line_after_an_unreadable_one() -> None:
+    links = [Link(1, "a", "a", ""), None, Link(3, "c", "c", "whatever"), Link(4, "d", "d", "c")]
+    assert list(verify_chain(links)) == []
+
+
+def test_append_writes_whole_lines_and_creates_the_folder(tmp_path: Path) -> None:
+    log = StateLog(tmp_path / "state" / "log.txt", lock=tmp_path / "state" / ".lock")
+    log.append("one\n")
+    log.append("two\nthree\n")
+    assert log.path.read_text() == "one\ntwo\nthree\n"
+
+
+def test_head_round_trip_and_bad_text(tmp_path: Path) -> None:
+    log = StateLog(tmp_path / "log", lock=tmp_path / ".lock", head=tmp_path / "HEAD")
+    assert log.read_head() is None  # a log written before heads existed
+    log.write_head(Head(3, "abc"))
+    assert (tmp_path / "HEAD").read_text() == "3 abc\n"
+    assert log.read_head() == Head(3, "abc")
+    (tmp_path / "HEAD").write_text("²3 abc\n")  # not ASCII digits
+    assert log.read_head() == "²3 abc\n"
+
+
+def test_stale_temporaries_older_than_the_lock_are_removed(tmp_path: Path) -> None:
+    log = StateLog(tmp_path / "register.jsonl", lock=tmp_path / ".lock")
+    stale = tmp_path / ".2026-00003.html.abc123.tmp"
+    stale.write_text("half a document")
+    os.utime(stale, (time.time() - 60, time.time() - 60))
+    fresh = tmp_path / ".2026-00004.html.def456.tmp"
+    fresh.write_text("being written")
+    keep = tmp_path / "2026-00001.html"
+    keep.write_text("issued")
+    log.remove_stale_temporaries(time.time() - 30)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [fresh.name, keep.name]
+
+
+# --- locks ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("use_flock", [True, False], ids=["flock", "lock-file"])
+def test_an_exclusive_lock_makes_the_second_holder_wait(tmp_path: Path, use_flock: bool) -> None:
+    from revcli.state.lock import FLOCK
+
+    flock = FLOCK if use_flock else None
+    target = tmp_path / ".lock"
+    order: list[str] = []
+    ready = threading.Event()
+
+    def second() -> None:
+        ready.wait()
+        with locked(target, flock=flock):
+            order.append("second in")
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with locked(target, flock=flock):
+        ready.set()
+        time.sleep(0.3)  # the second thread is waiting all this time
+        order.append("first out")
+    thread.join(timeout=10)
+    assert order == ["first out", "second in"]
+
+
+def test_lock_file_is_removed_on_release_and_a_folder_target_gets_its_own(tmp_path: Path) -> None:
+    with locked(tmp_path, flock=None):
+        assert fallback_path(tmp_path).exists()
+        assert fallback_path(tmp_path).parent == tmp_path
+    assert not fallback_path(tmp_path).exists()
+
+
+def test_a_lock_file_left_by_a_killed_run_is_a_clear_error(tmp_path: Path) -> None:
+    target = tmp_path / ".lock"
+    fallback_path(target).write_text("4242\n")
+    lock = locked(target, flock=None, timeout=0.2)
+    with pytest.raises(RevcliError, match=r"\.lock\.excl: another revcli run holds this lock"):
+        lock.__enter__()
+
+
+def test_without_fcntl_revcli_imports_issues_and_checks(tmp_path: Path) -> None:
+    # As on Windows: `import fcntl` fails. Today's main cannot even import revcli.
+    root = billing_dir(
+        tmp_path,
+        "contract_id,customer_id,start_date\nK1,C1,2026-01-01\n",
+        "contract_id,line_id,product,quantity,unit_price,price_period\nK1,1,A,1,100,month\n",
+    )
+    script = (
+        "import sys\n"
+        "sys.modules['fcntl'] = None\n"  # makes `import fcntl` raise ImportError
+        "from revcli.cli import main\n"
+        "sys.argv = ['revcli', *sys.argv[1:]]\n"
+        "main()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    for args in (["invoice", "issue", "--period", "2026-01"], ["invoice", "check"]):
+        done = subprocess.run(
+            [sys.executable, "-c", script, *args, "--data", str(root)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+    assert (root / "invoices" / "HEAD").exists()
+    assert not fallback_path(root / "invoices" / ".lock").exists()
