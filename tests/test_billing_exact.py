@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from revcli.billing import exact
 from revcli.billing.amounts import line_amounts
 from revcli.billing.model import tax_lines
-from revcli.billing.money import plain
+from revcli.billing.money import from_units, plain
 from revcli.billing.periods import billing_periods, period_lines
 from revcli.billing.run import billing_run
 from revcli.checks import load_dataset
@@ -306,9 +306,9 @@ def _assert_matches_oracle(lines: list[Drawn]) -> None:
         assert too_large == beyond, drawn
         if beyond:
             continue
-        assert Decimal(amount).scaleb(-places) == expected_amount, drawn
+        assert from_units(amount, places) == expected_amount, drawn
         assert places == minor_units(drawn.head["currency"])
-        assert [plain(Decimal(m).scaleb(-10)) for m in prices] == expected_prices
+        assert [plain(from_units(m, 10)) for m in prices] == expected_prices
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -26,7 +26,7 @@ def decimal_of(mantissa: int) -> Decimal:
     Cached: quantities, discounts, rates and prices repeat across lines, and this is the
     costliest step of turning frame rows into invoice objects.
     """
-    return plain(Decimal(mantissa).scaleb(-10))
+    return plain(from_units(mantissa, 10))
 
 
 LINE_FIELDS = (

@@ -36,9 +36,22 @@ def to_decimal(value: Fraction, max_places: int = 10) -> Decimal:
 
 
 def plain(value: Decimal) -> Decimal:
-    """``value`` without trailing zeros and never in exponent form (25.000 → 25, 1E+1 → 10)."""
-    normal = value.normalize()
-    return Decimal(format(normal, "f")) if normal != 0 else Decimal(0)
+    """``value`` without trailing zeros and never in exponent form (25.000 → 25, 1E+1 → 10).
+
+    Exact at any length (``Decimal.normalize`` would round to the context's 28 digits).
+    """
+    if value == 0:
+        return Decimal(0)
+    sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int), "a finite decimal"
+    kept = list(digits)
+    while exponent < 0 and kept[-1] == 0:
+        kept.pop()
+        exponent += 1
+    if exponent > 0:
+        kept += [0] * exponent
+        exponent = 0
+    return Decimal((sign, tuple(kept), exponent))
 
 
 @cache
