@@ -232,3 +232,30 @@ def test_missing_export_column_and_duplicate_ids(tmp_path: Path, make_data_dir: 
     ]
     with pytest.raises(DataError):
         plan_import(make_data_dir({}), batch, today=TODAY)
+
+
+def test_a_shipped_map_by_name(tmp_path: Path, run: Run) -> None:
+    companies = _write(tmp_path, "companies.csv", COMPANIES)
+    result = run("import", "csv", companies, "--map", "hubspot-companies", "--data", tmp_path / "d")
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "9001,Nordlys AS,NO,hubspot-companies:9001"
+        in (tmp_path / "d" / "customers.csv").read_text()
+    )
+    result = run("import", "csv", companies, "--map", "salesforce", "--data", tmp_path / "d")
+    assert result.exit_code == 2
+    assert "one of hubspot-companies, hubspot-deals" in result.stderr
+
+
+def test_lines_need_a_contract_of_the_same_source(tmp_path: Path, run: Run) -> None:
+    root = tmp_path / "data"
+    _import(_write(tmp_path, "companies.csv", COMPANIES), MAPS / "hubspot-companies.yaml", root)
+    sheet = _write(tmp_path, "sheet.csv", SHEET)
+    result = run(
+        "import", "csv", sheet, "--map", _write(tmp_path, "lines.yaml", LINES_MAP), "--data", root
+    )
+    assert result.exit_code == 1
+    assert (
+        f"{sheet}:2: contract_id: 'K1' is not a contract of {root}/contracts/sheet.yaml"
+        in result.stderr
+    )

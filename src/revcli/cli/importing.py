@@ -204,10 +204,9 @@ def import_csv_command(
         Path,
         typer.Option(
             "--map",
-            help="MAP.yaml: target table, source name, id column and column rules "
-            "(ready maps in templates/import/).",
+            help="MAP.yaml (target table, source name, id column, column rules), or a "
+            "shipped map's name: hubspot-companies, hubspot-deals.",
             dir_okay=False,
-            exists=True,
         ),
     ],
     data: ImportDataOption = None,
@@ -218,7 +217,7 @@ def import_csv_command(
 ) -> None:
     """Import any CRM or spreadsheet export into customers, contracts, lines or opportunities.
 
-    Example: [bold]revcli import csv deals.csv --map templates/import/hubspot-deals.yaml[/]
+    Example: [bold]revcli import csv deals.csv --map hubspot-deals --data revenue[/]
     """
     with error_boundary():
         from revcli.importers.sources import read_mapped

@@ -238,6 +238,8 @@ def plan_import(
 
     if not any(p.startswith("contracts") for p in files) and not _has_contracts(root):
         files["contracts.yaml"] = EMPTY_CONTRACTS
+    if not any(p in files or (root / p).exists() for p in CUSTOMER_FILES):
+        files["customers.csv"] = "customer_id,name,country\n"
     old = {p: (texts[p] if p in texts else _read(root, p)) for p in files}
     plan = Plan(
         root=root,

@@ -11,7 +11,7 @@ import polars as pl
 
 from revcli.data.csvio import decode, read_csv
 from revcli.data.tree import load_tree
-from revcli.errors import DataError, Issue, RevcliError
+from revcli.errors import DataError, Issue, RevcliError, UsageError
 from revcli.extras import install_hint
 from revcli.importers.baremetrics import import_baremetrics
 from revcli.importers.mapped import ImportMap, import_mapped, parse_map
@@ -84,8 +84,29 @@ def fetch_stripe(api_key: str) -> list[StripeObject]:
     return out
 
 
+def shipped_maps() -> dict[str, Path]:
+    """The maps revcli ships (``templates/import/*.yaml``) by name."""
+    from revcli.templating import shipped_templates
+
+    folder = shipped_templates() / "import"
+    return {p.stem: p for p in sorted(folder.glob("*.yaml"))} if folder.is_dir() else {}
+
+
+def find_map(name: Path) -> Path:
+    """``--map``: a file, or the name of a shipped map such as ``hubspot-deals``."""
+    if name.exists():
+        return name
+    shipped = shipped_maps()
+    if str(name) in shipped:
+        return shipped[str(name)]
+    raise UsageError(
+        f"map {name} not found; give a MAP.yaml file or one of {', '.join(shipped) or 'none'}"
+    )
+
+
 def read_map(path: Path) -> ImportMap:
     """A MAP.yaml file as an :class:`ImportMap`."""
+    path = find_map(path)
     text, issues = decode(path, str(path))
     if text is None:
         raise DataError(issues)
