@@ -82,3 +82,17 @@ def test_any_text_reads_back_exactly(value: str) -> None:
     if any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
         return
     assert _read_back(value) == value
+
+
+def test_amounts_convert_exactly_beyond_28_digits() -> None:
+    from decimal import Decimal
+
+    from revcli.importers.values import decimal_text, minor_to_text
+
+    # 40 digits of minor units: Decimal's default context (28 digits) would round them.
+    assert minor_to_text(Decimal("1" * 40), 2) == "1" * 38 + ".11"
+    assert minor_to_text(Decimal(4900), 2) == "49.00"
+    assert minor_to_text(Decimal(5000), 0) == "5000"
+    assert minor_to_text(Decimal(12340), 3) == "12.340"
+    assert decimal_text(Decimal("20.500")) == "20.5"
+    assert decimal_text(Decimal("1E+3")) == "1000"

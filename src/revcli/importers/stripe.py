@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from revcli.errors import Issue, Severity
 from revcli.importers.records import Batch, Contract, Row, source_id
-from revcli.importers.values import decimal_text, period_of
+from revcli.importers.values import decimal_text, period_of, shift
 from revcli.schema import currency_codes
 
 SOURCE_NAME = "stripe"
@@ -265,7 +265,7 @@ def _amount(price: Mapping[str, Any], currency: str) -> Decimal | None:
         value = Decimal(str(raw))
     except InvalidOperation:
         return None
-    return value.scaleb(-stripe_digits(currency)) if value.is_finite() and value >= 0 else None
+    return shift(value, stripe_digits(currency)) if value.is_finite() and value >= 0 else None
 
 
 def _unsupported(price: Mapping[str, Any]) -> tuple[str, str] | None:
@@ -305,8 +305,7 @@ def _amount_text(price: Mapping[str, Any], currency: str, where: str, at: _At) -
     if amount is None:
         at.error(f"{where}.price.unit_amount", "is required: a number of at least 0")
         return None
-    exponent = amount.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -10:
+    if len(decimal_text(amount).partition(".")[2]) > 10:
         at.error(f"{where}.price.unit_amount_decimal", f"{amount} has more than 10 decimals")
         return None
     return decimal_text(amount, stripe_digits(currency))

@@ -23,16 +23,26 @@ def period_of(interval: str, count: int) -> str | None:
 
 
 def decimal_text(value: Decimal, places: int = 0) -> str:
-    """A decimal as plain text with at least ``places`` decimals and no exponent."""
-    text = format(value.normalize(), "f")
-    whole, _, frac = text.partition(".")
-    frac = frac.ljust(places, "0")
+    """A decimal as plain text with at least ``places`` decimals and no exponent.
+
+    Exact for any number of digits: no context rounding (``normalize`` would round to
+    28 significant digits).
+    """
+    whole, _, frac = format(value, "f").partition(".")
+    frac = frac.rstrip("0").ljust(places, "0")
     return f"{whole}.{frac}" if frac else whole
+
+
+def shift(value: Decimal, digits: int) -> Decimal:
+    """``value`` ÷ 10^digits, exactly (``scaleb`` would round to the context)."""
+    sign, numerals, exponent = value.as_tuple()
+    assert isinstance(exponent, int), "finite decimals only"
+    return Decimal((sign, numerals, exponent - digits))
 
 
 def minor_to_text(amount: Decimal, digits: int) -> str:
     """An amount in minor units as major units: 4900 with 2 digits → ``49.00``."""
-    return decimal_text(amount.scaleb(-digits), digits)
+    return decimal_text(shift(amount, digits), digits)
 
 
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?$")
