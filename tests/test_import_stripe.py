@@ -310,3 +310,68 @@ def test_unknown_timezone_is_a_usage_error(tmp_path: Path, run: Run) -> None:
     result = run("import", "stripe", *FILES, "--data", tmp_path / "d", "--timezone", "Mars/Olympus")
     assert result.exit_code == 2
     assert "Mars/Olympus" in result.stderr
+
+
+def test_fetch_reads_every_list_through_the_stripe_package() -> None:
+    # The official client against a loopback server that answers like the API: list
+    # objects, the second page of subscriptions after `starting_after`.
+    import threading
+    import urllib.parse
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    pytest.importorskip("stripe")
+    from revcli.importers.sources import fetch_stripe
+
+    saved = {
+        name: json.loads((FIXTURES / f"{name}.json").read_text())
+        for name in ("customers", "subscriptions")
+    }
+    products = json.loads((FIXTURES / "products.json").read_text())
+    seen: list[tuple[str, dict[str, list[str]]]] = []
+
+    class Api(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            url = urllib.parse.urlsplit(self.path)
+            query = urllib.parse.parse_qs(url.query)
+            seen.append((url.path, query))
+            name = url.path.rsplit("/", 1)[-1]
+            data = products if name == "products" else saved[name]["data"]
+            if name == "subscriptions":  # two pages of 6
+                after = query.get("starting_after", [None])[0]
+                start = 0 if after is None else [d["id"] for d in data].index(after) + 1
+                page = data[start : start + 6]
+                more = start + 6 < len(data)
+            else:
+                page, more = data, False
+            body = json.dumps({"object": "list", "data": page, "has_more": more, "url": url.path})
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Request-Id", "req_test")
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Api)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        objects = fetch_stripe("sk_test_123", f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+        server.server_close()
+    kinds = [o.data["object"] for o in objects]
+    assert kinds.count("customer") == 5 and kinds.count("subscription") == 12
+    assert kinds.count("product") == 3
+    subs = [q for path, q in seen if path == "/v1/subscriptions"]
+    assert len(subs) == 2  # paged
+    assert subs[0]["status"] == ["all"] and subs[0]["expand[0]"] == ["data.discounts"]
+    assert subs[1]["starting_after"] == ["sub_period_end"]  # the last id of page one
+    # The fetched objects import exactly like the saved ones.
+    fetched = import_stripe(objects)
+    saved_batch = import_stripe(read_stripe_files(FILES))
+    assert [c.values["contract_id"] for c in fetched.contracts] == [
+        c.values["contract_id"] for c in saved_batch.contracts
+    ]
+    assert [c.lines for c in fetched.contracts] == [c.lines for c in saved_batch.contracts]

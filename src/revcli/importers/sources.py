@@ -54,14 +54,16 @@ FETCH_SOURCE = "stripe-api"
 """The name fetched objects carry in messages instead of a file name."""
 
 
-def fetch_stripe(api_key: str) -> list[StripeObject]:
+def fetch_stripe(api_key: str, api_base: str | None = None) -> list[StripeObject]:
     """Customers, subscriptions (every status, discounts expanded) and products from the
-    Stripe API through the official ``stripe`` package (the ``stripe`` extra)."""
+    Stripe API through the official ``stripe`` package (the ``stripe`` extra).
+
+    ``api_base`` replaces ``https://api.stripe.com`` (a test server on loopback)."""
     try:
         import stripe  # optional extra; imported only when --fetch asks for it
     except ImportError:
         raise RevcliError(f"--fetch needs the stripe package: {install_hint('stripe')}") from None
-    client = stripe.StripeClient(api_key)
+    client = stripe.StripeClient(api_key, base_addresses={"api": api_base} if api_base else None)
     out = []
     try:
         listings = (
