@@ -637,3 +637,62 @@ def test_tls_and_starttls_verify_the_server(
         assert "CERTIFICATE_VERIFY_FAILED" in result.stderr
     finally:
         controller.stop()
+
+
+def test_first_run_skips_reminders_whose_lead_day_is_long_past(
+    run: Run, make_data_dir: MakeDir, smtp: Server
+) -> None:
+    # First run, as of 2026-11-20, no log yet. Due lead times:
+    #   N1 notice 2026-12-01: 30-day reminder due 2026-11-01, 19 days late;
+    #   N2 notice 2027-01-30: 90-day reminder due 2026-11-01, 19 days late;
+    #   Z1 term end 2027-01-30: 90-day reminder due 2026-11-01, 19 days late;
+    #   E1's term end 2026-11-08 has passed: nothing.
+    # All three are more than catch_up_days (7) late: recorded as skipped, none sent.
+    root = data_dir(make_data_dir, smtp.port)
+    result = run("remind", "--data", root, "--as-of", "2026-11-20")
+    assert result.exit_code == 0, result.stderr
+    assert smtp.handler.messages == []
+    assert "skipped 3 reminders whose lead day passed more than 7 days before" in result.stdout
+    assert "  N1: 30-day reminder of the notice deadline 2026-12-01, due 19 days ago\n" in (
+        result.stdout
+    )
+    lines = log_path(root).read_text(encoding="utf-8").splitlines()[1:]
+    assert sorted(line.split(",")[0] for line in lines) == ["skipped"] * 3
+    assert sorted(r[:5] for r in log_rows(root)) == [
+        ("N1", "notice", "2026-12-01", "30", "19"),
+        ("N2", "notice", "2027-01-30", "90", "19"),
+        ("Z1", "term-end", "2027-01-30", "90", "19"),
+    ]
+    # On 2026-11-24 N1's 7-day reminder falls due (on time) and is sent; the skipped ones
+    # stay skipped, and no run after the first skips anything.
+    later = run("remind", "--data", root, "--as-of", "2026-11-24")
+    assert later.exit_code == 0, later.stderr
+    assert [m["To"] for m in smtp.handler.messages] == ["kari@example.no"]
+    assert "N1" in text_of(smtp.handler.messages[0])
+    assert "skip" not in later.stdout
+
+
+def test_catch_up_days_widens_what_a_first_run_sends(
+    run: Run, make_data_dir: MakeDir, smtp: Server
+) -> None:
+    # With catch_up_days 30 the same three reminders (19 days late) are sent, late.
+    root = data_dir(make_data_dir, smtp.port, extra="  catch_up_days: 30\n")
+    result = run("remind", "--data", root, "--as-of", "2026-11-20")
+    assert result.exit_code == 0, result.stderr
+    assert "skip" not in result.stdout
+    assert sorted(m["To"] for m in smtp.handler.messages) == [
+        "finance@fjordsoft.example",
+        "kari@example.no",
+        "ola@example.no",
+    ]
+
+
+def test_dry_run_shows_what_a_first_run_would_skip_and_writes_nothing(
+    run: Run, make_data_dir: MakeDir, smtp: Server
+) -> None:
+    root = data_dir(make_data_dir, smtp.port)
+    result = run("remind", "--data", root, "--as-of", "2026-11-20", "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert "would skip 3 reminders" in result.stdout
+    assert not log_path(root).exists()
+    assert smtp.handler.messages == []

@@ -229,6 +229,20 @@ def remind(
                     f"--- e-mail {number} of {len(outcome.emails)} ---\n"
                     f"To: {email.recipient}\nSubject: {email.subject}\n\n{email.text.rstrip()}\n\n"
                 )
+        skipped = outcome.skipped
+        if skipped.height:
+            verb = "would skip" if dry_run else "skipped"
+            sys.stdout.write(
+                f"{verb} {skipped.height} reminder{'s' if skipped.height != 1 else ''} whose "
+                f"lead day passed more than {outcome.catch_up_days} days before this first "
+                "run (reminders.catch_up_days):\n"
+                + "".join(
+                    f"  {r['contract_id']}: {r['lead_days']}-day reminder of the "
+                    f"{'notice deadline' if r['kind'] == 'notice' else 'term end'} "
+                    f"{r['deadline']:%Y-%m-%d}, due {r['late_days']} days ago\n"
+                    for r in skipped.iter_rows(named=True)
+                )
+            )
         n, m = len(outcome.emails), outcome.reminders
         summary = f"{n} e-mail{'s' if n != 1 else ''} with {m} reminder{'s' if m != 1 else ''}"
         if dry_run:

@@ -26,6 +26,7 @@ HTML_TEMPLATE = "templates/reminder.html.liquid"
 
 _KEYS = (
     "lead_days",
+    "catch_up_days",
     "expiry_lead_days",
     "from",
     "fallback_to",
@@ -60,10 +61,13 @@ class ReminderSettings:
     ``lead_days``: days before the notice deadline of an auto-renewing contract;
     ``expiry_lead_days``: days before the term end of a contract that expires (0 = on the
     term end; default: ``lead_days`` plus 0). Both sorted from the largest down.
+    ``catch_up_days``: on the first run (no reminder logged yet) a reminder whose lead
+    day lies more than this many days back is recorded as skipped, not sent.
     """
 
     lead_days: tuple[int, ...] = (90, 30, 7)
     expiry_lead_days: tuple[int, ...] = (90, 30, 7, 0)
+    catch_up_days: int = 7
     sender: str = ""
     fallback_to: str = ""
     template_text: str = TEXT_TEMPLATE
@@ -140,6 +144,7 @@ def parse_reminder_settings(settings: Settings) -> tuple[ReminderSettings, list[
     r = SettingsReader(settings.source, issues)
     lead = _days(r, section, "lead_days", ReminderSettings.lead_days)
     expiry = _days(r, section, "expiry_lead_days", tuple(sorted({*lead, 0}, reverse=True)))
+    catch_up = r.integer(section, "catch_up_days", ReminderSettings.catch_up_days, maximum=3650)
     sender = r.text(section, "from", "").strip()
     fallback = r.text(section, "fallback_to", "").strip()
     for key, value in (("from", sender), ("fallback_to", fallback)):
@@ -183,6 +188,7 @@ def parse_reminder_settings(settings: Settings) -> tuple[ReminderSettings, list[
     out = ReminderSettings(
         lead_days=lead,
         expiry_lead_days=expiry,
+        catch_up_days=catch_up,
         sender=sender,
         fallback_to=fallback,
         template_text=template_text,

@@ -129,6 +129,16 @@ def plan_reminders(
     )
 
 
+def first_run(plan: pl.DataFrame, catch_up_days: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split the plan of a first run (nothing logged yet) into what to send and what to
+    skip: a reminder whose lead day lies more than ``catch_up_days`` back (``late_days``
+    above it) would only say what everybody missed long ago, so a data dir that starts
+    using ``remind`` is not flooded with late reminders. Out: (send, skip), each
+    :data:`PLAN_COLUMNS`."""
+    late = pl.col("late_days") > catch_up_days
+    return plan.filter(~late), plan.filter(late)
+
+
 @dataclass(frozen=True)
 class Email:
     """One reminder e-mail: to one recipient, about the reminders in ``plan``."""

@@ -20,9 +20,18 @@ from revcli.renewals.config import (
     parse_reminder_settings,
 )
 from revcli.renewals.log import ReminderLog
-from revcli.renewals.remind import Email, compose_emails, plan_reminders, resolve_template
+from revcli.renewals.remind import (
+    Email,
+    compose_emails,
+    first_run,
+    plan_reminders,
+    resolve_template,
+)
 from revcli.renewals.send import send_all
 from revcli.renewals.terms import upcoming_renewals
+
+SKIPPED = "skipped"
+"""The ``sent_at`` of a reminder a first run recorded without sending it."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,8 @@ class RemindOutcome:
     emails: list[Email] = field(default_factory=list)
     unaddressed: pl.DataFrame = field(default_factory=pl.DataFrame)
     dry_run: bool = False
+    skipped: pl.DataFrame = field(default_factory=pl.DataFrame)
+    catch_up_days: int = 0
 
     @property
     def reminders(self) -> int:
@@ -97,9 +108,15 @@ def _check_writable(log: ReminderLog) -> None:
 
 def _compose(
     data: DataSet, settings: ReminderSettings, as_of: dt.date, log: ReminderLog
-) -> tuple[list[Email], pl.DataFrame]:
+) -> tuple[list[Email], pl.DataFrame, pl.DataFrame]:
+    """The e-mails to send, the reminders without a recipient, and (on a first run) the
+    reminders skipped as too late (:func:`first_run`)."""
     renewals = upcoming_renewals(data.contracts, data.customers, schedule_of(data), as_of, None)
-    plan = plan_reminders(renewals, as_of, settings, log.read())
+    sent = log.read()
+    plan = plan_reminders(renewals, as_of, settings, sent)
+    skipped = plan.clear()
+    if sent.is_empty():
+        plan, skipped = first_run(plan, settings.catch_up_days)
     source = data.settings.source
     emails = compose_emails(
         plan,
@@ -113,7 +130,7 @@ def _compose(
             data.root, settings.template_html, HTML_TEMPLATE, source, "reminders.template_html"
         ),
     )
-    return emails, plan.filter(pl.col("recipient").is_null())
+    return emails, plan.filter(pl.col("recipient").is_null()), skipped
 
 
 def run_reminders(
@@ -139,16 +156,15 @@ def run_reminders(
     source = data.settings.source
     log = ReminderLog(data.root)
     if dry_run:
-        emails, unaddressed = _compose(data, settings, as_of, log)
-        return RemindOutcome(emails, unaddressed, dry_run=True)
+        emails, unaddressed, skipped = _compose(data, settings, as_of, log)
+        return RemindOutcome(emails, unaddressed, True, skipped, settings.catch_up_days)
     issues += _config_issues(settings, source, environ)
     if any(i.is_error for i in issues):
         raise DataError(issues)
     password = environ.get(settings.smtp.password_env) if settings.smtp.password_env else None
 
-    def record(email: Email, sent_at: dt.datetime) -> None:
-        stamp = sent_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        entries = [
+    def entries_of(plan: pl.DataFrame, stamp: str) -> list[list[str]]:
+        return [
             [
                 stamp,
                 as_of.isoformat(),
@@ -157,10 +173,14 @@ def run_reminders(
                 row["deadline"].isoformat(),
                 str(row["lead_days"]),
                 str(row["late_days"]),
-                email.recipient,
+                row["recipient"] or "",
             ]
-            for row in email.plan.iter_rows(named=True)
+            for row in plan.iter_rows(named=True)
         ]
+
+    def record(email: Email, sent_at: dt.datetime) -> None:
+        stamp = sent_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        entries = entries_of(email.plan.with_columns(recipient=pl.lit(email.recipient)), stamp)
         try:
             log.append(entries)
         except OSError as exc:
@@ -173,7 +193,11 @@ def run_reminders(
             progress(email)
 
     with log.locked():
-        emails, unaddressed = _compose(data, settings, as_of, log)
+        emails, unaddressed, skipped = _compose(data, settings, as_of, log)
+        if skipped.height:
+            # Recorded first, so that the next run does not take them up again.
+            _check_writable(log)
+            log.append(entries_of(skipped, SKIPPED))
         if emails:
             _check_writable(log)
             send_all(
@@ -184,4 +208,4 @@ def run_reminders(
                 clock=clock,
                 on_sent=record,
             )
-    return RemindOutcome(emails, unaddressed)
+    return RemindOutcome(emails, unaddressed, False, skipped, settings.catch_up_days)
