@@ -274,6 +274,33 @@ def frame_issues(
     return [Issue(source, line, column, text, severity) for source, line, text in bad.iter_rows()]
 
 
+@dataclass(frozen=True)
+class RowCheck:
+    """A check of every row: where ``mask`` holds, an issue on ``column`` saying ``message``."""
+
+    mask: pl.Expr
+    column: str
+    message: pl.Expr | str
+    severity: Severity = Severity.ERROR
+
+
+def row_issues(frame: pl.DataFrame, checks: Iterable[RowCheck]) -> list[Issue]:
+    """The issues of every check on ``frame``, check by check, rows in frame order.
+
+    One pass evaluates all masks together to find which checks fire at all (on valid
+    data: none); only those filter the frame and build their messages.
+    """
+    checks = list(checks)
+    if not checks or not frame.height:
+        return []
+    fired = frame.select(c.mask.any().alias(f"_{i}") for i, c in enumerate(checks)).row(0)
+    issues: list[Issue] = []
+    for check, hit in zip(checks, fired, strict=True):
+        if hit:
+            issues += frame_issues(frame, check.mask, check.column, check.message, check.severity)
+    return issues
+
+
 def quoted(name: str) -> pl.Expr:
     """``'value'`` of a raw column, for messages."""
     return pl.lit("'") + pl.col(name).cast(pl.String) + pl.lit("'")
@@ -293,30 +320,26 @@ def parse_table(
     for name in spec.names:
         if name not in raw.columns:
             raw = raw.with_columns(pl.lit(None, dtype=pl.String).alias(name))
-    issues: list[Issue] = []
-    typed: list[pl.Expr] = []
-    for col in spec.columns:
-        value, expected = _parse_expr(col)
-        typed.append(value.alias(col.name))
-        known = ~pl.col(SOURCE).is_in([s for s, c in skip if c == col.name])
+    parsed = [(col, *_parse_expr(col)) for col in spec.columns]
+    # Each column is parsed once; its checks then compare the typed value with the text.
+    out = raw.select(*(value.alias(col.name) for col, value, _ in parsed), SOURCE, LINE)
+    both = out.hstack([raw.get_column(col.name).alias(f"_raw:{col.name}") for col in spec.columns])
+    checks: list[RowCheck] = []
+    for col, _, expected in parsed:
+        text = pl.col(f"_raw:{col.name}")
         if col.required:
-            issues += frame_issues(raw, pl.col(col.name).is_null() & known, col.name, "is required")
+            known = ~pl.col(SOURCE).is_in([s for s, c in skip if c == col.name])
+            checks.append(RowCheck(text.is_null() & known, col.name, "is required"))
         if expected:
-            bad = pl.col(col.name).is_not_null() & value.is_null()
-            issues += frame_issues(raw, bad, col.name, quoted(col.name) + f" {expected}")
-    out = raw.select(*typed, pl.col(SOURCE), pl.col(LINE))
+            bad = text.is_not_null() & pl.col(col.name).is_null()
+            checks.append(RowCheck(bad, col.name, quoted(f"_raw:{col.name}") + f" {expected}"))
     for col in spec.columns:
         check = _range_issue(col)
         if check is not None:
-            mask, text = check
-            with_raw = out.with_columns(pl.Series("_raw", raw[col.name]))
-            issues += frame_issues(
-                with_raw,
-                mask.fill_null(False),
-                col.name,
-                pl.lit("'") + pl.col("_raw") + f"' {text}",
-            )
-    return out, issues
+            mask, rule = check
+            message = pl.lit("'") + pl.col(f"_raw:{col.name}") + f"' {rule}"
+            checks.append(RowCheck(mask.fill_null(False), col.name, message))
+    return out, row_issues(both, checks)
 
 
 def unknown_columns(columns: Sequence[str], spec: TableSpec, source: str) -> list[Issue]:

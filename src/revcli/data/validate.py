@@ -24,8 +24,10 @@ from revcli.schema import (
     LINES,
     OPPORTUNITIES,
     SOURCE,
+    RowCheck,
     frame_issues,
     parse_table,
+    row_issues,
 )
 from revcli.settings import Settings, known_locale
 
@@ -61,7 +63,9 @@ def duplicates(frame: pl.DataFrame, keys: list[str], column: str, what: str) -> 
     """An error on every repeat of a key, naming where it was first seen."""
     present = pl.all_horizontal(pl.col(k).is_not_null() for k in keys)
     keyed = pl.struct(keys) if len(keys) > 1 else pl.col(keys[0])
-    repeated = frame.filter(present & keyed.is_duplicated())  # cheap when nothing repeats
+    # Hashes first (one integer per row), the keys themselves only where hashes repeat.
+    hashed = frame.filter(present & keyed.hash().is_duplicated())
+    repeated = hashed.filter(keyed.is_duplicated())  # cheap when nothing repeats
     ranked = repeated.with_columns(
         _first=_where().first().over(keys, order_by=[SOURCE, LINE]),
         _rank=pl.int_range(pl.len()).over(keys, order_by=[SOURCE, LINE]),
@@ -75,10 +79,9 @@ def duplicates(frame: pl.DataFrame, keys: list[str], column: str, what: str) -> 
     )
 
 
-def not_before(frame: pl.DataFrame, later: str, earlier: str) -> list[Issue]:
+def not_before(later: str, earlier: str) -> RowCheck:
     """An error where date column ``later`` is before ``earlier`` on the same row."""
-    return frame_issues(
-        frame,
+    return RowCheck(
         pl.col(later) < pl.col(earlier),
         later,
         pl.format(f"{{}} is before {earlier} {{}}", later, earlier),
@@ -134,43 +137,41 @@ def _contracts(raw: RawData, customers: pl.DataFrame) -> tuple[pl.DataFrame, lis
     )
     issues += duplicates(frame, ["contract_id"], "contract_id", "contract_id")
     known = customers.get_column("customer_id").drop_nulls()
-    issues += frame_issues(
-        frame,
-        pl.col("customer_id").is_not_null() & ~pl.col("customer_id").is_in(known.implode()),
-        "customer_id",
-        pl.lit("customer '") + pl.col("customer_id") + "' is not in the customers file",
-    )
-    issues += not_before(frame, "end_date", "start_date")
-    issues += not_before(frame, "cancelled_on", "start_date")
-    issues += frame_issues(
-        frame,
-        (pl.col("billing_period") == "term") & pl.col("end_date").is_null(),
-        "billing_period",
-        "'term' billing needs an end_date",
-    )
-    issues += frame_issues(
-        frame,
-        pl.col("auto_renew") & (pl.col("term_months") < 0.5) & ~pl.col("_term_given"),
-        "renewal_term_months",
-        "is required: the first term is shorter than half a month",
-    )
-    issues += frame_issues(
-        frame,
-        pl.col("_notice_days_given") & pl.col("notice_months").is_not_null(),
-        "notice_months",
-        "give notice_days or notice_months, not both",
-    )
-    issues += frame_issues(
-        frame,
-        ~pl.col("auto_renew") & (pl.col("cancelled_on") > pl.col("end_date")),
-        "cancelled_on",
-        pl.format(
-            "{} is after end_date {} of a contract that does not auto-renew; it has no effect",
-            "cancelled_on",
-            "end_date",
+    checks = [
+        RowCheck(
+            pl.col("customer_id").is_not_null() & ~pl.col("customer_id").is_in(known.implode()),
+            "customer_id",
+            pl.lit("customer '") + pl.col("customer_id") + "' is not in the customers file",
         ),
-        Severity.WARNING,
-    )
+        not_before("end_date", "start_date"),
+        not_before("cancelled_on", "start_date"),
+        RowCheck(
+            (pl.col("billing_period") == "term") & pl.col("end_date").is_null(),
+            "billing_period",
+            "'term' billing needs an end_date",
+        ),
+        RowCheck(
+            pl.col("auto_renew") & (pl.col("term_months") < 0.5) & ~pl.col("_term_given"),
+            "renewal_term_months",
+            "is required: the first term is shorter than half a month",
+        ),
+        RowCheck(
+            pl.col("_notice_days_given") & pl.col("notice_months").is_not_null(),
+            "notice_months",
+            "give notice_days or notice_months, not both",
+        ),
+        RowCheck(
+            ~pl.col("auto_renew") & (pl.col("cancelled_on") > pl.col("end_date")),
+            "cancelled_on",
+            pl.format(
+                "{} is after end_date {} of a contract that does not auto-renew; it has no effect",
+                "cancelled_on",
+                "end_date",
+            ),
+            Severity.WARNING,
+        ),
+    ]
+    issues += row_issues(frame, checks)
     return frame.drop("_term_given", "_notice_days_given"), issues
 
 
@@ -211,41 +212,40 @@ def _lines(raw: RawData, contracts: pl.DataFrame) -> tuple[pl.DataFrame, list[Is
         pl.col("_c_cancel"), pl.when(~pl.col("_c_auto")).then(pl.col("_c_end"))
     )
     found = pl.col("_c_found").fill_null(False)
-    issues += frame_issues(
-        frame,
+    undefined = RowCheck(
         pl.col("contract_id").is_not_null() & ~found,
         "contract_id",
         pl.lit("contract '") + pl.col("contract_id") + "' is not defined",
     )
+    issues += row_issues(frame, [undefined])
     issues += duplicates(frame, ["contract_id", "line_id"], "line_id", "line")
-    issues += frame_issues(
-        frame,
-        found & (pl.col("start_date") < pl.col("_c_start")),
-        "start_date",
-        pl.format("{} is before the contract's start_date {}", "start_date", "_c_start"),
-    )
-    issues += frame_issues(
-        frame,
-        found & (pl.col("start_date") > last_day),
-        "start_date",
-        pl.format("{} is after the contract's last day of service {}", "start_date", last_day),
-    )
-    issues += not_before(frame, "end_date", "start_date")
-    issues += frame_issues(
-        frame,
-        found
-        & ~pl.col("_c_auto")
-        & pl.col("_c_cancel").is_null()
-        & (pl.col("end_date") > pl.col("_c_end")),
-        "end_date",
-        pl.format("{} is after the contract's end_date {}", "end_date", "_c_end"),
-    )
-    issues += frame_issues(
-        frame,
-        found & (pl.col("price_period") == "term") & pl.col("_c_end").is_null(),
-        "price_period",
-        "'term' pricing needs the contract's end_date",
-    )
+    checks = [
+        RowCheck(
+            found & (pl.col("start_date") < pl.col("_c_start")),
+            "start_date",
+            pl.format("{} is before the contract's start_date {}", "start_date", "_c_start"),
+        ),
+        RowCheck(
+            found & (pl.col("start_date") > last_day),
+            "start_date",
+            pl.format("{} is after the contract's last day of service {}", "start_date", last_day),
+        ),
+        not_before("end_date", "start_date"),
+        RowCheck(
+            found
+            & ~pl.col("_c_auto")
+            & pl.col("_c_cancel").is_null()
+            & (pl.col("end_date") > pl.col("_c_end")),
+            "end_date",
+            pl.format("{} is after the contract's end_date {}", "end_date", "_c_end"),
+        ),
+        RowCheck(
+            found & (pl.col("price_period") == "term") & pl.col("_c_end").is_null(),
+            "price_period",
+            "'term' pricing needs the contract's end_date",
+        ),
+    ]
+    issues += row_issues(frame, checks)
     return frame.drop("_c_start", "_c_end", "_c_auto", "_c_cancel", "_c_found"), issues
 
 
@@ -274,13 +274,13 @@ def booking_rates(
         pl.col(date).alias("_fx_date"),
     )
     joined = (
-        keyed.filter(pl.col("_fx_date").is_not_null())
+        keyed.filter(pl.col("_fx_date").is_not_null() & (pl.col("_fx_currency") != base))
         .sort("_fx_date")
         .join_asof(
             rates, on="_fx_date", by="_fx_currency", strategy="backward", check_sortedness=False
         )
     )
-    out = keyed.join(joined.select("_row", "_rate"), on="_row", how="left").sort("_row")
+    out = keyed.join(joined.select("_row", "_rate"), on="_row", how="left", maintain_order="left")
     return (
         out.select(pl.when(pl.col("_fx_currency") == base).then(1.0).otherwise(pl.col("_rate")))
         .to_series()
@@ -291,16 +291,19 @@ def booking_rates(
 def _fx_coverage(
     contracts: pl.DataFrame, lines: pl.DataFrame, fx: pl.DataFrame, base: str
 ) -> list[Issue]:
-    recurring = lines.filter(pl.col("price_period") != "once").get_column("contract_id").unique()
     frame = contracts.with_columns(
         booking_rates(contracts, "start_date", "currency", fx, base).alias("_rate")
+    ).filter(
+        pl.col("start_date").is_not_null()
+        & pl.col("currency").is_not_null()
+        & pl.col("_rate").is_null()
     )
+    if not frame.height:
+        return []
+    recurring = lines.filter(pl.col("price_period") != "once").get_column("contract_id").unique()
     return frame_issues(
         frame,
-        pl.col("contract_id").is_in(recurring.implode())
-        & pl.col("start_date").is_not_null()
-        & pl.col("currency").is_not_null()
-        & pl.col("_rate").is_null(),
+        pl.col("contract_id").is_in(recurring.implode()),
         "currency",
         pl.format("no {} rate on or before {} in fx_rates.csv", "currency", "start_date"),
     )
