@@ -1,6 +1,6 @@
 """Time `revcli mrr` end to end against a DuckDB baseline and a plain Polars CSV read.
 
-    python bench/run.py [--sizes 10000,100000,1000000] [--months 60] [--repeat 3]
+    python bench/run.py [--sizes 10000,100000,1000000] [--months 60] [--repeat 5]
 
 For each size, generates a data dir once (cached under bench/data/<size>/, gitignored)
 and then runs, each in a fresh subprocess:
@@ -8,11 +8,13 @@ and then runs, each in a fresh subprocess:
 - revcli:       python -m revcli mrr --data DIR --from .. --to .. --format csv --out FILE
 - duckdb:       python bench/duckdb_baseline.py (the same computation as DuckDB SQL)
 - polars read:  pl.read_csv of the four CSVs, nothing else
+- the other reports on the same data: nrr, cohorts, renewals, risk, forecast, and the
+  amounts of one month's billing run without documents (billing_run in Python)
 
-Each gets its best wall time of --repeat runs and its peak RSS (ru_maxrss of that very
-subprocess, from os.wait4). revcli's monthly MRR is checked against DuckDB's. The
-Markdown table is printed and written, with machine info, to bench/results.md and
-between the markers in bench/README.md.
+Each gets its median wall time of --repeat runs and its peak RSS (ru_maxrss of that very
+subprocess, from os.wait4; the largest of the runs). revcli's monthly MRR is checked
+against DuckDB's. The Markdown table is printed and written, with machine info, to
+bench/results.md and between the markers in bench/README.md.
 """
 
 from __future__ import annotations
@@ -23,12 +25,13 @@ import json
 import os
 import platform
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -41,6 +44,18 @@ LAST_MONTH = "2026-12"
 STAMP = ".bench-generated.json"
 BEGIN, END = "<!-- bench-results:begin -->", "<!-- bench-results:end -->"
 READ_SNIPPET = "import sys, polars as pl\nfor p in sys.argv[1:]: pl.read_csv(p)"
+BILLING_SNIPPET = """\
+import sys, datetime as dt
+from pathlib import Path
+from revcli.checks import load_dataset
+from revcli.billing.invoice import billing_run
+month = dt.date.fromisoformat(sys.argv[2] + "-01")
+invoices = billing_run(load_dataset(Path(sys.argv[1])), month, month)
+print(len(invoices), sum(i.total for i in invoices))
+"""
+TOOLS = ("revcli", "duckdb", "polars-read")
+REPORTS = ("nrr", "cohorts", "renewals", "risk", "forecast", "billing")
+"""The other reports, each timed like ``revcli mrr`` and compared with its time."""
 TOLERANCE = 0.01 + 1e-6
 COMPARED = (
     "mrr",
@@ -155,7 +170,7 @@ def run_once(cmd: list[str], timeout: float) -> tuple[float, float, int, str]:
 
 
 def measure(tool: str, cmd: list[str], repeat: int, timeout: float) -> Measurement:
-    """Best wall time of ``repeat`` runs, and the largest peak RSS among them."""
+    """Median wall time of ``repeat`` runs, and the largest peak RSS among them."""
     walls: list[float] = []
     peaks: list[float] = []
     for i in range(repeat):
@@ -168,7 +183,7 @@ def measure(tool: str, cmd: list[str], repeat: int, timeout: float) -> Measureme
         peaks.append(peak)
     if not walls:
         return Measurement(tool, note="not run")
-    return Measurement(tool, min(walls), max(peaks))
+    return Measurement(tool, statistics.median(walls), max(peaks))
 
 
 def indent(text: str) -> str:
@@ -271,14 +286,17 @@ def machine_info(today: str, load: str) -> list[str]:
 
 
 def table(rows: list[tuple[Dataset, Measurement]]) -> str:
-    head = "| size | lines | customers | CSV MB | tool | wall s | peak MB |"
-    out = [head, "| ---: | ---: | ---: | ---: | --- | ---: | ---: |"]
+    head = "| size | lines | customers | CSV MB | tool | wall s | peak MB | × mrr |"
+    out = [head, "| ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |"]
+    mrr = {d.size: m.wall_s for d, m in rows if m.tool == "revcli" and m.wall_s}
     for data, m in rows:
         wall = f"{m.wall_s:.2f}" if m.wall_s is not None else m.note or "-"
         peak = f"{m.peak_mb:.0f}" if m.peak_mb is not None else "-"
+        base = mrr.get(data.size)
+        ratio = f"{m.wall_s / base:.2f}" if base and m.wall_s is not None else "-"
         out.append(
             f"| {label(data.size)} | {data.size:,} | {data.customers:,} | {data.csv_mb:.1f} "
-            f"| {m.tool} | {wall} | {peak} |"
+            f"| {m.tool} | {wall} | {peak} | {ratio} |"
         )
     return "\n".join(out)
 
@@ -304,9 +322,18 @@ def month_minus(month: str, months: int) -> str:
 def commands(data: Dataset, first: str, last: str, outdir: Path) -> dict[str, list[str]]:
     """The command line of each tool for one data dir."""
     data_dir, months = str(data.path), ["--from", first, "--to", last]
+    revcli = [sys.executable, "-m", "revcli"]
+    # reports as of the last day of the period, so that no month is partial
+    as_of = ["--as-of", month_end(last)]
+
+    def report(name: str, *args: str) -> list[str]:
+        out = str(outdir / f"{name}.csv")
+        return [*revcli, name, "--data", data_dir, *args, "--format", "csv", "--out", out]
+
     return {
         "revcli": [
-            *(sys.executable, "-m", "revcli", "mrr", "--data", data_dir, *months),
+            *revcli,
+            *("mrr", "--data", data_dir, *months),
             *("--format", "csv", "--out", str(outdir / "revcli.csv")),
         ],
         "duckdb": [
@@ -317,7 +344,20 @@ def commands(data: Dataset, first: str, last: str, outdir: Path) -> dict[str, li
             *(sys.executable, "-c", READ_SNIPPET),
             *(str(data.path / f) for f in CSV_FILES),
         ],
+        "nrr": report("nrr", *months, *as_of),
+        "cohorts": report("cohorts", *months, *as_of),
+        "renewals": report("renewals", *as_of, "--within", "90d"),
+        "risk": report("risk", *as_of),
+        "forecast": report("forecast", *as_of),
+        "billing": [sys.executable, "-c", BILLING_SNIPPET, data_dir, last],
     }
+
+
+def month_end(month: str) -> str:
+    """The last day of a YYYY-MM month, as YYYY-MM-DD."""
+    year, mon = map(int, month.split("-"))
+    following = date(year + mon // 12, mon % 12 + 1, 1)
+    return (following - timedelta(days=1)).isoformat()
 
 
 def bench_size(
@@ -355,10 +395,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10000,100000,1000000", help="contract lines")
     parser.add_argument("--months", type=int, default=60, help="months in the report")
     parser.add_argument("--to", default=LAST_MONTH, help=f"last month (default {LAST_MONTH})")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per tool; best wall time")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per tool; median wall time")
     parser.add_argument("--seed", type=int, default=7, help="generator seed")
     parser.add_argument(
-        "--tools", default="revcli,duckdb,polars-read", help="subset of the tools to time"
+        "--tools",
+        default=",".join((*TOOLS, *REPORTS)),
+        help=f"subset of the tools to time ({', '.join((*TOOLS, *REPORTS))})",
     )
     parser.add_argument("--timeout", type=float, default=600, help="seconds per run")
     parser.add_argument("--date", help="date printed in the results (default: today)")
@@ -367,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
 
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     tools = [t.strip() for t in args.tools.split(",") if t.strip()]
-    unknown = set(tools) - {"revcli", "duckdb", "polars-read"}
+    unknown = set(tools) - {*TOOLS, *REPORTS}
     if unknown:
         parser.error(f"unknown tools: {', '.join(sorted(unknown))}")
     last = args.to
@@ -398,8 +440,10 @@ def main(argv: list[str] | None = None) -> int:
         [
             "# Benchmark results",
             "",
-            f"`revcli mrr` over {args.months} months ({first}..{last}), end to end; "
-            f"best of {args.repeat} runs; peak RSS of each run's process.",
+            f"`revcli mrr` over {args.months} months ({first}..{last}), end to end, and the "
+            f"other reports on the same data; median of {args.repeat} runs; peak RSS of "
+            "each run's process (the largest of the runs); × mrr: wall time over the "
+            "`revcli mrr` time of the same size.",
             "",
             result,
             "",
