@@ -48,7 +48,7 @@ BILLING_SNIPPET = """\
 import sys, datetime as dt
 from pathlib import Path
 from revcli.checks import load_dataset
-from revcli.billing.invoice import billing_run
+from revcli.billing.run import billing_run
 month = dt.date.fromisoformat(sys.argv[2] + "-01")
 invoices = billing_run(load_dataset(Path(sys.argv[1])), month, month)
 print(len(invoices), sum(i.total for i in invoices))
@@ -77,6 +77,7 @@ class Measurement:
     tool: str
     wall_s: float | None = None
     peak_mb: float | None = None
+    cpu_s: float | None = None
     note: str = ""
 
 
@@ -141,8 +142,9 @@ def count_rows(path: Path) -> int:
 # ---------------------------------------------------------------------- measuring
 
 
-def run_once(cmd: list[str], timeout: float) -> tuple[float, float, int, str]:
-    """Run ``cmd``; return wall seconds, peak RSS in MiB, exit code and stderr tail."""
+def run_once(cmd: list[str], timeout: float) -> tuple[float, float, float, int, str]:
+    """Run ``cmd``; return wall seconds, peak RSS in MiB, CPU seconds (user + system, all
+    threads), exit code and stderr tail."""
     with tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen(
@@ -166,24 +168,27 @@ def run_once(cmd: list[str], timeout: float) -> tuple[float, float, int, str]:
         tail = f"timed out after {timeout:.0f} s\n{tail}"
     # ru_maxrss is in KiB on Linux (bytes on macOS)
     peak = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
-    return wall, peak, proc.returncode, tail
+    return wall, peak, usage.ru_utime + usage.ru_stime, proc.returncode, tail
 
 
 def measure(tool: str, cmd: list[str], repeat: int, timeout: float) -> Measurement:
-    """Median wall time of ``repeat`` runs, and the largest peak RSS among them."""
+    """Median wall time of ``repeat`` runs, the largest peak RSS among them, and the
+    median CPU time (which a busy machine inflates less than the wall time)."""
     walls: list[float] = []
     peaks: list[float] = []
+    cpus: list[float] = []
     for i in range(repeat):
-        wall, peak, code, tail = run_once(cmd, timeout)
+        wall, peak, cpu, code, tail = run_once(cmd, timeout)
         if code != 0:
             log(f"  {tool}: run {i + 1} failed (exit {code}):\n{indent(tail)}")
             return Measurement(tool, note=f"failed (exit {code})")
-        log(f"  {tool}: {wall:.2f} s, {peak:.0f} MB")
+        log(f"  {tool}: {wall:.2f} s, {peak:.0f} MB, {cpu:.2f} s CPU")
         walls.append(wall)
         peaks.append(peak)
+        cpus.append(cpu)
     if not walls:
         return Measurement(tool, note="not run")
-    return Measurement(tool, statistics.median(walls), max(peaks))
+    return Measurement(tool, statistics.median(walls), max(peaks), statistics.median(cpus))
 
 
 def indent(text: str) -> str:
@@ -286,17 +291,18 @@ def machine_info(today: str, load: str) -> list[str]:
 
 
 def table(rows: list[tuple[Dataset, Measurement]]) -> str:
-    head = "| size | lines | customers | CSV MB | tool | wall s | peak MB | × mrr |"
-    out = [head, "| ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |"]
+    head = "| size | lines | customers | CSV MB | tool | wall s | peak MB | CPU s | × mrr |"
+    out = [head, "| ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |"]
     mrr = {d.size: m.wall_s for d, m in rows if m.tool == "revcli" and m.wall_s}
     for data, m in rows:
         wall = f"{m.wall_s:.2f}" if m.wall_s is not None else m.note or "-"
         peak = f"{m.peak_mb:.0f}" if m.peak_mb is not None else "-"
+        cpu = f"{m.cpu_s:.2f}" if m.cpu_s is not None else "-"
         base = mrr.get(data.size)
         ratio = f"{m.wall_s / base:.2f}" if base and m.wall_s is not None else "-"
         out.append(
             f"| {label(data.size)} | {data.size:,} | {data.customers:,} | {data.csv_mb:.1f} "
-            f"| {m.tool} | {wall} | {peak} | {ratio} |"
+            f"| {m.tool} | {wall} | {peak} | {cpu} | {ratio} |"
         )
     return "\n".join(out)
 
@@ -372,7 +378,8 @@ def bench_size(
     rows = []
     for tool in tools:
         (outdir / f"{tool}.csv").unlink(missing_ok=True)
-        rows.append((data, measure(tool, cmds[tool], args.repeat, args.timeout)))
+        repeat = args.repeat if tool in TOOLS else args.report_repeat or args.repeat
+        rows.append((data, measure(tool, cmds[tool], repeat, args.timeout)))
     ours, base = outdir / "revcli.csv", outdir / "duckdb.csv"
     if not ("revcli" in tools and "duckdb" in tools and ours.is_file() and base.is_file()):
         return rows, []
@@ -396,6 +403,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--months", type=int, default=60, help="months in the report")
     parser.add_argument("--to", default=LAST_MONTH, help=f"last month (default {LAST_MONTH})")
     parser.add_argument("--repeat", type=int, default=5, help="runs per tool; median wall time")
+    parser.add_argument(
+        "--report-repeat", type=int, help="runs per other report (default: --repeat)"
+    )
     parser.add_argument("--seed", type=int, default=7, help="generator seed")
     parser.add_argument(
         "--tools",
@@ -441,9 +451,11 @@ def main(argv: list[str] | None = None) -> int:
             "# Benchmark results",
             "",
             f"`revcli mrr` over {args.months} months ({first}..{last}), end to end, and the "
-            f"other reports on the same data; median of {args.repeat} runs; peak RSS of "
-            "each run's process (the largest of the runs); × mrr: wall time over the "
-            "`revcli mrr` time of the same size.",
+            f"other reports on the same data; median of {args.repeat} runs "
+            f"({args.report_repeat or args.repeat} for the other reports); peak RSS of "
+            "each run's process (the largest of the runs); CPU s: user + system time of "
+            "all its threads (median); × mrr: wall time over the `revcli mrr` time of the "
+            "same size.",
             "",
             result,
             "",
