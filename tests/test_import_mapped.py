@@ -259,3 +259,22 @@ def test_lines_need_a_contract_of_the_same_source(tmp_path: Path, run: Run) -> N
         f"{sheet}:2: contract_id: 'K1' is not a contract of {root}/contracts/sheet.yaml"
         in result.stderr
     )
+
+
+def test_open_foreign_currency_deal_needs_a_rate(tmp_path: Path, run: Run) -> None:
+    deals = _write(
+        tmp_path,
+        "deals.csv",
+        DEALS.replace('2027-01-15,"1,200.50",NOK', '2027-01-15,"1,200.50",EUR'),
+    )
+    result = run("import", "csv", deals, "--map", "hubspot-deals", "--data", tmp_path / "d")
+    assert result.exit_code == 1
+    assert (
+        "no exchange rate for EUR on or before 2027-01-15 (open deals close on 2027-01-15)"
+        in result.stderr
+    )
+    (fx := tmp_path / "fx.csv").write_text("date,currency,rate\n2026-12-01,EUR,11.5\n")
+    result = run(
+        "import", "csv", deals, "--map", "hubspot-deals", "--data", tmp_path / "d", "--fx-rates", fx
+    )
+    assert result.exit_code == 0, result.stderr

@@ -96,32 +96,42 @@ def _csv(root: Path, rel: str, text: str | None, header: tuple[str, ...]) -> Csv
 
 
 def _needed_rates(batch: Batch, fx: CsvTable, base: str, where: str) -> list[Issue]:
-    """Foreign-currency contracts need a rate on or before their start (the booking rate)."""
-    first: dict[str, dict[str, str]] = {}
+    """Days that need an exchange rate dated on or before them: the start of a
+    foreign-currency contract with a recurring line (its booking rate) and the expected
+    close of an open foreign-currency opportunity."""
+    wanted: list[tuple[str, str, str]] = []  # currency, day, what needs it
     for c in batch.contracts:
-        cur = c.values.get("currency", base).upper()
-        recurring = any(x.get("price_period", "month") != "once" for x in c.lines)
-        start = c.values.get("start_date", "")
-        if cur != base and recurring and start:
-            have = [
-                r.get("date", "")
-                for r in fx.rows
-                if (r.get("currency") or "").upper() == cur and r.get("date", "") <= start
-            ]
-            if not have:
-                first.setdefault(cur, {})[start] = c.values.get("contract_id", "")
+        if any(x.get("price_period", "month") != "once" for x in c.lines):
+            wanted.append(
+                (c.values.get("currency", base), c.values.get("start_date", ""), "contracts start")
+            )
+    for o in batch.opportunities:
+        if o.get("status", "open") == "open":
+            wanted.append(
+                (o.get("currency", base), o.get("expected_close", ""), "open deals close")
+            )
+    first: dict[str, dict[str, set[str]]] = {}
+    for currency, day, what in wanted:
+        cur = currency.upper()
+        if cur == base or not day:
+            continue
+        if not any(
+            (r.get("currency") or "").upper() == cur and r.get("date", "") <= day for r in fx.rows
+        ):
+            first.setdefault(cur, {}).setdefault(day, set()).add(what)
     issues = []
-    for cur, starts in sorted(first.items()):
-        days = sorted(starts)
+    for cur, needs in sorted(first.items()):
+        days = sorted(needs)
         listed = ", ".join(days[:5]) + (f" and {len(days) - 5} more" if len(days) > 5 else "")
+        whats = " or ".join(sorted(set().union(*needs.values())))
         issues.append(
             Issue(
                 where,
                 None,
                 "currency",
-                f"no exchange rate for {cur} on or before {days[0]} (contracts start on "
-                f"{listed}); pass --fx-rates FILE with date,currency,rate rows "
-                f"({cur} in {base}) dated on or before {days[0]}",
+                f"no exchange rate for {cur} on or before {days[0]} ({whats} on {listed}); "
+                f"pass --fx-rates FILE with date,currency,rate rows ({cur} in {base}) dated "
+                f"on or before {days[0]}",
             )
         )
     return issues
