@@ -126,7 +126,8 @@ def import_baremetrics_command(
 ) -> None:
     """Import a Baremetrics subscription CSV: one contract per subscription row.
 
-    Example: [bold]revcli import baremetrics subscriptions.csv --data revenue --dry-run[/]
+    Example: [bold]revcli import baremetrics docs/examples/import/baremetrics-subscriptions.csv
+        --data revenue --country NO --dry-run[/]
     """
     with error_boundary():
         from revcli.importers.sources import read_baremetrics
@@ -166,7 +167,9 @@ def import_stripe_command(
 
     The API key is read from $STRIPE_API_KEY only, never from the command line.
 
-    Example: [bold]revcli import stripe customers.json subscriptions.json --data revenue[/]
+    Example: [bold]revcli import stripe docs/examples/import/stripe-customers.json
+        docs/examples/import/stripe-subscriptions.json --data revenue --fx-rates
+        docs/examples/import/fx-rates.csv --dry-run[/]
     """
     with error_boundary():
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -217,7 +220,8 @@ def import_csv_command(
 ) -> None:
     """Import any CRM or spreadsheet export into customers, contracts, lines or opportunities.
 
-    Example: [bold]revcli import csv deals.csv --map hubspot-deals --data revenue[/]
+    Example: [bold]revcli import csv docs/examples/import/hubspot-deals.csv --map hubspot-deals
+        --data revenue --dry-run[/]
     """
     with error_boundary():
         from revcli.importers.sources import read_mapped

@@ -103,7 +103,8 @@ def render(
     and it prints to stdout; with --out DIR each draft is written to
     DIR/draft-CONTRACT-PERIODSTART.FORMAT.
 
-    Example: [bold]revcli invoice render --period 2026-12 --contract CTR-0001[/]
+    Example: [bold]revcli invoice render --data sample_data --period 2026-12 --contract
+        K-2026-0055 --format txt[/]
     """
     with error_boundary():
         from revcli.billing.numbering import seller_issues
@@ -161,7 +162,7 @@ def issue(
     Invoices go into the register invoices/register.jsonl with their documents beside it
     (commit both). Re-running issues nothing twice; after a crash it issues what is missing.
 
-    Example: [bold]revcli invoice issue --period 2026-12 --format pdf[/]
+    Example: [bold]revcli invoice issue --data sample_data --period 2026-12[/]
     """
     with error_boundary():
         from revcli.billing.export import issued_report
@@ -234,7 +235,8 @@ def credit(
 ) -> None:
     """Issue a credit note for an invoice (all its lines, or --lines); the original stays as is.
 
-    Example: [bold]revcli invoice credit 2026-00042 --lines 2 --reason "Seats reduced"[/]
+    Example: [bold]revcli invoice credit 2026-00001 --data sample_data --lines 1 --reason
+        "Seats reduced"[/]
     """
     with error_boundary():
         from revcli.billing.export import issued_report
@@ -268,7 +270,7 @@ def list_command(
 ) -> None:
     """Issued invoices and credit notes, in the order they were issued.
 
-    Example: [bold]revcli invoice list --period 2026-12 --format csv[/]
+    Example: [bold]revcli invoice list --data sample_data --period 2026-12 --format csv[/]
     """
     with error_boundary():
         from revcli.billing.export import list_report
@@ -289,7 +291,8 @@ def export(
 ) -> None:
     """The sales journal for accounting: one row per document and tax rate.
 
-    Example: [bold]revcli invoice export --period 2026-12 --format csv --out journal.csv[/]
+    Example: [bold]revcli invoice export --data sample_data --period 2026-12 --format csv --out
+        journal.csv[/]
     """
     with error_boundary():
         from revcli.billing.export import export_report
