@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
 
 from revcli.errors import Issue
 
@@ -103,12 +105,19 @@ def _key(node: yaml.Node) -> str | None:
     return str(target.value) if isinstance(target, yaml.ScalarNode) else None
 
 
-class _Composer(yaml.SafeLoader):
+class _Bounded(yaml.composer.Composer):
     """PyYAML's composer with bounds: nesting depth, aliases inside their own anchor, and
-    duplicate keys (collected, not first-wins)."""
+    duplicate keys (collected, not first-wins). The scanner and parser beneath it are
+    PyYAML's own (:class:`_Composer`) or libyaml's (:class:`_FastComposer`)."""
 
-    def __init__(self, text: str, source: str) -> None:
-        super().__init__(text)
+    if TYPE_CHECKING:  # the scanner and parser beneath provide these
+
+        def check_event(self, *choices: Any) -> bool: ...
+        def get_event(self) -> Any: ...
+        def peek_event(self) -> Any: ...
+        def dispose(self) -> None: ...
+
+    def _bound(self, source: str) -> None:
         self.source = source
         self.depth = 0
         self.nodes = 0
@@ -118,7 +127,7 @@ class _Composer(yaml.SafeLoader):
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
-            alias: Any = self.get_event()  # type: ignore[no-untyped-call]
+            alias: Any = self.get_event()
             line = _line(alias.start_mark)
             if alias.anchor in self.open_anchors:
                 raise _Limit(line, f"alias *{alias.anchor} is used inside its own anchor")
@@ -126,7 +135,7 @@ class _Composer(yaml.SafeLoader):
                 raise _Limit(line, f"alias *{alias.anchor} names no anchor defined before it")
             self.aliases = True
             return _Alias("", self.anchors[alias.anchor], alias.start_mark, alias.end_mark)
-        event: Any = self.peek_event()  # type: ignore[no-untyped-call]
+        event: Any = self.peek_event()
         self.nodes += 1
         if not isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             return super().compose_node(parent, index)
@@ -167,6 +176,40 @@ class _Composer(yaml.SafeLoader):
             else:
                 first[key] = line
         return node
+
+
+class _Composer(_Bounded, yaml.SafeLoader):
+    """The composer on PyYAML's pure-Python scanner and parser: its messages are the ones
+    revcli prints for a file with a problem."""
+
+    def __init__(self, text: str, source: str) -> None:
+        yaml.SafeLoader.__init__(self, text)
+        self._bound(source)
+
+
+_CParser: Any = getattr(getattr(yaml, "cyaml", None), "CParser", None)
+"""libyaml's parser; ``None`` when PyYAML was built without libyaml (pure Python only)."""
+
+if _CParser is not None:
+
+    class _FastComposer(_Bounded, _CParser, SafeConstructor, Resolver):  # type: ignore[misc]
+        """The same composer on libyaml's scanner and parser, several times faster: the
+        nodes of a clean file are the same as :class:`_Composer`'s (a plain scalar's
+        style normalised to ``None``); a file with any problem is read again by
+        :class:`_Composer`, so messages do not depend on libyaml."""
+
+        def __init__(self, text: str, source: str) -> None:
+            _CParser.__init__(self, text)
+            yaml.composer.Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+            self._bound(source)
+
+        def compose_scalar_node(self, anchor: Any) -> yaml.ScalarNode:
+            node = super().compose_scalar_node(anchor)
+            if node.style == "":
+                node.style = None
+            return node
 
 
 class _Expander:
@@ -245,7 +288,14 @@ def compose(text: str, source: str) -> tuple[yaml.Node | None, list[Issue]]:
     aliases that expand beyond :data:`ALIAS_BUDGET` nodes and a key that appears twice in
     one mapping are problems ``FILE:LINE: message``, found before anything is expanded.
     """
-    loader = _Composer(text, source)
+    if _CParser is not None:
+        root, issues = _compose(_FastComposer(text, source), source)
+        if not issues:
+            return root, issues
+    return _compose(_Composer(text, source), source)
+
+
+def _compose(loader: _Bounded, source: str) -> tuple[yaml.Node | None, list[Issue]]:
     try:
         root = loader.get_single_node()
         if loader.duplicates:

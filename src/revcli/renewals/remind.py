@@ -13,7 +13,6 @@ from revcli.decimals import round_half_up
 from revcli.errors import Issue
 from revcli.output.report import group_digits
 from revcli.renewals.config import ReminderSettings
-from revcli.templating import TemplateError, find_template, load_template
 
 NOTICE = "notice"
 TERM_END = "term-end"
@@ -154,6 +153,10 @@ def resolve_template(root: Path, configured: str, default: str, source: str, key
     """The template file to use: ``configured`` under the data dir; for the default
     name, revcli's own copy when the data dir has none. A configured file that does not
     exist is an error naming the setting."""
+    # Liquid loads only when reminders are made: the reminder log, read on every run, and
+    # the renewal checks import this module.
+    from revcli.templating import TemplateError, find_template
+
     path = find_template(root, configured, default)
     if not path.exists():
         raise TemplateError(f"{Issue(source, None, key, f'template {path} not found')}")
@@ -224,6 +227,8 @@ def compose_emails(
     addressed = plan.filter(pl.col("recipient").is_not_null())
     if not addressed.height:
         return emails
+    from revcli.templating import load_template
+
     text = load_template(text_template, autoescape=False)
     html = load_template(html_template, autoescape=True)
     for (recipient,), group in addressed.group_by("recipient", maintain_order=True):
