@@ -307,8 +307,15 @@ def table(rows: list[tuple[Dataset, Measurement]]) -> str:
     return "\n".join(out)
 
 
+STARTUP = "\n## Start-up"
+
+
 def write_results(text: str) -> None:
-    (BENCH / "results.md").write_text(text, encoding="utf-8")
+    path = BENCH / "results.md"
+    old = path.read_text(encoding="utf-8") if path.is_file() else ""
+    # The "Start-up" section is bench/startup.py's: keep it.
+    kept = old[old.index(STARTUP) :] if STARTUP in old else ""
+    path.write_text(text.rstrip("\n") + "\n" + ("\n" + kept if kept else ""), encoding="utf-8")
     readme = BENCH / "README.md"
     if readme.is_file():
         content = readme.read_text(encoding="utf-8")

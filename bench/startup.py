@@ -1,9 +1,10 @@
 """Start-up timings of revcli: --version, --help, shell completion and every report on
 sample_data/, each the median of several runs (wall clock and CPU time of the process).
 
-    python bench/startup.py [--runs 7]
+    python bench/startup.py [--runs 7] [--write]
 
-Prints a Markdown table for bench/results.md ("Start-up").
+Prints a Markdown table; ``--write`` puts it into bench/results.md as its "Start-up"
+section (bench/run.py, which writes the rest of that file, keeps the section).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REVCLI = str(Path(sys.executable).with_name("revcli"))
 DATA = ("--data", str(ROOT / "sample_data"), "--format", "csv")
 AS_OF = ("--as-of", "2026-11-23")
+BEGIN, END = "<!-- startup:begin -->", "<!-- startup:end -->"
 
 CASES: list[tuple[str, list[str], dict[str, str], float]] = [
     ("revcli --version", ["--version"], {}, 0.10),
@@ -61,17 +63,41 @@ def measure(args: list[str], env: dict[str, str], runs: int) -> tuple[float, flo
     return statistics.median(walls), statistics.median(cpus)
 
 
+def table(runs: int) -> str:
+    """The timings as a Markdown table, with the machine's load around them."""
+    lines = [
+        f"Median of {runs} runs (load average {os.getloadavg()[0]:.1f} before; 2 cores).",
+        "",
+        "| command | target | wall (s) | CPU (s) |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for name, args, env, target in CASES:
+        wall, cpu = measure(args, env, runs)
+        lines.append(f"| {name} | ≤ {target:.2f} | {wall:.3f} | {cpu:.3f} |")
+    lines += ["", f"Load average {os.getloadavg()[0]:.1f} after."]
+    return "\n".join(lines)
+
+
+def write(text: str) -> None:
+    """Replace the measured table in the "Start-up" section of bench/results.md."""
+    path = ROOT / "bench" / "results.md"
+    content = path.read_text(encoding="utf-8")
+    start, stop = content.find(BEGIN), content.find(END)
+    if not 0 <= start < stop:
+        raise SystemExit(f"{path}: no {BEGIN} … {END} markers in its Start-up section")
+    new = content[: start + len(BEGIN)] + "\n" + text + "\n" + content[stop:]
+    path.write_text(new, encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
-    runs = parser.parse_args().runs
-    print(f"median of {runs} runs; load average {os.getloadavg()[0]:.1f} at the start\n")
-    print("| command | target | wall (s) | CPU (s) |")
-    print("| --- | --- | --- | --- |")
-    for name, args, env, target in CASES:
-        wall, cpu = measure(args, env, runs)
-        print(f"| {name} | ≤ {target:.2f} | {wall:.3f} | {cpu:.3f} |")
-    print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
+    parser.add_argument("--write", action="store_true", help="update bench/results.md")
+    options = parser.parse_args()
+    text = table(options.runs)
+    print(text)
+    if options.write:
+        write(text)
 
 
 if __name__ == "__main__":
