@@ -38,6 +38,8 @@ def test_importing_the_command_line_loads_no_polars_liquid_or_billing() -> None:
     assert "revcli.cli.core" in loaded and "revcli.cli.invoice" in loaded  # it did load them
     assert _under(loaded, ENGINE) == set()
     assert _under(loaded, LAZY) == set()
+    # Nor Rich: shell completion prints no help, so it never needs it.
+    assert _under(loaded, ("rich",)) == set()
 
 
 def test_the_console_script_module_loads_no_typer() -> None:

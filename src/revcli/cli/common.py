@@ -12,21 +12,40 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 from revcli.errors import CheckFailed, DataError, Issue, RevcliError, UsageError
 from revcli.output.files import write_atomic
 from revcli.output.report import OutputFormat
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from revcli.data.validate import DataSet
     from revcli.output.report import Report
 
-err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
+
+class _Stderr:
+    """A Rich console on stderr, made on first use: shell completion never loads Rich."""
+
+    @cached_property
+    def _console(self) -> Console:
+        from rich.console import Console
+
+        return Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._console, name)
+
+
+if TYPE_CHECKING:
+    err: Console
+else:
+    err = _Stderr()
 """Messages to stderr. Never markup: paths and values from the user (``--out '[/x].csv'``,
 a customer named ``[ACME]``) are printed as they are."""
 
@@ -213,6 +232,8 @@ def emit(report: Report, fmt: OutputFormat | None, out: Path | None) -> None:
 
     chosen = choose_format(fmt, out)
     if chosen is OutputFormat.TABLE:
+        from rich.console import Console
+
         tty = out is None and sys.stdout.isatty()
         width = Console().width if tty else 200
         text = render_table(report, width=width, color=tty and "NO_COLOR" not in os.environ)
