@@ -23,6 +23,8 @@ company:
   address: "Storgata 1\\n0155 Oslo"
   email: faktura@fjordsoft.no
   bank_account: "1234.56.78903"
+  iban: "NO71 1234 5678 903"
+  bic: DNBANOKK
 base_currency: NOK
 locale: nb_NO
 invoice:

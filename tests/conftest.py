@@ -108,3 +108,19 @@ def ehf_validator() -> Validator:
     from tests.einvoice_support import Validator
 
     return Validator()
+
+
+INVOICE_TODAY = "2026-12-20"
+"""The day the invoice tests run on: issue and credit notes are dated today by default
+(SPEC §7), so the tests pin the clock the CLI reads (``revcli.cli.common.today``)."""
+
+
+@pytest.fixture
+def pinned_today(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Pin the CLI's today to :data:`INVOICE_TODAY`."""
+    import datetime as dt
+
+    import revcli.cli.common
+
+    monkeypatch.setattr(revcli.cli.common, "today", lambda: dt.date.fromisoformat(INVOICE_TODAY))
+    return INVOICE_TODAY

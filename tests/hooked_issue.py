@@ -9,17 +9,19 @@ that concurrent runs overlap. revcli itself has no such hook: the callback is pa
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import sys
 import time
 from pathlib import Path
 
+from revcli.billing.documents import DocumentFiles
 from revcli.billing.issue import issue_invoices
-from revcli.billing.templates import document_maker
 from revcli.checks import load_dataset
 from revcli.cli.common import parse_month
 from revcli.state.log import Step
+from tests.conftest import INVOICE_TODAY
 
 
 def step_hook(spec: str) -> Step:
@@ -36,9 +38,11 @@ def step_hook(spec: str) -> Step:
 
 def main(hook: str, root: str, period: str) -> int:
     data = load_dataset(Path(root))
-    maker = document_maker(data.settings, data.root, None, None)
+    files = DocumentFiles(data.settings, data.root, ["html"])
     month = parse_month(period, "--period")
-    result = issue_invoices(data, month, month, maker, maker.extension, on_step=step_hook(hook))
+    # every run dated the day the invoice tests run on (tests/conftest.py)
+    day = dt.date.fromisoformat(INVOICE_TODAY)
+    result = issue_invoices(data, month, month, files, on=day, today=day, on_step=step_hook(hook))
     print(len(result.issued))
     return 0
 

@@ -10,6 +10,8 @@ import pytest
 
 from tests.conftest import SAMPLE, Golden, Run
 
+pytestmark = pytest.mark.usefixtures("pinned_today")
+
 
 @pytest.fixture
 def issued_sample(run: Run, tmp_path: Path) -> Path:

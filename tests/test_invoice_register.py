@@ -13,7 +13,9 @@ import pytest
 
 from revcli.billing.register import check_register, read_register
 from tests.billing_support import billing_dir, hooked_issue, revcli_process
-from tests.conftest import Run
+from tests.conftest import INVOICE_TODAY, Run
+
+pytestmark = pytest.mark.usefixtures("pinned_today")
 
 LINES = "contract_id,line_id,product,quantity,unit_price,price_period,discount_pct,start_date,end_date,tax_rate\n"
 
@@ -45,6 +47,12 @@ def numbers(root: Path) -> list[str]:
 
 
 def issue(run: Run, root: Path, period: str, *extra: str) -> str:
+    """Issue the run of ``period`` dated its first day when that has come (as the first
+    edition dated invoices), else today; html only unless ``extra`` says otherwise."""
+    if "--date" not in extra and f"{period}-01" <= INVOICE_TODAY:
+        extra = (*extra, "--date", f"{period}-01")
+    if "--format" not in extra:
+        extra = (*extra, "--format", "html")
     result = run("invoice", "issue", "--data", root, "--period", period, *extra)
     assert result.exit_code == 0, result.stderr
     return result.stdout
@@ -117,11 +125,15 @@ def test_rerun_issues_nothing_twice(run: Run, tmp_path: Path) -> None:
     assert (root / "invoices" / "register.jsonl").read_bytes() == before
 
 
-def test_next_run_continues_the_series_and_a_new_year_restarts_it(run: Run, tmp_path: Path) -> None:
+def test_next_run_continues_the_series_and_a_new_year_restarts_it(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = five_contracts(tmp_path)
     issue(run, root, "2026-01")
     issue(run, root, "2026-02")
-    issue(run, root, "2027-01")
+    # {year} is the issue date's: the January 2027 run issued in 2027
+    monkeypatch.setattr("revcli.cli.common.today", lambda: dt.date(2027, 1, 4))
+    issue(run, root, "2027-01", "--date", "2027-01-04")
     assert numbers(root)[5:10] == [f"2026-0000{i}" for i in range(6, 10)] + ["2026-00010"]
     assert numbers(root)[10:] == [f"2027-0000{i}" for i in range(1, 6)]
     assert check_register(root) == []
@@ -158,7 +170,7 @@ def test_unusable_number_format_names_the_settings_line(run: Run, tmp_path: Path
     result = run("invoice", "issue", "--data", root, "--period", "2026-01")
     assert result.exit_code == 1
     assert (
-        f"{root}/revcli.yaml:11: invoice.number_format: '{{year}}-{{seq:05d}}-{{nr}}' uses unknown "
+        f"{root}/revcli.yaml:13: invoice.number_format: '{{year}}-{{seq:05d}}-{{nr}}' uses unknown "
         "field {nr}; only {year} and {seq} exist"
     ) in result.stderr
 
@@ -198,7 +210,7 @@ def test_run_killed_after_a_document_but_before_its_record_reuses_no_number(
     ]
     assert run("invoice", "check", "--data", root).exit_code == 1
 
-    issue(run, root, "2026-01")
+    issue(run, root, "2026-01", "--date", INVOICE_TODAY)  # the killed run's day
     assert numbers(root) == [f"2026-0000{i}" for i in range(1, 6)]
     assert check_register(root) == []
 
@@ -467,15 +479,20 @@ def test_a_credit_note_cannot_be_credited(run: Run, tmp_path: Path) -> None:
 def test_credit_note_is_never_dated_before_its_invoice(
     run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The January run dates invoices 2026-01-01 (in advance). An explicit earlier --date is
-    # refused; without --date, on a day before the invoice, the note takes the invoice's date.
+    # The January run dates invoices 2026-01-01. An explicit earlier --date is refused.
     root, _, _ = _issued(run, tmp_path)
     refused = run(
         "invoice", "credit", "2026-00001", "--data", root, "--reason", "x", "--date", "2025-12-15"
     )
     assert refused.exit_code == 2
     assert "cannot precede the invoice" in refused.stderr
+    # SPEC §7 (second edition): never dated in the future, so an invoice dated in advance
+    # (first edition) is credited on or after its date
     monkeypatch.setattr("revcli.cli.common.today", lambda: dt.date(2025, 12, 15))
+    early = run("invoice", "credit", "2026-00001", "--data", root, "--reason", "Wrong seats")
+    assert early.exit_code == 2
+    assert "dated in advance: credit it on or after 2026-01-01" in early.stderr
+    monkeypatch.setattr("revcli.cli.common.today", lambda: dt.date(2026, 1, 1))
     done = run("invoice", "credit", "2026-00001", "--data", root, "--reason", "Wrong seats")
     assert done.exit_code == 0, done.stderr
     note = read_register(root).entries[-1]

@@ -29,6 +29,8 @@ from revcli.extras import install_hint
 from revcli.templating import TemplateError, shipped_templates
 from tests.conftest import ROOT, SAMPLE, Golden, Run
 
+pytestmark = pytest.mark.usefixtures("pinned_today")
+
 D = Decimal
 SHIPPED = ("invoice.html.liquid", "invoice.md.liquid", "invoice.txt.liquid")
 DEC_2026 = dt.date(2026, 12, 1)

@@ -83,17 +83,22 @@ def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
+def _in(day: dt.date, month: dt.date | None) -> bool:
+    return month is None or (day.year, day.month) == (month.year, month.month)
+
+
 def select_entries(
-    entries: Sequence[Entry], month: dt.date | None = None, customer: str | None = None
+    entries: Sequence[Entry],
+    month: dt.date | None = None,
+    customer: str | None = None,
+    issued: dt.date | None = None,
 ) -> list[Entry]:
-    """Entries issued in ``month`` (first day) and/or of ``customer``, in register order."""
+    """Entries of the billing run of ``month`` (their period starts in it: SPEC §7),
+    issued in the month ``issued``, and/or of ``customer``; in register order."""
     out = []
     for entry in entries:
         inv = entry.invoice
-        if month is not None and (inv.issue_date.year, inv.issue_date.month) != (
-            month.year,
-            month.month,
-        ):
+        if not _in(inv.period_start, month) or not _in(inv.issue_date, issued):
             continue
         if customer is not None and inv.customer_id != customer:
             continue
@@ -110,10 +115,14 @@ def _credited_by(entries: Sequence[Entry]) -> dict[str, list[str]]:
     return notes
 
 
-def _title(what: str, month: dt.date | None, customer: str | None) -> str:
+def _title(
+    what: str, month: dt.date | None, customer: str | None, issued: dt.date | None = None
+) -> str:
     parts = [what]
     if month is not None:
-        parts.append(f"issued {month:%Y-%m}")
+        parts.append(f"period {month:%Y-%m}")
+    if issued is not None:
+        parts.append(f"issued {issued:%Y-%m}")
     if customer is not None:
         parts.append(f"customer {customer}")
     return " · ".join(parts)
@@ -130,7 +139,10 @@ def _totals_note(invoices: Sequence[Invoice]) -> str:
 
 
 def list_report(
-    all_entries: Sequence[Entry], month: dt.date | None = None, customer: str | None = None
+    all_entries: Sequence[Entry],
+    month: dt.date | None = None,
+    customer: str | None = None,
+    issued: dt.date | None = None,
 ) -> Report:
     """``revcli invoice list``: one row per issued invoice or credit note, register order.
 
@@ -138,7 +150,7 @@ def list_report(
     an invoice (space-separated). Money is exact, in the document's currency.
     """
     credited_by = _credited_by(all_entries)
-    chosen = select_entries(all_entries, month, customer)
+    chosen = select_entries(all_entries, month, customer, issued)
     rows = []
     for entry in chosen:
         inv = entry.invoice
@@ -161,12 +173,12 @@ def list_report(
                 "credits": inv.credits,
                 "credited_by": " ".join(credited_by.get(inv.number or "", [])) or None,
                 "payment_reference": inv.payment_reference or None,
-                "document": f"invoices/{entry.document}",
+                "document": f"invoices/{entry.documents[0][0]}" if entry.documents else None,
             }
         )
     frame = pl.DataFrame(rows, schema=LIST_COLUMNS)
     return Report(
-        title=_title("Invoices", month, customer),
+        title=_title("Invoices", month, customer, issued),
         frame=frame,
         kinds=_KINDS,
         notes=(_totals_note([e.invoice for e in chosen]),),
@@ -194,14 +206,17 @@ def list_report(
 
 
 def export_report(
-    all_entries: Sequence[Entry], month: dt.date | None = None, customer: str | None = None
+    all_entries: Sequence[Entry],
+    month: dt.date | None = None,
+    customer: str | None = None,
+    issued: dt.date | None = None,
 ) -> Report:
     """``revcli invoice export``: the sales journal, one row per document and tax rate.
 
     ``gross`` = ``net + tax`` of that rate; credit notes have negative amounts.
     """
     rows = []
-    for entry in select_entries(all_entries, month, customer):
+    for entry in select_entries(all_entries, month, customer, issued):
         inv = entry.invoice
         for tax in inv.taxes:
             rows.append(
@@ -223,7 +238,7 @@ def export_report(
             )
     frame = pl.DataFrame(rows, schema=EXPORT_COLUMNS)
     return Report(
-        title=_title("Sales journal", month, customer),
+        title=_title("Sales journal", month, customer, issued),
         frame=frame,
         kinds=_KINDS,
         notes=("One row per document and tax rate; money exact, in the document's currency.",),

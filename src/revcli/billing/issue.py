@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from revcli.billing.ehf import pays_to_iban
 from revcli.billing.model import CREDIT_NOTE, INVOICE, Invoice, credit_note
 from revcli.billing.numbering import NumberFormat, numbered, seller_issues
 from revcli.billing.register import Register
 from revcli.billing.run import billing_run
 from revcli.data.validate import DataSet
-from revcli.errors import DataError, UsageError
+from revcli.einvoice import model as ehf
+from revcli.einvoice.parties import seller_party
+from revcli.errors import DataError, Issue, UsageError
 from revcli.state.log import Step
 
-Renderer = Callable[[Invoice], bytes]
+Renderer = Callable[[Invoice], list[tuple[str, bytes]]]
+"""Makes the files (extension, bytes) of a numbered document: :class:`.documents.DocumentFiles`."""
 
 
 @dataclass(frozen=True)
@@ -35,39 +40,97 @@ def open_register(root: Path, on_step: Step | None = None) -> Iterator[Register]
         yield register
 
 
+def check_issue_date(register: Register, series: str, on: dt.date, today: dt.date) -> None:
+    """SPEC §7 (second edition): a document is dated ``on``, never after ``today`` and never
+    before the latest document of its number ``series`` dated on or before ``today``
+    (documents dated in the future by the first edition are ignored), so that numbers and
+    dates rise together. A refused date is a :class:`UsageError`."""
+    if on > today:
+        raise UsageError(
+            f"--date {on} is in the future (today is {today}); documents are dated the day "
+            "they are issued"
+        )
+    dated = [
+        e.invoice
+        for e in register.entries
+        if e.invoice.series == series and e.invoice.issue_date <= today
+    ]
+    if dated:
+        latest = max(dated, key=lambda inv: (inv.issue_date, inv.seq or 0))
+        if on < latest.issue_date:
+            raise UsageError(
+                f"--date {on} is before {latest.number}, dated {latest.issue_date}, the latest "
+                f"document of series '{series}': numbers and dates must rise together"
+            )
+
+
+def bank_problems(data: DataSet, invoices: Sequence[Invoice]) -> list[Issue]:
+    """An invoice to be paid to IBAN + BIC (not in NOK, from a Norwegian seller) needs both
+    in revcli.yaml."""
+    company = data.settings.company
+    bank = ehf.Payment(company.bank_account, company.iban, company.bic)
+    foreign = sorted(
+        {i.currency for i in invoices if pays_to_iban(i.currency, company.country, bank)}
+    )
+    if not foreign:
+        return []
+    return [
+        Issue(
+            data.settings.source,
+            None,
+            f"company.{key}",
+            f"is required to issue invoices in {', '.join(foreign)} (payment to IBAN + BIC)",
+        )
+        for key, value in (("iban", company.iban), ("bic", company.bic))
+        if not value.strip()
+    ]
+
+
 def issue_invoices(
     data: DataSet,
     first: dt.date,
     last: dt.date,
     render: Renderer,
-    extension: str,
     *,
+    on: dt.date,
+    today: dt.date,
     on_step: Step | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> IssueResult:
-    """Issue the billing runs of months ``first``..``last``: number, render and record
-    every invoice not issued before (SPEC §7).
+    """Issue the billing runs of months ``first``..``last``: number, date (``on``, checked
+    by :func:`check_issue_date` against ``today``), render and record every invoice not
+    issued before (SPEC §7).
 
     Numbers follow period start, then ``contract_id``; a series per distinct prefix
-    (``{year}`` is the issue date's year). ``render`` makes the document of a numbered
+    (``{year}`` is the issue date's year). ``render`` makes the files of a numbered
     invoice. Raises :class:`DataError` when the seller's details are incomplete, the data
-    cannot be invoiced, or the register has a problem. ``on_step``: see :class:`Register`.
+    cannot be invoiced, or the register has a problem. ``on_step``: see :class:`Register`;
+    ``progress(done, total)`` is called after each invoice.
     """
     problems = seller_issues(data.settings)
     if problems:
         raise DataError(problems)
     numbering = NumberFormat.of(data.settings)
-    drafts = billing_run(data, first, last)
-    if drafts:
-        render(drafts[0])  # a template error stops the run before anything is issued
+    drafts = billing_run(data, first, last, issue_date=on)
     issued: list[Invoice] = []
     with open_register(data.root, on_step) as register:
         done = register.issued_keys()
         todo = [d for d in drafts if d.key not in done]
-        for draft in todo:
+        if todo:
+            check_issue_date(register, numbering.series(on.year), on, today)
+            problems = bank_problems(data, todo)
+            if problems:
+                raise DataError(problems)
+            check = getattr(render, "check_templates", None)
+            if check is not None:
+                check(todo[0])  # a template error stops the run before anything is issued
+        for count, draft in enumerate(todo, start=1):
             series = numbering.series(draft.issue_date.year)
             invoice = numbered(draft, series, register.next_seq(series), data.settings.company)
-            register.append(invoice, render(invoice), extension)
+            register.append(invoice, render(invoice))
             issued.append(invoice)
+            if progress is not None:
+                progress(count, len(todo))
     return IssueResult(issued, len(drafts) - len(issued))
 
 
@@ -78,19 +141,19 @@ def issue_credit_note(
     line_ids: Sequence[str],
     reason: str,
     on: dt.date,
+    today: dt.date,
     render: Renderer,
-    extension: str,
-    date_given: bool = True,
     on_step: Step | None = None,
 ) -> Invoice:
     """Credit the lines ``line_ids`` (all not yet credited when empty) of invoice ``number``.
 
-    The credit note takes the next number of the series of its own issue date — the same
-    series as invoices — and the original is never changed. It is never dated before the
-    invoice it corrects: a default date ``on`` (``date_given`` false, e.g. today while the
-    invoice is dated in advance) moves to the invoice's date; a given earlier date is a
-    :class:`UsageError`, as are an unknown number, a credit note, an unknown or already
-    credited line.
+    The credit note takes the next number of the series of its own issue date ``on`` —
+    the same series as invoices — and the original is never changed. ``on`` follows the
+    rule of invoices (:func:`check_issue_date`) and is never before the invoice it
+    corrects (an invoice dated in advance by the first edition is credited on or after
+    its date); a refused date is a :class:`UsageError`, as are an unknown number, a credit
+    note, an unknown or already credited line. ``render`` makes its files; the caller
+    picks the formats (by default those of the invoice, :attr:`Entry.formats`).
     """
     if not reason.strip():
         raise UsageError("--reason must say why the invoice is credited")
@@ -125,14 +188,33 @@ def issue_credit_note(
         if not chosen:
             raise UsageError(f"invoice {number} is already fully credited")
         if on < original.issue_date:
-            if date_given:
-                raise UsageError(
-                    f"--date {on} is before invoice {number}'s date {original.issue_date}; "
-                    "a credit note cannot precede the invoice it corrects"
-                )
-            on = original.issue_date
-        draft = credit_note(original, chosen, reason.strip(), on)
+            later = (
+                f" (dated in advance: credit it on or after {original.issue_date})"
+                if original.issue_date > today
+                else ""
+            )
+            raise UsageError(
+                f"--date {on} is before invoice {number}'s date {original.issue_date}; "
+                f"a credit note cannot precede the invoice it corrects{later}"
+            )
         series = numbering.series(on.year)
+        check_issue_date(register, series, on, today)
+        draft = credit_note(original, chosen, reason.strip(), on)
+        if original.facts is not None:
+            # the seller and its bank as on the credit note's day; the invoice's date
+            draft = dataclasses.replace(
+                draft,
+                facts=dataclasses.replace(
+                    original.facts,
+                    seller=seller_party(data.settings.company),
+                    bank=ehf.Payment(
+                        data.settings.company.bank_account,
+                        data.settings.company.iban,
+                        data.settings.company.bic,
+                    ),
+                    credits_date=original.issue_date,
+                ),
+            )
         note = numbered(draft, series, register.next_seq(series), data.settings.company)
-        register.append(note, render(note), extension)
+        register.append(note, render(note))
     return note

@@ -17,6 +17,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from revcli.billing.money import money, places_of, plain, round_half_up
+from revcli.einvoice.model import Facts
 
 INVOICE = "invoice"
 CREDIT_NOTE = "credit_note"
@@ -111,6 +112,9 @@ class Invoice:
     payment_reference: str = ""
     credits: str | None = None
     reason: str = ""
+    facts: Facts | None = None
+    """What the e-invoice needs beyond the invoice (register record format 2); ``None`` for
+    a record of format 1, which gets no e-invoice."""
 
     @property
     def key(self) -> tuple[str, dt.date]:

@@ -10,16 +10,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from revcli.billing.model import Invoice, InvoiceLine, Party, PriceStep, TaxLine
+from revcli.einvoice.model import Facts
 from revcli.errors import Issue
 from revcli.state.log import StateLog
 
-RECORD_FORMAT = 1
+RECORD_FORMAT = 2
+"""Format 2 (second edition) adds ``einvoice`` (the e-invoice facts, or null) and
+``documents`` (every file of the document: name and SHA-256) in place of ``document`` and
+``document_sha256`` of format 1."""
 REGISTER_DIR = "invoices"
 REGISTER_FILE = "register.jsonl"
 HEAD_FILE = "HEAD"
@@ -58,8 +63,9 @@ def _line_record(line: InvoiceLine) -> dict[str, Any]:
     }
 
 
-def to_record(invoice: Invoice, document: str, digest: str) -> dict[str, Any]:
-    """The register record of an issued invoice (without its hashes)."""
+def to_record(invoice: Invoice, documents: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """The register record of an issued invoice (without its hashes); ``documents`` are the
+    (file name, SHA-256) of each of its files."""
     return {
         "format": RECORD_FORMAT,
         "kind": invoice.kind,
@@ -99,8 +105,8 @@ def to_record(invoice: Invoice, document: str, digest: str) -> dict[str, Any]:
         "payment_reference": invoice.payment_reference,
         "credits": invoice.credits,
         "reason": invoice.reason,
-        "document": document,
-        "document_sha256": digest,
+        "documents": [{"name": name, "sha256": digest} for name, digest in documents],
+        "einvoice": None if invoice.facts is None else invoice.facts.to_json(),
     }
 
 
@@ -187,7 +193,21 @@ def from_record(rec: dict[str, Any]) -> Invoice:
         payment_reference=str(rec["payment_reference"]),
         credits=None if rec["credits"] is None else str(rec["credits"]),
         reason=str(rec["reason"]),
+        facts=Facts.from_json(rec["einvoice"]) if rec.get("einvoice") is not None else None,
     )
+
+
+def documents_of(rec: dict[str, Any]) -> list[tuple[str, str]]:
+    """(file name, SHA-256) of every file a record names: ``documents`` (format 2) or
+    ``document`` (format 1)."""
+    if "documents" in rec:
+        files = rec["documents"]
+        if not isinstance(files, list):
+            return []
+        return [
+            (str(f.get("name", "")), str(f.get("sha256", ""))) for f in files if isinstance(f, dict)
+        ]
+    return [(str(rec.get("document", "")), str(rec.get("document_sha256", "")))]
 
 
 def canonical(record: dict[str, Any]) -> str:
@@ -213,8 +233,14 @@ class Entry:
     invoice: Invoice
 
     @property
-    def document(self) -> str:
-        return str(self.record.get("document", ""))
+    def documents(self) -> list[tuple[str, str]]:
+        """(file name, SHA-256) of each of the document's files."""
+        return documents_of(self.record)
+
+    @property
+    def formats(self) -> tuple[str, ...]:
+        """The formats it was issued in: its files' extensions."""
+        return tuple(name.rpartition(".")[2] for name, _ in self.documents)
 
 
 @dataclass

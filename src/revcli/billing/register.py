@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from contextlib import ExitStack
 from decimal import InvalidOperation
 from pathlib import Path
@@ -201,15 +202,18 @@ class Register:
         if self.on_step is not None:
             self.on_step(name, self.written)
 
-    def append(self, invoice: Invoice, document: bytes, extension: str) -> Entry:
-        """Write ``invoice``'s document, then append its record and flush it to disk, then
-        HEAD."""
+    def append(self, invoice: Invoice, files: Sequence[tuple[str, bytes]]) -> Entry:
+        """Write ``invoice``'s files (extension, bytes: its faces and its e-invoice), then
+        append its record and flush it to disk, then HEAD."""
         assert invoice.number is not None
-        name = document_name(invoice.number, extension)
-        write_atomic(self.folder / name, document)
+        named = []
+        for extension, content in files:
+            name = document_name(invoice.number, extension)
+            write_atomic(self.folder / name, content)
+            named.append((name, hashlib.sha256(content).hexdigest()))
         self.written += 1
         self._step("document")
-        record = to_record(invoice, name, hashlib.sha256(document).hexdigest())
+        record = to_record(invoice, named)
         record["prev_hash"] = self.contents.last_hash
         record["hash"] = record_hash(record)
         self.log.append(canonical(record) + "\n")

@@ -15,11 +15,13 @@ from fractions import Fraction
 import polars as pl
 
 from revcli.billing.amounts import line_amounts, rate_taxes
+from revcli.billing.ehf import facts_for
 from revcli.billing.lines import LINE_FIELDS, decimal_of, frame_rows, invoice_line, invoice_taxes
 from revcli.billing.model import INVOICE, Invoice, InvoiceLine, Party
 from revcli.billing.money import places_of, to_decimal
 from revcli.billing.periods import billing_periods, period_lines
 from revcli.data.validate import DataSet
+from revcli.einvoice.model import months
 from revcli.errors import DataError, Issue, UsageError
 from revcli.schema import DECIMAL
 
@@ -55,9 +57,10 @@ def _address(text: str | None) -> str:
 
 def _buyers(
     data: DataSet, periods: pl.DataFrame
-) -> dict[str, tuple[Party, bool, int, Issue | None]]:
+) -> dict[str, tuple[Party, bool, int, Issue | None, str]]:
     """Per customer billed in ``periods``: the buyer as printed, whether reverse charge
-    applies, the payment terms in days, and the problem that prevents invoicing it."""
+    applies, the payment terms in days, the problem that prevents invoicing it, and its
+    ``peppol_id``."""
     billed = data.customers.unique("customer_id", keep="first").join(
         periods.select("customer_id").unique(), on="customer_id", how="semi"
     )
@@ -80,7 +83,13 @@ def _buyers(
             email=row["billing_email"] or "",
             locale=row["locale"] or data.settings.locale,
         )
-        buyers[row["customer_id"]] = (party, reverse, int(row["payment_terms_days"]), problem)
+        buyers[row["customer_id"]] = (
+            party,
+            reverse,
+            int(row["payment_terms_days"]),
+            problem,
+            row.get("peppol_id") or "",
+        )
     return buyers
 
 
@@ -157,15 +166,17 @@ def billing_run(
     *,
     contract: str | None = None,
     customer: str | None = None,
+    issue_date: dt.date | None = None,
 ) -> list[Invoice]:
     """Draft invoices of the billing runs for the months ``first``..``last`` (SPEC §7).
 
-    One invoice per contract per billing period starting in those months, dated the
-    period's first day, in the order numbers are given: period start, then
-    ``contract_id``. Optionally only one ``contract`` or ``customer`` (:class:`UsageError`
-    when it does not exist). Raises :class:`DataError` when an invoice cannot be made
-    correctly (a reverse-charge buyer without a VAT id; no exchange rate to show the tax
-    in NOK).
+    One invoice per contract per billing period starting in those months, dated
+    ``issue_date`` (default: the period's first day, for drafts), due that day plus the
+    payment terms, its tax in NOK at the rate of that day; in the order numbers are
+    given: period start, then ``contract_id``. Optionally only one ``contract`` or
+    ``customer`` (:class:`UsageError` when it does not exist). Raises :class:`DataError`
+    when an invoice cannot be made correctly (a reverse-charge buyer without a VAT id; no
+    exchange rate to show the tax in NOK).
 
     Every line amount and the net and tax per rate are computed exactly for all invoices
     at once (:mod:`revcli.billing.amounts`); this function only assembles the invoices.
@@ -187,26 +198,51 @@ def billing_run(
     company = data.settings.company
     rates = _Rates(data.fx_rates, data.settings.base_currency)
     invoices: list[Invoice] = []
-    for contract_id, customer_id, currency, po_number, start, end in frame_rows(
+    for (
+        contract_id,
+        customer_id,
+        currency,
+        po_number,
+        buyer_reference,
+        start,
+        end,
+        months_whole,
+        months_days,
+        term_whole,
+        term_days,
+    ) in frame_rows(
         periods,
-        ("contract_id", "customer_id", "currency", "po_number", "period_start", "period_end"),
+        (
+            "contract_id",
+            "customer_id",
+            "currency",
+            "po_number",
+            "buyer_reference",
+            "period_start",
+            "period_end",
+            "months_whole",
+            "months_days",
+            "term_whole",
+            "term_days",
+        ),
     ):
         invoice_lines = by_period.get((contract_id, start))
         if not invoice_lines:
             continue
-        buyer, reverse, payment_days, problem = buyers[customer_id]
+        dated = issue_date or start
+        buyer, reverse, payment_days, problem, peppol_id = buyers[customer_id]
         if problem is not None:
             issues.append(problem)
         nok_rate = None
         if company.country == "NO" and currency != "NOK":
-            exact = rates.nok_per(currency, start)
+            exact = rates.nok_per(currency, dated)
             if exact is None:
                 issues.append(
                     Issue(
                         str(data.root / "fx_rates.csv"),
                         None,
                         "rate",
-                        f"no {currency} (or NOK) rate on or before {start} to show the tax "
+                        f"no {currency} (or NOK) rate on or before {dated} to show the tax "
                         f"of contract {contract_id}'s invoice in NOK",
                     )
                 )
@@ -214,6 +250,14 @@ def billing_run(
             nok_rate = to_decimal(exact)
         taxes, net, tax, tax_nok = invoice_taxes(
             rates_by_period[(contract_id, start)], places_of(currency), nok_rate
+        )
+        facts = facts_for(
+            data.settings,
+            buyer,
+            peppol_id=peppol_id,
+            buyer_reference=buyer_reference or "",
+            period_months=months(months_whole, months_days),
+            term_months=None if term_whole is None else months(term_whole, term_days or 0),
         )
         invoices.append(
             Invoice(
@@ -224,8 +268,8 @@ def billing_run(
                 po_number=po_number or "",
                 period_start=start,
                 period_end=end,
-                issue_date=start,
-                due_date=start + dt.timedelta(days=payment_days),
+                issue_date=dated,
+                due_date=dated + dt.timedelta(days=payment_days),
                 currency=currency,
                 reverse_charge=reverse,
                 lines=tuple(invoice_lines),
@@ -234,8 +278,9 @@ def billing_run(
                 tax=tax,
                 total=net + tax,
                 nok_rate=nok_rate,
-                nok_rate_date=None if nok_rate is None else start,
+                nok_rate_date=None if nok_rate is None else dated,
                 tax_nok=tax_nok,
+                facts=facts,
             )
         )
     if issues:

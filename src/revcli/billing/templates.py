@@ -188,13 +188,14 @@ class DocumentMaker:
         """The document as text (HTML for PDF)."""
         return self.template.render(document_context(invoice, self.settings))
 
-    def __call__(self, invoice: Invoice) -> bytes:
-        """The document's bytes: UTF-8 text, or a PDF."""
+    def __call__(self, invoice: Invoice, embed: tuple[str, bytes] | None = None) -> bytes:
+        """The document's bytes: UTF-8 text, or a PDF (a PDF/A-3 carrying ``embed``, the
+        e-invoice's file name and bytes, when given)."""
         text = self.text(invoice)
         if self.format is DocFormat.PDF:
             from revcli.billing.pdf import html_to_pdf
 
-            return html_to_pdf(text, self.path.parent, invoice.issue_date)
+            return html_to_pdf(text, self.path.parent, invoice.issue_date, embed)
         return text.encode("utf-8")
 
 

@@ -105,7 +105,7 @@ def _check_numbering(out: Contents, entry: Entry, last_seq: dict[str, int]) -> N
 
 
 def _check_orphans(out: Contents, folder: Path) -> None:
-    named = {e.document for e in out.entries}
+    named = {name for e in out.entries for name, _ in e.documents}
     for path in sorted(folder.iterdir()):
         hidden = path.name.startswith(".") or path.name in (REGISTER_FILE, HEAD_FILE)
         if path.is_file() and not hidden and path.name not in named:
@@ -162,13 +162,17 @@ def check_contents(out: Contents, root: Path, *, orphans: bool = True) -> list[I
 
 
 def _check_document(out: Contents, entry: Entry, folder: Path) -> None:
-    name = entry.document
-    path = folder / name
-    if not name or "/" in name or name.startswith(".") or not path.is_file():
-        out.problem(entry.line, "document", f"'{name}' is missing from {folder}")
-        return
-    if hashlib.sha256(path.read_bytes()).hexdigest() != entry.record.get("document_sha256"):
-        out.problem(entry.line, "document", f"{path} was changed after it was issued")
+    """Every file of a document (faces and e-invoice) is there, unchanged."""
+    documents = entry.documents
+    if not documents:
+        out.problem(entry.line, "documents", "names no document")
+    for name, digest in documents:
+        path = folder / name
+        if not name or "/" in name or name.startswith(".") or not path.is_file():
+            out.problem(entry.line, "document", f"'{name}' is missing from {folder}")
+            continue
+        if hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            out.problem(entry.line, "document", f"{path} was changed after it was issued")
 
 
 def _check_head(out: Contents, root: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -76,8 +76,77 @@ TemplateOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+class FileFormat(StrEnum):
+    """A file ``invoice issue`` and ``invoice credit`` write per document: a face or the
+    e-invoice (``xml``)."""
+
+    HTML = "html"
+    PDF = "pdf"
+    MD = "md"
+    TXT = "txt"
+    XML = "xml"
+
+
+FormatsOption = Annotated[
+    list[FileFormat] | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="A file to write per document (repeatable; default: invoice.formats of "
+        "revcli.yaml, else html and xml).",
+        case_sensitive=False,
+        show_default=False,
+    ),
+]
+DateOption = Annotated[
+    str | None,
+    typer.Option(
+        "--date",
+        help="Issue date, YYYY-MM-DD (default: today; never in the future, never before the "
+        "latest document of its number series).",
+        show_default=False,
+    ),
+]
+IssuedFilter = Annotated[
+    str | None, typer.Option("--issued", help="Only documents issued in this month, YYYY-MM.")
+]
+
+
+def _files(dataset: DataSet, formats: list[FileFormat] | None, template: Path | None) -> Any:
+    """The file maker of ``--format`` (repeatable) or ``invoice.formats``."""
+    from revcli.billing.documents import DocumentFiles
+
+    chosen = [f.value for f in formats] if formats else list(dataset.settings.invoice.formats)
+    return DocumentFiles(dataset.settings, dataset.root, chosen, template)
+
+
+def _progress(total_hint: str) -> Any:
+    """A progress callback: a bar on a terminal, nothing when piped or in CI."""
+    import os
+
+    if not err.is_terminal or os.environ.get("CI"):
+        return None
+    from rich.progress import Progress
+
+    bar = Progress(console=err, transient=True)
+    task = bar.add_task(total_hint, total=None)
+    bar.start()
+
+    def step(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+        if done >= total:
+            bar.stop()
+
+    return step
+
+
 MonthFilter = Annotated[
-    str | None, typer.Option("--period", "-p", help="Only documents issued in this month, YYYY-MM.")
+    str | None,
+    typer.Option(
+        "--period", "-p", help="Only the billing run of this month (periods starting in it)."
+    ),
 ]
 CustomerFilter = Annotated[str | None, typer.Option("--customer", help="Only this customer_id.")]
 
@@ -155,25 +224,39 @@ def issue(
     period: PeriodOption,
     data: DataOption = None,
     template: TemplateOption = None,
-    fmt: DocFormatOption = None,
+    formats: FormatsOption = None,
+    on: DateOption = None,
 ) -> None:
     """Issue the billing run of a month: number, record and write every invoice not yet issued.
 
-    Invoices go into the register invoices/register.jsonl with their documents beside it
-    (commit both). Re-running issues nothing twice; after a crash it issues what is missing.
+    Invoices are dated --date (default today) and go into the register
+    invoices/register.jsonl with their files beside it (commit both): the faces and the
+    EHF / Peppol e-invoice (xml). Re-running issues nothing twice; after a crash it issues
+    what is missing.
 
-    Example: [bold]revcli invoice issue --data sample_data --period 2026-12[/]
+    Example: [bold]revcli invoice issue --data sample_data --period 2026-12 --format pdf
+        --format xml[/]
     """
     with error_boundary():
         from revcli.billing.export import issued_report
         from revcli.billing.issue import issue_invoices
+        from revcli.cli.common import today
 
         month = parse_month(period, "--period")
+        day = parse_day(on, "--date")
         dataset = load(data)
-        maker = _maker(dataset, fmt, template)
-        result = issue_invoices(dataset, month, month, maker, maker.extension)
+        files = _files(dataset, formats, template)
+        result = issue_invoices(
+            dataset,
+            month,
+            month,
+            files,
+            on=day,
+            today=today(),
+            progress=_progress(f"Issuing {period}"),
+        )
         if result.issued:
-            emit(issued_report(result.issued, maker.extension), None, None)
+            emit(issued_report(result.issued, files.formats[0]), None, None)
         first, last = (
             (result.issued[0].number, result.issued[-1].number) if result.issued else ("", "")
         )
@@ -181,6 +264,19 @@ def issue(
         err.print(
             f"Issued {len(result.issued)} invoice{'s' if len(result.issued) != 1 else ''}{span} "
             f"for {period}; {result.already} had been issued before.",
+            markup=False,
+        )
+        _note_without_xml(result.issued, files.formats)
+
+
+def _note_without_xml(issued: list[Any], formats: tuple[str, ...]) -> None:
+    from revcli.billing.ehf import has_xml
+
+    missing = [inv.number for inv in issued if "xml" in formats and not has_xml(inv)]
+    if missing:
+        err.print(
+            f"No e-invoice for {', '.join(missing)}: amounts in EHF have at most 2 decimals "
+            "(or the invoice it credits predates e-invoices).",
             markup=False,
         )
 
@@ -223,17 +319,14 @@ def credit(
         ),
     ] = None,
     data: DataOption = None,
-    on: Annotated[
-        str | None,
-        typer.Option(
-            "--date",
-            help="Issue date of the credit note (default: today, or the invoice's date if later).",
-        ),
-    ] = None,
+    on: DateOption = None,
     template: TemplateOption = None,
-    fmt: DocFormatOption = None,
+    formats: FormatsOption = None,
 ) -> None:
     """Issue a credit note for an invoice (all its lines, or --lines); the original stays as is.
+
+    The credit note is written in the formats of the invoice it corrects unless --format
+    says otherwise.
 
     Example: [bold]revcli invoice credit 2026-00001 --data sample_data --lines 1 --reason
         "Seats reduced"[/]
@@ -241,29 +334,40 @@ def credit(
     with error_boundary():
         from revcli.billing.export import issued_report
         from revcli.billing.issue import issue_credit_note
+        from revcli.billing.register import load_register
+        from revcli.cli.common import today
 
         day = parse_day(on, "--date")
         chosen = [part.strip() for item in lines or [] for part in item.split(",") if part.strip()]
         dataset = load(data)
-        maker = _maker(dataset, fmt, template)
+        if not formats:
+            original = next(
+                (e for e in load_register(dataset.root) if e.invoice.number == number), None
+            )
+            if original is not None:
+                formats = [
+                    FileFormat(f) for f in original.formats if f in FileFormat._value2member_map_
+                ]
+        files = _files(dataset, formats, template)
         note = issue_credit_note(
             dataset,
             number,
             line_ids=chosen,
             reason=reason,
             on=day,
-            render=maker,
-            extension=maker.extension,
-            date_given=on is not None,
+            today=today(),
+            render=files,
         )
-        emit(issued_report([note], maker.extension), None, None)
+        emit(issued_report([note], files.formats[0]), None, None)
         err.print(f"Issued credit note {note.number} for invoice {number}.", markup=False)
+        _note_without_xml([note], files.formats)
 
 
 @invoice_app.command("list")
 def list_command(
     data: DataOption = None,
     period: MonthFilter = None,
+    issued: IssuedFilter = None,
     customer: CustomerFilter = None,
     fmt: FormatOption = None,
     out: OutOption = None,
@@ -277,30 +381,89 @@ def list_command(
         from revcli.billing.register import load_register
 
         month = parse_month(period, "--period") if period else None
+        issued_in = parse_month(issued, "--issued") if issued else None
         entries = load_register(resolve_data_dir(data))
-        emit(list_report(entries, month, customer), fmt, out)
+        emit(list_report(entries, month, customer, issued_in), fmt, out)
+
+
+class ExportFormat(StrEnum):
+    """``invoice export --format``: the sales journal as a report, or ``xml``: the
+    e-invoice of every document, one file each, into the --out folder."""
+
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+    MARKDOWN = "markdown"
+    XML = "xml"
 
 
 @invoice_app.command()
 def export(
     data: DataOption = None,
     period: MonthFilter = None,
+    issued: IssuedFilter = None,
     customer: CustomerFilter = None,
-    fmt: FormatOption = None,
+    fmt: Annotated[
+        ExportFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Journal format (default: table on a terminal, else csv; or from --out's "
+            "suffix), or xml: every document's e-invoice into the --out folder.",
+            case_sensitive=False,
+            show_default=False,
+        ),
+    ] = None,
     out: OutOption = None,
 ) -> None:
-    """The sales journal for accounting: one row per document and tax rate.
+    """The sales journal for accounting (one row per document and tax rate), or with
+    --format xml the e-invoices re-created from the register alone.
 
     Example: [bold]revcli invoice export --data sample_data --period 2026-12 --format csv --out
         journal.csv[/]
     """
     with error_boundary():
-        from revcli.billing.export import export_report
+        from revcli.billing.export import export_report, select_entries
         from revcli.billing.register import load_register
 
         month = parse_month(period, "--period") if period else None
+        issued_in = parse_month(issued, "--issued") if issued else None
         entries = load_register(resolve_data_dir(data))
-        emit(export_report(entries, month, customer), fmt, out)
+        if fmt is ExportFormat.XML:
+            if out is None:
+                raise UsageError("--format xml writes one file per document: pass --out FOLDER")
+            _export_xml(select_entries(entries, month, customer, issued_in), out)
+            return
+        from revcli.output.report import OutputFormat
+
+        report_format = None if fmt is None else OutputFormat(fmt.value)
+        emit(export_report(entries, month, customer, issued_in), report_format, out)
+
+
+def _export_xml(entries: list[Any], folder: Path) -> None:
+    """Write the e-invoice of every entry of format 2 into ``folder``; note the others."""
+    from revcli.billing.ehf import XML, has_xml, xml_of
+    from revcli.billing.register import document_name
+
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--out {folder} is a file; --format xml writes into a folder")
+    skipped = []
+    written = 0
+    for entry in entries:
+        invoice = entry.invoice
+        if not has_xml(invoice):
+            skipped.append(invoice.number or "")
+            continue
+        write_atomic(folder / document_name(invoice.number or "", XML), xml_of(invoice))
+        written += 1
+    err.print(f"Wrote {written} e-invoice{'s' if written != 1 else ''} to {folder}.", markup=False)
+    if skipped:
+        err.print(
+            f"No e-invoice for {len(skipped)} document{'s' if len(skipped) != 1 else ''} "
+            f"({', '.join(skipped[:5])}{' …' if len(skipped) > 5 else ''}): issued before "
+            "e-invoices (register record format 1) or in a currency with 3 decimals.",
+            markup=False,
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,134 @@
+"""An issued invoice or credit note as an e-invoice: its register record → UBL bytes.
+
+Only records of format 2 carry the e-invoice facts (:class:`~revcli.einvoice.model.Facts`:
+the seller and its bank as on the issue day, the buyer's Peppol address, references, the
+months of the billing period); a record of format 1 gets no XML.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from revcli.billing.model import CREDIT_NOTE, Invoice, InvoiceLine, Party
+from revcli.einvoice import model as ehf
+from revcli.einvoice.parties import buyer_endpoint, buyer_org_number, seller_party
+from revcli.einvoice.ubl import ubl
+from revcli.schema import PERIOD_MONTHS, minor_units
+from revcli.settings import Settings
+
+XML = "xml"
+
+
+def facts_for(
+    settings: Settings,
+    buyer: Party,
+    *,
+    peppol_id: str,
+    buyer_reference: str,
+    period_months: Fraction,
+    term_months: Fraction | None,
+) -> ehf.Facts:
+    """The e-invoice facts of an invoice to ``buyer`` made now (the seller as set today)."""
+    company = settings.company
+    endpoint = buyer_endpoint(peppol_id, buyer.country, buyer.vat_id, buyer.email)
+    return ehf.Facts(
+        seller=seller_party(company),
+        bank=ehf.Payment(company.bank_account, company.iban, company.bic),
+        buyer_endpoint=endpoint,
+        buyer_org_number=buyer_org_number(endpoint, buyer.country, buyer.vat_id),
+        buyer_reference=buyer_reference,
+        period_months=period_months,
+        term_months=term_months,
+    )
+
+
+def _line(line: InvoiceLine, facts: ehf.Facts) -> ehf.Line:
+    if line.price_period == "once":
+        price_months = Fraction(1)
+    elif line.price_period == "term":
+        price_months = facts.term_months or facts.period_months
+    else:
+        price_months = Fraction(PERIOD_MONTHS[line.price_period])
+    return ehf.Line(
+        line_id=line.line_id,
+        product=line.product,
+        description=line.description,
+        price_period=line.price_period,
+        quantity=line.quantity,
+        unit_price=line.unit_price,
+        discount_pct=line.discount_pct,
+        service_start=line.service_start,
+        service_end=line.service_end,
+        active_days=line.active_days,
+        period_days=line.period_days,
+        period_months=facts.period_months,
+        price_months=price_months,
+        tax_rate=line.tax_rate,
+        amount=line.amount,
+        steps=tuple(ehf.PriceStep(s.start, s.end, s.days, s.unit_price) for s in line.steps),
+    )
+
+
+def pays_to_iban(currency: str, seller_country: str, bank: ehf.Payment) -> bool:
+    """A Norwegian seller is paid to IBAN + BIC in any currency but NOK (SPEC §10); a
+    seller elsewhere whenever it has an IBAN."""
+    if seller_country == "NO":
+        return currency != "NOK"
+    return bool(bank.iban)
+
+
+def has_xml(invoice: Invoice) -> bool:
+    """Whether an issued document gets an e-invoice: a format-2 record in a currency of at
+    most 2 minor digits."""
+    return invoice.facts is not None and minor_units(invoice.currency) <= 2
+
+
+def document_of(invoice: Invoice) -> ehf.Document:
+    """The e-invoice record of an issued invoice of record format 2."""
+    facts = invoice.facts
+    assert facts is not None and invoice.number is not None
+    seller = facts.seller
+    if pays_to_iban(invoice.currency, seller.country, facts.bank):
+        payment = ehf.Payment(iban=facts.bank.iban, bic=facts.bank.bic)
+    else:
+        kid = invoice.payment_reference if invoice.currency == "NOK" else ""
+        payment = ehf.Payment(account=facts.bank.account, kid=kid)
+    buyer = invoice.buyer
+    return ehf.Document(
+        kind=invoice.kind,
+        number=invoice.number,
+        issue_date=invoice.issue_date,
+        due_date=invoice.due_date,
+        currency=invoice.currency,
+        seller=seller,
+        buyer=ehf.Party(
+            name=buyer.name,
+            country=buyer.country,
+            address=buyer.address,
+            vat_id=buyer.vat_id,
+            org_number=facts.buyer_org_number,
+            endpoint=facts.buyer_endpoint,
+            email=buyer.email,
+        ),
+        payment=payment,
+        contract_id=invoice.contract_id,
+        buyer_reference=facts.buyer_reference,
+        po_number=invoice.po_number,
+        period_start=invoice.period_start,
+        period_end=invoice.period_end,
+        reverse_charge=invoice.reverse_charge,
+        lines=tuple(_line(line, facts) for line in invoice.lines),
+        taxes=tuple(ehf.TaxLine(t.rate, t.net, t.tax) for t in invoice.taxes),
+        net=invoice.net,
+        tax=invoice.tax,
+        total=invoice.total,
+        tax_nok=invoice.tax_nok,
+        credits=(invoice.credits or "") if invoice.kind == CREDIT_NOTE else "",
+        credits_date=facts.credits_date,
+        reason=invoice.reason,
+    )
+
+
+def xml_of(invoice: Invoice) -> bytes:
+    """The UBL bytes of an issued document of record format 2."""
+    return ubl(document_of(invoice))

@@ -1,0 +1,274 @@
+"""Issuing with e-invoices from the command line: formats, bank details, issue dates,
+records of format 1, PDF/A-3 (SPEC §7 second edition, §10)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from revcli.billing.records import canonical, record_hash
+from tests.billing_support import SELLER, billing_dir
+from tests.conftest import INVOICE_TODAY, Run
+
+pytestmark = pytest.mark.usefixtures("pinned_today")
+
+CONTRACTS = (
+    "contract_id,customer_id,start_date,currency\nK1,C1,2026-01-01,NOK\nK2,C2,2026-01-01,EUR\n"
+)
+LINES = "contract_id,product,unit_price\nK1,A,100\nK2,A,50\n"
+CUSTOMERS = """\
+customer_id,name,country,address,vat_id,reverse_charge,billing_email
+C1,Nordlys Analyse AS,NO,"Kongens gate 5, 7011 Trondheim",NO999999999MVA,,
+C2,Isar Energie GmbH,DE,"Lindenallee 73, 10115 Berlin",DE246648746,true,rechnung@isar.de
+"""
+FX = "date,currency,rate\n2025-01-01,EUR,11.5\n"
+
+
+def data_dir(tmp_path: Path, settings: str = SELLER) -> Path:
+    return billing_dir(
+        tmp_path / "data", CONTRACTS, LINES, customers=CUSTOMERS, fx=FX, settings=settings
+    )
+
+
+def files(root: Path) -> list[str]:
+    return sorted(
+        p.name
+        for p in (root / "invoices").iterdir()
+        if p.suffix in (".html", ".xml", ".pdf", ".md", ".txt")
+    )
+
+
+def records(root: Path) -> list[dict[str, object]]:
+    return [
+        json.loads(line) for line in (root / "invoices" / "register.jsonl").read_text().splitlines()
+    ]
+
+
+def test_issue_writes_html_and_xml_by_default(run: Run, tmp_path: Path) -> None:
+    root = data_dir(tmp_path)
+    result = run("invoice", "issue", "--data", root, "--period", "2026-01")
+    assert result.exit_code == 0, result.stderr
+    assert files(root) == ["2026-00001.html", "2026-00001.xml", "2026-00002.html", "2026-00002.xml"]
+    first = records(root)[0]
+    # record format 2: every file with its hash, and the e-invoice facts
+    assert first["format"] == 2
+    assert [d["name"] for d in first["documents"]] == ["2026-00001.html", "2026-00001.xml"]  # type: ignore[union-attr]
+    assert first["einvoice"]["buyer_endpoint"] == "0192:999999999"  # type: ignore[index]
+    # dated today (SPEC §7): the pinned day of the invoice tests, due 14 days later
+    assert (first["issue_date"], first["due_date"]) == (INVOICE_TODAY, "2027-01-03")
+
+
+def test_formats_setting_and_repeatable_option(run: Run, tmp_path: Path) -> None:
+    root = data_dir(tmp_path, SELLER + "  formats: [md, xml]\n")
+    assert run("invoice", "issue", "--data", root, "--period", "2026-01").exit_code == 0
+    assert files(root) == ["2026-00001.md", "2026-00001.xml", "2026-00002.md", "2026-00002.xml"]
+    result = run(
+        "invoice",
+        "issue",
+        "--data",
+        root,
+        "--period",
+        "2026-02",
+        "--format",
+        "txt",
+        "--format",
+        "html",
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "2026-00003.txt" in files(root) and "2026-00003.html" in files(root)
+    assert "2026-00003.xml" not in files(root)
+
+
+def test_credit_note_follows_its_invoices_formats(run: Run, tmp_path: Path) -> None:
+    root = data_dir(tmp_path)
+    assert (
+        run(
+            "invoice",
+            "issue",
+            "--data",
+            root,
+            "--period",
+            "2026-01",
+            "--format",
+            "md",
+            "--format",
+            "xml",
+        ).exit_code
+        == 0
+    )
+    result = run("invoice", "credit", "2026-00002", "--data", root, "--reason", "Wrong price")
+    assert result.exit_code == 0, result.stderr
+    assert {"2026-00003.md", "2026-00003.xml"} <= set(files(root))
+    xml = (root / "invoices" / "2026-00003.xml").read_bytes()
+    assert b"<CreditNote" in xml and b"<cbc:ID>2026-00002</cbc:ID>" in xml
+    result = run(
+        "invoice", "credit", "2026-00001", "--data", root, "--reason", "x", "--format", "txt"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "2026-00004.txt" in files(root) and "2026-00004.xml" not in files(root)
+
+
+def test_foreign_currency_invoice_needs_iban_and_bic(run: Run, tmp_path: Path) -> None:
+    settings = SELLER.replace('  iban: "NO71 1234 5678 903"\n', "")
+    root = data_dir(tmp_path, settings)
+    result = run("invoice", "issue", "--data", root, "--period", "2026-01")
+    assert result.exit_code == 1
+    assert (
+        "company.iban: is required to issue invoices in EUR (payment to IBAN + BIC)"
+        in result.stderr
+    )
+    assert not (root / "invoices" / "register.jsonl").exists() or records(root) == []
+
+
+def test_issue_date_is_never_in_the_future_nor_before_the_latest_document(
+    run: Run, tmp_path: Path
+) -> None:
+    root = data_dir(tmp_path)
+    future = run("invoice", "issue", "--data", root, "--period", "2026-01", "--date", "2026-12-21")
+    assert future.exit_code == 2
+    assert "--date 2026-12-21 is in the future (today is 2026-12-20)" in future.stderr
+    assert (
+        run(
+            "invoice", "issue", "--data", root, "--period", "2026-01", "--date", "2026-03-10"
+        ).exit_code
+        == 0
+    )
+    before = run("invoice", "issue", "--data", root, "--period", "2026-02", "--date", "2026-03-09")
+    assert before.exit_code == 2
+    assert "--date 2026-03-09 is before 2026-00002, dated 2026-03-10" in before.stderr
+    # the same day is fine; a period may be invoiced before it starts (in advance)
+    assert (
+        run(
+            "invoice", "issue", "--data", root, "--period", "2026-04", "--date", "2026-03-10"
+        ).exit_code
+        == 0
+    )
+    assert run("invoice", "issue", "--data", root, "--period", "2026-05").exit_code == 0
+    credit = run(
+        "invoice", "credit", "2026-00001", "--data", root, "--reason", "x", "--date", "2026-12-19"
+    )
+    assert credit.exit_code == 2 and "is before 2026-00006, dated 2026-12-20" in credit.stderr
+    rows = [(r["seq"], r["issue_date"]) for r in records(root)]
+    # numbers and dates rise together
+    assert rows == sorted(rows) and [s for s, _ in rows] == list(range(1, 7))
+    assert [d for _, d in rows] == [
+        "2026-03-10",
+        "2026-03-10",
+        "2026-03-10",
+        "2026-03-10",
+        INVOICE_TODAY,
+        INVOICE_TODAY,
+    ]
+
+
+def test_list_period_is_the_billing_run_issued_is_the_issue_month(run: Run, tmp_path: Path) -> None:
+    root = data_dir(tmp_path)
+    assert (
+        run(
+            "invoice", "issue", "--data", root, "--period", "2026-04", "--date", "2026-03-10"
+        ).exit_code
+        == 0
+    )
+    by_period = run("invoice", "list", "--data", root, "--period", "2026-04", "--format", "csv")
+    by_issue = run("invoice", "list", "--data", root, "--issued", "2026-03", "--format", "csv")
+    assert by_period.stdout == by_issue.stdout
+    assert by_period.stdout.count("\n") == 3
+    none = run("invoice", "list", "--data", root, "--period", "2026-03", "--format", "csv")
+    assert none.stdout.count("\n") == 1
+
+
+def _as_format_1(root: Path) -> None:
+    """Rewrite the register as revcli wrote it before e-invoices: format 1, one document."""
+    lines, prev = [], ""
+    for rec in records(root):
+        documents = rec.pop("documents")
+        rec.pop("einvoice")
+        rec.pop("hash")
+        rec["format"] = 1
+        rec["document"] = documents[0]["name"]  # type: ignore[index]
+        rec["document_sha256"] = documents[0]["sha256"]  # type: ignore[index]
+        for extra in documents[1:]:  # type: ignore[index]
+            (root / "invoices" / extra["name"]).unlink()
+        rec["prev_hash"] = prev
+        rec["hash"] = prev = record_hash(rec)
+        lines.append(canonical(rec) + "\n")
+    (root / "invoices" / "register.jsonl").write_text("".join(lines), encoding="utf-8")
+    (root / "invoices" / "HEAD").write_text(f"{len(lines)} {prev}\n")
+
+
+def test_format_1_records_get_no_xml_and_are_not_flagged(run: Run, tmp_path: Path) -> None:
+    root = data_dir(tmp_path)
+    assert run("invoice", "issue", "--data", root, "--period", "2026-01").exit_code == 0
+    _as_format_1(root)
+    assert files(root) == ["2026-00001.html", "2026-00002.html"]
+    assert run("invoice", "check", "--data", root).exit_code == 0
+    out = tmp_path / "xml"
+    result = run("invoice", "export", "--data", root, "--format", "xml", "--out", out)
+    assert result.exit_code == 0
+    assert (
+        "No e-invoice for 2 documents (2026-00001, 2026-00002): issued before e-invoices"
+        in result.stderr
+    )
+    assert not out.exists() or list(out.iterdir()) == []
+    # the next run writes format 2 beside them
+    assert run("invoice", "issue", "--data", root, "--period", "2026-02").exit_code == 0
+    assert [r["format"] for r in records(root)] == [1, 1, 2, 2]
+    assert run("invoice", "check", "--data", root).exit_code == 0
+    # a credit note of a format-1 invoice follows its formats (html) and has no e-invoice
+    # even when asked: the invoice's facts were never recorded
+    result = run(
+        "invoice", "credit", "2026-00001", "--data", root, "--reason", "x", "--format", "xml"
+    )
+    assert result.exit_code == 0
+    assert "No e-invoice for 2026-00005" in result.stderr
+    assert "2026-00005.html" in files(root) and "2026-00005.xml" not in files(root)
+
+
+def test_pdf_embeds_the_e_invoice(run: Run, tmp_path: Path) -> None:
+    pypdf = pytest.importorskip("pypdf")
+    pytest.importorskip("weasyprint")
+    root = data_dir(tmp_path)
+    result = run(
+        "invoice",
+        "issue",
+        "--data",
+        root,
+        "--period",
+        "2026-01",
+        "--format",
+        "pdf",
+        "--format",
+        "xml",
+    )
+    assert result.exit_code == 0, result.stderr
+    xml = (root / "invoices" / "2026-00002.xml").read_bytes()
+    reader = pypdf.PdfReader(io.BytesIO((root / "invoices" / "2026-00002.pdf").read_bytes()))
+    assert reader.attachments["2026-00002.xml"] == [xml]
+
+
+def test_check_date_helper_ignores_documents_dated_in_the_future() -> None:
+    from revcli.billing.issue import check_issue_date
+    from revcli.billing.model import Invoice
+
+    class Stub:
+        def __init__(self, entries: list[object]) -> None:
+            self.entries = entries
+
+    class E:
+        def __init__(self, day: dt.date, seq: int) -> None:
+            self.invoice = Invoice.__new__(Invoice)
+            object.__setattr__(self.invoice, "series", "S")
+            object.__setattr__(self.invoice, "issue_date", day)
+            object.__setattr__(self.invoice, "seq", seq)
+            object.__setattr__(self.invoice, "number", f"S-{seq}")
+
+    today = dt.date(2026, 12, 20)
+    # an old invoice dated 2027-01-01 (first edition, in advance) does not block today
+    register = Stub([E(dt.date(2026, 12, 1), 1), E(dt.date(2027, 1, 1), 2)])
+    check_issue_date(register, "S", today, today)  # type: ignore[arg-type]
+    with pytest.raises(Exception, match="before S-1"):
+        check_issue_date(register, "S", dt.date(2026, 11, 30), today)  # type: ignore[arg-type]
