@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from revcli.billing.documents import DocumentFiles
 from revcli.billing.issue import issue_invoices
 from revcli.billing.register import check_register
-from revcli.billing.templates import DocFormat, document_maker
 from revcli.checks import check_data_dir, load_dataset
 from revcli.scaffold import scaffold
 from tests.conftest import Run
@@ -146,8 +146,8 @@ def test_what_validate_accepts_issue_records_and_check_accepts(
         if any(i.is_error for i in check_data_dir(root)):
             return  # refused up front: nothing can be issued
         data = load_dataset(root)
-        maker = document_maker(data.settings, root, DocFormat.MD, None)
+        files = DocumentFiles(data.settings, root, ["md", "xml"])
         month = dt.date(2026, 1, 1)
-        result = issue_invoices(data, month, month, maker, maker.extension)
+        result = issue_invoices(data, month, month, files, on=month, today=month)
         assert result.issued
         assert check_register(root) == []
