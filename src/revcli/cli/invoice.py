@@ -94,8 +94,9 @@ FormatsOption = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="A file to write per document (repeatable; default: invoice.formats of "
-        "revcli.yaml, else html and xml).",
+        help="A file to write per document: html, pdf, md, txt or xml (the e-invoice); "
+        "repeatable; default: invoice.formats of revcli.yaml, else html and xml.",
+        metavar="FORMAT",
         case_sensitive=False,
         show_default=False,
     ),
