@@ -42,13 +42,28 @@ def facts_for(
     )
 
 
-def _line(line: InvoiceLine, facts: ehf.Facts) -> ehf.Line:
+def face_line(line: InvoiceLine, invoice: Invoice) -> ehf.Line:
+    """``line`` in the e-invoice's terms, for the faces too; a record of format 1 keeps no
+    months of its period, so its lines show their price per its own period."""
+    if invoice.facts is not None:
+        return _line(line, invoice.facts)
+    months = _price_months(line, None, Fraction(1))
+    return _line(line, None, months)
+
+
+def _price_months(line: InvoiceLine, facts: ehf.Facts | None, default: Fraction) -> Fraction:
     if line.price_period == "once":
-        price_months = Fraction(1)
-    elif line.price_period == "term":
-        price_months = facts.term_months or facts.period_months
-    else:
-        price_months = Fraction(PERIOD_MONTHS[line.price_period])
+        return Fraction(1)
+    if line.price_period == "term":
+        if facts is None:
+            return default
+        return facts.term_months or facts.period_months
+    return Fraction(PERIOD_MONTHS[line.price_period])
+
+
+def _line(line: InvoiceLine, facts: ehf.Facts | None, period: Fraction | None = None) -> ehf.Line:
+    price_months = _price_months(line, facts, Fraction(1))
+    period_months = facts.period_months if facts is not None else (period or price_months)
     return ehf.Line(
         line_id=line.line_id,
         product=line.product,
@@ -61,7 +76,7 @@ def _line(line: InvoiceLine, facts: ehf.Facts) -> ehf.Line:
         service_end=line.service_end,
         active_days=line.active_days,
         period_days=line.period_days,
-        period_months=facts.period_months,
+        period_months=period_months,
         price_months=price_months,
         tax_rate=line.tax_rate,
         amount=line.amount,

@@ -64,13 +64,27 @@ def _cannot(what: str, exc: Exception) -> FilterArgumentError:
 @with_context
 def money_filter(value: object, currency: object = None, *, context: Any) -> str:
     """``{{ amount | money }}`` in the document's currency and locale; ``money: "NOK"``."""
+    return _money(value, currency, context, "money", exact=False)
+
+
+@with_context
+def price_filter(value: object, currency: object = None, *, context: Any) -> str:
+    """``{{ unit_price | price }}``: like ``money`` but a price with more places than the
+    currency keeps all of them (0.125 stays 0.125), so that quantity × price multiplies
+    out on the page."""
+    return _money(value, currency, context, "price", exact=True)
+
+
+def _money(value: object, currency: object, context: Any, name: str, *, exact: bool) -> str:
     doc = _document(context)
     code = str(currency or doc.get("currency") or "NOK")
-    locale = _locale(context, "money")
+    locale = _locale(context, name)
+    # an invoice not in the seller's currency shows the currency code on every amount
+    with_code = bool(doc.get("currency_code"))
     try:
-        return format_money(_decimal(value, "money"), code, locale)
+        return format_money(_decimal(value, name), code, locale, code=with_code, exact=exact)
     except (KeyError, ValueError, ArithmeticError) as exc:
-        raise _cannot(f"money: cannot format {value!r} in {code!r}", exc) from None
+        raise _cannot(f"{name}: cannot format {value!r} in {code!r}", exc) from None
 
 
 @with_context
@@ -130,6 +144,7 @@ def date_filter(value: object, fmt: object = "medium", *, context: Any) -> str:
 
 INVOICE_FILTERS: dict[str, Callable[..., str]] = {
     "money": money_filter,
+    "price": price_filter,
     "number": number_filter,
     "percent": percent_filter,
     "date": date_filter,

@@ -70,16 +70,28 @@ def from_units(units: int, places: int) -> Decimal:
     return Decimal(f"{units}E-{places}")
 
 
-def format_money(value: Decimal, currency: str, locale: str | Locale) -> str:
+def format_money(
+    value: Decimal, currency: str, locale: str | Locale, *, code: bool = False, exact: bool = False
+) -> str:
     """``value`` in ``currency`` for ``locale``, with exactly the currency's ISO 4217 minor
     units, rounded half-up first (Babel alone would round half-even, and use CLDR digits).
 
-    nb_NO: ``12 345,50 kr``; en_GB: ``£12,345.50``; JPY has no decimals, KWD three.
+    nb_NO: ``12 345,50 kr``; en_GB: ``£12,345.50``; JPY has no decimals, KWD three. With
+    ``code`` the ISO code stands before the number (``EUR 12 345,50``: an invoice not in
+    the seller's currency shows it on every amount); with ``exact`` a value with more
+    places than the currency keeps them (a unit price of 0.125), never rounded.
     """
     places = minor_units(currency)
-    pattern = copy.copy(parse_pattern(Locale.parse(locale).currency_formats["standard"].pattern))
+    if exact:
+        exponent = value.normalize().as_tuple().exponent
+        places = max(places, -exponent if isinstance(exponent, int) and exponent < 0 else 0)
+    parsed = Locale.parse(locale)
+    source = parsed.decimal_formats[None] if code else parsed.currency_formats["standard"]
+    pattern = copy.copy(parse_pattern(source.pattern))
     pattern.frac_prec = (places, places)
-    text: str = pattern.apply(
-        round_half_up(value, places), locale, currency=currency, currency_digits=False
-    )
+    amount = round_half_up(value, places)
+    if code:
+        number: str = pattern.apply(amount, parsed)
+        return f"{currency} {number}"
+    text: str = pattern.apply(amount, parsed, currency=currency, currency_digits=False)
     return text
