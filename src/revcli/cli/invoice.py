@@ -235,8 +235,8 @@ def issue(
     EHF / Peppol e-invoice (xml). Re-running issues nothing twice; after a crash it issues
     what is missing.
 
-    Example: [bold]revcli invoice issue --data sample_data --period 2026-12 --format pdf
-        --format xml[/]
+    Example: [bold]revcli invoice issue --data sample_data --period 2026-12 --date 2026-12-01
+        --format md --format xml[/]
     """
     with error_boundary():
         from revcli.billing.export import issued_report
