@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -182,6 +183,41 @@ class SettingsReader:
             self._problem(tree.get(key), key, message)
 
 
+MAX_FIELD_WIDTH = 20
+"""The widest a ``{year}`` or ``{seq}`` of ``invoice.number_format`` may be printed
+(a sequence number has at most 19 digits)."""
+
+
+def number_format_problem(text: str) -> str:
+    """What is wrong with an ``invoice.number_format``, or ``""``: only ``{year}`` and
+    ``{seq}`` (once), Python format specs without nested fields and no width or precision
+    above :data:`MAX_FIELD_WIDTH` (``{seq:999999999d}`` would take a gigabyte)."""
+    example = "e.g. '{year}-{seq:05d}'"
+    try:
+        parts = [
+            (f, spec or "") for _, f, spec, _ in string.Formatter().parse(text) if f is not None
+        ]
+        fields = [f for f, _ in parts]
+        unknown = sorted(set(fields) - {"year", "seq"})
+        if unknown:
+            return f"'{text}' uses unknown field {{{unknown[0]}}}; only {{year}} and {{seq}} exist"
+        if fields.count("seq") != 1:
+            return f"'{text}' must contain {{seq}} exactly once, {example}"
+        for name, spec in parts:
+            if "{" in spec:
+                return f"'{text}': the format of {{{name}}} cannot contain another field"
+            widest = max((int(n) for n in re.findall(r"[0-9]+", spec)), default=0)
+            if widest > MAX_FIELD_WIDTH:
+                return (
+                    f"'{text}': {{{name}}} is {widest} characters wide; at most "
+                    f"{MAX_FIELD_WIDTH}, {example}"
+                )
+        text.format(year=2026, seq=1)
+    except (ValueError, KeyError, IndexError) as exc:
+        return f"'{text}' is not a valid number format ({exc}); {example}"
+    return ""
+
+
 def parse_settings(tree: dict[str, Tree], source: str) -> tuple[Settings, list[Issue]]:
     """Type and check ``revcli.yaml``; every missing value takes its documented default."""
     issues: list[Issue] = []
@@ -231,12 +267,8 @@ def parse_settings(tree: dict[str, Tree], source: str) -> tuple[Settings, list[I
         Path(source).parent,
         hint="; pass --template FILE to use a file elsewhere",
     )
-    ri.check(
-        "{seq" in invoice.number_format,
-        inv,
-        "number_format",
-        "must contain {seq} (e.g. '{year}-{seq:05d}')",
-    )
+    problem = number_format_problem(invoice.number_format)
+    ri.check(not problem, inv, "number_format", problem)
     ren = r.section(tree, "renewals")
     rr = SettingsReader(source, issues, "renewals.")
     renewals = RenewalSettings(

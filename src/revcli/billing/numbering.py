@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from revcli.billing.model import CREDIT_NOTE, Invoice
 from revcli.errors import DataError, Issue
-from revcli.settings import SETTINGS_FILE, Company, Scalar, Settings
+from revcli.settings import SETTINGS_FILE, Company, Scalar, Settings, number_format_problem
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class NumberFormat:
     @staticmethod
     def parse(text: str, source: str = SETTINGS_FILE, line: int | None = None) -> NumberFormat:
         """Check the format; raise :class:`DataError` naming revcli.yaml when it is unusable."""
-        problem = _number_format_problem(text)
+        problem = number_format_problem(text)
         if problem:
             raise DataError([Issue(source, line, "invoice.number_format", problem)])
         return NumberFormat(text)
@@ -60,19 +60,20 @@ class NumberFormat:
         return series.format(seq=seq)
 
 
-def _number_format_problem(text: str) -> str:
-    example = "e.g. '{year}-{seq:05d}'"
-    try:
-        fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
-        unknown = sorted(set(fields) - {"year", "seq"})
-        if unknown:
-            return f"'{text}' uses unknown field {{{unknown[0]}}}; only {{year}} and {{seq}} exist"
-        if fields.count("seq") != 1:
-            return f"'{text}' must contain {{seq}} exactly once, {example}"
-        text.format(year=2026, seq=1)
-    except (ValueError, KeyError, IndexError) as exc:
-        return f"'{text}' is not a valid number format ({exc}); {example}"
-    return ""
+SAFE_CHARACTERS = frozenset(string.ascii_letters + string.digits + "._-")
+
+
+def file_part(text: str) -> str:
+    """``text`` as part of a file name, injectively: every character outside
+    ``[A-Za-z0-9._-]`` — and ``%`` itself — becomes ``%XX`` per UTF-8 byte, and so does a
+    leading ``.`` (no hidden files, no ``..``). ``INV/1`` → ``INV%2F1``, ``INV_1`` stays."""
+    encoded = "".join(
+        ch
+        if ch in SAFE_CHARACTERS
+        else "".join(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass"))
+        for ch in text
+    )
+    return "%2E" + encoded[1:] if encoded.startswith(".") else encoded
 
 
 def kid(number: str) -> str:

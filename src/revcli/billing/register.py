@@ -15,9 +15,9 @@ names, which the next run overwrites with the same number.
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import hashlib
 import json
-import re
 from collections.abc import Sequence
 from contextlib import ExitStack
 from decimal import InvalidOperation
@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from revcli.billing.model import INVOICE, Invoice
+from revcli.billing.numbering import file_part
 from revcli.billing.records import (
     Contents,
     Entry,
@@ -128,10 +129,12 @@ def check_register(root: Path, *, orphans: bool = True) -> list[Issue]:
 
 
 def load_register(root: Path) -> list[Entry]:
-    """The register's entries; raise :class:`DataError` on any problem (SPEC §1)."""
+    """The register's entries; raise :class:`DataError` on any problem (SPEC §1). A
+    document no record names (an interrupted run's) does not stop it: ``invoice check``
+    and ``validate`` report those."""
     with state_log(root).shared():
         contents = read_register(root)
-        issues = check_contents(contents, root)
+        issues = check_contents(contents, root, orphans=False)
     if issues:
         raise DataError(issues)
     return contents.entries
@@ -141,8 +144,10 @@ def load_register(root: Path) -> list[Entry]:
 
 
 def document_name(number: str, extension: str) -> str:
-    """The file an issued document is written to: its number, made safe for file names."""
-    return re.sub(r"[^A-Za-z0-9._-]", "_", number).lstrip(".") + "." + extension
+    """The file an issued document is written to: its number as a file name
+    (:func:`~revcli.billing.numbering.file_part`), then the format. Documents issued before
+    names were percent-encoded keep the name their record holds."""
+    return f"{file_part(number)}.{extension}"
 
 
 class Register:
@@ -198,6 +203,33 @@ class Register:
     def find(self, number: str) -> Entry | None:
         return next((e for e in self.entries if e.invoice.number == number), None)
 
+    def _claim(self, number: str, name: str) -> None:
+        """Make room for the document ``name`` of ``number``: refuse when a record already
+        names that file (also in another letter case, for file systems that ignore it),
+        and remove what an interrupted run left for this number (its documents in any
+        format: numbers are never reused, so no record can own them)."""
+        owners = {e.document.casefold(): e for e in self.entries}
+        owner = owners.get(name.casefold())
+        if owner is not None:
+            raise DataError(
+                [
+                    Issue(
+                        str(self.folder / owner.document),
+                        None,
+                        "",
+                        f"is the issued document of {owner.invoice.number} (register line "
+                        f"{owner.line}); {number} would be written to the same file, and an "
+                        "issued document is never overwritten: change invoice.number_format "
+                        "so that new numbers differ",
+                    )
+                ]
+            )
+        stem = name.rsplit(".", 1)[0]
+        for path in self.folder.glob(f"{glob.escape(stem)}.*"):
+            leftover = path.name.rsplit(".", 1)[0] == stem and path.is_file()
+            if leftover and path.name.casefold() not in owners:
+                path.unlink()
+
     def _step(self, name: str) -> None:
         if self.on_step is not None:
             self.on_step(name, self.written)
@@ -209,6 +241,7 @@ class Register:
         named = []
         for extension, content in files:
             name = document_name(invoice.number, extension)
+            self._claim(invoice.number, name)
             write_atomic(self.folder / name, content)
             named.append((name, hashlib.sha256(content).hexdigest()))
         self.written += 1

@@ -8,7 +8,6 @@ documented in docs/templates.md.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
@@ -21,7 +20,7 @@ from revcli.billing.filters import INVOICE_FILTERS
 from revcli.billing.labels import LABELS, language
 from revcli.billing.model import CREDIT_NOTE, Invoice
 from revcli.billing.money import format_money
-from revcli.billing.numbering import org_number
+from revcli.billing.numbering import file_part, org_number
 from revcli.einvoice.terms import Terms, line_terms
 from revcli.settings import InvoiceSettings, Settings, known_locale
 from revcli.templating import find_template, load_template
@@ -295,5 +294,4 @@ def document_maker(
 
 def draft_name(invoice: Invoice, extension: str) -> str:
     """The file of a draft: ``draft-CONTRACT-PERIODSTART.EXT``, safe for file names."""
-    contract = re.sub(r"[^A-Za-z0-9._-]", "_", invoice.contract_id)
-    return f"draft-{contract}-{invoice.period_start.isoformat()}.{extension}"
+    return f"draft-{file_part(invoice.contract_id)}-{invoice.period_start.isoformat()}.{extension}"

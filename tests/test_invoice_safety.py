@@ -1,0 +1,264 @@
+"""A hostile or careless data dir cannot make revcli overwrite issued documents or books:
+injective file names, no overwrite of an issued file, bounded number formats, orphans
+that do not block, no credit notes in the future, files with the user's umask."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import signal
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from revcli.billing.numbering import SAFE_CHARACTERS, file_part
+from revcli.billing.records import canonical, record_hash
+from revcli.billing.register import check_register
+from tests.billing_support import billing_dir, hooked_issue
+from tests.conftest import Run
+
+LINES = "contract_id,line_id,product,quantity,unit_price,price_period\n"
+
+
+def contracts_dir(root: Path, ids: list[str]) -> Path:
+    contracts = "contract_id,customer_id,start_date\n" + "".join(
+        f"{i},C1,2026-01-01\n" for i in ids
+    )
+    lines = LINES + "".join(f"{i},1,A,1,100,month\n" for i in ids)
+    return billing_dir(root, contracts, lines)
+
+
+def set_number_format(root: Path, fmt: str) -> None:
+    path = root / "revcli.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("number_format:")
+    end = text.index("\n", start)
+    path.write_text(text[:start] + f'number_format: "{fmt}"' + text[end:], encoding="utf-8")
+
+
+def issue(run: Run, root: Path, period: str, *extra: str) -> None:
+    result = run("invoice", "issue", "--data", root, "--period", period, *extra)
+    assert result.exit_code == 0, result.stderr
+
+
+def digests(root: Path) -> dict[str, str]:
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in (root / "invoices").iterdir()
+        if p.suffix == ".html"
+    }
+
+
+# --- file names are injective ---------------------------------------------------------------
+
+
+def test_file_part_examples() -> None:
+    assert file_part("2026-00001") == "2026-00001"
+    assert file_part("INV/1") == "INV%2F1"
+    assert file_part("INV_1") == "INV_1"
+    assert file_part("100%") == "100%25"
+    assert file_part("..") == "%2E."
+    assert file_part("Sjø 1") == "Sj%C3%B8%201"
+
+
+@given(st.text(min_size=1), st.text(min_size=1))
+def test_file_part_is_injective_and_safe(a: str, b: str) -> None:
+    name = file_part(a)
+    assert set(name) <= SAFE_CHARACTERS | {"%"}
+    assert not name.startswith(".")
+    if a != b:
+        assert file_part(b) != name
+
+
+def test_drafts_of_contracts_x_slash_1_and_x_underscore_1_do_not_overwrite_each_other(
+    run: Run, tmp_path: Path
+) -> None:
+    # Today both become draft-X_1-2026-01-01.html: the second overwrites the first.
+    root = contracts_dir(tmp_path / "d", ["X/1", "X_1"])
+    out = tmp_path / "drafts"
+    result = run("invoice", "render", "--data", root, "--period", "2026-01", "--out", out)
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "draft-X%2F1-2026-01-01.html",
+        "draft-X_1-2026-01-01.html",
+    ]
+
+
+def test_changing_the_number_format_never_overwrites_an_issued_document(
+    run: Run, tmp_path: Path
+) -> None:
+    # INV/1 and INV_1 used to share the file INV_1.html: the second issue overwrote the
+    # first invoice's document, and the register no longer matched it.
+    root = contracts_dir(tmp_path, ["K1"])
+    set_number_format(root, "INV/{seq}")
+    issue(run, root, "2026-01")
+    before = digests(root)
+    assert list(before) == ["INV%2F1.html"]
+    set_number_format(root, "INV_{seq}")
+    issue(run, root, "2026-02")
+    after = digests(root)
+    assert after["INV%2F1.html"] == before["INV%2F1.html"]
+    assert sorted(after) == ["INV%2F1.html", "INV_1.html"]
+    assert check_register(root) == []
+
+
+def _as_issued_before_percent_encoding(root: Path) -> None:
+    """Rewrite the register as the old naming wrote it: INV/1's document is INV_1.html."""
+    folder = root / "invoices"
+    path = folder / "register.jsonl"
+    prev = ""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        old = record["document"].replace("%2F", "_")
+        (folder / record["document"]).rename(folder / old)
+        record["document"] = old
+        record["prev_hash"] = prev
+        record["hash"] = record_hash(record)
+        prev = record["hash"]
+        out.append(canonical(record) + "\n")
+    path.write_text("".join(out), encoding="utf-8")
+    (folder / "HEAD").unlink()
+
+
+def test_documents_named_the_old_way_are_found_and_never_overwritten(
+    run: Run, tmp_path: Path
+) -> None:
+    root = contracts_dir(tmp_path, ["K1"])
+    set_number_format(root, "INV/{seq}")
+    issue(run, root, "2026-01")
+    _as_issued_before_percent_encoding(root)
+    assert check_register(root) == []  # the name the record holds is where check looks
+    old = (root / "invoices" / "INV_1.html").read_bytes()
+
+    set_number_format(root, "INV_{seq}")
+    result = run("invoice", "issue", "--data", root, "--period", "2026-02")
+    assert result.exit_code == 1
+    assert (
+        f"{root}/invoices/INV_1.html: is the issued document of INV/1 (register line 1); INV_1 "
+        "would be written to the same file, and an issued document is never overwritten: "
+        "change invoice.number_format so that new numbers differ"
+    ) in result.stderr
+    assert (root / "invoices" / "INV_1.html").read_bytes() == old
+    assert check_register(root) == []
+
+
+def test_numbers_differing_only_in_case_are_refused_as_one_file(run: Run, tmp_path: Path) -> None:
+    # On macOS and Windows inv-1.html and INV-1.html are one file.
+    root = contracts_dir(tmp_path, ["K1"])
+    set_number_format(root, "inv-{seq}")
+    issue(run, root, "2026-01")
+    set_number_format(root, "INV-{seq}")
+    result = run("invoice", "issue", "--data", root, "--period", "2026-02")
+    assert result.exit_code == 1
+    assert "is the issued document of inv-1 (register line 1)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("fmt", "message"),
+    [
+        (
+            "{seq:999999999d}",
+            "'{seq:999999999d}': {seq} is 999999999 characters wide; at most 20, "
+            "e.g. '{year}-{seq:05d}'",
+        ),
+        (
+            "{year}-{seq:.99999999}",
+            "'{year}-{seq:.99999999}': {seq} is 99999999 characters wide; at most 20, "
+            "e.g. '{year}-{seq:05d}'",
+        ),
+        ("{seq:{year}}", "'{seq:{year}}': the format of {seq} cannot contain another field"),
+        ("INV-{year}", "'INV-{year}' must contain {seq} exactly once, e.g. '{year}-{seq:05d}'"),
+    ],
+)
+def test_absurd_number_format_is_a_settings_error(
+    run: Run, tmp_path: Path, fmt: str, message: str
+) -> None:
+    # Today validate accepts '{seq:999999999d}' and issue dies of a MemoryError.
+    root = contracts_dir(tmp_path, ["K1"])
+    set_number_format(root, fmt)
+    for args in (["validate"], ["invoice", "issue", "--period", "2026-01"]):
+        result = run(*args, "--data", root)
+        assert result.exit_code == 1
+        assert f"{root}/revcli.yaml:11: invoice.number_format: {message}" in (
+            result.stdout + result.stderr
+        )
+    assert not (root / "invoices").exists()
+
+
+# --- orphans, future credit notes -------------------------------------------------------------
+
+
+def test_an_orphan_document_of_another_format_does_not_block_list(run: Run, tmp_path: Path) -> None:
+    root = contracts_dir(tmp_path, ["K1"])
+    issue(run, root, "2026-01")
+    orphan = root / "invoices" / "2026-00002.pdf"
+    orphan.write_bytes(b"%PDF- left by a run that was killed")
+    result = run("invoice", "list", "--data", root, "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert "2026-00001" in result.stdout
+    check = run("invoice", "check", "--data", root)
+    assert check.exit_code == 1
+    assert f"{orphan}: no record in the register names this document" in check.stdout
+
+
+def test_a_leftover_of_the_same_number_in_another_format_is_removed_when_it_is_issued(
+    run: Run, tmp_path: Path
+) -> None:
+    root = contracts_dir(tmp_path, ["K1", "K2", "K3"])
+    proc = hooked_issue(root, "2026-01", "kill-after-document:3")
+    proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert (root / "invoices" / "2026-00003.html").exists()  # written, never recorded
+    issue(run, root, "2026-01", "--format", "md")
+    assert not (root / "invoices" / "2026-00003.html").exists()
+    assert (root / "invoices" / "2026-00003.md").exists()
+    assert check_register(root) == []
+
+
+def test_a_credit_note_dated_after_today_is_refused(run: Run, tmp_path: Path) -> None:
+    root = contracts_dir(tmp_path, ["K1"])
+    issue(run, root, "2026-01")
+    register = (root / "invoices" / "register.jsonl").read_bytes()
+    tomorrow = dt.datetime.now().astimezone().date() + dt.timedelta(days=1)
+    result = run(
+        "invoice", "credit", "2026-00001", "--reason", "typo", "--data", root,
+        "--date", tomorrow.isoformat(),
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert (
+        f"--date {tomorrow} is after today ({tomorrow - dt.timedelta(days=1)}); a credit note "
+        "cannot be dated in the future"
+    ) in result.stderr
+    assert (root / "invoices" / "register.jsonl").read_bytes() == register
+
+
+# --- permissions --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def umask_027() -> Iterator[None]:
+    old = os.umask(0o027)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def test_documents_and_reports_take_the_users_umask(
+    run: Run, tmp_path: Path, umask_027: None
+) -> None:
+    # Today every file revcli writes is 0600 (the temporary file's mode), whatever the umask.
+    root = contracts_dir(tmp_path / "d", ["K1"])
+    issue(run, root, "2026-01")
+    report = tmp_path / "mrr.csv"
+    result = run("mrr", "--data", root, "--format", "csv", "--out", report, "--month", "2026-01")
+    assert result.exit_code == 0, result.stderr
+    for path in (root / "invoices" / "2026-00001.html", root / "invoices" / "HEAD", report):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o640, path
