@@ -116,9 +116,10 @@ def _as_issued_before_percent_encoding(root: Path) -> None:
     out = []
     for line in path.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
-        old = record["document"].replace("%2F", "_")
-        (folder / record["document"]).rename(folder / old)
-        record["document"] = old
+        for document in record["documents"]:
+            old = document["name"].replace("%2F", "_")
+            (folder / document["name"]).rename(folder / old)
+            document["name"] = old
         record["prev_hash"] = prev
         record["hash"] = record_hash(record)
         prev = record["hash"]
@@ -183,10 +184,12 @@ def test_absurd_number_format_is_a_settings_error(
     # Today validate accepts '{seq:999999999d}' and issue dies of a MemoryError.
     root = contracts_dir(tmp_path, ["K1"])
     set_number_format(root, fmt)
+    lines = (root / "revcli.yaml").read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if "number_format:" in text)
     for args in (["validate"], ["invoice", "issue", "--period", "2026-01"]):
         result = run(*args, "--data", root)
         assert result.exit_code == 1
-        assert f"{root}/revcli.yaml:11: invoice.number_format: {message}" in (
+        assert f"{root}/revcli.yaml:{line}: invoice.number_format: {message}" in (
             result.stdout + result.stderr
         )
     assert not (root / "invoices").exists()
@@ -233,8 +236,8 @@ def test_a_credit_note_dated_after_today_is_refused(run: Run, tmp_path: Path) ->
     )  # fmt: skip
     assert result.exit_code == 2
     assert (
-        f"--date {tomorrow} is after today ({tomorrow - dt.timedelta(days=1)}); a credit note "
-        "cannot be dated in the future"
+        f"--date {tomorrow} is in the future (today is {tomorrow - dt.timedelta(days=1)}); "
+        "documents are dated the day they are issued"
     ) in result.stderr
     assert (root / "invoices" / "register.jsonl").read_bytes() == register
 

@@ -208,13 +208,13 @@ class Register:
         names that file (also in another letter case, for file systems that ignore it),
         and remove what an interrupted run left for this number (its documents in any
         format: numbers are never reused, so no record can own them)."""
-        owners = {e.document.casefold(): e for e in self.entries}
-        owner = owners.get(name.casefold())
-        if owner is not None:
+        owners = {file.casefold(): (file, e) for e in self.entries for file, _ in e.documents}
+        if name.casefold() in owners:
+            file, owner = owners[name.casefold()]
             raise DataError(
                 [
                     Issue(
-                        str(self.folder / owner.document),
+                        str(self.folder / file),
                         None,
                         "",
                         f"is the issued document of {owner.invoice.number} (register line "
@@ -238,10 +238,11 @@ class Register:
         """Write ``invoice``'s files (extension, bytes: its faces and its e-invoice), then
         append its record and flush it to disk, then HEAD."""
         assert invoice.number is not None
-        named = []
-        for extension, content in files:
-            name = document_name(invoice.number, extension)
+        names = [document_name(invoice.number, extension) for extension, _ in files]
+        for name in names:  # all before any file of this invoice is written
             self._claim(invoice.number, name)
+        named = []
+        for name, (_, content) in zip(names, files, strict=True):
             write_atomic(self.folder / name, content)
             named.append((name, hashlib.sha256(content).hexdigest()))
         self.written += 1
