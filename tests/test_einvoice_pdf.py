@@ -39,3 +39,27 @@ def test_pdf_without_e_invoice_has_no_attachment(tmp_path: Path) -> None:
 
     pdf = html_to_pdf("<p>x</p>", tmp_path, dt.date(2026, 1, 1))
     assert pypdf.PdfReader(io.BytesIO(pdf)).attachments == {}
+
+
+def test_pdfs_rendered_on_a_pool_equal_those_rendered_in_turn() -> None:
+    import dataclasses
+
+    from revcli.billing.documents import DocumentFiles
+    from revcli.billing.parallel import render_all, workers
+    from revcli.billing.run import billing_run
+    from revcli.checks import load_dataset
+    from tests.conftest import SAMPLE
+
+    if workers() < 2:
+        pytest.skip("one core: the pool is not used")
+    data = load_dataset(SAMPLE)
+    drafts = billing_run(data, dt.date(2026, 12, 1), dt.date(2026, 12, 1))[:4]
+    invoices = [
+        dataclasses.replace(d, number=f"2026-{i:05d}", seq=i, series="2026-{seq:05d}")
+        for i, d in enumerate(drafts, 1)
+    ]
+    files = DocumentFiles(data.settings, SAMPLE, ["pdf", "xml"])
+    pooled = list(render_all(files, invoices, parallel=True))
+    in_turn = list(render_all(files, invoices, parallel=False))
+    assert pooled == in_turn
+    assert [[ext for ext, _ in f] for f in pooled] == [["pdf", "xml"]] * 4

@@ -12,6 +12,7 @@ from pathlib import Path
 from revcli.billing.ehf import pays_to_iban
 from revcli.billing.model import CREDIT_NOTE, INVOICE, Invoice, credit_note
 from revcli.billing.numbering import NumberFormat, numbered, seller_issues
+from revcli.billing.parallel import render_all
 from revcli.billing.register import Register
 from revcli.billing.run import billing_run
 from revcli.data.validate import DataSet
@@ -124,13 +125,21 @@ def issue_invoices(
             check = getattr(render, "check_templates", None)
             if check is not None:
                 check(todo[0])  # a template error stops the run before anything is issued
-        for count, draft in enumerate(todo, start=1):
+        seqs: dict[str, int] = {}
+        invoices = []
+        for draft in todo:
             series = numbering.series(draft.issue_date.year)
-            invoice = numbered(draft, series, register.next_seq(series), data.settings.company)
-            register.append(invoice, render(invoice))
+            seq = seqs.setdefault(series, register.next_seq(series))
+            seqs[series] = seq + 1
+            invoices.append(numbered(draft, series, seq, data.settings.company))
+        # PDFs render on every core; the register still appends in number order
+        parallel = "pdf" in getattr(render, "formats", ())
+        files = render_all(render, invoices, parallel=parallel)
+        for count, (invoice, made) in enumerate(zip(invoices, files, strict=True), start=1):
+            register.append(invoice, made)
             issued.append(invoice)
             if progress is not None:
-                progress(count, len(todo))
+                progress(count, len(invoices))
     return IssueResult(issued, len(drafts) - len(issued))
 
 
