@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
+from revcli.decimals import round_half_up
 from revcli.einvoice.ubl import CUSTOMIZATION_ID, NS
 
 FATAL = "fatal"
@@ -170,7 +171,7 @@ def check_allowances(root: ET.Element) -> Iterator[Finding]:
                 "PEPPOL-EN16931-R042", f"{where}: allowance/charge base amount without a percent"
             )
         if percent is not None and base is not None and amount is not None:
-            expected = (base * percent / 100).quantize(Decimal("0.01"), "ROUND_HALF_UP")
+            expected = round_half_up(Fraction(base) * Fraction(percent) / 100, 2)
             if amount != expected:
                 yield Finding(
                     "PEPPOL-EN16931-R040",
