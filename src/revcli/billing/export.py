@@ -202,6 +202,7 @@ def list_report(
             "credits",
             "credited_by",
         ],
+        priority=("number", "customer_id", "due_date", "currency", "total", "kind"),
     )
 
 
@@ -247,6 +248,16 @@ def export_report(
             "customer": customer,
         },
         name="invoice-export",
+        priority=(
+            "number",
+            "issue_date",
+            "customer_id",
+            "currency",
+            "tax_rate",
+            "net",
+            "tax",
+            "gross",
+        ),
     )
 
 

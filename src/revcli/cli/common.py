@@ -20,7 +20,7 @@ import typer
 
 from revcli.errors import CheckFailed, DataError, Issue, RevcliError, UsageError
 from revcli.output.files import write_atomic
-from revcli.output.report import OutputFormat
+from revcli.output.report import SUFFIXES, OutputFormat
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -74,6 +74,15 @@ OutOption = Annotated[
     Path | None,
     typer.Option("--out", "-o", help="Write to FILE atomically instead of stdout.", dir_okay=False),
 ]
+ColumnsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--columns",
+        help="Only these columns, in this order, comma-separated, in every format "
+        "(e.g. month,mrr,net_change).",
+        show_default=False,
+    ),
+]
 AsOfOption = Annotated[
     str | None,
     typer.Option(
@@ -98,8 +107,6 @@ ByOption = Annotated[
         show_default=False,
     ),
 ]
-
-_SUFFIXES = {".csv": OutputFormat.CSV, ".json": OutputFormat.JSON, ".md": OutputFormat.MARKDOWN}
 
 
 class State:
@@ -217,34 +224,84 @@ def load(data: Path | None) -> DataSet:
     return dataset
 
 
+def unknown_suffix(out: Path, suffixes: list[str]) -> UsageError:
+    """The usage error for an ``--out`` whose suffix names no format this command writes."""
+    shown = f"'{out.suffix}'" if out.suffix else "no suffix"
+    return UsageError(
+        f"--out {out}: {shown} is not a format this command writes; use one of "
+        f"{', '.join(suffixes)}, or give --format (then any name will do)"
+    )
+
+
 def choose_format(fmt: OutputFormat | None, out: Path | None) -> OutputFormat:
-    """Explicit ``--format``; else from ``--out``'s suffix; else table on a terminal, csv piped."""
+    """Explicit ``--format``; else from ``--out``'s suffix (SPEC §13: an unknown one is a
+    usage error); else table on a terminal, csv piped."""
     if fmt is not None:
         return fmt
     if out is not None:
-        return _SUFFIXES.get(out.suffix.lower(), OutputFormat.TABLE)
+        if out.suffix.lower() not in SUFFIXES:
+            raise unknown_suffix(out, list(SUFFIXES))
+        return SUFFIXES[out.suffix.lower()]
     return OutputFormat.TABLE if sys.stdout.isatty() else OutputFormat.CSV
 
 
-def emit(report: Report, fmt: OutputFormat | None, out: Path | None) -> None:
-    """Render ``report`` and write it to ``out`` atomically, or to stdout."""
+def table_width() -> int | None:
+    """The width a table on stdout fits: ``$COLUMNS``, else the terminal's, else none (whole)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isascii() and columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    return Console().width if sys.stdout.isatty() else None
+
+
+def parse_columns(columns: str | None) -> list[str] | None:
+    """``--columns a,b,c`` as a list of names (spaces around names ignored)."""
+    if columns is None:
+        return None
+    return [name.strip() for name in columns.split(",") if name.strip()]
+
+
+def emit(
+    report: Report,
+    fmt: OutputFormat | None,
+    out: Path | None,
+    columns: str | None = None,
+) -> None:
+    """Render ``report`` (only ``columns``, when given) and write it to ``out`` atomically,
+    or to stdout."""
     from revcli.output.render import render, render_table
+    from revcli.output.report import select_columns
 
     chosen = choose_format(fmt, out)
+    names = parse_columns(columns)
+    if names is not None:
+        report = select_columns(report, names)
+    data: str | bytes
     if chosen is OutputFormat.TABLE:
         from rich.console import Console
 
         tty = out is None and sys.stdout.isatty()
-        width = Console().width if tty else 200
-        text = render_table(report, width=width, color=tty and "NO_COLOR" not in os.environ)
+        data = render_table(
+            report,
+            width=table_width() if out is None else None,
+            color=tty and "NO_COLOR" not in os.environ,
+        )
     else:
-        text = render(report, chosen)
+        data = render(report, chosen)
     if out is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        if isinstance(data, bytes):
+            if sys.stdout.isatty():
+                raise UsageError(
+                    f"{chosen.value} is binary: pass --out FILE.{chosen.value} or redirect stdout"
+                )
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        else:
+            sys.stdout.write(data)
+            sys.stdout.flush()
     else:
-        write_atomic(out, text)
-        err.print(f"wrote {out}", style="dim")
+        write_atomic(out, data)
+        err.print(f"wrote {out}", style="dim", markup=False)
 
 
 @contextmanager

@@ -10,6 +10,7 @@ import typer
 from revcli.cli.common import (
     AsOfOption,
     ByOption,
+    ColumnsOption,
     DataOption,
     FormatOption,
     FromOption,
@@ -38,6 +39,7 @@ def mrr(
     as_of: AsOfOption = None,
     fmt: FormatOption = None,
     out: OutOption = None,
+    columns: ColumnsOption = None,
 ) -> None:
     """MRR, ARR and every movement per month.
 
@@ -52,7 +54,7 @@ def mrr(
         start, end = month_span(month, first, last, day)
         check_by(by)
         dataset = load(data)
-        emit(mrr_report(dataset, start, end, by, as_of=day), fmt, out)
+        emit(mrr_report(dataset, start, end, by, as_of=day), fmt, out, columns)
 
 
 def validate_command(data: DataOption = None) -> None:

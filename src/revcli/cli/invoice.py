@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from revcli.cli.common import (
+    ColumnsOption,
     DataOption,
     FormatOption,
     OutOption,
@@ -372,6 +373,7 @@ def list_command(
     customer: CustomerFilter = None,
     fmt: FormatOption = None,
     out: OutOption = None,
+    columns: ColumnsOption = None,
 ) -> None:
     """Issued invoices and credit notes, in the order they were issued.
 
@@ -384,7 +386,7 @@ def list_command(
         month = parse_month(period, "--period") if period else None
         issued_in = parse_month(issued, "--issued") if issued else None
         entries = load_register(resolve_data_dir(data))
-        emit(list_report(entries, month, customer, issued_in), fmt, out)
+        emit(list_report(entries, month, customer, issued_in), fmt, out, columns)
 
 
 class ExportFormat(StrEnum):
@@ -395,6 +397,7 @@ class ExportFormat(StrEnum):
     CSV = "csv"
     JSON = "json"
     MARKDOWN = "markdown"
+    XLSX = "xlsx"
     XML = "xml"
 
 
@@ -416,6 +419,7 @@ def export(
         ),
     ] = None,
     out: OutOption = None,
+    columns: ColumnsOption = None,
 ) -> None:
     """The sales journal for accounting (one row per document and tax rate), or with
     --format xml the e-invoices re-created from the register alone.
@@ -438,7 +442,7 @@ def export(
         from revcli.output.report import OutputFormat
 
         report_format = None if fmt is None else OutputFormat(fmt.value)
-        emit(export_report(entries, month, customer, issued_in), report_format, out)
+        emit(export_report(entries, month, customer, issued_in), report_format, out, columns)
 
 
 def _export_xml(entries: list[Any], folder: Path) -> None:

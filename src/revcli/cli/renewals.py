@@ -14,6 +14,7 @@ import typer
 
 from revcli.cli.common import (
     AsOfOption,
+    ColumnsOption,
     DataOption,
     OutOption,
     choose_format,
@@ -22,10 +23,11 @@ from revcli.cli.common import (
     error_boundary,
     load,
     parse_day,
+    unknown_suffix,
 )
-from revcli.errors import CheckFailed
+from revcli.errors import CheckFailed, UsageError
 from revcli.output.files import write_atomic
-from revcli.output.report import OutputFormat
+from revcli.output.report import SUFFIXES, OutputFormat
 
 if TYPE_CHECKING:
     from revcli.renewals.remind import Email
@@ -39,6 +41,7 @@ class RenewalFormat(StrEnum):
     CSV = "csv"
     JSON = "json"
     MARKDOWN = "markdown"
+    XLSX = "xlsx"
     ICS = "ics"
 
 
@@ -78,6 +81,20 @@ def _fail_on(text: str | None) -> Window | None:
             param_hint="--fail-on",
         )
     return _window(match[1], "--fail-on")
+
+
+def _renewal_format(fmt: RenewalFormat | None, out: Path | None) -> OutputFormat | None:
+    """The report format (``None`` for a calendar): ``--format``, else ``--out``'s suffix,
+    where ``.ics`` is a calendar and any suffix no format has is a usage error."""
+    if fmt is RenewalFormat.ICS:
+        return None
+    if fmt is not None:
+        return OutputFormat(fmt.value)
+    if out is not None and out.suffix.lower() == ".ics":
+        return None
+    if out is not None and out.suffix.lower() not in SUFFIXES:
+        raise unknown_suffix(out, [*SUFFIXES, ".ics"])
+    return choose_format(None, out)
 
 
 def _write(data: bytes, out: Path | None) -> None:
@@ -130,6 +147,7 @@ def renewals(
         ),
     ] = None,
     out: OutOption = None,
+    columns: ColumnsOption = None,
 ) -> None:
     """Contracts whose current term ends soon: notice deadlines, status, ARR.
 
@@ -155,19 +173,18 @@ def renewals(
             by=by.value if by else None,
         )
         check = _fail_on(fail_on)
+        chosen = _renewal_format(fmt, out)
         dataset = load(data)
         # The check looks beyond --within: compute every upcoming term end once for both.
         upcoming = upcoming_of(dataset, day) if check is not None else None
-        ics = fmt is RenewalFormat.ICS or (
-            fmt is None and out is not None and out.suffix.lower() == ".ics"
-        )
-        if ics:
+        if chosen is None:
+            if columns is not None:
+                raise UsageError("--columns chooses report columns; a calendar has none")
             from revcli.renewals.ics import calendar_of
 
             _write(calendar_of(dataset, query, upcoming), out)
         else:
-            chosen = choose_format(OutputFormat(fmt.value) if fmt else None, out)
-            emit(renewals_report(dataset, query, upcoming), chosen, out)
+            emit(renewals_report(dataset, query, upcoming), chosen, out, columns)
         if check is not None:
             message = unanswered_notices_message(dataset, day, check, owner, upcoming)
             if message is not None:

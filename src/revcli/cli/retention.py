@@ -10,6 +10,7 @@ import typer
 from revcli.cli.common import (
     AsOfOption,
     ByOption,
+    ColumnsOption,
     DataOption,
     FormatOption,
     FromOption,
@@ -56,6 +57,7 @@ def nrr(
     as_of: AsOfOption = None,
     fmt: FormatOption = None,
     out: OutOption = None,
+    columns: ColumnsOption = None,
 ) -> None:
     """Net and gross revenue retention and logo retention, one row per month.
 
@@ -71,7 +73,7 @@ def nrr(
         start, end = month_span(month, first, last, parse_day(as_of, "--as-of"))
         check_by(by)
         dataset = load(data)
-        emit(nrr_report(dataset, start, end, window, by), fmt, out)
+        emit(nrr_report(dataset, start, end, window, by), fmt, out, columns)
 
 
 def cohorts(
@@ -93,6 +95,7 @@ def cohorts(
     as_of: AsOfOption = None,
     fmt: FormatOption = None,
     out: OutOption = None,
+    columns: ColumnsOption = None,
 ) -> None:
     """The cohort table: customers by month first active, retained month by month.
 
@@ -120,7 +123,7 @@ def cohorts(
             min_customers=options.cohort_min_customers,
             as_of=day,
         )
-        emit(report, fmt, out)
+        emit(report, fmt, out, columns)
 
 
 def register(app: typer.Typer) -> None:

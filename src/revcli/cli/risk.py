@@ -8,6 +8,7 @@ import typer
 
 from revcli.cli.common import (
     AsOfOption,
+    ColumnsOption,
     DataOption,
     FormatOption,
     FromOption,
@@ -32,6 +33,7 @@ def pipeline(
     as_of: AsOfOption = None,
     fmt: FormatOption = None,
     out: OutOption = None,
+    columns: ColumnsOption = None,
 ) -> None:
     """Pipeline MRR and weighted pipeline MRR per expected-close month.
 
@@ -57,7 +59,7 @@ def pipeline(
         warning = past_due_warning(report)
         if warning:
             err.print(f"warning: {warning}", markup=False)
-        emit(report, fmt, out)
+        emit(report, fmt, out, columns)
 
 
 def risk(
@@ -69,6 +71,7 @@ def risk(
     ] = None,
     fmt: FormatOption = None,
     out: OutOption = None,
+    columns: ColumnsOption = None,
 ) -> None:
     """Every active customer scored for churn risk, by ARR at risk, with the reasons.
 
@@ -83,7 +86,7 @@ def risk(
 
         day = parse_day(as_of, "--as-of")
         dataset = load(data)
-        emit(risk_report(dataset, day, top), fmt, out)
+        emit(risk_report(dataset, day, top), fmt, out, columns)
 
 
 def forecast(
@@ -95,6 +98,7 @@ def forecast(
     as_of: AsOfOption = None,
     fmt: FormatOption = None,
     out: OutOption = None,
+    columns: ColumnsOption = None,
 ) -> None:
     """Contracted MRR going forward, plus weighted pipeline, minus expected churn.
 
@@ -117,6 +121,7 @@ def forecast(
             ),
             fmt,
             out,
+            columns,
         )
 
 

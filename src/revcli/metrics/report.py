@@ -10,7 +10,7 @@ import polars as pl
 from revcli.calendar import shift_month
 from revcli.data.validate import DataSet
 from revcli.metrics.mrr import MOVEMENTS, Book
-from revcli.output.report import ColumnKind, Report
+from revcli.output.report import ColumnKind, Report, Trend
 
 MRR_KINDS: dict[str, ColumnKind] = {
     "month": ColumnKind.MONTH,
@@ -50,6 +50,23 @@ _TABLE = (
     "net_change",
     "growth_pct",
 )
+_PRIORITY = (
+    "month",
+    "mrr",
+    "net_change",
+    "arr",
+    "customers",
+    "growth_pct",
+    "new",
+    "churn",
+    "expansion",
+    "downgrade",
+    "cancellation",
+    "upgrade",
+    "reactivation",
+)
+"""What a narrow table keeps first: the month's MRR and its change, then the movements."""
+
 _LABELS = {
     "mrr": "MRR",
     "arr": "ARR",
@@ -82,6 +99,16 @@ def _totals(table: pl.DataFrame, by: str | None) -> dict[str, Any]:
         if opening:
             totals["growth_pct"] = 100 * (totals["mrr"] - opening) / opening
     return totals
+
+
+def mrr_trend(table: pl.DataFrame) -> Trend:
+    """The total MRR of each month of an ``mrr`` table (summed over groups with ``--by``)."""
+    per_month = table.group_by("month").agg(pl.col("mrr").sum()).sort("month")
+    return Trend(
+        label="MRR",
+        months=[f"{m:%Y-%m}" for m in per_month.get_column("month").to_list()],
+        values=per_month.get_column("mrr").to_list(),
+    )
 
 
 def unfinished(first: dt.date, last: dt.date, as_of: dt.date | None) -> tuple[dict[str, Any], str]:
@@ -157,4 +184,6 @@ def mrr_report(
         name="mrr",
         table_columns=[*([by] if by else []), *_TABLE],
         labels=_LABELS,
+        priority=[*([by] if by else []), *_PRIORITY],
+        trend=mrr_trend(table),
     )

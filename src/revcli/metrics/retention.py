@@ -280,4 +280,5 @@ def nrr_report(
         name="nrr",
         table_columns=[*([by] if by else []), *_TABLE],
         labels=_LABELS,
+        priority=[*([by] if by else []), "month", "nrr", "grr", "logo_retention", "start_mrr"],
     )

@@ -22,6 +22,7 @@ from revcli.output.report import (
     ColumnKind,
     OutputFormat,
     Report,
+    Trend,
     cell,
     group_digits,
     rows,
@@ -120,6 +121,11 @@ def heat_style(share: Decimal) -> str:
     return next((style for floor, style in HEAT_STYLES if share >= floor), HEAT_STYLES[-1][1])
 
 
+def shown(value: Any, kind: ColumnKind) -> str:
+    """A value as the table view shows it: grouped digits, "1.40 %", a share as "97 %"."""
+    return _styled(value, kind).plain
+
+
 def _styled(value: Any, kind: ColumnKind) -> Text:
     shown = cell(value, kind)
     if shown is None:
@@ -143,59 +149,145 @@ def _styled(value: Any, kind: ColumnKind) -> Text:
     return Text(str(shown))
 
 
+MIN_CUT = 10
+"""A text column is cut short with … rather than left out when at least this much fits."""
+
+_SPARKS = "▁▂▃▄▅▆▇█"
+_TRAILING = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*m)*)$", re.MULTILINE)
+
+
+def fit_columns(
+    order: list[str], widths: dict[str, int], text: set[str], width: int | None
+) -> tuple[list[str], dict[str, int]]:
+    """The columns a table of ``width`` characters shows, and the text columns cut short.
+
+    ``order`` is most important first; each column takes its widest cell plus 3 (padding
+    and the gap). Columns are kept while they fit; the first that does not fit is cut
+    short when it is text and at least :data:`MIN_CUT` characters are left, and the rest
+    are left out. The first column is always shown. Without a width every column is kept.
+    """
+    if width is None:
+        return order, {}
+    budget = width
+    kept: list[str] = []
+    cut: dict[str, int] = {}
+    for name in order:
+        need = widths[name] + 3
+        if need <= budget or not kept:
+            kept.append(name)
+            budget -= need
+            continue
+        room = budget - 3
+        if name in text and room >= MIN_CUT:
+            kept.append(name)
+            cut[name] = room
+        break
+    return kept, cut
+
+
+def sparkline(values: list[float]) -> str:
+    """One block character per value, from ▁ (the lowest) to █ (the highest)."""
+    low, high = min(values), max(values)
+    if high == low:
+        return _SPARKS[3] * len(values)
+    top = len(_SPARKS) - 1
+    return "".join(_SPARKS[round((v - low) / (high - low) * top)] for v in values)
+
+
+def _trend_line(trend: Trend, width: int | None) -> str:
+    months, values = list(trend.months), [float(v) for v in trend.values]
+    if not values:
+        return ""
+    if width is not None:
+        # label, two months and three spaces around the sparkline; keep the latest months
+        room = max(1, width - len(trend.label) - len(months[0]) - len(months[-1]) - 3)
+        months, values = months[-room:], values[-room:]
+    return f"{trend.label} {months[0]} {sparkline(values)} {months[-1]}"
+
+
+def _left_out_note(dropped: list[str], cut: list[str], width: int) -> str:
+    parts = []
+    if dropped:
+        parts.append(
+            f"Not shown at {width} characters wide: {', '.join(dropped)}. "
+            "Choose columns with --columns NAME,NAME,… or see all with --format csv."
+        )
+    if cut:
+        parts.append(f"Cut short with …: {', '.join(cut)}.")
+    return " ".join(parts)
+
+
 def render_table(report: Report, width: int | None = None, color: bool = True) -> str:
     """A Rich table: money right-aligned and grouped, movements coloured by sign.
 
-    Numbers are never cut short: the table is as wide as its widest cells need, even when
-    that is wider than ``width``.
+    Numbers are never cut short and no row wraps. With a ``width`` the table keeps the
+    report's most important columns that fit (:func:`fit_columns`) and says which it
+    left out; without one it is printed whole. No line ends in spaces.
     """
-    columns = list(report.table_columns or report.frame.columns)
-    frame = report.frame.select(columns)
-    cells = [
-        [_styled(v, report.kind(c)) for c, v in zip(columns, row, strict=True)]
-        for row in frame.iter_rows()
-    ]
-    footers: list[Text] = []
-    for name in columns:
+    order = report.shown_columns()
+    frame = report.frame.select(order)
+    cells = {
+        name: [_styled(v, report.kind(name)) for v in frame.get_column(name).to_list()]
+        for name in order
+    }
+    footers: dict[str, Text] = {}
+    for name in order:
         total = None if report.totals is None else report.totals.get(name)
-        footers.append(_styled(total, report.kind(name)) if total is not None else Text(""))
-    if report.totals is not None and not footers[0].plain:
-        footers[0] = Text("Total", style="bold")
-    table = Table(
-        title=report.title,
-        box=box.SIMPLE_HEAVY,
-        show_footer=report.totals is not None,
-        title_justify="left",
-    )
-    needed = 0
-    for i, name in enumerate(columns):
-        label = report.labels.get(name, name)
-        widest = max([len(label), len(footers[i].plain), *(len(r[i].plain) for r in cells)])
-        needed += widest + 3
-        table.add_column(
-            label,
-            justify="right" if report.kind(name) in _NUMERIC else "left",
-            footer=footers[i],
-            no_wrap=report.kind(name) is not ColumnKind.TEXT,
-            min_width=widest if report.kind(name) is not ColumnKind.TEXT else None,
+        footers[name] = _styled(total, report.kind(name)) if total is not None else Text("")
+    widths = {
+        name: max(
+            [len(report.labels.get(name, name)), len(footers[name].plain)]
+            + [len(t.plain) for t in cells[name]]
         )
-    styles = list(report.row_styles) or [""] * len(cells)
-    for row, style in zip(cells, styles, strict=True):
-        table.add_row(*row, style=style or None)
+        for name in order
+    }
+    text = {n for n in order if report.kind(n) is ColumnKind.TEXT}
+    kept, cut = fit_columns(order, widths, text, width)
+    table_order = list(report.table_columns or report.frame.columns)
+    columns = [c for c in table_order if c in kept]
+    if report.totals is not None and not footers[columns[0]].plain:
+        footers[columns[0]] = Text("Total", style="bold")
+    table = Table(box=box.SIMPLE_HEAVY, show_footer=report.totals is not None)
+    needed = 1
+    for name in columns:
+        shown = cut.get(name, widths[name])
+        needed += shown + 3
+        table.add_column(
+            report.labels.get(name, name),
+            justify="right" if report.kind(name) in _NUMERIC else "left",
+            footer=footers[name],
+            no_wrap=True,
+            overflow="ellipsis",
+            min_width=shown,
+            max_width=shown,
+        )
+    styles = list(report.row_styles) or [""] * frame.height
+    for i, style in enumerate(styles):
+        table.add_row(*(cells[name][i] for name in columns), style=style or None)
+    notes = list(report.notes)
+    dropped = [c for c in order if c not in kept]
+    if width is not None and (dropped or cut):
+        notes.append(_left_out_note(dropped, [c for c in columns if c in cut], width))
+    # Without a width nothing wraps: the table, its title and its notes print whole.
+    whole = max([needed + 1, len(report.title), *(len(n) for n in notes)])
     console = Console(
         file=io.StringIO(),
-        width=max(width or 100, needed + 2),
+        width=width if width is not None else whole,
         force_terminal=color,
         color_system="standard" if color else None,
         no_color=not color,
         highlight=False,
     )
+    # The title above, not in, the table: a narrow table would wrap it.
+    console.print(Text(report.title, style="table.title"))
     console.print(table)
-    for note in report.notes:
+    for note in notes:
         console.print(Text(note, style="dim"))
+    if report.trend is not None:
+        console.print(Text(_trend_line(report.trend, width)), no_wrap=True, crop=False)
     out = console.file
     assert isinstance(out, io.StringIO)
-    return out.getvalue()
+    return _TRAILING.sub(r"\1", out.getvalue())
 
 
 RENDERERS: dict[OutputFormat, Callable[[Report], str]] = {
@@ -206,6 +298,10 @@ RENDERERS: dict[OutputFormat, Callable[[Report], str]] = {
 }
 
 
-def render(report: Report, fmt: OutputFormat) -> str:
-    """Render ``report`` in ``fmt``."""
+def render(report: Report, fmt: OutputFormat) -> str | bytes:
+    """Render ``report`` in ``fmt``: text, or the bytes of an Excel workbook."""
+    if fmt is OutputFormat.XLSX:
+        from revcli.output.xlsx import render_xlsx  # XlsxWriter is loaded only when asked for
+
+        return render_xlsx(report)
     return RENDERERS[fmt](report)

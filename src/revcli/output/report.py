@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from revcli.decimals import round_half_up
-from revcli.errors import RevcliError
+from revcli.errors import RevcliError, UsageError
 
 if TYPE_CHECKING:  # the CLI imports OutputFormat on every start; Polars loads with a Report
     import polars as pl
@@ -26,6 +26,16 @@ class OutputFormat(StrEnum):
     CSV = "csv"
     JSON = "json"
     MARKDOWN = "markdown"
+    XLSX = "xlsx"
+
+
+SUFFIXES: dict[str, OutputFormat] = {
+    ".csv": OutputFormat.CSV,
+    ".json": OutputFormat.JSON,
+    ".md": OutputFormat.MARKDOWN,
+    ".xlsx": OutputFormat.XLSX,
+}
+"""What ``--out FILE`` of a report means without ``--format`` (SPEC §13)."""
 
 
 class ColumnKind(StrEnum):
@@ -45,6 +55,15 @@ class ColumnKind(StrEnum):
 
 
 @dataclass(frozen=True)
+class Trend:
+    """A series the table view draws as a one-line sparkline under the table."""
+
+    label: str
+    months: Sequence[str]
+    values: Sequence[float]
+
+
+@dataclass(frozen=True)
 class Report:
     """What a command prints, independent of format.
 
@@ -53,6 +72,9 @@ class Report:
     keyed by column. ``notes`` are printed under a table and carried in JSON ``meta``.
     ``row_styles`` optionally gives each row of ``frame`` a Rich style for the table view
     (``""`` for none, e.g. ``"bold red"`` for an urgent row); other formats ignore it.
+    ``priority`` lists the table's columns most important first: a table narrower than the
+    whole keeps those and drops the rest (columns not listed come last, in table order).
+    ``trend`` is drawn as a sparkline under the table.
     """
 
     title: str
@@ -65,6 +87,8 @@ class Report:
     table_columns: Sequence[str] | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
     row_styles: Sequence[str] = ()
+    priority: Sequence[str] = ()
+    trend: Trend | None = None
 
     def __post_init__(self) -> None:
         import polars as pl
@@ -82,6 +106,34 @@ class Report:
 
     def kind(self, column: str) -> ColumnKind:
         return self.kinds.get(column, ColumnKind.TEXT)
+
+    def shown_columns(self) -> list[str]:
+        """The table view's columns, most important first."""
+        table = list(self.table_columns or self.frame.columns)
+        first = [c for c in self.priority if c in table]
+        return first + [c for c in table if c not in first]
+
+
+def select_columns(report: Report, names: Sequence[str]) -> Report:
+    """``report`` with only the columns ``names``, in that order, in every format.
+
+    Raises :class:`UsageError` naming the columns there are when one is unknown.
+    """
+    unknown = [n for n in names if n not in report.frame.columns]
+    if unknown or not names:
+        verb = "is not a column" if len(unknown) == 1 else "are not columns"
+        what = f"{', '.join(unknown)} {verb} of this report" if unknown else "names no column"
+        raise UsageError(f"--columns: {what}; its columns are {', '.join(report.frame.columns)}")
+    chosen = list(dict.fromkeys(names))
+    return replace(
+        report,
+        frame=report.frame.select(chosen),
+        totals=None
+        if report.totals is None
+        else {k: v for k, v in report.totals.items() if k in chosen},
+        table_columns=chosen,
+        priority=chosen,
+    )
 
 
 _PLACES = {

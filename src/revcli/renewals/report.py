@@ -46,6 +46,18 @@ _TABLE = (
     "status",
     "renewal_decision",
 )
+_PRIORITY = (
+    "contract_id",
+    "term_end",
+    "notice_deadline",
+    "status",
+    "customer_name",
+    "arr",
+    "days_to_notice",
+    "days_left",
+)
+"""What a narrow table keeps first: which contract, when notice is due, and its status."""
+
 _LABELS = {
     "contract_id": "contract",
     "customer_name": "customer",
@@ -214,6 +226,7 @@ def renewals_report(
         table_columns=[*lead, *(c for c in _TABLE if c not in lead)],
         labels=_LABELS,
         row_styles=_row_styles(frame),
+        priority=[*lead, *(c for c in _PRIORITY if c not in lead)],
     )
 
 

@@ -91,4 +91,5 @@ def risk_report(data: DataSet, as_of: dt.date, top: int | None = None) -> Report
         name="risk",
         table_columns=_TABLE,
         labels=_LABELS,
+        priority=("customer_id", "customer_name", "arr_at_risk", "score", "reasons"),
     )
