@@ -13,9 +13,16 @@ from revcli.cli.invoice import DocFormat
 from revcli.cli.retention import Metric
 from revcli.metrics.cohorts import CohortMetric
 
-ENGINE = ("polars", "liquid", "babel", "yaml", "icalendar", "weasyprint")
+ENGINE = ("polars", "liquid", "babel", "yaml", "icalendar", "weasyprint", "xlsxwriter")
 """Third-party packages only a running command needs."""
-LAZY = ("revcli.billing", "revcli.metrics", "revcli.risk", "revcli.renewals", "revcli.data")
+LAZY = (
+    "revcli.billing",
+    "revcli.metrics",
+    "revcli.risk",
+    "revcli.renewals",
+    "revcli.data",
+    "revcli.dashboard",
+)
 """revcli packages only a running command needs."""
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from revcli import __version__
-from revcli.cli import core, importing, invoice, renewals, retention, risk
+from revcli.cli import core, dashboard, importing, invoice, renewals, retention, risk
 from revcli.cli.common import State
 from revcli.cli.helptext import HelpGroup
 
@@ -52,5 +52,6 @@ core.register(app)
 retention.register(app)
 renewals.register(app)
 risk.register(app)
+dashboard.register(app)
 invoice.register(app)
 importing.register(app)

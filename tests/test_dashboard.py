@@ -1,0 +1,232 @@
+"""``revcli dashboard``: the HTML page in a real headless Chromium (network blocked), and
+the Markdown summary through a Markdown parser and Mermaid's own parser."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from markdown_it import MarkdownIt
+
+from revcli.output.report import group_digits
+from tests.conftest import SAMPLE, Run
+
+AS_OF = "2026-11-23"
+CHROMIUM = Path(os.environ.get("REVCLI_CHROMIUM", "/usr/bin/chromium"))
+MERMAID = Path(
+    os.environ.get(
+        "REVCLI_MERMAID",
+        Path(__file__).parent / ".node" / "node_modules" / "mermaid" / "dist" / "mermaid.min.js",
+    )
+)
+CHARTS = ("trend", "bridge", "retention", "cohorts", "renewals", "pipeline", "risk")
+A4_WIDTH = 794  # 210 mm at 96 px per inch
+SHOTS = Path(os.environ["REVCLI_SHOTS"]) if "REVCLI_SHOTS" in os.environ else None
+
+
+def _needs(path: Path, what: str) -> None:
+    """CI installs Chromium and mermaid (.ci/run): there a missing one fails the test;
+    elsewhere it is skipped with how to get it."""
+    if path.exists():
+        return
+    message = f"{what} not found at {path}"
+    if os.environ.get("CI"):
+        pytest.fail(f"{message}; .ci/run installs it")
+    pytest.skip(f"{message}; see .ci/run for how to install it")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    _needs(CHROMIUM, "chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+def _last_row(run: Run, *args: str) -> dict[str, str]:
+    result = run(*args, "--data", SAMPLE, "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    return list(csv.DictReader(io.StringIO(result.stdout)))[-1]
+
+
+def _dashboard(run: Run, path: Path, *args: str) -> str:
+    result = run("dashboard", "--data", SAMPLE, "--as-of", AS_OF, "--out", path, *args)
+    assert result.exit_code == 0, result.stderr
+    return path.read_text(encoding="utf-8")
+
+
+def test_the_page_references_nothing_outside_itself(run: Run, tmp_path: Path) -> None:
+    html = _dashboard(run, tmp_path / "d.html")
+    assert not re.search(r"https?:|url\(|@import|<script|<link|<img|<iframe", html, re.I)
+    assert not re.search(r"""\b(src|href)\s*=\s*["']?\s*(//|[a-z]+:)""", html, re.I)
+    for ident in CHARTS:
+        assert f'<section id="{ident}">' in html
+
+
+def test_dashboard_in_chromium(run: Run, browser: Any, tmp_path: Path) -> None:
+    page_file = tmp_path / "dashboard.html"
+    _dashboard(run, page_file)
+    url = page_file.as_uri()
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    requests: list[str] = []
+    problems: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    # The page itself loads; anything else it asks for fails (and is recorded above).
+    page.route(
+        "**/*",
+        lambda route: route.continue_() if route.request.url == url else route.abort(),
+    )
+    page.goto(url)
+    page.wait_for_load_state("load")
+
+    assert requests == [url]  # only the page itself: nothing else was even attempted
+    assert problems == []
+
+    # Every chart drew marks with an area on screen.
+    for ident in CHARTS:
+        drawn = page.evaluate(
+            """(id) => [...document.querySelectorAll(`#${id} svg.chart .mark`)]
+                 .filter(m => { const b = m.getBBox(); return b.width > 0 || b.height > 0; })
+                 .length""",
+            ident,
+        )
+        assert drawn > 0, f"chart {ident} drew nothing"
+        rows = page.locator(f"#{ident} table tbody tr").count()
+        assert rows > 0, f"chart {ident} has no data table"
+
+    # The tiles hold the CLI's numbers for the same arguments.
+    mrr = _last_row(run, "mrr", "--as-of", AS_OF)
+    before = _last_row(run, "mrr", "--month", "2026-10")
+    nrr = _last_row(run, "nrr", "--as-of", AS_OF)
+    tiles = page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll('.tile')].map(
+              t => [t.dataset.key, [t.dataset.value, t.querySelector('.value').textContent]]))"""
+    )
+    expected = {
+        "mrr": mrr["mrr"],
+        "arr": mrr["arr"],
+        "customers": mrr["customers"],
+        "nrr": nrr["nrr"],
+        "grr": nrr["grr"],
+        "net_change": mrr["net_change"],
+        "net_change_before": before["net_change"],
+    }
+    assert {k: v[0] for k, v in tiles.items()} == expected
+    for key in ("mrr", "arr", "customers", "net_change", "net_change_before"):
+        assert tiles[key][1] == group_digits(Decimal(expected[key]))
+    # NRR 1.0111 is shown as 101.11 %
+    assert tiles["nrr"][1] == f"{Decimal(expected['nrr']) * 100:.2f} %"
+
+    # Nothing sticks out of the page, and no tile or table cell out of its box.
+    overflow = """() => {
+        const width = document.documentElement.clientWidth;
+        const wide = [...document.querySelectorAll('body *')]
+          .filter(e => e.getBoundingClientRect().right > width + 0.5)
+          .map(e => e.tagName + (e.id ? '#' + e.id : ''));
+        const spill = [...document.querySelectorAll('.tile, .tile *, td, th')]
+          .filter(e => e.scrollWidth > e.clientWidth + 1)
+          .map(e => e.tagName + ' ' + e.textContent.slice(0, 20));
+        return [document.documentElement.scrollWidth - width, wide.slice(0, 5), spill.slice(0, 5)];
+    }"""
+    assert page.evaluate(overflow) == [0, [], []]
+    page.screenshot(path=str(tmp_path / "dashboard-1280.png"), full_page=True)
+
+    # A4 print: the print styles at the page width of A4 portrait.
+    page.set_viewport_size({"width": A4_WIDTH, "height": 1123})
+    page.emulate_media(media="print")
+    assert page.evaluate(overflow) == [0, [], []]
+    page.screenshot(path=str(tmp_path / "dashboard-a4.png"), full_page=True)
+    pdf = page.pdf(format="A4", print_background=True)
+    assert pdf.startswith(b"%PDF")
+    if SHOTS is not None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        for name in ("dashboard-1280.png", "dashboard-a4.png"):
+            shutil.copy(tmp_path / name, SHOTS / name)
+    page.close()
+
+
+def _mermaid_blocks(markdown: str) -> list[str]:
+    tokens = MarkdownIt("commonmark").enable("table").parse(markdown)
+    return [t.content for t in tokens if t.type == "fence" and t.info.strip() == "mermaid"]
+
+
+def test_markdown_summary_renders_and_its_mermaid_parses(
+    run: Run, browser: Any, tmp_path: Path
+) -> None:
+    markdown = _dashboard(run, tmp_path / "summary.md")
+    html = MarkdownIt("commonmark").enable("table").render(markdown)
+    # tiles, bridge, renewals and risks are tables
+    assert html.count("<table>") == 4
+    assert "<h2>Revenue summary 2025-12 – 2026-11 (as of 2026-11-23, NOK)</h2>" in html
+    blocks = _mermaid_blocks(markdown)
+    assert len(blocks) == 2
+    assert all(b.startswith("xychart-beta\n") for b in blocks)
+    mrr = _last_row(run, "mrr", "--as-of", AS_OF)
+    # the trend's last point and the bridge's last net change are the CLI's numbers
+    assert blocks[0].rstrip().endswith(f"{mrr['mrr']}]")
+    assert blocks[1].rstrip().endswith(f"{mrr['net_change']}]")
+    # gains bar = the uplift column; losses bar = the contraction column (negative)
+    assert f"bar [{_column(run, 'uplift')}]" in blocks[1]
+    assert f"bar [{_column(run, 'contraction')}]" in blocks[1]
+
+    _needs(MERMAID, "mermaid's dist bundle (npm install mermaid)")
+    page = browser.new_page()
+    page.route("**/*", lambda route: route.abort())
+    page.set_content("<!DOCTYPE html><html><body><div id='out'></div></body></html>")
+    page.add_script_tag(path=str(MERMAID))
+    for block in blocks:
+        outcome = page.evaluate(
+            """async (text) => {
+                try { await mermaid.parse(text); } catch (e) { return String(e); }
+                const { svg } = await mermaid.render('chart' + Date.now(), text);
+                document.getElementById('out').insertAdjacentHTML('beforeend', svg);
+                return 'ok';
+            }""",
+            block,
+        )
+        assert outcome == "ok"
+    assert page.locator("#out svg").count() == 2
+    page.screenshot(path=str(tmp_path / "mermaid.png"), full_page=True)
+    if SHOTS is not None:
+        shutil.copy(tmp_path / "mermaid.png", SHOTS / "mermaid.png")
+    page.close()
+
+
+def _column(run: Run, name: str) -> str:
+    result = run("mrr", "--data", SAMPLE, "--as-of", AS_OF, "--format", "csv")
+    return ", ".join(r[name] for r in csv.DictReader(io.StringIO(result.stdout)))
+
+
+def test_dashboard_out_suffix(run: Run, tmp_path: Path) -> None:
+    bad = run("dashboard", "--data", SAMPLE, "--as-of", AS_OF, "--out", tmp_path / "d.pdf")
+    assert bad.exit_code == 2
+    assert ".html, .md" in bad.stderr
+    free = run(
+        "dashboard", "--data", SAMPLE, "--as-of", AS_OF, "--format", "html",
+        "--out", tmp_path / "page.txt",
+    )  # fmt: skip
+    assert free.exit_code == 0
+    assert (tmp_path / "page.txt").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
