@@ -182,15 +182,21 @@ def test_markdown_summary_renders_and_its_mermaid_parses(
     assert html.count("<table>") == 4
     assert "<h2>Revenue summary 2025-12 – 2026-11 (as of 2026-11-23, NOK)</h2>" in html
     blocks = _mermaid_blocks(markdown)
-    assert len(blocks) == 2
+    assert len(blocks) == 3
     assert all(b.startswith("xychart-beta\n") for b in blocks)
-    mrr = _last_row(run, "mrr", "--as-of", AS_OF)
-    # the trend's last point and the bridge's last net change are the CLI's numbers
-    assert blocks[0].rstrip().endswith(f"{mrr['mrr']}]")
-    assert blocks[1].rstrip().endswith(f"{mrr['net_change']}]")
-    # gains bar = the uplift column; losses bar = the contraction column (negative)
-    assert f"bar [{_column(run, 'uplift')}]" in blocks[1]
-    assert f"bar [{_column(run, 'contraction')}]" in blocks[1]
+    rows = list(csv.DictReader(io.StringIO(_mrr_csv(run))))
+    # the trend is the CLI's MRR, month by month
+    assert f"line [{', '.join(r['mrr'] for r in rows)}]" in blocks[0]
+    # gained = the uplift column; lost = the contraction column drawn positive
+    # (2025-12: contraction -12660.65 → a bar of 12660.65; a 0.00 stays 0.00)
+    gained = ", ".join(r["uplift"] for r in rows)
+    lost = ", ".join(r["contraction"].removeprefix("-") for r in rows)
+    assert f"bar [{gained}]" in blocks[1]
+    assert f"bar [{lost}]" in blocks[2]
+    # bars stand on 0 (Mermaid draws them up from the axis minimum), one scale for both
+    top = max(Decimal(v) for v in [*gained.split(", "), *lost.split(", ")])
+    assert f'y-axis "NOK" 0 --> {top}' in blocks[1]
+    assert f'y-axis "NOK" 0 --> {top}' in blocks[2]
 
     _needs(MERMAID, "mermaid's dist bundle (npm install mermaid)")
     page = browser.new_page()
@@ -208,16 +214,17 @@ def test_markdown_summary_renders_and_its_mermaid_parses(
             block,
         )
         assert outcome == "ok"
-    assert page.locator("#out svg").count() == 2
+    assert page.locator("#out svg").count() == 3
     page.screenshot(path=str(tmp_path / "mermaid.png"), full_page=True)
     if SHOTS is not None:
         shutil.copy(tmp_path / "mermaid.png", SHOTS / "mermaid.png")
     page.close()
 
 
-def _column(run: Run, name: str) -> str:
+def _mrr_csv(run: Run) -> str:
     result = run("mrr", "--data", SAMPLE, "--as-of", AS_OF, "--format", "csv")
-    return ", ".join(r[name] for r in csv.DictReader(io.StringIO(result.stdout)))
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
 
 
 def test_dashboard_out_suffix(run: Run, tmp_path: Path) -> None:
@@ -230,3 +237,41 @@ def test_dashboard_out_suffix(run: Run, tmp_path: Path) -> None:
     )  # fmt: skip
     assert free.exit_code == 0
     assert (tmp_path / "page.txt").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_axis_ticks_are_round_and_cover_the_values() -> None:
+    from revcli.dashboard.svg import nice_ticks
+
+    # MRR from 3,355,354.66 to 4,349,656.55: a fifth of the span is 198,860 → step 200,000;
+    # from 16 × 200,000 (floor) to 22 × 200,000 (ceiling)
+    assert nice_ticks(3355354.66, 4349656.55) == [
+        3_200_000, 3_400_000, 3_600_000, 3_800_000, 4_000_000, 4_200_000, 4_400_000,
+    ]  # fmt: skip
+    # movements from -47,118.96 to 249,775.48: a fifth is 59,379 → step 100,000
+    assert nice_ticks(-47118.96, 249775.48) == [-100_000, 0, 100_000, 200_000, 300_000]
+
+
+def test_heat_map_colours_by_the_percent_shown() -> None:
+    from revcli.dashboard.svg import HEAT, heat_map
+
+    # 100 (a share of 0.99995 shown rounded) is in the 100 % band; 99 in the 90 % band
+    svg = heat_map("t", ["2026-01"], ["0", "1"], [[100, 99]])
+    assert f'fill="{HEAT[0][1]}"' in svg
+    assert f'fill="{HEAT[1][1]}"' in svg
+
+
+def test_text_from_the_data_is_escaped() -> None:
+    import polars as pl
+
+    from revcli.dashboard.html import data_table
+    from revcli.dashboard.svg import hbar_chart
+    from revcli.output.report import Report
+
+    name = '<script>alert("x")</script> & [ACME]'
+    report = Report(title="t", frame=pl.DataFrame({"customer_name": [name]}))
+    for html in (
+        data_table(report, ["customer_name"], "c"),
+        hbar_chart("t", [name], [1.0], "#000"),
+    ):
+        assert "<script>" not in html
+        assert "&lt;script&gt;" in html and "&amp;" in html

@@ -31,20 +31,30 @@ def _tiles(dash: Dashboard) -> list[str]:
     ]
 
 
-def _series(report: Report, column: str) -> str:
-    return (
-        "[" + ", ".join(str(r[column] if r[column] is not None else 0) for r in rows(report)) + "]"
-    )
+def _values(report: Report, column: str, sign: int = 1) -> list[Decimal]:
+    # + 0 turns the -0.00 of a negated zero into 0.00
+    return [sign * Decimal(r[column] if r[column] is not None else 0) + 0 for r in rows(report)]
 
 
-def _chart(title: str, report: Report, lines: list[str]) -> list[str]:
+def _list(values: list[Decimal]) -> str:
+    return "[" + ", ".join(str(v) for v in values) + "]"
+
+
+def _chart(
+    title: str, report: Report, lines: list[str], from_zero: list[Decimal] | None = None
+) -> list[str]:
+    """A Mermaid ``xychart-beta`` over the report's months. Mermaid draws a bar up from
+    the bottom of the axis, so a bar chart gets an axis from 0 (``from_zero``: its values)."""
     months = ", ".join(f'"{r["month"]}"' for r in rows(report))
+    axis = f'    y-axis "{report.meta.get("currency", "")}"'
+    if from_zero is not None:
+        axis += f" 0 --> {max([*from_zero, Decimal(1)])}"
     return [
         "```mermaid",
         "xychart-beta",
         f'    title "{title}"',
         f"    x-axis [{months}]",
-        f'    y-axis "{report.meta.get("currency", "")}"',
+        axis,
         *(f"    {line}" for line in lines),
         "```",
     ]
@@ -57,11 +67,13 @@ def _section(report: Report, columns: list[str]) -> list[str]:
 
 
 def render_summary(dash: Dashboard) -> str:
-    """Tiles as a table, the MRR trend as a line, the movement bridge as bars (gains and
-    losses per month, the ``uplift`` and ``contraction`` columns of ``mrr``) with the net
-    change as a line, then the bridge, renewals and risks as tables."""
+    """Tiles as a table, the MRR trend as a line, the movement bridge as bars (MRR gained
+    and lost per month: the ``uplift`` and ``contraction`` columns of ``mrr``, the loss as
+    a positive bar), then the bridge, renewals and risks as tables."""
     base = dash.currency
     span = f"{dash.first:%Y-%m} – {dash.last:%Y-%m}"
+    gained = _values(dash.mrr, "uplift")
+    lost = _values(dash.mrr, "contraction", -1)
     out = [
         f"## Revenue summary {span} (as of {dash.as_of.isoformat()}, {base})",
         "",
@@ -71,22 +83,18 @@ def render_summary(dash: Dashboard) -> str:
         "",
         "### MRR trend",
         "",
-        *_chart(f"MRR ({base})", dash.mrr, [f"line {_series(dash.mrr, 'mrr')}"]),
+        *_chart(f"MRR ({base})", dash.mrr, [f"line {_list(_values(dash.mrr, 'mrr'))}"]),
         "",
         "### Movement bridge",
         "",
-        "Bars: MRR gained (new, expansion, upgrade, reactivation) above zero and lost "
-        "(downgrade, cancellation, churn) below; line: net change.",
+        "MRR gained each month (the `uplift` column: new + expansion + upgrade + "
+        "reactivation) and MRR lost (the `contraction` column: downgrade + cancellation + "
+        "churn, drawn as a positive bar); the table below has every movement and the net change.",
         "",
-        *_chart(
-            f"MRR movements ({base})",
-            dash.mrr,
-            [
-                f"bar {_series(dash.mrr, 'uplift')}",
-                f"bar {_series(dash.mrr, 'contraction')}",
-                f"line {_series(dash.mrr, 'net_change')}",
-            ],
-        ),
+        # one scale for both, so that the bars compare
+        *_chart(f"MRR gained ({base})", dash.mrr, [f"bar {_list(gained)}"], gained + lost),
+        "",
+        *_chart(f"MRR lost ({base})", dash.mrr, [f"bar {_list(lost)}"], gained + lost),
         "",
         *_section(dash.mrr, ["month", "mrr", *MOVEMENTS, "net_change"]),
         "",
