@@ -9,6 +9,7 @@ from typing import Any
 
 from revcli.data.validate import DataSet
 from revcli.metrics.cohorts import CohortMetric, cohort_report
+from revcli.metrics.options import report_options
 from revcli.metrics.pipeline import pipeline_report
 from revcli.metrics.report import mrr_report
 from revcli.metrics.retention import nrr_report
@@ -95,9 +96,17 @@ def build_dashboard(data: DataSet, as_of: dt.date, first: dt.date, last: dt.date
         first=first,
         last=last,
         currency=data.settings.base_currency,
-        mrr=mrr_report(data, first, last),
+        mrr=mrr_report(data, first, last, as_of=as_of),
         nrr=nrr_report(data, first, last, NRR_WINDOW),
-        cohorts=cohort_report(data, first, last, CohortMetric.REVENUE, pivot=True),
+        cohorts=cohort_report(
+            data,
+            first,
+            last,
+            CohortMetric.REVENUE,
+            pivot=True,
+            min_customers=report_options(data.settings).cohort_min_customers,
+            as_of=as_of,
+        ),
         renewals=renewals_report(
             data, RenewalQuery(as_of=as_of, within=parse_window(RENEWAL_WINDOW))
         ),

@@ -210,7 +210,7 @@ def render_html(dash: Dashboard) -> str:
     cohort_rows = rows(cohorts)
     heat = heat_map(
         "MRR retained by cohort (%), by months since first active",
-        [str(r["cohort"]) for r in cohort_rows],
+        [str(r.get("cohort_label") or r["cohort"]) for r in cohort_rows],
         [a.removeprefix("age_") for a in ages],
         [
             [None if r[a] is None else int(round_half_up(r[a] * 100, 0)) for a in ages]
@@ -287,7 +287,9 @@ def render_html(dash: Dashboard) -> str:
             "cohorts",
             "Cohorts",
             heat,
-            data_table(cohorts, list(cohorts.frame.columns), cohorts.title),
+            data_table(
+                cohorts, list(cohorts.table_columns or cohorts.frame.columns), cohorts.title
+            ),
         ),
         _section(
             "renewals",
