@@ -192,3 +192,34 @@ def test_invoice_list_out_is_inferred_and_refused_alike(run: Run, tmp_path: Path
     bad = run("invoice", "list", "--data", root, "--out", tmp_path / "list.pdf")
     assert bad.exit_code == 2
     assert "'.pdf' is not a format" in bad.stderr
+
+
+@pytest.fixture(scope="module")
+def issued(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """sample_data with the December 2026 billing run issued."""
+    from typer.testing import CliRunner
+
+    from revcli.cli import app
+
+    root = tmp_path_factory.mktemp("issued") / "data"
+    shutil.copytree(SAMPLE, root)
+    result = CliRunner().invoke(
+        app, ["invoice", "issue", "--data", str(root), "--period", "2026-12"]
+    )
+    assert result.exit_code == 0, result.stderr
+    return root
+
+
+@pytest.mark.parametrize("width", [80, 100, 120])
+@pytest.mark.parametrize("what", ["list", "export"])
+def test_invoice_reports_fit_the_width(run: Run, issued: Path, what: str, width: int) -> None:
+    result = run(
+        "invoice", what, "--data", issued, "--format", "table",
+        env={"COLUMNS": str(width), "NO_COLOR": "1"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= width
+    assert all(line == line.rstrip() for line in lines)
+    # the document number always shows: it is the first column of both
+    assert lines[2].split()[0] == "number"
