@@ -21,9 +21,10 @@ from revcli.dashboard.svg import (
     line_chart,
     timeline,
 )
+from revcli.decimals import round_half_up
 from revcli.metrics.mrr import MOVEMENTS
 from revcli.output.render import shown
-from revcli.output.report import ColumnKind, Report, group_digits, round_half_up, rows
+from revcli.output.report import ColumnKind, Report, group_digits, rows
 
 _NUMERIC = {
     ColumnKind.MONEY,
