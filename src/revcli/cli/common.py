@@ -250,7 +250,11 @@ def table_width() -> int | None:
     columns = os.environ.get("COLUMNS", "")
     if columns.isascii() and columns.isdigit() and int(columns) > 0:
         return int(columns)
-    return Console().width if sys.stdout.isatty() else None
+    if not sys.stdout.isatty():
+        return None
+    from rich.console import Console
+
+    return Console().width
 
 
 def parse_columns(columns: str | None) -> list[str] | None:
@@ -277,8 +281,6 @@ def emit(
         report = select_columns(report, names)
     data: str | bytes
     if chosen is OutputFormat.TABLE:
-        from rich.console import Console
-
         tty = out is None and sys.stdout.isatty()
         data = render_table(
             report,
