@@ -163,7 +163,10 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "validate": ("validate",),
     "mrr": ("mrr", "--from", "2026-01", "--to", "2026-12", "--format", "csv"),
     "invoice-render": ("invoice", "render", "--period", "2026-01", "--out", "{out}"),
-    "remind": ("remind", "--dry-run", "--as-of", "2026-10-15"),
+    # The scaffold's contract has its notice deadline on 2026-11-01: its 30-day reminder
+    # falls due on 2026-10-02, within a first run's catch-up days of 2026-10-05, so the
+    # reminder template is rendered.
+    "remind": ("remind", "--dry-run", "--as-of", "2026-10-05"),
 }
 
 
