@@ -201,3 +201,14 @@ def test_xlsx_to_a_pipe_is_the_workbook(run: Run) -> None:
     result = run("pipeline", "--data", SAMPLE, "--as-of", AS_OF, "--format", "xlsx")
     assert result.exit_code == 0
     assert result.stdout_bytes.startswith(b"PK")
+
+
+def test_meta_travels_as_document_properties() -> None:
+    frame = pl.DataFrame({"month": ["2026-11"]})
+    meta = {"currency": "NOK", "policy": "chartmogul", "version": 2, "by": None, "partial": True}
+    report = Report(title="MRR", frame=frame, meta=meta, notes=("a note",), name="mrr")
+    book = openpyxl.load_workbook(io.BytesIO(render_xlsx(report)))
+    assert book.properties.title == "MRR"
+    assert book.properties.description == "a note"
+    custom = {p.name: p.value for p in book.custom_doc_props.props}
+    assert custom == {"currency": "NOK", "policy": "chartmogul", "version": 2, "partial": True}

@@ -96,9 +96,13 @@ def render_xlsx(report: Report) -> bytes:
             "created": CREATED,
         }
     )
+    # The report's meta (currency, as-of day, months, the metric policy and its version…)
+    # travels as custom document properties, as JSON carries it in "meta".
     for key, value in report.meta.items():
-        if isinstance(value, str) and value:
+        if isinstance(value, bool | int | str) and value != "":
             book.set_custom_property(key, value)
+        elif isinstance(value, Decimal):
+            book.set_custom_property(key, str(value))
     sheet = book.add_worksheet(sheet_name(report))
     _fill(book, sheet, report)
     book.close()
