@@ -275,3 +275,13 @@ def test_text_from_the_data_is_escaped() -> None:
     ):
         assert "<script>" not in html
         assert "&lt;script&gt;" in html and "&amp;" in html
+
+
+def test_the_running_month_is_marked_on_the_dashboard(run: Run) -> None:
+    # As of 2026-11-23 November is not over: the summary says so; as of its last day not.
+    args = ("dashboard", "--data", SAMPLE, "--from", "2026-06", "--to", "2026-11")
+    running = run(*args, "--as-of", "2026-11-23", "--format", "markdown")
+    assert running.exit_code == 0, running.stderr
+    assert "2026-11 is not over: its figures are as of 2026-11-23" in running.stdout
+    over = run(*args, "--as-of", "2026-11-30", "--format", "markdown")
+    assert "not over" not in over.stdout
