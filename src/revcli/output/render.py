@@ -17,6 +17,7 @@ from rich.text import Text
 
 from revcli import __version__
 from revcli.decimals import round_half_up
+from revcli.output.formulas import spreadsheet_safe
 from revcli.output.report import (
     FORMAT_VERSION,
     ColumnKind,
@@ -57,13 +58,23 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
-def render_csv(report: Report) -> str:
-    """One header row, raw values: plain decimals, ISO dates, empty for not set."""
+def render_csv(report: Report, *, raw: bool = False) -> str:
+    """One header row, raw values: plain decimals, ISO dates, empty for not set.
+
+    Text cells that a spreadsheet would run as a formula (``=HYPERLINK(…)``, ``@SUM(…)``)
+    get a ``'`` in front (:func:`spreadsheet_safe`); numbers never do, so ``-12.50``
+    stays a number. ``raw`` writes every text exactly as it is, for pipelines.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(report.frame.columns)
+    text = [report.kind(c) is ColumnKind.TEXT for c in report.frame.columns]
+    safe = (lambda v: v) if raw else spreadsheet_safe
+    writer.writerow(safe(c) for c in report.frame.columns)
     for row in rows(report):
-        writer.writerow(_plain(v) for v in row.values())
+        writer.writerow(
+            safe(v) if is_text and isinstance(v, str) else _plain(v)
+            for v, is_text in zip(row.values(), text, strict=True)
+        )
     return out.getvalue()
 
 
@@ -298,10 +309,13 @@ RENDERERS: dict[OutputFormat, Callable[[Report], str]] = {
 }
 
 
-def render(report: Report, fmt: OutputFormat) -> str | bytes:
-    """Render ``report`` in ``fmt``: text, or the bytes of an Excel workbook."""
+def render(report: Report, fmt: OutputFormat, *, raw_csv: bool = False) -> str | bytes:
+    """Render ``report`` in ``fmt``: text, or the bytes of an Excel workbook
+    (``raw_csv``: CSV text cells exactly as they are)."""
     if fmt is OutputFormat.XLSX:
         from revcli.output.xlsx import render_xlsx  # XlsxWriter is loaded only when asked for
 
         return render_xlsx(report)
+    if fmt is OutputFormat.CSV:
+        return render_csv(report, raw=raw_csv)
     return RENDERERS[fmt](report)
