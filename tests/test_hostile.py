@@ -22,7 +22,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from revcli.data.validate import load_dataset
+from revcli.data.validate import load_dataset, lookalike_ids
 from revcli.data.yamlio import compose
 from revcli.output.formulas import spreadsheet_safe
 from revcli.output.render import render_csv
@@ -594,3 +594,49 @@ def test_reports_in_csv_escape_formula_text(tmp_path: Path, run: Run) -> None:
     ]
     raw = _csv(run("--raw-csv", "invoice", "list", *d, "-f", "csv").stdout)
     assert raw[0]["customer_name"] == EVIL_NAME
+
+
+# --- ids that look the same ---------------------------------------------------------------
+
+
+def test_ids_that_differ_only_in_case_or_invisible_characters_are_warnings(
+    tmp_path: Path, run: Run
+) -> None:
+    zwsp = "\u200b"
+    customers = (
+        "customer_id,name\n"
+        "CUST-001,Nordlys Analyse AS\n"
+        "cust-001,Nordlys again\n"  # case only
+        f"CUST{zwsp}-001,Nordlys once more\n"  # a zero-width space
+        "CUST-002,Another AS\n"  # a different id: no warning
+    )
+    root = build(tmp_path / "data", Case(files={"customers.csv": customers}))
+    result = run("validate", "--data", root)
+    assert result.exit_code == 0, result.output
+    where = f"{root}/customers.csv"
+    assert result.stdout.splitlines() == [
+        f"warning: {where}:3: customer_id: customer_id 'cust-001' differs from 'CUST-001' "
+        f"(at {where}:2) only in upper/lower case or invisible characters; write one id the "
+        "same way everywhere",
+        f"warning: {where}:4: customer_id: 'CUST<U+200B>-001' contains an invisible "
+        "character; retype the id",
+        f"warning: {where}:4: customer_id: customer_id 'CUST<U+200B>-001' differs from "
+        f"'CUST-001' (at {where}:2) only in upper/lower case or invisible characters; write "
+        "one id the same way everywhere",
+    ]
+
+
+def test_line_ids_are_compared_within_their_contract_only() -> None:
+    frame = pl.DataFrame(
+        {
+            "contract_id": ["K-1", "K-1", "K-2"],
+            "line_id": ["a", "A", "a"],
+            "_source": ["c.csv"] * 3,
+            "_line": [2, 3, 4],
+        }
+    )
+    # K-1 has 'a' and 'A' (a warning on line 3); K-2's 'a' is another contract's line.
+    issues = lookalike_ids(frame, "line_id", "line_id", scope=["contract_id"])
+    assert [(i.line, i.message.split(" (")[0]) for i in issues] == [
+        (3, "line_id 'A' differs from 'a'")
+    ]

@@ -6,6 +6,7 @@ every problem at once (beancount's ``ops/validation.py`` is the model).
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -77,6 +78,85 @@ def duplicates(frame: pl.DataFrame, keys: list[str], column: str, what: str) -> 
         column,
         pl.lit(f"{what} '") + label + "' appears twice; first at " + pl.col("_first"),
     )
+
+
+_INVISIBLE = r"\p{Cf}"
+"""Unicode format characters: zero-width space and joiners, word joiner, soft hyphen,
+byte-order mark, direction marks — invisible in an editor, different to a computer."""
+
+
+def _visible(text: str) -> str:
+    return "".join(f"<U+{ord(c):04X}>" if unicodedata.category(c) == "Cf" else c for c in text)
+
+
+def lookalike_ids(
+    frame: pl.DataFrame, column: str, what: str, scope: Sequence[str] = ()
+) -> list[Issue]:
+    """Warnings for ids that a person reads as one but revcli as two: ``ACME`` and
+    ``acme``, ``K-1`` and ``K-1`` with a zero-width space. Every spelling after the first
+    (in file order) names the first; an id with an invisible character is named too."""
+    key = pl.col(column).str.replace_all(_INVISIBLE, "").str.to_lowercase()
+    groups = [*scope, "_key"]
+    # Keys are compared over the distinct ids only; ids without a letter or an invisible
+    # character (plain line numbers) are left out unless a twin of theirs is among them.
+    spelled = frame.get_column(column).str.contains(r"\p{L}|" + _INVISIBLE).fill_null(False)
+    candidates = frame.filter(spelled)
+    if candidates.height < frame.height:
+        keys = candidates.select(key.unique().alias("_key"))
+        plain = frame.filter(~spelled).join(keys, left_on=column, right_on="_key", how="semi")
+        candidates = pl.concat([candidates, plain])
+    pairs = candidates.select(*scope, column).unique().with_columns(key.alias("_key"))
+    shared = pairs.group_by(groups).len().filter(pl.col("len") > 1).drop("len")
+    issues: list[Issue] = []
+    if shared.height:
+        twin_pairs = pairs.join(shared, on=groups, how="semi")
+        twins = frame.join(twin_pairs, on=[*scope, column])
+        ordered = twins.sort(SOURCE, LINE).with_columns(
+            pl.col(column).first().over(groups).alias("_first_id"),
+            _where().first().over(groups).alias("_first_at"),
+        )
+        rows = ordered.filter(pl.col(column) != pl.col("_first_id")).select(
+            SOURCE, LINE, column, "_first_id", "_first_at"
+        )
+        issues += [
+            Issue(
+                source,
+                line,
+                column,
+                f"{what} '{_visible(value)}' differs from '{_visible(first)}' (at {at}) only "
+                "in upper/lower case or invisible characters; write one id the same way "
+                "everywhere",
+                Severity.WARNING,
+            )
+            for source, line, value, first, at in rows.iter_rows()
+        ]
+    ids = frame.filter(pl.col(column).is_not_null())
+    hidden = ids.filter(pl.col(column).str.contains(_INVISIBLE))
+    issues += [
+        Issue(
+            source,
+            line,
+            column,
+            f"'{_visible(value)}' contains an invisible character; retype the id",
+            Severity.WARNING,
+        )
+        for source, line, value in hidden.select(SOURCE, LINE, column).iter_rows()
+    ]
+    return issues
+
+
+def _lookalikes(
+    customers: pl.DataFrame,
+    contracts: pl.DataFrame,
+    lines: pl.DataFrame,
+    opportunities: pl.DataFrame,
+) -> list[Issue]:
+    return [
+        *lookalike_ids(customers, "customer_id", "customer_id"),
+        *lookalike_ids(contracts, "contract_id", "contract_id"),
+        *lookalike_ids(lines, "line_id", "line_id", scope=["contract_id"]),
+        *lookalike_ids(opportunities, "opportunity_id", "opportunity_id"),
+    ]
 
 
 def not_before(later: str, earlier: str) -> RowCheck:
@@ -355,6 +435,7 @@ def validate(raw: RawData, checks: Sequence[Check] = ()) -> tuple[DataSet, list[
     issues += _fx_coverage(contracts, lines, fx, raw.settings.base_currency)
     opportunities, more = _opportunities(raw, fx)
     issues += more
+    issues += _lookalikes(customers, contracts, lines, opportunities)
     data = DataSet(
         root=raw.root,
         settings=raw.settings,
