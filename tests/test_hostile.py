@@ -159,6 +159,21 @@ CASES: dict[str, Case] = {
         culprit="revcli.yaml:14: invoice.default_tax_rate",
         message="'-25' must be between 0 and 100",
     ),
+    "fifo-as-register": Case(
+        special={"invoices/register.jsonl": _fifo},
+        culprit="invoices/register.jsonl",
+        message="is a named pipe",
+    ),
+    "fifo-as-register-lock": Case(
+        special={"invoices/.lock": _fifo},
+        culprit="invoices/.lock",
+        message="is not a regular file",
+    ),
+    "fifo-as-reminder-log": Case(
+        special={".revcli/reminders.csv": _fifo},
+        culprit=".revcli/reminders.csv",
+        message="the reminder log is a named pipe",
+    ),
     "fifo-as-settings": Case(
         special={"revcli.yaml": _fifo},
         culprit="revcli.yaml",

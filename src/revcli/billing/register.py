@@ -18,6 +18,7 @@ import datetime as dt
 import glob
 import hashlib
 import json
+import os
 from collections.abc import Sequence
 from contextlib import ExitStack
 from decimal import InvalidOperation
@@ -36,6 +37,7 @@ from revcli.billing.records import (
     to_record,
 )
 from revcli.billing.verify import check_contents
+from revcli.data.files import UnreadableFile, read_bytes
 from revcli.errors import DataError, Issue
 from revcli.output.files import write_atomic
 from revcli.state.log import Head, Link, Step, verify_chain
@@ -72,12 +74,14 @@ def read_register(root: Path) -> Contents:
     log = state_log(root)
     path = log.path
     out = Contents(str(path))
-    if not path.exists():
+    if not os.path.lexists(path):  # a broken symlink is reported, not ignored
         return out
     try:
-        text = path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        out.problem(None, "", f"cannot be read: {exc}")
+        text = read_bytes(path).decode("utf-8")
+    except (UnreadableFile, UnicodeDecodeError) as exc:  # a FIFO is refused, not waited on
+        out.problem(
+            None, "", str(exc) if isinstance(exc, UnreadableFile) else f"cannot be read: {exc}"
+        )
         return out
     rows = text.split("\n")
     if rows and rows[-1] == "":

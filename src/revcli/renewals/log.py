@@ -19,12 +19,14 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
 
+from revcli.data.files import UnreadableFile, read_bytes
 from revcli.errors import DataError, Issue
 from revcli.renewals.remind import KINDS, sent_keys_schema
 from revcli.state.log import Link, StateLog, verify_chain
@@ -90,12 +92,14 @@ class ReminderLog:
         does not match the check chain (a hand edit, a removed line, a bad merge).
         """
         empty = pl.DataFrame(schema=sent_keys_schema())
-        if not self.path.exists():
+        if not os.path.lexists(self.path):  # a broken symlink is reported, not ignored
             return empty
         source = str(self.path)
         try:
-            text = self.path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            text = read_bytes(self.path).decode("utf-8")
+        except UnreadableFile as exc:
+            raise DataError([Issue(source, None, "", f"the reminder log {exc}")]) from None
+        except UnicodeDecodeError as exc:
             raise DataError(
                 [Issue(source, None, "", f"cannot read the reminder log: {exc}")]
             ) from None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -31,6 +32,22 @@ FLOCK = _system_flock()
 
 WAIT_SECONDS = 60.0
 """How long a run waits for an exclusive lock file before giving up."""
+
+
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+"""Opening never waits: a lock file swapped for a FIFO would block the open forever."""
+
+
+def _refuse_special(target: Path) -> None:
+    """A lock file that exists but is no regular file (a FIFO, a device) is an error."""
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:  # a symlink loop
+        raise RevcliError(f"{target}: cannot be opened: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(mode):
+        raise RevcliError(f"{target}: is not a regular file; delete it (revcli makes a new one)")
 
 
 def fallback_path(target: Path) -> Path:
@@ -55,14 +72,15 @@ def locked(
     (``time.time()``): anything a writer left behind before that moment is stale.
     """
     if not target.is_dir():
-        os.close(os.open(target, os.O_WRONLY | os.O_CREAT, 0o644))
+        _refuse_special(target)
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | _NONBLOCK, 0o644))
     if flock is None:
         with _lock_file(fallback_path(target), timeout) as since:
             yield since
         return
     import fcntl
 
-    fd = os.open(target, os.O_RDONLY)
+    fd = os.open(target, os.O_RDONLY | _NONBLOCK)
     try:
         flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         try:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from revcli.data.files import UnreadableFile, read_bytes
 from revcli.output.files import write_atomic
 from revcli.state.lock import locked
 
@@ -127,9 +128,12 @@ class StateLog:
     def read_head(self) -> Head | str | None:
         """The recorded head; ``None`` when there is none (a log written before heads
         existed), the file's text when it is not a head."""
-        if self.head_path is None or not self.head_path.exists():
+        if self.head_path is None or not os.path.lexists(self.head_path):
             return None
-        text = self.head_path.read_text(encoding="utf-8", errors="replace")
+        try:
+            text = read_bytes(self.head_path).decode("utf-8", errors="replace")
+        except UnreadableFile as exc:  # a FIFO or a device is refused, not waited on
+            return f"({exc})"
         return Head.parse(text) or text
 
     def write_head(self, head: Head) -> None:
