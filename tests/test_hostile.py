@@ -655,3 +655,12 @@ def test_line_ids_are_compared_within_their_contract_only() -> None:
     assert [(i.line, i.message.split(" (")[0]) for i in issues] == [
         (3, "line_id 'A' differs from 'a'")
     ]
+
+
+def test_deeply_nested_json_to_import_is_an_error_not_a_crash(tmp_path: Path, run: Run) -> None:
+    root = build(tmp_path / "data", Case())
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    result = run("import", "stripe", deep, "--data", root)
+    assert result.exit_code == 1
+    assert f"{deep}: JSON nested too deeply to read" in result.stderr

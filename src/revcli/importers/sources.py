@@ -42,6 +42,9 @@ def read_stripe_files(paths: list[Path]) -> list[StripeObject]:
         except json.JSONDecodeError as exc:
             issues.append(Issue(str(path), exc.lineno, "", f"not valid JSON: {exc.msg}"))
             continue
+        except RecursionError:  # arrays or objects nested thousands deep: no Stripe export
+            issues.append(Issue(str(path), None, "", "JSON nested too deeply to read"))
+            continue
         found, problems = objects_of(document, str(path))
         objects += found
         issues += problems
