@@ -664,3 +664,16 @@ def test_deeply_nested_json_to_import_is_an_error_not_a_crash(tmp_path: Path, ru
     result = run("import", "stripe", deep, "--data", root)
     assert result.exit_code == 1
     assert f"{deep}: JSON nested too deeply to read" in result.stderr
+
+
+def test_an_include_cannot_reach_outside_the_templates_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "evil.liquid").symlink_to("/etc/hostname")
+    main = folder / "main.liquid"
+    for include in ("'evil.liquid'", "'../../../../etc/hostname'"):
+        main.write_text(f"{{% include {include} %}}", encoding="utf-8")
+        with pytest.raises(TemplateError) as caught:
+            load_template(main, autoescape=False).render({})
+        assert str(caught.value).startswith(f"{main}:1:")
+        assert "template not found" in str(caught.value)

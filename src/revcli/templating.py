@@ -255,6 +255,11 @@ def template_error(path: Path, exc: LiquidError, env: Environment | None = None)
     """``exc`` as ``FILE:LINE:COLUMN: message``: FILE is the file the failing token came
     from when ``env`` loaded it (an included template), else ``path``."""
     message = exc.message or str(exc).splitlines()[0]
+    if isinstance(exc, TemplateNotFoundError):
+        message = (
+            f"template not found: '{message}' (an included template must be a file in the "
+            "folder of the template that includes it, symlinks resolved)"
+        )
     where = path
     loader = env.loader if env is not None else None
     if exc.token is not None and isinstance(loader, _Loader):
