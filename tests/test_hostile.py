@@ -75,6 +75,20 @@ class Case:
 
 
 SCAFFOLD_SETTINGS = FILES["revcli.yaml"]
+SMTP_PASSWORD = SCAFFOLD_SETTINGS + (
+    "reminders:\n  smtp:\n    host: smtp.example.no\n    password: hunter2\n"
+)
+SMTP_PLAIN = SCAFFOLD_SETTINGS + (
+    "reminders:\n  smtp:\n    host: smtp.example.no\n    security: none\n"
+    "    user: kari@example.no\n    password_env: REVCLI_SMTP_PASSWORD\n"
+)
+
+
+def line_of(text: str, needle: str) -> int:
+    """The line (from 1) of the first line of ``text`` containing ``needle``."""
+    return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
 CASES: dict[str, Case] = {
     "billion-laughs-contract": Case(
         files={"contracts/CTR-002.yaml": _laughs() + "contract_id: CTR-002\n"},
@@ -147,7 +161,7 @@ CASES: dict[str, Case] = {
         files={
             "revcli.yaml": SCAFFOLD_SETTINGS.replace("templates/invoice.html.liquid", "/etc/passwd")
         },
-        culprit="revcli.yaml:15: invoice.template",
+        culprit=f"revcli.yaml:{line_of(SCAFFOLD_SETTINGS, 'template:')}: invoice.template",
         message="'/etc/passwd' is outside the data dir",
     ),
     "negative-tax-rate": Case(
@@ -156,7 +170,8 @@ CASES: dict[str, Case] = {
                 "default_tax_rate: 25", "default_tax_rate: -25"
             )
         },
-        culprit="revcli.yaml:14: invoice.default_tax_rate",
+        culprit=f"revcli.yaml:{line_of(SCAFFOLD_SETTINGS, 'default_tax_rate')}: "
+        "invoice.default_tax_rate",
         message="'-25' must be between 0 and 100",
     ),
     "fifo-as-register": Case(
@@ -173,6 +188,16 @@ CASES: dict[str, Case] = {
         special={".revcli/reminders.csv": _fifo},
         culprit=".revcli/reminders.csv",
         message="the reminder log is a named pipe",
+    ),
+    "password-in-settings": Case(
+        files={"revcli.yaml": SMTP_PASSWORD},
+        culprit=f"revcli.yaml:{line_of(SMTP_PASSWORD, 'password:')}: reminders.smtp.password",
+        message="a secret does not belong in revcli.yaml",
+    ),
+    "plain-smtp-login": Case(
+        files={"revcli.yaml": SMTP_PLAIN},
+        culprit=f"revcli.yaml:{line_of(SMTP_PLAIN, 'security:')}: reminders.smtp.security",
+        message="'none' would send the password of kari@example.no unencrypted",
     ),
     "fifo-as-settings": Case(
         special={"revcli.yaml": _fifo},
