@@ -41,6 +41,13 @@ class _Stderr:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._console, name)
 
+    # Rich's Live (a Progress bar) enters its console: special methods skip __getattr__.
+    def __enter__(self) -> Console:
+        return self._console.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        self._console.__exit__(*exc)
+
 
 if TYPE_CHECKING:
     err: Console
