@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from revcli.billing.register import check_register
 from revcli.data.load import read_raw
+from revcli.data.source import GitSource, Revision
 from revcli.data.validate import Check, DataSet, validate
 from revcli.data.validate import load_dataset as load_core
 from revcli.einvoice.checks import einvoice_issues
@@ -49,9 +51,17 @@ def check_state(root: Path, *, orphans: bool = True) -> list[Issue]:
     return issues
 
 
-def load_dataset(root: Path) -> DataSet:
+def load_dataset(root: Path, revision: Revision | None = None) -> DataSet:
     """Read and validate a data dir with every feature's checks and its state; raise
-    :class:`DataError` on any error, so no command runs on damaged data or state."""
+    :class:`DataError` on any error, so no command runs on damaged data or state.
+
+    With ``revision``: the data dir as it was at that git revision, read from git
+    objects. Its state (invoice register, reminder log) is not checked: reports of the
+    past read contracts, never the state that commands write today.
+    """
+    if revision is not None:
+        with GitSource.open(root, revision) as files:
+            return replace(load_core(files, CHECKS), revision=revision)
     data = load_core(root, CHECKS)
     state = [i for i in check_state(root, orphans=False) if i.is_error]
     if state:

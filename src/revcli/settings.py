@@ -68,6 +68,35 @@ class RenewalSettings:
     default_notice_days: int = 30
 
 
+MAX_REACTIVATION_DAYS = 36500
+"""A hundred years: any longer window is "unlimited"."""
+
+
+@dataclass(frozen=True)
+class MetricsPolicy:
+    """The ``metrics:`` section: the metric policy's label and the rules vendors disagree
+    on (SPEC §12). The defaults are revcli's own rules (SPEC §4)."""
+
+    name: str = "revcli"
+    version: str = "1"
+    reactivation_window_days: int | None = None
+    """A return after more days than this (last month-end with MRR to the first one with
+    MRR again) is ``new``, not ``reactivation``; ``None``: always reactivation."""
+    free_to_paid: str = "new"
+    """How a customer whose active lines were all free counts when it starts paying:
+    ``new`` (or ``reactivation``), or ``expansion``."""
+    fx: str = "booking"
+    """``booking``: lines at their contract's start rate; ``month_end``: at each month-end's
+    rate, the currency effect reported as an ``fx`` movement."""
+    grain: str = "product"
+    """``product``: movements per customer and product; ``customer``: on customer totals."""
+
+    @property
+    def label(self) -> str:
+        """``revcli v1``: how reports name the policy."""
+        return f"{self.name} v{self.version}"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything in ``revcli.yaml``; ``tree`` keeps the raw sections for feature modules."""
@@ -77,6 +106,7 @@ class Settings:
     locale: str = "nb_NO"
     invoice: InvoiceSettings = field(default_factory=InvoiceSettings)
     renewals: RenewalSettings = field(default_factory=RenewalSettings)
+    metrics: MetricsPolicy = field(default_factory=MetricsPolicy)
     source: str = SETTINGS_FILE
     tree: dict[str, Tree] = field(default_factory=dict)
 
@@ -274,7 +304,8 @@ def parse_settings(tree: dict[str, Tree], source: str) -> tuple[Settings, list[I
     renewals = RenewalSettings(
         default_notice_days=rr.like(ren, "default_notice_days", 30, CONTRACTS.column("notice_days"))
     )
-    settings = Settings(company, base, locale, invoice, renewals, source, tree)
+    metrics = _metrics(r, tree)
+    settings = Settings(company, base, locale, invoice, renewals, metrics, source, tree)
     return settings, [*issues, *secret_issues(tree, source)]
 
 
@@ -353,6 +384,22 @@ def _formats(r: SettingsReader, section: dict[str, Tree]) -> tuple[str, ...]:
         )
         return default
     return tuple(values)
+
+
+def _metrics(top: SettingsReader, tree: dict[str, Tree]) -> MetricsPolicy:
+    sec = top.section(tree, "metrics")
+    r = SettingsReader(top.source, top.issues, "metrics.")
+    window = r.integer(sec, "reactivation_window_days", 0, minimum=1, maximum=MAX_REACTIVATION_DAYS)
+    name = r.text(sec, "policy", MetricsPolicy.name)
+    r.check(bool(name.strip()), sec, "policy", "is empty; name the metric policy, e.g. revcli")
+    return MetricsPolicy(
+        name=name,
+        version=r.text(sec, "version", MetricsPolicy.version),
+        reactivation_window_days=window or None,
+        free_to_paid=r.choice(sec, "free_to_paid", "new", ("new", "expansion")),
+        fx=r.choice(sec, "fx", "booking", ("booking", "month_end")),
+        grain=r.choice(sec, "grain", "product", ("product", "customer")),
+    )
 
 
 def known_locale(name: str) -> bool:

@@ -12,6 +12,7 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -25,6 +26,7 @@ from revcli.output.report import SUFFIXES, OutputFormat
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from revcli.data.source import Revision
     from revcli.data.validate import DataSet
     from revcli.output.report import Report
 
@@ -105,6 +107,24 @@ FromOption = Annotated[
 ]
 ToOption = Annotated[
     str | None, typer.Option("--to", help="Last month, YYYY-MM.", show_default=False)
+]
+RevOption = Annotated[
+    str | None,
+    typer.Option(
+        "--rev",
+        help="Report the data dir as it was at this git revision (a tag, HEAD~3, a hash), "
+        "read from git objects; the working tree is not touched.",
+        show_default=False,
+    ),
+]
+BeforeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--before",
+        help="The last commit made on or before this day, YYYY-MM-DD (of --rev's history, "
+        "default HEAD).",
+        show_default=False,
+    ),
 ]
 ByOption = Annotated[
     str | None,
@@ -218,16 +238,29 @@ def print_issues(issues: list[Issue], *, to_stdout: bool = False) -> None:
         stream.write(f"{issue}\n")
 
 
-def load(data: Path | None) -> DataSet:
-    """Load and validate the data dir; warnings go to stderr (a spinner on a terminal)."""
+def revision_of(root: Path, rev: str | None, before: str | None) -> Revision | None:
+    """The git revision ``--rev``/``--before`` name, or ``None`` for the working tree."""
+    from revcli.data.source import resolve_revision
+
+    if rev is None and before is None:
+        return None
+    day = parse_day(before, "--before") if before is not None else None
+    return resolve_revision(root, rev, day)
+
+
+def load(data: Path | None, rev: str | None = None, before: str | None = None) -> DataSet:
+    """Load and validate the data dir, or with ``rev``/``before`` the data dir as it was at
+    that git revision; warnings go to stderr (a spinner on a terminal)."""
     from revcli.checks import load_dataset
 
     root = resolve_data_dir(data)
+    revision = revision_of(root, rev, before)
+    where = f"{root} at {revision.label}" if revision else str(root)
     if err.is_terminal:
-        with err.status(f"Reading and checking {root} …", spinner="dots"):
-            dataset = load_dataset(root)
+        with err.status(f"Reading and checking {where} …", spinner="dots"):
+            dataset = load_dataset(root, revision)
     else:
-        dataset = load_dataset(root)
+        dataset = load_dataset(root, revision)
     print_issues(list(dataset.warnings))
     return dataset
 
@@ -251,6 +284,19 @@ def choose_format(fmt: OutputFormat | None, out: Path | None) -> OutputFormat:
             raise unknown_suffix(out, list(SUFFIXES))
         return SUFFIXES[out.suffix.lower()]
     return OutputFormat.TABLE if sys.stdout.isatty() else OutputFormat.CSV
+
+
+def at_revision(report: Report, data: DataSet) -> Report:
+    """``report`` saying which git revision its data was read from (JSON ``meta`` and a
+    note under tables); unchanged for the working tree."""
+    if data.revision is None:
+        return report
+    rev = data.revision
+    return replace(
+        report,
+        meta={**report.meta, "revision": rev.label, "commit": rev.commit},
+        notes=(*report.notes, f"Data as of git revision {rev.label} ({rev.commit[:12]})."),
+    )
 
 
 def table_width() -> int | None:

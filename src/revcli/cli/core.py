@@ -9,6 +9,7 @@ import typer
 
 from revcli.cli.common import (
     AsOfOption,
+    BeforeOption,
     ByOption,
     ColumnsOption,
     DataOption,
@@ -16,7 +17,9 @@ from revcli.cli.common import (
     FromOption,
     MonthOption,
     OutOption,
+    RevOption,
     ToOption,
+    at_revision,
     check_by,
     emit,
     err,
@@ -32,6 +35,8 @@ from revcli.errors import UsageError
 
 def mrr(
     data: DataOption = None,
+    rev: RevOption = None,
+    before: BeforeOption = None,
     month: MonthOption = None,
     first: FromOption = None,
     last: ToOption = None,
@@ -53,8 +58,14 @@ def mrr(
         day = parse_day(as_of, "--as-of")
         start, end = month_span(month, first, last, day)
         check_by(by)
-        dataset = load(data)
-        emit(mrr_report(dataset, start, end, by, as_of=day), fmt, out, columns)
+        dataset = load(data, rev, before)
+        if by == "product" and dataset.settings.metrics.grain == "customer":
+            raise UsageError(
+                "--by product needs movements per product; the metric policy in revcli.yaml "
+                "has grain: customer"
+            )
+        report = mrr_report(dataset, start, end, by, as_of=day)
+        emit(at_revision(report, dataset), fmt, out, columns)
 
 
 def validate_command(data: DataOption = None) -> None:

@@ -14,9 +14,12 @@ import typer
 
 from revcli.cli.common import (
     AsOfOption,
+    BeforeOption,
     ColumnsOption,
     DataOption,
     OutOption,
+    RevOption,
+    at_revision,
     choose_format,
     emit,
     err,
@@ -109,6 +112,8 @@ def _write(data: bytes, out: Path | None) -> None:
 
 def renewals(
     data: DataOption = None,
+    rev: RevOption = None,
+    before: BeforeOption = None,
     within: Annotated[
         str,
         typer.Option(
@@ -174,7 +179,7 @@ def renewals(
         )
         check = _fail_on(fail_on)
         chosen = _renewal_format(fmt, out)
-        dataset = load(data)
+        dataset = load(data, rev, before)
         # The check looks beyond --within: compute every upcoming term end once for both.
         upcoming = upcoming_of(dataset, day) if check is not None else None
         if chosen is None:
@@ -184,7 +189,12 @@ def renewals(
 
             _write(calendar_of(dataset, query, upcoming), out)
         else:
-            emit(renewals_report(dataset, query, upcoming), chosen, out, columns)
+            emit(
+                at_revision(renewals_report(dataset, query, upcoming), dataset),
+                chosen,
+                out,
+                columns,
+            )
         if check is not None:
             message = unanswered_notices_message(dataset, day, check, owner, upcoming)
             if message is not None:

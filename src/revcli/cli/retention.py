@@ -9,6 +9,7 @@ import typer
 
 from revcli.cli.common import (
     AsOfOption,
+    BeforeOption,
     ByOption,
     ColumnsOption,
     DataOption,
@@ -16,7 +17,9 @@ from revcli.cli.common import (
     FromOption,
     MonthOption,
     OutOption,
+    RevOption,
     ToOption,
+    at_revision,
     check_by,
     choose_format,
     emit,
@@ -41,6 +44,8 @@ class Metric(StrEnum):
 
 def nrr(
     data: DataOption = None,
+    rev: RevOption = None,
+    before: BeforeOption = None,
     month: MonthOption = None,
     first: FromOption = None,
     last: ToOption = None,
@@ -72,12 +77,14 @@ def nrr(
 
         start, end = month_span(month, first, last, parse_day(as_of, "--as-of"))
         check_by(by)
-        dataset = load(data)
-        emit(nrr_report(dataset, start, end, window, by), fmt, out, columns)
+        dataset = load(data, rev, before)
+        emit(at_revision(nrr_report(dataset, start, end, window, by), dataset), fmt, out, columns)
 
 
 def cohorts(
     data: DataOption = None,
+    rev: RevOption = None,
+    before: BeforeOption = None,
     metric: Annotated[
         Metric,
         typer.Option(
@@ -111,7 +118,7 @@ def cohorts(
 
         day = parse_day(as_of, "--as-of")
         start, end = month_span(None, first, last, day)
-        dataset = load(data)
+        dataset = load(data, rev, before)
         pivot = choose_format(fmt, out) is OutputFormat.TABLE
         options = report_options(dataset.settings)
         report = cohort_report(
@@ -123,7 +130,7 @@ def cohorts(
             min_customers=options.cohort_min_customers,
             as_of=day,
         )
-        emit(report, fmt, out, columns)
+        emit(at_revision(report, dataset), fmt, out, columns)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,12 +8,15 @@ import typer
 
 from revcli.cli.common import (
     AsOfOption,
+    BeforeOption,
     ColumnsOption,
     DataOption,
     FormatOption,
     FromOption,
     OutOption,
+    RevOption,
     ToOption,
+    at_revision,
     emit,
     err,
     error_boundary,
@@ -25,6 +28,8 @@ from revcli.cli.common import (
 
 def pipeline(
     data: DataOption = None,
+    rev: RevOption = None,
+    before: BeforeOption = None,
     first: FromOption = None,
     last: ToOption = None,
     by: Annotated[
@@ -54,16 +59,18 @@ def pipeline(
                 f"'{by}' is not allowed; expected one of {', '.join(BY_CHOICES)}", param_hint="--by"
             )
         day = parse_day(as_of, "--as-of")
-        dataset = load(data)
+        dataset = load(data, rev, before)
         report = pipeline_report(dataset, day, start, end, by)
         warning = past_due_warning(report)
         if warning:
             err.print(f"warning: {warning}", markup=False)
-        emit(report, fmt, out, columns)
+        emit(at_revision(report, dataset), fmt, out, columns)
 
 
 def risk(
     data: DataOption = None,
+    rev: RevOption = None,
+    before: BeforeOption = None,
     as_of: AsOfOption = None,
     top: Annotated[
         int | None,
@@ -85,12 +92,14 @@ def risk(
         from revcli.risk.report import risk_report
 
         day = parse_day(as_of, "--as-of")
-        dataset = load(data)
-        emit(risk_report(dataset, day, top), fmt, out, columns)
+        dataset = load(data, rev, before)
+        emit(at_revision(risk_report(dataset, day, top), dataset), fmt, out, columns)
 
 
 def forecast(
     data: DataOption = None,
+    rev: RevOption = None,
+    before: BeforeOption = None,
     months: Annotated[
         int,
         typer.Option("--months", min=1, max=120, help="Months to forecast after the as-of month."),
@@ -111,18 +120,11 @@ def forecast(
         from revcli.metrics.options import report_options
 
         day = parse_day(as_of, "--as-of")
-        dataset = load(data)
-        emit(
-            forecast_report(
-                dataset,
-                day,
-                months,
-                run_rate_months=report_options(dataset.settings).run_rate_months,
-            ),
-            fmt,
-            out,
-            columns,
+        dataset = load(data, rev, before)
+        report = forecast_report(
+            dataset, day, months, run_rate_months=report_options(dataset.settings).run_rate_months
         )
+        emit(at_revision(report, dataset), fmt, out, columns)
 
 
 def register(app: typer.Typer) -> None:

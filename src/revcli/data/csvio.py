@@ -21,7 +21,7 @@ def decode(path: Path, source: str) -> tuple[str | None, list[Issue]]:
     data, issues = _read_bytes(path, source)
     if data is None:
         return None, issues
-    return _decode(data, source)
+    return decode_bytes(data, source)
 
 
 def _read_bytes(path: Path, source: str) -> tuple[bytes | None, list[Issue]]:
@@ -31,7 +31,8 @@ def _read_bytes(path: Path, source: str) -> tuple[bytes | None, list[Issue]]:
         return None, [Issue(source, None, "", str(exc))]
 
 
-def _decode(data: bytes, source: str) -> tuple[str | None, list[Issue]]:
+def decode_bytes(data: bytes, source: str) -> tuple[str | None, list[Issue]]:
+    """A file's bytes as UTF-8 text with ``\\n`` line ends; report what makes them unreadable."""
     data = data.removeprefix(BOM)
     try:
         text = data.decode("utf-8")
@@ -120,10 +121,16 @@ def read_csv(path: Path, source: str) -> tuple[pl.DataFrame | None, list[Issue]]
     data, issues = _read_bytes(path, source)
     if data is None:
         return None, issues
+    return parse_csv(data, source)
+
+
+def parse_csv(data: bytes, source: str) -> tuple[pl.DataFrame | None, list[Issue]]:
+    """A CSV file's bytes as :func:`read_csv` reads them (for files not on disk, such as
+    a file at a git revision)."""
     frame = _read_native(data.removeprefix(BOM), source)
     if frame is not None:
         return frame, []
-    text, issues = _decode(data, source)
+    text, issues = decode_bytes(data, source)
     if text is None:
         return None, issues
     return _read_text(text, source)

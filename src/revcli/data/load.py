@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
-from revcli.data.csvio import decode, read_csv
+from revcli.data.csvio import decode_bytes, parse_csv
+from revcli.data.files import UnreadableFile
+from revcli.data.source import FolderSource, Source
 from revcli.data.tree import load_tree
 from revcli.data.yamlio import YamlRecord, load_records
 from revcli.errors import DataError, Issue, Severity
@@ -67,18 +68,42 @@ class RawData:
 
 
 class _Reader:
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    def __init__(self, files: Source) -> None:
+        self.files = files
         self.issues: list[Issue] = []
         self.positions: Positions = {}
 
-    def source(self, path: Path) -> str:
-        return str(self.root / path.relative_to(self.root))
+    def source(self, name: str) -> str:
+        return self.files.where(name)
 
-    def csv(self, path: Path, spec: TableSpec, table: RawTable) -> None:
-        source = self.source(path)
-        frame, issues = read_csv(path, source)
+    def bytes(self, name: str) -> bytes | None:
+        """The file's bytes, or ``None`` with the problem recorded."""
+        try:
+            return self.files.read(name)
+        except UnreadableFile as exc:
+            self.issues.append(Issue(self.source(name), None, "", str(exc)))
+            return None
+
+    def text(self, name: str) -> str | None:
+        """The file as UTF-8 text, or ``None`` with the problem recorded."""
+        data = self.bytes(name)
+        if data is None:
+            return None
+        text, issues = decode_bytes(data, self.source(name))
         self.issues += issues
+        return text
+
+    def csv_frame(self, name: str) -> pl.DataFrame | None:
+        data = self.bytes(name)
+        if data is None:
+            return None
+        frame, issues = parse_csv(data, self.source(name))
+        self.issues += issues
+        return frame
+
+    def csv(self, name: str, spec: TableSpec, table: RawTable) -> None:
+        source = self.source(name)
+        frame = self.csv_frame(name)
         if frame is None:
             return
         columns = [c for c in frame.columns if c not in (SOURCE, LINE)]
@@ -89,11 +114,10 @@ class _Reader:
         table.frames.append(frame)
 
     def yaml(
-        self, path: Path, spec: TableSpec, list_key: str, *, single: bool = False
+        self, name: str, spec: TableSpec, list_key: str, *, single: bool = False
     ) -> list[YamlRecord]:
-        source = self.source(path)
-        text, issues = decode(path, source)
-        self.issues += issues
+        source = self.source(name)
+        text = self.text(name)
         if text is None:
             return []
         if not text.strip():
@@ -128,28 +152,26 @@ class _Reader:
         )
 
 
-def _files(root: Path, *names: str) -> list[Path]:
-    # lexists: a broken or self-referencing symlink is reported when read, not ignored.
-    return [root / n for n in names if os.path.lexists(root / n)]
+def _files(root: Source, *names: str) -> list[str]:
+    return [n for n in names if root.exists(n)]
 
 
-def _settings(r: _Reader, root: Path) -> Settings:
-    path = root / SETTINGS_FILE
-    if not os.path.lexists(path):
-        r.issues.append(Issue(str(path), None, "", "not found; every data dir needs one"))
+def _settings(r: _Reader, root: Source) -> Settings:
+    where = r.source(SETTINGS_FILE)
+    if not root.exists(SETTINGS_FILE):
+        r.issues.append(Issue(where, None, "", "not found; every data dir needs one"))
         return Settings()
-    text, issues = decode(path, str(path))
-    r.issues += issues
+    text = r.text(SETTINGS_FILE)
     if text is None:
         return Settings()
-    tree, issues = load_tree(text, str(path))
+    tree, issues = load_tree(text, where)
     r.issues += issues
-    settings, issues = parse_settings(tree, str(path))
+    settings, issues = parse_settings(tree, where)
     r.issues += issues
     return settings
 
 
-def _customers(r: _Reader, root: Path) -> RawTable:
+def _customers(r: _Reader, root: Source) -> RawTable:
     table = RawTable()
     for path in _files(root, "customers.csv"):
         r.csv(path, CUSTOMERS, table)
@@ -159,7 +181,7 @@ def _customers(r: _Reader, root: Path) -> RawTable:
     if not _files(root, "customers.csv", "customers.yaml", "customers.yml"):
         r.issues.append(
             Issue(
-                str(root / "customers.csv"),
+                r.source("customers.csv"),
                 None,
                 "",
                 "not found; expected customers.csv or customers.yaml",
@@ -168,10 +190,10 @@ def _customers(r: _Reader, root: Path) -> RawTable:
     return table
 
 
-def _yaml_contracts(r: _Reader, paths: list[Path], folder: Path) -> tuple[RawTable, RawTable]:
+def _yaml_contracts(r: _Reader, paths: list[str], folder: str) -> tuple[RawTable, RawTable]:
     contracts, lines = RawTable(), RawTable()
     for path in paths:
-        records = r.yaml(path, CONTRACTS, "contracts", single=path.parent == folder)
+        records = r.yaml(path, CONTRACTS, "contracts", single=path.startswith(f"{folder}/"))
         source = r.source(path)
         contracts.frames.append(r.records_frame(records, source, CONTRACTS))
         for rec in records:
@@ -182,11 +204,11 @@ def _yaml_contracts(r: _Reader, paths: list[Path], folder: Path) -> tuple[RawTab
     return contracts, lines
 
 
-def _contracts(r: _Reader, root: Path) -> tuple[RawTable, RawTable]:
-    folder = root / "contracts"
+def _contracts(r: _Reader, root: Source) -> tuple[RawTable, RawTable]:
+    folder = "contracts"
     yaml_paths = _files(root, "contracts.yaml", "contracts.yml")
-    if folder.is_dir():
-        yaml_paths += sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
+    if root.is_dir(folder):
+        yaml_paths += [p for p in root.listdir(folder) if p.endswith((".yaml", ".yml"))]
     contracts, lines = _yaml_contracts(r, yaml_paths, folder)
     csv_contracts = _files(root, "contracts.csv")
     csv_lines = _files(root, "contract_lines.csv")
@@ -196,12 +218,12 @@ def _contracts(r: _Reader, root: Path) -> tuple[RawTable, RawTable]:
         r.csv(path, LINES, lines)
     if csv_contracts and not csv_lines:
         r.issues.append(
-            Issue(str(root / "contract_lines.csv"), None, "", "not found; contracts.csv needs it")
+            Issue(r.source("contract_lines.csv"), None, "", "not found; contracts.csv needs it")
         )
-    if not (yaml_paths or csv_contracts or csv_lines or folder.is_dir()):
+    if not (yaml_paths or csv_contracts or csv_lines or root.is_dir(folder)):
         r.issues.append(
             Issue(
-                str(root / "contracts.yaml"),
+                r.source("contracts.yaml"),
                 None,
                 "",
                 "not found; expected contracts.yaml, contracts/*.yaml or contracts.csv",
@@ -210,41 +232,42 @@ def _contracts(r: _Reader, root: Path) -> tuple[RawTable, RawTable]:
     return contracts, lines
 
 
-def _single(r: _Reader, root: Path, name: str, spec: TableSpec) -> RawTable:
+def _single(r: _Reader, root: Source, name: str, spec: TableSpec) -> RawTable:
     table = RawTable()
     for path in _files(root, name):
         r.csv(path, spec, table)
     return table
 
 
-def _signals(r: _Reader, root: Path) -> dict[str, pl.DataFrame]:
+def _signals(r: _Reader, root: Source) -> dict[str, pl.DataFrame]:
     extra: dict[str, pl.DataFrame] = {}
     for name in SIGNAL_TABLES:
         for path in _files(root, f"{name}.csv"):
-            frame, issues = read_csv(path, r.source(path))
-            r.issues += issues
+            frame = r.csv_frame(path)
             if frame is not None:
                 extra[name] = frame
     return extra
 
 
-def read_raw(root: Path) -> RawData:
-    """Read every file of the data dir into raw string frames.
+def read_raw(root: Path | Source) -> RawData:
+    """Read every file of the data dir (a folder, or any :class:`Source` such as a git
+    revision) into raw string frames.
 
     Raises :class:`DataError` when a required file is missing or a file cannot be read
     as a whole; row-level problems are left to validation.
     """
-    r = _Reader(root)
-    settings = _settings(r, root)
-    customers = _customers(r, root)
-    contracts, lines = _contracts(r, root)
-    fx = _single(r, root, "fx_rates.csv", FX_RATES)
-    opportunities = _single(r, root, "opportunities.csv", OPPORTUNITIES)
-    extra = _signals(r, root)
+    files = FolderSource(root) if isinstance(root, Path) else root
+    r = _Reader(files)
+    settings = _settings(r, files)
+    customers = _customers(r, files)
+    contracts, lines = _contracts(r, files)
+    fx = _single(r, files, "fx_rates.csv", FX_RATES)
+    opportunities = _single(r, files, "opportunities.csv", OPPORTUNITIES)
+    extra = _signals(r, files)
     if any(i.is_error for i in r.issues):
         raise DataError(relocate(r.issues, r.positions))
     return RawData(
-        root=root,
+        root=files.root,
         settings=settings,
         customers=customers.frame(CUSTOMERS),
         contracts=contracts.frame(CONTRACTS),

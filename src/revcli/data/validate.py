@@ -15,6 +15,7 @@ import polars as pl
 
 from revcli.calendar import term_months
 from revcli.data.load import RawData, read_raw, relocate
+from revcli.data.source import Revision, Source
 from revcli.errors import DataError, Issue, Severity, sort_issues
 from revcli.schema import (
     CONTRACTS,
@@ -54,6 +55,8 @@ class DataSet:
     opportunities: pl.DataFrame
     extra: dict[str, pl.DataFrame] = field(default_factory=dict)
     warnings: tuple[Issue, ...] = ()
+    revision: Revision | None = None
+    """The git revision the data was read at; ``None`` for the working tree."""
 
 
 def _where(prefix: str = "") -> pl.Expr:
@@ -453,7 +456,7 @@ def validate(raw: RawData, checks: Sequence[Check] = ()) -> tuple[DataSet, list[
     return replace(data, warnings=warnings), issues
 
 
-def load_dataset(root: Path, checks: Sequence[Check] = ()) -> DataSet:
+def load_dataset(root: Path | Source, checks: Sequence[Check] = ()) -> DataSet:
     """Read and validate a data dir; raise :class:`DataError` listing every problem."""
     data, issues = validate(read_raw(root), checks)
     if any(i.is_error for i in issues):

@@ -10,7 +10,8 @@ import polars as pl
 from revcli.calendar import shift_month
 from revcli.data.validate import DataSet
 from revcli.metrics.mrr import MOVEMENTS, Book
-from revcli.output.report import ColumnKind, Report, Trend
+from revcli.output.report import ColumnKind, PolicyLabel, Report, Trend
+from revcli.settings import Settings
 
 MRR_KINDS: dict[str, ColumnKind] = {
     "month": ColumnKind.MONTH,
@@ -84,6 +85,11 @@ def schedule_of(data: DataSet) -> pl.DataFrame:
     """The recurring-line schedule of a data set, booked at each contract's start rate
     (its :class:`Book`'s, computed once)."""
     return Book.of(data).schedule
+
+
+def policy_label(settings: Settings) -> PolicyLabel:
+    """The metric policy of ``revcli.yaml`` as reports show it."""
+    return PolicyLabel(settings.metrics.name, settings.metrics.version)
 
 
 def _totals(table: pl.DataFrame, by: str | None) -> dict[str, Any]:
@@ -186,4 +192,5 @@ def mrr_report(
         labels=_LABELS,
         priority=[*([by] if by else []), *_PRIORITY],
         trend=mrr_trend(table),
+        policy=policy_label(data.settings),
     )

@@ -98,6 +98,11 @@ def render_json(report: Report) -> str:
             "format_version": FORMAT_VERSION,
             "revcli_version": __version__,
             **{k: _json_value(v) for k, v in report.meta.items()},
+            **(
+                {"policy": report.policy.name, "policy_version": report.policy.version}
+                if report.policy
+                else {}
+            ),
             "notes": list(report.notes),
         },
         "rows": [{k: _json_value(v) for k, v in row.items()} for row in rows(report)],
@@ -123,7 +128,7 @@ def render_markdown(report: Report) -> str:
         total = [_md_escape(_plain(cell(report.totals.get(c), report.kind(c)))) for c in columns]
         total[0] = total[0] or "Total"
         lines.append("| " + " | ".join(f"**{t}**" if t else "" for t in total) + " |")
-    lines += [f"\n{_md_escape(n)}" for n in report.notes]
+    lines += [f"\n{_md_escape(n)}" for n in report.footer]
     return "\n".join(lines) + "\n"
 
 
@@ -275,7 +280,7 @@ def render_table(report: Report, width: int | None = None, color: bool = True) -
     styles = list(report.row_styles) or [""] * frame.height
     for i, style in enumerate(styles):
         table.add_row(*(cells[name][i] for name in columns), style=style or None)
-    notes = list(report.notes)
+    notes = list(report.footer)
     dropped = [c for c in order if c not in kept]
     if width is not None and (dropped or cut):
         notes.append(_left_out_note(dropped, [c for c in columns if c in cut], width))

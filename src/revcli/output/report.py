@@ -64,6 +64,18 @@ class Trend:
 
 
 @dataclass(frozen=True)
+class PolicyLabel:
+    """The metric policy a report's numbers follow (SPEC §12): shown in JSON ``meta``,
+    under tables and in document properties, never as a CSV column."""
+
+    name: str
+    version: str
+
+    def __str__(self) -> str:
+        return f"Metric policy: {self.name}, version {self.version}."
+
+
+@dataclass(frozen=True)
 class Report:
     """What a command prints, independent of format.
 
@@ -75,6 +87,7 @@ class Report:
     ``priority`` lists the table's columns most important first: a table narrower than the
     whole keeps those and drops the rest (columns not listed come last, in table order).
     ``trend`` is drawn as a sparkline under the table.
+    ``policy`` names the metric policy of reports built on MRR movements.
     """
 
     title: str
@@ -89,6 +102,7 @@ class Report:
     row_styles: Sequence[str] = ()
     priority: Sequence[str] = ()
     trend: Trend | None = None
+    policy: PolicyLabel | None = None
 
     def __post_init__(self) -> None:
         import polars as pl
@@ -106,6 +120,11 @@ class Report:
 
     def kind(self, column: str) -> ColumnKind:
         return self.kinds.get(column, ColumnKind.TEXT)
+
+    @property
+    def footer(self) -> list[str]:
+        """What a person reads under the table: the notes, then the metric policy."""
+        return [*self.notes, *([str(self.policy)] if self.policy else [])]
 
     def shown_columns(self) -> list[str]:
         """The table view's columns, most important first."""

@@ -1,0 +1,239 @@
+"""Where the files of a data dir come from: a folder on disk, or its tree at a git revision.
+
+The loader asks a :class:`Source` for files by their path inside the data dir
+(``contracts/acme.yaml``); the source answers with bytes and with the name problems
+should carry (``data/contracts.yaml`` on disk, ``v1.2:data/contracts.yaml`` in git, the
+spelling ``git show`` accepts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Protocol
+
+from revcli.data.files import MAX_FILE_BYTES, UnreadableFile, read_bytes
+from revcli.errors import UsageError
+
+
+class Source(Protocol):
+    """Read-only files of a data dir, named by their POSIX path inside it."""
+
+    @property
+    def root(self) -> Path:
+        """The data dir on disk (also for a git revision: it names the folder)."""
+
+    def is_file(self, name: str) -> bool:
+        """Whether ``name`` exists and is not a folder."""
+
+    def is_dir(self, name: str) -> bool:
+        """Whether ``name`` is a folder."""
+
+    def exists(self, name: str) -> bool:
+        """Whether ``name`` exists (file or folder)."""
+
+    def listdir(self, name: str) -> list[str]:
+        """Paths (inside the data dir) of the entries of folder ``name``, sorted."""
+
+    def read(self, name: str) -> bytes:
+        """The bytes of file ``name``; :class:`UnreadableFile` (saying why) when it is no
+        regular file, is larger than the limit, or cannot be read."""
+
+    def where(self, name: str) -> str:
+        """How problems name the file ``name``."""
+
+
+@dataclass(frozen=True)
+class FolderSource:
+    """The data dir as a folder on disk: the working tree."""
+
+    root: Path
+
+    def is_file(self, name: str) -> bool:
+        return self.exists(name) and not (self.root / name).is_dir()
+
+    def is_dir(self, name: str) -> bool:
+        return (self.root / name).is_dir()
+
+    def exists(self, name: str) -> bool:
+        # lexists: a broken or self-referencing symlink is reported when read, not ignored.
+        return os.path.lexists(self.root / name)
+
+    def listdir(self, name: str) -> list[str]:
+        return sorted(f"{name}/{p.name}" for p in (self.root / name).iterdir())
+
+    def read(self, name: str) -> bytes:
+        return read_bytes(self.root / name)
+
+    def where(self, name: str) -> str:
+        return str(self.root / name)
+
+
+def _git(cwd: Path, *args: str) -> str:
+    """Output of a read-only git command; :class:`UsageError` with git's message on failure."""
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(cwd), *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise UsageError("git is not installed; --rev and diff read revisions with git") from None
+    if done.returncode != 0:
+        message = done.stderr.strip().splitlines()
+        raise UsageError(
+            message[-1].removeprefix("fatal: ") if message else f"git {args[0]} failed"
+        )
+    return done.stdout
+
+
+@dataclass(frozen=True)
+class Revision:
+    """A commit of the repository holding a data dir, as the user named it."""
+
+    label: str
+    """How the user named it (``v1.2``, ``HEAD~3``), or the short hash for ``--before``."""
+    commit: str
+    """The full commit hash."""
+
+
+def resolve_revision(root: Path, rev: str | None, before: dt.date | None = None) -> Revision:
+    """The commit ``rev`` names (a tag, ``HEAD~3``, a hash), or with ``before`` the last
+    commit in its history (default ``HEAD``) made on or before that day, as ``git rev-list
+    -1 --before`` picks it. Reflog names (``main@{…}``) are refused: a fresh clone has no
+    reflog, so the answer would depend on the machine. A bad name is a usage error."""
+    if rev is not None and "@{" in rev:
+        raise UsageError(
+            f"'{rev}': reflog names (@{{…}}) depend on the local clone; "
+            "use a tag, a hash, HEAD~N, or --before DATE"
+        )
+    if rev is not None and rev.startswith("-"):
+        raise UsageError(f"'{rev}' is not a revision")
+    try:
+        _git(root, "rev-parse", "--is-inside-work-tree")
+    except UsageError:
+        raise UsageError(
+            f"{root} is not in a git repository; --rev, --before and diff read its history"
+        ) from None
+    start = rev or "HEAD"
+    try:
+        commit = _git(root, "rev-parse", "--verify", "--end-of-options", f"{start}^{{commit}}")
+    except UsageError:
+        raise UsageError(f"'{start}' is not a commit of the git repository at {root}") from None
+    commit = commit.strip()
+    if before is None:
+        return Revision(start, commit)
+    # A bare date means "now on that day" to git; the whole day is meant.
+    found = _git(root, "rev-list", "-1", f"--before={before.isoformat()} 23:59:59", commit).strip()
+    if not found:
+        raise UsageError(f"no commit of {start} was made on or before {before.isoformat()}")
+    return Revision(found[:12], found)
+
+
+@dataclass
+class GitSource:
+    """The data dir as it was at a git revision, read from git objects: neither the
+    working tree nor the index is read or touched. Use it as a context manager (it keeps
+    one ``git cat-file --batch`` process for all reads)."""
+
+    root: Path
+    revision: Revision
+    _prefix: str = ""
+    _toplevel: Path = field(default_factory=Path)
+    _entries: dict[str, tuple[str, str, int]] = field(default_factory=dict)  # type, object, size
+    _batch: subprocess.Popen[bytes] | None = None
+
+    @classmethod
+    def open(cls, root: Path, revision: Revision) -> GitSource:
+        """List the data dir's tree at ``revision`` (``root`` may be a subfolder of the
+        repository)."""
+        toplevel = Path(_git(root, "rev-parse", "--show-toplevel").strip())
+        prefix = _git(root, "rev-parse", "--show-prefix").strip()
+        listing = _git(toplevel, "ls-tree", "-r", "-t", "-z", revision.commit, "--", prefix or ".")
+        entries: dict[str, tuple[str, str, int]] = {}
+        for item in listing.split("\0"):
+            if not item:
+                continue
+            meta, path = item.split("\t", 1)
+            _, kind, obj, size = meta.split()
+            if prefix and not path.startswith(prefix):
+                continue
+            entries[path.removeprefix(prefix)] = (kind, obj, int(size) if size.isdigit() else 0)
+        return cls(root, revision, prefix, toplevel, entries)
+
+    def __enter__(self) -> GitSource:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """End the ``git cat-file`` process, if one was started."""
+        if self._batch is not None:
+            assert self._batch.stdin is not None
+            self._batch.stdin.close()
+            self._batch.wait()
+            self._batch = None
+
+    def is_file(self, name: str) -> bool:
+        return name in self._entries and self._entries[name][0] == "blob"
+
+    def is_dir(self, name: str) -> bool:
+        return name in self._entries and self._entries[name][0] == "tree"
+
+    def exists(self, name: str) -> bool:
+        return name in self._entries
+
+    def listdir(self, name: str) -> list[str]:
+        folder = f"{name}/"
+        return sorted(
+            n for n in self._entries if n.startswith(folder) and "/" not in n[len(folder) :]
+        )
+
+    def _pipes(self) -> tuple[IO[bytes], IO[bytes]]:
+        if self._batch is None:
+            self._batch = subprocess.Popen(
+                ["git", "-C", str(self._toplevel), "cat-file", "--batch"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
+            )
+        assert self._batch.stdin is not None
+        assert self._batch.stdout is not None
+        return self._batch.stdin, self._batch.stdout
+
+    def read(self, name: str) -> bytes:
+        kind, obj, size = self._entries.get(name, ("", "", 0))
+        if kind == "tree":
+            raise UnreadableFile("is a directory, expected a file")
+        if kind != "blob":
+            raise UnreadableFile("cannot be read: not a file at this revision")
+        if size > MAX_FILE_BYTES:
+            raise UnreadableFile(
+                f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB, "
+                "the most revcli reads from one file"
+            )
+        stdin, stdout = self._pipes()
+        stdin.write(obj.encode() + b"\n")
+        stdin.flush()
+        header = stdout.readline().split()
+        if len(header) != 3:
+            raise UnreadableFile("cannot be read: git cat-file could not read the object")
+        data = stdout.read(int(header[2]))
+        stdout.read(1)  # the newline after the contents
+        return data
+
+    def where(self, name: str) -> str:
+        return f"{self.revision.label}:{self._prefix}{name}"

@@ -1,0 +1,135 @@
+"""Reports at a git revision: read from git objects, never from the working tree."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from revcli.data.files import UnreadableFile
+from revcli.data.source import GitSource, resolve_revision
+from tests.conftest import SETTINGS, Run
+from tests.gitrepo import GitRepo
+
+CUSTOMERS = "customer_id,name\nA,Acme AS\n"
+V1_LINES = "contract_id,product,unit_price\nC1,SaaS,1000\n"
+V2_LINES = "contract_id,product,unit_price\nC1,SaaS,1500\n"
+CONTRACTS = "contract_id,customer_id,start_date\nC1,A,2026-01-01\n"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> GitRepo:
+    r = GitRepo(tmp_path / "repo")
+    r.write(
+        {
+            "revcli.yaml": SETTINGS,
+            "customers.csv": CUSTOMERS,
+            "contracts.csv": CONTRACTS,
+            "contract_lines.csv": V1_LINES,
+        }
+    )
+    r.commit("first", "2026-01-10T09:00:00+00:00", tag="v1")
+    r.write({"contract_lines.csv": V2_LINES})
+    r.commit("price rise", "2026-02-10T18:00:00+00:00", tag="v2")
+    # The working tree moves on without a commit: 2,000.
+    r.write({"contract_lines.csv": "contract_id,product,unit_price\nC1,SaaS,2000\n"})
+    return r
+
+
+def _mrr(run: Run, *args: str | Path) -> str:
+    result = run("mrr", "--month", "2026-03", "--format", "csv", *args)
+    assert result.exit_code == 0, result.output
+    return next(csv.DictReader(io.StringIO(result.stdout)))["mrr"]
+
+
+def test_rev_reports_the_committed_data_not_the_working_tree(repo: GitRepo, run: Run) -> None:
+    index = repo.path / ".git" / "index"
+    before = (index.stat().st_mtime_ns, repo.git("status", "--porcelain"))
+    assert _mrr(run, "--data", repo.data) == "2000.00"
+    assert _mrr(run, "--data", repo.data, "--rev", "v1") == "1000.00"
+    assert _mrr(run, "--data", repo.data, "--rev", "HEAD") == "1500.00"
+    assert _mrr(run, "--data", repo.data, "--rev", "HEAD~1") == "1000.00"
+    # Neither the index nor the working tree was touched.
+    assert (index.stat().st_mtime_ns, repo.git("status", "--porcelain")) == before
+    assert "2000" in (repo.data / "contract_lines.csv").read_text()
+
+
+def test_before_picks_the_last_commit_on_or_before_the_day(repo: GitRepo, run: Run) -> None:
+    # v1 on 2026-01-10 09:00, v2 on 2026-02-10 18:00: the whole of 10 February counts.
+    assert _mrr(run, "--data", repo.data, "--before", "2026-02-09") == "1000.00"
+    assert _mrr(run, "--data", repo.data, "--before", "2026-02-10") == "1500.00"
+    assert _mrr(run, "--data", repo.data, "--before", "2026-02-10", "--rev", "v1") == "1000.00"
+    result = run("mrr", "--data", repo.data, "--before", "2026-01-09")
+    assert result.exit_code == 2
+    assert "no commit of HEAD was made on or before 2026-01-09" in result.stderr
+
+
+def test_json_meta_and_table_name_the_revision(repo: GitRepo, run: Run) -> None:
+    commit = repo.git("rev-parse", "v1").strip()
+    result = run("mrr", "--data", repo.data, "--rev", "v1", "--month", "2026-03", "-f", "json")
+    assert f'"commit": "{commit}"' in result.stdout
+    assert '"revision": "v1"' in result.stdout
+    table = run("mrr", "--data", repo.data, "--rev", "v1", "--month", "2026-03", "-f", "table")
+    assert f"Data as of git revision v1 ({commit[:12]})." in table.stdout
+
+
+def test_problems_at_a_revision_name_rev_colon_path_and_row(repo: GitRepo, run: Run) -> None:
+    repo.write({"customers.csv": "customer_id,name\nA,Acme AS\nB\n"})
+    repo.commit("broken", "2026-03-01T12:00:00+00:00", tag="bad")
+    result = run("mrr", "--data", repo.data, "--rev", "bad")
+    assert result.exit_code == 1
+    assert "bad:data/customers.csv:3: row has 1 fields, the header has 2" in result.stderr
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("rev", "message"),
+    [
+        ("main@{1}", "reflog names"),
+        ("HEAD@{yesterday}", "reflog names"),
+        ("no-such-tag", "'no-such-tag' is not a commit"),
+        ("--all", "is not a revision"),
+    ],
+)
+def test_bad_revisions_are_usage_errors(repo: GitRepo, run: Run, rev: str, message: str) -> None:
+    result = run("mrr", "--data", repo.data, f"--rev={rev}")
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_a_folder_outside_git_is_a_usage_error(tmp_path: Path, run: Run) -> None:
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "revcli.yaml").write_text(SETTINGS)
+    result = run("mrr", "--data", tmp_path / "d", "--rev", "HEAD")
+    assert result.exit_code == 2
+    assert "is not in a git repository" in result.stderr
+
+
+def test_contract_folder_and_data_dir_at_the_repo_root(tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / "r", data="")
+    repo.write(
+        {
+            "revcli.yaml": SETTINGS,
+            "customers.csv": CUSTOMERS,
+            "contracts/c1.yaml": """
+                contract_id: C1
+                customer_id: A
+                start_date: 2026-01-01
+                lines:
+                  - product: SaaS
+                    unit_price: 700
+            """,
+        }
+    )
+    repo.commit("yaml", "2026-01-01T00:00:00+00:00")
+    rev = resolve_revision(repo.data, "HEAD")
+    with GitSource.open(repo.data, rev) as files:
+        assert files.listdir("contracts") == ["contracts/c1.yaml"]
+        assert files.is_dir("contracts") and not files.is_file("contracts")
+        assert files.is_file("revcli.yaml") and not files.exists("fx_rates.csv")
+        assert files.where("contracts/c1.yaml") == "HEAD:contracts/c1.yaml"
+        assert b"unit_price: 700" in files.read("contracts/c1.yaml")
+        with pytest.raises(UnreadableFile, match="is a directory"):
+            files.read("contracts")
