@@ -6,12 +6,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from revcli.billing.register import check_register
-from revcli.data.load import read_raw
+from revcli.data.load import RawData, read_raw
 from revcli.data.source import GitSource, Revision
 from revcli.data.validate import Check, DataSet, validate
 from revcli.data.validate import load_dataset as load_core
 from revcli.einvoice.checks import einvoice_issues
-from revcli.errors import DataError, Issue
+from revcli.errors import DataError, Issue, raise_if_errors
 from revcli.metrics.options import read_report_options
 from revcli.renewals.checks import renewal_checks
 from revcli.renewals.log import ReminderLog
@@ -67,6 +67,19 @@ def load_dataset(root: Path, revision: Revision | None = None) -> DataSet:
     if state:
         raise DataError(state)
     return data
+
+
+def read_checked(root: Path, revision: Revision | None) -> tuple[RawData, list[Issue]]:
+    """The raw data of a data dir (at ``revision``, else the working tree) after checking
+    it like every command does; :class:`DataError` with every problem when it is invalid.
+    Returns the raw data and the warnings."""
+    if revision is None:
+        raw = read_raw(root)
+    else:
+        with GitSource.open(root, revision) as files:
+            raw = read_raw(files)
+    _, issues = validate(raw, CHECKS)
+    return raw, raise_if_errors(issues)
 
 
 def check_data_dir(root: Path) -> list[Issue]:

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from revcli import __version__
-from revcli.cli import core, dashboard, importing, invoice, renewals, retention, risk
+from revcli.cli import core, dashboard, diff, importing, invoice, renewals, retention, risk
 from revcli.cli.common import State
 from revcli.cli.helptext import HelpGroup
 
@@ -65,3 +65,4 @@ risk.register(app)
 dashboard.register(app)
 invoice.register(app)
 importing.register(app)
+diff.register(app)

@@ -117,6 +117,11 @@ def mrr_trend(table: pl.DataFrame) -> Trend:
     )
 
 
+def mrr_frame(data: DataSet, first: dt.date, last: dt.date, by: str | None = None) -> pl.DataFrame:
+    """The unrounded ``revcli mrr`` table of a data set under its metric policy."""
+    return Book.of(data).mrr_table(first, last, by)
+
+
 def unfinished(first: dt.date, last: dt.date, as_of: dt.date | None) -> tuple[dict[str, Any], str]:
     """Whether the months ``first`` … ``last`` reach past the as-of day: JSON meta
     (``as_of``, ``partial``, ``partial_month``) and the footnote a table prints ("" when
@@ -165,7 +170,7 @@ def mrr_report(
 ) -> Report:
     """MRR, ARR and every movement per month from ``first`` to ``last`` (SPEC §4, §9);
     months not over on ``as_of`` are marked (:func:`unfinished`)."""
-    table = Book.of(data).mrr_table(first, last, by)
+    table = mrr_frame(data, first, last, by)
     span = first.strftime("%Y-%m") if first == last else f"{first:%Y-%m} – {last:%Y-%m}"
     base = data.settings.base_currency
     title = f"MRR {span} ({base})" + (f" by {by}" if by else "")

@@ -1,0 +1,219 @@
+"""The edits between two revisions of a data dir, one cause per changed record (SPEC §12).
+
+Records are compared as the user wrote them (raw text, every column), so a record moved
+to another file unchanged is no edit, and a detail reads ``unit_price: 1000 → 1500``.
+Causes come in the order they are applied: ``revcli.yaml`` (``settings``), ``fx_rates.csv``
+(``fx_rates``, by currency and date), customers (``customer``, by ``customer_id``), then
+contracts with their lines (``contract``, by ``contract_id``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import polars as pl
+
+from revcli.data.load import RawData
+from revcli.schema import LINE, SOURCE
+from revcli.settings import SETTINGS_FILE, Scalar, Tree
+
+CAUSE_ORDER = ("settings", "fx_rates", "customer", "contract")
+"""Kinds of cause in the order they are applied."""
+
+KEY = "_key"
+"""The record key column of a raw frame: what a cause replaces."""
+
+_LINE_ID = "_lid"
+_NONE = "(empty)"
+
+
+@dataclass(frozen=True)
+class Cause:
+    """One changed record: its kind, file (inside the data dir), id and what changed."""
+
+    kind: str
+    file: str
+    id: str
+    detail: str
+
+
+def keyed(raw: RawData, table: str) -> pl.DataFrame:
+    """The raw frame of ``table`` (``fx_rates``, ``customers``, ``contracts``, ``lines``)
+    with its record key in :data:`KEY`: a contract's lines carry the contract's id."""
+    if table == "fx_rates":
+        frame = raw.fx_rates
+        key = pl.concat_str(
+            pl.col("currency").str.to_uppercase().fill_null(""),
+            pl.col("date").fill_null(""),
+            separator=" ",
+        )
+    elif table == "customers":
+        frame, key = raw.customers, pl.col("customer_id")
+    elif table == "contracts":
+        frame, key = raw.contracts, pl.col("contract_id")
+    else:
+        frame, key = raw.lines, pl.coalesce("contract_id", "_parent")
+    return frame.with_columns(key.fill_null("").alias(KEY))
+
+
+def _values(frame: pl.DataFrame) -> list[str]:
+    return [c for c in frame.columns if c not in (SOURCE, LINE, KEY, "_parent", _LINE_ID)]
+
+
+def _fingerprints(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """Per key: every row's values as one text, rows sorted, so that equal records match
+    wherever they were written."""
+    row = pl.concat_str(
+        [pl.col(c).fill_null("\x00") for c in columns] or [pl.lit("")], separator="\x1f"
+    )
+    return frame.group_by(KEY).agg(row.sort().str.join("\x1e").alias("_print"))
+
+
+def changed_keys(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
+    """Keys whose records differ: ``_key`` and ``state`` (added, removed or edited)."""
+    columns = sorted(set(_values(old)) | set(_values(new)))
+    for c in columns:
+        old = old if c in old.columns else old.with_columns(pl.lit(None, pl.String).alias(c))
+        new = new if c in new.columns else new.with_columns(pl.lit(None, pl.String).alias(c))
+    joined = _fingerprints(old, columns).join(
+        _fingerprints(new, columns), on=KEY, how="full", suffix="_new", coalesce=True
+    )
+    state = (
+        pl.when(pl.col("_print").is_null())
+        .then(pl.lit("added"))
+        .when(pl.col("_print_new").is_null())
+        .then(pl.lit("removed"))
+        .when(pl.col("_print") != pl.col("_print_new"))
+        .then(pl.lit("edited"))
+    )
+    return joined.select(KEY, state.alias("state")).drop_nulls("state").sort(KEY)
+
+
+def _text(value: str | None) -> str:
+    return _NONE if value is None else value
+
+
+def _field_changes(old: dict[str, str | None], new: dict[str, str | None]) -> list[str]:
+    return [
+        f"{name}: {_text(old.get(name))} → {_text(new.get(name))}"
+        for name in sorted(set(old) | set(new))
+        if old.get(name) != new.get(name)
+    ]
+
+
+def _record(frame: pl.DataFrame, key: str) -> dict[str, str | None]:
+    rows = frame.filter(pl.col(KEY) == key).select(_values(frame)).to_dicts()
+    return rows[0] if rows else {}
+
+
+def _file(old: pl.DataFrame, new: pl.DataFrame, key: str, roots: tuple[str, str]) -> str:
+    """The file of a record: where it is now, else where it was; inside the data dir."""
+    for frame, root in ((new, roots[1]), (old, roots[0])):
+        sources = frame.filter(pl.col(KEY) == key).get_column(SOURCE)
+        if sources.len():
+            return str(sources[0]).removeprefix(root).lstrip("/")
+    return ""
+
+
+def _with_line_ids(lines: pl.DataFrame) -> pl.DataFrame:
+    """A line's identity inside its contract: its ``line_id``, else its position."""
+    position = (pl.int_range(pl.len()).over(KEY) + 1).cast(pl.String)
+    return lines.with_columns(pl.coalesce("line_id", position).alias(_LINE_ID))
+
+
+def _line_changes(old: pl.DataFrame, new: pl.DataFrame, key: str) -> list[str]:
+    before = {r[_LINE_ID]: r for r in old.filter(pl.col(KEY) == key).to_dicts()}
+    after = {r[_LINE_ID]: r for r in new.filter(pl.col(KEY) == key).to_dicts()}
+    values = _values(old)
+    out = []
+    for lid in sorted(set(before) | set(after)):
+        if lid not in before:
+            out.append(f"line {lid} added")
+        elif lid not in after:
+            out.append(f"line {lid} removed")
+        else:
+            old_row = {c: before[lid].get(c) for c in values if c != "contract_id"}
+            new_row = {c: after[lid].get(c) for c in values if c != "contract_id"}
+            out += [f"line {lid} {change}" for change in _field_changes(old_row, new_row)]
+    return out
+
+
+def flatten(tree: dict[str, Tree], prefix: str = "") -> dict[str, str | None]:
+    """``revcli.yaml`` as ``section.key`` → text (a list as ``[a, b]``)."""
+    out: dict[str, str | None] = {}
+    for key, node in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(node, dict):
+            out.update(flatten(node, f"{name}."))
+        elif isinstance(node, list):
+            items = [n.value if isinstance(n, Scalar) else "…" for n in node]
+            out[name] = "[" + ", ".join(str(i) for i in items) + "]"
+        else:
+            out[name] = node.value
+    return out
+
+
+def _root_name(raw: RawData) -> str:
+    """What the loader put before a file name inside the data dir (``data/``, ``v1:data/``)."""
+    return raw.settings.source.removesuffix(SETTINGS_FILE)
+
+
+def causes(old: RawData, new: RawData) -> Iterator[Cause]:
+    """Every changed record between ``old`` and ``new``, in the order of application."""
+    roots = (_root_name(old), _root_name(new))
+    settings = _field_changes(flatten(old.settings.tree), flatten(new.settings.tree))
+    if settings:
+        yield Cause("settings", "revcli.yaml", "", "; ".join(settings))
+    for kind, table in (
+        ("fx_rates", "fx_rates"),
+        ("customer", "customers"),
+        ("contract", "contracts"),
+    ):
+        before, after = keyed(old, table), keyed(new, table)
+        changed = changed_keys(before, after)
+        if kind == "contract":
+            lines_before = _with_line_ids(keyed(old, "lines"))
+            lines_after = _with_line_ids(keyed(new, "lines"))
+            line_keys = changed_keys(lines_before, lines_after)
+            changed = (
+                pl.concat([changed, line_keys.with_columns(pl.lit("edited").alias("state"))])
+                .unique(KEY, keep="first", maintain_order=True)
+                .sort(KEY)
+            )
+        for key, state in changed.iter_rows():
+            if state != "edited":
+                detail = state
+            else:
+                parts = _field_changes(_record(before, key), _record(after, key))
+                if kind == "contract":
+                    parts += _line_changes(lines_before, lines_after, key)
+                detail = "; ".join(parts) or "edited"
+            yield Cause(kind, _file(before, after, key, roots), key, detail)
+
+
+def apply(old: RawData, new: RawData, done: list[Cause]) -> RawData:
+    """``old`` with the causes in ``done`` applied: their records as in ``new``."""
+    applied: dict[str, set[str]] = {kind: set() for kind in CAUSE_ORDER}
+    for cause in done:
+        applied[cause.kind].add(cause.id)
+
+    def mix(table: str, kind: str) -> pl.DataFrame:
+        ids = pl.Series(sorted(applied[kind]), dtype=pl.String)
+        keep = keyed(old, table).filter(~pl.col(KEY).is_in(ids.implode()))
+        take = keyed(new, table).filter(pl.col(KEY).is_in(ids.implode()))
+        return pl.concat([keep, take], how="diagonal_relaxed").drop(KEY)
+
+    return RawData(
+        root=new.root,
+        settings=new.settings if applied["settings"] else old.settings,
+        customers=mix("customers", "customer"),
+        contracts=mix("contracts", "contract"),
+        lines=mix("lines", "contract"),
+        fx_rates=mix("fx_rates", "fx_rates"),
+        opportunities=old.opportunities,
+        extra=old.extra,
+        missing=new.missing,
+        positions={},
+        warnings=[],
+    )

@@ -1,0 +1,84 @@
+"""Property: the causes of a month add up exactly to its change, for any edits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from revcli.data.load import read_raw
+from revcli.diff.restate import figures, restate
+from tests.conftest import SETTINGS, write_data_dir
+
+FIRST, LAST = dt.date(2025, 1, 1), dt.date(2026, 6, 1)
+
+_month = st.integers(0, 17).map(lambda i: dt.date(2025 + (i // 12), i % 12 + 1, 1))
+
+
+@st.composite
+def contract(draw: st.DrawFn, cid: str) -> str:
+    start = draw(_month) + dt.timedelta(days=draw(st.sampled_from([0, 14])))
+    end = draw(st.none() | st.integers(10, 400).map(lambda d: start + dt.timedelta(days=d)))
+    currency = draw(st.sampled_from(["NOK", "EUR"]))
+    rows = []
+    for n in range(draw(st.integers(1, 2))):
+        product = draw(st.sampled_from(["P", "Q"]))
+        price = draw(st.sampled_from(["0", "99.99", "100", "250.005", "1200"]))
+        qty = draw(st.integers(1, 3))
+        rows.append(f"{cid},L{n},{product},{qty},{price}")
+    customer = draw(st.sampled_from(["A", "B", "C"]))
+    head = f"{cid},{customer},{start},{end or ''},{currency}"
+    return head + "\n" + "\n".join(rows)
+
+
+@st.composite
+def data_dir(draw: st.DrawFn) -> dict[str, str]:
+    ids = draw(st.lists(st.sampled_from(["K1", "K2", "K3", "K4", "K5"]), unique=True))
+    heads, lines = [], []
+    for cid in sorted(ids):
+        head, *rest = draw(contract(cid)).split("\n")
+        heads.append(head)
+        lines += rest
+    rates = draw(st.lists(st.sampled_from(["11", "11.5", "12.25"]), min_size=1, max_size=3))
+    fx = [f"2024-{i + 1:02d}-01,EUR,{r}" for i, r in enumerate(rates)]
+    names = draw(st.sampled_from(["Acme", "Acme AS"]))
+    return {
+        "customers.csv": f"customer_id,name\nA,{names}\nB,Bergen\nC,Cod\n",
+        "contracts.csv": "contract_id,customer_id,start_date,end_date,currency\n"
+        + "\n".join(heads)
+        + "\n",
+        "contract_lines.csv": "contract_id,line_id,product,quantity,unit_price\n"
+        + "\n".join(lines)
+        + "\n",
+        "fx_rates.csv": "date,currency,rate\n" + "\n".join(fx) + "\n",
+    }
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(old=data_dir(), new=data_dir(), policy=st.sampled_from(["", "metrics:\n  version: 2\n"]))
+def test_causes_add_up_to_the_change_of_every_month(
+    old: dict[str, str], new: dict[str, str], policy: str
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        a = read_raw(write_data_dir(Path(tmp) / "a", old))
+        b = read_raw(write_data_dir(Path(tmp) / "b", new, SETTINGS + policy))
+        r = restate(a, b, FIRST, LAST)
+        names = list(r.figures)
+        causes = (
+            r.effects.filter(pl.col("cause") != "total")
+            .group_by("month")
+            .agg(pl.col(n).sum() for n in names)
+        )
+        totals = r.effects.filter(pl.col("cause") == "total").select("month", *names)
+        assert causes.sort("month").equals(totals.sort("month"))
+        # The total is the new figures minus the old ones, as reports print them.
+        before, after = figures(a, FIRST, LAST), figures(b, FIRST, LAST)
+        change = after.join(before, on="month", suffix="_was").select(
+            "month", *((pl.col(n) - pl.col(f"{n}_was")).alias(n) for n in names)
+        )
+        nonzero = change.filter(pl.any_horizontal(pl.col(n) != 0 for n in names))
+        assert nonzero.sort("month").equals(totals.sort("month"))
