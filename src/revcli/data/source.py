@@ -156,7 +156,9 @@ class GitSource:
         repository)."""
         toplevel = Path(_git(root, "rev-parse", "--show-toplevel").strip())
         prefix = _git(root, "rev-parse", "--show-prefix").strip()
-        listing = _git(toplevel, "ls-tree", "-r", "-t", "-z", revision.commit, "--", prefix or ".")
+        listing = _git(
+            toplevel, "ls-tree", "-r", "-t", "-l", "-z", revision.commit, "--", prefix or "."
+        )
         entries: dict[str, tuple[str, str, int]] = {}
         for item in listing.split("\0"):
             if not item:
