@@ -275,3 +275,39 @@ def test_usage_errors(repo: GitRepo, run: Run) -> None:
         run("diff", "v1", "--data", repo.data, "--from", "2026-05", "--to", "2026-01").exit_code
         == 2
     )
+
+
+def test_a_policy_change_is_a_settings_cause(repo: GitRepo, run: Run) -> None:
+    repo.write({"revcli.yaml": SETTINGS + "metrics:\n  policy: five-buckets\n  grain: customer\n"})
+    repo.commit("customer grain", "2026-02-01T10:00:00+00:00", tag="v1b")
+    result = run("diff", "v1", "v1b", "--data", repo.data, "--from", "2025-01", "--to",
+                 "2026-02", "--format", "csv")  # fmt: skip
+    # Under v1 only one movement depends on the grain: January 2026, C3's Support ends
+    # while A keeps SaaS — a cancellation of −500 per product, a downgrade of A's total
+    # (1,500 → 1,000) per customer. March 2025 (Support added) is an expansion of +500
+    # either way; new customers are new either way. MRR does not move.
+    assert _rows(result.stdout) == {
+        ("2026-01", "settings", ""): {"cancellation": Decimal(500), "downgrade": Decimal(-500)},
+        ("2026-01", "total", ""): {"cancellation": Decimal(500), "downgrade": Decimal(-500)},
+    }
+    assert "metrics.grain: (empty) → customer; metrics.policy: (empty) → five-buckets" in (
+        result.stdout
+    )
+    meta = run("diff", "v1", "v1b", "--data", repo.data, "-f", "json").stdout
+    assert '"policy": "five-buckets"' in meta and '"old_policy": "revcli"' in meta
+
+
+def test_causes_that_cancel_out_keep_their_zero_total(repo: GitRepo, run: Run) -> None:
+    # C4 renamed C9 (same customer, product, price and dates): C4 removed −300 and C9
+    # added +300 from September 2025; the total of each such month is 0, so no month
+    # changed and the gate does not fire.
+    repo.remove("contracts/C4.yaml")
+    repo.write({"contracts/C9.yaml": C4.replace("C4", "C9")})
+    result = run("diff", "v1", "--data", repo.data, "--from", "2025-09", "--to", "2025-09",
+                 "--as-of", "2026-02-01", "--format", "csv", "--fail-on-restatement")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert _rows(result.stdout) == {
+        ("2025-09", "contract", "C4"): {"mrr": Decimal(-300), "new": Decimal(-300)},
+        ("2025-09", "contract", "C9"): {"mrr": Decimal(300), "new": Decimal(300)},
+        ("2025-09", "total", ""): {},
+    }

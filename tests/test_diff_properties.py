@@ -81,4 +81,6 @@ def test_causes_add_up_to_the_change_of_every_month(
             "month", *((pl.col(n) - pl.col(f"{n}_was")).alias(n) for n in names)
         )
         nonzero = change.filter(pl.any_horizontal(pl.col(n) != 0 for n in names))
-        assert nonzero.sort("month").equals(totals.sort("month"))
+        changed = totals.filter(pl.any_horizontal(pl.col(n) != 0 for n in names))
+        assert nonzero.sort("month").equals(changed.sort("month"))
+        assert r.changed_months() == changed.get_column("month").sort().to_list()

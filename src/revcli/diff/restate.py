@@ -65,7 +65,8 @@ class Restatement:
     """Figures before and after (``month`` + figures, cents) and the effect rows.
 
     ``effects``: ``month, cause, file, id, detail`` and one column per figure — one row
-    per (month, cause) with any effect, then a ``total`` row per changed month.
+    per (month, cause) with any effect, then a ``total`` row for each month that changed
+    or has causes (which may cancel out).
     """
 
     before: pl.DataFrame
@@ -75,8 +76,9 @@ class Restatement:
     causes: tuple[Cause, ...]
 
     def changed_months(self) -> list[dt.date]:
-        """Months whose figures changed."""
-        totals = self.effects.filter(pl.col("cause") == "total")
+        """Months whose figures changed (causes that cancel out change nothing)."""
+        changed = pl.any_horizontal(pl.col(n) != 0 for n in self.figures)
+        totals = self.effects.filter((pl.col("cause") == "total") & changed)
         return sorted(totals.get_column(MONTH).to_list())
 
 
@@ -111,9 +113,12 @@ def restate(old: RawData, new: RawData, first: dt.date, last: dt.date) -> Restat
         pl.lit(len(found)).alias("_order"),
     )
     effects = pl.concat([*rows, total], how="diagonal_relaxed")
+    effect = pl.any_horizontal(pl.col(n) != 0 for n in names)
+    is_total = pl.col("cause") == "total"
     effects = (
         effects.with_columns(pl.col(n).fill_null(pl.lit(0).cast(CENTS)) for n in names)
-        .filter(pl.any_horizontal(pl.col(n) != 0 for n in names))
+        # A month's total stays beside its causes even when they cancel out.
+        .filter(effect | (is_total & (~is_total & effect).any().over(MONTH)))
         .sort(MONTH, "_order")
         .select(*_KEYS, *names)
     )
