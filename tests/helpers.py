@@ -9,8 +9,7 @@ from typing import Any
 import polars as pl
 
 from revcli.data.validate import load_dataset
-from revcli.metrics.mrr import mrr_table
-from revcli.metrics.report import schedule_of
+from revcli.metrics.report import mrr_frame
 
 
 def month(text: str) -> dt.date:
@@ -20,7 +19,7 @@ def month(text: str) -> dt.date:
 
 def mrr_of(root: Path, first: str, last: str, by: str | None = None) -> pl.DataFrame:
     data = load_dataset(root)
-    return mrr_table(schedule_of(data), data.customers, month(first), month(last), by)
+    return mrr_frame(data, month(first), month(last), by)
 
 
 def row(table: pl.DataFrame, when: str, **keys: str) -> dict[str, Any]:

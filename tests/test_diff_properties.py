@@ -59,7 +59,19 @@ def data_dir(draw: st.DrawFn) -> dict[str, str]:
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(old=data_dir(), new=data_dir(), policy=st.sampled_from(["", "metrics:\n  version: 2\n"]))
+@given(
+    old=data_dir(),
+    new=data_dir(),
+    policy=st.sampled_from(
+        [
+            "",
+            "metrics:\n  version: 2\n",
+            "metrics:\n  grain: customer\n",
+            "metrics:\n  free_to_paid: expansion\n  reactivation_window_days: 40\n",
+            "metrics:\n  fx: month_end\n",
+        ]
+    ),
+)
 def test_causes_add_up_to_the_change_of_every_month(
     old: dict[str, str], new: dict[str, str], policy: str
 ) -> None:

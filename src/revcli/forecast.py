@@ -11,6 +11,7 @@ from revcli.data.validate import DataSet
 from revcli.decimals import round_half_up
 from revcli.metrics.mrr import CUSTOMER, MONTH, Book, month_range
 from revcli.metrics.pipeline import open_pipeline
+from revcli.metrics.report import policy_label
 from revcli.output.report import ColumnKind, Report
 from revcli.risk.report import risk_inputs, risk_settings
 from revcli.risk.scoring import risk_table
@@ -250,6 +251,7 @@ def forecast_report(
     ]
     span = f"{first:%Y-%m} – {last:%Y-%m}"
     return Report(
+        policy=policy_label(data.settings),
         title=f"MRR forecast {span} as of {as_of.isoformat()} ({base})",
         frame=table,
         kinds=FORECAST_KINDS,

@@ -16,7 +16,7 @@ import polars as pl
 from revcli.calendar import month_diff
 from revcli.data.validate import DataSet
 from revcli.metrics.mrr import CUSTOMER, MONTH, Book
-from revcli.metrics.report import unfinished
+from revcli.metrics.report import policy_label, unfinished
 from revcli.metrics.retention import MONEY, exact_money
 from revcli.output.report import ColumnKind, Report
 
@@ -196,6 +196,7 @@ def cohort_report(
     running = (footnote,) if footnote else ()
     if not pivot:
         return Report(
+            policy=policy_label(data.settings),
             title=title,
             frame=cells,
             kinds=COHORT_KINDS,
@@ -232,6 +233,7 @@ def cohort_report(
         else "members active in month N ÷ cohort size"
     )
     return Report(
+        policy=policy_label(data.settings),
         title=title,
         frame=wide,
         kinds={

@@ -21,6 +21,9 @@ import polars as pl
 from revcli.calendar import add_months, month_end, month_start, whole_months
 from revcli.data.validate import DataSet, booking_rates
 from revcli.schema import PERIOD_MONTHS
+from revcli.settings import MetricsPolicy
+
+DEFAULT_POLICY = MetricsPolicy()
 
 CUSTOMER = "customer_id"
 PRODUCT = "product"
@@ -120,12 +123,13 @@ def _last_month(end: pl.Expr) -> pl.Expr:
     )
 
 
-def mrr_events(schedule: pl.DataFrame, until: dt.date) -> pl.DataFrame:
+def mrr_events(schedule: pl.DataFrame, until: dt.date, carry: tuple[str, ...] = ()) -> pl.DataFrame:
     """Change events of MRR at month-ends, up to the month ``until``.
 
     Out: ``customer_id, product, month, dv`` (change of MRR in the base currency) and
     ``dn`` (change in the number of paying lines, so that a sum that returns to zero is
-    exactly zero). Free lines make no events.
+    exactly zero), plus the schedule's columns named in ``carry``. Free lines make no
+    events.
     """
     horizon = month_end(pl.lit(until))
     spans = (
@@ -168,6 +172,7 @@ def mrr_events(schedule: pl.DataFrame, until: dt.date) -> pl.DataFrame:
             "_line_key",
             CUSTOMER,
             PRODUCT,
+            *carry,
             month_start(pl.col("_day")).alias(MONTH),
             (
                 pl.col("line_mrr") * pl.col("uplift").pow(pl.col("_j")) * (pl.col("uplift") - 1)
@@ -180,6 +185,7 @@ def mrr_events(schedule: pl.DataFrame, until: dt.date) -> pl.DataFrame:
         "_line_key",
         CUSTOMER,
         PRODUCT,
+        *carry,
         pl.col("_first").alias(MONTH),
         pl.col("line_mrr").alias("dv"),
         pl.lit(1, dtype=pl.Int64).alias("dn"),
@@ -191,12 +197,97 @@ def mrr_events(schedule: pl.DataFrame, until: dt.date) -> pl.DataFrame:
             "_line_key",
             CUSTOMER,
             PRODUCT,
+            *carry,
             add_months(pl.col("_last"), 1).alias(MONTH),
             (-pl.col("line_mrr") * pl.col("uplift").pow(pl.col("_n").fill_null(0))).alias("dv"),
             pl.lit(-1, dtype=pl.Int64).alias("dn"),
         )
     )
     return pl.concat([starts, steps, ends]).drop("_line_key")
+
+
+def month_end_rates(
+    fx: pl.DataFrame, currencies: pl.Series, first: dt.date, last: dt.date, base: str
+) -> pl.DataFrame:
+    """The rate in effect on the last day of every month from ``first`` to ``last``, for
+    each of ``currencies``: ``currency, month, rate`` (1 for the base currency).
+
+    In: typed ``fx_rates`` (``date, currency, rate``).
+    """
+    months = pl.date_range(first, last, interval="1mo", eager=True).alias(MONTH).to_frame()
+    grid = (
+        currencies.unique()
+        .to_frame("currency")
+        .join(months, how="cross")
+        .with_columns(month_end(pl.col(MONTH)).alias("_day"))
+    )
+    table = fx.select(
+        "currency", pl.col("date").alias("_day"), pl.col("rate").cast(pl.Float64)
+    ).sort("_day")
+    return (
+        grid.sort("_day")
+        .join_asof(table, on="_day", by="currency", strategy="backward", check_sortedness=False)
+        .select(
+            "currency",
+            MONTH,
+            pl.when(pl.col("currency") == base).then(1.0).otherwise(pl.col("rate")).alias("rate"),
+        )
+    )
+
+
+def valued_events(schedule: pl.DataFrame, until: dt.date, rates: pl.DataFrame) -> pl.DataFrame:
+    """Events of MRR with lines valued at each month-end's rate (SPEC §12, ``fx: month_end``).
+
+    In: the schedule, and :func:`month_end_rates` covering every month from the month
+    before the first event to ``until``. Out: ``customer_id, product, month, dv, dn`` as
+    :func:`mrr_events`, plus ``fx``: for a (customer, product, currency) with MRR at both
+    month-ends, its last MRR in its currency × (this month-end's rate − last month-end's).
+    A key's MRR in its currency changes only with its events, its value also with the
+    rate: a zero event in every month its currency's rate moved keeps the sums exact.
+    """
+    key = [CUSTOMER, PRODUCT, "currency"]
+    in_currency = schedule.with_columns(pl.col("line_mrr_ccy").alias("line_mrr"))
+    events = mrr_events(in_currency, until, carry=("currency",))
+    first = events.group_by(key).agg(pl.col(MONTH).min().alias("_first"))
+    moved = rates.with_columns(
+        pl.col("rate").shift(1).over("currency", order_by=MONTH).alias("_was")
+    ).filter(pl.col("_was").is_not_null() & (pl.col("rate") != pl.col("_was")))
+    steps = (
+        first.join(moved.select("currency", MONTH), on="currency")
+        .filter(pl.col(MONTH) > pl.col("_first"))
+        .select(*key, MONTH, pl.lit(0.0).alias("dv"), pl.lit(0, pl.Int64).alias("dn"))
+    )
+    held = states(pl.concat([events, steps], how="diagonal_relaxed"), key)
+    now = rates.select("currency", MONTH, pl.col("rate").alias("_r1"))
+    before = rates.select(
+        "currency", add_months(pl.col(MONTH), 1).alias(MONTH), pl.col("rate").alias("_r0")
+    )
+    prev, cur = pl.col("prev"), pl.col("cur")
+    prev_value = pl.when(prev > 0).then(prev * pl.col("_r0")).otherwise(0.0)
+    return (
+        held.join(now, on=["currency", MONTH], how="left")
+        .join(before, on=["currency", MONTH], how="left")
+        .select(
+            CUSTOMER,
+            PRODUCT,
+            MONTH,
+            (cur * pl.col("_r1") - prev_value).alias("dv"),
+            ((cur > 0).cast(pl.Int64) - (prev > 0).cast(pl.Int64)).alias("dn"),
+            pl.when((prev > 0) & (cur > 0))
+            .then(prev * (pl.col("_r1") - pl.col("_r0")))
+            .otherwise(0.0)
+            .alias("fx"),
+        )
+    )
+
+
+def free_line_events(schedule: pl.DataFrame, until: dt.date) -> pl.DataFrame:
+    """Events of the number of free lines (``line_mrr`` = 0) active at month-ends: their
+    :func:`states` per customer count them in ``cur``."""
+    free = schedule.filter(pl.col("line_mrr") == 0).with_columns(
+        pl.lit(1.0).alias("line_mrr"), pl.lit(1.0).alias("uplift")
+    )
+    return mrr_events(free, until)
 
 
 def states(events: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
@@ -291,56 +382,120 @@ def movements(events: pl.DataFrame) -> pl.DataFrame:
     return classify(states(events, [CUSTOMER, PRODUCT]), states(events, [CUSTOMER]))
 
 
-def classify(by_product: pl.DataFrame, by_customer: pl.DataFrame) -> pl.DataFrame:
+def classify(
+    by_product: pl.DataFrame,
+    by_customer: pl.DataFrame,
+    policy: MetricsPolicy = DEFAULT_POLICY,
+    free: pl.DataFrame | None = None,
+    fx: pl.DataFrame | None = None,
+) -> pl.DataFrame:
     """Movements from the :func:`states` of (customer, product) and of customer.
 
     Out: ``customer_id, product, month, prev, cur, customer_prev, customer_cur,
     customer_movement`` (``new``, ``reactivation``, ``churn`` or null), ``movement`` and
     ``amount`` (signed; 0 with a null movement when nothing changed).
+
+    ``policy`` (SPEC §12): a return after more than ``reactivation_window_days`` is
+    ``new``; with ``free_to_paid: expansion`` a customer that had only free lines active
+    at the end of last month (``free``: the :func:`states` of its count of active free
+    lines) is no new customer when it starts paying; with ``grain: customer`` one row per
+    customer classifies its total (``product`` null): a rise is ``expansion``, a fall
+    that leaves MRR ``downgrade``. With ``fx`` (``customer_id, product, month, fx``: the
+    currency effect of :func:`valued_events`) rows gain an ``fx`` column, and a movement
+    is the change less that effect.
     """
     first_active = (
         by_customer.filter(pl.col("cur") > 0)
         .group_by(CUSTOMER)
         .agg(pl.col(MONTH).min().alias("_first"))
     )
-    customer_level = by_customer.join(first_active, on=CUSTOMER, how="left").select(
+    starts = (pl.col("prev") == 0) & (pl.col("cur") > 0)
+    returning = pl.col("_first") < pl.col(MONTH)
+    staged = by_customer.join(first_active, on=CUSTOMER, how="left")
+    if policy.reactivation_window_days is not None:
+        # Last month-end with MRR: the day before the month whose row shows the churn.
+        last_paid = (
+            pl.when((pl.col("prev") > 0) & (pl.col("cur") == 0))
+            .then(pl.col(MONTH) - pl.duration(days=1))
+            .forward_fill()
+            .over(CUSTOMER, order_by=MONTH)
+        )
+        gap = (month_end(pl.col(MONTH)) - pl.col("_last_paid")).dt.total_days()
+        staged = staged.with_columns(last_paid.alias("_last_paid"))
+        returning = returning & (gap <= policy.reactivation_window_days)
+    if policy.free_to_paid == "expansion" and free is not None:
+        # Free lines active at the end of last month: the customer was already one.
+        was_free = (
+            staged.select(CUSTOMER, MONTH, add_months(pl.col(MONTH), -1).alias("_before"))
+            .sort("_before")
+            .join_asof(
+                free.select(
+                    CUSTOMER, pl.col(MONTH).alias("_before"), pl.col("cur").alias("_free")
+                ).sort("_before"),
+                on="_before",
+                by=CUSTOMER,
+                strategy="backward",
+                check_sortedness=False,
+            )
+            .select(CUSTOMER, MONTH, (pl.col("_free").fill_null(0) > 0).alias("_was_free"))
+        )
+        staged = staged.join(was_free, on=[CUSTOMER, MONTH], how="left")
+        starts = starts & ~pl.col("_was_free")
+    customer_level = staged.select(
         CUSTOMER,
         MONTH,
         pl.col("prev").alias("customer_prev"),
         pl.col("cur").alias("customer_cur"),
-        pl.when((pl.col("prev") == 0) & (pl.col("cur") > 0))
-        .then(
-            pl.when(pl.col("_first") < pl.col(MONTH))
-            .then(pl.lit("reactivation"))
-            .otherwise(pl.lit("new"))
-        )
+        pl.when(starts)
+        .then(pl.when(returning).then(pl.lit("reactivation")).otherwise(pl.lit("new")))
         .when((pl.col("prev") > 0) & (pl.col("cur") == 0))
         .then(pl.lit("churn"))
         .alias("customer_movement"),
     )
     prev, cur = pl.col("prev"), pl.col("cur")
-    kind = (
-        pl.when(pl.col("customer_movement").is_in(["new", "reactivation"]) & (cur > 0))
-        .then(pl.col("customer_movement"))
-        .when((pl.col("customer_movement") == "churn") & (prev > 0))
-        .then(pl.lit("churn"))
-        .when(pl.col("customer_movement").is_not_null())
-        .then(None)
-        .when((prev == 0) & (cur > 0))
-        .then(pl.lit("expansion"))
-        .when((prev > 0) & (cur == 0))
-        .then(pl.lit("cancellation"))
-        .when(cur > prev)
-        .then(pl.lit("upgrade"))
-        .when(cur < prev)
-        .then(pl.lit("downgrade"))
-    )
-    return (
-        by_product.join(customer_level, on=[CUSTOMER, MONTH], how="left")
-        .with_columns(kind.alias("movement"))
-        .with_columns(
-            pl.when(pl.col("movement").is_null()).then(0.0).otherwise(cur - prev).alias("amount")
+    keys = [CUSTOMER, MONTH]
+    if policy.grain == "customer":
+        rows = customer_level.with_columns(
+            pl.col("customer_prev").alias("prev"),
+            pl.col("customer_cur").alias("cur"),
+            pl.lit(None, by_product.schema[PRODUCT]).alias(PRODUCT),
         )
+    else:
+        rows = by_product.join(customer_level, on=keys, how="left")
+        keys = [CUSTOMER, PRODUCT, MONTH]
+    delta = cur - prev
+    if fx is not None:
+        effect = fx.group_by(keys).agg(pl.col("fx").sum())
+        rows = rows.join(effect, on=keys, how="left").with_columns(pl.col("fx").fill_null(0.0))
+        delta = (cur - prev - pl.col("fx")).round(_ROUND)
+    if policy.grain == "customer":
+        kind = (
+            pl.when(pl.col("customer_movement").is_not_null())
+            .then(pl.col("customer_movement"))
+            .when(delta > 0)
+            .then(pl.lit("expansion"))
+            .when(delta < 0)
+            .then(pl.lit("downgrade"))
+        )
+    else:
+        kind = (
+            pl.when(pl.col("customer_movement").is_in(["new", "reactivation"]) & (cur > 0))
+            .then(pl.col("customer_movement"))
+            .when((pl.col("customer_movement") == "churn") & (prev > 0))
+            .then(pl.lit("churn"))
+            .when(pl.col("customer_movement").is_not_null())
+            .then(None)
+            .when((prev == 0) & (cur > 0))
+            .then(pl.lit("expansion"))
+            .when((prev > 0) & (cur == 0))
+            .then(pl.lit("cancellation"))
+            .when(delta > 0)
+            .then(pl.lit("upgrade"))
+            .when(delta < 0)
+            .then(pl.lit("downgrade"))
+        )
+    return rows.with_columns(kind.alias("movement")).with_columns(
+        pl.when(pl.col("movement").is_null()).then(0.0).otherwise(delta).alias("amount")
     )
 
 
@@ -394,11 +549,22 @@ class Book:
     turns ``customer_id`` and ``product`` back into text.
     """
 
-    def __init__(self, schedule: pl.DataFrame, customers: pl.DataFrame | None = None) -> None:
+    def __init__(
+        self,
+        schedule: pl.DataFrame,
+        customers: pl.DataFrame | None = None,
+        policy: MetricsPolicy = DEFAULT_POLICY,
+        fx_rates: tuple[pl.DataFrame, str] | None = None,
+    ) -> None:
         """``schedule``: the :func:`line_schedule` frame; ``customers``: the typed customers
-        (their ids get codes too, and ``--by`` reads their columns), when known."""
+        (their ids get codes too, and ``--by`` reads their columns), when known;
+        ``policy``: the metric policy (SPEC §12); ``fx_rates``: the typed ``fx_rates`` and
+        the base currency, which ``fx: month_end`` values lines with."""
         self.schedule = schedule
         self.customers = customers if customers is not None else schedule.select(CUSTOMER).unique()
+        self.policy = policy
+        self.month_end_fx = policy.fx == "month_end" and fx_rates is not None
+        self._fx_rates = fx_rates
         self._events: tuple[dt.date, pl.DataFrame] | None = None
         self._states: dict[tuple[str, ...], tuple[dt.date, pl.DataFrame]] = {}
         self._movements: tuple[dt.date, pl.DataFrame] | None = None
@@ -413,7 +579,8 @@ class Book:
                 data.contracts, "start_date", "currency", data.fx_rates, data.settings.base_currency
             )
             schedule = line_schedule(data.contracts, data.lines, rates)
-            book = _BOOKS[data] = cls(schedule, data.customers)
+            fx = (data.fx_rates, data.settings.base_currency)
+            book = _BOOKS[data] = cls(schedule, data.customers, data.settings.metrics, fx)
         return book
 
     @cached_property
@@ -427,11 +594,25 @@ class Book:
         return self.codes.encode(self.schedule)
 
     def events(self, until: dt.date) -> pl.DataFrame:
-        """:func:`mrr_events` of the coded schedule up to the month of ``until``."""
+        """:func:`mrr_events` of the coded schedule up to the month of ``until``; under
+        ``fx: month_end`` :func:`valued_events` (with their ``fx`` column)."""
         until = until.replace(day=1)
         if self._events is None or self._events[0] < until:
-            self._events = (until, mrr_events(self.coded_schedule, until))
+            if self.month_end_fx:
+                events = valued_events(self.coded_schedule, until, self._month_end_rates(until))
+            else:
+                events = mrr_events(self.coded_schedule, until)
+            self._events = (until, events)
         return _upto(self._events, until)
+
+    def _month_end_rates(self, until: dt.date) -> pl.DataFrame:
+        """:func:`month_end_rates` from the month before the first line starts to ``until``."""
+        assert self._fx_rates is not None
+        fx, base = self._fx_rates
+        earliest = self.schedule.select(pl.col("start_date").min()).item() or until
+        start = add_months(pl.lit(earliest.replace(day=1)), -1)
+        first = pl.select(start).item()
+        return month_end_rates(fx, self.schedule.get_column("currency"), first, until, base)
 
     def states(self, keys: list[str], until: dt.date) -> pl.DataFrame:
         """:func:`states` per ``keys`` (``[customer_id]`` or ``[customer_id, product]``) up to
@@ -447,7 +628,14 @@ class Book:
         until = until.replace(day=1)
         if self._movements is None or self._movements[0] < until:
             by_product = self.states([CUSTOMER, PRODUCT], until)
-            self._movements = (until, classify(by_product, self.states([CUSTOMER], until)))
+            free = None
+            if self.policy.free_to_paid == "expansion":
+                free = states(free_line_events(self.coded_schedule, until), [CUSTOMER])
+            fx = None
+            if self.month_end_fx:
+                fx = self.events(until).select(CUSTOMER, PRODUCT, MONTH, "fx")
+            moves = classify(by_product, self.states([CUSTOMER], until), self.policy, free, fx)
+            self._movements = (until, moves)
         return _upto(self._movements, until)
 
     def mrr_table(self, first: dt.date, last: dt.date, by: str | None = None) -> pl.DataFrame:
@@ -456,8 +644,10 @@ class Book:
         ``first`` and ``last`` are the first and last month (first days). ``by`` is
         ``None``, ``"product"`` or a customer column. Out: ``[by,] month`` (first day)
         and the columns of :data:`MRR_COLUMNS`, unrounded; every group appears in every
-        month.
+        month. Movements follow the book's policy (SPEC §12); under ``fx: month_end`` an
+        ``fx`` column follows ``churn`` and counts in ``net_change`` only.
         """
+        month_end_fx = self.month_end_fx
         group = "_group"
         codes, customers = self.codes, self.customers
         by_product = self.states([CUSTOMER, PRODUCT], last)
@@ -508,6 +698,7 @@ class Book:
                 pl.col("amount").filter(pl.col("movement") == kind).sum().alias(kind)
                 for kind in MOVEMENTS
             ),
+            *([pl.col("fx").sum()] if month_end_fx else []),
             *(
                 pl.col(CUSTOMER)
                 .filter(
@@ -525,11 +716,12 @@ class Book:
         )
         counts = ("new_customers", "churned_customers", "reactivated_customers")
         table = table.join(kinds, on=[group, MONTH], how="left").with_columns(
-            *(pl.col(k).fill_null(0.0) for k in MOVEMENTS),
+            *(pl.col(k).fill_null(0.0) for k in (*MOVEMENTS, *(["fx"] if month_end_fx else []))),
             *(pl.col(c).fill_null(0).cast(pl.Int64) for c in counts),
         )
         uplift = pl.sum_horizontal("new", "expansion", "upgrade", "reactivation")
         contraction = pl.sum_horizontal("downgrade", "cancellation", "churn")
+        change = uplift + contraction + (pl.col("fx") if month_end_fx else 0)
         prev_mrr = pl.col("mrr").shift(1).over(group, order_by=MONTH)
         table = (
             table.sort(group, MONTH)
@@ -537,13 +729,11 @@ class Book:
                 (12 * pl.col("mrr")).alias("arr"),
                 uplift.alias("uplift"),
                 contraction.alias("contraction"),
-                (uplift + contraction).alias("net_change"),
+                change.alias("net_change"),
                 pl.sum_horizontal(
                     "new", "expansion", "reactivation", "cancellation", "churn"
                 ).alias("net_new"),
-                pl.when(prev_mrr != 0)
-                .then(100 * (uplift + contraction) / prev_mrr)
-                .alias("growth_pct"),
+                pl.when(prev_mrr != 0).then(100 * change / prev_mrr).alias("growth_pct"),
                 pl.when(pl.col("customers") > 0)
                 .then(pl.col("mrr") / pl.col("customers"))
                 .alias("arpa"),
@@ -553,7 +743,10 @@ class Book:
         if by == PRODUCT:  # back from codes to product names
             table = codes.decode(table.rename({group: PRODUCT})).rename({PRODUCT: group})
         leading = [pl.col(group).alias(by)] if by else []
-        return table.sort(group, MONTH).select(*leading, *MRR_COLUMNS)
+        columns = list(MRR_COLUMNS)
+        if month_end_fx:
+            columns.insert(columns.index("churn") + 1, "fx")
+        return table.sort(group, MONTH).select(*leading, *columns)
 
 
 @dataclass(frozen=True)

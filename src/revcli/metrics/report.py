@@ -19,6 +19,7 @@ MRR_KINDS: dict[str, ColumnKind] = {
     "arr": ColumnKind.MONEY,
     "customers": ColumnKind.COUNT,
     **dict.fromkeys(MOVEMENTS, ColumnKind.SIGNED_MONEY),
+    "fx": ColumnKind.SIGNED_MONEY,
     "uplift": ColumnKind.SIGNED_MONEY,
     "contraction": ColumnKind.SIGNED_MONEY,
     "net_change": ColumnKind.SIGNED_MONEY,
@@ -87,6 +88,13 @@ def schedule_of(data: DataSet) -> pl.DataFrame:
     return Book.of(data).schedule
 
 
+def _table_columns(table: pl.DataFrame) -> list[str]:
+    columns = list(_TABLE)
+    if "fx" in table.columns:  # fx: month_end — the currency effect, after the movements
+        columns.insert(columns.index("churn") + 1, "fx")
+    return columns
+
+
 def policy_label(settings: Settings) -> PolicyLabel:
     """The metric policy of ``revcli.yaml`` as reports show it."""
     return PolicyLabel(settings.metrics.name, settings.metrics.version)
@@ -94,7 +102,8 @@ def policy_label(settings: Settings) -> PolicyLabel:
 
 def _totals(table: pl.DataFrame, by: str | None) -> dict[str, Any]:
     """Flows summed over the period; stocks (MRR, ARR, customers) as at its last month."""
-    totals: dict[str, Any] = {c: table.get_column(c).sum() for c in _FLOWS}
+    flows = [*_FLOWS, *(["fx"] if "fx" in table.columns else [])]
+    totals: dict[str, Any] = {c: table.get_column(c).sum() for c in flows}
     last = table.filter(pl.col("month") == pl.col("month").max())
     totals["mrr"] = last.get_column("mrr").sum()
     totals["arr"] = last.get_column("arr").sum()
@@ -193,7 +202,7 @@ def mrr_report(
             **status,
         },
         name="mrr",
-        table_columns=[*([by] if by else []), *_TABLE],
+        table_columns=[*([by] if by else []), *_table_columns(table)],
         labels=_LABELS,
         priority=[*([by] if by else []), *_PRIORITY],
         trend=mrr_trend(table),

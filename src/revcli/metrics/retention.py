@@ -18,6 +18,7 @@ from revcli.calendar import add_months
 from revcli.data.validate import DataSet
 from revcli.errors import RevcliError
 from revcli.metrics.mrr import CUSTOMER, MONTH, PRODUCT, Book, month_range
+from revcli.metrics.report import policy_label
 from revcli.output.report import ColumnKind, Report
 
 MONEY = pl.Decimal(38, 9)
@@ -266,6 +267,7 @@ def nrr_report(
         "by": by,
     }
     return Report(
+        policy=policy_label(data.settings),
         title=title,
         frame=table,
         kinds=NRR_KINDS,

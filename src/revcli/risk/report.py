@@ -8,6 +8,7 @@ from revcli.data.validate import DataSet
 from revcli.decimals import round_half_up
 from revcli.errors import raise_if_errors
 from revcli.metrics.mrr import Book
+from revcli.metrics.report import policy_label
 from revcli.output.report import ColumnKind, Report
 from revcli.renewals.terms import upcoming_renewals
 from revcli.risk.scoring import RiskInputs, risk_table
@@ -72,6 +73,7 @@ def risk_report(data: DataSet, as_of: dt.date, top: int | None = None) -> Report
         + (f"; showing the top {table.height}." if top is not None and top < scored else "."),
     ]
     return Report(
+        policy=policy_label(data.settings),
         title=f"Churn risk as of {as_of.isoformat()} ({base})",
         frame=table,
         kinds=RISK_KINDS,
