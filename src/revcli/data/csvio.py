@@ -21,7 +21,7 @@ def decode(path: Path, source: str) -> tuple[str | None, list[Issue]]:
     data, issues = _read_bytes(path, source)
     if data is None:
         return None, issues
-    return decode_bytes(data, source)
+    return _decode(data, source)
 
 
 def _read_bytes(path: Path, source: str) -> tuple[bytes | None, list[Issue]]:
@@ -32,7 +32,12 @@ def _read_bytes(path: Path, source: str) -> tuple[bytes | None, list[Issue]]:
 
 
 def decode_bytes(data: bytes, source: str) -> tuple[str | None, list[Issue]]:
-    """A file's bytes as UTF-8 text with ``\\n`` line ends; report what makes them unreadable."""
+    """A file's bytes as UTF-8 text with ``\\n`` line ends; report what makes them unreadable
+    (for files not on disk, such as a file at a git revision)."""
+    return _decode(data, source)
+
+
+def _decode(data: bytes, source: str) -> tuple[str | None, list[Issue]]:
     data = data.removeprefix(BOM)
     try:
         text = data.decode("utf-8")
@@ -130,7 +135,7 @@ def parse_csv(data: bytes, source: str) -> tuple[pl.DataFrame | None, list[Issue
     frame = _read_native(data.removeprefix(BOM), source)
     if frame is not None:
         return frame, []
-    text, issues = decode_bytes(data, source)
+    text, issues = _decode(data, source)
     if text is None:
         return None, issues
     return _read_text(text, source)
