@@ -50,6 +50,11 @@ def test_every_help_example_runs_against_sample_data(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "docs" / "examples", tmp_path / "docs" / "examples")
     env = {**os.environ, "REVCLI_PYTHON": sys.executable, "COLUMNS": "120"}
     env.pop("REVCLI_DATA", None)
+    # A history for the examples that read git revisions (diff, --rev): one commit.
+    who = {f"GIT_{role}_{part}": value for role in ("AUTHOR", "COMMITTER")
+           for part, value in (("NAME", "Example"), ("EMAIL", "example@example.com"))}  # fmt: skip
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "sample data"]):
+        subprocess.run(["git", *args], cwd=tmp_path, env={**env, **who}, check=True)
     failed = []
     for words, example in help_examples():
         assert example.startswith("revcli "), (words, example)

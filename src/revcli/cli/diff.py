@@ -65,7 +65,7 @@ def diff(
     before, in cents, so the causes of a month add up to its change. Exit 0 even when
     numbers changed, unless --fail-on-restatement.
 
-    Example: [bold]revcli diff v2026.09 --data contracts/ --from 2026-01 --to 2026-09[/]
+    Example: [bold]revcli diff HEAD --data sample_data --from 2026-01 --to 2026-09[/]
     """
     with error_boundary():
         from revcli.calendar import shift_month
