@@ -272,3 +272,44 @@ def test_check_date_helper_ignores_documents_dated_in_the_future() -> None:
     check_issue_date(register, "S", today, today)  # type: ignore[arg-type]
     with pytest.raises(Exception, match="before S-1"):
         check_issue_date(register, "S", dt.date(2026, 11, 30), today)  # type: ignore[arg-type]
+
+
+def test_reverse_charge_needs_a_vat_id_except_where_there_is_no_vat(
+    run: Run, tmp_path: Path
+) -> None:
+    customers = (
+        CUSTOMERS.replace("DE246648746,true", ",true")
+        + 'C3,Stonebridge Foods LLC,US,"750 Nicollet Mall, Portland, OR 97204",,true,ap@stonebridge.com\n'
+    )
+    contracts = CONTRACTS + "K3,C3,2026-01-01,USD\n"
+    lines = LINES + "K3,A,70\n"
+    fx = FX + "2025-01-01,USD,10.5\n"
+    root = billing_dir(tmp_path / "d", contracts, lines, customers=customers, fx=fx)
+    refused = run("invoice", "issue", "--data", root, "--period", "2026-01")
+    # the German buyer without a VAT id is refused; the US buyer (no VAT) is not named
+    assert refused.exit_code == 1
+    assert "vat_id: is required on invoices to a reverse_charge customer" in refused.stderr
+    assert refused.stderr.count("is required on invoices to a reverse_charge customer") == 1
+    fixed = billing_dir(
+        tmp_path / "e",
+        contracts,
+        lines,
+        customers=customers.replace('Berlin",,true', 'Berlin",DE246648746,true'),
+        fx=fx,
+    )
+    result = run(
+        "invoice",
+        "issue",
+        "--data",
+        fixed,
+        "--period",
+        "2026-01",
+        "--format",
+        "txt",
+        "--format",
+        "xml",
+    )
+    assert result.exit_code == 0, result.stderr
+    text = (fixed / "invoices" / "2026-00003.txt").read_text()
+    # nb_NO: "Omvendt avgiftsplikt (reverse charge)", no empty "Kjøpers MVA-nr."
+    assert "reverse charge" in text and "§ 6-22" in text and "MVA-nr.:" not in text

@@ -55,6 +55,10 @@ def _address(text: str | None) -> str:
     return (text or "").replace("\\n", "\n").strip()
 
 
+NO_VAT = frozenset({"US"})
+"""Countries without a value-added tax: their buyers have no VAT id to print."""
+
+
 def _buyers(
     data: DataSet, periods: pl.DataFrame
 ) -> dict[str, tuple[Party, bool, int, Issue | None, str]]:
@@ -68,7 +72,8 @@ def _buyers(
     for row in billed.iter_rows(named=True):
         reverse = bool(row["reverse_charge"])
         problem = None
-        if reverse and not row["vat_id"]:
+        # a VAT id is required (VAT directive art. 226) except where there is no VAT at all
+        if reverse and not row["vat_id"] and (row["country"] or "") not in NO_VAT:
             problem = Issue(
                 row["_source"],
                 row["_line"],
