@@ -215,10 +215,21 @@ def render(
                 sys.stdout.write(body.decode("utf-8"))
             sys.stdout.flush()
             return
-        for draft in drafts:
+        from revcli.billing.parallel import render_all
+
+        step = _progress(f"Rendering {period}")
+        made = render_all(
+            lambda draft: [(maker.extension, maker(draft))],
+            drafts,
+            parallel=maker.format.value == DocFormat.PDF,
+        )
+        for count, (draft, files) in enumerate(zip(drafts, made, strict=True), start=1):
             path = out / draft_name(draft, maker.extension)
-            write_atomic(path, maker(draft))
-            err.print(f"wrote {path}", style="dim", markup=False)
+            write_atomic(path, files[0][1])
+            if step is None:
+                err.print(f"wrote {path}", style="dim", markup=False)
+            else:
+                step(count, len(drafts))
 
 
 @invoice_app.command()
