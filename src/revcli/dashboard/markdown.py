@@ -11,7 +11,8 @@ from revcli.output.report import Report, group_digits, rows, select_columns
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    # HTML is shown as text (no tag can open): GitHub renders tags in a job summary's Markdown.
+    return text.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
 
 
 def _tiles(dash: Dashboard) -> list[str]:

@@ -112,7 +112,9 @@ def render_json(report: Report) -> str:
 
 
 def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Markdown text: ``|`` escaped, and HTML shown as text (GitHub renders tags in Markdown,
+    so a customer named ``<img src=…>`` would otherwise load an image in a job summary)."""
+    return text.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
 
 
 def render_markdown(report: Report) -> str:

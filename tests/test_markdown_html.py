@@ -1,0 +1,41 @@
+"""Markdown outputs (GitHub job summaries) show HTML from the data as text, never as tags."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLE, Run
+
+HOSTILE = "<img src=http://e.example/t.png> Hardanger | AS"
+
+
+@pytest.fixture
+def hostile_data(tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE, data, ignore=shutil.ignore_patterns("invoices", ".revcli"))
+    customers = data / "customers.csv"
+    text = customers.read_text(encoding="utf-8")
+    assert "Hardangereiendomsforvaltning AS" in text
+    customers.write_text(
+        text.replace("Hardangereiendomsforvaltning AS", HOSTILE, 1), encoding="utf-8"
+    )
+    return data
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["risk", "--as-of", "2026-11-23", "--top", "1"],
+        ["dashboard", "--as-of", "2026-11-23"],
+    ],
+)
+def test_a_customer_name_with_html_is_escaped_in_markdown(
+    run: Run, hostile_data: Path, args: list[str]
+) -> None:
+    result = run(*args, "--data", hostile_data, "--format", "markdown")
+    assert result.exit_code == 0, result.stderr
+    assert "<img" not in result.stdout
+    assert "&lt;img src=http://e.example/t.png> Hardanger \\| AS" in result.stdout
