@@ -110,9 +110,10 @@ def init(
             raise UsageError(f"{folder} already holds revcli files; use --force to overwrite them")
         for path in written:
             err.print(f"created {path}", markup=False)
-        err.print(
-            f"Next: revcli validate --data {folder} && revcli mrr --data {folder}", markup=False
-        )
+        import shlex
+
+        here = shlex.quote(str(folder))  # a line to paste into a shell, spaces and all
+        err.print(f"Next: revcli validate --data {here} && revcli mrr --data {here}", markup=False)
 
 
 def register(app: typer.Typer) -> None:
