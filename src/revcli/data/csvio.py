@@ -141,6 +141,10 @@ def parse_csv(data: bytes, source: str) -> tuple[pl.DataFrame | None, list[Issue
     return _read_text(text, source)
 
 
+_UNIT = b"\x1f"
+"""A byte no CSV of ours holds: the separator that reads each line as one field."""
+
+
 def _read_native(data: bytes, source: str) -> pl.DataFrame | None:
     """Polars' own reader, for a file whose records are each exactly one line.
 
@@ -176,23 +180,49 @@ def _read_native(data: bytes, source: str) -> pl.DataFrame | None:
         )
     except pl.exceptions.PolarsError:
         return None
-    if frame.height != body.count(b"\n"):
-        return None
-    commas = body.count(b",") - data[:newline].count(b",")
-    if b'"' in body:
-        commas -= frame.select(
-            pl.sum_horizontal(
-                pl.col(name).str.count_matches(",", literal=True).cast(pl.Int64).sum()
-                for name in header
-            )
-        ).item()
-    if commas != frame.height * (len(header) - 1):
+    if frame.height != body.count(b"\n") or not _one_record_per_line(
+        data[newline + 1 : end], frame, header
+    ):
         return None
     return frame.select(
         *(pl.col(name).str.strip_chars().replace("", None) for name in header),
         pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias(LINE),
         pl.lit(source, dtype=pl.String).alias(SOURCE),
     )
+
+
+def _one_record_per_line(body: bytes, frame: pl.DataFrame, header: list[str]) -> bool:
+    """Whether record *i* of ``frame`` is line *i* of ``body`` (the lines after the header)
+    with exactly the header's number of fields: no line is blank, every line holds an even
+    number of quotes (no record goes on past it), and each line's commas less those inside
+    its record's cells number ``columns - 1``. Checked line by line, so a short row and a
+    long row cannot make up for each other; the lines are read by Polars too (one field
+    per line, quotes not interpreted), so nothing here loops over rows in Python."""
+    if _UNIT in body:
+        return False
+    lines = pl.read_csv(
+        body,
+        has_header=False,
+        separator=_UNIT.decode(),
+        quote_char=None,
+        schema={"line": pl.String},
+    ).get_column("line")
+    if lines.len() != frame.height:
+        return False
+    text = lines.str.strip_suffix("\r")
+    inside = frame.select(
+        pl.sum_horizontal(
+            pl.col(name).str.count_matches(",", literal=True).fill_null(0).cast(pl.Int64)
+            for name in header
+        )
+    ).to_series()
+    ok = (
+        text.is_not_null()
+        & (text.str.strip_chars() != "")
+        & (text.str.count_matches('"', literal=True) % 2 == 0)
+        & (text.str.count_matches(",", literal=True).cast(pl.Int64) - inside == len(header) - 1)
+    )
+    return bool(ok.all())
 
 
 def _read_text(text: str, source: str) -> tuple[pl.DataFrame | None, list[Issue]]:
