@@ -3,9 +3,11 @@ only there; the bridge identity holds under every setting. Expectations by hand.
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 
+import openpyxl
 import polars as pl
 import pytest
 
@@ -218,6 +220,11 @@ def test_policy_label_in_json_meta_and_under_tables(make_data_dir: MakeDir, run:
     assert "Metric policy: test, version 3." in table
     csv_out = run("mrr", "--data", root, "--month", "2025-03", "-f", "csv").stdout
     assert "policy" not in csv_out and "test" not in csv_out
+    xlsx = run("mrr", "--data", root, "--month", "2025-03", "-f", "xlsx").stdout_bytes
+    props = {
+        p.name: p.value for p in openpyxl.load_workbook(io.BytesIO(xlsx)).custom_doc_props.props
+    }
+    assert (props["policy"], props["policy_version"]) == ("test", "3")
 
 
 @pytest.mark.parametrize(

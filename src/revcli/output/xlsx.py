@@ -103,6 +103,9 @@ def render_xlsx(report: Report) -> bytes:
             book.set_custom_property(key, value)
         elif isinstance(value, Decimal):
             book.set_custom_property(key, str(value))
+    if report.policy is not None:  # the metric policy: JSON's meta policy, policy_version
+        book.set_custom_property("policy", report.policy.name)
+        book.set_custom_property("policy_version", report.policy.version)
     sheet = book.add_worksheet(sheet_name(report))
     _fill(book, sheet, report)
     book.close()
