@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from revcli.importers.plan import plan_import, write_plan
 from revcli.importers.sources import read_baremetrics
-from tests.conftest import MakeDir, Run, write_data_dir
+from tests.conftest import ROOT, MakeDir, Run, write_data_dir
 from tests.helpers import month, mrr_of, row
 
 HEADER = (
@@ -432,3 +432,17 @@ def test_customers_yaml_is_the_customer_file_when_it_is_the_only_one(
         "    country: SE\n"
         '    source_id: "baremetrics:c2"\n'
     )
+
+
+def test_import_refuses_a_folder_that_holds_other_things(run: Run, tmp_path: Path) -> None:
+    # A folder without revcli.yaml that is not empty (think /etc or a home folder) is
+    # not turned into a data dir: exit 2, nothing written.
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine\n")
+    example = ROOT / "docs" / "examples" / "import" / "baremetrics-subscriptions.csv"
+    result = run("import", "baremetrics", example, "--data", folder, "--country", "NO")
+    assert result.exit_code == 2
+    words = " ".join(result.stderr.replace("│", " ").split())
+    assert "is not a data dir (no revcli.yaml) and is not empty" in words
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]

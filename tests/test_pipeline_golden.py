@@ -21,7 +21,7 @@ def test_pipeline_every_format(run: Run, golden: Golden, fmt: str) -> None:
     result = run("pipeline", "--data", SAMPLE, *RANGE, "--format", fmt)
     assert result.exit_code == 0, result.stderr
     # One open deal of sample_data was expected to close in 2026-10: past due.
-    assert result.stderr.startswith("warning: pipeline: 1 open opportunity (29,500.00 NOK MRR)")
+    assert result.stderr.startswith("warning: pipeline: 1 open deal past due (29,500.00 NOK MRR")
     golden(f"pipeline/sample.{fmt}", stable(result.stdout))
 
 

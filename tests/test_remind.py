@@ -652,7 +652,7 @@ def test_first_run_skips_reminders_whose_lead_day_is_long_past(
     result = run("remind", "--data", root, "--as-of", "2026-11-20")
     assert result.exit_code == 0, result.stderr
     assert smtp.handler.messages == []
-    assert "skipped 3 reminders whose lead day passed more than 7 days before" in result.stdout
+    assert "skipped 3 reminders due over 7 days before this first run" in result.stdout
     assert "  N1: 30-day reminder of the notice deadline 2026-12-01, due 19 days ago\n" in (
         result.stdout
     )

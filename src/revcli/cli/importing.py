@@ -96,6 +96,14 @@ def _run(
     root = data if data is not None else resolve_data_dir(None)
     if root.exists() and not root.is_dir():
         raise typer.BadParameter(f"{root} is not a folder", param_hint="--data")
+    if root.is_dir() and not (root / "revcli.yaml").is_file() and any(root.iterdir()):
+        # Making a data dir in a folder that holds other things (a home folder, /etc)
+        # would scatter revcli's files among them.
+        raise typer.BadParameter(
+            f"{root} is not a data dir (no revcli.yaml) and is not empty; import into a "
+            "data dir, or into a new or empty folder",
+            param_hint="--data",
+        )
     plan = plan_import(
         root, batch, today=today(), base_currency=base, country=land, fx_file=fx_rates
     )

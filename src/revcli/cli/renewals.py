@@ -260,9 +260,9 @@ def remind(
         if skipped.height:
             verb = "would skip" if dry_run else "skipped"
             sys.stdout.write(
-                f"{verb} {skipped.height} reminder{'s' if skipped.height != 1 else ''} whose "
-                f"lead day passed more than {outcome.catch_up_days} days before this first "
-                "run (reminders.catch_up_days):\n"
+                f"{verb} {skipped.height} reminder{'s' if skipped.height != 1 else ''} due "
+                f"over {outcome.catch_up_days} days before this first run "
+                "(reminders.catch_up_days):\n"
                 + "".join(
                     f"  {r['contract_id']}: {r['lead_days']}-day reminder of the "
                     f"{'notice deadline' if r['kind'] == 'notice' else 'term end'} "

@@ -133,10 +133,9 @@ def past_due_warning(report: Report) -> str | None:
         return None
     meta = report.meta
     return (
-        f"pipeline: {count} open opportunit{'y' if count == 1 else 'ies'} "
-        f"({meta['past_due_mrr']:,} {meta['currency']} MRR) expected to close "
-        f"before {meta['past_due_before']} {'is' if count == 1 else 'are'} past due: move "
-        "expected_close or set status won/lost (rows with past_due = true)"
+        f"pipeline: {count} open deal{'' if count == 1 else 's'} past due "
+        f"({meta['past_due_mrr']:,} {meta['currency']} MRR, close before "
+        f"{meta['past_due_before']})"
     )
 
 
@@ -149,7 +148,7 @@ def pipeline_report(
     start, end = pipeline_range(pipe, as_of, first, last)
     this_month = dt.date(as_of.year, as_of.month, 1)
     table = pipeline_table(pipe, start, end, by).with_columns(
-        (pl.col(MONTH) < this_month).alias(PAST_DUE)
+        ((pl.col(MONTH) < this_month) & (pl.col("open_opportunities") > 0)).alias(PAST_DUE)
     )
     late, late_mrr = past_due(pipe, as_of)
     outside = pipe.filter(~pl.col(MONTH).is_between(start, end))
