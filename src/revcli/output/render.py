@@ -171,7 +171,14 @@ MIN_CUT = 10
 """A text column is cut short with … rather than left out when at least this much fits."""
 
 _SPARKS = "▁▂▃▄▅▆▇█"
-_TRAILING = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*m)*)$", re.MULTILINE)
+_TRAILING = re.compile(r"(?:[ \t]|\x1b\[[0-9;]*m)+$", re.MULTILINE)
+_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _no_trailing_spaces(text: str) -> str:
+    """Every line without the spaces at its end, also where colour codes are mixed in
+    among them (a padded cell on a colour terminal): the codes stay, the spaces go."""
+    return _TRAILING.sub(lambda m: "".join(_ESCAPE.findall(m.group(0))), text)
 
 
 def fit_columns(
@@ -305,7 +312,7 @@ def render_table(report: Report, width: int | None = None, color: bool = True) -
         console.print(Text(_trend_line(report.trend, width)), no_wrap=True, crop=False)
     out = console.file
     assert isinstance(out, io.StringIO)
-    return _TRAILING.sub(r"\1", out.getvalue())
+    return _no_trailing_spaces(out.getvalue())
 
 
 RENDERERS: dict[OutputFormat, Callable[[Report], str]] = {

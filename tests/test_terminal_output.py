@@ -1,0 +1,55 @@
+"""Tables on a real terminal (a pseudo-terminal, colours on): no line ends in spaces."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import SAMPLE
+
+ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def on_a_terminal(*args: str) -> str:
+    """What ``revcli ARGS`` shows on a 100-column terminal, colour codes removed."""
+    leader, follower = os.openpty()
+    env = {**os.environ, "COLUMNS": "100", "LINES": "50", "TERM": "xterm-256color"}
+    env.pop("NO_COLOR", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "revcli", *args],
+        stdout=follower, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env=env,
+    )  # fmt: skip
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closes when the program has exited
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    assert proc.wait(timeout=120) == 0
+    return ESCAPE.sub("", b"".join(chunks).decode("utf-8")).replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("cohorts", "--from", "2026-06", "--to", "2026-11", "--as-of", "2026-11-30"),
+        ("renewals", "--as-of", "2026-11-23", "--within", "30d"),
+        ("pipeline", "--as-of", "2026-11-23", "--by", "type"),
+    ],
+    ids=lambda a: a[0],
+)
+def test_no_line_ends_in_spaces_on_a_colour_terminal(args: tuple[str, ...]) -> None:
+    shown = on_a_terminal(*args, "--data", str(SAMPLE))
+    assert shown.strip(), "nothing was shown"
+    padded = [line for line in shown.splitlines() if line != line.rstrip()]
+    assert not padded, padded[:3]
+    assert max(len(line) for line in shown.splitlines()) <= 100
