@@ -311,3 +311,16 @@ def test_causes_that_cancel_out_keep_their_zero_total(repo: GitRepo, run: Run) -
         ("2025-09", "contract", "C9"): {"mrr": Decimal(300), "new": Decimal(300)},
         ("2025-09", "total", ""): {},
     }
+
+
+def test_a_narrow_table_keeps_the_figures_and_cuts_the_cause_text(repo: GitRepo, run: Run) -> None:
+    # At 100 columns the long cause text used to push every figure out of the table.
+    _edit_v2(repo)
+    result = run(
+        "diff", "v1", "v2", "--data", repo.data, "--from", "2025-01", "--to", "2026-02",
+        "--as-of", "2026-02-20", "--format", "table", env={"COLUMNS": "100"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    header = next(line for line in result.stdout.splitlines() if "month" in line.split())
+    assert {"MRR", "share"} <= set(header.split()) or {"mrr", "share"} <= set(header.split())
+    assert max(len(line) for line in result.stdout.splitlines()) <= 100

@@ -143,4 +143,7 @@ def diff_table(r: Restatement, sides: DiffSides, first: dt.date, last: dt.date) 
         name="diff",
         labels=_LABELS,
         policy=_policy(sides.new_settings),
+        # On a narrow terminal the figures come before the long cause text, which is cut
+        # short with … rather than pushing every number out of the table.
+        priority=(MONTH, "mrr", "share", "item"),
     )
