@@ -24,17 +24,7 @@ from revcli.dashboard.svg import (
 from revcli.decimals import round_half_up
 from revcli.metrics.mrr import MOVEMENTS
 from revcli.output.render import shown
-from revcli.output.report import ColumnKind, Report, group_digits, rows
-
-_NUMERIC = {
-    ColumnKind.MONEY,
-    ColumnKind.SIGNED_MONEY,
-    ColumnKind.PERCENT,
-    ColumnKind.RATIO,
-    ColumnKind.SHARE,
-    ColumnKind.COUNT,
-    ColumnKind.EXACT,
-}
+from revcli.output.report import NUMERIC_KINDS, ColumnKind, Report, group_digits, rows
 
 CSS = """
 :root { color-scheme: light; --ink: #1d2330; --muted: #5b6475; --line: #d9dde5; }
@@ -93,7 +83,7 @@ footer { color: var(--muted); font-size: 12px; border-top: 1px solid var(--line)
 
 
 def _cell_class(kind: ColumnKind) -> str:
-    return ' class="num"' if kind in _NUMERIC else ""
+    return ' class="num"' if kind in NUMERIC_KINDS else ""
 
 
 def data_table(report: Report, columns: Sequence[str], caption: str) -> str:

@@ -20,6 +20,7 @@ from revcli.decimals import round_half_up
 from revcli.output.formulas import spreadsheet_safe
 from revcli.output.report import (
     FORMAT_VERSION,
+    NUMERIC_KINDS,
     ColumnKind,
     OutputFormat,
     Report,
@@ -28,16 +29,6 @@ from revcli.output.report import (
     group_digits,
     rows,
 )
-
-_NUMERIC = {
-    ColumnKind.MONEY,
-    ColumnKind.SIGNED_MONEY,
-    ColumnKind.PERCENT,
-    ColumnKind.RATIO,
-    ColumnKind.SHARE,
-    ColumnKind.COUNT,
-    ColumnKind.EXACT,
-}
 
 HEAT_STYLES = (
     (Decimal("1.00"), "black on bright_green"),
@@ -120,7 +111,7 @@ def _md_escape(text: str) -> str:
 def render_markdown(report: Report) -> str:
     """A GitHub-flavoured table under a heading, for CI job summaries and pull requests."""
     columns = report.frame.columns
-    align = ["---:" if report.kind(c) in _NUMERIC else "---" for c in columns]
+    align = ["---:" if report.kind(c) in NUMERIC_KINDS else "---" for c in columns]
     lines = [f"### {_md_escape(report.title)}", ""]
     lines.append("| " + " | ".join(columns) + " |")
     lines.append("| " + " | ".join(align) + " |")
@@ -279,7 +270,7 @@ def render_table(report: Report, width: int | None = None, color: bool = True) -
         needed += shown + 3
         table.add_column(
             report.labels.get(name, name),
-            justify="right" if report.kind(name) in _NUMERIC else "left",
+            justify="right" if report.kind(name) in NUMERIC_KINDS else "left",
             footer=footers[name],
             no_wrap=True,
             overflow="ellipsis",

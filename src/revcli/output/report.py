@@ -75,6 +75,20 @@ class PolicyLabel:
         return f"Metric policy: {self.name}, version {self.version}."
 
 
+NUMERIC_KINDS = frozenset(
+    {
+        ColumnKind.MONEY,
+        ColumnKind.SIGNED_MONEY,
+        ColumnKind.PERCENT,
+        ColumnKind.RATIO,
+        ColumnKind.SHARE,
+        ColumnKind.COUNT,
+        ColumnKind.EXACT,
+    }
+)
+"""Kinds shown right-aligned, as numbers, in a table and on the dashboard."""
+
+
 @dataclass(frozen=True)
 class Report:
     """What a command prints, independent of format.
