@@ -258,18 +258,6 @@ def _contracts(raw: RawData, customers: pl.DataFrame) -> tuple[pl.DataFrame, lis
     return frame.drop("_term_given", "_notice_days_given"), issues
 
 
-def _plain(column: str) -> pl.Expr:
-    """A decimal column as written by a person: no trailing zeros after the point."""
-    return (
-        pl.col(column).cast(pl.String).str.replace(r"(\.\d*?)0+$", "${1}").str.replace(r"\.$", "")
-    )
-
-
-MAX_LINE_AMOUNT = 10**12
-"""The largest quantity × unit_price of a line: MRR is float64, which keeps cents exact
-through the engine's sums only while amounts stay well below 2^53 hundredths."""
-
-
 def _lines(raw: RawData, contracts: pl.DataFrame) -> tuple[pl.DataFrame, list[Issue]]:
     parsed, issues = parse_table(
         raw.lines.with_columns(pl.col("contract_id").fill_null(pl.col("_parent"))),
@@ -338,17 +326,6 @@ def _lines(raw: RawData, contracts: pl.DataFrame) -> tuple[pl.DataFrame, list[Is
             found & (pl.col("price_period") == "term") & pl.col("_c_end").is_null(),
             "price_period",
             "'term' pricing needs the contract's end_date",
-        ),
-        RowCheck(
-            pl.col("quantity").cast(pl.Float64) * pl.col("unit_price").cast(pl.Float64)
-            > MAX_LINE_AMOUNT,
-            "quantity",
-            pl.format(
-                "quantity {} × unit_price {} is more than 1,000,000,000,000 a price period; "
-                "MRR is summed in binary floating point, exact to the cent only below that",
-                _plain("quantity"),
-                _plain("unit_price"),
-            ),
         ),
     ]
     issues += row_issues(frame, checks)
