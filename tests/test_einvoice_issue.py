@@ -313,3 +313,31 @@ def test_reverse_charge_needs_a_vat_id_except_where_there_is_no_vat(
     text = (fixed / "invoices" / "2026-00003.txt").read_text()
     # nb_NO: "Omvendt avgiftsplikt (reverse charge)", no empty "Kjøpers MVA-nr."
     assert "reverse charge" in text and "§ 6-22" in text and "MVA-nr.:" not in text
+
+
+def test_invoice_check_reports_peppol_findings_of_the_issued_xml_as_warnings(
+    run: Run, tmp_path: Path
+) -> None:
+    # A has no electronic address (no peppol_id, billing_email or org.nr): its e-invoice
+    # lacks the buyer EndpointID that Peppol rule R010 requires. B has an e-mail, so its
+    # XML carries an EM endpoint and passes. The register itself is sound: check exits 0
+    # and names the file and the rule as a warning.
+    customers = (
+        "customer_id,name,country,address,billing_email\n"
+        'A,Acme AS,NO,"Storgata 1, 0155 Oslo",\n'
+        'B,Bergen AS,NO,"Bryggen 2, 5003 Bergen",b@bergen.example\n'
+    )
+    contracts = "contract_id,customer_id,start_date\nCA,A,2026-11-01\nCB,B,2026-11-01\n"
+    lines = "contract_id,product,unit_price\nCA,LIC,100\nCB,LIC,200\n"
+    root = billing_dir(tmp_path / "data", contracts, lines, customers=customers, settings=SELLER)
+    issued = run("invoice", "issue", "--data", root, "--period", "2026-11", "--format", "xml")
+    assert issued.exit_code == 0, issued.stderr
+    result = run("invoice", "check", "--data", root)
+    assert result.exit_code == 0, result.output
+    findings = [line for line in result.stdout.splitlines() if line.startswith("warning:")]
+    assert findings, result.output
+    assert all("PEPPOL-EN16931-R010" in line for line in findings), findings
+    listed = run("invoice", "list", "--data", root, "--format", "csv").stdout.splitlines()
+    number_of_a = next(line.split(",")[0] for line in listed if ",CA," in line)
+    assert all(f"{number_of_a}.xml" in line for line in findings), findings
+    assert "Peppol finding" in result.stderr

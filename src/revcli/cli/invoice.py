@@ -304,7 +304,12 @@ def check(data: DataOption = None) -> None:
     """
     with error_boundary():
         from revcli.billing.records import REGISTER_DIR
-        from revcli.billing.register import check_register, read_register, register_path
+        from revcli.billing.register import (
+            check_register,
+            peppol_issues,
+            read_register,
+            register_path,
+        )
 
         root = resolve_data_dir(data)
         if not register_path(root).exists():
@@ -319,6 +324,14 @@ def check(data: DataOption = None) -> None:
             raise typer.Exit(1)
         entries = read_register(root).entries
         err.print(f"{register_path(root)}: {len(entries)} documents, all consistent.", markup=False)
+        findings = peppol_issues(root)
+        print_issues(findings, to_stdout=True)
+        if findings:
+            err.print(
+                f"{len(findings)} Peppol finding{'s' if len(findings) != 1 else ''} in the "
+                "e-invoices (warnings: fix the data before sending them through Peppol).",
+                markup=False,
+            )
 
 
 @invoice_app.command()
