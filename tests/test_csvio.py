@@ -35,6 +35,25 @@ def test_clean_file_is_read_natively_with_record_lines(tmp_path: Path) -> None:
     assert _cells(frame) == [("A", "Acme, AS", 2), ("B", 'Say "hi"', 3), ("C", None, 4)]
 
 
+def test_unquoted_file_is_read_natively_and_padding_is_stripped(tmp_path: Path) -> None:
+    # No quote in the body: the commas alone show every row is full. Cells padded with
+    # a space, a tab or a no-break space (U+00A0, bytes c2 a0) are stripped; a cell of
+    # padding only is null, like an empty one.
+    content = b"id,name,note\n A ,x\t,\nB,\xc2\xa0y,  \n"
+    assert _read_native(content, "f.csv") is not None
+    frame, issues = _read(tmp_path, content)
+    assert issues == []
+    assert _cells(frame) == [("A", "x", None, 2), ("B", "y", None, 3)]
+
+
+def test_last_line_with_one_empty_field_too_many_is_reported(tmp_path: Path) -> None:
+    # Polars alone would take "1,2," as the two cells 1 and 2 when no line break ends
+    # the file; it is a row of three fields under a header of two.
+    for content in (b"a,b\n1,2\n1,2,", b'a,b\n"1",2\n1,2,'):
+        _, issues = _read(tmp_path, content)
+        assert issues == ["f.csv:3: row has 3 fields, the header has 2; check commas"]
+
+
 def test_blank_lines_inside_keep_the_lines_of_later_records(tmp_path: Path) -> None:
     # line 1 header, 2 A, 3 blank, 4 spaces only, 5 B, 6-7 blank at the end
     frame, issues = _read(tmp_path, b"id,name\nA,x\n\n   \nB,y\n\n\n")
@@ -84,7 +103,7 @@ def test_unbalanced_quote_is_malformed(tmp_path: Path) -> None:
 
 # A cell: mostly plain, sometimes text that needs quoting (written quoted or, to make
 # broken files too, now and then bare).
-_PLAIN = st.text(alphabet=["a", "b", "é", " "], max_size=3)
+_PLAIN = st.text(alphabet=["a", "b", "é", " ", "\t", "\u00a0"], max_size=3)
 _SPECIAL = st.text(alphabet=["a", " ", ",", '"', "\n", "\r"], max_size=4)
 _CELL = st.integers(0, 14).flatmap(lambda k: _SPECIAL if k == 0 else _PLAIN)
 
@@ -123,6 +142,17 @@ def _csv_files(draw: st.DrawFn) -> bytes:
 # A blank line (no commas) and a row with one comma too many balance each other in a
 # count of the whole file's commas; checked line by line they do not.
 @example(b"c0,c1\n,\n\n,\n,\n,,\n")
+@example(b'c0,c1\n"a",\n\n,\n,\n,,\n')
+# Polars takes a last line with one empty field too many when no line break ends it.
+@example(b"c0,c1\n1,2\n1,2,")
+@example(b"c0,c1\n1,2\n1,2,  \r\n\n")
+@example(b'c0,c1\n"1",2\n1,\n1,2,')
+@example(b"c0,c1\n\n1,2,")
+# Padding other than spaces: tab, vertical tab, form feed, no-break space.
+@example(b"c0,c1\n\ta,b\x0b\n\x0cc,d\xc2\xa0\n")
+# Quoted cells that are empty or only spaces are null, like unquoted empty cells.
+@example(b'c0,c1\n"",x\n" ",y\n')
+@example(b'c0,c1\n"","a, b"\nx,\n')
 def test_native_reader_changes_nothing(content: bytes) -> None:
     """Whatever the file, reading it gives what the line-finding reader alone gives:
     the same frame (cells and lines) or the same problems."""

@@ -148,14 +148,15 @@ _UNIT = b"\x1f"
 def _read_native(data: bytes, source: str) -> pl.DataFrame | None:
     """Polars' own reader, for a file whose records are each exactly one line.
 
-    That is the common case and it is shown without a pass over the lines: Polars
-    returns one row per record, so as many rows as lines after the header means no
-    record spans lines, and no line was blank; it refuses rows with more fields than
-    the header and pads rows with fewer, so commas outside quoted values (the file's
-    commas less those inside the cells) number ``rows x (columns - 1)`` exactly when no
-    row is short. Record *i* is then line *i + 2*. Returns ``None`` when any of this
-    does not hold (blank lines inside, quoted line breaks, ragged rows, bytes that are
-    not UTF-8, a bad header): :func:`_read_text` finds the lines itself and reports.
+    That is the common case and it is shown without a Python loop over the lines:
+    Polars returns one row per record (a blank line too), so as many rows as lines
+    after the header means no record spans lines; it refuses rows with more fields
+    than the header and pads rows with fewer, so commas outside quoted values number
+    ``rows x (columns - 1)`` exactly when no row is short, and then no line was blank
+    either (see :func:`_one_record_per_line`). Record *i* is then line *i + 2*. Returns
+    ``None`` when any of this does not hold (blank lines inside, quoted line breaks,
+    ragged rows, bytes that are not UTF-8, a bad header): :func:`_read_text` finds the
+    lines itself and reports.
     """
     if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
         return None  # old Mac line ends: Polars splits lines at \n only
@@ -171,8 +172,14 @@ def _read_native(data: bytes, source: str) -> pl.DataFrame | None:
         return None
     if len(header) < 2 or _header_issues(header, source):
         return None  # one column has no commas to count; header problems are reported
-    body = data[:end] if end < len(data) else data
-    if body.count(b'"') % 2:
+    # Ended by a line break: Polars takes one empty field too many on a last line
+    # without one (``1,2,`` under a two-column header) instead of refusing the row.
+    if data[end : end + 1] == b"\n":
+        body = data if end + 1 == len(data) else data[: end + 1]
+    else:
+        body = data[:end] + b"\n"
+    quoted = b'"' in body
+    if quoted and body.count(b'"') % 2:
         return None  # an unbalanced quote is malformed: the csv module says where
     try:
         frame = pl.read_csv(
@@ -180,49 +187,90 @@ def _read_native(data: bytes, source: str) -> pl.DataFrame | None:
         )
     except pl.exceptions.PolarsError:
         return None
-    if frame.height != body.count(b"\n") or not _one_record_per_line(
-        data[newline + 1 : end], frame, header
+    if frame.height != body.count(b"\n", newline + 1) or not _one_record_per_line(
+        body, newline + 1, frame, header, quoted=quoted
     ):
         return None
     return frame.select(
-        *(pl.col(name).str.strip_chars().replace("", None) for name in header),
+        *_clean(body, newline + 1, header, quoted=quoted),
         pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias(LINE),
         pl.lit(source, dtype=pl.String).alias(SOURCE),
     )
 
 
-def _one_record_per_line(body: bytes, frame: pl.DataFrame, header: list[str]) -> bool:
-    """Whether record *i* of ``frame`` is line *i* of ``body`` (the lines after the header)
-    with exactly the header's number of fields: no line is blank, every line holds an even
-    number of quotes (no record goes on past it), and each line's commas less those inside
-    its record's cells number ``columns - 1``. Checked line by line, so a short row and a
-    long row cannot make up for each other; the lines are read by Polars too (one field
+_PADDING = (b" ", b"\t", b"\x0b", b"\x0c")
+"""The ASCII bytes :meth:`polars.Expr.str.strip_chars` strips that a cell read by
+:func:`_read_native` can hold (a line break or carriage return in a cell is a quoted
+line break, which that reader refuses)."""
+
+
+def _clean(data: bytes, start: int, header: list[str], *, quoted: bool) -> list[pl.Expr]:
+    """Each column with its cells stripped and empty cells as null.
+
+    Polars already reads an empty unquoted cell as null; a cell that is empty only after
+    stripping, or quoted and empty (``""``), still needs the ``"" -> null`` step. When
+    the body (from ``start``) is ASCII with no space, tab or form feed, no cell has
+    anything to strip, and that costs a few scans of the bytes instead of a pass over
+    every cell."""
+    strip = not data.isascii() or any(data.find(b, start) >= 0 for b in _PADDING)
+    if not (strip or quoted):
+        return [pl.col(name) for name in header]
+    if not strip:
+        return [pl.col(name).replace("", None) for name in header]
+    return [pl.col(name).str.strip_chars().replace("", None) for name in header]
+
+
+def _one_record_per_line(
+    data: bytes, start: int, frame: pl.DataFrame, header: list[str], *, quoted: bool
+) -> bool:
+    """Whether every record of ``frame``, known to be one line each (as many records as
+    lines), has exactly the header's number of fields.
+
+    Polars refuses a record with more fields than the header, so each record has at most
+    ``columns - 1`` separating commas, and all of them have exactly that many when the
+    commas of the body (from ``start``) less those inside cells number
+    ``rows x (columns - 1)``. A blank line is a record of one field: short. When the body
+    has no quote, every comma separates. Else the lines holding a quote are also checked
+    one by one (an even number of quotes, and their commas less those inside their
+    record's cells equal to ``columns - 1``), reading the lines with Polars (one field
     per line, quotes not interpreted), so nothing here loops over rows in Python."""
-    if _UNIT in body:
+    separators = len(header) - 1
+    commas = data.count(b",", start)
+    if not quoted:
+        return commas == frame.height * separators
+    if _UNIT in data:
         return False
-    lines = pl.read_csv(
-        body,
-        has_header=False,
-        separator=_UNIT.decode(),
-        quote_char=None,
-        schema={"line": pl.String},
-    ).get_column("line")
+    lines = (
+        pl.read_csv(
+            data,
+            has_header=False,
+            separator=_UNIT.decode(),
+            quote_char=None,
+            schema={"line": pl.String},
+        )
+        .get_column("line")
+        .slice(1)
+    )
     if lines.len() != frame.height:
         return False
-    text = lines.str.strip_suffix("\r")
-    inside = frame.select(
-        pl.sum_horizontal(
-            pl.col(name).str.count_matches(",", literal=True).fill_null(0).cast(pl.Int64)
-            for name in header
+    with_quote = lines.str.contains('"', literal=True).fill_null(False)
+    quoted_lines = lines.filter(with_quote)
+    inside = (
+        frame.filter(with_quote)
+        .select(
+            pl.sum_horizontal(
+                pl.col(name).str.count_matches(",", literal=True).fill_null(0).cast(pl.Int64)
+                for name in header
+            )
         )
-    ).to_series()
-    ok = (
-        text.is_not_null()
-        & (text.str.strip_chars() != "")
-        & (text.str.count_matches('"', literal=True) % 2 == 0)
-        & (text.str.count_matches(",", literal=True).cast(pl.Int64) - inside == len(header) - 1)
+        .to_series()
     )
-    return bool(ok.all())
+    line_commas = quoted_lines.str.count_matches(",", literal=True).cast(pl.Int64)
+    ok = (quoted_lines.str.count_matches('"', literal=True) % 2 == 0) & (
+        line_commas - inside == separators
+    )
+    plain_commas = commas - int(line_commas.sum())
+    return bool(ok.all()) and plain_commas == (frame.height - quoted_lines.len()) * separators
 
 
 def _read_text(text: str, source: str) -> tuple[pl.DataFrame | None, list[Issue]]:
