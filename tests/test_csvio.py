@@ -102,15 +102,20 @@ def test_unbalanced_quote_is_malformed(tmp_path: Path) -> None:
 
 
 # A cell: mostly plain, sometimes text that needs quoting (written quoted or, to make
-# broken files too, now and then bare).
-_PLAIN = st.text(alphabet=["a", "b", "é", " ", "\t", "\u00a0"], max_size=3)
+# broken files too, now and then bare). Plain text is ASCII with spaces in some files
+# (where only space-padded columns are stripped) and has any padding in others.
+_PLAINS = (
+    st.text(alphabet=["a", "b", " "], max_size=3),
+    st.text(alphabet=["a", "b", "é", " ", "\t", "\u00a0"], max_size=3),
+)
 _SPECIAL = st.text(alphabet=["a", " ", ",", '"', "\n", "\r"], max_size=4)
-_CELL = st.integers(0, 14).flatmap(lambda k: _SPECIAL if k == 0 else _PLAIN)
 
 
 @st.composite
 def _csv_files(draw: st.DrawFn) -> bytes:
     width = draw(st.sampled_from([1, 2, 2, 3, 3, 4]))
+    plain = draw(st.sampled_from(_PLAINS))
+    any_cell = st.integers(0, 14).flatmap(lambda k: _SPECIAL if k == 0 else plain)
     newline = draw(st.sampled_from(["\n", "\n", "\r\n", "\r"]))
 
     def cell(text: str) -> str:
@@ -126,7 +131,7 @@ def _csv_files(draw: st.DrawFn) -> bytes:
             lines.append(draw(st.sampled_from(["", "  ", "\t"])))
             continue
         fields = width + draw(st.sampled_from([0] * 18 + [-1, 1]))
-        lines.append(",".join(cell(draw(_CELL)) for _ in range(max(fields, 1))))
+        lines.append(",".join(cell(draw(any_cell)) for _ in range(max(fields, 1))))
     text = newline.join(lines) + draw(st.sampled_from(["", newline, newline * 2]))
     data = text.encode("utf-8")
     if draw(st.booleans()):
@@ -150,6 +155,9 @@ def _csv_files(draw: st.DrawFn) -> bytes:
 @example(b"c0,c1\n\n1,2,")
 # Padding other than spaces: tab, vertical tab, form feed, no-break space.
 @example(b"c0,c1\n\ta,b\x0b\n\x0cc,d\xc2\xa0\n")
+# ASCII with spaces: only columns with a cell that starts or ends with one are stripped.
+@example(b'c0,c1,c2\n a,b,"x, y"\n"x, y",c ,z\n')
+@example(b'c0,c1\n"a, b",x\n" ",y\n')
 # Quoted cells that are empty or only spaces are null, like unquoted empty cells.
 @example(b'c0,c1\n"",x\n" ",y\n')
 @example(b'c0,c1\n"","a, b"\nx,\n')

@@ -192,32 +192,47 @@ def _read_native(data: bytes, source: str) -> pl.DataFrame | None:
     ):
         return None
     return frame.select(
-        *_clean(body, newline + 1, header, quoted=quoted),
+        *_clean(frame, body, newline + 1, header, quoted=quoted),
         pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias(LINE),
         pl.lit(source, dtype=pl.String).alias(SOURCE),
     )
 
 
-_PADDING = (b" ", b"\t", b"\x0b", b"\x0c")
-"""The ASCII bytes :meth:`polars.Expr.str.strip_chars` strips that a cell read by
-:func:`_read_native` can hold (a line break or carriage return in a cell is a quoted
-line break, which that reader refuses)."""
+_PADDING = (b"\t", b"\x0b", b"\x0c")
+"""The ASCII bytes besides the space that :meth:`polars.Expr.str.strip_chars` strips
+and that a cell read by :func:`_read_native` can hold (a line break or carriage return
+in a cell is a quoted line break, which that reader refuses)."""
 
 
-def _clean(data: bytes, start: int, header: list[str], *, quoted: bool) -> list[pl.Expr]:
+def _clean(
+    frame: pl.DataFrame, data: bytes, start: int, header: list[str], *, quoted: bool
+) -> list[pl.Expr]:
     """Each column with its cells stripped and empty cells as null.
 
     Polars already reads an empty unquoted cell as null; a cell that is empty only after
-    stripping, or quoted and empty (``""``), still needs the ``"" -> null`` step. When
-    the body (from ``start``) is ASCII with no space, tab or form feed, no cell has
-    anything to strip, and that costs a few scans of the bytes instead of a pass over
-    every cell."""
-    strip = not data.isascii() or any(data.find(b, start) >= 0 for b in _PADDING)
-    if not (strip or quoted):
-        return [pl.col(name) for name in header]
-    if not strip:
-        return [pl.col(name).replace("", None) for name in header]
-    return [pl.col(name).str.strip_chars().replace("", None) for name in header]
+    stripping, or quoted and empty (``""``), still needs the ``"" -> null`` step.
+    Stripping is a pass over every cell, so it is kept for the columns that need it:
+    when the body (from ``start``) is ASCII with no tab or form feed, only a space can
+    pad a cell, so a column without a cell that starts or ends with a space has nothing
+    to strip (and when the body has no space at all, no column has)."""
+    if not data.isascii() or any(data.find(b, start) >= 0 for b in _PADDING):
+        padded = dict.fromkeys(header, True)
+    elif data.find(b" ", start) < 0:
+        padded = dict.fromkeys(header, False)
+    else:
+        padded = frame.select(
+            (pl.col(name).str.starts_with(" ") | pl.col(name).str.ends_with(" ")).any()
+            for name in header
+        ).row(0, named=True)
+    exprs = []
+    for name in header:
+        column = pl.col(name)
+        if padded[name]:
+            column = column.str.strip_chars()
+        if padded[name] or quoted:
+            column = column.replace("", None)
+        exprs.append(column)
+    return exprs
 
 
 def _one_record_per_line(
