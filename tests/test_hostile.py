@@ -681,6 +681,30 @@ def test_line_ids_are_compared_within_their_contract_only() -> None:
     ]
 
 
+def test_ids_in_upper_case_or_alike_only_across_contracts_are_no_lookalikes() -> None:
+    frame = pl.DataFrame(
+        {
+            "contract_id": ["K-1", "K-1", "K-2", "K-3"],
+            "line_id": ["A", "B", "a", "C"],
+            "_source": ["c.csv"] * 4,
+            "_line": [2, 3, 4, 5],
+        }
+    )
+    # 'A' of K-1 and 'a' of K-2 are lines of two contracts: no warning.
+    assert lookalike_ids(frame, "line_id", "line_id", scope=["contract_id"]) == []
+    # Upper-case ids that all differ once lower-cased: no warning.
+    assert lookalike_ids(frame, "contract_id", "contract_id") == []
+    # 'k-2' on line 6 is 'K-2' (line 4) in lower case: a warning naming the first.
+    more = pl.concat(
+        [frame, frame.head(1).with_columns(contract_id=pl.lit("k-2"), _line=pl.lit(6, pl.Int64))]
+    )
+    assert [str(i) for i in lookalike_ids(more, "contract_id", "contract_id")] == [
+        "warning: c.csv:6: contract_id: contract_id 'k-2' differs from 'K-2' (at c.csv:4) "
+        "only in upper/lower case or invisible characters; write one id the same way "
+        "everywhere"
+    ]
+
+
 def test_deeply_nested_json_to_import_is_an_error_not_a_crash(tmp_path: Path, run: Run) -> None:
     root = build(tmp_path / "data", Case())
     deep = tmp_path / "deep.json"

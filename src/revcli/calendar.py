@@ -35,16 +35,58 @@ def whole_months(start: pl.Expr, stop: pl.Expr) -> pl.Expr:
     return pl.when(add_months(start, m) > stop).then(m - 1).otherwise(m).clip(lower_bound=0)
 
 
-def term_months(start: pl.Expr, end: pl.Expr) -> pl.Expr:
-    """Length of ``start``..``end`` (inclusive) in months, SPEC §2.
+_TERM_STEPS = [
+    "_tm_stop",
+    "_tm_day",
+    "_tm_stop_day",
+    "_tm_here",
+    "_tm_months",
+    "_tm_over",
+    "_tm_before",
+    "_tm_whole",
+]
 
-    Whole months *m* such that ``start + m months <= end + 1 day``, plus the days left
-    from there divided by 30.4375. 2026-01-01..2028-12-31 is 36.0.
+
+def with_term_months(frame: pl.LazyFrame, start: str, end: str, name: str) -> pl.LazyFrame:
+    """``frame`` with column ``name``: the length of ``start``..``end`` (inclusive) in
+    months, SPEC §2 — whole months *m* such that ``start + m months <= end + 1 day``, plus
+    the days left from there divided by 30.4375. 2026-01-01..2028-12-31 is 36.0.
+
+    Worked out on day and month numbers in a few steps (no date shifted per row): ``start``
+    moved to the month of ``stop`` (the day after ``end``) falls on its day clamped to that
+    month's length; when that is after ``stop``, one month less ends in the month before,
+    whose last day is ``stop`` minus its day of month.
     """
-    stop = end + pl.duration(days=1)
-    m = whole_months(start, stop)
-    left = (stop - add_months(start, m)).dt.total_days()
-    return m.cast(pl.Float64) + left.cast(pl.Float64) / DAYS_PER_MONTH
+    a, b = pl.col(start), pl.col("_tm_stop")
+    day, stop_day, before = pl.col("_tm_day"), pl.col("_tm_stop_day"), pl.col("_tm_before")
+    here, over, whole = pl.col("_tm_here"), pl.col("_tm_over"), pl.col("_tm_whole")
+    left = (
+        pl.when(whole < 0)
+        .then((b - a).dt.total_days())
+        .when(over)
+        .then((before - pl.min_horizontal(day, before) + stop_day).cast(pl.Int64))
+        .otherwise((stop_day - here).cast(pl.Int64))
+    )
+    return (
+        frame.with_columns(_tm_stop=pl.col(end) + pl.duration(days=1))
+        .with_columns(
+            _tm_day=a.dt.day(),
+            _tm_stop_day=b.dt.day(),
+            _tm_here=pl.min_horizontal(a.dt.day(), b.dt.days_in_month()),
+            _tm_months=month_diff(b, a),
+        )
+        .with_columns(
+            _tm_over=here > stop_day,
+            _tm_before=(b - pl.duration(days=stop_day)).dt.day(),
+        )
+        .with_columns(_tm_whole=pl.col("_tm_months") - over.cast(pl.Int64))
+        .with_columns(
+            (
+                whole.clip(lower_bound=0).cast(pl.Float64) + left.cast(pl.Float64) / DAYS_PER_MONTH
+            ).alias(name)
+        )
+        .drop(_TERM_STEPS)
+    )
 
 
 def month_start(date: pl.Expr) -> pl.Expr:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from revcli.calendar import term_months
+from revcli.calendar import with_term_months
 from revcli.data.load import RawData, read_raw, relocate
 from revcli.data.source import Revision, Source
 from revcli.errors import DataError, Issue, Severity, sort_issues
@@ -67,7 +67,13 @@ def duplicates(frame: pl.DataFrame, keys: list[str], column: str, what: str) -> 
     """An error on every repeat of a key, naming where it was first seen."""
     present = pl.all_horizontal(pl.col(k).is_not_null() for k in keys)
     keyed = pl.struct(keys) if len(keys) > 1 else pl.col(keys[0])
-    # Hashes first (one integer per row), the keys themselves only where hashes repeat.
+    # Hashes first (one integer per row): when they are all distinct, so are the keys;
+    # else the keys themselves, only where hashes repeat.
+    distinct, rows = frame.select(
+        keyed.hash().filter(present).n_unique().alias("distinct"), present.sum().alias("rows")
+    ).row(0)
+    if distinct == rows:
+        return []
     hashed = frame.filter(present & keyed.hash().is_duplicated())
     repeated = hashed.filter(keyed.is_duplicated())  # cheap when nothing repeats
     ranked = repeated.with_columns(
@@ -98,7 +104,24 @@ def lookalike_ids(
     """Warnings for ids that a person reads as one but revcli as two: ``ACME`` and
     ``acme``, ``K-1`` and ``K-1`` with a zero-width space. Every spelling after the first
     (in file order) names the first; an id with an invisible character is named too."""
-    key = pl.col(column).str.replace_all(_INVISIBLE, "").str.to_lowercase()
+    spelling = pl.col(column)
+    invisible, changed = frame.select(
+        spelling.str.contains(_INVISIBLE).any().alias("hidden"),
+        (spelling.str.to_lowercase() != spelling).any().alias("changed"),
+    ).row(0)
+    if not invisible and not changed:
+        return []  # every id is its own key: no twins, nothing invisible
+    key = (spelling.str.replace_all(_INVISIBLE, "") if invisible else spelling).str.to_lowercase()
+    if not invisible:
+        # Twins exist only if two distinct ids (in a scope) share a key.
+        id_of, key_of = (
+            (pl.struct(*scope, spelling), pl.struct(*scope, key)) if scope else (spelling, key)
+        )
+        distinct_ids, distinct_keys = frame.select(
+            id_of.n_unique().alias("ids"), key_of.n_unique().alias("keys")
+        ).row(0)
+        if distinct_ids == distinct_keys:
+            return []
     groups = [*scope, "_key"]
     # Keys are compared over the distinct ids only; ids without a letter or an invisible
     # character (plain line numbers) are left out unless a twin of theirs is among them.
@@ -133,8 +156,9 @@ def lookalike_ids(
             )
             for source, line, value, first, at in rows.iter_rows()
         ]
-    ids = frame.filter(pl.col(column).is_not_null())
-    hidden = ids.filter(pl.col(column).str.contains(_INVISIBLE))
+    if not invisible:
+        return issues
+    hidden = frame.filter(pl.col(column).str.contains(_INVISIBLE))
     issues += [
         Issue(
             source,
@@ -195,28 +219,26 @@ def _customers(raw: RawData) -> tuple[pl.DataFrame, list[Issue]]:
 def _contracts(raw: RawData, customers: pl.DataFrame) -> tuple[pl.DataFrame, list[Issue]]:
     s = raw.settings
     frame, issues = parse_table(raw.contracts, CONTRACTS, raw.missing["contracts"])
-    first_term = term_months(pl.col("start_date"), pl.col("end_date"))
+    typed = frame.lazy().with_columns(
+        pl.col("renewal_term_months").is_not_null().alias("_term_given"),
+        pl.col("notice_days").is_not_null().alias("_notice_days_given"),
+        pl.col("currency").fill_null(s.base_currency),
+        pl.col("billing_period").fill_null("month"),
+        pl.col("auto_renew").fill_null(False),
+        pl.col("notice_days").fill_null(
+            pl.when(pl.col("notice_months").is_null()).then(s.renewals.default_notice_days)
+        ),
+        pl.col("notice_from_month_end").fill_null(False),
+        pl.col("renewal_uplift_pct").fill_null(pl.lit(0).cast(DECIMAL)),
+    )
     frame = (
-        frame.with_columns(
-            pl.col("renewal_term_months").is_not_null().alias("_term_given"),
-            pl.col("notice_days").is_not_null().alias("_notice_days_given"),
-        )
-        .with_columns(
-            pl.col("currency").fill_null(s.base_currency),
-            pl.col("billing_period").fill_null("month"),
-            pl.col("auto_renew").fill_null(False),
-            pl.col("notice_days").fill_null(
-                pl.when(pl.col("notice_months").is_null()).then(s.renewals.default_notice_days)
-            ),
-            pl.col("notice_from_month_end").fill_null(False),
-            pl.col("renewal_uplift_pct").fill_null(pl.lit(0).cast(DECIMAL)),
-            first_term.alias("term_months"),
-        )
+        with_term_months(typed, "start_date", "end_date", "term_months")
         .with_columns(
             pl.col("renewal_term_months").fill_null(
                 (pl.col("term_months") + 0.5).floor().cast(pl.Int64).clip(lower_bound=1)
             ),
         )
+        .collect()
     )
     issues += duplicates(frame, ["contract_id"], "contract_id", "contract_id")
     known = customers.get_column("customer_id").drop_nulls()
@@ -279,7 +301,9 @@ def _lines(raw: RawData, contracts: pl.DataFrame) -> tuple[pl.DataFrame, list[Is
         pl.col("auto_renew").alias("_c_auto"),
         pl.col("cancelled_on").alias("_c_cancel"),
         pl.lit(True).alias("_c_found"),
-    ).unique("contract_id", keep="first")
+    )
+    if head.select(pl.col("contract_id").hash().n_unique()).item() < head.height:
+        head = head.unique("contract_id", keep="first")  # only repeated ids (an error) need it
     frame = parsed.join(head, on="contract_id", how="left", maintain_order="left").with_columns(
         pl.col("description").fill_null(pl.col("product")),
         pl.col("quantity").fill_null(pl.lit(1).cast(DECIMAL)),
@@ -300,9 +324,9 @@ def _lines(raw: RawData, contracts: pl.DataFrame) -> tuple[pl.DataFrame, list[Is
         "contract_id",
         pl.lit("contract '") + pl.col("contract_id") + "' is not defined",
     )
-    issues += row_issues(frame, [undefined])
     issues += duplicates(frame, ["contract_id", "line_id"], "line_id", "line")
     checks = [
+        undefined,
         RowCheck(
             found & (pl.col("start_date") < pl.col("_c_start")),
             "start_date",
