@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
+from revcli.calendar import first_days, month_number, shift_day, whole_months
 from revcli.metrics.mrr import (
     CUSTOMER,
     MONTH,
@@ -84,3 +85,31 @@ def test_a_row_without_its_customer_month_or_an_unsorted_table_takes_the_join() 
     )
     unsorted = _with_customer(rows, _customers([(1, mar, 30.0), (1, jan, 10.0)]))
     assert _sorted(unsorted).get_column("customer_cur").to_list() == [10.0, 30.0]
+
+
+days = st.dates(min_value=dt.date(2019, 1, 1), max_value=dt.date(2031, 12, 31))
+
+
+@settings(max_examples=300, deadline=None)
+@given(start=days, stop=days)
+def test_whole_months_is_the_largest_count_of_months_that_stays_on_or_before_stop(
+    start: dt.date, stop: dt.date
+) -> None:
+    # Counted one month at a time from the anchor with the calendar's own clamping
+    # (31 Jan + 1 month = 28/29 Feb): the first m whose next step passes stop.
+    m = 0
+    while shift_day(start, m + 1) <= stop:
+        m += 1
+    frame = pl.DataFrame({"a": [start], "b": [stop]})
+    assert frame.select(whole_months(pl.col("a"), pl.col("b"))).item() == m
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.none(), days), max_size=6))
+def test_month_numbers_turn_back_into_the_first_days_of_their_months(
+    dates: list[dt.date | None],
+) -> None:
+    frame = pl.DataFrame({"d": dates}, schema={"d": pl.Date})
+    numbers = frame.select(month_number(pl.col("d"))).to_series()
+    expected = [None if d is None else d.replace(day=1) for d in dates]
+    assert first_days(numbers).to_list() == expected

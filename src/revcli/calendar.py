@@ -30,9 +30,34 @@ def month_diff(later: pl.Expr, earlier: pl.Expr) -> pl.Expr:
 
 
 def whole_months(start: pl.Expr, stop: pl.Expr) -> pl.Expr:
-    """Largest *m* ≥ 0 with ``add_months(start, m) <= stop``."""
+    """Largest *m* ≥ 0 with ``add_months(start, m) <= stop``.
+
+    With *m* the calendar months between them, ``start`` + *m* months falls in ``stop``'s
+    month on ``start``'s day, clamped to that month's end: it passes ``stop`` exactly when
+    ``start``'s day is later than ``stop``'s and ``stop`` is not its month's last day. Said
+    on day numbers, it needs no date to be built.
+    """
     m = month_diff(stop, start)
-    return pl.when(add_months(start, m) > stop).then(m - 1).otherwise(m).clip(lower_bound=0)
+    past = (start.dt.day() > stop.dt.day()) & ((stop + pl.duration(days=1)).dt.day() != 1)
+    return (m - past.cast(pl.Int64)).clip(lower_bound=0)
+
+
+def month_number(date: pl.Expr) -> pl.Expr:
+    """The month of ``date`` as one integer, year × 12 + month − 1: whole months apart are
+    numbers apart (:func:`first_days` turns them back into dates)."""
+    return date.dt.year().cast(pl.Int64) * 12 + date.dt.month().cast(pl.Int64) - 1
+
+
+def first_days(months: pl.Series) -> pl.Series:
+    """The first day of each :func:`month_number` in ``months`` (nulls stay null)."""
+    present = months.drop_nulls()
+    if not present.len():
+        return pl.Series(months.name, [None] * months.len(), dtype=pl.Date)
+    lo, hi = int(present.min()), int(present.max())  # type: ignore[arg-type]
+    firsts = pl.date_range(
+        dt.date(lo // 12, lo % 12 + 1, 1), dt.date(hi // 12, hi % 12 + 1, 1), "1mo", eager=True
+    )
+    return firsts.gather(months - lo).alias(months.name)
 
 
 _TERM_STEPS = [
@@ -97,6 +122,11 @@ def month_start(date: pl.Expr) -> pl.Expr:
 def month_end(date: pl.Expr) -> pl.Expr:
     """Last day of the month of ``date``."""
     return date.dt.month_end()
+
+
+def month_end_day(day: dt.date) -> dt.date:
+    """The last day of the month of ``day``."""
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
 def shift_day(day: dt.date, months: int) -> dt.date:

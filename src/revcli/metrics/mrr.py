@@ -18,7 +18,14 @@ from functools import cached_property
 
 import polars as pl
 
-from revcli.calendar import add_months, month_end, month_start, whole_months
+from revcli import calendar
+from revcli.calendar import (
+    add_months,
+    first_days,
+    month_end,
+    month_number,
+    whole_months,
+)
 from revcli.data.validate import DataSet, booking_rates
 from revcli.schema import PERIOD_MONTHS
 from revcli.settings import MetricsPolicy
@@ -114,96 +121,106 @@ def line_schedule(contracts: pl.DataFrame, lines: pl.DataFrame, rates: pl.Series
     )
 
 
-def _last_month(end: pl.Expr) -> pl.Expr:
-    """Last month whose final day falls on or before ``end``."""
-    return (
-        pl.when(end == month_end(end))
-        .then(month_start(end))
-        .otherwise(add_months(month_start(end), -1))
-    )
-
-
 def mrr_events(schedule: pl.DataFrame, until: dt.date, carry: tuple[str, ...] = ()) -> pl.DataFrame:
     """Change events of MRR at month-ends, up to the month ``until``.
 
     Out: ``customer_id, product, month, dv`` (change of MRR in the base currency) and
     ``dn`` (change in the number of paying lines, so that a sum that returns to zero is
     exactly zero), plus the schedule's columns named in ``carry``. Free lines make no
-    events.
+    events. Rows come per kind (starts, renewal uplifts, ends), each in schedule order.
+
+    Months are counted as :func:`~revcli.calendar.month_number` integers and turned into
+    dates once at the end.
     """
-    horizon = month_end(pl.lit(until))
+    limit = until.year * 12 + until.month - 1
+    horizon = pl.lit(calendar.month_end_day(until))
+    # A line's last month is the last whose final day it covers: the month before the
+    # one holding the day after its end.
     spans = (
         schedule.filter(pl.col("line_mrr") > 0)
         .with_columns(
-            month_start(pl.col("start_date")).alias("_first"),
-            _last_month(pl.col("end_date")).alias("_last"),
+            month_number(pl.col("start_date")).alias("_first"),
+            (month_number(pl.col("end_date") + pl.duration(days=1)) - 1).alias("_last"),
         )
         .filter(pl.col("_last").is_null() | (pl.col("_last") >= pl.col("_first")))
-        .filter(pl.col("_first") <= month_start(pl.lit(until)))
-        .with_row_index("_line_key")
+        .filter(pl.col("_first") <= limit)
     )
-    # Renewal uplifts: renewal k starts at renewal_start + (k-1) × term months, clamped.
+    # Renewal uplifts: renewal k starts on renewal_start + k × term months (clamped), and
+    # raises MRR when it starts after the line's start, on or before its end (and the
+    # horizon) and in a month the line covers. Those k run from _k0 on, _n of them; only
+    # lines that renew with an uplift are worked out.
+    renewal, term = pl.col("renewal_start"), pl.col("renewal_term_months")
     stop = pl.min_horizontal(pl.col("end_date"), horizon)
-    uplifted = spans.filter(
-        pl.col("renewal_start").is_not_null()
-        & (pl.col("uplift") != 1)
-        & (pl.col("renewal_start") <= stop)
-    ).with_columns(
-        pl.int_ranges(
-            0, whole_months(pl.col("renewal_start"), stop) // pl.col("renewal_term_months") + 1
-        ).alias("_k")
+    uplifted = spans.select(
+        (renewal.is_not_null() & (pl.col("uplift") != 1) & (renewal <= stop)).fill_null(False)
+    ).to_series()
+    k0 = (
+        pl.when(renewal > pl.col("start_date"))
+        .then(0)
+        .otherwise(whole_months(renewal, pl.col("start_date")) // term + 1)
+    )
+    k1 = pl.min_horizontal(
+        whole_months(renewal, stop) // term, (pl.col("_last") - pl.col("_m0")) // term
+    )
+    keys = [CUSTOMER, PRODUCT, *carry]
+    renewing = (
+        spans.filter(uplifted)
+        .select(
+            *keys,
+            "line_mrr",
+            "uplift",
+            "start_date",
+            "end_date",
+            "_last",
+            renewal,
+            term.cast(pl.Int64),
+            month_number(renewal).alias("_m0"),
+        )
+        .with_columns(k0.alias("_k0"))
+        .with_columns((k1 - pl.col("_k0") + 1).clip(lower_bound=0).fill_null(0).alias("_n"))
     )
     steps = (
-        uplifted.explode("_k")
-        .with_columns(
-            add_months(pl.col("renewal_start"), pl.col("_k") * pl.col("renewal_term_months")).alias(
-                "_day"
-            )
-        )
-        .filter(
-            (pl.col("_day") > pl.col("start_date"))
-            & (pl.col("_day") <= stop)
-            & (pl.col("_last").is_null() | (month_start(pl.col("_day")) <= pl.col("_last")))
-        )
-        .with_columns(
-            (pl.int_range(pl.len()).over("_line_key", order_by="_day")).alias("_j"),
-        )
+        renewing.filter(pl.col("_n") > 0)
         .select(
-            "_line_key",
-            CUSTOMER,
-            PRODUCT,
-            *carry,
-            month_start(pl.col("_day")).alias(MONTH),
+            *keys,
+            "line_mrr",
+            "uplift",
+            "_k0",
+            "_m0",
+            term,
+            pl.int_ranges(pl.col("_k0"), pl.col("_k0") + pl.col("_n")).alias("_k"),
+        )
+        .explode("_k")
+        .select(
+            *keys,
+            (pl.col("_m0") + pl.col("_k") * term).alias(MONTH),
             (
-                pl.col("line_mrr") * pl.col("uplift").pow(pl.col("_j")) * (pl.col("uplift") - 1)
+                pl.col("line_mrr")
+                * pl.col("uplift").pow(pl.col("_k") - pl.col("_k0"))
+                * (pl.col("uplift") - 1)
             ).alias("dv"),
             pl.lit(0, dtype=pl.Int64).alias("dn"),
         )
     )
-    renewals = steps.group_by("_line_key").agg(pl.len().alias("_n"))
+    # Steps taken per line (0 for lines without uplifted renewals), for the end's amount.
+    taken = pl.zeros(spans.height, pl.Int64, eager=True).scatter(
+        uplifted.arg_true(), renewing.get_column("_n")
+    )
+    spans = spans.with_columns(taken.alias("_n"))
     starts = spans.select(
-        "_line_key",
-        CUSTOMER,
-        PRODUCT,
-        *carry,
+        *keys,
         pl.col("_first").alias(MONTH),
         pl.col("line_mrr").alias("dv"),
         pl.lit(1, dtype=pl.Int64).alias("dn"),
     )
-    ends = (
-        spans.filter(pl.col("_last") < month_start(pl.lit(until)))
-        .join(renewals, on="_line_key", how="left")
-        .select(
-            "_line_key",
-            CUSTOMER,
-            PRODUCT,
-            *carry,
-            add_months(pl.col("_last"), 1).alias(MONTH),
-            (-pl.col("line_mrr") * pl.col("uplift").pow(pl.col("_n").fill_null(0))).alias("dv"),
-            pl.lit(-1, dtype=pl.Int64).alias("dn"),
-        )
+    ends = spans.filter(pl.col("_last") < limit).select(
+        *keys,
+        (pl.col("_last") + 1).alias(MONTH),
+        (-pl.col("line_mrr") * pl.col("uplift").pow(pl.col("_n"))).alias("dv"),
+        pl.lit(-1, dtype=pl.Int64).alias("dn"),
     )
-    return pl.concat([starts, steps, ends]).drop("_line_key")
+    events = pl.concat([starts, steps, ends])
+    return events.with_columns(first_days(events.get_column(MONTH)))
 
 
 def month_end_rates(
