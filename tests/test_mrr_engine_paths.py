@@ -4,6 +4,7 @@ paths on text keys give: only the cost differs."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import polars as pl
 from hypothesis import given, settings
@@ -11,17 +12,23 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from revcli.calendar import first_days, month_number, shift_day, whole_months
+from revcli.checks import load_dataset
+from revcli.data.validate import booking_rates
 from revcli.metrics.mrr import (
     CUSTOMER,
     MONTH,
     PRODUCT,
     Book,
     _with_customer,
+    line_schedule,
     movements,
     mrr_events,
+    positions,
     states,
 )
 from tests.test_book import Line, line, schedule
+
+SAMPLE = Path(__file__).parent.parent / "sample_data"
 
 
 def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
@@ -113,3 +120,27 @@ def test_month_numbers_turn_back_into_the_first_days_of_their_months(
     numbers = frame.select(month_number(pl.col("d"))).to_series()
     expected = [None if d is None else d.replace(day=1) for d in dates]
     assert first_days(numbers).to_list() == expected
+
+
+def test_lines_find_their_contract_by_search_or_by_join_alike() -> None:
+    # The sample's contracts are sorted by id: lines find theirs by binary search. The
+    # same contracts in reverse order take the join; the schedule has the same rows.
+    data = load_dataset(SAMPLE)
+    rates = booking_rates(
+        data.contracts, "start_date", "currency", data.fx_rates, data.settings.base_currency
+    )
+    assert positions(data.contracts.get_column("contract_id"), pl.Series(["nope"])) is None
+    searched = line_schedule(data.contracts, data.lines, rates)
+    joined = line_schedule(data.contracts.reverse(), data.lines, rates.reverse())
+    assert searched.height == data.lines.filter(pl.col("price_period") != "once").height
+    assert_frame_equal(_sorted(searched), _sorted(joined))
+
+
+def test_positions_are_where_a_join_would_match_or_none() -> None:
+    table = pl.Series(["a", "c", "e"])
+    at = positions(table, pl.Series(["e", "a", "a"]))
+    assert at is not None and at.to_list() == [2, 0, 0]
+    assert positions(table, pl.Series(["b"])) is None  # not there
+    assert positions(pl.Series(["a", "a"]), pl.Series(["a"])) is None  # repeated
+    assert positions(pl.Series(["c", "a"]), pl.Series(["a"])) is None  # out of order
+    assert positions(table, pl.Series(["a", None])) is None  # a null

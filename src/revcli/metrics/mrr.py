@@ -101,23 +101,39 @@ def line_schedule(contracts: pl.DataFrame, lines: pl.DataFrame, rates: pl.Series
         pl.col("cancelled_on"),
         pl.when(~renews).then(pl.col("_c_end")),
     )
-    return (
-        lines.filter(pl.col("price_period") != "once")
-        .join(head, on="contract_id", how="inner")
-        .select(
-            CUSTOMER,
-            "contract_id",
-            "line_id",
-            PRODUCT,
-            (amount * pl.col("rate")).alias("line_mrr"),
-            amount.alias("line_mrr_ccy"),
-            "currency",
-            "start_date",
-            effective_end.alias("end_date"),
-            pl.when(renews).then(pl.col("_c_end") + pl.duration(days=1)).alias("renewal_start"),
-            "renewal_term_months",
-            "uplift",
+    recurring = lines.select(
+        "contract_id",
+        "line_id",
+        PRODUCT,
+        "quantity",
+        "unit_price",
+        "discount_pct",
+        "price_period",
+        "start_date",
+        "end_date",
+    ).filter(pl.col("price_period") != "once")
+    # Contracts come sorted by id as a rule: then each line finds its contract by binary
+    # search, cheaper than hashing every id; otherwise the join.
+    at = positions(contracts.get_column("contract_id"), recurring.get_column("contract_id"))
+    if at is None:
+        joined = recurring.join(head, on="contract_id", how="inner")
+    else:
+        joined = pl.concat(
+            [recurring, head.drop("contract_id").select(pl.all().gather(at))], how="horizontal"
         )
+    return joined.select(
+        CUSTOMER,
+        "contract_id",
+        "line_id",
+        PRODUCT,
+        (amount * pl.col("rate")).alias("line_mrr"),
+        amount.alias("line_mrr_ccy"),
+        "currency",
+        "start_date",
+        effective_end.alias("end_date"),
+        pl.when(renews).then(pl.col("_c_end") + pl.duration(days=1)).alias("renewal_start"),
+        "renewal_term_months",
+        "uplift",
     )
 
 
@@ -519,6 +535,20 @@ def classify(
     )
 
 
+def positions(table: pl.Series, wanted: pl.Series) -> pl.Series | None:
+    """Where each of ``wanted`` is in ``table``, found by binary search; ``None`` unless
+    that is shown to be what a join on them matches: ``table`` strictly rising, no nulls,
+    and every one of ``wanted`` found."""
+    if not table.len() or table.null_count() or wanted.null_count():
+        return None
+    if not bool((table.slice(1) > table.slice(0, table.len() - 1)).all()):
+        return None
+    at = table.search_sorted(wanted).clip(upper_bound=table.len() - 1)
+    if not bool((table.gather(at) == wanted).all()):
+        return None
+    return at
+
+
 def _with_customer(rows: pl.DataFrame, customer_level: pl.DataFrame) -> pl.DataFrame:
     """``rows`` left-joined with ``customer_level`` on customer and month, in ``rows``' order.
 
@@ -541,15 +571,8 @@ def _with_customer(rows: pl.DataFrame, customer_level: pl.DataFrame) -> pl.DataF
         key = pl.col(CUSTOMER).cast(pl.UInt64) * 2**32 + (
             pl.col(MONTH).cast(pl.Int64) + 2**31
         ).cast(pl.UInt64)
-        table = customer_level.select(key).to_series()
-        wanted = rows.select(key).to_series()
-        at = table.search_sorted(wanted).clip(upper_bound=table.len() - 1)
-        if (
-            table.null_count() == 0
-            and wanted.null_count() == 0
-            and bool((table.diff().drop_nulls() > 0).all())
-            and bool((table.gather(at) == wanted).all())
-        ):
+        at = positions(customer_level.select(key).to_series(), rows.select(key).to_series())
+        if at is not None:
             partner = customer_level.drop(on).select(pl.all().gather(at))
             return pl.concat([rows, partner], how="horizontal")
     return rows.join(customer_level, on=on, how="left")
