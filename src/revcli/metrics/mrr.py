@@ -736,6 +736,11 @@ class Book:
             groups = codes.products.select(pl.col("_code").alias(group))
             members = by_product.rename({PRODUCT: group})
             tagged = moves.with_columns(pl.col(PRODUCT).alias(group))
+        elif not by and customers.get_column(CUSTOMER).n_unique() == codes.customers.height:
+            # Every coded customer is in the customers file: all are in the one group,
+            # without looking each one up.
+            members = by_customer.with_columns(pl.lit("").alias(group))
+            tagged = moves.with_columns(pl.lit("").alias(group))
         else:
             # The group's value is read before the key is coded: --by customer_id shows ids.
             attr = codes.encode(
