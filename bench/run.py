@@ -9,7 +9,7 @@ and then runs, each in a fresh subprocess:
 - duckdb:       python bench/duckdb_baseline.py (the same computation as DuckDB SQL)
 - polars read:  pl.read_csv of the four CSVs, nothing else
 - the other reports on the same data: nrr, cohorts, renewals, risk, forecast, and the
-  amounts of one month's billing run without documents (billing_run in Python)
+  amounts of one month's billing run without documents (billing_amounts in Python)
 
 Each gets its median wall time of --repeat runs and its peak RSS (ru_maxrss of that very
 subprocess, from os.wait4; the largest of the runs). revcli's monthly MRR is checked
@@ -48,10 +48,10 @@ BILLING_SNIPPET = """\
 import sys, datetime as dt
 from pathlib import Path
 from revcli.checks import load_dataset
-from revcli.billing.run import billing_run
+from revcli.billing.run import billing_amounts
 month = dt.date.fromisoformat(sys.argv[2] + "-01")
-invoices = billing_run(load_dataset(Path(sys.argv[1])), month, month)
-print(len(invoices), sum(i.total for i in invoices))
+run = billing_amounts(load_dataset(Path(sys.argv[1])), month, month)
+print(len(run), run.total())
 """
 TOOLS = ("revcli", "duckdb", "polars-read")
 REPORTS = ("nrr", "cohorts", "renewals", "risk", "forecast", "billing")

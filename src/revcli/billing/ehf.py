@@ -19,27 +19,42 @@ from revcli.settings import Settings
 XML = "xml"
 
 
-def facts_for(
-    settings: Settings,
-    buyer: Party,
-    *,
-    peppol_id: str,
-    buyer_reference: str,
-    period_months: Fraction,
-    term_months: Fraction | None,
-) -> ehf.Facts:
-    """The e-invoice facts of an invoice to ``buyer`` made now (the seller as set today)."""
-    company = settings.company
-    endpoint = buyer_endpoint(peppol_id, buyer.country, buyer.vat_id, buyer.email)
-    return ehf.Facts(
-        seller=seller_party(company),
-        bank=ehf.Payment(company.bank_account, company.iban, company.bic),
-        buyer_endpoint=endpoint,
-        buyer_org_number=buyer_org_number(endpoint, buyer.country, buyer.vat_id),
-        buyer_reference=buyer_reference,
-        period_months=period_months,
-        term_months=term_months,
-    )
+class RunFacts:
+    """The e-invoice facts of invoices made now (the seller as set today), for many
+    invoices of one run: the seller and its bank are taken once, each buyer's Peppol
+    address and organisation number once per distinct buyer."""
+
+    def __init__(self, settings: Settings) -> None:
+        company = settings.company
+        self.seller = seller_party(company)
+        self.bank = ehf.Payment(company.bank_account, company.iban, company.bic)
+        self._buyers: dict[tuple[str, str, str, str], tuple[str, str]] = {}
+
+    def __call__(
+        self,
+        buyer: Party,
+        *,
+        peppol_id: str,
+        buyer_reference: str,
+        period_months: Fraction,
+        term_months: Fraction | None,
+    ) -> ehf.Facts:
+        """The facts of an invoice to ``buyer``."""
+        key = (peppol_id, buyer.country, buyer.vat_id, buyer.email)
+        known = self._buyers.get(key)
+        if known is None:
+            endpoint = buyer_endpoint(peppol_id, buyer.country, buyer.vat_id, buyer.email)
+            known = (endpoint, buyer_org_number(endpoint, buyer.country, buyer.vat_id))
+            self._buyers[key] = known
+        return ehf.Facts(
+            seller=self.seller,
+            bank=self.bank,
+            buyer_endpoint=known[0],
+            buyer_org_number=known[1],
+            buyer_reference=buyer_reference,
+            period_months=period_months,
+            term_months=term_months,
+        )
 
 
 def face_line(line: InvoiceLine, invoice: Invoice) -> ehf.Line:

@@ -14,7 +14,7 @@ from revcli.billing.model import CREDIT_NOTE, INVOICE, Invoice, credit_note
 from revcli.billing.numbering import NumberFormat, numbered, seller_issues
 from revcli.billing.parallel import render_all
 from revcli.billing.register import Register
-from revcli.billing.run import billing_run
+from revcli.billing.run import billing_amounts
 from revcli.data.validate import DataSet
 from revcli.einvoice import model as ehf
 from revcli.einvoice.parties import seller_party
@@ -112,11 +112,11 @@ def issue_invoices(
     if problems:
         raise DataError(problems)
     numbering = NumberFormat.of(data.settings)
-    drafts = billing_run(data, first, last, issue_date=on)
+    run = billing_amounts(data, first, last, issue_date=on)
     issued: list[Invoice] = []
     with open_register(data.root, on_step) as register:
         done = register.issued_keys()
-        todo = [d for d in drafts if d.key not in done]
+        todo = run.drafts(skip=done)  # objects only for what is issued now
         if todo:
             check_issue_date(register, numbering.series(on.year), on, today)
             problems = bank_problems(data, todo)
@@ -140,7 +140,7 @@ def issue_invoices(
             issued.append(invoice)
             if progress is not None:
                 progress(count, len(invoices))
-    return IssueResult(issued, len(drafts) - len(issued))
+    return IssueResult(issued, len(run) - len(issued))
 
 
 def issue_credit_note(

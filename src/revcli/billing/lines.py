@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from revcli.billing.model import ONE_TIME, RECURRING, InvoiceLine, PriceStep, TaxLine
+from revcli.billing.model import ONE_TIME, RECURRING, InvoiceLine, PriceStep
 from revcli.billing.money import from_units, plain, round_half_up
 
 
@@ -29,77 +29,120 @@ def decimal_of(mantissa: int) -> Decimal:
     return plain(from_units(mantissa, 10))
 
 
-LINE_FIELDS = (
-    "contract_id",
-    "period_start",
-    "line_id",
-    "product",
-    "description",
-    "price_period",
-    "quantity",
-    "discount_pct",
-    "service_start",
-    "service_end",
-    "active_days",
-    "period_days",
-    "tax_rate",
-    "amount",
-    "places",
-    "seg_start",
-    "seg_days",
-    "seg_prices",
-)
-
-
-def invoice_line(row: tuple[Any, ...]) -> InvoiceLine:
-    """An :class:`InvoiceLine` from a row of :data:`LINE_FIELDS` (decimals as their
-    mantissas, see :func:`frame_rows`); its money was computed by
-    :func:`~revcli.billing.amounts.line_amounts`."""
-    (
-        _,
-        _,
-        line_id,
-        product,
-        description,
-        price_period,
-        quantity,
-        discount,
-        service_start,
-        service_end,
-        active,
-        period_days,
-        tax_rate,
-        amount,
-        places,
-        seg_start,
-        seg_days,
-        seg_prices,
-    ) = row
-    prices = [decimal_of(m) for m in seg_prices]
-    steps: tuple[PriceStep, ...] = ()
-    if len(prices) > 1:
-        ends = [s - dt.timedelta(days=1) for s in seg_start[1:]] + [service_end]
-        steps = tuple(
-            PriceStep(s, e, d, p)
-            for s, e, d, p in zip(seg_start, ends, seg_days, prices, strict=True)
-        )
-    return InvoiceLine(
-        line_id=line_id,
-        product=product,
-        description=description,
-        kind=ONE_TIME if price_period == "once" else RECURRING,
-        price_period=price_period,
-        quantity=decimal_of(quantity),
-        unit_price=prices[0],
-        discount_pct=decimal_of(discount),
-        service_start=service_start,
-        service_end=service_end,
-        active_days=active,
-        period_days=period_days,
-        tax_rate=decimal_of(tax_rate),
-        amount=from_units(amount, places),
-        steps=steps,
+def _plain_texts(mantissas: pl.Expr) -> pl.Expr:
+    """``pl.Decimal(38, 10)`` mantissas as texts ``Decimal`` reads as :func:`decimal_of`
+    makes them: ``M×10^-k E-(10-k)`` with ``k`` the trailing zeros dropped (at most 10)."""
+    zeros = sum(
+        ((mantissas % pl.lit(10**j, dtype=pl.Int128)) == 0).cast(pl.Int32) for j in range(1, 11)
     )
+    shifted = pl.lit(0, dtype=pl.Int128)
+    for k in range(11):
+        shifted = (
+            pl.when(zeros == k).then(mantissas // pl.lit(10**k, dtype=pl.Int128)).otherwise(shifted)
+        )
+    return pl.format("{}E-{}", shifted, pl.lit(10) - zeros)
+
+
+def decimals(series: pl.Series) -> list[Decimal | None]:
+    """The values of a ``pl.Decimal(38, 10)`` column (or of its ``Int128`` mantissas) as
+    plain ``Decimal``s, equal to :func:`decimal_of`'s; each distinct value converted once,
+    its text built by Polars."""
+    values = (series.to_physical() if isinstance(series.dtype, pl.Decimal) else series).cast(
+        pl.Int128
+    )
+    distinct = values.drop_nulls().unique().to_frame("m")
+    texts = distinct.select(pl.col("m"), _plain_texts(pl.col("m")).alias("t"))
+    table = {
+        m: Decimal(t)
+        for m, t in zip(
+            texts.get_column("m").to_list(), texts.get_column("t").to_list(), strict=True
+        )
+    }
+    return [None if m is None else table[m] for m in values.to_list()]
+
+
+def money_of(frame: pl.DataFrame, units: str, places: str = "places") -> list[Decimal]:
+    """The exact amounts of a column of minor ``units`` with ``places`` decimals each (as
+    :func:`~.money.from_units`; the texts are built by Polars, in one go)."""
+    texts = frame.select(pl.format("{}E-{}", pl.col(units), pl.col(places))).to_series()
+    return [Decimal(t) for t in texts.to_list()]
+
+
+def invoice_lines(frame: pl.DataFrame) -> list[InvoiceLine]:
+    """An :class:`InvoiceLine` per row of priced lines (:func:`~.amounts.line_amounts`, with
+    ``tax_rate``), in order: the money was computed there; here decimals, amounts and the
+    price steps of a line that a renewal splits become objects, column by column."""
+    prices = frame.get_column("seg_prices")
+    counts = prices.list.len()
+    assert frame.height == 0 or counts.min() >= 1, "every line has a price"  # type: ignore[operator]
+    flat = decimals(prices.explode())
+    firsts = decimals(prices.list.first())
+    split = frame.with_row_index("_i").filter(counts > 1)
+    steps_of: dict[int, tuple[PriceStep, ...]] = {}
+    offsets = (counts.cum_sum() - counts).to_list()
+    for i, starts, days, end in frame_rows(split, ("_i", "seg_start", "seg_days", "service_end")):
+        at = offsets[i]
+        ends = [s - dt.timedelta(days=1) for s in starts[1:]] + [end]
+        steps_of[i] = tuple(
+            PriceStep(s, e, d, p)  # type: ignore[arg-type]
+            for s, e, d, p in zip(starts, ends, days, flat[at : at + len(starts)], strict=True)
+        )
+    columns = (
+        "line_id",
+        "product",
+        "description",
+        "price_period",
+        "service_start",
+        "service_end",
+        "active_days",
+        "period_days",
+    )
+    return [
+        InvoiceLine(
+            line_id=line_id,
+            product=product,
+            description=description,
+            kind=ONE_TIME if price_period == "once" else RECURRING,
+            price_period=price_period,
+            quantity=quantity,
+            unit_price=unit_price,
+            discount_pct=discount,
+            service_start=service_start,
+            service_end=service_end,
+            active_days=active,
+            period_days=period_days,
+            tax_rate=tax_rate,
+            amount=amount,
+            steps=steps_of.get(i, ()),
+        )
+        for i, (
+            (
+                line_id,
+                product,
+                description,
+                price_period,
+                service_start,
+                service_end,
+                active,
+                period_days,
+            ),
+            quantity,
+            discount,
+            tax_rate,
+            unit_price,
+            amount,
+        ) in enumerate(
+            zip(
+                frame_rows(frame, columns),
+                decimals(frame.get_column("quantity")),
+                decimals(frame.get_column("discount_pct")),
+                decimals(frame.get_column("tax_rate")),
+                firsts,
+                money_of(frame, "amount"),
+                strict=True,
+            )
+        )
+    ]
 
 
 def frame_rows(frame: pl.DataFrame, columns: Sequence[str]) -> Iterator[tuple[Any, ...]]:
@@ -116,22 +159,6 @@ def frame_rows(frame: pl.DataFrame, columns: Sequence[str]) -> Iterator[tuple[An
     return zip(*lists, strict=True)
 
 
-def invoice_taxes(
-    rows: Sequence[tuple[Decimal, int, int]], places: int, nok_rate: Decimal | None
-) -> tuple[tuple[TaxLine, ...], Decimal, Decimal, Decimal | None]:
-    """The tax lines of an invoice from its (rate, net, tax) rows in minor units (rates
-    ascending), with their sums; the tax of each rate also in NOK (half-up to øre) when
-    ``nok_rate`` is given, as :func:`tax_lines` does."""
-    taxes = []
-    for rate, rate_net, rate_tax in rows:
-        money_tax = from_units(rate_tax, places)
-        nok = (
-            None if nok_rate is None else round_half_up(Fraction(money_tax) * Fraction(nok_rate), 2)
-        )
-        taxes.append(TaxLine(rate, from_units(rate_net, places), money_tax, nok))
-    net = from_units(sum(row[1] for row in rows), places)
-    tax = from_units(sum(row[2] for row in rows), places)
-    tax_nok = (
-        None if nok_rate is None else sum((t.tax_nok or Decimal(0) for t in taxes), Decimal("0.00"))
-    )
-    return tuple(taxes), net, tax, tax_nok
+def nok_tax(tax: Decimal, nok_rate: Decimal) -> Decimal:
+    """The tax of one rate in NOK, half-up to øre, as :func:`~.model.tax_lines` does."""
+    return round_half_up(Fraction(tax) * Fraction(nok_rate), 2)

@@ -1,27 +1,28 @@
 """The billing run: draft invoices of every contract's billing periods in some months (SPEC §7).
 
-Every line amount and the net and tax per rate are computed at once, vectorised
-(:mod:`.amounts`); this module only assembles the invoices.
+Every line amount, the net and tax per rate and per invoice, the due dates and exchange
+rates, and every check are computed at once, vectorised, as frames (:class:`BillingRun`,
+:mod:`.amounts`); invoice objects are made from them (:mod:`.drafts`) only for the
+invoices a command renders or issues.
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
 import polars as pl
 
-from revcli.billing.amounts import line_amounts, rate_taxes
-from revcli.billing.ehf import facts_for
-from revcli.billing.lines import LINE_FIELDS, decimal_of, frame_rows, invoice_line, invoice_taxes
-from revcli.billing.model import INVOICE, Invoice, InvoiceLine, Party
-from revcli.billing.money import places_of, to_decimal
+from revcli.billing.amounts import SCALE, line_amounts, rate_taxes
+from revcli.billing.exact import INT
+from revcli.billing.model import Invoice
+from revcli.billing.money import from_units, to_decimal
 from revcli.billing.periods import billing_periods, period_lines
 from revcli.data.validate import DataSet
-from revcli.einvoice.model import months
 from revcli.errors import DataError, Issue, UsageError
 from revcli.schema import DECIMAL
 
@@ -49,53 +50,6 @@ class _Rates:
         """NOK per unit of ``currency`` on ``day``."""
         mine, nok = self.to_base(currency, day), self.to_base("NOK", day)
         return None if mine is None or nok is None else mine / nok
-
-
-def _address(text: str | None) -> str:
-    return (text or "").replace("\\n", "\n").strip()
-
-
-NO_VAT = frozenset({"US"})
-"""Countries without a value-added tax: their buyers have no VAT id to print."""
-
-
-def _buyers(
-    data: DataSet, periods: pl.DataFrame
-) -> dict[str, tuple[Party, bool, int, Issue | None, str]]:
-    """Per customer billed in ``periods``: the buyer as printed, whether reverse charge
-    applies, the payment terms in days, the problem that prevents invoicing it, and its
-    ``peppol_id``."""
-    billed = data.customers.unique("customer_id", keep="first").join(
-        periods.select("customer_id").unique(), on="customer_id", how="semi"
-    )
-    buyers = {}
-    for row in billed.iter_rows(named=True):
-        reverse = bool(row["reverse_charge"])
-        problem = None
-        # a VAT id is required (VAT directive art. 226) except where there is no VAT at all
-        if reverse and not row["vat_id"] and (row["country"] or "") not in NO_VAT:
-            problem = Issue(
-                row["_source"],
-                row["_line"],
-                "vat_id",
-                "is required on invoices to a reverse_charge customer (VAT directive art. 226)",
-            )
-        party = Party(
-            name=row["name"],
-            address=_address(row["address"]),
-            country=row["country"] or "",
-            vat_id=row["vat_id"] or "",
-            email=row["billing_email"] or "",
-            locale=row["locale"] or data.settings.locale,
-        )
-        buyers[row["customer_id"]] = (
-            party,
-            reverse,
-            int(row["payment_terms_days"]),
-            problem,
-            row.get("peppol_id") or "",
-        )
-    return buyers
 
 
 def _priced_lines(data: DataSet, periods: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -164,6 +118,179 @@ def _contracts(data: DataSet, contract: str | None, customer: str | None) -> pl.
     return contracts
 
 
+NO_VAT = frozenset({"US"})
+"""Countries without a value-added tax: their buyers have no VAT id to print."""
+
+KEYS = ["contract_id", "period_start"]
+INVOICE_COLUMNS = (
+    "contract_id",
+    "customer_id",
+    "currency",
+    "po_number",
+    "buyer_reference",
+    "period_start",
+    "period_end",
+    "months_whole",
+    "months_days",
+    "term_whole",
+    "term_days",
+)
+
+
+@dataclass(frozen=True)
+class BillingRun:
+    """A billing run as frames, its amounts exact and every check passed.
+
+    ``invoices``: one row per invoice, in the order numbers are given (period start, then
+    ``contract_id``): :data:`INVOICE_COLUMNS`, ``issue_date``, ``due_date``,
+    ``reverse_charge``, ``places`` (the currency's minor units), ``net``, ``tax`` and
+    ``total`` (``Int128`` minor units) and ``nok_rate`` (NOK per unit of the currency on
+    the issue date, ``Int128`` with 10 implied places; null when the tax is not shown in
+    NOK). ``lines``: the priced lines (:func:`~.amounts.line_amounts`) of every invoice;
+    ``taxes``: net and tax per (invoice, rate).
+    """
+
+    data: DataSet
+    invoices: pl.DataFrame
+    lines: pl.DataFrame
+    taxes: pl.DataFrame
+
+    def __len__(self) -> int:
+        return self.invoices.height
+
+    def keys(self) -> list[tuple[str, dt.date]]:
+        """Every invoice's (contract, period start), in order."""
+        frame = self.invoices
+        return list(
+            zip(frame["contract_id"].to_list(), frame["period_start"].to_list(), strict=True)
+        )
+
+    def total(self) -> Decimal:
+        """The sum of every invoice's total (a check figure across currencies)."""
+        sums = self.invoices.group_by("places").agg(pl.col("total").sum())
+        return sum(
+            (from_units(int(units), int(places)) for places, units in sums.iter_rows()),
+            Decimal(0),
+        )
+
+    def drafts(self, skip: Collection[tuple[str, dt.date]] = ()) -> list[Invoice]:
+        """The invoices as objects, except those whose key is in ``skip``."""
+        from revcli.billing.drafts import build_invoices
+
+        return build_invoices(self.data, self.invoices, self.lines, self.taxes, skip)
+
+
+def _buyer_problems(data: DataSet, invoices: pl.DataFrame) -> list[Issue]:
+    """A reverse-charge buyer needs a VAT id (VAT directive art. 226) except where there is
+    no VAT at all: one problem per such customer invoiced."""
+    customers = data.customers.unique("customer_id", keep="first").select(
+        "customer_id", "vat_id", "country", "_source", "_line"
+    )
+    lacking = (
+        invoices.filter(pl.col("reverse_charge"))
+        .select("customer_id")
+        .unique()
+        .join(customers, on="customer_id", how="left")
+        .filter(
+            pl.col("vat_id").fill_null("").eq("")
+            & ~pl.col("country").fill_null("").is_in(sorted(NO_VAT))
+        )
+    )
+    return [
+        Issue(
+            source,
+            line,
+            "vat_id",
+            "is required on invoices to a reverse_charge customer (VAT directive art. 226)",
+        )
+        for source, line in lacking.select("_source", "_line").iter_rows()
+    ]
+
+
+def _nok_rates(data: DataSet, invoices: pl.DataFrame) -> tuple[pl.DataFrame, list[Issue]]:
+    """``invoices`` with ``nok_rate``: a Norwegian seller shows the tax of an invoice in
+    another currency also in NOK, at the rate of the issue date (exact, at most 10 places,
+    half-up); a problem per invoice that has no such rate."""
+    if data.settings.company.country != "NO":
+        return invoices.with_columns(pl.lit(None, dtype=INT).alias("nok_rate")), []
+    foreign = pl.col("currency") != "NOK"
+    pairs = invoices.filter(foreign).select("currency", "issue_date").unique()
+    rates = _Rates(data.fx_rates, data.settings.base_currency)
+    found: list[int | None] = []
+    for currency, day in pairs.iter_rows():  # a few (currency, day) pairs, not rows
+        exact = rates.nok_per(currency, day)
+        found.append(None if exact is None else int(Fraction(to_decimal(exact)) * 10**SCALE))
+    table = pairs.with_columns(pl.Series("nok_rate", found, dtype=INT))
+    out = invoices.join(table, on=["currency", "issue_date"], how="left", maintain_order="left")
+    missing = out.filter(foreign & pl.col("nok_rate").is_null())
+    issues = [
+        Issue(
+            str(data.root / "fx_rates.csv"),
+            None,
+            "rate",
+            f"no {currency} (or NOK) rate on or before {dated} to show the tax "
+            f"of contract {contract_id}'s invoice in NOK",
+        )
+        for contract_id, currency, dated in missing.select(
+            "contract_id", "currency", "issue_date"
+        ).iter_rows()
+    ]
+    return out, issues
+
+
+def billing_amounts(
+    data: DataSet,
+    first: dt.date,
+    last: dt.date,
+    *,
+    contract: str | None = None,
+    customer: str | None = None,
+    issue_date: dt.date | None = None,
+) -> BillingRun:
+    """The billing runs for the months ``first``..``last`` (SPEC §7) as frames.
+
+    One invoice per contract per billing period starting in those months that has lines,
+    dated ``issue_date`` (default: the period's first day, for drafts), due that day plus
+    the payment terms; in the order numbers are given: period start, then
+    ``contract_id``. Optionally only one ``contract`` or ``customer``
+    (:class:`UsageError` when it does not exist). Raises :class:`DataError` when an
+    invoice cannot be made correctly (an amount too large to hold; a reverse-charge buyer
+    without a VAT id; no exchange rate to show the tax in NOK).
+    """
+    periods = billing_periods(_contracts(data, contract, customer), first, last)
+    priced, rate_rows = _priced_lines(data, periods)
+    issues = _too_large(priced, rate_rows, data)
+    if issues:
+        raise DataError(issues)
+    sums = rate_rows.group_by(KEYS).agg(
+        pl.col("net").sum(), pl.col("tax").sum(), pl.col("places").first()
+    )
+    terms = data.customers.unique("customer_id", keep="first").select(
+        "customer_id",
+        pl.col("reverse_charge").fill_null(value=False),
+        pl.col("payment_terms_days").cast(pl.Int64),
+    )
+    dated = pl.lit(issue_date, dtype=pl.Date) if issue_date else pl.col("period_start")
+    invoices = (
+        periods.select(INVOICE_COLUMNS)
+        .join(sums, on=KEYS, how="inner", maintain_order="left")
+        .join(terms, on="customer_id", how="left", maintain_order="left")
+        .with_columns(dated.alias("issue_date"))
+        .with_columns(
+            (pl.col("issue_date") + pl.duration(days=pl.col("payment_terms_days"))).alias(
+                "due_date"
+            ),
+            (pl.col("net") + pl.col("tax")).alias("total"),
+        )
+    )
+    issues = _buyer_problems(data, invoices)
+    invoices, missing = _nok_rates(data, invoices)
+    issues += missing
+    if issues:
+        raise DataError(sorted(set(issues), key=lambda i: (i.source, i.line or 0, i.message)))
+    return BillingRun(data, invoices, priced, rate_rows)
+
+
 def billing_run(
     data: DataSet,
     first: dt.date,
@@ -173,121 +300,9 @@ def billing_run(
     customer: str | None = None,
     issue_date: dt.date | None = None,
 ) -> list[Invoice]:
-    """Draft invoices of the billing runs for the months ``first``..``last`` (SPEC §7).
-
-    One invoice per contract per billing period starting in those months, dated
-    ``issue_date`` (default: the period's first day, for drafts), due that day plus the
-    payment terms, its tax in NOK at the rate of that day; in the order numbers are
-    given: period start, then ``contract_id``. Optionally only one ``contract`` or
-    ``customer`` (:class:`UsageError` when it does not exist). Raises :class:`DataError`
-    when an invoice cannot be made correctly (a reverse-charge buyer without a VAT id; no
-    exchange rate to show the tax in NOK).
-
-    Every line amount and the net and tax per rate are computed exactly for all invoices
-    at once (:mod:`revcli.billing.amounts`); this function only assembles the invoices.
-    """
-    periods = billing_periods(_contracts(data, contract, customer), first, last)
-    priced, rate_rows = _priced_lines(data, periods)
-    issues = _too_large(priced, rate_rows, data)
-    if issues:
-        raise DataError(issues)
-    by_period: dict[tuple[str, dt.date], list[InvoiceLine]] = defaultdict(list)
-    for row in frame_rows(priced, LINE_FIELDS):
-        by_period[(row[0], row[1])].append(invoice_line(row))
-    rates_by_period: dict[tuple[str, dt.date], list[tuple[Decimal, int, int]]] = defaultdict(list)
-    for contract_id, start, rate, net, tax in frame_rows(
-        rate_rows, ("contract_id", "period_start", "tax_rate", "net", "tax")
-    ):
-        rates_by_period[(contract_id, start)].append((decimal_of(rate), net, tax))
-    buyers = _buyers(data, periods)
-    company = data.settings.company
-    rates = _Rates(data.fx_rates, data.settings.base_currency)
-    invoices: list[Invoice] = []
-    for (
-        contract_id,
-        customer_id,
-        currency,
-        po_number,
-        buyer_reference,
-        start,
-        end,
-        months_whole,
-        months_days,
-        term_whole,
-        term_days,
-    ) in frame_rows(
-        periods,
-        (
-            "contract_id",
-            "customer_id",
-            "currency",
-            "po_number",
-            "buyer_reference",
-            "period_start",
-            "period_end",
-            "months_whole",
-            "months_days",
-            "term_whole",
-            "term_days",
-        ),
-    ):
-        invoice_lines = by_period.get((contract_id, start))
-        if not invoice_lines:
-            continue
-        dated = issue_date or start
-        buyer, reverse, payment_days, problem, peppol_id = buyers[customer_id]
-        if problem is not None:
-            issues.append(problem)
-        nok_rate = None
-        if company.country == "NO" and currency != "NOK":
-            exact = rates.nok_per(currency, dated)
-            if exact is None:
-                issues.append(
-                    Issue(
-                        str(data.root / "fx_rates.csv"),
-                        None,
-                        "rate",
-                        f"no {currency} (or NOK) rate on or before {dated} to show the tax "
-                        f"of contract {contract_id}'s invoice in NOK",
-                    )
-                )
-                continue
-            nok_rate = to_decimal(exact)
-        taxes, net, tax, tax_nok = invoice_taxes(
-            rates_by_period[(contract_id, start)], places_of(currency), nok_rate
-        )
-        facts = facts_for(
-            data.settings,
-            buyer,
-            peppol_id=peppol_id,
-            buyer_reference=buyer_reference or "",
-            period_months=months(months_whole, months_days),
-            term_months=None if term_whole is None else months(term_whole, term_days or 0),
-        )
-        invoices.append(
-            Invoice(
-                kind=INVOICE,
-                contract_id=contract_id,
-                customer_id=customer_id,
-                buyer=buyer,
-                po_number=po_number or "",
-                period_start=start,
-                period_end=end,
-                issue_date=dated,
-                due_date=dated + dt.timedelta(days=payment_days),
-                currency=currency,
-                reverse_charge=reverse,
-                lines=tuple(invoice_lines),
-                taxes=taxes,
-                net=net,
-                tax=tax,
-                total=net + tax,
-                nok_rate=nok_rate,
-                nok_rate_date=None if nok_rate is None else dated,
-                tax_nok=tax_nok,
-                facts=facts,
-            )
-        )
-    if issues:
-        raise DataError(sorted(set(issues), key=lambda i: (i.source, i.line or 0, i.message)))
-    return invoices
+    """Draft invoices of the billing runs for the months ``first``..``last`` (SPEC §7): the
+    invoices of :func:`billing_amounts` as objects (see there)."""
+    run = billing_amounts(
+        data, first, last, contract=contract, customer=customer, issue_date=issue_date
+    )
+    return run.drafts()
