@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from revcli.billing.lines import decimal_of, decimals
@@ -22,6 +22,7 @@ DEC_2026 = dt.date(2026, 12, 1)
 LINES = "contract_id,line_id,product,quantity,unit_price,price_period,discount_pct,start_date,end_date,tax_rate\n"
 
 
+@settings(max_examples=80, deadline=None)
 @given(st.lists(st.none() | st.integers(-(10**37), 10**37), max_size=40))
 def test_bulk_decimals_equal_one_by_one(mantissas: list[int | None]) -> None:
     # ``decimals`` builds the texts in Polars; each must be the very Decimal (digits and

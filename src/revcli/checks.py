@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from revcli.billing.register import check_register
+from revcli.billing.layout import has_register_dir
 from revcli.data.load import RawData, read_raw
 from revcli.data.source import GitSource, Revision
 from revcli.data.validate import Check, DataSet, validate
@@ -14,7 +14,6 @@ from revcli.einvoice.checks import einvoice_issues
 from revcli.errors import DataError, Issue, raise_if_errors
 from revcli.metrics.options import read_report_options
 from revcli.renewals.checks import renewal_checks
-from revcli.renewals.log import ReminderLog
 from revcli.risk.signals import signal_issues
 
 
@@ -43,7 +42,13 @@ def check_state(root: Path, *, orphans: bool = True) -> list[Issue]:
     between writing a document and recording it leaves, and the next ``invoice issue``
     completes; so only ``validate`` and ``invoice check`` report it.
     """
-    issues = check_register(root, orphans=orphans)
+    issues: list[Issue] = []
+    if has_register_dir(root):  # else there is nothing to check: no billing code loaded
+        from revcli.billing.register import check_register
+
+        issues = check_register(root, orphans=orphans)
+    from revcli.renewals.log import ReminderLog
+
     try:
         ReminderLog(root).read()
     except DataError as exc:

@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from revcli.billing.layout import HEAD_FILE, LOCK_FILE, REGISTER_DIR, REGISTER_FILE
 from revcli.billing.model import Invoice, InvoiceLine, Party, PriceStep, TaxLine
 from revcli.einvoice.model import Facts
 from revcli.errors import Issue
@@ -25,10 +26,6 @@ RECORD_FORMAT = 2
 """Format 2 (second edition) adds ``einvoice`` (the e-invoice facts, or null) and
 ``documents`` (every file of the document: name and SHA-256) in place of ``document`` and
 ``document_sha256`` of format 1."""
-REGISTER_DIR = "invoices"
-REGISTER_FILE = "register.jsonl"
-HEAD_FILE = "HEAD"
-LOCK_FILE = ".lock"
 
 
 def _text(value: Decimal | None) -> str | None:

@@ -25,10 +25,10 @@ from decimal import InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from revcli.billing.layout import REGISTER_DIR
 from revcli.billing.model import INVOICE, Invoice
 from revcli.billing.numbering import file_part
 from revcli.billing.records import (
-    REGISTER_DIR,
     Contents,
     Entry,
     canonical,

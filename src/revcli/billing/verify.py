@@ -11,16 +11,10 @@ import hashlib
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from revcli.billing.layout import HEAD_FILE, REGISTER_DIR, REGISTER_FILE
 from revcli.billing.model import CREDIT_NOTE, INVOICE, tax_lines
 from revcli.billing.numbering import NumberFormat
-from revcli.billing.records import (
-    HEAD_FILE,
-    REGISTER_DIR,
-    REGISTER_FILE,
-    Contents,
-    Entry,
-    state_log,
-)
+from revcli.billing.records import Contents, Entry, state_log
 from revcli.errors import Issue
 from revcli.schema import minor_units
 

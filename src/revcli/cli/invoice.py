@@ -303,7 +303,7 @@ def check(data: DataOption = None) -> None:
     Example: [bold]revcli invoice check --data sample_data[/]
     """
     with error_boundary():
-        from revcli.billing.records import REGISTER_DIR
+        from revcli.billing.layout import REGISTER_DIR
         from revcli.billing.register import (
             check_register,
             peppol_issues,
