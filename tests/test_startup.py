@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from revcli import __version__
 from revcli.billing.templates import DocFormat as BillingDocFormat
@@ -116,3 +117,14 @@ def test_the_terminal_contract_covers_every_module_but_the_cli_and_the_renderer(
         "revcli.dashboard",  # renders reports (HTML, Markdown) with the renderer's helpers
     }
     assert covered == expected
+
+
+def test_loading_a_data_dir_without_invoices_loads_no_billing_code() -> None:
+    # Every report loads and checks its data dir, the invoice register included; without
+    # an invoices/ folder there is no register, so the billing code stays unloaded.
+    code = "import sys\nfrom pathlib import Path\nfrom revcli.checks import load_dataset\n"
+    code += "load_dataset(Path(sys.argv[1]))"
+    root = Path(__file__).parent.parent
+    loaded = _loaded(code, str(root / "sample_data"))
+    assert "revcli.data.validate" in loaded  # it did load the data dir
+    assert _under(loaded, ("revcli.billing",)) == {"revcli.billing", "revcli.billing.layout"}
