@@ -1,10 +1,20 @@
 """Generate a seeded, valid SPEC-format data dir of any size for benchmarks.
 
-    python bench/generate.py --lines 1000000 --out bench/data/1000000 [--seed 7]
+    python bench/generate.py --lines 1000000 --out bench/data/1000000 [--seed 7] [--shape S]
 
 Writes ``revcli.yaml``, ``customers.csv``, ``contracts.csv``, ``contract_lines.csv`` and
-``fx_rates.csv`` (monthly EUR, USD and SEK rates). About 9 lines per customer on about
-4 contracts: 1M lines is about 110k customers and 90 MB of CSV.
+``fx_rates.csv`` (monthly rates of every foreign currency). The ``--shape`` (see
+:data:`SHAPES`) sets how the lines spread over customers and currencies:
+
+- ``default``: about 9 lines per customer on about 4 contracts, 15 % of customers abroad
+  in three foreign currencies (EUR, USD, SEK): 1M lines is about 110k customers and 90 MB
+  of CSV. Its files are the same, byte for byte, as before shapes existed.
+- ``customers``: more customers per line: 1-3 contracts of 1-2 lines, about 2 lines per
+  customer (1M lines: about 510k customers, 150 MB of CSV).
+- ``currencies``: more currencies: half of the customers abroad, in eleven foreign
+  currencies (EUR, USD, SEK, DKK, GBP, CHF, PLN, CZK, CAD, AUD and JPY, which has no
+  minor unit).
+- ``customers+currencies``: both.
 
 Everything is vectorised with Polars. Random numbers come from a counter-based
 SplitMix64 hash evaluated by Polars on ``UInt64`` (wrapping arithmetic), so a seed gives
@@ -26,6 +36,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -68,6 +79,72 @@ COUNTRIES = {
 # Rough NOK per unit, to price foreign contracts in their own currency; the FX walk
 # starts here.
 FX_START = {"EUR": 11.50, "USD": 10.40, "SEK": 0.98}
+
+# more currencies: half of the customers abroad
+COUNTRIES_WIDE = {
+    "NO": ("NOK", 0.50, ["east", "west", "mid", "north", "south"]),
+    "SE": ("SEK", 0.06, ["nordics"]),
+    "DK": ("DKK", 0.05, ["nordics"]),
+    "FI": ("EUR", 0.04, ["nordics"]),
+    "DE": ("EUR", 0.06, ["dach"]),
+    "NL": ("EUR", 0.03, ["benelux"]),
+    "GB": ("GBP", 0.05, ["uk"]),
+    "CH": ("CHF", 0.03, ["dach"]),
+    "PL": ("PLN", 0.03, ["cee"]),
+    "CZ": ("CZK", 0.02, ["cee"]),
+    "US": ("USD", 0.05, ["americas"]),
+    "CA": ("CAD", 0.03, ["americas"]),
+    "AU": ("AUD", 0.02, ["apac"]),
+    "JP": ("JPY", 0.03, ["apac"]),
+}
+FX_START_WIDE = {
+    **FX_START,
+    "DKK": 1.54,
+    "GBP": 13.40,
+    "CHF": 12.10,
+    "PLN": 2.65,
+    "CZK": 0.46,
+    "CAD": 7.70,
+    "AUD": 6.90,
+    "JPY": 0.07,
+}
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How the lines spread over customers, contracts and currencies."""
+
+    countries: dict[str, tuple[str, float, list[str]]]
+    fx_start: dict[str, float]
+    contracts: tuple[list[int], list[float]]
+    """Contracts per customer and their weights."""
+    lines: tuple[list[int], list[float]]
+    """Lines per contract and their weights."""
+
+    @property
+    def lines_per_customer(self) -> float:
+        """The expected lines per customer (customers are drawn from it, with a margin)."""
+        return _mean(*self.contracts) * _mean(*self.lines)
+
+
+def _mean(values: list[int], weights: list[float]) -> float:
+    return sum(v * w for v, w in zip(values, weights, strict=True)) / sum(weights)
+
+
+DEFAULT_MIX = Shape(
+    COUNTRIES,
+    FX_START,
+    ([1, 2, 3, 4, 5, 6, 7, 8], [15, 15, 15, 15, 12, 12, 8, 8]),
+    ([1, 2, 3, 4, 5], [35, 25, 20, 12, 8]),
+)
+FEW_LINES = (([1, 2, 3], [70, 20, 10]), ([1, 2], [60, 40]))
+SHAPES = {
+    "default": DEFAULT_MIX,
+    "customers": Shape(COUNTRIES, FX_START, *FEW_LINES),
+    "currencies": Shape(COUNTRIES_WIDE, FX_START_WIDE, DEFAULT_MIX.contracts, DEFAULT_MIX.lines),
+    "customers+currencies": Shape(COUNTRIES_WIDE, FX_START_WIDE, *FEW_LINES),
+}
+"""The data shapes ``--shape`` names."""
 
 SEGMENTS = (["smb", "mid-market", "enterprise"], [0.6, 0.3, 0.1])
 OWNERS = [f"{n}@benchmark.example" for n in ("ola", "kari", "nils", "ingrid", "per", "anne")]
@@ -197,25 +274,24 @@ def _pick(mask: pl.Expr, yes: pl.Expr | str, no: pl.Expr | str | None = None) ->
 # ---------------------------------------------------------------------------- tables
 
 
-def _customers(rng: Random, n: int) -> pl.DataFrame:
-    countries = list(COUNTRIES)
+def _customers(rng: Random, n: int, shape: Shape) -> pl.DataFrame:
+    table = shape.countries
+    countries = list(table)
     df = pl.DataFrame(
         {
             "idx": pl.int_range(n, eager=True),
-            "country": rng.choice(countries, [COUNTRIES[c][1] for c in countries], n),
+            "country": rng.choice(countries, [table[c][1] for c in countries], n),
             "u_region": rng.uniform(n),
             "segment": rng.choice(*SEGMENTS, n),
             "owner": rng.choice(OWNERS, [1.0] * len(OWNERS), n),
             "blank_country": rng.uniform(n) < 0.3,
             "first_u": rng.uniform(n),
-            "n_contracts": rng.choice(
-                [1, 2, 3, 4, 5, 6, 7, 8], [15, 15, 15, 15, 12, 12, 8, 8], n
-            ).cast(pl.Int64),
+            "n_contracts": rng.choice(*shape.contracts, n).cast(pl.Int64),
         }
     )
     # region: one of the country's regions, uniformly
     region = pl.lit(None, dtype=pl.String)
-    for code, (_, _, names) in COUNTRIES.items():
+    for code, (_, _, names) in table.items():
         pick = (pl.col("u_region") * len(names)).floor().cast(pl.Int64)
         value = pl.lit(names[0])
         for i, name in enumerate(names[1:], start=1):
@@ -223,14 +299,14 @@ def _customers(rng: Random, n: int) -> pl.DataFrame:
         region = pl.when(pl.col("country") == code).then(value).otherwise(region)
     return df.with_columns(
         customer_id=pl.format("CUS{}", pl.col("idx").cast(pl.String).str.zfill(7)),
-        currency=pl.col("country").replace_strict({c: v[0] for c, v in COUNTRIES.items()}),
+        currency=pl.col("country").replace_strict({c: v[0] for c, v in table.items()}),
         region=region,
         # a growing company: more customers arrive in later months
         first_month=(pl.col("first_u").pow(0.6) * START_MONTHS).floor().cast(pl.Int64),
     )
 
 
-def _contracts(rng: Random, customers: pl.DataFrame) -> pl.DataFrame:
+def _contracts(rng: Random, customers: pl.DataFrame, shape: Shape) -> pl.DataFrame:
     base = customers.select(
         "customer_id", "currency", "first_month", pl.int_ranges("n_contracts").alias("seq")
     ).explode("seq")
@@ -254,7 +330,7 @@ def _contracts(rng: Random, customers: pl.DataFrame) -> pl.DataFrame:
         ),
         bool_words=rng.uniform(n) < 0.1,
         u_currency=rng.uniform(n),
-        n_lines=rng.choice([1, 2, 3, 4, 5], [35, 25, 20, 12, 8], n).cast(pl.Int64),
+        n_lines=rng.choice(*shape.lines, n).cast(pl.Int64),
     )
     start_month = (
         pl.when(pl.col("seq") == 0)
@@ -318,7 +394,7 @@ def _contracts(rng: Random, customers: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _lines(rng: Random, contracts: pl.DataFrame, target: int) -> pl.DataFrame:
+def _lines(rng: Random, contracts: pl.DataFrame, target: int, shape: Shape) -> pl.DataFrame:
     base = contracts.select(
         "contract_id",
         "out_currency",
@@ -398,7 +474,7 @@ def _lines(rng: Random, contracts: pl.DataFrame, target: int) -> pl.DataFrame:
         .otherwise(pp.replace_strict(PERIOD_MONTHS, return_dtype=pl.Float64, default=1.0))
     )
     yearly_discount = pl.when(pp.is_in(["year", "term"])).then(0.9).otherwise(1.0)
-    fx = pl.col("currency").replace_strict({"NOK": 1.0, **FX_START}, return_dtype=pl.Float64)
+    fx = pl.col("currency").replace_strict({"NOK": 1.0, **shape.fx_start}, return_dtype=pl.Float64)
     price = list_price * months * yearly_discount * (0.8 + 0.4 * pl.col("u_price")) / fx
     price = pl.when(pl.col("u_free") < 0.03).then(pl.lit(0.0)).otherwise(price)
     qty = (
@@ -429,12 +505,12 @@ def _lines(rng: Random, contracts: pl.DataFrame, target: int) -> pl.DataFrame:
     )
 
 
-def _fx_rates(rng: Random) -> pl.DataFrame:
+def _fx_rates(rng: Random, shape: Shape) -> pl.DataFrame:
     months = pl.date_range(
         date(FIRST_YEAR - 1, 12, 1), date(FIRST_YEAR + 6, 12, 1), "1mo", eager=True
     )
     frames = []
-    for currency, start in FX_START.items():
+    for currency, start in shape.fx_start.items():
         steps = (rng.uniform(months.len()) - 0.5) * 0.04  # ±2 % a month
         walk = (steps.cum_sum().exp() * start).round(4)
         frames.append(
@@ -451,20 +527,23 @@ def _write_csv(frame: pl.DataFrame, path: Path) -> None:
     frame.with_columns(pl.when(text != "").then(text)).write_csv(path)
 
 
-def generate(lines: int, out: Path, seed: int = 7) -> dict[str, int]:
-    """Write a data dir with exactly ``lines`` contract lines; return row counts."""
+def generate(lines: int, out: Path, seed: int = 7, shape: str = "default") -> dict[str, int]:
+    """Write a data dir with exactly ``lines`` contract lines of a shape (:data:`SHAPES`);
+    return row counts."""
+    mix = SHAPES[shape]
     rng = Random(seed)
-    # about 9.4 lines per customer; draw a little more than needed, then cut
-    n_customers = int(lines / 9.4 * 1.1) + 20
-    customers = _customers(rng, n_customers)
-    contracts = _contracts(rng, customers)
+    # about 9.4 lines per customer by default; draw a little more than needed, then cut
+    per_customer = 9.4 if mix is DEFAULT_MIX else mix.lines_per_customer
+    n_customers = int(lines / per_customer * 1.1) + 20
+    customers = _customers(rng, n_customers, mix)
+    contracts = _contracts(rng, customers, mix)
     n_lines = contracts["n_lines"].sum()
     if n_lines < lines:  # pragma: no cover - the 10 % margin covers it
         raise SystemExit(f"generator drew too few lines ({n_lines} < {lines})")
     # keep the contracts needed for exactly `lines` lines (the last one may lose some)
     before = contracts["n_lines"].cum_sum() - contracts["n_lines"]
     contracts = contracts.filter(before < lines)
-    line_rows = _lines(rng, contracts, lines)
+    line_rows = _lines(rng, contracts, lines, mix)
     used = contracts["customer_id"].unique()
     customers = customers.filter(pl.col("customer_id").is_in(used.implode()))
 
@@ -501,7 +580,7 @@ def generate(lines: int, out: Path, seed: int = 7) -> dict[str, int]:
         out / "contracts.csv",
     )
     _write_csv(line_rows, out / "contract_lines.csv")
-    _write_csv(_fx_rates(rng), out / "fx_rates.csv")
+    _write_csv(_fx_rates(rng, mix), out / "fx_rates.csv")
     return {
         "customers": customers.height,
         "contracts": contracts.height,
@@ -514,11 +593,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lines", type=int, required=True, help="number of contract lines")
     parser.add_argument("--out", type=Path, required=True, help="data dir to write")
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    parser.add_argument(
+        "--shape",
+        choices=list(SHAPES),
+        default="default",
+        help="how lines spread over customers and currencies (default: default)",
+    )
     args = parser.parse_args(argv)
     if args.lines < 1:
         parser.error("--lines must be at least 1")
     started = time.perf_counter()
-    counts = generate(args.lines, args.out, args.seed)
+    counts = generate(args.lines, args.out, args.seed, args.shape)
     size = sum(p.stat().st_size for p in args.out.glob("*.csv"))
     print(
         f"{args.out}: {counts['customers']} customers, {counts['contracts']} contracts, "

@@ -1,8 +1,11 @@
 """Time `revcli mrr` end to end against a DuckDB baseline and a plain Polars CSV read.
 
     python bench/run.py [--sizes 10000,100000,1000000] [--months 60] [--repeat 5]
+                        [--shape default,customers,currencies,customers+currencies]
 
-For each size, generates a data dir once (cached under bench/data/<size>/, gitignored)
+For each size (and data shape, see bench/generate.py), generates a data dir once (cached
+under bench/data/<size>/, or bench/data/<size>-<shape>/ for a shape other than the
+default; gitignored)
 and then runs, each in a fresh subprocess:
 
 - revcli:       python -m revcli mrr --data DIR --from .. --to .. --format csv --out FILE
@@ -53,6 +56,7 @@ month = dt.date.fromisoformat(sys.argv[2] + "-01")
 run = billing_amounts(load_dataset(Path(sys.argv[1])), month, month)
 print(len(run), run.total())
 """
+DEFAULT_SHAPE = "default"
 TOOLS = ("revcli", "duckdb", "polars-read")
 REPORTS = ("nrr", "cohorts", "renewals", "risk", "forecast", "billing")
 """The other reports, each timed like ``revcli mrr`` and compared with its time."""
@@ -87,6 +91,12 @@ class Dataset:
     path: Path
     customers: int
     csv_mb: float
+    shape: str = DEFAULT_SHAPE
+
+    @property
+    def name(self) -> str:
+        """1M, or 1M customers for a shape other than the default."""
+        return label(self.size) + ("" if self.shape == DEFAULT_SHAPE else f" {self.shape}")
 
 
 def label(size: int) -> str:
@@ -113,25 +123,39 @@ def child_env() -> dict[str, str]:
 # ---------------------------------------------------------------------------- data
 
 
+def generator_shapes() -> list[str]:
+    """The data shapes bench/generate.py makes (its ``--shape`` choices)."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        from generate import SHAPES
+    finally:
+        sys.path.remove(str(BENCH))
+    return list(SHAPES)
+
+
 def generator_digest() -> str:
     return hashlib.sha256((BENCH / "generate.py").read_bytes()).hexdigest()[:16]
 
 
-def ensure_data(size: int, seed: int) -> Dataset:
-    """The cached data dir of ``size`` lines, generated when missing or stale."""
-    path = DATA / str(size)
-    want = {"lines": size, "seed": seed, "generator": generator_digest()}
+def ensure_data(size: int, seed: int, shape: str = DEFAULT_SHAPE) -> Dataset:
+    """The cached data dir of ``size`` lines of a data ``shape``, generated when missing or
+    stale."""
+    default = shape == DEFAULT_SHAPE
+    path = DATA / (str(size) if default else f"{size}-{shape}")
+    want: dict[str, object] = {"lines": size, "seed": seed, "generator": generator_digest()}
+    if not default:
+        want["shape"] = shape
     stamp = path / STAMP
     fresh = stamp.is_file() and json.loads(stamp.read_text(encoding="utf-8")) == want
     if not fresh:
         log(f"generating {label(size)} lines into {path.relative_to(ROOT)} ...")
         cmd = [sys.executable, str(BENCH / "generate.py"), "--lines", str(size)]
-        cmd += ["--out", str(path), "--seed", str(seed)]
+        cmd += ["--out", str(path), "--seed", str(seed), "--shape", shape]
         subprocess.run(cmd, check=True)
         stamp.write_text(json.dumps(want), encoding="utf-8")
     customers = count_rows(path / "customers.csv")
     csv_mb = sum((path / f).stat().st_size for f in CSV_FILES) / 1e6
-    return Dataset(size, path, customers, csv_mb)
+    return Dataset(size, path, customers, csv_mb, shape)
 
 
 def count_rows(path: Path) -> int:
@@ -293,15 +317,15 @@ def machine_info(today: str, load: str) -> list[str]:
 def table(rows: list[tuple[Dataset, Measurement]]) -> str:
     head = "| size | lines | customers | CSV MB | tool | wall s | peak MB | CPU s | × mrr |"
     out = [head, "| ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |"]
-    mrr = {d.size: m.wall_s for d, m in rows if m.tool == "revcli" and m.wall_s}
+    mrr = {d.name: m.wall_s for d, m in rows if m.tool == "revcli" and m.wall_s}
     for data, m in rows:
         wall = f"{m.wall_s:.2f}" if m.wall_s is not None else m.note or "-"
         peak = f"{m.peak_mb:.0f}" if m.peak_mb is not None else "-"
         cpu = f"{m.cpu_s:.2f}" if m.cpu_s is not None else "-"
-        base = mrr.get(data.size)
+        base = mrr.get(data.name)
         ratio = f"{m.wall_s / base:.2f}" if base and m.wall_s is not None else "-"
         out.append(
-            f"| {label(data.size)} | {data.size:,} | {data.customers:,} | {data.csv_mb:.1f} "
+            f"| {data.name} | {data.size:,} | {data.customers:,} | {data.csv_mb:.1f} "
             f"| {m.tool} | {wall} | {peak} | {cpu} | {ratio} |"
         )
     return "\n".join(out)
@@ -374,13 +398,20 @@ def month_end(month: str) -> str:
 
 
 def bench_size(
-    size: int, args: argparse.Namespace, tools: list[str], first: str, last: str
+    size: int,
+    args: argparse.Namespace,
+    tools: list[str],
+    first: str,
+    last: str,
+    *,
+    shape: str = DEFAULT_SHAPE,
 ) -> tuple[list[tuple[Dataset, Measurement]], list[str]]:
-    """Measure every tool on one size; return the table rows and cross-check lines."""
-    data = ensure_data(size, args.seed)
-    outdir = DATA / "out" / str(size)
+    """Measure every tool on one size and shape; return the table rows and cross-check
+    lines."""
+    data = ensure_data(size, args.seed, shape)
+    outdir = DATA / "out" / data.path.name
     outdir.mkdir(parents=True, exist_ok=True)
-    log(f"{label(size)}: {data.customers:,} customers, {data.csv_mb:.1f} MB CSV, {first}..{last}")
+    log(f"{data.name}: {data.customers:,} customers, {data.csv_mb:.1f} MB CSV, {first}..{last}")
     cmds = commands(data, first, last, outdir)
     rows = []
     for tool in tools:
@@ -394,13 +425,13 @@ def bench_size(
     if not problems:
         log("  cross-check: revcli and DuckDB agree within 0.01 on every month")
         return rows, [
-            f"- {label(size)}: revcli and DuckDB agree within 0.01 on every month "
+            f"- {data.name}: revcli and DuckDB agree within 0.01 on every month "
             f"({', '.join(COMPARED)})"
         ]
-    log(f"WARNING: revcli and DuckDB disagree at {label(size)}:")
+    log(f"WARNING: revcli and DuckDB disagree at {data.name}:")
     for p in problems[:40]:
         log(f"  {p}")
-    checks = [f"- {label(size)}: **{len(problems)} differences**, the first:"]
+    checks = [f"- {data.name}: **{len(problems)} differences**, the first:"]
     return rows, checks + [f"  - {p}" for p in problems[:10]]
 
 
@@ -415,6 +446,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=7, help="generator seed")
     parser.add_argument(
+        "--shape",
+        default=DEFAULT_SHAPE,
+        help="data shapes, comma-separated (bench/generate.py --shape: default, customers, "
+        "currencies, customers+currencies)",
+    )
+    parser.add_argument(
         "--tools",
         default=",".join((*TOOLS, *REPORTS)),
         help=f"subset of the tools to time ({', '.join((*TOOLS, *REPORTS))})",
@@ -426,6 +463,10 @@ def main(argv: list[str] | None = None) -> int:
 
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     tools = [t.strip() for t in args.tools.split(",") if t.strip()]
+    shapes = [s.strip() for s in args.shape.split(",") if s.strip()]
+    known = generator_shapes()
+    if set(shapes) - set(known):
+        parser.error(f"unknown shapes: {', '.join(sorted(set(shapes) - set(known)))}")
     unknown = set(tools) - {*TOOLS, *REPORTS}
     if unknown:
         parser.error(f"unknown tools: {', '.join(sorted(unknown))}")
@@ -446,10 +487,11 @@ def main(argv: list[str] | None = None) -> int:
 
     rows: list[tuple[Dataset, Measurement]] = []
     checks: list[str] = []
-    for size in sizes:
-        size_rows, size_checks = bench_size(size, args, tools, first, last)
-        rows += size_rows
-        checks += size_checks
+    for shape in shapes:
+        for size in sizes:
+            size_rows, size_checks = bench_size(size, args, tools, first, last, shape=shape)
+            rows += size_rows
+            checks += size_checks
 
     result = table(rows)
     print(result)
@@ -462,7 +504,7 @@ def main(argv: list[str] | None = None) -> int:
             f"({args.report_repeat or args.repeat} for the other reports); peak RSS of "
             "each run's process (the largest of the runs); CPU s: user + system time of "
             "all its threads (median); × mrr: wall time over the `revcli mrr` time of the "
-            "same size.",
+            "same size and data shape.",
             "",
             result,
             "",
