@@ -180,6 +180,13 @@ def country_codes() -> frozenset[str]:
     return frozenset(k for k in names if len(k) == 2 and k.isalpha())
 
 
+@cache
+def _code_series(kind: Kind) -> pl.Series:
+    """The codes of a currency or country column as one series, built once."""
+    codes = currency_codes() if kind is Kind.CURRENCY else country_codes()
+    return pl.Series(sorted(codes), dtype=pl.String)
+
+
 def minor_units(currency: str) -> int:
     """Digits after the decimal point of a currency (ISO 4217: JPY 0, NOK 2, KWD 3)."""
     exponent = iso4217.Currency(currency).exponent
@@ -232,12 +239,12 @@ def _parse_expr(col: Column) -> tuple[pl.Expr, str]:
             )
         case Kind.CURRENCY:
             up = raw.str.to_uppercase()
-            return pl.when(up.is_in(sorted(currency_codes()))).then(up), (
+            return pl.when(up.is_in(_code_series(col.kind).implode())).then(up), (
                 "is not an ISO 4217 currency code (e.g. NOK, EUR, USD)"
             )
         case Kind.COUNTRY:
             up = raw.str.to_uppercase()
-            return pl.when(up.is_in(sorted(country_codes()))).then(up), (
+            return pl.when(up.is_in(_code_series(col.kind).implode())).then(up), (
                 "is not an ISO 3166-1 two-letter country code (e.g. NO, SE, DE)"
             )
 
@@ -272,6 +279,18 @@ def frame_issues(
     msg = pl.lit(message) if isinstance(message, str) else message
     bad = frame.filter(mask).select(pl.col(SOURCE), pl.col(LINE), msg.alias("_msg"))
     return [Issue(source, line, column, text, severity) for source, line, text in bad.iter_rows()]
+
+
+def any_repeated(frame: pl.DataFrame, keys: Sequence[str]) -> bool:
+    """Whether a key (all of ``keys`` given) may repeat in ``frame``: ``False`` when the
+    hashes of the keys are all distinct, so the keys are too. One cheap pass that lets the
+    checks of repeats skip their grouping on valid data."""
+    present = pl.all_horizontal(pl.col(k).is_not_null() for k in keys)
+    keyed = pl.struct(*keys) if len(keys) > 1 else pl.col(keys[0])
+    distinct, rows = frame.select(
+        keyed.hash().filter(present).n_unique().alias("distinct"), present.sum().alias("rows")
+    ).row(0)
+    return bool(distinct < rows)
 
 
 @dataclass(frozen=True)
@@ -317,29 +336,50 @@ def parse_table(
     (unparseable values null) and the issues.
     """
     skip = set(missing)
-    for name in spec.names:
-        if name not in raw.columns:
-            raw = raw.with_columns(pl.lit(None, dtype=pl.String).alias(name))
-    parsed = [(col, *_parse_expr(col)) for col in spec.columns]
+    # One buffer per column: a data dir of many small files is read as many chunks, and
+    # every expression over chunked columns pays for each chunk.
+    raw = raw.rechunk().with_columns(
+        pl.lit(None, dtype=pl.String).alias(name) for name in spec.names if name not in raw.columns
+    )
+    values, parse_checks, range_checks = _plan(spec)
     # Each column is parsed once; its checks then compare the typed value with the text.
-    out = raw.select(*(value.alias(col.name) for col, value, _ in parsed), SOURCE, LINE)
+    out = raw.select(*values, SOURCE, LINE)
     both = out.hstack([raw.get_column(col.name).alias(f"_raw:{col.name}") for col in spec.columns])
     checks: list[RowCheck] = []
-    for col, _, expected in parsed:
-        text = pl.col(f"_raw:{col.name}")
+    for col, parse_check in zip(spec.columns, parse_checks, strict=True):
         if col.required:
-            known = ~pl.col(SOURCE).is_in([s for s, c in skip if c == col.name])
-            checks.append(RowCheck(text.is_null() & known, col.name, "is required"))
-        if expected:
-            bad = text.is_not_null() & pl.col(col.name).is_null()
-            checks.append(RowCheck(bad, col.name, quoted(f"_raw:{col.name}") + f" {expected}"))
+            text = pl.col(f"_raw:{col.name}")
+            absent = [s for s, c in skip if c == col.name]
+            mask = text.is_null() & ~pl.col(SOURCE).is_in(absent) if absent else text.is_null()
+            checks.append(RowCheck(mask, col.name, "is required"))
+        if parse_check is not None:
+            checks.append(parse_check)
+    return out, row_issues(both, [*checks, *range_checks])
+
+
+@cache
+def _plan(
+    spec: TableSpec,
+) -> tuple[tuple[pl.Expr, ...], tuple[RowCheck | None, ...], tuple[RowCheck, ...]]:
+    """What :func:`parse_table` evaluates for ``spec``, built once: the typed value of each
+    column, the check of each column's text against its value (``None`` for text), and
+    the range checks."""
+    values: list[pl.Expr] = []
+    parse_checks: list[RowCheck | None] = []
+    range_checks: list[RowCheck] = []
     for col in spec.columns:
+        value, expected = _parse_expr(col)
+        values.append(value.alias(col.name))
+        text = pl.col(f"_raw:{col.name}")
+        bad = text.is_not_null() & pl.col(col.name).is_null()
+        message = quoted(f"_raw:{col.name}") + f" {expected}"
+        parse_checks.append(RowCheck(bad, col.name, message) if expected else None)
         check = _range_issue(col)
         if check is not None:
             mask, rule = check
-            message = pl.lit("'") + pl.col(f"_raw:{col.name}") + f"' {rule}"
-            checks.append(RowCheck(mask.fill_null(False), col.name, message))
-    return out, row_issues(both, checks)
+            message = pl.lit("'") + text + f"' {rule}"
+            range_checks.append(RowCheck(mask.fill_null(False), col.name, message))
+    return tuple(values), tuple(parse_checks), tuple(range_checks)
 
 
 def unknown_columns(columns: Sequence[str], spec: TableSpec, source: str) -> list[Issue]:

@@ -27,6 +27,7 @@ from revcli.schema import (
     OPPORTUNITIES,
     SOURCE,
     RowCheck,
+    any_repeated,
     frame_issues,
     parse_table,
     row_issues,
@@ -67,13 +68,9 @@ def duplicates(frame: pl.DataFrame, keys: list[str], column: str, what: str) -> 
     """An error on every repeat of a key, naming where it was first seen."""
     present = pl.all_horizontal(pl.col(k).is_not_null() for k in keys)
     keyed = pl.struct(keys) if len(keys) > 1 else pl.col(keys[0])
-    # Hashes first (one integer per row): when they are all distinct, so are the keys;
-    # else the keys themselves, only where hashes repeat.
-    distinct, rows = frame.select(
-        keyed.hash().filter(present).n_unique().alias("distinct"), present.sum().alias("rows")
-    ).row(0)
-    if distinct == rows:
+    if not any_repeated(frame, keys):
         return []
+    # Hashes first (one integer per row), the keys themselves only where hashes repeat.
     hashed = frame.filter(present & keyed.hash().is_duplicated())
     repeated = hashed.filter(keyed.is_duplicated())  # cheap when nothing repeats
     ranked = repeated.with_columns(
@@ -105,23 +102,32 @@ def lookalike_ids(
     ``acme``, ``K-1`` and ``K-1`` with a zero-width space. Every spelling after the first
     (in file order) names the first; an id with an invisible character is named too."""
     spelling = pl.col(column)
-    invisible, changed = frame.select(
-        spelling.str.contains(_INVISIBLE).any().alias("hidden"),
-        (spelling.str.to_lowercase() != spelling).any().alias("changed"),
-    ).row(0)
-    if not invisible and not changed:
-        return []  # every id is its own key: no twins, nothing invisible
-    key = (spelling.str.replace_all(_INVISIBLE, "") if invisible else spelling).str.to_lowercase()
-    if not invisible:
-        # Twins exist only if two distinct ids (in a scope) share a key.
-        id_of, key_of = (
-            (pl.struct(*scope, spelling), pl.struct(*scope, key)) if scope else (spelling, key)
-        )
-        distinct_ids, distinct_keys = frame.select(
-            id_of.n_unique().alias("ids"), key_of.n_unique().alias("keys")
+    lower = spelling.str.to_lowercase()
+    # Twins are distinct ids (in a scope) that share a key; without invisible characters
+    # the key is the id in lower case, so no two share one when there are as many distinct
+    # keys (or even key hashes) as distinct ids, or when no id changes in lower case.
+    if scope:
+        invisible, changed = frame.select(
+            spelling.str.contains(_INVISIBLE).any().alias("invisible"),
+            (lower != spelling).any().alias("changed"),
         ).row(0)
-        if distinct_ids == distinct_keys:
-            return []
+        shared = changed
+        if not invisible and changed:
+            ids, keys = frame.select(
+                pl.struct(*scope, spelling).n_unique().alias("ids"),
+                pl.struct(*scope, lower).hash().n_unique().alias("keys"),
+            ).row(0)
+            shared = keys < ids
+    else:
+        invisible, ids, keys = frame.select(
+            spelling.str.contains(_INVISIBLE).any().alias("invisible"),
+            spelling.n_unique().alias("ids"),
+            lower.hash().n_unique().alias("keys"),
+        ).row(0)
+        shared = keys < ids
+    if not invisible and not shared:
+        return []
+    key = spelling.str.replace_all(_INVISIBLE, "").str.to_lowercase()
     groups = [*scope, "_key"]
     # Keys are compared over the distinct ids only; ids without a letter or an invisible
     # character (plain line numbers) are left out unless a twin of theirs is among them.
@@ -281,19 +287,20 @@ def _contracts(raw: RawData, customers: pl.DataFrame) -> tuple[pl.DataFrame, lis
 
 
 def _lines(raw: RawData, contracts: pl.DataFrame) -> tuple[pl.DataFrame, list[Issue]]:
-    parsed, issues = parse_table(
-        raw.lines.with_columns(pl.col("contract_id").fill_null(pl.col("_parent"))),
-        LINES,
-        raw.missing["lines"],
-    )
-    issues += frame_issues(
-        raw.lines,
-        pl.col("_parent").is_not_null()
-        & pl.col("contract_id").is_not_null()
-        & (pl.col("contract_id") != pl.col("_parent")),
-        "contract_id",
-        pl.lit("'") + pl.col("contract_id") + "' differs from the contract it is listed under",
-    )
+    lines, listed = raw.lines, []
+    if lines.get_column("_parent").null_count() < lines.height:  # lines listed in YAML
+        lines = lines.rechunk()
+        listed = frame_issues(
+            lines,
+            pl.col("_parent").is_not_null()
+            & pl.col("contract_id").is_not_null()
+            & (pl.col("contract_id") != pl.col("_parent")),
+            "contract_id",
+            pl.lit("'") + pl.col("contract_id") + "' differs from the contract it is listed under",
+        )
+        lines = lines.with_columns(pl.col("contract_id").fill_null(pl.col("_parent")))
+    parsed, issues = parse_table(lines, LINES, raw.missing["lines"])
+    issues += listed
     head = contracts.select(
         "contract_id",
         pl.col("start_date").alias("_c_start"),
@@ -395,15 +402,29 @@ def booking_rates(
     )
 
 
+def _no_rate(frame: pl.DataFrame, date: str, currency: str, fx: pl.DataFrame, base: str) -> pl.Expr:
+    """Where :func:`booking_rates` finds no rate for a row that has a date and a currency.
+
+    With every fx row complete (the usual case) that is a currency other than the base
+    one whose first rate comes after the date, or that has none: one lookup of a handful
+    of first dates instead of an as-of join. Otherwise the as-of join itself decides.
+    """
+    if fx.select(pl.any_horizontal(pl.col("date", "rate").is_null()).any()).item():
+        return pl.lit(booking_rates(frame, date, currency, fx, base).is_null())
+    first = fx.group_by("currency").agg(pl.col("date").min())
+    since = pl.col(currency).replace_strict(
+        first.get_column("currency"), first.get_column("date"), default=None
+    )
+    return (pl.col(currency) != base) & (since.is_null() | (pl.col(date) < since))
+
+
 def _fx_coverage(
     contracts: pl.DataFrame, lines: pl.DataFrame, fx: pl.DataFrame, base: str
 ) -> list[Issue]:
-    frame = contracts.with_columns(
-        booking_rates(contracts, "start_date", "currency", fx, base).alias("_rate")
-    ).filter(
+    frame = contracts.filter(
         pl.col("start_date").is_not_null()
         & pl.col("currency").is_not_null()
-        & pl.col("_rate").is_null()
+        & _no_rate(contracts, "start_date", "currency", fx, base)
     )
     if not frame.height:
         return []
@@ -424,20 +445,23 @@ def _opportunities(raw: RawData, fx: pl.DataFrame) -> tuple[pl.DataFrame, list[I
     )
     issues += duplicates(frame, ["opportunity_id"], "opportunity_id", "opportunity_id")
     is_open = pl.col("status") == "open"
-    issues += frame_issues(
+    closing = pl.col("expected_close")
+    issues += row_issues(
         frame,
-        is_open & pl.col("expected_close").is_null(),
-        "expected_close",
-        "is required for an open opportunity",
-    )
-    rated = frame.with_columns(
-        booking_rates(frame, "expected_close", "currency", fx, base).alias("_rate")
-    )
-    issues += frame_issues(
-        rated,
-        is_open & pl.col("expected_close").is_not_null() & pl.col("_rate").is_null(),
-        "currency",
-        pl.format("no {} rate on or before {} in fx_rates.csv", "currency", "expected_close"),
+        [
+            RowCheck(
+                is_open & closing.is_null(), "expected_close", "is required for an open opportunity"
+            ),
+            RowCheck(
+                is_open
+                & closing.is_not_null()
+                & _no_rate(frame, "expected_close", "currency", fx, base),
+                "currency",
+                pl.format(
+                    "no {} rate on or before {} in fx_rates.csv", "currency", "expected_close"
+                ),
+            ),
+        ],
     )
     return frame, issues
 

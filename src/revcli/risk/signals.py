@@ -14,6 +14,7 @@ from revcli.schema import (
     Column,
     Kind,
     TableSpec,
+    any_repeated,
     frame_issues,
     missing_required,
     parse_table,
@@ -109,6 +110,8 @@ def parse_signals(
 
 
 def _duplicates(frame: pl.DataFrame, keys: list[str], column: str, what: str) -> list[Issue]:
+    if not any_repeated(frame, keys):
+        return []
     where = pl.col(SOURCE) + ":" + pl.col(LINE).cast(pl.String)
     ranked = frame.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys)).with_columns(
         _first=where.first().over(keys, order_by=LINE),

@@ -1,0 +1,57 @@
+"""The short cuts of validation give the answers of the long way round.
+
+Validation skips work on valid data (a grouping when hashes show no repeat, an as-of join
+when every fx row is complete); these properties hold them to the full computation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from revcli.data.validate import _no_rate, booking_rates
+from revcli.schema import DECIMAL, any_repeated
+
+_days = st.integers(0, 60).map(lambda n: dt.date(2024, 1, 1) + dt.timedelta(days=n))
+_currencies = st.sampled_from(["NOK", "EUR", "USD", "SEK"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(_days, _currencies, st.none() | st.just("10.5")), max_size=8),
+    st.lists(st.tuples(st.none() | _days, st.none() | _currencies), min_size=1, max_size=12),
+)
+def test_no_rate_is_where_the_as_of_lookup_finds_none(
+    fx_rows: list[tuple[dt.date, str, str | None]],
+    rows: list[tuple[dt.date | None, str | None]],
+) -> None:
+    fx = (
+        pl.DataFrame(
+            fx_rows,
+            schema={"date": pl.Date, "currency": pl.String, "rate": pl.String},
+            orient="row",
+        )
+        .with_columns(pl.col("rate").cast(DECIMAL))
+        .filter(pl.col("currency") != "NOK")
+        .sort("currency", "date")
+    )
+    frame = pl.DataFrame(rows, schema={"day": pl.Date, "cur": pl.String}, orient="row")
+    given_both = pl.col("day").is_not_null() & pl.col("cur").is_not_null()
+    fast = frame.select(given_both & _no_rate(frame, "day", "cur", fx, "NOK")).to_series()
+    slow = frame.select(
+        given_both & booking_rates(frame, "day", "cur", fx, "NOK").is_null()
+    ).to_series()
+    assert fast.to_list() == slow.to_list()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.none() | st.sampled_from("ab"), st.none() | st.sampled_from("xyz"))))
+def test_any_repeated_is_whether_a_complete_key_repeats(rows: list[tuple[str | None, ...]]) -> None:
+    frame = pl.DataFrame(rows, schema={"k": pl.String, "l": pl.String}, orient="row")
+    complete = [r for r in rows if None not in r]
+    assert any_repeated(frame, ["k", "l"]) == (len(set(complete)) < len(complete))
+    firsts = [r[0] for r in rows if r[0] is not None]
+    assert any_repeated(frame, ["k"]) == (len(set(firsts)) < len(firsts))
