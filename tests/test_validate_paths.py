@@ -12,6 +12,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from revcli import schema
 from revcli.data.validate import _no_rate, booking_rates
 from revcli.schema import DECIMAL, any_repeated
 
@@ -55,3 +56,48 @@ def test_any_repeated_is_whether_a_complete_key_repeats(rows: list[tuple[str | N
     assert any_repeated(frame, ["k", "l"]) == (len(set(complete)) < len(complete))
     firsts = [r[0] for r in rows if r[0] is not None]
     assert any_repeated(frame, ["k"]) == (len(set(firsts)) < len(firsts))
+
+
+_texts = st.sampled_from(
+    [
+        "month",
+        "MONTH",
+        "Term",
+        "yes",
+        "No",
+        "1",
+        "0",
+        "TRUE",
+        "nok",
+        "EUR",
+        "xx",
+        "",
+        " year",
+        "\u212aelvin",
+        "İ",
+        "no",
+        "SE",
+        "se",
+        "Quarter",
+        "half-year",
+    ]
+) | st.text(max_size=4)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(*[st.none() | _texts] * 4), min_size=1, max_size=30))
+def test_codes_typed_by_distinct_text_are_typed_as_row_by_row(
+    rows: list[tuple[str | None, ...]],
+) -> None:
+    columns = ["billing_period", "auto_renew", "currency", "renewal_decision"]
+    raw = pl.DataFrame(rows, schema=dict.fromkeys(columns, pl.String), orient="row").with_columns(
+        pl.lit("c.csv").alias("_source"), pl.int_range(2, pl.len() + 2).alias("_line")
+    )
+    try:
+        schema.BY_VALUE_ROWS = 1
+        by_value = schema.parse_table(raw, schema.CONTRACTS)
+    finally:
+        schema.BY_VALUE_ROWS = 20_000
+    by_row = schema.parse_table(raw, schema.CONTRACTS)
+    assert by_value[0].equals(by_row[0])
+    assert by_value[1] == by_row[1]

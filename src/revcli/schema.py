@@ -341,7 +341,8 @@ def parse_table(
     raw = raw.rechunk().with_columns(
         pl.lit(None, dtype=pl.String).alias(name) for name in spec.names if name not in raw.columns
     )
-    values, parse_checks, range_checks = _plan(spec)
+    planned, parse_checks, range_checks = _plan(spec)
+    values = _by_value(raw, spec, planned) if raw.height >= BY_VALUE_ROWS else planned
     # Each column is parsed once; its checks then compare the typed value with the text.
     out = raw.select(*values, SOURCE, LINE)
     both = out.hstack([raw.get_column(col.name).alias(f"_raw:{col.name}") for col in spec.columns])
@@ -355,6 +356,46 @@ def parse_table(
         if parse_check is not None:
             checks.append(parse_check)
     return out, row_issues(both, [*checks, *range_checks])
+
+
+BY_VALUE_ROWS = 20_000
+"""From this many rows on, a column of codes (booleans, choices, currencies, countries)
+is typed once per distinct text, not once per row."""
+_CODES = (Kind.BOOL, Kind.ENUM, Kind.CURRENCY, Kind.COUNTRY)
+_MAX_CODES = 1_000
+
+
+def _by_value(raw: pl.DataFrame, spec: TableSpec, values: Sequence[pl.Expr]) -> list[pl.Expr]:
+    """``values`` with each column of codes looked up from its distinct texts, typed by the
+    same expression: the same values, at the cost of a lookup instead of case folding and
+    matching every row. Columns with more than a thousand distinct texts keep their
+    expression."""
+    coded = [col for col in spec.columns if col.kind in _CODES]
+    if not coded:
+        return list(values)
+    distinct = raw.select(
+        pl.col(col.name).drop_nulls().unique().head(_MAX_CODES + 1).implode() for col in coded
+    )
+    out = dict(zip(spec.names, values, strict=True))
+    for col in coded:
+        texts = distinct.get_column(col.name)[0]
+        if len(texts) > _MAX_CODES:
+            continue
+        value, _ = _parse_expr(col)
+        table = pl.DataFrame({col.name: texts}, schema={col.name: pl.String}).select(
+            pl.col(col.name).alias("text"), value.alias("value")
+        )
+        out[col.name] = (
+            pl.col(col.name)
+            .replace_strict(
+                table.get_column("text"),
+                table.get_column("value"),
+                default=None,
+                return_dtype=table.schema["value"],
+            )
+            .alias(col.name)
+        )
+    return list(out.values())
 
 
 @cache
