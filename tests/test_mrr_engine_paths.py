@@ -19,6 +19,7 @@ from revcli.metrics.mrr import (
     MONTH,
     PRODUCT,
     Book,
+    _running_sums,
     _with_customer,
     line_schedule,
     movements,
@@ -144,3 +145,20 @@ def test_positions_are_where_a_join_would_match_or_none() -> None:
     assert positions(pl.Series(["a", "a"]), pl.Series(["a"])) is None  # repeated
     assert positions(pl.Series(["c", "a"]), pl.Series(["a"])) is None  # out of order
     assert positions(table, pl.Series(["a", None])) is None  # a null
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 9), min_size=1, max_size=30),
+    values=st.lists(st.floats(-1e6, 1e6, allow_nan=False).map(lambda v: round(v, 6)), min_size=270),
+)
+def test_running_sums_add_as_the_window_adds(sizes: list[int], values: list[float]) -> None:
+    # Groups of 1 to 9 rows: short ones take the written-out additions, long ones the
+    # window (and a table of mostly long groups the window alone). Every sum must be
+    # the window's to the last bit: the same additions in the same order.
+    starts = [i == 0 for size in sizes for i in range(size)]
+    frame = pl.DataFrame({"_start": starts, "dv": values[: len(starts)]}).with_columns(
+        pl.col("_start").cum_sum().alias("_group")
+    )
+    window = frame.select(pl.col("dv").cum_sum().over("_group")).to_series()
+    assert _running_sums(frame).to_list() == window.to_list()

@@ -335,16 +335,18 @@ def states(events: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     # Counts are integers: a running total less its value where the group starts is exact.
     total = pl.col("dn").cum_sum()
     before = pl.when(pl.col("_start")).then(total - pl.col("dn")).forward_fill()
-    return (
+    summed = (
         _summed(events, keys)
         .with_columns(starts.alias("_start"))
-        # The group numbers rise with the rows: marked sorted, the window below slices them
-        # instead of hashing them.
-        .with_columns(pl.col("_start").cum_sum().set_sorted().alias("_group"))
+        # The group numbers rise with the rows: marked sorted, a window over them slices
+        # them instead of hashing them.
         .with_columns(
-            pl.col("dv").cum_sum().over("_group").alias("_v"),
-            (total - before).alias("_n"),
+            pl.col("_start").cum_sum().set_sorted().alias("_group"), (total - before).alias("_n")
         )
+        .collect()
+    )
+    return (
+        summed.with_columns(_running_sums(summed).alias("_v"))
         .with_columns(
             pl.when(pl.col("_n") > 0).then(pl.col("_v").round(_ROUND)).otherwise(0.0).alias("cur")
         )
@@ -352,8 +354,39 @@ def states(events: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
             pl.when(pl.col("_start")).then(0.0).otherwise(pl.col("cur").shift(1)).alias("prev")
         )
         .select(*keys, MONTH, "prev", "cur")
-        .collect()
     )
+
+
+_UNROLLED = 4
+"""Groups of up to this many rows get their running sums as written-out additions."""
+
+
+def _running_sums(frame: pl.DataFrame) -> pl.Series:
+    """The running sum of ``dv`` within each ``_group`` (consecutive rows, ``_start`` at
+    each group's first row), added row after row as ``cum_sum().over("_group")`` adds.
+
+    A window pays per group, and most groups have a few rows: for groups of up to
+    :data:`_UNROLLED` rows the same additions are written out over whole columns (each
+    row adds its value to the sum of the row above, from the group's first value), and
+    only the rows of longer groups go through the window.
+    """
+    row = pl.int_range(pl.len())
+    rank = row - pl.when(pl.col("_start")).then(row).forward_fill()
+    last = pl.col("_start").shift(-1).fill_null(True)
+    size = pl.when(last).then(rank).backward_fill() + 1
+    value = pl.col("dv")
+    running = value
+    for _ in range(_UNROLLED - 1):  # a fixed number of column steps, not rows
+        running = pl.when(rank == 0).then(value).otherwise(running.shift(1) + value)
+    window = pl.col("dv").cum_sum().over(pl.col("_group").set_sorted())
+    long = frame.select(size > _UNROLLED).to_series()
+    if 2 * long.sum() > long.len():  # mostly long groups: the window over all rows
+        return frame.select(window).to_series()
+    sums = frame.select(running).to_series()
+    if long.any():
+        windowed = frame.filter(long).select(window).to_series()
+        sums = sums.clone().scatter(long.arg_true(), windowed)
+    return sums
 
 
 def _summed(events: pl.DataFrame, keys: list[str]) -> pl.LazyFrame:
