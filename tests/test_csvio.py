@@ -148,6 +148,12 @@ def _csv_files(draw: st.DrawFn) -> bytes:
 # count of the whole file's commas; checked line by line they do not.
 @example(b"c0,c1\n,\n\n,\n,\n,,\n")
 @example(b'c0,c1\n"a",\n\n,\n,\n,,\n')
+# Quotes inside bare cells (a line with an odd number of them, or quotes that end
+# nowhere near a comma), and a short row whose only cell holds the missing comma.
+@example(b'h,i\na"b,c\nd"e,f\n')
+@example(b'h,i\na"b"c,d\n')
+@example(b'h,i\n"a"b,c\n')
+@example(b'h,i,j\n"a,b",c\n1,2,3\n')
 # Polars takes a last line with one empty field too many when no line break ends it.
 @example(b"c0,c1\n1,2\n1,2,")
 @example(b"c0,c1\n1,2\n1,2,  \r\n\n")

@@ -141,10 +141,6 @@ def parse_csv(data: bytes, source: str) -> tuple[pl.DataFrame | None, list[Issue
     return _read_text(text, source)
 
 
-_UNIT = b"\x1f"
-"""A byte no CSV of ours holds: the separator that reads each line as one field."""
-
-
 def _read_native(data: bytes, source: str) -> pl.DataFrame | None:
     """Polars' own reader, for a file whose records are each exactly one line.
 
@@ -238,54 +234,23 @@ def _clean(
 def _one_record_per_line(
     data: bytes, start: int, frame: pl.DataFrame, header: list[str], *, quoted: bool
 ) -> bool:
-    """Whether every record of ``frame``, known to be one line each (as many records as
-    lines), has exactly the header's number of fields.
+    """Whether every record of ``frame`` has exactly the header's number of fields, when
+    there are as many records as lines after the header (``data`` from ``start``).
 
-    Polars refuses a record with more fields than the header, so each record has at most
-    ``columns - 1`` separating commas, and all of them have exactly that many when the
-    commas of the body (from ``start``) less those inside cells number
-    ``rows x (columns - 1)``. A blank line is a record of one field: short. When the body
-    has no quote, every comma separates. Else the lines holding a quote are also checked
-    one by one (an even number of quotes, and their commas less those inside their
-    record's cells equal to ``columns - 1``), reading the lines with Polars (one field
-    per line, quotes not interpreted), so nothing here loops over rows in Python."""
-    separators = len(header) - 1
+    Polars ends a record only at a line break and makes one of every line, a blank one
+    too, so as many records as lines means record *i* is line *i*. It refuses a record
+    with more fields than the header, so each record has at most ``columns - 1``
+    separating commas, and all of them have exactly that many when the commas of the
+    lines less those inside cells number ``rows x (columns - 1)``; a short row cannot
+    be made up for by a long one. A blank line is a record of one field: short. Only a
+    quoted cell can hold a comma, so without a quote every comma separates; with quotes
+    the commas of every column's cells are counted, by Polars, so nothing here loops
+    over rows in Python."""
     commas = data.count(b",", start)
-    if not quoted:
-        return commas == frame.height * separators
-    if _UNIT in data:
-        return False
-    lines = (
-        pl.read_csv(
-            data,
-            has_header=False,
-            separator=_UNIT.decode(),
-            quote_char=None,
-            schema={"line": pl.String},
-        )
-        .get_column("line")
-        .slice(1)
-    )
-    if lines.len() != frame.height:
-        return False
-    with_quote = lines.str.contains('"', literal=True).fill_null(False)
-    quoted_lines = lines.filter(with_quote)
-    inside = (
-        frame.filter(with_quote)
-        .select(
-            pl.sum_horizontal(
-                pl.col(name).str.count_matches(",", literal=True).fill_null(0).cast(pl.Int64)
-                for name in header
-            )
-        )
-        .to_series()
-    )
-    line_commas = quoted_lines.str.count_matches(",", literal=True).cast(pl.Int64)
-    ok = (quoted_lines.str.count_matches('"', literal=True) % 2 == 0) & (
-        line_commas - inside == separators
-    )
-    plain_commas = commas - int(line_commas.sum())
-    return bool(ok.all()) and plain_commas == (frame.height - quoted_lines.len()) * separators
+    if quoted:
+        for name in header:
+            commas -= int(frame.get_column(name).str.count_matches(",", literal=True).sum())
+    return commas == frame.height * (len(header) - 1)
 
 
 def _read_text(text: str, source: str) -> tuple[pl.DataFrame | None, list[Issue]]:
