@@ -277,8 +277,11 @@ def frame_issues(
 ) -> list[Issue]:
     """One :class:`Issue` per row of ``frame`` where ``mask`` holds."""
     msg = pl.lit(message) if isinstance(message, str) else message
-    bad = frame.filter(mask).select(pl.col(SOURCE), pl.col(LINE), msg.alias("_msg"))
-    return [Issue(source, line, column, text, severity) for source, line, text in bad.iter_rows()]
+    bad = frame.lazy().filter(mask).select(pl.col(SOURCE), pl.col(LINE), msg.alias("_msg"))
+    return [
+        Issue(source, line, column, text, severity)
+        for source, line, text in bad.collect().iter_rows()
+    ]
 
 
 def any_repeated(frame: pl.DataFrame, keys: Sequence[str]) -> bool:
@@ -303,18 +306,26 @@ class RowCheck:
     severity: Severity = Severity.ERROR
 
 
-def row_issues(frame: pl.DataFrame, checks: Iterable[RowCheck]) -> list[Issue]:
+def row_issues(
+    frame: pl.DataFrame, checks: Iterable[RowCheck], fired: Sequence[bool | None] = ()
+) -> list[Issue]:
     """The issues of every check on ``frame``, check by check, rows in frame order.
 
     One pass evaluates all masks together to find which checks fire at all (on valid
-    data: none); only those filter the frame and build their messages.
+    data: none); only those filter the frame and build their messages. ``fired`` may
+    tell for each check whether it fires (``None``: not known, evaluate the mask).
     """
     checks = list(checks)
     if not checks or not frame.height:
         return []
-    fired = frame.select(c.mask.any().alias(f"_{i}") for i, c in enumerate(checks)).row(0)
+    known = list(fired) or [None] * len(checks)
+    unknown = [i for i, hit in enumerate(known) if hit is None]
+    if unknown:
+        row = frame.select(checks[i].mask.any().alias(f"_{i}") for i in unknown).row(0)
+        for i, hit in zip(unknown, row, strict=True):
+            known[i] = hit
     issues: list[Issue] = []
-    for check, hit in zip(checks, fired, strict=True):
+    for check, hit in zip(checks, known, strict=True):
         if hit:
             issues += frame_issues(frame, check.mask, check.column, check.message, check.severity)
     return issues
@@ -338,24 +349,33 @@ def parse_table(
     skip = set(missing)
     # One buffer per column: a data dir of many small files is read as many chunks, and
     # every expression over chunked columns pays for each chunk.
-    raw = raw.rechunk().with_columns(
-        pl.lit(None, dtype=pl.String).alias(name) for name in spec.names if name not in raw.columns
-    )
+    raw = raw.rechunk()
+    absent_columns = [name for name in spec.names if name not in raw.columns]
+    if absent_columns:
+        nulls = pl.repeat(None, raw.height, dtype=pl.String, eager=True)
+        raw = raw.hstack([nulls.alias(name) for name in absent_columns])
     planned, parse_checks, range_checks = _plan(spec)
     values = _by_value(raw, spec, planned) if raw.height >= BY_VALUE_ROWS else planned
     # Each column is parsed once; its checks then compare the typed value with the text.
     out = raw.select(*values, SOURCE, LINE)
     both = out.hstack([raw.get_column(col.name).alias(f"_raw:{col.name}") for col in spec.columns])
-    checks: list[RowCheck] = []
+    # Whether a check fires is known from null counts where it can be: every kind types
+    # a null text as null, so a text that did not parse is a typed null more than texts.
+    checks: list[tuple[RowCheck, bool | None]] = []
     for col, parse_check in zip(spec.columns, parse_checks, strict=True):
+        texts_null = raw.get_column(col.name).null_count()
         if col.required:
             text = pl.col(f"_raw:{col.name}")
             absent = [s for s, c in skip if c == col.name]
-            mask = text.is_null() & ~pl.col(SOURCE).is_in(absent) if absent else text.is_null()
-            checks.append(RowCheck(mask, col.name, "is required"))
+            if absent:
+                mask = text.is_null() & ~pl.col(SOURCE).is_in(absent)
+                checks.append((RowCheck(mask, col.name, "is required"), None))
+            else:
+                checks.append((RowCheck(text.is_null(), col.name, "is required"), texts_null > 0))
         if parse_check is not None:
-            checks.append(parse_check)
-    return out, row_issues(both, [*checks, *range_checks])
+            checks.append((parse_check, out.get_column(col.name).null_count() > texts_null))
+    checks += [(check, None) for check in range_checks]
+    return out, row_issues(both, [c for c, _ in checks], [fired for _, fired in checks])
 
 
 BY_VALUE_ROWS = 20_000

@@ -119,12 +119,12 @@ def lookalike_ids(
             ).row(0)
             shared = keys < ids
     else:
-        invisible, ids, keys = frame.select(
+        invisible, keys = frame.select(
             spelling.str.contains(_INVISIBLE).any().alias("invisible"),
-            spelling.n_unique().alias("ids"),
             lower.hash().n_unique().alias("keys"),
         ).row(0)
-        shared = keys < ids
+        # As many key hashes as rows: every key (and so every id) is different.
+        shared = keys < frame.height and keys < frame.select(spelling.n_unique()).item()
     if not invisible and not shared:
         return []
     key = spelling.str.replace_all(_INVISIBLE, "").str.to_lowercase()
@@ -213,12 +213,15 @@ def _customers(raw: RawData) -> tuple[pl.DataFrame, list[Issue]]:
     )
     issues += duplicates(frame, ["customer_id"], "customer_id", "customer_id")
     unknown = [v for v in frame.get_column("locale").unique().drop_nulls() if not known_locale(v)]
-    issues += frame_issues(
-        frame,
-        pl.col("locale").is_in(unknown),
-        "locale",
-        pl.lit("'") + pl.col("locale") + "' is not a locale Babel knows (e.g. nb_NO, en_GB, de_DE)",
-    )
+    if unknown:
+        issues += frame_issues(
+            frame,
+            pl.col("locale").is_in(unknown),
+            "locale",
+            pl.lit("'")
+            + pl.col("locale")
+            + "' is not a locale Babel knows (e.g. nb_NO, en_GB, de_DE)",
+        )
     return frame, issues
 
 
@@ -409,7 +412,7 @@ def _no_rate(frame: pl.DataFrame, date: str, currency: str, fx: pl.DataFrame, ba
     one whose first rate comes after the date, or that has none: one lookup of a handful
     of first dates instead of an as-of join. Otherwise the as-of join itself decides.
     """
-    if fx.select(pl.any_horizontal(pl.col("date", "rate").is_null()).any()).item():
+    if fx.get_column("date").null_count() or fx.get_column("rate").null_count():
         return pl.lit(booking_rates(frame, date, currency, fx, base).is_null())
     first = fx.group_by("currency").agg(pl.col("date").min())
     since = pl.col(currency).replace_strict(

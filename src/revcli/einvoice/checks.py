@@ -97,10 +97,13 @@ def einvoice_issues(data: DataSet) -> list[Issue]:
                 )
             )
     customers = data.customers
-    if "peppol_id" in customers.columns:
+    peppol = customers.get_column("peppol_id") if "peppol_id" in customers.columns else None
+    if peppol is not None and peppol.null_count() < peppol.len():
         for source, line, value in (
-            customers.filter(pl.col("peppol_id").is_not_null())
+            customers.lazy()
+            .filter(pl.col("peppol_id").is_not_null())
             .select("_source", "_line", "peppol_id")
+            .collect()
             .iter_rows()
         ):
             problem = peppol_id_problem(str(value))

@@ -6,7 +6,7 @@ import polars as pl
 
 from revcli.errors import Issue
 from revcli.renewals.config import parse_reminder_settings
-from revcli.schema import frame_issues
+from revcli.schema import RowCheck, row_issues
 from revcli.settings import Settings
 
 
@@ -18,28 +18,30 @@ def renewal_column_issues(contracts: pl.DataFrame) -> list[Issue]:
     note without a decision.
     """
     decision = pl.col("renewal_decision").is_null()
-    issues = frame_issues(
+    month_end = pl.col("notice_from_month_end").fill_null(False)
+    return row_issues(
         contracts,
-        pl.col("notice_from_month_end").fill_null(False) & pl.col("notice_months").is_null(),
-        "notice_from_month_end",
-        "is true but notice_months is not set; counting from the month end applies to "
-        "notice_months only (e.g. notice_months: 3)",
+        [
+            RowCheck(
+                month_end & pl.col("notice_months").is_null(),
+                "notice_from_month_end",
+                "is true but notice_months is not set; counting from the month end applies to "
+                "notice_months only (e.g. notice_months: 3)",
+            ),
+            RowCheck(
+                pl.col("renewal_decided_on").is_not_null() & decision,
+                "renewal_decided_on",
+                "is set but renewal_decision is empty; record the decision (renew, cancel or "
+                "renegotiate) or remove the date",
+            ),
+            RowCheck(
+                pl.col("renewal_decision_note").is_not_null() & decision,
+                "renewal_decision_note",
+                "is set but renewal_decision is empty; record the decision (renew, cancel or "
+                "renegotiate) or remove the note",
+            ),
+        ],
     )
-    issues += frame_issues(
-        contracts,
-        pl.col("renewal_decided_on").is_not_null() & decision,
-        "renewal_decided_on",
-        "is set but renewal_decision is empty; record the decision (renew, cancel or "
-        "renegotiate) or remove the date",
-    )
-    issues += frame_issues(
-        contracts,
-        pl.col("renewal_decision_note").is_not_null() & decision,
-        "renewal_decision_note",
-        "is set but renewal_decision is empty; record the decision (renew, cancel or "
-        "renegotiate) or remove the note",
-    )
-    return issues
 
 
 def renewal_checks(contracts: pl.DataFrame, settings: Settings) -> list[Issue]:

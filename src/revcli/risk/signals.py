@@ -13,11 +13,13 @@ from revcli.schema import (
     SOURCE,
     Column,
     Kind,
+    RowCheck,
     TableSpec,
     any_repeated,
     frame_issues,
     missing_required,
     parse_table,
+    row_issues,
     unknown_columns,
 )
 from revcli.settings import Settings
@@ -128,8 +130,7 @@ def _duplicates(frame: pl.DataFrame, keys: list[str], column: str, what: str) ->
 
 
 def _unknown_customers(frame: pl.DataFrame, known: pl.Series) -> list[Issue]:
-    return frame_issues(
-        frame,
+    unknown = RowCheck(
         pl.col("customer_id").is_not_null() & ~pl.col("customer_id").is_in(known.implode()),
         "customer_id",
         pl.lit("customer '")
@@ -137,6 +138,7 @@ def _unknown_customers(frame: pl.DataFrame, known: pl.Series) -> list[Issue]:
         + "' is not in the customers file; the row is ignored",
         Severity.WARNING,
     )
+    return row_issues(frame, [unknown])
 
 
 def signal_issues(
