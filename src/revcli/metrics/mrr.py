@@ -121,13 +121,14 @@ def line_schedule(contracts: pl.DataFrame, lines: pl.DataFrame, rates: pl.Series
         joined = pl.concat(
             [recurring, head.drop("contract_id").select(pl.all().gather(at))], how="horizontal"
         )
-    return joined.select(
+    # The amount once, then valued: the same product as writing it out twice.
+    return joined.with_columns(amount.alias("_amount")).select(
         CUSTOMER,
         "contract_id",
         "line_id",
         PRODUCT,
-        (amount * pl.col("rate")).alias("line_mrr"),
-        amount.alias("line_mrr_ccy"),
+        (pl.col("_amount") * pl.col("rate")).alias("line_mrr"),
+        pl.col("_amount").alias("line_mrr_ccy"),
         "currency",
         "start_date",
         effective_end.alias("end_date"),
@@ -473,14 +474,25 @@ def classify(
     currency effect of :func:`valued_events`) rows gain an ``fx`` column, and a movement
     is the change less that effect.
     """
-    first_active = (
-        by_customer.filter(pl.col("cur") > 0)
-        .group_by(CUSTOMER)
-        .agg(pl.col(MONTH).min().alias("_first"))
-    )
     starts = (pl.col("prev") == 0) & (pl.col("cur") > 0)
-    returning = pl.col("_first") < pl.col(MONTH)
-    staged = by_customer.join(first_active, on=CUSTOMER, how="left")
+    # Returning: the customer had MRR at the end of an earlier month.
+    if _rising(by_customer):
+        # Rows in customer and month order: count the active rows above within the customer.
+        active = (pl.col("cur") > 0).cast(pl.Int64)
+        seen = active.cum_sum() - active
+        opening = pl.col(CUSTOMER) != pl.col(CUSTOMER).shift(1)
+        before = pl.when(opening.fill_null(True)).then(seen).forward_fill()
+        staged = by_customer.with_columns((seen - before > 0).alias("_returning"))
+    else:
+        first_active = (
+            by_customer.filter(pl.col("cur") > 0)
+            .group_by(CUSTOMER)
+            .agg(pl.col(MONTH).min().alias("_first"))
+        )
+        staged = by_customer.join(first_active, on=CUSTOMER, how="left").with_columns(
+            (pl.col("_first") < pl.col(MONTH)).alias("_returning")
+        )
+    returning = pl.col("_returning")
     if policy.reactivation_window_days is not None:
         # Last month-end with MRR: the day before the month whose row shows the churn.
         last_paid = (
@@ -582,6 +594,23 @@ def positions(table: pl.Series, wanted: pl.Series) -> pl.Series | None:
     return at
 
 
+_NARROW = (pl.UInt8, pl.UInt16, pl.UInt32)
+
+_CUSTOMER_MONTH = pl.col(CUSTOMER).cast(pl.UInt64) * 2**32 + (
+    pl.col(MONTH).cast(pl.Int64) + 2**31
+).cast(pl.UInt64)
+"""Customer code and month as one UInt64 that orders as (customer, month): a code below
+2^32 times 2^32, plus the day number made non-negative (for :data:`_NARROW` codes)."""
+
+
+def _rising(frame: pl.DataFrame) -> bool:
+    """Whether ``frame``'s rows are in strictly rising (customer code, month) order."""
+    if frame.schema[CUSTOMER] not in _NARROW:
+        return False
+    key = frame.select(_CUSTOMER_MONTH).to_series()
+    return key.null_count() == 0 and bool((key.diff().drop_nulls() > 0).all())
+
+
 def _with_customer(rows: pl.DataFrame, customer_level: pl.DataFrame) -> pl.DataFrame:
     """``rows`` left-joined with ``customer_level`` on customer and month, in ``rows``' order.
 
@@ -592,18 +621,13 @@ def _with_customer(rows: pl.DataFrame, customer_level: pl.DataFrame) -> pl.DataF
     partner, keys out of order or repeated).
     """
     on = [CUSTOMER, MONTH]
-    narrow = (pl.UInt8, pl.UInt16, pl.UInt32)
     if (
         rows.height
         and customer_level.height
-        and rows.schema[CUSTOMER] in narrow
-        and customer_level.schema[CUSTOMER] in narrow
+        and rows.schema[CUSTOMER] in _NARROW
+        and customer_level.schema[CUSTOMER] in _NARROW
     ):
-        # A code below 2^32 times 2^32, plus the day number made non-negative: one UInt64
-        # that orders as (customer, month).
-        key = pl.col(CUSTOMER).cast(pl.UInt64) * 2**32 + (
-            pl.col(MONTH).cast(pl.Int64) + 2**31
-        ).cast(pl.UInt64)
+        key = _CUSTOMER_MONTH
         at = positions(customer_level.select(key).to_series(), rows.select(key).to_series())
         if at is not None:
             partner = customer_level.drop(on).select(pl.all().gather(at))
