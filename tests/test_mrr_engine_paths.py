@@ -21,6 +21,7 @@ from revcli.metrics.mrr import (
     Book,
     _running_sums,
     _with_customer,
+    classify,
     line_schedule,
     movements,
     mrr_events,
@@ -162,3 +163,20 @@ def test_running_sums_add_as_the_window_adds(sizes: list[int], values: list[floa
     )
     window = frame.select(pl.col("dv").cum_sum().over("_group")).to_series()
     assert _running_sums(frame).to_list() == window.to_list()
+
+
+@settings(max_examples=40, deadline=None)
+@given(lines=st.lists(line, max_size=10), seed=st.integers(0, 2**16))
+def test_classify_gives_the_same_movements_for_states_in_any_row_order(
+    lines: list[Line], seed: int
+) -> None:
+    # In (customer, month) order a return is counted from the rows above; in any other
+    # order from each customer's first active month. Both must classify alike.
+    book = Book(schedule(lines))
+    until = dt.date(2027, 1, 1)
+    by_product = book.states([CUSTOMER, PRODUCT], until)
+    by_customer = book.states([CUSTOMER], until)
+    shuffled = by_customer.sample(fraction=1.0, shuffle=True, seed=seed)
+    assert_frame_equal(
+        _sorted(classify(by_product, by_customer)), _sorted(classify(by_product, shuffled))
+    )
