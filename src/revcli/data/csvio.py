@@ -187,11 +187,13 @@ def _read_native(data: bytes, source: str) -> pl.DataFrame | None:
         body, newline + 1, frame, header, quoted=quoted
     ):
         return None
+    # One chunk now (Polars reads in many), while the next file is not yet read: the
+    # memory of the chunks is then reused for it instead of fresh pages later.
     return frame.select(
         *_clean(frame, body, newline + 1, header, quoted=quoted),
         pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias(LINE),
         pl.lit(source, dtype=pl.String).alias(SOURCE),
-    )
+    ).rechunk()
 
 
 _PADDING = (b"\t", b"\x0b", b"\x0c")
