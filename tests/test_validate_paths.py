@@ -7,14 +7,19 @@ when every fx row is complete); these properties hold them to the full computati
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
+from pathlib import Path
 
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from revcli import schema
-from revcli.data.validate import _no_rate, booking_rates
+from revcli.data import validate as validate_module
+from revcli.data.load import read_raw
+from revcli.data.validate import _no_rate, booking_rates, in_order_of, validate
 from revcli.schema import DECIMAL, any_repeated
+from tests.conftest import write_data_dir
 
 _days = st.integers(0, 60).map(lambda n: dt.date(2024, 1, 1) + dt.timedelta(days=n))
 _currencies = st.sampled_from(["NOK", "EUR", "USD", "SEK"])
@@ -101,3 +106,51 @@ def test_codes_typed_by_distinct_text_are_typed_as_row_by_row(
     by_row = schema.parse_table(raw, schema.CONTRACTS)
     assert by_value[0].equals(by_row[0])
     assert by_value[1] == by_row[1]
+
+
+_customer_ids = st.sampled_from(["A", "B", "C", "X", ""])
+_contract_ids = st.sampled_from(["K1", "K2", "K3", "K9", ""])
+
+
+@st.composite
+def _data_dirs(draw: st.DrawFn) -> dict[str, str]:
+    customers = draw(st.lists(_customer_ids, min_size=1, max_size=4))
+    contracts = draw(st.lists(st.tuples(_contract_ids, _customer_ids), min_size=1, max_size=5))
+    if draw(st.booleans()):  # lines contract by contract, in the contracts' order
+        lines = [c for c, _ in contracts for _ in range(draw(st.integers(1, 3)))]
+    else:
+        lines = draw(st.lists(_contract_ids, min_size=1, max_size=8))
+    return {
+        "customers.csv": "customer_id,name\n" + "".join(f"{c},N\n" for c in customers),
+        "contracts.csv": "contract_id,customer_id,start_date,end_date\n"
+        + "".join(f"{k},{c},2026-01-01,2026-12-31\n" for k, c in contracts),
+        "contract_lines.csv": "contract_id,product,unit_price,start_date\n"
+        + "".join(f"{k},P,10,2026-0{i % 9 + 1}-01\n" for i, k in enumerate(lines)),
+    }
+
+
+@settings(max_examples=60, deadline=None)
+@given(_data_dirs())
+def test_rows_looked_up_in_step_are_the_rows_a_join_finds(files: dict[str, str]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        raw = read_raw(write_data_dir(Path(folder), files))
+        stepped, stepped_issues = validate(raw)
+        original = validate_module.in_order_of
+        try:
+            validate_module.in_order_of = lambda keys, ids: None
+            joined, joined_issues = validate(raw)
+        finally:
+            validate_module.in_order_of = original
+    assert stepped_issues == joined_issues
+    for name in ("customers", "contracts", "lines"):
+        assert getattr(stepped, name).equals(getattr(joined, name)), name
+
+
+def test_in_order_of_names_each_key_s_row_only_when_keys_follow_the_ids() -> None:
+    ids = pl.Series(["K1", "K2", "K3"])
+    # K1 K1 K2 K3 K3: rows 0 0 1 2 2.
+    assert in_order_of(pl.Series(["K1", "K1", "K2", "K3", "K3"]), ids).to_list() == [0, 0, 1, 2, 2]  # type: ignore[union-attr]
+    assert in_order_of(pl.Series(["K1", "K3", "K2"]), ids) is None  # another order
+    assert in_order_of(pl.Series(["K1", "K2"]), ids) is None  # K3 has no key
+    assert in_order_of(pl.Series(["K1", "K2", "K3", "K1"]), ids) is None  # K1 again later
+    assert in_order_of(pl.Series(["K1", None, "K3"]), ids) is None  # a null

@@ -192,6 +192,24 @@ def _lookalikes(
     ]
 
 
+def in_order_of(keys: pl.Series, ids: pl.Series) -> pl.Series | None:
+    """For each row of ``keys``, the row of ``ids`` holding its key, when ``keys`` lists
+    every id of ``ids`` in turn (lines grouped by contract in the order of the contracts,
+    contracts by customer in the order of the customers, as exports usually are);
+    ``None`` otherwise or where either holds a null.
+
+    Where it holds, a lookup of each key among the ids (a join, ``is_in``) is a walk along
+    both in step, whose cost grows with the rows, not faster as hash tables outgrow caches.
+    """
+    if keys.null_count() or ids.null_count() or not keys.len():
+        return None
+    runs = keys.rle_id()
+    if runs[-1] + 1 != ids.len():
+        return None
+    firsts = keys.filter(runs.diff().fill_null(1) != 0)
+    return runs if firsts.equals(ids) else None
+
+
 def not_before(later: str, earlier: str) -> RowCheck:
     """An error where date column ``later`` is before ``earlier`` on the same row."""
     return RowCheck(
@@ -251,6 +269,8 @@ def _contracts(raw: RawData, customers: pl.DataFrame) -> tuple[pl.DataFrame, lis
     )
     issues += duplicates(frame, ["contract_id"], "contract_id", "contract_id")
     known = customers.get_column("customer_id").drop_nulls()
+    # Contracts listed customer by customer in the customers' order name only customers.
+    all_known = in_order_of(frame.get_column("customer_id"), customers.get_column("customer_id"))
     checks = [
         RowCheck(
             pl.col("customer_id").is_not_null() & ~pl.col("customer_id").is_in(known.implode()),
@@ -285,7 +305,8 @@ def _contracts(raw: RawData, customers: pl.DataFrame) -> tuple[pl.DataFrame, lis
             Severity.WARNING,
         ),
     ]
-    issues += row_issues(frame, checks)
+    fired = [False if all_known is not None else None] + [None] * (len(checks) - 1)
+    issues += row_issues(frame, checks, fired)
     return frame.drop("_term_given", "_notice_days_given"), issues
 
 
@@ -312,9 +333,16 @@ def _lines(raw: RawData, contracts: pl.DataFrame) -> tuple[pl.DataFrame, list[Is
         pl.col("cancelled_on").alias("_c_cancel"),
         pl.lit(True).alias("_c_found"),
     )
-    if head.select(pl.col("contract_id").hash().n_unique()).item() < head.height:
+    if any_repeated(head, ["contract_id"]):
         head = head.unique("contract_id", keep="first")  # only repeated ids (an error) need it
-    frame = parsed.join(head, on="contract_id", how="left", maintain_order="left").with_columns(
+        rows = None
+    else:
+        rows = in_order_of(parsed.get_column("contract_id"), head.get_column("contract_id"))
+    if rows is None:
+        joined = parsed.join(head, on="contract_id", how="left", maintain_order="left")
+    else:  # the lines of each contract in turn: its row of head, without a join
+        joined = parsed.hstack(head.select(pl.all().exclude("contract_id").gather(rows)))
+    frame = joined.with_columns(
         pl.col("description").fill_null(pl.col("product")),
         pl.col("quantity").fill_null(pl.lit(1).cast(DECIMAL)),
         pl.col("price_period").fill_null("month"),
