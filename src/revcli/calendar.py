@@ -93,11 +93,10 @@ def with_term_months(frame: pl.LazyFrame, start: str, end: str, name: str) -> pl
         .otherwise((stop_day - here).cast(pl.Int64))
     )
     return (
-        frame.with_columns(_tm_stop=pl.col(end) + pl.duration(days=1))
+        frame.with_columns(_tm_stop=pl.col(end) + pl.duration(days=1), _tm_day=a.dt.day())
         .with_columns(
-            _tm_day=a.dt.day(),
             _tm_stop_day=b.dt.day(),
-            _tm_here=pl.min_horizontal(a.dt.day(), b.dt.days_in_month()),
+            _tm_here=pl.min_horizontal(day, b.dt.days_in_month()),
             _tm_months=month_diff(b, a),
         )
         .with_columns(
