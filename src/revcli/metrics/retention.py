@@ -10,6 +10,7 @@ with the number of changes and cohort members, not with months × customers.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 import polars as pl
@@ -98,25 +99,82 @@ def mrr_intervals(states: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     )
 
 
+_MONTH_BITS = 17
+"""Bits of a month number (year × 12 + month − 1 < 2^17 up to year 9999) in a packed key."""
+
+
+def _month_number(month: pl.Expr) -> pl.Expr:
+    return month.dt.year().cast(pl.Int64) * 12 + month.dt.month().cast(pl.Int64) - 1
+
+
+def _packed(keys: list[str], bounds: list[int], month: pl.Expr) -> pl.Expr:
+    """One ``Int64`` that sorts as (``keys``, month): each key below its bound."""
+    packed = pl.lit(0, dtype=pl.Int64)
+    for key, bound in zip(keys, bounds, strict=True):
+        packed = packed * bound + pl.col(key).cast(pl.Int64)
+    return packed * (1 << _MONTH_BITS) + _month_number(month)
+
+
 def cohort_members(intervals: pl.DataFrame, months: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     """Every starting-cohort member of every month, with its MRR at both ends.
 
     In: :func:`mrr_intervals` and ``months`` (``month, start_month``). Out: ``keys, month,
     start_month, _start`` (MRR at the end of ``start_month``, > 0) and ``_end`` (MRR at the
     end of ``month``, ≥ 0).
+
+    A positive interval ``[month, next_month)`` makes its key a member for each start
+    month it covers: the interval is spread over those month numbers (no range join). The
+    MRR at the end of ``month`` is the key's latest state on or before it; with integer
+    keys (the engine's codes) keys and month are packed into one sorted integer for that
+    look-up.
     """
-    active = intervals.filter(pl.col("mrr") > 0).rename({MONTH: "_from"})
-    members = active.join_where(
-        months,
-        pl.col("_from") <= pl.col("start_month"),
-        pl.col("next_month") > pl.col("start_month"),
-    ).select(*keys, MONTH, "start_month", pl.col("mrr").alias(_START))
-    at_end = intervals.select(*keys, MONTH, pl.col("mrr").alias(_END)).sort(MONTH)
-    return (
-        members.sort(MONTH)
-        .join_asof(at_end, on=MONTH, by=keys, strategy="backward", check_sortedness=False)
-        .with_columns(pl.col(_END).fill_null(pl.lit(0).cast(MONEY)))
+    starts = months.select(_month_number(pl.col("start_month")).alias("_s"), MONTH, "start_month")
+    lo, hi = starts.select(pl.col("_s").min().alias("lo"), pl.col("_s").max().alias("hi")).row(0)
+    active = intervals.filter(pl.col("mrr") > 0)
+    members = (
+        active.select(
+            *keys,
+            pl.int_ranges(
+                pl.max_horizontal(_month_number(pl.col(MONTH)), pl.lit(lo or 0)),
+                pl.min_horizontal(_month_number(pl.col("next_month")), pl.lit((hi or 0) + 1)),
+            ).alias("_s"),
+            pl.col("mrr").alias(_START),
+        )
+        .explode("_s")
+        .join(starts, on="_s", how="inner")
+        .select(*keys, MONTH, "start_month", _START)
     )
+    integer = all(intervals.schema[k].is_integer() for k in keys)
+    ranges = (
+        intervals.select(
+            *(pl.col(k).cast(pl.Int64).min().alias(f"{k}_min") for k in keys),
+            *(pl.col(k).cast(pl.Int64).max().alias(k) for k in keys),
+        ).row(0, named=True)
+        if integer and intervals.height
+        else {}
+    )
+    bounds = [int(ranges[k]) + 1 if ranges else 0 for k in keys]
+    fits = (
+        bool(ranges)
+        and all(ranges[f"{k}_min"] >= 0 for k in keys)
+        and math.prod(bounds) < 1 << (62 - _MONTH_BITS)
+    )
+    if not fits:  # text keys, or codes too large to pack: the look-up per key
+        at_end = intervals.select(*keys, MONTH, pl.col("mrr").alias(_END)).sort(MONTH)
+        joined = members.sort(MONTH).join_asof(
+            at_end, on=MONTH, by=keys, strategy="backward", check_sortedness=False
+        )
+    else:
+        at_end = intervals.select(
+            _packed(keys, bounds, pl.col(MONTH)).alias("_k"), pl.col("mrr").alias(_END)
+        ).sort("_k")
+        joined = (
+            members.with_columns(_packed(keys, bounds, pl.col(MONTH)).alias("_k"))
+            .sort("_k")
+            .join_asof(at_end, on="_k", strategy="backward", check_sortedness=False)
+            .drop("_k")
+        )
+    return joined.with_columns(pl.col(_END).fill_null(pl.lit(0).cast(MONEY)))
 
 
 def _groups(book: Book, by: str | None, group: str) -> tuple[pl.DataFrame, pl.DataFrame | None]:

@@ -157,17 +157,32 @@ def contract_mrr_on(schedule: pl.DataFrame, days: pl.DataFrame) -> pl.DataFrame:
     days *r* with line start < *r* ≤ ``day``. Out: ``contract_id, mrr`` for every row of
     ``days`` (0.0 without an active line).
     """
-    lines = schedule.join(days, on="contract_id", how="inner").filter(
-        (pl.col("start_date") <= pl.col("day"))
-        & (pl.col("end_date").is_null() | (pl.col("end_date") >= pl.col("day")))
+    # Only the columns read here are joined, and the lines are summed per row of ``days``
+    # (an integer) rather than per contract_id (text): the same rows in the same order.
+    keyed = days.select("contract_id", "day").with_row_index("_row")
+    lines = (
+        schedule.select(
+            "contract_id",
+            "start_date",
+            "end_date",
+            "line_mrr",
+            "uplift",
+            "renewal_start",
+            "renewal_term_months",
+        )
+        .join(keyed, on="contract_id", how="inner")
+        .filter(
+            (pl.col("start_date") <= pl.col("day"))
+            & (pl.col("end_date").is_null() | (pl.col("end_date") >= pl.col("day")))
+        )
     )
     uplifts = _renewals_up_to(pl.col("day")) - _renewals_up_to(pl.col("start_date"))
-    per_contract = lines.group_by("contract_id").agg(
+    per_row = lines.group_by("_row").agg(
         (pl.col("line_mrr") * pl.col("uplift").pow(uplifts)).sum().alias("mrr")
     )
     return (
-        days.select("contract_id")
-        .join(per_contract, on="contract_id", how="left")
+        keyed.select("_row", "contract_id")
+        .join(per_row, on="_row", how="left")
         .select("contract_id", pl.col("mrr").fill_null(0.0))
     )
 
