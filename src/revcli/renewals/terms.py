@@ -226,6 +226,8 @@ def upcoming_renewals(
     schedule: pl.DataFrame,
     as_of: dt.date,
     until: dt.date | None,
+    *,
+    with_arr: bool = True,
 ) -> pl.DataFrame:
     """Contracts whose current term ends between ``as_of`` and ``until`` (SPEC §6).
 
@@ -238,7 +240,8 @@ def upcoming_renewals(
     the contract's MRR on *T* (base currency, unrounded, uplifts of past renewals
     included, the next term's not), ``owner`` (the contract's, else the customer's),
     ``status`` (one of :data:`STATUSES`). Sorted by *T*, ``arr`` descending,
-    ``contract_id``.
+    ``contract_id``. Without ``with_arr`` the ``arr`` column is null, not computed (for
+    readers that need no ARR: the risk score and the forecast).
     """
     a = pl.lit(as_of)
     term_end, by_cancellation = current_term_end(as_of)
@@ -259,9 +262,12 @@ def upcoming_renewals(
         .with_columns(notice_deadline(pl.col("term_end")).alias("notice_deadline"))
         .join(customer, on="customer_id", how="left")
     )
-    arr = contract_mrr_on(
-        schedule, rows.select("contract_id", pl.col("term_end").alias("day"))
-    ).select("contract_id", (12 * pl.col("mrr")).alias("arr"))
+    if with_arr:
+        arr = contract_mrr_on(
+            schedule, rows.select("contract_id", pl.col("term_end").alias("day"))
+        ).select("contract_id", (12 * pl.col("mrr")).alias("arr"))
+    else:
+        arr = rows.select("contract_id", pl.lit(None, dtype=pl.Float64).alias("arr"))
     status = (
         pl.when(pl.col("_by_cancellation"))
         .then(pl.lit("cancelled"))
@@ -282,7 +288,7 @@ def upcoming_renewals(
             "notice_deadline",
             (pl.col("notice_deadline") - a).dt.total_days().alias("days_to_notice"),
             "auto_renew",
-            pl.col("arr").fill_null(0.0),
+            pl.col("arr").fill_null(0.0) if with_arr else pl.col("arr"),
             pl.coalesce(pl.col("owner"), pl.col("_customer_owner")).alias("owner"),
             status.alias("status"),
             "renewal_decision",

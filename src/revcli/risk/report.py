@@ -34,7 +34,8 @@ _LABELS = {
 def risk_inputs(data: DataSet, as_of: dt.date) -> RiskInputs:
     """Everything the score reads, from a validated data set: every contract's current
     term end on or after ``as_of`` (SPEC §6), so that a notice deadline inside the
-    renewal window is found even when its term ends years later."""
+    renewal window is found even when its term ends years later. The score reads no ARR
+    of those renewals, so none is computed."""
     book = Book.of(data)
     signals, issues = parse_signals(data.extra, data.settings.base_currency)
     raise_if_errors(issues)
@@ -43,7 +44,9 @@ def risk_inputs(data: DataSet, as_of: dt.date) -> RiskInputs:
         customers=data.customers,
         opportunities=data.opportunities,
         signals=signals,
-        renewals=upcoming_renewals(data.contracts, data.customers, book.schedule, as_of, None),
+        renewals=upcoming_renewals(
+            data.contracts, data.customers, book.schedule, as_of, None, with_arr=False
+        ),
         base_currency=data.settings.base_currency,
     )
 
