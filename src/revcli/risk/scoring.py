@@ -366,15 +366,17 @@ def renewal_signal(
         .when(status.is_in(["expires", "cancelled"]))
         .then(pl.col("days_left"))
     )
+    # the window and the decision first: the joins then see the few contracts left
     due = (
-        renewals.join(active.select(CUSTOMER), on=CUSTOMER, how="semi")
-        .join(talking, on=CUSTOMER, how="left")
-        .with_columns(days.cast(pl.Int64).alias("days"), pl.col("_talking").fill_null(False))
+        renewals.with_columns(days.cast(pl.Int64).alias("days"))
         .filter(
             pl.col("days").is_between(0, rule.within_days)
             & (decision.is_null() | (decision != "renew"))
-            & (~pl.col("_talking") | (decision == "cancel"))
         )
+        .join(active.select(CUSTOMER), on=CUSTOMER, how="semi")
+        .join(talking, on=CUSTOMER, how="left")
+        .with_columns(pl.col("_talking").fill_null(False))
+        .filter(~pl.col("_talking") | (decision == "cancel"))
     )
     order = [pl.col("days"), pl.col("contract_id")]
     columns = ("contract_id", "status", "days", "_talking", "renewal_decision")
@@ -480,14 +482,15 @@ def downgrade_signal(
 
 
 def mrr_history(
-    book: Book, until: dt.date, moves_since: dt.date
+    book: Book, as_of: dt.date, moves_since: dt.date
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Per-customer MRR states up to the month ``until`` and the movements from the month
-    ``moves_since`` on, as the data's :class:`Book` holds them, with the ids and product
-    names."""
-    by_customer = book.states([CUSTOMER], until)
-    moves = book.movements(until).filter(pl.col(MONTH) >= moves_since)
-    return book.codes.decode(by_customer), book.codes.decode(moves)
+    """The customers active at ``as_of`` (:func:`active_customers`) and the movements from
+    the month ``moves_since`` to the as-of month, as the data's :class:`Book` holds them,
+    with the ids and product names (only those rows are turned back into text)."""
+    month = dt.date(as_of.year, as_of.month, 1)
+    active = active_customers(book.states([CUSTOMER], month), as_of)
+    moves = book.movements(month).filter(pl.col(MONTH) >= moves_since)
+    return book.codes.decode(active), book.codes.decode(moves)
 
 
 def active_customers(by_customer: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
@@ -516,8 +519,7 @@ def risk_table(inputs: RiskInputs, rules: RiskSettings, as_of: dt.date) -> pl.Da
     """
     month = dt.date(as_of.year, as_of.month, 1)
     since = shift_month(month, -(rules.downgrade.months - 1))
-    by_customer, moves = mrr_history(inputs.book, month, since)
-    active = active_customers(by_customer, as_of)
+    active, moves = mrr_history(inputs.book, as_of, since)
     sig = inputs.signals
     results = {
         "usage": usage_signal(active, sig.usage, rules.usage, as_of),
