@@ -121,6 +121,55 @@ def churn_schedule(
     )
 
 
+_MONTH_BITS = 17
+"""Bits of a month number (year × 12 + month − 1 < 2^17 up to year 9999) in a packed key."""
+
+
+def _packed(month: pl.Expr) -> pl.Expr:
+    """(customer code, month) as one ``Int64`` that sorts the same way."""
+    number = month.dt.year().cast(pl.Int64) * 12 + month.dt.month().cast(pl.Int64) - 1
+    return pl.col(CUSTOMER).cast(pl.Int64) * (1 << _MONTH_BITS) + number
+
+
+def _with_mrr(exposed: pl.DataFrame, running: pl.DataFrame) -> pl.DataFrame:
+    """``exposed`` (coded ``customer_id, month``) with ``cur``: the customer's MRR at the
+    end of the month (its latest state on or before it; null before its first), rows in
+    the same order.
+
+    One as-of look-up on (customer, month) packed into an integer; a match of another
+    customer (one without a state by then) is no match.
+    """
+    integer = exposed.schema[CUSTOMER].is_integer() and running.schema[CUSTOMER].is_integer()
+    low, high = (
+        pl.concat([f.select(pl.col(CUSTOMER).cast(pl.Int64)) for f in (exposed, running)])
+        .select(pl.col(CUSTOMER).min().alias("low"), pl.col(CUSTOMER).max().alias("high"))
+        .row(0)
+        if integer
+        else (None, None)
+    )
+    if not exposed.height or low is None or low < 0 or high >= 1 << (62 - _MONTH_BITS):
+        return exposed.join_asof(
+            running.sort(MONTH), on=MONTH, by=CUSTOMER, strategy="backward", check_sortedness=False
+        )
+    # Rows come back in their order, and so does the month's sorted flag: Polars sums a
+    # group on a column flagged sorted in another order of additions (the last bits of
+    # a float sum would differ from the plain as-of join's).
+    month_sorted = exposed.get_column(MONTH).flags["SORTED_ASC"]
+    states = running.select(
+        _packed(pl.col(MONTH)).alias("_k"), pl.col(CUSTOMER).alias("_owner"), "cur"
+    ).sort("_k")
+    return (
+        exposed.with_row_index("_r")
+        .with_columns(_packed(pl.col(MONTH)).alias("_k"))
+        .sort("_k")
+        .join_asof(states, on="_k", strategy="backward", check_sortedness=False)
+        .with_columns(pl.when(pl.col("_owner") == pl.col(CUSTOMER)).then(pl.col("cur")))
+        .sort("_r")
+        .drop("_r", "_k", "_owner")
+        .with_columns(pl.col(MONTH).set_sorted() if month_sorted else pl.col(MONTH))
+    )
+
+
 def forecast_table(
     book: Book,
     *,
@@ -162,15 +211,13 @@ def forecast_table(
         .select(MONTH, pl.col("weighted_pipeline_mrr").fill_null(0.0).cum_sum())
     )
     running = book.states([CUSTOMER], last).select(CUSTOMER, MONTH, "cur")
-    exposed = (
+    exposed = _with_mrr(
         book.codes.encode(churn)
         .filter(pl.col("from_month").is_not_null() & (pl.col("score") > 0))
         .join(months, how="cross")
         .filter(pl.col(MONTH) >= pl.col("from_month"))
-        .sort(MONTH)
-        .join_asof(
-            running.sort(MONTH), on=MONTH, by=CUSTOMER, strategy="backward", check_sortedness=False
-        )
+        .sort(MONTH),
+        running,
     )
     loss = exposed.group_by(MONTH).agg(
         (-pl.col("score") / 100 * pl.col("cur").fill_null(0.0)).sum().alias("expected_churn_mrr")
