@@ -153,14 +153,28 @@ def mrr_events(schedule: pl.DataFrame, until: dt.date, carry: tuple[str, ...] = 
     horizon = pl.lit(calendar.month_end_day(until))
     # A line's last month is the last whose final day it covers: the month before the
     # one holding the day after its end.
+    first = month_number(pl.col("start_date"))
+    last = month_number(pl.col("end_date") + pl.duration(days=1)) - 1
     spans = (
-        schedule.filter(pl.col("line_mrr") > 0)
-        .with_columns(
-            month_number(pl.col("start_date")).alias("_first"),
-            (month_number(pl.col("end_date") + pl.duration(days=1)) - 1).alias("_last"),
+        schedule.lazy()
+        .select(
+            CUSTOMER,
+            PRODUCT,
+            *carry,
+            "line_mrr",
+            "uplift",
+            "start_date",
+            "end_date",
+            "renewal_start",
+            "renewal_term_months",
         )
-        .filter(pl.col("_last").is_null() | (pl.col("_last") >= pl.col("_first")))
-        .filter(pl.col("_first") <= limit)
+        .filter(pl.col("line_mrr") > 0)
+        .with_columns(first.alias("_first"), last.alias("_last"))
+        .filter(
+            (pl.col("_last").is_null() | (pl.col("_last") >= pl.col("_first")))
+            & (pl.col("_first") <= limit)
+        )
+        .collect()
     )
     # Renewal uplifts: renewal k starts on renewal_start + k × term months (clamped), and
     # raises MRR when it starts after the line's start, on or before its end (and the
