@@ -180,3 +180,39 @@ def test_classify_gives_the_same_movements_for_states_in_any_row_order(
     assert_frame_equal(
         _sorted(classify(by_product, by_customer)), _sorted(classify(by_product, shuffled))
     )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from([0, 7, 70_000, 3_000_000_000]),  # small codes pack in 32 bits
+            st.integers(0, 3),
+            st.integers(0, 40),
+            st.sampled_from([-100.0, -0.5, 0.25, 99.99, 1000.0]),
+            st.integers(-1, 1),
+        ),
+        max_size=25,
+    )
+)
+def test_states_on_packed_integer_keys_equal_states_on_text_keys(
+    rows: list[tuple[int, int, int, float, int]],
+) -> None:
+    # Integer keys are packed into one number (32 or 64 bits, by how far they reach);
+    # text keys are grouped as they are. Both must give the same states.
+    events = pl.DataFrame(
+        [(c, p, dt.date(2024 + m // 12, m % 12 + 1, 1), v, n) for c, p, m, v, n in rows],
+        schema={
+            CUSTOMER: pl.UInt32,
+            PRODUCT: pl.UInt32,
+            MONTH: pl.Date,
+            "dv": pl.Float64,
+            "dn": pl.Int64,
+        },
+        orient="row",
+    )
+    as_text = events.with_columns(pl.col(CUSTOMER, PRODUCT).cast(pl.String))
+    for keys in ([CUSTOMER], [CUSTOMER, PRODUCT]):
+        packed = states(events, keys).with_columns(pl.col(keys).cast(pl.String))
+        plain = states(as_text, keys)
+        assert_frame_equal(_sorted(packed), _sorted(plain))

@@ -438,12 +438,15 @@ def _summed(events: pl.DataFrame, keys: list[str]) -> pl.LazyFrame:
     for key, size in zip(keys, sizes, strict=True):
         packed = packed * size + pl.col(key).cast(pl.Int64)
     packed = packed * span + (index - bounds["_lo"])
+    if math.prod(sizes) * span < 2**32:
+        # Grouped and sorted as 32-bit numbers when they fit: sorting them is cheaper.
+        packed = packed.cast(pl.UInt32)
     unpacked: list[pl.Expr] = []
-    rest = pl.col("_k") // span
+    rest = pl.col("_k").cast(pl.Int64) // span
     for key, size in reversed(list(zip(keys, sizes, strict=True))):
         unpacked.append((rest % size).cast(schema[key]).alias(key))
         rest = rest // size
-    month = (pl.col("_k") % span + bounds["_lo"]).cast(pl.Int32).cast(pl.Date)
+    month = (pl.col("_k").cast(pl.Int64) % span + bounds["_lo"]).cast(pl.Int32).cast(pl.Date)
     return (
         events.lazy()
         .group_by(packed.alias("_k"))
