@@ -154,6 +154,10 @@ def _csv_files(draw: st.DrawFn) -> bytes:
 @example(b'h,i\na"b"c,d\n')
 @example(b'h,i\n"a"b,c\n')
 @example(b'h,i,j\n"a,b",c\n1,2,3\n')
+# Byte lengths show full rows only when no cell holds a quote; else commas are counted.
+@example(b'h,i,j\r\n"a",b,c\r\n1,2\r\n')
+@example(b'h,i\n"a""b",c\n"x,y"\n')
+@example(b'h,i\n"a""b",c\n"x,y",\n')
 # Polars takes a last line with one empty field too many when no line break ends it.
 @example(b"c0,c1\n1,2\n1,2,")
 @example(b"c0,c1\n1,2\n1,2,  \r\n\n")

@@ -174,9 +174,10 @@ def _read_native(data: bytes, source: str) -> pl.DataFrame | None:
         body = data if end + 1 == len(data) else data[: end + 1]
     else:
         body = data[:end] + b"\n"
-    quoted = b'"' in body
-    if quoted and body.count(b'"') % 2:
+    quotes = body.count(b'"') if b'"' in body else 0
+    if quotes % 2:
         return None  # an unbalanced quote is malformed: the csv module says where
+    quoted = quotes > 0
     try:
         frame = pl.read_csv(
             body, has_header=False, skip_rows=1, schema=dict.fromkeys(header, pl.String)
@@ -184,7 +185,7 @@ def _read_native(data: bytes, source: str) -> pl.DataFrame | None:
     except pl.exceptions.PolarsError:
         return None
     if frame.height != body.count(b"\n", newline + 1) or not _one_record_per_line(
-        body, newline + 1, frame, header, quoted=quoted
+        body, newline + 1, frame, header, quotes=quotes - body.count(b'"', 0, newline)
     ):
         return None
     # One chunk now (Polars reads in many), while the next file is not yet read: the
@@ -234,10 +235,11 @@ def _clean(
 
 
 def _one_record_per_line(
-    data: bytes, start: int, frame: pl.DataFrame, header: list[str], *, quoted: bool
+    data: bytes, start: int, frame: pl.DataFrame, header: list[str], *, quotes: int
 ) -> bool:
     """Whether every record of ``frame`` has exactly the header's number of fields, when
-    there are as many records as lines after the header (``data`` from ``start``).
+    there are as many records as lines after the header (``data`` from ``start``, which
+    holds ``quotes`` quotes).
 
     Polars ends a record only at a line break and makes one of every line, a blank one
     too, so as many records as lines means record *i* is line *i*. It refuses a record
@@ -247,12 +249,28 @@ def _one_record_per_line(
     be made up for by a long one. A blank line is a record of one field: short. Only a
     quoted cell can hold a comma, so without a quote every comma separates; with quotes
     the commas of every column's cells are counted, by Polars, so nothing here loops
-    over rows in Python."""
+    over rows in Python.
+
+    With quotes there is a cheaper sufficient sign first: Polars takes out of a line only
+    its separating commas, its line break (and carriage return) and the quotes around
+    and doubling those in cells, so the separating commas number at least the line
+    bytes less the bytes of the cells, the line breaks, carriage returns and quotes.
+    When that is already ``rows x (columns - 1)``, the most there can be, every row is
+    full; else (cells holding quotes) the commas are counted."""
+    full = frame.height * (len(header) - 1)
+    if quotes:
+        cells = frame.select(
+            pl.sum_horizontal(pl.col(name).str.len_bytes().sum() for name in header)
+        ).item()
+        returns = data.count(b"\r", start) if data.find(b"\r", start) >= 0 else 0
+        breaks = frame.height + returns + quotes
+        if len(data) - start - int(cells or 0) - breaks >= full:
+            return True
     commas = data.count(b",", start)
-    if quoted:
+    if quotes:
         for name in header:
             commas -= int(frame.get_column(name).str.count_matches(",", literal=True).sum())
-    return commas == frame.height * (len(header) - 1)
+    return commas == full
 
 
 def _read_text(text: str, source: str) -> tuple[pl.DataFrame | None, list[Issue]]:
