@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 import polars as pl
+from babel import Locale
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +19,7 @@ from revcli import schema
 from revcli.data import validate as validate_module
 from revcli.data.load import read_raw
 from revcli.data.validate import _no_rate, booking_rates, in_order_of, validate
-from revcli.schema import DECIMAL, any_repeated
+from revcli.schema import DECIMAL, any_repeated, country_codes
 from tests.conftest import write_data_dir
 
 _days = st.integers(0, 60).map(lambda n: dt.date(2024, 1, 1) + dt.timedelta(days=n))
@@ -154,3 +155,8 @@ def test_in_order_of_names_each_key_s_row_only_when_keys_follow_the_ids() -> Non
     assert in_order_of(pl.Series(["K1", "K2"]), ids) is None  # K3 has no key
     assert in_order_of(pl.Series(["K1", "K2", "K3", "K1"]), ids) is None  # K1 again later
     assert in_order_of(pl.Series(["K1", None, "K3"]), ids) is None  # a null
+
+
+def test_country_codes_are_the_two_letter_territories_babel_knows() -> None:
+    territories = (str(code) for code in Locale("en").territories)
+    assert country_codes() == {c for c in territories if len(c) == 2 and c.isalpha()}
