@@ -222,8 +222,12 @@ def period_lines(periods: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
     k = pl.col("_k")
     r1 = pl.col("renewal_start")
     term = pl.col("renewal_term_months")
+    # Most lines see no renewal inside their service days: one piece, its lists written
+    # directly; only the others are split piece by piece.
+    split = pl.col("_n_a") < pl.col("_n_b")
     pieces = (
-        recurring.select(
+        recurring.filter(split)
+        .select(
             "_row",
             "service_start",
             "service_end",
@@ -254,6 +258,13 @@ def period_lines(periods: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
             (k - pl.col("_n_line")).sort_by("_k").alias("seg_uplifts"),
         )
     )
+    single = recurring.filter(~split).select(
+        "_row",
+        pl.concat_list(a).alias("seg_start"),
+        pl.concat_list((b - a).dt.total_days() + 1).alias("seg_days"),
+        pl.concat_list(pl.col("_n_a").cast(pl.Int64) - pl.col("_n_line")).alias("seg_uplifts"),
+    )
+    pieces = pl.concat([single, pieces.select(single.columns)], how="vertical_relaxed")
     recurring = recurring.join(pieces, on="_row", how="left")
 
     once = joined.filter(
