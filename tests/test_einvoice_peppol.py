@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from stdnum.no import orgnr
 
 from revcli.einvoice.model import Document
-from revcli.einvoice.peppol import WARNING, org_number_valid, peppol_findings
+from revcli.einvoice.parties import org_number_valid
+from revcli.einvoice.peppol import WARNING, peppol_findings
 from revcli.einvoice.ubl import ubl
 from tests.einvoice_docs import BUYER_SE, FOREIGN, credit_of, document, line
 from tests.test_einvoice_ubl import PRORATED, QUARTER

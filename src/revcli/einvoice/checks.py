@@ -13,8 +13,7 @@ import re
 import polars as pl
 
 from revcli.data.validate import DataSet
-from revcli.einvoice.parties import norwegian_org_number, peppol_id_problem
-from revcli.einvoice.peppol import org_number_valid
+from revcli.einvoice.parties import norwegian_org_number, org_number_valid, peppol_id_problem
 from revcli.errors import Issue, Severity
 from revcli.settings import Company, Settings
 

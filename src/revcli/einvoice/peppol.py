@@ -34,6 +34,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from revcli.decimals import round_half_up
+from revcli.einvoice.parties import org_number_valid
 from revcli.einvoice.ubl import CUSTOMIZATION_ID, NS
 
 FATAL = "fatal"
@@ -257,16 +258,6 @@ def check_line_amounts(root: ET.Element) -> Iterator[Finding]:
                 f"{_line_name(line)}: net amount {net} is not quantity {quantity} × price {price}"
                 f" ÷ base quantity {base} + charges − allowances = {float(expected):.4f}",
             )
-
-
-def org_number_valid(digits: str) -> bool:
-    """A Norwegian organisation number: 9 digits whose last is the mod-11 check digit of
-    the first 8 (weights 3 2 7 6 5 4 3 2; a remainder giving 10 is never valid)."""
-    if not re.fullmatch(r"\d{9}", digits):
-        return False
-    total = sum(int(d) * w for d, w in zip(digits[:8], (3, 2, 7, 6, 5, 4, 3, 2), strict=True))
-    check = (11 - total % 11) % 11
-    return check != 10 and check == int(digits[8])
 
 
 def check_norway(root: ET.Element) -> Iterator[Finding]:
