@@ -20,7 +20,7 @@ import polars as pl
 
 from revcli.billing.ehf import RunFacts
 from revcli.billing.lines import decimals, frame_rows, invoice_lines, money_of, nok_tax
-from revcli.billing.model import INVOICE, Invoice, InvoiceLine, Party, TaxLine
+from revcli.billing.model import INVOICE, INVOICE_COLUMNS, Invoice, InvoiceLine, Party, TaxLine
 from revcli.data.validate import DataSet
 from revcli.einvoice.model import months
 
@@ -122,22 +122,7 @@ def _build(
         taxes_by_period[key].append(TaxLine(rate, net, tax, nok))  # type: ignore[arg-type]
     buyers = _buyers(data, invoices)
     facts_of = RunFacts(data.settings)
-    columns = (
-        "contract_id",
-        "customer_id",
-        "currency",
-        "po_number",
-        "buyer_reference",
-        "period_start",
-        "period_end",
-        "months_whole",
-        "months_days",
-        "term_whole",
-        "term_days",
-        "issue_date",
-        "due_date",
-        "reverse_charge",
-    )
+    columns = (*INVOICE_COLUMNS, "issue_date", "due_date", "reverse_charge")
     made = []
     for (
         contract_id,

@@ -24,6 +24,21 @@ CREDIT_NOTE = "credit_note"
 RECURRING = "recurring"
 ONE_TIME = "one_time"
 
+INVOICE_COLUMNS = (
+    "contract_id",
+    "customer_id",
+    "currency",
+    "po_number",
+    "buyer_reference",
+    "period_start",
+    "period_end",
+    "months_whole",
+    "months_days",
+    "term_whole",
+    "term_days",
+)
+"""The columns that say which invoice a billing-run row belongs to and what it covers."""
+
 
 @dataclass(frozen=True)
 class Party:

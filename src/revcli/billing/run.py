@@ -19,7 +19,7 @@ import polars as pl
 
 from revcli.billing.amounts import SCALE, line_amounts, rate_taxes
 from revcli.billing.exact import INT
-from revcli.billing.model import Invoice
+from revcli.billing.model import INVOICE_COLUMNS, Invoice
 from revcli.billing.money import from_units, to_decimal
 from revcli.billing.periods import billing_periods, period_lines
 from revcli.data.validate import DataSet
@@ -122,19 +122,6 @@ NO_VAT = frozenset({"US"})
 """Countries without a value-added tax: their buyers have no VAT id to print."""
 
 KEYS = ["contract_id", "period_start"]
-INVOICE_COLUMNS = (
-    "contract_id",
-    "customer_id",
-    "currency",
-    "po_number",
-    "buyer_reference",
-    "period_start",
-    "period_end",
-    "months_whole",
-    "months_days",
-    "term_whole",
-    "term_days",
-)
 
 
 @dataclass(frozen=True)
