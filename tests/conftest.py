@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -124,3 +125,16 @@ def pinned_today(monkeypatch: pytest.MonkeyPatch) -> str:
 
     monkeypatch.setattr(revcli.cli.common, "today", lambda: dt.date.fromisoformat(INVOICE_TODAY))
     return INVOICE_TODAY
+
+
+@pytest.fixture(scope="module")
+def issued(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """sample_data with the December 2026 billing run issued (NOK, EUR and USD invoices),
+    once per test module."""
+    root = tmp_path_factory.mktemp("issued") / "data"
+    shutil.copytree(SAMPLE, root)
+    result = CliRunner().invoke(
+        app, ["invoice", "issue", "--data", str(root), "--period", "2026-12"]
+    )
+    assert result.exit_code == 0, result.stderr
+    return root

@@ -194,22 +194,6 @@ def test_invoice_list_out_is_inferred_and_refused_alike(run: Run, tmp_path: Path
     assert "'.pdf' is not a format" in bad.stderr
 
 
-@pytest.fixture(scope="module")
-def issued(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """sample_data with the December 2026 billing run issued."""
-    from typer.testing import CliRunner
-
-    from revcli.cli import app
-
-    root = tmp_path_factory.mktemp("issued") / "data"
-    shutil.copytree(SAMPLE, root)
-    result = CliRunner().invoke(
-        app, ["invoice", "issue", "--data", str(root), "--period", "2026-12"]
-    )
-    assert result.exit_code == 0, result.stderr
-    return root
-
-
 @pytest.mark.parametrize("width", [80, 100, 120])
 @pytest.mark.parametrize("what", ["list", "export"])
 def test_invoice_reports_fit_the_width(run: Run, issued: Path, what: str, width: int) -> None:

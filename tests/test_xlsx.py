@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import shutil
 from pathlib import Path
 
 import openpyxl
@@ -29,22 +28,6 @@ REPORTS: dict[str, list[str]] = {
     "risk": ["risk", "--as-of", AS_OF],
     "forecast": ["forecast", "--as-of", AS_OF],
 }
-
-
-@pytest.fixture(scope="module")
-def issued(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """sample_data with the December 2026 billing run issued (NOK, EUR and USD invoices)."""
-    from typer.testing import CliRunner
-
-    from revcli.cli import app
-
-    root = tmp_path_factory.mktemp("issued") / "data"
-    shutil.copytree(SAMPLE, root)
-    result = CliRunner().invoke(
-        app, ["invoice", "issue", "--data", str(root), "--period", "2026-12"]
-    )
-    assert result.exit_code == 0, result.stderr
-    return root
 
 
 def _csv(run: Run, args: list[str]) -> list[list[str]]:
