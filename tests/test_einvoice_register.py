@@ -94,6 +94,19 @@ def test_export_recreates_the_same_bytes_from_the_register(
     assert exported == issued
 
 
+def test_export_xml_refuses_columns(issued_sample: Path, run: Run, tmp_path: Path) -> None:
+    """--columns selects journal columns; silently ignoring it with --format xml would
+    hand the user whole files they did not ask for."""
+    out = tmp_path / "xml"
+    result = run(
+        "invoice", "export", "--data", issued_sample, "--format", "xml", "--out", out,
+        "--columns", "number",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "--columns" in result.output and "--format xml" in result.output
+    assert not out.exists()
+
+
 def test_check_reports_a_missing_or_altered_xml(
     issued_sample: Path, run: Run, tmp_path: Path
 ) -> None:

@@ -461,6 +461,11 @@ def export(
         if fmt is ExportFormat.XML:
             if out is None:
                 raise UsageError("--format xml writes one file per document: pass --out FOLDER")
+            if columns is not None:
+                raise UsageError(
+                    "--columns picks columns of the journal; --format xml writes whole "
+                    "e-invoices: drop --columns, or export the journal in another format"
+                )
             _export_xml(select_entries(entries, month, customer, issued_in), out)
             return
         from revcli.output.report import OutputFormat
