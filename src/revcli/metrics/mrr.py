@@ -352,13 +352,14 @@ def states(events: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     before = pl.when(pl.col("_start")).then(total - pl.col("dn")).forward_fill()
     summed = (
         _summed(events, keys)
+        .lazy()
         .with_columns(starts.alias("_start"))
         # The group numbers rise with the rows: marked sorted, a window over them slices
         # them instead of hashing them.
         .with_columns(
             pl.col("_start").cum_sum().set_sorted().alias("_group"), (total - before).alias("_n")
         )
-        .collect()
+        .collect(engine="in-memory")
     )
     return (
         summed.with_columns(_running_sums(summed).alias("_v"))
@@ -386,7 +387,8 @@ def _running_sums(frame: pl.DataFrame) -> pl.Series:
     only the rows of longer groups go through the window.
     """
     row = pl.int_range(pl.len())
-    rank = row - pl.when(pl.col("_start")).then(row).forward_fill()
+    # Each row's place in its group, worked out once and read by every written-out step.
+    rank = pl.col("_rank")
     last = pl.col("_start").shift(-1).fill_null(True)
     size = pl.when(last).then(rank).backward_fill() + 1
     value = pl.col("dv")
@@ -394,31 +396,32 @@ def _running_sums(frame: pl.DataFrame) -> pl.Series:
     for _ in range(_UNROLLED - 1):  # a fixed number of column steps, not rows
         running = pl.when(rank == 0).then(value).otherwise(running.shift(1) + value)
     window = pl.col("dv").cum_sum().over(pl.col("_group").set_sorted())
-    long = frame.select(size > _UNROLLED).to_series()
+    ranked = frame.select(
+        "dv",
+        "_start",
+        "_group",
+        (row - pl.when(pl.col("_start")).then(row).forward_fill()).alias("_rank"),
+    )
+    long = ranked.select(size > _UNROLLED).to_series()
     if 2 * long.sum() > long.len():  # mostly long groups: the window over all rows
         return frame.select(window).to_series()
-    sums = frame.select(running).to_series()
+    sums = ranked.select(running).to_series()
     if long.any():
         windowed = frame.filter(long).select(window).to_series()
         sums = sums.clone().scatter(long.arg_true(), windowed)
     return sums
 
 
-def _summed(events: pl.DataFrame, keys: list[str]) -> pl.LazyFrame:
+def _summed(events: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     """``dv`` and ``dn`` summed per ``keys`` and month, sorted by them.
 
     With integer keys (the engine's codes), keys and month are packed into one integer
-    first: grouping and sorting one column is cheaper than three.
+    first: rows sorted by one column fall into runs of equal keys, which a group-by over
+    that sorted column sums slice by slice, without hashing.
     """
-    plain = (
-        events.lazy()
-        .group_by([*keys, MONTH])
-        .agg(pl.col("dv").sum(), pl.col("dn").sum())
-        .sort([*keys, MONTH])
-    )
     schema = events.schema
     if not events.height or not all(schema[k].is_integer() for k in keys):
-        return plain
+        return _summed_plain(events, keys)
     # A date is a day number: packing it as it is avoids taking it apart and rebuilding it.
     index = pl.col(MONTH).cast(pl.Int64)
     bounds = events.select(
@@ -431,15 +434,15 @@ def _summed(events: pl.DataFrame, keys: list[str]) -> pl.LazyFrame:
     sizes = [bounds[k] + 1 for k in keys]
     span = bounds["_hi"] - bounds["_lo"] + 1
     if bounds["_nulls"] or min(bounds[f"{k}_min"] for k in keys) < 0:
-        return plain
+        return _summed_plain(events, keys)
     if math.prod(sizes) * span >= 2**63:
-        return plain
+        return _summed_plain(events, keys)
     packed = pl.lit(0, dtype=pl.Int64)
     for key, size in zip(keys, sizes, strict=True):
         packed = packed * size + pl.col(key).cast(pl.Int64)
     packed = packed * span + (index - bounds["_lo"])
     if math.prod(sizes) * span < 2**32:
-        # Grouped and sorted as 32-bit numbers when they fit: sorting them is cheaper.
+        # Sorted as 32-bit numbers when they fit: sorting them is cheaper.
         packed = packed.cast(pl.UInt32)
     unpacked: list[pl.Expr] = []
     rest = pl.col("_k").cast(pl.Int64) // span
@@ -447,17 +450,24 @@ def _summed(events: pl.DataFrame, keys: list[str]) -> pl.LazyFrame:
         unpacked.append((rest % size).cast(schema[key]).alias(key))
         rest = rest // size
     month = (pl.col("_k").cast(pl.Int64) % span + bounds["_lo"]).cast(pl.Int32).cast(pl.Date)
+    # A stable sort keeps each key's events in their order: each sum adds them as the
+    # group-by over the unsorted rows adds them.
+    ordered = events.select(packed.alias("_k"), "dv", "dn").sort("_k", maintain_order=True)
+    return (
+        ordered.group_by(pl.col("_k").set_sorted(), maintain_order=True)
+        .agg(pl.col("dv").sum(), pl.col("dn").sum())
+        .select(*reversed(unpacked), month.alias(MONTH), "dv", "dn")
+    )
+
+
+def _summed_plain(events: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """:func:`_summed` by a group-by over the key columns as they are (any key type)."""
     return (
         events.lazy()
-        .group_by(packed.alias("_k"))
+        .group_by([*keys, MONTH])
         .agg(pl.col("dv").sum(), pl.col("dn").sum())
-        .sort("_k")
-        .select(
-            *reversed(unpacked),
-            month.alias(MONTH),
-            "dv",
-            "dn",
-        )
+        .sort([*keys, MONTH])
+        .collect()
     )
 
 
