@@ -7,9 +7,21 @@ from typing import Annotated
 import typer
 
 from revcli import __version__
-from revcli.cli import core, dashboard, diff, importing, invoice, renewals, retention, risk
+from revcli.cli import (
+    coercion,
+    core,
+    dashboard,
+    diff,
+    importing,
+    invoice,
+    renewals,
+    retention,
+    risk,
+)
 from revcli.cli.common import State
 from revcli.cli.helptext import HelpGroup
+
+coercion.install()  # option values converted without Pydantic (see cli/coercion.py)
 
 app = typer.Typer(
     cls=HelpGroup,
