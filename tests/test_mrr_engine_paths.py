@@ -17,8 +17,10 @@ from revcli.data.validate import booking_rates
 from revcli.metrics.mrr import (
     CUSTOMER,
     MONTH,
+    MOVEMENTS,
     PRODUCT,
     Book,
+    _distinct,
     _running_sums,
     _with_customer,
     classify,
@@ -216,3 +218,47 @@ def test_states_on_packed_integer_keys_equal_states_on_text_keys(
         packed = states(events, keys).with_columns(pl.col(keys).cast(pl.String))
         plain = states(as_text, keys)
         assert_frame_equal(_sorted(packed), _sorted(plain))
+
+
+@settings(max_examples=40, deadline=None)
+@given(lines=st.lists(line, min_size=1, max_size=10), months=st.integers(0, 40))
+def test_the_one_group_table_sums_per_month_as_a_grouping_of_every_customer_does(
+    lines: list[Line], months: int
+) -> None:
+    # Without --by every customer of the customers file is in the one group: the table is
+    # summed per month alone. --by on a column holding one value for every customer takes
+    # the general path (look each customer up, sum per group and month): same numbers.
+    frame = schedule(lines)
+    customers = frame.select(CUSTOMER).unique().with_columns(pl.lit("x").alias("everyone"))
+    first, last = dt.date(2024, 1, 1), dt.date(2024 + months // 12, months % 12 + 1, 1)
+    alone = Book(frame, customers).mrr_table(first, last)
+    grouped = Book(frame, customers).mrr_table(first, last, "everyone")
+    assert grouped.get_column("everyone").unique().to_list() == ["x"]
+    assert_frame_equal(alone, grouped.drop("everyone"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["C1", "C10", "C2", "c1", ""])), max_size=8))
+def test_distinct_counts_rising_ids_without_hashing_and_others_by_hashing_alike(
+    ids: list[str | None],
+) -> None:
+    for values in (ids, sorted({i for i in ids if i is not None})):
+        series = pl.Series(values, dtype=pl.String)
+        assert _distinct(series) == series.n_unique()
+
+
+def test_movements_are_typed_kinds_that_compare_with_their_names() -> None:
+    # Customer a: P from 1 February 2024 (day 31) to 1 June (day 152), so active at the
+    # month-ends of February to May: new in February, gone at the end of June; Q from
+    # 1 April (day 91, 2024 is a leap year), open: an expansion of 5 in April, and P's
+    # end is a cancellation (Q still runs). The kinds read as their names.
+    lines: list[Line] = [("a", "P", 31, 121, 10.0, None), ("a", "Q", 91, None, 5.0, None)]
+    moves = Book(schedule(lines)).movements(dt.date(2024, 12, 1))
+    assert moves.schema["movement"] == pl.Enum(MOVEMENTS)
+    kinds = moves.filter(pl.col("movement").is_not_null()).sort(MONTH)
+    assert kinds.get_column("movement").cast(pl.String).to_list() == [
+        "new",
+        "expansion",
+        "cancellation",
+    ]
+    assert kinds.filter(pl.col("movement") == "expansion").get_column("amount").to_list() == [5.0]

@@ -39,6 +39,10 @@ MONTH = "month"
 MOVEMENTS = ("new", "expansion", "upgrade", "reactivation", "downgrade", "cancellation", "churn")
 """Movement kinds in report order; positive ones add MRR, negative ones remove it."""
 
+MOVEMENT = pl.Enum(MOVEMENTS)
+"""The type of the ``movement`` and ``customer_movement`` columns: compared, grouped and
+moved as small integers, shown and compared with text as the kinds' names."""
+
 MRR_COLUMNS = (
     "month",
     "mrr",
@@ -489,8 +493,9 @@ def classify(
     """Movements from the :func:`states` of (customer, product) and of customer.
 
     Out: ``customer_id, product, month, prev, cur, customer_prev, customer_cur,
-    customer_movement`` (``new``, ``reactivation``, ``churn`` or null), ``movement`` and
-    ``amount`` (signed; 0 with a null movement when nothing changed).
+    customer_movement`` (``new``, ``reactivation``, ``churn`` or null), ``movement`` (both
+    of type :data:`MOVEMENT`) and ``amount`` (signed; 0 with a null movement when nothing
+    changed).
 
     ``policy`` (SPEC §12): a return after more than ``reactivation_window_days`` is
     ``new``; with ``free_to_paid: expansion`` a customer that had only free lines active
@@ -555,9 +560,9 @@ def classify(
         pl.col("prev").alias("customer_prev"),
         pl.col("cur").alias("customer_cur"),
         pl.when(starts)
-        .then(pl.when(returning).then(pl.lit("reactivation")).otherwise(pl.lit("new")))
+        .then(pl.when(returning).then(_kind("reactivation")).otherwise(_kind("new")))
         .when((pl.col("prev") > 0) & (pl.col("cur") == 0))
-        .then(pl.lit("churn"))
+        .then(_kind("churn"))
         .alias("customer_movement"),
     )
     prev, cur = pl.col("prev"), pl.col("cur")
@@ -581,30 +586,44 @@ def classify(
             pl.when(pl.col("customer_movement").is_not_null())
             .then(pl.col("customer_movement"))
             .when(delta > 0)
-            .then(pl.lit("expansion"))
+            .then(_kind("expansion"))
             .when(delta < 0)
-            .then(pl.lit("downgrade"))
+            .then(_kind("downgrade"))
         )
     else:
         kind = (
             pl.when(pl.col("customer_movement").is_in(["new", "reactivation"]) & (cur > 0))
             .then(pl.col("customer_movement"))
             .when((pl.col("customer_movement") == "churn") & (prev > 0))
-            .then(pl.lit("churn"))
+            .then(_kind("churn"))
             .when(pl.col("customer_movement").is_not_null())
-            .then(None)
+            .then(pl.lit(None, MOVEMENT))
             .when((prev == 0) & (cur > 0))
-            .then(pl.lit("expansion"))
+            .then(_kind("expansion"))
             .when((prev > 0) & (cur == 0))
-            .then(pl.lit("cancellation"))
+            .then(_kind("cancellation"))
             .when(delta > 0)
-            .then(pl.lit("upgrade"))
+            .then(_kind("upgrade"))
             .when(delta < 0)
-            .then(pl.lit("downgrade"))
+            .then(_kind("downgrade"))
         )
     return rows.with_columns(kind.alias("movement")).with_columns(
         pl.when(pl.col("movement").is_null()).then(0.0).otherwise(delta).alias("amount")
     )
+
+
+def _distinct(values: pl.Series) -> int:
+    """How many distinct values ``values`` holds; counted without hashing when they are
+    strictly rising (as ids sorted in their file are)."""
+    rising = values.null_count() == 0 and len(values) > 1
+    if rising and bool((values.slice(1) > values.slice(0, len(values) - 1)).all()):
+        return len(values)
+    return values.n_unique()
+
+
+def _kind(name: str) -> pl.Expr:
+    """The movement ``name`` as a :data:`MOVEMENT` value."""
+    return pl.lit(name, MOVEMENT)
 
 
 def positions(table: pl.Series, wanted: pl.Series) -> pl.Series | None:
@@ -816,15 +835,17 @@ class Book:
         by_product = self.states([CUSTOMER, PRODUCT], last)
         by_customer = self.states([CUSTOMER], last)
         moves = self.movements(last)
+        keys = [group, MONTH]
         if by == PRODUCT:
             groups = codes.products.select(pl.col("_code").alias(group))
             members = by_product.rename({PRODUCT: group})
             tagged = moves.with_columns(pl.col(PRODUCT).alias(group))
-        elif not by and customers.get_column(CUSTOMER).n_unique() == codes.customers.height:
+        elif not by and _distinct(customers.get_column(CUSTOMER)) == codes.customers.height:
             # Every coded customer is in the customers file: all are in the one group,
-            # without looking each one up.
-            members = by_customer.with_columns(pl.lit("").alias(group))
-            tagged = moves.with_columns(pl.lit("").alias(group))
+            # without looking each one up; rows are summed per month alone and the group
+            # named afterwards.
+            members, tagged = by_customer, moves
+            keys = [MONTH]
         else:
             # The group's value is read before the key is coded: --by customer_id shows ids.
             attr = codes.encode(
@@ -839,14 +860,16 @@ class Book:
         if not by:
             groups = pl.DataFrame({group: [""]})
 
+        named = [] if keys == [group, MONTH] else [pl.lit("").alias(group)]
         running = (
-            members.group_by(group, MONTH)
+            members.group_by(keys)
             .agg(
                 (pl.col("cur") - pl.col("prev")).sum().alias("_dm"),
                 ((pl.col("cur") > 0).cast(pl.Int64) - (pl.col("prev") > 0).cast(pl.Int64))
                 .sum()
                 .alias("_dc"),
             )
+            .with_columns(named)
             .sort(group, MONTH)
             .select(
                 group,
@@ -860,29 +883,35 @@ class Book:
         grid = groups.join(months.to_frame(), how="cross")
         table = _asof(grid, running, group, ["mrr", "customers"])
 
-        in_range = tagged.filter(pl.col(MONTH).is_between(first, last))
-        kinds = in_range.group_by(group, MONTH).agg(
-            *(
-                pl.col("amount").filter(pl.col("movement") == kind).sum().alias(kind)
-                for kind in MOVEMENTS
-            ),
-            *([pl.col("fx").sum()] if month_end_fx else []),
-            *(
-                pl.col(CUSTOMER)
-                .filter(
-                    (pl.col("customer_movement") == kind)
-                    & ((pl.col("prev") > 0) if kind == "churn" else (pl.col("cur") > 0))
-                )
-                .n_unique()
-                .alias(name)
-                for kind, name in (
-                    ("new", "new_customers"),
-                    ("churn", "churned_customers"),
-                    ("reactivation", "reactivated_customers"),
-                )
-            ),
+        kinds = (
+            tagged.lazy()
+            .filter(pl.col(MONTH).is_between(first, last))
+            .group_by(keys)
+            .agg(
+                *(
+                    pl.col("amount").filter(pl.col("movement") == kind).sum().alias(kind)
+                    for kind in MOVEMENTS
+                ),
+                *([pl.col("fx").sum()] if month_end_fx else []),
+                *(
+                    pl.col(CUSTOMER)
+                    .filter(
+                        (pl.col("customer_movement") == kind)
+                        & ((pl.col("prev") > 0) if kind == "churn" else (pl.col("cur") > 0))
+                    )
+                    .n_unique()
+                    .alias(name)
+                    for kind, name in (
+                        ("new", "new_customers"),
+                        ("churn", "churned_customers"),
+                        ("reactivation", "reactivated_customers"),
+                    )
+                ),
+            )
+            .collect(engine="in-memory")
         )
         counts = ("new_customers", "churned_customers", "reactivated_customers")
+        kinds = kinds.with_columns(named)
         table = table.join(kinds, on=[group, MONTH], how="left").with_columns(
             *(pl.col(k).fill_null(0.0) for k in (*MOVEMENTS, *(["fx"] if month_end_fx else []))),
             *(pl.col(c).fill_null(0).cast(pl.Int64) for c in counts),
