@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from revcli.data.csvio import _decode, _read_native, _read_text, read_csv
+from revcli.data.csvio import _WIDE_PADDING, _decode, _read_native, _read_text, read_csv
 
 
 def _read(tmp_path: Path, content: bytes) -> tuple[pl.DataFrame | None, list[str]]:
@@ -96,6 +96,39 @@ def test_bad_byte_is_reported_on_its_line(tmp_path: Path) -> None:
     assert issues == ["f.csv:3: byte 0xf8 is not UTF-8; save the file as UTF-8"]
 
 
+def test_quoted_cell_padded_on_the_last_line_is_malformed_as_on_any_line(
+    tmp_path: Path,
+) -> None:
+    # '"" ' (a space after the closing quote) is malformed; on the last line too, where
+    # the padding of the file's end is not a blank line to skip.
+    for content in (b'h,i\n1,"" ', b'h,i\n1,"" \n\n', b'h,i\n1,"" \n2,3\n'):
+        _, issues = _read(tmp_path, content)
+        assert issues == ["f.csv:2: malformed CSV: ',' expected after '\"'"], content
+
+
+def test_wide_padding_bytes_lead_every_wide_character_polars_strips() -> None:
+    # Every character beyond ASCII that strip_chars takes off a cell (Unicode
+    # White_Space): its UTF-8 encoding starts with one of the bytes the native reader
+    # looks for before it strips only the columns with a space at an end.
+    chars = pl.Series([chr(c) for c in range(0x80, 0x110000) if not 0xD800 <= c <= 0xDFFF])
+    stripped = chars.filter(chars.str.strip_chars() == "")
+    assert stripped.len() > 0
+    leads = {c.encode("utf-8")[:1] for c in stripped}
+    assert leads <= set(_WIDE_PADDING)
+    assert {chr(c) for c in (0x85, 0xA0, 0x1680, 0x2000, 0x2028, 0x205F, 0x3000)} <= set(stripped)
+
+
+def test_only_columns_with_padding_or_empty_quoted_cells_change(tmp_path: Path) -> None:
+    # Norwegian letters (c3 xx) are no padding: the space after "Bjørn" is found by its
+    # column alone; '""' in a file without spaces is null like an empty cell.
+    frame, issues = _read(tmp_path, "id,name,x\nA,Bjørn ,1\nB,Åse,2\n".encode())
+    assert issues == []
+    assert _cells(frame) == [("A", "Bjørn", "1", 2), ("B", "Åse", "2", 3)]
+    frame, issues = _read(tmp_path, b'id,name\nA,""\n"",x\n')
+    assert issues == []
+    assert _cells(frame) == [("A", None, 2), (None, "x", 3)]
+
+
 def test_unbalanced_quote_is_malformed(tmp_path: Path) -> None:
     _, issues = _read(tmp_path, b'id,name\nA,"open\nB,y\n')
     assert issues == ["f.csv:2: malformed CSV: unexpected end of data"]
@@ -171,6 +204,12 @@ def _csv_files(draw: st.DrawFn) -> bytes:
 # Quoted cells that are empty or only spaces are null, like unquoted empty cells.
 @example(b'c0,c1\n"",x\n" ",y\n')
 @example(b'c0,c1\n"","a, b"\nx,\n')
+@example(b'c0,c1\n"",x\n"a",\n')
+# A quoted cell with a space after it at the very end of the file is malformed.
+@example(b'c0,c1\n1,"" ')
+@example(b'c0,c1\r\n1,"a" \r\n\r\n')
+# Cells that hold doubled quotes: their quotes count in the commas' byte count.
+@example(b'c0,c1,c2\n"a""b",",",c\n1,2\n')
 def test_native_reader_changes_nothing(content: bytes) -> None:
     """Whatever the file, reading it gives what the line-finding reader alone gives:
     the same frame (cells and lines) or the same problems."""

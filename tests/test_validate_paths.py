@@ -7,6 +7,7 @@ when every fx row is complete); these properties hold them to the full computati
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import tempfile
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from revcli import schema
 from revcli.data import validate as validate_module
 from revcli.data.load import read_raw
 from revcli.data.validate import _no_rate, booking_rates, in_order_of, validate
-from revcli.schema import DECIMAL, any_repeated, country_codes
+from revcli.schema import DECIMAL, any_repeated, country_codes, rising
 from tests.conftest import write_data_dir
 
 _days = st.integers(0, 60).map(lambda n: dt.date(2024, 1, 1) + dt.timedelta(days=n))
@@ -62,6 +63,52 @@ def test_any_repeated_is_whether_a_complete_key_repeats(rows: list[tuple[str | N
     assert any_repeated(frame, ["k", "l"]) == (len(set(complete)) < len(complete))
     firsts = [r[0] for r in rows if r[0] is not None]
     assert any_repeated(frame, ["k"]) == (len(set(firsts)) < len(firsts))
+    # In key order (as exports list ids), where rising keys show at once that none repeats.
+    ordered = frame.sort("k", "l", nulls_last=True)
+    assert any_repeated(ordered, ["k", "l"]) == (len(set(complete)) < len(complete))
+    assert any_repeated(ordered.sort("k"), ["k"]) == (len(set(firsts)) < len(firsts))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.none() | st.sampled_from("abc"), st.sampled_from(["1", "2", "10"]))))
+def test_rising_keys_are_keys_each_above_the_row_before(rows: list[tuple[str | None, str]]) -> None:
+    frame = pl.DataFrame(rows, schema={"k": pl.String, "l": pl.String}, orient="row")
+    pairs = list(itertools.pairwise(rows))
+    complete = all(k is not None for k, _ in rows)
+    assert rising(frame, ["k", "l"]) == (
+        len(rows) < 2 or (complete and all(a < b for a, b in pairs))  # type: ignore[operator]
+    )
+    assert rising(frame, ["k"]) == (
+        len(rows) < 2 or (complete and all(a[0] < b[0] for a, b in pairs))  # type: ignore[operator]
+    )
+
+
+_ids = st.text(
+    alphabet=["A", "a", "K", "k", "1", "-", "\u200b", "\u212a", "İ", "i", "é"], max_size=3
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["K1", "K2"]), st.none() | _ids), min_size=1))
+def test_ids_in_one_case_have_no_lookalikes(rows: list[tuple[str, str | None]]) -> None:
+    frame = pl.DataFrame(rows, schema={"contract_id": pl.String, "id": pl.String}, orient="row")
+    frame = frame.with_columns(
+        pl.lit("f.csv").alias("_source"), pl.int_range(2, pl.len() + 2).alias("_line")
+    )
+    short = [
+        validate_module.lookalike_ids(frame, "id", "id"),
+        validate_module.lookalike_ids(frame, "id", "id", scope=["contract_id"]),
+    ]
+    original = validate_module.one_case
+    try:
+        validate_module.one_case = lambda frame, column: False
+        full = [
+            validate_module.lookalike_ids(frame, "id", "id"),
+            validate_module.lookalike_ids(frame, "id", "id", scope=["contract_id"]),
+        ]
+    finally:
+        validate_module.one_case = original
+    assert short == full
 
 
 _texts = st.sampled_from(
@@ -86,27 +133,42 @@ _texts = st.sampled_from(
         "se",
         "Quarter",
         "half-year",
+        "2026-01-31",
+        "2026-02-30",
+        "2026-02",
+        "1899-12-31",
+        "2199-12-31",
+        "2200-01-01",
+        "2026-1-5",
+        "+2026-01-01",
+        "20260101",
     ]
 ) | st.text(max_size=4)
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(*[st.none() | _texts] * 4), min_size=1, max_size=30))
+@given(st.lists(st.tuples(*[st.none() | _texts] * 5), min_size=1, max_size=30))
 def test_codes_typed_by_distinct_text_are_typed_as_row_by_row(
     rows: list[tuple[str | None, ...]],
 ) -> None:
-    columns = ["billing_period", "auto_renew", "currency", "renewal_decision"]
+    columns = ["billing_period", "auto_renew", "currency", "start_date", "cancelled_on"]
     raw = pl.DataFrame(rows, schema=dict.fromkeys(columns, pl.String), orient="row").with_columns(
         pl.lit("c.csv").alias("_source"), pl.int_range(2, pl.len() + 2).alias("_line")
     )
+    months = raw.select(pl.col("start_date").alias("month"), "_source", "_line")
+    month_spec = schema.TableSpec("m", (schema.Column("month", schema.Kind.MONTH),))
     try:
-        schema.BY_VALUE_ROWS = 1
+        schema.BY_VALUE_ROWS, schema._DATES_PER_TEXT = 1, 1
         by_value = schema.parse_table(raw, schema.CONTRACTS)
+        months_by_value = schema.parse_table(months, month_spec)
     finally:
-        schema.BY_VALUE_ROWS = 20_000
+        schema.BY_VALUE_ROWS, schema._DATES_PER_TEXT = 20_000, 8
     by_row = schema.parse_table(raw, schema.CONTRACTS)
     assert by_value[0].equals(by_row[0])
     assert by_value[1] == by_row[1]
+    months_by_row = schema.parse_table(months, month_spec)
+    assert months_by_value[0].equals(months_by_row[0])
+    assert months_by_value[1] == months_by_row[1]
 
 
 _customer_ids = st.sampled_from(["A", "B", "C", "X", ""])

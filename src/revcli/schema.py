@@ -303,12 +303,31 @@ def any_repeated(frame: pl.DataFrame, keys: Sequence[str]) -> bool:
     """Whether a key (all of ``keys`` given) may repeat in ``frame``: ``False`` when the
     hashes of the keys are all distinct, so the keys are too. One cheap pass that lets the
     checks of repeats skip their grouping on valid data."""
+    if rising(frame, keys):
+        return False
     present = pl.all_horizontal(pl.col(k).is_not_null() for k in keys)
     keyed = pl.struct(*keys) if len(keys) > 1 else pl.col(keys[0])
     distinct, rows = frame.select(
         keyed.hash().filter(present).n_unique().alias("distinct"), present.sum().alias("rows")
     ).row(0)
     return bool(distinct < rows)
+
+
+def rising(frame: pl.DataFrame, keys: Sequence[str]) -> bool:
+    """Whether every row's key (all of ``keys``, none null) is greater than the row's
+    before, compared column by column: then no key repeats. Exports list ids in order
+    (``CUS0001``, ``CUS0002``, ...; lines by contract, then line), and comparing each
+    row with the next is cheaper than hashing every key."""
+    if frame.height < 2:
+        return True
+    if any(frame.get_column(k).null_count() for k in keys):
+        return False
+    later = [pl.col(k).slice(1) for k in keys]
+    earlier = [pl.col(k).slice(0, pl.len() - 1) for k in keys]
+    above = later[-1] > earlier[-1]
+    for after, before in zip(reversed(later[:-1]), reversed(earlier[:-1]), strict=True):
+        above = (after > before) | ((after == before) & above)
+    return bool(frame.select(above.all()).item())
 
 
 @dataclass(frozen=True)
@@ -395,26 +414,35 @@ def parse_table(
 
 BY_VALUE_ROWS = 20_000
 """From this many rows on, a column of codes (booleans, choices, currencies, countries)
-is typed once per distinct text, not once per row."""
+or dates is typed once per distinct text, not once per row."""
 _CODES = (Kind.BOOL, Kind.ENUM, Kind.CURRENCY, Kind.COUNTRY)
 _MAX_CODES = 1_000
+_DATES = (Kind.DATE, Kind.MONTH)
+_DATES_PER_TEXT = 8
+"""Dates are typed by distinct text when there are at most one per this many rows
+(contracts start on a few days a year, not each on its own): a lookup costs about a
+third of matching and parsing a date."""
 
 
 def _by_value(raw: pl.DataFrame, spec: TableSpec, values: Sequence[pl.Expr]) -> list[pl.Expr]:
-    """``values`` with each column of codes looked up from its distinct texts, typed by the
-    same expression: the same values, at the cost of a lookup instead of case folding and
-    matching every row. Columns with more than a thousand distinct texts keep their
-    expression."""
-    coded = [col for col in spec.columns if col.kind in _CODES]
+    """``values`` with each column of codes or dates looked up from its distinct texts,
+    typed by the same expression: the same values, at the cost of a lookup instead of
+    case folding and matching every row. Columns with more than a thousand distinct
+    codes, or dates on more than one row in eight, keep their expression."""
+    coded = [col for col in spec.columns if col.kind in _CODES + _DATES]
     if not coded:
         return list(values)
+    most = {
+        col.name: _MAX_CODES if col.kind in _CODES else raw.height // _DATES_PER_TEXT
+        for col in coded
+    }
     distinct = raw.select(
-        pl.col(col.name).drop_nulls().unique().head(_MAX_CODES + 1).implode() for col in coded
+        pl.col(col.name).drop_nulls().unique().head(most[col.name] + 1).implode() for col in coded
     )
     out = dict(zip(spec.names, values, strict=True))
     for col in coded:
         texts = distinct.get_column(col.name)[0]
-        if len(texts) > _MAX_CODES:
+        if len(texts) > most[col.name]:
             continue
         value, _ = _parse_expr(col)
         table = pl.DataFrame({col.name: texts}, schema={col.name: pl.String}).select(

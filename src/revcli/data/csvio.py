@@ -147,12 +147,12 @@ def _read_native(data: bytes, source: str) -> pl.DataFrame | None:
     That is the common case and it is shown without a Python loop over the lines:
     Polars returns one row per record (a blank line too), so as many rows as lines
     after the header means no record spans lines; it refuses rows with more fields
-    than the header and pads rows with fewer, so commas outside quoted values number
-    ``rows x (columns - 1)`` exactly when no row is short, and then no line was blank
-    either (see :func:`_one_record_per_line`). Record *i* is then line *i + 2*. Returns
-    ``None`` when any of this does not hold (blank lines inside, quoted line breaks,
-    ragged rows, bytes that are not UTF-8, a bad header): :func:`_read_text` finds the
-    lines itself and reports.
+    than the header and pads rows with fewer, and the byte lengths of the cells then
+    show that no row is short (see :func:`_one_record_per_line`), so no line was blank
+    either. Record *i* is then line *i + 2*. Returns ``None`` when any of this does not
+    hold (blank lines inside, quoted line breaks, ragged rows, bytes that are not
+    UTF-8, a bad header): :func:`_read_text` finds the lines
+    itself and reports.
     """
     if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
         return None  # old Mac line ends: Polars splits lines at \n only
@@ -168,30 +168,30 @@ def _read_native(data: bytes, source: str) -> pl.DataFrame | None:
         return None
     if len(header) < 2 or _header_issues(header, source):
         return None  # one column has no commas to count; header problems are reported
-    # Ended by a line break: Polars takes one empty field too many on a last line
-    # without one (``1,2,`` under a two-column header) instead of refusing the row.
-    if data[end : end + 1] == b"\n":
-        body = data if end + 1 == len(data) else data[: end + 1]
-    else:
-        body = data[:end] + b"\n"
+    # The last line with a cell is kept whole, its padding too (``"" `` is malformed
+    # there as anywhere), and ended by a line break: Polars takes one empty field too
+    # many on a last line without one (``1,2,`` under a two-column header) instead of
+    # refusing the row.
+    last = data.find(b"\n", end) + 1
+    body = data + b"\n" if not last else data[:last] if last < len(data) else data
     quotes = body.count(b'"') if b'"' in body else 0
     if quotes % 2:
         return None  # an unbalanced quote is malformed: the csv module says where
-    quoted = quotes > 0
     try:
         frame = pl.read_csv(
             body, has_header=False, skip_rows=1, schema=dict.fromkeys(header, pl.String)
         )
     except pl.exceptions.PolarsError:
         return None
-    if frame.height != body.count(b"\n", newline + 1) or not _one_record_per_line(
-        body, newline + 1, frame, header, quotes=quotes - body.count(b'"', 0, newline)
+    start = newline + 1
+    if frame.height != body.count(b"\n", start) or not _one_record_per_line(
+        body, start, frame, header, quotes=quotes - body.count(b'"', 0, start)
     ):
         return None
     # One chunk now (Polars reads in many), while the next file is not yet read: the
     # memory of the chunks is then reused for it instead of fresh pages later.
     return frame.select(
-        *_clean(frame, body, newline + 1, header, quoted=quoted),
+        *_clean(frame, body, start, header, quoted=quotes > 0),
         pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias(LINE),
         pl.lit(source, dtype=pl.String).alias(SOURCE),
     ).rechunk()
@@ -202,6 +202,12 @@ _PADDING = (b"\t", b"\x0b", b"\x0c")
 and that a cell read by :func:`_read_native` can hold (a line break or carriage return
 in a cell is a quoted line break, which that reader refuses)."""
 
+_WIDE_PADDING = (b"\xc2", b"\xe1", b"\xe2", b"\xe3")
+"""The first bytes of the UTF-8 encodings of every character beyond ASCII that
+:meth:`polars.Expr.str.strip_chars` strips (U+0085, U+00A0, U+1680, U+2000 to U+200A,
+U+2028, U+2029, U+202F, U+205F, U+3000; tests/test_csvio.py checks the list): text
+without them (Norwegian letters are c3 xx) pads with ASCII only."""
+
 
 def _clean(
     frame: pl.DataFrame, data: bytes, start: int, header: list[str], *, quoted: bool
@@ -211,27 +217,26 @@ def _clean(
     Polars already reads an empty unquoted cell as null; a cell that is empty only after
     stripping, or quoted and empty (``""``), still needs the ``"" -> null`` step.
     Stripping is a pass over every cell, so it is kept for the columns that need it:
-    when the body (from ``start``) is ASCII with no tab or form feed, only a space can
-    pad a cell, so a column without a cell that starts or ends with a space has nothing
-    to strip (and when the body has no space at all, no column has)."""
-    if not data.isascii() or any(data.find(b, start) >= 0 for b in _PADDING):
-        padded = dict.fromkeys(header, True)
-    elif data.find(b" ", start) < 0:
-        padded = dict.fromkeys(header, False)
-    else:
-        padded = frame.select(
-            (pl.col(name).str.starts_with(" ") | pl.col(name).str.ends_with(" ")).any()
+    when the body (from ``start``) pads with nothing but spaces (no tab, form feed or
+    wide space), a column needs it only if a cell is empty, starts with a space (both
+    sort before ``"!"``) or ends with one; without a space in the body, only quoted
+    empty cells remain, and without quotes either, nothing."""
+    padding = _PADDING if data.isascii() else _PADDING + _WIDE_PADDING
+    if any(data.find(b, start) >= 0 for b in padding):
+        needed = dict.fromkeys(header, True)
+    elif data.find(b" ", start) >= 0:
+        needed = frame.select(
+            ((pl.col(name) < "!").any() | pl.col(name).str.ends_with(" ").any()).alias(name)
             for name in header
         ).row(0, named=True)
-    exprs = []
-    for name in header:
-        column = pl.col(name)
-        if padded[name]:
-            column = column.str.strip_chars()
-        if padded[name] or quoted:
-            column = column.replace("", None)
-        exprs.append(column)
-    return exprs
+    elif quoted:
+        needed = frame.select((pl.col(name) == "").any() for name in header).row(0, named=True)
+    else:
+        needed = dict.fromkeys(header, False)
+    return [
+        pl.col(name).str.strip_chars().replace("", None) if needed[name] else pl.col(name)
+        for name in header
+    ]
 
 
 def _one_record_per_line(
@@ -244,32 +249,31 @@ def _one_record_per_line(
     Polars ends a record only at a line break and makes one of every line, a blank one
     too, so as many records as lines means record *i* is line *i*. It refuses a record
     with more fields than the header, so each record has at most ``columns - 1``
-    separating commas, and all of them have exactly that many when the commas of the
-    lines less those inside cells number ``rows x (columns - 1)``; a short row cannot
-    be made up for by a long one. A blank line is a record of one field: short. Only a
-    quoted cell can hold a comma, so without a quote every comma separates; with quotes
-    the commas of every column's cells are counted, by Polars, so nothing here loops
-    over rows in Python.
+    separating commas, and all of them have exactly that many when the separating
+    commas number ``rows x (columns - 1)``; a short row cannot be made up for by a long
+    one. A blank line is a record of one field: short.
 
-    With quotes there is a cheaper sufficient sign first: Polars takes out of a line only
-    its separating commas, its line break (and carriage return) and the quotes around
-    and doubling those in cells, so the separating commas number at least the line
-    bytes less the bytes of the cells, the line breaks, carriage returns and quotes.
-    When that is already ``rows x (columns - 1)``, the most there can be, every row is
-    full; else (cells holding quotes) the commas are counted."""
+    The separating commas are counted from byte lengths, so nothing here loops over
+    rows in Python or scans the bytes for commas: Polars takes out of a line only its
+    separating commas, its line break (and the carriage return before it) and of the
+    quotes all but one of each doubled pair inside quoted cells, so the separating
+    commas are the line bytes less the bytes of the cells, the line breaks, carriage
+    returns and quotes, plus the quotes the cells hold. Those last are counted only when
+    the commas fall short without them (else none is held: the count cannot exceed
+    ``rows x (columns - 1)``)."""
     full = frame.height * (len(header) - 1)
-    if quotes:
-        cells = frame.select(
-            pl.sum_horizontal(pl.col(name).str.len_bytes().sum() for name in header)
+    cells = frame.select(
+        pl.sum_horizontal(pl.col(name).str.len_bytes().sum() for name in header)
+    ).item()
+    returns = data.count(b"\r", start) if data.find(b"\r", start) >= 0 else 0
+    commas = len(data) - start - int(cells or 0) - frame.height - returns - quotes
+    if quotes and commas < full:
+        held = frame.select(
+            pl.sum_horizontal(
+                pl.col(name).str.count_matches('"', literal=True).sum() for name in header
+            )
         ).item()
-        returns = data.count(b"\r", start) if data.find(b"\r", start) >= 0 else 0
-        breaks = frame.height + returns + quotes
-        if len(data) - start - int(cells or 0) - breaks >= full:
-            return True
-    commas = data.count(b",", start)
-    if quotes:
-        for name in header:
-            commas -= int(frame.get_column(name).str.count_matches(",", literal=True).sum())
+        commas += int(held or 0)
     return commas == full
 
 

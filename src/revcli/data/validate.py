@@ -95,6 +95,17 @@ def _visible(text: str) -> str:
     return "".join(f"<U+{ord(c):04X}>" if unicodedata.category(c) == "Cf" else c for c in text)
 
 
+def one_case(frame: pl.DataFrame, column: str) -> bool:
+    """Whether the ids of ``column`` are ASCII with no lower-case letter (``CUS0001``,
+    line numbers), or with no upper-case one: then no two distinct ids are the same
+    in lower case and none holds an invisible character, so none looks like another."""
+    ids = pl.col(column)
+    for letters in ("[a-z]", "[A-Z]"):
+        if not frame.select(ids.str.contains(f"{letters}|[^\\x00-\\x7F]").any()).item():
+            return True
+    return False
+
+
 def lookalike_ids(
     frame: pl.DataFrame, column: str, what: str, scope: Sequence[str] = ()
 ) -> list[Issue]:
@@ -102,6 +113,8 @@ def lookalike_ids(
     ``acme``, ``K-1`` and ``K-1`` with a zero-width space. Every spelling after the first
     (in file order) names the first; an id with an invisible character is named too."""
     spelling = pl.col(column)
+    if one_case(frame, column):
+        return []
     lower = spelling.str.to_lowercase()
     # Twins are distinct ids (in a scope) that share a key; without invisible characters
     # the key is the id in lower case, so no two share one when there are as many distinct
