@@ -146,13 +146,13 @@ def _read_native(data: bytes, source: str) -> pl.DataFrame | None:
 
     That is the common case and it is shown without a Python loop over the lines:
     Polars returns one row per record (a blank line too), so as many rows as lines
-    after the header means no record spans lines; it refuses rows with more fields
-    than the header and pads rows with fewer, and the byte lengths of the cells then
-    show that no row is short (see :func:`_one_record_per_line`), so no line was blank
-    either. Record *i* is then line *i + 2*. Returns ``None`` when any of this does not
-    hold (blank lines inside, quoted line breaks, ragged rows, bytes that are not
-    UTF-8, a bad header): :func:`_read_text` finds the lines
-    itself and reports.
+    after the header means no record spans lines (without quotes none can); it
+    refuses rows with more fields than the header and pads rows with fewer, and the
+    byte lengths of the cells then show that no row is short (see
+    :func:`_one_record_per_line`), so no line was blank either. Record *i* is then
+    line *i + 2*. Returns ``None`` when any of this does not hold (blank lines inside,
+    quoted line breaks, ragged rows, bytes that are not UTF-8, a bad header):
+    :func:`_read_text` finds the lines itself and reports.
     """
     if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
         return None  # old Mac line ends: Polars splits lines at \n only
@@ -184,7 +184,8 @@ def _read_native(data: bytes, source: str) -> pl.DataFrame | None:
     except pl.exceptions.PolarsError:
         return None
     start = newline + 1
-    if frame.height != body.count(b"\n", start) or not _one_record_per_line(
+    # Without quotes every line break ends a record; with them, one in a cell does not.
+    if (quotes and frame.height != body.count(b"\n", start)) or not _one_record_per_line(
         body, start, frame, header, quotes=quotes - body.count(b'"', 0, start)
     ):
         return None
