@@ -13,17 +13,19 @@ from polars.testing import assert_frame_equal
 
 from revcli.calendar import first_days, month_number, shift_day, whole_months
 from revcli.checks import load_dataset
-from revcli.data.validate import booking_rates
+from revcli.data.validate import booking_rates, in_order_of
 from revcli.metrics.mrr import (
     CUSTOMER,
     MONTH,
     MOVEMENTS,
     PRODUCT,
     Book,
+    IdCodes,
     _distinct,
     _running_sums,
     _with_customer,
     classify,
+    coded_schedule,
     line_schedule,
     movements,
     mrr_events,
@@ -138,6 +140,81 @@ def test_lines_find_their_contract_by_search_or_by_join_alike() -> None:
     joined = line_schedule(data.contracts.reverse(), data.lines, rates.reverse())
     assert searched.height == data.lines.filter(pl.col("price_period") != "once").height
     assert_frame_equal(_sorted(searched), _sorted(joined))
+
+
+def test_lines_listed_contract_by_contract_find_theirs_by_a_walk_alike() -> None:
+    # Contracts sorted by id, every one with lines, and lines grouped contract by contract
+    # in that order: each line's contract is the number of its group. The same lines
+    # shuffled take the binary search; the contracts in reverse order, the join.
+    data = load_dataset(SAMPLE)
+    ids = data.contracts.get_column("contract_id")
+    lines = data.lines.filter(pl.col("contract_id").is_in(ids.implode()))
+    contracts = data.contracts.filter(
+        pl.col("contract_id").is_in(lines.get_column("contract_id").implode())
+    ).sort("contract_id")
+    rates = booking_rates(
+        contracts, "start_date", "currency", data.fx_rates, data.settings.base_currency
+    )
+    grouped = lines.sort("contract_id", maintain_order=True)
+    walk = in_order_of(grouped.get_column("contract_id"), contracts.get_column("contract_id"))
+    assert walk is not None
+    shuffled = grouped.sample(fraction=1.0, shuffle=True, seed=7)
+    assert (
+        positions(contracts.get_column("contract_id"), shuffled.get_column("contract_id"))
+        is not None
+    )
+    walked = line_schedule(contracts, grouped, rates)
+    assert walked.height == lines.filter(pl.col("price_period") != "once").height
+    for other in (
+        line_schedule(contracts, shuffled, rates),
+        line_schedule(contracts.reverse(), grouped, rates.reverse()),
+    ):
+        assert_frame_equal(_sorted(walked), _sorted(other))
+
+
+def _coded_alike(contracts: pl.DataFrame, lines: pl.DataFrame, customers: pl.Series) -> None:
+    rates = pl.Series("rate", [1.0] * contracts.height)
+    made = coded_schedule(contracts, lines, rates, customers)
+    assert made is not None
+    schedule = line_schedule(contracts, lines, rates)
+    codes = IdCodes.of(schedule, customers)
+    assert_frame_equal(made[0].customers, codes.customers)
+    assert_frame_equal(made[0].products, codes.products)
+    assert_frame_equal(made[1], codes.encode(schedule))
+
+
+def test_the_schedule_coded_per_contract_is_the_schedule_coded_per_line() -> None:
+    # The customers file as it is (ids not in order: contracts' customers found by binary
+    # search), and sorted with the contracts listed customer by customer (each contract's
+    # code is the number of its customer's run): the codes and coded schedule of both are
+    # those of coding the schedule's lines one by one.
+    data = load_dataset(SAMPLE)
+    ids = data.customers.get_column(CUSTOMER)
+    assert not ids.is_sorted()
+    _coded_alike(data.contracts, data.lines, ids)
+    contracts = data.contracts.sort(CUSTOMER, maintain_order=True)
+    listed = ids.filter(ids.is_in(contracts.get_column(CUSTOMER).implode())).sort()
+    assert in_order_of(contracts.get_column(CUSTOMER), listed) is not None
+    _coded_alike(contracts, data.lines, listed)
+    # A contract of a customer missing from the file: no shortcut (the codes then come
+    # from the schedule's own ids).
+    rates = pl.Series("rate", [1.0] * contracts.height)
+    assert coded_schedule(contracts, data.lines, rates, listed.slice(1)) is None
+    assert (
+        coded_schedule(contracts, data.lines, rates, listed.sort(descending=True).slice(1)) is None
+    )
+
+
+def test_a_book_of_a_data_set_makes_its_text_schedule_when_asked() -> None:
+    data = load_dataset(SAMPLE)
+    book = Book.of(data)
+    rates = booking_rates(
+        data.contracts, "start_date", "currency", data.fx_rates, data.settings.base_currency
+    )
+    schedule = line_schedule(data.contracts, data.lines, rates)
+    assert "schedule" not in vars(book)  # not made until asked
+    assert_frame_equal(book.schedule, schedule)
+    assert_frame_equal(book.coded_schedule, book.codes.encode(schedule))
 
 
 def test_positions_are_where_a_join_would_match_or_none() -> None:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 
 import polars as pl
 
@@ -26,7 +27,7 @@ from revcli.calendar import (
     month_number,
     whole_months,
 )
-from revcli.data.validate import DataSet, booking_rates
+from revcli.data.validate import DataSet, booking_rates, in_order_of
 from revcli.schema import PERIOD_MONTHS
 from revcli.settings import MetricsPolicy
 
@@ -105,6 +106,7 @@ def line_schedule(contracts: pl.DataFrame, lines: pl.DataFrame, rates: pl.Series
         pl.col("cancelled_on"),
         pl.when(~renews).then(pl.col("_c_end")),
     )
+    kept = lines.select(pl.col("price_period") != "once").to_series().fill_null(False)
     recurring = lines.select(
         "contract_id",
         "line_id",
@@ -115,10 +117,17 @@ def line_schedule(contracts: pl.DataFrame, lines: pl.DataFrame, rates: pl.Series
         "price_period",
         "start_date",
         "end_date",
-    ).filter(pl.col("price_period") != "once")
-    # Contracts come sorted by id as a rule: then each line finds its contract by binary
-    # search, cheaper than hashing every id; otherwise the join.
-    at = positions(contracts.get_column("contract_id"), recurring.get_column("contract_id"))
+    ).filter(kept)
+    # Lines come grouped contract by contract in the contracts' order as a rule: then each
+    # line's contract is the number of its group, found in one walk; contracts sorted by
+    # id are found by binary search; both are cheaper than hashing every id. Otherwise the
+    # join.
+    ids = contracts.get_column("contract_id")
+    in_turn = in_order_of(lines.get_column("contract_id"), ids)
+    if in_turn is not None:
+        at: pl.Series | None = in_turn.filter(kept)
+    else:
+        at = positions(ids, recurring.get_column("contract_id"))
     if at is None:
         joined = recurring.join(head, on="contract_id", how="inner")
     else:
@@ -140,6 +149,49 @@ def line_schedule(contracts: pl.DataFrame, lines: pl.DataFrame, rates: pl.Series
         "renewal_term_months",
         "uplift",
     )
+
+
+def coded_schedule(
+    contracts: pl.DataFrame, lines: pl.DataFrame, rates: pl.Series, customer_ids: pl.Series
+) -> tuple[IdCodes, pl.DataFrame] | None:
+    """The :class:`IdCodes` and the coded :func:`line_schedule` (``customer_id`` and
+    ``product`` as codes) of the contracts, their lines and the customers file's
+    ``customer_ids``, with each contract's customer looked up once instead of each line's;
+    ``None`` where a contract's customer is not among ``customer_ids`` (or a product is
+    missing).
+
+    Every customer of the schedule is then one of ``customer_ids``: the codes are the
+    places of the ids among them sorted, as :meth:`IdCodes.of` gives them, and the coded
+    schedule is what :meth:`IdCodes.encode` makes of the schedule. Where the ids are
+    sorted in their file and the contracts name every one of them in turn (as exports
+    usually list them), each contract's code is the number of its customer's run of
+    contracts; otherwise it is found by binary search among the sorted ids.
+    """
+    if customer_ids.null_count():
+        return None
+    owners = contracts.get_column(CUSTOMER)
+    ids = customer_ids
+    at = None
+    if _strictly_rising(customer_ids):
+        at = in_order_of(owners, customer_ids)
+    else:
+        ids = customer_ids.unique().sort()
+    if at is None:
+        at = positions(ids, owners)
+    if at is None:
+        return None
+    coded = line_schedule(contracts.with_columns(at.cast(pl.UInt32).alias(CUSTOMER)), lines, rates)
+    names = coded.get_column(PRODUCT)
+    if names.null_count():
+        return None
+    products = names.unique().sort()
+    codes = IdCodes(
+        ids.to_frame(CUSTOMER).with_row_index("_code"),
+        products.to_frame(PRODUCT).with_row_index("_code"),
+    )
+    # Each product's code is its place among the sorted names: the place of its category.
+    number = pl.col(PRODUCT).cast(pl.Enum(products)).to_physical().cast(pl.UInt32)
+    return codes, coded.with_columns(number)
 
 
 def mrr_events(schedule: pl.DataFrame, until: dt.date, carry: tuple[str, ...] = ()) -> pl.DataFrame:
@@ -612,13 +664,17 @@ def classify(
     )
 
 
+def _strictly_rising(values: pl.Series) -> bool:
+    """Whether ``values`` has no null and each value is greater than the one before."""
+    if values.null_count():
+        return False
+    return values.len() < 2 or bool((values.slice(1) > values.slice(0, values.len() - 1)).all())
+
+
 def _distinct(values: pl.Series) -> int:
     """How many distinct values ``values`` holds; counted without hashing when they are
     strictly rising (as ids sorted in their file are)."""
-    rising = values.null_count() == 0 and len(values) > 1
-    if rising and bool((values.slice(1) > values.slice(0, len(values) - 1)).all()):
-        return len(values)
-    return values.n_unique()
+    return values.len() if _strictly_rising(values) else values.n_unique()
 
 
 def _kind(name: str) -> pl.Expr:
@@ -733,17 +789,23 @@ class Book:
 
     def __init__(
         self,
-        schedule: pl.DataFrame,
+        schedule: pl.DataFrame | Callable[[], pl.DataFrame],
         customers: pl.DataFrame | None = None,
         policy: MetricsPolicy = DEFAULT_POLICY,
         fx_rates: tuple[pl.DataFrame, str] | None = None,
+        coded: tuple[IdCodes, pl.DataFrame] | None = None,
     ) -> None:
-        """``schedule``: the :func:`line_schedule` frame; ``customers``: the typed customers
-        (their ids get codes too, and ``--by`` reads their columns), when known;
-        ``policy``: the metric policy (SPEC §12); ``fx_rates``: the typed ``fx_rates`` and
-        the base currency, which ``fx: month_end`` values lines with."""
-        self.schedule = schedule
-        self.customers = customers if customers is not None else schedule.select(CUSTOMER).unique()
+        """``schedule``: the :func:`line_schedule` frame, or what makes it when first asked;
+        ``customers``: the typed customers (their ids get codes too, and ``--by`` reads
+        their columns), when known; ``policy``: the metric policy (SPEC §12);
+        ``fx_rates``: the typed ``fx_rates`` and the base currency, which ``fx: month_end``
+        values lines with; ``coded``: the :attr:`codes` and :attr:`coded_schedule`, when
+        already made (they are the schedule's)."""
+        self._schedule = schedule
+        self._coded = coded
+        if customers is None:
+            customers = self.schedule.select(CUSTOMER).unique()
+        self.customers = customers
         self.policy = policy
         self.month_end_fx = policy.fx == "month_end" and fx_rates is not None
         self._fx_rates = fx_rates
@@ -754,25 +816,47 @@ class Book:
     @classmethod
     def of(cls, data: DataSet) -> Book:
         """The book of ``data``: made on first ask (its schedule booked at each contract's
-        start rate, SPEC §3) and the same object for every later ask about ``data``."""
+        start rate, SPEC §3) and the same object for every later ask about ``data``.
+
+        Where every contract's customer is in the customers file (a valid data set), the
+        coded schedule is made with each contract's customer looked up once
+        (:func:`coded_schedule`), and the schedule with the ids as text only when a
+        report asks for it.
+        """
         book = _BOOKS.get(data)
         if book is None:
+            contracts, lines = data.contracts, data.lines
             rates = booking_rates(
-                data.contracts, "start_date", "currency", data.fx_rates, data.settings.base_currency
+                contracts, "start_date", "currency", data.fx_rates, data.settings.base_currency
             )
-            schedule = line_schedule(data.contracts, data.lines, rates)
             fx = (data.fx_rates, data.settings.base_currency)
-            book = _BOOKS[data] = cls(schedule, data.customers, data.settings.metrics, fx)
+            coded = coded_schedule(contracts, lines, rates, data.customers.get_column(CUSTOMER))
+            schedule: pl.DataFrame | Callable[[], pl.DataFrame]
+            if coded is None:
+                schedule = line_schedule(contracts, lines, rates)
+            else:
+                schedule = partial(line_schedule, contracts, lines, rates)
+            book = cls(schedule, data.customers, data.settings.metrics, fx, coded)
+            _BOOKS[data] = book
         return book
+
+    @cached_property
+    def schedule(self) -> pl.DataFrame:
+        """The :func:`line_schedule` frame, ids and products as text."""
+        return self._schedule() if callable(self._schedule) else self._schedule
 
     @cached_property
     def codes(self) -> IdCodes:
         """Integer codes of every customer id (of the schedule and the customers) and product."""
+        if self._coded is not None:
+            return self._coded[0]
         return IdCodes.of(self.schedule, self.customers.get_column(CUSTOMER))
 
     @cached_property
     def coded_schedule(self) -> pl.DataFrame:
         """:attr:`schedule` with ``customer_id`` and ``product`` as :attr:`codes`."""
+        if self._coded is not None:
+            return self._coded[1]
         return self.codes.encode(self.schedule)
 
     def events(self, until: dt.date) -> pl.DataFrame:
@@ -791,10 +875,10 @@ class Book:
         """:func:`month_end_rates` from the month before the first line starts to ``until``."""
         assert self._fx_rates is not None
         fx, base = self._fx_rates
-        earliest = self.schedule.select(pl.col("start_date").min()).item() or until
+        earliest = self.coded_schedule.select(pl.col("start_date").min()).item() or until
         start = add_months(pl.lit(earliest.replace(day=1)), -1)
         first = pl.select(start).item()
-        return month_end_rates(fx, self.schedule.get_column("currency"), first, until, base)
+        return month_end_rates(fx, self.coded_schedule.get_column("currency"), first, until, base)
 
     def states(self, keys: list[str], until: dt.date) -> pl.DataFrame:
         """:func:`states` per ``keys`` (``[customer_id]`` or ``[customer_id, product]``) up to
