@@ -24,9 +24,25 @@ def main() -> None:
     if sys.argv[1:] == ["--version"]:  # the one answer that needs no Typer
         sys.stdout.write(f"revcli {__version__}\n")
         return
+    _collect_garbage_less_often()
     from revcli.cli.root import app
 
     app()
+
+
+GC_YOUNG = 50_000
+"""New objects between two collections of Python's cycle collector (Python's default: 700)."""
+
+
+def _collect_garbage_less_often() -> None:
+    # A command is one short process: importing Typer, Polars and revcli makes a few
+    # hundred thousand objects that live until it exits, and with Python's default the
+    # collector scans them again and again (about 55 ms of a 0.45 s report on sample_data/).
+    # Reference counting frees everything else as before; only cycles wait a little longer.
+    import gc
+
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG, middle, old)
 
 
 def __getattr__(name: str) -> typer.Typer:
