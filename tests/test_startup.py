@@ -137,16 +137,17 @@ REPORTS = [
     ["nrr", "--month", "2026-11"],  # a bounded number (--window)
     ["cohorts", "--from", "2025-12", "--to", "2026-11", "--as-of", "2026-11-23"],
     ["renewals", "--as-of", "2026-11-23", "--within", "90d"],
-    ["pipeline", "--as-of", "2026-11-23"],
+    ["pipeline", "--as-of", "2026-11-23"],  # prints a warning (one deal past due)
     ["risk", "--as-of", "2026-11-23"],
     ["forecast", "--as-of", "2026-11-23"],
 ]
 
 
 @pytest.mark.parametrize("args", REPORTS, ids=lambda a: a[0])
-def test_a_report_converts_its_options_without_pydantic(args: list[str]) -> None:
+def test_a_piped_report_loads_neither_pydantic_nor_rich(args: list[str]) -> None:
     # Typer would build a Pydantic adapter for every option (about 0.1 s of each report);
     # revcli's converter gives the same values without it (tests/test_cli_coercion.py).
+    # CSV piped to a file needs no Rich either, unless a warning is printed (through Rich).
     root = Path(__file__).parent.parent
     script = "import sys\nsys.argv[0] = 'revcli'\nfrom revcli.cli import main\ntry:\n    main()\n"
     script += "except SystemExit as exit:\n    assert not exit.code, exit.code"
@@ -154,6 +155,44 @@ def test_a_report_converts_its_options_without_pydantic(args: list[str]) -> None
     loaded = _loaded(script, *args, *data)
     assert "revcli.data.validate" in loaded  # the report ran
     assert _under(loaded, ("pydantic", "pydantic_core")) == set()
+    assert ("rich.console" in loaded) is (args[0] == "pipeline")
+
+
+@pytest.mark.parametrize("stderr_tty", [False, True])
+@pytest.mark.parametrize("tty_compatible", [None, "", "0", "1"])
+@pytest.mark.parametrize("force_color", [None, "", "1"])
+def test_stderr_is_terminal_answers_as_rich_does(
+    stderr_tty: bool,
+    tty_compatible: str | None,
+    force_color: str | None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The spinner while a data dir loads shows where Rich says stderr is a terminal; the
+    # check skips Rich only where Rich's answer is no.
+    import os
+
+    from rich.console import Console
+
+    from revcli.cli import common
+
+    for name, value in (("TTY_COMPATIBLE", tty_compatible), ("FORCE_COLOR", force_color)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    main, other = os.openpty()
+    stream = os.fdopen(other, "w") if stderr_tty else Path(os.devnull).open("w")  # noqa: SIM115
+    with stream:
+        monkeypatch.setattr(sys, "stderr", stream)
+        monkeypatch.setattr(common, "err", common._Stderr())  # a console made afresh
+        expected = Console(stderr=True).is_terminal
+        assert common.stderr_is_terminal() is expected
+    os.close(main)
+    if not stderr_tty:
+        os.close(other)
+    # Rich's rule: TTY_COMPATIBLE 1/0 decides, else a set FORCE_COLOR, else the stream.
+    rule = bool(force_color) if force_color is not None else stderr_tty
+    assert expected is (tty_compatible == "1" or (tty_compatible != "0" and rule))
 
 
 def test_the_console_script_collects_garbage_less_often() -> None:

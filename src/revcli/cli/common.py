@@ -58,6 +58,22 @@ else:
 """Messages to stderr. Never markup: paths and values from the user (``--out '[/x].csv'``,
 a customer named ``[ACME]``) are printed as they are."""
 
+
+def stderr_is_terminal() -> bool:
+    """Rich's ``err.is_terminal``, answered without loading Rich where Rich's answer can
+    only be no: stderr is no terminal and neither TTY_COMPATIBLE=1 nor FORCE_COLOR asks
+    Rich to treat it as one (the piped run of a report never loads Rich)."""
+    environ = os.environ
+    isatty = getattr(sys.stderr, "isatty", None)
+    try:
+        maybe = isatty is not None and isatty()
+    except ValueError:  # closed
+        maybe = False
+    if not (maybe or environ.get("TTY_COMPATIBLE") == "1" or environ.get("FORCE_COLOR")):
+        return False
+    return err.is_terminal
+
+
 DataOption = Annotated[
     Path | None,
     typer.Option(
@@ -256,7 +272,7 @@ def load(data: Path | None, rev: str | None = None, before: str | None = None) -
     root = resolve_data_dir(data)
     revision = revision_of(root, rev, before)
     where = f"{root} at {revision.label}" if revision else str(root)
-    if err.is_terminal:
+    if stderr_is_terminal():
         with err.status(f"Reading and checking {where} …", spinner="dots"):
             dataset = load_dataset(root, revision)
     else:

@@ -8,12 +8,7 @@ import json
 import re
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
-
-from rich import box
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from revcli import __version__
 from revcli.decimals import round_half_up
@@ -29,6 +24,9 @@ from revcli.output.report import (
     group_digits,
     rows,
 )
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 HEAT_STYLES = (
     (Decimal("1.00"), "black on bright_green"),
@@ -136,6 +134,8 @@ def shown(value: Any, kind: ColumnKind) -> str:
 
 
 def _styled(value: Any, kind: ColumnKind) -> Text:
+    from rich.text import Text  # Rich loads for tables only, not for CSV or JSON
+
     shown = cell(value, kind)
     if shown is None:
         return Text("")
@@ -240,6 +240,11 @@ def render_table(report: Report, width: int | None = None, color: bool = True) -
     report's most important columns that fit (:func:`fit_columns`) and says which it
     left out; without one it is printed whole. No line ends in spaces.
     """
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
     order = report.shown_columns()
     frame = report.frame.select(order)
     cells = {
