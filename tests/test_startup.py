@@ -130,6 +130,8 @@ def test_loading_a_data_dir_without_invoices_loads_no_billing_code() -> None:
     loaded = _loaded(code, str(root / "sample_data"))
     assert "revcli.data.validate" in loaded  # it did load the data dir
     assert _under(loaded, ("revcli.billing",)) == {"revcli.billing", "revcli.billing.layout"}
+    # Nor the e-invoice document model: checking the parties' numbers needs none of it.
+    assert "revcli.einvoice.model" not in loaded
 
 
 REPORTS = [

@@ -7,9 +7,12 @@ an old document shows the parties as they were that day.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from revcli.einvoice.model import Party
 from revcli.settings import Company
+
+if TYPE_CHECKING:
+    from revcli.einvoice.model import Party
 
 FORETAKSREGISTERET = "Foretaksregisteret"
 _PEPPOL_ID = re.compile(r"^(?P<scheme>\d{4}|EM):(?P<id>\S+)$")
@@ -38,6 +41,8 @@ def seller_party(company: Company) -> Party:
     """The seller: for a Norwegian company its org.nr (from ``vat_id``) is the Peppol
     address (scheme 0192) and it is entered in Foretaksregisteret; a seller elsewhere is
     addressed by its e-mail (scheme EM)."""
+    from revcli.einvoice.model import Party  # the document model: not for validation
+
     org = norwegian_org_number(company.vat_id) if company.country == "NO" else ""
     if org:
         endpoint = f"0192:{org}"
