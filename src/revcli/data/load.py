@@ -128,9 +128,11 @@ class _Reader:
         self.issues += issues
         return records
 
-    def records_frame(
+    def records_rows(
         self, records: Iterable[YamlRecord], source: str, spec: TableSpec
-    ) -> pl.DataFrame:
+    ) -> list[dict[str, str | int | None]]:
+        """One row per record (its values, source and line); each value's line is kept for
+        the issues, and a key the table does not know is a warning."""
         rows: list[dict[str, str | int | None]] = []
         known = set(spec.names) | set(spec.extra_known) | {"lines"}
         for rec in records:
@@ -143,13 +145,21 @@ class _Reader:
                         Issue(source, line, i.column, i.message, Severity.WARNING)
                         for i in unknown_columns([key], spec, source)
                     ]
-        schema: dict[str, pl.DataType] = {SOURCE: pl.String(), LINE: pl.Int64()}
-        for row in rows:
-            for key in row:
-                schema.setdefault(key, pl.String())
-        return (
-            pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
-        )
+        return rows
+
+    def records_frame(
+        self, records: Iterable[YamlRecord], source: str, spec: TableSpec
+    ) -> pl.DataFrame:
+        return rows_frame(self.records_rows(records, source, spec))
+
+
+def rows_frame(rows: list[dict[str, str | int | None]]) -> pl.DataFrame:
+    """The rows as one frame of text columns (every key any row has), with source and line."""
+    schema: dict[str, pl.DataType] = {SOURCE: pl.String(), LINE: pl.Int64()}
+    for row in rows:
+        for key in row:
+            schema.setdefault(key, pl.String())
+    return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
 
 
 def _files(root: Source, *names: str) -> list[str]:
@@ -191,16 +201,23 @@ def _customers(r: _Reader, root: Source) -> RawTable:
 
 
 def _yaml_contracts(r: _Reader, paths: list[str], folder: str) -> tuple[RawTable, RawTable]:
-    contracts, lines = RawTable(), RawTable()
+    # The rows of every file in one frame per table: a frame per file or per contract
+    # costs a few Polars queries each, which is most of the time on a small data dir.
+    contract_rows: list[dict[str, str | int | None]] = []
+    line_rows: list[dict[str, str | int | None]] = []
     for path in paths:
         records = r.yaml(path, CONTRACTS, "contracts", single=path.startswith(f"{folder}/"))
         source = r.source(path)
-        contracts.frames.append(r.records_frame(records, source, CONTRACTS))
+        contract_rows += r.records_rows(records, source, CONTRACTS)
         for rec in records:
-            frame = r.records_frame(rec.children.get("lines", []), source, LINES)
-            if frame.height:
-                parent = rec.values.get("contract_id")
-                lines.frames.append(frame.with_columns(pl.lit(parent, pl.String).alias("_parent")))
+            parent = rec.values.get("contract_id")
+            children = r.records_rows(rec.children.get("lines", []), source, LINES)
+            line_rows += [{**row, "_parent": parent} for row in children]
+    contracts, lines = RawTable(), RawTable()
+    if contract_rows:
+        contracts.frames.append(rows_frame(contract_rows))
+    if line_rows:
+        lines.frames.append(rows_frame(line_rows))
     return contracts, lines
 
 
