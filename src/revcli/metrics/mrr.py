@@ -77,35 +77,36 @@ def line_schedule(contracts: pl.DataFrame, lines: pl.DataFrame, rates: pl.Series
     null while open-ended), ``renewal_start`` (first renewal day, null when the contract
     does not auto-renew), ``renewal_term_months``, ``uplift`` (factor per renewal).
     """
+    # What depends on the contract alone is worked out once per contract.
+    renews = pl.col("auto_renew") & pl.col("end_date").is_not_null()
     head = contracts.select(
         "contract_id",
         CUSTOMER,
         "currency",
-        pl.col("start_date").alias("_c_start"),
-        pl.col("end_date").alias("_c_end"),
-        "auto_renew",
+        # The contract's end ends its lines unless it renews.
+        pl.when(~renews).then(pl.col("end_date")).alias("_c_stop"),
         "cancelled_on",
+        pl.when(renews).then(pl.col("end_date") + pl.duration(days=1)).alias("renewal_start"),
         "renewal_term_months",
         "term_months",
         (1 + pl.col("renewal_uplift_pct").cast(pl.Float64) / 100).alias("uplift"),
         rates.alias("rate"),
     )
-    period = pl.col("price_period").replace_strict(
-        PERIOD_MONTHS, default=None, return_dtype=pl.Float64
+    # Months per price period: a comparison per period costs less than a lookup per line.
+    period = pl.coalesce(
+        pl.when(pl.col("price_period") == "term").then(pl.col("term_months")),
+        *(
+            pl.when(pl.col("price_period") == name).then(float(months))
+            for name, months in PERIOD_MONTHS.items()
+        ),
     )
-    period = pl.when(pl.col("price_period") == "term").then(pl.col("term_months")).otherwise(period)
     amount = (
         pl.col("quantity").cast(pl.Float64)
         * pl.col("unit_price").cast(pl.Float64)
         * (1 - pl.col("discount_pct").cast(pl.Float64) / 100)
         / period
     )
-    renews = pl.col("auto_renew") & pl.col("_c_end").is_not_null()
-    effective_end = pl.min_horizontal(
-        pl.col("end_date"),
-        pl.col("cancelled_on"),
-        pl.when(~renews).then(pl.col("_c_end")),
-    )
+    effective_end = pl.min_horizontal(pl.col("end_date"), pl.col("cancelled_on"), pl.col("_c_stop"))
     kept = lines.select(pl.col("price_period") != "once").to_series().fill_null(False)
     recurring = lines.select(
         "contract_id",
@@ -145,7 +146,7 @@ def line_schedule(contracts: pl.DataFrame, lines: pl.DataFrame, rates: pl.Series
         "currency",
         "start_date",
         effective_end.alias("end_date"),
-        pl.when(renews).then(pl.col("_c_end") + pl.duration(days=1)).alias("renewal_start"),
+        "renewal_start",
         "renewal_term_months",
         "uplift",
     )
