@@ -27,6 +27,7 @@ from revcli.metrics.mrr import (
     classify,
     coded_schedule,
     line_schedule,
+    month_numbers,
     movements,
     mrr_events,
     positions,
@@ -126,6 +127,22 @@ def test_month_numbers_turn_back_into_the_first_days_of_their_months(
     numbers = frame.select(month_number(pl.col("d"))).to_series()
     expected = [None if d is None else d.replace(day=1) for d in dates]
     assert first_days(numbers).to_list() == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), days), max_size=8),
+    st.sampled_from([None, dt.date(1, 1, 1), dt.date(9999, 12, 31)]),
+)
+def test_month_numbers_looked_up_per_day_are_the_month_numbers(
+    dates: list[dt.date | None], far: dt.date | None
+) -> None:
+    # Dates within a few thousand years are looked up in a table of their days; a range
+    # wider than that (a date in year 1 or 9999 beside the others) is taken apart.
+    series = pl.Series("d", [*dates, far], dtype=pl.Date)
+    expected = series.to_frame().select(month_number(pl.col("d"))).to_series()
+    assert month_numbers(series).to_list() == expected.to_list()
+    assert month_numbers(series).name == "d"
 
 
 def test_lines_find_their_contract_by_search_or_by_join_alike() -> None:

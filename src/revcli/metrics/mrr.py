@@ -208,30 +208,26 @@ def mrr_events(schedule: pl.DataFrame, until: dt.date, carry: tuple[str, ...] = 
     """
     limit = until.year * 12 + until.month - 1
     horizon = pl.lit(calendar.month_end_day(until))
+    paying = schedule.select(
+        CUSTOMER,
+        PRODUCT,
+        *carry,
+        "line_mrr",
+        "uplift",
+        "start_date",
+        "end_date",
+        "renewal_start",
+        "renewal_term_months",
+    ).filter(pl.col("line_mrr") > 0)
     # A line's last month is the last whose final day it covers: the month before the
     # one holding the day after its end.
-    first = month_number(pl.col("start_date"))
-    last = month_number(pl.col("end_date") + pl.duration(days=1)) - 1
-    spans = (
-        schedule.lazy()
-        .select(
-            CUSTOMER,
-            PRODUCT,
-            *carry,
-            "line_mrr",
-            "uplift",
-            "start_date",
-            "end_date",
-            "renewal_start",
-            "renewal_term_months",
-        )
-        .filter(pl.col("line_mrr") > 0)
-        .with_columns(first.alias("_first"), last.alias("_last"))
-        .filter(
-            (pl.col("_last").is_null() | (pl.col("_last") >= pl.col("_first")))
-            & (pl.col("_first") <= limit)
-        )
-        .collect()
+    after = paying.select((pl.col("end_date").cast(pl.Int32) + 1).cast(pl.Date)).to_series()
+    spans = paying.with_columns(
+        month_numbers(paying.get_column("start_date")).alias("_first"),
+        (month_numbers(after) - 1).alias("_last"),
+    ).filter(
+        (pl.col("_last").is_null() | (pl.col("_last") >= pl.col("_first")))
+        & (pl.col("_first") <= limit)
     )
     # Renewal uplifts: renewal k starts on renewal_start + k × term months (clamped), and
     # raises MRR when it starts after the line's start, on or before its end (and the
@@ -309,6 +305,24 @@ def mrr_events(schedule: pl.DataFrame, until: dt.date, carry: tuple[str, ...] = 
     )
     events = pl.concat([starts, steps, ends])
     return events.with_columns(first_days(events.get_column(MONTH)))
+
+
+def month_numbers(dates: pl.Series) -> pl.Series:
+    """:func:`~revcli.calendar.month_number` of each of ``dates`` (nulls stay null),
+    looked up in a table of the days from the first date to the last: cheaper than
+    taking every date apart into year and month."""
+    days = dates.cast(pl.Int32)
+    lo, hi = days.min(), days.max()
+    if not isinstance(lo, int) or not isinstance(hi, int) or hi - lo >= 2**20:
+        return dates.to_frame("d").select(month_number(pl.col("d"))).to_series().alias(dates.name)
+    table = (
+        pl.int_range(lo, hi + 1, dtype=pl.Int32, eager=True)
+        .cast(pl.Date)
+        .to_frame("d")
+        .select(month_number(pl.col("d")))
+        .to_series()
+    )
+    return table.gather(days - lo).alias(dates.name)
 
 
 def month_end_rates(
