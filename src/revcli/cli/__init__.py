@@ -24,25 +24,28 @@ def main() -> None:
     if sys.argv[1:] == ["--version"]:  # the one answer that needs no Typer
         sys.stdout.write(f"revcli {__version__}\n")
         return
-    _collect_garbage_less_often()
-    from revcli.cli.root import app
+    import gc
 
-    app()
-
-
-GC_YOUNG = 50_000
-"""New objects between two collections of Python's cycle collector (Python's default: 700)."""
-
-
-def _collect_garbage_less_often() -> None:
     # A command is one short process: importing Typer, Polars and revcli makes a few
     # hundred thousand objects that live until it exits, and with Python's default the
     # collector scans them again and again (about 55 ms of a 0.45 s report on sample_data/).
     # Reference counting frees everything else as before; only cycles wait a little longer.
-    import gc
-
     _, middle, old = gc.get_threshold()
     gc.set_threshold(GC_YOUNG, middle, old)
+    from revcli.cli.root import app
+
+    try:
+        app()
+    finally:
+        # Python's exit ends with one more full pass of the collector over every object
+        # (about 70 ms of a report); the command is done and its output written, so the
+        # objects alive now are frozen out of that pass: the process's memory goes back
+        # to the system whole as it ends.
+        gc.freeze()
+
+
+GC_YOUNG = 50_000
+"""New objects between two collections of Python's cycle collector (Python's default: 700)."""
 
 
 def __getattr__(name: str) -> typer.Typer:
