@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 import polars as pl
+import pytest
 from babel import Locale
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -217,6 +218,17 @@ def test_in_order_of_names_each_key_s_row_only_when_keys_follow_the_ids() -> Non
     assert in_order_of(pl.Series(["K1", "K2"]), ids) is None  # K3 has no key
     assert in_order_of(pl.Series(["K1", "K2", "K3", "K1"]), ids) is None  # K1 again later
     assert in_order_of(pl.Series(["K1", None, "K3"]), ids) is None  # a null
+
+
+def test_currency_codes_and_minor_units_are_the_iso4217_packages() -> None:
+    import iso4217
+
+    iso = {c.code: c.exponent for c in iso4217.Currency}
+    assert iso == schema._MINOR_UNITS
+    # ISO 4217's minor units: yen none, krone 2, dinar 3; gold has none, so 2 like most.
+    assert [schema.minor_units(c) for c in ("JPY", "NOK", "KWD", "CLF", "XAU")] == [0, 2, 3, 4, 2]
+    with pytest.raises(ValueError, match="'nok' is not a valid Currency"):
+        schema.minor_units("nok")  # codes are upper case, as validation makes them
 
 
 def test_country_codes_are_the_two_letter_territories_babel_knows() -> None:

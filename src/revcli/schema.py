@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from enum import Enum
 from functools import cache
 
-import iso4217
 import polars as pl
 
 from revcli.errors import Issue, Severity
@@ -166,10 +165,43 @@ OPPORTUNITIES = TableSpec(
 )
 
 
-@cache
+_CURRENCIES = """
+    0: BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF
+    2: AED AFN ALL AMD AOA ARS AUD AWG AZN BAM BBD BDT BMD BND BOB BOV BRL BSD BTN BWP BYN
+       BZD CAD CDF CHE CHF CHW CNY COP COU CRC CUP CVE CZK DKK DOP DZD EGP ERN ETB EUR FJD
+       FKP GBP GEL GHS GIP GMD GTQ GYD HKD HNL HTG HUF IDR ILS INR IRR JMD KES KGS KHR KPW
+       KYD KZT LAK LBP LKR LRD LSL MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR
+       MZN NAD NGN NIO NOK NPR NZD PAB PEN PGK PHP PKR PLN QAR RON RSD RUB SAR SBD SCR SDG
+       SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TOP TRY TTD TWD TZS UAH USD
+       USN UYU UZS VED VES WST XAD XCD XCG YER ZAR ZMW ZWG
+    3: BHD IQD JOD KWD LYD OMR TND
+    4: CLF UYW
+    -: XAG XAU XBA XBB XBC XBD XDR XPD XPT XSU XTS XUA XXX
+"""
+"""The active ISO 4217 currency codes by their minor units (digits after the decimal
+point; ``-`` for none, such as gold), as the iso4217 package has them, written out:
+building its table costs about 8 ms at every start. tests/test_validate_paths.py checks
+they are still the package's."""
+
+
+def _read_currencies(text: str) -> dict[str, int | None]:
+    table: dict[str, int | None] = {}
+    units: int | None = None
+    for word in text.split():
+        if word.endswith(":"):
+            units = None if word == "-:" else int(word[:-1])
+        else:
+            table[word] = units
+    return table
+
+
+_MINOR_UNITS = _read_currencies(_CURRENCIES)
+_CURRENCY_SET = frozenset(_MINOR_UNITS)
+
+
 def currency_codes() -> frozenset[str]:
     """Active ISO 4217 currency codes."""
-    return frozenset(c.code for c in iso4217.Currency)
+    return _CURRENCY_SET
 
 
 _COUNTRIES = """
@@ -203,9 +235,12 @@ def _code_series(kind: Kind) -> pl.Series:
 
 
 def minor_units(currency: str) -> int:
-    """Digits after the decimal point of a currency (ISO 4217: JPY 0, NOK 2, KWD 3)."""
-    exponent = iso4217.Currency(currency).exponent
-    return int(exponent) if exponent is not None else 2
+    """Digits after the decimal point of a currency (ISO 4217: JPY 0, NOK 2, KWD 3; 2 for
+    one without minor units, such as gold)."""
+    if currency not in _MINOR_UNITS:
+        raise ValueError(f"{currency!r} is not a valid Currency")
+    exponent = _MINOR_UNITS[currency]
+    return exponent if exponent is not None else 2
 
 
 FIRST_YEAR, LAST_YEAR = 1900, 2199
