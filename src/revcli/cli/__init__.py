@@ -32,10 +32,10 @@ def main() -> None:
     # Reference counting frees everything else as before; only cycles wait a little longer.
     _, middle, old = gc.get_threshold()
     gc.set_threshold(GC_YOUNG, middle, old)
-    from revcli.cli.root import app
+    from revcli.cli.root import app_for
 
     try:
-        app()
+        app_for(sys.argv[1:])()
     finally:
         # Python's exit ends with one more full pass of the collector over every object
         # (about 70 ms of a report); the command is done and its output written, so the

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Sequence
 from typing import Annotated
 
 import typer
+from typer.main import get_command_name
 
 from revcli import __version__
 from revcli.cli import (
@@ -78,3 +81,29 @@ dashboard.register(app)
 invoice.register(app)
 importing.register(app)
 diff.register(app)
+
+
+def app_for(args: Sequence[str]) -> typer.Typer:
+    """The app that runs ``revcli ARGS``: where ``ARGS`` start with a command's (or a command
+    group's) name, the app with that one command, which is all Typer then needs to build
+    (building every command's options takes longer than a report's own work on a small
+    data dir); else the whole app (``--help``, shell completion, root options, a typo).
+    ``tests/test_cli_app_for.py`` checks that each command runs and answers the same."""
+    if not args:
+        return app
+    commands = [
+        c
+        for c in app.registered_commands
+        if c.callback is not None and (c.name or get_command_name(c.callback.__name__)) == args[0]
+    ]
+    groups = [
+        g
+        for g in app.registered_groups
+        if (g.name or (g.typer_instance.info.name if g.typer_instance else None)) == args[0]
+    ]
+    if len(commands) + len(groups) != 1:
+        return app
+    only = copy.copy(app)
+    only.registered_commands = commands
+    only.registered_groups = groups
+    return only
