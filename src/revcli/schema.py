@@ -480,19 +480,11 @@ def _by_value(raw: pl.DataFrame, spec: TableSpec, values: Sequence[pl.Expr]) -> 
         if len(texts) > most[col.name]:
             continue
         value, _ = _parse_expr(col)
-        table = pl.DataFrame({col.name: texts}, schema={col.name: pl.String}).select(
-            pl.col(col.name).alias("text"), value.alias("value")
-        )
-        out[col.name] = (
-            pl.col(col.name)
-            .replace_strict(
-                table.get_column("text"),
-                table.get_column("value"),
-                default=None,
-                return_dtype=table.schema["value"],
-            )
-            .alias(col.name)
-        )
+        typed = pl.DataFrame({col.name: texts}, schema={col.name: pl.String}).select(value)
+        # Each text's place among the distinct texts (an Enum of them: every text is
+        # one), then the typed value at that place; a null text stays null.
+        places = pl.col(col.name).cast(pl.Enum(texts)).to_physical()
+        out[col.name] = pl.lit(typed.to_series()).gather(places).alias(col.name)
     return list(out.values())
 
 
