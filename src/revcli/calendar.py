@@ -83,17 +83,22 @@ def with_term_months(frame: pl.LazyFrame, start: str, end: str, name: str) -> pl
     whose last day is ``stop`` minus its day of month.
     """
     a, b = pl.col(start), pl.col("_tm_stop")
+    # Days are shifted on the dates' day numbers (days since 1970): exact, and cheaper
+    # than adding durations.
+    days = b.cast(pl.Int32)
     day, stop_day, before = pl.col("_tm_day"), pl.col("_tm_stop_day"), pl.col("_tm_before")
     here, over, whole = pl.col("_tm_here"), pl.col("_tm_over"), pl.col("_tm_whole")
     left = (
         pl.when(whole < 0)
-        .then((b - a).dt.total_days())
+        .then((days - a.cast(pl.Int32)).cast(pl.Int64))
         .when(over)
         .then((before - pl.min_horizontal(day, before) + stop_day).cast(pl.Int64))
         .otherwise((stop_day - here).cast(pl.Int64))
     )
     return (
-        frame.with_columns(_tm_stop=pl.col(end) + pl.duration(days=1), _tm_day=a.dt.day())
+        frame.with_columns(
+            _tm_stop=(pl.col(end).cast(pl.Int32) + 1).cast(pl.Date), _tm_day=a.dt.day()
+        )
         .with_columns(
             _tm_stop_day=b.dt.day(),
             _tm_here=pl.min_horizontal(day, b.dt.days_in_month()),
@@ -101,7 +106,7 @@ def with_term_months(frame: pl.LazyFrame, start: str, end: str, name: str) -> pl
         )
         .with_columns(
             _tm_over=here > stop_day,
-            _tm_before=(b - pl.duration(days=stop_day)).dt.day(),
+            _tm_before=(days - stop_day.cast(pl.Int32)).cast(pl.Date).dt.day(),
         )
         .with_columns(_tm_whole=pl.col("_tm_months") - over.cast(pl.Int64))
         .with_columns(

@@ -222,8 +222,7 @@ def _clean(
     wide space), a column needs it only if a cell is empty, starts with a space (both
     sort before ``"!"``) or ends with one; without a space in the body, only quoted
     empty cells remain, and without quotes either, nothing."""
-    padding = _PADDING if data.isascii() else _PADDING + _WIDE_PADDING
-    if any(data.find(b, start) >= 0 for b in padding):
+    if any(data.find(b, start) >= 0 for b in _PADDING + _WIDE_PADDING):
         needed = dict.fromkeys(header, True)
     elif data.find(b" ", start) >= 0:
         needed = frame.select(
