@@ -78,6 +78,7 @@ ALIAS_BUDGET = 10_000
 the file itself holds when it holds more: a bound on what a billion-laughs file costs."""
 
 _MERGE = "tag:yaml.org,2002:merge"
+_TEXT = "tag:yaml.org,2002:str"
 
 
 class _Limit(Exception):
@@ -116,6 +117,14 @@ class _Bounded(yaml.composer.Composer):
         def get_event(self) -> Any: ...
         def peek_event(self) -> Any: ...
         def dispose(self) -> None: ...
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        # Every scalar is read as text, so the one tag a scalar's plain spelling decides
+        # that matters is the merge key's (``<<``): PyYAML's resolver would try its
+        # patterns for numbers, dates and booleans on every value.
+        if kind is yaml.ScalarNode:
+            return _MERGE if implicit[0] and value == "<<" else _TEXT
+        return super().resolve(kind, value, implicit)  # type: ignore[misc]
 
     def _bound(self, source: str) -> None:
         self.source = source
