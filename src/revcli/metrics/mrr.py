@@ -776,6 +776,15 @@ def mrr_table(
     return Book(schedule, customers).mrr_table(first, last, by)
 
 
+def _named(codes: IdCodes, coded: pl.DataFrame) -> pl.DataFrame:
+    """A coded schedule with its customer ids and products as text again: each code is
+    the row of its name in :class:`IdCodes`."""
+    return coded.with_columns(
+        codes.customers.get_column(CUSTOMER).gather(coded.get_column(CUSTOMER)),
+        codes.products.get_column(PRODUCT).gather(coded.get_column(PRODUCT)),
+    )
+
+
 _BOOKS: weakref.WeakKeyDictionary[DataSet, Book] = weakref.WeakKeyDictionary()
 """The :class:`Book` of each data set in memory, dropped with the data set."""
 
@@ -835,8 +844,8 @@ class Book:
 
         Where every contract's customer is in the customers file (a valid data set), the
         coded schedule is made with each contract's customer looked up once
-        (:func:`coded_schedule`), and the schedule with the ids as text only when a
-        report asks for it.
+        (:func:`coded_schedule`), and the schedule with the ids as text (each code's
+        name read off its row) only when a report asks for it.
         """
         book = _BOOKS.get(data)
         if book is None:
@@ -850,7 +859,7 @@ class Book:
             if coded is None:
                 schedule = line_schedule(contracts, lines, rates)
             else:
-                schedule = partial(line_schedule, contracts, lines, rates)
+                schedule = partial(_named, *coded)
             book = cls(schedule, data.customers, data.settings.metrics, fx, coded)
             _BOOKS[data] = book
         return book
