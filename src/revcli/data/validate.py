@@ -448,6 +448,11 @@ def booking_rates(
     )
 
 
+FEW_CURRENCIES = 8
+"""Up to this many currencies with rates, a row's first rate date is found by comparing
+its currency with each of them instead of a lookup."""
+
+
 def _no_rate(frame: pl.DataFrame, date: str, currency: str, fx: pl.DataFrame, base: str) -> pl.Expr:
     """Where :func:`booking_rates` finds no rate for a row that has a date and a currency.
 
@@ -458,9 +463,14 @@ def _no_rate(frame: pl.DataFrame, date: str, currency: str, fx: pl.DataFrame, ba
     if fx.get_column("date").null_count() or fx.get_column("rate").null_count():
         return pl.lit(booking_rates(frame, date, currency, fx, base).is_null())
     first = fx.group_by("currency").agg(pl.col("date").min())
-    since = pl.col(currency).replace_strict(
-        first.get_column("currency"), first.get_column("date"), default=None
-    )
+    if first.height > FEW_CURRENCIES:
+        since = pl.col(currency).replace_strict(
+            first.get_column("currency"), first.get_column("date"), default=None
+        )
+    else:  # a comparison per currency costs less than a lookup per row
+        since = pl.lit(None, dtype=pl.Date)
+        for code, day in first.iter_rows():
+            since = pl.when(pl.col(currency) == code).then(pl.lit(day, pl.Date)).otherwise(since)
     return (pl.col(currency) != base) & (since.is_null() | (pl.col(date) < since))
 
 
