@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,15 @@ Positions = dict[tuple[str, int, str], int]
 
 SIGNAL_TABLES = ("usage", "tickets", "payments")
 """Optional churn-risk signal files, kept as raw strings for the risk feature to type."""
+CSV_FILES = (
+    "customers.csv",
+    "contracts.csv",
+    "contract_lines.csv",
+    "fx_rates.csv",
+    "opportunities.csv",
+    *(f"{name}.csv" for name in SIGNAL_TABLES),
+)
+"""The CSV files of a data dir, in the order they are read."""
 
 
 @dataclass
@@ -67,11 +77,44 @@ class RawData:
     warnings: list[Issue]
 
 
+PARALLEL_BYTES = 4 * 1024 * 1024
+"""CSV files from this size on are read and parsed on worker threads, side by side."""
+
+Parsed = tuple[pl.DataFrame | None, list[Issue]]
+
+
+def _parse_file(files: Source, name: str) -> Parsed:
+    """A CSV file of the data dir as a frame of strings, or ``None`` and the problems."""
+    try:
+        data = files.read(name)
+    except UnreadableFile as exc:
+        return None, [Issue(files.where(name), None, "", str(exc))]
+    return parse_csv(data, files.where(name))
+
+
 class _Reader:
     def __init__(self, files: Source) -> None:
         self.files = files
         self.issues: list[Issue] = []
         self.positions: Positions = {}
+        self.parsed: dict[str, Future[Parsed]] = {}
+
+    def prefetch(self, pool: ThreadPoolExecutor, names: Iterable[str]) -> None:
+        """Start reading the large CSV files among ``names`` on ``pool``'s threads.
+
+        Polars parses without holding Python's lock, so one file is parsed while the
+        bytes of another are scanned; files are still taken up (and their problems
+        reported) in the order of the sequential reading. Only a folder on disk is read
+        so: a git revision is read through one ``git cat-file`` process."""
+        if not isinstance(self.files, FolderSource):
+            return
+        for name in names:
+            try:
+                size = (self.files.root / name).stat().st_size
+            except OSError:
+                continue  # reported when the file is read
+            if size >= PARALLEL_BYTES:
+                self.parsed[name] = pool.submit(_parse_file, self.files, name)
 
     def source(self, name: str) -> str:
         return self.files.where(name)
@@ -94,10 +137,8 @@ class _Reader:
         return text
 
     def csv_frame(self, name: str) -> pl.DataFrame | None:
-        data = self.bytes(name)
-        if data is None:
-            return None
-        frame, issues = parse_csv(data, self.source(name))
+        started = self.parsed.pop(name, None)
+        frame, issues = _parse_file(self.files, name) if started is None else started.result()
         self.issues += issues
         return frame
 
@@ -275,12 +316,14 @@ def read_raw(root: Path | Source) -> RawData:
     """
     files = FolderSource(root) if isinstance(root, Path) else root
     r = _Reader(files)
-    settings = _settings(r, files)
-    customers = _customers(r, files)
-    contracts, lines = _contracts(r, files)
-    fx = _single(r, files, "fx_rates.csv", FX_RATES)
-    opportunities = _single(r, files, "opportunities.csv", OPPORTUNITIES)
-    extra = _signals(r, files)
+    with ThreadPoolExecutor(2) as pool:
+        r.prefetch(pool, _files(files, *CSV_FILES))
+        settings = _settings(r, files)
+        customers = _customers(r, files)
+        contracts, lines = _contracts(r, files)
+        fx = _single(r, files, "fx_rates.csv", FX_RATES)
+        opportunities = _single(r, files, "opportunities.csv", OPPORTUNITIES)
+        extra = _signals(r, files)
     if any(i.is_error for i in r.issues):
         raise DataError(relocate(r.issues, r.positions))
     return RawData(
