@@ -41,3 +41,23 @@ def test_matches_the_definition(num: int, den: int, places: int) -> None:
     got = round_half_up(Fraction(num, den), places)
     assert got == Fraction(units if num >= 0 else -units, 10**places)
     assert got.as_tuple().exponent == -places
+
+
+@given(
+    st.one_of(
+        st.decimals(allow_nan=False, allow_infinity=False),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.integers(-(10**70), 10**70).map(lambda n: Decimal(n).scaleb(-35)),
+    ),
+    st.integers(0, 14),
+)
+def test_decimals_and_floats_match_the_definition(value: Decimal | float, places: int) -> None:
+    # Decimals (and floats, at their shortest decimal form) are rounded by decimal's
+    # quantize where the result fits 60 digits: it must agree with the definition, from the
+    # exact fraction, at every magnitude and number of places (12 and up take the other path).
+    exact = Fraction(Decimal(repr(value)) if isinstance(value, float) else value)
+    units = (abs(exact.numerator) * 10**places * 2 + exact.denominator) // (2 * exact.denominator)
+    got = round_half_up(value, places)
+    assert got == Fraction(units if exact >= 0 else -units, 10**places)
+    assert got.as_tuple().exponent == -places
+    assert not got.is_signed() or got != 0  # no negative zero

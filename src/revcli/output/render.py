@@ -21,6 +21,7 @@ from revcli.output.report import (
     Report,
     Trend,
     cell,
+    columns,
     group_digits,
     rows,
 )
@@ -54,16 +55,23 @@ def render_csv(report: Report, *, raw: bool = False) -> str:
     get a ``'`` in front (:func:`spreadsheet_safe`); numbers never do, so ``-12.50``
     stays a number. ``raw`` writes every text exactly as it is, for pipelines.
     """
+    import polars as pl  # loaded already: the report holds a frame
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    text = [report.kind(c) is ColumnKind.TEXT for c in report.frame.columns]
     safe = (lambda v: v) if raw else spreadsheet_safe
     writer.writerow(safe(c) for c in report.frame.columns)
-    for row in rows(report):
-        writer.writerow(
-            safe(v) if is_text and isinstance(v, str) else _plain(v)
-            for v, is_text in zip(row.values(), text, strict=True)
-        )
+    # The csv module writes None as an empty cell and any other value as str() of it, as
+    # _plain does; only text (made safe) and flags (true/false) are converted here.
+    cells = [
+        [safe(v) if isinstance(v, str) else _plain(v) for v in values]
+        if report.kind(name) is ColumnKind.TEXT
+        else [_plain(v) for v in values]
+        if dtype == pl.Boolean
+        else values
+        for (name, dtype), values in zip(report.frame.schema.items(), columns(report), strict=True)
+    ]
+    writer.writerows(zip(*cells, strict=True))
     return out.getvalue()
 
 
