@@ -63,14 +63,14 @@ def render_csv(report: Report, *, raw: bool = False) -> str:
     writer.writerow(safe(c) for c in report.frame.columns)
     # The csv module writes None as an empty cell and any other value as str() of it, as
     # _plain does; only text (made safe) and flags (true/false) are converted here.
-    cells = [
-        [safe(v) if isinstance(v, str) else _plain(v) for v in values]
-        if report.kind(name) is ColumnKind.TEXT
-        else [_plain(v) for v in values]
-        if dtype == pl.Boolean
-        else values
-        for (name, dtype), values in zip(report.frame.schema.items(), columns(report), strict=True)
-    ]
+    cells = []
+    for (name, dtype), column in zip(report.frame.schema.items(), columns(report), strict=True):
+        if report.kind(name) is ColumnKind.TEXT:
+            cells.append([safe(v) if isinstance(v, str) else _plain(v) for v in column])
+        elif dtype == pl.Boolean:
+            cells.append([_plain(v) for v in column])
+        else:
+            cells.append(column)
     writer.writerows(zip(*cells, strict=True))
     return out.getvalue()
 
