@@ -309,6 +309,11 @@ def test_top_limits_rows_and_zero_is_a_usage_error(run: Run, make_data_dir: Make
     assert result.exit_code == 0
     assert len(result.stdout.splitlines()) == 2
     assert run("risk", "--data", root, "--top", "0").exit_code == 2
+    # A top larger than any machine integer is every customer, not an internal error.
+    every = run("risk", "--data", root, "--as-of", "2026-11-23", "-f", "csv")
+    huge = run("risk", "--data", root, "--as-of", "2026-11-23", "--top", str(10**30), "-f", "csv")
+    assert huge.exit_code == 0, huge.output
+    assert huge.stdout == every.stdout
     assert run("risk", "--data", root, "--as-of", "23.11.2026").exit_code == 2
 
 

@@ -66,7 +66,7 @@ def risk_report(data: DataSet, as_of: dt.date, top: int | None = None) -> Report
     scored = table.height
     at_risk = table.get_column("arr_at_risk").sum()
     if top is not None:
-        table = table.head(top)
+        table = table.head(min(top, table.height))  # a top of 10**30 is every customer
     base = data.settings.base_currency
     weights = ", ".join(f"{name} {getattr(rules, name).weight}" for name in SIGNALS)
     notes = [
