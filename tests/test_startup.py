@@ -145,19 +145,25 @@ REPORTS = [
 ]
 
 
+@pytest.mark.parametrize("written", [False, True], ids=["piped", "out"])
 @pytest.mark.parametrize("args", REPORTS, ids=lambda a: a[0])
-def test_a_piped_report_loads_neither_pydantic_nor_rich(args: list[str]) -> None:
+def test_a_piped_report_loads_neither_pydantic_nor_rich(
+    args: list[str], written: bool, tmp_path: Path
+) -> None:
     # Typer would build a Pydantic adapter for every option (about 0.1 s of each report);
     # revcli's converter gives the same values without it (tests/test_cli_coercion.py).
-    # CSV piped to a file needs no Rich either, unless a warning is printed (through Rich).
+    # CSV piped or written with --out needs no Rich either: warnings and "wrote FILE" are
+    # plain lines on a stderr that is no terminal (about 0.06 s of each report).
     root = Path(__file__).parent.parent
     script = "import sys\nsys.argv[0] = 'revcli'\nfrom revcli.cli import main\ntry:\n    main()\n"
     script += "except SystemExit as exit:\n    assert not exit.code, exit.code"
     data = ["--data", str(root / "sample_data"), "--format", "csv"]
-    loaded = _loaded(script, *args, *data)
+    out = ["--out", str(tmp_path / "report.csv")]
+    loaded = _loaded(script, *args, *data, *(out if written else []))
     assert "revcli.data.validate" in loaded  # the report ran
+    assert (tmp_path / "report.csv").is_file() is written
     assert _under(loaded, ("pydantic", "pydantic_core")) == set()
-    assert ("rich.console" in loaded) is (args[0] == "pipeline")
+    assert "rich.console" not in loaded
 
 
 @pytest.mark.parametrize("stderr_tty", [False, True])
@@ -214,3 +220,38 @@ def test_the_console_script_collects_garbage_less_often() -> None:
     assert before == 700 and young == GC_YOUNG and (middle, old) == (10, 10)
     # And once the command is done, its objects are frozen out of the last pass at exit.
     assert frozen > 10_000
+
+
+@pytest.mark.parametrize(
+    ("text", "style", "markup"),
+    [
+        ("wrote out/mrr.csv", "dim", False),
+        ("wrote /tmp/[x] :smile: weird.csv", "dim", False),
+        ("2 problems found; nothing was done.", None, None),
+        ("error: a value in [brackets]", None, False),
+        ("a [bold]tagged[/bold] line", None, None),
+        ("a [bold]tagged[/bold] line", None, True),
+        ("wide " + "x" * 300, None, False),
+        ("", None, None),
+    ],
+)
+def test_stderr_lines_off_a_terminal_are_what_rich_writes(
+    text: str,
+    style: str | None,
+    markup: bool | None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Off a terminal a line is written without Rich; it must read as Rich's own line did.
+    from revcli.cli import common
+
+    for name in ("TTY_COMPATIBLE", "FORCE_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    stderr = common._Stderr()
+    stderr._console.print(text, style=style, markup=markup)
+    by_rich = capsys.readouterr().err
+    fresh = common._Stderr()
+    monkeypatch.setattr(common, "err", fresh)
+    fresh.print(text, style=style, markup=markup)
+    assert ("_console" in fresh.__dict__) is bool(markup)  # no Rich for a plain line
+    assert capsys.readouterr().err == by_rich

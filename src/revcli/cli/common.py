@@ -38,10 +38,27 @@ class _Stderr:
     def _console(self) -> Console:
         from rich.console import Console
 
-        return Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
+        return Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._console, name)
+
+    def print(self, *objects: Any, style: str | None = None, markup: bool | None = None) -> None:
+        """Rich's ``print``; a line of text off a terminal is written without Rich.
+
+        Rich writes such a line as it is there too (no colour, and no wrapping: the
+        console soft-wraps), so ``wrote FILE`` after a report needs no Rich loaded. Once
+        the console is made (a progress bar, a spinner), everything goes through it."""
+        if (
+            "_console" not in self.__dict__
+            and len(objects) == 1
+            and isinstance(objects[0], str)
+            and not markup
+            and not stderr_is_terminal()
+        ):
+            sys.stderr.write(f"{objects[0]}\n")
+            return
+        self._console.print(*objects, style=style, markup=markup)
 
     # Rich's Live (a Progress bar) enters its console: special methods skip __getattr__.
     def __enter__(self) -> Console:
@@ -55,8 +72,9 @@ if TYPE_CHECKING:
     err: Console
 else:
     err = _Stderr()
-"""Messages to stderr. Never markup: paths and values from the user (``--out '[/x].csv'``,
-a customer named ``[ACME]``) are printed as they are."""
+"""Messages to stderr. Never markup or emoji codes: paths and values from the user
+(``--out '[/x].csv'``, a file named ``:smile:.csv``, a customer named ``[ACME]``) are
+printed as they are."""
 
 
 def stderr_is_terminal() -> bool:
