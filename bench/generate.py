@@ -39,6 +39,7 @@ import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -137,7 +138,10 @@ DEFAULT_MIX = Shape(
     ([1, 2, 3, 4, 5, 6, 7, 8], [15, 15, 15, 15, 12, 12, 8, 8]),
     ([1, 2, 3, 4, 5], [35, 25, 20, 12, 8]),
 )
-FEW_LINES = (([1, 2, 3], [70, 20, 10]), ([1, 2], [60, 40]))
+FEW_LINES: tuple[tuple[list[int], list[float]], tuple[list[int], list[float]]] = (
+    ([1, 2, 3], [70, 20, 10]),
+    ([1, 2], [60, 40]),
+)
 SHAPES = {
     "default": DEFAULT_MIX,
     "customers": Shape(COUNTRIES, FX_START, *FEW_LINES),
@@ -216,7 +220,7 @@ class Random:
         """n integers in [low, high)."""
         return (self.uniform(n) * (high - low)).floor().cast(pl.Int64) + low
 
-    def choice(self, values: list, weights: list[float], n: int) -> pl.Series:
+    def choice(self, values: list[Any], weights: list[float], n: int) -> pl.Series:
         """n draws from values with the given (relative) weights."""
         total = sum(weights)
         cum, acc = [], 0.0

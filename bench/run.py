@@ -15,7 +15,8 @@ and then runs, each in a fresh subprocess:
   amounts of one month's billing run without documents (billing_amounts in Python)
 
 Each gets its median wall time of --repeat runs and its peak RSS (ru_maxrss of that very
-subprocess, from os.wait4; the largest of the runs). revcli's monthly MRR is checked
+subprocess, from os.wait4; the largest of the runs). The runs go in rounds, one of each
+tool per round, so that every tool is timed over the same minutes. revcli's monthly MRR is checked
 against DuckDB's. The Markdown table is printed and written, with machine info, to
 bench/results.md and between the markers in bench/README.md.
 """
@@ -195,24 +196,47 @@ def run_once(cmd: list[str], timeout: float) -> tuple[float, float, float, int, 
     return wall, peak, usage.ru_utime + usage.ru_stime, proc.returncode, tail
 
 
-def measure(tool: str, cmd: list[str], repeat: int, timeout: float) -> Measurement:
-    """Median wall time of ``repeat`` runs, the largest peak RSS among them, and the
-    median CPU time (which a busy machine inflates less than the wall time)."""
-    walls: list[float] = []
-    peaks: list[float] = []
-    cpus: list[float] = []
-    for i in range(repeat):
-        wall, peak, cpu, code, tail = run_once(cmd, timeout)
-        if code != 0:
-            log(f"  {tool}: run {i + 1} failed (exit {code}):\n{indent(tail)}")
-            return Measurement(tool, note=f"failed (exit {code})")
-        log(f"  {tool}: {wall:.2f} s, {peak:.0f} MB, {cpu:.2f} s CPU")
-        walls.append(wall)
-        peaks.append(peak)
-        cpus.append(cpu)
-    if not walls:
-        return Measurement(tool, note="not run")
-    return Measurement(tool, statistics.median(walls), max(peaks), statistics.median(cpus))
+def measure(
+    cmds: dict[str, list[str]], repeats: dict[str, int], timeout: float
+) -> dict[str, Measurement]:
+    """Each tool's median wall time, the largest peak RSS among its runs and its median CPU
+    time (which a busy machine inflates less than the wall time).
+
+    The runs are taken in rounds, one run of every tool per round, so that all tools are
+    timed over the same minutes: this machine's speed drifts by a third within an hour,
+    and five runs of one tool followed by five of the next would compare different
+    machines. A tool whose run fails is not run again."""
+    walls: dict[str, list[float]] = {tool: [] for tool in cmds}
+    peaks: dict[str, list[float]] = {tool: [] for tool in cmds}
+    cpus: dict[str, list[float]] = {tool: [] for tool in cmds}
+    failed: dict[str, Measurement] = {}
+    for i in range(max(repeats.values(), default=0)):
+        for tool, cmd in cmds.items():
+            if tool in failed or i >= repeats[tool]:
+                continue
+            wall, peak, cpu, code, tail = run_once(cmd, timeout)
+            if code != 0:
+                log(f"  {tool}: run {i + 1} failed (exit {code}):\n{indent(tail)}")
+                failed[tool] = Measurement(tool, note=f"failed (exit {code})")
+                continue
+            log(f"  {tool}: {wall:.2f} s, {peak:.0f} MB, {cpu:.2f} s CPU")
+            walls[tool].append(wall)
+            peaks[tool].append(peak)
+            cpus[tool].append(cpu)
+    out: dict[str, Measurement] = {}
+    for tool in cmds:
+        if tool in failed:
+            out[tool] = failed[tool]
+        elif not walls[tool]:
+            out[tool] = Measurement(tool, note="not run")
+        else:
+            out[tool] = Measurement(
+                tool,
+                statistics.median(walls[tool]),
+                max(peaks[tool]),
+                statistics.median(cpus[tool]),
+            )
+    return out
 
 
 def indent(text: str) -> str:
@@ -413,11 +437,13 @@ def bench_size(
     outdir.mkdir(parents=True, exist_ok=True)
     log(f"{data.name}: {data.customers:,} customers, {data.csv_mb:.1f} MB CSV, {first}..{last}")
     cmds = commands(data, first, last, outdir)
-    rows = []
+    repeats = {
+        tool: args.repeat if tool in TOOLS else args.report_repeat or args.repeat for tool in tools
+    }
     for tool in tools:
         (outdir / f"{tool}.csv").unlink(missing_ok=True)
-        repeat = args.repeat if tool in TOOLS else args.report_repeat or args.repeat
-        rows.append((data, measure(tool, cmds[tool], repeat, args.timeout)))
+    measured = measure({tool: cmds[tool] for tool in tools}, repeats, args.timeout)
+    rows = [(data, measured[tool]) for tool in tools]
     ours, base = outdir / "revcli.csv", outdir / "duckdb.csv"
     if not ("revcli" in tools and "duckdb" in tools and ours.is_file() and base.is_file()):
         return rows, []
