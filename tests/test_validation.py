@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,32 @@ def test_value_errors_name_file_row_and_column(make_data_dir: MakeDir) -> None:
         "contracts.csv:2: billing_period: 'monthly' is not allowed; expected one of month, quarter, half-year, year, term",
         "contracts.csv:2: end_date: 2025-12-31 is before start_date 2026-01-01",
         "contracts.csv:3: start_date: '2026-13-01' is not a date from 1900 to 2199; expected YYYY-MM-DD",
+    ]
+
+
+def test_a_decimal_with_more_whole_digits_than_fit_is_too_large_not_a_non_number(
+    make_data_dir: MakeDir,
+) -> None:
+    # Decimals hold 38 digits, 10 after the point: 28 whole digits fit, 29 do not. Such a
+    # value is a number, so the message says what is wrong with it; a digit that is not
+    # ASCII (Arabic-Indic one) still makes no number.
+    fits = "9" * 28 + ".1234567890"
+    root = make_data_dir(
+        valid(
+            make_data_dir,
+            contract_lines_csv="contract_id,product,quantity,unit_price\n"
+            f"C1,LIC,{fits},{'1' + '0' * 28}\n"
+            f"C1,SUP,1,-{'9' * 29}.5\n"
+            "C1,ADD,1,\u0661\u0662\n",
+        )
+    )
+    assert problems(root) == [
+        f"contract_lines.csv:2: unit_price: '1{'0' * 28}' is too large; at most 28 digits "
+        "before the decimal point",
+        f"contract_lines.csv:3: unit_price: '-{'9' * 29}.5' is too large; at most 28 digits "
+        "before the decimal point",
+        "contract_lines.csv:4: unit_price: '\u0661\u0662' is not a number; expected digits "
+        "with a decimal point, e.g. 1200.50",
     ]
 
 
@@ -350,3 +377,20 @@ def test_unknown_customer_locale_is_an_error(make_data_dir: MakeDir) -> None:
     assert problems(root) == [
         "customers.csv:2: locale: 'xx_XX' is not a locale Babel knows (e.g. nb_NO, en_GB, de_DE)"
     ]
+
+
+def test_one_value_is_typed_and_told_as_a_cell_of_its_column() -> None:
+    # Settings that default a column (invoice.default_tax_rate for tax_rate) are typed
+    # as a cell: the same value, the same message.
+    from revcli.schema import LINES, parse_value
+
+    column = next(c for c in LINES.columns if c.name == "unit_price")
+    assert parse_value(column, "1200.50") == (Decimal("1200.50"), "")
+    assert parse_value(column, "1" + "0" * 28) == (
+        None,
+        "is too large; at most 28 digits before the decimal point",
+    )
+    assert parse_value(column, "twelve") == (
+        None,
+        "is not a number; expected digits with a decimal point, e.g. 1200.50",
+    )

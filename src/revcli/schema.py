@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -248,6 +249,9 @@ FIRST_YEAR, LAST_YEAR = 1900, 2199
 _DATE_RE = r"^(19|20|21)\d{2}-\d{2}-\d{2}$"
 _MONTH_RE = r"^(19|20|21)\d{2}-\d{2}$"
 _DECIMAL_RE = r"^[+-]?(\d+(\.\d{0,10})?|\.\d{1,10})$"
+_DECIMAL_TOO_LARGE_RE = r"^[+-]?[0-9]{29,}(\.[0-9]{0,10})?$"
+DECIMAL_TOO_LARGE = "is too large; at most 28 digits before the decimal point"
+"""A number written as a decimal is, but with more whole digits than :data:`DECIMAL` holds."""
 _INT_RE = r"^[+-]?\d{1,15}$"
 
 
@@ -504,6 +508,10 @@ def _plan(
         text = pl.col(f"_raw:{col.name}")
         bad = text.is_not_null() & pl.col(col.name).is_null()
         message = quoted(f"_raw:{col.name}") + f" {expected}"
+        if col.kind is Kind.DECIMAL:
+            too_large = text.str.contains(_DECIMAL_TOO_LARGE_RE)
+            said = pl.when(too_large).then(pl.lit(DECIMAL_TOO_LARGE)).otherwise(pl.lit(expected))
+            message = quoted(f"_raw:{col.name}") + " " + said
         parse_checks.append(RowCheck(bad, col.name, message) if expected else None)
         check = _range_issue(col)
         if check is not None:
@@ -547,6 +555,8 @@ def parse_value(col: Column, raw: str) -> tuple[object | None, str]:
     )
     value, out_of_range = typed.select(pl.col(col.name), bad.fill_null(False)).row(0)
     if value is None:
+        if col.kind is Kind.DECIMAL and re.fullmatch(_DECIMAL_TOO_LARGE_RE, raw):
+            return None, DECIMAL_TOO_LARGE
         return None, expected
     if out_of_range:
         return None, text
