@@ -185,6 +185,9 @@ def _csv_files(draw: st.DrawFn) -> bytes:
 # nowhere near a comma), and a short row whose only cell holds the missing comma.
 @example(b'h,i\na"b,c\nd"e,f\n')
 @example(b'h,i\na"b"c,d\n')
+# Quotes inside bare cells that pair up across a comma: still two bare cells.
+@example(b'h,i\na"b,c"d\n')
+@example(b'h,i\na"b,c"d\n\nx,y\n')
 @example(b'h,i\n"a"b,c\n')
 @example(b'h,i,j\n"a,b",c\n1,2,3\n')
 # Byte lengths show full rows only when no cell holds a quote; else commas are counted.

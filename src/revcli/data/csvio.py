@@ -299,7 +299,7 @@ def _read_text(text: str, source: str) -> tuple[pl.DataFrame | None, list[Issue]
         .with_columns(
             (pl.col("raw").str.strip_chars() == "").alias("_blank"),
             pl.col("raw")
-            .str.replace_all(r'"(?:[^"]|"")*"', "")
+            .str.replace_all(r'(^|,)"(?:[^"]|"")*"', "${1}")
             .str.count_matches(",", literal=True)
             .alias("_commas"),
         )
