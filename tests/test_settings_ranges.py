@@ -57,7 +57,7 @@ def settings_text(**values: str) -> str:
         (
             ("tax", 13),
             "1" * 53,
-            f"'{'1' * 53}' is not a number; expected digits with a decimal point, e.g. 1200.50 "
+            f"'{'1' * 53}' is too large; at most 28 digits before the decimal point "
             "(as tax_rate in the data)",
         ),
         (
