@@ -251,7 +251,8 @@ _MONTH_RE = r"^(19|20|21)\d{2}-\d{2}$"
 _DECIMAL_RE = r"^[+-]?(\d+(\.\d{0,10})?|\.\d{1,10})$"
 _DECIMAL_TOO_LARGE_RE = r"^[+-]?[0-9]{29,}(\.[0-9]{0,10})?$"
 DECIMAL_TOO_LARGE = "is too large; at most 28 digits before the decimal point"
-"""A number written as a decimal is, but with more whole digits than :data:`DECIMAL` holds."""
+"""What is wrong with a value written as a decimal should be but with more whole digits
+than :data:`DECIMAL` holds (28)."""
 _INT_RE = r"^[+-]?\d{1,15}$"
 
 
