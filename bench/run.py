@@ -334,6 +334,8 @@ def machine_info(today: str, load: str) -> list[str]:
         f"- date: {today}",
         f"- machine: {cores} cores (nproc), {memory}, {cpu}, {platform.system()}",
         f"- load average before the run (1, 5, 15 min): {load}",
+        "- the runs go in rounds (one run of every tool per round), so every tool is timed "
+        "over the same minutes",
         f"- python {platform.python_version()}, polars {pl.__version__}, duckdb {duck}",
     ]
 
@@ -499,7 +501,7 @@ def main(argv: list[str] | None = None) -> int:
     last = args.to
     first = month_minus(last, args.months - 1)
     today = args.date or date.today().isoformat()
-    load = load_average()
+    load = f"{load_average()} (started {time.strftime('%H:%M', time.gmtime())} UTC)"
 
     notes: list[str] = []
     if "revcli" in tools:
