@@ -43,14 +43,18 @@ class _Stderr:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._console, name)
 
-    def print(self, *objects: Any, style: str | None = None, markup: bool | None = None) -> None:
-        """Rich's ``print``; a line of text off a terminal is written without Rich.
+    def print(
+        self, *objects: Any, style: str | None = None, markup: bool | None = None, **rich: Any
+    ) -> None:
+        """Rich's ``print`` (its other options in ``rich``); a line of text off a terminal
+        is written without Rich.
 
         Rich writes such a line as it is there too (no colour, and no wrapping: the
         console soft-wraps), so ``wrote FILE`` after a report needs no Rich loaded. Once
         the console is made (a progress bar, a spinner), everything goes through it."""
         if (
             "_console" not in self.__dict__
+            and not rich
             and len(objects) == 1
             and isinstance(objects[0], str)
             and not markup
@@ -58,7 +62,7 @@ class _Stderr:
         ):
             sys.stderr.write(f"{objects[0]}\n")
             return
-        self._console.print(*objects, style=style, markup=markup)
+        self._console.print(*objects, style=style, markup=markup, **rich)
 
     # Rich's Live (a Progress bar) enters its console: special methods skip __getattr__.
     def __enter__(self) -> Console:
