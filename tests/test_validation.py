@@ -65,7 +65,7 @@ def test_value_errors_name_file_row_and_column(make_data_dir: MakeDir) -> None:
     ]
 
 
-def test_a_decimal_with_more_whole_digits_than_fit_is_too_large_not_a_non_number(
+def test_a_decimal_with_more_whole_digits_than_fit_is_told_too_large(
     make_data_dir: MakeDir,
 ) -> None:
     # Decimals hold 38 digits, 10 after the point: 28 whole digits fit, 29 do not. Such a
