@@ -324,3 +324,22 @@ def test_a_narrow_table_keeps_the_figures_and_cuts_the_cause_text(repo: GitRepo,
     header = next(line for line in result.stdout.splitlines() if "month" in line.split())
     assert {"MRR", "share"} <= set(header.split()) or {"mrr", "share"} <= set(header.split())
     assert max(len(line) for line in result.stdout.splitlines()) <= 100
+
+
+def test_the_example_of_docs_diff_is_what_diff_prints(repo: GitRepo, run: Run) -> None:
+    # docs/diff.md shows October 2025 of these very edits: the block must be the output.
+    _edit_v2(repo)
+    result = run(
+        "diff", "v1", "v2", "--data", repo.data, "--from", "2025-10", "--to", "2025-10",
+        "--as-of", "2026-02-20", "--format", "csv",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    doc = (Path(__file__).parent.parent / "docs" / "diff.md").read_text(encoding="utf-8")
+    lines = doc.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("    month,cause,"))
+    block = []
+    for line in lines[start:]:
+        if not line.startswith("    "):
+            break
+        block.append(line.removeprefix("    "))
+    assert result.stdout.splitlines() == block
