@@ -152,7 +152,22 @@ def test_dashboard_in_chromium(run: Run, browser: Any, tmp_path: Path) -> None:
         return [document.documentElement.scrollWidth - width, wide.slice(0, 5), spill.slice(0, 5)];
     }"""
     assert page.evaluate(overflow) == [0, [], []]
+    # The seven tiles fill rows evenly (four and three), never six and one left alone.
+    per_row = """() => Object.values([...document.querySelectorAll('.tile')].reduce(
+        (rows, t) => { const y = Math.round(t.getBoundingClientRect().top);
+                       rows[y] = (rows[y] || 0) + 1; return rows; }, {}))"""
+    assert sorted(page.evaluate(per_row)) == [3, 4]
     page.screenshot(path=str(tmp_path / "dashboard-1280.png"), full_page=True)
+    # A phone: one tile per row; the page does not scroll sideways, wide tables do in
+    # their own box.
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert sorted(page.evaluate(per_row)) == [1] * 7
+    assert page.evaluate(overflow)[0] == 0
+    boxed = """() => [...document.querySelectorAll('table')].every(
+        t => t.parentElement.classList.contains('scroll')
+             && t.parentElement.getBoundingClientRect().right <= innerWidth + 0.5)"""
+    assert page.evaluate(boxed)
+    page.set_viewport_size({"width": 1280, "height": 800})
 
     # A4 print: the print styles at the page width of A4 portrait.
     page.set_viewport_size({"width": A4_WIDTH, "height": 1123})

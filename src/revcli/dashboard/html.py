@@ -36,8 +36,8 @@ h1 { font-size: 24px; margin: 0 0 4px; }
 h2 { font-size: 18px; margin: 0 0 8px; }
 header p, .notes { color: var(--muted); }
 .notes { font-size: 12px; margin: 6px 0 0; }
-.tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(175px, 1fr));
-  gap: 12px; margin: 20px 0 28px; }
+.tiles { display: grid; gap: 12px; margin: 20px 0 28px;
+  grid-template-columns: repeat(auto-fit, minmax(max(175px, calc((100% - 36px) / 4)), 1fr)); }
 .tile { border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; }
 .tile .label { font-size: 12px; color: var(--muted); }
 .tile .value { font-size: 18px; font-weight: 600; font-variant-numeric: tabular-nums;
@@ -54,6 +54,7 @@ svg .cell { font-size: 11px; }
 svg .grid { stroke: #eceef2; stroke-width: 1; }
 svg .zero { stroke: #8a93a6; stroke-width: 1; }
 svg .today { stroke: #1d2330; stroke-width: 1.5; stroke-dasharray: 4 3; }
+.scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: 12px;
   font-variant-numeric: tabular-nums; }
 caption { text-align: left; font-size: 12px; color: var(--muted); padding: 4px 0; }
@@ -71,6 +72,7 @@ footer { color: var(--muted); font-size: 12px; border-top: 1px solid var(--line)
 @page { size: A4; margin: 12mm; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10pt; }
+  .scroll { overflow: visible; }
   .tiles { grid-template-columns: repeat(4, 1fr); gap: 6px; }
   .tile { padding: 4px 6px; }
   .tile .value { font-size: 11pt; }
@@ -117,8 +119,9 @@ def data_table(report: Report, columns: Sequence[str], caption: str) -> str:
         )
     notes = "".join(f'<p class="notes">{escape(n)}</p>' for n in report.notes)
     return (
-        f"<table><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead>"
-        f"<tbody>{''.join(body)}</tbody>{foot}</table>{notes}"
+        f'<div class="scroll"><table><caption>{escape(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>{foot}</table></div>"
+        f"{notes}"
     )
 
 
