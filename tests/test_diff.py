@@ -116,14 +116,20 @@ def _rows(text: str) -> dict[tuple[str, str, str], dict[str, Decimal]]:
     return out
 
 
-def test_each_edit_restates_the_months_it_touches(repo: GitRepo, run: Run) -> None:
+def _diff_of_v2(repo: GitRepo, run: Run, first: str, last: str) -> str:
+    """The CSV of ``revcli diff v1 v2`` over ``first``..``last`` after :func:`_edit_v2`."""
     _edit_v2(repo)
     result = run(
-        "diff", "v1", "v2", "--data", repo.data, "--from", "2025-01", "--to", "2026-02",
+        "diff", "v1", "v2", "--data", repo.data, "--from", first, "--to", last,
         "--as-of", "2026-02-20", "--format", "csv",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    rows = _rows(result.stdout)
+    return result.stdout
+
+
+def test_each_edit_restates_the_months_it_touches(repo: GitRepo, run: Run) -> None:
+    stdout = _diff_of_v2(repo, run, "2025-01", "2026-02")
+    rows = _rows(stdout)
     d = Decimal
     fx = ("fx_rates", "EUR 2025-01-01")
     c1, c3, c4 = ("contract", "C1"), ("contract", "C3"), ("contract", "C4")
@@ -177,7 +183,7 @@ def test_each_edit_restates_the_months_it_touches(repo: GitRepo, run: Run) -> No
         expected[(month, "total", "")] = {k: d(v) for k, v in effects.items()}
     assert rows == expected
     # The renamed customer had no effect: no row names it.
-    assert "Bergen" not in result.stdout
+    assert "Bergen" not in stdout
 
 
 def test_details_name_the_fields_that_changed(repo: GitRepo, run: Run) -> None:
@@ -328,12 +334,7 @@ def test_a_narrow_table_keeps_the_figures_and_cuts_the_cause_text(repo: GitRepo,
 
 def test_the_example_of_docs_diff_is_what_diff_prints(repo: GitRepo, run: Run) -> None:
     # docs/diff.md shows October 2025 of these very edits: the block must be the output.
-    _edit_v2(repo)
-    result = run(
-        "diff", "v1", "v2", "--data", repo.data, "--from", "2025-10", "--to", "2025-10",
-        "--as-of", "2026-02-20", "--format", "csv",
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
+    stdout = _diff_of_v2(repo, run, "2025-10", "2025-10")
     doc = (Path(__file__).parent.parent / "docs" / "diff.md").read_text(encoding="utf-8")
     lines = doc.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("    month,cause,"))
@@ -342,4 +343,4 @@ def test_the_example_of_docs_diff_is_what_diff_prints(repo: GitRepo, run: Run) -
         if not line.startswith("    "):
             break
         block.append(line.removeprefix("    "))
-    assert result.stdout.splitlines() == block
+    assert stdout.splitlines() == block
