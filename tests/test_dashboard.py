@@ -167,6 +167,12 @@ def test_dashboard_in_chromium(run: Run, browser: Any, tmp_path: Path) -> None:
         t => t.parentElement.classList.contains('scroll')
              && t.parentElement.getBoundingClientRect().right <= innerWidth + 0.5)"""
     assert page.evaluate(boxed)
+    # Months and days stay on one line in a squeezed table (2025-12, not 2025- / 12).
+    broken = """() => [...document.querySelectorAll('td.day')].filter(td => {
+        const range = document.createRange(); range.selectNodeContents(td);
+        return range.getClientRects().length > 1; }).map(td => td.textContent)"""
+    assert page.evaluate("document.querySelectorAll('td.day').length") > 0
+    assert page.evaluate(broken) == []
     page.set_viewport_size({"width": 1280, "height": 800})
 
     # A4 print: the print styles at the page width of A4 portrait.

@@ -62,6 +62,7 @@ th, td { padding: 3px 6px; border-bottom: 1px solid var(--line); text-align: lef
   vertical-align: top; overflow-wrap: break-word; }
 th { font-weight: 600; background: #f5f6f8; white-space: nowrap; }
 td.num, th.num { text-align: right; white-space: nowrap; overflow-wrap: normal; }
+td.day { white-space: nowrap; overflow-wrap: normal; }
 tfoot td { font-weight: 600; }
 .key { display: flex; flex-wrap: wrap; gap: 4px 14px; font-size: 12px; color: var(--muted);
   margin: 4px 0 8px; }
@@ -85,7 +86,9 @@ footer { color: var(--muted); font-size: 12px; border-top: 1px solid var(--line)
 
 
 def _cell_class(kind: ColumnKind) -> str:
-    return ' class="num"' if kind in NUMERIC_KINDS else ""
+    if kind in NUMERIC_KINDS:
+        return ' class="num"'
+    return ' class="day"' if kind in (ColumnKind.DATE, ColumnKind.MONTH) else ""
 
 
 def data_table(report: Report, columns: Sequence[str], caption: str) -> str:
