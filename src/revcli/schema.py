@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -304,6 +303,16 @@ def _parse_expr(col: Column) -> tuple[pl.Expr, str]:
             )
 
 
+def _unparsed(col: Column, text: pl.Expr, expected: str) -> pl.Expr:
+    """What is wrong with a ``text`` of column ``col`` that does not parse: ``expected``
+    (from :func:`_parse_expr`), or for a decimal with more whole digits than
+    :data:`DECIMAL` holds, that it is too large."""
+    if col.kind is not Kind.DECIMAL:
+        return pl.lit(expected)
+    too_large = text.str.contains(_DECIMAL_TOO_LARGE_RE)
+    return pl.when(too_large).then(pl.lit(DECIMAL_TOO_LARGE)).otherwise(pl.lit(expected))
+
+
 def _range_issue(col: Column) -> tuple[pl.Expr, str] | None:
     value = pl.col(col.name)
     lo, hi = col.minimum, col.maximum
@@ -508,11 +517,7 @@ def _plan(
         values.append(value.alias(col.name))
         text = pl.col(f"_raw:{col.name}")
         bad = text.is_not_null() & pl.col(col.name).is_null()
-        message = quoted(f"_raw:{col.name}") + f" {expected}"
-        if col.kind is Kind.DECIMAL:
-            too_large = text.str.contains(_DECIMAL_TOO_LARGE_RE)
-            said = pl.when(too_large).then(pl.lit(DECIMAL_TOO_LARGE)).otherwise(pl.lit(expected))
-            message = quoted(f"_raw:{col.name}") + " " + said
+        message = quoted(f"_raw:{col.name}") + " " + _unparsed(col, text, expected)
         parse_checks.append(RowCheck(bad, col.name, message) if expected else None)
         check = _range_issue(col)
         if check is not None:
@@ -556,9 +561,7 @@ def parse_value(col: Column, raw: str) -> tuple[object | None, str]:
     )
     value, out_of_range = typed.select(pl.col(col.name), bad.fill_null(False)).row(0)
     if value is None:
-        if col.kind is Kind.DECIMAL and re.fullmatch(_DECIMAL_TOO_LARGE_RE, raw):
-            return None, DECIMAL_TOO_LARGE
-        return None, expected
+        return None, pl.select(_unparsed(col, pl.lit(raw), expected)).item()
     if out_of_range:
         return None, text
     return value, ""
