@@ -480,19 +480,32 @@ def test_overdue_amount_beyond_64_bit_integers_is_grouped(make_data_dir: MakeDir
     )
 
 
-def test_downgrade_beyond_64_bit_integers_is_grouped(make_data_dir: MakeDir) -> None:
-    # LIC 10^19 until 2026-09-30, then 0.5 × 10^19: lost 5 × 10^18 of 10^19 = 50 %.
+def test_downgrade_near_the_line_limit_is_grouped(make_data_dir: MakeDir) -> None:
+    # LIC 999,999,999,998 until 2026-09-30 (just below a line's limit of 10^12), then half:
+    # lost 499,999,999,999 of 999,999,999,998 = 50 %.
     lines = (
         "contract_id,product,quantity,unit_price,start_date,end_date\n"
-        "CA,LIC,1,10000000000000000000,2026-01-01,2026-09-30\n"
-        "CA,LIC,0.5,10000000000000000000,2026-10-01,\n"
+        "CA,LIC,1,999999999998,2026-01-01,2026-09-30\n"
+        "CA,LIC,0.5,999999999998,2026-10-01,\n"
         "CB,LIC,1,500,,\n"
     )
     a = scored(make_data_dir({**files(), "contract_lines.csv": lines}))["A"]
     assert why(a) == (
-        "downgraded 5,000,000,000,000,000,000 NOK MRR in the last 3 months (50 % of MRR): "
-        "LIC reduced"
+        "downgraded 499,999,999,999 NOK MRR in the last 3 months (50 % of MRR): LIC reduced"
     )
+
+
+def test_mrr_beyond_the_line_limit_is_refused(run: Run, make_data_dir: MakeDir) -> None:
+    # A line of 10^19 a month is beyond what report sums keep to the cent: refused, with
+    # its file and row (docs/rules.md, MRR), and no scores.
+    lines = "contract_id,product,unit_price\nCA,LIC,10000000000000000000\nCB,LIC,500\n"
+    root = make_data_dir({**files(), "contract_lines.csv": lines})
+    result = run("risk", "--data", root, "-f", "csv")
+    assert result.exit_code == 1
+    assert f"{root / 'contract_lines.csv'}:2: unit_price: gives the line an MRR of " in (
+        result.stderr
+    )
+    assert result.stdout == ""
 
 
 def test_risk_and_forecast_run_on_usage_beyond_64_bit_integers(

@@ -11,7 +11,7 @@ from revcli.data.source import GitSource, Revision
 from revcli.data.validate import Check, DataSet, validate
 from revcli.data.validate import load_dataset as load_core
 from revcli.einvoice.checks import einvoice_issues
-from revcli.errors import DataError, Issue, raise_if_errors
+from revcli.errors import DataError, Issue, raise_if_errors, sort_issues
 from revcli.metrics.options import read_report_options
 from revcli.renewals.checks import renewal_checks
 from revcli.risk.signals import signal_issues
@@ -88,9 +88,15 @@ def read_checked(root: Path, revision: Revision | None) -> tuple[RawData, list[I
 
 
 def check_data_dir(root: Path) -> list[Issue]:
-    """Every problem of a data dir, its state included (``revcli validate``)."""
+    """Every problem of a data dir, its state included (``revcli validate``), and on valid
+    data the lines the reports refuse (:func:`~revcli.metrics.mrr.line_limit_issues`)."""
     try:
-        _, issues = validate(read_raw(root), CHECKS)
+        data, issues = validate(read_raw(root), CHECKS)
     except DataError as exc:
         issues = exc.issues
+    else:
+        if not any(i.is_error for i in issues):  # what the reports would refuse
+            from revcli.metrics.mrr import line_limit_issues
+
+            issues = sort_issues([*issues, *line_limit_issues(data)])
     return [*issues, *check_state(root)]

@@ -28,7 +28,8 @@ from revcli.calendar import (
     whole_months,
 )
 from revcli.data.validate import DataSet, booking_rates, in_order_of
-from revcli.schema import PERIOD_MONTHS
+from revcli.errors import DataError, Issue
+from revcli.schema import LINE, PERIOD_MONTHS, SOURCE
 from revcli.settings import MetricsPolicy
 
 DEFAULT_POLICY = MetricsPolicy()
@@ -697,6 +698,61 @@ def _kind(name: str) -> pl.Expr:
     return pl.lit(name, MOVEMENT)
 
 
+LINE_MRR_LIMIT = 10**12
+"""The MRR of one recurring line (base currency, per month) from which the engine refuses
+it. Its sums are float64, which keeps cents while the amounts in them stay below about
+10^12; one line far above that (a quantity of 10^17 typed by mistake) would leave its
+rounding error in every later month's figures, long after the line has ended. Invoices
+are exact decimals and have no such limit."""
+
+
+def oversized_lines(schedule: pl.DataFrame, lines: pl.DataFrame, base: str) -> list[Issue]:
+    """An error for each line of ``schedule`` whose ``line_mrr`` reaches
+    :data:`LINE_MRR_LIMIT`, at its row of the typed ``lines``, on the larger of its
+    quantity and unit price."""
+    big = schedule.filter(pl.col("line_mrr").abs() >= LINE_MRR_LIMIT)
+    if not big.height:
+        return []
+    keys = ["contract_id", "line_id"]
+    found = big.select(*keys, "line_mrr").join(
+        lines.select(*keys, SOURCE, LINE, "quantity", "unit_price"), on=keys, how="left"
+    )
+    return [
+        Issue(
+            source,
+            line,
+            "quantity" if quantity > price else "unit_price",
+            f"gives the line an MRR of {mrr:,.0f} {base} a month; reports add up MRR to the "
+            f"cent only for lines below {LINE_MRR_LIMIT:,} {base} a month: check quantity "
+            "and unit_price",
+        )
+        for source, line, quantity, price, mrr in found.select(
+            SOURCE, LINE, "quantity", "unit_price", "line_mrr"
+        ).iter_rows()
+    ]
+
+
+def line_limit_issues(data: DataSet) -> list[Issue]:
+    """The errors :meth:`Book.of` raises for lines at or above :data:`LINE_MRR_LIMIT`
+    (``revcli validate`` reports them too). Without building the book when no line can
+    reach the limit: a line's MRR is at most its quantity × unit price × the largest fx
+    rate, divided by its months per price period (a term of one day is the shortest)."""
+    largest = data.lines.select(
+        (pl.col("quantity").cast(pl.Float64) * pl.col("unit_price").cast(pl.Float64)).max()
+    ).item()
+    rate = data.fx_rates.select(pl.col("rate").cast(pl.Float64).max()).item()
+    shortest = data.contracts.select(pl.col("term_months").min()).item()
+    months = min(1.0, shortest) if shortest is not None else 1.0
+    bound = (largest or 0.0) * max(1.0, rate or 1.0)
+    if months > 0 and bound < LINE_MRR_LIMIT * months:
+        return []
+    try:
+        Book.of(data)
+    except DataError as exc:
+        return list(exc.issues)
+    return []
+
+
 def positions(table: pl.Series, wanted: pl.Series) -> pl.Series | None:
     """Where each of ``wanted`` is in ``table``, found by binary search; ``None`` unless
     that is shown to be what a join on them matches: ``table`` strictly rising, no nulls,
@@ -846,6 +902,9 @@ class Book:
         coded schedule is made with each contract's customer looked up once
         (:func:`coded_schedule`), and the schedule with the ids as text (each code's
         name read off its row) only when a report asks for it.
+
+        Raises :class:`DataError` naming every line whose MRR reaches
+        :data:`LINE_MRR_LIMIT`: no report is computed from such data.
         """
         book = _BOOKS.get(data)
         if book is None:
@@ -857,9 +916,12 @@ class Book:
             coded = coded_schedule(contracts, lines, rates, data.customers.get_column(CUSTOMER))
             schedule: pl.DataFrame | Callable[[], pl.DataFrame]
             if coded is None:
-                schedule = line_schedule(contracts, lines, rates)
+                made = schedule = line_schedule(contracts, lines, rates)
             else:
-                schedule = partial(_named, *coded)
+                made, schedule = coded[1], partial(_named, *coded)
+            oversized = oversized_lines(made, lines, data.settings.base_currency)
+            if oversized:
+                raise DataError(oversized)
             book = cls(schedule, data.customers, data.settings.metrics, fx, coded)
             _BOOKS[data] = book
         return book

@@ -1,0 +1,117 @@
+"""The reports' limit on one line's MRR (docs/rules.md, MRR: "Float noise") — hand-computed.
+
+Report figures are float64 sums: a line far beyond 10^12 a month (a quantity of 10^17
+typed by mistake) would leave its rounding error in every later month after it ended.
+Reports and ``revcli validate`` refuse such a line by file and row; invoices, which are
+exact decimals, still take it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from revcli.checks import check_data_dir, load_dataset
+from revcli.errors import DataError
+from revcli.metrics.mrr import _BOOKS, Book, line_limit_issues
+from tests.conftest import MakeDir, Run
+from tests.helpers import mrr_of, row
+
+CUSTOMERS = "customer_id,name\nA,Acme AS\nB,Bergen AS\n"
+
+
+def _dir(make_data_dir: MakeDir, contracts: str, lines: str, **more: str) -> object:
+    return make_data_dir(
+        {
+            "customers.csv": CUSTOMERS,
+            "contracts.csv": "contract_id,customer_id,start_date,end_date,currency\n" + contracts,
+            "contract_lines.csv": "contract_id,product,quantity,unit_price,price_period\n" + lines,
+            **more,
+        }
+    )
+
+
+def test_a_line_just_below_the_limit_is_summed(make_data_dir: MakeDir) -> None:
+    # 999,999,999,999.99 a month is below 10^12: MRR is that price, to the cent.
+    root = _dir(make_data_dir, "K1,A,2026-01-01,,\n", "K1,BIG,1,999999999999.99,month\n")
+    t = mrr_of(root, "2026-01", "2026-01")
+    assert row(t, "2026-01")["mrr"] == pytest.approx(999_999_999_999.99, abs=0.005)
+    assert check_data_dir(root) == []
+
+
+def test_a_line_at_the_limit_is_refused_by_file_row_and_column(
+    make_data_dir: MakeDir, run: Run
+) -> None:
+    # 12,000,000,000,000 a year / 12 = 1,000,000,000,000 a month: exactly the limit.
+    root = _dir(
+        make_data_dir,
+        "K1,A,2026-01-01,,\n",
+        "K1,BIG,1,12000000000000,year\n",
+    )
+    expected = (
+        f"{root / 'contract_lines.csv'}:2: unit_price: gives the line an MRR of "
+        "1,000,000,000,000 NOK a month; reports add up MRR to the cent only for lines below "
+        "1,000,000,000,000 NOK a month: check quantity and unit_price"
+    )
+    result = run("mrr", "--data", root, "--from", "2026-01", "--to", "2026-02", "--format", "csv")
+    assert result.exit_code == 1
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+    checked = run("validate", "--data", root)
+    assert checked.exit_code == 1
+    assert expected in checked.stdout
+
+
+def test_a_mistyped_quantity_on_an_ended_contract_is_named(make_data_dir: MakeDir) -> None:
+    # The review's case: 10^17 × 290 a month on a contract that ended in 2023 used to move
+    # every later month's MRR by about a thousand. The data set itself is valid (invoices
+    # are exact), but no report is computed from it; the quantity is the larger number.
+    root = _dir(
+        make_data_dir,
+        "K1,A,2026-01-01,,\nK2,B,2023-01-01,2023-03-31,\n",
+        "K1,PRO,2,500,month\nK2,PRO,100000000000000000,290,month\n",
+    )
+    data = load_dataset(root)
+    with pytest.raises(DataError) as caught:
+        Book.of(data)
+    (issue,) = caught.value.issues
+    assert (issue.line, issue.column) == (3, "quantity")
+    assert "MRR of 29,000,000,000,000,000,000 NOK a month" in issue.message
+    assert line_limit_issues(data) == [issue]
+
+
+def test_the_limit_is_in_the_base_currency(make_data_dir: MakeDir) -> None:
+    # 100,000,000,000 USD a month at 10.5 NOK per USD = 1,050,000,000,000 NOK: refused,
+    # though the price in USD is below the limit.
+    root = _dir(
+        make_data_dir,
+        "K1,A,2026-01-01,,USD\n",
+        "K1,API,1,100000000000,month\n",
+        **{"fx_rates.csv": "date,currency,rate\n2025-12-31,USD,10.5\n"},
+    )
+    (issue,) = line_limit_issues(load_dataset(root))
+    assert issue.column == "unit_price"
+    assert "MRR of 1,050,000,000,000 NOK a month" in issue.message
+
+
+def test_a_price_per_short_term_is_spread_over_its_months(make_data_dir: MakeDir) -> None:
+    # 2026-03-20..2026-04-05 is 17 days, no whole month: 17 / 30.4375 months. 680,000,000,000
+    # per term is an MRR of 680,000,000,000 × 30.4375 / 17 = 1,217,500,000,000 NOK, though
+    # quantity × price (6.8 × 10^11) is below the limit.
+    root = _dir(
+        make_data_dir,
+        "K1,A,2026-03-20,2026-04-05,\n",
+        "K1,EVENT,1,680000000000,term\n",
+    )
+    (issue,) = line_limit_issues(load_dataset(root))
+    assert "MRR of 1,217,500,000,000 NOK a month" in issue.message
+
+
+def test_validate_does_not_build_the_book_when_no_line_can_reach_the_limit(
+    make_data_dir: MakeDir,
+) -> None:
+    # quantity × price × rate at most 2 × 500 = 1,000 a month: far below; no book is made.
+    root = _dir(make_data_dir, "K1,A,2026-01-01,,\n", "K1,PRO,2,500,month\n")
+    data = load_dataset(root)
+    assert line_limit_issues(data) == []
+    assert data not in _BOOKS
