@@ -115,3 +115,18 @@ def test_validate_does_not_build_the_book_when_no_line_can_reach_the_limit(
     data = load_dataset(root)
     assert line_limit_issues(data) == []
     assert data not in _BOOKS
+
+
+def test_every_line_beyond_the_limit_is_named_in_file_order(make_data_dir: MakeDir) -> None:
+    # Rows 2 and 4 reach the limit (2 × 10^12 and 10^12 a month); row 3 (500) does not.
+    root = _dir(
+        make_data_dir,
+        "K1,A,2026-01-01,,\nK2,B,2026-01-01,,\n",
+        "K2,BIG,2,1000000000000,month\nK1,PRO,1,500,month\nK1,BIG,1000000000000,1,month\n",
+    )
+    issues = line_limit_issues(load_dataset(root))
+    assert [(i.line, i.column) for i in issues] == [(2, "unit_price"), (4, "quantity")]
+    assert [i.message.split(" a month")[0] for i in issues] == [
+        "gives the line an MRR of 2,000,000,000,000 NOK",
+        "gives the line an MRR of 1,000,000,000,000 NOK",
+    ]

@@ -28,7 +28,7 @@ from revcli.calendar import (
     whole_months,
 )
 from revcli.data.validate import DataSet, booking_rates, in_order_of
-from revcli.errors import DataError, Issue
+from revcli.errors import DataError, Issue, sort_issues
 from revcli.schema import LINE, PERIOD_MONTHS, SOURCE
 from revcli.settings import MetricsPolicy
 
@@ -717,7 +717,7 @@ def oversized_lines(schedule: pl.DataFrame, lines: pl.DataFrame, base: str) -> l
     found = big.select(*keys, "line_mrr").join(
         lines.select(*keys, SOURCE, LINE, "quantity", "unit_price"), on=keys, how="left"
     )
-    return [
+    return sort_issues(
         Issue(
             source,
             line,
@@ -729,7 +729,7 @@ def oversized_lines(schedule: pl.DataFrame, lines: pl.DataFrame, base: str) -> l
         for source, line, quantity, price, mrr in found.select(
             SOURCE, LINE, "quantity", "unit_price", "line_mrr"
         ).iter_rows()
-    ]
+    )
 
 
 def line_limit_issues(data: DataSet) -> list[Issue]:
