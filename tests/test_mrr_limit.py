@@ -8,6 +8,8 @@ exact decimals, still take it.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from revcli.checks import check_data_dir, load_dataset
@@ -19,7 +21,7 @@ from tests.helpers import mrr_of, row
 CUSTOMERS = "customer_id,name\nA,Acme AS\nB,Bergen AS\n"
 
 
-def _dir(make_data_dir: MakeDir, contracts: str, lines: str, **more: str) -> object:
+def _dir(make_data_dir: MakeDir, contracts: str, lines: str, **more: str) -> Path:
     return make_data_dir(
         {
             "customers.csv": CUSTOMERS,
@@ -80,31 +82,36 @@ def test_a_mistyped_quantity_on_an_ended_contract_is_named(make_data_dir: MakeDi
     assert line_limit_issues(data) == [issue]
 
 
-def test_the_limit_is_in_the_base_currency(make_data_dir: MakeDir) -> None:
-    # 100,000,000,000 USD a month at 10.5 NOK per USD = 1,050,000,000,000 NOK: refused,
-    # though the price in USD is below the limit.
-    root = _dir(
-        make_data_dir,
-        "K1,A,2026-01-01,,USD\n",
-        "K1,API,1,100000000000,month\n",
-        **{"fx_rates.csv": "date,currency,rate\n2025-12-31,USD,10.5\n"},
-    )
+@pytest.mark.parametrize(
+    ("contracts", "lines", "fx", "mrr"),
+    [
+        # 100,000,000,000 USD a month at 10.5 NOK per USD = 1,050,000,000,000 NOK: refused,
+        # though the price in USD is below the limit.
+        (
+            "K1,A,2026-01-01,,USD\n",
+            "K1,API,1,100000000000,month\n",
+            "date,currency,rate\n2025-12-31,USD,10.5\n",
+            "1,050,000,000,000",
+        ),
+        # 2026-03-20..2026-04-05 is 17 days, no whole month: 17 / 30.4375 months.
+        # 680,000,000,000 per term is an MRR of 680,000,000,000 × 30.4375 / 17 =
+        # 1,217,500,000,000 NOK, though quantity × price (6.8 × 10^11) is below the limit.
+        (
+            "K1,A,2026-03-20,2026-04-05,\n",
+            "K1,EVENT,1,680000000000,term\n",
+            "date,currency,rate\n",
+            "1,217,500,000,000",
+        ),
+    ],
+    ids=["in the base currency", "spread over a short term"],
+)
+def test_the_limit_is_on_the_monthly_amount_in_the_base_currency(
+    make_data_dir: MakeDir, contracts: str, lines: str, fx: str, mrr: str
+) -> None:
+    root = _dir(make_data_dir, contracts, lines, **{"fx_rates.csv": fx})
     (issue,) = line_limit_issues(load_dataset(root))
     assert issue.column == "unit_price"
-    assert "MRR of 1,050,000,000,000 NOK a month" in issue.message
-
-
-def test_a_price_per_short_term_is_spread_over_its_months(make_data_dir: MakeDir) -> None:
-    # 2026-03-20..2026-04-05 is 17 days, no whole month: 17 / 30.4375 months. 680,000,000,000
-    # per term is an MRR of 680,000,000,000 × 30.4375 / 17 = 1,217,500,000,000 NOK, though
-    # quantity × price (6.8 × 10^11) is below the limit.
-    root = _dir(
-        make_data_dir,
-        "K1,A,2026-03-20,2026-04-05,\n",
-        "K1,EVENT,1,680000000000,term\n",
-    )
-    (issue,) = line_limit_issues(load_dataset(root))
-    assert "MRR of 1,217,500,000,000 NOK a month" in issue.message
+    assert f"MRR of {mrr} NOK a month" in issue.message
 
 
 def test_validate_does_not_build_the_book_when_no_line_can_reach_the_limit(
