@@ -137,3 +137,33 @@ def test_every_line_beyond_the_limit_is_named_in_file_order(make_data_dir: MakeD
         "gives the line an MRR of 2,000,000,000,000 NOK",
         "gives the line an MRR of 1,000,000,000,000 NOK",
     ]
+
+
+def test_a_yaml_line_is_named_at_its_value(make_data_dir: MakeDir) -> None:
+    # 5 × 10^12 a month: the error points at the line of `unit_price:` (line 8), not at
+    # the line's record (line 6), as every other problem of a YAML file does.
+    root = make_data_dir(
+        {
+            "customers.csv": CUSTOMERS,
+            "contracts.yaml": """\
+                contracts:
+                  - contract_id: K1
+                    customer_id: A
+                    start_date: 2026-01-01
+                    lines:
+                      - product: BIG
+                        quantity: 1
+                        unit_price: 5000000000000
+            """,
+        }
+    )
+    data = load_dataset(root)
+    with pytest.raises(DataError) as caught:
+        Book.of(data)
+    (issue,) = caught.value.issues
+    assert (issue.source, issue.line, issue.column) == (
+        str(root / "contracts.yaml"),
+        8,
+        "unit_price",
+    )
+    assert line_limit_issues(data) == [issue]

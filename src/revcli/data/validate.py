@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from revcli.calendar import with_term_months
-from revcli.data.load import RawData, read_raw, relocate
+from revcli.data.load import Positions, RawData, read_raw, relocate
 from revcli.data.source import Revision, Source
 from revcli.errors import DataError, Issue, Severity, sort_issues
 from revcli.schema import (
@@ -58,6 +58,9 @@ class DataSet:
     warnings: tuple[Issue, ...] = ()
     revision: Revision | None = None
     """The git revision the data was read at; ``None`` for the working tree."""
+    positions: Positions = field(default_factory=dict)
+    """Where each value of a YAML record is (:func:`~revcli.data.load.relocate`): an issue
+    found later, such as a report's, points at the value, not at its record."""
 
 
 def _where(prefix: str = "") -> pl.Expr:
@@ -551,6 +554,7 @@ def validate(raw: RawData, checks: Sequence[Check] = ()) -> tuple[DataSet, list[
         fx_rates=fx,
         opportunities=opportunities,
         extra=raw.extra,
+        positions=raw.positions,
     )
     for check in checks:
         issues += check(data)

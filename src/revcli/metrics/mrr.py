@@ -27,6 +27,7 @@ from revcli.calendar import (
     month_number,
     whole_months,
 )
+from revcli.data.load import relocate
 from revcli.data.validate import DataSet, booking_rates, in_order_of
 from revcli.errors import DataError, Issue, sort_issues
 from revcli.schema import LINE, PERIOD_MONTHS, SOURCE
@@ -921,7 +922,7 @@ class Book:
                 made, schedule = coded[1], partial(_named, *coded)
             oversized = oversized_lines(made, lines, data.settings.base_currency)
             if oversized:
-                raise DataError(oversized)
+                raise DataError(relocate(oversized, data.positions))
             book = cls(schedule, data.customers, data.settings.metrics, fx, coded)
             _BOOKS[data] = book
         return book
