@@ -133,3 +133,58 @@ def test_contract_folder_and_data_dir_at_the_repo_root(tmp_path: Path) -> None:
         assert b"unit_price: 700" in files.read("contracts/c1.yaml")
         with pytest.raises(UnreadableFile, match="is a directory"):
             files.read("contracts")
+
+
+def test_symlinks_are_followed_inside_the_repository(tmp_path: Path, run: Run) -> None:
+    """A data file or folder that is a symbolic link is read at a revision as on disk;
+    a link out of the repository or a broken one is named, not read as its target text."""
+    repo = GitRepo(tmp_path / "r")
+    repo.write(
+        {
+            "revcli.yaml": SETTINGS,
+            "customers.csv": CUSTOMERS,
+            "contracts.csv": CONTRACTS,
+            "../shared/lines.csv": V2_LINES,
+            "../shared/contracts/c2.yaml": """
+                contract_id: C2
+                customer_id: A
+                start_date: 2026-01-01
+                lines:
+                  - product: Support
+                    unit_price: 250
+            """,
+        }
+    )
+    (repo.data / "contract_lines.csv").symlink_to("../shared/lines.csv")
+    (repo.data / "contracts").symlink_to("../shared/contracts")
+    repo.commit("links", "2026-01-01T00:00:00+00:00")
+    # 1,500 (C1, through the linked file) + 250 (C2, in the linked folder).
+    assert _mrr(run, "--data", repo.data) == "1750.00"
+    assert _mrr(run, "--data", repo.data, "--rev", "HEAD") == "1750.00"
+
+    (repo.data / "fx_rates.csv").symlink_to("/etc/hostname")
+    (repo.data / "opportunities.csv").symlink_to("missing.csv")
+    repo.commit("bad links", "2026-01-02T00:00:00+00:00")
+    rev = resolve_revision(repo.data, "HEAD")
+    with GitSource.open(repo.data, rev) as files:
+        assert files.is_dir("contracts")
+        assert files.listdir("contracts") == ["contracts/c2.yaml"]
+        assert files.read("contract_lines.csv") == V2_LINES.encode()
+        with pytest.raises(UnreadableFile, match="symbolic link out of the repository"):
+            files.read("fx_rates.csv")
+        with pytest.raises(UnreadableFile, match="broken symbolic link"):
+            files.read("opportunities.csv")
+    result = run("mrr", "--data", repo.data, "--rev", "HEAD")
+    assert result.exit_code == 1
+    assert "HEAD:data/fx_rates.csv: is a symbolic link out of the repository" in result.stderr
+    assert "HEAD:data/opportunities.csv: is a broken symbolic link" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_bare_repository_is_no_working_tree(tmp_path: Path, run: Run, repo: GitRepo) -> None:
+    bare = tmp_path / "bare.git"
+    repo.git("clone", "-q", "--bare", str(repo.path), str(bare))
+    for folder in (bare, repo.path / ".git"):
+        result = run("mrr", "--data", folder, "--rev", "HEAD")
+        assert result.exit_code == 2
+        assert "is not in a git repository's working tree" in result.stderr

@@ -117,11 +117,15 @@ def resolve_revision(root: Path, rev: str | None, before: dt.date | None = None)
     if rev is not None and rev.startswith("-"):
         raise UsageError(f"'{rev}' is not a revision")
     try:
-        _git(root, "rev-parse", "--is-inside-work-tree")
+        # A bare repository or the .git folder itself answers "false": it has no data dir.
+        inside = _git(root, "rev-parse", "--is-inside-work-tree").strip() == "true"
     except UsageError:
+        inside = False
+    if not inside:
         raise UsageError(
-            f"{root} is not in a git repository; --rev, --before and diff read its history"
-        ) from None
+            f"{root} is not in a git repository's working tree; "
+            "--rev, --before and diff read its history"
+        )
     start = rev or "HEAD"
     try:
         commit = _git(root, "rev-parse", "--verify", "--end-of-options", f"{start}^{{commit}}")
@@ -137,17 +141,85 @@ def resolve_revision(root: Path, rev: str | None, before: dt.date | None = None)
     return Revision(found[:12], found)
 
 
+_SYMLINK = "120000"
+"""The mode git gives a symbolic link; its blob holds the link's target."""
+
+_LINK_ROUNDS = 8
+"""How many levels of symlinked folders inside symlinked folders are followed."""
+
+_BROKEN_LINKS = {
+    "symlink": "is a symbolic link out of the repository; git keeps only the link, "
+    "so the file cannot be read at this revision",
+    "dangling": "is a broken symbolic link at this revision",
+    "notdir": "is a broken symbolic link at this revision",
+    "missing": "is a broken symbolic link at this revision",
+    "loop": "is a symbolic link that points to itself at this revision",
+}
+"""What ``git cat-file --follow-symlinks`` answers for a link it cannot follow, and how
+revcli says it (as a folder on disk says it of the same link)."""
+
+Entry = tuple[str, str, int]
+"""A tree entry: ``blob``, ``tree`` or ``broken``; its object (for ``broken``: why it
+cannot be read); its size in bytes."""
+
+
+def _tree_entries(toplevel: Path, tree: str, *paths: str) -> list[tuple[str, Entry, bool]]:
+    """``git ls-tree -r -t -l`` of ``tree`` (limited to ``paths``): each entry's path,
+    :data:`Entry` and whether it is a symbolic link."""
+    listing = _git(toplevel, "ls-tree", "-r", "-t", "-l", "-z", tree, "--", *paths)
+    found = []
+    for item in listing.split("\0"):
+        if not item:
+            continue
+        meta, path = item.split("\t", 1)
+        mode, kind, obj, size = meta.split()
+        found.append((path, (kind, obj, int(size) if size.isdigit() else 0), mode == _SYMLINK))
+    return found
+
+
+def _follow(toplevel: Path, commit: str, paths: list[str]) -> list[Entry]:
+    """Where the symbolic links at ``paths`` (from the repository's top) lead at
+    ``commit``, as ``git cat-file --batch-check --follow-symlinks`` follows them inside
+    the repository."""
+    if any("\n" in p for p in paths):
+        return [("broken", _BROKEN_LINKS["missing"], 0) for _ in paths]
+    done = subprocess.run(
+        ["git", "-C", str(toplevel), "cat-file", "--batch-check", "--follow-symlinks"],
+        input="".join(f"{commit}:{p}\n" for p in paths),
+        capture_output=True,
+        text=True,
+        env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"},
+        check=False,
+    )
+    answers = iter(done.stdout.splitlines())
+    entries: list[Entry] = []
+    for _ in paths:
+        words = next(answers, "missing").split()
+        if words[-1] == "missing" or words[0] not in _BROKEN_LINKS:
+            if len(words) == 3 and words[1] in ("blob", "tree"):
+                entries.append((words[1], words[0], int(words[2])))
+            else:
+                entries.append(("broken", _BROKEN_LINKS["missing"], 0))
+            continue
+        next(answers, None)  # the link's target, or the name asked for
+        entries.append(("broken", _BROKEN_LINKS[words[0]], 0))
+    return entries
+
+
 @dataclass
 class GitSource:
     """The data dir as it was at a git revision, read from git objects: neither the
     working tree nor the index is read or touched. Use it as a context manager (it keeps
-    one ``git cat-file --batch`` process for all reads)."""
+    one ``git cat-file --batch`` process for all reads).
+
+    Symbolic links are followed as on disk, as long as they stay inside the repository
+    (git keeps a link, not what it points to outside)."""
 
     root: Path
     revision: Revision
     _prefix: str = ""
     _toplevel: Path = field(default_factory=Path)
-    _entries: dict[str, tuple[str, str, int]] = field(default_factory=dict)  # type, object, size
+    _entries: dict[str, Entry] = field(default_factory=dict)
     _batch: subprocess.Popen[bytes] | None = None
 
     @classmethod
@@ -156,18 +228,31 @@ class GitSource:
         repository)."""
         toplevel = Path(_git(root, "rev-parse", "--show-toplevel").strip())
         prefix = _git(root, "rev-parse", "--show-prefix").strip()
-        listing = _git(
-            toplevel, "ls-tree", "-r", "-t", "-l", "-z", revision.commit, "--", prefix or "."
-        )
-        entries: dict[str, tuple[str, str, int]] = {}
-        for item in listing.split("\0"):
-            if not item:
-                continue
-            meta, path = item.split("\t", 1)
-            _, kind, obj, size = meta.split()
+        entries: dict[str, Entry] = {}
+        links: list[str] = []
+        for path, entry, link in _tree_entries(toplevel, revision.commit, prefix or "."):
             if prefix and not path.startswith(prefix):
                 continue
-            entries[path.removeprefix(prefix)] = (kind, obj, int(size) if size.isdigit() else 0)
+            name = path.removeprefix(prefix)
+            entries[name] = entry
+            if link:
+                links.append(name)
+        # A link becomes what it points to; a linked folder brings its entries (and its
+        # own links, followed in the next round).
+        for _ in range(_LINK_ROUNDS):
+            if not links:
+                break
+            targets = _follow(toplevel, revision.commit, [prefix + n for n in links])
+            found: list[str] = []
+            for name, target in zip(links, targets, strict=True):
+                entries[name] = target
+                if target[0] != "tree":
+                    continue
+                for path, entry, link in _tree_entries(toplevel, target[1]):
+                    entries[f"{name}/{path}"] = entry
+                    if link:
+                        found.append(f"{name}/{path}")
+            links = found
         return cls(root, revision, prefix, toplevel, entries)
 
     def __enter__(self) -> GitSource:
@@ -190,7 +275,8 @@ class GitSource:
             self._batch = None
 
     def is_file(self, name: str) -> bool:
-        return name in self._entries and self._entries[name][0] == "blob"
+        # A broken link is a file that cannot be read, as :class:`FolderSource` has it.
+        return name in self._entries and self._entries[name][0] != "tree"
 
     def is_dir(self, name: str) -> bool:
         return name in self._entries and self._entries[name][0] == "tree"
@@ -220,6 +306,8 @@ class GitSource:
         kind, obj, size = self._entries.get(name, ("", "", 0))
         if kind == "tree":
             raise UnreadableFile("is a directory, expected a file")
+        if kind == "broken":
+            raise UnreadableFile(obj)
         if kind != "blob":
             raise UnreadableFile("cannot be read: not a file at this revision")
         if size > MAX_FILE_BYTES:
