@@ -193,7 +193,51 @@ def test_unwritable_out_is_a_clear_error(run: Run, make_data_dir: MakeDir) -> No
     result = run("mrr", "--data", root, "--month", "2026-02", "--out", target)
     assert result.exit_code == 1
     assert result.stderr.startswith(f"error: cannot write {target}: ")
+    assert f"{root / 'customers.csv'} is a file, not a folder" in result.stderr
     assert "internal error" not in result.stderr
+
+
+def test_out_writes_into_devices_and_pipes_and_through_symlinks(
+    run: Run, make_data_dir: MakeDir, tmp_path: Path
+) -> None:
+    """``--out`` replaces a regular file atomically, but a device or a pipe is written
+    into as it is (never swapped for a file), and a symlink keeps pointing where it did."""
+    import os
+    import stat
+    import threading
+
+    root = make_data_dir(FILES)
+    args = ("mrr", "--data", root, "--month", "2026-02", "--format", "csv")
+    expected = run(*args).stdout
+    assert expected.startswith("month,mrr")
+
+    assert run(*args, "--out", "/dev/null").exit_code == 0
+    assert stat.S_ISCHR(Path("/dev/null").stat().st_mode)
+
+    pipe = tmp_path / "pipe.csv"
+    os.mkfifo(pipe)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_text()))
+    reader.start()
+    result = run(*args, "--out", pipe)
+    reader.join(timeout=30)
+    assert result.exit_code == 0, result.stderr
+    assert received == [expected]
+    assert stat.S_ISFIFO(os.lstat(pipe).st_mode)
+
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "mrr.csv").write_text("old\n")
+    link = tmp_path / "latest.csv"
+    link.symlink_to(tmp_path / "shared" / "mrr.csv")
+    assert run(*args, "--out", link).exit_code == 0
+    assert link.is_symlink()
+    assert (tmp_path / "shared" / "mrr.csv").read_text() == expected
+
+    folder = tmp_path / "folder.csv"
+    folder.mkdir()
+    result = run(*args, "--out", folder)
+    assert result.exit_code == 2  # a usage error, before any work
+    assert "is a directory" in result.stderr
 
 
 def test_overflowing_amounts_are_refused_not_printed(run: Run, make_data_dir: MakeDir) -> None:

@@ -672,6 +672,23 @@ def test_first_run_skips_reminders_whose_lead_day_is_long_past(
     assert "skip" not in later.stdout
 
 
+def test_a_first_run_that_cannot_send_records_no_skipped_reminder(
+    run: Run, make_data_dir: MakeDir
+) -> None:
+    # As of 2026-11-24 a first run would send N1's 7-day reminder (due today) and skip
+    # the 90-day ones of N2 and Z1 (due 2026-11-01, 23 days late; N1's 30-day one is
+    # overtaken by its 7-day one); the server cannot be reached, so the log stays
+    # untouched and the next run is still a first run.
+    port = free_port()  # nothing listens here
+    root = data_dir(make_data_dir, port)
+    result = run("remind", "--data", root, "--as-of", "2026-11-24")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: cannot reach the SMTP server 127.0.0.1:{port}: ")
+    assert not (root / ".revcli").exists()
+    dry = run("remind", "--data", root, "--as-of", "2026-11-24", "--dry-run")
+    assert "would skip 2 reminders due over 7 days before this first run" in dry.stdout
+
+
 def test_catch_up_days_widens_what_a_first_run_sends(
     run: Run, make_data_dir: MakeDir, smtp: Server
 ) -> None:

@@ -394,7 +394,7 @@ def emit(
             sys.stdout.write(data)
             sys.stdout.flush()
     else:
-        write_atomic(out, data)
+        write_atomic(out, data, stream=True)
         err.print(f"wrote {out}", style="dim", markup=False)
 
 

@@ -95,7 +95,7 @@ def dashboard(
             sys.stdout.write(text)
             sys.stdout.flush()
         else:
-            write_atomic(out, text)
+            write_atomic(out, text, stream=True)
             err.print(f"wrote {out}", style="dim", markup=False)
 
 

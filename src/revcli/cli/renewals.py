@@ -106,7 +106,7 @@ def _write(data: bytes, out: Path | None) -> None:
         sys.stdout.buffer.write(data)  # bytes: keep iCalendar's CRLF line ends
         sys.stdout.buffer.flush()
     else:
-        write_atomic(out, data)
+        write_atomic(out, data, stream=True)
         err.print(f"wrote {out}", style="dim", markup=False)
 
 
@@ -201,11 +201,15 @@ def renewals(
                 raise CheckFailed(message)
 
 
+def _days(n: int) -> str:
+    return "1 day" if n == 1 else f"{n} days"
+
+
 def _sent_line(email: Email) -> str:
     parts = []
     for row in email.plan.iter_rows(named=True):
         what = "notice deadline" if row["kind"] == "notice" else "term end"
-        late = f", {row['late_days']} days late" if row["late_days"] else ""
+        late = f", {_days(row['late_days'])} late" if row["late_days"] else ""
         parts.append(
             f"{row['contract_id']} ({what} {row['deadline']:%Y-%m-%d}, "
             f"{row['lead_days']}-day reminder{late})"
@@ -266,7 +270,7 @@ def remind(
                 + "".join(
                     f"  {r['contract_id']}: {r['lead_days']}-day reminder of the "
                     f"{'notice deadline' if r['kind'] == 'notice' else 'term end'} "
-                    f"{r['deadline']:%Y-%m-%d}, due {r['late_days']} days ago\n"
+                    f"{r['deadline']:%Y-%m-%d}, due {_days(r['late_days'])} ago\n"
                     for r in skipped.iter_rows(named=True)
                 )
             )

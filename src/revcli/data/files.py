@@ -6,18 +6,12 @@ import os
 import stat
 from pathlib import Path
 
+from revcli.output.files import file_kind
+
 MAX_FILE_BYTES = 1024 * 1024 * 1024
 """Largest data file, template, register or log revcli reads (1 GiB): enough for about
 18 million contract lines (the benchmark's 10M lines are a 550 MB file), and a bound on
 what a hostile file can make revcli hold."""
-
-_KINDS = (
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISFIFO, "a named pipe (FIFO)"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
 
 
 class UnreadableFile(Exception):
@@ -37,8 +31,7 @@ def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     except OSError as exc:
         raise UnreadableFile(f"cannot be read: {exc.strerror or exc}") from None
     if not stat.S_ISREG(info.st_mode):
-        kind = next((text for test, text in _KINDS if test(info.st_mode)), "not a regular file")
-        raise UnreadableFile(f"is {kind}, expected a file")
+        raise UnreadableFile(f"is {file_kind(info.st_mode)}, expected a file")
     if info.st_size > limit:
         raise UnreadableFile(_too_large(limit))
     try:

@@ -15,9 +15,8 @@ import polars as pl
 
 from revcli.calendar import month_diff
 from revcli.data.validate import DataSet
-from revcli.metrics.mrr import CUSTOMER, MONTH, Book
+from revcli.metrics.mrr import CUSTOMER, MONEY, MONTH, Book, exact_money
 from revcli.metrics.report import policy_label, unfinished
-from revcli.metrics.retention import MONEY, exact_money
 from revcli.output.report import ColumnKind, Report
 
 COHORT = "cohort"

@@ -29,7 +29,7 @@ from revcli.calendar import (
 )
 from revcli.data.load import relocate
 from revcli.data.validate import DataSet, booking_rates, in_order_of
-from revcli.errors import DataError, Issue, sort_issues
+from revcli.errors import DataError, Issue, RevcliError, sort_issues
 from revcli.schema import LINE, PERIOD_MONTHS, SOURCE
 from revcli.settings import MetricsPolicy
 
@@ -66,6 +66,26 @@ MRR_COLUMNS = (
 _ROUND = 9
 """Digits kept of a cumulative sum: removes float noise far below a cent, so that equal
 MRR compares equal (no phantom upgrade of 1e-13) while money stays unrounded to print."""
+
+MONEY = pl.Decimal(38, 9)
+"""MRR as exact decimals: the engine rounds each state to :data:`_ROUND` digits, so sums
+of states (a month's MRR, a movement's total, a cohort) are exact in this type, where
+float sums would leave an error that tips a half cent (102.835 printed as 102.83) or
+leaves 1e-14 where MRR is 0."""
+MONEY_LIMIT = 10**28
+"""Largest MRR the exact arithmetic holds (38 digits, 9 after the point)."""
+
+
+def exact_money(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
+    """``columns`` as exact decimals; a :class:`RevcliError` (not a crash) beyond reach
+    (renewal uplifts compounded over centuries, or a float that overflowed)."""
+    largest = frame.select(pl.max_horizontal(pl.col(c).abs().max() for c in columns)).item()
+    if largest is not None and not largest < MONEY_LIMIT:
+        raise RevcliError(
+            f"an MRR of {largest:.3g} is too large to compute exactly (limit 1e28); "
+            "check prices, quantities, renewal uplifts and dates"
+        )
+    return frame.with_columns(pl.col(*columns).cast(MONEY))
 
 
 def line_schedule(contracts: pl.DataFrame, lines: pl.DataFrame, rates: pl.Series) -> pl.DataFrame:
@@ -1033,7 +1053,8 @@ class Book:
 
         named = [] if keys == [group, MONTH] else [pl.lit("").alias(group)]
         running = (
-            members.group_by(keys)
+            exact_money(members, "prev", "cur")
+            .group_by(keys)
             .agg(
                 (pl.col("cur") - pl.col("prev")).sum().alias("_dm"),
                 ((pl.col("cur") > 0).cast(pl.Int64) - (pl.col("prev") > 0).cast(pl.Int64))
@@ -1057,6 +1078,7 @@ class Book:
         kinds = (
             tagged.lazy()
             .filter(pl.col(MONTH).is_between(first, last))
+            .with_columns(pl.col("amount", *(["fx"] if month_end_fx else [])).cast(MONEY))
             .group_by(keys)
             .agg(
                 *(
@@ -1083,13 +1105,17 @@ class Book:
         )
         counts = ("new_customers", "churned_customers", "reactivated_customers")
         kinds = kinds.with_columns(named)
+        flows = (*MOVEMENTS, *(["fx"] if month_end_fx else []))
         table = table.join(kinds, on=[group, MONTH], how="left").with_columns(
-            *(pl.col(k).fill_null(0.0) for k in (*MOVEMENTS, *(["fx"] if month_end_fx else []))),
+            *(pl.col(k).fill_null(pl.lit(0, MONEY)) for k in flows),
             *(pl.col(c).fill_null(0).cast(pl.Int64) for c in counts),
         )
         uplift = pl.sum_horizontal("new", "expansion", "upgrade", "reactivation")
         contraction = pl.sum_horizontal("downgrade", "cancellation", "churn")
         change = uplift + contraction + (pl.col("fx") if month_end_fx else 0)
+        # Sums of money in exact decimals; then floats (each the nearest to its exact
+        # value, so it prints as that value), from which the ratios are taken.
+        money = ["mrr", "arr", *flows, "uplift", "contraction", "net_change", "net_new"]
         prev_mrr = pl.col("mrr").shift(1).over(group, order_by=MONTH)
         table = (
             table.sort(group, MONTH)
@@ -1101,7 +1127,12 @@ class Book:
                 pl.sum_horizontal(
                     "new", "expansion", "reactivation", "cancellation", "churn"
                 ).alias("net_new"),
-                pl.when(prev_mrr != 0).then(100 * change / prev_mrr).alias("growth_pct"),
+            )
+            .with_columns(pl.col(money).cast(pl.Float64))
+            .with_columns(
+                pl.when(prev_mrr != 0)
+                .then(100 * pl.col("net_change") / prev_mrr)
+                .alias("growth_pct"),
                 pl.when(pl.col("customers") > 0)
                 .then(pl.col("mrr") / pl.col("customers"))
                 .alias("arpa"),

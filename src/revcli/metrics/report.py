@@ -9,7 +9,7 @@ import polars as pl
 
 from revcli.calendar import shift_month
 from revcli.data.validate import DataSet
-from revcli.metrics.mrr import MOVEMENTS, Book
+from revcli.metrics.mrr import MONEY, MONEY_LIMIT, MOVEMENTS, Book
 from revcli.output.report import ColumnKind, PolicyLabel, Report, Trend
 from revcli.settings import Settings
 
@@ -101,14 +101,23 @@ def policy_label(settings: Settings) -> PolicyLabel:
 
 
 def _totals(table: pl.DataFrame, by: str | None) -> dict[str, Any]:
-    """Flows summed over the period; stocks (MRR, ARR, customers) as at its last month."""
+    """Flows summed over the period; stocks (MRR, ARR, customers) as at its last month.
+    Money is summed as exact decimals (each cell is the float nearest its exact value)."""
     flows = [*_FLOWS, *(["fx"] if "fx" in table.columns else [])]
-    totals: dict[str, Any] = {c: table.get_column(c).sum() for c in flows}
+
+    def total(frame: pl.DataFrame, column: str) -> Any:
+        values = frame.get_column(column)
+        largest = values.abs().max() if values.dtype.is_float() else None
+        if isinstance(largest, float) and largest < MONEY_LIMIT:
+            return values.cast(MONEY).sum()
+        return values.sum()  # counts; or beyond the decimals, which the report refuses
+
+    totals: dict[str, Any] = {c: total(table, c) for c in flows}
     last = table.filter(pl.col("month") == pl.col("month").max())
-    totals["mrr"] = last.get_column("mrr").sum()
-    totals["arr"] = last.get_column("arr").sum()
+    totals["mrr"] = total(last, "mrr")
+    totals["arr"] = total(last, "arr")
     if by is None and table.height:
-        opening = table.get_column("mrr")[0] - table.get_column("net_change")[0]
+        opening = total(table.head(1), "mrr") - total(table.head(1), "net_change")
         totals["customers"] = last.get_column("customers").sum()
         totals["arpa"] = last.get_column("arpa")[0]
         if opening:

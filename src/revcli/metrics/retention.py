@@ -17,29 +17,17 @@ import polars as pl
 
 from revcli.calendar import add_months
 from revcli.data.validate import DataSet
-from revcli.errors import RevcliError
-from revcli.metrics.mrr import CUSTOMER, MONTH, PRODUCT, Book, month_range
+from revcli.metrics.mrr import (
+    CUSTOMER,
+    MONEY,
+    MONTH,
+    PRODUCT,
+    Book,
+    exact_money,
+    month_range,
+)
 from revcli.metrics.report import policy_label
 from revcli.output.report import ColumnKind, Report
-
-MONEY = pl.Decimal(38, 9)
-"""Per-customer MRR as exact decimals: the engine rounds each state to 9 digits, so sums
-over a cohort are exact and ``start + expansion + contraction + churn = end`` holds to
-the last digit."""
-MONEY_LIMIT = 10**28
-"""Largest MRR the exact retention arithmetic holds (38 digits, 9 after the point)."""
-
-
-def exact_money(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
-    """``columns`` as exact decimals; a :class:`RevcliError` (not a crash) beyond reach."""
-    largest = frame.select(pl.max_horizontal(pl.col(c).abs().max() for c in columns)).item()
-    if largest is not None and largest >= MONEY_LIMIT:
-        raise RevcliError(
-            f"an MRR of {largest:.3g} is too large to compute retention exactly (limit 1e28); "
-            "check prices, quantities, renewal uplifts and dates"
-        )
-    return frame.with_columns(pl.col(*columns).cast(MONEY))
-
 
 NRR_COLUMNS = (
     "month",

@@ -194,12 +194,9 @@ def run_reminders(
 
     with log.locked():
         emails, unaddressed, skipped = _compose(data, settings, as_of, log)
-        if skipped.height:
-            # Recorded first, so that the next run does not take them up again.
+        if emails or skipped.height:
             _check_writable(log)
-            log.append(entries_of(skipped, SKIPPED))
         if emails:
-            _check_writable(log)
             send_all(
                 emails,
                 settings.smtp,
@@ -208,4 +205,9 @@ def run_reminders(
                 clock=clock,
                 on_sent=record,
             )
+        if skipped.height:
+            # Recorded once the run got through, so that the next run does not take
+            # them up again; a run that could not send leaves the log as it was (the
+            # next run skips them again).
+            log.append(entries_of(skipped, SKIPPED))
     return RemindOutcome(emails, unaddressed, False, skipped, settings.catch_up_days)

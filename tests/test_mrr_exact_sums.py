@@ -1,0 +1,144 @@
+"""The MRR table sums money exactly: a month's MRR is the exact sum of its lines, printed
+once, half away from zero, whatever path the engine took to it (a QA pass found float
+sums that printed 102.835 as 102.83 and divided by 1e-14 where MRR was 0).
+
+Every expected figure below is worked out by hand from docs/rules.md."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import MakeDir, Run, write_data_dir
+
+CUSTOMER = "customer_id,name,segment\nX,X AS,SMB\n"
+
+
+def _rows(run: Run, *args: object) -> list[dict[str, str]]:
+    result = run(*args, "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    return list(csv.DictReader(io.StringIO(result.stdout)))
+
+
+def test_a_half_cent_after_a_history_prints_away_from_zero(
+    run: Run, make_data_dir: MakeDir
+) -> None:
+    # January: 500.00 a month. From February a yearly line of 1,234.02 alone:
+    # 1,234.02 / 12 = 102.835 exactly, printed 102.84 (half away from zero), ARR
+    # 12 x 102.835 = 1,234.02. The engine reaches February as 500 - 500 + 102.835.
+    root = make_data_dir(
+        {
+            "customers.csv": CUSTOMER,
+            "contracts.yaml": """
+                - contract_id: C1
+                  customer_id: X
+                  start_date: 2025-01-01
+                  lines:
+                    - {product: BASIC, unit_price: 500, end_date: 2025-01-31}
+                    - {product: BASIC, unit_price: 1234.02, price_period: year, start_date: 2025-02-01}
+            """,
+        }
+    )
+    [feb] = _rows(run, "mrr", "--data", root, "--month", "2025-02")
+    assert (feb["mrr"], feb["arr"], feb["net_change"]) == ("102.84", "1234.02", "-397.17")
+    # -397.165 = 102.835 - 500: a downgrade of the same product, away from zero.
+    assert feb["downgrade"] == "-397.17"
+    [forecast] = _rows(run, "forecast", "--data", root, "--as-of", "2025-01-10", "--months", "1")
+    assert forecast["contracted_mrr"] == "102.84"
+
+
+def test_mrr_back_from_zero_has_no_growth_rate(run: Run, make_data_dir: MakeDir) -> None:
+    # X1 (Jan-Mar): 0.10, from February + 0.70, from March + 2.675: March 3.475 -> 3.48.
+    # April and May: nothing (churn -3.475 -> -3.48). June: X2 at 100.00, a reactivation.
+    # growth_pct = 100 x net_change / MRR(M-1), empty when MRR(M-1) is 0: empty in May and
+    # June; April -100.00.
+    root = make_data_dir(
+        {
+            "customers.csv": CUSTOMER,
+            "contracts.yaml": """
+                - contract_id: X1
+                  customer_id: X
+                  start_date: 2025-01-01
+                  end_date: 2025-03-31
+                  lines:
+                    - {product: P, unit_price: 0.1}
+                    - {product: P, unit_price: 0.7, start_date: 2025-02-01}
+                    - {product: P, unit_price: 2.675, start_date: 2025-03-01}
+                - contract_id: X2
+                  customer_id: X
+                  start_date: 2025-06-01
+                  lines:
+                    - {product: P, unit_price: 100}
+            """,
+        }
+    )
+    for by in ((), ("--by", "segment"), ("--by", "customer_id")):
+        rows = _rows(run, "mrr", "--data", root, "--from", "2025-03", "--to", "2025-06", *by)
+        got = [(r["month"], r["mrr"], r["churn"], r["reactivation"], r["growth_pct"]) for r in rows]
+        assert got == [
+            ("2025-03", "3.48", "0.00", "0.00", "334.38"),  # 100 x 2.675 / 0.80 = 334.375
+            ("2025-04", "0.00", "-3.48", "0.00", "-100.00"),
+            ("2025-05", "0.00", "0.00", "0.00", ""),
+            ("2025-06", "100.00", "0.00", "100.00", ""),
+        ], by
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=1, max_value=10**8),  # price in cents
+            st.booleans(),  # a yearly price (else monthly)
+            st.integers(min_value=1, max_value=6),  # first month
+            st.integers(min_value=0, max_value=6),  # months active after it
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_every_months_mrr_is_the_exact_sum_of_its_active_lines(
+    tmp_path_factory: pytest.TempPathFactory,
+    run: Run,
+    lines: list[tuple[int, bool, int, int]],
+) -> None:
+    """Lines of one customer starting and ending in different months of 2025: each
+    month's MRR is the exact sum of the monthly amounts (a yearly price / 12) of the lines
+    active at its end, rounded once; a month after MRR 0 has no growth rate."""
+    import calendar
+    from decimal import Decimal
+    from fractions import Fraction
+
+    from revcli.decimals import round_half_up
+
+    written = []
+    expected = dict.fromkeys(range(1, 13), Fraction(0))
+    for i, (cents, yearly, first, more) in enumerate(lines):
+        price = Decimal(cents).scaleb(-2)
+        last = first + more
+        end = f"2025-{last:02d}-{calendar.monthrange(2025, last)[1]}"
+        written.append(
+            f"    - {{product: P{i}, unit_price: {price}, price_period: "
+            f"{'year' if yearly else 'month'}, start_date: 2025-{first:02d}-01, end_date: {end}}}"
+        )
+        for month in range(first, last + 1):
+            expected[month] += Fraction(cents, 1200 if yearly else 100)
+    contracts = (
+        "- contract_id: C\n  customer_id: X\n  start_date: 2025-01-01\n  lines:\n"
+        + "\n".join(written)
+        + "\n"
+    )
+    root = write_data_dir(
+        tmp_path_factory.mktemp("d"), {"customers.csv": CUSTOMER, "contracts.yaml": contracts}
+    )
+    rows = _rows(run, "mrr", "--data", root, "--from", "2025-01", "--to", "2025-12")
+    # Exact fractions (decimals would cut 1/12 off), rounded once, half away from zero.
+    assert [r["mrr"] for r in rows] == [str(round_half_up(expected[m], 2)) for m in range(1, 13)]
+    for month in range(2, 13):
+        if expected[month - 1] == 0:
+            assert rows[month - 1]["growth_pct"] == ""
