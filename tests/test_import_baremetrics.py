@@ -446,3 +446,25 @@ def test_import_refuses_a_folder_that_holds_other_things(run: Run, tmp_path: Pat
     words = " ".join(result.stderr.replace("│", " ").split())
     assert "is not a data dir (no revcli.yaml) and is not empty" in words
     assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
+
+
+def test_a_cancellation_the_source_no_longer_sends_is_removed_with_a_warning(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "data"
+    _import(_csv(tmp_path, BASIC), root, country="NO")
+    # s2 is no longer canceled in Baremetrics: the source wins, but says so.
+    plan = plan_import(
+        root,
+        read_baremetrics(_csv(tmp_path, BASIC.replace("2025-06-01,2026-06-01,", "2025-06-01,,"))),
+        today=TODAY,
+        country="NO",
+    )
+    # Line 23 of contracts/baremetrics.yaml: 3 comment lines, `contracts:`, s1's 13 lines
+    # (7 of the contract, 6 of its line), then s2's contract_id … billing_period (5),
+    # then cancelled_on.
+    assert [str(w) for w in plan.warnings if "cancelled_on" in str(w)] == [
+        f"warning: {root}/contracts/baremetrics.yaml:23: s2: cancelled_on 2026-05-31 removed: "
+        "baremetrics sends no cancellation for it any more (to stop the contract for good, "
+        "cancel it in baremetrics)"
+    ]

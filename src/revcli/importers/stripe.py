@@ -31,6 +31,8 @@ ZERO_DECIMAL = frozenset(
     | {"PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"}
 )
 THREE_DECIMAL = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
+UNPAID = frozenset({"past_due", "unpaid", "paused"})
+"""Statuses imported as running; a ``cancelled_on`` set by hand is kept for them."""
 
 MAPPED = {
     "customers": frozenset({"customer_id", "name", "billing_email", "source_id"}),
@@ -459,7 +461,10 @@ def _subscription(at: _At) -> Contract | None:
     }
     if last is not None:
         values["cancelled_on"] = last.isoformat()
-    return Contract(values, lines)
+    # revcli keeps no payment state: whether an unpaid subscription has stopped for good
+    # is a person's call, written as cancelled_on by hand, and a re-import keeps it.
+    keeps = frozenset({"cancelled_on"}) if last is None and status in UNPAID else frozenset()
+    return Contract(values, lines, keeps)
 
 
 def _embedded_customer(obj: StripeObject) -> Row | None:

@@ -102,10 +102,12 @@ def read_csv_table(text: str, source: str) -> tuple[CsvTable, list[Issue]]:
 
 @dataclass
 class YamlContract:
-    """A contract read from a YAML file: its values and its lines' values."""
+    """A contract read from a YAML file: its values, its lines' values, and the line
+    of the file each value is on."""
 
     values: dict[str, str]
     lines: list[dict[str, str]]
+    value_lines: dict[str, int] = field(default_factory=dict)
 
 
 def read_yaml_contracts(text: str, source: str) -> tuple[list[YamlContract], list[Issue]]:
@@ -120,7 +122,7 @@ def read_yaml_contracts(text: str, source: str) -> tuple[list[YamlContract], lis
             {k: v for k, v in line.values.items() if v is not None}
             for line in rec.children.get("lines", [])
         ]
-        out.append(YamlContract(values, lines))
+        out.append(YamlContract(values, lines, dict(rec.value_lines)))
     return out, issues
 
 
