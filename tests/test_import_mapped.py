@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from revcli.importers.plan import plan_import, write_plan
+from revcli.importers.records import Batch
 from revcli.importers.sources import read_mapped
 from tests.conftest import ROOT, MakeDir, Run
 from tests.helpers import mrr_of, row
@@ -278,3 +279,53 @@ def test_open_foreign_currency_deal_needs_a_rate(tmp_path: Path, run: Run) -> No
         "import", "csv", deals, "--map", "hubspot-deals", "--data", tmp_path / "d", "--fx-rates", fx
     )
     assert result.exit_code == 0, result.stderr
+
+
+def _mrr_cells(tmp_path: Path, cells: list[str], decimal_comma: bool) -> tuple[Path, Batch]:
+    """An export of one opportunity per cell, read by a map with or without decimal_comma."""
+    export = _write(
+        tmp_path,
+        "deals.csv",
+        "Id,MRR\n" + "".join(f'{i},"{cell}"\n' for i, cell in enumerate(cells, start=1)),
+    )
+    map_text = f"table: opportunities\nsource: crm\nid: Id\ndecimal_comma: {decimal_comma}\n"
+    map_text += "columns:\n  opportunity_id: Id\n  mrr: MRR\n"
+    return export, read_mapped(export, _write(tmp_path, "map.yaml", map_text))
+
+
+def test_a_comma_is_read_only_as_thousands_grouping_without_decimal_comma(
+    tmp_path: Path,
+) -> None:
+    cells = ["1,234", "1,234,567.50", "12 000.5", "12,50", "1.234,50", "1,23", "1,2345"]
+    export, batch = _mrr_cells(tmp_path, cells, decimal_comma=False)
+    # Groups of three after a first group of 1–3 digits: 1,234 → 1234, 1,234,567.50 →
+    # 1234567.5; a space groups too. Every other comma would misread the amount
+    # (12,50 as 1250, 1.234,50 as 1.2345), so it is an error, not a guess.
+    assert [o.get("mrr") for o in batch.opportunities[:3]] == ["1234", "1234567.5", "12000.5"]
+    hint = (
+        "if the export writes decimal commas (12,50, 1.234,50), set decimal_comma: true in the map"
+    )
+    assert [str(i) for i in batch.issues] == [
+        f"{export}:{line}: MRR: '{cell}' has a comma that does not group thousands "
+        f"(1,234 or 1,234,567.50); {hint}"
+        for line, cell in ((5, "12,50"), (6, "1.234,50"), (7, "1,23"), (8, "1,2345"))
+    ]
+
+
+def test_a_dot_is_read_only_as_thousands_grouping_with_decimal_comma(tmp_path: Path) -> None:
+    cells = ["1.234", "1.234.567,50", "12,50", "12 000,5", "1.5", "1.234.56,00"]
+    export, batch = _mrr_cells(tmp_path, cells, decimal_comma=True)
+    # The mirror rule: 1.234 → 1234, 1.234.567,50 → 1234567.5, 12,50 → 12.5; a dot that
+    # is no grouping (1.5, 1.234.56,00) would lose the decimals, so it is an error.
+    assert [o.get("mrr") for o in batch.opportunities[:4]] == [
+        "1234",
+        "1234567.5",
+        "12.5",
+        "12000.5",
+    ]
+    assert [str(i) for i in batch.issues] == [
+        f"{export}:{line}: MRR: '{cell}' has a dot that does not group thousands "
+        "(1.234 or 1.234.567,50), and the map says decimal_comma: true; if the export "
+        "writes decimal points (12.50, 1,234.50), set decimal_comma: false in the map"
+        for line, cell in ((6, "1.5"), (7, "1.234.56,00"))
+    ]

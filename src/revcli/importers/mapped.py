@@ -204,22 +204,50 @@ def parse_map(
     return ImportMap(table, name, id_column or "", tuple(rules), r.text(tree, "sheet"), source), []
 
 
-def _number(text: str, rule: ColumnRule) -> str:
+# Thousands grouping: 1 to 3 digits, then groups of exactly 3, then the decimals.
+_GROUPED = {
+    ",": re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$"),
+    ".": re.compile(r"^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?$"),
+}
+
+
+def _number(text: str, rule: ColumnRule) -> tuple[str, str | None]:
+    """A number as plain decimal text, and a problem when it cannot be read safely.
+
+    Spaces and apostrophes group thousands. The grouping mark (a comma, or a dot with
+    ``decimal_comma``) is accepted only as grouping — ``1,234`` or ``1,234,567.50`` —
+    since ``12,50`` read as grouping would be 1250: a wrong amount without a word.
+    Text that is no number at all is returned as it is, for the column rules to name.
+    """
     cleaned = re.sub(r"[\s\u00a0\u202f']", "", text)
-    cleaned = (
-        cleaned.replace(".", "").replace(",", ".")
-        if rule.decimal_comma
-        else cleaned.replace(",", "")
-    )
+    group, mark = (".", ",") if rule.decimal_comma else (",", ".")
+    if group in cleaned:
+        if not _GROUPED[group].match(cleaned):
+            return text, _grouping_problem(text, rule.decimal_comma)
+        cleaned = cleaned.replace(group, "")
     try:
-        value = Decimal(cleaned)
+        value = Decimal(cleaned.replace(mark, "."))
     except InvalidOperation:
-        return text
+        return text, None
     if not value.is_finite():
-        return text
+        return text, None
     if rule.multiply is not None:
         value *= rule.multiply
-    return decimal_text(value)
+    return decimal_text(value), None
+
+
+def _grouping_problem(text: str, decimal_comma: bool) -> str:
+    if decimal_comma:
+        return (
+            f"'{text}' has a dot that does not group thousands (1.234 or 1.234.567,50), "
+            "and the map says decimal_comma: true; if the export writes decimal points "
+            "(12.50, 1,234.50), set decimal_comma: false in the map"
+        )
+    return (
+        f"'{text}' has a comma that does not group thousands (1,234 or 1,234,567.50); "
+        "if the export writes decimal commas (12,50, 1.234,50), set decimal_comma: true "
+        "in the map"
+    )
 
 
 def _date(text: str, rule: ColumnRule) -> str:
@@ -236,22 +264,23 @@ def _date(text: str, rule: ColumnRule) -> str:
     return text
 
 
-def _convert(text: str | None, rule: ColumnRule, kind: Kind) -> str | None:
+def _convert(text: str | None, rule: ColumnRule, kind: Kind) -> tuple[str | None, str | None]:
+    """A cell's value for the target column, and a problem the column rules cannot see."""
     if rule.constant is not None:
-        return rule.constant
+        return rule.constant, None
     if text is None:
-        return None
+        return None, None
     if rule.values:
         table = dict(rule.values)
         lowered = {k.lower(): v for k, v in rule.values}
         text = table.get(text, lowered.get(text.lower(), table.get("*", text)))
         if text == "":
-            return None
+            return None, None
     if kind is Kind.DATE:
-        return _date(text, rule)
+        return _date(text, rule), None
     if kind in (Kind.DECIMAL, Kind.INT):
         return _number(text, rule)
-    return text
+    return text, None
 
 
 def import_mapped(raw: pl.DataFrame, spec_map: ImportMap) -> Batch:
@@ -276,6 +305,7 @@ def import_mapped(raw: pl.DataFrame, spec_map: ImportMap) -> Batch:
         return batch
     records: list[dict[str, str | None]] = []
     seen: dict[str, int] = {}
+    reported: set[tuple[int, str]] = set()  # (line, target) with a problem already
     for values in raw.iter_rows(named=True):
         line = int(values[LINE])
         native = values.get(spec_map.id_column)
@@ -295,18 +325,21 @@ def import_mapped(raw: pl.DataFrame, spec_map: ImportMap) -> Batch:
             )
             continue
         seen[native] = line
-        record: dict[str, str | None] = {
-            rule.target: _convert(
+        record: dict[str, str | None] = {}
+        for rule in spec_map.rules:
+            value, problem = _convert(
                 values.get(rule.column) if rule.column else None,
                 rule,
                 spec.column(rule.target).kind,
             )
-            for rule in spec_map.rules
-        }
+            record[rule.target] = value
+            if problem is not None:
+                batch.issues.append(Issue(source, line, rule.column or rule.target, problem))
+                reported.add((line, rule.target))
         record["source_id"] = source_id(spec_map.source, native)
         record[SOURCE], record[LINE] = source, str(line)
         records.append(record)
-    batch.issues += _checked(records, spec, spec_map)
+    batch.issues += _checked(records, spec, spec_map, reported)
     for record in records:
         row: Row = {k: v for k, v in record.items() if v is not None and k not in (SOURCE, LINE)}
         row["_source"], row["_line"] = source, str(record[LINE])
@@ -318,9 +351,13 @@ def import_mapped(raw: pl.DataFrame, spec_map: ImportMap) -> Batch:
 
 
 def _checked(
-    records: list[dict[str, str | None]], spec: TableSpec, spec_map: ImportMap
+    records: list[dict[str, str | None]],
+    spec: TableSpec,
+    spec_map: ImportMap,
+    reported: set[tuple[int, str]],
 ) -> list[Issue]:
-    """The target table's column rules on the mapped values, named by export column."""
+    """The target table's column rules on the mapped values, named by export column;
+    ``reported`` (line, target column) pairs already have a problem and get no second."""
     names = [*spec.names]
     frame = pl.DataFrame(
         {
@@ -334,7 +371,7 @@ def _checked(
     column_of = {r.target: r.column or r.target for r in spec_map.rules}
     out = []
     for i in issues:
-        if (
+        if (i.line or 0, i.column) in reported or (
             spec_map.table == "lines"
             and i.column == "contract_id"
             and "contract_id" not in column_of
