@@ -283,12 +283,20 @@ def _convert(text: str | None, rule: ColumnRule, kind: Kind) -> tuple[str | None
     return text, None
 
 
+REPEATABLE = {"customers": "customer", "contracts": "contract"}
+"""Tables whose rows may repeat an id (a sheet with a row per contract and product): rows
+with one id are one record, and must agree."""
+
+
 def import_mapped(raw: pl.DataFrame, spec_map: ImportMap) -> Batch:
     """Map an export (a frame of strings with ``_source`` and ``_line``) by ``spec_map``.
 
     Every row becomes one record of the target table with ``source_id`` =
     ``SOURCE:id``; values are checked by the table's column rules, and a problem names
-    the export's row and column (the target column for constants).
+    the export's row and column (the target column for constants). For customers and
+    contracts, rows that repeat an id are one record: a value one row leaves empty comes
+    from another, and two different values are an error naming both rows. For lines and
+    opportunities every row is its own record, so an id may not repeat.
     """
     spec = TABLES[spec_map.table]
     batch = Batch(spec_map.source)
@@ -303,8 +311,7 @@ def import_mapped(raw: pl.DataFrame, spec_map: ImportMap) -> Batch:
             for c in missing
         ]
         return batch
-    records: list[dict[str, str | None]] = []
-    seen: dict[str, int] = {}
+    records: dict[str, _Record] = {}
     reported: set[tuple[int, str]] = set()  # (line, target) with a problem already
     for values in raw.iter_rows(named=True):
         line = int(values[LINE])
@@ -314,40 +321,103 @@ def import_mapped(raw: pl.DataFrame, spec_map: ImportMap) -> Batch:
                 Issue(source, line, spec_map.id_column, "is empty; every row needs its id")
             )
             continue
-        if native in seen:
+        record = _Record(line)
+        for rule in spec_map.rules:
+            cell = values.get(rule.column) if rule.column else None
+            value, problem = _convert(cell, rule, spec.column(rule.target).kind)
+            record.values[rule.target] = value
+            record.cells[rule.target] = (line, cell or "")
+            if problem is not None:
+                batch.issues.append(Issue(source, line, rule.column or rule.target, problem))
+                reported.add((line, rule.target))
+        first = records.get(native)
+        if first is None:
+            records[native] = record
+        elif spec_map.table in REPEATABLE:
+            batch.issues += _take_in(
+                first, record, native, spec_map=spec_map, reported=reported, source=source
+            )
+        else:
             batch.issues.append(
                 Issue(
                     source,
                     line,
                     spec_map.id_column,
-                    f"'{native}' appears twice; first at line {seen[native]}",
+                    f"'{native}' appears twice; first at line {first.line}"
+                    + (
+                        "; every row of a lines map is one line, so its id: column must "
+                        "differ on every row (a line number or line id)"
+                        if spec_map.table == "lines"
+                        else ""
+                    ),
                 )
             )
-            continue
-        seen[native] = line
-        record: dict[str, str | None] = {}
-        for rule in spec_map.rules:
-            value, problem = _convert(
-                values.get(rule.column) if rule.column else None,
-                rule,
-                spec.column(rule.target).kind,
-            )
-            record[rule.target] = value
-            if problem is not None:
-                batch.issues.append(Issue(source, line, rule.column or rule.target, problem))
-                reported.add((line, rule.target))
-        record["source_id"] = source_id(spec_map.source, native)
-        record[SOURCE], record[LINE] = source, str(line)
-        records.append(record)
-    batch.issues += _checked(records, spec, spec_map, reported)
-    for record in records:
-        row: Row = {k: v for k, v in record.items() if v is not None and k not in (SOURCE, LINE)}
-        row["_source"], row["_line"] = source, str(record[LINE])
+    rows: list[dict[str, str | None]] = []
+    for native, record in records.items():
+        rows.append(
+            {
+                **record.values,
+                "source_id": source_id(spec_map.source, native),
+                SOURCE: source,
+                LINE: str(record.line),
+            }
+        )
+    batch.issues += _checked(rows, spec, spec_map, reported)
+    for values in rows:
+        row: Row = {k: v for k, v in values.items() if v is not None and k not in (SOURCE, LINE)}
+        row["_source"], row["_line"] = source, str(values[LINE])
         customer = next((r for r in spec_map.rules if r.target == "customer_id"), None)
         if customer is not None and customer.column:
             row["_column"] = customer.column
         _place(batch, spec_map.table, row)
     return batch
+
+
+@dataclass
+class _Record:
+    """One record of a mapped export: its values by target column, and for each the
+    export row and cell text it came from (for messages)."""
+
+    line: int
+    values: dict[str, str | None] = field(default_factory=dict)
+    cells: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+
+def _take_in(
+    first: _Record,
+    again: _Record,
+    native: str,
+    *,
+    spec_map: ImportMap,
+    reported: set[tuple[int, str]],
+    source: str,
+) -> list[Issue]:
+    """A later row with the same id: it fills values ``first`` lacks, and each value it
+    carries must equal the one already taken (compared after conversion, so
+    ``01.02.2026`` and ``2026-02-01`` agree)."""
+    issues = []
+    for rule in spec_map.rules:
+        target = rule.target
+        value = again.values.get(target)
+        if value is None or (again.line, target) in reported:
+            continue
+        have = first.values.get(target)
+        if have is None:
+            first.values[target] = value
+            first.cells[target] = again.cells[target]
+        elif have != value and (first.cells[target][0], target) not in reported:
+            then_line, then_cell = first.cells[target]
+            issues.append(
+                Issue(
+                    source,
+                    again.line,
+                    rule.column or target,
+                    f"'{again.cells[target][1]}' differs from '{then_cell}' on line "
+                    f"{then_line}; rows with {spec_map.id_column} '{native}' are one "
+                    f"{REPEATABLE[spec_map.table]} and must agree",
+                )
+            )
+    return issues
 
 
 def _checked(
