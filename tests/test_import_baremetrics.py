@@ -468,3 +468,41 @@ def test_a_cancellation_the_source_no_longer_sends_is_removed_with_a_warning(
         "baremetrics sends no cancellation for it any more (to stop the contract for good, "
         "cancel it in baremetrics)"
     ]
+
+
+def test_a_crlf_customers_file_with_a_bom_keeps_its_style(
+    tmp_path: Path, make_data_dir: MakeDir
+) -> None:
+    # Written on Windows: a byte-order mark and CRLF line ends.
+    root = make_data_dir({"contracts.yaml": "contracts: []\n"})
+    (root / "customers.csv").write_bytes(
+        b"\xef\xbb\xbfcustomer_id,name,country,source_id\r\n"
+        b'HAND,"Hand, Written AS",NO,\r\n'
+        b"c1,Old Name,SE,baremetrics:c1\r\n"
+    )
+    _import(_csv(tmp_path, BASIC), root, country="NO")
+    assert (root / "customers.csv").read_bytes() == (
+        # The BOM stays; the header gains billing_email; every line still ends in CRLF.
+        b"\xef\xbb\xbfcustomer_id,name,country,source_id,billing_email\r\n"
+        # Untouched: its own bytes, padded for the new column before its line end.
+        b'HAND,"Hand, Written AS",NO,,\r\n'
+        # Changed by the source (name, e-mail) and new (c2, the --country), with CRLF.
+        b"c1,Nordlys AS,SE,baremetrics:c1,a@nordlys.example\r\n"
+        b"c2,Fjell AS,NO,baremetrics:c2,\r\n"
+    )
+    before = (root / "customers.csv").read_bytes()
+    _import(_csv(tmp_path, BASIC), root, country="NO")
+    assert (root / "customers.csv").read_bytes() == before
+
+
+def test_untouched_csv_records_keep_their_bytes_across_line_breaks_in_cells() -> None:
+    from revcli.importers.textfiles import read_csv_table
+
+    # A quoted cell with a CRLF inside, and a last line without a line end.
+    text = 'customer_id,notes\r\nA,"two\r\nlines"\r\nB,x'
+    table, issues = read_csv_table(text, "customers.csv")
+    assert issues == []
+    assert table.rows[0] == {"customer_id": "A", "notes": "two\nlines"}
+    assert table.render() == text + "\r\n"  # only the missing last line end is added
+    table.append({"customer_id": "C", "notes": "y"})
+    assert table.render() == text + "\r\nC,y\r\n"

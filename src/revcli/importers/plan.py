@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from revcli.data.csvio import decode
+from revcli.data.csvio import decode, decode_exact
 from revcli.data.tree import load_tree
 from revcli.decimals import round_half_up
 from revcli.errors import DataError, Issue, Severity, UsageError
@@ -66,10 +66,12 @@ class Plan:
 
 
 def _read(root: Path, rel: str) -> str | None:
+    """A data-dir file's text, or ``None`` when it does not exist. A CSV file is read as
+    written (byte-order mark and line ends kept): the import rewrites it record by record."""
     path = root / rel
     if not path.exists():
         return None
-    text, issues = decode(path, str(path))
+    text, issues = (decode_exact if rel.endswith(".csv") else decode)(path, str(path))
     if text is None:
         raise DataError(issues)
     return text
@@ -390,7 +392,7 @@ def _check(plan: Plan) -> None:
             shutil.copytree(plan.root, tmp, ignore=shutil.ignore_patterns(".git"), symlinks=True)
         for rel, text in plan.files.items():
             (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
-            (tmp / rel).write_text(text, encoding="utf-8")
+            (tmp / rel).write_bytes(text.encode("utf-8"))
         issues = _relocate(check_data_dir(tmp), tmp, plan.root)
         if any(i.is_error for i in issues):
             raise DataError(
