@@ -3,7 +3,7 @@
 ``plan_import`` reads the data dir, merges the batch, checks the result with the same
 validation ``revcli validate`` runs (on a temporary copy), and returns the new file texts,
 the counts and the MRR before and after; ``write_plan`` writes the changed files
-atomically; ``plan_diff`` is the unified diff a dry run shows.
+all or nothing; ``plan_diff`` is the unified diff a dry run shows.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from revcli.importers.textfiles import (
     read_yaml_contracts,
     read_yaml_customers,
 )
-from revcli.output.files import write_atomic
+from revcli.output.files import write_together
 from revcli.scaffold import settings_text
 from revcli.schema import CUSTOMERS, FX_RATES, OPPORTUNITIES
 from revcli.settings import SETTINGS_FILE, Settings, parse_settings
@@ -425,13 +425,14 @@ def _mrr(root: Path, month: dt.date) -> Decimal | None:
 
 
 def write_plan(plan: Plan) -> list[Path]:
-    """Write the files the import changes, each atomically; return their paths."""
-    written = []
-    for rel in plan.changed:
-        path = plan.root / rel
-        write_atomic(path, plan.files[rel])
-        written.append(path)
-    return written
+    """Write the files the import changes, all or nothing; return their paths.
+
+    A data dir with some files of an import and not the others would fail validation,
+    so either every file is replaced or (raising :class:`RevcliError`) none is.
+    """
+    files = {plan.root / rel: plan.files[rel] for rel in plan.changed}
+    write_together(files)
+    return list(files)
 
 
 def plan_diff(plan: Plan) -> str:
