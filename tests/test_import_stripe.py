@@ -437,3 +437,20 @@ def test_removing_a_cancellation_in_the_file_is_a_warning(tmp_path: Path) -> Non
         "stripe sends no cancellation for it any more (to stop the contract for good, "
         "cancel it in stripe)"
     ]
+
+
+def test_a_discounts_entry_that_is_neither_object_nor_id_is_reported() -> None:
+    forever = {"id": "di_1", "coupon": {"percent_off": 10, "duration": "forever"}}
+    batch = import_stripe([_sub(discounts=[5, forever, None])])
+    # The 10 % coupon still applies; 5 and null are reported, not dropped silently.
+    assert batch.contracts[0].lines[0]["discount_pct"] == "10"
+    assert [str(i) for i in batch.issues] == [
+        "warning: x.json: sub_x: discounts[0]: 5 is neither a discount object nor a discount "
+        "id; skipped",
+        "warning: x.json: sub_x: discounts[2]: null is neither a discount object nor a "
+        "discount id; skipped",
+    ]
+    batch = import_stripe([_sub(discounts=7)])
+    assert [str(i) for i in batch.issues] == [
+        "warning: x.json: sub_x: discounts: 7 is not a list of discounts; skipped"
+    ]
