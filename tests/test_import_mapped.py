@@ -435,3 +435,28 @@ def test_contract_rows_repeating_an_id_that_disagree_name_both_rows(
         "Kontrakt 'K1' are one contract and must agree"
     ) in result.stderr
     assert not (root / "contracts" / "sheet.yaml").exists()
+
+
+def test_a_mapped_cancellation_that_is_gone_from_the_export_is_removed_with_a_warning(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "data"
+    _import(_write(tmp_path, "companies.csv", COMPANIES), MAPS / "hubspot-companies.yaml", root)
+    contracts_map = _write(
+        tmp_path,
+        "contracts.yaml",
+        SHEET_MAP.replace("  end_date: Slutt\n", "  cancelled_on: Slutt\n"),
+    )
+    sheet = _write(tmp_path, "sheet.csv", SHEET)
+    _import(sheet, contracts_map, root)
+    _import(sheet, _write(tmp_path, "lines.yaml", LINES_MAP), root)
+    # K1's Slutt (now its cancelled_on, 2027-01-31) is emptied in the export.
+    emptied = _write(tmp_path, "sheet.csv", SHEET.replace("31.01.2027", ""))
+    plan = plan_import(root, read_mapped(emptied, contracts_map), today=TODAY)
+    # Line 10 of contracts/sheet.yaml: 3 comment lines, `contracts:`, then K1's
+    # contract_id, customer_id, start_date, billing_period, auto_renew, cancelled_on.
+    assert [str(w) for w in plan.warnings] == [
+        f"warning: {root}/contracts/sheet.yaml:10: K1: cancelled_on 2027-01-31 removed: sheet "
+        "sends no cancellation for it any more (to stop the contract for good, cancel it in "
+        "sheet)"
+    ]
