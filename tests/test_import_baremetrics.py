@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -446,3 +447,139 @@ def test_import_refuses_a_folder_that_holds_other_things(run: Run, tmp_path: Pat
     words = " ".join(result.stderr.replace("│", " ").split())
     assert "is not a data dir (no revcli.yaml) and is not empty" in words
     assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
+
+
+def test_a_cancellation_the_source_no_longer_sends_is_removed_with_a_warning(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "data"
+    _import(_csv(tmp_path, BASIC), root, country="NO")
+    # s2 is no longer canceled in Baremetrics: the source wins, but says so.
+    plan = plan_import(
+        root,
+        read_baremetrics(_csv(tmp_path, BASIC.replace("2025-06-01,2026-06-01,", "2025-06-01,,"))),
+        today=TODAY,
+        country="NO",
+    )
+    # Line 23 of contracts/baremetrics.yaml: 3 comment lines, `contracts:`, s1's 13 lines
+    # (7 of the contract, 6 of its line), then s2's contract_id … billing_period (5),
+    # then cancelled_on.
+    assert [str(w) for w in plan.warnings if "cancelled_on" in str(w)] == [
+        f"warning: {root}/contracts/baremetrics.yaml:23: s2: cancelled_on 2026-05-31 removed: "
+        "baremetrics sends no cancellation for it any more (to stop the contract for good, "
+        "cancel it in baremetrics)"
+    ]
+
+
+def test_a_crlf_customers_file_with_a_bom_keeps_its_style(
+    tmp_path: Path, make_data_dir: MakeDir
+) -> None:
+    # Written on Windows: a byte-order mark and CRLF line ends.
+    root = make_data_dir({"contracts.yaml": "contracts: []\n"})
+    (root / "customers.csv").write_bytes(
+        b"\xef\xbb\xbfcustomer_id,name,country,source_id\r\n"
+        b'HAND,"Hand, Written AS",NO,\r\n'
+        b"c1,Old Name,SE,baremetrics:c1\r\n"
+    )
+    _import(_csv(tmp_path, BASIC), root, country="NO")
+    assert (root / "customers.csv").read_bytes() == (
+        # The BOM stays; the header gains billing_email; every line still ends in CRLF.
+        b"\xef\xbb\xbfcustomer_id,name,country,source_id,billing_email\r\n"
+        # Untouched: its own bytes, padded for the new column before its line end.
+        b'HAND,"Hand, Written AS",NO,,\r\n'
+        # Changed by the source (name, e-mail) and new (c2, the --country), with CRLF.
+        b"c1,Nordlys AS,SE,baremetrics:c1,a@nordlys.example\r\n"
+        b"c2,Fjell AS,NO,baremetrics:c2,\r\n"
+    )
+    before = (root / "customers.csv").read_bytes()
+    _import(_csv(tmp_path, BASIC), root, country="NO")
+    assert (root / "customers.csv").read_bytes() == before
+
+
+def test_untouched_csv_records_keep_their_bytes_across_line_breaks_in_cells() -> None:
+    from revcli.importers.textfiles import read_csv_table
+
+    # A quoted cell with a CRLF inside, and a last line without a line end.
+    text = 'customer_id,notes\r\nA,"two\r\nlines"\r\nB,x'
+    table, issues = read_csv_table(text, "customers.csv")
+    assert issues == []
+    assert table.rows[0] == {"customer_id": "A", "notes": "two\nlines"}
+    assert table.render() == text + "\r\n"  # only the missing last line end is added
+    table.append({"customer_id": "C", "notes": "y"})
+    assert table.render() == text + "\r\nC,y\r\n"
+
+
+def _tree(root: Path) -> dict[str, bytes | None]:
+    """Every file (its bytes) and folder (None) under ``root``."""
+    return {
+        str(p.relative_to(root)): p.read_bytes() if p.is_file() else None
+        for p in sorted(root.rglob("*"))
+    }
+
+
+def test_an_import_whose_last_file_cannot_be_written_changes_nothing(tmp_path: Path) -> None:
+    from revcli.errors import RevcliError
+
+    root = tmp_path / "data"
+    _import(_csv(tmp_path, BASIC), root, country="NO")
+    # The second import renames c1, adds a EUR subscription (s4) and its rate: three files.
+    (fx := tmp_path / "fx.csv").write_text("date,currency,rate\n2026-01-01,EUR,11.5\n")
+    body = BASIC.replace("Nordlys AS", "Nordlys Analyse AS")
+    body += "pro_e,Pro,EUR,10000,month,1,c2,Fjell AS,,s4,2026-02-01,,\n"
+    plan = plan_import(
+        root, read_baremetrics(_csv(tmp_path, body)), today=TODAY, country="NO", fx_file=fx
+    )
+    assert plan.changed == ["contracts/baremetrics.yaml", "customers.csv", "fx_rates.csv"]
+    # The last one cannot be written: its name is taken by a folder (a rename onto a
+    # folder fails for root too), after the first two were already renamed into place.
+    (root / "fx_rates.csv").mkdir()
+    before = _tree(root)
+    with pytest.raises(RevcliError) as caught:
+        write_plan(plan)
+    assert str(caught.value) == (
+        f"cannot write {root}/fx_rates.csv: Is a directory; nothing was changed"
+    )
+    # The two files already replaced have their old bytes back; no temporary file is left.
+    assert _tree(root) == before
+
+
+def test_a_new_data_dir_that_cannot_be_written_whole_is_not_left_half_made(
+    tmp_path: Path,
+) -> None:
+    from revcli.errors import RevcliError
+
+    root = tmp_path / "data"
+    plan = plan_import(root, read_baremetrics(_csv(tmp_path, BASIC)), today=TODAY, country="NO")
+    assert plan.changed == ["contracts/baremetrics.yaml", "customers.csv", "revcli.yaml"]
+    (root / "revcli.yaml").mkdir(parents=True)
+    with pytest.raises(RevcliError) as caught:
+        write_plan(plan)
+    assert str(caught.value) == (
+        f"cannot write {root}/revcli.yaml: Is a directory; nothing was changed"
+    )
+    # The new files are removed again, and so is the contracts/ folder made for one.
+    assert _tree(root) == {"revcli.yaml": None}
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root may write a read-only folder"
+)
+def test_a_read_only_folder_stops_the_import_and_changes_nothing(tmp_path: Path, run: Run) -> None:
+    root = tmp_path / "data"
+    _import(_csv(tmp_path, BASIC), root, country="NO")
+    before = _tree(root)
+    (root / "contracts").chmod(0o555)
+    try:
+        # s1 goes from 2 to 3 seats (contracts/baremetrics.yaml) and c1 is renamed.
+        body = BASIC.replace("Nordlys AS", "Nordlys Analyse AS").replace(
+            ",s1,2026-01-15,,2", ",s1,2026-01-15,,3"
+        )
+        result = run("import", "baremetrics", _csv(tmp_path, body), "--data", root)
+        assert _tree(root) == before
+    finally:
+        (root / "contracts").chmod(0o755)
+    assert result.exit_code == 1
+    assert (
+        f"error: cannot write {root}/contracts/baremetrics.yaml: Permission denied; "
+        "nothing was changed"
+    ) in result.stderr

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from revcli.importers.plan import plan_import, write_plan
+from revcli.importers.records import Batch
 from revcli.importers.sources import read_mapped
 from tests.conftest import ROOT, MakeDir, Run
 from tests.helpers import mrr_of, row
@@ -225,13 +226,44 @@ def test_missing_export_column_and_duplicate_ids(tmp_path: Path, make_data_dir: 
     assert [str(i) for i in batch.issues] == [
         f"{data}:1: Country/Region: column named in the map is missing from the header"
     ]
-    data = _write(tmp_path, "c.csv", "Record ID,Company name,Country/Region\n1,A,NO\n1,B,NO\n")
-    batch = read_mapped(data, MAPS / "hubspot-companies.yaml")
+    # Every row of an opportunities (or lines) map is its own record: an id may not repeat.
+    deals = _write(tmp_path, "d.csv", DEALS.replace("102,Fjell new", "101,Fjell new"))
+    batch = read_mapped(deals, MAPS / "hubspot-deals.yaml")
     assert [str(i) for i in batch.issues] == [
-        f"{data}:3: Record ID: '1' appears twice; first at line 2"
+        f"{deals}:3: Record ID: '101' appears twice; first at line 2"
     ]
     with pytest.raises(DataError):
         plan_import(make_data_dir({}), batch, today=TODAY)
+
+
+def test_customer_rows_repeating_an_id_are_one_customer_when_they_agree(tmp_path: Path) -> None:
+    data = _write(
+        tmp_path,
+        "c.csv",
+        "Record ID,Company name,Country/Region\n1,A,Norway\n2,B,SE\n1,A,NO\n1,,\n",
+    )
+    batch = read_mapped(data, MAPS / "hubspot-companies.yaml")
+    assert batch.issues == []
+    # Norway and NO both map to NO, so lines 2 and 4 agree; line 5 carries only the id.
+    assert [(c["customer_id"], c["name"], c["country"], c["_line"]) for c in batch.customers] == [
+        ("1", "A", "NO", "2"),
+        ("2", "B", "SE", "3"),
+    ]
+
+
+def test_customer_rows_repeating_an_id_that_disagree_name_both_rows(tmp_path: Path) -> None:
+    data = _write(
+        tmp_path,
+        "c.csv",
+        "Record ID,Company name,Country/Region\n1,A,NO\n1,,SE\n1,B,NO\n",
+    )
+    batch = read_mapped(data, MAPS / "hubspot-companies.yaml")
+    assert [str(i) for i in batch.issues] == [
+        f"{data}:3: Country/Region: 'SE' differs from 'NO' on line 2; rows with Record ID '1' "
+        "are one customer and must agree",
+        f"{data}:4: Company name: 'B' differs from 'A' on line 2; rows with Record ID '1' "
+        "are one customer and must agree",
+    ]
 
 
 def test_a_shipped_map_by_name(tmp_path: Path, run: Run) -> None:
@@ -278,3 +310,153 @@ def test_open_foreign_currency_deal_needs_a_rate(tmp_path: Path, run: Run) -> No
         "import", "csv", deals, "--map", "hubspot-deals", "--data", tmp_path / "d", "--fx-rates", fx
     )
     assert result.exit_code == 0, result.stderr
+
+
+def _mrr_cells(tmp_path: Path, cells: list[str], decimal_comma: bool) -> tuple[Path, Batch]:
+    """An export of one opportunity per cell, read by a map with or without decimal_comma."""
+    export = _write(
+        tmp_path,
+        "deals.csv",
+        "Id,MRR\n" + "".join(f'{i},"{cell}"\n' for i, cell in enumerate(cells, start=1)),
+    )
+    map_text = f"table: opportunities\nsource: crm\nid: Id\ndecimal_comma: {decimal_comma}\n"
+    map_text += "columns:\n  opportunity_id: Id\n  mrr: MRR\n"
+    return export, read_mapped(export, _write(tmp_path, "map.yaml", map_text))
+
+
+def test_a_comma_is_read_only_as_thousands_grouping_without_decimal_comma(
+    tmp_path: Path,
+) -> None:
+    cells = ["1,234", "1,234,567.50", "12 000.5", "12,50", "1.234,50", "1,23", "1,2345"]
+    export, batch = _mrr_cells(tmp_path, cells, decimal_comma=False)
+    # Groups of three after a first group of 1–3 digits: 1,234 → 1234, 1,234,567.50 →
+    # 1234567.5; a space groups too. Every other comma would misread the amount
+    # (12,50 as 1250, 1.234,50 as 1.2345), so it is an error, not a guess.
+    assert [o.get("mrr") for o in batch.opportunities[:3]] == ["1234", "1234567.5", "12000.5"]
+    hint = (
+        "if the export writes decimal commas (12,50, 1.234,50), set decimal_comma: true in the map"
+    )
+    assert [str(i) for i in batch.issues] == [
+        f"{export}:{line}: MRR: '{cell}' has a comma that does not group thousands "
+        f"(1,234 or 1,234,567.50); {hint}"
+        for line, cell in ((5, "12,50"), (6, "1.234,50"), (7, "1,23"), (8, "1,2345"))
+    ]
+
+
+def test_a_dot_is_read_only_as_thousands_grouping_with_decimal_comma(tmp_path: Path) -> None:
+    cells = ["1.234", "1.234.567,50", "12,50", "12 000,5", "1.5", "1.234.56,00"]
+    export, batch = _mrr_cells(tmp_path, cells, decimal_comma=True)
+    # The mirror rule: 1.234 → 1234, 1.234.567,50 → 1234567.5, 12,50 → 12.5; a dot that
+    # is no grouping (1.5, 1.234.56,00) would lose the decimals, so it is an error.
+    assert [o.get("mrr") for o in batch.opportunities[:4]] == [
+        "1234",
+        "1234567.5",
+        "12.5",
+        "12000.5",
+    ]
+    assert [str(i) for i in batch.issues] == [
+        f"{export}:{line}: MRR: '{cell}' has a dot that does not group thousands "
+        "(1.234 or 1.234.567,50), and the map says decimal_comma: true; if the export "
+        "writes decimal points (12.50, 1,234.50), set decimal_comma: false in the map"
+        for line, cell in ((6, "1.5"), (7, "1.234.56,00"))
+    ]
+
+
+def test_the_documented_sheet_with_a_row_per_contract_and_product(tmp_path: Path, run: Run) -> None:
+    # docs/import.md: one sheet, imported with a customers, a contracts and a lines map.
+    examples = ROOT / "docs" / "examples" / "import"
+    root = tmp_path / "revenue"
+    for table in ("customers", "contracts", "lines"):
+        result = run(
+            "import",
+            "csv",
+            examples / "sheet.csv",
+            "--map",
+            examples / f"sheet-{table}.yaml",
+            "--data",
+            root,
+        )
+        assert result.exit_code == 0, result.stderr
+    # Customer 9001 is on two rows (K1's) and is one customer.
+    assert (root / "customers.csv").read_text() == (
+        "customer_id,name,country,source_id\n"
+        "9001,Nordlys AS,NO,sheet:9001\n"
+        "9002,Fjell AB,SE,sheet:9002\n"
+    )
+    contracts = (root / "contracts" / "sheet.yaml").read_text()
+    # K1's two rows are one contract with both lines.
+    assert (
+        "  - contract_id: K1\n"
+        "    customer_id: 9001\n"
+        "    start_date: 2026-02-01\n"
+        "    billing_period: month\n"
+        '    source_id: "sheet:K1"\n'
+        "    lines:\n"
+        "      - line_id: K1-1\n"
+        "        product: Pro\n"
+        "        quantity: 3\n"
+        "        unit_price: 1234.5\n"
+        "        price_period: month\n"
+        '        source_id: "sheet:K1-1"\n'
+        "      - line_id: K1-2\n"
+        "        product: Support\n"
+        "        quantity: 1\n"
+        "        unit_price: 500\n"
+        "        price_period: month\n"
+        '        source_id: "sheet:K1-2"\n'
+        "  - contract_id: K2\n"
+    ) in contracts
+    table = mrr_of(root, "2026-02", "2026-03")
+    # Feb: K1 3 × 1234.50 + 1 × 500 = 4203.50. Mar: + K2 12000 / 12 = 1000 → 5203.50.
+    assert row(table, "2026-02")["mrr"] == pytest.approx(4203.5)
+    assert row(table, "2026-03")["mrr"] == pytest.approx(5203.5)
+
+
+def test_contract_rows_repeating_an_id_that_disagree_name_both_rows(
+    tmp_path: Path, run: Run
+) -> None:
+    examples = ROOT / "docs" / "examples" / "import"
+    sheet = _write(
+        tmp_path,
+        "sheet.csv",
+        (examples / "sheet.csv")
+        .read_text(encoding="utf-8")
+        .replace(
+            "K1,9001,Nordlys AS,NO,01.02.2026,månedlig,K1-2",
+            "K1,9001,Nordlys AS,NO,02.02.2026,månedlig,K1-2",
+        ),
+    )
+    root = tmp_path / "revenue"
+    run("import", "csv", sheet, "--map", examples / "sheet-customers.yaml", "--data", root)
+    result = run("import", "csv", sheet, "--map", examples / "sheet-contracts.yaml", "--data", root)
+    assert result.exit_code == 1
+    assert (
+        f"{sheet}:3: Start: '02.02.2026' differs from '01.02.2026' on line 2; rows with "
+        "Kontrakt 'K1' are one contract and must agree"
+    ) in result.stderr
+    assert not (root / "contracts" / "sheet.yaml").exists()
+
+
+def test_a_mapped_cancellation_that_is_gone_from_the_export_is_removed_with_a_warning(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "data"
+    _import(_write(tmp_path, "companies.csv", COMPANIES), MAPS / "hubspot-companies.yaml", root)
+    contracts_map = _write(
+        tmp_path,
+        "contracts.yaml",
+        SHEET_MAP.replace("  end_date: Slutt\n", "  cancelled_on: Slutt\n"),
+    )
+    sheet = _write(tmp_path, "sheet.csv", SHEET)
+    _import(sheet, contracts_map, root)
+    _import(sheet, _write(tmp_path, "lines.yaml", LINES_MAP), root)
+    # K1's Slutt (now its cancelled_on, 2027-01-31) is emptied in the export.
+    emptied = _write(tmp_path, "sheet.csv", SHEET.replace("31.01.2027", ""))
+    plan = plan_import(root, read_mapped(emptied, contracts_map), today=TODAY)
+    # Line 10 of contracts/sheet.yaml: 3 comment lines, `contracts:`, then K1's
+    # contract_id, customer_id, start_date, billing_period, auto_renew, cancelled_on.
+    assert [str(w) for w in plan.warnings] == [
+        f"warning: {root}/contracts/sheet.yaml:10: K1: cancelled_on 2027-01-31 removed: sheet "
+        "sends no cancellation for it any more (to stop the contract for good, cancel it in "
+        "sheet)"
+    ]

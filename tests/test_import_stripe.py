@@ -375,3 +375,82 @@ def test_fetch_reads_every_list_through_the_stripe_package() -> None:
         c.values["contract_id"] for c in saved_batch.contracts
     ]
     assert [c.lines for c in fetched.contracts] == [c.lines for c in saved_batch.contracts]
+
+
+def _stripe_into(root: Path, sub: StripeObject) -> list[str]:
+    """Import one subscription (USD, the data dir's base currency); its warnings."""
+    plan = plan_import(root, import_stripe([sub]), today=TODAY, base_currency="USD", country="US")
+    write_plan(plan)
+    return [str(w) for w in plan.warnings]
+
+
+def _cancel_by_hand(root: Path) -> None:
+    path = root / "contracts" / "stripe.yaml"
+    text = path.read_text()
+    assert "    billing_period: month\n" in text
+    path.write_text(
+        text.replace(
+            "    billing_period: month\n",
+            "    billing_period: month\n    cancelled_on: 2026-06-30\n",
+        )
+    )
+
+
+@pytest.mark.parametrize("status", ["past_due", "unpaid", "paused"])
+def test_hand_set_cancellation_of_an_unpaid_subscription_survives_a_reimport(
+    tmp_path: Path, status: str
+) -> None:
+    # docs/import.md: an unpaid subscription is imported as running, so a person sets
+    # cancelled_on by hand; Stripe sends no cancellation for it, so the hand date stays.
+    root = tmp_path / "data"
+    _stripe_into(root, _sub(status=status))
+    _cancel_by_hand(root)
+    edited = (root / "contracts" / "stripe.yaml").read_bytes()
+    warnings = _stripe_into(root, _sub(status=status))
+    assert (root / "contracts" / "stripe.yaml").read_bytes() == edited
+    assert not [w for w in warnings if "cancelled_on" in w]
+    # 10.00 USD a month from 2026-01-01; cancelled 2026-06-30 → June paid, July not.
+    table = mrr_of(root, "2026-06", "2026-07")
+    assert row(table, "2026-06")["mrr"] == pytest.approx(10)
+    assert row(table, "2026-07")["mrr"] == pytest.approx(0)
+
+
+def test_a_cancellation_stripe_sends_wins_over_the_hand_set_one(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    _stripe_into(root, _sub(status="past_due"))
+    _cancel_by_hand(root)
+    # cancel_at 2026-09-01T00:00:00Z → last day of service 2026-08-31.
+    _stripe_into(root, _sub(status="past_due", cancel_at=1788220800))
+    assert _contracts(root)["sub_x"]["cancelled_on"] == "2026-08-31"
+
+
+def test_removing_a_cancellation_in_the_file_is_a_warning(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    _stripe_into(root, _sub())
+    _cancel_by_hand(root)
+    warnings = _stripe_into(root, _sub())  # active, no cancellation: the source wins
+    assert "cancelled_on" not in _contracts(root)["sub_x"]
+    # Line 10 of the file: 3 comment lines, `contracts:`, then contract_id, customer_id,
+    # start_date, currency, billing_period, and the hand-set cancelled_on.
+    assert [w for w in warnings if "cancelled_on" in w] == [
+        f"warning: {root}/contracts/stripe.yaml:10: sub_x: cancelled_on 2026-06-30 removed: "
+        "stripe sends no cancellation for it any more (to stop the contract for good, "
+        "cancel it in stripe)"
+    ]
+
+
+def test_a_discounts_entry_that_is_neither_object_nor_id_is_reported() -> None:
+    forever = {"id": "di_1", "coupon": {"percent_off": 10, "duration": "forever"}}
+    batch = import_stripe([_sub(discounts=[5, forever, None])])
+    # The 10 % coupon still applies; 5 and null are reported, not dropped silently.
+    assert batch.contracts[0].lines[0]["discount_pct"] == "10"
+    assert [str(i) for i in batch.issues] == [
+        "warning: x.json: sub_x: discounts[0]: 5 is neither a discount object nor a discount "
+        "id; skipped",
+        "warning: x.json: sub_x: discounts[2]: null is neither a discount object nor a "
+        "discount id; skipped",
+    ]
+    batch = import_stripe([_sub(discounts=7)])
+    assert [str(i) for i in batch.issues] == [
+        "warning: x.json: sub_x: discounts: 7 is not a list of discounts; skipped"
+    ]

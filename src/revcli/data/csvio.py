@@ -31,6 +31,16 @@ def _read_bytes(path: Path, source: str) -> tuple[bytes | None, list[Issue]]:
         return None, [Issue(source, None, "", str(exc))]
 
 
+def decode_exact(path: Path, source: str) -> tuple[str | None, list[Issue]]:
+    """Read a UTF-8 file as written: a byte-order mark and ``\\r\\n`` line ends are kept
+    (for a file rewritten record by record, whose untouched records keep their bytes)."""
+    data, issues = _read_bytes(path, source)
+    if data is None:
+        return None, issues
+    text, issues = _decode(data, source)
+    return (None if text is None else data.decode("utf-8")), issues
+
+
 def decode_bytes(data: bytes, source: str) -> tuple[str | None, list[Issue]]:
     """A file's bytes as UTF-8 text with ``\\n`` line ends; report what makes them unreadable
     (for files not on disk, such as a file at a git revision)."""

@@ -204,22 +204,50 @@ def parse_map(
     return ImportMap(table, name, id_column or "", tuple(rules), r.text(tree, "sheet"), source), []
 
 
-def _number(text: str, rule: ColumnRule) -> str:
+# Thousands grouping: 1 to 3 digits, then groups of exactly 3, then the decimals.
+_GROUPED = {
+    ",": re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$"),
+    ".": re.compile(r"^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?$"),
+}
+
+
+def _number(text: str, rule: ColumnRule) -> tuple[str, str | None]:
+    """A number as plain decimal text, and a problem when it cannot be read safely.
+
+    Spaces and apostrophes group thousands. The grouping mark (a comma, or a dot with
+    ``decimal_comma``) is accepted only as grouping — ``1,234`` or ``1,234,567.50`` —
+    since ``12,50`` read as grouping would be 1250: a wrong amount without a word.
+    Text that is no number at all is returned as it is, for the column rules to name.
+    """
     cleaned = re.sub(r"[\s\u00a0\u202f']", "", text)
-    cleaned = (
-        cleaned.replace(".", "").replace(",", ".")
-        if rule.decimal_comma
-        else cleaned.replace(",", "")
-    )
+    group, mark = (".", ",") if rule.decimal_comma else (",", ".")
+    if group in cleaned:
+        if not _GROUPED[group].match(cleaned):
+            return text, _grouping_problem(text, rule.decimal_comma)
+        cleaned = cleaned.replace(group, "")
     try:
-        value = Decimal(cleaned)
+        value = Decimal(cleaned.replace(mark, "."))
     except InvalidOperation:
-        return text
+        return text, None
     if not value.is_finite():
-        return text
+        return text, None
     if rule.multiply is not None:
         value *= rule.multiply
-    return decimal_text(value)
+    return decimal_text(value), None
+
+
+def _grouping_problem(text: str, decimal_comma: bool) -> str:
+    if decimal_comma:
+        return (
+            f"'{text}' has a dot that does not group thousands (1.234 or 1.234.567,50), "
+            "and the map says decimal_comma: true; if the export writes decimal points "
+            "(12.50, 1,234.50), set decimal_comma: false in the map"
+        )
+    return (
+        f"'{text}' has a comma that does not group thousands (1,234 or 1,234,567.50); "
+        "if the export writes decimal commas (12,50, 1.234,50), set decimal_comma: true "
+        "in the map"
+    )
 
 
 def _date(text: str, rule: ColumnRule) -> str:
@@ -236,22 +264,28 @@ def _date(text: str, rule: ColumnRule) -> str:
     return text
 
 
-def _convert(text: str | None, rule: ColumnRule, kind: Kind) -> str | None:
+def _convert(text: str | None, rule: ColumnRule, kind: Kind) -> tuple[str | None, str | None]:
+    """A cell's value for the target column, and a problem the column rules cannot see."""
     if rule.constant is not None:
-        return rule.constant
+        return rule.constant, None
     if text is None:
-        return None
+        return None, None
     if rule.values:
         table = dict(rule.values)
         lowered = {k.lower(): v for k, v in rule.values}
         text = table.get(text, lowered.get(text.lower(), table.get("*", text)))
         if text == "":
-            return None
+            return None, None
     if kind is Kind.DATE:
-        return _date(text, rule)
+        return _date(text, rule), None
     if kind in (Kind.DECIMAL, Kind.INT):
         return _number(text, rule)
-    return text
+    return text, None
+
+
+REPEATABLE = {"customers": "customer", "contracts": "contract"}
+"""Tables whose rows may repeat an id (a sheet with a row per contract and product): rows
+with one id are one record, and must agree."""
 
 
 def import_mapped(raw: pl.DataFrame, spec_map: ImportMap) -> Batch:
@@ -259,7 +293,10 @@ def import_mapped(raw: pl.DataFrame, spec_map: ImportMap) -> Batch:
 
     Every row becomes one record of the target table with ``source_id`` =
     ``SOURCE:id``; values are checked by the table's column rules, and a problem names
-    the export's row and column (the target column for constants).
+    the export's row and column (the target column for constants). For customers and
+    contracts, rows that repeat an id are one record: a value one row leaves empty comes
+    from another, and two different values are an error naming both rows. For lines and
+    opportunities every row is its own record, so an id may not repeat.
     """
     spec = TABLES[spec_map.table]
     batch = Batch(spec_map.source)
@@ -274,8 +311,8 @@ def import_mapped(raw: pl.DataFrame, spec_map: ImportMap) -> Batch:
             for c in missing
         ]
         return batch
-    records: list[dict[str, str | None]] = []
-    seen: dict[str, int] = {}
+    records: dict[str, _Record] = {}
+    reported: set[tuple[int, str]] = set()  # (line, target) with a problem already
     for values in raw.iter_rows(named=True):
         line = int(values[LINE])
         native = values.get(spec_map.id_column)
@@ -284,32 +321,51 @@ def import_mapped(raw: pl.DataFrame, spec_map: ImportMap) -> Batch:
                 Issue(source, line, spec_map.id_column, "is empty; every row needs its id")
             )
             continue
-        if native in seen:
+        record = _Record(line)
+        for rule in spec_map.rules:
+            cell = values.get(rule.column) if rule.column else None
+            value, problem = _convert(cell, rule, spec.column(rule.target).kind)
+            record.values[rule.target] = value
+            record.cells[rule.target] = (line, cell or "")
+            if problem is not None:
+                batch.issues.append(Issue(source, line, rule.column or rule.target, problem))
+                reported.add((line, rule.target))
+        first = records.get(native)
+        if first is None:
+            records[native] = record
+        elif spec_map.table in REPEATABLE:
+            batch.issues += _take_in(
+                first, record, native, spec_map=spec_map, reported=reported, source=source
+            )
+        else:
             batch.issues.append(
                 Issue(
                     source,
                     line,
                     spec_map.id_column,
-                    f"'{native}' appears twice; first at line {seen[native]}",
+                    f"'{native}' appears twice; first at line {first.line}"
+                    + (
+                        "; every row of a lines map is one line, so its id: column must "
+                        "differ on every row (a line number or line id)"
+                        if spec_map.table == "lines"
+                        else ""
+                    ),
                 )
             )
-            continue
-        seen[native] = line
-        record: dict[str, str | None] = {
-            rule.target: _convert(
-                values.get(rule.column) if rule.column else None,
-                rule,
-                spec.column(rule.target).kind,
-            )
-            for rule in spec_map.rules
-        }
-        record["source_id"] = source_id(spec_map.source, native)
-        record[SOURCE], record[LINE] = source, str(line)
-        records.append(record)
-    batch.issues += _checked(records, spec, spec_map)
-    for record in records:
-        row: Row = {k: v for k, v in record.items() if v is not None and k not in (SOURCE, LINE)}
-        row["_source"], row["_line"] = source, str(record[LINE])
+    rows: list[dict[str, str | None]] = []
+    for native, record in records.items():
+        rows.append(
+            {
+                **record.values,
+                "source_id": source_id(spec_map.source, native),
+                SOURCE: source,
+                LINE: str(record.line),
+            }
+        )
+    batch.issues += _checked(rows, spec, spec_map, reported)
+    for values in rows:
+        row: Row = {k: v for k, v in values.items() if v is not None and k not in (SOURCE, LINE)}
+        row["_source"], row["_line"] = source, str(values[LINE])
         customer = next((r for r in spec_map.rules if r.target == "customer_id"), None)
         if customer is not None and customer.column:
             row["_column"] = customer.column
@@ -317,10 +373,61 @@ def import_mapped(raw: pl.DataFrame, spec_map: ImportMap) -> Batch:
     return batch
 
 
-def _checked(
-    records: list[dict[str, str | None]], spec: TableSpec, spec_map: ImportMap
+@dataclass
+class _Record:
+    """One record of a mapped export: its values by target column, and for each the
+    export row and cell text it came from (for messages)."""
+
+    line: int
+    values: dict[str, str | None] = field(default_factory=dict)
+    cells: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+
+def _take_in(
+    first: _Record,
+    again: _Record,
+    native: str,
+    *,
+    spec_map: ImportMap,
+    reported: set[tuple[int, str]],
+    source: str,
 ) -> list[Issue]:
-    """The target table's column rules on the mapped values, named by export column."""
+    """A later row with the same id: it fills values ``first`` lacks, and each value it
+    carries must equal the one already taken (compared after conversion, so
+    ``01.02.2026`` and ``2026-02-01`` agree)."""
+    issues = []
+    for rule in spec_map.rules:
+        target = rule.target
+        value = again.values.get(target)
+        if value is None or (again.line, target) in reported:
+            continue
+        have = first.values.get(target)
+        if have is None:
+            first.values[target] = value
+            first.cells[target] = again.cells[target]
+        elif have != value and (first.cells[target][0], target) not in reported:
+            then_line, then_cell = first.cells[target]
+            issues.append(
+                Issue(
+                    source,
+                    again.line,
+                    rule.column or target,
+                    f"'{again.cells[target][1]}' differs from '{then_cell}' on line "
+                    f"{then_line}; rows with {spec_map.id_column} '{native}' are one "
+                    f"{REPEATABLE[spec_map.table]} and must agree",
+                )
+            )
+    return issues
+
+
+def _checked(
+    records: list[dict[str, str | None]],
+    spec: TableSpec,
+    spec_map: ImportMap,
+    reported: set[tuple[int, str]],
+) -> list[Issue]:
+    """The target table's column rules on the mapped values, named by export column;
+    ``reported`` (line, target column) pairs already have a problem and get no second."""
     names = [*spec.names]
     frame = pl.DataFrame(
         {
@@ -334,7 +441,7 @@ def _checked(
     column_of = {r.target: r.column or r.target for r in spec_map.rules}
     out = []
     for i in issues:
-        if (
+        if (i.line or 0, i.column) in reported or (
             spec_map.table == "lines"
             and i.column == "contract_id"
             and "contract_id" not in column_of

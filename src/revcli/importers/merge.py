@@ -184,7 +184,9 @@ def merge_contracts(
     """The source's contracts file after the import, sorted by ``contract_id``."""
     mapped_c = batch.mapped.get("contracts", frozenset())
     mapped_l = batch.mapped.get("lines", frozenset())
-    out = [YamlContract(dict(c.values), [dict(x) for x in c.lines]) for c in existing]
+    out = [
+        YamlContract(dict(c.values), [dict(x) for x in c.lines], c.value_lines) for c in existing
+    ]
     by_sid = {c.values.get(SOURCE_ID): i for i, c in enumerate(out) if c.values.get(SOURCE_ID)}
     seen: set[str] = set()
     for contract in batch.contracts:
@@ -194,7 +196,8 @@ def merge_contracts(
         if sid in by_sid:
             index = by_sid[sid]
             old = out[index]
-            new = merge_values(old.values, values, mapped_c)
+            new = merge_values(old.values, values, mapped_c - contract.keeps)
+            merged.issues += _cleared(old, new, where, batch.source)
             merged.counts["contracts"].count(old.values, new)
             lines = _merge_lines(old.lines, contract.lines, mapped_l, merged.counts["lines"])
             gone = {x[SOURCE_ID] for x in contract.lines}
@@ -219,6 +222,24 @@ def merge_contracts(
         ]
     _attach_lines(out, batch, where, merged, mapped_l)
     return sorted(out, key=lambda c: (c.values.get("contract_id", ""), c.values.get(SOURCE_ID, "")))
+
+
+def _cleared(old: YamlContract, new: dict[str, str], where: str, source: str) -> list[Issue]:
+    """A re-import that removes a contract's ``cancelled_on`` says so: a cancellation
+    that disappears silently would bring a stopped contract back into MRR unseen."""
+    day = old.values.get("cancelled_on")
+    if day is None or "cancelled_on" in new:
+        return []
+    return [
+        Issue(
+            where,
+            old.value_lines.get("cancelled_on"),
+            old.values.get("contract_id", old.values.get(SOURCE_ID, "")),
+            f"cancelled_on {day} removed: {source} sends no cancellation for it any more "
+            f"(to stop the contract for good, cancel it in {source})",
+            Severity.WARNING,
+        )
+    ]
 
 
 def _attach_lines(

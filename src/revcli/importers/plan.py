@@ -3,7 +3,7 @@
 ``plan_import`` reads the data dir, merges the batch, checks the result with the same
 validation ``revcli validate`` runs (on a temporary copy), and returns the new file texts,
 the counts and the MRR before and after; ``write_plan`` writes the changed files
-atomically; ``plan_diff`` is the unified diff a dry run shows.
+all or nothing; ``plan_diff`` is the unified diff a dry run shows.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from revcli.data.csvio import decode
+from revcli.data.csvio import decode, decode_exact
 from revcli.data.tree import load_tree
 from revcli.decimals import round_half_up
 from revcli.errors import DataError, Issue, Severity, UsageError
@@ -36,7 +36,7 @@ from revcli.importers.textfiles import (
     read_yaml_contracts,
     read_yaml_customers,
 )
-from revcli.output.files import write_atomic
+from revcli.output.files import write_together
 from revcli.scaffold import settings_text
 from revcli.schema import CUSTOMERS, FX_RATES, OPPORTUNITIES
 from revcli.settings import SETTINGS_FILE, Settings, parse_settings
@@ -66,10 +66,12 @@ class Plan:
 
 
 def _read(root: Path, rel: str) -> str | None:
+    """A data-dir file's text, or ``None`` when it does not exist. A CSV file is read as
+    written (byte-order mark and line ends kept): the import rewrites it record by record."""
     path = root / rel
     if not path.exists():
         return None
-    text, issues = decode(path, str(path))
+    text, issues = (decode_exact if rel.endswith(".csv") else decode)(path, str(path))
     if text is None:
         raise DataError(issues)
     return text
@@ -390,7 +392,7 @@ def _check(plan: Plan) -> None:
             shutil.copytree(plan.root, tmp, ignore=shutil.ignore_patterns(".git"), symlinks=True)
         for rel, text in plan.files.items():
             (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
-            (tmp / rel).write_text(text, encoding="utf-8")
+            (tmp / rel).write_bytes(text.encode("utf-8"))
         issues = _relocate(check_data_dir(tmp), tmp, plan.root)
         if any(i.is_error for i in issues):
             raise DataError(
@@ -423,13 +425,14 @@ def _mrr(root: Path, month: dt.date) -> Decimal | None:
 
 
 def write_plan(plan: Plan) -> list[Path]:
-    """Write the files the import changes, each atomically; return their paths."""
-    written = []
-    for rel in plan.changed:
-        path = plan.root / rel
-        write_atomic(path, plan.files[rel])
-        written.append(path)
-    return written
+    """Write the files the import changes, all or nothing; return their paths.
+
+    A data dir with some files of an import and not the others would fail validation,
+    so either every file is replaced or (raising :class:`RevcliError`) none is.
+    """
+    files = {plan.root / rel: plan.files[rel] for rel in plan.changed}
+    write_together(files)
+    return list(files)
 
 
 def plan_diff(plan: Plan) -> str:

@@ -12,10 +12,16 @@ Row = dict[str, str]
 
 @dataclass
 class Contract:
-    """A contract record and its line records."""
+    """A contract record and its line records.
+
+    ``keeps`` names mapped fields this record leaves to a person: the source sends no
+    value for them here, and a value already in the file is kept (a hand-set
+    ``cancelled_on`` of a Stripe subscription that is ``past_due``).
+    """
 
     values: Row
     lines: list[Row] = field(default_factory=list)
+    keeps: frozenset[str] = frozenset()
 
 
 @dataclass

@@ -10,6 +10,7 @@ object (id and field) and skipped, never dropped silently.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -31,6 +32,8 @@ ZERO_DECIMAL = frozenset(
     | {"PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"}
 )
 THREE_DECIMAL = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
+UNPAID = frozenset({"past_due", "unpaid", "paused"})
+"""Statuses imported as running; a ``cancelled_on`` set by hand is kept for them."""
 
 MAPPED = {
     "customers": frozenset({"customer_id", "name", "billing_email", "source_id"}),
@@ -170,7 +173,11 @@ def _found_discounts(holder: Mapping[str, Any], where: str, at: _At) -> list[tup
     if isinstance(holder.get("discount"), dict):
         found.append((f"{where}discount", holder["discount"]))
     expanded = {d.get("id") for _, d in found}
-    for i, d in enumerate(holder.get("discounts") or []):
+    discounts = holder.get("discounts")
+    if discounts is not None and not isinstance(discounts, list):
+        at.skip(f"{where}discounts", f"{_json(discounts)} is not a list of discounts; skipped")
+        return found
+    for i, d in enumerate(discounts or []):
         if isinstance(d, dict) and (d.get("id") is None or d.get("id") not in expanded):
             found.append((f"{where}discounts[{i}]", d))
         elif isinstance(d, str) and d not in expanded:
@@ -179,7 +186,18 @@ def _found_discounts(holder: Mapping[str, Any], where: str, at: _At) -> list[tup
                 f"discount {d} is not expanded; save the subscriptions with "
                 "expand[]=data.discounts to import it",
             )
+        elif not isinstance(d, (dict, str)):
+            at.skip(
+                f"{where}discounts[{i}]",
+                f"{_json(d)} is neither a discount object nor a discount id; skipped",
+            )
     return found
+
+
+def _json(value: Any) -> str:
+    """A JSON value as the input wrote it (``5``, ``null``, ``true``), cut short."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def _percent(path: str, discount: Any, at: _At) -> Decimal | None:
@@ -459,7 +477,10 @@ def _subscription(at: _At) -> Contract | None:
     }
     if last is not None:
         values["cancelled_on"] = last.isoformat()
-    return Contract(values, lines)
+    # revcli keeps no payment state: whether an unpaid subscription has stopped for good
+    # is a person's call, written as cancelled_on by hand, and a re-import keeps it.
+    keeps = frozenset({"cancelled_on"}) if last is None and status in UNPAID else frozenset()
+    return Contract(values, lines, keeps)
 
 
 def _embedded_customer(obj: StripeObject) -> Row | None:

@@ -1,4 +1,5 @@
-"""Atomic file writes: a crash never leaves a half-written report or register."""
+"""Atomic file writes: a crash never leaves a half-written report or register, and a set
+of files written together is written all or nothing."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from revcli.errors import RevcliError
@@ -78,6 +80,12 @@ def _bytes(data: str | bytes) -> bytes:
 
 def _write(path: Path, data: str | bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    _temp_beside(path, data).replace(path)
+
+
+def _temp_beside(path: Path, data: str | bytes) -> Path:
+    """``data`` in a new temporary file in ``path``'s folder, fsynced: ready to be renamed
+    over ``path``. Nothing is left behind when writing it fails."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         Path(tmp).chmod(0o666 & ~_umask())
@@ -85,11 +93,89 @@ def _write(path: Path, data: str | bytes) -> None:
             handle.write(_bytes(data))
             handle.flush()
             os.fsync(handle.fileno())
-        Path(tmp).replace(path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             Path(tmp).unlink()
         raise
+    return Path(tmp)
+
+
+def write_together(files: Mapping[Path, str | bytes]) -> None:
+    """Write several files all or nothing: every one is written to a temporary file beside
+    it (fsynced) first, and only when all are written are they renamed into place.
+
+    When anything fails, the files already replaced get their old bytes back, files that
+    did not exist are removed again, and so are the temporary files and the folders made
+    for them; then :class:`RevcliError` names the file and says that nothing was changed.
+    """
+    made: list[Path] = []  # folders this call created, outermost first
+    temps: dict[Path, Path] = {}
+    replaced: list[tuple[Path, bytes | None]] = []
+    current: Path | None = None
+    try:
+        for path, data in files.items():
+            current = path
+            _make_folders(path.parent, made)
+            temps[path] = _temp_beside(path, data)
+        for path, tmp in temps.items():
+            current = path
+            old = path.read_bytes() if path.is_file() else None
+            tmp.replace(path)
+            replaced.append((path, old))
+    except BaseException as exc:  # an interrupt too: never leave half an import behind
+        failed = _undo(replaced, temps, made)
+        if not isinstance(exc, OSError):
+            raise
+        reason = f"cannot write {current}: {exc.strerror or exc}"
+        if failed:
+            raise RevcliError(
+                f"{reason}; could not put back {', '.join(failed)}: check them by hand"
+            ) from None
+        raise RevcliError(f"{reason}; nothing was changed") from None
+    for folder in dict.fromkeys(path.parent for path in files):
+        _sync_folder(folder)
+
+
+def _make_folders(folder: Path, made: list[Path]) -> None:
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        path.mkdir()
+        made.append(path)
+
+
+def _undo(
+    replaced: list[tuple[Path, bytes | None]], temps: dict[Path, Path], made: list[Path]
+) -> list[str]:
+    """Put back what :func:`write_together` changed; the files it could not put back."""
+    failed = []
+    for path, old in reversed(replaced):
+        try:
+            if old is None:
+                path.unlink(missing_ok=True)
+            else:
+                _temp_beside(path, old).replace(path)
+        except OSError as exc:
+            failed.append(f"{path} ({exc.strerror or exc})")
+    for tmp in temps.values():
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+    for folder in reversed(made):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+    return failed
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the renames in ``folder`` durable (best effort: not every system can)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _umask() -> int:
