@@ -725,3 +725,24 @@ def test_an_include_cannot_reach_outside_the_templates_folder(tmp_path: Path) ->
             load_template(main, autoescape=False).render({})
         assert str(caught.value).startswith(f"{main}:1:")
         assert "template not found" in str(caught.value)
+
+
+def test_a_template_symlinked_into_another_folder_loads_with_its_includes(
+    tmp_path: Path,
+) -> None:
+    """docs/rules.md: a symlink to a template is fine. It is loaded from the folder it
+    really is in, and its includes resolve there; includes still cannot leave it."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "invoice.liquid").write_text(
+        "Invoice {{ n }}: {% include 'footer.liquid' %}", encoding="utf-8"
+    )
+    (shared / "footer.liquid").write_text("thanks", encoding="utf-8")
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    link = folder / "invoice.liquid"
+    link.symlink_to("../shared/invoice.liquid")
+    assert load_template(link, autoescape=False).render({"n": 7}) == "Invoice 7: thanks"
+    (shared / "invoice.liquid").write_text("{% include '../templates/x' %}", encoding="utf-8")
+    with pytest.raises(TemplateError, match="template not found"):
+        load_template(link, autoescape=False).render({})

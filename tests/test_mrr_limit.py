@@ -2,8 +2,8 @@
 
 Report figures are float64 sums: a line far beyond 10^12 a month (a quantity of 10^17
 typed by mistake) would leave its rounding error in every later month after it ended.
-Reports and ``revcli validate`` refuse such a line by file and row; invoices, which are
-exact decimals, still take it.
+Every command and ``revcli validate`` refuse such a line by file and row; the invoice
+commands too (invoices are exact decimals, but data validate rejects is never invoiced).
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from revcli.checks import check_data_dir, load_dataset
+from revcli.checks import check_data_dir
+from revcli.data.validate import load_dataset
 from revcli.errors import DataError
 from revcli.metrics.mrr import _BOOKS, Book, line_limit_issues
 from tests.conftest import MakeDir, Run
@@ -62,12 +63,18 @@ def test_a_line_at_the_limit_is_refused_by_file_row_and_column(
     checked = run("validate", "--data", root)
     assert checked.exit_code == 1
     assert expected in checked.stdout
+    # Nor is such a line invoiced (a run would bill 10^12 NOK for January).
+    for args in (["render"], ["issue", "--date", "2026-02-01"]):
+        billed = run("invoice", *args, "--data", root, "--period", "2026-01")
+        assert billed.exit_code == 1
+        assert expected in billed.stderr
+        assert not (root / "invoices").exists()
 
 
 def test_a_mistyped_quantity_on_an_ended_contract_is_named(make_data_dir: MakeDir) -> None:
     # The review's case: 10^17 × 290 a month on a contract that ended in 2023 used to move
-    # every later month's MRR by about a thousand. The data set itself is valid (invoices
-    # are exact), but no report is computed from it; the quantity is the larger number.
+    # every later month's MRR by about a thousand. Each cell is valid, but no command
+    # runs on the data; the quantity is the larger number.
     root = _dir(
         make_data_dir,
         "K1,A,2026-01-01,,\nK2,B,2023-01-01,2023-03-31,\n",

@@ -8,7 +8,7 @@ from pathlib import Path
 from revcli.billing.layout import has_register_dir
 from revcli.data.load import RawData, read_raw
 from revcli.data.source import GitSource, Revision
-from revcli.data.validate import Check, DataSet, validate
+from revcli.data.validate import Check, DataSet, may_reach_line_limit, validate
 from revcli.data.validate import load_dataset as load_core
 from revcli.einvoice.checks import einvoice_issues
 from revcli.errors import DataError, Issue, raise_if_errors, sort_issues
@@ -71,7 +71,19 @@ def load_dataset(root: Path, revision: Revision | None = None) -> DataSet:
     state = [i for i in check_state(root, orphans=False) if i.is_error]
     if state:
         raise DataError(state)
+    raise_if_errors(line_limit_issues(data))
     return data
+
+
+def line_limit_issues(data: DataSet) -> list[Issue]:
+    """The lines whose MRR reaches the engine's limit, which every command refuses as
+    ``validate`` does (invoices too: data that validate rejects is never invoiced). The
+    MRR engine is loaded only when the cheap bound says a line may reach it."""
+    if not may_reach_line_limit(data):
+        return []
+    from revcli.metrics.mrr import line_limit_issues as found
+
+    return found(data)
 
 
 def read_checked(root: Path, revision: Revision | None) -> tuple[RawData, list[Issue]]:
@@ -95,8 +107,6 @@ def check_data_dir(root: Path) -> list[Issue]:
     except DataError as exc:
         issues = exc.issues
     else:
-        if not any(i.is_error for i in issues):  # what the reports would refuse
-            from revcli.metrics.mrr import line_limit_issues
-
+        if not any(i.is_error for i in issues):  # what every command would refuse
             issues = sort_issues([*issues, *line_limit_issues(data)])
     return [*issues, *check_state(root)]

@@ -302,9 +302,12 @@ def load_template(
     if not os.path.lexists(path):
         raise TemplateError(f"{path}: template not found")
     read_template(path)  # refuses a FIFO, a device, a symlink loop or a huge file by name
-    env = environment(path.parent, autoescape=autoescape, filters=filters)
+    # A symlink is followed first: the loader keeps every file inside its folder, so the
+    # template is loaded from (and its includes resolve in) the folder it really is in.
+    real = Path(os.path.realpath(path))
+    env = environment(real.parent, autoescape=autoescape, filters=filters)
     try:
-        return Template(path, env, env.get_template(path.name))
+        return Template(path, env, env.get_template(real.name))
     except TemplateNotFoundError:
         raise TemplateError(f"{path}: template not found") from None
     except LiquidError as exc:

@@ -569,3 +569,26 @@ def load_dataset(root: Path | Source, checks: Sequence[Check] = ()) -> DataSet:
     if any(i.is_error for i in issues):
         raise DataError(issues)
     return data
+
+
+LINE_MRR_LIMIT = 10**12
+"""The MRR of one recurring line (base currency, per month) from which the engine refuses
+it. Its sums are float64, which keeps cents while the amounts in them stay below about
+10^12; one line far above that (a quantity of 10^17 typed by mistake) would leave its
+rounding error in every later month's figures, long after the line has ended. Invoices
+are exact decimals, but every command refuses such data as ``revcli validate`` does, so
+none is invoiced either."""
+
+
+def may_reach_line_limit(data: DataSet) -> bool:
+    """Whether a line's MRR could reach :data:`LINE_MRR_LIMIT`, by a cheap bound: at most
+    its quantity × unit price × the largest fx rate, divided by its months per price
+    period (a term of one day is the shortest). Only then must the MRR engine look."""
+    largest = data.lines.select(
+        (pl.col("quantity").cast(pl.Float64) * pl.col("unit_price").cast(pl.Float64)).max()
+    ).item()
+    rate = data.fx_rates.select(pl.col("rate").cast(pl.Float64).max()).item()
+    shortest = data.contracts.select(pl.col("term_months").min()).item()
+    months = min(1.0, shortest) if shortest is not None else 1.0
+    bound = (largest or 0.0) * max(1.0, rate or 1.0)
+    return not (months > 0 and bound < LINE_MRR_LIMIT * months)

@@ -28,7 +28,13 @@ from revcli.calendar import (
     whole_months,
 )
 from revcli.data.load import relocate
-from revcli.data.validate import DataSet, booking_rates, in_order_of
+from revcli.data.validate import (
+    LINE_MRR_LIMIT,
+    DataSet,
+    booking_rates,
+    in_order_of,
+    may_reach_line_limit,
+)
 from revcli.errors import DataError, Issue, RevcliError, sort_issues
 from revcli.schema import LINE, PERIOD_MONTHS, SOURCE
 from revcli.settings import MetricsPolicy
@@ -719,14 +725,6 @@ def _kind(name: str) -> pl.Expr:
     return pl.lit(name, MOVEMENT)
 
 
-LINE_MRR_LIMIT = 10**12
-"""The MRR of one recurring line (base currency, per month) from which the engine refuses
-it. Its sums are float64, which keeps cents while the amounts in them stay below about
-10^12; one line far above that (a quantity of 10^17 typed by mistake) would leave its
-rounding error in every later month's figures, long after the line has ended. Invoices
-are exact decimals and have no such limit."""
-
-
 def oversized_lines(schedule: pl.DataFrame, lines: pl.DataFrame, base: str) -> list[Issue]:
     """An error for each line of ``schedule`` whose ``line_mrr`` reaches
     :data:`LINE_MRR_LIMIT`, at its row of the typed ``lines``, on the larger of its
@@ -755,17 +753,9 @@ def oversized_lines(schedule: pl.DataFrame, lines: pl.DataFrame, base: str) -> l
 
 def line_limit_issues(data: DataSet) -> list[Issue]:
     """The errors :meth:`Book.of` raises for lines at or above :data:`LINE_MRR_LIMIT`
-    (``revcli validate`` reports them too). Without building the book when no line can
-    reach the limit: a line's MRR is at most its quantity × unit price × the largest fx
-    rate, divided by its months per price period (a term of one day is the shortest)."""
-    largest = data.lines.select(
-        (pl.col("quantity").cast(pl.Float64) * pl.col("unit_price").cast(pl.Float64)).max()
-    ).item()
-    rate = data.fx_rates.select(pl.col("rate").cast(pl.Float64).max()).item()
-    shortest = data.contracts.select(pl.col("term_months").min()).item()
-    months = min(1.0, shortest) if shortest is not None else 1.0
-    bound = (largest or 0.0) * max(1.0, rate or 1.0)
-    if months > 0 and bound < LINE_MRR_LIMIT * months:
+    (``revcli validate`` and every command report them too), without building the book
+    when no line can reach the limit (:func:`may_reach_line_limit`)."""
+    if not may_reach_line_limit(data):
         return []
     try:
         Book.of(data)
