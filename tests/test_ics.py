@@ -132,3 +132,17 @@ def test_a_notice_deadline_already_passed_keeps_its_event_but_has_no_alarm(
     assert len(found[f"revcli-X3-notice-20270116@{d}"].walk("VALARM")) == 1
     on_the_day = events(ics(run, root, "--as-of", "2026-11-15"))
     assert len(on_the_day[f"revcli-X4-notice-20261115@{d}"].walk("VALARM")) == 1
+
+
+def test_control_characters_in_names_never_reach_the_calendar(
+    run: Run, make_data_dir: MakeDir
+) -> None:
+    # RFC 5545 allows no control character but tab in text: a \x01 in a customer name
+    # (accepted as text by the data files) is left out of the event, the rest is kept.
+    files = dict(FILES)
+    files["customers.csv"] = FILES["customers.csv"].replace("Acme AS", "Acme\x01 AS\x7f")
+    data = ics(run, make_data_dir(files), "--as-of", AS_OF)
+    assert b"\x01" not in data and b"\x7f" not in data
+    event = events(data)["revcli-X2-notice-20261202@revcli.invalid"]
+    assert str(event["SUMMARY"]) == "Notice deadline: X2 Acme AS (term ends 2027-01-31)"
+    assert "Customer: Acme AS (A)" in str(event["DESCRIPTION"])

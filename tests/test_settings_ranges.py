@@ -151,3 +151,26 @@ def test_what_validate_accepts_issue_records_and_check_accepts(
         result = issue_invoices(data, month, month, files, on=month, today=month)
         assert result.issued
         assert check_register(root) == []
+
+
+@pytest.mark.parametrize(
+    "email", ['"a@b.no\\r\\nX-Evil: 1"', '"billing at example.no"', '"a@b.no, c@d.no"']
+)
+def test_company_email_is_one_address(tmp_path: Path, run: Run, email: str) -> None:
+    # The company e-mail goes into calendar UIDs and invoices: a line break in it would
+    # start a new iCalendar property; a second address or none at all is a typo.
+    root = tmp_path / "d"
+    scaffold(root)
+    path = root / "revcli.yaml"
+    text = path.read_text(encoding="utf-8")
+    line = next(i for i, s in enumerate(text.splitlines(), 1) if s.strip().startswith("email:"))
+    path.write_text(
+        "\n".join(
+            f"  email: {email}" if i == line else s for i, s in enumerate(text.splitlines(), 1)
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    result = run("validate", "--data", root)
+    assert result.exit_code == 1
+    assert f"{path}:{line}: company.email: expected one e-mail address" in result.stdout

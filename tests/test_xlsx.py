@@ -195,3 +195,18 @@ def test_meta_travels_as_document_properties() -> None:
     assert book.properties.description == "a note"
     custom = {p.name: p.value for p in book.custom_doc_props.props}
     assert custom == {"currency": "NOK", "policy": "chartmogul", "version": 2, "partial": True}
+
+
+def test_a_text_longer_than_an_excel_cell_is_refused_not_cut() -> None:
+    # Excel holds 32,767 characters in a cell; xlsxwriter would cut a 40,000-character
+    # note silently. 32,767 fit (read back whole); one more is an error naming the cell.
+    from revcli.errors import RevcliError
+
+    fits = Report(title="t", frame=pl.DataFrame({"note": ["x" * 32_767]}), kinds={}, name="n")
+    sheet = openpyxl.load_workbook(io.BytesIO(render_xlsx(fits)))["n"]
+    assert sheet.cell(2, 1).value == "x" * 32_767
+    long = Report(
+        title="Renewals", frame=pl.DataFrame({"note": ["ok", "y" * 40_000]}), kinds={}, name="n"
+    )
+    with pytest.raises(RevcliError, match=r"Renewals: note of row 2 holds 40,000 characters"):
+        render_xlsx(long)

@@ -248,6 +248,14 @@ def number_format_problem(text: str) -> str:
     return ""
 
 
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def is_email(text: str | None) -> bool:
+    """A plausible single e-mail address (``name@domain.tld``; no spaces or line breaks)."""
+    return bool(text) and _EMAIL.fullmatch(text or "") is not None
+
+
 def parse_settings(tree: dict[str, Tree], source: str) -> tuple[Settings, list[Issue]]:
     """Type and check ``revcli.yaml``; every missing value takes its documented default."""
     issues: list[Issue] = []
@@ -266,6 +274,12 @@ def parse_settings(tree: dict[str, Tree], source: str) -> tuple[Settings, list[I
     )
     rc.check(
         company.country in country_codes(), comp, "country", "expected a two-letter country code"
+    )
+    rc.check(
+        not company.email or is_email(company.email),
+        comp,
+        "email",
+        "expected one e-mail address (name@domain.tld), without spaces or line breaks",
     )
     base = r.text(tree, "base_currency", "NOK").upper()
     r.check(base in currency_codes(), tree, "base_currency", f"'{base}' is not an ISO 4217 code")

@@ -13,6 +13,7 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from revcli.errors import RevcliError
 from revcli.output.report import ColumnKind, Report, cell
 
 CREATED = dt.datetime(1980, 1, 1)  # noqa: DTZ001 - a fixed stamp (as in the zip entries) keeps the bytes reproducible
@@ -67,6 +68,10 @@ def sheet_name(report: Report) -> str:
     return _SHEET_NAME.sub("-", report.name)[:31] or "report"
 
 
+MAX_CELL_CHARS = 32_767
+"""The most characters an Excel cell holds; xlsxwriter would cut a longer text silently."""
+
+
 def render_xlsx(report: Report) -> bytes:
     """One worksheet named after the report: a header row, then the CSV's values as typed
     cells (SPEC §13).
@@ -112,6 +117,17 @@ def render_xlsx(report: Report) -> bytes:
     return buffer.getvalue()
 
 
+def _fitting(text: str, report: Report, column: str, row: int) -> str:
+    """``text``, which must fit in an Excel cell (:data:`MAX_CELL_CHARS`)."""
+    if len(text) > MAX_CELL_CHARS:
+        raise RevcliError(
+            f"{report.title}: {column} of row {row} holds {len(text):,} characters; an Excel "
+            f"cell holds at most {MAX_CELL_CHARS:,}: leave the column out (--columns) or use "
+            "--format csv"
+        )
+    return text
+
+
 def _fill(book: xlsxwriter.Workbook, sheet: Worksheet, report: Report) -> None:
     formats: dict[str, Format] = {}
 
@@ -151,7 +167,7 @@ def _fill(book: xlsxwriter.Workbook, sheet: Worksheet, report: Report) -> None:
                 sheet.write_number(row_number, col, float(value), fmt(pattern))
                 shown = value
             else:
-                sheet.write_string(row_number, col, str(value))
+                sheet.write_string(row_number, col, _fitting(str(value), report, name, row_number))
                 shown = value
             widths[col] = max(widths[col], len(_shown(shown)))
     for col, width in enumerate(widths):

@@ -16,6 +16,7 @@ from revcli.settings import (
     SettingsReader,
     Tree,
     check_template_setting,
+    is_email,
 )
 
 SECTION = "reminders"
@@ -35,12 +36,6 @@ _KEYS = (
     "smtp",
 )
 _SMTP_KEYS = ("host", "port", "security", "user", "password_env")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
-
-def is_email(text: str | None) -> bool:
-    """A plausible single e-mail address (``name@domain.tld``)."""
-    return bool(text) and _EMAIL.fullmatch(text or "") is not None
 
 
 @dataclass(frozen=True)

@@ -54,14 +54,23 @@ def _description(row: dict[str, Any], currency: str, as_of: dt.date) -> str:
     return "\n".join(lines)
 
 
+_CONTROLS = dict.fromkeys([*range(0x09), *range(0x0B, 0x20), 0x7F])
+"""Control characters RFC 5545 forbids in text (tab and line break are allowed; icalendar
+escapes the line break): a customer name holding one would make the file invalid."""
+
+
+def _text(value: str) -> str:
+    return value.translate(_CONTROLS)
+
+
 def _event(uid: str, summary: str, day: dt.date, description: str, stamp: dt.datetime) -> Event:
     return Event.new(
         uid=uid,
-        summary=summary,
+        summary=_text(summary),
         start=day,
         end=day + dt.timedelta(days=1),
         stamp=stamp,
-        description=description,
+        description=_text(description),
         categories=["Renewal"],
         transparency=TRANSP.TRANSPARENT,
     )
@@ -114,7 +123,7 @@ def renewals_calendar(
             if deadline >= as_of:
                 alarm = Alarm()
                 alarm.add("action", "DISPLAY")
-                alarm.add("description", f"Notice deadline for {cid} {who} in a week")
+                alarm.add("description", _text(f"Notice deadline for {cid} {who} in a week"))
                 alarm.add("trigger", dt.timedelta(days=-NOTICE_ALARM_DAYS))
                 event.add_component(alarm)
             cal.add_component(event)
