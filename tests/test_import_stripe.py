@@ -454,3 +454,35 @@ def test_a_discounts_entry_that_is_neither_object_nor_id_is_reported() -> None:
     assert [str(i) for i in batch.issues] == [
         "warning: x.json: sub_x: discounts: 7 is not a list of discounts; skipped"
     ]
+
+
+def test_a_hand_written_contract_of_the_same_id_is_kept_not_doubled(tmp_path: Path) -> None:
+    # A contract written by hand in contracts.yaml under the id of a Stripe subscription
+    # (sub_monthly, 490 NOK a month) is kept, as a hand-written customer is: the import
+    # leaves that subscription out with a warning instead of failing on a repeated id.
+    # MRR of Dec 2026: 5505 - 490 + the hand contract's 700 = 5715.
+    root = tmp_path / "data"
+    _import(root)
+    (root / "contracts" / "stripe.yaml").unlink()
+    (root / "contracts.yaml").write_text(
+        "contracts:\n"
+        "  - contract_id: sub_monthly\n"
+        "    customer_id: cus_A\n"
+        "    start_date: 2026-01-01\n"
+        "    currency: NOK\n"
+        "    lines:\n"
+        "      - product: Hand-made\n"
+        "        unit_price: 700\n",
+        encoding="utf-8",
+    )
+    batch = import_stripe(read_stripe_files(FILES))
+    plan = plan_import(root, batch, today=TODAY, country="SE", fx_file=FIXTURES / "fx_rates.csv")
+    assert plan.mrr_after == Decimal(5715)
+    assert plan.counts["contracts"].added == 10
+    (warning,) = [w for w in plan.warnings if "sub_monthly" in w.message]
+    assert warning.message.startswith(
+        "'sub_monthly' already exists in another contract file without stripe:sub_monthly"
+    )
+    write_plan(plan)
+    assert "sub_monthly" not in _contracts(root)
+    assert row(mrr_of(root, "2026-12", "2026-12"), "2026-12")["mrr"] == pytest.approx(5715)

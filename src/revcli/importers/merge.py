@@ -179,9 +179,17 @@ def _merge_lines(
 
 
 def merge_contracts(
-    existing: list[YamlContract], batch: Batch, where: str, merged: Merged
+    existing: list[YamlContract],
+    batch: Batch,
+    where: str,
+    merged: Merged,
+    other_ids: frozenset[str] = frozenset(),
 ) -> list[YamlContract]:
-    """The source's contracts file after the import, sorted by ``contract_id``."""
+    """The source's contracts file after the import, sorted by ``contract_id``.
+
+    A new contract whose ``contract_id`` another contract file already holds (written by
+    hand, or by another source: ``other_ids``) is left out with a warning, its lines too,
+    as a customer is: the existing record is kept."""
     mapped_c = batch.mapped.get("contracts", frozenset())
     mapped_l = batch.mapped.get("lines", frozenset())
     out = [
@@ -189,6 +197,7 @@ def merge_contracts(
     ]
     by_sid = {c.values.get(SOURCE_ID): i for i, c in enumerate(out) if c.values.get(SOURCE_ID)}
     seen: set[str] = set()
+    skipped: set[str] = set()
     for contract in batch.contracts:
         values = public(contract.values)
         sid = values[SOURCE_ID]
@@ -209,6 +218,19 @@ def merge_contracts(
                 and contract.lines
             ]
             out[index] = YamlContract(new, lines)
+        elif values.get("contract_id", "") in other_ids:
+            skipped.add(values["contract_id"])
+            merged.issues.append(
+                Issue(
+                    where,
+                    None,
+                    "contract_id",
+                    f"'{values['contract_id']}' already exists in another contract file "
+                    f"without {sid} as its source_id; the existing contract is kept and "
+                    "this one is not imported",
+                    Severity.WARNING,
+                )
+            )
         else:
             merged.counts["contracts"].count(None, values)
             lines = _merge_lines([], contract.lines, mapped_l, merged.counts["lines"])
@@ -220,7 +242,7 @@ def merge_contracts(
             if c.values.get(SOURCE_ID, "").startswith(f"{batch.source}:")
             and c.values[SOURCE_ID] not in seen
         ]
-    _attach_lines(out, batch, where, merged, mapped_l)
+    _attach_lines(out, batch, where, merged, mapped_l, skipped=skipped)
     return sorted(out, key=lambda c: (c.values.get("contract_id", ""), c.values.get(SOURCE_ID, "")))
 
 
@@ -248,12 +270,17 @@ def _attach_lines(
     where: str,
     merged: Merged,
     mapped: frozenset[str],
+    *,
+    skipped: set[str],
 ) -> None:
-    """Lines of a line-items import go to the contracts this source wrote."""
+    """Lines of a line-items import go to the contracts this source wrote (the lines of
+    a contract left out as ``skipped`` are left out with it)."""
     by_id = {c.values.get("contract_id"): c for c in contracts}
     grouped: dict[str, list[Row]] = {}
     for row in batch.lines:
         cid = row.get("contract_id", "")
+        if cid in skipped:
+            continue
         if cid not in by_id:
             merged.issues.append(
                 Issue(

@@ -289,8 +289,31 @@ def _contracts_file(
     existing, issues = read_yaml_contracts(texts[rel] or "", str(root / rel))
     if any(i.is_error for i in issues):
         raise DataError(issues)
-    result = merge_contracts(existing, batch, str(root / rel), merged)
+    others = _other_contract_ids(root, rel)
+    result = merge_contracts(existing, batch, str(root / rel), merged, others)
     return {rel: render_contracts(result, batch.source)}
+
+
+def _other_contract_ids(root: Path, own: str) -> frozenset[str]:
+    """The ``contract_id`` of every contract in the data dir's other contract files (the
+    hand-written ones and other sources'): an import never adds a second contract of an
+    id (a file that cannot be read is left to validation, which reports it)."""
+    names = [n for n in ("contracts.yaml", "contracts.yml") if (root / n).is_file()]
+    if (root / "contracts").is_dir():
+        names += sorted(
+            f"contracts/{p.name}"
+            for p in (root / "contracts").iterdir()
+            if p.suffix in (".yaml", ".yml") and f"contracts/{p.name}" != own
+        )
+    ids: set[str] = set()
+    for name in names:
+        text = _read(root, name)
+        contracts, _ = read_yaml_contracts(text or "", str(root / name))
+        ids |= {c.values.get("contract_id", "") for c in contracts}
+    if (root / "contracts.csv").is_file():
+        table = _csv(root, "contracts.csv", _read(root, "contracts.csv"), ())
+        ids |= {r.get("contract_id", "") for r in table.rows}
+    return frozenset(ids - {""})
 
 
 def _opportunities_file(
