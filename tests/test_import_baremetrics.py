@@ -257,7 +257,34 @@ def test_customer_written_by_hand_is_never_touched(tmp_path: Path, make_data_dir
 def test_result_that_would_be_invalid_writes_nothing(
     tmp_path: Path, make_data_dir: MakeDir, run: Run
 ) -> None:
-    # contract id s1 already exists by hand in another file: the result has a duplicate.
+    # A hand-written contract the import does not touch names a customer nobody has
+    # (c8): the data dir after the import would be invalid, so nothing is written.
+    root = make_data_dir(
+        {
+            "customers.csv": "customer_id,name\nc9,Nine\n",
+            "contracts.yaml": """\
+                - contract_id: h1
+                  customer_id: c8
+                  start_date: 2026-01-01
+                  lines:
+                    - product: X
+                      unit_price: 1
+            """,
+        }
+    )
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    result = run("import", "baremetrics", _csv(tmp_path, BASIC), "--data", root, "--country", "NO")
+    assert result.exit_code == 1
+    assert "would be invalid after this import" in result.stderr
+    assert f"{root}/contracts.yaml:2: customer_id: " in result.stderr
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+
+
+def test_a_hand_written_contract_of_the_same_id_is_kept(
+    tmp_path: Path, make_data_dir: MakeDir, run: Run
+) -> None:
+    # contract id s1 already exists by hand in another file: it is kept, and the
+    # subscription s1 is left out with a warning (as a customer of the same id would be).
     root = make_data_dir(
         {
             "customers.csv": "customer_id,name\nc9,Nine\n",
@@ -271,15 +298,10 @@ def test_result_that_would_be_invalid_writes_nothing(
             """,
         }
     )
-    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
     result = run("import", "baremetrics", _csv(tmp_path, BASIC), "--data", root, "--country", "NO")
-    assert result.exit_code == 1
-    assert "would be invalid after this import" in result.stderr
-    assert (
-        f"{root}/contracts/baremetrics.yaml:5: contract_id: contract_id 's1' appears twice; "
-        f"first at {root}/contracts.yaml:1"
-    ) in result.stderr
-    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+    assert result.exit_code == 0, result.stderr
+    assert "'s1' already exists in another contract file" in result.stderr
+    assert "contract_id: s1\n" not in (root / "contracts" / "baremetrics.yaml").read_text()
 
 
 def test_fx_rates_file_is_merged_and_conflicts_refused(tmp_path: Path, run: Run) -> None:
