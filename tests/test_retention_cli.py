@@ -200,5 +200,5 @@ def test_astronomical_mrr_is_a_clear_error_not_a_crash(run: Run, make_data_dir: 
     ):
         result = run(*args, "--data", root, "--format", "csv")
         assert result.exit_code == 1
-        assert "too large to compute exactly (limit 1e28)" in result.stderr
+        assert "too large to compute exactly (limit 1e27)" in result.stderr
         assert "internal error" not in result.stderr

@@ -78,17 +78,19 @@ MONEY = pl.Decimal(38, 9)
 of states (a month's MRR, a movement's total, a cohort) are exact in this type, where
 float sums would leave an error that tips a half cent (102.835 printed as 102.83) or
 leaves 1e-14 where MRR is 0."""
-MONEY_LIMIT = 10**28
-"""Largest MRR the exact arithmetic holds (38 digits, 9 after the point)."""
+MONEY_LIMIT = 10**27
+"""Largest MRR the exact arithmetic takes in all: :data:`MONEY` holds 29 digits before the
+point, so any sum of such amounts, and 12 × it (ARR), fits."""
 
 
 def exact_money(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
-    """``columns`` as exact decimals; a :class:`RevcliError` (not a crash) beyond reach
+    """``columns`` as exact decimals; a :class:`RevcliError` (not a crash) when their
+    magnitudes add up to :data:`MONEY_LIMIT` or more, so that no sum of them can overflow
     (renewal uplifts compounded over centuries, or a float that overflowed)."""
-    largest = frame.select(pl.max_horizontal(pl.col(c).abs().max() for c in columns)).item()
-    if largest is not None and not largest < MONEY_LIMIT:
+    total = frame.select(pl.max_horizontal(pl.col(c).abs().sum() for c in columns)).item()
+    if total is not None and not total < MONEY_LIMIT:
         raise RevcliError(
-            f"an MRR of {largest:.3g} is too large to compute exactly (limit 1e28); "
+            f"an MRR of {total:.3g} in all is too large to compute exactly (limit 1e27); "
             "check prices, quantities, renewal uplifts and dates"
         )
     return frame.with_columns(pl.col(*columns).cast(MONEY))

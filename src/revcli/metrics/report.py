@@ -107,10 +107,12 @@ def _totals(table: pl.DataFrame, by: str | None) -> dict[str, Any]:
 
     def total(frame: pl.DataFrame, column: str) -> Any:
         values = frame.get_column(column)
-        largest = values.abs().max() if values.dtype.is_float() else None
-        if isinstance(largest, float) and largest < MONEY_LIMIT:
+        # Their magnitudes add up to less than 12 × the engine's limit (ARR), so the
+        # decimal sum fits; counts, and floats beyond (which the report refuses), as they are.
+        magnitude = values.abs().sum() if values.dtype.is_float() else None
+        if isinstance(magnitude, float) and magnitude < 12 * MONEY_LIMIT:
             return values.cast(MONEY).sum()
-        return values.sum()  # counts; or beyond the decimals, which the report refuses
+        return values.sum()
 
     totals: dict[str, Any] = {c: total(table, c) for c in flows}
     last = table.filter(pl.col("month") == pl.col("month").max())
