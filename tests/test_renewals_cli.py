@@ -191,6 +191,9 @@ def test_json_meta_totals_arr_per_status(run: Run, root: Path) -> None:
         "locked-in": 3600.0,
         "cancelled": 1200.0,
     }
+    # Written with exactly 2 decimals, as all JSON money is (docs/rules.md), not as floats.
+    assert '"expires": 12000.00,' in result.stdout
+    assert '"cancelled": 1200.00\n' in result.stdout
     assert doc["meta"]["as_of"] == AS_OF
     assert doc["meta"]["until"] == "2027-02-21"
     assert doc["rows"][0]["arr"] == 3600.0

@@ -299,7 +299,7 @@ def _attach_lines(
 
 
 CONTRACT_HEADER = """\
-Written by `revcli import {source}`; a re-import rewrites this file. The source wins for
+Written by {command}; a re-import rewrites this file. The source wins for
 the fields it maps; fields you add (owner, notes, renewal terms …) and records without a
 source_id are kept. Comments are not kept: write notes in `notes:`."""
 
@@ -312,7 +312,11 @@ def render_contracts(contracts: list[YamlContract], source: str) -> str:
             (ordered(c.values, CONTRACTS.names), [ordered(x, line_order) for x in c.lines])
             for c in contracts
         ),
-        CONTRACT_HEADER.format(source=source),
+        CONTRACT_HEADER.format(
+            command=f"`revcli import {source}`"
+            if source in ("stripe", "baremetrics")
+            else f"`revcli import csv` (source {source})"
+        ),
     )
 
 

@@ -83,6 +83,9 @@ _MARKED = re.compile(r'"\\u0000([-+0-9.Ee]+)\\u0000"')
 def _json_value(value: Any) -> Any:
     # Decimals become JSON numbers with exactly their digits (1234.50, a JPY 1000, a KWD
     # 1.235): through a float they would lose trailing zeros and, past 15 digits, digits.
+    # Inside a mapping of the meta too (renewals' ARR per status).
+    if isinstance(value, dict):
+        return {k: _json_value(v) for k, v in value.items()}
     return f"{_NUMBER}{value}{_NUMBER}" if isinstance(value, Decimal) else value
 
 

@@ -213,7 +213,7 @@ def renewals_report(
         "owner": query.owner,
         "status": query.status,
         "by": query.by,
-        "arr_by_status": {s: float(round_half_up(v, 2)) for s, v in arr_by_status(frame).items()},
+        "arr_by_status": {s: round_half_up(v, 2) for s, v in arr_by_status(frame).items()},
     }
     return Report(
         title=title,
