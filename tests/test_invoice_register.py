@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import signal
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -226,6 +228,89 @@ def test_a_temporary_file_left_by_a_killed_write_is_removed_by_the_next_issue(
     issue(run, root, "2026-02")
     assert not leftover.exists()
     assert not [p.name for p in (root / "invoices").iterdir() if p.name.endswith(".tmp")]
+
+
+def _children(pid: int) -> list[int]:
+    """The processes ``pid`` has forked (the worker pool of a PDF run), from /proc."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return sorted(found)
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting to be reaped has ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_a_pdf_run_killed_while_its_workers_render_leaves_no_lock_and_no_worker(
+    tmp_path: Path,
+) -> None:
+    # 8 monthly contracts (K000..K007): January issued as html (2026-00001..8), then the
+    # PDF run of February, 8 invoices: enough for the pool (MIN_BATCH 4). It is SIGKILLed
+    # once all its workers exist: it holds the register's lock then. Before the fix the
+    # workers held the lock too and waited for ever, so every later command hung.
+    pytest.importorskip("weasyprint")
+    from revcli.billing.parallel import MIN_BATCH, PARENT_CHECK_SECONDS, workers
+
+    cores = workers()
+    if cores < 2 or not Path("/proc/self/task").is_dir():
+        pytest.skip("the pool needs two cores; finding its workers needs /proc")
+    root = many_contracts(tmp_path, 8)
+    assert MIN_BATCH <= 8
+    january = revcli_process(
+        "invoice", "issue", "--data", root, "--period", "2026-01", "--date", "2026-01-15"
+    )
+    _, err = january.communicate(timeout=120)
+    assert january.returncode == 0, err
+    february = ("invoice", "issue", "--data", root, "--period", "2026-02", "--date", "2026-02-15")
+    proc = revcli_process(*february, "--format", "pdf")
+    pool: list[int] = []
+    checking = None
+    try:
+        deadline = time.monotonic() + 60
+        while len(pool) < cores and proc.poll() is None and time.monotonic() < deadline:
+            pool = _children(proc.pid)
+            time.sleep(0.01)
+        assert len(pool) == cores, f"the pool did not start: {proc.poll()}"
+        proc.kill()
+        assert proc.wait(timeout=60) == -signal.SIGKILL
+
+        checking = revcli_process("invoice", "check", "--data", root)
+        checking.communicate(timeout=30)  # hung for ever before the fix
+        assert checking.returncode in (0, 1)  # 1: a document written but not yet recorded
+
+        deadline = time.monotonic() + 5 * PARENT_CHECK_SECONDS
+        while any(_alive(pid) for pid in pool) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [pid for pid in pool if _alive(pid)] == []
+    finally:  # never leave a hung process behind, whatever failed
+        for pid in pool:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        if checking is not None and checking.poll() is None:
+            checking.kill()
+            checking.communicate()
+        proc.kill()
+        proc.wait()
+        for pipe in (proc.stdout, proc.stderr):  # not read: the workers shared them
+            if pipe is not None:
+                pipe.close()
+
+    again = revcli_process(*february, "--format", "pdf")
+    _, err = again.communicate(timeout=120)
+    assert again.returncode == 0, err
+    assert [r["seq"] for r in records(root)] == list(range(1, 17))
+    assert numbers(root) == [f"2026-{i:05d}" for i in range(1, 17)]
+    assert [(r["contract_id"], r["period_start"]) for r in records(root)] == [
+        (f"K00{i}", f"2026-{m:02d}-01") for m in (1, 2) for i in range(8)
+    ]
+    assert check_register(root) == []
 
 
 # --- two runs at once ------------------------------------------------------------------------
