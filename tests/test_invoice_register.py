@@ -446,6 +446,27 @@ def test_deleting_the_last_records_is_detected_by_head(run: Run, tmp_path: Path)
     ]
 
 
+def test_deleting_the_whole_register_is_detected_by_head(run: Run, tmp_path: Path) -> None:
+    # Five invoices issued, then register.jsonl deleted: HEAD still says 5 records, and the
+    # five documents are named by no record. Before the fix `check` said "No invoice
+    # register yet" and exited 0, while validate, list, export and credit refused.
+    root, path, _ = _issued(run, tmp_path)
+    path.unlink()
+    head = root / "invoices" / "HEAD"
+    result = run("invoice", "check", "--data", root)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{root}/invoices/2026-0000{n}.html: no record in the register names this document "
+        "(left by an interrupted `revcli invoice issue`? run it again, or remove the file)"
+        for n in range(1, 6)
+    ] + [
+        f"{head}:1: records 5 records, but {path} has 0: records were deleted; restore them "
+        "from git"
+    ]
+    assert result.stderr == "6 problems in the invoice register.\n"
+    assert run("validate", "--data", root).exit_code == 1  # as validate says
+
+
 def test_head_naming_another_last_record_is_detected(run: Run, tmp_path: Path) -> None:
     # The last record replaced by a re-issued one with a valid chain: HEAD's hash differs.
     root, _, _ = _issued(run, tmp_path)

@@ -303,7 +303,7 @@ def check(data: DataOption = None) -> None:
     Example: [bold]revcli invoice check --data sample_data[/]
     """
     with error_boundary():
-        from revcli.billing.layout import REGISTER_DIR
+        from revcli.billing.layout import REGISTER_DIR, has_register_dir
         from revcli.billing.register import (
             check_register,
             peppol_issues,
@@ -312,16 +312,17 @@ def check(data: DataOption = None) -> None:
         )
 
         root = resolve_data_dir(data)
-        if not register_path(root).exists():
-            err.print(f"No invoice register yet ({root / REGISTER_DIR}).", markup=False)
-            return
-        issues = check_register(root)
+        # a missing register is checked too: HEAD or documents left behind say it was deleted
+        issues = check_register(root) if has_register_dir(root) else []
         print_issues(issues, to_stdout=True)
         if issues:
             err.print(
                 f"{len(issues)} problem{'s' if len(issues) != 1 else ''} in the invoice register."
             )
             raise typer.Exit(1)
+        if not register_path(root).exists():
+            err.print(f"No invoice register yet ({root / REGISTER_DIR}).", markup=False)
+            return
         entries = read_register(root).entries
         err.print(f"{register_path(root)}: {len(entries)} documents, all consistent.", markup=False)
         findings = peppol_issues(root)
