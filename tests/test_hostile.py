@@ -179,6 +179,11 @@ CASES: dict[str, Case] = {
         culprit="invoices/register.jsonl",
         message="is a named pipe",
     ),
+    "fifo-as-register-head": Case(
+        special={"invoices/HEAD": _fifo},
+        culprit="invoices/HEAD",
+        message="is a named pipe (FIFO), expected a file",
+    ),
     "fifo-as-register-lock": Case(
         special={"invoices/.lock": _fifo},
         culprit="invoices/.lock",

@@ -482,6 +482,17 @@ def test_head_naming_another_last_record_is_detected(run: Run, tmp_path: Path) -
     ]
 
 
+def test_a_fifo_as_head_is_named_for_what_it_is(run: Run, tmp_path: Path) -> None:
+    # Before: "is not 'COUNT HASH' (was it edited?)", as if it were a file of bad text.
+    root, _, _ = _issued(run, tmp_path)
+    head = root / "invoices" / "HEAD"
+    head.unlink()
+    os.mkfifo(head)
+    result = run("invoice", "check", "--data", root)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [f"{head}: is a named pipe (FIFO), expected a file"]
+
+
 def test_register_without_head_stays_valid_and_gets_one_on_the_next_issue(
     run: Run, tmp_path: Path
 ) -> None:

@@ -15,7 +15,7 @@ import pytest
 
 from revcli.errors import RevcliError
 from revcli.state.lock import fallback_path, locked
-from revcli.state.log import Broken, Head, Link, StateLog, verify_chain
+from revcli.state.log import Broken, Head, Link, StateLog, UnreadableHead, verify_chain
 from tests.billing_support import billing_dir, revcli_process
 from tests.conftest import ROOT
 
@@ -50,6 +50,12 @@ def test_head_round_trip_and_bad_text(tmp_path: Path) -> None:
     assert log.read_head() == Head(3, "abc")
     (tmp_path / "HEAD").write_text("²3 abc\n")  # not ASCII digits
     assert log.read_head() == "²3 abc\n"
+
+
+def test_a_head_that_is_no_file_is_not_read_but_named(tmp_path: Path) -> None:
+    log = StateLog(tmp_path / "log", lock=tmp_path / ".lock", head=tmp_path / "HEAD")
+    os.mkfifo(tmp_path / "HEAD")  # opening it to read would wait for a writer for ever
+    assert log.read_head() == UnreadableHead("is a named pipe (FIFO), expected a file")
 
 
 def test_stale_temporaries_older_than_the_lock_are_removed(tmp_path: Path) -> None:
