@@ -530,6 +530,21 @@ def credit(run: Run, root: Path, *args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+@pytest.mark.parametrize("lines", ["", " ", ","])
+def test_credit_with_lines_naming_no_line_is_a_usage_error(
+    run: Run, tmp_path: Path, lines: str
+) -> None:
+    # Before: an empty --lines credited every line of the invoice.
+    root, path, before = _issued(run, tmp_path)
+    code, out, err = credit(run, root, "2026-00003", "--lines", lines, "--reason", "Seats")
+    assert (code, out) == (2, "")
+    assert (
+        f"--lines {lines!r} names no line id: give ids such as --lines 1,3, or leave --lines "
+        "out to credit every line not yet credited"
+    ) in " ".join(err.split())
+    assert path.read_text(encoding="utf-8").splitlines(keepends=True) == before
+
+
 def test_credit_note_references_the_original_which_stays_unchanged(
     run: Run, tmp_path: Path
 ) -> None:

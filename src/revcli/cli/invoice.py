@@ -365,7 +365,7 @@ def credit(
         from revcli.cli.common import today
 
         day = parse_day(on, "--date")
-        chosen = [part.strip() for item in lines or [] for part in item.split(",") if part.strip()]
+        chosen = _line_ids(lines)
         dataset = load(data)
         if not formats:
             original = next(
@@ -388,6 +388,22 @@ def credit(
         emit(issued_report([note], files.formats[0]), None, None)
         err.print(f"Issued credit note {note.number} for invoice {number}.", markup=False)
         _note_without_xml([note], files.formats)
+
+
+def _line_ids(lines: list[str] | None) -> list[str]:
+    """The line ids of ``--lines`` (repeatable, comma-separated); none when it is not given.
+    A ``--lines`` that names no id (``--lines ""``, an empty shell variable) is a usage
+    error: crediting every line is what leaving it out does, never what an empty list does."""
+    chosen = []
+    for item in lines or []:
+        ids = [part.strip() for part in item.split(",") if part.strip()]
+        if not ids:
+            raise UsageError(
+                f"--lines {item!r} names no line id: give ids such as --lines 1,3, or leave "
+                "--lines out to credit every line not yet credited"
+            )
+        chosen += ids
+    return chosen
 
 
 @invoice_app.command("list")
