@@ -427,7 +427,22 @@ def list_command(
         month = parse_month(period, "--period") if period else None
         issued_in = parse_month(issued, "--issued") if issued else None
         entries = load_register(resolve_data_dir(data))
+        _known_customer(data, entries, customer)
         emit(list_report(entries, month, customer, issued_in), fmt, out, columns)
+
+
+def _known_customer(data: Path | None, entries: list[Any], customer: str | None) -> None:
+    """An unknown ``--customer`` is a usage error, as in ``render``. Known: a document of
+    the register names it, or (only then is the data dir loaded) the data has it, with no
+    document yet; a customer since removed from the data still has its documents."""
+    if customer is None or any(e.invoice.customer_id == customer for e in entries):
+        return
+    from revcli.billing.run import is_known
+
+    if not is_known(load(data), "customer_id", customer):
+        raise UsageError(
+            f"there is no customer_id '{customer}' in the data or the invoice register"
+        )
 
 
 class ExportFormat(StrEnum):
@@ -475,6 +490,7 @@ def export(
         month = parse_month(period, "--period") if period else None
         issued_in = parse_month(issued, "--issued") if issued else None
         entries = load_register(resolve_data_dir(data))
+        _known_customer(data, entries, customer)
         if fmt is ExportFormat.XML:
             if out is None:
                 raise UsageError("--format xml writes one file per document: pass --out FOLDER")
