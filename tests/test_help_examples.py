@@ -48,7 +48,13 @@ def test_every_command_with_options_has_an_example() -> None:
 def test_every_help_example_runs_against_sample_data(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "sample_data", tmp_path / "sample_data")
     shutil.copytree(ROOT / "docs" / "examples", tmp_path / "docs" / "examples")
-    env = {**os.environ, "REVCLI_PYTHON": sys.executable, "COLUMNS": "120"}
+    # this checkout's revcli, whatever the cwd (a relative PYTHONPATH=src is not)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "src"),
+        "REVCLI_PYTHON": sys.executable,
+        "COLUMNS": "120",
+    }
     env.pop("REVCLI_DATA", None)
     # A history for the examples that read git revisions (diff, --rev): one commit.
     who = {f"GIT_{role}_{part}": value for role in ("AUTHOR", "COMMITTER")

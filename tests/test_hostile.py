@@ -29,7 +29,7 @@ from revcli.output.render import render_csv
 from revcli.output.report import ColumnKind, Report
 from revcli.scaffold import FILES, scaffold
 from revcli.templating import TemplateError, load_template
-from tests.conftest import MakeDir, Run
+from tests.conftest import ROOT, MakeDir, Run
 
 TIME_LIMIT = 20.0
 """Seconds: a hang guard only (a run takes about a second; a hang never ends)."""
@@ -179,6 +179,11 @@ CASES: dict[str, Case] = {
         culprit="invoices/register.jsonl",
         message="is a named pipe",
     ),
+    "fifo-as-register-head": Case(
+        special={"invoices/HEAD": _fifo},
+        culprit="invoices/HEAD",
+        message="is a named pipe (FIFO), expected a file",
+    ),
     "fifo-as-register-lock": Case(
         special={"invoices/.lock": _fifo},
         culprit="invoices/.lock",
@@ -271,7 +276,8 @@ def run_child(args: list[str], cwd: Path) -> Child:
             stdout=stdout,
             stderr=stderr,
             cwd=cwd,
-            env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"},
+            # this checkout's revcli, whatever the cwd (a relative PYTHONPATH=src is not)
+            env={**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "200", "NO_COLOR": "1"},
             start_new_session=True,
         )
         timer = threading.Timer(TIME_LIMIT, os.killpg, (proc.pid, signal.SIGKILL))

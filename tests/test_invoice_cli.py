@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.billing_support import CUSTOMERS, billing_dir
 from tests.conftest import SAMPLE, Golden, Run
 
 pytestmark = pytest.mark.usefixtures("pinned_today")
@@ -170,6 +171,46 @@ def test_list_filters_by_period_and_customer(run: Run, issued_sample: Path) -> N
         "invoice", "list", "--data", issued_sample, "--customer", "C0076", "--format", "csv"
     )
     assert [line.split(",")[3] for line in result.stdout.splitlines()[1:]] == ["C0076"]
+
+
+def _one_invoice_for_c1(run: Run, tmp_path: Path) -> Path:
+    """Customers C1 and C2; one contract, of C1: January's run is invoice 2026-00001 for
+    C1, and C2 has no document."""
+    root = billing_dir(
+        tmp_path,
+        "contract_id,customer_id,start_date\nK1,C1,2026-01-01\n",
+        "contract_id,line_id,product,quantity,unit_price,price_period\nK1,1,A,1,100,month\n",
+        customers=CUSTOMERS + 'C2,Fjellvind AS,"Storgata 2, 0155 Oslo",,,,,\n',
+    )
+    result = run("invoice", "issue", "--data", root, "--period", "2026-01", "--date", "2026-01-01")
+    assert result.exit_code == 0, result.stderr
+    return root
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("list",), ("export",), ("export", "--format", "xml", "--out", "{tmp}/xml")],
+    ids=["list", "export", "export-xml"],
+)
+def test_an_unknown_customer_is_a_usage_error_as_in_render(
+    run: Run, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    # Before: an empty result and exit 0, while `render --customer NOPE` exits 2.
+    root = _one_invoice_for_c1(run, tmp_path)
+    args = [arg.format(tmp=tmp_path) for arg in command]
+    result = run("invoice", *args, "--data", root, "--customer", "NOPE")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert "there is no customer_id 'NOPE' in the data or the invoice register" in result.stderr
+    assert not (tmp_path / "xml").exists()
+
+
+def test_a_known_customer_without_documents_lists_none(run: Run, tmp_path: Path) -> None:
+    root = _one_invoice_for_c1(run, tmp_path)
+    result = run("invoice", "list", "--data", root, "--customer", "C2", "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.count("\n") == 1  # header only
+    result = run("invoice", "list", "--data", root, "--customer", "C1", "--format", "csv")
+    assert [line.split(",")[0] for line in result.stdout.splitlines()[1:]] == ["2026-00001"]
 
 
 def test_export_has_one_row_per_document_and_tax_rate(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import signal
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -228,6 +230,89 @@ def test_a_temporary_file_left_by_a_killed_write_is_removed_by_the_next_issue(
     assert not [p.name for p in (root / "invoices").iterdir() if p.name.endswith(".tmp")]
 
 
+def _children(pid: int) -> list[int]:
+    """The processes ``pid`` has forked (the worker pool of a PDF run), from /proc."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return sorted(found)
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting to be reaped has ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_a_pdf_run_killed_while_its_workers_render_leaves_no_lock_and_no_worker(
+    tmp_path: Path,
+) -> None:
+    # 8 monthly contracts (K000..K007): January issued as html (2026-00001..8), then the
+    # PDF run of February, 8 invoices: enough for the pool (MIN_BATCH 4). It is SIGKILLed
+    # once all its workers exist: it holds the register's lock then. Before the fix the
+    # workers held the lock too and waited for ever, so every later command hung.
+    pytest.importorskip("weasyprint")
+    from revcli.billing.parallel import MIN_BATCH, PARENT_CHECK_SECONDS, workers
+
+    cores = workers()
+    if cores < 2 or not Path("/proc/self/task").is_dir():
+        pytest.skip("the pool needs two cores; finding its workers needs /proc")
+    root = many_contracts(tmp_path, 8)
+    assert MIN_BATCH <= 8
+    january = revcli_process(
+        "invoice", "issue", "--data", root, "--period", "2026-01", "--date", "2026-01-15"
+    )
+    _, err = january.communicate(timeout=120)
+    assert january.returncode == 0, err
+    february = ("invoice", "issue", "--data", root, "--period", "2026-02", "--date", "2026-02-15")
+    proc = revcli_process(*february, "--format", "pdf")
+    pool: list[int] = []
+    checking = None
+    try:
+        deadline = time.monotonic() + 60
+        while len(pool) < cores and proc.poll() is None and time.monotonic() < deadline:
+            pool = _children(proc.pid)
+            time.sleep(0.01)
+        assert len(pool) == cores, f"the pool did not start: {proc.poll()}"
+        proc.kill()
+        assert proc.wait(timeout=60) == -signal.SIGKILL
+
+        checking = revcli_process("invoice", "check", "--data", root)
+        checking.communicate(timeout=30)  # hung for ever before the fix
+        assert checking.returncode in (0, 1)  # 1: a document written but not yet recorded
+
+        deadline = time.monotonic() + 5 * PARENT_CHECK_SECONDS
+        while any(_alive(pid) for pid in pool) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [pid for pid in pool if _alive(pid)] == []
+    finally:  # never leave a hung process behind, whatever failed
+        for pid in pool:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        if checking is not None and checking.poll() is None:
+            checking.kill()
+            checking.communicate()
+        proc.kill()
+        proc.wait()
+        for pipe in (proc.stdout, proc.stderr):  # not read: the workers shared them
+            if pipe is not None:
+                pipe.close()
+
+    again = revcli_process(*february, "--format", "pdf")
+    _, err = again.communicate(timeout=120)
+    assert again.returncode == 0, err
+    assert [r["seq"] for r in records(root)] == list(range(1, 17))
+    assert numbers(root) == [f"2026-{i:05d}" for i in range(1, 17)]
+    assert [(r["contract_id"], r["period_start"]) for r in records(root)] == [
+        (f"K00{i}", f"2026-{m:02d}-01") for m in (1, 2) for i in range(8)
+    ]
+    assert check_register(root) == []
+
+
 # --- two runs at once ------------------------------------------------------------------------
 
 
@@ -361,6 +446,27 @@ def test_deleting_the_last_records_is_detected_by_head(run: Run, tmp_path: Path)
     ]
 
 
+def test_deleting_the_whole_register_is_detected_by_head(run: Run, tmp_path: Path) -> None:
+    # Five invoices issued, then register.jsonl deleted: HEAD still says 5 records, and the
+    # five documents are named by no record. Before the fix `check` said "No invoice
+    # register yet" and exited 0, while validate, list, export and credit refused.
+    root, path, _ = _issued(run, tmp_path)
+    path.unlink()
+    head = root / "invoices" / "HEAD"
+    result = run("invoice", "check", "--data", root)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"{root}/invoices/2026-0000{n}.html: no record in the register names this document "
+        "(left by an interrupted `revcli invoice issue`? run it again, or remove the file)"
+        for n in range(1, 6)
+    ] + [
+        f"{head}:1: records 5 records, but {path} has 0: records were deleted; restore them "
+        "from git"
+    ]
+    assert result.stderr == "6 problems in the invoice register.\n"
+    assert run("validate", "--data", root).exit_code == 1  # as validate says
+
+
 def test_head_naming_another_last_record_is_detected(run: Run, tmp_path: Path) -> None:
     # The last record replaced by a re-issued one with a valid chain: HEAD's hash differs.
     root, _, _ = _issued(run, tmp_path)
@@ -374,6 +480,17 @@ def test_head_naming_another_last_record_is_detected(run: Run, tmp_path: Path) -
     assert [i.message for i in check_register(root)] == [
         "is not 'COUNT HASH' (was it edited?); restore it from git"
     ]
+
+
+def test_a_fifo_as_head_is_named_for_what_it_is(run: Run, tmp_path: Path) -> None:
+    # Before: "is not 'COUNT HASH' (was it edited?)", as if it were a file of bad text.
+    root, _, _ = _issued(run, tmp_path)
+    head = root / "invoices" / "HEAD"
+    head.unlink()
+    os.mkfifo(head)
+    result = run("invoice", "check", "--data", root)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [f"{head}: is a named pipe (FIFO), expected a file"]
 
 
 def test_register_without_head_stays_valid_and_gets_one_on_the_next_issue(
@@ -411,6 +528,21 @@ def test_check_without_a_register_is_clean(run: Run, tmp_path: Path) -> None:
 def credit(run: Run, root: Path, *args: str) -> tuple[int, str, str]:
     result = run("invoice", "credit", *args, "--data", root, "--date", "2026-01-20")
     return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("lines", ["", " ", ","])
+def test_credit_with_lines_naming_no_line_is_a_usage_error(
+    run: Run, tmp_path: Path, lines: str
+) -> None:
+    # Before: an empty --lines credited every line of the invoice.
+    root, path, before = _issued(run, tmp_path)
+    code, out, err = credit(run, root, "2026-00003", "--lines", lines, "--reason", "Seats")
+    assert (code, out) == (2, "")
+    assert (
+        f"--lines {lines!r} names no line id: give ids such as --lines 1,3, or leave --lines "
+        "out to credit every line not yet credited"
+    ) in " ".join(err.split())
+    assert path.read_text(encoding="utf-8").splitlines(keepends=True) == before
 
 
 def test_credit_note_references_the_original_which_stays_unchanged(

@@ -4,6 +4,7 @@ without ``fcntl``), durable appends, chain verification, HEAD, stale temporaries
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -14,8 +15,8 @@ import pytest
 
 from revcli.errors import RevcliError
 from revcli.state.lock import fallback_path, locked
-from revcli.state.log import Broken, Head, Link, StateLog, verify_chain
-from tests.billing_support import billing_dir
+from revcli.state.log import Broken, Head, Link, StateLog, UnreadableHead, verify_chain
+from tests.billing_support import billing_dir, revcli_process
 from tests.conftest import ROOT
 
 
@@ -49,6 +50,12 @@ def test_head_round_trip_and_bad_text(tmp_path: Path) -> None:
     assert log.read_head() == Head(3, "abc")
     (tmp_path / "HEAD").write_text("²3 abc\n")  # not ASCII digits
     assert log.read_head() == "²3 abc\n"
+
+
+def test_a_head_that_is_no_file_is_not_read_but_named(tmp_path: Path) -> None:
+    log = StateLog(tmp_path / "log", lock=tmp_path / ".lock", head=tmp_path / "HEAD")
+    os.mkfifo(tmp_path / "HEAD")  # opening it to read would wait for a writer for ever
+    assert log.read_head() == UnreadableHead("is a named pipe (FIFO), expected a file")
 
 
 def test_stale_temporaries_older_than_the_lock_are_removed(tmp_path: Path) -> None:
@@ -89,6 +96,109 @@ def test_an_exclusive_lock_makes_the_second_holder_wait(tmp_path: Path, use_floc
         order.append("first out")
     thread.join(timeout=10)
     assert order == ["first out", "second in"]
+
+
+@pytest.mark.parametrize("use_flock", [True, False], ids=["flock", "lock-file"])
+def test_a_holder_that_must_wait_says_so_once_first(tmp_path: Path, use_flock: bool) -> None:
+    from revcli.state.lock import FLOCK
+
+    flock = FLOCK if use_flock else None
+    target = tmp_path / ".lock"
+    told: list[Path] = []
+    waits = threading.Event()
+
+    def waiting(path: Path) -> None:
+        told.append(path)
+        waits.set()
+
+    def second() -> None:
+        with locked(target, flock=flock, waiting=waiting):
+            pass
+
+    with locked(target, flock=flock, waiting=waiting):
+        thread = threading.Thread(target=second)
+        thread.start()
+        assert waits.wait(timeout=10)  # said before the lock is free
+    thread.join(timeout=10)
+    # flock waits on the target itself; without it, on the lock file beside it
+    assert told == [target if use_flock else fallback_path(target)]
+
+
+def test_a_command_that_finds_the_register_locked_says_so_on_stderr_before_it_waits(
+    tmp_path: Path,
+) -> None:
+    root = billing_dir(
+        tmp_path,
+        "contract_id,customer_id,start_date\nK1,C1,2026-01-01\n",
+        "contract_id,line_id,product,quantity,unit_price,price_period\nK1,1,A,1,100,month\n",
+    )
+    lock = root / "invoices" / ".lock"
+    lock.parent.mkdir()
+    release = threading.Event()
+    held = threading.Event()
+
+    def hold() -> None:
+        with locked(lock):
+            held.set()
+            release.wait(timeout=60)  # at the latest: a hung test still ends
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert held.wait(timeout=10)
+    proc = revcli_process("invoice", "list", "--data", root, "--format", "csv")
+    try:
+        assert proc.stderr is not None
+        first = proc.stderr.readline()  # comes while the lock is still held
+    finally:
+        release.set()
+        holder.join()
+    _, rest = proc.communicate(timeout=60)
+    assert first == f"waiting for another revcli run to release {lock} …\n"
+    assert (proc.returncode, rest) == (0, "")
+
+
+def test_a_forked_child_that_closes_inherited_locks_leaves_none_held_after_its_parent(
+    tmp_path: Path,
+) -> None:
+    # A real process takes the lock, forks a child that lives on, and dies holding it.
+    # flock locks belong to the open file, shared across fork: without close_inherited
+    # the child would keep the lock for as long as it lives.
+    import fcntl
+
+    target = tmp_path / ".lock"
+    script = (
+        "import os, sys, time\n"
+        "from pathlib import Path\n"
+        "from revcli.state.lock import close_inherited, locked\n"
+        "with locked(Path(sys.argv[1])):\n"
+        "    child = os.fork()\n"
+        "    if child == 0:\n"
+        "        close_inherited()\n"
+        "        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)\n"  # let run() end
+        "        os.dup2(1, 2)\n"
+        "        time.sleep(60)\n"
+        "        os._exit(0)\n"
+        "    print(child, flush=True)\n"
+        "    os._exit(0)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    done = subprocess.run(
+        [sys.executable, "-c", script, target],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    child = int(done.stdout)
+    try:
+        fd = os.open(target, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError if held
+        finally:
+            os.close(fd)
+    finally:
+        os.kill(child, signal.SIGKILL)
 
 
 def test_lock_file_is_removed_on_release_and_a_folder_target_gets_its_own(tmp_path: Path) -> None:

@@ -102,13 +102,16 @@ def _too_large(priced: pl.DataFrame, taxes: pl.DataFrame, data: DataSet) -> list
     ]
 
 
+def is_known(data: DataSet, column: str, value: str) -> bool:
+    """Whether ``value`` is a ``contract_id`` or ``customer_id`` (``column``) of the data."""
+    frame = data.contracts if column == "contract_id" else data.customers
+    return value in frame.get_column(column).to_list()
+
+
 def _contracts(data: DataSet, contract: str | None, customer: str | None) -> pl.DataFrame:
     """The contracts of a run: all, or one ``contract`` or ``customer``'s (which must exist)."""
-    for name, value, frame in (
-        ("contract_id", contract, data.contracts),
-        ("customer_id", customer, data.customers),
-    ):
-        if value is not None and value not in frame.get_column(name).to_list():
+    for name, value in (("contract_id", contract), ("customer_id", customer)):
+        if value is not None and not is_known(data, name, value):
             raise UsageError(f"there is no {name} '{value}' in the data")
     contracts = data.contracts
     if contract is not None:

@@ -17,6 +17,7 @@ from revcli.billing.numbering import NumberFormat
 from revcli.billing.records import Contents, Entry, state_log
 from revcli.errors import Issue
 from revcli.schema import minor_units
+from revcli.state.log import UnreadableHead
 
 
 def _check_amounts(out: Contents, entry: Entry) -> None:
@@ -178,7 +179,9 @@ def _check_head(out: Contents, root: Path) -> None:
     if head is None or log.head_path is None:
         return
     where = str(log.head_path)
-    if isinstance(head, str):
+    if isinstance(head, UnreadableHead):
+        out.issues.append(Issue(where, None, "", head.reason))
+    elif isinstance(head, str):
         out.issues.append(
             Issue(where, 1, "", "is not 'COUNT HASH' (was it edited?); restore it from git")
         )

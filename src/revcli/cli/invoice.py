@@ -303,7 +303,7 @@ def check(data: DataOption = None) -> None:
     Example: [bold]revcli invoice check --data sample_data[/]
     """
     with error_boundary():
-        from revcli.billing.layout import REGISTER_DIR
+        from revcli.billing.layout import REGISTER_DIR, has_register_dir
         from revcli.billing.register import (
             check_register,
             peppol_issues,
@@ -312,16 +312,17 @@ def check(data: DataOption = None) -> None:
         )
 
         root = resolve_data_dir(data)
-        if not register_path(root).exists():
-            err.print(f"No invoice register yet ({root / REGISTER_DIR}).", markup=False)
-            return
-        issues = check_register(root)
+        # a missing register is checked too: HEAD or documents left behind say it was deleted
+        issues = check_register(root) if has_register_dir(root) else []
         print_issues(issues, to_stdout=True)
         if issues:
             err.print(
                 f"{len(issues)} problem{'s' if len(issues) != 1 else ''} in the invoice register."
             )
             raise typer.Exit(1)
+        if not register_path(root).exists():
+            err.print(f"No invoice register yet ({root / REGISTER_DIR}).", markup=False)
+            return
         entries = read_register(root).entries
         err.print(f"{register_path(root)}: {len(entries)} documents, all consistent.", markup=False)
         findings = peppol_issues(root)
@@ -364,7 +365,7 @@ def credit(
         from revcli.cli.common import today
 
         day = parse_day(on, "--date")
-        chosen = [part.strip() for item in lines or [] for part in item.split(",") if part.strip()]
+        chosen = _line_ids(lines)
         dataset = load(data)
         if not formats:
             original = next(
@@ -389,6 +390,22 @@ def credit(
         _note_without_xml([note], files.formats)
 
 
+def _line_ids(lines: list[str] | None) -> list[str]:
+    """The line ids of ``--lines`` (repeatable, comma-separated); none when it is not given.
+    A ``--lines`` that names no id (``--lines ""``, an empty shell variable) is a usage
+    error: crediting every line is what leaving it out does, never what an empty list does."""
+    chosen = []
+    for item in lines or []:
+        ids = [part.strip() for part in item.split(",") if part.strip()]
+        if not ids:
+            raise UsageError(
+                f"--lines {item!r} names no line id: give ids such as --lines 1,3, or leave "
+                "--lines out to credit every line not yet credited"
+            )
+        chosen += ids
+    return chosen
+
+
 @invoice_app.command("list")
 def list_command(
     data: DataOption = None,
@@ -410,7 +427,22 @@ def list_command(
         month = parse_month(period, "--period") if period else None
         issued_in = parse_month(issued, "--issued") if issued else None
         entries = load_register(resolve_data_dir(data))
+        _known_customer(data, entries, customer)
         emit(list_report(entries, month, customer, issued_in), fmt, out, columns)
+
+
+def _known_customer(data: Path | None, entries: list[Any], customer: str | None) -> None:
+    """An unknown ``--customer`` is a usage error, as in ``render``. Known: a document of
+    the register names it, or (only then is the data dir loaded) the data has it, with no
+    document yet; a customer since removed from the data still has its documents."""
+    if customer is None or any(e.invoice.customer_id == customer for e in entries):
+        return
+    from revcli.billing.run import is_known
+
+    if not is_known(load(data), "customer_id", customer):
+        raise UsageError(
+            f"there is no customer_id '{customer}' in the data or the invoice register"
+        )
 
 
 class ExportFormat(StrEnum):
@@ -458,6 +490,7 @@ def export(
         month = parse_month(period, "--period") if period else None
         issued_in = parse_month(issued, "--issued") if issued else None
         entries = load_register(resolve_data_dir(data))
+        _known_customer(data, entries, customer)
         if fmt is ExportFormat.XML:
             if out is None:
                 raise UsageError("--format xml writes one file per document: pass --out FOLDER")

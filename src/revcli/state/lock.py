@@ -5,6 +5,11 @@ or folder, released by the kernel when the process dies. Elsewhere (Windows) the
 a file created with ``O_CREAT | O_EXCL`` beside the target and removed on release; a run
 that finds it waits, and after ``timeout`` seconds stops with a message naming the file
 (a killed run leaves it behind, and only a person can tell that no run is active).
+Either way a run that has to wait says so on stderr first, so that it never hangs silently.
+
+A ``flock`` belongs to the open file description, which a forked child shares: a child
+that outlived its parent would hold the lock for ever. :func:`close_inherited` is what a
+forked worker calls first (:mod:`revcli.billing.parallel`).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -36,6 +42,27 @@ WAIT_SECONDS = 60.0
 
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 """Opening never waits: a lock file swapped for a FIFO would block the open forever."""
+
+_HELD: set[int] = set()
+"""The descriptors of the ``flock`` locks this process holds (or is waiting for)."""
+
+
+def close_inherited() -> None:
+    """Close, in a child just forked, its copies of the descriptors of the parent's locks.
+
+    The child then never holds them: the lock lives as long as any copy of its
+    descriptor, so a child that outlived its killed parent would keep it for ever. Closing
+    the child's copies leaves the parent's lock held (only unlocking would release it).
+    """
+    for fd in sorted(_HELD):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
+
+
+def say_waiting(target: Path) -> None:
+    """Tell the person at the terminal why the run stops: another run holds ``target``."""
+    print(f"waiting for another revcli run to release {target} …", file=sys.stderr, flush=True)
 
 
 def _refuse_special(target: Path) -> None:
@@ -64,42 +91,56 @@ def locked(
     shared: bool = False,
     flock: Callable[[int, int], None] | None = FLOCK,
     timeout: float = WAIT_SECONDS,
+    waiting: Callable[[Path], None] = say_waiting,
 ) -> Iterator[float]:
     """Hold a lock on ``target`` (a folder, or a file created if missing) for the block.
 
     Exclusive by default; ``shared`` lets readers overlap each other but not a writer
-    (without ``flock`` every lock is exclusive). Yields the time the lock was taken
-    (``time.time()``): anything a writer left behind before that moment is stale.
+    (without ``flock`` every lock is exclusive). When another run holds it, ``waiting``
+    is called once before waiting, with the file it waits for (``target``, or the lock
+    file). Yields the time the lock was taken (``time.time()``): anything a writer left
+    behind before that moment is stale.
     """
     if not target.is_dir():
         _refuse_special(target)
         os.close(os.open(target, os.O_WRONLY | os.O_CREAT | _NONBLOCK, 0o644))
     if flock is None:
-        with _lock_file(fallback_path(target), timeout) as since:
+        with _lock_file(fallback_path(target), timeout, waiting) as since:
             yield since
         return
     import fcntl
 
     fd = os.open(target, os.O_RDONLY | _NONBLOCK)
+    _HELD.add(fd)  # before it is locked: a fork right after must not keep it
     try:
-        flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+        try:
+            flock(fd, mode | fcntl.LOCK_NB)
+        except BlockingIOError:
+            waiting(target)
+            flock(fd, mode)
         try:
             yield time.time()
         finally:
             flock(fd, fcntl.LOCK_UN)
     finally:
+        _HELD.discard(fd)
         os.close(fd)
 
 
 @contextlib.contextmanager
-def _lock_file(path: Path, timeout: float) -> Iterator[float]:
+def _lock_file(path: Path, timeout: float, waiting: Callable[[Path], None]) -> Iterator[float]:
     deadline = time.monotonic() + timeout
     delay = 0.01
+    told = False
     while True:
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             break
         except FileExistsError:
+            if not told:
+                waiting(path)
+                told = True
             if time.monotonic() >= deadline:
                 raise RevcliError(
                     f"{path}: another revcli run holds this lock; if none is running (a run "

@@ -79,6 +79,14 @@ class Head:
         return Head(int(count), last)
 
 
+@dataclass(frozen=True)
+class UnreadableHead:
+    """A head file that is not read: a FIFO, a device, a symlink loop; ``reason`` says what
+    it is (``is a named pipe (FIFO), expected a file``), as for any other file."""
+
+    reason: str
+
+
 class StateLog:
     """One append-only log file, its lock and (optionally) its head file.
 
@@ -125,15 +133,16 @@ class StateLog:
 
     # --- the head ---------------------------------------------------------------------------
 
-    def read_head(self) -> Head | str | None:
+    def read_head(self) -> Head | UnreadableHead | str | None:
         """The recorded head; ``None`` when there is none (a log written before heads
-        existed), the file's text when it is not a head."""
+        existed), the file's text when it is not a head, :class:`UnreadableHead` when it
+        is no file that can be read."""
         if self.head_path is None or not os.path.lexists(self.head_path):
             return None
         try:
             text = read_bytes(self.head_path).decode("utf-8", errors="replace")
         except UnreadableFile as exc:  # a FIFO or a device is refused, not waited on
-            return f"({exc})"
+            return UnreadableHead(str(exc))
         return Head.parse(text) or text
 
     def write_head(self, head: Head) -> None:
