@@ -254,17 +254,14 @@ def test_customer_written_by_hand_is_never_touched(tmp_path: Path, make_data_dir
     ] == "c1,Mine,,"  # padded for source_id, country
 
 
-def test_result_that_would_be_invalid_writes_nothing(
-    tmp_path: Path, make_data_dir: MakeDir, run: Run
-) -> None:
-    # A hand-written contract the import does not touch names a customer nobody has
-    # (c8): the data dir after the import would be invalid, so nothing is written.
-    root = make_data_dir(
+def _hand_written(make_data_dir: MakeDir, contract: str, customer: str) -> Path:
+    """A data dir with customer c9 and one hand-written contract of ``customer``."""
+    return make_data_dir(
         {
             "customers.csv": "customer_id,name\nc9,Nine\n",
-            "contracts.yaml": """\
-                - contract_id: h1
-                  customer_id: c8
+            "contracts.yaml": f"""\
+                - contract_id: {contract}
+                  customer_id: {customer}
                   start_date: 2026-01-01
                   lines:
                     - product: X
@@ -272,6 +269,14 @@ def test_result_that_would_be_invalid_writes_nothing(
             """,
         }
     )
+
+
+def test_result_that_would_be_invalid_writes_nothing(
+    tmp_path: Path, make_data_dir: MakeDir, run: Run
+) -> None:
+    # A hand-written contract the import does not touch names a customer nobody has
+    # (c8): the data dir after the import would be invalid, so nothing is written.
+    root = _hand_written(make_data_dir, "h1", "c8")
     before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
     result = run("import", "baremetrics", _csv(tmp_path, BASIC), "--data", root, "--country", "NO")
     assert result.exit_code == 1
@@ -285,19 +290,7 @@ def test_a_hand_written_contract_of_the_same_id_is_kept(
 ) -> None:
     # contract id s1 already exists by hand in another file: it is kept, and the
     # subscription s1 is left out with a warning (as a customer of the same id would be).
-    root = make_data_dir(
-        {
-            "customers.csv": "customer_id,name\nc9,Nine\n",
-            "contracts.yaml": """\
-                - contract_id: s1
-                  customer_id: c9
-                  start_date: 2026-01-01
-                  lines:
-                    - product: X
-                      unit_price: 1
-            """,
-        }
-    )
+    root = _hand_written(make_data_dir, "s1", "c9")
     result = run("import", "baremetrics", _csv(tmp_path, BASIC), "--data", root, "--country", "NO")
     assert result.exit_code == 0, result.stderr
     assert "'s1' already exists in another contract file" in result.stderr
