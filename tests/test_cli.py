@@ -233,6 +233,13 @@ def test_out_writes_into_devices_and_pipes_and_through_symlinks(
     assert link.is_symlink()
     assert (tmp_path / "shared" / "mrr.csv").read_text() == expected
 
+    loop = tmp_path / "loop.csv"
+    loop.symlink_to("loop.csv")
+    result = run(*args, "--out", loop)
+    assert result.exit_code == 1
+    assert f"cannot write {loop}: Too many levels of symbolic links" in result.stderr
+    assert loop.is_symlink()
+
     folder = tmp_path / "folder.csv"
     folder.mkdir()
     result = run(*args, "--out", folder)
@@ -269,3 +276,24 @@ def test_a_rust_panic_is_reported_as_an_internal_error(capsys: pytest.CaptureFix
         frame.select(pl.col("d") - pl.duration(days=99_999_999)).rows()  # out-of-range date
     assert info.value.exit_code == 1
     assert "internal error: PanicException" in capsys.readouterr().err
+
+
+def test_a_data_dir_that_is_a_device_is_a_usage_error(run: Run) -> None:
+    result = run("mrr", "--data", "/dev/null")
+    assert result.exit_code == 2
+    assert "data dir /dev/null is not a folder" in result.stderr
+
+
+def test_columns_beyond_any_terminal_are_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+    # COLUMNS=99999999999 made Rich lay out help boxes that wide (MemoryError, or a hang).
+    from revcli.cli import MAX_COLUMNS, _sane_columns
+    from revcli.cli.common import table_width
+
+    for given, kept in (("99999999999", str(MAX_COLUMNS)), ("120", "120"), ("-5", None)):
+        monkeypatch.setenv("COLUMNS", given)
+        _sane_columns()
+        import os
+
+        assert os.environ.get("COLUMNS") == kept
+    monkeypatch.setenv("COLUMNS", "99999999999")
+    assert table_width() == MAX_COLUMNS

@@ -61,6 +61,8 @@ def test_before_picks_the_last_commit_on_or_before_the_day(repo: GitRepo, run: R
     assert _mrr(run, "--data", repo.data, "--before", "2026-02-09") == "1000.00"
     assert _mrr(run, "--data", repo.data, "--before", "2026-02-10") == "1500.00"
     assert _mrr(run, "--data", repo.data, "--before", "2026-02-10", "--rev", "v1") == "1000.00"
+    # Every date revcli takes works, also those git's own date parser does not read.
+    assert _mrr(run, "--data", repo.data, "--before", "2150-06-30") == "1500.00"
     result = run("mrr", "--data", repo.data, "--before", "2026-01-09")
     assert result.exit_code == 2
     assert "no commit of HEAD was made on or before 2026-01-09" in result.stderr

@@ -752,3 +752,19 @@ def test_a_template_symlinked_into_another_folder_loads_with_its_includes(
     (shared / "invoice.liquid").write_text("{% include '../templates/x' %}", encoding="utf-8")
     with pytest.raises(TemplateError, match="template not found"):
         load_template(link, autoescape=False).render({})
+
+
+def test_surrogate_escapes_in_yaml_join_or_are_named() -> None:
+    # JSON writes an emoji as two \u escapes: YAML reads them as two halves of a character.
+    # A pair is joined into the character; a lone half is an error at its value's line
+    # (it made every command fail with an internal error).
+    from revcli.data.yamlio import LONE_SURROGATE, load_records
+
+    records, issues = load_records(
+        'contracts:\n  - contract_id: "KC\\ud83d\\ude001"\n    customer_id: "C\\udcff"\n',
+        "c.yaml",
+        "contracts",
+        frozenset(),
+    )
+    assert records[0].values["contract_id"] == "KC\U0001f6001"
+    assert [(i.line, i.column, i.message) for i in issues] == [(3, "customer_id", LONE_SURROGATE)]

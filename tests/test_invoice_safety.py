@@ -242,6 +242,21 @@ def test_a_credit_note_dated_after_today_is_refused(run: Run, tmp_path: Path) ->
     assert (root / "invoices" / "register.jsonl").read_bytes() == register
 
 
+def test_a_future_issue_date_is_refused_also_when_nothing_is_left_to_issue(
+    run: Run, tmp_path: Path
+) -> None:
+    # January is issued; issuing it again dated tomorrow issues nothing, but the date is
+    # still refused (exit 2), as when invoices are pending.
+    root = contracts_dir(tmp_path, ["K1"])
+    issue(run, root, "2026-01")
+    tomorrow = dt.datetime.now().astimezone().date() + dt.timedelta(days=1)
+    result = run(
+        "invoice", "issue", "--period", "2026-01", "--data", root, "--date", tomorrow.isoformat()
+    )
+    assert result.exit_code == 2
+    assert f"--date {tomorrow} is in the future" in result.stderr
+
+
 # --- permissions --------------------------------------------------------------------------------
 
 

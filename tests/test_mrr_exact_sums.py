@@ -51,6 +51,37 @@ def test_a_half_cent_after_a_history_prints_away_from_zero(
     assert forecast["contracted_mrr"] == "102.84"
 
 
+@pytest.mark.parametrize("big", ["123456789.12", "333333333.33", "45678901.23"])
+def test_a_half_cent_after_a_large_line_ended_prints_away_from_zero(
+    run: Run, make_data_dir: MakeDir, big: str
+) -> None:
+    # Customer X: a line of BIG a month from January to March, and from February a yearly
+    # 1,234.02 on another product: from April its MRR is 1,234.02 / 12 = 102.835 exactly,
+    # printed 102.84 (a float running sum of BIG + 102.835 - BIG leaves 1e-8 behind).
+    root = make_data_dir(
+        {
+            "customers.csv": CUSTOMER,
+            "contracts.yaml": f"""
+                - contract_id: A1
+                  customer_id: X
+                  start_date: 2025-01-01
+                  end_date: 2025-03-31
+                  lines:
+                    - {{product: P1, unit_price: {big}}}
+                - contract_id: A2
+                  customer_id: X
+                  start_date: 2025-02-01
+                  lines:
+                    - {{product: P3, unit_price: 1234.02, price_period: year}}
+            """,
+        }
+    )
+    rows = _rows(run, "mrr", "--data", root, "--from", "2025-04", "--to", "2025-05")
+    assert [(r["mrr"], r["arpa"]) for r in rows] == [("102.84", "102.84")] * 2
+    [nrr] = _rows(run, "nrr", "--data", root, "--month", "2025-05", "--window", "1")
+    assert nrr["end_mrr"] == "102.84"
+
+
 def test_mrr_back_from_zero_has_no_growth_rate(run: Run, make_data_dir: MakeDir) -> None:
     # X1 (Jan-Mar): 0.10, from February + 0.70, from March + 2.675: March 3.475 -> 3.48.
     # April and May: nothing (churn -3.475 -> -3.48). June: X2 at 100.00, a reactivation.

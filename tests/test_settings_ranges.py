@@ -154,7 +154,17 @@ def test_what_validate_accepts_issue_records_and_check_accepts(
 
 
 @pytest.mark.parametrize(
-    "email", ['"a@b.no\\r\\nX-Evil: 1"', '"billing at example.no"', '"a@b.no, c@d.no"']
+    "email",
+    [
+        '"a@b.no\\r\\nX-Evil: 1"',
+        '"billing at example.no"',
+        '"a@b.no, c@d.no"',
+        '"a@b.no\\e[2J\\0"',  # an escape sequence and a NUL
+        '"a\\u200b@b.no"',  # a zero-width space
+        '"<a@b.no>"',
+        '"a@b.no;x"',
+        '"a@b..no"',
+    ],
 )
 def test_company_email_is_one_address(tmp_path: Path, run: Run, email: str) -> None:
     # The company e-mail goes into calendar UIDs and invoices: a line break in it would

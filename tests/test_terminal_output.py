@@ -53,3 +53,12 @@ def test_no_line_ends_in_spaces_on_a_colour_terminal(args: tuple[str, ...]) -> N
     padded = [line for line in shown.splitlines() if line != line.rstrip()]
     assert not padded, padded[:3]
     assert max(len(line) for line in shown.splitlines()) <= 100
+
+
+def test_trailing_padding_goes_and_colour_codes_stay_on_long_lines() -> None:
+    # Line by line from the end: a cell of 100,000 characters is one pass (the regex it
+    # replaces backtracked over each run of padding).
+    from revcli.output.render import _no_trailing_spaces
+
+    text = "a  \x1b[1m  \x1b[0m  \nb\t \n  c\n" + "x" * 100_000 + " " * 50_000 + "\x1b[0m "
+    assert _no_trailing_spaces(text) == "a\x1b[1m\x1b[0m\nb\n  c\n" + "x" * 100_000 + "\x1b[0m"

@@ -248,12 +248,15 @@ def number_format_problem(text: str) -> str:
     return ""
 
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_NOT_IN_ADDRESS = r"\s@<>()\[\],;:\"\\"
+_EMAIL = re.compile(rf"[^{_NOT_IN_ADDRESS}]+@[^{_NOT_IN_ADDRESS}.]+(?:\.[^{_NOT_IN_ADDRESS}.]+)+")
 
 
 def is_email(text: str | None) -> bool:
-    """A plausible single e-mail address (``name@domain.tld``; no spaces or line breaks)."""
-    return bool(text) and _EMAIL.fullmatch(text or "") is not None
+    """A plausible single e-mail address (``name@domain.tld``): no spaces, line breaks or
+    other unprintable characters, no brackets, commas or semicolons (a list or a display
+    name), no empty domain label (``a@b..no``)."""
+    return bool(text) and (text or "").isprintable() and _EMAIL.fullmatch(text or "") is not None
 
 
 def parse_settings(tree: dict[str, Tree], source: str) -> tuple[Settings, list[Issue]]:

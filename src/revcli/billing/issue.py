@@ -41,16 +41,22 @@ def open_register(root: Path, on_step: Step | None = None) -> Iterator[Register]
         yield register
 
 
-def check_issue_date(register: Register, series: str, on: dt.date, today: dt.date) -> None:
-    """SPEC §7 (second edition): a document is dated ``on``, never after ``today`` and never
-    before the latest document of its number ``series`` dated on or before ``today``
-    (documents dated in the future by the first edition are ignored), so that numbers and
-    dates rise together. A refused date is a :class:`UsageError`."""
+def check_not_future(on: dt.date, today: dt.date) -> None:
+    """A document is never dated after ``today``: a :class:`UsageError`, checked first, also
+    when nothing is left to issue."""
     if on > today:
         raise UsageError(
             f"--date {on} is in the future (today is {today}); documents are dated the day "
             "they are issued"
         )
+
+
+def check_issue_date(register: Register, series: str, on: dt.date, today: dt.date) -> None:
+    """SPEC §7 (second edition): a document is dated ``on``, never after ``today`` and never
+    before the latest document of its number ``series`` dated on or before ``today``
+    (documents dated in the future by the first edition are ignored), so that numbers and
+    dates rise together. A refused date is a :class:`UsageError`."""
+    check_not_future(on, today)
     dated = [
         e.invoice
         for e in register.entries
@@ -108,6 +114,7 @@ def issue_invoices(
     cannot be invoiced, or the register has a problem. ``on_step``: see :class:`Register`;
     ``progress(done, total)`` is called after each invoice.
     """
+    check_not_future(on, today)
     problems = seller_issues(data.settings)
     if problems:
         raise DataError(problems)

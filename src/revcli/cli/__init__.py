@@ -8,6 +8,7 @@ loads on first use. Each command imports the code it runs inside its body, so st
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,7 @@ def main() -> None:
     if sys.argv[1:] == ["--version"]:  # the one answer that needs no Typer
         sys.stdout.write(f"revcli {__version__}\n")
         return
+    _sane_columns()
     import gc
 
     # A command is one short process: importing Typer, Polars and revcli makes a few
@@ -42,6 +44,22 @@ def main() -> None:
         # objects alive now are frozen out of that pass: the process's memory goes back
         # to the system whole as it ends.
         gc.freeze()
+
+
+MAX_COLUMNS = 1000
+"""The widest ``$COLUMNS`` revcli draws for: Rich lays out help and error boxes (and
+tables) at that width, and a width of 10^11 would exhaust memory or hang."""
+
+
+def _sane_columns() -> None:
+    """``$COLUMNS`` capped at :data:`MAX_COLUMNS`; a value that is no width is dropped."""
+    columns = os.environ.get("COLUMNS")
+    if columns is None:
+        return
+    if columns.isascii() and columns.isdigit() and int(columns) > 0:
+        os.environ["COLUMNS"] = str(min(int(columns), MAX_COLUMNS))
+    else:
+        del os.environ["COLUMNS"]
 
 
 GC_YOUNG = 50_000

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from revcli.cli import MAX_COLUMNS
 from revcli.errors import CheckFailed, DataError, Issue, RevcliError, UsageError
 from revcli.output.files import write_atomic
 from revcli.output.report import SUFFIXES, OutputFormat
@@ -247,6 +248,8 @@ def resolve_data_dir(data: Path | None) -> Path:
     if data is not None:
         if not data.exists():
             raise UsageError(f"data dir {data} does not exist")
+        if not data.is_dir():  # a device such as /dev/null (Typer refuses regular files)
+            raise UsageError(f"data dir {data} is not a folder")
         return data
     found = find_data_dir(Path.cwd())
     if found is None:
@@ -341,7 +344,7 @@ def table_width() -> int | None:
     """The width a table on stdout fits: ``$COLUMNS``, else the terminal's, else none (whole)."""
     columns = os.environ.get("COLUMNS", "")
     if columns.isascii() and columns.isdigit() and int(columns) > 0:
-        return int(columns)
+        return min(int(columns), MAX_COLUMNS)
     if not sys.stdout.isatty():
         return None
     from rich.console import Console

@@ -513,7 +513,7 @@ def _export_xml(entries: list[Any], folder: Path) -> None:
     from revcli.billing.register import document_name
 
     if folder.exists() and not folder.is_dir():
-        raise UsageError(f"--out {folder} is a file; --format xml writes into a folder")
+        raise UsageError(f"--out {folder} is not a folder; --format xml writes into a folder")
     skipped = []
     written = 0
     for entry in entries:

@@ -134,8 +134,11 @@ def resolve_revision(root: Path, rev: str | None, before: dt.date | None = None)
     commit = commit.strip()
     if before is None:
         return Revision(start, commit)
-    # A bare date means "now on that day" to git; the whole day is meant.
-    found = _git(root, "rev-list", "-1", f"--before={before.isoformat()} 23:59:59", commit).strip()
+    # A bare date means "now on that day" to git; the whole day is meant (local time, as
+    # git reads a date without a zone). Given as git's internal "<seconds> <zone>" form:
+    # git's date parser does not read years from 2100 on.
+    end = int(dt.datetime.combine(before, dt.time(23, 59, 59)).timestamp())
+    found = _git(root, "rev-list", "-1", f"--before={end} +0000", commit).strip()
     if not found:
         raise UsageError(f"no commit of {start} was made on or before {before.isoformat()}")
     return Revision(found[:12], found)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,22 @@ def _scalar(node: yaml.ScalarNode) -> str | None:
     return str(node.value).strip()  # like a CSV cell: no stray block-scalar newline
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+LONE_SURROGATE = (
+    "holds a \\u escape of half a character (\\ud800-\\udfff) without its other half; "
+    "write the character itself, or as one \\U escape (\\U0001F600)"
+)
+
+
+def _joined(value: str) -> str | None:
+    """``value`` with each pair of UTF-16 surrogate escapes (``\\ud83d\\ude00``, as JSON
+    writes an emoji) joined into its character; ``None`` when one stands alone."""
+    try:
+        return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+    except UnicodeDecodeError:
+        return None
+
+
 def _record(
     node: yaml.MappingNode, source: str, child_keys: frozenset[str], issues: list[Issue]
 ) -> YamlRecord:
@@ -44,7 +61,12 @@ def _record(
             else:  # _records reports anything but a list of records
                 rec.children[key] = _records(value_node, source, frozenset(), issues, key)
         elif isinstance(value_node, yaml.ScalarNode):
-            rec.values[key] = _scalar(value_node)
+            value = _scalar(value_node)
+            if value is not None and not value.isascii() and _SURROGATE.search(value):
+                value = _joined(value)
+                if value is None:
+                    issues.append(Issue(source, line, key, LONE_SURROGATE))
+            rec.values[key] = value
             rec.value_lines[key] = line
         else:
             issues.append(

@@ -47,8 +47,9 @@ def _special(path: Path) -> str | None:
     """What ``path`` is when it exists (symlinks followed) and is no regular file."""
     try:
         mode = path.stat().st_mode
-    except OSError:
-        return None  # absent (or a broken link): written as a new file
+    except (FileNotFoundError, NotADirectoryError):
+        return None  # absent (or a broken link): written as a new file, or its path named
+    # Any other error (a symlink that points to itself) is the caller's to report.
     return None if stat.S_ISREG(mode) else file_kind(mode)
 
 

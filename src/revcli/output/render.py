@@ -173,14 +173,26 @@ MIN_CUT = 10
 """A text column is cut short with … rather than left out when at least this much fits."""
 
 _SPARKS = "▁▂▃▄▅▆▇█"
-_TRAILING = re.compile(r"(?:[ \t]|\x1b\[[0-9;]*m)+$", re.MULTILINE)
-_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+_LAST_CODE = re.compile(r"\x1b\[[0-9;]*m\Z")
 
 
 def _no_trailing_spaces(text: str) -> str:
     """Every line without the spaces at its end, also where colour codes are mixed in
-    among them (a padded cell on a colour terminal): the codes stay, the spaces go."""
-    return _TRAILING.sub(lambda m: "".join(_ESCAPE.findall(m.group(0))), text)
+    among them (a padded cell on a colour terminal): the codes stay, the spaces go.
+    Line by line from the end, so a cell of 100,000 characters costs one pass (a regex
+    over the whole text backtracked over every run of padding)."""
+    return "\n".join(_line_without_trailing_spaces(line) for line in text.split("\n"))
+
+
+def _line_without_trailing_spaces(line: str) -> str:
+    codes: list[str] = []
+    while True:
+        line = line.rstrip(" \t")
+        code = _LAST_CODE.search(line, max(0, line.rfind("\x1b")))
+        if code is None:
+            return line + "".join(reversed(codes))
+        codes.append(code.group(0))
+        line = line[: code.start()]
 
 
 def fit_columns(
