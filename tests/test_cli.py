@@ -9,7 +9,7 @@ import pytest
 
 from revcli import __version__
 from revcli.cli import app
-from tests.conftest import MakeDir, Run
+from tests.conftest import SAMPLE, MakeDir, Run
 
 FILES = {
     "customers.csv": "customer_id,name,segment\nA,Acme AS,SMB\nB,[Bergen] AS,\n",
@@ -297,3 +297,15 @@ def test_columns_beyond_any_terminal_are_capped(monkeypatch: pytest.MonkeyPatch)
         assert os.environ.get("COLUMNS") == kept
     monkeypatch.setenv("COLUMNS", "99999999999")
     assert table_width() == MAX_COLUMNS
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--month", "２０２６-01"), ("--as-of", "２０２６-01-31"), ("--month", "٢٠٢٦-01")],
+)
+def test_months_and_days_take_ascii_digits_only(run: Run, option: str, value: str) -> None:
+    # Python's \d and int() read full-width and Arabic-Indic digits; a typed value that
+    # only looks like a month is refused as a usage error, as data cells are.
+    result = run("mrr", "--data", SAMPLE, option, value)
+    assert result.exit_code == 2
+    assert f"Invalid value for {option}" in result.stderr

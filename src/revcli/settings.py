@@ -153,7 +153,7 @@ class SettingsReader:
         raw = self.text(tree, key, "")
         if not raw:
             return default
-        if not re.fullmatch(r"[+-]?\d{1,9}", raw) or int(raw) < minimum:
+        if not re.fullmatch(r"[+-]?[0-9]{1,9}", raw) or int(raw) < minimum:
             self._problem(node, key, f"'{raw}' must be a whole number of at least {minimum}")
             return default
         if maximum is not None and int(raw) > maximum:
@@ -167,7 +167,7 @@ class SettingsReader:
         if not raw:
             return default
         # Plain decimals only, as in the data files: no NaN, Infinity or exponents.
-        if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", raw):
+        if not re.fullmatch(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)", raw):
             self._problem(node, key, f"'{raw}' is not a number; expected e.g. 25 or 12.5")
             return default
         return Decimal(raw)

@@ -194,7 +194,7 @@ def parse_day(value: str | None, option: str) -> dt.date:
     if value is None:
         return today()
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
             raise ValueError
         day = dt.date.fromisoformat(value)
         if not FIRST_YEAR <= day.year <= LAST_YEAR:
@@ -211,7 +211,7 @@ def parse_month(value: str, option: str) -> dt.date:
     """A ``YYYY-MM`` option value (years 1900 to 2199) as the first day of that month."""
     from revcli.schema import FIRST_YEAR, LAST_YEAR
 
-    match = re.fullmatch(r"(\d{4})-(\d{2})", value)
+    match = re.fullmatch(r"([0-9]{4})-([0-9]{2})", value)
     if not match or not 1 <= int(match[2]) <= 12 or not FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
         raise typer.BadParameter(
             f"'{value}' is not a month from {FIRST_YEAR} to {LAST_YEAR}; expected YYYY-MM",

@@ -24,7 +24,7 @@ def iban_valid(text: str) -> bool:
     """ISO 13616: two letters, two check digits, up to 30 letters or digits; the whole,
     rotated by four and with letters as 10..35, is 1 modulo 97."""
     iban = re.sub(r"\s", "", text).upper()
-    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{1,30}", iban):
+    if not re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{1,30}", iban):
         return False
     digits = "".join(str(int(ch, 36)) for ch in iban[4:] + iban[:4])
     return int(digits) % 97 == 1
@@ -84,7 +84,7 @@ def einvoice_issues(data: DataSet) -> list[Issue]:
         ]
     if company.country == "NO" and company.vat_id:
         org = norwegian_org_number(company.vat_id)
-        if not re.fullmatch(r"NO\d{9}MVA", company.vat_id.strip()) or not org_number_valid(org):
+        if not re.fullmatch(r"NO[0-9]{9}MVA", company.vat_id.strip()) or not org_number_valid(org):
             issues.append(
                 Issue(
                     settings.source,

@@ -15,13 +15,13 @@ if TYPE_CHECKING:
     from revcli.einvoice.model import Party
 
 FORETAKSREGISTERET = "Foretaksregisteret"
-_PEPPOL_ID = re.compile(r"^(?P<scheme>\d{4}|EM):(?P<id>\S+)$")
+_PEPPOL_ID = re.compile(r"^(?P<scheme>[0-9]{4}|EM):(?P<id>\S+)$")
 
 
 def org_number_valid(digits: str) -> bool:
     """A Norwegian organisation number: 9 digits whose last is the mod-11 check digit of
     the first 8 (weights 3 2 7 6 5 4 3 2; a remainder giving 10 is never valid)."""
-    if not re.fullmatch(r"\d{9}", digits):
+    if not re.fullmatch(r"[0-9]{9}", digits):
         return False
     total = sum(int(d) * w for d, w in zip(digits[:8], (3, 2, 7, 6, 5, 4, 3, 2), strict=True))
     check = (11 - total % 11) % 11
@@ -32,7 +32,7 @@ def norwegian_org_number(vat_id: str) -> str:
     """The 9-digit organisation number in a Norwegian VAT id (``NO999999999MVA``, or the
     bare number), else empty."""
     match = re.fullmatch(
-        r"(?:NO)?\s*(\d{3})\s?(\d{3})\s?(\d{3})\s*(?:MVA)?", vat_id.strip().upper()
+        r"(?:NO)?\s*([0-9]{3})\s?([0-9]{3})\s?([0-9]{3})\s*(?:MVA)?", vat_id.strip().upper()
     )
     return "".join(match.groups()) if match else ""
 

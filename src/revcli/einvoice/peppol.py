@@ -274,7 +274,7 @@ def check_norway(root: ET.Element) -> Iterator[Finding]:
     }
     vat = schemes.get("VAT")
     if vat is not None:
-        match = re.fullmatch(r"NO(\d{9})MVA", vat)
+        match = re.fullmatch(r"NO([0-9]{9})MVA", vat)
         if not match or not org_number_valid(match[1]):
             yield Finding(
                 "NO-R-001",

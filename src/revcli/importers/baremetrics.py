@@ -54,8 +54,8 @@ MAPPED = {
         {"line_id", "product", "quantity", "unit_price", "price_period", "source_id"}
     ),
 }
-_INT = re.compile(r"^\d{1,15}$")
-_QUANTITY = re.compile(r"^\d{1,12}(\.\d{1,10})?$")
+_INT = re.compile(r"^[0-9]{1,15}$")
+_QUANTITY = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,10})?$")
 
 
 def _header_issues(columns: list[str], source: str) -> list[Issue]:

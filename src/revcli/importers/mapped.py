@@ -206,8 +206,8 @@ def parse_map(
 
 # Thousands grouping: 1 to 3 digits, then groups of exactly 3, then the decimals.
 _GROUPED = {
-    ",": re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$"),
-    ".": re.compile(r"^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?$"),
+    ",": re.compile(r"^[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?$"),
+    ".": re.compile(r"^[+-]?[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]*)?$"),
 }
 
 

@@ -45,7 +45,7 @@ def minor_to_text(amount: Decimal, digits: int) -> str:
     return decimal_text(shift(amount, digits), digits)
 
 
-_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?$")
+_DAY = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[T ].*)?$")
 
 
 def parse_day(text: str) -> dt.date | None:

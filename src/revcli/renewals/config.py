@@ -89,7 +89,7 @@ def _days(
     values: set[int] = set()
     for item in items:
         text = item.value if isinstance(item, Scalar) else None
-        if text is None or not re.fullmatch(r"\d{1,4}", text):
+        if text is None or not re.fullmatch(r"[0-9]{1,4}", text):
             line = item.line if isinstance(item, Scalar) else None
             shown = f"'{text}'" if text is not None else "a nested value"
             r.issues.append(
