@@ -225,6 +225,16 @@ def test_a_leftover_of_the_same_number_in_another_format_is_removed_when_it_is_i
     assert check_register(root) == []
 
 
+def test_crediting_an_unknown_number_touches_nothing(run: Run, tmp_path: Path) -> None:
+    # The number is looked up before the register is opened for writing: nothing is
+    # created (a read-only data dir gets this message, not "Read-only file system").
+    root = contracts_dir(tmp_path, ["K1"])
+    result = run("invoice", "credit", "NOPE", "--reason", "x", "--data", root)
+    assert result.exit_code == 2
+    assert "there is no issued invoice NOPE" in result.stderr
+    assert not (root / "invoices").exists()
+
+
 def test_a_credit_note_dated_after_today_is_refused(run: Run, tmp_path: Path) -> None:
     root = contracts_dir(tmp_path, ["K1"])
     issue(run, root, "2026-01")

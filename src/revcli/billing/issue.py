@@ -13,7 +13,7 @@ from revcli.billing.ehf import pays_to_iban
 from revcli.billing.model import CREDIT_NOTE, INVOICE, Invoice, credit_note
 from revcli.billing.numbering import NumberFormat, numbered, seller_issues
 from revcli.billing.parallel import render_all
-from revcli.billing.register import Register
+from revcli.billing.register import Register, read_register
 from revcli.billing.run import billing_amounts
 from revcli.data.validate import DataSet
 from revcli.einvoice import model as ehf
@@ -177,6 +177,12 @@ def issue_credit_note(
     if problems:
         raise DataError(problems)
     numbering = NumberFormat.of(data.settings)
+    # An unknown number is told before the register is opened for writing (which needs a
+    # writable folder and waits for other runs); under the lock it is looked up again.
+    # (A damaged register is left to open_register, which reports it.)
+    recorded = read_register(data.root)
+    if not recorded.issues and all(e.invoice.number != number for e in recorded.entries):
+        raise UsageError(f"there is no issued invoice {number}")
     with open_register(data.root, on_step) as register:
         entry = register.find(number)
         if entry is None:
