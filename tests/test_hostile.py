@@ -768,3 +768,18 @@ def test_surrogate_escapes_in_yaml_join_or_are_named() -> None:
     )
     assert records[0].values["contract_id"] == "KC\U0001f6001"
     assert [(i.line, i.column, i.message) for i in issues] == [(3, "customer_id", LONE_SURROGATE)]
+
+
+def test_surrogate_escapes_in_settings_join_or_are_named() -> None:
+    from revcli.data.tree import load_tree
+    from revcli.data.yamlio import LONE_SURROGATE
+
+    tree, issues = load_tree('company:\n  name: "Fjord\\ud83d\\ude00 AS"\n', "revcli.yaml")
+    assert issues == []
+    company = tree["company"]
+    assert isinstance(company, dict)
+    name = company["name"]
+    assert not isinstance(name, dict | list)
+    assert name.value == "Fjord\U0001f600 AS"
+    tree, issues = load_tree('company:\n  name: "Fjord\\udcff"\n', "revcli.yaml")
+    assert [(i.line, i.message) for i in issues] == [(2, LONE_SURROGATE)]

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import yaml
 
-from revcli.data.yamlio import _scalar, compose
+from revcli.data.yamlio import LONE_SURROGATE, _scalar, compose, joined_surrogates
 from revcli.errors import Issue
 from revcli.settings import Scalar, Tree
 
 __all__ = ["Scalar", "Tree", "load_tree"]
 
 
-def _convert(node: yaml.Node) -> Tree:
+def _convert(node: yaml.Node, source: str, issues: list[Issue]) -> Tree:
     if isinstance(node, yaml.MappingNode):
-        return {str(k.value): _convert(v) for k, v in node.value}
+        return {str(k.value): _convert(v, source, issues) for k, v in node.value}
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(v) for v in node.value]
+        return [_convert(v, source, issues) for v in node.value]
     assert isinstance(node, yaml.ScalarNode)
-    return Scalar(_scalar(node), node.start_mark.line + 1)
+    line = node.start_mark.line + 1
+    value = _scalar(node)
+    if value is not None:
+        value = joined_surrogates(value)
+        if value is None:
+            issues.append(Issue(source, line, "", LONE_SURROGATE))
+    return Scalar(value, line)
 
 
 def load_tree(text: str, source: str) -> tuple[dict[str, Tree], list[Issue]]:
@@ -27,7 +33,10 @@ def load_tree(text: str, source: str) -> tuple[dict[str, Tree], list[Issue]]:
         return {}, issues
     if root is None:
         return {}, []
-    tree = _convert(root)
+    found: list[Issue] = []
+    tree = _convert(root, source, found)
+    if found:
+        return {}, found
     if not isinstance(tree, dict):
         return {}, [Issue(source, 1, "", "expected a mapping of settings (key: value)")]
     return tree, []

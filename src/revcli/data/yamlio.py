@@ -39,9 +39,12 @@ LONE_SURROGATE = (
 )
 
 
-def _joined(value: str) -> str | None:
+def joined_surrogates(value: str) -> str | None:
     """``value`` with each pair of UTF-16 surrogate escapes (``\\ud83d\\ude00``, as JSON
-    writes an emoji) joined into its character; ``None`` when one stands alone."""
+    writes an emoji) joined into its character; ``None`` when one stands alone. Text
+    without any (nearly all) is returned as it is, at the cost of one check."""
+    if value.isascii() or not _SURROGATE.search(value):
+        return value
     try:
         return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
     except UnicodeDecodeError:
@@ -62,8 +65,8 @@ def _record(
                 rec.children[key] = _records(value_node, source, frozenset(), issues, key)
         elif isinstance(value_node, yaml.ScalarNode):
             value = _scalar(value_node)
-            if value is not None and not value.isascii() and _SURROGATE.search(value):
-                value = _joined(value)
+            if value is not None:
+                value = joined_surrogates(value)
                 if value is None:
                     issues.append(Issue(source, line, key, LONE_SURROGATE))
             rec.values[key] = value
