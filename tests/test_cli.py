@@ -197,11 +197,12 @@ def test_unwritable_out_is_a_clear_error(run: Run, make_data_dir: MakeDir) -> No
     assert "internal error" not in result.stderr
 
 
-def test_out_writes_into_devices_and_pipes_and_through_symlinks(
+def test_out_writes_into_devices_and_pipes_and_replaces_symlinks(
     run: Run, make_data_dir: MakeDir, tmp_path: Path
 ) -> None:
     """``--out`` replaces a regular file atomically, but a device or a pipe is written
-    into as it is (never swapped for a file), and a symlink keeps pointing where it did."""
+    into as it is (never swapped for a file), and a symlink is replaced, never followed:
+    a link committed to a repo cannot make a CI job overwrite the file it points to."""
     import os
     import stat
     import threading
@@ -226,12 +227,13 @@ def test_out_writes_into_devices_and_pipes_and_through_symlinks(
     assert stat.S_ISFIFO(os.lstat(pipe).st_mode)
 
     (tmp_path / "shared").mkdir()
-    (tmp_path / "shared" / "mrr.csv").write_text("old\n")
+    (tmp_path / "shared" / "passwd").write_text("root:x:0:0\n")
     link = tmp_path / "latest.csv"
-    link.symlink_to(tmp_path / "shared" / "mrr.csv")
+    link.symlink_to(tmp_path / "shared" / "passwd")
     assert run(*args, "--out", link).exit_code == 0
-    assert link.is_symlink()
-    assert (tmp_path / "shared" / "mrr.csv").read_text() == expected
+    assert not link.is_symlink()
+    assert link.read_text() == expected
+    assert (tmp_path / "shared" / "passwd").read_text() == "root:x:0:0\n"
 
     loop = tmp_path / "loop.csv"
     loop.symlink_to("loop.csv")

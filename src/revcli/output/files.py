@@ -16,31 +16,44 @@ from revcli.errors import RevcliError
 def write_atomic(path: Path, data: str | bytes, *, stream: bool = False) -> None:
     """Write ``data`` to a temporary file beside ``path``, fsync it, then rename it over.
 
-    A symlink is written through: the file it points to is replaced, the link stays. The
-    file gets the permissions any new file of the user gets (``0666`` less the umask),
-    not the ``0600`` of a temporary file. With ``stream`` (a report's ``--out``), a
-    target that exists and is no regular file (``/dev/null``, ``/dev/stdout``, a named
-    pipe, a shell's ``>(…)``) is written into as it is; otherwise such a target is
-    refused, as a folder always is. Raises :class:`RevcliError` naming the path when
-    the system refuses (no permission, a file where a folder belongs, a full disk);
-    nothing is left behind.
+    A symlink at ``path`` is replaced, never followed: a link committed to a data repo
+    (``reports/mrr.csv`` → ``/etc/passwd``) cannot make a CI job overwrite what it points
+    to. The file gets the permissions any new file of the user gets (``0666`` less the
+    umask), not the ``0600`` of a temporary file. With ``stream`` (a report's ``--out``),
+    a pipe or terminal is written into as it is: a named pipe, ``/dev/null``, a terminal,
+    and any path under ``/dev/`` or ``/proc/`` (``/dev/stdout``, a shell's ``>(…)``),
+    which is never replaced. Any other target that is no regular file is refused.
+    Raises :class:`RevcliError` naming the path when the system refuses (no permission,
+    a file where a folder belongs, a full disk); nothing is left behind.
     """
     try:
         kind = _special(path)
-        if kind is not None:
-            if not stream or kind == "a directory":
-                raise RevcliError(f"cannot write {path}: it is {kind}, expected a file")
+        if stream and kind != "a directory" and _is_stream(path, kind):
             with path.open("wb") as handle:
                 handle.write(_bytes(data))
             return
-        if path.is_symlink():
-            path = Path(os.path.realpath(path))
+        if kind is not None:
+            raise RevcliError(f"cannot write {path}: it is {kind}, expected a file")
         blocked = _file_in_the_way(path.parent)
         if blocked is not None:
             raise RevcliError(f"cannot write {path}: {blocked} is a file, not a folder")
         _write(path, data)
     except OSError as exc:
         raise RevcliError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+_STREAM_FOLDERS = ("/dev/", "/proc/")
+_TERMINALS = ("/dev/null", "/dev/tty", "/dev/pts/", "/dev/console")
+
+
+def _is_stream(path: Path, kind: str | None) -> bool:
+    """Whether ``--out`` writes into ``path`` as it is: a named pipe, a terminal or
+    ``/dev/null`` (also through a symlink), or a path named under ``/dev/`` or ``/proc/``."""
+    if str(path.absolute()).startswith(_STREAM_FOLDERS):
+        return kind != "a block device"
+    if kind == "a named pipe (FIFO)":
+        return True
+    return kind == "a character device" and os.path.realpath(path).startswith(_TERMINALS)
 
 
 def _special(path: Path) -> str | None:
