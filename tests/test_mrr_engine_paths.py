@@ -22,7 +22,6 @@ from revcli.metrics.mrr import (
     Book,
     IdCodes,
     _distinct,
-    _running_sums,
     _with_customer,
     classify,
     coded_schedule,
@@ -244,21 +243,76 @@ def test_positions_are_where_a_join_would_match_or_none() -> None:
     assert positions(table, pl.Series(["a", None])) is None  # a null
 
 
+def _events(rows: list[tuple[int, int, float]]) -> pl.DataFrame:
+    """Events of customer codes (customer, month number in 2025, change in MRR)."""
+    return pl.DataFrame(
+        {
+            CUSTOMER: [c for c, _, _ in rows],
+            MONTH: [dt.date(2025, m, 1) for _, m, _ in rows],
+            "dv": [v for _, _, v in rows],
+            "dn": [1 if v > 0 else -1 for _, _, v in rows],
+        },
+        schema_overrides={CUSTOMER: pl.UInt32},
+    )
+
+
 @settings(max_examples=200, deadline=None)
 @given(
-    sizes=st.lists(st.integers(1, 9), min_size=1, max_size=30),
-    values=st.lists(st.floats(-1e6, 1e6, allow_nan=False).map(lambda v: round(v, 6)), min_size=270),
-)
-def test_running_sums_add_as_the_window_adds(sizes: list[int], values: list[float]) -> None:
-    # Groups of 1 to 9 rows: short ones take the written-out additions, long ones the
-    # window (and a table of mostly long groups the window alone). Every sum must be
-    # the window's to the last bit: the same additions in the same order.
-    starts = [i == 0 for size in sizes for i in range(size)]
-    frame = pl.DataFrame({"_start": starts, "dv": values[: len(starts)]}).with_columns(
-        pl.col("_start").cum_sum().alias("_group")
+    rows=st.lists(
+        st.tuples(
+            st.integers(0, 3),
+            st.integers(1, 12),
+            # Money: the fixed point holds every float of these magnitudes exactly.
+            st.floats(-1e12, 1e12).filter(lambda v: abs(v) >= 2.0**-11),
+        ),
+        min_size=1,
+        max_size=40,
     )
-    window = frame.select(pl.col("dv").cum_sum().over("_group")).to_series()
-    assert _running_sums(frame, ["dv"]).get_column("dv").to_list() == window.to_list()
+)
+def test_a_state_is_the_exact_sum_of_its_changes_rounded_once(
+    rows: list[tuple[int, int, float]],
+) -> None:
+    # Each customer's MRR at the end of a month is the exact (rational) sum of the float
+    # changes up to it, made a float once and rounded once to 9 places: the order of the
+    # additions, and how large the values around it were, must not show.
+    from fractions import Fraction
+
+    got = states(_events(rows), [CUSTOMER])
+    for customer, month, cur in got.select(CUSTOMER, MONTH, "cur").iter_rows():
+        changes = [
+            (v, 1 if v > 0 else -1) for c, m, v in rows if c == customer and m <= month.month
+        ]
+        exact = sum((Fraction(v) for v, _ in changes), Fraction(0))
+        held = sum(n for _, n in changes) > 0
+        want = pl.Series([float(exact) if held else 0.0]).round(9).item()
+        assert cur == want, (customer, month, exact)
+
+
+def test_a_large_line_that_starts_and_ends_leaves_exactly_nothing() -> None:
+    # 0.1 + 0.2 - 0.3 is 5.55e-17 in floats; 123,456,789.12 + 102.835 - 123,456,789.12 is
+    # 102.83500000834465 in floats, a half cent that would print as 102.83.
+    got = states(
+        _events([(0, 1, 0.1), (0, 2, 0.2), (0, 3, -0.3), (1, 1, 123456789.12), (1, 2, 102.835)])
+        .vstack(_events([(1, 4, -123456789.12)]))
+        .with_columns(pl.Series("dn", [1, 1, 1, 1, 1, -1])),
+        [CUSTOMER],
+    )
+    assert got.get_column("cur").to_list() == [0.1, 0.3, 0.0, 123456789.12, 123456891.955, 102.835]
+
+
+def test_fewer_binary_places_still_hold_a_huge_change_exactly() -> None:
+    # 2^70 + 0.5 - 2^70: the fixed point takes 126 - 2 (bits of the row count 3) - 71 = 53
+    # binary places, enough for the half; a float running sum would leave 0.
+    got = states(_events([(0, 1, 2.0**70), (0, 2, 0.5), (0, 3, -(2.0**70))]), [CUSTOMER])
+    assert got.get_column("cur").to_list() == [2.0**70, 2.0**70 + 0.5, 0.5]
+
+
+def test_values_no_fixed_point_holds_are_summed_as_floats() -> None:
+    # Changes of 2^100 (a scale no price reaches) leave fewer than 52 binary places: the
+    # engine adds them as floats, per customer (the other customer's 5 + 0.25 too).
+    big = 2.0**100
+    got = states(_events([(0, 1, big), (0, 2, 2 * big), (1, 1, 5.0), (1, 3, 0.25)]), [CUSTOMER])
+    assert got.select("prev", "cur").rows() == [(0, big), (big, 3 * big), (0, 5), (5, 5.25)]
 
 
 @settings(max_examples=40, deadline=None)

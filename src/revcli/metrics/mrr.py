@@ -443,104 +443,66 @@ def states(events: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     """MRR after each month with events, per ``keys``: ``keys, month, prev, cur``.
 
     ``cur`` is the MRR at the end of ``month`` (and every later month up to the next
-    row); ``prev`` the MRR at the end of the month before.
+    row); ``prev`` the MRR at the end of the month before. ``cur`` is the exact sum of the
+    group's changes so far, rounded once to :data:`_ROUND` digits.
     """
+    fixed, bits = _fixed_point(events)
     # Sorted by keys and month, a group starts where a key differs from the row above:
     # numbering groups that way is cheaper than windows over the key columns.
     starts = pl.any_horizontal(pl.col(k) != pl.col(k).shift(1) for k in keys).fill_null(True)
-    # Counts are integers: a running total less its value where the group starts is exact.
-    total = pl.col("dn").cum_sum()
-    before = pl.when(pl.col("_start")).then(total - pl.col("dn")).forward_fill()
-    summed = (
-        _summed(_split_whole(events), keys)
+    if bits is None:  # beyond 2^52 a float has no decimals to round: float sums per group
+        value = pl.col("dv").cum_sum().over(pl.col("_start").cum_sum())
+    else:  # integers: the running total less its value where the group starts is exact
+        value = (_within(pl.col("du")).cast(pl.Float64) * 2.0**-bits).round(_ROUND)
+    return (
+        _summed(fixed, keys)
         .lazy()
         .with_columns(starts.alias("_start"))
-        # The group numbers rise with the rows: marked sorted, a window over them slices
-        # them instead of hashing them.
-        .with_columns(
-            pl.col("_start").cum_sum().set_sorted().alias("_group"), (total - before).alias("_n")
-        )
-        .collect(engine="in-memory")
-    )
-    sums = _running_sums(summed, [c for c in ("dh", "dv") if c in summed.columns])
-    value = pl.col("dv")
-    if "dh" in sums.columns:  # whole units summed exactly, then the fractions added once
-        value = pl.col("dh").cast(pl.Float64) + value
-    return (
-        summed.drop(sums.columns)
-        .hstack(sums)
-        .with_columns(
-            pl.when(pl.col("_n") > 0).then(value.round(_ROUND)).otherwise(0.0).alias("cur")
-        )
+        .with_columns(pl.when(_within(pl.col("dn")) > 0).then(value).otherwise(0.0).alias("cur"))
         .with_columns(
             pl.when(pl.col("_start")).then(0.0).otherwise(pl.col("cur").shift(1)).alias("prev")
         )
         .select(*keys, MONTH, "prev", "cur")
+        .collect(engine="in-memory")
     )
 
 
-_UNROLLED = 4
-"""Groups of up to this many rows get their running sums as written-out additions."""
+def _within(value: pl.Expr) -> pl.Expr:
+    """The running sum of an integer ``value`` within each group of consecutive rows that
+    ``_start`` opens: the running sum over all rows less its value where the group starts
+    (exact for integers, and cheaper than a window per group)."""
+    total = value.cum_sum()
+    return total - pl.when(pl.col("_start")).then(total - value).forward_fill()
 
 
-_EXACT_WHOLE = 2.0**52
-"""Below this magnitude a float's whole part and its fraction are each exact."""
+_FIXED_BITS = 64
+"""Binary places the engine keeps of a change in MRR: each value becomes a whole number of
+2^-64 units (an ``Int128``), which holds every float of magnitude 2^-11 and more exactly."""
+_FIXED_FLOOR = 52
+"""Fewest binary places a fixed point may keep: 2^-52 holds every float from 1 on exactly."""
 
 
-def _split_whole(events: pl.DataFrame) -> pl.DataFrame:
-    """``events`` with ``dv`` split into its whole units ``dh`` (an integer) and the
-    fraction left in ``dv``: whole units add up exactly, and the fractions are small, so a
-    line of 123,456,789.12 that starts and ends leaves exactly nothing in its customer's
-    running sum, where a float sum of the whole amounts leaves 1e-8 (enough to print
-    102.835 as 102.83 later). Amounts beyond :data:`_EXACT_WHOLE` (or not finite) are left
-    as they are: no float holds their cents."""
-    largest = events.select(pl.col("dv").abs().max()).item() if events.height else None
-    if largest is None or not largest < _EXACT_WHOLE:
-        return events
-    whole = pl.col("dv").floor()
-    return events.with_columns(whole.cast(pl.Int64).alias("dh"), (pl.col("dv") - whole))
+def _fixed_point(events: pl.DataFrame) -> tuple[pl.DataFrame, int | None]:
+    """``events`` with ``dv`` as a whole number ``du`` of 2^-``bits`` units, and ``bits``.
 
-
-def _running_sums(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """The running sum of each of ``columns`` within each ``_group`` (consecutive rows,
-    ``_start`` at each group's first row), added row after row as
-    ``cum_sum().over("_group")`` adds.
-
-    A window pays per group, and most groups have a few rows: for groups of up to
-    :data:`_UNROLLED` rows the same additions are written out over whole columns (each
-    row adds its value to the sum of the row above, from the group's first value), and
-    only the rows of longer groups go through the window.
+    Integers add up exactly in any order, so a customer's running MRR is the exact sum of
+    its changes: a line of 123,456,789.12 that starts and ends leaves exactly 0, where a
+    float running sum leaves 1e-8 (enough to print 102.835 as 102.83 later). ``bits`` is as
+    many as the sum over all rows can take in an ``Int128`` (at most :data:`_FIXED_BITS`);
+    values too large for :data:`_FIXED_FLOOR` of them (far beyond any price) or not finite
+    are left as floats, with ``bits`` ``None``.
     """
-    row = pl.int_range(pl.len())
-    # Each row's place in its group, worked out once and read by every written-out step.
-    rank = pl.col("_rank")
-    last = pl.col("_start").shift(-1).fill_null(True)
-    size = pl.when(last).then(rank).backward_fill() + 1
-
-    def unrolled(name: str) -> pl.Expr:
-        value = running = pl.col(name)
-        for _ in range(_UNROLLED - 1):  # a fixed number of column steps, not rows
-            running = pl.when(rank == 0).then(value).otherwise(running.shift(1) + value)
-        return running.alias(name)
-
-    windows = [pl.col(c).cum_sum().over(pl.col("_group").set_sorted()) for c in columns]
-    ranked = frame.select(
-        *columns,
-        "_start",
-        "_group",
-        (row - pl.when(pl.col("_start")).then(row).forward_fill()).alias("_rank"),
-    )
-    long = ranked.select(size > _UNROLLED).to_series()
-    if 2 * long.sum() > long.len():  # mostly long groups: the window over all rows
-        return frame.select(windows)
-    sums = ranked.select(unrolled(c) for c in columns)
-    if long.any():
-        at = long.arg_true()
-        windowed = frame.filter(long).select(windows)
-        sums = pl.DataFrame(
-            [sums.get_column(c).clone().scatter(at, windowed.get_column(c)) for c in columns]
-        )
-    return sums
+    largest = events.select(pl.col("dv").abs().max()).item() if events.height else None
+    if largest is None or not math.isfinite(largest):
+        return events, None
+    # Every value is below 2^exponent, and there are fewer than 2^length of them: the sum
+    # of all their units stays below 2^126 (Int128 holds up to 2^127).
+    exponent = math.frexp(largest)[1]
+    bits = min(_FIXED_BITS, 126 - events.height.bit_length() - exponent)
+    if bits < _FIXED_FLOOR:
+        return events, None
+    units = (pl.col("dv") * 2.0**bits).round().cast(pl.Int128)
+    return events.with_columns(units.alias("du")).drop("dv"), bits
 
 
 def _summed(events: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
@@ -593,8 +555,8 @@ def _summed(events: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
 
 
 def _values(events: pl.DataFrame) -> list[str]:
-    """The columns :func:`_summed` sums: ``dv``, ``dn`` and the whole units ``dh``."""
-    return [c for c in ("dh", "dv", "dn") if c in events.columns]
+    """The columns :func:`_summed` sums: ``dn`` and the value, ``du`` or ``dv``."""
+    return [c for c in ("du", "dv", "dn") if c in events.columns]
 
 
 def _summed_plain(events: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
