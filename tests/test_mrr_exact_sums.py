@@ -173,3 +173,70 @@ def test_every_months_mrr_is_the_exact_sum_of_its_active_lines(
     for month in range(2, 13):
         if expected[month - 1] == 0:
             assert rows[month - 1]["growth_pct"] == ""
+
+
+# A contract renewed twice with a 2.5 % uplift: 490 × 1.025² = 514.80625 a month from the
+# second renewal (2025-11-30) on, so ARR = 12 × 514.80625 = 6,177.675 exactly, printed
+# 6,177.68 (half away from zero). In floats 12 × 514.80625 is 6177.674999999999.
+UPLIFTED = {
+    "customers.csv": "customer_id,name,owner\nC78,Cust 78,o@t.example\n",
+    "contracts.yaml": """
+        - contract_id: K078
+          customer_id: C78
+          start_date: 2025-05-30
+          end_date: 2025-08-29
+          auto_renew: true
+          renewal_term_months: 3
+          notice_days: 60
+          renewal_uplift_pct: 2.5
+          lines:
+            - {product: P1, unit_price: 490}
+    """,
+}
+
+
+def test_arr_is_twelve_times_mrr_exactly_in_every_report(run: Run, make_data_dir: MakeDir) -> None:
+    root = make_data_dir(UPLIFTED)
+    [mrr] = _rows(run, "mrr", "--data", root, "--month", "2026-01")
+    assert (mrr["mrr"], mrr["arr"]) == ("514.81", "6177.68")
+    # The term running on 2025-12-31 ends 2026-02-27 (2025-11-30 + 3 months - 1 day).
+    [renewal] = _rows(run, "renewals", "--data", root, "--as-of", "2025-12-31")
+    assert (renewal["term_end"], renewal["arr"]) == ("2026-02-27", "6177.68")
+    [risk] = _rows(run, "risk", "--data", root, "--as-of", "2026-01-15")
+    assert risk["arr"] == "6177.68"
+
+
+def test_weighted_pipeline_is_the_exact_product(run: Run, make_data_dir: MakeDir) -> None:
+    # 8.62 × 75 / 100 = 6.465 exactly, printed 6.47 (in floats 6.464999999999999, which
+    # printed 6.46); in April two such deals: 12.93, the exact sum.
+    root = make_data_dir(
+        {
+            "customers.csv": CUSTOMER,
+            "contracts.csv": "contract_id,customer_id,start_date\nC1,X,2026-01-01\n",
+            "contract_lines.csv": "contract_id,product,unit_price\nC1,P,100\n",
+            "opportunities.csv": (
+                "opportunity_id,customer_id,name,stage,probability,expected_close,mrr\n"
+                "O1,X,Up,proposal,75,2026-03-10,8.62\n"
+                "O2,X,Up 2,proposal,75,2026-04-10,8.62\n"
+                "O3,X,Up 3,proposal,75,2026-04-20,8.62\n"
+            ),
+        }
+    )
+    rows = _rows(run, "pipeline", "--data", root, "--from", "2026-03", "--to", "2026-04")
+    assert [(r["pipeline_mrr"], r["weighted_pipeline_mrr"]) for r in rows] == [
+        ("8.62", "6.47"),
+        ("17.24", "12.93"),
+    ]
+
+
+def test_money_times_multiplies_exactly_and_falls_back_to_floats_beyond_the_limit() -> None:
+    import polars as pl
+
+    from revcli.metrics.mrr import money_times
+
+    frame = pl.DataFrame({"v": [514.80625, 8.62, 1e30], "k": [12, 75, 2]})
+    got = frame.select(money_times(pl.col("v"), pl.col("k"), 1)).to_series().to_list()
+    # 12 × 514.80625 = 6,177.675 and 75 × 8.62 = 646.5 exactly; 2 × 1e30 as floats.
+    assert got == [6177.675, 646.5, 2e30]
+    halved = frame.head(2).select(money_times(pl.col("v"), pl.col("k"), 100)).to_series()
+    assert halved.to_list() == [61.77675, 6.465]  # / 100, exactly

@@ -9,7 +9,16 @@ import polars as pl
 from revcli.calendar import add_months, month_diff, month_start, shift_month
 from revcli.data.validate import DataSet
 from revcli.decimals import round_half_up
-from revcli.metrics.mrr import CUSTOMER, MONTH, Book, month_range
+from revcli.metrics.mrr import (
+    CUSTOMER,
+    MONEY,
+    MONTH,
+    Book,
+    exact_money,
+    exactly,
+    money_sum,
+    month_range,
+)
 from revcli.metrics.pipeline import open_pipeline
 from revcli.metrics.report import policy_label
 from revcli.output.report import ColumnKind, Report
@@ -196,19 +205,29 @@ def forecast_table(
       for every month from ``first`` on: k × the run rate in the k-th month.
     - ``total_mrr``: ``forecast_mrr`` + ``run_rate_mrr``.
     """
-    contracted = book.mrr_table(first, last).select(MONTH, pl.col("mrr").alias("contracted_mrr"))
+    # Money is added up as exact decimals and made floats at the end (each the nearest to
+    # its exact value, so a half cent prints as the rule says).
+    zero = pl.lit(0, MONEY)
+    contracted = exact_money(
+        book.mrr_table(first, last).select(MONTH, pl.col("mrr").alias("contracted_mrr")),
+        "contracted_mrr",
+    )
     months = month_range(first, last).to_frame()
     close = pl.when(pl.col(MONTH) < first).then(pl.lit(first)).otherwise(pl.col(MONTH))
     adds = (
-        pipeline.select(close.alias(MONTH), "weighted_pipeline_mrr")
-        .filter(pl.col(MONTH) <= last)
+        exact_money(
+            pipeline.select(close.alias(MONTH), "weighted_pipeline_mrr").filter(
+                pl.col(MONTH) <= last
+            ),
+            "weighted_pipeline_mrr",
+        )
         .group_by(MONTH)
         .agg(pl.col("weighted_pipeline_mrr").sum())
     )
     pipe = (
         months.join(adds, on=MONTH, how="left")
         .sort(MONTH)
-        .select(MONTH, pl.col("weighted_pipeline_mrr").fill_null(0.0).cum_sum())
+        .select(MONTH, pl.col("weighted_pipeline_mrr").fill_null(zero).cum_sum())
     )
     running = book.states([CUSTOMER], last).select(CUSTOMER, MONTH, "cur")
     exposed = _with_mrr(
@@ -219,20 +238,24 @@ def forecast_table(
         .sort(MONTH),
         running,
     )
-    loss = exposed.group_by(MONTH).agg(
-        (-pl.col("score") / 100 * pl.col("cur").fill_null(0.0)).sum().alias("expected_churn_mrr")
+    # Score × MRR summed exactly, divided by 100 once.
+    loss = exact_money(exposed.with_columns(pl.col("cur").fill_null(0.0)), "cur")
+    loss = loss.group_by(MONTH).agg(
+        (-(pl.col("score") * pl.col("cur")).sum() / 100).alias("expected_churn_mrr")
     )
+    run_rate = exactly(pl.lit(run_rate_mrr)) * (month_diff(pl.col(MONTH), pl.lit(first)) + 1)
     return (
         contracted.join(pipe, on=MONTH, how="left")
         .join(loss, on=MONTH, how="left")
-        .with_columns(pl.col("expected_churn_mrr").fill_null(0.0))
+        .with_columns(pl.col("expected_churn_mrr").fill_null(zero))
         .with_columns(
             pl.sum_horizontal(
                 "contracted_mrr", "weighted_pipeline_mrr", "expected_churn_mrr"
             ).alias("forecast_mrr"),
-            ((month_diff(pl.col(MONTH), pl.lit(first)) + 1) * run_rate_mrr).alias("run_rate_mrr"),
+            run_rate.alias("run_rate_mrr"),
         )
         .with_columns((pl.col("forecast_mrr") + pl.col("run_rate_mrr")).alias("total_mrr"))
+        .select(MONTH, pl.exclude(MONTH).cast(pl.Float64))
         .select(FORECAST_COLUMNS)
         .sort(MONTH)
     )
@@ -278,7 +301,7 @@ def forecast_report(
         last=last,
         run_rate_mrr=rate,
     )
-    now = scores.get_column("mrr").sum()
+    now = money_sum(scores.get_column("mrr"))
     notes = [
         f"Money in {base}. MRR of {as_of:%Y-%m} (the as-of month): {round_half_up(now, 2):,}.",
         "contracted = signed contracts run forward (end dates, cancellations, auto-renewals "

@@ -15,6 +15,7 @@ import math
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cached_property, partial
 
 import polars as pl
@@ -94,6 +95,33 @@ def exact_money(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
             "check prices, quantities, renewal uplifts and dates"
         )
     return frame.with_columns(pl.col(*columns).cast(MONEY))
+
+
+def exactly(value: pl.Expr) -> pl.Expr:
+    """Float money ``value`` as an exact :data:`MONEY` decimal (the nearest with 9 places);
+    null where its magnitude reaches :data:`MONEY_LIMIT`, which no decimal here holds."""
+    return pl.when(value.abs() < MONEY_LIMIT).then(value).cast(MONEY)
+
+
+def money_times(value: pl.Expr, factor: pl.Expr | int, per: int = 1) -> pl.Expr:
+    """``value × factor / per`` for float money ``value`` and a whole or decimal ``factor``,
+    worked out in exact decimals and made the nearest float, so that it prints as the
+    exact product (12 × 514.80625 is 6177.674999999999 in floats, a half cent printed the
+    wrong way). Magnitudes from :data:`MONEY_LIMIT` on are multiplied as floats."""
+    # Back to 9 places first: a float is the nearest to such a decimal below 2^53 units.
+    exact = (exactly(value) * factor / per).cast(MONEY).cast(pl.Float64)
+    return pl.when(value.abs() < MONEY_LIMIT).then(exact).otherwise(value * factor / per)
+
+
+def money_sum(values: pl.Series) -> Decimal | float | int:
+    """The exact decimal sum of float money ``values`` (each the nearest float to its
+    exact value) when their magnitudes add up to less than 12 × :data:`MONEY_LIMIT`
+    (ARR fits); beyond, the float sum; whole numbers (counts) as they are."""
+    if values.dtype.is_integer():
+        return int(values.sum())
+    if values.abs().sum() < 12 * MONEY_LIMIT:
+        return Decimal(values.cast(MONEY).sum())
+    return float(values.sum())
 
 
 def line_schedule(contracts: pl.DataFrame, lines: pl.DataFrame, rates: pl.Series) -> pl.DataFrame:

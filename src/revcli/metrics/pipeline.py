@@ -9,7 +9,7 @@ import polars as pl
 from revcli.calendar import month_start, shift_month
 from revcli.data.validate import DataSet, booking_rates
 from revcli.decimals import round_half_up
-from revcli.metrics.mrr import MONTH, month_range
+from revcli.metrics.mrr import MONTH, exact_money, money_sum, money_times, month_range
 from revcli.output.report import ColumnKind, Report
 
 PIPELINE_COLUMNS = ("month", "pipeline_mrr", "weighted_pipeline_mrr", "open_opportunities")
@@ -38,7 +38,7 @@ def open_pipeline(opportunities: pl.DataFrame, fx: pl.DataFrame, base: str) -> p
     frame = opportunities.filter(pl.col("status") == "open")
     rate = booking_rates(frame, "expected_close", "currency", fx, base)
     mrr = pl.col("mrr").cast(pl.Float64).fill_null(0.0) * pl.col("_rate")
-    probability = pl.col("probability").cast(pl.Float64).fill_null(0.0)
+    probability = pl.col("probability").fill_null(0)
     return frame.with_columns(rate.alias("_rate")).select(
         "opportunity_id",
         "customer_id",
@@ -48,7 +48,7 @@ def open_pipeline(opportunities: pl.DataFrame, fx: pl.DataFrame, base: str) -> p
         "expected_close",
         month_start(pl.col("expected_close")).alias(MONTH),
         mrr.alias("pipeline_mrr"),
-        (mrr * probability / 100).alias("weighted_pipeline_mrr"),
+        money_times(mrr, probability, 100).alias("weighted_pipeline_mrr"),
         pl.col("probability").is_null().alias("no_probability"),
         pl.col("mrr").is_null().alias("no_mrr"),
     )
@@ -95,11 +95,16 @@ def pipeline_table(
     groups = tagged.select(group).unique() if by else pl.DataFrame({group: [""]})
     grid = groups.join(month_range(first, last).to_frame(), how="cross")
     sums = (
-        tagged.filter(pl.col(MONTH).is_between(first, last))
+        exact_money(
+            tagged.filter(pl.col(MONTH).is_between(first, last)),
+            "pipeline_mrr",
+            "weighted_pipeline_mrr",
+        )
         .group_by(group, MONTH)
         .agg(
-            pl.col("pipeline_mrr").sum(),
-            pl.col("weighted_pipeline_mrr").sum(),
+            # Summed as exact decimals, then the nearest floats.
+            pl.col("pipeline_mrr").sum().cast(pl.Float64),
+            pl.col("weighted_pipeline_mrr").sum().cast(pl.Float64),
             pl.len().cast(pl.Int64).alias("open_opportunities"),
         )
     )
@@ -183,8 +188,8 @@ def pipeline_report(
         frame=table,
         kinds=PIPELINE_KINDS,
         totals={
-            "pipeline_mrr": table.get_column("pipeline_mrr").sum(),
-            "weighted_pipeline_mrr": table.get_column("weighted_pipeline_mrr").sum(),
+            "pipeline_mrr": money_sum(table.get_column("pipeline_mrr")),
+            "weighted_pipeline_mrr": money_sum(table.get_column("weighted_pipeline_mrr")),
             "open_opportunities": int(table.get_column("open_opportunities").sum()),
         },
         notes=tuple(notes),

@@ -9,7 +9,7 @@ import polars as pl
 
 from revcli.calendar import shift_month
 from revcli.data.validate import DataSet
-from revcli.metrics.mrr import MONEY, MONEY_LIMIT, MOVEMENTS, Book
+from revcli.metrics.mrr import MOVEMENTS, Book, money_sum
 from revcli.output.report import ColumnKind, PolicyLabel, Report, Trend
 from revcli.settings import Settings
 
@@ -106,13 +106,7 @@ def _totals(table: pl.DataFrame, by: str | None) -> dict[str, Any]:
     flows = [*_FLOWS, *(["fx"] if "fx" in table.columns else [])]
 
     def total(frame: pl.DataFrame, column: str) -> Any:
-        values = frame.get_column(column)
-        # Their magnitudes add up to less than 12 × the engine's limit (ARR), so the
-        # decimal sum fits; counts, and floats beyond (which the report refuses), as they are.
-        magnitude = values.abs().sum() if values.dtype.is_float() else None
-        if isinstance(magnitude, float) and magnitude < 12 * MONEY_LIMIT:
-            return values.cast(MONEY).sum()
-        return values.sum()
+        return money_sum(frame.get_column(column))
 
     totals: dict[str, Any] = {c: total(table, c) for c in flows}
     last = table.filter(pl.col("month") == pl.col("month").max())

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
 
 from revcli.data.validate import DataSet
 from revcli.decimals import round_half_up
+from revcli.metrics.mrr import money_sum
 from revcli.metrics.report import schedule_of
 from revcli.output.report import ColumnKind, Report, group_digits
 from revcli.renewals.terms import RENEWAL_COLUMNS, STATUSES, Window, upcoming_renewals
@@ -138,13 +140,13 @@ def urgent(days: int = URGENT_DAYS) -> pl.Expr:
     return (pl.col("status") == "auto-renews") & (pl.col("days_to_notice") <= days)
 
 
-def arr_by_status(frame: pl.DataFrame) -> dict[str, float]:
-    """Unrounded ARR summed per status, every status present (0.0 when none)."""
-    sums = dict(frame.group_by("status").agg(pl.col("arr").sum()).iter_rows())
-    return {s: float(sums.get(s, 0.0)) for s in STATUSES}
+def arr_by_status(frame: pl.DataFrame) -> dict[str, Decimal | float | int]:
+    """Unrounded ARR summed exactly per status, every status present (0 when none)."""
+    arr = frame.get_column("arr")
+    return {s: money_sum(arr.filter(frame.get_column("status") == s)) for s in STATUSES}
 
 
-def _money(value: float) -> str:
+def _money(value: Decimal | float | int) -> str:
     return group_digits(round_half_up(value, 2))
 
 
@@ -219,7 +221,7 @@ def renewals_report(
         title=title,
         frame=frame.select(*lead, *(c for c in REPORT_COLUMNS if c not in lead)),
         kinds=KINDS,
-        totals={"arr": frame.get_column("arr").sum()},
+        totals={"arr": money_sum(frame.get_column("arr"))},
         notes=_notes(frame, query, base),
         meta=meta,
         name="renewals",

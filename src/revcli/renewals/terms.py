@@ -10,6 +10,7 @@ import polars as pl
 
 from revcli.calendar import add_months, month_end, month_start, shift_day, whole_months
 from revcli.errors import RevcliError
+from revcli.metrics.mrr import money_times
 
 STATUSES = ("expires", "auto-renews", "locked-in", "cancelled")
 """Renewal statuses in report order."""
@@ -265,7 +266,7 @@ def upcoming_renewals(
     if with_arr:
         arr = contract_mrr_on(
             schedule, rows.select("contract_id", pl.col("term_end").alias("day"))
-        ).select("contract_id", (12 * pl.col("mrr")).alias("arr"))
+        ).select("contract_id", money_times(pl.col("mrr"), 12).alias("arr"))
     else:
         arr = rows.select("contract_id", pl.lit(None, dtype=pl.Float64).alias("arr"))
     status = (

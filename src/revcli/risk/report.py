@@ -7,7 +7,7 @@ import datetime as dt
 from revcli.data.validate import DataSet
 from revcli.decimals import round_half_up
 from revcli.errors import raise_if_errors
-from revcli.metrics.mrr import Book
+from revcli.metrics.mrr import Book, money_sum
 from revcli.metrics.report import policy_label
 from revcli.output.report import ColumnKind, Report
 from revcli.renewals.terms import upcoming_renewals
@@ -64,7 +64,7 @@ def risk_report(data: DataSet, as_of: dt.date, top: int | None = None) -> Report
     inputs = risk_inputs(data, as_of)
     table = risk_table(inputs, rules, as_of)
     scored = table.height
-    at_risk = table.get_column("arr_at_risk").sum()
+    at_risk = money_sum(table.get_column("arr_at_risk"))
     if top is not None:
         table = table.head(min(top, table.height))  # a top of 10**30 is every customer
     base = data.settings.base_currency
@@ -81,9 +81,9 @@ def risk_report(data: DataSet, as_of: dt.date, top: int | None = None) -> Report
         frame=table,
         kinds=RISK_KINDS,
         totals={
-            "mrr": table.get_column("mrr").sum(),
-            "arr": table.get_column("arr").sum(),
-            "arr_at_risk": table.get_column("arr_at_risk").sum(),
+            "mrr": money_sum(table.get_column("mrr")),
+            "arr": money_sum(table.get_column("arr")),
+            "arr_at_risk": money_sum(table.get_column("arr_at_risk")),
         },
         notes=tuple(notes),
         meta={

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from revcli.calendar import shift_month
-from revcli.metrics.mrr import CUSTOMER, MONTH, Book
+from revcli.metrics.mrr import CUSTOMER, MONTH, Book, money_times
 from revcli.risk.settings import (
     SIGNALS,
     DowngradeRule,
@@ -584,12 +584,12 @@ def risk_table(inputs: RiskInputs, rules: RiskSettings, as_of: dt.date) -> pl.Da
     return (
         table.join(names, on=CUSTOMER, how="left")
         .with_columns(
-            (12 * pl.col("mrr")).alias("arr"),
+            money_times(pl.col("mrr"), 12).alias("arr"),
             score.alias("score"),
             data.alias("data"),
             reasons.alias("reasons"),
         )
-        .with_columns((pl.col("score") / 100 * pl.col("arr")).alias("arr_at_risk"))
+        .with_columns(money_times(pl.col("arr"), pl.col("score"), 100).alias("arr_at_risk"))
         .select(RISK_COLUMNS)
         .sort(["arr_at_risk", "score", CUSTOMER], descending=[True, True, False])
     )
