@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import os
 import re
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
+import sys
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -22,7 +25,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from revcli.checks import load_dataset
 from revcli.renewals.log import HEADER, log_path
 from revcli.renewals.runner import run_reminders
-from tests.conftest import SETTINGS, MakeDir, Run
+from tests.conftest import ROOT, SETTINGS, MakeDir, Run
 
 CUSTOMERS = """\
 customer_id,name,owner
@@ -712,3 +715,102 @@ def test_dry_run_shows_what_a_first_run_would_skip_and_writes_nothing(
     assert "would skip 3 reminders" in result.stdout
     assert not log_path(root).exists()
     assert smtp.handler.messages == []
+
+
+def first_run_data_dir(make_data_dir: MakeDir, port: int) -> Path:
+    """The data dir plus X1 (Bergen, expires 2026-12-01), so that a first run as of
+    2026-11-24 has two e-mails to send and two reminders to skip:
+      kari: N1 notice 2026-12-01, 7 days away → 7-day reminder, due today;
+      ola:  X1 term end 2026-12-01, 7 days away → 7-day reminder, due today;
+      skip: N2 notice 2027-01-30 and Z1 term end 2027-01-30, 67 days away → 90-day
+            reminders due 2026-11-01, 23 days late (over catch_up_days 7).
+    E1's term end (2026-11-08) has passed. Skipped lines follow the plan's order
+    (recipient, then deadline): Z1 (finance@, the fallback), then N2 (ola)."""
+    return data_dir(
+        make_data_dir,
+        port,
+        files={
+            "contracts.csv": CONTRACTS + "X1,B,2025-12-02,2026-12-01,false,,,\n",
+            "contract_lines.csv": LINES + "X1,LIC,100\n",
+        },
+    )
+
+
+SKIPPED_Z1_N2 = [
+    ("Z1", "term-end", "2027-01-30", "90", "23", "finance@fjordsoft.example"),
+    ("N2", "notice", "2027-01-30", "90", "23", "ola@example.no"),
+]
+SENT_N1 = ("N1", "notice", "2026-12-01", "7", "0", "kari@example.no")
+SENT_X1 = ("X1", "term-end", "2026-12-01", "7", "0", "ola@example.no")
+
+
+def test_first_run_records_its_skips_with_the_first_email_delivered(
+    run: Run, make_data_dir: MakeDir, smtp: Server
+) -> None:
+    root = first_run_data_dir(make_data_dir, smtp.port)
+    # Both e-mails refused: nothing was delivered, so the log stays untouched and the
+    # next run is still a first run.
+    smtp.handler.unknown = {"kari@example.no", "ola@example.no"}
+    assert run("remind", "--data", root, "--as-of", "2026-11-24").exit_code == 1
+    assert not (root / ".revcli").exists()
+    # kari's e-mail refused, ola's delivered: the skips go into the log with ola's
+    # reminder, although the run fails (exit 1) for kari.
+    smtp.handler.unknown = {"kari@example.no"}
+    result = run("remind", "--data", root, "--as-of", "2026-11-24")
+    assert result.exit_code == 1
+    assert "refused 1 of 2 reminder e-mails" in result.stderr
+    assert result.stdout == (
+        "sent to ola@example.no: X1 (term end 2026-12-01, 7-day reminder)\n"
+        "skipped 2 reminders due over 7 days before this first run "
+        "(reminders.catch_up_days):\n"
+        "  Z1: 90-day reminder of the term end 2027-01-30, due 23 days ago\n"
+        "  N2: 90-day reminder of the notice deadline 2027-01-30, due 23 days ago\n"
+    )
+    assert log_rows(root) == [SENT_X1, *SKIPPED_Z1_N2]
+    # The retry sends kari's reminder only: N2 and Z1 stay skipped, not sent late.
+    smtp.handler.unknown = set()
+    again = run("remind", "--data", root, "--as-of", "2026-11-24")
+    assert again.exit_code == 0, again.stderr
+    assert (
+        again.stdout == "sent to kari@example.no: N1 (notice deadline 2026-12-01, 7-day reminder)\n"
+    )
+    assert [m["To"] for m in smtp.handler.messages] == ["ola@example.no", "kari@example.no"]
+    assert log_rows(root) == [SENT_X1, *SKIPPED_Z1_N2, SENT_N1]
+
+
+KILLED_AFTER_FIRST_EMAIL = """\
+import datetime as dt, os, signal, sys
+from pathlib import Path
+from revcli.checks import load_dataset
+from revcli.renewals.runner import run_reminders
+run_reminders(
+    load_dataset(Path(sys.argv[1])),
+    dt.date(2026, 11, 24),
+    dry_run=False,
+    clock=lambda: dt.datetime(2026, 11, 24, 6, tzinfo=dt.UTC),
+    environ={},
+    progress=lambda email: os.kill(os.getpid(), signal.SIGKILL),
+)
+"""
+
+
+def test_first_run_killed_after_its_first_email_keeps_its_skips(
+    run: Run, make_data_dir: MakeDir, smtp: Server
+) -> None:
+    # The run is killed (SIGKILL) right after kari's e-mail, the first, is logged: the
+    # skips were written with it, so the next run sends ola's reminder and no late one.
+    root = first_run_data_dir(make_data_dir, smtp.port)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_AFTER_FIRST_EMAIL, str(root)],
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert log_rows(root) == [SENT_N1, *SKIPPED_Z1_N2]
+    result = run("remind", "--data", root, "--as-of", "2026-11-24")
+    assert result.exit_code == 0, result.stderr
+    assert [m["To"] for m in smtp.handler.messages] == ["kari@example.no", "ola@example.no"]
+    assert log_rows(root) == [SENT_N1, *SKIPPED_Z1_N2, SENT_X1]

@@ -33,6 +33,8 @@ from revcli.output.files import write_atomic
 from revcli.output.report import SUFFIXES, OutputFormat
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from revcli.renewals.remind import Email
     from revcli.renewals.terms import Window
 
@@ -217,6 +219,21 @@ def _sent_line(email: Email) -> str:
     return f"{email.recipient}: " + ", ".join(parts)
 
 
+def _skipped_lines(skipped: pl.DataFrame, catch_up_days: int, dry_run: bool) -> str:
+    """What a first run skips (reminders.catch_up_days), one line per reminder."""
+    n = skipped.height
+    return (
+        f"{'would skip' if dry_run else 'skipped'} {n} reminder{'s' if n != 1 else ''} due "
+        f"over {catch_up_days} days before this first run (reminders.catch_up_days):\n"
+        + "".join(
+            f"  {r['contract_id']}: {r['lead_days']}-day reminder of the "
+            f"{'notice deadline' if r['kind'] == 'notice' else 'term end'} "
+            f"{r['deadline']:%Y-%m-%d}, due {_days(r['late_days'])} ago\n"
+            for r in skipped.iter_rows(named=True)
+        )
+    )
+
+
 def remind(
     data: DataOption = None,
     as_of: AsOfOption = None,
@@ -246,6 +263,10 @@ def remind(
             sys.stdout.write(f"sent to {_sent_line(email)}\n")
             sys.stdout.flush()
 
+        def show_skipped(skipped: pl.DataFrame, catch_up_days: int) -> None:
+            sys.stdout.write(_skipped_lines(skipped, catch_up_days, dry_run))
+            sys.stdout.flush()
+
         outcome = run_reminders(
             dataset,
             day,
@@ -253,6 +274,7 @@ def remind(
             clock=lambda: dt.datetime.now(dt.UTC),
             environ=os.environ,
             progress=progress,
+            on_skipped=show_skipped,
         )
         if dry_run:
             for number, email in enumerate(outcome.emails, start=1):
@@ -260,20 +282,8 @@ def remind(
                     f"--- e-mail {number} of {len(outcome.emails)} ---\n"
                     f"To: {email.recipient}\nSubject: {email.subject}\n\n{email.text.rstrip()}\n\n"
                 )
-        skipped = outcome.skipped
-        if skipped.height:
-            verb = "would skip" if dry_run else "skipped"
-            sys.stdout.write(
-                f"{verb} {skipped.height} reminder{'s' if skipped.height != 1 else ''} due "
-                f"over {outcome.catch_up_days} days before this first run "
-                "(reminders.catch_up_days):\n"
-                + "".join(
-                    f"  {r['contract_id']}: {r['lead_days']}-day reminder of the "
-                    f"{'notice deadline' if r['kind'] == 'notice' else 'term end'} "
-                    f"{r['deadline']:%Y-%m-%d}, due {_days(r['late_days'])} ago\n"
-                    for r in skipped.iter_rows(named=True)
-                )
-            )
+            if outcome.skipped.height:
+                show_skipped(outcome.skipped, outcome.catch_up_days)
         n, m = len(outcome.emails), outcome.reminders
         summary = f"{n} e-mail{'s' if n != 1 else ''} with {m} reminder{'s' if m != 1 else ''}"
         if dry_run:

@@ -141,6 +141,7 @@ def run_reminders(
     clock: Callable[[], dt.datetime],
     environ: Mapping[str, str],
     progress: Callable[[Email], None] | None = None,
+    on_skipped: Callable[[pl.DataFrame, int], None] | None = None,
 ) -> RemindOutcome:
     """Send the reminders due on ``as_of`` (see :func:`plan_reminders`) and log each.
 
@@ -148,9 +149,11 @@ def run_reminders(
     checks the settings, locks the log, sends one e-mail per recipient and appends its
     reminders to the log right after the server accepts it. ``clock`` gives the
     sending time (UTC) for the log and the Date header; ``environ`` holds the password
-    variable. Raises :class:`DataError` for bad settings or a damaged log, and
-    :class:`revcli.renewals.send.SmtpError` when the server cannot be reached or refuses
-    a message (what was sent before is logged).
+    variable. A first run records the reminders it skips (:func:`first_run`) with the
+    first e-mail the server accepts, or at once when it has no e-mail to send, then
+    calls ``on_skipped(skipped, catch_up_days)``. Raises :class:`DataError` for bad
+    settings or a damaged log, and :class:`revcli.renewals.send.SmtpError` when the
+    server cannot be reached or refuses a message (what was sent before is logged).
     """
     settings, issues = parse_reminder_settings(data.settings)
     source = data.settings.source
@@ -178,11 +181,28 @@ def run_reminders(
             for row in plan.iter_rows(named=True)
         ]
 
+    # A first run's skipped reminders, until they are logged: with the run's first
+    # accepted e-mail, in the same append (a run killed right after keeps both), since
+    # from then on the next run is no first run and must not take them up again. A run
+    # that reaches no server leaves the log as it was (the next run skips them again).
+    skips: list[pl.DataFrame] = []
+
+    def append(entries: list[list[str]]) -> pl.DataFrame | None:
+        """Append ``entries`` and the skips not logged yet; the skips it logged."""
+        skipped = skips[0] if skips else None
+        log.append(entries + (entries_of(skipped, SKIPPED) if skipped is not None else []))
+        skips.clear()
+        return skipped
+
+    def logged(skipped: pl.DataFrame | None) -> None:
+        if skipped is not None and on_skipped is not None:
+            on_skipped(skipped, settings.catch_up_days)
+
     def record(email: Email, sent_at: dt.datetime) -> None:
         stamp = sent_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         entries = entries_of(email.plan.with_columns(recipient=pl.lit(email.recipient)), stamp)
         try:
-            log.append(entries)
+            skips_logged = append(entries)
         except OSError as exc:
             raise RevcliError(
                 f"the reminder e-mail to {email.recipient} was sent but could not be "
@@ -191,11 +211,14 @@ def run_reminders(
             ) from None
         if progress is not None:
             progress(email)
+        logged(skips_logged)
 
     with log.locked():
         emails, unaddressed, skipped = _compose(data, settings, as_of, log)
         if emails or skipped.height:
             _check_writable(log)
+        if skipped.height:
+            skips.append(skipped)
         if emails:
             send_all(
                 emails,
@@ -205,9 +228,6 @@ def run_reminders(
                 clock=clock,
                 on_sent=record,
             )
-        if skipped.height:
-            # Recorded once the run got through, so that the next run does not take
-            # them up again; a run that could not send leaves the log as it was (the
-            # next run skips them again).
-            log.append(entries_of(skipped, SKIPPED))
+        elif skips:  # nothing to send, no server to wait for
+            logged(append([]))
     return RemindOutcome(emails, unaddressed, False, skipped, settings.catch_up_days)
