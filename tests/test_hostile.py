@@ -23,7 +23,7 @@ import polars as pl
 import pytest
 
 from revcli.data.validate import load_dataset, lookalike_ids
-from revcli.data.yamlio import compose
+from revcli.data.yamlio import compose, load_records
 from revcli.output.formulas import spreadsheet_safe
 from revcli.output.render import render_csv
 from revcli.output.report import ColumnKind, Report
@@ -121,6 +121,29 @@ CASES: dict[str, Case] = {
         files={"revcli.yaml": "invoice:\n  default_tax_rate: 25\n  default_tax_rate: 0\n"},
         culprit="revcli.yaml:3",
         message="key 'default_tax_rate' appears twice",
+    ),
+    "key-beside-contracts-list": Case(
+        files={
+            "contracts.yaml": "currency: EUR\ncontracts:\n  - contract_id: X1\n"
+            "    customer_id: CUST-001\n    start_date: 2026-01-01\n"
+        },
+        culprit="contracts.yaml:1: currency",
+        message="this file has a 'contracts:' list, so 'currency' must go inside one of its records",
+    ),
+    "control-character-in-contract": Case(
+        files={"contracts/CTR-002.yaml": "contract_id: CTR-002\nnotes: a\x07b\n"},
+        culprit="contracts/CTR-002.yaml:2",
+        message="the control character U+0007 is not allowed in YAML; remove it, or write it "
+        'as the escape "\\x07" in a double-quoted string',
+    ),
+    "control-character-in-settings": Case(
+        files={
+            "revcli.yaml": SCAFFOLD_SETTINGS.replace(
+                "default_tax_rate: 25", "default_tax_rate: 25\x7f"
+            )
+        },
+        culprit=f"revcli.yaml:{line_of(SCAFFOLD_SETTINGS, 'default_tax_rate')}",
+        message="the control character U+007F is not allowed in YAML",
     ),
     "dev-zero-as-customers": Case(
         special={"customers.csv": _symlink("/dev/zero")},
@@ -350,6 +373,61 @@ def test_merge_keys_and_aliases_work_in_data_files(make_data_dir: MakeDir) -> No
     assert line["unit_price"] * line["quantity"] == 300
 
 
+def _beside(key: str, list_key: str = "contracts") -> str:
+    return (
+        f"this file has a '{list_key}:' list, so '{key}' must go inside one of its records "
+        "(a key beside the list is not read)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "list_key", "expected"),
+    [
+        # A whole contract beside the list: each of its keys, on its own line (the
+        # contract at the top would otherwise be lost without a word).
+        (
+            "contract_id: C1\ncustomer_id: A\nstart_date: 2026-01-01\nlines:\n"
+            "  - product: PRO\ncontracts:\n  - contract_id: C2\n",
+            "contracts",
+            [
+                f"x.yaml:1: contract_id: {_beside('contract_id')}",
+                f"x.yaml:2: customer_id: {_beside('customer_id')}",
+                f"x.yaml:3: start_date: {_beside('start_date')}",
+                f"x.yaml:4: lines: {_beside('lines')}",
+            ],
+        ),
+        # Defaults for every record are not a thing: they would be ignored.
+        (
+            "currency: EUR\nowner: kari@example.no\ncontracts:\n  - contract_id: C2\n",
+            "contracts",
+            [f"x.yaml:1: currency: {_beside('currency')}", f"x.yaml:2: owner: {_beside('owner')}"],
+        ),
+        (
+            "customers:\n  - customer_id: A\ncountry: SE\n",
+            "customers",
+            [f"x.yaml:3: country: {_beside('country', 'customers')}"],
+        ),
+        # Anchors for '<<:' merges may stand beside the list; an alias there is read by
+        # nothing (its copy starts at its anchor, line 1, before its key on line 2).
+        (
+            "d: &d {currency: EUR}\nc: &c NOK\ncontracts:\n  - <<: *d\n    notes: *c\n",
+            "contracts",
+            [],
+        ),
+        (
+            "d: &d {currency: EUR}\ne: *d\ncontracts: []\n",
+            "contracts",
+            [f"x.yaml:2: e: {_beside('e')}"],
+        ),
+    ],
+)
+def test_keys_beside_the_records_list_are_errors(
+    text: str, list_key: str, expected: list[str]
+) -> None:
+    _, issues = load_records(text, "x.yaml", list_key, frozenset({"lines"}), allow_single=True)
+    assert [str(i) for i in issues] == expected
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -364,11 +442,33 @@ def test_merge_keys_and_aliases_work_in_data_files(make_data_dir: MakeDir) -> No
             "a: &a {x: 1}\nb:\n  <<: [*a, 3]\n",
             "x.yaml:3: '<<' merges a mapping or a list of mappings (e.g. <<: *defaults)",
         ),
+        # A key is a name: not a list, a mapping, or an alias of one.
+        (
+            "a:\n  ? [b, c]\n  : d\n",
+            "x.yaml:2: a key must be a plain name (text), not a list or mapping",
+        ),
+        (
+            "a: &a {b: 1}\n*a : 2\n",
+            "x.yaml:2: a key must be a plain name (text), not a list or mapping",
+        ),
+        # Characters YAML does not allow, on their line (CRLF is one line break, not two).
+        ("a: 1\r\nb: x\x01y\r\n", "x.yaml:2: the control character U+0001 is not allowed in YAML"),
+        ("a: 1\n\x00", "x.yaml:2: the control character U+0000 is not allowed in YAML"),
+        ("a: 1\nb: 2\nc: \ufffe\n", "x.yaml:3: the character U+FFFE is not allowed in YAML"),
     ],
 )
 def test_yaml_limits(text: str, expected: str) -> None:
     _, issues = compose(text, "x.yaml")
     assert [str(i).split(";")[0] for i in issues] == [expected]
+
+
+def test_a_character_yaml_does_not_allow_says_how_to_write_it() -> None:
+    # U+FFFF is above 0xFF: its escape is \\u and four hex digits.
+    _, issues = compose("a: 1\nb: x\uffffy\n", "x.yaml")
+    assert [str(i) for i in issues] == [
+        "x.yaml:2: the character U+FFFF is not allowed in YAML; remove it, or write it as the "
+        'escape "\\uffff" in a double-quoted string'
+    ]
 
 
 def test_fifty_levels_of_nesting_are_fine() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -104,6 +105,7 @@ the file itself holds when it holds more: a bound on what a billion-laughs file 
 
 _MERGE = "tag:yaml.org,2002:merge"
 _TEXT = "tag:yaml.org,2002:str"
+_NOT_A_NAME = "a key must be a plain name (text), not a list or mapping"
 
 
 class _Limit(Exception):
@@ -157,7 +159,8 @@ class _Bounded(yaml.composer.Composer):
         self.nodes = 0
         self.aliases = False
         self.open_anchors: set[str] = set()
-        self.duplicates: list[Issue] = []
+        self.anchored: set[int] = set()  # where each node written with &name starts
+        self.problems: list[Issue] = []  # keys twice in a mapping, keys that are not names
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
@@ -171,6 +174,8 @@ class _Bounded(yaml.composer.Composer):
             return _Alias("", self.anchors[alias.anchor], alias.start_mark, alias.end_mark)
         event: Any = self.peek_event()
         self.nodes += 1
+        if event.anchor is not None:
+            self.anchored.add(event.start_mark.index)
         if not isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             return super().compose_node(parent, index)
         if self.depth >= MAX_DEPTH:
@@ -194,11 +199,11 @@ class _Bounded(yaml.composer.Composer):
             key = _key(key_node)
             if key_node.tag == _MERGE:
                 self.aliases = True  # merges are expanded with the aliases
-            if key is None:
-                continue
             line = _line(key_node.start_mark)
-            if key in first:
-                self.duplicates.append(
+            if key is None:
+                self.problems.append(Issue(self.source, line, "", _NOT_A_NAME))
+            elif key in first:
+                self.problems.append(
                     Issue(
                         self.source,
                         line,
@@ -319,21 +324,60 @@ def compose(text: str, source: str) -> tuple[yaml.Node | None, list[Issue]]:
     """The node tree of a one-document YAML text, with aliases and ``<<`` merges expanded.
 
     Bounded: nesting deeper than :data:`MAX_DEPTH`, an alias inside its own anchor,
-    aliases that expand beyond :data:`ALIAS_BUDGET` nodes and a key that appears twice in
-    one mapping are problems ``FILE:LINE: message``, found before anything is expanded.
+    aliases that expand beyond :data:`ALIAS_BUDGET` nodes, a key that appears twice in
+    one mapping or is not a plain name, and a character YAML does not allow are problems
+    ``FILE:LINE: message``, found before anything is expanded.
     """
+    root, issues, _ = _compose_text(text, source)
+    return root, issues
+
+
+def _compose_text(text: str, source: str) -> tuple[yaml.Node | None, list[Issue], set[int]]:
+    """:func:`compose`, and where each node written with an anchor (``&name``) starts."""
+    loader: _Bounded
     if _CParser is not None:
-        root, issues = _compose(_FastComposer(text, source), source)
+        loader = _FastComposer(text, source)
+        root, issues = _compose(loader, source)
         if not issues:
-            return root, issues
-    return _compose(_Composer(text, source), source)
+            return root, issues, loader.anchored
+    try:
+        loader = _Composer(text, source)  # checks every character before it parses
+    except yaml.reader.ReaderError as exc:
+        return None, [_not_allowed(text, source, exc.position)], set()
+    root, issues = _compose(loader, source)
+    return root, issues, loader.anchored
+
+
+_BREAKS = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+"""Line breaks as YAML counts them."""
+
+
+def _not_allowed(text: str, source: str, index: int) -> Issue:
+    """The problem of a character YAML does not allow in a file (a control character such
+    as BEL, or a noncharacter such as U+FFFE), at its line."""
+    char = text[index]
+    code = ord(char)
+    kind = "control character" if unicodedata.category(char) == "Cc" else "character"
+    if code <= 0xFF:
+        escape = f"\\x{code:02x}"
+    elif code <= 0xFFFF:
+        escape = f"\\u{code:04x}"
+    else:
+        escape = f"\\U{code:08x}"
+    return Issue(
+        source,
+        len(_BREAKS.findall(text, 0, index)) + 1,
+        "",
+        f"the {kind} U+{code:04X} is not allowed in YAML; remove it, or write it as the "
+        f'escape "{escape}" in a double-quoted string',
+    )
 
 
 def _compose(loader: _Bounded, source: str) -> tuple[yaml.Node | None, list[Issue]]:
     try:
         root = loader.get_single_node()
-        if loader.duplicates:
-            return None, loader.duplicates
+        if loader.problems:
+            return None, loader.problems
         if root is not None and loader.aliases:
             root = _Expander(max(ALIAS_BUDGET, loader.nodes)).expand(root)
     except _Limit as exc:
@@ -363,7 +407,7 @@ def load_records(
     Accepted shapes: a list of records; a mapping with a ``list_key`` list; and, with
     ``allow_single``, one record mapping. Returns the records and the problems found.
     """
-    root, issues = compose(text, source)
+    root, issues, anchored = _compose_text(text, source)
     if issues or root is None:
         return [], issues
     if isinstance(root, yaml.SequenceNode):
@@ -371,6 +415,7 @@ def load_records(
     if isinstance(root, yaml.MappingNode):
         keys = {str(k.value): v for k, v in root.value}
         if list_key in keys:
+            issues += _beside_list(root, list_key, anchored, source)
             value = keys[list_key]
             if isinstance(value, yaml.ScalarNode) and _scalar(value) is None:
                 return [], issues
@@ -383,3 +428,27 @@ def load_records(
             )
         ]
     return [], [Issue(source, 1, "", "expected a list of records, found a single value")]
+
+
+def _beside_list(
+    root: yaml.MappingNode, list_key: str, anchored: set[int], source: str
+) -> list[Issue]:
+    """Keys beside the ``list_key:`` list are problems, as nothing reads them; but a key
+    whose value defines an anchor (``defaults: &defaults {...}``, for ``<<:`` merges in
+    the records) is fine. An alias's copy starts where its anchor does, before its key."""
+    issues = []
+    for key_node, value_node in root.value:
+        key = str(key_node.value)
+        start = value_node.start_mark.index
+        if key == list_key or (start in anchored and start > key_node.start_mark.index):
+            continue
+        issues.append(
+            Issue(
+                source,
+                key_node.start_mark.line + 1,
+                key,
+                f"this file has a '{list_key}:' list, so '{key}' must go inside one of its "
+                "records (a key beside the list is not read)",
+            )
+        )
+    return issues
