@@ -8,9 +8,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from revcli.output.render import MIN_CUT, fit_columns, sparkline
-from tests.conftest import SAMPLE, Golden, Run
+from revcli.output.render import MIN_CUT, fit_columns, render_table, sparkline
+from revcli.output.report import ColumnKind, Report
+from tests.conftest import SAMPLE, Golden, MakeDir, Run
 
 AS_OF = "2026-11-23"
 
@@ -116,6 +119,160 @@ def test_risk_reasons_are_cut_short_not_wrapped(run: Run) -> None:
     rows = [line for line in text.splitlines() if line.startswith("  C0")]
     assert len(rows) == 8  # one line per customer: no row wraps
     assert any(line.endswith("…") for line in rows)
+
+
+def test_a_long_text_column_leaves_room_for_the_important_numbers_after_it() -> None:
+    widths = {"name": 110, "month": 7, "mrr": 8, "note": 30}
+    order = ["name", "month", "mrr", "note"]
+    text, important = {"name", "note"}, {"name", "month", "mrr"}
+    # 40 wide: the numbers after name need month 7 + 3 and mrr 8 + 3 = 21; name gets
+    # 40 - 3 - 21 = 16; month and mrr then use the last 21; note (10 at least) is left out.
+    assert fit_columns(order, widths, text, 40, important) == (
+        ["name", "month", "mrr"],
+        {"name": 16},
+    )
+    # 30 wide: 30 - 3 - 21 = 6 is under MIN_CUT, so name takes 10 (13 with the gap);
+    # month takes 10 of the 17 left; mrr (11) does not fit in 7 and ends the table; the
+    # 7 left over go back to name: 17.
+    assert fit_columns(order, widths, text, 30, important) == (["name", "month"], {"name": 17})
+    # note is text, and not important: name reserves no room for it
+    assert fit_columns(order, widths, text, 40, important | {"note"})[1] == {"name": 16}
+    # 8 wide: the first column is always shown, cut to the 8 - 3 = 5 there are
+    assert fit_columns(order, widths, text, 8, important) == (["name"], {"name": 5})
+    # a first text column wider than the table is cut to the table even without
+    # important columns (it used to be kept whole and crop the table): 40 - 3 = 37
+    assert fit_columns(order, widths, text, 40) == (["name"], {"name": 37})
+
+
+@given(
+    columns=st.lists(
+        st.tuples(st.integers(1, 120), st.booleans(), st.booleans()), min_size=1, max_size=8
+    ),
+    width=st.integers(1, 200),
+)
+def test_fit_never_cuts_a_number_and_never_overflows(
+    columns: list[tuple[int, bool, bool]], width: int
+) -> None:
+    order = [f"c{i}" for i in range(len(columns))]
+    widths = {n: w for n, (w, _, _) in zip(order, columns, strict=True)}
+    text = {n for n, (_, is_text, _) in zip(order, columns, strict=True) if is_text}
+    important = {n for n, (_, _, imp) in zip(order, columns, strict=True) if imp}
+    kept, cut = fit_columns(order, widths, text, width, important)
+    assert kept == order[: len(kept)] and kept
+    assert set(cut) <= text & set(kept)
+    assert all(cut[n] < widths[n] for n in cut)
+    assert all(cut[n] >= MIN_CUT for n in cut if n != order[0])
+    total = sum(cut.get(n, widths[n]) + 3 for n in kept)
+    # only a first column that is a number wider than the table, or a table too narrow
+    # for one character of text, overflows
+    assert total <= width or (len(kept) == 1 and (order[0] not in text or width < 4))
+
+
+_LONG_NAME = "Aktieselskabet " + "Langtnavn" * 10 + " AS"  # 15 + 90 + 3 = 108 characters
+_ONE_CUSTOMER = {
+    "contracts/CTR-001.yaml": """\
+        contract_id: CTR-001
+        customer_id: CUST-001
+        start_date: 2026-01-01
+        end_date: 2026-12-31
+        billing_period: year
+        lines:
+          - product: PRO
+            quantity: 10
+            unit_price: 490.00
+            price_period: month
+        """,
+}
+
+
+def _one_customer(make_data_dir: MakeDir, name: str) -> Path:
+    root = make_data_dir(_ONE_CUSTOMER)
+    # a name with a line break in it is quoted, as a spreadsheet writes it
+    (root / "customers.csv").write_bytes(
+        f'customer_id,name,country\nCUST-001,"{name}",NO\n'.encode()
+    )
+    return root
+
+
+def _narrow(run: Run, root: Path, width: int, *args: str) -> list[str]:
+    result = run(*args, "--data", root, "-f", "table", env={"COLUMNS": str(width), "NO_COLOR": "1"})
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= width
+    assert all(line == line.rstrip() for line in lines)
+    return lines
+
+
+def test_a_long_customer_name_is_cut_so_the_numbers_of_mrr_show(
+    run: Run, make_data_dir: MakeDir
+) -> None:
+    root = _one_customer(make_data_dir, _LONG_NAME)
+    lines = _narrow(run, root, 80, "mrr", "-m", "2026-03", "--by", "name")
+    # MRR = 10 × 490.00 = 4,900.00, ARR 12 × that = 58,800.00. Widths (widest of label,
+    # cells, total) plus 3 each: month 7 → 10, MRR 8 → 11, net change 10 → 13, ARR 9 → 12,
+    # cust. 5 → 8, growth "0.00 %" 6 → 9, new 4 → 7, … The numbers after name need more
+    # than 80, so name first takes 10 (13): 67 left, then month 57, MRR 46, net change 33,
+    # ARR 21, cust. 13, growth 4; new (7) does not fit; the 4 left go back to name: 14,
+    # its first 13 characters and "…".
+    assert (
+        lines[2]
+        == "  name             month          MRR         ARR   cust.   net change   growth"
+    )
+    assert (
+        lines[4]
+        == "  Aktieselskabe…   2026-03   4,900.00   58,800.00       1         0.00   0.00 %"
+    )
+    notes = " ".join(" ".join(lines).split())
+    assert "Not shown at 80 characters wide: new, churn," in notes
+    assert "Cut short with …: name." in notes
+    # only the columns asked for: name leaves month 7 + 3 and MRR 8 + 3 = 21 of 80 - 3,
+    # so it is 56 wide: 55 characters and "…"
+    lines = _narrow(
+        run, root, 80, "mrr", "-m", "2026-03", "--by", "name", "--columns", "name,month,mrr"
+    )
+    assert lines[4] == f"  {_LONG_NAME[:55]}…   2026-03   4,900.00"
+    assert "Not shown" not in "\n".join(lines)
+    assert "Cut short with …: name." in lines
+
+
+def test_a_long_customer_name_leaves_room_for_the_risk_score(
+    run: Run, make_data_dir: MakeDir
+) -> None:
+    root = _one_customer(make_data_dir, _LONG_NAME)
+    lines = _narrow(run, root, 60, "risk", "--as-of", "2026-11-01")
+    # customer 8 → 11, 49 left; after name come ARR at risk (label 11 → 14) and score
+    # (label 5 → 8), 22 together, so name gets 49 - 3 - 22 = 24: 23 characters and "…".
+    # reasons (text, 10 at least) no longer fits and is left out.
+    assert lines[2] == "  customer   name                       score   ARR at risk"
+    assert lines[4].startswith("  CUST-001   Aktieselskabet Langtnav…   ")
+    notes = " ".join(" ".join(lines).split())
+    assert "Not shown at 60 characters wide: reasons, arr." in notes
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_line_break_in_a_name_shows_as_a_mark_in_a_table_only(
+    run: Run, make_data_dir: MakeDir, newline: str
+) -> None:
+    root = _one_customer(make_data_dir, f"Nord{newline}lys AS")
+    lines = _narrow(run, root, 80, "mrr", "-m", "2026-03", "--by", "name")
+    # "Nord↵lys AS" is 11 wide: name takes 10 first, and gets the 1 it lacks back from the
+    # 4 that growth leaves (as in the test above), so it is shown whole, on one line.
+    assert (
+        lines[4] == "  Nord↵lys AS   2026-03   4,900.00   58,800.00       1         0.00   0.00 %"
+    )
+    assert lines[5].startswith(" ━")
+    csv_out = run("mrr", "--data", root, "-m", "2026-03", "--by", "name", "-f", "csv").stdout
+    # the loader reads a quoted CRLF as a line break too; the CSV keeps the break as it is
+    assert '"Nord\nlys AS"' in csv_out
+
+
+def test_every_kind_of_line_break_is_one_mark() -> None:
+    import polars as pl
+
+    # \r\n is one break, as str.splitlines counts it; a lone \r and U+2028 are breaks too
+    frame = pl.DataFrame({"note": ["a\r\nb\rc\u2028d"]})
+    report = Report(title="Notes", frame=frame, kinds={"note": ColumnKind.TEXT})
+    assert render_table(report, 40, color=False).splitlines()[4] == "  a↵b↵c↵d"
 
 
 # --- --columns ----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -169,6 +169,11 @@ def _styled(value: Any, kind: ColumnKind) -> Text:
     return Text(str(shown))
 
 
+LINE_BREAK_MARK = "↵"
+"""What a table cell shows for a line break in its text, so that no row wraps."""
+_LINE_BREAK = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+"""A line break as :meth:`str.splitlines` sees one (``\\r\\n`` is one break)."""
+
 MIN_CUT = 10
 """A text column is cut short with … rather than left out when at least this much fits."""
 
@@ -195,33 +200,50 @@ def _line_without_trailing_spaces(line: str) -> str:
         line = line[: code.start()]
 
 
+def _one_line(value: Any) -> Any:
+    """A text on one line: each line break shown as :data:`LINE_BREAK_MARK`."""
+    return _LINE_BREAK.sub(LINE_BREAK_MARK, value) if isinstance(value, str) else value
+
+
 def fit_columns(
-    order: list[str], widths: dict[str, int], text: set[str], width: int | None
+    order: list[str],
+    widths: dict[str, int],
+    text: set[str],
+    width: int | None,
+    important: Collection[str] = (),
 ) -> tuple[list[str], dict[str, int]]:
     """The columns a table of ``width`` characters shows, and the text columns cut short.
 
     ``order`` is most important first; each column takes its widest cell plus 3 (padding
-    and the gap). Columns are kept while they fit; the first that does not fit is cut
-    short when it is text and at least :data:`MIN_CUT` characters are left, and the rest
-    are left out. The first column is always shown. Without a width every column is kept.
+    and the gap). Columns are kept while they fit, and the first that does not fit ends
+    the table. A text column leaves room for the number columns after it that are
+    ``important`` (the report's priority list): it is cut short to what they leave, but
+    to no less than :data:`MIN_CUT` characters, and is left out when not even that fits.
+    Room the table does not use goes back to the cut columns, most important first. The
+    first column is always shown. Without a width every column is kept.
     """
     if width is None:
         return order, {}
     budget = width
     kept: list[str] = []
-    cut: dict[str, int] = {}
-    for name in order:
-        need = widths[name] + 3
-        if need <= budget or not kept:
-            kept.append(name)
-            budget -= need
-            continue
-        room = budget - 3
-        if name in text and room >= MIN_CUT:
-            kept.append(name)
-            cut[name] = room
-        break
-    return kept, cut
+    shown: dict[str, int] = {}
+    for i, name in enumerate(order):
+        take, room = widths[name], budget - 3
+        if name in text:
+            later = sum(widths[n] + 3 for n in order[i + 1 :] if n in important and n not in text)
+            take = min(take, max(room - later, MIN_CUT))
+            if take > room and not kept:
+                take = max(room, 1)
+        if take > room and kept:
+            break
+        kept.append(name)
+        shown[name] = take
+        budget -= take + 3
+    for name in kept:
+        extra = min(max(budget, 0), widths[name] - shown[name])
+        shown[name] += extra
+        budget -= extra
+    return kept, {n: shown[n] for n in kept if shown[n] < widths[n]}
 
 
 def sparkline(values: list[float]) -> str:
@@ -259,9 +281,10 @@ def _left_out_note(dropped: list[str], cut: list[str], width: int) -> str:
 def render_table(report: Report, width: int | None = None, color: bool = True) -> str:
     """A Rich table: money right-aligned and grouped, movements coloured by sign.
 
-    Numbers are never cut short and no row wraps. With a ``width`` the table keeps the
-    report's most important columns that fit (:func:`fit_columns`) and says which it
-    left out; without one it is printed whole. No line ends in spaces.
+    Numbers are never cut short and no row wraps (a line break in a text shows as
+    :data:`LINE_BREAK_MARK`). With a ``width`` the table keeps the report's most
+    important columns that fit (:func:`fit_columns`) and says which it left out or cut
+    short; without one it is printed whole. No line ends in spaces.
     """
     from rich import box
     from rich.console import Console
@@ -271,7 +294,7 @@ def render_table(report: Report, width: int | None = None, color: bool = True) -
     order = report.shown_columns()
     frame = report.frame.select(order)
     cells = {
-        name: [_styled(v, report.kind(name)) for v in frame.get_column(name).to_list()]
+        name: [_styled(_one_line(v), report.kind(name)) for v in frame.get_column(name).to_list()]
         for name in order
     }
     footers: dict[str, Text] = {}
@@ -286,7 +309,7 @@ def render_table(report: Report, width: int | None = None, color: bool = True) -
         for name in order
     }
     text = {n for n in order if report.kind(n) is ColumnKind.TEXT}
-    kept, cut = fit_columns(order, widths, text, width)
+    kept, cut = fit_columns(order, widths, text, width, set(report.priority))
     table_order = list(report.table_columns or report.frame.columns)
     columns = [c for c in table_order if c in kept]
     if report.totals is not None and not footers[columns[0]].plain:
