@@ -230,3 +230,15 @@ def test_native_reader_changes_nothing(content: bytes) -> None:
     else:
         assert frame is not None
         assert_frame_equal(frame, expected)
+
+
+def test_each_empty_column_name_is_reported_once_at_its_position(tmp_path: Path) -> None:
+    # customer_id,name,country,, : columns 4 and 5 (counted from 1) have no name; a cell
+    # quoted empty ("") and one spanning two lines (the state-machine reader) the same.
+    _, issues = _read(tmp_path, b"customer_id,name,country,,\nC1,A,NO,,\n")
+    assert issues == [
+        "f.csv:1: column 4 of the header has no name",
+        "f.csv:1: column 5 of the header has no name",
+    ]
+    _, issues = _read(tmp_path, b'id,"",name\nC1,"x\ny",A\n')
+    assert issues == ["f.csv:1: column 2 of the header has no name"]

@@ -54,9 +54,10 @@ def test_foreign_currency_without_iban_and_bic_is_a_warning(
 ) -> None:
     code, lines = _validate(run, make_data_dir, currency="EUR")
     assert code == 0
+    # Neither key is set: each warning points at the section that would hold it (line 1).
     assert lines == [
-        "warning: revcli.yaml: company.bic: is needed to invoice contracts in EUR (payment to IBAN + BIC); issuing such an invoice fails without it",
-        "warning: revcli.yaml: company.iban: is needed to invoice contracts in EUR (payment to IBAN + BIC); issuing such an invoice fails without it",
+        "warning: revcli.yaml:1: company.bic: is needed to invoice contracts in EUR (payment to IBAN + BIC); issuing such an invoice fails without it",
+        "warning: revcli.yaml:1: company.iban: is needed to invoice contracts in EUR (payment to IBAN + BIC); issuing such an invoice fails without it",
     ]
 
 
@@ -75,8 +76,9 @@ def test_bad_iban_bic_and_peppol_id_are_errors(run: Run, make_data_dir: MakeDir)
     assert code == 1
     assert lines == [
         "customers.csv:2: peppol_id: '923456789' is not a valid Norwegian organisation number (mod 11)",
-        "revcli.yaml: company.bic: 'DNB' is not a BIC (8 or 11 letters and digits, e.g. DNBANOKK)",
-        "revcli.yaml: company.iban: 'NO94 8601 1117 947' is not a valid IBAN",
+        # extra comes after the four lines company, name, country, vat_id: iban 5, bic 6
+        "revcli.yaml:5: company.iban: 'NO94 8601 1117 947' is not a valid IBAN",
+        "revcli.yaml:6: company.bic: 'DNB' is not a BIC (8 or 11 letters and digits, e.g. DNBANOKK)",
     ]
 
 

@@ -592,6 +592,64 @@ def test_template_settings_must_stay_inside_the_data_dir(
     ), result.stdout
 
 
+RULE = "a template named in revcli.yaml must be a file inside the data dir"
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        (
+            "invoice.template",
+            "templates/missing.liquid",
+            f"'templates/missing.liquid' not found; {RULE}",
+        ),
+        ("invoice.template", "templates", f"'templates' is a folder; {RULE}"),
+        ("invoice.template", '""', f"is empty; {RULE}, or leave the key out for the default"),
+        (
+            "invoice.template",
+            "templates/dangling.liquid",
+            f"'templates/dangling.liquid' not found; {RULE}",
+        ),
+        ("reminders.template_text", "templates", f"'templates' is a folder; {RULE}"),
+        (
+            "reminders.template_html",
+            "templates/none.html.liquid",
+            "'templates/none.html.liquid' not found",
+        ),
+    ],
+)
+def test_template_settings_must_name_a_file(
+    tmp_path: Path, run: Run, setting: str, value: str, message: str
+) -> None:
+    # validate is the CI gate: a template that invoice issue or remind could not load is
+    # a settings error on the key's line (4: "company:", "  name:", "{section}:", key).
+    root = build(tmp_path / "data", Case())
+    (root / "templates").mkdir()
+    (root / "templates/dangling.liquid").symlink_to("gone.liquid")  # inside, but no file
+    section, key = setting.split(".")
+    settings = f"company:\n  name: Example AS\n{section}:\n  {key}: {value}\n"
+    (root / "revcli.yaml").write_text(settings, encoding="utf-8")
+    result = run("validate", "--data", root)
+    assert result.exit_code == 1
+    assert f"{root}/revcli.yaml:4: {setting}: {message}" in result.stdout, result.stdout
+    issued = run("invoice", "issue", "--data", root, "--period", "2026-01", "-f", "md")
+    assert issued.exit_code == 1
+    assert f"revcli.yaml:4: {setting}: {message}" in issued.output
+    assert not (root / "invoices").exists()  # nothing recorded
+
+
+def test_default_template_names_may_be_absent(tmp_path: Path, run: Run) -> None:
+    # The scaffold has no templates/ folder: the default names fall back to revcli's own.
+    root = build(tmp_path / "data", Case())
+    settings = (
+        "company:\n  name: Example AS\ninvoice:\n  template: templates/invoice.html.liquid\n"
+        "reminders:\n  template_text: templates/reminder.txt.liquid\n"
+    )
+    (root / "revcli.yaml").write_text(settings, encoding="utf-8")
+    result = run("validate", "--data", root)
+    assert result.exit_code == 0, result.output
+
+
 def test_template_on_the_command_line_may_be_anywhere(tmp_path: Path, run: Run) -> None:
     root = build(tmp_path / "data", Case())
     elsewhere = tmp_path / "elsewhere" / "mine.md.liquid"

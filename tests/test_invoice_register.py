@@ -159,8 +159,10 @@ def test_issue_requires_the_sellers_legal_details(run: Run, tmp_path: Path) -> N
     (root / "revcli.yaml").write_text(settings)
     result = run("invoice", "issue", "--data", root, "--period", "2026-01")
     assert result.exit_code == 1
+    # The key is gone: the message points at "company:", line 1 of the seller's settings.
     assert (
-        f"{root}/revcli.yaml: company.bank_account: is required on issued invoices" in result.stderr
+        f"{root}/revcli.yaml:1: company.bank_account: is required on issued invoices"
+        in result.stderr
     )
     assert not (root / "invoices" / "register.jsonl").exists()
 

@@ -594,8 +594,18 @@ def test_configured_template_that_is_missing_is_an_error(
     root = data_dir(make_data_dir, smtp.port, extra="  template_text: mail/nope.liquid\n")
     result = run("remind", "--data", root, "--as-of", "2026-11-01", "--dry-run")
     assert result.exit_code == 1
-    assert "reminders.template_text: template" in result.stderr
-    assert "mail/nope.liquid not found" in result.stderr
+    # A settings error at the key's line (checked when the settings are read, so
+    # validate refuses it too), before any reminder is composed.
+    line = next(
+        n
+        for n, t in enumerate((root / "revcli.yaml").read_text().splitlines(), 1)
+        if "template_text" in t
+    )
+    assert (
+        f"revcli.yaml:{line}: reminders.template_text: 'mail/nope.liquid' not found"
+        in result.stderr
+    )
+    assert run("validate", "--data", root).exit_code == 1
 
 
 def _self_signed(tmp_path: Path) -> tuple[Path, Path]:

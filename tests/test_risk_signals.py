@@ -250,8 +250,8 @@ def problems_or_empty(root: Path) -> list[str]:
 def test_unknown_risk_setting_is_a_warning_with_a_suggestion(make_data_dir: MakeDir) -> None:
     extra = "risk:\n  useage:\n    weight: 5\n  tickets:\n    min_ratio: 3\n    window: 10\n"
     root = make_data_dir(BASE, settings=SETTINGS + extra)
-    # A key whose value is a section has no line of its own in the settings tree.
+    # SETTINGS has 6 lines: risk: is line 7, useage: 8 (a section, named at its key).
     assert warnings(root) == [
-        "warning: revcli.yaml: risk.useage: unknown setting; did you mean 'usage'?",
+        "warning: revcli.yaml:8: risk.useage: unknown setting; did you mean 'usage'?",
         "warning: revcli.yaml:12: risk.tickets.window: unknown setting; did you mean 'window_days'?",
     ]

@@ -184,3 +184,42 @@ def test_company_email_is_one_address(tmp_path: Path, run: Run, email: str) -> N
     result = run("validate", "--data", root)
     assert result.exit_code == 1
     assert f"{path}:{line}: company.email: expected one e-mail address" in result.stdout
+
+
+def test_a_list_or_section_where_a_value_belongs_is_named_at_its_key(
+    tmp_path: Path, run: Run
+) -> None:
+    # Each problem stands on the line of its key, counted by hand in the text below; a
+    # list or a section has no value of its own to point at, so its key's line is used
+    # (formats: on 8, not its items on 9-10; number_format: on 11, not its item on 12).
+    root = tmp_path / "d"
+    scaffold(root)
+    path = root / "revcli.yaml"
+    path.write_text(
+        "company: [1, 2]\n"  # 1
+        "renewals: {default_notice_days: [1]}\n"  # 2
+        "base_currency: [NOK]\n"  # 3
+        "locale: {a: 1}\n"  # 4
+        "metrics:\n"  # 5
+        "  policy: {a: 1}\n"  # 6
+        "invoice:\n"  # 7
+        "  formats:\n"  # 8
+        "    - html\n"  # 9
+        "    - exe\n"  # 10
+        "  number_format:\n"  # 11
+        '    - "a"\n',  # 12
+        encoding="utf-8",
+    )
+    result = run("validate", "--data", root)
+    assert result.exit_code == 1
+    expected = [
+        "1: company: expected a section of settings (key: value)",
+        "3: base_currency: expected a single value",
+        "4: locale: expected a single value",
+        "8: invoice.formats: expected a list of distinct formats",
+        "11: invoice.number_format: expected a single value",
+        "2: renewals.default_notice_days: expected a single value",
+        "6: metrics.policy: expected a single value",
+    ]
+    assert [e for e in expected if f"{path}:{e}" not in result.stdout] == [], result.stdout
+    assert f"{path}: " not in result.stdout  # no message without a line

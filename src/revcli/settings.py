@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import string
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -29,6 +32,40 @@ class Scalar:
 
 Tree: TypeAlias = "dict[str, Tree] | list[Tree] | Scalar"
 """The settings of ``revcli.yaml`` as read (``data/tree.py``): nested sections of scalars."""
+
+
+class Section(dict[str, Tree]):
+    """A mapping of ``revcli.yaml`` as read, with the line of its key (``invoice:``)."""
+
+    def __init__(self, entries: Iterable[tuple[str, Tree]] = (), line: int | None = None) -> None:
+        super().__init__(entries)
+        self.line = line
+
+
+class Items(list[Tree]):
+    """A list of ``revcli.yaml`` as read, with the line of its key (``formats:``)."""
+
+    def __init__(self, items: Iterable[Tree] = (), line: int | None = None) -> None:
+        super().__init__(items)
+        self.line = line
+
+
+def line_of(node: Tree | None) -> int | None:
+    """The line a setting stands on, for its messages; ``None`` for a tree built in code."""
+    return node.line if isinstance(node, Scalar | Section | Items) else None
+
+
+def setting_line(tree: dict[str, Tree], key: str) -> int | None:
+    """The line of the setting ``key`` (dotted: ``company.iban``) in ``tree``; when it is
+    not set, the line of the nearest section that would hold it (``company:``)."""
+    line = None
+    node: Tree | None = tree
+    for part in key.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+        if node is None:
+            break
+        line = line_of(node) or line
+    return line
 
 
 @dataclass(frozen=True)
@@ -129,7 +166,7 @@ class SettingsReader:
         return node
 
     def _problem(self, node: Tree | None, key: str, message: str) -> None:
-        line = node.line if isinstance(node, Scalar) else None
+        line = line_of(node)
         self.issues.append(Issue(self.source, line, f"{self.prefix}{key}", message))
 
     def text(self, tree: dict[str, Tree], key: str, default: str) -> str:
@@ -312,6 +349,7 @@ def parse_settings(tree: dict[str, Tree], source: str) -> tuple[Settings, list[I
         "template",
         invoice.template,
         Path(source).parent,
+        default=InvoiceSettings.template,
         hint="; pass --template FILE to use a file elsewhere",
     )
     problem = number_format_problem(invoice.number_format)
@@ -340,7 +378,7 @@ def secret_issues(tree: Tree, source: str, path: str = "") -> list[Issue]:
     elif isinstance(tree, dict):
         for key, node in tree.items():
             if key.lower() in SECRET_KEYS:
-                line = node.line if isinstance(node, Scalar) else None
+                line = line_of(node)
                 issues.append(
                     Issue(
                         source,
@@ -366,17 +404,43 @@ def inside_data_dir(root: Path, configured: str) -> bool:
         return False
 
 
+def template_setting_problem(root: Path, value: str, default: str) -> str:
+    """What is wrong with a template named in ``revcli.yaml`` (relative to the data dir
+    ``root``), or ``""``: it must be a file inside the data dir, symlinks resolved. Only
+    the ``default`` name may be absent (revcli's own copy is used then). One ``stat``,
+    no parsing: the template itself is checked when it is rendered."""
+    rule = f"a template named in {SETTINGS_FILE} must be a file inside the data dir"
+    if not value.strip():
+        return f"is empty; {rule}, or leave the key out for the default ({default})"
+    if not inside_data_dir(root, value):
+        return f"'{value}' is outside the data dir; {rule} (symlinks resolved)"
+    path = root / value
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return (
+            "" if value == default and not os.path.lexists(path) else f"'{value}' not found; {rule}"
+        )
+    except OSError as exc:
+        return f"'{value}' cannot be read: {exc.strerror}; {rule}"
+    if stat.S_ISDIR(mode):
+        return f"'{value}' is a folder; {rule}"
+    return "" if stat.S_ISREG(mode) else f"'{value}' is not a regular file; {rule}"
+
+
 def check_template_setting(
-    r: SettingsReader, tree: dict[str, Tree], key: str, value: str, root: Path, *, hint: str = ""
+    r: SettingsReader,
+    tree: dict[str, Tree],
+    key: str,
+    value: str,
+    root: Path,
+    *,
+    default: str,
+    hint: str = "",
 ) -> None:
-    """Report a template setting that names a file outside the data dir."""
-    r.check(
-        inside_data_dir(root, value),
-        tree,
-        key,
-        f"'{value}' is outside the data dir; a template named in {SETTINGS_FILE} must be "
-        f"a file inside it (symlinks resolved){hint}",
-    )
+    """Report a template setting that is empty or names no file inside the data dir."""
+    problem = template_setting_problem(root, value, default)
+    r.check(not problem, tree, key, f"{problem}{hint}")
 
 
 def _formats(r: SettingsReader, section: dict[str, Tree]) -> tuple[str, ...]:
@@ -389,7 +453,7 @@ def _formats(r: SettingsReader, section: dict[str, Tree]) -> tuple[str, ...]:
     values = [i.value.strip().lower() for i in items if isinstance(i, Scalar) and i.value]
     bad = [v for v in values if v not in DOCUMENT_FORMATS]
     if len(values) != len(items) or bad or not values or len(set(values)) != len(values):
-        line = node.line if isinstance(node, Scalar) else None
+        line = line_of(node)
         r.issues.append(
             Issue(
                 r.source,

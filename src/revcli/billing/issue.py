@@ -19,6 +19,7 @@ from revcli.data.validate import DataSet
 from revcli.einvoice import model as ehf
 from revcli.einvoice.parties import seller_party
 from revcli.errors import DataError, Issue, UsageError
+from revcli.settings import setting_line
 from revcli.state.log import Step
 
 Renderer = Callable[[Invoice], list[tuple[str, bytes]]]
@@ -84,7 +85,7 @@ def bank_problems(data: DataSet, invoices: Sequence[Invoice]) -> list[Issue]:
     return [
         Issue(
             data.settings.source,
-            None,
+            setting_line(data.settings.tree, f"company.{key}"),
             f"company.{key}",
             f"is required to issue invoices in {', '.join(foreign)} (payment to IBAN + BIC)",
         )

@@ -9,7 +9,13 @@ from dataclasses import dataclass
 
 from revcli.billing.model import CREDIT_NOTE, Invoice
 from revcli.errors import DataError, Issue
-from revcli.settings import SETTINGS_FILE, Company, Scalar, Settings, number_format_problem
+from revcli.settings import (
+    SETTINGS_FILE,
+    Company,
+    Settings,
+    number_format_problem,
+    setting_line,
+)
 
 
 @dataclass(frozen=True)
@@ -32,9 +38,7 @@ class NumberFormat:
     @staticmethod
     def of(settings: Settings) -> NumberFormat:
         """The checked ``invoice.number_format`` of ``settings``."""
-        section = settings.tree.get("invoice")
-        node = section.get("number_format") if isinstance(section, dict) else None
-        line = node.line if isinstance(node, Scalar) else None
+        line = setting_line(settings.tree, "invoice.number_format")
         return NumberFormat.parse(settings.invoice.number_format, settings.source, line)
 
     def series(self, year: int) -> str:
@@ -111,7 +115,12 @@ def seller_issues(settings: Settings) -> list[Issue]:
         "bank_account": company.bank_account,
     }
     return [
-        Issue(settings.source, None, f"company.{key}", "is required on issued invoices")
+        Issue(
+            settings.source,
+            setting_line(settings.tree, f"company.{key}"),
+            f"company.{key}",
+            "is required on issued invoices",
+        )
         for key, value in needed.items()
         if not value.strip()
     ]

@@ -81,9 +81,9 @@ def _frame(
 def _header_issues(columns: list[str], source: str) -> list[Issue]:
     issues = []
     seen: set[str] = set()
-    for name in columns:
+    for number, name in enumerate(columns, start=1):
         if not name:
-            issues.append(Issue(source, 1, "", "the header has an empty column name"))
+            issues.append(Issue(source, 1, "", f"column {number} of the header has no name"))
         elif name in seen:
             issues.append(Issue(source, 1, name, "column appears twice in the header"))
         seen.add(name)

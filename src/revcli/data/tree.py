@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import yaml
 
-from revcli.data.yamlio import LONE_SURROGATE, _scalar, compose, joined_surrogates
+from revcli.data.yamlio import LONE_SURROGATE, _line, _scalar, compose, joined_surrogates
 from revcli.errors import Issue
-from revcli.settings import Scalar, Tree
+from revcli.settings import Items, Scalar, Section, Tree
 
-__all__ = ["Scalar", "Tree", "load_tree"]
+__all__ = ["Items", "Scalar", "Section", "Tree", "load_tree"]
 
 
-def _convert(node: yaml.Node, source: str, issues: list[Issue]) -> Tree:
+def _convert(node: yaml.Node, source: str, found: list[Issue], key_line: int = 0) -> Tree:
+    """``node`` as a tree; a section or list keeps the line of its key (``key_line``; its
+    own first line in a list or at the top), a scalar the line of its value."""
+    line = _line(node.start_mark)
     if isinstance(node, yaml.MappingNode):
-        return {str(k.value): _convert(v, source, issues) for k, v in node.value}
+        pairs = [(k, _convert(v, source, found, _line(k.start_mark))) for k, v in node.value]
+        return Section(((str(k.value), v) for k, v in pairs), key_line or line)
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(v, source, issues) for v in node.value]
+        return Items((_convert(v, source, found) for v in node.value), key_line or line)
     assert isinstance(node, yaml.ScalarNode)
-    line = node.start_mark.line + 1
     value = _scalar(node)
     if value is not None:
         value = joined_surrogates(value)
         if value is None:
-            issues.append(Issue(source, line, "", LONE_SURROGATE))
+            found.append(Issue(source, line, "", LONE_SURROGATE))
     return Scalar(value, line)
 
 

@@ -15,7 +15,7 @@ import polars as pl
 from revcli.data.validate import DataSet
 from revcli.einvoice.parties import norwegian_org_number, org_number_valid, peppol_id_problem
 from revcli.errors import Issue, Severity
-from revcli.settings import Company, Settings
+from revcli.settings import Company, Settings, setting_line
 
 _BIC = re.compile(r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
 
@@ -42,13 +42,18 @@ def bank_issues(settings: Settings) -> list[Issue]:
     issues = []
     if company.iban and not iban_valid(company.iban):
         issues.append(
-            Issue(settings.source, None, "company.iban", f"'{company.iban}' is not a valid IBAN")
+            Issue(
+                settings.source,
+                setting_line(settings.tree, "company.iban"),
+                "company.iban",
+                f"'{company.iban}' is not a valid IBAN",
+            )
         )
     if company.bic and not _BIC.match(re.sub(r"\s", "", company.bic).upper()):
         issues.append(
             Issue(
                 settings.source,
-                None,
+                setting_line(settings.tree, "company.bic"),
                 "company.bic",
                 f"'{company.bic}' is not a BIC (8 or 11 letters and digits, e.g. DNBANOKK)",
             )
@@ -74,7 +79,7 @@ def einvoice_issues(data: DataSet) -> list[Issue]:
         issues += [
             Issue(
                 settings.source,
-                None,
+                setting_line(settings.tree, f"company.{key}"),
                 f"company.{key}",
                 f"is needed to invoice contracts in {', '.join(foreign)} (payment to IBAN + "
                 "BIC); issuing such an invoice fails without it",
@@ -88,7 +93,7 @@ def einvoice_issues(data: DataSet) -> list[Issue]:
             issues.append(
                 Issue(
                     settings.source,
-                    None,
+                    setting_line(settings.tree, "company.vat_id"),
                     "company.vat_id",
                     f"'{company.vat_id}' is not NO + a valid 9-digit organisation number + MVA; "
                     "e-invoices will fail the Norwegian rule NO-R-001",

@@ -32,6 +32,7 @@ from revcli.schema import (
     TableSpec,
     parse_table,
 )
+from revcli.settings import line_of
 
 TABLES = {
     "customers": CUSTOMERS,
@@ -85,7 +86,7 @@ class _MapReader:
         self.issues: list[Issue] = []
 
     def bad(self, node: Tree | None, key: str, message: str) -> None:
-        line = node.line if isinstance(node, Scalar) else None
+        line = line_of(node)
         self.issues.append(Issue(self.source, line, key, message))
 
     def text(self, tree: dict[str, Tree], key: str) -> str | None:
@@ -189,7 +190,7 @@ def parse_map(
         for target, node in columns.items():
             if target not in spec.names or target == "source_id":
                 r.bad(
-                    node if isinstance(node, Scalar) else None,
+                    node,
                     f"columns.{target}",
                     f"is not a column of {table}",
                 )

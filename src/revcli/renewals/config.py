@@ -17,6 +17,7 @@ from revcli.settings import (
     Tree,
     check_template_setting,
     is_email,
+    line_of,
 )
 
 SECTION = "reminders"
@@ -90,7 +91,7 @@ def _days(
     for item in items:
         text = item.value if isinstance(item, Scalar) else None
         if text is None or not re.fullmatch(r"[0-9]{1,4}", text):
-            line = item.line if isinstance(item, Scalar) else None
+            line = line_of(item)
             shown = f"'{text}'" if text is not None else "a nested value"
             r.issues.append(
                 Issue(r.source, line, key, f"{shown} is not a whole number of days (0 or more)")
@@ -120,7 +121,7 @@ def _unknown(r: SettingsReader, tree: dict[str, Tree], known: tuple[str, ...]) -
             continue
         close = difflib.get_close_matches(key, known, n=1)
         hint = f"did you mean '{close[0]}'?" if close else "it is ignored"
-        line = node.line if isinstance(node, Scalar) else None
+        line = line_of(node)
         r.issues.append(Issue(r.source, line, key, f"unknown setting; {hint}", Severity.WARNING))
 
 
@@ -178,8 +179,8 @@ def parse_reminder_settings(settings: Settings) -> tuple[ReminderSettings, list[
     template_text = r.text(section, "template_text", TEXT_TEMPLATE)
     template_html = r.text(section, "template_html", HTML_TEMPLATE)
     root = Path(settings.source).parent
-    check_template_setting(r, section, "template_text", template_text, root)
-    check_template_setting(r, section, "template_html", template_html, root)
+    check_template_setting(r, section, "template_text", template_text, root, default=TEXT_TEMPLATE)
+    check_template_setting(r, section, "template_html", template_html, root, default=HTML_TEMPLATE)
     out = ReminderSettings(
         lead_days=lead,
         expiry_lead_days=expiry,

@@ -15,6 +15,7 @@ from revcli.errors import DataError, Issue, RevcliError
 from revcli.metrics.report import schedule_of
 from revcli.renewals.config import (
     HTML_TEMPLATE,
+    SECTION,
     TEXT_TEMPLATE,
     ReminderSettings,
     parse_reminder_settings,
@@ -29,6 +30,7 @@ from revcli.renewals.remind import (
 )
 from revcli.renewals.send import send_all
 from revcli.renewals.terms import upcoming_renewals
+from revcli.settings import Settings, setting_line
 
 SKIPPED = "skipped"
 """The ``sent_at`` of a reminder a first run recorded without sending it."""
@@ -50,48 +52,35 @@ class RemindOutcome:
 
 
 def _config_issues(
-    settings: ReminderSettings, source: str, environ: Mapping[str, str]
+    settings: ReminderSettings, top: Settings, environ: Mapping[str, str]
 ) -> list[Issue]:
-    issues = []
+    """What sending needs from ``reminders:``; each problem at its key's line (at the
+    section's when the key is not set)."""
+    problems: list[tuple[str, str]] = []
     if not settings.sender:
-        issues.append(
-            Issue(
-                source,
-                None,
-                "reminders.from",
-                "is required to send reminders (e.g. from: revenue@example.no)",
-            )
-        )
+        problems.append(("from", "is required to send reminders (e.g. from: revenue@example.no)"))
     if not settings.smtp.host:
-        issues.append(
-            Issue(
-                source,
-                None,
-                "reminders.smtp.host",
-                "is required to send reminders (e.g. host: smtp.example.no)",
-            )
-        )
+        problems.append(("smtp.host", "is required to send reminders (e.g. host: smtp.example.no)"))
     env = settings.smtp.password_env
     if settings.smtp.user and not env:
-        issues.append(
-            Issue(
-                source,
-                None,
-                "reminders.smtp.password_env",
+        problems.append(
+            (
+                "smtp.password_env",
                 "is required with smtp.user: the name of the environment variable that holds "
                 "the password (e.g. password_env: REVCLI_SMTP_PASSWORD)",
             )
         )
     if env and not environ.get(env):
-        issues.append(
-            Issue(
-                source,
-                None,
-                "reminders.smtp.password_env",
+        problems.append(
+            (
+                "smtp.password_env",
                 f"environment variable {env} is not set; it must hold the SMTP password",
             )
         )
-    return issues
+    return [
+        Issue(top.source, setting_line(top.tree, f"{SECTION}.{key}"), f"{SECTION}.{key}", message)
+        for key, message in problems
+    ]
 
 
 def writable(path: Path) -> bool:
@@ -156,12 +145,11 @@ def run_reminders(
     server cannot be reached or refuses a message (what was sent before is logged).
     """
     settings, issues = parse_reminder_settings(data.settings)
-    source = data.settings.source
     log = ReminderLog(data.root)
     if dry_run:
         emails, unaddressed, skipped = _compose(data, settings, as_of, log)
         return RemindOutcome(emails, unaddressed, True, skipped, settings.catch_up_days)
-    issues += _config_issues(settings, source, environ)
+    issues += _config_issues(settings, data.settings, environ)
     if any(i.is_error for i in issues):
         raise DataError(issues)
     password = environ.get(settings.smtp.password_env) if settings.smtp.password_env else None

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from revcli.errors import Issue, Severity
-from revcli.settings import Scalar, Settings, SettingsReader, Tree
+from revcli.settings import Settings, SettingsReader, Tree, line_of
 
 SECTION = "risk"
 
@@ -141,7 +141,7 @@ def _unknown(
             continue
         close = difflib.get_close_matches(key, known, n=1)
         hint = f"did you mean '{close[0]}'?" if close else f"expected one of {', '.join(known)}"
-        line = node.line if isinstance(node, Scalar) else None
+        line = line_of(node)
         out.append(
             Issue(source, line, f"{where}.{key}", f"unknown setting; {hint}", Severity.WARNING)
         )
