@@ -90,6 +90,18 @@ def test_a_credit_notes_how_note_equals_its_negative_line(root: Path) -> None:
     assert "≈ 83,33 kr" not in note_face
 
 
+def test_text_columns_are_separated_even_when_a_value_fills_its_column(root: Path) -> None:
+    text = face(root, DocFormat.TXT, only_of(root, "K2")).splitlines()
+    # 12 000 000,00 kr is 16 characters: wider than the unit-price (15) and amount (14)
+    # columns, so it pushes the line longer (82 columns), one space before each column:
+    # description padded to 33, quantity to 7, then price, rate (5) and amount.
+    row = f"{'Enterprise licence':<33} {'1':>7} 12 000 000,00 kr {'25 %':>5} 12 000 000,00 kr"
+    assert row in text
+    # the totals: label padded to 62, a space, the amount right-justified in 15
+    assert f"{'Sum eks. mva':<62} {'12 000 000,00 kr':>15}" in text
+    assert f"{'MVA 25 % av 12 000 000,00 kr':<62} {'3 000 000,00 kr':>15}" in text
+
+
 def test_an_ordinary_text_invoice_keeps_its_78_columns(root: Path) -> None:
     invoice, note = invoice_and_note(root)
     for document in (invoice, note):
