@@ -95,6 +95,7 @@ def test_every_variable_and_filter_of_a_shipped_template_exists(
             "step": {"start": 0, "end": 0, "days": 0, "unit_price": 0},
             "part": "",
             "label": "",
+            "shown_discount": "",
             "forloop": {"first": True, "last": True, "index": 1},
         }
         for path in template.variable_paths():

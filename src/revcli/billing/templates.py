@@ -82,10 +82,14 @@ def _fraction(value: Fraction) -> str:
     return f"{value.numerator}/{value.denominator}" if value.denominator != 1 else str(value)
 
 
-def _how(terms: Terms, currency: str, locale: str, labels: dict[str, str], code: bool) -> str:
+def _how(
+    terms: Terms, currency: str, locale: str, labels: dict[str, str], *, code: bool, sign: Decimal
+) -> str:
     """How a line's amount arises, in the document's language (empty when quantity ×
     unit price is the amount): the months billed, the share of days, the uplift pieces,
-    and that the product was rounded to the currency's minor unit."""
+    and that the product was rounded to the currency's minor unit. On a credit note
+    (``sign`` −1) the product is negated, ``-(…) ≈ -768,26 kr``, to equal the line's
+    negative amount."""
     if terms.multiplies:
         return ""
     if not known_locale(locale):
@@ -108,7 +112,9 @@ def _how(terms: Terms, currency: str, locale: str, labels: dict[str, str], code:
             text += f" × {terms.share[0]}/{terms.share[1]} {labels['days']}"
     if terms.months is not None:
         text += f" × {_fraction(terms.months)} {per}"
-    gross = format_money(terms.gross, currency, locale, code=code)
+    if sign < 0:
+        text = f"-({text})"  # the hyphen-minus ``money`` prints before negative amounts
+    gross = format_money(terms.gross * sign, currency, locale, code=code)
     return text + (f" ≈ {gross} ({labels['rounded']})" if terms.rounded else f" = {gross}")
 
 
@@ -116,7 +122,11 @@ def _face_lines(
     invoice: Invoice, settings: Settings, labels: dict[str, str], code: bool
 ) -> list[dict[str, Any]]:
     """The shown numbers of every line (:mod:`revcli.einvoice.terms`): what a reader
-    multiplies, the discount, and how the amount arises when it is not a product."""
+    multiplies, the discount, and how the amount arises when it is not a product.
+
+    ``gross`` carries the document's sign like ``amount`` (negative on a credit note);
+    ``discount`` is the discount given, never negative, so that a template prints one
+    sign before it: ``−`` on an invoice, ``+`` on a credit note (docs/templates.md)."""
     from revcli.billing.ehf import face_line
 
     sign = Decimal(-1) if invoice.kind == CREDIT_NOTE else Decimal(1)
@@ -129,10 +139,12 @@ def _face_lines(
                 "shown_price": terms.unit_price,
                 "shown_per": labels.get(f"per_{terms.per}", terms.per),
                 "gross": terms.gross * sign + 0,
-                "discount": terms.discount * sign + 0,
+                "discount": terms.discount,
                 "has_discount_amount": terms.discount != 0,
                 "multiplies": terms.multiplies,
-                "how": _how(terms, invoice.currency, invoice.buyer.locale, labels, code),
+                "how": _how(
+                    terms, invoice.currency, invoice.buyer.locale, labels, code=code, sign=sign
+                ),
             }
         )
     return out
