@@ -87,3 +87,41 @@ def test_an_included_template_that_is_not_utf8_names_the_included_file(tmp_path:
     assert str(info.value) == (
         f"{part}:1: the template is not UTF-8 text (byte 0xff); save it as UTF-8"
     )
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        # −200.15 as revcli hands it to templates (a Decimal); each result worked by hand.
+        ("x | abs", "200.15"),
+        ("x | times: 2", "-400.30"),
+        ("x | plus: 1", "-199.15"),
+        ("x | minus: 0.1", "-200.25"),
+        ("x | divided_by: 5", "-40.03"),
+        ("x | round: 1", "-200.2"),  # half away from zero: −200.15 → −200.2
+        ("x | round", "-200"),
+        ("x | ceil", "-200"),
+        ("x | floor", "-201"),
+        ("x | at_least: 5", "5"),
+        ("x | at_most: 5", "-200.15"),
+        ("x | modulo: 7", "-4.15"),  # −200.15 = −28 × 7 − 4.15 (the sign of the dividend)
+        ("3 | times: 2", "6"),  # whole numbers as in Liquid
+    ],
+)
+def test_math_filters_compute_decimal_amounts_exactly(
+    tmp_path: Path, expression: str, expected: str
+) -> None:
+    from decimal import Decimal
+
+    main = write(tmp_path, "main.txt.liquid", f"{{{{ {expression} }}}}")
+    # python-liquid alone takes a Decimal as 0 in its math filters: `abs` printed 0.
+    assert load_template(main, autoescape=False).render({"x": Decimal("-200.15")}) == expected
+
+
+def test_a_math_filter_refuses_text_that_is_not_a_number(tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    main = write(tmp_path, "main.txt.liquid", '{{ x | times: "two" }}')
+    with pytest.raises(TemplateError) as info:
+        load_template(main, autoescape=False).render({"x": Decimal("1.5")})
+    assert str(info.value) == f"{main}:1:8: times: 'two' is not a number"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,6 @@ from liquid import BoundTemplate, Environment, FileSystemLoader, StrictUndefined
 from liquid.builtin.expressions.primitive import RangeLiteral
 from liquid.context import RenderContext
 from liquid.exceptions import (
-    FilterArgumentError,
     LiquidError,
     LoopIterationLimitError,
     OutputStreamLimitError,
@@ -34,6 +32,7 @@ from liquid.loader import TemplateSource
 from revcli.data.files import UnreadableFile, read_bytes
 from revcli.errors import RevcliError
 from revcli.settings import SETTINGS_FILE, inside_data_dir
+from revcli.template_filters import FILTERS, with_decimals
 
 
 class TemplateError(RevcliError):
@@ -69,48 +68,6 @@ def find_template(root: Path, configured: str, default: str) -> Path:
     if not os.path.lexists(path) and configured == default:
         return shipped_templates() / Path(default).name
     return path
-
-
-# --- filters every template has --------------------------------------------------------------
-
-
-def md_filter(value: object) -> str:
-    """``{{ text | md }}``: safe inside a Markdown table cell (``|`` escaped, one line)."""
-    text = str(value)
-    text = re.sub(r"([\\`*_|<>\[\]])", r"\\\1", text)
-    return " ".join(text.split())
-
-
-_MAX_WIDTH = 1000
-"""Widest padding ``ljust``/``rjust`` accept: wider is a typo, not a layout."""
-
-
-def _width(name: str, width: object) -> int:
-    text = str(width).strip()
-    if not re.fullmatch(r"[0-9]{1,4}", text) or int(text) > _MAX_WIDTH:
-        raise FilterArgumentError(
-            f"{name}: the width must be a whole number from 0 to {_MAX_WIDTH}, found '{width}'",
-            token=None,
-        )
-    return int(text)
-
-
-def ljust_filter(value: object, width: object) -> str:
-    """``{{ text | ljust: 30 }}``: pad on the right to a width (for plain-text columns)."""
-    return str(value).ljust(_width("ljust", width))
-
-
-def rjust_filter(value: object, width: object) -> str:
-    """``{{ amount | money | rjust: 14 }}``: pad on the left to a width."""
-    return str(value).rjust(_width("rjust", width))
-
-
-FILTERS: dict[str, Callable[..., str]] = {
-    "md": md_filter,
-    "ljust": ljust_filter,
-    "rjust": rjust_filter,
-}
-"""The filters revcli adds to Liquid's standard ones in every template."""
 
 
 # --- loading and rendering ----------------------------------------------------------------------
@@ -246,6 +203,7 @@ def environment(
     )
     for name, size in (("join", _join_size), ("replace", _replace_size)):
         env.filters[name] = _bounded(name, env.filters[name], size)
+    with_decimals(env.filters)
     env.filters.update(FILTERS)
     env.filters.update(filters or {})
     return env

@@ -20,7 +20,7 @@ from liquid.exceptions import FilterArgumentError
 from liquid.filter import with_context
 
 from revcli.billing.money import format_money
-from revcli.templating import FILTERS as SHARED_FILTERS
+from revcli.template_filters import FILTERS as SHARED_FILTERS
 from revcli.templating import environment as shared_environment
 
 
