@@ -344,3 +344,30 @@ def test_the_example_of_docs_diff_is_what_diff_prints(repo: GitRepo, run: Run) -
             break
         block.append(line.removeprefix("    "))
     assert stdout.splitlines() == block
+
+
+def test_a_month_whose_causes_cancel_out_shows_its_whole_bridge(repo: GitRepo, run: Run) -> None:
+    # C1 loses 2 of its 10 seats (−200) and C3 costs 700, not 500 (+200), both from their
+    # start (January and March 2025): September 2025 has no movement either way and its
+    # MRR stays 2,900 (v1's figures, by hand in the fixture). The table shows the month as
+    # a bridge: before 2,900, the two causes, a change of 0.00 and after 2,900; the note
+    # says no figure changed.
+    repo.write(
+        {
+            "contracts/C1.yaml": C1.replace("quantity: 10", "quantity: 8"),
+            "contracts/C3.yaml": C3.replace("unit_price: 500", "unit_price: 700"),
+        }
+    )
+    result = run("diff", "v1", "--data", repo.data, "--from", "2025-09", "--to", "2025-09",
+                 "--as-of", "2026-02-01", "--format", "table", env={"COLUMNS": "200"})  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = [line.split() for line in result.stdout.splitlines()]
+    items = [row[1] for row in rows if row and row[0] == "2025-09"]
+    assert items == ["before", "contract", "contract", "change", "after"]
+    before = next(line for line in result.stdout.splitlines() if " before " in line)
+    after = next(line for line in result.stdout.splitlines() if " after " in line)
+    assert "2,900.00" in before and "2,900.00" in after
+    text = " ".join(result.stdout.split())  # notes wrap at the terminal's width
+    assert "No figure of these months changed between v1 and working tree: the causes below " in (
+        text
+    )

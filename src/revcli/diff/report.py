@@ -57,13 +57,17 @@ def _title(sides: DiffSides, first: dt.date, last: dt.date) -> str:
 
 
 def _notes(r: Restatement, sides: DiffSides) -> tuple[str, ...]:
-    if not r.changed_months():
-        return (f"No figure of these months changed between {sides.old} and {sides.new}.",)
-    return (
+    unchanged = f"No figure of these months changed between {sides.old} and {sides.new}"
+    if not r.explained_months():
+        return (f"{unchanged}.",)
+    how = (
         "Each cause is one changed record, applied in order: settings, fx_rates, customers, "
         "contracts; its effect is the figures after it minus before, in cents, so a month's "
-        "causes add up to its change. share = the cause's part of the month's MRR change.",
+        "causes add up to its change. share = the cause's part of the month's MRR change."
     )
+    if not r.changed_months():
+        return (f"{unchanged}: the causes below cancel out.", how)
+    return (how,)
 
 
 def _policy(settings: Settings) -> PolicyLabel:
@@ -85,10 +89,11 @@ def diff_report(r: Restatement, sides: DiffSides, first: dt.date, last: dt.date)
 
 
 def diff_table(r: Restatement, sides: DiffSides, first: dt.date, last: dt.date) -> Report:
-    """A bridge per changed month for the terminal: the figures before, each cause with its
-    effect and its share of the month's MRR change, the change, and the figures after."""
+    """A bridge per month with causes for the terminal: the figures before, each cause with
+    its effect and its share of the month's MRR change, the change (0 where the causes
+    cancel out), and the figures after."""
     names = list(r.figures)
-    changed = pl.Series(MONTH, r.changed_months(), dtype=pl.Date).implode()
+    changed = pl.Series(MONTH, r.explained_months(), dtype=pl.Date).implode()
     zero = pl.lit(0).cast(CENTS)
 
     def side(frame: pl.DataFrame, label: str, order: int) -> pl.DataFrame:

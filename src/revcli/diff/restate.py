@@ -81,6 +81,11 @@ class Restatement:
         totals = self.effects.filter((pl.col("cause") == "total") & changed)
         return sorted(totals.get_column(MONTH).to_list())
 
+    def explained_months(self) -> list[dt.date]:
+        """Months with any cause: those that changed, and those whose causes cancel out."""
+        totals = self.effects.filter(pl.col("cause") == "total")
+        return sorted(totals.get_column(MONTH).to_list())
+
 
 def restate(old: RawData, new: RawData, first: dt.date, last: dt.date) -> Restatement:
     """How the figures of ``first``…``last`` changed from ``old`` to ``new``, by cause."""
