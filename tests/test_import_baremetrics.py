@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -639,6 +640,42 @@ def test_a_new_data_dir_that_cannot_be_written_whole_is_not_left_half_made(
     )
     # The new files are removed again, and so is the contracts/ folder made for one.
     assert _tree(root) == {"revcli.yaml": None}
+
+
+def test_a_file_where_the_contracts_folder_belongs_is_named(tmp_path: Path, run: Run) -> None:
+    # contracts/baremetrics.yaml cannot be written: a regular file is named `contracts`.
+    # The error names the user's paths (it named the temporary validation copy:
+    # "/tmp/revcli-import-…/data/contracts: File exists").
+    root = tmp_path / "data"
+    _import(_csv(tmp_path, BASIC), root, country="NO")
+    shutil.rmtree(root / "contracts")
+    (root / "contracts").write_text("not a folder\n")
+    before = _tree(root)
+    result = run("import", "baremetrics", _csv(tmp_path, BASIC), "--data", root)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: cannot write {root}/contracts/baremetrics.yaml: {root}/contracts is a file, "
+        "not a folder; nothing was changed\n"
+    )
+    assert _tree(root) == before
+
+
+def test_a_file_in_the_way_when_writing_is_named(tmp_path: Path) -> None:
+    from revcli.errors import RevcliError
+
+    # The file appears after the import was checked: writing names it too (the system
+    # says only "Not a directory").
+    root = tmp_path / "data"
+    plan = plan_import(root, read_baremetrics(_csv(tmp_path, BASIC)), today=TODAY, country="NO")
+    root.mkdir()
+    (root / "contracts").write_text("not a folder\n")
+    with pytest.raises(RevcliError) as caught:
+        write_plan(plan)
+    assert str(caught.value) == (
+        f"cannot write {root}/contracts/baremetrics.yaml: {root}/contracts is a file, "
+        "not a folder; nothing was changed"
+    )
+    assert _tree(root) == {"contracts": b"not a folder\n"}
 
 
 @pytest.mark.skipif(
