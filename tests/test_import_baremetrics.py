@@ -125,6 +125,32 @@ def test_missing_required_column_is_a_header_problem(tmp_path: Path, run: Run) -
     )
 
 
+@pytest.mark.parametrize("body", ["", "p,P\n"])
+def test_missing_required_columns_are_reported_with_or_without_rows(
+    tmp_path: Path, run: Run, body: str
+) -> None:
+    # The header has plan_oid and plan_name only: the six other required columns are
+    # missing whether or not a row follows (a header-only file imported "successfully").
+    path = tmp_path / "subs.csv"
+    path.write_text("plan_oid,plan_name\n" + body)
+    result = run("import", "baremetrics", path, "--data", tmp_path / "d")
+    assert result.exit_code == 1
+    missing = (
+        "customer_oid",
+        "plan_amount",
+        "plan_currency",
+        "plan_interval",
+        "subscription_oid",
+        "subscription_started_at",
+    )
+    assert (
+        result.stderr
+        == "".join(f"{path}:1: {c}: required column is missing from the header\n" for c in missing)
+        + "6 problems found; nothing was done.\n"
+    )
+    assert not (tmp_path / "d").exists()
+
+
 def test_duplicate_subscription_and_conflicting_customer(tmp_path: Path) -> None:
     path = _csv(
         tmp_path,

@@ -226,6 +226,12 @@ def test_missing_export_column_and_duplicate_ids(tmp_path: Path, make_data_dir: 
     assert [str(i) for i in batch.issues] == [
         f"{data}:1: Country/Region: column named in the map is missing from the header"
     ]
+    # A header without rows is checked too, and the problem names the export (it named
+    # the map file).
+    empty = _write(tmp_path, "e.csv", "Record ID,Company name\n")
+    assert [str(i) for i in read_mapped(empty, MAPS / "hubspot-companies.yaml").issues] == [
+        f"{empty}:1: Country/Region: column named in the map is missing from the header"
+    ]
     # Every row of an opportunities (or lines) map is its own record: an id may not repeat.
     deals = _write(tmp_path, "d.csv", DEALS.replace("102,Fjell new", "101,Fjell new"))
     batch = read_mapped(deals, MAPS / "hubspot-deals.yaml")

@@ -289,8 +289,9 @@ REPEATABLE = {"customers": "customer", "contracts": "contract"}
 with one id are one record, and must agree."""
 
 
-def import_mapped(raw: pl.DataFrame, spec_map: ImportMap) -> Batch:
-    """Map an export (a frame of strings with ``_source`` and ``_line``) by ``spec_map``.
+def import_mapped(raw: pl.DataFrame, spec_map: ImportMap, source: str) -> Batch:
+    """Map an export ``source`` (a frame of strings with ``_source`` and ``_line``) by
+    ``spec_map``.
 
     Every row becomes one record of the target table with ``source_id`` =
     ``SOURCE:id``; values are checked by the table's column rules, and a problem names
@@ -302,7 +303,6 @@ def import_mapped(raw: pl.DataFrame, spec_map: ImportMap) -> Batch:
     spec = TABLES[spec_map.table]
     batch = Batch(spec_map.source)
     batch.mapped = {spec_map.table: frozenset({r.target for r in spec_map.rules} | {"source_id"})}
-    source = str(raw.get_column(SOURCE)[0]) if raw.height else spec_map.path
     header = [c for c in raw.columns if c not in (SOURCE, LINE)]
     wanted = [spec_map.id_column] + [r.column for r in spec_map.rules if r.column]
     missing = sorted({c for c in wanted if c is not None and c not in header})
