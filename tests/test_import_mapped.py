@@ -368,6 +368,51 @@ def test_a_dot_is_read_only_as_thousands_grouping_with_decimal_comma(tmp_path: P
     ]
 
 
+@pytest.mark.parametrize(
+    ("decimal_comma", "hint"),
+    [(True, "a decimal comma, e.g. 1200,50"), (False, "a decimal point, e.g. 1200.50")],
+)
+def test_a_bad_number_names_the_decimal_mark_the_map_asks_for(
+    tmp_path: Path, decimal_comma: bool, hint: str
+) -> None:
+    # 'zehn' and 'NOK 12' are no numbers: the hint shows the decimal mark of the map (it
+    # said "decimal point, e.g. 1200.50" under decimal_comma: true too).
+    export, batch = _mrr_cells(tmp_path, ["zehn", "NOK 12"], decimal_comma)
+    assert [str(i) for i in batch.issues] == [
+        f"{export}:{line}: MRR: '{cell}' is not a number; expected digits with {hint}"
+        for line, cell in ((2, "zehn"), (3, "NOK 12"))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("date_format", "cells", "expected"),
+    [
+        # 31.02 is no day; 2026-13-01 is neither DD.MM.YYYY nor ISO; 01.01.1800 is a day,
+        # but before 1900 (it was reported as '1800-01-01' … expected YYYY-MM-DD).
+        ("DD.MM.YYYY", ["31.02.2026", "2026-13-01", "01.01.1800"], "DD.MM.YYYY"),
+        ("MM/DD/YYYY", ["13/45/2026", "5.1.2026", "1/5/1800"], "MM/DD/YYYY"),
+        (None, ["31.02.2026", "2026-13-01", "1800-01-01"], "YYYY-MM-DD"),
+    ],
+)
+def test_a_bad_date_names_the_map_date_format(
+    tmp_path: Path, date_format: str | None, cells: list[str], expected: str
+) -> None:
+    export = _write(
+        tmp_path,
+        "deals.csv",
+        "Id,Close\n" + "".join(f"{i},{cell}\n" for i, cell in enumerate(cells, start=1)),
+    )
+    map_text = "table: opportunities\nsource: crm\nid: Id\n"
+    if date_format:
+        map_text += f"date_format: {date_format}\n"
+    map_text += "columns:\n  opportunity_id: Id\n  expected_close: Close\n"
+    batch = read_mapped(export, _write(tmp_path, "map.yaml", map_text))
+    assert [str(i) for i in batch.issues] == [
+        f"{export}:{line}: Close: '{cell}' is not a date from 1900 to 2199; expected {expected}"
+        for line, cell in enumerate(cells, start=2)
+    ]
+
+
 def test_the_documented_sheet_with_a_row_per_contract_and_product(tmp_path: Path, run: Run) -> None:
     # docs/import.md: one sheet, imported with a customers, a contracts and a lines map.
     examples = ROOT / "docs" / "examples" / "import"
