@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -122,6 +123,32 @@ def test_missing_required_column_is_a_header_problem(tmp_path: Path, run: Run) -
     assert (
         f"{path}:1: subscription_oid: required column is missing from the header" in result.stderr
     )
+
+
+@pytest.mark.parametrize("body", ["", "p,P\n"])
+def test_missing_required_columns_are_reported_with_or_without_rows(
+    tmp_path: Path, run: Run, body: str
+) -> None:
+    # The header has plan_oid and plan_name only: the six other required columns are
+    # missing whether or not a row follows (a header-only file imported "successfully").
+    path = tmp_path / "subs.csv"
+    path.write_text("plan_oid,plan_name\n" + body)
+    result = run("import", "baremetrics", path, "--data", tmp_path / "d")
+    assert result.exit_code == 1
+    missing = (
+        "customer_oid",
+        "plan_amount",
+        "plan_currency",
+        "plan_interval",
+        "subscription_oid",
+        "subscription_started_at",
+    )
+    assert (
+        result.stderr
+        == "".join(f"{path}:1: {c}: required column is missing from the header\n" for c in missing)
+        + "6 problems found; nothing was done.\n"
+    )
+    assert not (tmp_path / "d").exists()
 
 
 def test_duplicate_subscription_and_conflicting_customer(tmp_path: Path) -> None:
@@ -307,6 +334,71 @@ def test_fx_rates_file_is_merged_and_conflicts_refused(tmp_path: Path, run: Run)
     result = run("import", "baremetrics", path, "--data", root, "--fx-rates", fx2)
     assert result.exit_code == 1
     assert f"{fx2}:2: rate: 12 for EUR on 2026-01-01 differs from 11.5" in result.stderr
+
+
+def _files(root: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} if root.exists() else {}
+
+
+def test_a_rate_given_twice_in_the_fx_file_is_one_rate(tmp_path: Path, run: Run) -> None:
+    # A new data dir (no fx_rates.csv yet) and the same EUR rate on two rows: one rate
+    # (this used to be an IndexError: the second row was compared with a row of an empty
+    # fx_rates.csv).
+    path = _csv(tmp_path, "p,P,EUR,10000,month,1,c1,N,,s1,2026-02-01,,\n")
+    fx = tmp_path / "fx.csv"
+    fx.write_text("date,currency,rate\n2026-01-01,EUR,11.00\n2026-01-01,eur,11.0\n")
+    root = tmp_path / "d"
+    result = run("import", "baremetrics", path, "--data", root, "--fx-rates", fx)
+    assert result.exit_code == 0, result.stderr
+    assert "fx rates      1 added, 0 changed, 0 unchanged" in result.stderr
+    assert (root / "fx_rates.csv").read_text() == "date,currency,rate\n2026-01-01,EUR,11.00\n"
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_two_rates_for_one_day_in_the_fx_file_are_an_error(
+    tmp_path: Path, run: Run, existing: bool
+) -> None:
+    # Rows 2 and 3 give EUR on 2026-02-01 as 12.00 and 10.00: row 3 differs from row 2 of
+    # the same file. The data dir's last fx_rates.csv row is USD 10.00 — equal to row 3's
+    # rate, which used to make row 3 "unchanged" and drop it silently; and with a new
+    # data dir there is no fx_rates.csv row to compare with at all.
+    path = _csv(tmp_path, "p,P,EUR,10000,month,1,c1,N,,s1,2026-03-01,,\n")
+    root = tmp_path / "d"
+    if existing:
+        base = tmp_path / "base.csv"
+        base.write_text("date,currency,rate\n2026-01-01,EUR,11.00\n2026-01-01,USD,10.00\n")
+        assert run("import", "baremetrics", path, "--data", root, "--fx-rates", base).exit_code == 0
+    before = _files(root)
+    fx = tmp_path / "fx.csv"
+    fx.write_text("date,currency,rate\n2026-02-01,EUR,12.00\n2026-02-01,EUR,10.00\n")
+    result = run("import", "baremetrics", path, "--data", root, "--fx-rates", fx)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"{fx}:3: rate: 10.00 for EUR on 2026-02-01 differs from 12.00 at {fx}:2; "
+        "correct one of them\n"
+    )
+    assert _files(root) == before
+
+
+def test_a_rate_that_differs_from_fx_rates_csv_names_its_row(tmp_path: Path, run: Run) -> None:
+    # fx_rates.csv: row 2 EUR 11.00, row 3 USD 10.00 on 2026-01-01. The import file's
+    # row 2 gives EUR 11.00 again (nothing to do), row 3 EUR 11.50: it differs from row 2
+    # of fx_rates.csv (the error used to cite row 3 and its rate 10.00 of USD).
+    path = _csv(tmp_path, "p,P,EUR,10000,month,1,c1,N,,s1,2026-03-01,,\n")
+    root = tmp_path / "d"
+    base = tmp_path / "base.csv"
+    base.write_text("date,currency,rate\n2026-01-01,EUR,11.00\n2026-01-01,USD,10.00\n")
+    assert run("import", "baremetrics", path, "--data", root, "--fx-rates", base).exit_code == 0
+    before = _files(root)
+    fx = tmp_path / "fx.csv"
+    fx.write_text("date,currency,rate\n2026-01-01,EUR,11.00\n2026-01-01,EUR,11.50\n")
+    result = run("import", "baremetrics", path, "--data", root, "--fx-rates", fx)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"{fx}:3: rate: 11.50 for EUR on 2026-01-01 differs from 11.00 at "
+        f"{root / 'fx_rates.csv'}:2; correct one of them\n"
+    )
+    assert _files(root) == before
 
 
 # ---- round trip: a data dir written as a Baremetrics CSV and imported again ----------
@@ -574,6 +666,42 @@ def test_a_new_data_dir_that_cannot_be_written_whole_is_not_left_half_made(
     )
     # The new files are removed again, and so is the contracts/ folder made for one.
     assert _tree(root) == {"revcli.yaml": None}
+
+
+def test_a_file_where_the_contracts_folder_belongs_is_named(tmp_path: Path, run: Run) -> None:
+    # contracts/baremetrics.yaml cannot be written: a regular file is named `contracts`.
+    # The error names the user's paths (it named the temporary validation copy:
+    # "/tmp/revcli-import-…/data/contracts: File exists").
+    root = tmp_path / "data"
+    _import(_csv(tmp_path, BASIC), root, country="NO")
+    shutil.rmtree(root / "contracts")
+    (root / "contracts").write_text("not a folder\n")
+    before = _tree(root)
+    result = run("import", "baremetrics", _csv(tmp_path, BASIC), "--data", root)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: cannot write {root}/contracts/baremetrics.yaml: {root}/contracts is a file, "
+        "not a folder; nothing was changed\n"
+    )
+    assert _tree(root) == before
+
+
+def test_a_file_in_the_way_when_writing_is_named(tmp_path: Path) -> None:
+    from revcli.errors import RevcliError
+
+    # The file appears after the import was checked: writing names it too (the system
+    # says only "Not a directory").
+    root = tmp_path / "data"
+    plan = plan_import(root, read_baremetrics(_csv(tmp_path, BASIC)), today=TODAY, country="NO")
+    root.mkdir()
+    (root / "contracts").write_text("not a folder\n")
+    with pytest.raises(RevcliError) as caught:
+        write_plan(plan)
+    assert str(caught.value) == (
+        f"cannot write {root}/contracts/baremetrics.yaml: {root}/contracts is a file, "
+        "not a folder; nothing was changed"
+    )
+    assert _tree(root) == {"contracts": b"not a folder\n"}
 
 
 @pytest.mark.skipif(

@@ -226,6 +226,12 @@ def test_missing_export_column_and_duplicate_ids(tmp_path: Path, make_data_dir: 
     assert [str(i) for i in batch.issues] == [
         f"{data}:1: Country/Region: column named in the map is missing from the header"
     ]
+    # A header without rows is checked too, and the problem names the export (it named
+    # the map file).
+    empty = _write(tmp_path, "e.csv", "Record ID,Company name\n")
+    assert [str(i) for i in read_mapped(empty, MAPS / "hubspot-companies.yaml").issues] == [
+        f"{empty}:1: Country/Region: column named in the map is missing from the header"
+    ]
     # Every row of an opportunities (or lines) map is its own record: an id may not repeat.
     deals = _write(tmp_path, "d.csv", DEALS.replace("102,Fjell new", "101,Fjell new"))
     batch = read_mapped(deals, MAPS / "hubspot-deals.yaml")
@@ -359,6 +365,51 @@ def test_a_dot_is_read_only_as_thousands_grouping_with_decimal_comma(tmp_path: P
         "(1.234 or 1.234.567,50), and the map says decimal_comma: true; if the export "
         "writes decimal points (12.50, 1,234.50), set decimal_comma: false in the map"
         for line, cell in ((6, "1.5"), (7, "1.234.56,00"))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("decimal_comma", "hint"),
+    [(True, "a decimal comma, e.g. 1200,50"), (False, "a decimal point, e.g. 1200.50")],
+)
+def test_a_bad_number_names_the_decimal_mark_the_map_asks_for(
+    tmp_path: Path, decimal_comma: bool, hint: str
+) -> None:
+    # 'zehn' and 'NOK 12' are no numbers: the hint shows the decimal mark of the map (it
+    # said "decimal point, e.g. 1200.50" under decimal_comma: true too).
+    export, batch = _mrr_cells(tmp_path, ["zehn", "NOK 12"], decimal_comma)
+    assert [str(i) for i in batch.issues] == [
+        f"{export}:{line}: MRR: '{cell}' is not a number; expected digits with {hint}"
+        for line, cell in ((2, "zehn"), (3, "NOK 12"))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("date_format", "cells", "expected"),
+    [
+        # 31.02 is no day; 2026-13-01 is neither DD.MM.YYYY nor ISO; 01.01.1800 is a day,
+        # but before 1900 (it was reported as '1800-01-01' … expected YYYY-MM-DD).
+        ("DD.MM.YYYY", ["31.02.2026", "2026-13-01", "01.01.1800"], "DD.MM.YYYY"),
+        ("MM/DD/YYYY", ["13/45/2026", "5.1.2026", "1/5/1800"], "MM/DD/YYYY"),
+        (None, ["31.02.2026", "2026-13-01", "1800-01-01"], "YYYY-MM-DD"),
+    ],
+)
+def test_a_bad_date_names_the_map_date_format(
+    tmp_path: Path, date_format: str | None, cells: list[str], expected: str
+) -> None:
+    export = _write(
+        tmp_path,
+        "deals.csv",
+        "Id,Close\n" + "".join(f"{i},{cell}\n" for i, cell in enumerate(cells, start=1)),
+    )
+    map_text = "table: opportunities\nsource: crm\nid: Id\n"
+    if date_format:
+        map_text += f"date_format: {date_format}\n"
+    map_text += "columns:\n  opportunity_id: Id\n  expected_close: Close\n"
+    batch = read_mapped(export, _write(tmp_path, "map.yaml", map_text))
+    assert [str(i) for i in batch.issues] == [
+        f"{export}:{line}: Close: '{cell}' is not a date from 1900 to 2199; expected {expected}"
+        for line, cell in enumerate(cells, start=2)
     ]
 
 

@@ -223,6 +223,63 @@ def test_once_and_repeating_coupons_are_reported() -> None:
     ]
 
 
+def _two_items(coupon_products: list[object]) -> StripeObject:
+    """sub_x with two 10.00 items, Widget (prod_x) and Gadget (prod_y, its product an id),
+    and a 50 % forever coupon on the subscription limited to ``coupon_products``."""
+    sub = _sub()
+    items = sub.data["items"]["data"]  # type: ignore[index]
+    gadget = json.loads(json.dumps(items[0]))
+    gadget["id"] = "si_y"
+    gadget["price"]["product"] = "prod_y"
+    items.append(gadget)
+    coupon = {
+        "percent_off": 50,
+        "duration": "forever",
+        "applies_to": {"products": coupon_products},
+    }
+    sub.data["discounts"] = [{"id": "di", "source": {"type": "coupon", "coupon": coupon}}]
+    return sub
+
+
+@pytest.mark.parametrize(
+    ("products", "discounted"),
+    [
+        # Limited to prod_y: only si_y (its price's product the id "prod_y") gets 50 %.
+        (["prod_y"], {"si_y"}),
+        # Limited to prod_x, given as an expanded product: only si_x (expanded too).
+        ([{"id": "prod_x", "object": "product"}], {"si_x"}),
+        # Both products: both items.
+        (["prod_x", "prod_y"], {"si_x", "si_y"}),
+    ],
+)
+def test_a_coupon_limited_to_products_lowers_only_their_items(
+    products: list[object], discounted: set[str]
+) -> None:
+    batch = import_stripe([_two_items(products)])
+    assert batch.issues == []
+    lines = {x["line_id"]: x.get("discount_pct") for x in batch.contracts[0].lines}
+    assert lines == {i: ("50" if i in discounted else None) for i in ("si_x", "si_y")}
+
+
+def test_a_product_limited_coupon_sets_mrr_of_its_items_only(tmp_path: Path) -> None:
+    # Two items of 10.00 USD a month; the 50 % coupon applies to prod_y only:
+    # MRR = 10.00 + 10.00 × 50 % = 15.00 USD (it was 10.00: both items discounted).
+    # USD at 10 NOK → 150.00 NOK.
+    (fx := tmp_path / "fx.csv").write_text("date,currency,rate\n2026-01-01,USD,10\n")
+    root = tmp_path / "d"
+    batch = import_stripe([_two_items(["prod_y"])])
+    write_plan(plan_import(root, batch, today=TODAY, country="NO", fx_file=fx))
+    assert row(mrr_of(root, "2026-01", "2026-01"), "2026-01")["mrr"] == pytest.approx(150)
+
+
+def test_a_malformed_applies_to_is_an_error() -> None:
+    batch = import_stripe([_two_items("prod_y")])  # type: ignore[arg-type]
+    assert [str(i) for i in batch.issues] == [
+        'x.json: sub_x: discounts[0].coupon.applies_to.products: "prod_y" is not a list of '
+        "product ids"
+    ]
+
+
 def test_three_decimal_currency_uses_stripe_minor_units() -> None:
     sub = _sub(currency="kwd")
     sub.data["items"]["data"][0]["price"].update(currency="kwd", unit_amount=12340)  # type: ignore[index]

@@ -172,21 +172,20 @@ def _contract(row: _Row) -> tuple[Row, Contract] | None:
     return customer, Contract(values, [line])
 
 
-def import_baremetrics(raw: pl.DataFrame) -> Batch:
-    """Map a Baremetrics subscription CSV, read as strings, to a :class:`Batch`.
+def import_baremetrics(raw: pl.DataFrame, source: str) -> Batch:
+    """Map a Baremetrics subscription CSV ``source``, read as strings, to a :class:`Batch`.
 
     In: the frame :func:`revcli.data.csvio.read_csv` returns (every cell a string or
     null, with ``_source`` and ``_line``). One contract per row with one line, both keyed
     by ``subscription_oid``; one customer per ``customer_oid`` (the first row's values,
-    a later row that differs is a warning). Problems are ``FILE:ROW: column`` issues.
+    a later row that differs is a warning). Problems are ``FILE:ROW: column`` issues; the
+    header needs the required columns even when no row follows.
     """
     batch = Batch(SOURCE_NAME, mapped=dict(MAPPED))
     if raw.height == 0 and LINE not in raw.columns:
         return batch
-    source = str(raw.get_column(SOURCE)[0]) if raw.height else ""
     columns = [c for c in raw.columns if c not in (SOURCE, LINE)]
-    if raw.height:
-        batch.issues += _header_issues(columns, source)
+    batch.issues += _header_issues(columns, source)
     if batch.issues:
         return batch
     customers: dict[str, tuple[Row, int]] = {}

@@ -24,6 +24,8 @@ from revcli.importers.values import decimal_text
 from revcli.schema import (
     CONTRACTS,
     CUSTOMERS,
+    FIRST_YEAR,
+    LAST_YEAR,
     LINE,
     LINES,
     OPPORTUNITIES,
@@ -212,13 +214,15 @@ _GROUPED = {
 }
 
 
-def _number(text: str, rule: ColumnRule) -> tuple[str, str | None]:
+def _number(text: str, rule: ColumnRule, kind: Kind) -> tuple[str, str | None]:
     """A number as plain decimal text, and a problem when it cannot be read safely.
 
     Spaces and apostrophes group thousands. The grouping mark (a comma, or a dot with
     ``decimal_comma``) is accepted only as grouping — ``1,234`` or ``1,234,567.50`` —
     since ``12,50`` read as grouping would be 1250: a wrong amount without a word.
-    Text that is no number at all is returned as it is, for the column rules to name.
+    Text that is no number at all is returned as it is, for the column rules to name —
+    but a decimal under ``decimal_comma`` is named here, since the rules' hint asks for a
+    decimal point.
     """
     cleaned = re.sub(r"[\s\u00a0\u202f']", "", text)
     group, mark = (".", ",") if rule.decimal_comma else (",", ".")
@@ -229,8 +233,13 @@ def _number(text: str, rule: ColumnRule) -> tuple[str, str | None]:
     try:
         value = Decimal(cleaned.replace(mark, "."))
     except InvalidOperation:
-        return text, None
+        value = Decimal("NaN")
     if not value.is_finite():
+        if rule.decimal_comma and kind is Kind.DECIMAL:
+            return (
+                text,
+                f"'{text}' is not a number; expected digits with a decimal comma, e.g. 1200,50",
+            )
         return text, None
     if rule.multiply is not None:
         value *= rule.multiply
@@ -251,18 +260,25 @@ def _grouping_problem(text: str, decimal_comma: bool) -> str:
     )
 
 
-def _date(text: str, rule: ColumnRule) -> str:
-    """A day by the rule's format (else ISO); a time after the day is ignored."""
+def _date(text: str, rule: ColumnRule) -> tuple[str, str | None]:
+    """A day by the rule's format (else ISO); a time after the day is ignored.
+
+    Text that is no day is returned as it is: without a ``date_format`` for the column
+    rules to name (they expect YYYY-MM-DD), with one named here by that format."""
     fmt = rule.date_format
     day_part = re.split(r"[ T]", text, maxsplit=1)[0]
     for candidate in ([strptime_format(fmt)] if fmt else []) + ["%Y-%m-%d"]:
         for value in dict.fromkeys((text, day_part)):
             try:
                 # A calendar day, no zone: only the date part is kept.
-                return dt.datetime.strptime(value, candidate).date().isoformat()  # noqa: DTZ007
+                day = dt.datetime.strptime(value, candidate).date()  # noqa: DTZ007
             except ValueError:
                 continue
-    return text
+            if fmt is None or FIRST_YEAR <= day.year <= LAST_YEAR:
+                return day.isoformat(), None
+    if fmt is None:
+        return text, None
+    return text, f"'{text}' is not a date from {FIRST_YEAR} to {LAST_YEAR}; expected {fmt}"
 
 
 def _convert(text: str | None, rule: ColumnRule, kind: Kind) -> tuple[str | None, str | None]:
@@ -278,9 +294,9 @@ def _convert(text: str | None, rule: ColumnRule, kind: Kind) -> tuple[str | None
         if text == "":
             return None, None
     if kind is Kind.DATE:
-        return _date(text, rule), None
+        return _date(text, rule)
     if kind in (Kind.DECIMAL, Kind.INT):
-        return _number(text, rule)
+        return _number(text, rule, kind)
     return text, None
 
 
@@ -289,8 +305,9 @@ REPEATABLE = {"customers": "customer", "contracts": "contract"}
 with one id are one record, and must agree."""
 
 
-def import_mapped(raw: pl.DataFrame, spec_map: ImportMap) -> Batch:
-    """Map an export (a frame of strings with ``_source`` and ``_line``) by ``spec_map``.
+def import_mapped(raw: pl.DataFrame, spec_map: ImportMap, source: str) -> Batch:
+    """Map an export ``source`` (a frame of strings with ``_source`` and ``_line``) by
+    ``spec_map``.
 
     Every row becomes one record of the target table with ``source_id`` =
     ``SOURCE:id``; values are checked by the table's column rules, and a problem names
@@ -302,7 +319,6 @@ def import_mapped(raw: pl.DataFrame, spec_map: ImportMap) -> Batch:
     spec = TABLES[spec_map.table]
     batch = Batch(spec_map.source)
     batch.mapped = {spec_map.table: frozenset({r.target for r in spec_map.rules} | {"source_id"})}
-    source = str(raw.get_column(SOURCE)[0]) if raw.height else spec_map.path
     header = [c for c in raw.columns if c not in (SOURCE, LINE)]
     wanted = [spec_map.id_column] + [r.column for r in spec_map.rules if r.column]
     missing = sorted({c for c in wanted if c is not None and c not in header})

@@ -330,38 +330,57 @@ def merge_fx(
 ) -> list[Issue]:
     """Add the rows of an ``--fx-rates`` file to ``fx_rates.csv``.
 
-    A row for a (date, currency) already present with the same rate changes nothing; a
-    different rate is an error (two rates for one day are invalid, and which is right is
-    a person's call).
+    A row for a (date, currency) already present — in ``fx_rates.csv`` or on an earlier
+    row of the given file — with the same rate changes nothing; a different rate is an
+    error naming the row it differs from (two rates for one day are invalid, and which
+    is right is a person's call).
     """
     errors = []
     for name in ("date", "currency", "rate"):
         table.add_column(name)
-    have = {(r.get("date"), (r.get("currency") or "").upper()): i for i, r in enumerate(table.rows)}
+    # (date, CURRENCY) -> (rate, file, row) of the first row that gave it
+    have = {
+        _fx_key(r): (r.get("rate", "0"), where, line)
+        for r, line in zip(table.rows, table.lines, strict=True)
+    }
     fresh = []
     for row, line in zip(given.rows, given.lines, strict=True):
-        key = (row.get("date"), (row.get("currency") or "").upper())
+        key = _fx_key(row)
         values: dict[str, str] = {k: row[k] for k in ("date", "currency", "rate") if k in row}
         values["currency"] = key[1]
-        if key in have:
-            old = table.rows[have[key]]
-            if Decimal(old.get("rate", "0")) == Decimal(values.get("rate", "0")):
-                merged.counts["fx_rates"].unchanged += 1
-            else:
-                errors.append(
-                    Issue(
-                        given_source,
-                        line,
-                        "rate",
-                        f"{values.get('rate')} for {key[1]} on {key[0]} differs from "
-                        f"{old.get('rate')} in {where}:{table.lines[have[key]]}; "
-                        "correct one of them",
-                    )
-                )
-        else:
-            have[key] = -1
+        rate = values.get("rate", "0")
+        if key not in have:
+            have[key] = (rate, given_source, line)
             merged.counts["fx_rates"].added += 1
             fresh.append(values)
+            continue
+        old_rate, old_file, old_line = have[key]
+        if _rate(old_rate) == _rate(rate):
+            if old_file == where:
+                merged.counts["fx_rates"].unchanged += 1
+        else:
+            errors.append(
+                Issue(
+                    given_source,
+                    line,
+                    "rate",
+                    f"{rate} for {key[1]} on {key[0]} differs from {old_rate} at "
+                    f"{old_file}:{old_line}; correct one of them",
+                )
+            )
     for values in sorted(fresh, key=lambda r: (r.get("date", ""), r.get("currency", ""))):
         table.append(values)
     return errors
+
+
+def _rate(text: str) -> Decimal | str:
+    """A rate to compare: its number, or its text when it is none (reported elsewhere)."""
+    try:
+        return Decimal(text)
+    except ArithmeticError:
+        return text.strip()
+
+
+def _fx_key(row: dict[str, str]) -> tuple[str, str]:
+    """A rate's (date, CURRENCY): one rate per currency and day."""
+    return row.get("date", ""), (row.get("currency") or "").upper()

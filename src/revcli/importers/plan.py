@@ -19,7 +19,7 @@ from pathlib import Path
 from revcli.data.csvio import decode, decode_exact
 from revcli.data.tree import load_tree
 from revcli.decimals import round_half_up
-from revcli.errors import DataError, Issue, Severity, UsageError
+from revcli.errors import DataError, Issue, RevcliError, Severity, UsageError
 from revcli.importers.merge import (
     Counts,
     Merged,
@@ -36,7 +36,7 @@ from revcli.importers.textfiles import (
     read_yaml_contracts,
     read_yaml_customers,
 )
-from revcli.output.files import write_together
+from revcli.output.files import cannot_write, write_together
 from revcli.scaffold import settings_text
 from revcli.schema import CUSTOMERS, FX_RATES, OPPORTUNITIES
 from revcli.settings import SETTINGS_FILE, Settings, parse_settings
@@ -414,8 +414,12 @@ def _check(plan: Plan) -> None:
         if plan.root.exists():
             shutil.copytree(plan.root, tmp, ignore=shutil.ignore_patterns(".git"), symlinks=True)
         for rel, text in plan.files.items():
-            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
-            (tmp / rel).write_bytes(text.encode("utf-8"))
+            try:
+                (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+                (tmp / rel).write_bytes(text.encode("utf-8"))
+            except OSError as exc:  # the copy has the data dir's files and folders
+                reason = cannot_write(tmp / rel, exc).replace(str(tmp), str(plan.root))
+                raise RevcliError(f"{reason}; nothing was changed") from None
         issues = _relocate(check_data_dir(tmp), tmp, plan.root)
         if any(i.is_error for i in issues):
             raise DataError(

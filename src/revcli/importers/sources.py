@@ -25,7 +25,7 @@ def read_baremetrics(path: Path) -> Batch:
     frame, issues = read_csv(path, str(path))
     if frame is None:
         raise DataError(issues)
-    return import_baremetrics(frame)
+    return import_baremetrics(frame, str(path))
 
 
 def read_stripe_files(paths: list[Path]) -> list[StripeObject]:
@@ -195,4 +195,4 @@ def read_mapped(path: Path, map_path: Path) -> Batch:
         if found is None:
             raise DataError(issues)
         frame = found
-    return import_mapped(frame, spec)
+    return import_mapped(frame, spec, str(path))

@@ -200,8 +200,19 @@ def _json(value: Any) -> str:
     return text if len(text) <= 60 else text[:59] + "…"
 
 
-def _percent(path: str, discount: Any, at: _At) -> Decimal | None:
-    """A forever percent coupon's percentage; anything else reported and skipped."""
+@dataclass(frozen=True)
+class _Discount:
+    """A forever percent coupon, and the products it is limited to (``None``: all)."""
+
+    percent: Decimal
+    products: frozenset[str] | None = None
+
+    def applies_to(self, product_id: str | None) -> bool:
+        return self.products is None or product_id in self.products
+
+
+def _percent(path: str, discount: Any, at: _At) -> _Discount | None:
+    """A forever percent coupon; anything else reported and skipped."""
     coupon = _coupon(discount) if isinstance(discount, dict) else None
     if not isinstance(coupon, dict):
         at.skip(f"{path}.source.coupon", "the coupon is not expanded; skipped")
@@ -226,10 +237,21 @@ def _percent(path: str, discount: Any, at: _At) -> Decimal | None:
     if not 0 <= value <= 100:
         at.error(f"{path}.coupon.percent_off", f"'{percent}' is not a percentage from 0 to 100")
         return None
-    return value
+    applies_to = coupon.get("applies_to")
+    if applies_to is None:
+        return _Discount(value)
+    products = applies_to.get("products") if isinstance(applies_to, dict) else None
+    ids = [_product_id(p) for p in products] if isinstance(products, list) else [None]
+    if None in ids:
+        at.error(
+            f"{path}.coupon.applies_to.products",
+            f"{_json(products)} is not a list of product ids",
+        )
+        return None
+    return _Discount(value, frozenset(i for i in ids if i is not None))
 
 
-def _discounts(holder: Mapping[str, Any], where: str, at: _At) -> list[Decimal]:
+def _discounts(holder: Mapping[str, Any], where: str, at: _At) -> list[_Discount]:
     """Forever percent coupons of a subscription or item; the rest reported as skipped."""
     values = (_percent(path, d, at) for path, d in _found_discounts(holder, where, at))
     return [v for v in values if v is not None]
@@ -241,6 +263,11 @@ def _combined(percents: Iterable[Decimal]) -> Decimal:
     for p in percents:
         remaining *= 1 - p / 100
     return (1 - remaining) * 100
+
+
+def _product_id(product: Any) -> str | None:
+    """A product's id: the id itself, or the ``id`` of an expanded product object."""
+    return _text(product.get("id")) if isinstance(product, dict) else _text(product)
 
 
 def _price(item: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -330,7 +357,7 @@ def _amount_text(price: Mapping[str, Any], currency: str, where: str, at: _At) -
 
 
 def _line(
-    item: Mapping[str, Any], where: str, currency: str, at: _At, sub_discounts: list[Decimal]
+    item: Mapping[str, Any], where: str, currency: str, at: _At, sub_discounts: list[_Discount]
 ) -> Row | None:
     iid = _text(item.get("id"))
     price = _price(item)
@@ -362,7 +389,10 @@ def _line(
         or "",
         "source_id": source_id(SOURCE_NAME, iid),
     }
-    percents = sub_discounts + _discounts(item, f"{where}.", at)
+    # A coupon limited to some products (applies_to) lowers only their items.
+    pid = _product_id(price.get("product"))
+    discounts = sub_discounts + _discounts(item, f"{where}.", at)
+    percents = [d.percent for d in discounts if d.applies_to(pid)]
     if percents:
         row["discount_pct"] = decimal_text(_combined(percents))
     return row

@@ -34,12 +34,18 @@ def write_atomic(path: Path, data: str | bytes, *, stream: bool = False) -> None
             return
         if kind is not None:
             raise RevcliError(f"cannot write {path}: it is {kind}, expected a file")
-        blocked = _file_in_the_way(path.parent)
-        if blocked is not None:
-            raise RevcliError(f"cannot write {path}: {blocked} is a file, not a folder")
         _write(path, data)
     except OSError as exc:
-        raise RevcliError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise RevcliError(cannot_write(path, exc)) from None
+
+
+def cannot_write(path: Path, exc: OSError) -> str:
+    """``cannot write PATH: reason``; a file that stands where a folder of ``path`` is
+    needed is named (the system only says "File exists" or "Not a directory")."""
+    blocked = _file_in_the_way(path.parent)
+    if blocked is not None:
+        return f"cannot write {path}: {blocked} is a file, not a folder"
+    return f"cannot write {path}: {exc.strerror or exc}"
 
 
 _STREAM_FOLDERS = ("/dev/", "/proc/")
@@ -140,7 +146,7 @@ def write_together(files: Mapping[Path, str | bytes]) -> None:
         failed = _undo(replaced, temps, made)
         if not isinstance(exc, OSError):
             raise
-        reason = f"cannot write {current}: {exc.strerror or exc}"
+        reason = cannot_write(current, exc) if current else f"cannot write: {exc}"
         if failed:
             raise RevcliError(
                 f"{reason}; could not put back {', '.join(failed)}: check them by hand"
