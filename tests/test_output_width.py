@@ -89,6 +89,17 @@ def test_mrr_table_ends_with_a_sparkline_of_the_shown_months(run: Run) -> None:
     assert text.splitlines()[-1] == "MRR 2026-09 ▁▅█ 2026-11"
 
 
+def test_a_narrow_sparkline_keeps_the_latest_months_or_is_left_out(run: Run) -> None:
+    # "MRR " + 7 + " " + sparks + " " + 7: at 22 characters two months fit (2026-10 and
+    # 2026-11, lowest and highest); at 21 only one would, and a cut label would name
+    # another month ("2026-1"), so there is no sparkline line at all.
+    text = _table(run, ["mrr", "--from", "2025-01", "--to", "2026-11"], "22")
+    assert text.splitlines()[-1] == "MRR 2026-10 ▁█ 2026-11"
+    narrow = _table(run, ["mrr", "--from", "2025-01", "--to", "2026-11"], "21")
+    assert "MRR 2026" not in narrow
+    assert max(len(line) for line in narrow.splitlines()) <= 21
+
+
 def test_sparkline_scales_from_lowest_to_highest() -> None:
     # 0, 7 and 14 of 14 → levels 0, 3.5 (rounds to 4) and 7
     assert sparkline([10.0, 17.0, 24.0]) == "▁▅█"

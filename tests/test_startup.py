@@ -68,6 +68,24 @@ def test_version_answers_before_typer_loads() -> None:
     assert "typer" not in loaded
 
 
+def test_ctrl_c_while_the_command_line_loads_is_interrupted_not_a_traceback() -> None:
+    # A real SIGINT, sent as Typer starts to import (a CI job cancelled as revcli starts):
+    # one line on stderr and exit 130, as once a command runs.
+    script = (
+        "import os, signal, sys\n"
+        "class Interrupt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'typer':\n"
+        "            os.kill(os.getpid(), signal.SIGINT)\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+        "sys.argv[0] = 'revcli'\nfrom revcli.cli import main\nmain()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, "mrr", "--help"], capture_output=True, text=True, check=False
+    )
+    assert (result.returncode, result.stderr) == (130, "interrupted\n")
+
+
 def test_command_line_choices_match_the_ones_the_core_accepts() -> None:
     # The CLI names these choices itself so that it loads without the code behind them.
     assert [m.value for m in Metric] == [m.value for m in CohortMetric]

@@ -25,6 +25,16 @@ def main() -> None:
     if sys.argv[1:] == ["--version"]:  # the one answer that needs no Typer
         sys.stdout.write(f"revcli {__version__}\n")
         return
+    try:
+        _run()
+    except KeyboardInterrupt:  # Ctrl-C while Typer and the command still load
+        sys.stderr.write("interrupted\n")
+        raise SystemExit(130) from None
+
+
+def _run() -> None:
+    """Load Typer and the named command, and run it (a command's own errors, Ctrl-C
+    included, are handled by its error boundary once it runs)."""
     _sane_columns()
     import gc
 

@@ -75,10 +75,12 @@ def nrr(
     with error_boundary():
         from revcli.metrics.retention import nrr_report
 
-        start, end = month_span(month, first, last, parse_day(as_of, "--as-of"))
+        day = parse_day(as_of, "--as-of")
+        start, end = month_span(month, first, last, day)
         check_by(by)
         dataset = load(data, rev, before)
-        emit(at_revision(nrr_report(dataset, start, end, window, by), dataset), fmt, out, columns)
+        report = nrr_report(dataset, start, end, window, by, as_of=day)
+        emit(at_revision(report, dataset), fmt, out, columns)
 
 
 def cohorts(

@@ -97,7 +97,7 @@ def build_dashboard(data: DataSet, as_of: dt.date, first: dt.date, last: dt.date
         last=last,
         currency=data.settings.base_currency,
         mrr=mrr_report(data, first, last, as_of=as_of),
-        nrr=nrr_report(data, first, last, NRR_WINDOW),
+        nrr=nrr_report(data, first, last, NRR_WINDOW, as_of=as_of),
         cohorts=cohort_report(
             data,
             first,

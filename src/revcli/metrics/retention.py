@@ -26,7 +26,7 @@ from revcli.metrics.mrr import (
     exact_money,
     month_range,
 )
-from revcli.metrics.report import policy_label
+from revcli.metrics.report import policy_label, unfinished
 from revcli.output.report import ColumnKind, Report
 
 NRR_COLUMNS = (
@@ -298,19 +298,28 @@ _LABELS = {
 
 
 def nrr_report(
-    data: DataSet, first: dt.date, last: dt.date, window: int = 12, by: str | None = None
+    data: DataSet,
+    first: dt.date,
+    last: dt.date,
+    window: int = 12,
+    by: str | None = None,
+    *,
+    as_of: dt.date | None = None,
 ) -> Report:
-    """NRR, GRR and logo retention per month from ``first`` to ``last`` (SPEC §5, §9)."""
+    """NRR, GRR and logo retention per month from ``first`` to ``last`` (SPEC §5, §9);
+    months not over on ``as_of`` are marked (:func:`~revcli.metrics.report.unfinished`)."""
     table = retention_table(Book.of(data), first, last, window=window, by=by)
     span = first.strftime("%Y-%m") if first == last else f"{first:%Y-%m} – {last:%Y-%m}"
     base = data.settings.base_currency
     title = f"Retention {span}, {window}-month window ({base})" + (f" by {by}" if by else "")
+    status, footnote = unfinished(first, last, as_of)
     meta: dict[str, Any] = {
         "currency": base,
         "from": f"{first:%Y-%m}",
         "to": f"{last:%Y-%m}",
         "window": window,
         "by": by,
+        **status,
     }
     return Report(
         policy=policy_label(data.settings),
@@ -323,6 +332,7 @@ def nrr_report(
             "logos = share of the cohort still active.",
             f"start MRR + expansion + contraction + churn = end MRR; money in {base}. "
             "All columns: --format csv|json|markdown.",
+            *((footnote,) if footnote else ()),
         ),
         meta=meta,
         name="nrr",

@@ -260,8 +260,11 @@ def _trend_line(trend: Trend, width: int | None) -> str:
     if not values:
         return ""
     if width is not None:
-        # label, two months and three spaces around the sparkline; keep the latest months
-        room = max(1, width - len(trend.label) - len(months[0]) - len(months[-1]) - 3)
+        # label, two months and three spaces around the sparkline; keep the latest months,
+        # and no line when not even two fit (a label cut short would name another month)
+        room = width - len(trend.label) - len(months[0]) - len(months[-1]) - 3
+        if room < min(2, len(values)):
+            return ""
         months, values = months[-room:], values[-room:]
     return f"{trend.label} {months[0]} {sparkline(values)} {months[-1]}"
 
@@ -350,8 +353,9 @@ def render_table(report: Report, width: int | None = None, color: bool = True) -
     console.print(table)
     for note in notes:
         console.print(Text(note, style="dim"))
-    if report.trend is not None:
-        console.print(Text(_trend_line(report.trend, width)), no_wrap=True, crop=False)
+    trend = _trend_line(report.trend, width) if report.trend is not None else ""
+    if trend:
+        console.print(Text(trend), no_wrap=True, crop=False)
     out = console.file
     assert isinstance(out, io.StringIO)
     return _no_trailing_spaces(out.getvalue())
