@@ -2,22 +2,37 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import stat
 import string
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from pathlib import Path
 from typing import TypeAlias, TypeVar
 
 from babel import Locale, UnknownLocaleError
 
-from revcli.errors import Issue
+from revcli.errors import Issue, Severity
 from revcli.schema import CONTRACTS, CUSTOMERS, Column, country_codes, currency_codes, parse_value
 
 SETTINGS_FILE = "revcli.yaml"
+
+TOP_KEYS = (
+    "company",
+    "base_currency",
+    "locale",
+    "invoice",
+    "renewals",
+    "metrics",
+    "reminders",
+    "risk",
+    "cohorts",
+    "forecast",
+)
+"""The keys of ``revcli.yaml`` itself: its own settings and every feature's section."""
 
 T = TypeVar("T", int, Decimal)
 
@@ -296,11 +311,34 @@ def is_email(text: str | None) -> bool:
     return bool(text) and (text or "").isprintable() and _EMAIL.fullmatch(text or "") is not None
 
 
+def unknown_settings(
+    section: dict[str, Tree], known: Iterable[str], where: str, source: str
+) -> list[Issue]:
+    """A warning for every key of ``section`` (named ``where``: ``risk.usage``, ``""`` at
+    the top) that is not in ``known``, with the closest known key when there is one. A
+    secret-looking key is left to :func:`secret_issues` (an error)."""
+    names = tuple(known)
+    out = []
+    for key, node in section.items():
+        if key in names or key.lower() in SECRET_KEYS:
+            continue
+        close = difflib.get_close_matches(key, names, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"expected one of {', '.join(names)}"
+        column = f"{where}.{key}" if where else key
+        out.append(
+            Issue(source, line_of(node), column, f"unknown setting; {hint}", Severity.WARNING)
+        )
+    return out
+
+
 def parse_settings(tree: dict[str, Tree], source: str) -> tuple[Settings, list[Issue]]:
-    """Type and check ``revcli.yaml``; every missing value takes its documented default."""
-    issues: list[Issue] = []
+    """Type and check ``revcli.yaml``; every missing value takes its documented default.
+    An unknown key here or in ``company:``, ``invoice:``, ``renewals:`` or ``metrics:`` is a
+    warning (feature sections check their own keys)."""
+    issues: list[Issue] = unknown_settings(tree, TOP_KEYS, "", source)
     r = SettingsReader(source, issues)
     comp = r.section(tree, "company")
+    issues += unknown_settings(comp, [f.name for f in fields(Company)], "company", source)
     rc = SettingsReader(source, issues, "company.")
     company = Company(
         name=rc.text(comp, "name", ""),
@@ -331,6 +369,7 @@ def parse_settings(tree: dict[str, Tree], source: str) -> tuple[Settings, list[I
         f"'{locale}' is not a known locale (e.g. nb_NO, en_GB)",
     )
     inv = r.section(tree, "invoice")
+    issues += unknown_settings(inv, [f.name for f in fields(InvoiceSettings)], "invoice", source)
     ri = SettingsReader(source, issues, "invoice.")
     invoice = InvoiceSettings(
         number_format=ri.text(inv, "number_format", InvoiceSettings.number_format),
@@ -355,6 +394,7 @@ def parse_settings(tree: dict[str, Tree], source: str) -> tuple[Settings, list[I
     problem = number_format_problem(invoice.number_format)
     ri.check(not problem, inv, "number_format", problem)
     ren = r.section(tree, "renewals")
+    issues += unknown_settings(ren, ["default_notice_days"], "renewals", source)
     rr = SettingsReader(source, issues, "renewals.")
     renewals = RenewalSettings(
         default_notice_days=rr.like(ren, "default_notice_days", 30, CONTRACTS.column("notice_days"))
@@ -467,8 +507,13 @@ def _formats(r: SettingsReader, section: dict[str, Tree]) -> tuple[str, ...]:
     return tuple(values)
 
 
+METRICS_KEYS = ("policy", "version", "reactivation_window_days", "free_to_paid", "fx", "grain")
+"""The keys of ``metrics:`` (``policy`` sets :attr:`MetricsPolicy.name`)."""
+
+
 def _metrics(top: SettingsReader, tree: dict[str, Tree]) -> MetricsPolicy:
     sec = top.section(tree, "metrics")
+    top.issues += unknown_settings(sec, METRICS_KEYS, "metrics", top.source)
     r = SettingsReader(top.source, top.issues, "metrics.")
     window = r.integer(sec, "reactivation_window_days", 0, minimum=1, maximum=MAX_REACTIVATION_DAYS)
     name = r.text(sec, "policy", MetricsPolicy.name)

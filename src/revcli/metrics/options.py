@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from revcli.errors import Issue
-from revcli.settings import Settings, SettingsReader
+from revcli.settings import Settings, SettingsReader, unknown_settings
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,12 @@ def read_report_options(settings: Settings) -> tuple[ReportOptions, list[Issue]]
         "run_rate_months": "forecast.run_rate_months",
     }
     return options, [
-        Issue(i.source, i.line, where.get(i.column or "", i.column), i.message, i.severity)
-        for i in issues
+        *unknown_settings(cohorts, ["min_customers"], "cohorts", settings.source),
+        *unknown_settings(forecast, ["run_rate_months"], "forecast", settings.source),
+        *(
+            Issue(i.source, i.line, where.get(i.column or "", i.column), i.message, i.severity)
+            for i in issues
+        ),
     ]
 
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from revcli.errors import Issue, Severity
+from revcli.errors import Issue
 from revcli.settings import (
-    SECRET_KEYS,
     Scalar,
     Settings,
     SettingsReader,
@@ -18,6 +16,7 @@ from revcli.settings import (
     check_template_setting,
     is_email,
     line_of,
+    unknown_settings,
 )
 
 SECTION = "reminders"
@@ -115,16 +114,6 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _unknown(r: SettingsReader, tree: dict[str, Tree], known: tuple[str, ...]) -> None:
-    for key, node in tree.items():
-        if key in known:
-            continue
-        close = difflib.get_close_matches(key, known, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else "it is ignored"
-        line = line_of(node)
-        r.issues.append(Issue(r.source, line, key, f"unknown setting; {hint}", Severity.WARNING))
-
-
 def _prefixed(issues: list[Issue], prefix: str) -> list[Issue]:
     return [replace(i, column=f"{prefix}{i.column}") for i in issues]
 
@@ -145,7 +134,6 @@ def parse_reminder_settings(settings: Settings) -> tuple[ReminderSettings, list[
     fallback = r.text(section, "fallback_to", "").strip()
     for key, value in (("from", sender), ("fallback_to", fallback)):
         r.check(not value or is_email(value), section, key, f"'{value}' is not an e-mail address")
-    _unknown(r, section, _KEYS)
     smtp_issues: list[Issue] = []
     s = SettingsReader(settings.source, smtp_issues)
     smtp_tree = r.section(section, "smtp")
@@ -160,7 +148,6 @@ def parse_reminder_settings(settings: Settings) -> tuple[ReminderSettings, list[
         f"'{env}' is not the name of an environment variable (the password itself never "
         "goes in revcli.yaml)",
     )
-    _unknown(s, {k: v for k, v in smtp_tree.items() if k.lower() not in SECRET_KEYS}, _SMTP_KEYS)
     smtp = SmtpSettings(
         host=s.text(smtp_tree, "host", "").strip(),
         port=port,
@@ -193,6 +180,8 @@ def parse_reminder_settings(settings: Settings) -> tuple[ReminderSettings, list[
     )
     all_issues = [
         *top,
+        *unknown_settings(section, _KEYS, SECTION, settings.source),
+        *unknown_settings(smtp_tree, _SMTP_KEYS, f"{SECTION}.smtp", settings.source),
         *_prefixed(issues, f"{SECTION}."),
         *_prefixed(smtp_issues, f"{SECTION}.smtp."),
     ]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import Field, dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
-from revcli.errors import Issue, Severity
-from revcli.settings import Settings, SettingsReader, Tree, line_of
+from revcli.errors import Issue
+from revcli.settings import Settings, SettingsReader, Tree, unknown_settings
 
 SECTION = "risk"
 
@@ -132,22 +131,6 @@ _RULES: dict[str, type[Any]] = {
 }
 
 
-def _unknown(
-    section: dict[str, Tree], known: tuple[str, ...], where: str, source: str
-) -> list[Issue]:
-    out = []
-    for key, node in section.items():
-        if key in known:
-            continue
-        close = difflib.get_close_matches(key, known, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else f"expected one of {', '.join(known)}"
-        line = line_of(node)
-        out.append(
-            Issue(source, line, f"{where}.{key}", f"unknown setting; {hint}", Severity.WARNING)
-        )
-    return out
-
-
 def _whole_number(r: SettingsReader, section: dict[str, Tree], f: Field[Any], default: int) -> int:
     """A whole number within the field's bounds (``risk.tickets.window_days: 30``)."""
     return r.integer(
@@ -196,12 +179,12 @@ def read_risk_settings(settings: Settings) -> tuple[RiskSettings, list[Issue]]:
     issues: list[Issue] = []
     r = SettingsReader(settings.source, issues)
     top = r.section(settings.tree, SECTION)
-    issues += _unknown(top, SIGNALS, SECTION, settings.source)
+    issues += unknown_settings(top, SIGNALS, SECTION, settings.source)
     rules = {}
     for name in SIGNALS:
         section = r.section(top, name)
         rule = _RULES[name]
-        issues += _unknown(
+        issues += unknown_settings(
             section, tuple(f.name for f in fields(rule)), f"{SECTION}.{name}", settings.source
         )
         rules[name] = _rule(r, section, rule, f"{SECTION}.{name}")
