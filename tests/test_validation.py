@@ -91,6 +91,27 @@ def test_a_decimal_with_more_whole_digits_than_fit_is_told_too_large(
     ]
 
 
+def test_a_decimal_with_more_than_10_places_says_so(make_data_dir: MakeDir) -> None:
+    # Decimals keep 10 places (docs/rules.md "Reading data"): 0.1234567890 (10) fits,
+    # 0.12345678901 and -.00000000001 (11) do not, and the message names the places, not
+    # "is not a number". 1.5e-11 is no plain decimal at all.
+    root = make_data_dir(
+        valid(
+            make_data_dir,
+            contract_lines_csv="contract_id,product,quantity,unit_price,discount_pct\n"
+            "C1,LIC,1,0.1234567890,\n"
+            "C1,SUP,1,0.12345678901,-.00000000001\n"
+            "C1,ADD,1,1.5e-11,\n",
+        )
+    )
+    assert problems(root) == [
+        "contract_lines.csv:3: discount_pct: '-.00000000001' has more than 10 decimal places",
+        "contract_lines.csv:3: unit_price: '0.12345678901' has more than 10 decimal places",
+        "contract_lines.csv:4: unit_price: '1.5e-11' is not a number; expected digits "
+        "with a decimal point, e.g. 1200.50",
+    ]
+
+
 def test_references_duplicates_and_contract_rules(make_data_dir: MakeDir) -> None:
     root = make_data_dir(
         {
