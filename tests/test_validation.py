@@ -112,6 +112,24 @@ def test_a_decimal_with_more_than_10_places_says_so(make_data_dir: MakeDir) -> N
     ]
 
 
+def test_a_range_that_excludes_its_lower_bound_says_so(make_data_dir: MakeDir) -> None:
+    # renewal_uplift_pct is above -100 (a price cut to zero or below is no renewal) and at
+    # most 100 (docs/rules.md): -100 and 101 are refused, -99.9 and 100 are not; the
+    # message must not say "between -100 and 100", which would allow -100.
+    root = make_data_dir(
+        valid(
+            make_data_dir,
+            contracts_csv="contract_id,customer_id,start_date,renewal_uplift_pct\n"
+            "C1,A,2026-01-01,-100\nC2,A,2026-01-01,101\n"
+            "C3,A,2026-01-01,-99.9\nC4,A,2026-01-01,100\n",
+        )
+    )
+    assert problems(root) == [
+        "contracts.csv:2: renewal_uplift_pct: '-100' must be greater than -100 and at most 100",
+        "contracts.csv:3: renewal_uplift_pct: '101' must be greater than -100 and at most 100",
+    ]
+
+
 def test_references_duplicates_and_contract_rules(make_data_dir: MakeDir) -> None:
     root = make_data_dir(
         {

@@ -331,13 +331,21 @@ def _range_issue(col: Column) -> tuple[pl.Expr, str] | None:
         bad = bad | ((value <= lo) if col.min_exclusive else (value < lo))
     if hi is not None:
         bad = bad | (value > hi)
-    if lo is not None and hi is not None:
-        text = f"must be between {lo:g} and {hi:g}"
-    elif lo is not None:
-        text = f"must be {'greater than' if col.min_exclusive else 'at least'} {lo:g}"
-    else:
-        text = f"must be at most {hi:g}"
-    return bad, text
+    return bad, range_rule(lo, hi, low_exclusive=col.min_exclusive)
+
+
+def range_rule(low: float | None, high: float | None, *, low_exclusive: bool = False) -> str:
+    """The rule of a range in words: ``must be between 0 and 100`` when both bounds are
+    allowed; an excluded lower bound is said as such (``must be greater than -100 and at
+    most 100``), since "between" would include it."""
+    if low is not None and high is not None and not low_exclusive:
+        return f"must be between {low:g} and {high:g}"
+    parts = []
+    if low is not None:
+        parts.append(f"{'greater than' if low_exclusive else 'at least'} {low:g}")
+    if high is not None:
+        parts.append(f"at most {high:g}")
+    return "must be " + " and ".join(parts)
 
 
 def frame_issues(
