@@ -9,7 +9,7 @@ import pytest
 
 from revcli.data.validate import load_dataset
 from revcli.errors import DataError
-from tests.conftest import MakeDir
+from tests.conftest import SETTINGS, MakeDir
 
 CUSTOMERS = "customer_id,name\nA,Acme AS\n"
 CONTRACTS = "contract_id,customer_id,start_date\nC1,A,2026-01-01\n"
@@ -433,3 +433,35 @@ def test_one_value_is_typed_and_told_as_a_cell_of_its_column() -> None:
         None,
         "is not a number; expected digits with a decimal point, e.g. 1200.50",
     )
+
+
+def test_a_settings_problem_the_data_does_not_depend_on_hides_no_data_problem(
+    make_data_dir: MakeDir,
+) -> None:
+    # docs/rules.md: every problem is printed at once. A wrong payment_terms_days takes its
+    # default (14) while the data is checked, so the bad price is reported beside it.
+    settings = SETTINGS + "invoice:\n  payment_terms_days: 3651\n"  # lines 7 and 8
+    files = valid(make_data_dir, contract_lines_csv="contract_id,product,unit_price\nC1,LIC,abc\n")
+    assert problems(make_data_dir(files, settings=settings)) == [
+        "contract_lines.csv:2: unit_price: 'abc' is not a number; expected digits with a "
+        "decimal point, e.g. 1200.50",
+        "revcli.yaml:8: invoice.payment_terms_days: '3651' must be between 0 and 3650 "
+        "(as payment_terms_days in the data)",
+    ]
+    # A file missing stops reading; the settings problem is still told with it.
+    del files["customers.csv"]
+    assert problems(make_data_dir(files, settings=settings)) == [
+        "customers.csv: not found; expected customers.csv or customers.yaml",
+        "revcli.yaml:8: invoice.payment_terms_days: '3651' must be between 0 and 3650 "
+        "(as payment_terms_days in the data)",
+    ]
+
+
+def test_a_settings_problem_the_data_depends_on_stops_reading(make_data_dir: MakeDir) -> None:
+    # Every contract without a currency is in the base currency: with base_currency
+    # wrong, the data's own checks would report what follows from it, so only it is told.
+    settings = SETTINGS.replace("base_currency: NOK", "base_currency: EURO")  # line 5
+    files = valid(make_data_dir, contract_lines_csv="contract_id,product,unit_price\nC1,LIC,abc\n")
+    assert problems(make_data_dir(files, settings=settings)) == [
+        "revcli.yaml:5: base_currency: 'EURO' is not an ISO 4217 code",
+    ]

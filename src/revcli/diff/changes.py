@@ -221,5 +221,5 @@ def apply(old: RawData, new: RawData, done: list[Cause]) -> RawData:
         extra=old.extra,
         missing=new.missing,
         positions={},
-        warnings=[],
+        issues=[],
     )
