@@ -371,3 +371,24 @@ def test_a_month_whose_causes_cancel_out_shows_its_whole_bridge(repo: GitRepo, r
     assert "No figure of these months changed between v1 and working tree: the causes below " in (
         text
     )
+
+
+def test_a_contract_moved_from_yaml_to_csv_unchanged_is_no_cause(repo: GitRepo, run: Run) -> None:
+    # C4 moved out of contracts/C4.yaml into contracts.csv + contract_lines.csv, every
+    # value the same: a CSV line names its contract in contract_id, a YAML line is under
+    # its contract, and that alone is no edit (docs/diff.md) — no cause, no month changed.
+    repo.remove("contracts/C4.yaml")
+    repo.write(
+        {
+            "contracts.csv": "contract_id,customer_id,start_date\nC4,D,2025-09-01\n",
+            "contract_lines.csv": "contract_id,line_id,product,unit_price\nC4,L1,SaaS,300\n",
+        }
+    )
+    args = ("diff", "v1", "--data", repo.data, "--from", "2025-09", "--to", "2025-10")
+    result = run(*args, "--as-of", "2026-02-01", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert '"causes": 0,' in result.stdout and '"changed_months": [],' in result.stdout
+    # Moved and repriced 300 → 350: the detail names the price only, not contract_id.
+    repo.write({"contract_lines.csv": "contract_id,line_id,product,unit_price\nC4,L1,SaaS,350\n"})
+    edited = run(*args, "--as-of", "2026-02-01", "--format", "csv")
+    assert "contracts.csv,C4,line L1 unit_price: 300 → 350," in edited.stdout

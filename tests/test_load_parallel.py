@@ -48,7 +48,7 @@ def test_files_read_side_by_side_give_the_frames_read_one_by_one(
         assert_frame_equal(getattr(parallel, name), getattr(sequential, name))
     assert parallel.extra.keys() == sequential.extra.keys() == {"usage"}
     assert_frame_equal(parallel.extra["usage"], sequential.extra["usage"])
-    assert parallel.warnings == sequential.warnings
+    assert parallel.issues == sequential.issues
 
 
 def test_problems_of_files_read_side_by_side_are_those_read_one_by_one(

@@ -178,7 +178,8 @@ def test_bad_risk_settings_name_the_key_and_line(make_data_dir: MakeDir) -> None
     lines = [str(i).replace(f"{root}/", "") for i in problems_or_empty(root)]
     assert lines == [
         "revcli.yaml:9: risk.usage.weight: '-5' must be a whole number of at least 0",
-        "revcli.yaml:10: risk.usage.min_decline_pct: '120' must be between 0 and 100",
+        # A decline of 0 % is no decline: the lower bound is excluded, so not "between".
+        "revcli.yaml:10: risk.usage.min_decline_pct: '120' must be greater than 0 and at most 100",
         "revcli.yaml:11: risk.usage.months: 'three' must be a whole number of at least 1",
     ]
 

@@ -63,8 +63,7 @@ def settings_text(**values: str) -> str:
         (
             ("tax", 13),
             "12.12345678901",  # 11 decimals; data cells take at most 10
-            "'12.12345678901' is not a number; expected digits with a decimal point, "
-            "e.g. 1200.50 (as tax_rate in the data)",
+            "'12.12345678901' has more than 10 decimal places (as tax_rate in the data)",
         ),
         (
             ("terms", 12),

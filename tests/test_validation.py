@@ -9,7 +9,7 @@ import pytest
 
 from revcli.data.validate import load_dataset
 from revcli.errors import DataError
-from tests.conftest import MakeDir
+from tests.conftest import SETTINGS, MakeDir
 
 CUSTOMERS = "customer_id,name\nA,Acme AS\n"
 CONTRACTS = "contract_id,customer_id,start_date\nC1,A,2026-01-01\n"
@@ -88,6 +88,45 @@ def test_a_decimal_with_more_whole_digits_than_fit_is_told_too_large(
         "before the decimal point",
         "contract_lines.csv:4: unit_price: '\u0661\u0662' is not a number; expected digits "
         "with a decimal point, e.g. 1200.50",
+    ]
+
+
+def test_a_decimal_with_more_than_10_places_says_so(make_data_dir: MakeDir) -> None:
+    # Decimals keep 10 places (docs/rules.md "Reading data"): 0.1234567890 (10) fits,
+    # 0.12345678901 and -.00000000001 (11) do not, and the message names the places, not
+    # "is not a number". 1.5e-11 is no plain decimal at all.
+    root = make_data_dir(
+        valid(
+            make_data_dir,
+            contract_lines_csv="contract_id,product,quantity,unit_price,discount_pct\n"
+            "C1,LIC,1,0.1234567890,\n"
+            "C1,SUP,1,0.12345678901,-.00000000001\n"
+            "C1,ADD,1,1.5e-11,\n",
+        )
+    )
+    assert problems(root) == [
+        "contract_lines.csv:3: discount_pct: '-.00000000001' has more than 10 decimal places",
+        "contract_lines.csv:3: unit_price: '0.12345678901' has more than 10 decimal places",
+        "contract_lines.csv:4: unit_price: '1.5e-11' is not a number; expected digits "
+        "with a decimal point, e.g. 1200.50",
+    ]
+
+
+def test_a_range_that_excludes_its_lower_bound_says_so(make_data_dir: MakeDir) -> None:
+    # renewal_uplift_pct is above -100 (a price cut to zero or below is no renewal) and at
+    # most 100 (docs/rules.md): -100 and 101 are refused, -99.9 and 100 are not; the
+    # message must not say "between -100 and 100", which would allow -100.
+    root = make_data_dir(
+        valid(
+            make_data_dir,
+            contracts_csv="contract_id,customer_id,start_date,renewal_uplift_pct\n"
+            "C1,A,2026-01-01,-100\nC2,A,2026-01-01,101\n"
+            "C3,A,2026-01-01,-99.9\nC4,A,2026-01-01,100\n",
+        )
+    )
+    assert problems(root) == [
+        "contracts.csv:2: renewal_uplift_pct: '-100' must be greater than -100 and at most 100",
+        "contracts.csv:3: renewal_uplift_pct: '101' must be greater than -100 and at most 100",
     ]
 
 
@@ -394,3 +433,35 @@ def test_one_value_is_typed_and_told_as_a_cell_of_its_column() -> None:
         None,
         "is not a number; expected digits with a decimal point, e.g. 1200.50",
     )
+
+
+def test_a_settings_problem_the_data_does_not_depend_on_hides_no_data_problem(
+    make_data_dir: MakeDir,
+) -> None:
+    # docs/rules.md: every problem is printed at once. A wrong payment_terms_days takes its
+    # default (14) while the data is checked, so the bad price is reported beside it.
+    settings = SETTINGS + "invoice:\n  payment_terms_days: 3651\n"  # lines 7 and 8
+    files = valid(make_data_dir, contract_lines_csv="contract_id,product,unit_price\nC1,LIC,abc\n")
+    assert problems(make_data_dir(files, settings=settings)) == [
+        "contract_lines.csv:2: unit_price: 'abc' is not a number; expected digits with a "
+        "decimal point, e.g. 1200.50",
+        "revcli.yaml:8: invoice.payment_terms_days: '3651' must be between 0 and 3650 "
+        "(as payment_terms_days in the data)",
+    ]
+    # A file missing stops reading; the settings problem is still told with it.
+    del files["customers.csv"]
+    assert problems(make_data_dir(files, settings=settings)) == [
+        "customers.csv: not found; expected customers.csv or customers.yaml",
+        "revcli.yaml:8: invoice.payment_terms_days: '3651' must be between 0 and 3650 "
+        "(as payment_terms_days in the data)",
+    ]
+
+
+def test_a_settings_problem_the_data_depends_on_stops_reading(make_data_dir: MakeDir) -> None:
+    # Every contract without a currency is in the base currency: with base_currency
+    # wrong, the data's own checks would report what follows from it, so only it is told.
+    settings = SETTINGS.replace("base_currency: NOK", "base_currency: EURO")  # line 5
+    files = valid(make_data_dir, contract_lines_csv="contract_id,product,unit_price\nC1,LIC,abc\n")
+    assert problems(make_data_dir(files, settings=settings)) == [
+        "revcli.yaml:5: base_currency: 'EURO' is not an ISO 4217 code",
+    ]

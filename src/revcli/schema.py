@@ -252,6 +252,9 @@ _DECIMAL_TOO_LARGE_RE = r"^[+-]?[0-9]{29,}(\.[0-9]{0,10})?$"
 DECIMAL_TOO_LARGE = "is too large; at most 28 digits before the decimal point"
 """What is wrong with a value written as a decimal should be but with more whole digits
 than :data:`DECIMAL` holds (28)."""
+_DECIMAL_TOO_PRECISE_RE = r"^[+-]?[0-9]*\.[0-9]{11,}$"
+DECIMAL_TOO_PRECISE = "has more than 10 decimal places"
+"""What is wrong with a decimal written with more places than :data:`DECIMAL` holds (10)."""
 _INT_RE = r"^[+-]?\d{1,15}$"
 
 
@@ -305,12 +308,17 @@ def _parse_expr(col: Column) -> tuple[pl.Expr, str]:
 
 def _unparsed(col: Column, text: pl.Expr, expected: str) -> pl.Expr:
     """What is wrong with a ``text`` of column ``col`` that does not parse: ``expected``
-    (from :func:`_parse_expr`), or for a decimal with more whole digits than
-    :data:`DECIMAL` holds, that it is too large."""
+    (from :func:`_parse_expr`), or for a decimal with more whole digits or decimal places
+    than :data:`DECIMAL` holds, that it is too large or too precise."""
     if col.kind is not Kind.DECIMAL:
         return pl.lit(expected)
-    too_large = text.str.contains(_DECIMAL_TOO_LARGE_RE)
-    return pl.when(too_large).then(pl.lit(DECIMAL_TOO_LARGE)).otherwise(pl.lit(expected))
+    return (
+        pl.when(text.str.contains(_DECIMAL_TOO_LARGE_RE))
+        .then(pl.lit(DECIMAL_TOO_LARGE))
+        .when(text.str.contains(_DECIMAL_TOO_PRECISE_RE))
+        .then(pl.lit(DECIMAL_TOO_PRECISE))
+        .otherwise(pl.lit(expected))
+    )
 
 
 def _range_issue(col: Column) -> tuple[pl.Expr, str] | None:
@@ -323,13 +331,21 @@ def _range_issue(col: Column) -> tuple[pl.Expr, str] | None:
         bad = bad | ((value <= lo) if col.min_exclusive else (value < lo))
     if hi is not None:
         bad = bad | (value > hi)
-    if lo is not None and hi is not None:
-        text = f"must be between {lo:g} and {hi:g}"
-    elif lo is not None:
-        text = f"must be {'greater than' if col.min_exclusive else 'at least'} {lo:g}"
-    else:
-        text = f"must be at most {hi:g}"
-    return bad, text
+    return bad, range_rule(lo, hi, low_exclusive=col.min_exclusive)
+
+
+def range_rule(low: float | None, high: float | None, *, low_exclusive: bool = False) -> str:
+    """The rule of a range in words: ``must be between 0 and 100`` when both bounds are
+    allowed; an excluded lower bound is said as such (``must be greater than -100 and at
+    most 100``), since "between" would include it."""
+    if low is not None and high is not None and not low_exclusive:
+        return f"must be between {low:g} and {high:g}"
+    parts = []
+    if low is not None:
+        parts.append(f"{'greater than' if low_exclusive else 'at least'} {low:g}")
+    if high is not None:
+        parts.append(f"at most {high:g}")
+    return "must be " + " and ".join(parts)
 
 
 def frame_issues(

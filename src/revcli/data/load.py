@@ -14,7 +14,7 @@ from revcli.data.files import UnreadableFile
 from revcli.data.source import FolderSource, Source
 from revcli.data.tree import load_tree
 from revcli.data.yamlio import YamlRecord, load_records
-from revcli.errors import DataError, Issue, Severity
+from revcli.errors import DataError, Issue, Severity, sort_issues
 from revcli.schema import (
     CONTRACTS,
     CUSTOMERS,
@@ -74,7 +74,9 @@ class RawData:
     extra: dict[str, pl.DataFrame]
     missing: dict[str, list[tuple[str, str]]]
     positions: Positions
-    warnings: list[Issue]
+    issues: list[Issue]
+    """What reading found that did not stop it: warnings, and problems of settings that
+    the data checks do not depend on (:data:`DATA_SETTINGS`), reported with the data's."""
 
 
 PARALLEL_BYTES = 4 * 1024 * 1024
@@ -207,19 +209,32 @@ def _files(root: Source, *names: str) -> list[str]:
     return [n for n in names if root.exists(n)]
 
 
-def _settings(r: _Reader, root: Source) -> Settings:
+DATA_SETTINGS = ("base_currency", "locale", "company")
+"""Settings (and sections) that the data checks read as written: a contract's currency,
+a customer's locale and country, the seller for e-invoices. A problem in one of them
+stops reading; a problem elsewhere in ``revcli.yaml`` takes its default and is reported
+together with every problem of the data files."""
+
+
+def _stops_reading(issue: Issue) -> bool:
+    return issue.is_error and (not issue.column or issue.column.split(".")[0] in DATA_SETTINGS)
+
+
+def _settings(r: _Reader, root: Source) -> tuple[Settings, list[Issue]]:
+    """The settings, and their problems that need not stop reading (the others go to
+    ``r.issues``)."""
     where = r.source(SETTINGS_FILE)
     if not root.exists(SETTINGS_FILE):
         r.issues.append(Issue(where, None, "", "not found; every data dir needs one"))
-        return Settings()
+        return Settings(), []
     text = r.text(SETTINGS_FILE)
     if text is None:
-        return Settings()
+        return Settings(), []
     tree, issues = load_tree(text, where)
     r.issues += issues
     settings, issues = parse_settings(tree, where)
-    r.issues += issues
-    return settings
+    r.issues += [i for i in issues if _stops_reading(i)]
+    return settings, [i for i in issues if not _stops_reading(i)]
 
 
 def _customers(r: _Reader, root: Source) -> RawTable:
@@ -318,14 +333,14 @@ def read_raw(root: Path | Source) -> RawData:
     r = _Reader(files)
     with ThreadPoolExecutor(2) as pool:
         r.prefetch(pool, _files(files, *CSV_FILES))
-        settings = _settings(r, files)
+        settings, deferred = _settings(r, files)
         customers = _customers(r, files)
         contracts, lines = _contracts(r, files)
         fx = _single(r, files, "fx_rates.csv", FX_RATES)
         opportunities = _single(r, files, "opportunities.csv", OPPORTUNITIES)
         extra = _signals(r, files)
     if any(i.is_error for i in r.issues):
-        raise DataError(relocate(r.issues, r.positions))
+        raise DataError(sort_issues([*relocate(r.issues, r.positions), *deferred]))
     return RawData(
         root=files.root,
         settings=settings,
@@ -343,7 +358,7 @@ def read_raw(root: Path | Source) -> RawData:
             "opportunities": opportunities.missing,
         },
         positions=r.positions,
-        warnings=relocate(r.issues, r.positions),
+        issues=[*relocate(r.issues, r.positions), *deferred],
     )
 
 

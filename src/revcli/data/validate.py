@@ -558,7 +558,7 @@ def validate(raw: RawData, checks: Sequence[Check] = ()) -> tuple[DataSet, list[
     )
     for check in checks:
         issues += check(data)
-    issues = sort_issues(relocate([*raw.warnings, *issues], raw.positions))
+    issues = sort_issues(relocate([*raw.issues, *issues], raw.positions))
     warnings = tuple(i for i in issues if not i.is_error)
     return replace(data, warnings=warnings), issues
 

@@ -57,8 +57,14 @@ def keyed(raw: RawData, table: str) -> pl.DataFrame:
     return frame.with_columns(key.fill_null("").alias(KEY))
 
 
+_NOT_VALUES = (SOURCE, LINE, KEY, "_parent", _LINE_ID, "contract_id")
+"""Columns that are no value of a record: where it was written, and its key (a line's
+``contract_id`` is filled in a CSV and empty under its contract in YAML; :data:`KEY`
+holds it either way)."""
+
+
 def _values(frame: pl.DataFrame) -> list[str]:
-    return [c for c in frame.columns if c not in (SOURCE, LINE, KEY, "_parent", _LINE_ID)]
+    return [c for c in frame.columns if c not in _NOT_VALUES]
 
 
 def _fingerprints(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
@@ -133,8 +139,8 @@ def _line_changes(old: pl.DataFrame, new: pl.DataFrame, key: str) -> list[str]:
         elif lid not in after:
             out.append(f"line {lid} removed")
         else:
-            old_row = {c: before[lid].get(c) for c in values if c != "contract_id"}
-            new_row = {c: after[lid].get(c) for c in values if c != "contract_id"}
+            old_row = {c: before[lid].get(c) for c in values}
+            new_row = {c: after[lid].get(c) for c in values}
             out += [f"line {lid} {change}" for change in _field_changes(old_row, new_row)]
     return out
 
@@ -215,5 +221,5 @@ def apply(old: RawData, new: RawData, done: list[Cause]) -> RawData:
         extra=old.extra,
         missing=new.missing,
         positions={},
-        warnings=[],
+        issues=[],
     )

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from revcli.errors import Issue
+from revcli.schema import range_rule
 from revcli.settings import Settings, SettingsReader, Tree, unknown_settings
 
 SECTION = "risk"
@@ -146,11 +147,7 @@ def _plain_decimal(
     low, high, above = f.metadata["low"], f.metadata["high"], f.metadata["above"]
     value = r.decimal(section, f.name, Decimal(str(default)))
     if not ((value > low if above else value >= low) and (high is None or value <= high)):
-        if high is not None:
-            text = f"between {low:g} and {high:g}"
-        else:
-            text = f"{'greater than' if above else 'at least'} {low:g}"
-        r.check(False, section, f.name, f"'{value}' must be {text}")
+        r.check(False, section, f.name, f"'{value}' {range_rule(low, high, low_exclusive=above)}")
         return float(default)
     return float(value)
 
