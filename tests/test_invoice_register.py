@@ -127,6 +127,24 @@ def test_rerun_issues_nothing_twice(run: Run, tmp_path: Path) -> None:
     assert (root / "invoices" / "register.jsonl").read_bytes() == before
 
 
+def test_a_rerun_names_the_fully_credited_invoices_it_does_not_issue_again(
+    run: Run, tmp_path: Path
+) -> None:
+    # January: 2026-00001 … 2026-00005 (K1 … K5). K2's invoice (2026-00002, one line) is
+    # credited in full, K3's is not credited: the rerun issues nothing (a period is
+    # invoiced once) and names 2026-00002 as the one that will not come back.
+    root = five_contracts(tmp_path)
+    issue(run, root, "2026-01")
+    credit = run("invoice", "credit", "2026-00002", "--data", root, "--reason", "Wrong seats",
+                 "--date", "2026-01-20", "--format", "html")  # fmt: skip
+    assert credit.exit_code == 0, credit.stderr
+    result = run("invoice", "issue", "--data", root, "--period", "2026-01", "--date", "2026-01-20")
+    assert result.exit_code == 0, result.stderr
+    text = " ".join(result.stderr.split())
+    assert "Issued 0 invoices for 2026-01; 5 had been issued before." in text
+    assert "Fully credited, so not issued again: 2026-00002. A period is invoiced once;" in text
+
+
 def test_next_run_continues_the_series_and_a_new_year_restarts_it(
     run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -48,6 +48,8 @@ def _as_csv_text(value: object) -> str:
 
 
 def _same(sheet_value: object, csv_text: str) -> bool:
+    if csv_text == "":  # an empty CSV cell is an empty cell, not a text of no characters
+        return sheet_value is None
     if isinstance(sheet_value, int | float) and not isinstance(sheet_value, bool):
         return csv_text != "" and float(csv_text) == sheet_value
     return _as_csv_text(sheet_value) == csv_text

@@ -28,10 +28,13 @@ Renderer = Callable[[Invoice], list[tuple[str, bytes]]]
 
 @dataclass(frozen=True)
 class IssueResult:
-    """What a billing run issued, and how many of its invoices had been issued before."""
+    """What a billing run issued, how many of its invoices had been issued before, and
+    the numbers of those that credit notes have since cancelled in full (a period is
+    issued once: they are not issued again)."""
 
     issued: list[Invoice]
     already: int
+    credited: tuple[str, ...] = ()
 
 
 @contextmanager
@@ -125,6 +128,12 @@ def issue_invoices(
     with open_register(data.root, on_step) as register:
         done = register.issued_keys()
         todo = run.drafts(skip=done)  # objects only for what is issued now
+        ours, cancelled = set(run.keys()), register.fully_credited()
+        credited = tuple(
+            e.invoice.number or ""
+            for e in register.entries
+            if e.invoice.kind == INVOICE and e.invoice.key in ours and e.invoice.number in cancelled
+        )
         if todo:
             check_issue_date(register, numbering.series(on.year), on, today)
             problems = bank_problems(data, todo)
@@ -148,7 +157,7 @@ def issue_invoices(
             issued.append(invoice)
             if progress is not None:
                 progress(count, len(invoices))
-    return IssueResult(issued, len(run) - len(issued))
+    return IssueResult(issued, len(run) - len(issued), credited)
 
 
 def issue_credit_note(

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from revcli.billing.layout import REGISTER_DIR
-from revcli.billing.model import INVOICE, Invoice
+from revcli.billing.model import CREDIT_NOTE, INVOICE, Invoice
 from revcli.billing.numbering import file_part
 from revcli.billing.records import (
     Contents,
@@ -199,6 +199,22 @@ class Register:
 
     def issued_keys(self) -> set[tuple[str, dt.date]]:
         return {e.invoice.key for e in self.entries if e.invoice.kind == INVOICE}
+
+    def fully_credited(self) -> set[str]:
+        """The numbers of the invoices whose every line a credit note has credited."""
+        credited: dict[str, set[str]] = {}
+        for e in self.entries:
+            if e.invoice.kind == CREDIT_NOTE and e.invoice.credits:
+                credited.setdefault(e.invoice.credits, set()).update(
+                    line.line_id for line in e.invoice.lines
+                )
+        fully = set()
+        for e in self.entries:
+            number = e.invoice.number or ""
+            lines = {line.line_id for line in e.invoice.lines}
+            if e.invoice.kind == INVOICE and lines and lines <= credited.get(number, set()):
+                fully.add(number)
+        return fully
 
     def next_seq(self, series: str) -> int:
         return 1 + max(

@@ -279,6 +279,13 @@ def issue(
             f"for {period}; {result.already} had been issued before.",
             markup=False,
         )
+        if result.credited:
+            err.print(
+                f"Fully credited, so not issued again: {', '.join(result.credited)}. A period "
+                "is invoiced once; bill a corrected amount with a document made outside revcli "
+                "(docs/invoicing.md, 'Correcting an invoice').",
+                markup=False,
+            )
         _note_without_xml(result.issued, files.formats)
 
 

@@ -147,7 +147,7 @@ def _fill(book: xlsxwriter.Workbook, sheet: Worksheet, report: Report) -> None:
         for col, (name, raw) in enumerate(zip(columns, row, strict=True)):
             kind = report.kind(name)
             value = cell(raw, kind)
-            if value is None:
+            if value is None or value == "":  # an empty CSV cell is an empty cell
                 continue
             if isinstance(raw, dt.date) and kind is not ColumnKind.MONTH:
                 sheet.write_datetime(
