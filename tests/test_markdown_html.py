@@ -39,3 +39,20 @@ def test_a_customer_name_with_html_is_escaped_in_markdown(
     assert result.exit_code == 0, result.stderr
     assert "<img" not in result.stdout
     assert "&lt;img src=http://e.example/t.png> Hardanger \\| AS" in result.stdout
+
+
+def test_a_backslash_and_a_line_break_in_a_markdown_cell(run: Run, tmp_path: Path) -> None:
+    # The name "A | B", a line break, then "C \| D": in a GitHub table cell `|` is written
+    # `\|` and a backslash `\\`, so "C \| D" becomes "C \\\| D" (the table reads `\|` as a
+    # pipe, then `\\` as one backslash: the text comes back as written); the line break
+    # becomes a space, since a table row is one line.
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE, data, ignore=shutil.ignore_patterns("invoices", ".revcli"))
+    customers = data / "customers.csv"
+    text = customers.read_text(encoding="utf-8")
+    customers.write_text(
+        text.replace("Hardangereiendomsforvaltning AS", '"A | B\nC \\| D"', 1), encoding="utf-8"
+    )
+    result = run("risk", "--as-of", "2026-11-23", "--data", data, "--format", "markdown")
+    assert result.exit_code == 0, result.stderr
+    assert "| A \\| B C \\\\\\| D |" in result.stdout

@@ -112,9 +112,12 @@ def render_json(report: Report) -> str:
 
 
 def _md_escape(text: str) -> str:
-    """Markdown text: ``|`` escaped, and HTML shown as text (GitHub renders tags in Markdown,
-    so a customer named ``<img src=…>`` would otherwise load an image in a job summary)."""
-    return text.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+    """Markdown text: ``\\`` and ``|`` escaped (a ``\\|`` in the text keeps its backslash),
+    a line break as a space (a table row is one line), and HTML shown as text (GitHub renders
+    tags in Markdown, so a customer named ``<img src=…>`` would otherwise load an image in a
+    job summary)."""
+    text = text.replace("\\", "\\\\").replace("|", "\\|")
+    return _LINE_BREAK.sub(" ", text).replace("<", "&lt;")
 
 
 def render_markdown(report: Report) -> str:
