@@ -125,3 +125,24 @@ def test_a_math_filter_refuses_text_that_is_not_a_number(tmp_path: Path) -> None
     with pytest.raises(TemplateError) as info:
         load_template(main, autoescape=False).render({"x": Decimal("1.5")})
     assert str(info.value) == f"{main}:1:8: times: 'two' is not a number"
+
+
+@pytest.mark.parametrize(
+    ("argument", "message"),
+    [
+        # 10^100000000 digits would take minutes and gigabytes: refused before any work.
+        ("round: 100000000", "round: the places must be from 0 to 28, found 100000000"),
+        ("round: -2", "round: the places must be from 0 to 28, found -2"),
+        ('times: "1e999999999"', "times: '1e999999999' is out of range (10^-28 to 10^28)"),
+        ('divided_by: "1e-30"', "divided_by: '1e-30' is out of range (10^-28 to 10^28)"),
+    ],
+)
+def test_a_math_filter_refuses_a_hostile_size_at_once(
+    tmp_path: Path, argument: str, message: str
+) -> None:
+    from decimal import Decimal
+
+    main = write(tmp_path, "main.txt.liquid", f"{{{{ x | {argument} }}}}")
+    with pytest.raises(TemplateError) as info:
+        load_template(main, autoescape=False).render({"x": Decimal("1.5")})
+    assert str(info.value) == f"{main}:1:8: {message}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, DecimalException, InvalidOperation
 from typing import Any
 
 from liquid.exceptions import FilterArgumentError
@@ -70,7 +70,17 @@ def _number(name: str, value: object) -> Decimal:
         number = Decimal("NaN")
     if not number.is_finite():
         raise FilterArgumentError(f"{name}: '{value}' is not a number", token=None)
+    if number and not -_DIGITS <= number.adjusted() <= _DIGITS:
+        raise FilterArgumentError(
+            f"{name}: '{value}' is out of range (10^-{_DIGITS} to 10^{_DIGITS})", token=None
+        )
     return number
+
+
+_DIGITS = 28
+"""Decimal places ``round`` keeps at most, and the largest power of ten (either way) a
+number in template arithmetic may have: money needs far less, and 10^1000000000 would
+take the machine's memory and time."""
 
 
 def _whole(name: str, value: object) -> int:
@@ -108,6 +118,24 @@ _NO_ARGUMENT: dict[str, Callable[[Decimal], Decimal | int]] = {
 }
 
 
+def _compute(name: str, value: object, args: tuple[object, ...]) -> Any:
+    """The math filter ``name`` on ``value`` and ``args`` in decimal arithmetic."""
+    if name == "round":  # half away from zero, as revcli rounds money
+        places = _whole(name, args[0]) if args else 0
+        if not 0 <= places <= _DIGITS:
+            raise FilterArgumentError(
+                f"round: the places must be from 0 to {_DIGITS}, found {places}", token=None
+            )
+        return round_half_up(_number(name, value), places)
+    if name in _NO_ARGUMENT:
+        if args:
+            raise FilterArgumentError(f"{name}: takes no argument", token=None)
+        return _NO_ARGUMENT[name](_number(name, value))
+    if len(args) != 1:
+        raise FilterArgumentError(f"{name}: takes one argument", token=None)
+    return _ONE_ARGUMENT[name](_number(name, value), _number(name, args[0]))
+
+
 def _decimal_aware(name: str, liquid: Callable[..., Any]) -> Callable[..., Any]:
     """Liquid's filter ``name`` (``liquid``), computed in decimals when its value or an
     argument is a Decimal."""
@@ -115,16 +143,10 @@ def _decimal_aware(name: str, liquid: Callable[..., Any]) -> Callable[..., Any]:
     def run(value: object, *args: object) -> Any:
         if not any(isinstance(v, Decimal) for v in (value, *args)):
             return liquid(value, *args)
-        if name == "round":  # half away from zero, as revcli rounds money
-            places = _whole(name, args[0]) if args else 0
-            return round_half_up(_number(name, value), places)
-        if name in _NO_ARGUMENT:
-            if args:
-                raise FilterArgumentError(f"{name}: takes no argument", token=None)
-            return _NO_ARGUMENT[name](_number(name, value))
-        if len(args) != 1:
-            raise FilterArgumentError(f"{name}: takes one argument", token=None)
-        return _ONE_ARGUMENT[name](_number(name, value), _number(name, args[0]))
+        try:
+            return _compute(name, value, args)
+        except DecimalException as exc:  # beyond decimal's range after all
+            raise FilterArgumentError(f"{name}: {type(exc).__name__}", token=None) from None
 
     run.__name__ = run.__qualname__ = f"decimal_{name}"
     return run
