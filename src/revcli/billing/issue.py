@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from revcli.billing.ehf import pays_to_iban
-from revcli.billing.model import CREDIT_NOTE, INVOICE, Invoice, credit_note
+from revcli.billing.model import INVOICE, Invoice, credit_note
 from revcli.billing.numbering import NumberFormat, numbered, seller_issues
 from revcli.billing.parallel import render_all
 from revcli.billing.register import Register, read_register
@@ -200,12 +200,7 @@ def issue_credit_note(
         original = entry.invoice
         if original.kind != INVOICE:
             raise UsageError(f"{number} is a credit note; only invoices can be credited")
-        done = {
-            line.line_id
-            for e in register.entries
-            if e.invoice.kind == CREDIT_NOTE and e.invoice.credits == number
-            for line in e.invoice.lines
-        }
+        done = register.credited_lines().get(number, set())
         known = [line.line_id for line in original.lines]
         unknown = [i for i in line_ids if i not in known]
         if unknown:

@@ -200,14 +200,19 @@ class Register:
     def issued_keys(self) -> set[tuple[str, dt.date]]:
         return {e.invoice.key for e in self.entries if e.invoice.kind == INVOICE}
 
-    def fully_credited(self) -> set[str]:
-        """The numbers of the invoices whose every line a credit note has credited."""
+    def credited_lines(self) -> dict[str, set[str]]:
+        """The line ids of each invoice (by number) that credit notes have credited."""
         credited: dict[str, set[str]] = {}
         for e in self.entries:
             if e.invoice.kind == CREDIT_NOTE and e.invoice.credits:
                 credited.setdefault(e.invoice.credits, set()).update(
                     line.line_id for line in e.invoice.lines
                 )
+        return credited
+
+    def fully_credited(self) -> set[str]:
+        """The numbers of the invoices whose every line a credit note has credited."""
+        credited = self.credited_lines()
         fully = set()
         for e in self.entries:
             number = e.invoice.number or ""
