@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.billing_support import CUSTOMERS, billing_dir
+from tests.billing_support import CUSTOMERS, SELLER, billing_dir
 from tests.conftest import SAMPLE, Golden, Run
 
 pytestmark = pytest.mark.usefixtures("pinned_today")
@@ -250,3 +250,33 @@ def test_yen_and_dinar_money_keeps_its_minor_units_in_csv(run: Run, tmp_path: Pa
         ("JPY", "1000", "250", "1250"),
         ("KWD", "1.500", "0.375", "1.875"),
     ]
+
+
+def test_a_locale_written_with_a_hyphen_is_the_same_locale_on_the_invoice(
+    run: Run, tmp_path: Path
+) -> None:
+    # docs/rules.md lists de-DE beside de_DE. Customer A writes it with a hyphen; B has
+    # no locale and takes the settings' en-GB. 1 × 1234.5 NOK a month, so January's
+    # amount is 1,234.50: German writes 1.234,50 NOK, British NOK1,234.50.
+    root = billing_dir(
+        tmp_path / "data",
+        """\
+        contract_id,customer_id,start_date
+        K1,A,2026-01-01
+        K2,B,2026-01-01
+        """,
+        """\
+        contract_id,product,unit_price
+        K1,LIC,1234.5
+        K2,LIC,1234.5
+        """,
+        customers="customer_id,name,locale\nA,Berlin GmbH,de-DE\nB,London Ltd,\n",
+        settings=SELLER.replace("locale: nb_NO", "locale: en-GB"),
+    )
+    assert run("validate", "--data", root).exit_code == 0
+    german = run("invoice", "render", "--data", root, "--period", "2026-01", "--contract", "K1")
+    assert german.exit_code == 0, german.stderr
+    assert "1.234,50\xa0NOK" in german.stdout
+    british = run("invoice", "render", "--data", root, "--period", "2026-01", "--contract", "K2")
+    assert british.exit_code == 0, british.stderr
+    assert "NOK1,234.50" in british.stdout

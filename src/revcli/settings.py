@@ -368,6 +368,7 @@ def parse_settings(tree: dict[str, Tree], source: str) -> tuple[Settings, list[I
         "locale",
         f"'{locale}' is not a known locale (e.g. nb_NO, en_GB)",
     )
+    locale = locale_code(locale)
     inv = r.section(tree, "invoice")
     issues += unknown_settings(inv, [f.name for f in fields(InvoiceSettings)], "invoice", source)
     ri = SettingsReader(source, issues, "invoice.")
@@ -528,10 +529,15 @@ def _metrics(top: SettingsReader, tree: dict[str, Tree]) -> MetricsPolicy:
     )
 
 
+def locale_code(name: str) -> str:
+    """A locale as Babel reads it: ``en-GB`` (as a browser writes it) is ``en_GB``."""
+    return name.replace("-", "_")
+
+
 def known_locale(name: str) -> bool:
     """Whether Babel can format money and dates for ``name`` (``nb_NO``, ``en-GB``, …)."""
     try:
-        Locale.parse(name.replace("-", "_"))
+        Locale.parse(locale_code(name))
     except (ValueError, TypeError, UnknownLocaleError):
         return False
     return True

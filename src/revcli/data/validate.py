@@ -240,24 +240,25 @@ def _customers(raw: RawData) -> tuple[pl.DataFrame, list[Issue]]:
     locales = set(frame.get_column("locale").drop_nulls().unique())
     if frame.get_column("locale").null_count():
         locales.add(s.locale)
+    unknown = [v for v in sorted(locales) if not known_locale(v)]
+    if unknown:
+        issues += frame_issues(
+            frame,
+            pl.col("locale").fill_null(s.locale).is_in(unknown),
+            "locale",
+            pl.lit("'")
+            + pl.col("locale").fill_null(s.locale)
+            + "' is not a locale Babel knows (e.g. nb_NO, en_GB, de_DE)",
+        )
     frame = frame.with_columns(
         pl.col("country").fill_null(s.company.country),
         pl.col("payment_terms_days").fill_null(s.invoice.payment_terms_days),
         pl.col("tax_rate").fill_null(pl.lit(s.invoice.default_tax_rate).cast(DECIMAL)),
         pl.col("reverse_charge").fill_null(False),
-        pl.col("locale").fill_null(s.locale),
+        # Written as Babel reads it (de-DE is de_DE), for every document and e-mail.
+        pl.col("locale").str.replace_all("-", "_", literal=True).fill_null(s.locale),
     )
     issues += duplicates(frame, ["customer_id"], "customer_id", "customer_id")
-    unknown = [v for v in sorted(locales) if not known_locale(v)]
-    if unknown:
-        issues += frame_issues(
-            frame,
-            pl.col("locale").is_in(unknown),
-            "locale",
-            pl.lit("'")
-            + pl.col("locale")
-            + "' is not a locale Babel knows (e.g. nb_NO, en_GB, de_DE)",
-        )
     return frame, issues
 
 
