@@ -228,3 +228,27 @@ def test_grr_half_below_one(make_data_dir: MakeDir, run: Run) -> None:
     )
     [feb] = csv_rows(run, "nrr", "--data", root, "--month", "2026-02", "--window", "1")
     assert (feb["nrr"], feb["grr"]) == ("1.0000", "1.0000")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="DEFECT: cohort mrr_share = 2000.10 / 2000 = 1.00005 exactly prints 1.0000, not "
+    "1.0001: the share is taken in float64, so an exact half is lost before the "
+    "half-away-from-zero rounding (SPEC §4/§5/§9; metrics/cohorts.py)",
+)
+def test_cohort_mrr_share_prints_its_half_away_from_zero(make_data_dir: MakeDir, run: Run) -> None:
+    # §5: cohort 2026-01 = A (1,000) and B (1,000); start_mrr = 2,000 (first-month MRR).
+    # February: A adds 0.10 → cohort MRR 2,000.10; mrr_share = 2,000.10 / 2,000 = 1.00005
+    # exactly → "1.0001" (4 decimals, half away from zero); customer_share 2/2 → "1.0000".
+    root = make_data_dir(
+        {
+            "customers.csv": CUSTOMERS,
+            "contracts.csv": "contract_id,customer_id,start_date\nK1,A,2026-01-01\nK2,B,2026-01-01\n",
+            "contract_lines.csv": "contract_id,product,unit_price,start_date\n"
+            "K1,LIC,1000,\nK1,SSO,0.10,2026-02-01\nK2,LIC,1000,\n",
+        }
+    )
+    rows = csv_rows(run, "cohorts", "--data", root, "--from", "2026-01", "--to", "2026-02")
+    [feb] = [r for r in rows if r["month"] == "2026-02"]
+    assert (feb["age"], feb["start_mrr"], feb["mrr"]) == ("1", "2000.00", "2000.10")
+    assert (feb["mrr_share"], feb["customer_share"]) == ("1.0001", "1.0000")
