@@ -105,3 +105,41 @@ def test_foreign_currency_arr_is_at_the_booking_rate(make_data_dir: MakeDir, run
     )
     row = renewals(run, root, "2026-10-15")["K1"]
     assert (row["arr"], row["owner"], row["status"]) == ("13200.00", "ola@example.no", "expires")
+
+
+def test_default_renewal_term_is_the_first_term_rounded_to_whole_months(
+    make_data_dir: MakeDir, run: Run
+) -> None:
+    # §1/§2: renewal_term_months defaults to the first term's length (§2) rounded.
+    # K1 2026-01-01..2026-02-15: 1 month to 02-01, then 15 days to 02-16 (end + 1):
+    #   1 + 15/30.4375 = 1.4928… → 1 month. Renewal 1 starts 02-16, renewal 2 03-16:
+    #   as of A = 2026-02-17 (after every first term), T = 2026-03-15.
+    # K2 2026-01-01..2026-02-16: 1 + 16/30.4375 = 1.5256… → 2 months. Renewal 1 starts
+    #   02-17, renewal 2 04-17: T = 2026-04-16.
+    # K3 2026-01-01..2026-01-16: 16/30.4375 = 0.5256… (not under half a month, so no
+    #   renewal_term_months is needed) → 1 month. Renewal 1 is 01-17..02-16, renewal 2
+    #   02-17..03-16: T = 2026-03-16.
+    root = data(
+        make_data_dir,
+        "K1,A,2026-01-01,2026-02-15,true,0,,,\n"
+        "K2,A,2026-01-01,2026-02-16,true,0,,,\n"
+        "K3,A,2026-01-01,2026-01-16,true,0,,,\n",
+        "K1,LIC,100\nK2,LIC,100\nK3,LIC,100\n",
+    )
+    got = renewals(run, root, "2026-02-17")
+    assert {k: r["term_end"] for k, r in got.items()} == {
+        "K1": "2026-03-15",
+        "K2": "2026-04-16",
+        "K3": "2026-03-16",
+    }
+
+
+def test_a_first_term_of_fifteen_days_needs_a_renewal_term(
+    make_data_dir: MakeDir, run: Run
+) -> None:
+    # 2026-01-01..2026-01-15 is 15/30.4375 = 0.4928… months: under half a month, so an
+    # auto-renewing contract must say renewal_term_months (§1): invalid data, exit 1.
+    root = data(make_data_dir, "K1,A,2026-01-01,2026-01-15,true,,,,\n", "K1,LIC,100\n")
+    result = run("validate", "--data", root)
+    assert result.exit_code == 1
+    assert f"{root}/contracts.csv:2: renewal_term_months: " in result.stdout + result.stderr
