@@ -240,3 +240,25 @@ def test_money_times_multiplies_exactly_and_falls_back_to_floats_beyond_the_limi
     assert got == [6177.675, 646.5, 2e30]
     halved = frame.head(2).select(money_times(pl.col("v"), pl.col("k"), 100)).to_series()
     assert halved.to_list() == [61.77675, 6.465]  # / 100, exactly
+
+
+def test_ratios_of_money_are_taken_of_the_exact_amounts(run: Run, make_data_dir: MakeDir) -> None:
+    # One data set, two months:
+    #   February: W alone moves 1,000.00 → 1,001.15: growth 100 × 1.15 / 1,000 = 0.115 %
+    #   exactly → 0.12 (float division: 0.11499999999999999 → 0.11).
+    #   March: V, X, Y, Z and U join at 333.34 and W falls to 333.37: MRR 5 × 333.34 +
+    #   333.37 = 2,000.07 over 6 customers, ARPA 333.345 exactly → 333.35 (float
+    #   division: 333.34499999999997 → 333.34).
+    customers = "customer_id,name\nU,U AS\nV,V AS\nW,W AS\nX,X AS\nY,Y AS\nZ,Z AS\n"
+    contracts = "contract_id,customer_id,start_date\nKW,W,2025-01-01\n" + "".join(
+        f"K{c},{c},2025-03-01\n" for c in "UVXYZ"
+    )
+    lines = "contract_id,product,unit_price,start_date,end_date\n"
+    lines += "KW,LIC,1000,,2025-01-31\nKW,LIC,1001.15,2025-02-01,2025-02-28\n"
+    lines += "KW,LIC,333.37,2025-03-01,\n" + "".join(f"K{c},LIC,333.34,,\n" for c in "UVXYZ")
+    root = make_data_dir(
+        {"customers.csv": customers, "contracts.csv": contracts, "contract_lines.csv": lines}
+    )
+    feb, mar = _rows(run, "mrr", "--data", root, "--from", "2025-02", "--to", "2025-03")
+    assert (feb["mrr"], feb["growth_pct"]) == ("1001.15", "0.12")
+    assert (mar["mrr"], mar["customers"], mar["arpa"]) == ("2000.07", "6", "333.35")

@@ -6,8 +6,6 @@ from __future__ import annotations
 import csv
 import io
 
-import pytest
-
 from tests.conftest import MakeDir, Run
 from tests.helpers import moves, mrr_of, row
 
@@ -176,12 +174,6 @@ def test_growth_pct_of_an_exact_half_below_zero(make_data_dir: MakeDir, run: Run
     assert (feb["downgrade"], feb["growth_pct"]) == ("-0.10", "-0.01")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DEFECT: nrr = 2000.10 / 2000 = 1.00005 exactly prints 1.0000, not 1.0001: the "
-    "ratio is taken in float64 (2000.1 is stored as 2000.0999…), so an exact half is lost "
-    "before the half-away-from-zero rounding (SPEC §4/§9; metrics/retention.py nrr/grr)",
-)
 def test_retention_ratios_print_four_decimals_half_away_from_zero(
     make_data_dir: MakeDir, run: Run
 ) -> None:
@@ -230,12 +222,6 @@ def test_grr_half_below_one(make_data_dir: MakeDir, run: Run) -> None:
     assert (feb["nrr"], feb["grr"]) == ("1.0000", "1.0000")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DEFECT: cohort mrr_share = 2000.10 / 2000 = 1.00005 exactly prints 1.0000, not "
-    "1.0001: the share is taken in float64, so an exact half is lost before the "
-    "half-away-from-zero rounding (SPEC §4/§5/§9; metrics/cohorts.py)",
-)
 def test_cohort_mrr_share_prints_its_half_away_from_zero(make_data_dir: MakeDir, run: Run) -> None:
     # §5: cohort 2026-01 = A (1,000) and B (1,000); start_mrr = 2,000 (first-month MRR).
     # February: A adds 0.10 → cohort MRR 2,000.10; mrr_share = 2,000.10 / 2,000 = 1.00005

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from revcli.diff.restate import CENTS, Restatement
-from revcli.metrics.mrr import MONTH
+from revcli.metrics.mrr import MONTH, money_ratio
 from revcli.output.report import ColumnKind, PolicyLabel, Report
 from revcli.settings import Settings
 
@@ -123,7 +123,7 @@ def diff_table(r: Restatement, sides: DiffSides, first: dt.date, last: dt.date) 
     )
     shares = effects.join(total_mrr, on=MONTH, how="left").with_columns(
         pl.when((pl.col("cause") != "total") & (pl.col("_total") != 0))
-        .then(100 * pl.col("mrr").cast(pl.Float64) / pl.col("_total").cast(pl.Float64))
+        .then(money_ratio(pl.col("mrr"), pl.col("_total"), 100))
         .alias("share")
     )
     frame = (

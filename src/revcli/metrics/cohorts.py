@@ -15,7 +15,7 @@ import polars as pl
 
 from revcli.calendar import month_diff
 from revcli.data.validate import DataSet
-from revcli.metrics.mrr import CUSTOMER, MONEY, MONTH, Book, exact_money
+from revcli.metrics.mrr import CUSTOMER, MONEY, MONTH, Book, exact_money, money_ratio
 from revcli.metrics.report import policy_label, unfinished
 from revcli.output.report import ColumnKind, Report
 
@@ -107,7 +107,7 @@ def cohort_table(book: Book, first: dt.date, last: dt.date) -> pl.DataFrame:
     return (
         cells.with_columns(
             pl.when(pl.col("start_mrr") > 0)
-            .then(pl.col("mrr").cast(pl.Float64) / pl.col("start_mrr").cast(pl.Float64))
+            .then(money_ratio(pl.col("mrr"), pl.col("start_mrr")))
             .alias("mrr_share"),
             (pl.col("active_customers") / pl.col("cohort_customers")).alias("customer_share"),
         )
@@ -136,7 +136,7 @@ def weighted_shares(cells: pl.DataFrame) -> pl.DataFrame:
         .sort("age")
     )
     return pooled.with_columns(
-        (pl.col("mrr").cast(pl.Float64) / pl.col("start_mrr").cast(pl.Float64)).alias("mrr_share"),
+        money_ratio(pl.col("mrr"), pl.col("start_mrr")).alias("mrr_share"),
         (pl.col("active_customers") / pl.col("cohort_customers")).alias("customer_share"),
     )
 

@@ -113,6 +113,25 @@ def money_times(value: pl.Expr, factor: pl.Expr | int, per: int = 1) -> pl.Expr:
     return pl.when(value.abs() < MONEY_LIMIT).then(exact).otherwise(value * factor / per)
 
 
+_QUOTIENT = pl.Decimal(38, 18)
+"""Quotients of exact money: 18 decimal places, of which the nearest float is the float
+nearest to the exact quotient (but for ties far below any digit a report prints)."""
+
+
+def money_ratio(num: pl.Expr, den: pl.Expr, times: int = 1) -> pl.Expr:
+    """``times × num ÷ den`` for money (exact decimals, or floats each the nearest to one)
+    as the float nearest to the exact quotient; null where ``den`` is 0.
+
+    2,000.10 ÷ 2,000 is 1.00005 exactly, a half that prints as 1.0001; the float division
+    of the two gives 1.0000499999999999, which prints as 1.0000. Quotients of 10^18 or
+    more, or numerators beyond 10^16, are divided as floats."""
+    rough = num.cast(pl.Float64) * times / den.cast(pl.Float64)
+    fits = (num.cast(pl.Float64).abs() < 1e16) & (rough.abs() < 1e18) & (den != 0)
+    top = (pl.when(fits).then(num).cast(MONEY) * times).cast(_QUOTIENT)
+    exact = (top / den.cast(MONEY)).cast(pl.String).cast(pl.Float64)
+    return pl.when(den == 0).then(None).when(fits).then(exact).otherwise(rough)
+
+
 def money_sum(values: pl.Series) -> Decimal | float | int:
     """The exact decimal sum of float money ``values`` (each the nearest float to its
     exact value) when their magnitudes add up to less than 12 × :data:`MONEY_LIMIT`
@@ -1146,15 +1165,13 @@ class Book:
                     "new", "expansion", "reactivation", "cancellation", "churn"
                 ).alias("net_new"),
             )
-            .with_columns(pl.col(money).cast(pl.Float64))
             .with_columns(
-                pl.when(prev_mrr != 0)
-                .then(100 * pl.col("net_change") / prev_mrr)
-                .alias("growth_pct"),
+                money_ratio(pl.col("net_change"), prev_mrr, 100).alias("growth_pct"),
                 pl.when(pl.col("customers") > 0)
-                .then(pl.col("mrr") / pl.col("customers"))
+                .then(money_ratio(pl.col("mrr"), pl.col("customers")))
                 .alias("arpa"),
             )
+            .with_columns(pl.col(money).cast(pl.Float64))
             .filter(pl.col(MONTH) >= first)
         )
         if by == PRODUCT:  # back from codes to product names

@@ -24,6 +24,7 @@ from revcli.metrics.mrr import (
     PRODUCT,
     Book,
     exact_money,
+    money_ratio,
     month_range,
 )
 from revcli.metrics.report import policy_label, unfinished
@@ -246,14 +247,10 @@ def retention_table(
             *(pl.col(c).fill_null(zero).cast(MONEY) for c in money),
         )
     )
-    base = pl.col("start_mrr").cast(pl.Float64)
+    base = pl.col("start_mrr")
     table = table.with_columns(
-        pl.when(pl.col("start_mrr") > 0)
-        .then(pl.col("end_mrr").cast(pl.Float64) / base)
-        .alias("nrr"),
-        pl.when(pl.col("start_mrr") > 0)
-        .then(pl.col("retained_mrr").cast(pl.Float64) / base)
-        .alias("grr"),
+        pl.when(base > 0).then(money_ratio(pl.col("end_mrr"), base)).alias("nrr"),
+        pl.when(base > 0).then(money_ratio(pl.col("retained_mrr"), base)).alias("grr"),
         pl.when(pl.col("cohort_customers") > 0)
         .then(pl.col("retained_customers") / pl.col("cohort_customers"))
         .alias("logo_retention"),
