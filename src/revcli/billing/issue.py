@@ -9,8 +9,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from revcli.billing.credits import settled_note
 from revcli.billing.ehf import pays_to_iban
-from revcli.billing.model import INVOICE, Invoice, credit_note
+from revcli.billing.model import INVOICE, Invoice
 from revcli.billing.numbering import NumberFormat, numbered, seller_issues
 from revcli.billing.parallel import render_all
 from revcli.billing.register import Register, read_register
@@ -226,7 +227,8 @@ def issue_credit_note(
             )
         series = numbering.series(on.year)
         check_issue_date(register, series, on, today)
-        draft = credit_note(original, chosen, reason.strip(), on)
+        earlier = register.credit_notes().get(number, [])
+        draft = settled_note(original, earlier, chosen, reason.strip(), on)
         if original.facts is not None:
             # the seller and its bank as on the credit note's day; the invoice's date
             draft = dataclasses.replace(

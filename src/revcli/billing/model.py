@@ -160,12 +160,19 @@ def tax_lines(
         tax = round_half_up(Fraction(net) * Fraction(rate) / 100, places_of(currency))
         nok = None if nok_rate is None else round_half_up(Fraction(tax) * Fraction(nok_rate), 2)
         taxes.append(TaxLine(rate, net, tax, nok))
+    return (tuple(taxes), *totals(taxes, currency, with_nok=nok_rate is not None))
+
+
+def totals(
+    taxes: Iterable[TaxLine], currency: str, *, with_nok: bool
+) -> tuple[Decimal, Decimal, Decimal, Decimal | None]:
+    """Net, tax, total and tax in NOK (``None`` unless ``with_nok``) of the tax lines."""
+    zero = money(Decimal(0), currency)
+    taxes = tuple(taxes)
     net = sum((t.net for t in taxes), zero)
     tax = sum((t.tax for t in taxes), zero)
-    tax_nok = (
-        None if nok_rate is None else sum((t.tax_nok or Decimal(0) for t in taxes), Decimal("0.00"))
-    )
-    return tuple(taxes), net, tax, net + tax, tax_nok
+    tax_nok = sum((t.tax_nok or Decimal(0) for t in taxes), Decimal("0.00")) if with_nok else None
+    return net, tax, net + tax, tax_nok
 
 
 def credit_note(original: Invoice, line_ids: Sequence[str], reason: str, on: dt.date) -> Invoice:

@@ -200,15 +200,20 @@ class Register:
     def issued_keys(self) -> set[tuple[str, dt.date]]:
         return {e.invoice.key for e in self.entries if e.invoice.kind == INVOICE}
 
-    def credited_lines(self) -> dict[str, set[str]]:
-        """The line ids of each invoice (by number) that credit notes have credited."""
-        credited: dict[str, set[str]] = {}
+    def credit_notes(self) -> dict[str, list[Invoice]]:
+        """The credit notes of each invoice (by number), in register order."""
+        notes: dict[str, list[Invoice]] = {}
         for e in self.entries:
             if e.invoice.kind == CREDIT_NOTE and e.invoice.credits:
-                credited.setdefault(e.invoice.credits, set()).update(
-                    line.line_id for line in e.invoice.lines
-                )
-        return credited
+                notes.setdefault(e.invoice.credits, []).append(e.invoice)
+        return notes
+
+    def credited_lines(self) -> dict[str, set[str]]:
+        """The line ids of each invoice (by number) that credit notes have credited."""
+        return {
+            number: {line.line_id for note in notes for line in note.lines}
+            for number, notes in self.credit_notes().items()
+        }
 
     def fully_credited(self) -> set[str]:
         """The numbers of the invoices whose every line a credit note has credited."""

@@ -11,8 +11,9 @@ import hashlib
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from revcli.billing.credits import settled_taxes
 from revcli.billing.layout import HEAD_FILE, REGISTER_DIR, REGISTER_FILE
-from revcli.billing.model import CREDIT_NOTE, INVOICE, tax_lines
+from revcli.billing.model import CREDIT_NOTE, INVOICE, Invoice, tax_lines, totals
 from revcli.billing.numbering import NumberFormat
 from revcli.billing.records import Contents, Entry, state_log
 from revcli.errors import Issue
@@ -20,7 +21,9 @@ from revcli.schema import minor_units
 from revcli.state.log import UnreadableHead
 
 
-def _check_amounts(out: Contents, entry: Entry) -> None:
+def _check_amounts(out: Contents, entry: Entry, notes: dict[str, list[Invoice]]) -> None:
+    """Amounts have the currency's decimals; taxes and totals agree with the lines (a
+    credit note's also with its invoice and the credit notes before it)."""
     inv = entry.invoice
     try:
         places = minor_units(inv.currency)
@@ -37,6 +40,18 @@ def _check_amounts(out: Contents, entry: Entry) -> None:
             )
     taxes, net, tax, total, tax_nok = tax_lines(inv.lines, inv.currency, inv.nok_rate)
     stored = (inv.taxes, inv.net, inv.tax, inv.total, inv.tax_nok)
+    earlier = notes.get(inv.credits or "", [])
+    if inv.kind == CREDIT_NOTE and earlier and earlier[0].kind == INVOICE:
+        original, earlier = earlier[0], earlier[1:]
+        credited = {line.line_id for note in (*earlier, inv) for line in note.lines}
+        final = {line.line_id for line in original.lines} <= credited
+        settled = settled_taxes(taxes, original, earlier, final=final)
+        # A credit note issued before tax was settled against its invoice kept the
+        # rounding of its own lines: it stays valid as issued (the register is never
+        # rewritten).
+        if stored != (taxes, net, tax, total, tax_nok):
+            taxes = settled
+            net, tax, total, tax_nok = totals(taxes, inv.currency, with_nok=tax_nok is not None)
     for name, want, got in zip(
         ("taxes", "net", "tax", "total", "tax_nok"),
         (taxes, net, tax, total, tax_nok),
@@ -125,6 +140,7 @@ def check_contents(out: Contents, root: Path, *, orphans: bool = True) -> list[I
     keys: dict[tuple[str, dt.date], int] = {}
     last_seq: dict[str, int] = defaultdict(int)
     credited: dict[str, Counter[str]] = defaultdict(Counter)
+    notes: dict[str, list[Invoice]] = {}  # each invoice, then its credit notes so far
     folder = root / REGISTER_DIR
     for entry in out.entries:
         inv = entry.invoice
@@ -148,7 +164,11 @@ def check_contents(out: Contents, root: Path, *, orphans: bool = True) -> list[I
             _check_credit(out, entry, by_number, credited)
         else:
             out.problem(entry.line, "kind", f"'{inv.kind}' is not invoice or credit_note")
-        _check_amounts(out, entry)
+        _check_amounts(out, entry, notes)
+        if inv.kind == INVOICE:
+            notes.setdefault(number, [inv])
+        elif inv.kind == CREDIT_NOTE and inv.credits in notes:
+            notes[inv.credits].append(inv)
         _check_document(out, entry, folder)
     if orphans and folder.is_dir():
         _check_orphans(out, folder)

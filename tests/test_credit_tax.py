@@ -1,0 +1,167 @@
+"""Crediting an invoice in parts: the tax of its credit notes adds up to the invoice's.
+
+A partial credit note keeps the rounding of its own lines, capped so that the notes never
+credit more tax at a rate than the invoice has; the note that credits the last lines takes
+what is left, so that an invoice and all its credit notes add up to exactly 0, the tax in
+NOK too (docs/invoicing.md, "Credit notes").
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from revcli.billing.register import check_register
+from tests.billing_support import billing_dir
+from tests.conftest import Run
+
+pytestmark = pytest.mark.usefixtures("pinned_today")
+
+CONTRACTS = "contract_id,customer_id,start_date,currency\nK1,C1,2026-01-01,{currency}\n"
+LINES = "contract_id,line_id,product,quantity,unit_price,price_period,tax_rate\n"
+FX = "date,currency,rate\n2025-12-01,JPY,0.0712\n2025-12-01,KWD,36.1234\n"
+
+
+def issued(run: Run, tmp_path: Path, currency: str, lines: str) -> Path:
+    root = billing_dir(tmp_path, CONTRACTS.format(currency=currency), LINES + lines, fx=FX)
+    args = ("--data", root, "--period", "2026-01", "--date", "2026-01-01", "--format", "txt")
+    result = run("invoice", "issue", *args)
+    assert result.exit_code == 0, result.stderr
+    return root
+
+
+def credit(run: Run, root: Path, *args: str) -> None:
+    result = run(
+        "invoice",
+        "credit",
+        "2026-00001",
+        *args,
+        "--reason",
+        "x",
+        "--data",
+        root,
+        "--date",
+        "2026-01-20",
+    )
+    assert result.exit_code == 0, result.stderr
+
+
+def amounts(root: Path) -> list[tuple[str, str, str, str | None]]:
+    """(net, tax, total, tax in NOK) of every record, register order."""
+    path = root / "invoices" / "register.jsonl"
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return [(r["net"], r["tax"], r["total"], r["tax_nok"]) for r in records]
+
+
+def test_the_last_credit_note_of_a_yen_invoice_takes_the_tax_left(run: Run, tmp_path: Path) -> None:
+    root = issued(run, tmp_path, "JPY", "K1,1,A,1,10,month,25\nK1,2,B,1,10,month,25\n")
+    credit(run, root, "--lines", "1")
+    credit(run, root)  # every line not yet credited: line 2, the last
+    # Invoice: net 20, tax 20 × 25 % = 5, in NOK 5 × 0.0712 = 0.356 → 0.36.
+    # Line 1: tax −10 × 25 % = −2.5 → −3 (half away from zero), NOK −3 × 0.0712 → −0.21.
+    # Line 2, the last: tax −(5 − 3) = −2 (not −3 again), NOK −(0.36 − 0.21) = −0.15.
+    assert amounts(root) == [
+        ("20", "5", "25", "0.36"),
+        ("-10", "-3", "-13", "-0.21"),
+        ("-10", "-2", "-12", "-0.15"),
+    ]
+    assert check_register(root) == []
+
+
+def test_the_last_credit_note_of_a_dinar_invoice_takes_the_tax_left(
+    run: Run, tmp_path: Path
+) -> None:
+    root = issued(run, tmp_path, "KWD", "K1,1,A,1,0.002,month,25\nK1,2,B,1,3.003,month,25\n")
+    credit(run, root, "--lines", "1")
+    credit(run, root, "--lines", "2")
+    # Invoice: tax 3.005 × 25 % = 0.75125 → 0.751; NOK 0.751 × 36.1234 = 27.128... → 27.13.
+    # Line 1: −0.002 × 25 % = −0.0005 → −0.001; NOK −0.0361234 → −0.04.
+    # Line 2, the last: −(0.751 − 0.001) = −0.750 (its own rounding: −0.75075 → −0.751);
+    # NOK −(27.13 − 0.04) = −27.09.
+    assert amounts(root) == [
+        ("3.005", "0.751", "3.756", "27.13"),
+        ("-0.002", "-0.001", "-0.003", "-0.04"),
+        ("-3.003", "-0.750", "-3.753", "-27.09"),
+    ]
+    assert check_register(root) == []
+
+
+def test_partial_credit_notes_never_credit_more_tax_than_the_invoice_has(
+    run: Run, tmp_path: Path
+) -> None:
+    root = issued(run, tmp_path, "JPY", "".join(f"K1,{i},A,1,2,month,25\n" for i in range(1, 5)))
+    for line in ("1", "2", "3", "4"):
+        credit(run, root, "--lines", line)
+    # Invoice: net 8, tax 8 × 25 % = 2, NOK 2 × 0.0712 = 0.1424 → 0.14.
+    # Lines 1 and 2: −2 × 25 % = −0.5 → −1 each (NOK −0.0712 → −0.07): −2 credited, all of it.
+    # Line 3 would round to −1 too: capped to 0 (NOK 0). Line 4, the last: −(2 − 2) = 0.
+    assert amounts(root) == [
+        ("8", "2", "10", "0.14"),
+        ("-2", "-1", "-3", "-0.07"),
+        ("-2", "-1", "-3", "-0.07"),
+        ("-2", "0", "-2", "0.00"),
+        ("-2", "0", "-2", "0.00"),
+    ]
+    assert check_register(root) == []
+
+
+def test_the_last_credit_note_takes_the_tax_left_at_a_rate_none_of_its_lines_has(
+    run: Run, tmp_path: Path
+) -> None:
+    lines = "K1,1,A,1,1,month,25\nK1,2,B,1,1,month,25\nK1,3,C,1,10,month,15\n"
+    root = issued(run, tmp_path, "JPY", lines)
+    credit(run, root, "--lines", "1")
+    credit(run, root, "--lines", "2")
+    credit(run, root, "--lines", "3")
+    # Invoice: 25 %: net 2, tax 0.5 → 1; 15 %: net 10, tax 1.5 → 2. Tax 3, NOK 0.0712 +
+    # 0.1424 → 0.07 + 0.14 = 0.21. Lines 1 and 2: −0.25 → 0 each (NOK 0).
+    # Line 3, the last: 15 %: −2; and the 1 left at 25 % (net 0): tax −3, NOK −0.21.
+    assert amounts(root) == [
+        ("12", "3", "15", "0.21"),
+        ("-1", "0", "-1", "0.00"),
+        ("-1", "0", "-1", "0.00"),
+        ("-10", "-3", "-13", "-0.21"),
+    ]
+    last = json.loads((root / "invoices" / "register.jsonl").read_text().splitlines()[-1])
+    assert last["taxes"] == [
+        {"rate": "15", "net": "-10", "tax": "-2", "tax_nok": "-0.14"},
+        {"rate": "25", "net": "0", "tax": "-1", "tax_nok": "-0.07"},
+    ]
+    assert check_register(root) == []
+
+
+def test_check_reports_a_last_credit_note_whose_tax_leaves_a_rest(run: Run, tmp_path: Path) -> None:
+    root = issued(run, tmp_path, "JPY", "K1,1,A,1,10,month,25\nK1,2,B,1,10,month,25\n")
+    credit(run, root, "--lines", "1")
+    credit(run, root)
+    path = root / "invoices" / "register.jsonl"
+    text = path.read_text(encoding="utf-8").splitlines()
+    # A last note of tax −1 (net −10, total −11) agrees with neither rule: not with its own
+    # rounding (−3) nor with what is left (−2).
+    record = json.loads(text[2])
+    record["taxes"][0]["tax"], record["tax"], record["total"] = "-1", "-1", "-11"
+    text[2] = json.dumps(record)
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    problems = [i.message for i in check_register(root) if i.line == 3]
+    assert "does not agree with the lines: expected 25 %: net -10 tax -2" in problems
+
+
+def test_check_accepts_a_last_credit_note_issued_with_its_own_rounding(
+    run: Run, tmp_path: Path
+) -> None:
+    """Registers are never rewritten: a last note issued before the rule kept the rounding
+    of its own lines (−10 × 25 % = −2.5 → −3, NOK −0.21) and still agrees with them."""
+    root = issued(run, tmp_path, "JPY", "K1,1,A,1,10,month,25\nK1,2,B,1,10,month,25\n")
+    credit(run, root, "--lines", "1")
+    credit(run, root)
+    path = root / "invoices" / "register.jsonl"
+    text = path.read_text(encoding="utf-8").splitlines()
+    record = json.loads(text[2])
+    record["taxes"][0]["tax"], record["taxes"][0]["tax_nok"] = "-3", "-0.21"
+    record["tax"], record["total"], record["tax_nok"] = "-3", "-13", "-0.21"
+    text[2] = json.dumps(record)
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    amounts_columns = {"taxes", "net", "tax", "total", "tax_nok"}
+    assert [i for i in check_register(root) if i.column in amounts_columns] == []
