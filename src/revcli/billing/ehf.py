@@ -119,10 +119,11 @@ def document_of(invoice: Invoice) -> ehf.Document:
     assert facts is not None and invoice.number is not None
     seller = facts.seller
     if pays_to_iban(invoice.currency, seller.country, facts.bank):
-        payment = ehf.Payment(iban=facts.bank.iban, bic=facts.bank.bic)
+        payment = ehf.Payment(
+            iban=facts.bank.iban, bic=facts.bank.bic, kid=invoice.payment_reference
+        )
     else:
-        kid = invoice.payment_reference if invoice.currency == "NOK" else ""
-        payment = ehf.Payment(account=facts.bank.account, kid=kid)
+        payment = ehf.Payment(account=facts.bank.account, kid=invoice.payment_reference)
     buyer = invoice.buyer
     return ehf.Document(
         kind=invoice.kind,

@@ -91,11 +91,12 @@ def kid(number: str) -> str:
 
 
 def numbered(invoice: Invoice, series: str, seq: int, company: Company) -> Invoice:
-    """``invoice`` with its number and payment reference (a KID for a Norwegian seller)."""
+    """``invoice`` with its number and payment reference: a KID for a Norwegian seller's
+    invoice in NOK, else the number (SPEC §10; credit notes have none)."""
     number = NumberFormat.number(series, seq)
     if invoice.kind == CREDIT_NOTE:
         reference = ""
-    elif company.country == "NO":
+    elif company.country == "NO" and invoice.currency == "NOK":
         reference = kid(number)
     else:
         reference = number

@@ -187,11 +187,19 @@ def from_record(rec: dict[str, Any]) -> Invoice:
         number=str(rec["number"]),
         series=str(rec["series"]),
         seq=int(rec["seq"]),
-        payment_reference=str(rec["payment_reference"]),
+        payment_reference=_payment_reference(rec),
         credits=None if rec["credits"] is None else str(rec["credits"]),
         reason=str(rec["reason"]),
         facts=Facts.from_json(rec["einvoice"]) if rec.get("einvoice") is not None else None,
     )
+
+
+def _payment_reference(rec: dict[str, Any]) -> str:
+    """The payment reference of a record: a KID only on an invoice in NOK. Before revcli
+    recorded the number for an invoice in another currency, it recorded a KID there that
+    no document of it shows (they show the number): such a record reads as the number."""
+    stored = str(rec["payment_reference"])
+    return stored if not stored or rec["currency"] == "NOK" else str(rec["number"])
 
 
 def documents_of(rec: dict[str, Any]) -> list[tuple[str, str]]:

@@ -44,7 +44,8 @@ class Party:
 @dataclass(frozen=True)
 class Payment:
     """Where to pay: a domestic ``account``, or ``iban`` + ``bic``; ``kid`` is the
-    Norwegian payment reference (only on invoices in NOK)."""
+    payment reference (``PaymentID``): the Norwegian KID on a Norwegian seller's invoice
+    in NOK, else the invoice number; none on a credit note."""
 
     account: str = ""
     iban: str = ""
