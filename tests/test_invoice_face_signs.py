@@ -93,13 +93,14 @@ def test_a_credit_notes_how_note_equals_its_negative_line(root: Path) -> None:
 def test_text_columns_are_separated_even_when_a_value_fills_its_column(root: Path) -> None:
     text = face(root, DocFormat.TXT, only_of(root, "K2")).splitlines()
     # 12 000 000,00 kr is 16 characters: wider than the unit-price (15) and amount (14)
-    # columns, so it pushes the line longer (82 columns), one space before each column:
-    # description padded to 33, quantity to 7, then price, rate (5) and amount.
-    row = f"{'Enterprise licence':<33} {'1':>7} 12 000 000,00 kr {'25 %':>5} 12 000 000,00 kr"
-    assert row in text
-    # the totals: label padded to 62, a space, the amount right-justified in 15
-    assert f"{'Sum eks. mva':<62} {'12 000 000,00 kr':>15}" in text
-    assert f"{'MVA 25 % av 12 000 000,00 kr':<62} {'3 000 000,00 kr':>15}" in text
+    # columns, so both widen to 17 (two spaces before the value) and the description
+    # narrows to 78 − 4 spaces − 7 (quantity) − 17 − 5 (rate) − 17 = 28: still 78 columns.
+    price = "12 000 000,00 kr"
+    row = f"{'Enterprise licence':<28} {'1':>7} {price:>17} {'25 %':>5} {price:>17}"
+    assert len(row) == 78 and row in text
+    # the totals: label padded to 61, a space, the amount right-justified in 16
+    assert f"{'Sum eks. mva':<61} {price:>16}" in text
+    assert f"{'MVA 25 % av 12 000 000,00 kr':<61} {'3 000 000,00 kr':>16}" in text
 
 
 def test_an_ordinary_text_invoice_keeps_its_78_columns(root: Path) -> None:
