@@ -11,7 +11,7 @@ import hashlib
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from revcli.billing.credits import settled_taxes
+from revcli.billing.credits import final_rates, settled_taxes
 from revcli.billing.layout import HEAD_FILE, REGISTER_DIR, REGISTER_FILE
 from revcli.billing.model import CREDIT_NOTE, INVOICE, Invoice, tax_lines, totals
 from revcli.billing.numbering import NumberFormat
@@ -43,9 +43,7 @@ def _check_amounts(out: Contents, entry: Entry, notes: dict[str, list[Invoice]])
     earlier = notes.get(inv.credits or "", [])
     if inv.kind == CREDIT_NOTE and earlier and earlier[0].kind == INVOICE:
         original, earlier = earlier[0], earlier[1:]
-        credited = {line.line_id for note in (*earlier, inv) for line in note.lines}
-        final = {line.line_id for line in original.lines} <= credited
-        settled = settled_taxes(taxes, original, earlier, final=final)
+        settled = settled_taxes(taxes, original, earlier, final_rates(original, earlier, inv))
         # A credit note issued before tax was settled against its invoice kept the
         # rounding of its own lines: it stays valid as issued (the register is never
         # rewritten).
