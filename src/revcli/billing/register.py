@@ -25,7 +25,6 @@ from decimal import InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from revcli.billing.layout import REGISTER_DIR
 from revcli.billing.model import CREDIT_NOTE, INVOICE, Invoice
 from revcli.billing.numbering import file_part
 from revcli.billing.records import (
@@ -39,7 +38,7 @@ from revcli.billing.records import (
 )
 from revcli.billing.verify import check_contents
 from revcli.data.files import UnreadableFile, read_bytes
-from revcli.errors import DataError, Issue, Severity
+from revcli.errors import DataError, Issue
 from revcli.output.files import write_atomic
 from revcli.state.log import Head, Link, Step, verify_chain
 
@@ -288,28 +287,3 @@ class Register:
         self.log.write_head(Head(len(self.entries), record["hash"]))
         self._step("record")
         return entry
-
-
-def peppol_issues(root: Path) -> list[Issue]:
-    """The Peppol rules (revcli's own, :mod:`revcli.einvoice.peppol`) that each issued
-    e-invoice of the register breaks, as warnings naming the file: the XML is a faithful
-    record of what was issued, and a buyer without an electronic address (R010) is fine
-    for an invoice sent by e-mail; such findings matter before sending through Peppol.
-    Files that are missing or altered are :func:`check_register`'s to report."""
-    from revcli.einvoice.peppol import peppol_findings  # parsed only when asked for
-
-    folder = root / REGISTER_DIR
-    issues: list[Issue] = []
-    for entry in read_register(root).entries:
-        for name, digest in entry.documents:
-            path = folder / name
-            if not name.endswith(".xml") or not path.is_file():
-                continue
-            data = path.read_bytes()
-            if hashlib.sha256(data).hexdigest() != digest:
-                continue
-            issues += [
-                Issue(str(path), None, f.rule, f.message, Severity.WARNING)
-                for f in peppol_findings(data)
-            ]
-    return issues

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 from revcli.billing.credits import final_rates, settled_taxes
@@ -16,7 +17,7 @@ from revcli.billing.layout import HEAD_FILE, REGISTER_DIR, REGISTER_FILE
 from revcli.billing.model import CREDIT_NOTE, INVOICE, Invoice, tax_lines, totals
 from revcli.billing.numbering import NumberFormat
 from revcli.billing.records import Contents, Entry, state_log
-from revcli.errors import Issue
+from revcli.errors import Issue, Severity
 from revcli.schema import minor_units
 from revcli.state.log import UnreadableHead
 
@@ -223,3 +224,28 @@ def _check_head(out: Contents, root: Path) -> None:
                 "was rewritten; restore it from git",
             )
         )
+
+
+def peppol_issues(entries: Sequence[Entry], folder: Path) -> list[Issue]:
+    """The Peppol rules (revcli's own, :mod:`revcli.einvoice.peppol`) that each issued
+    e-invoice of the register's ``entries`` (its files in ``folder``) breaks, as warnings
+    naming the file: the XML is a faithful record of what was issued, and a buyer without
+    an electronic address (R010) is fine for an invoice sent by e-mail; such findings
+    matter before sending through Peppol. Files that are missing or altered are
+    :func:`check_contents`'s to report."""
+    from revcli.einvoice.peppol import peppol_findings  # parsed only when asked for
+
+    issues: list[Issue] = []
+    for entry in entries:
+        for name, digest in entry.documents:
+            path = folder / name
+            if not name.endswith(".xml") or not path.is_file():
+                continue
+            data = path.read_bytes()
+            if hashlib.sha256(data).hexdigest() != digest:
+                continue
+            issues += [
+                Issue(str(path), None, f.rule, f.message, Severity.WARNING)
+                for f in peppol_findings(data)
+            ]
+    return issues

@@ -311,12 +311,8 @@ def check(data: DataOption = None) -> None:
     """
     with error_boundary():
         from revcli.billing.layout import REGISTER_DIR, has_register_dir
-        from revcli.billing.register import (
-            check_register,
-            peppol_issues,
-            read_register,
-            register_path,
-        )
+        from revcli.billing.register import check_register, read_register, register_path
+        from revcli.billing.verify import peppol_issues
 
         root = resolve_data_dir(data)
         # a missing register is checked too: HEAD or documents left behind say it was deleted
@@ -332,7 +328,7 @@ def check(data: DataOption = None) -> None:
             return
         entries = read_register(root).entries
         err.print(f"{register_path(root)}: {len(entries)} documents, all consistent.", markup=False)
-        findings = peppol_issues(root)
+        findings = peppol_issues(entries, root / REGISTER_DIR)
         print_issues(findings, to_stdout=True)
         if findings:
             err.print(
