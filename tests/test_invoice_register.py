@@ -16,6 +16,7 @@ import pytest
 from revcli.billing.register import check_register, read_register
 from tests.billing_support import billing_dir, hooked_issue, revcli_process
 from tests.conftest import INVOICE_TODAY, Run
+from tests.full_disk import fill_disk, free_disk
 
 pytestmark = pytest.mark.usefixtures("pinned_today")
 
@@ -195,6 +196,39 @@ def test_unusable_number_format_names_the_settings_line(run: Run, tmp_path: Path
         f"{root}/revcli.yaml:13: invoice.number_format: '{{year}}-{{seq:05d}}-{{nr}}' uses unknown "
         "field {nr}; only {year} and {seq} exist"
     ) in result.stderr
+
+
+def test_a_disk_that_fills_mid_record_leaves_the_register_whole_and_the_next_run_completes_it(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    measured = five_contracts(tmp_path / "measured")
+    issue(run, measured, "2026-01")
+    lines = (measured / "invoices" / "register.jsonl").read_bytes().splitlines(keepends=True)
+
+    root = five_contracts(tmp_path / "full")
+    fill_disk(monkeypatch, room=len(lines[0] + lines[1]) + 40)  # two records, part of a third
+    result = run(
+        "invoice",
+        "issue",
+        "--data",
+        root,
+        "--period",
+        "2026-01",
+        "--date",
+        "2026-01-01",
+        "--format",
+        "html",
+    )
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {root}/invoices/register.jsonl: No space left on device\n"
+    assert numbers(root) == ["2026-00001", "2026-00002"]  # no half record after them
+    assert (root / "invoices" / "HEAD").read_text().startswith("2 ")
+    assert check_register(root, orphans=False) == []
+
+    free_disk(monkeypatch)
+    issue(run, root, "2026-01")  # the third document, left without a record, is redone
+    assert numbers(root) == [f"2026-0000{i}" for i in range(1, 6)]
+    assert check_register(root) == []
 
 
 # --- crash safety (a real process killed between two invoices) -----------------------------

@@ -117,19 +117,54 @@ class StateLog:
 
     def append(self, text: str) -> None:
         """Append ``text`` (whole lines) and flush it to disk, then the folder when the
-        file was created (so the new name survives a power cut too)."""
+        file was created (so the new name survives a power cut too).
+
+        All or nothing: when a write fails part-way (a full disk) or is interrupted (Ctrl-C,
+        SIGTERM), the file is cut back to its old length, so it never ends in half a line.
+        The system's refusal is raised as an :class:`OSError` naming the file; when even
+        cutting back fails, its reason says so and how to repair the log.
+        """
         self.path.parent.mkdir(parents=True, exist_ok=True)
         new = not self.path.exists()
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         try:
-            data = memoryview(text.encode("utf-8"))
-            while data:
-                data = data[os.write(fd, data) :]
-            os.fsync(fd)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror or str(exc), str(self.path)) from None
+        try:
+            size = os.fstat(fd).st_size
+            try:
+                data = memoryview(text.encode("utf-8"))
+                while data:
+                    data = data[os.write(fd, data) :]
+                os.fsync(fd)
+            except BaseException as exc:
+                reason = self._cut_back(fd, size)
+                if not isinstance(exc, OSError):
+                    if reason:  # interrupted, and the log keeps part of a line
+                        raise OSError(0, reason, str(self.path)) from exc
+                    raise
+                why = exc.strerror or str(exc)
+                raise OSError(
+                    exc.errno, f"{why}; {reason}" if reason else why, str(self.path)
+                ) from None
         finally:
             os.close(fd)
         if new:
             fsync_folder(self.path.parent)
+
+    @staticmethod
+    def _cut_back(fd: int, size: int) -> str:
+        """Truncate the file ``fd`` to ``size`` bytes, durably; ``""`` when that worked,
+        else what the user must do."""
+        try:
+            os.ftruncate(fd, size)
+            os.fsync(fd)
+        except OSError as exc:
+            return (
+                f"cutting it back to its last whole line failed too ({exc.strerror or exc}): "
+                "delete its incomplete last line, then run the command again"
+            )
+        return ""
 
     # --- the head ---------------------------------------------------------------------------
 
