@@ -441,8 +441,8 @@ def test_interrupted_last_write_is_reported(run: Run, tmp_path: Path) -> None:
     root, path, lines = _issued(run, tmp_path)
     path.write_text("".join(lines) + '{"kind":"invoi', encoding="utf-8")
     assert [str(i) for i in check_register(root)] == [
-        f"{path}:6: the last record is incomplete (a write was interrupted); delete this line "
-        "and run `revcli invoice issue` again"
+        f"{path}:6: the last line is incomplete (a write was interrupted); delete this line, "
+        "then run `revcli invoice issue` again"
     ]
 
 

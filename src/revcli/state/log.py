@@ -61,6 +61,17 @@ def verify_chain(links: Iterable[Link | None]) -> Iterator[Broken]:
         previous = link.own
 
 
+def incomplete_last_line(command: str) -> str:
+    """The message for a log whose last line has no newline: a write cut off by a power cut
+    or ``kill -9`` (a write that fails is cut back, see :meth:`StateLog.append`). Deleting
+    that line is the repair: the write it was part of did not finish, and the run that
+    ``command`` starts does again what the line was to record."""
+    return (
+        "the last line is incomplete (a write was interrupted); delete this line, then run "
+        f"`revcli {command}` again"
+    )
+
+
 @dataclass(frozen=True)
 class Head:
     """The count of lines and the last hash of a log, as its ``HEAD`` file records them."""
