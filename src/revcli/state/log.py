@@ -11,6 +11,7 @@ and the reminder log each keep their format).
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -203,13 +204,19 @@ class StateLog:
         """Delete the temporary files of atomic writes in the log's folder older than
         ``since`` (the moment the lock was taken): runs write only under the lock, so
         such a file was left by a run that was killed."""
-        folder = self.path.parent
-        if not folder.is_dir():
-            return
-        for path in folder.glob(".*.tmp"):
-            with contextlib.suppress(OSError):
-                if path.is_file() and path.stat().st_mtime < since:
-                    path.unlink()
+        remove_stale_temporaries(self.path.parent, since)
+
+
+def remove_stale_temporaries(folder: Path, since: float, name: str = "*") -> None:
+    """Delete the temporary files of atomic writes of ``name`` (``.NAME.xxxx.tmp``; any
+    file by default) in ``folder`` older than ``since``, the moment the lock under which
+    such files are written was taken: a run that was killed left them."""
+    if not folder.is_dir():
+        return
+    for path in folder.glob(f".{glob.escape(name)}.*.tmp" if name != "*" else ".*.tmp"):
+        with contextlib.suppress(OSError):
+            if path.is_file() and path.stat().st_mtime < since:
+                path.unlink()
 
 
 def fsync_folder(folder: Path) -> None:
