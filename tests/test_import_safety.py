@@ -5,6 +5,7 @@ a killed import's leftovers are removed by the next one."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -83,3 +84,95 @@ def test_two_imports_at_once_keep_the_records_of_both(run: Run, tmp_path: Path) 
         assert f"\n{c}," in customers
         assert f"contract_id: s-{c}\n" in contracts
     assert run("validate", "--data", root).exit_code == 0
+
+
+# A real process running revcli's entry point, made to stop at an exact point: right after
+# the first rename into the data dir it writes a marker file and sleeps, for the test to
+# signal it there.
+PAUSED_AFTER_FIRST_RENAME = """
+import pathlib, sys, time
+from revcli.cli import main
+marker, root = pathlib.Path(sys.argv[1]), sys.argv[2]
+real = pathlib.Path.replace
+renames = []
+def replace(self, target):
+    done = real(self, target)
+    renames.append(target)
+    if len(renames) == 1 and str(target).startswith(root):
+        marker.write_text(str(target))
+        time.sleep(60)
+    return done
+pathlib.Path.replace = replace
+sys.argv = ["revcli", *sys.argv[3:]]
+main()
+"""
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_sigterm_between_the_renames_of_an_import_puts_every_file_back(
+    run: Run, tmp_path: Path
+) -> None:
+    root = tmp_path / "data"
+    first = run(
+        "import", "baremetrics", export(tmp_path, "0.csv", "c0"), "--data", root, "--country", "NO"
+    )
+    assert first.exit_code == 0, first.stderr
+    before = snapshot(root)
+    marker = tmp_path / "renamed"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            PAUSED_AFTER_FIRST_RENAME,
+            marker,
+            root,
+            "import",
+            "baremetrics",
+            export(tmp_path, "a.csv", "cA"),
+            "--data",
+            root,
+            "--country",
+            "NO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr
+        time.sleep(0.05)
+    assert snapshot(root) != before  # one file is replaced, the others not yet
+    proc.send_signal(signal.SIGTERM)  # what CI sends when a job is cancelled or times out
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 143
+    assert stderr.endswith("interrupted (SIGTERM)\n")
+    assert snapshot(root) == before  # the replaced file has its old bytes, no .tmp is left
+
+
+def test_a_temporary_file_left_by_a_killed_import_is_removed_by_the_next(
+    run: Run, tmp_path: Path
+) -> None:
+    root = tmp_path / "data"
+    first = run(
+        "import", "baremetrics", export(tmp_path, "0.csv", "c0"), "--data", root, "--country", "NO"
+    )
+    assert first.exit_code == 0, first.stderr
+    left = [root / ".customers.csv.k1ll3d.tmp", root / "contracts" / ".baremetrics.yaml.x.tmp"]
+    for path in left:
+        path.write_text("half")
+        os.utime(path, (time.time() - 5, time.time() - 5))  # before the next import's lock
+    mine = root / ".report.csv.abc.tmp"  # no file an import writes: not the import's
+    mine.write_text("another command's")
+    again = run(
+        "import", "baremetrics", export(tmp_path, "a.csv", "cA"), "--data", root, "--country", "NO"
+    )
+    assert again.exit_code == 0, again.stderr
+    assert [p.exists() for p in left] == [False, False]
+    assert mine.exists()

@@ -7,6 +7,8 @@ import datetime as dt
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -15,7 +17,7 @@ import pytest
 
 from revcli.billing.register import check_register, read_register
 from tests.billing_support import billing_dir, hooked_issue, revcli_process
-from tests.conftest import INVOICE_TODAY, Run
+from tests.conftest import INVOICE_TODAY, ROOT, Run
 from tests.full_disk import fill_disk, free_disk
 
 pytestmark = pytest.mark.usefixtures("pinned_today")
@@ -227,6 +229,48 @@ def test_a_disk_that_fills_mid_record_leaves_the_register_whole_and_the_next_run
 
     free_disk(monkeypatch)
     issue(run, root, "2026-01")  # the third document, left without a record, is redone
+    assert numbers(root) == [f"2026-0000{i}" for i in range(1, 6)]
+    assert check_register(root) == []
+
+
+TERM_MID_RECORD = """
+import os, signal, sys
+import revcli.state.log
+from revcli.cli import main
+from tests.full_disk import FullDisk
+
+class Slow(FullDisk):  # 20 bytes a write; SIGTERM (a real one) during the third
+    def write(self, fd, data):
+        self.room -= 1
+        if self.room == 0:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return os.write(fd, bytes(memoryview(data)[:20]))
+
+revcli.state.log.os = Slow(3)
+sys.argv = ["revcli", *sys.argv[1:]]
+main()
+"""
+
+
+def test_sigterm_in_the_middle_of_a_record_cuts_it_off_and_exits_143(
+    run: Run, tmp_path: Path
+) -> None:
+    root = five_contracts(tmp_path)
+    args = ["invoice", "issue", "--data", root, "--period", "2026-01", "--date", "2026-01-01"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    proc = subprocess.run(
+        [sys.executable, "-c", TERM_MID_RECORD, *map(str, args)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (proc.returncode, proc.stderr) == (143, "interrupted (SIGTERM)\n")
+    assert (root / "invoices" / "register.jsonl").read_bytes() == b""  # 40 bytes cut off
+    assert check_register(root, orphans=False) == []
+    issue(run, root, "2026-01")
     assert numbers(root) == [f"2026-0000{i}" for i in range(1, 6)]
     assert check_register(root) == []
 

@@ -139,9 +139,10 @@ def write_together(files: Mapping[Path, str | bytes]) -> None:
             temps[path] = _temp_beside(path, data)
         for path, tmp in temps.items():
             current = path
-            old = path.read_bytes() if path.is_file() else None
+            # Noted before the rename: an interrupt (SIGTERM) that arrives as the rename
+            # returns must still put the old bytes back (doing so before it is harmless).
+            replaced.append((path, path.read_bytes() if path.is_file() else None))
             tmp.replace(path)
-            replaced.append((path, old))
     except BaseException as exc:  # an interrupt too: never leave half an import behind
         failed = _undo(replaced, temps, made)
         if not isinstance(exc, OSError):
