@@ -142,7 +142,11 @@ def write_together(files: Mapping[Path, str | bytes]) -> None:
             # Noted before the rename: an interrupt (SIGTERM) that arrives as the rename
             # returns must still put the old bytes back (doing so before it is harmless).
             replaced.append((path, path.read_bytes() if path.is_file() else None))
-            tmp.replace(path)
+            try:
+                tmp.replace(path)
+            except OSError:
+                replaced.pop()  # refused: nothing was renamed, nothing to put back
+                raise
     except BaseException as exc:  # an interrupt too: never leave half an import behind
         failed = _undo(replaced, temps, made)
         if not isinstance(exc, OSError):
