@@ -90,6 +90,7 @@ def _run(
     fx_rates: Path | None,
     dry_run: bool,
 ) -> None:
+    from revcli.importers.journal import journaled, roll_back
     from revcli.importers.lock import import_lock, remove_stale
     from revcli.importers.plan import plan_diff, plan_import, summary, write_plan
 
@@ -106,6 +107,12 @@ def _run(
             param_hint="--data",
         )
     with import_lock(root, dry_run=dry_run) as since:  # two imports at once: one waits
+        if not dry_run and (restored := roll_back(root)):
+            err.print(
+                "put back the files of an import that was killed before it finished: "
+                + ", ".join(str(p) for p in restored),
+                markup=False,
+            )
         plan = plan_import(
             root, batch, today=today(), base_currency=base, country=land, fx_file=fx_rates
         )
@@ -117,7 +124,8 @@ def _run(
             err.print("dry run: nothing was written", markup=False)
             return
         remove_stale([root / rel for rel in plan.files], since)
-        written = write_plan(plan)
+        with journaled(root, [root / rel for rel in plan.changed]):
+            written = write_plan(plan)
     if written:
         err.print("wrote " + ", ".join(str(p) for p in written), markup=False)
     else:
