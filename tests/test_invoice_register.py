@@ -7,6 +7,8 @@ import datetime as dt
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -15,7 +17,8 @@ import pytest
 
 from revcli.billing.register import check_register, read_register
 from tests.billing_support import billing_dir, hooked_issue, revcli_process
-from tests.conftest import INVOICE_TODAY, Run
+from tests.conftest import INVOICE_TODAY, ROOT, Run
+from tests.full_disk import fill_disk, free_disk
 
 pytestmark = pytest.mark.usefixtures("pinned_today")
 
@@ -195,6 +198,81 @@ def test_unusable_number_format_names_the_settings_line(run: Run, tmp_path: Path
         f"{root}/revcli.yaml:13: invoice.number_format: '{{year}}-{{seq:05d}}-{{nr}}' uses unknown "
         "field {nr}; only {year} and {seq} exist"
     ) in result.stderr
+
+
+def test_a_disk_that_fills_mid_record_leaves_the_register_whole_and_the_next_run_completes_it(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    measured = five_contracts(tmp_path / "measured")
+    issue(run, measured, "2026-01")
+    lines = (measured / "invoices" / "register.jsonl").read_bytes().splitlines(keepends=True)
+
+    root = five_contracts(tmp_path / "full")
+    fill_disk(monkeypatch, room=len(lines[0] + lines[1]) + 40)  # two records, part of a third
+    result = run(
+        "invoice",
+        "issue",
+        "--data",
+        root,
+        "--period",
+        "2026-01",
+        "--date",
+        "2026-01-01",
+        "--format",
+        "html",
+    )
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {root}/invoices/register.jsonl: No space left on device\n"
+    assert numbers(root) == ["2026-00001", "2026-00002"]  # no half record after them
+    assert (root / "invoices" / "HEAD").read_text().startswith("2 ")
+    assert check_register(root, orphans=False) == []
+
+    free_disk(monkeypatch)
+    issue(run, root, "2026-01")  # the third document, left without a record, is redone
+    assert numbers(root) == [f"2026-0000{i}" for i in range(1, 6)]
+    assert check_register(root) == []
+
+
+TERM_MID_RECORD = """
+import os, signal, sys
+import revcli.state.log
+from revcli.cli import main
+from tests.full_disk import FullDisk
+
+class Slow(FullDisk):  # 20 bytes a write; SIGTERM (a real one) during the third
+    def write(self, fd, data):
+        self.room -= 1
+        if self.room == 0:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return os.write(fd, bytes(memoryview(data)[:20]))
+
+revcli.state.log.os = Slow(3)
+sys.argv = ["revcli", *sys.argv[1:]]
+main()
+"""
+
+
+def test_sigterm_in_the_middle_of_a_record_cuts_it_off_and_exits_143(
+    run: Run, tmp_path: Path
+) -> None:
+    root = five_contracts(tmp_path)
+    args = ["invoice", "issue", "--data", root, "--period", "2026-01", "--date", "2026-01-01"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    proc = subprocess.run(
+        [sys.executable, "-c", TERM_MID_RECORD, *map(str, args)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (proc.returncode, proc.stderr) == (143, "interrupted (SIGTERM)\n")
+    assert (root / "invoices" / "register.jsonl").read_bytes() == b""  # 40 bytes cut off
+    assert check_register(root, orphans=False) == []
+    issue(run, root, "2026-01")
+    assert numbers(root) == [f"2026-0000{i}" for i in range(1, 6)]
+    assert check_register(root) == []
 
 
 # --- crash safety (a real process killed between two invoices) -----------------------------
@@ -407,8 +485,8 @@ def test_interrupted_last_write_is_reported(run: Run, tmp_path: Path) -> None:
     root, path, lines = _issued(run, tmp_path)
     path.write_text("".join(lines) + '{"kind":"invoi', encoding="utf-8")
     assert [str(i) for i in check_register(root)] == [
-        f"{path}:6: the last record is incomplete (a write was interrupted); delete this line "
-        "and run `revcli invoice issue` again"
+        f"{path}:6: the last line is incomplete (a write was interrupted); delete this line, "
+        "then run `revcli invoice issue` again"
     ]
 
 

@@ -26,6 +26,7 @@ from revcli.checks import load_dataset
 from revcli.renewals.log import HEADER, log_path
 from revcli.renewals.runner import run_reminders
 from tests.conftest import ROOT, SETTINGS, MakeDir, Run
+from tests.full_disk import fill_disk, free_disk
 
 CUSTOMERS = """\
 customer_id,name,owner
@@ -522,6 +523,59 @@ def test_a_duplicated_log_line_is_reported(run: Run, make_data_dir: MakeDir, smt
         f"{path}:6: contract_id: reminder Z1 term-end 2027-01-30 at 90 days is logged twice; first at line 2"
         in result.stderr
     )
+
+
+def test_an_incomplete_last_line_names_the_line_and_the_repair(
+    run: Run, make_data_dir: MakeDir, smtp: Server
+) -> None:
+    # A power cut or kill -9 mid-write leaves a line without its newline (a failed write
+    # is cut back). Deleting that line is the repair: it was never recorded, and the
+    # reminder it was to record is sent again by the rerun.
+    root = data_dir(make_data_dir, smtp.port)
+    run("remind", "--data", root, "--as-of", "2026-11-01")
+    path = log_path(root)
+    whole = path.read_text()
+    path.write_text(whole + "2026-11-01T07:00:00Z,2026-11-01,N9,noti")
+    result = run("remind", "--data", root, "--as-of", "2026-11-02")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"{path}:6: the last line is incomplete (a write was interrupted); delete this line, "
+        "then run `revcli remind` again\n"
+    )
+    path.write_text(whole)  # the advice, followed
+    assert run("remind", "--data", root, "--as-of", "2026-11-02").exit_code == 0
+
+
+def test_a_full_disk_while_logging_leaves_the_log_whole_and_the_email_is_sent_again(
+    run: Run, make_data_dir: MakeDir, smtp: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    measured = data_dir(make_data_dir, smtp.port)
+    assert run("remind", "--data", measured, "--as-of", "2026-11-01").exit_code == 0
+    header, z1 = log_path(measured).read_bytes().splitlines(keepends=True)[:2]
+    smtp.handler.envelopes.clear()
+
+    root = data_dir(make_data_dir, smtp.port)
+    # The header and Z1's line (finance@'s e-mail) fit; kari@'s lines (E1, N1) do not.
+    fill_disk(monkeypatch, room=len(header + z1) + 30)
+    result = run("remind", "--data", root, "--as-of", "2026-11-01")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: the reminder e-mail to kari@example.no was sent but could not be recorded in "
+        f"{log_path(root)} (No space left on device); it will be sent again on the next run\n"
+    )
+    text = log_path(root).read_bytes()  # Z1's line, and no half line after it
+    assert (len(text), text.count(b"\n")) == (len(header + z1), 2)
+    assert [r[0] for r in log_rows(root)] == ["Z1"]
+    free_disk(monkeypatch)
+    result = run("remind", "--data", root, "--as-of", "2026-11-01")
+    assert result.exit_code == 0, result.stderr
+    assert [m["To"] for m in smtp.handler.messages] == [
+        "finance@fjordsoft.example",
+        "kari@example.no",  # recorded by no line: sent again, as promised
+        "kari@example.no",
+        "ola@example.no",
+    ]
+    assert [r[0] for r in log_rows(root)] == ["Z1", "E1", "N1", "N2"]
 
 
 def test_users_own_templates_are_used(run: Run, make_data_dir: MakeDir, smtp: Server) -> None:

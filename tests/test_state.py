@@ -18,6 +18,7 @@ from revcli.state.lock import fallback_path, locked
 from revcli.state.log import Broken, Head, Link, StateLog, UnreadableHead, verify_chain
 from tests.billing_support import billing_dir, revcli_process
 from tests.conftest import ROOT
+from tests.full_disk import fill_disk, free_disk
 
 
 def test_chain_reports_an_edited_line_and_a_line_that_does_not_follow() -> None:
@@ -243,3 +244,60 @@ def test_without_fcntl_revcli_imports_issues_and_checks(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr
     assert (root / "invoices" / "HEAD").exists()
     assert not fallback_path(root / "invoices" / ".lock").exists()
+
+
+# --- a write that fails part-way (a full disk, an interrupt) ------------------------------------
+
+
+def test_an_append_that_fills_the_disk_leaves_the_log_as_it_was_and_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = StateLog(tmp_path / "log.txt", lock=tmp_path / ".lock")
+    log.append("one\n")
+    fill_disk(monkeypatch, room=5)  # "two\nt" lands, then the disk is full
+    with pytest.raises(OSError) as failed:
+        log.append("two\nthree\n")
+    assert (failed.value.filename, failed.value.strerror) == (
+        str(log.path),
+        "No space left on device",
+    )
+    assert log.path.read_bytes() == b"one\n"  # cut back: no half line
+    free_disk(monkeypatch)
+    log.append("two\n")
+    assert log.path.read_bytes() == b"one\ntwo\n"
+
+
+def test_an_append_that_cannot_even_be_cut_back_says_how_to_repair_the_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = StateLog(tmp_path / "log.txt", lock=tmp_path / ".lock")
+    log.append("one\n")
+    fill_disk(monkeypatch, room=2, truncate_fails=True)
+    with pytest.raises(OSError) as failed:
+        log.append("two\n")
+    assert failed.value.filename == str(log.path)
+    assert failed.value.strerror == (
+        "No space left on device; cutting it back to its last whole line failed too "
+        "(Input/output error): delete its incomplete last line, then run the command again"
+    )
+    assert log.path.read_bytes() == b"one\ntw"
+
+
+def test_an_append_interrupted_part_way_is_cut_back_and_the_interrupt_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = StateLog(tmp_path / "log.txt", lock=tmp_path / ".lock")
+    log.append("one\n")
+    calls = []
+
+    def write(fd: int, data: bytes) -> int:
+        calls.append(fd)
+        if len(calls) > 1:
+            raise KeyboardInterrupt  # Ctrl-C (or SIGTERM) between two writes
+        return os.write(fd, bytes(data[:3]))
+
+    disk = fill_disk(monkeypatch, room=0)
+    monkeypatch.setattr(disk, "write", write)
+    with pytest.raises(KeyboardInterrupt):
+        log.append("two\n")
+    assert log.path.read_bytes() == b"one\n"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -35,6 +36,7 @@ PARENT_CHECK_SECONDS = 1.0
 def _start_worker(parent: int) -> None:
     """First thing in a worker: let go of the parent's locks, and watch the parent."""
     close_inherited()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the pool ends its workers with SIGTERM
     threading.Thread(
         target=_exit_with_parent, args=(parent,), name="revcli-parent-watch", daemon=True
     ).start()

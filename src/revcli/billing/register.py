@@ -40,7 +40,7 @@ from revcli.billing.verify import check_contents
 from revcli.data.files import UnreadableFile, read_bytes
 from revcli.errors import DataError, Issue
 from revcli.output.files import write_atomic
-from revcli.state.log import Head, Link, Step, verify_chain
+from revcli.state.log import Head, Link, Step, incomplete_last_line, verify_chain
 
 
 def register_path(root: Path) -> Path:
@@ -87,12 +87,7 @@ def read_register(root: Path) -> Contents:
     if rows and rows[-1] == "":
         rows.pop()
     elif rows:
-        out.problem(
-            len(rows),
-            "",
-            "the last record is incomplete (a write was interrupted); delete this line and "
-            "run `revcli invoice issue` again",
-        )
+        out.problem(len(rows), "", incomplete_last_line("invoice issue"))
         rows.pop()
     records = [_parse(number, raw, out) for number, raw in enumerate(rows, start=1)]
     links: list[Link | None] = []

@@ -9,6 +9,7 @@ loads on first use. Each command imports the code it runs inside its body, so st
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,25 @@ from revcli import __version__
 if TYPE_CHECKING:
     import typer
 
-__all__ = ["app", "main"]
+__all__ = ["Terminated", "app", "interrupted", "main"]
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a CI job cancelled or timed out, ``kill``), raised where the run is, so that
+    every clean-up Ctrl-C runs runs too: an import's files get their old bytes back, a
+    half-written register record is cut off, temporary files are removed."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM never cuts clean-up short
+    raise Terminated
+
+
+def interrupted(exc: KeyboardInterrupt) -> tuple[str, int]:
+    """The message and exit code of a run stopped by Ctrl-C (130) or SIGTERM (143)."""
+    if isinstance(exc, Terminated):
+        return "interrupted (SIGTERM)", 128 + signal.SIGTERM
+    return "interrupted", 128 + signal.SIGINT
 
 
 def main() -> None:
@@ -26,10 +45,12 @@ def main() -> None:
         sys.stdout.write(f"revcli {__version__}\n")
         return
     try:
+        signal.signal(signal.SIGTERM, _terminated)
         _run()
-    except KeyboardInterrupt:  # Ctrl-C while Typer and the command still load
-        sys.stderr.write("interrupted\n")
-        raise SystemExit(130) from None
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM while Typer and the command load
+        message, code = interrupted(exc)
+        sys.stderr.write(f"{message}\n")
+        raise SystemExit(code) from None
 
 
 def _run() -> None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from revcli.cli import MAX_COLUMNS
+from revcli.cli import MAX_COLUMNS, interrupted
 from revcli.errors import CheckFailed, DataError, Issue, RevcliError, UsageError
 from revcli.output.files import write_atomic
 from revcli.output.report import SUFFIXES, OutputFormat
@@ -403,7 +403,8 @@ def emit(
 
 @contextmanager
 def error_boundary() -> Iterator[None]:
-    """Turn revcli errors into messages and exit codes (0 ok, 1 data/check, 2 usage)."""
+    """Turn revcli errors into messages and exit codes (0 ok, 1 data/check, 2 usage, 130
+    Ctrl-C, 143 SIGTERM)."""
     try:
         yield
     except DataError as exc:
@@ -426,9 +427,10 @@ def error_boundary() -> Iterator[None]:
         where = f"{exc.filename}: " if exc.filename else ""
         err.print(f"error: {where}{exc.strerror or exc}", markup=False)
         raise typer.Exit(1) from None
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        raise typer.Exit(130) from None
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (revcli.cli.Terminated)
+        message, code = interrupted(exc)
+        err.print(message)
+        raise typer.Exit(code) from None
     except BaseException as exc:  # also a Rust panic in Polars, which is no Exception
         if State.debug or isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
             raise

@@ -90,6 +90,8 @@ def _run(
     fx_rates: Path | None,
     dry_run: bool,
 ) -> None:
+    from revcli.importers.journal import journaled, roll_back
+    from revcli.importers.lock import import_lock, remove_stale
     from revcli.importers.plan import plan_diff, plan_import, summary, write_plan
 
     base, land = _codes(base_currency, country)
@@ -104,17 +106,26 @@ def _run(
             "data dir, or into a new or empty folder",
             param_hint="--data",
         )
-    plan = plan_import(
-        root, batch, today=today(), base_currency=base, country=land, fx_file=fx_rates
-    )
-    print_issues(plan.warnings)
-    for line in summary(plan):
-        err.print(line, markup=False)
-    if dry_run:
-        sys.stdout.write(plan_diff(plan))
-        err.print("dry run: nothing was written", markup=False)
-        return
-    written = write_plan(plan)
+    with import_lock(root, dry_run=dry_run) as since:  # two imports at once: one waits
+        if not dry_run and (restored := roll_back(root)):
+            err.print(
+                "put back the files of an import that was killed before it finished: "
+                + ", ".join(str(p) for p in restored),
+                markup=False,
+            )
+        plan = plan_import(
+            root, batch, today=today(), base_currency=base, country=land, fx_file=fx_rates
+        )
+        print_issues(plan.warnings)
+        for line in summary(plan):
+            err.print(line, markup=False)
+        if dry_run:
+            sys.stdout.write(plan_diff(plan))
+            err.print("dry run: nothing was written", markup=False)
+            return
+        remove_stale([root / rel for rel in plan.files], since)
+        with journaled(root, [root / rel for rel in plan.changed]):
+            written = write_plan(plan)
     if written:
         err.print("wrote " + ", ".join(str(p) for p in written), markup=False)
     else:

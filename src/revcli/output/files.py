@@ -139,9 +139,14 @@ def write_together(files: Mapping[Path, str | bytes]) -> None:
             temps[path] = _temp_beside(path, data)
         for path, tmp in temps.items():
             current = path
-            old = path.read_bytes() if path.is_file() else None
-            tmp.replace(path)
-            replaced.append((path, old))
+            # Noted before the rename: an interrupt (SIGTERM) that arrives as the rename
+            # returns must still put the old bytes back (doing so before it is harmless).
+            replaced.append((path, path.read_bytes() if path.is_file() else None))
+            try:
+                tmp.replace(path)
+            except OSError:
+                replaced.pop()  # refused: nothing was renamed, nothing to put back
+                raise
     except BaseException as exc:  # an interrupt too: never leave half an import behind
         failed = _undo(replaced, temps, made)
         if not isinstance(exc, OSError):

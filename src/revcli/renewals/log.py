@@ -29,7 +29,7 @@ import polars as pl
 from revcli.data.files import UnreadableFile, read_bytes
 from revcli.errors import DataError, Issue
 from revcli.renewals.remind import KINDS, sent_keys_schema
-from revcli.state.log import Link, StateLog, verify_chain
+from revcli.state.log import Link, StateLog, incomplete_last_line, verify_chain
 
 LOG_DIR = ".revcli"
 LOG_NAME = "reminders.csv"
@@ -119,9 +119,8 @@ class ReminderLog:
                 ]
             )
         if not text.endswith("\n"):
-            issues.append(
-                Issue(source, len(rows), "", "last line is incomplete; restore the log from git")
-            )
+            issues.append(Issue(source, len(rows), "", incomplete_last_line("remind")))
+            rows.pop()  # half a line: its other problems are that one
         keys: list[tuple[str, str, dt.date, int]] = []
         first_seen: dict[tuple[str, str, dt.date, int], int] = {}
         body = list(enumerate(rows[1:], start=2))
@@ -202,8 +201,9 @@ class ReminderLog:
         """
         new = not self.path.exists() or self.path.stat().st_size == 0
         chunk = _line(list(HEADER)) if new else ""
+        check = self.last_check
         for fields in entries:
-            check = chain(self.last_check, fields)
+            check = chain(check, fields)
             chunk += _line([*fields, check])
-            self.last_check = check
-        self.log.append(chunk)
+        self.log.append(chunk)  # all or nothing: a failed append leaves the log as it was
+        self.last_check = check

@@ -11,6 +11,7 @@ and the reminder log each keep their format).
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -59,6 +60,17 @@ def verify_chain(links: Iterable[Link | None]) -> Iterator[Broken]:
         if link.prev is not None and previous is not None and link.prev != previous:
             yield Broken(link.line, altered=False)
         previous = link.own
+
+
+def incomplete_last_line(command: str) -> str:
+    """The message for a log whose last line has no newline: a write cut off by a power cut
+    or ``kill -9`` (a write that fails is cut back, see :meth:`StateLog.append`). Deleting
+    that line is the repair: the write it was part of did not finish, and the run that
+    ``command`` starts does again what the line was to record."""
+    return (
+        "the last line is incomplete (a write was interrupted); delete this line, then run "
+        f"`revcli {command}` again"
+    )
 
 
 @dataclass(frozen=True)
@@ -117,19 +129,54 @@ class StateLog:
 
     def append(self, text: str) -> None:
         """Append ``text`` (whole lines) and flush it to disk, then the folder when the
-        file was created (so the new name survives a power cut too)."""
+        file was created (so the new name survives a power cut too).
+
+        All or nothing: when a write fails part-way (a full disk) or is interrupted (Ctrl-C,
+        SIGTERM), the file is cut back to its old length, so it never ends in half a line.
+        The system's refusal is raised as an :class:`OSError` naming the file; when even
+        cutting back fails, its reason says so and how to repair the log.
+        """
         self.path.parent.mkdir(parents=True, exist_ok=True)
         new = not self.path.exists()
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         try:
-            data = memoryview(text.encode("utf-8"))
-            while data:
-                data = data[os.write(fd, data) :]
-            os.fsync(fd)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror or str(exc), str(self.path)) from None
+        try:
+            size = os.fstat(fd).st_size
+            try:
+                data = memoryview(text.encode("utf-8"))
+                while data:
+                    data = data[os.write(fd, data) :]
+                os.fsync(fd)
+            except BaseException as exc:
+                reason = self._cut_back(fd, size)
+                if not isinstance(exc, OSError):
+                    if reason:  # interrupted, and the log keeps part of a line
+                        raise OSError(0, reason, str(self.path)) from exc
+                    raise
+                why = exc.strerror or str(exc)
+                raise OSError(
+                    exc.errno, f"{why}; {reason}" if reason else why, str(self.path)
+                ) from None
         finally:
             os.close(fd)
         if new:
             fsync_folder(self.path.parent)
+
+    @staticmethod
+    def _cut_back(fd: int, size: int) -> str:
+        """Truncate the file ``fd`` to ``size`` bytes, durably; ``""`` when that worked,
+        else what the user must do."""
+        try:
+            os.ftruncate(fd, size)
+            os.fsync(fd)
+        except OSError as exc:
+            return (
+                f"cutting it back to its last whole line failed too ({exc.strerror or exc}): "
+                "delete its incomplete last line, then run the command again"
+            )
+        return ""
 
     # --- the head ---------------------------------------------------------------------------
 
@@ -157,13 +204,19 @@ class StateLog:
         """Delete the temporary files of atomic writes in the log's folder older than
         ``since`` (the moment the lock was taken): runs write only under the lock, so
         such a file was left by a run that was killed."""
-        folder = self.path.parent
-        if not folder.is_dir():
-            return
-        for path in folder.glob(".*.tmp"):
-            with contextlib.suppress(OSError):
-                if path.is_file() and path.stat().st_mtime < since:
-                    path.unlink()
+        remove_stale_temporaries(self.path.parent, since)
+
+
+def remove_stale_temporaries(folder: Path, since: float, name: str = "*") -> None:
+    """Delete the temporary files of atomic writes of ``name`` (``.NAME.xxxx.tmp``; any
+    file by default) in ``folder`` older than ``since``, the moment the lock under which
+    such files are written was taken: a run that was killed left them."""
+    if not folder.is_dir():
+        return
+    for path in folder.glob(f".{glob.escape(name)}.*.tmp" if name != "*" else ".*.tmp"):
+        with contextlib.suppress(OSError):
+            if path.is_file() and path.stat().st_mtime < since:
+                path.unlink()
 
 
 def fsync_folder(folder: Path) -> None:
