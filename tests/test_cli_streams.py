@@ -85,3 +85,44 @@ def test_out_to_a_process_substitution_still_works(data: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert (data.parent / "sub.csv").read_bytes() == report_csv(data)
     assert b"wrote /dev/fd/" in done.stderr
+
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+TO_STDOUT = {
+    "mrr": "mrr --as-of 2026-11-23",
+    "table": "mrr --format table --as-of 2026-11-23",
+    "xlsx": "mrr --format xlsx --as-of 2026-11-23",
+    "renewals-ics": "renewals --format ics --as-of 2026-11-23",
+    "dashboard": "dashboard --as-of 2026-11-23",
+    "dashboard-md": "dashboard --format markdown --as-of 2026-11-23",
+    "invoice-list": "invoice list",
+    "invoice-render": "invoice render --period 2026-12 --contract K-2026-0055 --format txt",
+    "remind-dry-run": "remind --dry-run --as-of 2026-11-23",
+}
+
+
+@pytest.mark.parametrize("args", TO_STDOUT.values(), ids=TO_STDOUT.keys())
+def test_output_to_a_closed_stdout_is_an_error_that_says_so(args: str, tmp_path: Path) -> None:
+    done = sh(f'"$R" {args} --data "{SAMPLE}" >&-', tmp_path)
+    assert (done.returncode, done.stderr) == (1, b"error: standard output is closed\n")
+
+
+def test_version_to_a_closed_stdout_is_an_error(tmp_path: Path) -> None:
+    done = sh('"$R" --version >&-', tmp_path)
+    assert (done.returncode, done.stderr) == (1, b"error: standard output is closed\n")
+
+
+@pytest.mark.parametrize("closed", [">&-", "2>&-", ">&- 2>&-"])
+def test_a_report_written_with_out_succeeds_with_stdout_or_stderr_closed(
+    data: Path, closed: str
+) -> None:
+    done = sh(f"{MRR} --out c.csv {closed}; echo $? > rc", data.parent)
+    assert (data.parent / "rc").read_text() == "0\n", done.stderr
+    assert (data.parent / "c.csv").read_bytes() == report_csv(data)
+
+
+def test_a_report_to_stdout_succeeds_with_stderr_closed(data: Path) -> None:
+    # Warnings and "wrote" lines to a closed stderr are dropped; the result is whole.
+    done = sh(f"{MRR} 2>&-", data.parent)
+    assert done.returncode == 0
+    assert done.stdout == report_csv(data)

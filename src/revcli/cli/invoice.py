@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -23,6 +22,7 @@ from revcli.cli.common import (
     print_issues,
     resolve_data_dir,
 )
+from revcli.cli.streams import stdout_is_terminal, write_data
 from revcli.errors import Issue, Severity, UsageError
 from revcli.output.files import write_atomic
 
@@ -208,12 +208,11 @@ def render(
                 )
             body = maker(drafts[0])
             if maker.format.value == DocFormat.PDF:
-                if sys.stdout.isatty():
+                if stdout_is_terminal():
                     raise UsageError("a PDF is binary: pass --out DIR or redirect stdout to a file")
-                sys.stdout.buffer.write(body)
+                write_data(body)
             else:
-                sys.stdout.write(body.decode("utf-8"))
-            sys.stdout.flush()
+                write_data(body.decode("utf-8"))
             return
         from revcli.billing.parallel import render_all
 
