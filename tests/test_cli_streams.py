@@ -126,3 +126,89 @@ def test_a_report_to_stdout_succeeds_with_stderr_closed(data: Path) -> None:
     done = sh(f"{MRR} 2>&-", data.parent)
     assert done.returncode == 0
     assert done.stdout == report_csv(data)
+
+
+MACHINE = {
+    "mrr-json": "mrr --as-of 2026-06-15 --format json",  # its title holds "–"
+    "renewals-csv": "renewals --as-of 2026-11-15 --format csv",  # the 🚀 customer
+    "renewals-md": "renewals --as-of 2026-11-15 --format markdown",
+    "renewals-ics": "renewals --as-of 2026-06-15 --within 365d --format ics",
+    "dashboard-md": "dashboard --as-of 2026-06-15 --format markdown",
+}
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+@pytest.mark.parametrize("args", MACHINE.values(), ids=MACHINE.keys())
+def test_machine_formats_on_stdout_are_the_utf8_bytes_out_writes(
+    data: Path, args: str, encoding: str
+) -> None:
+    done = sh(f'"$R" {args} --data data --out ref && "$R" {args} --data data', data.parent,
+              PYTHONIOENCODING=encoding)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (data.parent / "ref").read_bytes()
+    if "renewals" in args:
+        assert EMOJI_CUSTOMER.encode() in done.stdout
+
+
+def test_a_diff_of_an_import_dry_run_is_utf8_and_its_summary_never_crashes(
+    tmp_path: Path,
+) -> None:
+    source = Path(__file__).resolve().parent.parent / "docs/examples/import/hubspot-companies.csv"
+    text = source.read_text(encoding="utf-8").replace("Nordlys Analyse AS", EMOJI_CUSTOMER)
+    (tmp_path / "companies.csv").write_text(text, encoding="utf-8")
+    done = sh('"$R" import csv companies.csv --map hubspot-companies --data new --dry-run',
+              tmp_path, PYTHONIOENCODING="ascii")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"+18342001,{EMOJI_CUSTOMER},".encode() in done.stdout
+    # The summary's "→" is written as the terminal can: Python's \u escape on stderr.
+    assert b"MRR 2026-12: n/a \\u2192 0.00 NOK" in done.stderr.splitlines()[4]
+    assert not (tmp_path / "new").exists()
+
+
+TABLE = '"$R" renewals --data data --as-of 2026-11-15 --format table --columns contract_id,customer_name'
+
+
+def test_a_table_on_an_ascii_terminal_replaces_what_it_cannot_show(data: Path) -> None:
+    done = sh(TABLE, data.parent, PYTHONIOENCODING="ascii", COLUMNS="100")
+    assert done.returncode == 0, done.stderr
+    shown = done.stdout.decode("ascii")
+    assert "Bj?rn M?ller" in shown  # (the rocket takes two columns: the cell is cut)
+    assert " ----" in shown  # its rules in ASCII, not "?" for each "━"
+
+
+@pytest.fixture(scope="module")
+def latin1_locale(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real Latin-1 locale, built with localedef (skipped where the system has none)."""
+    folder = tmp_path_factory.mktemp("locale")
+    try:
+        built = subprocess.run(
+            ["localedef", "-i", "en_US", "-f", "ISO-8859-1", folder / "en_US.ISO-8859-1"],
+            check=False,
+            capture_output=True,
+        )
+    except FileNotFoundError:
+        pytest.skip("no localedef")
+    if not (folder / "en_US.ISO-8859-1").is_dir():
+        pytest.skip(f"localedef failed: {built.stderr.decode(errors='replace')}")
+    return folder
+
+
+def test_in_a_latin1_locale_a_table_is_latin1_and_csv_is_utf8(
+    data: Path, latin1_locale: Path
+) -> None:
+    locale = {"LOCPATH": str(latin1_locale), "LC_ALL": "en_US.ISO-8859-1", "COLUMNS": "100"}
+    table = sh(TABLE, data.parent, **locale)
+    assert table.returncode == 0, table.stderr
+    assert "Bjørn Müller".encode("latin-1") in table.stdout
+    csv = sh('"$R" renewals --data data --as-of 2026-11-15 --format csv', data.parent, **locale)
+    assert csv.returncode == 0, csv.stderr
+    assert EMOJI_CUSTOMER.encode() in csv.stdout
+
+
+def test_an_invoice_on_stdout_is_the_utf8_document_out_writes(tmp_path: Path) -> None:
+    render = f'"$R" invoice render --data "{SAMPLE}" --period 2026-12 --contract K-2026-0055'
+    done = sh(f"{render} --out drafts && {render}", tmp_path, PYTHONIOENCODING="ascii")
+    assert done.returncode == 0, done.stderr
+    (written,) = (tmp_path / "drafts").iterdir()
+    assert done.stdout == written.read_bytes()
+    assert not done.stdout.isascii()  # the customer's "ø" (or "–") was written as UTF-8

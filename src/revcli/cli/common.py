@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from revcli.cli import MAX_COLUMNS
-from revcli.cli.streams import stdout_is_terminal, write_data, write_text
+from revcli.cli.streams import stdout_is_terminal, stdout_is_unicode, write_data, write_text
 from revcli.errors import CheckFailed, DataError, Issue, RevcliError, UsageError
 from revcli.output.files import write_atomic
 from revcli.output.report import SUFFIXES, OutputFormat
@@ -385,6 +385,7 @@ def emit(
             report,
             width=table_width() if out is None else None,
             color=tty and "NO_COLOR" not in os.environ,
+            ascii_only=out is None and not stdout_is_unicode(),
         )
     else:
         data = render(report, chosen, raw_csv=State.raw_csv)

@@ -207,12 +207,9 @@ def render(
                     "with --contract or --customer"
                 )
             body = maker(drafts[0])
-            if maker.format.value == DocFormat.PDF:
-                if stdout_is_terminal():
-                    raise UsageError("a PDF is binary: pass --out DIR or redirect stdout to a file")
-                write_data(body)
-            else:
-                write_data(body.decode("utf-8"))
+            if maker.format.value == DocFormat.PDF and stdout_is_terminal():
+                raise UsageError("a PDF is binary: pass --out DIR or redirect stdout to a file")
+            write_data(body)  # UTF-8 bytes as --out writes them
             return
         from revcli.billing.parallel import render_all
 

@@ -1,5 +1,5 @@
-"""Standard output and error as the shell gives them: closed (``>&-``). Every write of
-a command to stdout goes through here.
+"""Standard output and error as the shell gives them: closed (``>&-``), or a terminal
+whose encoding is not UTF-8. Every write of a command to stdout goes through here.
 
 Loaded on every start: the standard library and :mod:`revcli.errors` only.
 """
@@ -49,24 +49,32 @@ def stdout_is_terminal() -> bool:
 
 
 def write_data(data: str | bytes) -> None:
-    """A report, a calendar, a document on stdout (bytes to its binary layer)."""
+    """A machine format (CSV, JSON, iCalendar, Markdown, HTML, XLSX, a diff) on stdout:
+    always UTF-8 bytes, exactly what ``--out FILE`` writes, whatever the locale."""
     out = stdout()
-    if isinstance(data, str):
-        out.write(data)
-        out.flush()
-        return
+    raw = data.encode("utf-8") if isinstance(data, str) else data
     out.flush()
-    out.buffer.write(data)
+    out.buffer.write(raw)
     out.buffer.flush()
 
 
 def write_text(text: str, *, needed: bool = True) -> None:
-    """Text for a person on stdout (a table, a preview, a list of problems).
+    """Text for a person on stdout (a table, a preview, a list of problems) in the
+    terminal's encoding: a character it cannot show is replaced, never a crash.
 
     When stdout is closed this is an error, unless the text is not ``needed`` (a line of
     progress whose record is kept elsewhere): then it is dropped."""
     if sys.stdout is None and not needed:
         return
     out = stdout()
+    if isinstance(out, io.TextIOWrapper) and out.errors in ("strict", "surrogateescape"):
+        out.reconfigure(errors="replace")
     out.write(text)
     out.flush()
+
+
+def stdout_is_unicode() -> bool:
+    """Whether text for a person on stdout can hold any character (UTF-8, UTF-16, …);
+    a closed stdout counts as UTF-8."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    return encoding.lower().replace("-", "").replace("_", "").startswith("utf")
