@@ -41,7 +41,13 @@ def interrupted(exc: KeyboardInterrupt) -> tuple[str, int]:
 
 def main() -> None:
     """Console-script entry point."""
+    from revcli.cli.streams import STDOUT_CLOSED, settle_streams
+
+    settle_streams()  # a closed stderr drops messages (``2>&-``)
     if sys.argv[1:] == ["--version"]:  # the one answer that needs no Typer
+        if sys.stdout is None:
+            sys.stderr.write(f"error: {STDOUT_CLOSED}\n")
+            raise SystemExit(1)
         sys.stdout.write(f"revcli {__version__}\n")
         return
     try:

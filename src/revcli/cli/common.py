@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from revcli.cli import MAX_COLUMNS, interrupted
+from revcli.cli.streams import stdout_is_terminal, stdout_is_unicode, write_data, write_text
 from revcli.errors import CheckFailed, DataError, Issue, RevcliError, UsageError
 from revcli.output.files import write_atomic
 from revcli.output.report import SUFFIXES, OutputFormat
@@ -274,9 +275,12 @@ def check_by(by: str | None) -> None:
 
 def print_issues(issues: list[Issue], *, to_stdout: bool = False) -> None:
     """Every problem as ``FILE:ROW: column: message``, one per line, unstyled."""
-    stream = sys.stdout if to_stdout else sys.stderr
-    for issue in issues:
-        stream.write(f"{issue}\n")
+    lines = "".join(f"{issue}\n" for issue in issues)
+    if to_stdout:
+        if lines:
+            write_text(lines)
+    else:
+        sys.stderr.write(lines)
 
 
 def revision_of(root: Path, rev: str | None, before: str | None) -> Revision | None:
@@ -324,7 +328,7 @@ def choose_format(fmt: OutputFormat | None, out: Path | None) -> OutputFormat:
         if out.suffix.lower() not in SUFFIXES:
             raise unknown_suffix(out, list(SUFFIXES))
         return SUFFIXES[out.suffix.lower()]
-    return OutputFormat.TABLE if sys.stdout.isatty() else OutputFormat.CSV
+    return OutputFormat.TABLE if stdout_is_terminal() else OutputFormat.CSV
 
 
 def at_revision(report: Report, data: DataSet) -> Report:
@@ -345,7 +349,7 @@ def table_width() -> int | None:
     columns = os.environ.get("COLUMNS", "")
     if columns.isascii() and columns.isdigit() and int(columns) > 0:
         return min(int(columns), MAX_COLUMNS)
-    if not sys.stdout.isatty():
+    if not stdout_is_terminal():
         return None
     from rich.console import Console
 
@@ -376,26 +380,24 @@ def emit(
         report = select_columns(report, names)
     data: str | bytes
     if chosen is OutputFormat.TABLE:
-        tty = out is None and sys.stdout.isatty()
+        tty = out is None and stdout_is_terminal()
         data = render_table(
             report,
             width=table_width() if out is None else None,
             color=tty and "NO_COLOR" not in os.environ,
+            ascii_only=out is None and not stdout_is_unicode(),
         )
     else:
         data = render(report, chosen, raw_csv=State.raw_csv)
     if out is None:
-        if isinstance(data, bytes):
-            if sys.stdout.isatty():
-                raise UsageError(
-                    f"{chosen.value} is binary: pass --out FILE.{chosen.value} or redirect stdout"
-                )
-            sys.stdout.flush()
-            sys.stdout.buffer.write(data)
-            sys.stdout.buffer.flush()
+        if isinstance(data, bytes) and stdout_is_terminal():
+            raise UsageError(
+                f"{chosen.value} is binary: pass --out FILE.{chosen.value} or redirect stdout"
+            )
+        if chosen is OutputFormat.TABLE:
+            write_text(str(data))
         else:
-            sys.stdout.write(data)
-            sys.stdout.flush()
+            write_data(data)
     else:
         write_atomic(out, data, stream=True)
         err.print(f"wrote {out}", style="dim", markup=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -21,6 +20,7 @@ from revcli.cli.common import (
     parse_day,
     unknown_suffix,
 )
+from revcli.cli.streams import write_data
 from revcli.output.files import write_atomic
 
 
@@ -92,8 +92,7 @@ def dashboard(
 
             text = render_summary(dash)
         if out is None:
-            sys.stdout.write(text)
-            sys.stdout.flush()
+            write_data(text)
         else:
             write_atomic(out, text, stream=True)
             err.print(f"wrote {out}", style="dim", markup=False)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from revcli.cli.common import err, error_boundary, print_issues, resolve_data_dir, today
+from revcli.cli.streams import write_data
 from revcli.errors import UsageError
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ def _run(
         for line in summary(plan):
             err.print(line, markup=False)
         if dry_run:
-            sys.stdout.write(plan_diff(plan))
+            write_data(plan_diff(plan))
             err.print("dry run: nothing was written", markup=False)
             return
         remove_stale([root / rel for rel in plan.files], since)

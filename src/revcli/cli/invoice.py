@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -23,6 +22,7 @@ from revcli.cli.common import (
     print_issues,
     resolve_data_dir,
 )
+from revcli.cli.streams import stdout_is_terminal, write_data
 from revcli.errors import Issue, Severity, UsageError
 from revcli.output.files import write_atomic
 
@@ -207,13 +207,9 @@ def render(
                     "with --contract or --customer"
                 )
             body = maker(drafts[0])
-            if maker.format.value == DocFormat.PDF:
-                if sys.stdout.isatty():
-                    raise UsageError("a PDF is binary: pass --out DIR or redirect stdout to a file")
-                sys.stdout.buffer.write(body)
-            else:
-                sys.stdout.write(body.decode("utf-8"))
-            sys.stdout.flush()
+            if maker.format.value == DocFormat.PDF and stdout_is_terminal():
+                raise UsageError("a PDF is binary: pass --out DIR or redirect stdout to a file")
+            write_data(body)  # UTF-8 bytes as --out writes them
             return
         from revcli.billing.parallel import render_all
 

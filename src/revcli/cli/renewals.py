@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -28,6 +27,7 @@ from revcli.cli.common import (
     parse_day,
     unknown_suffix,
 )
+from revcli.cli.streams import write_data, write_text
 from revcli.errors import CheckFailed, UsageError
 from revcli.output.files import write_atomic
 from revcli.output.report import SUFFIXES, OutputFormat
@@ -104,9 +104,7 @@ def _renewal_format(fmt: RenewalFormat | None, out: Path | None) -> OutputFormat
 
 def _write(data: bytes, out: Path | None) -> None:
     if out is None:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)  # bytes: keep iCalendar's CRLF line ends
-        sys.stdout.buffer.flush()
+        write_data(data)  # bytes: keep iCalendar's CRLF line ends
     else:
         write_atomic(out, data, stream=True)
         err.print(f"wrote {out}", style="dim", markup=False)
@@ -260,12 +258,12 @@ def remind(
         dataset = load(data)
 
         def progress(email: Email) -> None:
-            sys.stdout.write(f"sent to {_sent_line(email)}\n")
-            sys.stdout.flush()
+            # Every e-mail sent is logged: with stdout closed its line is dropped, and
+            # the run goes on (stopping would leave the others unsent).
+            write_text(f"sent to {_sent_line(email)}\n", needed=False)
 
         def show_skipped(skipped: pl.DataFrame, catch_up_days: int) -> None:
-            sys.stdout.write(_skipped_lines(skipped, catch_up_days, dry_run))
-            sys.stdout.flush()
+            write_text(_skipped_lines(skipped, catch_up_days, dry_run), needed=dry_run)
 
         outcome = run_reminders(
             dataset,
@@ -278,7 +276,7 @@ def remind(
         )
         if dry_run:
             for number, email in enumerate(outcome.emails, start=1):
-                sys.stdout.write(
+                write_text(
                     f"--- e-mail {number} of {len(outcome.emails)} ---\n"
                     f"To: {email.recipient}\nSubject: {email.subject}\n\n{email.text.rstrip()}\n\n"
                 )

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import stat
+import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,15 +24,15 @@ def write_atomic(path: Path, data: str | bytes, *, stream: bool = False) -> None
     umask), not the ``0600`` of a temporary file. With ``stream`` (a report's ``--out``),
     a pipe or terminal is written into as it is: a named pipe, ``/dev/null``, a terminal,
     and any path under ``/dev/`` or ``/proc/`` (``/dev/stdout``, a shell's ``>(…)``),
-    which is never replaced. Any other target that is no regular file is refused.
+    which is never replaced (see :func:`_write_stream`). Any other target that is no
+    regular file is refused.
     Raises :class:`RevcliError` naming the path when the system refuses (no permission,
     a file where a folder belongs, a full disk); nothing is left behind.
     """
     try:
         kind = _special(path)
         if stream and kind != "a directory" and _is_stream(path, kind):
-            with path.open("wb") as handle:
-                handle.write(_bytes(data))
+            _write_stream(path, kind, _bytes(data))
             return
         if kind is not None:
             raise RevcliError(f"cannot write {path}: it is {kind}, expected a file")
@@ -60,6 +62,65 @@ def _is_stream(path: Path, kind: str | None) -> bool:
     if kind == "a named pipe (FIFO)":
         return True
     return kind == "a character device" and os.path.realpath(path).startswith(_TERMINALS)
+
+
+def _write_stream(path: Path, kind: str | None, data: bytes) -> None:
+    """Write ``data`` into ``path`` as it is, never replacing or truncating it.
+
+    A path that names one of this process's own open descriptors (``/dev/stdout``,
+    ``/dev/stderr``, ``/dev/fd/N``, ``/proc/self/fd/N``, or a symlink to one) is written
+    through that descriptor itself: it shares the offset the shell gave it, so
+    ``>> log`` appends and ``{ echo A; revcli …; echo B; } > log`` keeps the order
+    (opening the file again would truncate it and write from its start). Any other
+    device or pipe is opened for writing without truncation; a regular file under
+    ``/dev/`` or ``/proc/`` (``/dev/shm/x.csv``) gets exactly ``data``.
+    """
+    fd = own_descriptor(path)
+    if fd is not None:
+        for stream in (sys.stdout, sys.stderr):  # what Python still buffers goes first
+            if stream is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    stream.flush()
+        _write_all(fd, data)
+        return
+    flags = os.O_WRONLY | (os.O_CREAT | os.O_TRUNC if kind is None else 0)
+    fd = os.open(path, flags, 0o666)
+    try:
+        _write_all(fd, data)
+    finally:
+        os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def own_descriptor(path: Path) -> int | None:
+    """The descriptor of this process that ``path`` names, when it names one that is open.
+
+    Symlinks are followed one at a time until the path is ``/proc/PID/fd/N`` (or
+    ``/proc/PID/task/TID/fd/N``) of this process: ``/dev/stdout`` → ``/proc/self/fd/1``,
+    ``/dev/fd/63`` → ``/proc/PID/fd/63``. Following the last link of such a path would
+    give the file the descriptor has open, not the descriptor."""
+    own = re.compile(rf"/proc/{os.getpid()}(?:/task/[0-9]+)?/fd")
+    text = path.absolute()
+    for _ in range(40):  # the kernel's own limit on links in a path
+        folder, name = text.parent.resolve(), text.name
+        if name.isascii() and name.isdigit() and own.fullmatch(str(folder)):
+            fd = int(name)
+            try:
+                os.fstat(fd)
+            except OSError:
+                return None
+            return fd
+        try:
+            target = (folder / name).readlink()
+        except OSError:  # no symlink (or none there): a path of its own
+            return None
+        text = Path(os.path.normpath(folder / target))
+    return None
 
 
 def _special(path: Path) -> str | None:

@@ -284,13 +284,16 @@ def _left_out_note(dropped: list[str], cut: list[str], width: int) -> str:
     return " ".join(parts)
 
 
-def render_table(report: Report, width: int | None = None, color: bool = True) -> str:
+def render_table(
+    report: Report, width: int | None = None, color: bool = True, ascii_only: bool = False
+) -> str:
     """A Rich table: money right-aligned and grouped, movements coloured by sign.
 
     Numbers are never cut short and no row wraps (a line break in a text shows as
     :data:`LINE_BREAK_MARK`). With a ``width`` the table keeps the report's most
     important columns that fit (:func:`fit_columns`) and says which it left out or cut
-    short; without one it is printed whole. No line ends in spaces.
+    short; without one it is printed whole. No line ends in spaces. With ``ascii_only``
+    (a terminal that is not UTF-8) its rules are drawn with ``-``.
     """
     from rich import box
     from rich.console import Console
@@ -320,7 +323,10 @@ def render_table(report: Report, width: int | None = None, color: bool = True) -
     columns = [c for c in table_order if c in kept]
     if report.totals is not None and not footers[columns[0]].plain:
         footers[columns[0]] = Text("Total", style="bold")
-    table = Table(box=box.SIMPLE_HEAVY, show_footer=report.totals is not None)
+    # SIMPLE_HEAVY drawn with "-": the same layout on a terminal that has no "━".
+    ascii_rules = box.Box("    \n    \n -- \n    \n    \n -- \n    \n    \n", ascii=True)
+    rules = ascii_rules if ascii_only else box.SIMPLE_HEAVY
+    table = Table(box=rules, show_footer=report.totals is not None)
     needed = 1
     for name in columns:
         shown = cut.get(name, widths[name])
