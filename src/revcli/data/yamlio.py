@@ -470,6 +470,18 @@ class _NotPlain(Exception):
     """A YAML text that :func:`_plain_records` leaves to the composer."""
 
 
+_BARE = frozenset(
+    {
+        yaml.StreamStartEvent,
+        yaml.StreamEndEvent,
+        yaml.DocumentStartEvent,
+        yaml.DocumentEndEvent,
+        yaml.SequenceEndEvent,
+        yaml.MappingEndEvent,
+    }
+)
+
+
 class _Events:
     """Records straight from libyaml's events, without a node tree: a few objects per
     value instead of a node and two marks, so a file of 100,000 records is read in linear
@@ -481,12 +493,13 @@ class _Events:
 
     def __init__(self, text: str) -> None:
         self.parser = _CParser(text)
+        self.get_event = self.parser.get_event
 
     def next(self) -> Any:
-        event = self.parser.get_event()
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-            raise _NotPlain
-        if getattr(event, "tag", None) is not None:
+        event = self.get_event()
+        # An alias has an anchor (the one it names); the events without either attribute
+        # (starts and ends of the stream and document, ends of lists and mappings) pass.
+        if event.__class__ not in _BARE and (event.anchor is not None or event.tag is not None):
             raise _NotPlain
         return event
 
