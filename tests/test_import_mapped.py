@@ -511,3 +511,19 @@ def test_a_mapped_cancellation_that_is_gone_from_the_export_is_removed_with_a_wa
         "sends no cancellation for it any more (to stop the contract for good, cancel it in "
         "sheet)"
     ]
+
+
+def test_a_spinner_shows_the_import_steps_on_a_terminal_only(tmp_path: Path, run: Run) -> None:
+    # A large sheet takes a while to read, merge and check: a terminal sees which step
+    # runs; a piped run (scripts, CI) gets the summary alone.
+    examples = ROOT / "docs" / "examples" / "import"
+    args = ("import", "csv", examples / "sheet.csv", "--map", examples / "sheet-customers.yaml")
+    env = {"TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1", "FORCE_COLOR": None, "CI": None}
+    shown = run(*args, "--data", tmp_path / "a", env=env)
+    piped = run(*args, "--data", tmp_path / "b", env={"TTY_COMPATIBLE": "0"})
+    assert shown.exit_code == piped.exit_code == 0, shown.stderr + piped.stderr
+    assert "Reading " in shown.stderr
+    assert "Merging into" in shown.stderr
+    assert "Reading " not in piped.stderr
+    assert "Merging into" not in piped.stderr
+    assert "customers     2 added, 0 changed, 0 unchanged" in piped.stderr

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from revcli.data.yamlio import load_records
+from revcli.importers import yamlout
 from revcli.importers.yamlout import dump_contracts, scalar
 
 HOSTILE = [
@@ -96,3 +97,31 @@ def test_amounts_convert_exactly_beyond_28_digits() -> None:
     assert minor_to_text(Decimal(12340), 3) == "12.340"
     assert decimal_text(Decimal("20.500")) == "20.5"
     assert decimal_text(Decimal("1E+3")) == "1000"
+
+
+def _plain_by_character(text: str) -> bool:
+    """The writer's rule for a plain value, character by character (the reference)."""
+    if text in yamlout._NULL_WORDS or not text[0].isalnum() or not text.isprintable():
+        return False
+    return all(ch.isalnum() or ch in yamlout._PLAIN_MARKS for ch in text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(
+        st.one_of(
+            st.characters(),
+            st.sampled_from("aZ09_ .@/+-:#'\"\t\u00e6\u00b2\u0663\u0301\u2028\u00a0"),
+        )
+    )
+)
+def test_the_plain_value_pattern_is_the_character_rule(value: str) -> None:
+    # A value written plain (no quotes) is decided by one pattern for speed; it must
+    # decide as the rule does for every text: letters and digits of any script
+    # (isalnum, as superscripts and Arabic digits), the safe marks, and nothing else.
+    assert yamlout._plain_ok(value) == _plain_by_character(value)
+
+
+def test_the_plain_value_pattern_on_edges() -> None:
+    for value in ["NO", "_x", "x_", "a b", "1.5", "²", "\u0663", "e\u0301", "a\u2028", "a\u00a0b"]:
+        assert yamlout._plain_ok(value) == _plain_by_character(value), value

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import os
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from revcli.cli.common import err, error_boundary, print_issues, resolve_data_dir, today
+from revcli.cli.common import (
+    err,
+    error_boundary,
+    print_issues,
+    resolve_data_dir,
+    stderr_is_terminal,
+    today,
+)
 from revcli.cli.streams import write_data
 from revcli.errors import UsageError
 
@@ -65,6 +73,13 @@ DryRunOption = Annotated[
 ]
 
 
+def working(message: str) -> AbstractContextManager[object]:
+    """A spinner on stderr while a long step runs, on a terminal only (nothing piped)."""
+    if stderr_is_terminal():
+        return err.status(message, spinner="dots")
+    return nullcontext()
+
+
 def _codes(base_currency: str | None, country: str | None) -> tuple[str | None, str | None]:
     from revcli.schema import country_codes, currency_codes
 
@@ -113,9 +128,10 @@ def _run(
                 + ", ".join(str(p) for p in restored),
                 markup=False,
             )
-        plan = plan_import(
-            root, batch, today=today(), base_currency=base, country=land, fx_file=fx_rates
-        )
+        with working(f"Merging into {root} and checking the result …"):
+            plan = plan_import(
+                root, batch, today=today(), base_currency=base, country=land, fx_file=fx_rates
+            )
         print_issues(plan.warnings)
         for line in summary(plan):
             err.print(line, markup=False)
@@ -245,7 +261,9 @@ def import_csv_command(
     with error_boundary():
         from revcli.importers.sources import read_mapped
 
-        _run(read_mapped(file, map_file), data, base_currency, country, fx_rates, dry_run)
+        with working(f"Reading {file} …"):
+            batch = read_mapped(file, map_file)
+        _run(batch, data, base_currency, country, fx_rates, dry_run)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,8 @@ characters YAML refuses all survive. Values are stripped first, as the reader st
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterable, Sequence
 
 _NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
@@ -28,12 +30,16 @@ def _escape_char(ch: str) -> str:
     return ch
 
 
+_PLAIN = re.compile(r"[^\W_][\w .@/+-]*")
+"""A letter or digit, then letters, digits and :data:`_PLAIN_MARKS` (``\\w`` is
+exactly ``str.isalnum`` or ``_``)."""
+
+
 def _plain_ok(text: str) -> bool:
-    if text in _NULL_WORDS or not text[0].isalnum() or not text.isprintable():
-        return False
-    return all(ch.isalnum() or ch in _PLAIN_MARKS for ch in text)
+    return text not in _NULL_WORDS and text.isprintable() and _PLAIN.fullmatch(text) is not None
 
 
+@functools.lru_cache(maxsize=4096)
 def scalar(value: str) -> str:
     """``value`` (stripped) as a YAML scalar the reader returns as exactly that text."""
     text = value.strip()
