@@ -76,6 +76,39 @@ def _event(uid: str, summary: str, day: dt.date, description: str, stamp: dt.dat
     )
 
 
+FOLD_OCTETS = 74
+"""The most octets of a content line on one physical line, as icalendar folds: it breaks
+before the character that would make 75 (RFC 5545 asks for at most 75)."""
+
+_FOLD = b"\r\n "
+_ESCAPES = frozenset(b"\\^")
+_CONTINUATION = 0b1100_0000
+_LEAD = 0b1000_0000
+
+
+def fold(line: str) -> bytes:
+    """``line`` folded (RFC 5545 §3.1) in UTF-8, byte for byte as icalendar's own folding
+    (its ``_foldline``), which looks at each character in Python, the most time a large
+    calendar took: lines of at most :data:`FOLD_OCTETS` octets, never a character cut in
+    two, and a backslash or caret that would end a line (the start of an escape) moved to
+    the next one."""
+    data = line.encode("utf-8")
+    if len(data) <= FOLD_OCTETS:
+        return data
+    parts = []
+    start = 0
+    while len(data) - start > FOLD_OCTETS:
+        end = start + FOLD_OCTETS
+        while data[end] & _CONTINUATION == _LEAD:  # inside a character: break before it
+            end -= 1
+        if data[end - 1] in _ESCAPES and end - 1 > start:
+            end -= 1
+        parts.append(data[start:end])
+        start = end
+    parts.append(data[start:])
+    return _FOLD.join(parts)
+
+
 def renewals_calendar(
     frame: pl.DataFrame, as_of: dt.date, *, currency: str, domain: str, name: str
 ) -> bytes:
@@ -127,8 +160,8 @@ def renewals_calendar(
                 alarm.add("trigger", dt.timedelta(days=-NOTICE_ALARM_DAYS))
                 event.add_component(alarm)
             cal.add_component(event)
-    data: bytes = cal.to_ical()
-    return data
+    # cal.to_ical(), with the lines folded by fold(): the same bytes, in a fraction of the time
+    return b"\r\n".join(fold(line) for line in cal.content_lines() if line) + b"\r\n"
 
 
 def calendar_of(data: DataSet, query: RenewalQuery, upcoming: pl.DataFrame | None = None) -> bytes:
