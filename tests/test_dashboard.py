@@ -117,6 +117,16 @@ def test_dashboard_in_chromium(run: Run, browser: Any, tmp_path: Path) -> None:
         rows = page.locator(f"#{ident} table tbody tr").count()
         assert rows > 0, f"chart {ident} has no data table"
 
+    # sample_data has 41 renewals in the next 90 days: the 25 with the most ARR are listed
+    # and drawn (one dot per term end), the note under the table tells of the other 16.
+    assert page.locator("#renewals table tbody tr").count() == 25
+    assert page.locator("#renewals svg.chart circle.mark").count() == 25
+    assert (
+        page.locator("#renewals p.notes")
+        .first.text_content()
+        .startswith("… and 16 more renewals worth ARR")
+    )
+
     # The tiles hold the CLI's numbers for the same arguments.
     mrr = _last_row(run, "mrr", "--as-of", AS_OF)
     before = _last_row(run, "mrr", "--month", "2026-10")
@@ -306,3 +316,97 @@ def test_the_running_month_is_marked_on_the_dashboard(run: Run) -> None:
     assert "2026-11 is not over: its figures are as of 2026-11-23" in running.stdout
     over = run(*args, "--as-of", "2026-11-30", "--format", "markdown")
     assert "not over" not in over.stdout
+
+
+def _renewals_csv(run: Run, data: Path) -> list[dict[str, str]]:
+    args = ("renewals", "--within", "90d", "--as-of", AS_OF, "--data", data, "--format", "csv")
+    result = run(*args)
+    assert result.exit_code == 0, result.stderr
+    return list(csv.DictReader(io.StringIO(result.stdout)))
+
+
+def _markdown_renewals(markdown: str) -> list[list[str]]:
+    """The rows of the Markdown summary's renewals table (the total row included)."""
+    part = markdown.split("### Renewals in the next 90 days", 1)[1].split("### Top", 1)[0]
+    return [
+        [c.strip() for c in line.strip("|").split(" | ")]
+        for line in part.splitlines()
+        if line.startswith("| ") and not line.startswith(("| contract_id", "| ---"))
+    ]
+
+
+def test_the_dashboard_lists_the_renewals_with_the_most_arr_and_counts_all(run: Run) -> None:
+    # The CLI lists 41 renewals of sample_data in the next 90 days; the dashboard keeps the
+    # 25 with the most ARR in the CLI's order (term end), and says what the other 16 are
+    # worth; the total row and the ARR per status still add up all 41.
+    from revcli.dashboard.build import TOP_RENEWALS
+
+    assert TOP_RENEWALS == 25
+    every = _renewals_csv(run, SAMPLE)
+    assert len(every) == 41
+    by_arr = sorted(every, key=lambda r: Decimal(r["arr"]), reverse=True)  # stable: ties in order
+    kept = {r["contract_id"] for r in by_arr[:25]}
+    # the CLI's own total row (it adds the unrounded ARR: 6,635,010.55, a cent more than
+    # the 41 rounded cells); likewise the 16 left out are worth 376,384.52 unrounded, a cent
+    # less than their rounded cells (376,384.53): the note adds as the total row does.
+    cli = run(
+        "renewals", "--within", "90d", "--as-of", AS_OF, "--data", SAMPLE, "--format", "markdown"
+    )
+    total = Decimal(cli.stdout.split("| **Total** |", 1)[1].split("**")[1])
+    assert sum(Decimal(r["arr"]) for r in by_arr[25:]) == Decimal("376384.53")
+    import datetime as dt
+
+    from revcli.checks import load_dataset
+    from revcli.renewals.report import RenewalQuery, renewals_report
+    from revcli.renewals.terms import parse_window
+
+    query = RenewalQuery(as_of=dt.date.fromisoformat(AS_OF), within=parse_window("90d"))
+    exact = renewals_report(load_dataset(SAMPLE), query).frame  # every row, unrounded ARR
+    left = exact.filter(~exact["contract_id"].is_in(list(kept)))["arr"].to_list()
+    rest = sum(Decimal(repr(a)) for a in left).quantize(Decimal("0.01"))
+    assert rest == Decimal("376384.52")
+    result = run("dashboard", "--data", SAMPLE, "--as-of", AS_OF, "--format", "markdown")
+    assert result.exit_code == 0, result.stderr
+    table = _markdown_renewals(result.stdout)
+    assert [r[0] for r in table[:-1]] == [
+        r["contract_id"] for r in every if r["contract_id"] in kept
+    ]
+    assert table[-1][0] == "**Total**" and table[-1][-1] == f"**{total}**"
+    assert (
+        f"… and 16 more renewals worth ARR {rest:,} NOK: run `revcli renewals --as-of "
+        f"{AS_OF} --within 90d` for all. Shown: the 25 with the most ARR; totals and ARR per "
+        "status count all 41."
+    ) in result.stdout
+    assert f"; total {total:,}." in result.stdout  # ARR up for renewal: all 41
+
+
+def test_the_dashboard_stays_small_whatever_the_number_of_renewals(
+    run: Run, tmp_path: Path
+) -> None:
+    # 3,000 generated contract lines have 179 renewals in the next 90 days (the CLI lists
+    # them all); the page draws 25 rows on the timeline (28 + 25 × 16 + 8 = 436 units
+    # high) and lists 25, the summary too, and names at most 25 urgent contracts.
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    bench = Path(__file__).parent.parent / "bench" / "generate.py"
+    subprocess.run(
+        [sys.executable, bench, "--lines", "3000", "--out", data], check=True, capture_output=True
+    )
+    assert len(_renewals_csv(run, data)) == 179
+    page = tmp_path / "d.html"
+    result = run("dashboard", "--data", data, "--as-of", AS_OF, "--out", page)
+    assert result.exit_code == 0, result.stderr
+    html = page.read_text(encoding="utf-8")
+    part = html.split('<section id="renewals">', 1)[1].split("</section>", 1)[0]
+    assert 'viewBox="0 0 900 436"' in part
+    assert part.count('class="mark"></circle>') == 25
+    assert part.count("<tr>") == 1 + 25 + 1  # header, rows, total
+    assert "the 25 with the most ARR: notice deadline" in part
+    assert "… and 154 more renewals worth ARR" in part
+    summary = run("dashboard", "--data", data, "--as-of", AS_OF, "--format", "markdown").stdout
+    assert len(_markdown_renewals(summary)) == 25 + 1
+    assert "… and 154 more renewals worth ARR" in summary
+    urgent = summary.split("Notice deadline within 14 days: ", 1)[1].split("\n", 1)[0]
+    assert urgent.count(" (20") <= 25

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 from icalendar import Calendar
 
 from revcli.renewals.ics import event_uid, uid_domain
@@ -146,3 +148,80 @@ def test_control_characters_in_names_never_reach_the_calendar(
     event = events(data)["revcli-X2-notice-20261202@revcli.invalid"]
     assert str(event["SUMMARY"]) == "Notice deadline: X2 Acme AS (term ends 2027-01-31)"
     assert "Customer: Acme AS (A)" in str(event["DESCRIPTION"])
+
+
+@given(
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n"),
+        max_size=400,
+    )
+)
+@example("x" * 73 + "\\n" + "y" * 80)  # an escape whose backslash would end the first line
+@example("x" * 74 + "^" + "y")  # a caret as the 75th octet: the fold comes before it anyway
+@example("x" * 73 + "ø" * 40)  # a two-octet character across the 74th octet
+@example("🎉" * 40)
+@example("x" * 74)
+@example("x" * 75)
+def test_folding_gives_the_bytes_icalendar_folds(line: str) -> None:
+    # fold() is the fast path of icalendar's own folding; the two must agree on any line.
+    from icalendar.parser.string import _foldline
+
+    from revcli.renewals.ics import fold
+
+    assert fold(line) == _foldline(line).encode("utf-8")
+
+
+def test_the_calendar_is_the_bytes_icalendar_writes(tmp_path: Path) -> None:
+    # The whole file, written line by line, against icalendar's own: the calendar of
+    # sample_data with customer names holding what is escaped (\N, \, ;, a comma, a line
+    # break, a carriage return), a tab, non-ASCII and emoji at every fold position.
+    import polars as pl
+
+    from revcli.checks import load_dataset
+    from revcli.renewals import ics
+    from revcli.renewals.report import RenewalQuery, select_renewals
+    from tests.conftest import SAMPLE
+
+    data = load_dataset(SAMPLE)
+    frame = select_renewals(data, RenewalQuery(as_of=dt.date(2026, 11, 23)))
+    names = ["Ø\\;,^\\N\n\r\t" * k + "🎉 AS" for k in range(1, 30)]
+    frame = frame.with_columns(
+        pl.Series("customer_name", (names * frame.height)[: frame.height], dtype=pl.String)
+    )
+    args: dict[str, Any] = {"currency": "NOK", "domain": "x.no", "name": "Renewals, 2026"}
+    for as_of in (dt.date(2026, 11, 23), dt.date(2027, 1, 1)):  # alarms, and passed deadlines
+        got = ics.renewals_calendar(frame, as_of, **args)
+        assert got == ics.calendar_components(frame, as_of, **args).to_ical()
+    assert frame.height > 50
+
+
+def test_a_calendar_written_on_a_terminal_shows_a_spinner(tmp_path: Path) -> None:
+    # On a terminal (stderr a pseudo-terminal) the seconds a large calendar takes show a
+    # spinner with what is being done; piped, stderr has only the "wrote" line.
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import SAMPLE
+
+    out = tmp_path / "r.ics"
+    args = [sys.executable, "-m", "revcli", "renewals", "--data", str(SAMPLE)]
+    args += ["--as-of", AS_OF, "--out", str(out)]
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "TTY_COMPATIBLE", "NO_COLOR")}
+    main, other = os.openpty()
+    subprocess.run(args, stderr=other, stdout=subprocess.DEVNULL, env=env, check=True, timeout=60)
+    os.close(other)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the other end is closed: all read
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(main)
+    assert "Writing the calendar …".encode() in shown
+    assert out.read_bytes().startswith(b"BEGIN:VCALENDAR")
+    piped = subprocess.run(args, capture_output=True, env=env, check=True, timeout=60)
+    assert b"Writing the calendar" not in piped.stderr

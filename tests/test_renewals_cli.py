@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -317,3 +318,32 @@ def test_empty_window_prints_zero_totals(run: Run, root: Path) -> None:
     doc = json.loads(result.stdout)
     assert doc["rows"] == []
     assert doc["meta"]["arr_by_status"]["expires"] == 0.0
+
+
+def test_a_report_of_the_top_renewals_counts_all_of_them(root: Path) -> None:
+    # ARR: X4 3,600 · X1 12,000 · X7 4,800 · X5 1,200 · X2 24,000 · X3 6,000 (51,600).
+    # The top 3 by ARR are X2, X1, X3, kept in the report's order (X1, X2, X3); the other
+    # three are worth 3,600 + 4,800 + 1,200 = 9,600. Totals and notes count all six; with
+    # top=1 the urgent list names one (X7, the earliest deadline) and counts the other.
+    data = load_dataset(root)
+    query = RenewalQuery(as_of=dt.date(2026, 11, 23), within=parse_window("90d"))
+    report = renewals_report(data, query, top=3)
+    assert report.frame.get_column("contract_id").to_list() == ["X1", "X2", "X3"]
+    assert report.row_styles == ["", "bold red", ""]
+    assert report.totals == {"arr": Decimal("51600")}
+    assert report.meta["left_out"] == 3
+    assert report.notes[0] == (
+        "… and 3 more renewals worth ARR 9,600.00 NOK: run `revcli renewals --as-of "
+        "2026-11-23 --within 90d` for all. Shown: the 3 with the most ARR; totals and ARR "
+        "per status count all 6."
+    )
+    assert "; total 51,600.00." in report.notes[1]
+    one = renewals_report(data, query, top=1)
+    assert one.frame.get_column("contract_id").to_list() == ["X2"]
+    assert "Notice deadline within 14 days: X7 (2026-12-01, decided: renew) and 1 more." in (
+        one.notes
+    )
+    # as many rows as the top, or fewer: the whole report, no note
+    whole = renewals_report(data, query)
+    assert renewals_report(data, query, top=6).notes == whole.notes
+    assert "left_out" not in renewals_report(data, query, top=6).meta

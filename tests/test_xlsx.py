@@ -212,3 +212,86 @@ def test_a_text_longer_than_an_excel_cell_is_refused_not_cut() -> None:
     )
     with pytest.raises(RevcliError, match=r"Renewals: note of row 2 holds 40,000 characters"):
         render_xlsx(long)
+
+
+def test_a_report_longer_than_an_excel_sheet_is_refused_not_cut() -> None:
+    # An Excel sheet holds 1,048,576 rows, the header one of them: 1,048,575 rows of data
+    # fit, 1,048,576 do not. xlsxwriter would leave the last row out and report nothing;
+    # the report stops first (cheaply: from the frame's height, before any cell is written).
+    from revcli.errors import RevcliError
+    from revcli.output import xlsx
+
+    assert xlsx.MAX_ROWS == 1_048_576  # the production limit, not a lowered one
+    fits = Report(title="MRR", frame=pl.DataFrame({"n": range(1_048_575)}), kinds={}, name="m")
+    xlsx._check_size(fits)  # no error: header + 1,048,575 rows is the full sheet
+    over = Report(title="MRR", frame=pl.DataFrame({"n": range(1_048_576)}), kinds={}, name="m")
+    with pytest.raises(
+        RevcliError,
+        match=r"MRR: 1,048,576 rows and a header do not fit in an Excel sheet, which holds at "
+        r"most 1,048,576 rows \(1,048,575 after the header\): use --format csv",
+    ):
+        render_xlsx(over)
+
+
+def test_a_cell_xlsxwriter_cannot_write_stops_the_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The check up front is lifted so the last row reaches xlsxwriter, which refuses it
+    # (-1, row 1,048,576 is past the sheet): that code stops the report too, never a
+    # workbook with a row missing.
+    from revcli.errors import RevcliError
+    from revcli.output import xlsx
+
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 2_000_000)
+    over = Report(title="MRR", frame=pl.DataFrame({"n": range(1_048_576)}), kinds={}, name="m")
+    with pytest.raises(RevcliError, match=r"MRR: n of row 1048576 could not be written"):
+        render_xlsx(over)
+
+
+def test_a_text_longer_in_excel_units_than_in_characters_is_refused() -> None:
+    # Excel counts UTF-16 units: an emoji is two. 20,000 emoji are 20,000 characters but
+    # 40,000 units, more than the 32,767 a cell holds; xlsxwriter would cut them silently.
+    from revcli.errors import RevcliError
+
+    report = Report(
+        title="Risk", frame=pl.DataFrame({"why": ["\U0001f600" * 20_000]}), kinds={}, name="r"
+    )
+    with pytest.raises(RevcliError, match=r"Risk: why of row 1 holds 40,000 characters"):
+        render_xlsx(report)
+    fits = Report(
+        title="t", frame=pl.DataFrame({"why": ["\U0001f600" * 16_383]}), kinds={}, name="r"
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(render_xlsx(fits)))["r"]
+    assert sheet.cell(2, 1).value == "\U0001f600" * 16_383
+
+
+def test_an_xlsx_report_too_long_exits_1_and_writes_nothing(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The sheet limit lowered to 5 rows (header + 4) so that sample_data's 12 months of
+    # `mrr` are too many: the command says so, exits 1 and leaves no file.
+    from revcli.output import xlsx
+
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 5)
+    out = tmp_path / "mrr.xlsx"
+    args = ["mrr", "--from", "2025-12", "--to", "2026-11", "--as-of", AS_OF, "--data", SAMPLE]
+    result = run(*args, "--out", out)
+    assert result.exit_code == 1
+    assert "12 rows and a header do not fit in an Excel sheet, which holds at most 5 rows" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    result = run(*args, "--format", "xlsx")  # to a pipe: nothing on stdout either
+    assert result.exit_code == 1 and result.stdout == ""
+
+
+def test_invoice_list_too_long_for_xlsx_exits_1(
+    run: Run, tmp_path: Path, issued: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from revcli.output import xlsx
+
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 1)  # the header alone fills the sheet
+    out = tmp_path / "invoices.xlsx"
+    result = run("invoice", "list", "--data", issued, "--format", "xlsx", "--out", out)
+    assert result.exit_code == 1
+    assert "do not fit in an Excel sheet, which holds at most 1 rows" in result.stderr
+    assert not out.exists()

@@ -25,6 +25,7 @@ from revcli.cli.common import (
     error_boundary,
     load,
     parse_day,
+    stderr_is_terminal,
     unknown_suffix,
 )
 from revcli.cli.streams import write_data, write_text
@@ -187,7 +188,12 @@ def renewals(
                 raise UsageError("--columns chooses report columns; a calendar has none")
             from revcli.renewals.ics import calendar_of
 
-            _write(calendar_of(dataset, query, upcoming), out)
+            if stderr_is_terminal():  # a large calendar takes seconds: say so
+                with err.status("Writing the calendar …", spinner="dots"):
+                    calendar = calendar_of(dataset, query, upcoming)
+            else:
+                calendar = calendar_of(dataset, query, upcoming)
+            _write(calendar, out)
         else:
             emit(
                 at_revision(renewals_report(dataset, query, upcoming), dataset),

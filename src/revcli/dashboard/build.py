@@ -21,6 +21,10 @@ from revcli.risk.report import risk_report
 RENEWAL_WINDOW = "90d"
 """The renewals shown: term ends from the as-of day up to 90 days ahead."""
 
+TOP_RENEWALS = 25
+"""The renewals listed and drawn: the 25 with the most ARR, so that the page and the job
+summary stay small whatever the data's size; the totals count every renewal."""
+
 TOP_RISKS = 10
 """The churn risks shown: the customers with the most ARR at risk."""
 
@@ -46,8 +50,9 @@ class Dashboard:
     Each report is the one ``revcli mrr|nrr|cohorts|renewals|pipeline|risk`` prints for
     the same arguments: ``mrr`` ``--from/--to``, ``nrr`` the same months (12-month
     window), ``cohorts`` the heat map of the cohorts of those months, ``renewals``
-    ``--within 90d``, ``pipeline`` with no range, ``risk --top 10``; the last three as
-    of ``as_of``.
+    ``--within 90d`` (only its :data:`TOP_RENEWALS` rows with the most ARR, with a note
+    on the rest; its totals and notes count all), ``pipeline`` with no range,
+    ``risk --top 10``; the last three as of ``as_of``.
     """
 
     as_of: dt.date
@@ -108,7 +113,9 @@ def build_dashboard(data: DataSet, as_of: dt.date, first: dt.date, last: dt.date
             as_of=as_of,
         ),
         renewals=renewals_report(
-            data, RenewalQuery(as_of=as_of, within=parse_window(RENEWAL_WINDOW))
+            data,
+            RenewalQuery(as_of=as_of, within=parse_window(RENEWAL_WINDOW)),
+            top=TOP_RENEWALS,
         ),
         pipeline=pipeline_report(data, as_of, None, None, None),
         risk=risk_report(data, as_of, TOP_RISKS),

@@ -8,7 +8,14 @@ from html import escape
 from typing import Any
 
 from revcli import __version__
-from revcli.dashboard.build import NRR_WINDOW, RENEWAL_WINDOW, TOP_RISKS, Dashboard, Tile
+from revcli.dashboard.build import (
+    NRR_WINDOW,
+    RENEWAL_WINDOW,
+    TOP_RENEWALS,
+    TOP_RISKS,
+    Dashboard,
+    Tile,
+)
 from revcli.dashboard.svg import (
     COLORS,
     SERIES,
@@ -216,8 +223,9 @@ def render_html(dash: Dashboard) -> str:
     )
     renewal_rows = rows(dash.renewals)
     horizon = int(RENEWAL_WINDOW.removesuffix("d"))
+    most = f", the {TOP_RENEWALS} with the most ARR" if dash.renewals.meta.get("left_out") else ""
     renewals = timeline(
-        f"Renewals of the next {horizon} days: notice deadline (◇) and term end (●)",
+        f"Renewals of the next {horizon} days{most}: notice deadline (◇) and term end (●)",
         [
             Renewal(
                 f"{r['contract_id']} {r['customer_name'] or ''}".strip(),

@@ -71,6 +71,29 @@ def sheet_name(report: Report) -> str:
 MAX_CELL_CHARS = 32_767
 """The most characters an Excel cell holds; xlsxwriter would cut a longer text silently."""
 
+MAX_ROWS = 1_048_576
+"""The most rows an Excel sheet holds, the header row included; xlsxwriter would leave out
+the rows past it silently."""
+
+MAX_COLUMNS = 16_384
+"""The most columns an Excel sheet holds."""
+
+
+def _check_size(report: Report) -> None:
+    """Refuse, before anything is written, a report larger than an Excel sheet holds."""
+    rows, columns = report.frame.height, report.frame.width
+    if rows + 1 > MAX_ROWS:
+        raise RevcliError(
+            f"{report.title}: {rows:,} rows and a header do not fit in an Excel sheet, which "
+            f"holds at most {MAX_ROWS:,} rows ({MAX_ROWS - 1:,} after the header): use "
+            "--format csv, or ask for fewer rows (a shorter --from/--to, a coarser or no --by)"
+        )
+    if columns > MAX_COLUMNS:
+        raise RevcliError(
+            f"{report.title}: {columns:,} columns do not fit in an Excel sheet, which holds at "
+            f"most {MAX_COLUMNS:,}: leave columns out (--columns) or use --format csv"
+        )
+
 
 def render_xlsx(report: Report) -> bytes:
     """One worksheet named after the report: a header row, then the CSV's values as typed
@@ -84,6 +107,7 @@ def render_xlsx(report: Report) -> bytes:
     The header row and first column stay in view (frozen panes), widths fit the content,
     and the bytes depend only on the report.
     """
+    _check_size(report)
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(
         buffer,
@@ -117,15 +141,38 @@ def render_xlsx(report: Report) -> bytes:
     return buffer.getvalue()
 
 
+def _excel_length(text: str) -> int:
+    """The length of ``text`` as Excel counts it: in UTF-16 units (an emoji counts two)."""
+    if len(text) <= MAX_CELL_CHARS // 2:  # too short to pass the limit in any case
+        return len(text)
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _too_long(text: str, report: Report, column: str, row: int) -> RevcliError:
+    return RevcliError(
+        f"{report.title}: {column} of row {row} holds {_excel_length(text):,} characters; an Excel "
+        f"cell holds at most {MAX_CELL_CHARS:,}: leave the column out (--columns) or use "
+        "--format csv"
+    )
+
+
 def _fitting(text: str, report: Report, column: str, row: int) -> str:
     """``text``, which must fit in an Excel cell (:data:`MAX_CELL_CHARS`)."""
-    if len(text) > MAX_CELL_CHARS:
-        raise RevcliError(
-            f"{report.title}: {column} of row {row} holds {len(text):,} characters; an Excel "
-            f"cell holds at most {MAX_CELL_CHARS:,}: leave the column out (--columns) or use "
-            "--format csv"
-        )
+    if _excel_length(text) > MAX_CELL_CHARS:
+        raise _too_long(text, report, column, row)
     return text
+
+
+def _written(result: int, report: Report, column: str, row: int, text: str = "") -> None:
+    """Stop on xlsxwriter's error codes: -1 a cell outside the sheet, -2 a text it cut
+    (e.g. one that is longer in Excel's UTF-16 units than in characters)."""
+    if result == -2:
+        raise _too_long(text, report, column, row)
+    if result != 0:
+        raise RevcliError(
+            f"{report.title}: {column} of row {row} could not be written to the Excel sheet "
+            f"(xlsxwriter error {result}): use --format csv"
+        )
 
 
 def _fill(book: xlsxwriter.Workbook, sheet: Worksheet, report: Report) -> None:
@@ -142,7 +189,7 @@ def _fill(book: xlsxwriter.Workbook, sheet: Worksheet, report: Report) -> None:
     columns = report.frame.columns
     widths = [len(name) for name in columns]
     for col, name in enumerate(columns):
-        sheet.write_string(0, col, name, header)
+        _written(sheet.write_string(0, col, name, header), report, name, 0, name)
     for row_number, row in enumerate(report.frame.iter_rows(), start=1):
         for col, (name, raw) in enumerate(zip(columns, row, strict=True)):
             kind = report.kind(name)
@@ -150,12 +197,12 @@ def _fill(book: xlsxwriter.Workbook, sheet: Worksheet, report: Report) -> None:
             if value is None or value == "":  # an empty CSV cell is an empty cell
                 continue
             if isinstance(raw, dt.date) and kind is not ColumnKind.MONTH:
-                sheet.write_datetime(
+                result = sheet.write_datetime(
                     row_number, col, dt.datetime.combine(raw, dt.time()), fmt("yyyy-mm-dd")
                 )
                 shown: Any = raw
             elif isinstance(value, bool):
-                sheet.write_boolean(row_number, col, value)
+                result = sheet.write_boolean(row_number, col, value)
                 shown = "FALSE"
             elif isinstance(value, Decimal | int | float):
                 if kind in (ColumnKind.MONEY, ColumnKind.SIGNED_MONEY):
@@ -164,13 +211,15 @@ def _fill(book: xlsxwriter.Workbook, sheet: Worksheet, report: Report) -> None:
                     pattern = _money_format(_decimals(value))
                 else:
                     pattern = _FORMATS.get(kind, "General")
-                sheet.write_number(row_number, col, float(value), fmt(pattern))
+                result = sheet.write_number(row_number, col, float(value), fmt(pattern))
                 shown = value
             else:
-                sheet.write_string(row_number, col, _fitting(str(value), report, name, row_number))
+                text = _fitting(str(value), report, name, row_number)
+                result = sheet.write_string(row_number, col, text)
                 shown = value
+            _written(result, report, name, row_number, str(shown))
             widths[col] = max(widths[col], len(_shown(shown)))
     for col, width in enumerate(widths):
-        sheet.set_column(col, col, min(width + 2, MAX_WIDTH))
+        _written(sheet.set_column(col, col, min(width + 2, MAX_WIDTH)), report, columns[col], 0)
     sheet.freeze_panes(1, 1)
     sheet.autofilter(0, 0, max(report.frame.height, 1), max(len(columns) - 1, 0))

@@ -150,7 +150,36 @@ def _money(value: Decimal | float | int) -> str:
     return group_digits(round_half_up(value, 2))
 
 
-def _notes(frame: pl.DataFrame, query: RenewalQuery, base: str) -> list[str]:
+def _command(query: RenewalQuery) -> str:
+    """The ``revcli renewals`` command that lists every row of ``query``."""
+    args = [f"--as-of {query.as_of:%Y-%m-%d}"]
+    args += [f"--within {query.within}"] if query.within else []
+    args += [f"--owner {query.owner}"] if query.owner else []
+    args += [f"--status {query.status}"] if query.status else []
+    args += [f"--by {query.by}"] if query.by else []
+    return "revcli renewals " + " ".join(args)
+
+
+def _left_out(frame: pl.DataFrame, rest: pl.DataFrame, query: RenewalQuery, base: str) -> str:
+    """The note under a report of only the rows with the most ARR: what it leaves out."""
+    shown = frame.height - rest.height
+    return (
+        f"… and {rest.height:,} more renewals worth ARR {_money(money_sum(rest['arr']))} "
+        f"{base}: run `{_command(query)}` for all. Shown: the {shown} with the most ARR; "
+        f"totals and ARR per status count all {frame.height:,}."
+    )
+
+
+def _top(frame: pl.DataFrame, top: int) -> pl.Series:
+    """Which rows of ``frame`` are its ``top`` rows by ARR (ties: the earlier row; a row
+    without ARR last)."""
+    rank = frame.select(pl.col("arr").rank("ordinal", descending=True)).to_series()
+    return rank.fill_null(frame.height + 1) <= top
+
+
+def _notes(
+    frame: pl.DataFrame, query: RenewalQuery, base: str, top: int | None = None
+) -> list[str]:
     totals = arr_by_status(frame)
     notes = [
         f"ARR up for renewal ({base}): "
@@ -166,12 +195,15 @@ def _notes(frame: pl.DataFrame, query: RenewalQuery, base: str) -> list[str]:
         )
     soon = frame.filter(urgent()).sort("notice_deadline", "contract_id")
     if soon.height:
+        listed = soon if top is None else soon.head(top)
         items = ", ".join(
             f"{c} ({d:%Y-%m-%d}" + (f", decided: {dec})" if dec else ")")
-            for c, d, dec in soon.select(
+            for c, d, dec in listed.select(
                 "contract_id", "notice_deadline", "renewal_decision"
             ).iter_rows()
         )
+        if listed.height < soon.height:
+            items += f" and {soon.height - listed.height:,} more"
         notes.append(f"Notice deadline within {URGENT_DAYS} days: {items}.")
     notes.append(
         f"ARR = 12 × the contract's MRR on its term end, in {base}. "
@@ -190,13 +222,19 @@ def _row_styles(frame: pl.DataFrame) -> list[str]:
 
 
 def renewals_report(
-    data: DataSet, query: RenewalQuery, upcoming: pl.DataFrame | None = None
+    data: DataSet,
+    query: RenewalQuery,
+    upcoming: pl.DataFrame | None = None,
+    *,
+    top: int | None = None,
 ) -> Report:
     """Contracts whose term ends within the window, SPEC §6 and §9 columns.
 
     Totals: ARR; notes: ARR per status (and per group with ``by``) and the contracts
     whose notice deadline is within :data:`URGENT_DAYS` days. ``upcoming``: as for
-    :func:`select_renewals`.
+    :func:`select_renewals`. ``top``: only the ``top`` rows with the most ARR (in the
+    report's order), at most ``top`` urgent contracts named, and a first note saying how
+    many more renewals there are and their ARR; totals and notes still count every row.
     """
     frame = select_renewals(data, query, upcoming)
     base = data.settings.base_currency
@@ -217,17 +255,24 @@ def renewals_report(
         "by": query.by,
         "arr_by_status": {s: round_half_up(v, 2) for s, v in arr_by_status(frame).items()},
     }
+    notes = _notes(frame, query, base, top)
+    shown = frame
+    if top is not None and frame.height > top:
+        kept = _top(frame, top)
+        shown = frame.filter(kept)
+        notes.insert(0, _left_out(frame, frame.filter(~kept), query, base))
+        meta["left_out"] = frame.height - shown.height
     return Report(
         title=title,
-        frame=frame.select(*lead, *(c for c in REPORT_COLUMNS if c not in lead)),
+        frame=shown.select(*lead, *(c for c in REPORT_COLUMNS if c not in lead)),
         kinds=KINDS,
         totals={"arr": money_sum(frame.get_column("arr"))},
-        notes=_notes(frame, query, base),
+        notes=notes,
         meta=meta,
         name="renewals",
         table_columns=[*lead, *(c for c in _TABLE if c not in lead)],
         labels=_LABELS,
-        row_styles=_row_styles(frame),
+        row_styles=_row_styles(shown),
         priority=[*lead, *(c for c in _PRIORITY if c not in lead)],
     )
 
