@@ -35,7 +35,7 @@ from revcli.billing.records import (
     state_log,
     to_record,
 )
-from revcli.billing.verify import check_contents
+from revcli.billing.verify import Progress, check_contents
 from revcli.data.files import UnreadableFile, read_bytes
 from revcli.errors import DataError, Issue
 from revcli.output.files import write_atomic
@@ -123,12 +123,13 @@ def read_register(root: Path) -> Contents:
     return out
 
 
-def check_register(root: Path, *, orphans: bool = True) -> list[Issue]:
-    """All problems of the register of the data dir ``root`` (none when there is none);
-    ``orphans`` as in :func:`check_contents`."""
+def check_register(
+    root: Path, *, orphans: bool = True, progress: Progress | None = None
+) -> list[Issue]:
+    """All problems of the register of ``root`` (none when there is none); the options as
+    in :func:`check_contents`."""
     with state_log(root).shared():
-        contents = read_register(root)
-        return check_contents(contents, root, orphans=orphans)
+        return check_contents(read_register(root), root, orphans=orphans, progress=progress)
 
 
 def load_register(root: Path) -> list[Entry]:
