@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from babel.dates import format_skeleton as babel_skeleton
 from liquid.exceptions import FilterArgumentError
 from pypdf import PdfReader
 
+from revcli.billing import filters
 from revcli.billing.filters import FILTERS, environment
 from revcli.billing.model import Invoice, credit_note
 from revcli.billing.money import format_money
@@ -311,6 +313,34 @@ def test_date_and_number_filters_follow_the_locale(template: str, locale: str, s
     env = environment(shipped_templates(), autoescape=False)
     text = env.from_string(template).render(d=DEC_2026, document={"locale": locale})
     assert text == shown
+
+
+def test_a_date_is_matched_to_the_locale_s_patterns_once_not_on_every_document(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Babel's skeleton matching was half of a render's time; the formatted date is kept
+    # per (date, locale, pattern). 200 documents with 2 dates in 2 locales: 4 matches, and
+    # every one still shows the locale's form (a cache keyed wrongly would mix them up).
+    calls: list[str] = []
+
+    def counted(skeleton: str, value: dt.date, locale: Any) -> str:
+        calls.append(f"{value} {locale}")
+        return str(babel_skeleton(skeleton, value, locale=locale))
+
+    filters._format_date.cache_clear()
+    monkeypatch.setattr(filters, "format_skeleton", counted)
+    env = environment(shipped_templates(), autoescape=False)
+    template = env.from_string("{{ d | date: 'numeric' }}")
+    expected = {
+        ("nb_NO", DEC_2026): "1.12.2026",
+        ("en_US", DEC_2026): "12/1/2026",
+        ("nb_NO", dt.date(2027, 1, 31)): "31.1.2027",  # d.M.y, as 1.12.2026
+        ("en_US", dt.date(2027, 1, 31)): "1/31/2027",  # M/d/y, as 12/1/2026
+    }
+    for _ in range(50):
+        for (locale, day), shown in expected.items():
+            assert template.render(d=day, document={"locale": locale}) == shown
+    assert len(calls) == len(expected)
 
 
 # --- golden files -----------------------------------------------------------------------------

@@ -147,7 +147,9 @@ def issue_invoices(
         invoices = []
         for draft in todo:
             series = numbering.series(draft.issue_date.year)
-            seq = seqs.setdefault(series, register.next_seq(series))
+            if series not in seqs:  # the register is scanned once per series, not per draft
+                seqs[series] = register.next_seq(series)
+            seq = seqs[series]
             seqs[series] = seq + 1
             invoices.append(numbered(draft, series, seq, data.settings.company))
         # PDFs render on every core; the register still appends in number order

@@ -15,7 +15,6 @@ names, which the next run overwrites with the same number.
 from __future__ import annotations
 
 import datetime as dt
-import glob
 import hashlib
 import json
 import os
@@ -36,7 +35,7 @@ from revcli.billing.records import (
     state_log,
     to_record,
 )
-from revcli.billing.verify import check_contents
+from revcli.billing.verify import Progress, check_contents
 from revcli.data.files import UnreadableFile, read_bytes
 from revcli.errors import DataError, Issue
 from revcli.output.files import write_atomic
@@ -119,12 +118,13 @@ def read_register(root: Path) -> Contents:
     return out
 
 
-def check_register(root: Path, *, orphans: bool = True) -> list[Issue]:
-    """All problems of the register of the data dir ``root`` (none when there is none);
-    ``orphans`` as in :func:`check_contents`."""
+def check_register(
+    root: Path, *, orphans: bool = True, progress: Progress | None = None
+) -> list[Issue]:
+    """All problems of the register of ``root`` (none when there is none); the options as
+    in :func:`check_contents`."""
     with state_log(root).shared():
-        contents = read_register(root)
-        return check_contents(contents, root, orphans=orphans)
+        return check_contents(read_register(root), root, orphans=orphans, progress=progress)
 
 
 def load_register(root: Path) -> list[Entry]:
@@ -166,6 +166,8 @@ class Register:
         self.written = 0
         self.on_step = on_step
         self._stack = ExitStack()
+        self._owners: dict[str, tuple[str, Entry]] | None = None
+        self._stems: dict[str, list[str]] | None = None
 
     def __enter__(self) -> Register:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -228,31 +230,40 @@ class Register:
     def find(self, number: str) -> Entry | None:
         return next((e for e in self.entries if e.invoice.number == number), None)
 
+    def owners(self) -> dict[str, tuple[str, Entry]]:
+        """Each file a record names, case-folded, with its name and record: built once, then
+        kept up to date by :meth:`append` (an invoice's cost does not grow with the register)."""
+        if self._owners is None:
+            self._owners = {f.casefold(): (f, e) for e in self.entries for f, _ in e.documents}
+        return self._owners
+
+    def _leftovers(self, stem: str) -> list[str]:
+        """The names ``STEM.EXT`` in the folder, each given once. The folder is listed once:
+        under the lock only this run writes there, and what it writes is recorded."""
+        if self._stems is None:
+            self._stems = {}
+            for path in self.folder.iterdir():
+                if "." in path.name:
+                    self._stems.setdefault(path.name.rsplit(".", 1)[0], []).append(path.name)
+        return self._stems.pop(stem, [])
+
     def _claim(self, number: str, name: str) -> None:
         """Make room for the document ``name`` of ``number``: refuse when a record already
         names that file (also in another letter case, for file systems that ignore it),
         and remove what an interrupted run left for this number (its documents in any
         format: numbers are never reused, so no record can own them)."""
-        owners = {file.casefold(): (file, e) for e in self.entries for file, _ in e.documents}
+        owners = self.owners()
         if name.casefold() in owners:
             file, owner = owners[name.casefold()]
-            raise DataError(
-                [
-                    Issue(
-                        str(self.folder / file),
-                        None,
-                        "",
-                        f"is the issued document of {owner.invoice.number} (register line "
-                        f"{owner.line}); {number} would be written to the same file, and an "
-                        "issued document is never overwritten: change invoice.number_format "
-                        "so that new numbers differ",
-                    )
-                ]
+            message = (
+                f"is the issued document of {owner.invoice.number} (register line {owner.line}); "
+                f"{number} would be written to the same file, and an issued document is never "
+                "overwritten: change invoice.number_format so that new numbers differ"
             )
-        stem = name.rsplit(".", 1)[0]
-        for path in self.folder.glob(f"{glob.escape(stem)}.*"):
-            leftover = path.name.rsplit(".", 1)[0] == stem and path.is_file()
-            if leftover and path.name.casefold() not in owners:
+            raise DataError([Issue(str(self.folder / file), None, "", message)])
+        for leftover in self._leftovers(name.rsplit(".", 1)[0]):
+            path = self.folder / leftover
+            if path.is_file() and leftover.casefold() not in owners:
                 path.unlink()
 
     def _step(self, name: str) -> None:
@@ -279,6 +290,7 @@ class Register:
         self.contents.last_hash = record["hash"]
         entry = Entry(len(self.entries) + 1, record, invoice)
         self.entries.append(entry)
+        self.owners().update({file.casefold(): (file, entry) for file, _ in named})
         self.log.write_head(Head(len(self.entries), record["hash"]))
         self._step("record")
         return entry

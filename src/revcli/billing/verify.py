@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from revcli.billing.credits import final_rates, settled_taxes
 from revcli.billing.layout import HEAD_FILE, REGISTER_DIR, REGISTER_FILE
@@ -20,6 +21,21 @@ from revcli.billing.records import Contents, Entry, state_log
 from revcli.errors import Issue, Severity
 from revcli.schema import minor_units
 from revcli.state.log import UnreadableHead
+
+Progress = Callable[[int, int], None]
+"""Told ``(done, total)`` as a long check goes (the CLI's progress bar on a terminal)."""
+T = TypeVar("T")
+
+
+def tracked(items: Sequence[T], progress: Progress | None) -> Iterator[T]:
+    """``items`` one by one, telling ``progress`` after each; ``(0, total)`` first, so
+    that a bar is set up, and ended by no items too."""
+    if progress is not None:
+        progress(0, len(items))
+    for done, item in enumerate(items, start=1):
+        yield item
+        if progress is not None:
+            progress(done, len(items))
 
 
 def _check_amounts(out: Contents, entry: Entry, notes: dict[str, list[Invoice]]) -> None:
@@ -129,11 +145,14 @@ def _check_orphans(out: Contents, folder: Path) -> None:
             )
 
 
-def check_contents(out: Contents, root: Path, *, orphans: bool = True) -> list[Issue]:
+def check_contents(
+    out: Contents, root: Path, *, orphans: bool = True, progress: Progress | None = None
+) -> list[Issue]:
     """Every problem of a register: its own, gaps, duplicates, totals, documents.
 
     ``orphans``: also report documents in ``invoices/`` that no record names (an
     interrupted run leaves one; ``invoice issue`` overwrites it, so it passes ``False``).
+    ``progress`` is told of each record checked.
     """
     by_number: dict[str, Entry] = {}
     keys: dict[tuple[str, dt.date], int] = {}
@@ -141,7 +160,7 @@ def check_contents(out: Contents, root: Path, *, orphans: bool = True) -> list[I
     credited: dict[str, Counter[str]] = defaultdict(Counter)
     notes: dict[str, list[Invoice]] = {}  # each invoice, then its credit notes so far
     folder = root / REGISTER_DIR
-    for entry in out.entries:
+    for entry in tracked(out.entries, progress):
         inv = entry.invoice
         number = inv.number or ""
         if number in by_number:
@@ -226,17 +245,19 @@ def _check_head(out: Contents, root: Path) -> None:
         )
 
 
-def peppol_issues(entries: Sequence[Entry], folder: Path) -> list[Issue]:
+def peppol_issues(
+    entries: Sequence[Entry], folder: Path, progress: Progress | None = None
+) -> list[Issue]:
     """The Peppol rules (revcli's own, :mod:`revcli.einvoice.peppol`) that each issued
     e-invoice of the register's ``entries`` (its files in ``folder``) breaks, as warnings
     naming the file: the XML is a faithful record of what was issued, and a buyer without
     an electronic address (R010) is fine for an invoice sent by e-mail; such findings
     matter before sending through Peppol. Files that are missing or altered are
-    :func:`check_contents`'s to report."""
+    :func:`check_contents`'s to report. ``progress`` is told of each entry checked."""
     from revcli.einvoice.peppol import peppol_findings  # parsed only when asked for
 
     issues: list[Issue] = []
-    for entry in entries:
+    for entry in tracked(entries, progress):
         for name, digest in entry.documents:
             path = folder / name
             if not name.endswith(".xml") or not path.is_file():

@@ -312,7 +312,11 @@ def check(data: DataOption = None) -> None:
 
         root = resolve_data_dir(data)
         # a missing register is checked too: HEAD or documents left behind say it was deleted
-        issues = check_register(root) if has_register_dir(root) else []
+        issues = (
+            check_register(root, progress=_progress("Checking the register"))
+            if has_register_dir(root)
+            else []
+        )
         print_issues(issues, to_stdout=True)
         if issues:
             err.print(
@@ -324,7 +328,7 @@ def check(data: DataOption = None) -> None:
             return
         entries = read_register(root).entries
         err.print(f"{register_path(root)}: {len(entries)} documents, all consistent.", markup=False)
-        findings = peppol_issues(entries, root / REGISTER_DIR)
+        findings = peppol_issues(entries, root / REGISTER_DIR, _progress("Checking the e-invoices"))
         print_issues(findings, to_stdout=True)
         if findings:
             err.print(
@@ -510,12 +514,13 @@ def _export_xml(entries: list[Any], folder: Path) -> None:
     """Write the e-invoice of every entry of format 2 into ``folder``; note the others."""
     from revcli.billing.ehf import XML, has_xml, xml_of
     from revcli.billing.register import document_name
+    from revcli.billing.verify import tracked
 
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"--out {folder} is not a folder; --format xml writes into a folder")
     skipped = []
     written = 0
-    for entry in entries:
+    for entry in tracked(entries, _progress("Writing e-invoices")):
         invoice = entry.invoice
         if not has_xml(invoice):
             skipped.append(invoice.number or "")
