@@ -83,6 +83,19 @@ else:
 printed as they are."""
 
 
+@contextmanager
+def working(message: str) -> Iterator[None]:
+    """A spinner on stderr while a long step runs, on a terminal only (nothing when piped).
+    Its message shows at once, however short the step (Rich draws its first frame only at
+    the first refresh tick otherwise)."""
+    if not stderr_is_terminal():
+        yield
+        return
+    with err.status(message, spinner="dots") as status:
+        status.update(spinner="dots")  # draws now
+        yield
+
+
 def stderr_is_terminal() -> bool:
     """Rich's ``err.is_terminal``, answered without loading Rich where Rich's answer can
     only be no: stderr is no terminal and neither TTY_COMPATIBLE=1 nor FORCE_COLOR asks

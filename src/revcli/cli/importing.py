@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,8 +13,8 @@ from revcli.cli.common import (
     error_boundary,
     print_issues,
     resolve_data_dir,
-    stderr_is_terminal,
     today,
+    working,
 )
 from revcli.cli.streams import write_data
 from revcli.errors import UsageError
@@ -73,13 +72,6 @@ DryRunOption = Annotated[
 ]
 
 
-def working(message: str) -> AbstractContextManager[object]:
-    """A spinner on stderr while a long step runs, on a terminal only (nothing piped)."""
-    if stderr_is_terminal():
-        return err.status(message, spinner="dots")
-    return nullcontext()
-
-
 def _codes(base_currency: str | None, country: str | None) -> tuple[str | None, str | None]:
     from revcli.schema import country_codes, currency_codes
 
@@ -105,7 +97,6 @@ def _run(
     fx_rates: Path | None,
     dry_run: bool,
 ) -> None:
-    from revcli.importers.journal import journaled, roll_back
     from revcli.importers.lock import import_lock, remove_stale
     from revcli.importers.plan import plan_diff, plan_import, summary, write_plan
 
@@ -122,12 +113,6 @@ def _run(
             param_hint="--data",
         )
     with import_lock(root, dry_run=dry_run) as since:  # two imports at once: one waits
-        if not dry_run and (restored := roll_back(root)):
-            err.print(
-                "put back the files of an import that was killed before it finished: "
-                + ", ".join(str(p) for p in restored),
-                markup=False,
-            )
         with working(f"Merging into {root} and checking the result …"):
             plan = plan_import(
                 root, batch, today=today(), base_currency=base, country=land, fx_file=fx_rates
@@ -140,8 +125,7 @@ def _run(
             err.print("dry run: nothing was written", markup=False)
             return
         remove_stale([root / rel for rel in plan.files], since)
-        with journaled(root, [root / rel for rel in plan.changed]):
-            written = write_plan(plan)
+        written = write_plan(plan)
     if written:
         err.print("wrote " + ", ".join(str(p) for p in written), markup=False)
     else:

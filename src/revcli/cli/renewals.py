@@ -25,8 +25,8 @@ from revcli.cli.common import (
     error_boundary,
     load,
     parse_day,
-    stderr_is_terminal,
     unknown_suffix,
+    working,
 )
 from revcli.cli.streams import write_data, write_text
 from revcli.errors import CheckFailed, UsageError
@@ -188,10 +188,7 @@ def renewals(
                 raise UsageError("--columns chooses report columns; a calendar has none")
             from revcli.renewals.ics import calendar_of
 
-            if stderr_is_terminal():  # a large calendar takes seconds: say so
-                with err.status("Writing the calendar …", spinner="dots"):
-                    calendar = calendar_of(dataset, query, upcoming)
-            else:
+            with working("Writing the calendar …"):  # a large one takes seconds
                 calendar = calendar_of(dataset, query, upcoming)
             _write(calendar, out)
         else:

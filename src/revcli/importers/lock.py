@@ -13,6 +13,7 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
+from revcli.output.files import make_folders
 from revcli.state.lock import locked
 from revcli.state.log import remove_stale_temporaries
 
@@ -28,8 +29,11 @@ def import_lock(root: Path, *, dry_run: bool = False) -> Iterator[float]:
             yield since
         return
     while True:
-        made = _make_folders(root)
-        made_as = root.stat()
+        made = make_folders(root)
+        try:
+            made_as = root.stat()
+        except FileNotFoundError:  # an import that created it removed it just now
+            continue
         with locked(root) as since:
             try:
                 now = root.stat()
@@ -51,17 +55,3 @@ def remove_stale(files: list[Path], since: float) -> None:
     older than the lock (imports write only under it)."""
     for path in files:
         remove_stale_temporaries(path.parent, since, path.name)
-
-
-def _make_folders(folder: Path) -> list[Path]:
-    """Create ``folder`` and its missing parents; the ones created, outermost first."""
-    missing = []
-    while not folder.exists():
-        missing.append(folder)
-        folder = folder.parent
-    made = []
-    for path in reversed(missing):
-        with contextlib.suppress(FileExistsError):  # another import made it just now
-            path.mkdir()
-            made.append(path)
-    return made

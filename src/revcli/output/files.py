@@ -196,7 +196,7 @@ def write_together(files: Mapping[Path, str | bytes]) -> None:
     try:
         for path, data in files.items():
             current = path
-            _make_folders(path.parent, made)
+            make_folders(path.parent, made)
             temps[path] = _temp_beside(path, data)
         for path, tmp in temps.items():
             current = path
@@ -219,17 +219,23 @@ def write_together(files: Mapping[Path, str | bytes]) -> None:
             ) from None
         raise RevcliError(f"{reason}; nothing was changed") from None
     for folder in dict.fromkeys(path.parent for path in files):
-        _sync_folder(folder)
+        fsync_folder(folder)
 
 
-def _make_folders(folder: Path, made: list[Path]) -> None:
+def make_folders(folder: Path, made: list[Path] | None = None) -> list[Path]:
+    """Create ``folder`` and its missing parents; the ones this call created, outermost
+    first, appended to ``made`` as they are made (so that a failure half-way still leaves
+    the caller the list to undo). One another process made meanwhile is left to it."""
     missing = []
     while not folder.exists():
         missing.append(folder)
         folder = folder.parent
+    made = [] if made is None else made
     for path in reversed(missing):
-        path.mkdir()
-        made.append(path)
+        with contextlib.suppress(FileExistsError):
+            path.mkdir()
+            made.append(path)
+    return made
 
 
 def _undo(
@@ -254,7 +260,7 @@ def _undo(
     return failed
 
 
-def _sync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
     """Make the renames in ``folder`` durable (best effort: not every system can)."""
     with contextlib.suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from revcli.data.files import UnreadableFile, read_bytes
-from revcli.output.files import write_atomic
+from revcli.output.files import fsync_folder, write_atomic
 from revcli.state.lock import locked
 
 Step = Callable[[str, int], None]
@@ -217,13 +217,3 @@ def remove_stale_temporaries(folder: Path, since: float, name: str = "*") -> Non
         with contextlib.suppress(OSError):
             if path.is_file() and path.stat().st_mtime < since:
                 path.unlink()
-
-
-def fsync_folder(folder: Path) -> None:
-    """Flush a folder's entries to disk where the platform can."""
-    with contextlib.suppress(OSError):  # not every platform can fsync a directory
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
