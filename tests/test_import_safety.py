@@ -176,3 +176,26 @@ def test_a_temporary_file_left_by_a_killed_import_is_removed_by_the_next(
     assert again.exit_code == 0, again.stderr
     assert [p.exists() for p in left] == [False, False]
     assert mine.exists()
+
+
+def test_putting_files_back_holds_a_second_interrupt_until_it_is_done() -> None:
+    # A second Ctrl-C (or CI's SIGTERM after its SIGINT) must not cut the undo short: a
+    # real signal sent inside the held block is delivered only when the block ends.
+    from revcli.output.files import _signals_held
+
+    seen: list[str] = []
+
+    def note(signum: int, frame: object) -> None:
+        seen.append("after" if held_done else "during")
+
+    previous = signal.signal(signal.SIGTERM, note)
+    held_done = False
+    try:
+        with _signals_held():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)  # a handler that could run would have run by now
+            held_done = True
+        time.sleep(0.05)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert seen == ["after"]

@@ -6,10 +6,12 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import signal
 import stat
 import sys
 import tempfile
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from revcli.errors import RevcliError
@@ -209,7 +211,8 @@ def write_together(files: Mapping[Path, str | bytes]) -> None:
                 replaced.pop()  # refused: nothing was renamed, nothing to put back
                 raise
     except BaseException as exc:  # an interrupt too: never leave half an import behind
-        failed = _undo(replaced, temps, made)
+        with _signals_held():  # a second Ctrl-C (or CI's SIGTERM after SIGINT) waits
+            failed = _undo(replaced, temps, made)
         if not isinstance(exc, OSError):
             raise
         reason = cannot_write(current, exc) if current else f"cannot write: {exc}"
@@ -236,6 +239,21 @@ def make_folders(folder: Path, made: list[Path] | None = None) -> list[Path]:
             path.mkdir()
             made.append(path)
     return made
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM back while the block runs (where the system can), so that
+    putting files back is never cut short; one that came meanwhile arrives after it."""
+    hold = getattr(signal, "pthread_sigmask", None)
+    if hold is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = hold(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        hold(signal.SIG_SETMASK, before)
 
 
 def _undo(
