@@ -118,12 +118,13 @@ def document_of(invoice: Invoice) -> ehf.Document:
     facts = invoice.facts
     assert facts is not None and invoice.number is not None
     seller = facts.seller
+    # The KID is the PaymentID of an invoice in NOK only (SPEC §10); an invoice paid to
+    # the IBAN names its number on its faces, and its e-invoice stays as it was issued.
     if pays_to_iban(invoice.currency, seller.country, facts.bank):
-        payment = ehf.Payment(
-            iban=facts.bank.iban, bic=facts.bank.bic, kid=invoice.payment_reference
-        )
+        payment = ehf.Payment(iban=facts.bank.iban, bic=facts.bank.bic)
     else:
-        payment = ehf.Payment(account=facts.bank.account, kid=invoice.payment_reference)
+        kid = invoice.payment_reference if invoice.currency == "NOK" else ""
+        payment = ehf.Payment(account=facts.bank.account, kid=kid)
     buyer = invoice.buyer
     return ehf.Document(
         kind=invoice.kind,
