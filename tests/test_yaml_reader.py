@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from revcli.data import yamlio
+from revcli.data import yamlio, yamlrecord
 
 ROOT = Path(__file__).parent.parent
 FILES = sorted(
@@ -20,7 +20,7 @@ TEXTS = [
     "contracts:\n  - contract_id: K1\n    lines:\n      - product: P\n        unit_price: 100\n",
 ]
 needs_libyaml = pytest.mark.skipif(
-    yamlio._CParser is None, reason="PyYAML built without libyaml: only one reader exists"
+    yamlrecord.CPARSER is None, reason="PyYAML built without libyaml: only one reader exists"
 )
 
 

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from revcli.data import yamlio
-from revcli.data.yamlio import YamlRecord
+from revcli.data import yamlevents, yamlio, yamlrecord
+from revcli.data.yamlrecord import YamlRecord
 from revcli.importers.yamlout import dump_contracts
 
 ROOT = Path(__file__).parent.parent
@@ -71,7 +71,7 @@ def _dump(records: list[YamlRecord]) -> list[object]:
 
 def _both(text: str, list_key: str, child_keys: frozenset[str], single: bool) -> bool:
     """Whether the event path read ``text``; when it did, it agrees with the composer."""
-    fast = yamlio._plain_records(text, list_key, child_keys, single)
+    fast = yamlevents.plain_records(text, list_key, child_keys, single)
     if fast is None:
         return False
     records, issues = yamlio._composed_records(text, "f.yaml", list_key, child_keys, single)
@@ -81,7 +81,7 @@ def _both(text: str, list_key: str, child_keys: frozenset[str], single: bool) ->
 
 
 needs_libyaml = pytest.mark.skipif(
-    yamlio._CParser is None, reason="PyYAML built without libyaml: only the composer exists"
+    yamlrecord.CPARSER is None, reason="PyYAML built without libyaml: only the composer exists"
 )
 
 
@@ -97,7 +97,7 @@ def test_plain_files_are_read_from_events_as_the_composer_reads_them(text: str) 
 @pytest.mark.parametrize("text", NOT_PLAIN)
 def test_anything_else_is_left_to_the_composer(text: str) -> None:
     for shape in SHAPES:
-        assert yamlio._plain_records(text, *shape) is None
+        assert yamlevents.plain_records(text, *shape) is None
 
 
 @needs_libyaml

@@ -13,7 +13,8 @@ from revcli.data.csvio import decode_bytes, parse_csv
 from revcli.data.files import UnreadableFile
 from revcli.data.source import FolderSource, Source
 from revcli.data.tree import load_tree
-from revcli.data.yamlio import YamlRecord, load_records
+from revcli.data.yamlio import load_records
+from revcli.data.yamlrecord import YamlRecord
 from revcli.errors import DataError, Issue, Severity, sort_issues
 from revcli.schema import (
     CONTRACTS,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import yaml
 
-from revcli.data.yamlio import LONE_SURROGATE, _line, _scalar, compose, joined_surrogates
+from revcli.data.yamlio import _scalar, compose
+from revcli.data.yamlrecord import LONE_SURROGATE, joined_surrogates, mark_line
 from revcli.errors import Issue
 from revcli.settings import Items, Scalar, Section, Tree
 
@@ -14,9 +15,9 @@ __all__ = ["Items", "Scalar", "Section", "Tree", "load_tree"]
 def _convert(node: yaml.Node, source: str, found: list[Issue], key_line: int = 0) -> Tree:
     """``node`` as a tree; a section or list keeps the line of its key (``key_line``; its
     own first line in a list or at the top), a scalar the line of its value."""
-    line = _line(node.start_mark)
+    line = mark_line(node.start_mark)
     if isinstance(node, yaml.MappingNode):
-        pairs = [(k, _convert(v, source, found, _line(k.start_mark))) for k, v in node.value]
+        pairs = [(k, _convert(v, source, found, mark_line(k.start_mark))) for k, v in node.value]
         return Section(((str(k.value), v) for k, v in pairs), key_line or line)
     if isinstance(node, yaml.SequenceNode):
         return Items((_convert(v, source, found) for v in node.value), key_line or line)

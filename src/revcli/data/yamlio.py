@@ -4,52 +4,29 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import yaml
 from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
+from revcli.data.yamlevents import plain_records
+from revcli.data.yamlrecord import (
+    CPARSER,
+    LONE_SURROGATE,
+    NULLS,
+    YamlRecord,
+    joined_surrogates,
+    mark_line,
+)
 from revcli.errors import Issue
-
-_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
-
-
-@dataclass
-class YamlRecord:
-    """One mapping of a YAML file: its scalar values as text, with 1-based line numbers."""
-
-    line: int
-    values: dict[str, str | None] = field(default_factory=dict)
-    value_lines: dict[str, int] = field(default_factory=dict)
-    children: dict[str, list[YamlRecord]] = field(default_factory=dict)
 
 
 def _scalar(node: yaml.ScalarNode) -> str | None:
     # A plain (unquoted) empty, ``~`` or ``null`` means "not set"; a quoted one is text.
-    if node.style is None and node.value in _NULLS:
+    if node.style is None and node.value in NULLS:
         return None
     return str(node.value).strip()  # like a CSV cell: no stray block-scalar newline
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-LONE_SURROGATE = (
-    "holds a \\u escape of half a character (\\ud800-\\udfff) without its other half; "
-    "write the character itself, or as one \\U escape (\\U0001F600)"
-)
-
-
-def joined_surrogates(value: str) -> str | None:
-    """``value`` with each pair of UTF-16 surrogate escapes (``\\ud83d\\ude00``, as JSON
-    writes an emoji) joined into its character; ``None`` when one stands alone. Text
-    without any (nearly all) is returned as it is, at the cost of one check."""
-    if value.isascii() or not _SURROGATE.search(value):
-        return value
-    try:
-        return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
-    except UnicodeDecodeError:
-        return None
 
 
 def _record(
@@ -124,10 +101,6 @@ class _Alias(yaml.Node):
     id = "alias"
 
 
-def _line(mark: Any) -> int:
-    return mark.line + 1 if mark is not None else 1
-
-
 def _key(node: yaml.Node) -> str | None:
     target = node.value if isinstance(node, _Alias) else node
     return str(target.value) if isinstance(target, yaml.ScalarNode) else None
@@ -165,7 +138,7 @@ class _Bounded(yaml.composer.Composer):
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
             alias: Any = self.get_event()
-            line = _line(alias.start_mark)
+            line = mark_line(alias.start_mark)
             if alias.anchor in self.open_anchors:
                 raise _Limit(line, f"alias *{alias.anchor} is used inside its own anchor")
             if alias.anchor not in self.anchors:
@@ -180,7 +153,7 @@ class _Bounded(yaml.composer.Composer):
             return super().compose_node(parent, index)
         if self.depth >= MAX_DEPTH:
             raise _Limit(
-                _line(event.start_mark), f"nested deeper than {MAX_DEPTH} lists or mappings"
+                mark_line(event.start_mark), f"nested deeper than {MAX_DEPTH} lists or mappings"
             )
         anchor = event.anchor
         self.depth += 1
@@ -199,7 +172,7 @@ class _Bounded(yaml.composer.Composer):
             key = _key(key_node)
             if key_node.tag == _MERGE:
                 self.aliases = True  # merges are expanded with the aliases
-            line = _line(key_node.start_mark)
+            line = mark_line(key_node.start_mark)
             if key is None:
                 self.problems.append(Issue(self.source, line, "", _NOT_A_NAME))
             elif key in first:
@@ -226,19 +199,16 @@ class _Composer(_Bounded, yaml.SafeLoader):
         self._bound(source)
 
 
-_CParser: Any = getattr(getattr(yaml, "cyaml", None), "CParser", None)
-"""libyaml's parser; ``None`` when PyYAML was built without libyaml (pure Python only)."""
+if CPARSER is not None:
 
-if _CParser is not None:
-
-    class _FastComposer(_Bounded, _CParser, SafeConstructor, Resolver):  # type: ignore[misc]
+    class _FastComposer(_Bounded, CPARSER, SafeConstructor, Resolver):  # type: ignore[misc]
         """The same composer on libyaml's scanner and parser, several times faster: the
         nodes of a clean file are the same as :class:`_Composer`'s (a plain scalar's
         style normalised to ``None``); a file with any problem is read again by
         :class:`_Composer`, so messages do not depend on libyaml."""
 
         def __init__(self, text: str, source: str) -> None:
-            _CParser.__init__(self, text)
+            CPARSER.__init__(self, text)
             yaml.composer.Composer.__init__(self)
             SafeConstructor.__init__(self)
             Resolver.__init__(self)
@@ -335,7 +305,7 @@ def compose(text: str, source: str) -> tuple[yaml.Node | None, list[Issue]]:
 def _compose_text(text: str, source: str) -> tuple[yaml.Node | None, list[Issue], set[int]]:
     """:func:`compose`, and where each node written with an anchor (``&name``) starts."""
     loader: _Bounded
-    if _CParser is not None:
+    if CPARSER is not None:
         loader = _FastComposer(text, source)
         root, issues = _compose(loader, source)
         if not issues:
@@ -409,7 +379,7 @@ def load_records(
     A plain file (no anchors, aliases, tags or problems: every file an import writes) is
     read straight from libyaml's events; any other is composed and checked node by node.
     """
-    fast = _plain_records(text, list_key, child_keys, allow_single)
+    fast = plain_records(text, list_key, child_keys, allow_single)
     if fast is not None:
         return fast, []
     return _composed_records(text, source, list_key, child_keys, allow_single)
@@ -464,132 +434,3 @@ def _beside_list(
             )
         )
     return issues
-
-
-class _NotPlain(Exception):
-    """A YAML text that :func:`_plain_records` leaves to the composer."""
-
-
-_BARE = frozenset(
-    {
-        yaml.StreamStartEvent,
-        yaml.StreamEndEvent,
-        yaml.DocumentStartEvent,
-        yaml.DocumentEndEvent,
-        yaml.SequenceEndEvent,
-        yaml.MappingEndEvent,
-    }
-)
-
-
-class _Events:
-    """Records straight from libyaml's events, without a node tree: a few objects per
-    value instead of a node and two marks, so a file of 100,000 records is read in linear
-    time and memory. Anything a plain records file does not hold — an anchor, alias, tag
-    or ``<<`` key, a key twice, a list or mapping where a value goes, a lone surrogate, a
-    second document, a syntax error — raises :class:`_NotPlain`, and the caller reads the
-    text the general way, which reports it (the records are the same either way: tests
-    compare the two)."""
-
-    def __init__(self, text: str) -> None:
-        self.parser = _CParser(text)
-        self.get_event = self.parser.get_event
-
-    def next(self) -> Any:
-        event = self.get_event()
-        # An alias has an anchor (the one it names); the events without either attribute
-        # (starts and ends of the stream and document, ends of lists and mappings) pass.
-        if event.__class__ not in _BARE and (event.anchor is not None or event.tag is not None):
-            raise _NotPlain
-        return event
-
-    def document(
-        self, list_key: str, child_keys: frozenset[str], allow_single: bool
-    ) -> list[YamlRecord]:
-        self.expect(yaml.StreamStartEvent)
-        self.expect(yaml.DocumentStartEvent)
-        root = self.next()
-        own = dict.fromkeys(child_keys, frozenset[str]())
-        if isinstance(root, yaml.SequenceStartEvent):
-            records = self.records(own)
-        elif isinstance(root, yaml.MappingStartEvent):
-            rec = self.record(root, {**own, list_key: child_keys})
-            listed = rec.children.pop(list_key, None)
-            if listed is not None and not rec.values and not rec.children:
-                records = listed
-            elif listed is None and allow_single:
-                records = [rec]
-            else:  # keys beside the list, or not a records file
-                raise _NotPlain
-        else:
-            raise _NotPlain
-        self.expect(yaml.DocumentEndEvent)
-        self.expect(yaml.StreamEndEvent)
-        return records
-
-    def expect(self, kind: type) -> None:
-        if not isinstance(self.next(), kind):
-            raise _NotPlain
-
-    def records(self, child_keys: dict[str, frozenset[str]]) -> list[YamlRecord]:
-        """The mappings of a list whose start was read, up to its end."""
-        out: list[YamlRecord] = []
-        while True:
-            event = self.next()
-            if isinstance(event, yaml.SequenceEndEvent):
-                return out
-            if not isinstance(event, yaml.MappingStartEvent):
-                raise _NotPlain
-            out.append(self.record(event, child_keys))
-
-    def record(self, start: Any, child_keys: dict[str, frozenset[str]]) -> YamlRecord:
-        """A mapping whose start was read, as :func:`_record` reads it: text values, and
-        lists of records under ``child_keys`` (each with the child keys of its own)."""
-        rec = YamlRecord(line=start.start_mark.line + 1)
-        values, lines, children = rec.values, rec.value_lines, rec.children
-        while True:
-            event = self.next()
-            if isinstance(event, yaml.MappingEndEvent):
-                return rec
-            if not isinstance(event, yaml.ScalarEvent) or event.value == "<<":
-                raise _NotPlain
-            key = event.value
-            if key in values or key in children:
-                raise _NotPlain
-            event = self.next()
-            if isinstance(event, yaml.ScalarEvent):
-                plain_null = event.style in (None, "") and event.value in _NULLS
-                if key in child_keys:
-                    if not plain_null:
-                        raise _NotPlain
-                    children[key] = []
-                    continue
-                value = None if plain_null else joined_surrogates(event.value.strip())
-                if value is None and not plain_null:
-                    raise _NotPlain
-                values[key] = value
-                lines[key] = _line(event.start_mark)
-            elif key in child_keys and isinstance(event, yaml.SequenceStartEvent):
-                grandchildren = dict.fromkeys(child_keys[key], frozenset[str]())
-                children[key] = self.records(grandchildren)
-            else:
-                raise _NotPlain
-
-
-def _plain_records(
-    text: str,
-    list_key: str,
-    child_keys: frozenset[str],
-    allow_single: bool,
-) -> list[YamlRecord] | None:
-    """The records of a plain records file read from libyaml's events, or ``None`` for
-    any other text (and without libyaml)."""
-    if _CParser is None:
-        return None
-    events = _Events(text)
-    try:
-        return events.document(list_key, child_keys, allow_single)
-    except (_NotPlain, yaml.YAMLError):
-        return None
-    finally:
-        events.parser.dispose()
