@@ -243,17 +243,27 @@ def make_folders(folder: Path, made: list[Path] | None = None) -> list[Path]:
 
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM back while the block runs (where the system can), so that
-    putting files back is never cut short; one that came meanwhile arrives after it."""
-    hold = getattr(signal, "pthread_sigmask", None)
-    if hold is None or threading.current_thread() is not threading.main_thread():
+    """Hold Ctrl-C and SIGTERM back while the block runs, so that putting files back is
+    never cut short: one that comes meanwhile is noted, and raised once the block is done
+    (Python runs signal handlers in the main thread, whichever thread the system picked,
+    so the handlers themselves are swapped, not the thread's signal mask)."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    before = hold(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    pending: list[int] = []
+
+    def later(signum: int, frame: object) -> None:
+        pending.append(signum)
+
+    kinds = (signal.SIGINT, signal.SIGTERM)
+    saved = {kind: signal.signal(kind, later) for kind in kinds}
     try:
         yield
     finally:
-        hold(signal.SIG_SETMASK, before)
+        for kind, handler in saved.items():
+            signal.signal(kind, handler)
+        if pending:
+            signal.raise_signal(pending[0])  # to the handler in place again
 
 
 def _undo(
