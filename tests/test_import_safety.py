@@ -53,11 +53,7 @@ def wait_for(text: str, *logs: Path, timeout: float = 60.0) -> None:
 
 
 def test_two_imports_at_once_keep_the_records_of_both(run: Run, tmp_path: Path) -> None:
-    root = tmp_path / "data"
-    first = run(
-        "import", "baremetrics", export(tmp_path, "0.csv", "c0"), "--data", root, "--country", "NO"
-    )
-    assert first.exit_code == 0, first.stderr
+    root = imported(run, tmp_path)
     a, b = export(tmp_path, "a.csv", "cA1", "cA2"), export(tmp_path, "b.csv", "cB1")
     # Both start while the data dir is locked (as by a `remind` run), so both are ready to
     # write at the same moment it is released: without a lock of their own, each would
@@ -108,6 +104,16 @@ main()
 """
 
 
+def imported(run: Run, tmp_path: Path) -> Path:
+    """A data dir ``tmp_path/data`` holding one import (customer ``c0``)."""
+    root = tmp_path / "data"
+    first = run(
+        "import", "baremetrics", export(tmp_path, "0.csv", "c0"), "--data", root, "--country", "NO"
+    )
+    assert first.exit_code == 0, first.stderr
+    return root
+
+
 def snapshot(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
@@ -115,11 +121,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
 def test_sigterm_between_the_renames_of_an_import_puts_every_file_back(
     run: Run, tmp_path: Path
 ) -> None:
-    root = tmp_path / "data"
-    first = run(
-        "import", "baremetrics", export(tmp_path, "0.csv", "c0"), "--data", root, "--country", "NO"
-    )
-    assert first.exit_code == 0, first.stderr
+    root = imported(run, tmp_path)
     before = snapshot(root)
     marker = tmp_path / "renamed"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
@@ -159,11 +161,7 @@ def test_sigterm_between_the_renames_of_an_import_puts_every_file_back(
 def test_a_temporary_file_left_by_a_killed_import_is_removed_by_the_next(
     run: Run, tmp_path: Path
 ) -> None:
-    root = tmp_path / "data"
-    first = run(
-        "import", "baremetrics", export(tmp_path, "0.csv", "c0"), "--data", root, "--country", "NO"
-    )
-    assert first.exit_code == 0, first.stderr
+    root = imported(run, tmp_path)
     left = [root / ".customers.csv.k1ll3d.tmp", root / "contracts" / ".baremetrics.yaml.x.tmp"]
     for path in left:
         path.write_text("half")
