@@ -12,7 +12,8 @@ import pytest
 
 from revcli.checks import load_dataset
 from revcli.output.render import render_csv, render_table
-from revcli.renewals.report import RenewalQuery, renewals_report, unanswered_notices_message
+from revcli.renewals.notices import unanswered_notices_message
+from revcli.renewals.report import RenewalQuery, renewals_report
 from revcli.renewals.terms import parse_window
 from tests.conftest import MakeDir, Run
 

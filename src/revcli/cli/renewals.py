@@ -163,10 +163,10 @@ def renewals(
     Example: [bold]revcli renewals --data sample_data --as-of 2026-11-23 --within 90d[/]
     """
     with error_boundary():
+        from revcli.renewals.notices import unanswered_notices_message
         from revcli.renewals.report import (
             RenewalQuery,
             renewals_report,
-            unanswered_notices_message,
             upcoming_of,
         )
 
