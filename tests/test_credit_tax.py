@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from revcli.billing.register import check_register
 from tests.billing_support import billing_dir
 from tests.conftest import Run
+
+if TYPE_CHECKING:
+    from tests.einvoice_support import Validator
 
 pytestmark = pytest.mark.usefixtures("pinned_today")
 
@@ -24,9 +28,9 @@ LINES = "contract_id,line_id,product,quantity,unit_price,price_period,tax_rate\n
 FX = "date,currency,rate\n2025-12-01,JPY,0.0712\n2025-12-01,KWD,36.1234\n"
 
 
-def issued(run: Run, tmp_path: Path, currency: str, lines: str) -> Path:
+def issued(run: Run, tmp_path: Path, currency: str, lines: str, kind: str = "txt") -> Path:
     root = billing_dir(tmp_path, CONTRACTS.format(currency=currency), LINES + lines, fx=FX)
-    args = ("--data", root, "--period", "2026-01", "--date", "2026-01-01", "--format", "txt")
+    args = ("--data", root, "--period", "2026-01", "--date", "2026-01-01", "--format", kind)
     result = run("invoice", "issue", *args)
     assert result.exit_code == 0, result.stderr
     return root
@@ -88,23 +92,47 @@ def test_the_last_credit_note_of_a_dinar_invoice_takes_the_tax_left(
     assert check_register(root) == []
 
 
-def test_partial_credit_notes_never_credit_more_tax_than_the_invoice_has(
-    run: Run, tmp_path: Path
-) -> None:
+def test_credit_notes_round_their_tax_on_the_running_total(run: Run, tmp_path: Path) -> None:
     root = issued(run, tmp_path, "JPY", "".join(f"K1,{i},A,1,2,month,25\n" for i in range(1, 5)))
     for line in ("1", "2", "3", "4"):
         credit(run, root, "--lines", line)
     # Invoice: net 8, tax 8 × 25 % = 2, NOK 2 × 0.0712 = 0.1424 → 0.14.
-    # Lines 1 and 2: −2 × 25 % = −0.5 → −1 each (NOK −0.0712 → −0.07): −2 credited, all of it.
-    # Line 3 would round to −1 too: capped to 0 (NOK 0). Line 4, the last: −(2 − 2) = 0.
+    # Each note: the tax of all lines credited so far, less what was credited before:
+    #   line 1: −2 × 25 % = −0.5 → −1;            NOK −1 × 0.0712 → −0.07
+    #   line 2: −4 × 25 % = −1   → −1, −1 − (−1) = 0;  NOK −0.07 − (−0.07) = 0.00
+    #   line 3: −6 × 25 % = −1.5 → −2, −2 − (−1) = −1; NOK −0.1424 → −0.14, − (−0.07) = −0.07
+    #   line 4: −8 × 25 % = −2   → −2, −2 − (−2) = 0;  NOK −0.14 − (−0.14) = 0.00
+    # Together −2 (and NOK −0.14): the invoice's, and no note is a unit off its own
+    # net × rate (−0.5): the EN 16931 rule BR-CO-17 holds for each.
     assert amounts(root) == [
         ("8", "2", "10", "0.14"),
         ("-2", "-1", "-3", "-0.07"),
-        ("-2", "-1", "-3", "-0.07"),
         ("-2", "0", "-2", "0.00"),
+        ("-2", "-1", "-3", "-0.07"),
         ("-2", "0", "-2", "0.00"),
     ]
     assert check_register(root) == []
+
+
+def test_every_partial_credit_note_stays_within_a_unit_of_its_own_tax(
+    run: Run, tmp_path: Path, ehf_validator: Validator
+) -> None:
+    # Six lines of 1,001 JPY at 25 %: the invoice's tax is 6,006 × 25 % = 1,501.5 → 1,502.
+    # Credited one line at a time, the running tax is 250.25 → 250, 500.5 → 501, 750.75 →
+    # 751, 1,001, 1,251.25 → 1,251, 1,501.5 → 1,502: the notes' taxes 250, 251, 250, 250,
+    # 250, 251 (each within one yen of 250.25, BR-CO-17), 1,502 in all. Before, the last
+    # note took all the rest: 1,502 − 5 × 250 = 252, which EN 16931 refuses.
+    lines = "".join(f"K1,{i},A,1,1001,month,25\n" for i in range(1, 7))
+    root = issued(run, tmp_path, "JPY", lines, "xml")
+    for line in "123456":
+        credit(run, root, "--lines", line)
+    taxes = [tax for _, tax, _, _ in amounts(root)]
+    assert taxes == ["1502", "-250", "-251", "-250", "-250", "-250", "-251"]
+    assert check_register(root) == []
+    # And the e-invoices say so: every note passes the CEN EN 16931 rules.
+    for number in range(1, 8):
+        xml = (root / "invoices" / f"2026-{number:05d}.xml").read_bytes()
+        assert ehf_validator.fatal(xml) == [], number
 
 
 def test_the_note_of_the_last_lines_at_a_rate_takes_the_tax_left_at_that_rate(

@@ -1,15 +1,17 @@
 """The tax of a credit note when an invoice is credited in parts (docs/invoicing.md).
 
-A credit note's tax is computed per rate on its own lines, half-up, like an invoice's
-(:func:`.model.tax_lines`), within two bounds that keep an invoice and its credit notes
-consistent, per rate and for the tax shown in NOK alike:
+Tax is rounded on the running total of what has been credited at a rate: a credit note's
+tax at a rate is the tax of every line of the invoice credited at that rate so far (its
+own included), rounded half-up as an invoice's is, less what earlier credit notes credited
+at it; its tax in NOK likewise on the running tax. So
 
-* the note that credits the last lines of an invoice at a rate not yet credited takes
-  what is left at that rate: the invoice's tax at the rate less the tax earlier credit
-  notes credited at it, so that the invoice and all its credit notes add up to exactly 0
-  at every rate (and in all);
-* an earlier (partial) note keeps its own rounding, but the tax all the notes credit
-  together at a rate never goes beyond the invoice's tax at it (nor past 0): it is capped.
+* each note's tax is within one minor unit of its own net × rate, as EN 16931 asks
+  (BR-CO-17), however many notes there are;
+* the note that credits the last lines at a rate brings the tax credited there to the
+  invoice's exactly: an invoice and all its credit notes add up to 0 at every rate, the
+  tax in NOK too; a whole invoice credited at once negates its tax as before;
+* where lines of both signs would make the running tax overshoot, it is capped so that
+  the notes never credit more tax at a rate than the invoice has (nor less than none).
 """
 
 from __future__ import annotations
@@ -19,19 +21,19 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from revcli.billing.model import Invoice, TaxLine, credit_note, totals
+from revcli.billing.model import Invoice, TaxLine, credit_note, nok_tax, rate_tax, totals
 from revcli.billing.money import money, plain
 
 NO_NOK = Decimal("0.00")
 
 
-def _by_rate(documents: Iterable[Invoice]) -> dict[Decimal, tuple[Decimal, Decimal]]:
-    """The tax and the tax in NOK of ``documents`` summed per rate."""
-    sums: dict[Decimal, tuple[Decimal, Decimal]] = {}
+def _by_rate(documents: Iterable[Invoice]) -> dict[Decimal, tuple[Decimal, Decimal, Decimal]]:
+    """The net, tax and tax in NOK of ``documents`` summed per rate."""
+    sums: dict[Decimal, tuple[Decimal, Decimal, Decimal]] = {}
     for document in documents:
         for t in document.taxes:
-            tax, nok = sums.get(plain(t.rate), (Decimal(0), NO_NOK))
-            sums[plain(t.rate)] = (tax + t.tax, nok + (t.tax_nok or NO_NOK))
+            net, tax, nok = sums.get(plain(t.rate), (Decimal(0), Decimal(0), NO_NOK))
+            sums[plain(t.rate)] = (net + t.net, tax + t.tax, nok + (t.tax_nok or NO_NOK))
     return sums
 
 
@@ -41,44 +43,28 @@ def _within(amount: Decimal, invoiced: Decimal, credited: Decimal) -> Decimal:
     return min(max(amount, low - credited), high - credited) + 0
 
 
-def final_rates(original: Invoice, earlier: Sequence[Invoice], note: Invoice) -> frozenset[Decimal]:
-    """The rates at which ``note`` credits the last lines of ``original`` not yet credited
-    by ``earlier`` (its credit notes issued before ``note``)."""
-    credited = {line.line_id for document in (*earlier, note) for line in document.lines}
-    rates = {plain(line.tax_rate) for line in note.lines}
-    return frozenset(
-        rate
-        for rate in rates
-        if all(line.line_id in credited for line in original.lines if plain(line.tax_rate) == rate)
-    )
-
-
 def settled_taxes(
-    taxes: Sequence[TaxLine],
-    original: Invoice,
-    earlier: Sequence[Invoice],
-    final: frozenset[Decimal],
+    taxes: Sequence[TaxLine], original: Invoice, earlier: Sequence[Invoice]
 ) -> tuple[TaxLine, ...]:
-    """The tax lines of a credit note of ``original`` whose own rounding gave ``taxes``.
-
-    ``earlier`` are the credit notes of ``original`` issued before it; ``final`` the rates
-    at which the note credits the last lines not yet credited (:func:`final_rates`).
-    """
-    zero = money(Decimal(0), original.currency)
-    with_nok = original.nok_rate is not None
+    """The tax lines of a credit note of ``original`` whose own lines give ``taxes`` (their
+    nets), with the tax rounded on the running total (module docstring); ``earlier`` are
+    the credit notes of ``original`` issued before it."""
+    currency = original.currency
+    zero = money(Decimal(0), currency)
     invoiced = _by_rate([original])
     credited = _by_rate(earlier)
     settled = []
     for mine in taxes:
         key = plain(mine.rate)
-        tax_in, nok_in = invoiced.get(key, (zero, NO_NOK))
-        tax_done, nok_done = credited.get(key, (zero, NO_NOK))
-        if key in final:
-            tax, nok = -(tax_in + tax_done) + zero, -(nok_in + nok_done) + NO_NOK
-        else:
-            tax = _within(mine.tax, tax_in, tax_done) + zero
-            nok = _within(mine.tax_nok or NO_NOK, nok_in, nok_done) + NO_NOK
-        settled.append(TaxLine(mine.rate, mine.net, tax, nok if with_nok else None))
+        _, tax_in, nok_in = invoiced.get(key, (zero, zero, NO_NOK))
+        net_done, tax_done, nok_done = credited.get(key, (zero, zero, NO_NOK))
+        running = rate_tax(net_done + mine.net, mine.rate, currency)
+        tax = _within(running - tax_done, tax_in, tax_done) + zero
+        nok = None
+        if original.nok_rate is not None:
+            nok_running = nok_tax(tax_done + tax, original.nok_rate)
+            nok = _within(nok_running - nok_done, nok_in, nok_done) + NO_NOK
+        settled.append(TaxLine(mine.rate, mine.net, tax, nok))
     return tuple(settled)
 
 
@@ -88,6 +74,6 @@ def settled_note(
     """:func:`.model.credit_note` of ``line_ids`` with its tax settled against ``original``
     and its credit notes ``earlier`` (:func:`settled_taxes`)."""
     note = credit_note(original, line_ids, reason, on)
-    taxes = settled_taxes(note.taxes, original, earlier, final_rates(original, earlier, note))
+    taxes = settled_taxes(note.taxes, original, earlier)
     net, tax, total, tax_nok = totals(taxes, original.currency, with_nok=note.tax_nok is not None)
     return dataclasses.replace(note, taxes=taxes, net=net, tax=tax, total=total, tax_nok=tax_nok)

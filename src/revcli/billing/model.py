@@ -157,10 +157,19 @@ def tax_lines(
     taxes = []
     for rate in sorted(nets):
         net = nets[rate]
-        tax = round_half_up(Fraction(net) * Fraction(rate) / 100, places_of(currency))
-        nok = None if nok_rate is None else round_half_up(Fraction(tax) * Fraction(nok_rate), 2)
-        taxes.append(TaxLine(rate, net, tax, nok))
+        tax = rate_tax(net, rate, currency)
+        taxes.append(TaxLine(rate, net, tax, None if nok_rate is None else nok_tax(tax, nok_rate)))
     return (tuple(taxes), *totals(taxes, currency, with_nok=nok_rate is not None))
+
+
+def rate_tax(net: Decimal, rate: Decimal, currency: str) -> Decimal:
+    """The tax at ``rate`` % of a net amount, half-up to the currency's decimals."""
+    return round_half_up(Fraction(net) * Fraction(rate) / 100, places_of(currency))
+
+
+def nok_tax(tax: Decimal, nok_rate: Decimal) -> Decimal:
+    """A tax amount in NOK at ``nok_rate`` (NOK per unit of its currency), half-up to øre."""
+    return round_half_up(Fraction(tax) * Fraction(nok_rate), 2)
 
 
 def totals(

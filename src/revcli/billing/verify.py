@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from revcli.billing.credits import final_rates, settled_taxes
+from revcli.billing.credits import settled_taxes
 from revcli.billing.layout import HEAD_FILE, REGISTER_DIR, REGISTER_FILE
 from revcli.billing.model import CREDIT_NOTE, INVOICE, Invoice, tax_lines, totals
 from revcli.billing.numbering import NumberFormat
@@ -60,7 +60,7 @@ def _check_amounts(out: Contents, entry: Entry, notes: dict[str, list[Invoice]])
     earlier = notes.get(inv.credits or "", [])
     if inv.kind == CREDIT_NOTE and earlier and earlier[0].kind == INVOICE:
         original, earlier = earlier[0], earlier[1:]
-        settled = settled_taxes(taxes, original, earlier, final_rates(original, earlier, inv))
+        settled = settled_taxes(taxes, original, earlier)
         # A credit note issued before tax was settled against its invoice kept the
         # rounding of its own lines: it stays valid as issued (the register is never
         # rewritten).
