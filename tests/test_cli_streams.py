@@ -8,6 +8,7 @@ descriptors, redirections and encodings are the system's own.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -105,6 +106,22 @@ TO_STDOUT = {
 def test_output_to_a_closed_stdout_is_an_error_that_says_so(args: str, tmp_path: Path) -> None:
     done = sh(f'"$R" {args} --data "{SAMPLE}" >&-', tmp_path)
     assert (done.returncode, done.stderr) == (1, b"error: standard output is closed\n")
+
+
+@pytest.mark.parametrize(
+    "args",
+    ["invoice issue --period 2026-12 --format txt", "invoice credit 2026-00001 --reason x"],
+)
+def test_issuing_to_a_closed_stdout_is_refused_before_anything_is_issued(
+    args: str, tmp_path: Path
+) -> None:
+    # Issuing changes the register: with the list of what was issued bound for a closed
+    # stdout, the run stops first, so it never reports a failure after issuing.
+    root = tmp_path / "data"
+    shutil.copytree(SAMPLE, root)
+    done = sh(f'"$R" {args} --data "{root}" >&-', tmp_path)
+    assert (done.returncode, done.stderr) == (1, b"error: standard output is closed\n")
+    assert not (root / "invoices").exists()
 
 
 def test_version_to_a_closed_stdout_is_an_error(tmp_path: Path) -> None:

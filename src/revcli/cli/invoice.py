@@ -22,7 +22,7 @@ from revcli.cli.common import (
     print_issues,
     resolve_data_dir,
 )
-from revcli.cli.streams import stdout_is_terminal, write_data
+from revcli.cli.streams import stdout, stdout_is_terminal, write_data
 from revcli.errors import Issue, Severity, UsageError
 from revcli.output.files import write_atomic
 
@@ -251,6 +251,7 @@ def issue(
         from revcli.billing.issue import issue_invoices
         from revcli.cli.common import today
 
+        stdout()  # the issued list goes there: with it closed, refuse before issuing
         month = parse_month(period, "--period")
         day = parse_day(on, "--date")
         dataset = load(data)
@@ -367,6 +368,7 @@ def credit(
         from revcli.billing.register import load_register
         from revcli.cli.common import today
 
+        stdout()  # the credit note's row goes there: with it closed, refuse before issuing
         day = parse_day(on, "--date")
         chosen = _line_ids(lines)
         dataset = load(data)
