@@ -150,6 +150,19 @@ def test_control_characters_in_names_never_reach_the_calendar(
     assert "Customer: Acme AS (A)" in str(event["DESCRIPTION"])
 
 
+def test_a_company_name_on_two_lines_names_the_calendar_on_one(
+    run: Run, make_data_dir: MakeDir
+) -> None:
+    # company.name "Fjord\nsoft\r AS\x01" (valid as a setting) made icalendar fail on the
+    # calendar's NAME line (an internal error), and a CR or U+0001 made the file invalid:
+    # the name is written on one line, the break a space, control characters left out.
+    settings = SETTINGS.replace("name: Fjordsoft AS", 'name: "Fjord\\nsoft\\r AS\\x01"')
+    assert settings != SETTINGS
+    cal = Calendar.from_ical(ics(run, make_data_dir(dict(FILES), settings), "--as-of", AS_OF))
+    assert str(cal["X-WR-CALNAME"]) == "Renewals – Fjord soft AS"
+    assert str(cal["NAME"]) == str(cal["X-WR-CALNAME"])
+
+
 @given(
     st.text(
         alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n"),

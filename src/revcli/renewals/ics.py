@@ -134,11 +134,12 @@ def _entries(frame: pl.DataFrame, as_of: dt.date, currency: str, domain: str) ->
 
 
 def _header(domain: str, name: str) -> Calendar:
-    """The calendar without its events."""
+    """The calendar without its events; its name on one line, without control characters
+    (a line break in ``company.name`` crashed icalendar, a CR made the file invalid)."""
     return Calendar.new(
         prodid=PRODID,
         uid=f"revcli-renewals@{domain}",
-        name=name,
+        name=_text(name).replace("\n", " "),
         method="PUBLISH",
         calscale="GREGORIAN",
     )
