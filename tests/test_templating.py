@@ -193,7 +193,7 @@ def test_wrap_in_a_template_lines_up_under_its_first_line(tmp_path: Path) -> Non
         (10, 10, "wrap: the column (10) must be less than the width (10)"),
         (10, 11, "wrap: the column (11) must be less than the width (10)"),
         ("x", 0, "wrap: the width must be a whole number from 0 to 1000, found 'x'"),
-        (78, 1001, "wrap: the width must be a whole number from 0 to 1000, found '1001'"),
+        (78, 1001, "wrap: the column must be a whole number from 0 to 1000, found '1001'"),
     ],
 )
 def test_wrap_refuses_a_column_not_left_of_the_width(

@@ -32,11 +32,11 @@ _MAX_WIDTH = 1000
 """Widest padding ``ljust``/``rjust`` accept: wider is a typo, not a layout."""
 
 
-def _width(name: str, width: object) -> int:
+def _width(name: str, width: object, what: str = "width") -> int:
     text = str(width).strip()
     if not re.fullmatch(r"[0-9]{1,4}", text) or int(text) > _MAX_WIDTH:
         raise FilterArgumentError(
-            f"{name}: the width must be a whole number from 0 to {_MAX_WIDTH}, found '{width}'",
+            f"{name}: the {what} must be a whole number from 0 to {_MAX_WIDTH}, found '{width}'",
             token=None,
         )
     return int(text)
@@ -65,7 +65,7 @@ def wrap_filter(value: object, width: object, column: object = 0) -> str:
     space; a word longer than a line (``width - column``) is cut at its end, never
     overflowing. Characters are counted as code points (``ø`` is one)."""
     end = _width("wrap", width)
-    start = _width("wrap", column)
+    start = _width("wrap", column, "column")
     room = end - start
     if room < 1:
         raise FilterArgumentError(
