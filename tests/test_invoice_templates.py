@@ -98,8 +98,13 @@ def test_every_variable_and_filter_of_a_shipped_template_exists(
             "part": "",
             "label": "",
             "shown_discount": "",
-            "shown": "",  # the text face's column widths
-            **dict.fromkeys(("size", "qty_w", "price_w", "vat_w", "amount_w", "desc_w"), 0),
+            "shown": "",  # the text face's column widths and wrapped text
+            "note": "",
+            "what": "",
+            **dict.fromkeys(
+                ("size", "qty_w", "price_w", "vat_w", "amount_w", "desc_w", "total_w"), 0
+            ),
+            "label_w": 0,
             "desc_max": 0,
             "forloop": {"first": True, "last": True, "index": 1},
         }

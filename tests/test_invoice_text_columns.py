@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from itertools import takewhile
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,84 @@ def test_amounts_up_to_9_999_999_99_keep_lines_within_78(
     rows = [line for line in text[start:].splitlines() if line[:1] not in ("", " ", "-")]
     for row in rows[:2]:  # the two line rows: five columns, two spaces or more apart
         assert len(re.split(r" {2,}", row.strip())) == 5, row
+
+
+PRODUCT = "ENTERPRISE-PLATFORM-LICENCE-FOR-THE-WHOLE-GROUP-WITH-EVERY-MODULE-AND-EVERY-REGION"
+REASON = (
+    "Feil antall brukere på fakturaen: kunden hadde sagt opp tjue lisenser før perioden "
+    "begynte, og Ærlig Økonomi ba om en kreditnota for hele beløpet"
+)
+BUYER = "Nordlys Analyse og Rådgivning for Store Konsern i Hele Norden og Baltikum AS, avdeling Øst"
+
+
+def documents(run: Run, tmp_path: Path, locale: str) -> dict[str, str]:
+    """An invoice in NOK and one in EUR of 9 999 999,99 each, and a credit note of each."""
+    contracts = (
+        "contract_id,customer_id,start_date,currency\nK1,C1,2026-01-01,NOK\nK2,C1,2026-01-01,EUR\n"
+    )
+    # Gross 1 × 9,999,999.99, discount 20 % = 1,999,999.998 → 2,000,000.00, amount
+    # 7,999,999.99; tax 25 % = 1,999,999.9975 → 2,000,000.00; total 9,999,999.99. In EUR
+    # the tax in NOK is 2,000,000.00 × 11.4567 = 22,913,400.00.
+    lines = "".join(
+        f"{k},1,{PRODUCT},Enterprise platform licence,1,9999999.99,month,20\n" for k in ("K1", "K2")
+    )
+    customers = (
+        f'customer_id,name,address,locale\nC1,"{BUYER}","Kongens gate 5, 7011 Trondheim",{locale}\n'
+    )
+    root = billing_dir(
+        tmp_path,
+        contracts,
+        LINES.rstrip("\n") + ",discount_pct\n" + lines,
+        customers=customers,
+        fx="date,currency,rate\n2025-12-01,EUR,11.4567\n",
+    )
+    args = ("--data", root, "--period", "2026-01", "--format", "txt", "--date", "2026-01-01")
+    result = run("invoice", "issue", *args)
+    assert result.exit_code == 0, result.stderr
+    for number in ("2026-00001", "2026-00002"):
+        result = run(
+            "invoice", "credit", number, "--data", root, "--reason", REASON, "--date", "2026-01-20"
+        )
+        assert result.exit_code == 0, result.stderr
+    return {
+        path.stem: path.read_text(encoding="utf-8")
+        for path in sorted((root / "invoices").glob("*.txt"))
+    }
+
+
+@pytest.mark.parametrize("locale", ["nb_NO", "en_GB", "de_DE", "fr_FR", "sv_SE"])
+def test_invoices_and_credit_notes_of_millions_with_long_text_keep_within_78(
+    run: Run, tmp_path: Path, locale: str
+) -> None:
+    faces = documents(run, tmp_path, locale)
+    assert len(faces) == 4  # two invoices, two credit notes
+    for number, text in faces.items():
+        lines = text.splitlines()
+        too_long = [line for line in lines if len(line) > 78]
+        assert not too_long, f"{locale} {number}: {too_long}"
+        assert "7" in text and ("9" * 3) in text  # the millions are there
+        first, second = (i for i, line in enumerate(lines) if line == "-" * 78)
+        row = lines[first + 1]  # the line row: five columns, two spaces or more apart
+        assert len(re.split(r" {2,}", row.strip())) == 5, row
+        # Its product code (83 characters) wraps: 76 after the indent of 2, then the rest.
+        assert lines[first + 2] == "  " + PRODUCT[:76]
+        assert lines[first + 3].startswith("  " + PRODUCT[76:] + " · ")
+        # The totals: a label and a value ending at column 78, two spaces or more apart.
+        totals = lines[second + 1 : lines.index("", second) if "" in lines[second:] else None]
+        assert len(totals) == 5 if number in ("2026-00002", "2026-00004") else 4, totals
+        for total in totals:
+            assert len(total) == 78, total
+            assert len(re.split(r" {2,}", total)) == 2, total
+        # The buyer's name wraps under itself, indented by 2.
+        buyer = lines.index("  " + BUYER[: BUYER.rindex(" ", 0, 77)])
+        assert lines[buyer + 1] == "  " + BUYER[BUYER.rindex(" ", 0, 77) + 1 :]
+        if number in ("2026-00003", "2026-00004"):  # the reason, wrapped at column 26
+            start = next(
+                i for i, line in enumerate(lines) if line.startswith(("Årsak:", "Reason:"))
+            )
+            more = takewhile(lambda line: line.startswith(" " * 26), lines[start + 1 :])
+            reason = [line[26:] for line in (lines[start], *more)]
+            # 145 characters in lines of at most 78 − 26 = 52, broken at spaces: "Feil … sagt"
+            # (51; "opp" would make 55), "opp … Ærlig" (48; "Økonomi" 56), "Økonomi … beløpet".
+            assert [len(line) for line in reason] == [51, 48, 44]
+            assert " ".join(reason) == REASON

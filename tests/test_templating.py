@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from liquid.exceptions import FilterArgumentError
 
+from revcli.template_filters import wrap_filter
 from revcli.templating import TemplateError, find_template, load_template, shipped_templates
 
 
@@ -146,3 +148,57 @@ def test_a_math_filter_refuses_a_hostile_size_at_once(
     with pytest.raises(TemplateError) as info:
         load_template(main, autoescape=False).render({"x": Decimal("1.5")})
     assert str(info.value) == f"{main}:1:8: {message}"
+
+
+# --- wrap -------------------------------------------------------------------------------------
+
+X38, Y39 = "x" * 38, "y" * 39  # 38 + a space + 39 = 78
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "column", "wrapped"),
+    [
+        ("", 78, 0, ""),
+        ("   \n ", 78, 0, ""),
+        (f"{X38} {Y39}", 78, 0, f"{X38} {Y39}"),  # exactly 78: one line
+        (f"{X38} {Y39}y", 78, 0, f"{X38}\n{Y39}y"),  # 79: the last word moves down
+        ("z" * 100, 78, 0, "z" * 78 + "\n" + "z" * 22),  # a word wider than the line is cut
+        ("z" * 156, 78, 0, "z" * 78 + "\n" + "z" * 78),  # … into whole lines, none empty
+        ("a " + "z" * 80, 78, 0, "a\n" + "z" * 78 + "\nzz"),  # on a line of its own
+        ("a   b\n\tc  ", 78, 0, "a b c"),  # runs of white space are one space
+        ("ø" * 39 + " " + "Å" * 38, 78, 0, "ø" * 39 + " " + "Å" * 38),  # 78 letters
+        ("ø" * 39 + " " + "Å" * 39, 78, 0, "ø" * 39 + "\n" + "Å" * 39),  # 79: wraps
+        ("a 1\xa0000,00\xa0kr", 11, 0, "a\n1\xa0000,00\xa0kr"),  # never at a no-break space
+        ("one two three", 10, 4, "one\n    two\n    three"),  # 6 a line after column 4
+        ("one two three", 11, 4, "one two\n    three"),  # "one two" is 7
+        ("z" * 100, 78, 2, "z" * 76 + "\n  " + "z" * 24),
+    ],
+)
+def test_wrap_breaks_text_between_words_within_the_width(
+    text: str, width: int, column: int, wrapped: str
+) -> None:
+    assert wrap_filter(text, width, column) == wrapped
+
+
+def test_wrap_in_a_template_lines_up_under_its_first_line(tmp_path: Path) -> None:
+    main = write(tmp_path, "t.txt.liquid", "{{ 'Reason:' | ljust: 8 }}{{ r | wrap: 20, 8 }}\n")
+    text = load_template(main, autoescape=False).render({"r": "a price that was wrong"})
+    # 12 a line after column 8: "a price that" (12), "was wrong".
+    assert text == "Reason: a price that\n        was wrong\n"
+
+
+@pytest.mark.parametrize(
+    ("width", "column", "message"),
+    [
+        (10, 10, "wrap: the column (10) must be less than the width (10)"),
+        (10, 11, "wrap: the column (11) must be less than the width (10)"),
+        ("x", 0, "wrap: the width must be a whole number from 0 to 1000, found 'x'"),
+        (78, 1001, "wrap: the column must be a whole number from 0 to 1000, found '1001'"),
+    ],
+)
+def test_wrap_refuses_a_column_not_left_of_the_width(
+    width: object, column: object, message: str
+) -> None:
+    with pytest.raises(FilterArgumentError) as info:
+        wrap_filter("text", width, column)
+    assert str(info.value) == message

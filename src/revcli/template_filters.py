@@ -1,4 +1,5 @@
-"""The filters every revcli template has: revcli's own (``md``, ``ljust``, ``rjust``) and
+"""The filters every revcli template has: revcli's own (``md``, ``ljust``, ``rjust``,
+``wrap``) and
 Liquid's math filters made to take exact decimals.
 
 revcli hands money to templates as :class:`~decimal.Decimal`. python-liquid's math
@@ -31,11 +32,11 @@ _MAX_WIDTH = 1000
 """Widest padding ``ljust``/``rjust`` accept: wider is a typo, not a layout."""
 
 
-def _width(name: str, width: object) -> int:
+def _width(name: str, width: object, what: str = "width") -> int:
     text = str(width).strip()
     if not re.fullmatch(r"[0-9]{1,4}", text) or int(text) > _MAX_WIDTH:
         raise FilterArgumentError(
-            f"{name}: the width must be a whole number from 0 to {_MAX_WIDTH}, found '{width}'",
+            f"{name}: the {what} must be a whole number from 0 to {_MAX_WIDTH}, found '{width}'",
             token=None,
         )
     return int(text)
@@ -49,6 +50,45 @@ def ljust_filter(value: object, width: object) -> str:
 def rjust_filter(value: object, width: object) -> str:
     """``{{ amount | money | rjust: 14 }}``: pad on the left to a width."""
     return str(value).rjust(_width("rjust", width))
+
+
+_SPACES = re.compile(r"[ \t\n\r\f\v]+")
+"""What separates words for ``wrap``: ASCII white space only, so that a no-break space
+(``25\xa0%``, ``1\u202f000,00\xa0kr``) keeps its amount together, as it is meant to."""
+
+
+def wrap_filter(value: object, width: object, column: object = 0) -> str:
+    """``{{ text | wrap: 78, 26 }}``: ``text`` in lines that end by column ``width``,
+    broken between words. The first line starts at ``column`` (after what the template
+    printed before the filter) and every further line is indented by ``column`` spaces, so
+    that it lines up with the first. Runs of white space, line breaks included, become one
+    space; a word longer than a line (``width - column``) is cut at its end, never
+    overflowing. Characters are counted as code points (``ø`` is one)."""
+    end = _width("wrap", width)
+    start = _width("wrap", column, "column")
+    room = end - start
+    if room < 1:
+        raise FilterArgumentError(
+            f"wrap: the column ({start}) must be less than the width ({end})", token=None
+        )
+    lines: list[str] = []
+    current = ""
+    for word in _SPACES.split(str(value)):
+        if not word:
+            continue
+        if current and len(current) + 1 + len(word) <= room:
+            current += " " + word
+            continue
+        if current:
+            lines.append(current)
+        rest = word
+        while len(rest) > room:
+            lines.append(rest[:room])
+            rest = rest[room:]
+        current = rest
+    if current:
+        lines.append(current)
+    return ("\n" + " " * start).join(lines)
 
 
 # --- Liquid's math filters on decimals -------------------------------------------------------
@@ -166,5 +206,6 @@ FILTERS: dict[str, Callable[..., str]] = {
     "md": md_filter,
     "ljust": ljust_filter,
     "rjust": rjust_filter,
+    "wrap": wrap_filter,
 }
 """The filters revcli adds to Liquid's standard ones in every template."""
