@@ -172,6 +172,8 @@ X38, Y39 = "x" * 38, "y" * 39  # 38 + a space + 39 = 78
         ("one two three", 10, 4, "one\n    two\n    three"),  # 6 a line after column 4
         ("one two three", 11, 4, "one two\n    three"),  # "one two" is 7
         ("z" * 100, 78, 2, "z" * 76 + "\n  " + "z" * 24),
+        ("loven § 6-22.", 8, 0, "loven\n§ 6-22."),  # a section sign keeps its number
+        ("a §§ 3-1 b", 6, 0, "a\n§§ 3-1\nb"),
     ],
 )
 def test_wrap_breaks_text_between_words_within_the_width(

@@ -57,13 +57,18 @@ _SPACES = re.compile(r"[ \t\n\r\f\v]+")
 (``25\xa0%``, ``1\u202f000,00\xa0kr``) keeps its amount together, as it is meant to."""
 
 
+_WITH_NEXT = frozenset({"§", "§§"})
+"""Words :func:`wrap_filter` never ends a line with: they go with the word after them."""
+
+
 def wrap_filter(value: object, width: object, column: object = 0) -> str:
     """``{{ text | wrap: 78, 26 }}``: ``text`` in lines that end by column ``width``,
     broken between words. The first line starts at ``column`` (after what the template
     printed before the filter) and every further line is indented by ``column`` spaces, so
     that it lines up with the first. Runs of white space, line breaks included, become one
     space; a word longer than a line (``width - column``) is cut at its end, never
-    overflowing. Characters are counted as code points (``ø`` is one)."""
+    overflowing. Characters are counted as code points (``ø`` is one). A section sign
+    stays with the number after it (``§ 6-22``), as a law is cited."""
     end = _width("wrap", width)
     start = _width("wrap", column, "column")
     room = end - start
@@ -73,9 +78,13 @@ def wrap_filter(value: object, width: object, column: object = 0) -> str:
         )
     lines: list[str] = []
     current = ""
+    words: list[str] = []
     for word in _SPACES.split(str(value)):
-        if not word:
-            continue
+        if words and words[-1] in _WITH_NEXT:
+            words[-1] += " " + word
+        elif word:
+            words.append(word)
+    for word in words:
         if current and len(current) + 1 + len(word) <= room:
             current += " " + word
             continue
