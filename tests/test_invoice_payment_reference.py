@@ -12,19 +12,10 @@ import pytest
 from revcli.billing.records import canonical, record_hash
 from tests.billing_support import billing_dir
 from tests.conftest import Run
+from tests.test_einvoice_issue import CONTRACTS, CUSTOMERS, FX, LINES
 
 pytestmark = pytest.mark.usefixtures("pinned_today")
 
-CONTRACTS = (
-    "contract_id,customer_id,start_date,currency\nK1,C1,2026-01-01,NOK\nK2,C2,2026-01-01,EUR\n"
-)
-LINES = "contract_id,product,unit_price\nK1,A,100\nK2,A,50\n"
-CUSTOMERS = """\
-customer_id,name,country,address,vat_id,reverse_charge,billing_email
-C1,Nordlys Analyse AS,NO,"Kongens gate 5, 7011 Trondheim",NO999999999MVA,,
-C2,Isar Energie GmbH,DE,"Lindenallee 73, 10115 Berlin",DE246648746,true,rechnung@isar.de
-"""
-FX = "date,currency,rate\n2025-01-01,EUR,11.5\n"
 # MOD10 of the digits, from the right doubling every other one starting with the last:
 # 2026-00001 → 202600001: 1·2 + 0 + 0 + 0 + 0 + 6 + 2·2 + 0 + 2·2 = 16 → check 4.
 # 2026-00002 → 202600002: 2·2 + 0 + 0 + 0 + 0 + 6 + 2·2 + 0 + 2·2 = 18 → check 2.
