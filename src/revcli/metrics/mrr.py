@@ -14,6 +14,7 @@ import datetime as dt
 import math
 import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property, partial
@@ -1033,18 +1034,35 @@ class Book:
             held = self._states[tuple(keys)] = (until, states(self.events(until), keys))
         return _upto(held, until)
 
+    def _both_states(self, until: dt.date) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The states per (customer, product) and per customer up to the month of ``until``.
+
+        When neither is kept yet, the two are made side by side: each has steps that run
+        on one core (its stable sort, running sums), so a second thread keeps both busy.
+        Each is the same frame as made alone (exact integer sums, in a fixed order)."""
+        until = until.replace(day=1)
+        product, customer = (CUSTOMER, PRODUCT), (CUSTOMER,)
+        if all(k not in self._states or self._states[k][0] < until for k in (product, customer)):
+            events = self.events(until)
+            with ThreadPoolExecutor(1) as pool:
+                later = pool.submit(states, events, list(product))
+                by_customer = states(events, list(customer))
+                self._states[product] = (until, later.result())
+            self._states[customer] = (until, by_customer)
+        return self.states(list(product), until), self.states(list(customer), until)
+
     def movements(self, until: dt.date) -> pl.DataFrame:
         """:func:`classify` of the states up to the month of ``until``, coded."""
         until = until.replace(day=1)
         if self._movements is None or self._movements[0] < until:
-            by_product = self.states([CUSTOMER, PRODUCT], until)
+            by_product, by_customer = self._both_states(until)
             free = None
             if self.policy.free_to_paid == "expansion":
                 free = states(free_line_events(self.coded_schedule, until), [CUSTOMER])
             fx = None
             if self.month_end_fx:
                 fx = self.events(until).select(CUSTOMER, PRODUCT, MONTH, "fx")
-            moves = classify(by_product, self.states([CUSTOMER], until), self.policy, free, fx)
+            moves = classify(by_product, by_customer, self.policy, free, fx)
             self._movements = (until, moves)
         return _upto(self._movements, until)
 
@@ -1060,8 +1078,7 @@ class Book:
         month_end_fx = self.month_end_fx
         group = "_group"
         codes, customers = self.codes, self.customers
-        by_product = self.states([CUSTOMER, PRODUCT], last)
-        by_customer = self.states([CUSTOMER], last)
+        by_product, by_customer = self._both_states(last)
         moves = self.movements(last)
         keys = [group, MONTH]
         if by == PRODUCT:
@@ -1112,35 +1129,10 @@ class Book:
         grid = groups.join(months.to_frame(), how="cross")
         table = _asof(grid, running, group, ["mrr", "customers"])
 
-        kinds = (
-            tagged.lazy()
-            .filter(pl.col(MONTH).is_between(first, last))
-            .with_columns(pl.col("amount", *(["fx"] if month_end_fx else [])).cast(MONEY))
-            .group_by(keys)
-            .agg(
-                *(
-                    pl.col("amount").filter(pl.col("movement") == kind).sum().alias(kind)
-                    for kind in MOVEMENTS
-                ),
-                *([pl.col("fx").sum()] if month_end_fx else []),
-                *(
-                    pl.col(CUSTOMER)
-                    .filter(
-                        (pl.col("customer_movement") == kind)
-                        & ((pl.col("prev") > 0) if kind == "churn" else (pl.col("cur") > 0))
-                    )
-                    .n_unique()
-                    .alias(name)
-                    for kind, name in (
-                        ("new", "new_customers"),
-                        ("churn", "churned_customers"),
-                        ("reactivation", "reactivated_customers"),
-                    )
-                ),
-            )
-            .collect(engine="in-memory")
+        kinds = _movement_sums(
+            tagged.lazy().filter(pl.col(MONTH).is_between(first, last)), keys, month_end_fx
         )
-        counts = ("new_customers", "churned_customers", "reactivated_customers")
+        counts = [column for _, column in _COUNTED]
         kinds = kinds.with_columns(named)
         flows = (*MOVEMENTS, *(["fx"] if month_end_fx else []))
         table = table.join(kinds, on=[group, MONTH], how="left").with_columns(
@@ -1181,6 +1173,45 @@ class Book:
         if month_end_fx:
             columns.insert(columns.index("churn") + 1, "fx")
         return table.sort(group, MONTH).select(*leading, *columns)
+
+
+_COUNTED = (
+    ("new", "new_customers"),
+    ("churn", "churned_customers"),
+    ("reactivation", "reactivated_customers"),
+)
+"""Customer movements counted in the ``revcli mrr`` table, and their columns."""
+
+
+def _movement_sums(moves: pl.LazyFrame, keys: list[str], with_fx: bool) -> pl.DataFrame:
+    """Per ``keys``: the exact sum of the amounts of each movement kind (with ``with_fx``
+    also of ``fx``), and the number of customers that are new, churned and reactivated.
+
+    The rows are first summed per key and kind, and their customers counted per key and
+    customer movement, in two queries run side by side; the few rows those leave are
+    then spread into one column per kind. Amounts are summed as exact decimals, so the
+    sums are the same in any order.
+    """
+    kind, movement = pl.col("movement"), pl.col("customer_movement")
+    sums = moves.group_by(*keys, kind).agg(
+        pl.col("amount", *(["fx"] if with_fx else [])).cast(MONEY).sum()
+    )
+    # A churned customer had MRR before its month; a new or returning one has it after.
+    counted = movement.is_not_null() & (
+        pl.when(movement == "churn").then(pl.col("prev") > 0).otherwise(pl.col("cur") > 0)
+    )
+    customers = (
+        moves.filter(counted).group_by(*keys, movement).agg(pl.col(CUSTOMER).n_unique().alias("_n"))
+    )
+    sums_frame, customers_frame = pl.collect_all([sums, customers], engine="in-memory")
+    amounts = sums_frame.group_by(keys).agg(
+        *(pl.col("amount").filter(kind == name).sum().alias(name) for name in MOVEMENTS),
+        *([pl.col("fx").sum()] if with_fx else []),
+    )
+    numbers = customers_frame.group_by(keys).agg(
+        pl.col("_n").filter(movement == name).sum().alias(column) for name, column in _COUNTED
+    )
+    return amounts.join(numbers, on=keys, how="full", coalesce=True)
 
 
 @dataclass(frozen=True)
