@@ -1079,17 +1079,16 @@ class Book:
         group = "_group"
         codes, customers = self.codes, self.customers
         by_product, by_customer = self._both_states(last)
-        moves = self.movements(last)
         keys = [group, MONTH]
+        attr: pl.DataFrame | None = None
         if by == PRODUCT:
             groups = codes.products.select(pl.col("_code").alias(group))
             members = by_product.rename({PRODUCT: group})
-            tagged = moves.with_columns(pl.col(PRODUCT).alias(group))
         elif not by and _distinct(customers.get_column(CUSTOMER)) == codes.customers.height:
             # Every coded customer is in the customers file: all are in the one group,
             # without looking each one up; rows are summed per month alone and the group
             # named afterwards.
-            members, tagged = by_customer, moves
+            members = by_customer
             keys = [MONTH]
         else:
             # The group's value is read before the key is coded: --by customer_id shows ids.
@@ -1101,29 +1100,21 @@ class Book:
             )
             groups = attr.select(group).unique()
             members = by_customer.join(attr, on=CUSTOMER, how="left")
-            tagged = moves.join(attr, on=CUSTOMER, how="left")
         if not by:
             groups = pl.DataFrame({group: [""]})
-
+        # The running totals need only the states: they are summed on a second thread while
+        # the movements are classified (a step that runs on one core).
+        with ThreadPoolExecutor(1) as pool:
+            later = pool.submit(_running_totals, members, keys, group)
+            moves = self.movements(last)
+            running = later.result()
+        if by == PRODUCT:
+            tagged = moves.with_columns(pl.col(PRODUCT).alias(group))
+        elif attr is None:
+            tagged = moves
+        else:
+            tagged = moves.join(attr, on=CUSTOMER, how="left")
         named = [] if keys == [group, MONTH] else [pl.lit("").alias(group)]
-        running = (
-            exact_money(members, "prev", "cur")
-            .group_by(keys)
-            .agg(
-                (pl.col("cur") - pl.col("prev")).sum().alias("_dm"),
-                ((pl.col("cur") > 0).cast(pl.Int64) - (pl.col("prev") > 0).cast(pl.Int64))
-                .sum()
-                .alias("_dc"),
-            )
-            .with_columns(named)
-            .sort(group, MONTH)
-            .select(
-                group,
-                MONTH,
-                pl.col("_dm").cum_sum().over(group).alias("mrr"),
-                pl.col("_dc").cum_sum().over(group).alias("customers"),
-            )
-        )
         before = add_months(pl.lit(first), -1)
         months = pl.date_range(before, pl.lit(last), interval="1mo", eager=True).alias(MONTH)
         grid = groups.join(months.to_frame(), how="cross")
@@ -1139,33 +1130,7 @@ class Book:
             *(pl.col(k).fill_null(pl.lit(0, MONEY)) for k in flows),
             *(pl.col(c).fill_null(0).cast(pl.Int64) for c in counts),
         )
-        uplift = pl.sum_horizontal("new", "expansion", "upgrade", "reactivation")
-        contraction = pl.sum_horizontal("downgrade", "cancellation", "churn")
-        change = uplift + contraction + (pl.col("fx") if month_end_fx else 0)
-        # Sums of money in exact decimals; then floats (each the nearest to its exact
-        # value, so it prints as that value), from which the ratios are taken.
-        money = ["mrr", "arr", *flows, "uplift", "contraction", "net_change", "net_new"]
-        prev_mrr = pl.col("mrr").shift(1).over(group, order_by=MONTH)
-        table = (
-            table.sort(group, MONTH)
-            .with_columns(
-                (12 * pl.col("mrr")).alias("arr"),
-                uplift.alias("uplift"),
-                contraction.alias("contraction"),
-                change.alias("net_change"),
-                pl.sum_horizontal(
-                    "new", "expansion", "reactivation", "cancellation", "churn"
-                ).alias("net_new"),
-            )
-            .with_columns(
-                money_ratio(pl.col("net_change"), prev_mrr, 100).alias("growth_pct"),
-                pl.when(pl.col("customers") > 0)
-                .then(money_ratio(pl.col("mrr"), pl.col("customers")))
-                .alias("arpa"),
-            )
-            .with_columns(pl.col(money).cast(pl.Float64))
-            .filter(pl.col(MONTH) >= first)
-        )
+        table = _with_derived(table, group, first, with_fx=month_end_fx)
         if by == PRODUCT:  # back from codes to product names
             table = codes.decode(table.rename({group: PRODUCT})).rename({PRODUCT: group})
         leading = [pl.col(group).alias(by)] if by else []
@@ -1173,6 +1138,67 @@ class Book:
         if month_end_fx:
             columns.insert(columns.index("churn") + 1, "fx")
         return table.sort(group, MONTH).select(*leading, *columns)
+
+
+def _with_derived(
+    table: pl.DataFrame, group: str, first: dt.date, *, with_fx: bool
+) -> pl.DataFrame:
+    """The ``revcli mrr`` table from its sums (``mrr``, ``customers``, the movement kinds
+    as exact decimals): ARR, uplift, contraction, net change, net new, growth and ARPA
+    added, money made floats, and the month before ``first`` (kept for growth) dropped."""
+    flows = (*MOVEMENTS, *(["fx"] if with_fx else []))
+    uplift = pl.sum_horizontal("new", "expansion", "upgrade", "reactivation")
+    contraction = pl.sum_horizontal("downgrade", "cancellation", "churn")
+    change = uplift + contraction + (pl.col("fx") if with_fx else 0)
+    # Sums of money in exact decimals; then floats (each the nearest to its exact
+    # value, so it prints as that value), from which the ratios are taken.
+    money = ["mrr", "arr", *flows, "uplift", "contraction", "net_change", "net_new"]
+    prev_mrr = pl.col("mrr").shift(1).over(group, order_by=MONTH)
+    return (
+        table.sort(group, MONTH)
+        .with_columns(
+            (12 * pl.col("mrr")).alias("arr"),
+            uplift.alias("uplift"),
+            contraction.alias("contraction"),
+            change.alias("net_change"),
+            pl.sum_horizontal("new", "expansion", "reactivation", "cancellation", "churn").alias(
+                "net_new"
+            ),
+        )
+        .with_columns(
+            money_ratio(pl.col("net_change"), prev_mrr, 100).alias("growth_pct"),
+            pl.when(pl.col("customers") > 0)
+            .then(money_ratio(pl.col("mrr"), pl.col("customers")))
+            .alias("arpa"),
+        )
+        .with_columns(pl.col(money).cast(pl.Float64))
+        .filter(pl.col(MONTH) >= first)
+    )
+
+
+def _running_totals(members: pl.DataFrame, keys: list[str], group: str) -> pl.DataFrame:
+    """MRR and the number of paying customers after each month with a change, per
+    ``group``, from the customer-level states ``members`` (their ``prev`` and ``cur``
+    summed per ``keys`` as exact decimals, then totalled month by month)."""
+    named = [] if group in keys else [pl.lit("").alias(group)]
+    return (
+        exact_money(members, "prev", "cur")
+        .group_by(keys)
+        .agg(
+            (pl.col("cur") - pl.col("prev")).sum().alias("_dm"),
+            ((pl.col("cur") > 0).cast(pl.Int64) - (pl.col("prev") > 0).cast(pl.Int64))
+            .sum()
+            .alias("_dc"),
+        )
+        .with_columns(named)
+        .sort(group, MONTH)
+        .select(
+            group,
+            MONTH,
+            pl.col("_dm").cum_sum().over(group).alias("mrr"),
+            pl.col("_dc").cum_sum().over(group).alias("customers"),
+        )
+    )
 
 
 _COUNTED = (
