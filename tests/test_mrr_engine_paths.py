@@ -14,6 +14,7 @@ from polars.testing import assert_frame_equal
 from revcli.calendar import first_days, month_number, shift_day, whole_months
 from revcli.checks import load_dataset
 from revcli.data.validate import booking_rates, in_order_of
+from revcli.metrics import mrr
 from revcli.metrics.mrr import (
     CUSTOMER,
     MONTH,
@@ -330,6 +331,27 @@ def test_classify_gives_the_same_movements_for_states_in_any_row_order(
     assert_frame_equal(
         _sorted(classify(by_product, by_customer)), _sorted(classify(by_product, shuffled))
     )
+
+
+@settings(max_examples=60, deadline=None)
+@given(lines=st.lists(line, min_size=1, max_size=12))
+def test_classify_in_two_halves_gives_the_rows_of_classify_in_one(
+    lines: list[Line],
+) -> None:
+    # From SPLIT_ROWS rows on the rows are classified in two halves on two threads; each
+    # row is classified on its own, so the halves put together are the same frame.
+    book = Book(schedule(lines))
+    until = dt.date(2027, 1, 1)
+    by_product = book.states([CUSTOMER, PRODUCT], until)
+    by_customer = book.states([CUSTOMER], until)
+    whole = classify(by_product, by_customer)
+    original = mrr.SPLIT_ROWS
+    mrr.SPLIT_ROWS = 2  # every frame of two rows or more is split
+    try:
+        halves = classify(by_product, by_customer)
+    finally:
+        mrr.SPLIT_ROWS = original
+    assert_frame_equal(halves, whole)
 
 
 @settings(max_examples=60, deadline=None)
