@@ -355,6 +355,25 @@ def test_classify_in_two_halves_gives_the_rows_of_classify_in_one(
 
 
 @settings(max_examples=60, deadline=None)
+@given(lines=st.lists(line, min_size=1, max_size=12), months=st.integers(0, 60))
+def test_events_of_two_halves_of_the_schedule_are_the_events_of_the_whole(
+    lines: list[Line], months: int
+) -> None:
+    # From SPLIT_ROWS lines on, the halves of the schedule make their events side by side;
+    # put together kind by kind, they are the same rows in the same order.
+    frame = schedule(lines)
+    until = dt.date(2024 + months // 12, months % 12 + 1, 1)
+    whole = mrr_events(frame, until)
+    original = mrr.SPLIT_ROWS
+    mrr.SPLIT_ROWS = 2
+    try:
+        halves = mrr_events(frame, until)
+    finally:
+        mrr.SPLIT_ROWS = original
+    assert_frame_equal(halves, whole)
+
+
+@settings(max_examples=60, deadline=None)
 @given(
     rows=st.lists(
         st.tuples(

@@ -282,8 +282,28 @@ def mrr_events(schedule: pl.DataFrame, until: dt.date, carry: tuple[str, ...] = 
     events. Rows come per kind (starts, renewal uplifts, ends), each in schedule order.
 
     Months are counted as :func:`~revcli.calendar.month_number` integers and turned into
-    dates once at the end.
+    dates once at the end. From :data:`SPLIT_ROWS` lines on, the two halves of the
+    schedule are worked out side by side (each line's events are its own) and their rows
+    put in the same order.
     """
+    kinds: list[pl.DataFrame]
+    if schedule.height < SPLIT_ROWS:
+        kinds = list(_event_kinds(schedule, until, carry))
+    else:
+        half = schedule.height // 2
+        with ThreadPoolExecutor(1) as pool:
+            later = pool.submit(_event_kinds, schedule.slice(half), until, carry)
+            first = _event_kinds(schedule.slice(0, half), until, carry)
+            second = later.result()
+        kinds = [part for pair in zip(first, second, strict=True) for part in pair]
+    events = pl.concat(kinds)
+    return events.with_columns(first_days(events.get_column(MONTH)))
+
+
+def _event_kinds(
+    schedule: pl.DataFrame, until: dt.date, carry: tuple[str, ...]
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The starts, renewal uplifts and ends of :func:`mrr_events`, months as numbers."""
     limit = until.year * 12 + until.month - 1
     horizon = pl.lit(calendar.month_end_day(until))
     paying = schedule.select(
@@ -381,8 +401,7 @@ def mrr_events(schedule: pl.DataFrame, until: dt.date, carry: tuple[str, ...] = 
         (-pl.col("line_mrr") * pl.col("uplift").pow(pl.col("_n"))).alias("dv"),
         pl.lit(-1, dtype=pl.Int64).alias("dn"),
     )
-    events = pl.concat([starts, steps, ends])
-    return events.with_columns(first_days(events.get_column(MONTH)))
+    return starts, steps, ends
 
 
 def month_numbers(dates: pl.Series) -> pl.Series:
