@@ -4,6 +4,8 @@ paths on text keys give: only the cost differs."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -40,6 +42,17 @@ SAMPLE = Path(__file__).parent.parent / "sample_data"
 
 def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.sort(frame.columns)
+
+
+@contextmanager
+def _split_from(rows: int) -> Iterator[None]:
+    """The engine's steps that work in halves do so from ``rows`` rows on, meanwhile."""
+    original = mrr.SPLIT_ROWS
+    mrr.SPLIT_ROWS = rows
+    try:
+        yield
+    finally:
+        mrr.SPLIT_ROWS = original
 
 
 @settings(max_examples=60, deadline=None)
@@ -345,12 +358,8 @@ def test_classify_in_two_halves_gives_the_rows_of_classify_in_one(
     by_product = book.states([CUSTOMER, PRODUCT], until)
     by_customer = book.states([CUSTOMER], until)
     whole = classify(by_product, by_customer)
-    original = mrr.SPLIT_ROWS
-    mrr.SPLIT_ROWS = 2  # every frame of two rows or more is split
-    try:
+    with _split_from(2):  # every frame of two rows or more is split
         halves = classify(by_product, by_customer)
-    finally:
-        mrr.SPLIT_ROWS = original
     assert_frame_equal(halves, whole)
 
 
@@ -364,12 +373,8 @@ def test_events_of_two_halves_of_the_schedule_are_the_events_of_the_whole(
     frame = schedule(lines)
     until = dt.date(2024 + months // 12, months % 12 + 1, 1)
     whole = mrr_events(frame, until)
-    original = mrr.SPLIT_ROWS
-    mrr.SPLIT_ROWS = 2
-    try:
+    with _split_from(2):
         halves = mrr_events(frame, until)
-    finally:
-        mrr.SPLIT_ROWS = original
     assert_frame_equal(halves, whole)
 
 
