@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -329,7 +330,8 @@ def _contracts(raw: RawData, customers: pl.DataFrame) -> tuple[pl.DataFrame, lis
     return frame.drop("_term_given", "_notice_days_given"), issues
 
 
-def _lines(raw: RawData, contracts: pl.DataFrame) -> tuple[pl.DataFrame, list[Issue]]:
+def _typed_lines(raw: RawData) -> tuple[pl.DataFrame, list[Issue]]:
+    """The lines typed, and the problems of their own values (those that need no contract)."""
     lines, listed = raw.lines, []
     if lines.get_column("_parent").null_count() < lines.height:  # lines listed in YAML
         lines = lines.rechunk()
@@ -343,7 +345,14 @@ def _lines(raw: RawData, contracts: pl.DataFrame) -> tuple[pl.DataFrame, list[Is
         )
         lines = lines.with_columns(pl.col("contract_id").fill_null(pl.col("_parent")))
     parsed, issues = parse_table(lines, LINES, raw.missing["lines"])
-    issues += listed
+    return parsed, [*issues, *listed]
+
+
+def _lines(
+    typed: tuple[pl.DataFrame, list[Issue]], contracts: pl.DataFrame
+) -> tuple[pl.DataFrame, list[Issue]]:
+    """The typed lines with their defaults from their contracts, and every problem."""
+    parsed, issues = typed[0], list(typed[1])
     head = contracts.select(
         "contract_id",
         pl.col("start_date").alias("_c_start"),
@@ -535,10 +544,14 @@ def validate(raw: RawData, checks: Sequence[Check] = ()) -> tuple[DataSet, list[
     The core knows SPEC §1; features that add columns, files or settings pass their own
     checks in (see :mod:`revcli.checks`), so imports keep pointing from features to core.
     """
-    customers, issues = _customers(raw)
-    contracts, more = _contracts(raw, customers)
-    issues += more
-    lines, more = _lines(raw, contracts)
+    # The lines' values are typed on a second thread while the customers and contracts
+    # are checked: that needs neither (most of the steps after it are one query each).
+    with ThreadPoolExecutor(1) as pool:
+        typed_lines = pool.submit(_typed_lines, raw)
+        customers, issues = _customers(raw)
+        contracts, more = _contracts(raw, customers)
+        issues += more
+        lines, more = _lines(typed_lines.result(), contracts)
     issues += more
     fx, more = _fx(raw)
     issues += more
