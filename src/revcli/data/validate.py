@@ -193,17 +193,11 @@ def lookalike_ids(
     return issues
 
 
-def _lookalikes(
-    customers: pl.DataFrame,
-    contracts: pl.DataFrame,
-    lines: pl.DataFrame,
-    opportunities: pl.DataFrame,
-) -> list[Issue]:
+def _lookalike_heads(customers: pl.DataFrame, contracts: pl.DataFrame) -> list[Issue]:
+    """:func:`lookalike_ids` of the customer ids and the contract ids."""
     return [
         *lookalike_ids(customers, "customer_id", "customer_id"),
         *lookalike_ids(contracts, "contract_id", "contract_id"),
-        *lookalike_ids(lines, "line_id", "line_id", scope=["contract_id"]),
-        *lookalike_ids(opportunities, "opportunity_id", "opportunity_id"),
     ]
 
 
@@ -545,20 +539,24 @@ def validate(raw: RawData, checks: Sequence[Check] = ()) -> tuple[DataSet, list[
     checks in (see :mod:`revcli.checks`), so imports keep pointing from features to core.
     """
     # The lines' values are typed on a second thread while the customers and contracts
-    # are checked: that needs neither (most of the steps after it are one query each).
+    # are checked: that needs neither (most of the steps here run on one core each).
     with ThreadPoolExecutor(1) as pool:
         typed_lines = pool.submit(_typed_lines, raw)
         customers, issues = _customers(raw)
         contracts, more = _contracts(raw, customers)
         issues += more
+        # Checked while the lines meet their contracts (mostly Python's string methods).
+        heads = pool.submit(_lookalike_heads, customers, contracts)
         lines, more = _lines(typed_lines.result(), contracts)
-    issues += more
+        issues += more
+        issues += heads.result()
     fx, more = _fx(raw)
     issues += more
     issues += _fx_coverage(contracts, lines, fx, raw.settings.base_currency)
     opportunities, more = _opportunities(raw, fx)
     issues += more
-    issues += _lookalikes(customers, contracts, lines, opportunities)
+    issues += lookalike_ids(lines, "line_id", "line_id", scope=["contract_id"])
+    issues += lookalike_ids(opportunities, "opportunity_id", "opportunity_id")
     data = DataSet(
         root=raw.root,
         settings=raw.settings,
