@@ -75,6 +75,12 @@ _ROUND = 9
 """Digits kept of a cumulative sum: removes float noise far below a cent, so that equal
 MRR compares equal (no phantom upgrade of 1e-13) while money stays unrounded to print."""
 
+SPLIT_ROWS = 200_000
+"""From this many rows on, the engine's steps that run on one core inside Polars work on
+two halves of their rows side by side: :func:`mrr_events` on the schedule's lines,
+:func:`classify` on the (customer, product, month) rows. Each row's result is its own, and
+the halves are put together in the order of the whole."""
+
 MONEY = pl.Decimal(38, 9)
 """MRR as exact decimals: the engine rounds each state to :data:`_ROUND` digits, so sums
 of states (a month's MRR, a movement's total, a cohort) are exact in this type, where
@@ -748,11 +754,6 @@ def classify(
         later = pool.submit(classified, by_product.slice(half))
         first = classified(by_product.slice(0, half))
         return pl.concat([first, later.result()])
-
-
-SPLIT_ROWS = 200_000
-"""From this many (customer, product, month) rows on, :func:`classify` works on two halves
-of them side by side."""
 
 
 def _moved(
