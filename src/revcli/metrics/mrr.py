@@ -753,7 +753,8 @@ def classify(
     with ThreadPoolExecutor(1) as pool:
         later = pool.submit(classified, by_product.slice(half))
         first = classified(by_product.slice(0, half))
-        return pl.concat([first, later.result()])
+        # One column order for both, whichever way each half met its customers' rows.
+        return pl.concat([first, later.result().select(first.columns)])
 
 
 def _moved(
