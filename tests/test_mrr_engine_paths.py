@@ -16,7 +16,8 @@ from polars.testing import assert_frame_equal
 from revcli.calendar import first_days, month_number, shift_day, whole_months
 from revcli.checks import load_dataset
 from revcli.data.validate import booking_rates, in_order_of
-from revcli.metrics import mrr
+from revcli.metrics import common
+from revcli.metrics.movements import _with_customer
 from revcli.metrics.mrr import (
     CUSTOMER,
     MONTH,
@@ -24,8 +25,6 @@ from revcli.metrics.mrr import (
     PRODUCT,
     Book,
     IdCodes,
-    _distinct,
-    _with_customer,
     classify,
     coded_schedule,
     line_schedule,
@@ -35,6 +34,7 @@ from revcli.metrics.mrr import (
     positions,
     states,
 )
+from revcli.metrics.schedule import distinct
 from tests.test_book import Line, line, schedule
 
 SAMPLE = Path(__file__).parent.parent / "sample_data"
@@ -47,12 +47,12 @@ def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
 @contextmanager
 def _split_from(rows: int) -> Iterator[None]:
     """The engine's steps that work in halves do so from ``rows`` rows on, meanwhile."""
-    original = mrr.SPLIT_ROWS
-    mrr.SPLIT_ROWS = rows
+    original = common.SPLIT_ROWS
+    common.SPLIT_ROWS = rows
     try:
         yield
     finally:
-        mrr.SPLIT_ROWS = original
+        common.SPLIT_ROWS = original
 
 
 @settings(max_examples=60, deadline=None)
@@ -438,7 +438,7 @@ def test_distinct_counts_rising_ids_without_hashing_and_others_by_hashing_alike(
 ) -> None:
     for values in (ids, sorted({i for i in ids if i is not None})):
         series = pl.Series(values, dtype=pl.String)
-        assert _distinct(series) == series.n_unique()
+        assert distinct(series) == series.n_unique()
 
 
 def test_movements_are_typed_kinds_that_compare_with_their_names() -> None:
