@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
 
 from revcli.calendar import with_term_months
+from revcli.concurrency import side_by_side
 from revcli.data.load import Positions, RawData, read_raw, relocate
 from revcli.data.source import Revision, Source
 from revcli.errors import DataError, Issue, Severity, sort_issues
@@ -324,6 +324,13 @@ def _contracts(raw: RawData, customers: pl.DataFrame) -> tuple[pl.DataFrame, lis
     return frame.drop("_term_given", "_notice_days_given"), issues
 
 
+def _customers_and_contracts(raw: RawData) -> tuple[pl.DataFrame, pl.DataFrame, list[Issue]]:
+    """The typed customers and contracts, and the problems of both."""
+    customers, issues = _customers(raw)
+    contracts, more = _contracts(raw, customers)
+    return customers, contracts, issues + more
+
+
 def _typed_lines(raw: RawData) -> tuple[pl.DataFrame, list[Issue]]:
     """The lines typed, and the problems of their own values (those that need no contract)."""
     lines, listed = raw.lines, []
@@ -538,18 +545,16 @@ def validate(raw: RawData, checks: Sequence[Check] = ()) -> tuple[DataSet, list[
     The core knows SPEC §1; features that add columns, files or settings pass their own
     checks in (see :mod:`revcli.checks`), so imports keep pointing from features to core.
     """
-    # The lines' values are typed on a second thread while the customers and contracts
-    # are checked: that needs neither (most of the steps here run on one core each).
-    with ThreadPoolExecutor(1) as pool:
-        typed_lines = pool.submit(_typed_lines, raw)
-        customers, issues = _customers(raw)
-        contracts, more = _contracts(raw, customers)
-        issues += more
-        # Checked while the lines meet their contracts (mostly Python's string methods).
-        heads = pool.submit(_lookalike_heads, customers, contracts)
-        lines, more = _lines(typed_lines.result(), contracts)
-        issues += more
-        issues += heads.result()
+    # The lines' values are typed while the customers and contracts are checked (that
+    # needs neither), and the ids of those two checked for lookalikes while the lines meet
+    # their contracts: most of the steps here run on one core each.
+    typed_lines, (customers, contracts, issues) = side_by_side(
+        lambda: _typed_lines(raw), lambda: _customers_and_contracts(raw)
+    )
+    heads, (lines, more) = side_by_side(
+        lambda: _lookalike_heads(customers, contracts), lambda: _lines(typed_lines, contracts)
+    )
+    issues += more + heads
     fx, more = _fx(raw)
     issues += more
     issues += _fx_coverage(contracts, lines, fx, raw.settings.base_currency)

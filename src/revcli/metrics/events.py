@@ -4,7 +4,6 @@ its end, instead of every month it is active."""
 from __future__ import annotations
 
 import datetime as dt
-from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 
@@ -16,6 +15,7 @@ from revcli.calendar import (
     month_number,
     whole_months,
 )
+from revcli.concurrency import in_halves
 from revcli.metrics import common
 from revcli.metrics.common import CUSTOMER, MONTH, PRODUCT
 from revcli.metrics.states import states
@@ -38,11 +38,7 @@ def mrr_events(schedule: pl.DataFrame, until: dt.date, carry: tuple[str, ...] = 
     if schedule.height < common.SPLIT_ROWS:
         kinds = list(_event_kinds(schedule, until, carry))
     else:
-        half = schedule.height // 2
-        with ThreadPoolExecutor(1) as pool:
-            later = pool.submit(_event_kinds, schedule.slice(half), until, carry)
-            first = _event_kinds(schedule.slice(0, half), until, carry)
-            second = later.result()
+        first, second = in_halves(schedule, lambda part: _event_kinds(part, until, carry))
         kinds = [part for pair in zip(first, second, strict=True) for part in pair]
     events = pl.concat(kinds)
     return events.with_columns(first_days(events.get_column(MONTH)))

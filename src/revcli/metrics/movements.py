@@ -3,14 +3,13 @@ states and its customer's."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import polars as pl
 
 from revcli.calendar import (
     add_months,
     month_end,
 )
+from revcli.concurrency import in_halves
 from revcli.metrics import common
 from revcli.metrics.common import CUSTOMER, DEFAULT_POLICY, MONTH, MOVEMENT, PRODUCT, ROUND_DIGITS
 from revcli.metrics.schedule import positions
@@ -124,12 +123,9 @@ def classify(
     def classified(part: pl.DataFrame) -> pl.DataFrame:
         return _moved(_with_customer(part, customer_level), keys, policy)
 
-    half = by_product.height // 2
-    with ThreadPoolExecutor(1) as pool:
-        later = pool.submit(classified, by_product.slice(half))
-        first = classified(by_product.slice(0, half))
-        # One column order for both, whichever way each half met its customers' rows.
-        return pl.concat([first, later.result().select(first.columns)])
+    first, second = in_halves(by_product, classified)
+    # One column order for both, whichever way each half met its customers' rows.
+    return pl.concat([first, second.select(first.columns)])
 
 
 def _moved(

@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import weakref
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property, partial
 
 import polars as pl
@@ -30,6 +29,7 @@ import polars as pl
 from revcli.calendar import (
     add_months,
 )
+from revcli.concurrency import side_by_side
 from revcli.data.load import relocate
 from revcli.data.validate import (
     DataSet,
@@ -315,10 +315,10 @@ class Book:
         product, customer = (CUSTOMER, PRODUCT), (CUSTOMER,)
         if all(k not in self._states or self._states[k][0] < until for k in (product, customer)):
             events = self.events(until)
-            with ThreadPoolExecutor(1) as pool:
-                later = pool.submit(states, events, list(product))
-                by_customer = states(events, list(customer))
-                self._states[product] = (until, later.result())
+            by_product, by_customer = side_by_side(
+                lambda: states(events, list(product)), lambda: states(events, list(customer))
+            )
+            self._states[product] = (until, by_product)
             self._states[customer] = (until, by_customer)
         return self.states(list(product), until), self.states(list(customer), until)
 
@@ -375,10 +375,9 @@ class Book:
             groups = pl.DataFrame({group: [""]})
         # The running totals need only the states: they are summed on a second thread while
         # the movements are classified (a step that runs on one core).
-        with ThreadPoolExecutor(1) as pool:
-            later = pool.submit(running_totals, members, keys, group)
-            moves = self.movements(last)
-            running = later.result()
+        running, moves = side_by_side(
+            lambda: running_totals(members, keys, group), lambda: self.movements(last)
+        )
         if by == PRODUCT:
             tagged = moves.with_columns(pl.col(PRODUCT).alias(group))
         elif attr is None:

@@ -1,0 +1,35 @@
+"""Two pieces of work side by side: for Polars steps that run on one core each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+import polars as pl
+
+A = TypeVar("A")
+B = TypeVar("B")
+
+
+def side_by_side(other: Callable[[], A], here: Callable[[], B]) -> tuple[A, B]:
+    """``other()`` on a second thread while ``here()`` runs on this one; both results.
+
+    Polars works without holding Python's lock, so two queries whose steps each keep one
+    core busy (a sort, a binary search, a running sum) finish in about the time of the
+    longer. An exception of either is raised here, after both have ended; so is Ctrl-C.
+    """
+    with ThreadPoolExecutor(1) as pool:
+        later = pool.submit(other)
+        result = here()
+        return later.result(), result
+
+
+def in_halves(frame: pl.DataFrame, work: Callable[[pl.DataFrame], A]) -> tuple[A, A]:
+    """``work`` of the first and of the second half of ``frame``'s rows, side by side (for
+    work whose result for each row is its own); the results in the halves' order."""
+    half = frame.height // 2
+    second, first = side_by_side(
+        lambda: work(frame.slice(half)), lambda: work(frame.slice(0, half))
+    )
+    return first, second
