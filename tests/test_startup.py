@@ -4,6 +4,7 @@ command runs (module sets checked in a fresh interpreter; timings are in bench/r
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -238,6 +239,70 @@ def test_the_console_script_collects_garbage_less_often() -> None:
     assert before == 700 and young == GC_YOUNG and (middle, old) == (10, 10)
     # And once the command is done, its objects are frozen out of the last pass at exit.
     assert frozen > 10_000
+
+
+@pytest.mark.parametrize(
+    ("cpus", "given", "expected"),
+    [
+        (1, None, "narenas:1,oversize_threshold:0"),
+        (2, None, "narenas:1,oversize_threshold:0"),
+        (8, None, "narenas:1,oversize_threshold:0"),
+        (9, None, "narenas:2,oversize_threshold:0"),
+        (64, None, "narenas:8,oversize_threshold:0"),
+        (2, "", "narenas:1,oversize_threshold:0"),
+        # The user's own options come last, so each of them wins.
+        (
+            2,
+            "narenas:4,stats_print:true",
+            "narenas:1,oversize_threshold:0,narenas:4,stats_print:true",
+        ),
+    ],
+)
+def test_allocator_options_give_an_arena_per_eight_processors(
+    cpus: int, given: str | None, expected: str
+) -> None:
+    from revcli.cli import allocator_options
+
+    assert allocator_options(cpus, given) == expected
+
+
+def test_polars_allocator_takes_the_console_scripts_options() -> None:
+    # Polars' jemalloc reads its options once, when Polars loads in the command; the
+    # statistics it prints at exit show the options in force.
+    from revcli.cli import ALLOCATOR, CPUS_PER_ARENA
+
+    script = "import sys\nsys.argv[0] = 'revcli'\nfrom revcli.cli import main\nmain()"
+    data = Path(__file__).resolve().parents[1] / "sample_data"
+    argv = ["mrr", "--data", str(data), "--month", "2026-03", "--format", "csv"]
+
+    def options(given: str) -> str:
+        env = {k: v for k, v in os.environ.items() if k != ALLOCATOR}
+        env[ALLOCATOR] = given
+        result = subprocess.run(
+            [sys.executable, "-c", script, *argv],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        found = [line for line in result.stderr.splitlines() if "opt.narenas:" in line]
+        if not found:
+            pytest.skip("Polars on this platform does not use jemalloc")
+        return result.stderr
+
+    stats = options("stats_print:true")
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert _opt(stats, "narenas") == str(-(-(cpus or 1) // CPUS_PER_ARENA))
+    assert _opt(stats, "oversize_threshold") == "0"
+    # A user's own value of an option wins over revcli's.
+    assert _opt(options("narenas:3,stats_print:true"), "narenas") == "3"
+
+
+def _opt(stats: str, name: str) -> str:
+    """The value of jemalloc's ``opt.NAME`` in its printed statistics."""
+    line = next(line for line in stats.splitlines() if line.strip().startswith(f"opt.{name}:"))
+    return line.split(":", 1)[1].split()[0]
 
 
 @pytest.mark.parametrize(
