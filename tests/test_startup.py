@@ -256,6 +256,14 @@ def test_the_console_script_collects_garbage_less_often() -> None:
             "narenas:4,stats_print:true",
             "narenas:1,oversize_threshold:0,narenas:4,stats_print:true",
         ),
+        # Set already (a second command in one process, or revcli started by revcli).
+        (2, "narenas:1,oversize_threshold:0", "narenas:1,oversize_threshold:0"),
+        (2, "x:1,narenas:1,oversize_threshold:0", "x:1,narenas:1,oversize_threshold:0"),
+        (
+            16,
+            "narenas:1,oversize_threshold:0",
+            "narenas:2,oversize_threshold:0,narenas:1,oversize_threshold:0",
+        ),
     ],
 )
 def test_allocator_options_give_an_arena_per_eight_processors(

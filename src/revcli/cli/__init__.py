@@ -126,11 +126,16 @@ def allocator_options(cpus: int, given: str | None) -> str:
     a sixth fewer page faults at the same peak memory (bench/results.md)."""
     arenas = max(1, -(-cpus // CPUS_PER_ARENA))
     ours = f"narenas:{arenas},oversize_threshold:0"
+    if given and f",{ours}," in f",{given},":
+        return given  # set before, in this process or the one that started it
     return f"{ours},{given}" if given else ours
 
 
 def _tune_allocator() -> None:
-    """Set :func:`allocator_options` for Polars, which the command loads later."""
+    """Set :func:`allocator_options` for Polars, which the command loads later (once Polars
+    is loaded, its allocator no longer reads them)."""
+    if "polars" in sys.modules:
+        return
     try:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not on Linux
