@@ -278,6 +278,7 @@ def test_polars_allocator_takes_the_console_scripts_options() -> None:
     # Polars' jemalloc reads its options once, when Polars loads in the command; the
     # statistics it prints at exit show the options in force.
     from revcli.cli import ALLOCATOR, CPUS_PER_ARENA
+    from revcli.concurrency import usable_cores
 
     script = "import sys\nsys.argv[0] = 'revcli'\nfrom revcli.cli import main\nmain()"
     data = Path(__file__).resolve().parents[1] / "sample_data"
@@ -300,8 +301,7 @@ def test_polars_allocator_takes_the_console_scripts_options() -> None:
         return result.stderr
 
     stats = options("stats_print:true")
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    assert _opt(stats, "narenas") == str(-(-(cpus or 1) // CPUS_PER_ARENA))
+    assert _opt(stats, "narenas") == str(-(-usable_cores() // CPUS_PER_ARENA))
     assert _opt(stats, "oversize_threshold") == "0"
     # A user's own value of an option wins over revcli's.
     assert _opt(options("narenas:3,stats_print:true"), "narenas") == "3"

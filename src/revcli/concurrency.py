@@ -1,15 +1,29 @@
-"""Two pieces of work side by side: for Polars steps that run on one core each."""
+"""The cores a process may use, and two pieces of work side by side (for Polars steps that
+run on one core each).
+
+Light to import (the command line asks for :func:`usable_cores` before it loads a command):
+Polars and the thread pool load when work is done side by side.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import polars as pl
+if TYPE_CHECKING:
+    import polars as pl
 
 A = TypeVar("A")
 B = TypeVar("B")
+
+
+def usable_cores() -> int:
+    """The processors this process may run on (its CPU affinity on Linux)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
 
 
 def side_by_side(other: Callable[[], A], here: Callable[[], B]) -> tuple[A, B]:
@@ -19,6 +33,8 @@ def side_by_side(other: Callable[[], A], here: Callable[[], B]) -> tuple[A, B]:
     core busy (a sort, a binary search, a running sum) finish in about the time of the
     longer. An exception of either is raised here, after both have ended; so is Ctrl-C.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(1) as pool:
         later = pool.submit(other)
         result = here()

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from revcli.billing.model import Invoice
+from revcli.concurrency import usable_cores
 from revcli.state.lock import close_inherited
 
 Files = list[tuple[str, bytes]]
@@ -55,12 +56,8 @@ def _render(invoice: Invoice) -> Files:
     return _RENDER(invoice)
 
 
-def workers() -> int:
-    """The cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
+workers = usable_cores
+"""The cores this process may use: one worker process each."""
 
 
 def render_all(

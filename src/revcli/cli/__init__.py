@@ -136,11 +136,9 @@ def _tune_allocator() -> None:
     is loaded, its allocator no longer reads them)."""
     if "polars" in sys.modules:
         return
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not on Linux
-        cpus = os.cpu_count() or 1
-    os.environ[ALLOCATOR] = allocator_options(cpus, os.environ.get(ALLOCATOR))
+    from revcli.concurrency import usable_cores
+
+    os.environ[ALLOCATOR] = allocator_options(usable_cores(), os.environ.get(ALLOCATOR))
 
 
 def __getattr__(name: str) -> typer.Typer:
