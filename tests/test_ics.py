@@ -164,6 +164,31 @@ def test_a_company_name_on_two_lines_names_the_calendar_on_one(
     assert str(cal["NAME"]) == str(cal["X-WR-CALNAME"])
 
 
+def test_a_backslash_n_in_a_customer_name_stays_text(run: Run, make_data_dir: MakeDir) -> None:
+    # A customer "Acme\\N AS" (a backslash and a capital N, as typed) was written as
+    # "Acme\\N AS": RFC 5545 reads \\N as a line break. The backslash is escaped, so the
+    # file says "Acme\\\\N AS" and reads back as the name typed.
+    files = dict(FILES)
+    files["customers.csv"] = FILES["customers.csv"].replace("Acme AS", "Acme\\N AS")
+    assert files["customers.csv"] != FILES["customers.csv"]
+    data = ics(run, make_data_dir(files), "--as-of", AS_OF)
+    assert b"\nSUMMARY:Notice deadline: X2 Acme\\\\N AS (term ends 2027-01-31)\n" in data
+    event = events(data)["revcli-X2-notice-20261202@revcli.invalid"]
+    assert str(event["SUMMARY"]) == "Notice deadline: X2 Acme\\N AS (term ends 2027-01-31)"
+    assert "Customer: Acme\\N AS (A)\n" in str(event["DESCRIPTION"])
+
+
+def test_the_calendar_name_is_escaped_as_text(run: Run, make_data_dir: MakeDir) -> None:
+    # NAME and X-WR-CALNAME are text (RFC 7986; RFC 5545 §3.3.11): a comma, semicolon
+    # and backslash in company.name are escaped there as in every event, where they were
+    # written as given ("a, b" reads as two names; "\\N" as a line break).
+    settings = SETTINGS.replace("name: Fjordsoft AS", 'name: "Fjord, Soft; \\\\N AS"')
+    assert settings != SETTINGS
+    data = ics(run, make_data_dir(dict(FILES), settings), "--as-of", AS_OF)
+    name = "Renewals – Fjord\\, Soft\\; \\\\N AS".encode()
+    assert b"\nNAME:" + name + b"\nX-WR-CALNAME:" + name + b"\n" in data  # stdout: \n
+
+
 @given(
     st.text(
         alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n"),
@@ -193,10 +218,16 @@ def icalendar_objects(
     from icalendar import Alarm, Event
     from icalendar.enums import TRANSP
 
-    from revcli.renewals.ics import NOTICE_ALARM_DAYS, _entries, _header
+    from revcli.renewals.ics import NOTICE_ALARM_DAYS, PRODID, _entries
 
     stamp = dt.datetime.combine(as_of, dt.time(0, 0), tzinfo=dt.UTC)
-    cal = _header(domain, name)
+    cal = Calendar.new(
+        prodid=PRODID,
+        uid=f"revcli-renewals@{domain}",
+        name=name,
+        method="PUBLISH",
+        calscale="GREGORIAN",
+    )
     for entry in _entries(frame, as_of, currency, domain):
         event = Event.new(
             uid=entry.uid,
@@ -220,8 +251,10 @@ def icalendar_objects(
 
 def test_the_calendar_is_the_bytes_icalendar_writes(tmp_path: Path) -> None:
     # The whole file, written line by line, against icalendar's own: the calendar of
-    # sample_data with customer names holding what is escaped (\N, \, ;, a comma, a line
-    # break, a carriage return), a tab, non-ASCII and emoji at every fold position.
+    # sample_data with customer names holding what is escaped (\, ;, a comma, a line
+    # break, a carriage return), a tab, non-ASCII and emoji at every fold position. (A
+    # text holding \N, and a calendar name holding what is escaped, are written apart
+    # from icalendar on purpose: the tests below.)
     import polars as pl
 
     from revcli.checks import load_dataset
@@ -231,11 +264,11 @@ def test_the_calendar_is_the_bytes_icalendar_writes(tmp_path: Path) -> None:
 
     data = load_dataset(SAMPLE)
     frame = select_renewals(data, RenewalQuery(as_of=dt.date(2026, 11, 23)))
-    names = ["Ø\\;,^\\N\n\r\t" * k + "🎉 AS" for k in range(1, 30)]
+    names = ["Ø\\;,^\\n\n\r\t" * k + "🎉 AS" for k in range(1, 30)]
     frame = frame.with_columns(
         pl.Series("customer_name", (names * frame.height)[: frame.height], dtype=pl.String)
     )
-    args: dict[str, Any] = {"currency": "NOK", "domain": "x.no", "name": "Renewals, 2026"}
+    args: dict[str, Any] = {"currency": "NOK", "domain": "x.no", "name": "Renewals – Ø 🎉"}
     for as_of in (dt.date(2026, 11, 23), dt.date(2027, 1, 1)):  # alarms, and passed deadlines
         got = ics.renewals_calendar(frame, as_of, **args)
         assert got == icalendar_objects(frame, as_of, **args).to_ical()

@@ -9,7 +9,6 @@ from typing import Any
 from urllib.parse import quote
 
 import polars as pl
-from icalendar import Calendar
 
 from revcli.data.validate import DataSet
 from revcli.decimals import round_half_up
@@ -56,8 +55,9 @@ def _description(row: dict[str, Any], currency: str, as_of: dt.date) -> str:
 
 
 _CONTROLS = dict.fromkeys([*range(0x09), *range(0x0B, 0x20), 0x7F])
-"""Control characters RFC 5545 forbids in text (tab and line break are allowed; icalendar
-escapes the line break): a customer name holding one would make the file invalid."""
+"""Control characters RFC 5545 forbids in text (tab and line break are allowed;
+:func:`_escape` escapes the line break): a customer name holding one would make the file
+invalid."""
 
 
 def _text(value: str) -> str:
@@ -132,23 +132,30 @@ def _entries(frame: pl.DataFrame, as_of: dt.date, currency: str, domain: str) ->
             )
 
 
-def _header(domain: str, name: str) -> Calendar:
-    """The calendar without its events; its name on one line, without control characters
-    (a line break in ``company.name`` crashed icalendar, a CR made the file invalid)."""
-    return Calendar.new(
-        prodid=PRODID,
-        uid=f"revcli-renewals@{domain}",
-        name=_text(name).replace("\n", " "),
-        method="PUBLISH",
-        calscale="GREGORIAN",
-    )
+def _header(domain: str, name: str) -> list[str]:
+    """The calendar's own lines, before its events: its name (``NAME``, RFC 7986, and the
+    ``X-WR-CALNAME`` most clients read) escaped as text like every other, on one line
+    and without control characters (a line break in ``company.name`` made the file
+    invalid)."""
+    title = _escape(_text(name).replace("\n", " "))
+    return [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{PRODID}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"NAME:{title}",
+        f"X-WR-CALNAME:{title}",
+        f"UID:{_escape(f'revcli-renewals@{domain}')}",
+    ]
 
 
 def _escape(text: str) -> str:
-    """A TEXT value escaped (RFC 5545 §3.3.11) as icalendar escapes it."""
+    """A TEXT value escaped (RFC 5545 §3.3.11): a backslash, semicolon and comma each
+    after a backslash, a line break as ``\\n``. Text that holds ``\\N`` keeps it (as
+    ``\\\\N``): icalendar's own escaping reads it as a line break first."""
     return (
-        text.replace("\\N", "\n")
-        .replace("\\", "\\\\")
+        text.replace("\\", "\\\\")
         .replace(";", "\\;")
         .replace(",", "\\,")
         .replace("\r\n", "\\n")
@@ -171,15 +178,15 @@ def renewals_calendar(
     ``DTSTAMP`` is ``as_of`` at 00:00 UTC, so the same data and ``as_of`` give the
     same bytes.
 
-    The events are written line by line, each text escaped once: the bytes icalendar's
-    ``Calendar.to_ical()`` gives for the same events (tests/test_ics.py builds them so
-    and compares), without its object per property (about 0.3 ms an event); the
-    calendar's own lines come from icalendar.
+    The file is written line by line, each text escaped once: for text without ``\\N``
+    the bytes icalendar's ``Calendar.to_ical()`` gives for the same events
+    (tests/test_ics.py builds them so and compares), without its object per property
+    (about 0.3 ms an event). Two differences are on purpose: a ``\\N`` in a name stays
+    text (icalendar turns it into a line break), and the calendar's name is escaped as
+    text (icalendar writes ``NAME`` and ``X-WR-CALNAME`` as given, commas and all).
     """
     stamp = f"DTSTAMP:{as_of:%Y%m%d}T000000Z"
-    head = [line for line in _header(domain, name).content_lines() if line]
-    assert head[-1] == "END:VCALENDAR"
-    lines = head[:-1]
+    lines = _header(domain, name)
     trigger = f"TRIGGER:-P{NOTICE_ALARM_DAYS}D"
     description = ("", "")  # the last text and its escaped form: both events of a row share it
     for entry in _entries(frame, as_of, currency, domain):
