@@ -148,6 +148,11 @@ def load_register(root: Path) -> list[Entry]:
     return contents.entries
 
 
+def issued_keys(entries: Sequence[Entry]) -> set[tuple[str, dt.date]]:
+    """The (contract, period start) of every invoice of ``entries``: issued once only."""
+    return {e.invoice.key for e in entries if e.invoice.kind == INVOICE}
+
+
 # --- writing -----------------------------------------------------------------------------
 
 
@@ -203,7 +208,7 @@ class Register:
         return self.contents.entries
 
     def issued_keys(self) -> set[tuple[str, dt.date]]:
-        return {e.invoice.key for e in self.entries if e.invoice.kind == INVOICE}
+        return issued_keys(self.entries)
 
     def credit_notes(self) -> dict[str, list[Invoice]]:
         """The credit notes of each invoice (by number), in register order."""
