@@ -102,3 +102,9 @@ def _process(module: str, *args: str | Path) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def counting_opens(name: str, *args: str | Path) -> subprocess.Popen[str]:
+    """``python -m revcli ARGS`` as a real separate process that writes, as the last line of
+    its stderr, how many times it opened a file called ``name`` (:mod:`tests.counted_opens`)."""
+    return _process("tests.counted_opens", name, *args)

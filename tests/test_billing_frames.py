@@ -8,12 +8,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from revcli.billing.lines import decimal_of, decimals
-from revcli.billing.run import billing_amounts, billing_run
+from revcli.billing.run import billing_amounts, billing_frames, billing_run
 from revcli.checks import load_dataset
+from revcli.errors import DataError
 from tests.billing_support import billing_dir
 from tests.conftest import ROOT
 
@@ -73,3 +75,44 @@ def test_objects_are_made_only_for_the_invoices_asked_for() -> None:
     assert run.total() == sum(d.total for d in drafts)
     skip = {drafts[0].key, drafts[2].key}
     assert run.drafts(skip=skip) == [d for d in drafts if d.key not in skip]
+
+
+def test_problems_are_those_of_the_invoices_not_skipped(tmp_path: Path) -> None:
+    # K1 (NOK) needs nothing; K2 and K3 are in EUR and dated 2025-12-01, before the first
+    # EUR rate (2026-01-01): no rate to show their tax in NOK. C3 is a reverse-charge buyer
+    # without a VAT id. billing_amounts refuses the run with all three problems (sorted by
+    # file: customers.csv before fx_rates.csv); an invoice that is skipped (issued before)
+    # brings none: without K3, neither its rate nor its buyer C3 is a problem.
+    contracts = (
+        "contract_id,customer_id,start_date,currency\n"
+        "K1,C1,2026-01-01,NOK\nK2,C2,2026-01-01,EUR\nK3,C3,2026-01-01,EUR\n"
+    )
+    customers = (
+        "customer_id,name,country,address,vat_id,reverse_charge\n"
+        'C1,Nordlys Analyse AS,NO,"Kongens gate 5, 7011 Trondheim",,\n'
+        'C2,Isar Energie GmbH,DE,"Lindenallee 73, 10115 Berlin",DE246648746,true\n'
+        'C3,Rhein Daten GmbH,DE,"Hafenstraße 2, 50667 Köln",,true\n'
+    )
+    lines = LINES + "K1,1,A,1,100,month,,,,\nK2,1,A,1,50,month,,,,\nK3,1,A,1,70,month,,,,\n"
+    fx = "date,currency,rate\n2026-01-01,EUR,11.5\n"
+    root = billing_dir(tmp_path, contracts, lines, customers=customers, fx=fx)
+    data = load_dataset(root)
+    jan, issued = dt.date(2026, 1, 1), dt.date(2025, 12, 1)
+    run = billing_frames(data, jan, jan, issue_date=issued)
+    assert run.invoices["nok_rate"].to_list() == [None, None, None]
+    rate = "rate: no EUR (or NOK) rate on or before 2025-12-01 to show the tax of contract"
+    everything = [
+        f"{root}/customers.csv:4: vat_id: is required on invoices to a reverse_charge customer "
+        "(VAT directive art. 226)",
+        f"{root}/fx_rates.csv: {rate} K2's invoice in NOK",
+        f"{root}/fx_rates.csv: {rate} K3's invoice in NOK",
+    ]
+    assert [str(i) for i in run.problems()] == everything
+    with pytest.raises(DataError) as refused:
+        billing_amounts(data, jan, jan, issue_date=issued)
+    assert [str(i) for i in refused.value.issues] == everything
+    assert [str(i) for i in run.problems(skip={("K3", jan)})] == everything[1:2]
+    assert run.problems(skip={("K2", jan), ("K3", jan)}) == []
+    # on a day with a rate the run has no problem but C3's
+    dated = billing_frames(data, jan, jan, issue_date=jan)
+    assert [str(i) for i in dated.problems()] == everything[:1]

@@ -6,11 +6,18 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
+from revcli.billing.documents import DocumentFiles
+from revcli.billing.issue import IssueResult, issue_invoices
 from revcli.billing.records import canonical, record_hash
+from revcli.checks import load_dataset
+from revcli.errors import DataError
+from revcli.state.lock import locked
 from tests.billing_support import SELLER, billing_dir
 from tests.conftest import INVOICE_TODAY, Run
 
@@ -341,3 +348,152 @@ def test_invoice_check_reports_peppol_findings_of_the_issued_xml_as_warnings(
     number_of_a = next(line.split(",")[0] for line in listed if ",CA," in line)
     assert all(f"{number_of_a}.xml" in line for line in findings), findings
     assert "Peppol finding" in result.stderr
+
+
+# --- an issue date without an exchange rate (SPEC §7: the tax in NOK at the rate of the issue date)
+
+
+def test_a_date_without_a_rate_on_a_month_issued_in_full_issues_nothing_as_any_rerun(
+    run: Run, tmp_path: Path
+) -> None:
+    # K2 is in EUR; the first EUR rate is of 2025-01-01. Re-running the issued month with
+    # a date before it had nothing to issue, yet it reported K2's missing rate (exit 1):
+    # the rate is needed only to make an invoice, and K2's was made on 2026-01-15.
+    root = data_dir(tmp_path)
+    first = run("invoice", "issue", "--data", root, "--period", "2026-01", "--date", "2026-01-15")
+    assert first.exit_code == 0, first.stderr
+    register = (root / "invoices" / "register.jsonl").read_bytes()
+    for day in ("1900-01-01", "2024-12-31"):
+        again = run("invoice", "issue", "--data", root, "--period", "2026-01", "--date", day)
+        assert (again.exit_code, again.stdout, again.stderr) == (
+            0,
+            "",
+            "Issued 0 invoices for 2026-01; 2 had been issued before.\n",
+        )
+    assert (root / "invoices" / "register.jsonl").read_bytes() == register
+
+
+def test_a_missing_rate_is_reported_for_the_invoices_still_to_issue(
+    run: Run, tmp_path: Path
+) -> None:
+    # January issued (K1 in NOK, K2 in EUR); then K3, in EUR too, is added for January.
+    # A run dated before every EUR rate must make K3's invoice and cannot: its missing
+    # rate is reported as before (exit 1, before the date is held against the latest
+    # document). K2's invoice is not made again, so its rate is not asked for.
+    root = data_dir(tmp_path)
+    first = run("invoice", "issue", "--data", root, "--period", "2026-01", "--date", "2026-01-15")
+    assert first.exit_code == 0, first.stderr
+    register = (root / "invoices" / "register.jsonl").read_bytes()
+    (root / "contracts.csv").write_text(CONTRACTS + "K3,C2,2026-01-01,EUR\n", encoding="utf-8")
+    (root / "contract_lines.csv").write_text(LINES + "K3,A,70\n", encoding="utf-8")
+    refused = run("invoice", "issue", "--data", root, "--period", "2026-01", "--date", "2024-12-31")
+    assert (refused.exit_code, refused.stdout) == (1, "")
+    assert refused.stderr.splitlines() == [
+        f"{root}/fx_rates.csv: rate: no EUR (or NOK) rate on or before 2024-12-31 to show the "
+        "tax of contract K3's invoice in NOK",
+        "1 problem found; nothing was done.",
+    ]
+    assert (root / "invoices" / "register.jsonl").read_bytes() == register
+    issued = run("invoice", "issue", "--data", root, "--period", "2026-01", "--date", "2026-01-15")
+    assert issued.exit_code == 0, issued.stderr
+    assert issued.stderr == (
+        "Issued 1 invoice (2026-00003 … 2026-00003) for 2026-01; 2 had been issued before.\n"
+    )
+    # K3's rate is the one in effect on 2026-01-15: 11.5 NOK/EUR, of 2025-01-01
+    assert [(r["contract_id"], r["nok_rate"]) for r in records(root)] == [
+        ("K1", None),
+        ("K2", "11.5"),
+        ("K3", "11.5"),
+    ]
+
+
+def test_a_missing_rate_stops_a_first_run_before_anything_is_created(
+    run: Run, tmp_path: Path
+) -> None:
+    # Nothing issued yet: the problem is told before the register is opened, so no
+    # invoices/ folder (nor its lock) is made, as before.
+    root = data_dir(tmp_path)
+    result = run("invoice", "issue", "--data", root, "--period", "2026-01", "--date", "2024-12-31")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.splitlines() == [
+        f"{root}/fx_rates.csv: rate: no EUR (or NOK) rate on or before 2024-12-31 to show the "
+        "tax of contract K2's invoice in NOK",
+        "1 problem found; nothing was done.",
+    ]
+    assert not (root / "invoices").exists()
+
+
+def first_two(text: str) -> str:
+    """The header and first row of a CSV snippet."""
+    return "".join(text.splitlines(keepends=True)[:2])
+
+
+def test_the_invoices_to_issue_are_checked_again_under_the_lock(
+    run: Run, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The register a run reads before it waits for the lock is not the one it issues
+    # against: here K2's invoice is in it, then the register is put back to the commit
+    # before K2 was issued while the run waits. Under the lock K2 is to be issued, and
+    # 2024-12-31 has no EUR rate: refused, as a run finding it so from the start is.
+    root = billing_dir(
+        tmp_path / "data", first_two(CONTRACTS), first_two(LINES), customers=CUSTOMERS, fx=FX
+    )  # K1 alone
+    folder = root / "invoices"
+    jan = ("invoice", "issue", "--data", root, "--period", "2026-01", "--date", "2026-01-15")
+    assert run(*jan, "--format", "html").exit_code == 0
+    before_k2 = {name: (folder / name).read_bytes() for name in ("register.jsonl", "HEAD")}
+    (root / "contracts.csv").write_text(CONTRACTS, encoding="utf-8")  # K2 added
+    (root / "contract_lines.csv").write_text(LINES, encoding="utf-8")
+    assert run(*jan, "--format", "html").stderr.startswith("Issued 1 invoice (2026-00002")
+    data = load_dataset(root)
+    outcome: list[BaseException | IssueResult] = []
+
+    def issue() -> None:
+        try:
+            outcome.append(
+                issue_invoices(
+                    data,
+                    dt.date(2026, 1, 1),
+                    dt.date(2026, 1, 1),
+                    DocumentFiles(data.settings, root, ["html"]),
+                    on=dt.date(2024, 12, 31),
+                    today=dt.date.fromisoformat(INVOICE_TODAY),
+                )
+            )
+        except BaseException as exc:  # handed to the test, which expects a DataError
+            outcome.append(exc)
+
+    release = threading.Event()
+    held = threading.Event()
+
+    def hold() -> None:
+        with locked(folder / ".lock"):
+            held.set()
+            release.wait(timeout=60)  # at the latest: a hung test still ends
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    issuing = threading.Thread(target=issue)
+    try:
+        assert held.wait(timeout=10)
+        issuing.start()
+        said = ""
+        deadline = time.monotonic() + 30
+        while "waiting for another revcli run" not in said and time.monotonic() < deadline:
+            said += capsys.readouterr().err
+            time.sleep(0.01)
+        assert "waiting for another revcli run" in said  # read the register, now waits
+        for name, content in before_k2.items():
+            (folder / name).write_bytes(content)
+        (folder / "2026-00002.html").unlink()
+    finally:
+        release.set()
+        holder.join()
+        issuing.join(timeout=60)
+    [error] = outcome
+    assert isinstance(error, DataError)
+    assert [str(i) for i in error.issues] == [
+        f"{root}/fx_rates.csv: rate: no EUR (or NOK) rate on or before 2024-12-31 to show the "
+        "tax of contract K2's invoice in NOK"
+    ]
+    assert (folder / "register.jsonl").read_bytes() == before_k2["register.jsonl"]

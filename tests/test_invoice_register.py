@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from revcli.billing.register import check_register, read_register
-from tests.billing_support import billing_dir, hooked_issue, revcli_process
+from tests.billing_support import billing_dir, counting_opens, hooked_issue, revcli_process
 from tests.conftest import INVOICE_TODAY, ROOT, Run
 from tests.full_disk import fill_disk, free_disk
 
@@ -618,6 +618,47 @@ def test_check_without_a_register_is_clean(run: Run, tmp_path: Path) -> None:
     result = run("invoice", "check", "--data", root)
     assert (result.exit_code, result.stdout) == (0, "")
     assert "No invoice register yet" in result.stderr
+
+
+def test_check_reads_the_register_once(run: Run, tmp_path: Path) -> None:
+    # `invoice check` verifies the register, then checks the e-invoices of its entries
+    # against the Peppol rules: one read of register.jsonl serves both (it read it twice).
+    root = five_contracts(tmp_path)
+    issue(run, root, "2026-01", "--format", "xml")
+    checking = counting_opens("register.jsonl", "invoice", "check", "--data", root)
+    out, err = checking.communicate(timeout=120)
+    assert checking.returncode == 0, err
+    # the buyer has no Peppol address: a warning per e-invoice, so all five were checked
+    assert out.splitlines() == [
+        f"warning: {root}/invoices/2026-0000{n}.xml: PEPPOL-EN16931-R010: the buyer's "
+        "electronic address (EndpointID with schemeID) is missing"
+        for n in range(1, 6)
+    ]
+    assert err.splitlines() == [
+        f"{root}/invoices/register.jsonl: 5 documents, all consistent.",
+        "5 Peppol findings in the e-invoices (warnings: fix the data before sending them "
+        "through Peppol).",
+        "opened register.jsonl: 1",
+    ]
+
+
+def test_check_of_a_damaged_register_reads_it_once_too(run: Run, tmp_path: Path) -> None:
+    root = five_contracts(tmp_path)
+    issue(run, root, "2026-01", "--format", "xml")
+    path = root / "invoices" / "register.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines[:2] + lines[3:]), encoding="utf-8")  # record 3 removed
+    checking = counting_opens("register.jsonl", "invoice", "check", "--data", root)
+    out, err = checking.communicate(timeout=120)
+    assert checking.returncode == 1
+    assert out.splitlines()[0] == (
+        f"{path}:3: prev_hash: does not match the previous record: a record was removed, "
+        "inserted or moved"
+    )
+    assert err.splitlines()[-2:] == [
+        f"{len(out.splitlines())} problems in the invoice register.",
+        "opened register.jsonl: 1",
+    ]
 
 
 # --- credit notes -----------------------------------------------------------------------------

@@ -59,7 +59,9 @@ def _months(whole: int, days: int) -> Fraction:
     return months(whole, days)
 
 
-def _without(frame: pl.DataFrame, skip: Collection[Key]) -> pl.DataFrame:
+def without(frame: pl.DataFrame, skip: Collection[Key]) -> pl.DataFrame:
+    """The rows of ``frame`` whose (``contract_id``, ``period_start``) is not in ``skip``,
+    in order."""
     keys = pl.DataFrame(
         {"contract_id": [k[0] for k in skip], "period_start": [k[1] for k in skip]},
         schema={"contract_id": pl.String, "period_start": pl.Date},
@@ -102,7 +104,7 @@ def _build(
     skip: Collection[Key],
 ) -> list[Invoice]:
     if skip:
-        invoices, lines, taxes = (_without(f, skip) for f in (invoices, lines, taxes))
+        invoices, lines, taxes = (without(f, skip) for f in (invoices, lines, taxes))
     by_period: dict[Key, list[InvoiceLine]] = defaultdict(list)
     for key, line in zip(frame_rows(lines, KEYS), invoice_lines(lines), strict=True):
         by_period[key].append(line)

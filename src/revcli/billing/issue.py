@@ -14,8 +14,8 @@ from revcli.billing.ehf import pays_to_iban
 from revcli.billing.model import INVOICE, Invoice
 from revcli.billing.numbering import NumberFormat, numbered, seller_issues
 from revcli.billing.parallel import render_all
-from revcli.billing.register import Register, read_register
-from revcli.billing.run import billing_amounts
+from revcli.billing.register import Register, issued_keys, read_register
+from revcli.billing.run import BillingRun, billing_frames
 from revcli.data.validate import DataSet
 from revcli.einvoice import model as ehf
 from revcli.einvoice.parties import seller_party
@@ -98,6 +98,22 @@ def bank_problems(data: DataSet, invoices: Sequence[Invoice]) -> list[Issue]:
     ]
 
 
+def refuse_problems_early(run: BillingRun, root: Path) -> None:
+    """Raise :class:`DataError` with the problems (:meth:`BillingRun.problems`) of the
+    invoices of ``run`` that the register of ``root`` does not hold yet, before the register
+    is opened for writing (which creates ``invoices/`` and waits for other runs). An
+    invoice issued before is not made again, so its problems do not stop the run: an
+    ``--date`` with no exchange rate yet, say, on a month issued in full. A damaged
+    register is left to :func:`open_register` to report; :func:`issue_invoices` checks
+    again under the lock what it issues."""
+    recorded = read_register(root)
+    if recorded.issues:
+        return
+    problems = run.problems(skip=issued_keys(recorded.entries))
+    if problems:
+        raise DataError(problems)
+
+
 def issue_invoices(
     data: DataSet,
     first: dt.date,
@@ -115,19 +131,29 @@ def issue_invoices(
 
     Numbers follow period start, then ``contract_id``; a series per distinct prefix
     (``{year}`` is the issue date's year). ``render`` makes the files of a numbered
-    invoice. Raises :class:`DataError` when the seller's details are incomplete, the data
-    cannot be invoiced, or the register has a problem. ``on_step``: see :class:`Register`;
-    ``progress(done, total)`` is called after each invoice.
+    invoice. Raises :class:`DataError` when the seller's details are incomplete, an invoice
+    to issue cannot be made (:meth:`BillingRun.problems`; those issued before are not made
+    again, so theirs do not count), or the register has a problem. ``on_step``: see
+    :class:`Register`; ``progress(done, total)`` is called after each invoice.
     """
     check_not_future(on, today)
     problems = seller_issues(data.settings)
     if problems:
         raise DataError(problems)
     numbering = NumberFormat.of(data.settings)
-    run = billing_amounts(data, first, last, issue_date=on)
+    run = billing_frames(data, first, last, issue_date=on)
+    # Only the invoices issued now must be made correctly: when the run has problems, the
+    # register is read to leave out those issued before (no problem arises from leaving
+    # invoices out, so a run without any needs no second look).
+    unsure = bool(run.problems())
+    if unsure:
+        refuse_problems_early(run, data.root)
     issued: list[Invoice] = []
     with open_register(data.root, on_step) as register:
         done = register.issued_keys()
+        problems = run.problems(skip=done) if unsure else []
+        if problems:
+            raise DataError(problems)
         todo = run.drafts(skip=done)  # objects only for what is issued now
         ours, cancelled = set(run.keys()), register.fully_credited()
         credited = tuple(

@@ -118,25 +118,39 @@ def read_register(root: Path) -> Contents:
     return out
 
 
+def checked_register(
+    root: Path, *, orphans: bool = True, progress: Progress | None = None
+) -> Contents:
+    """The register of ``root`` read once, under the shared lock, with every problem: its
+    entries, and in ``issues`` those of reading it (the hash chain) and of
+    :func:`check_contents` (the options as there). Empty when there is none."""
+    with state_log(root).shared():
+        contents = read_register(root)
+        check_contents(contents, root, orphans=orphans, progress=progress)
+    return contents
+
+
 def check_register(
     root: Path, *, orphans: bool = True, progress: Progress | None = None
 ) -> list[Issue]:
     """All problems of the register of ``root`` (none when there is none); the options as
     in :func:`check_contents`."""
-    with state_log(root).shared():
-        return check_contents(read_register(root), root, orphans=orphans, progress=progress)
+    return checked_register(root, orphans=orphans, progress=progress).issues
 
 
 def load_register(root: Path) -> list[Entry]:
     """The register's entries; raise :class:`DataError` on any problem (SPEC §1). A
     document no record names (an interrupted run's) does not stop it: ``invoice check``
     and ``validate`` report those."""
-    with state_log(root).shared():
-        contents = read_register(root)
-        issues = check_contents(contents, root, orphans=False)
-    if issues:
-        raise DataError(issues)
+    contents = checked_register(root, orphans=False)
+    if contents.issues:
+        raise DataError(contents.issues)
     return contents.entries
+
+
+def issued_keys(entries: Sequence[Entry]) -> set[tuple[str, dt.date]]:
+    """The (contract, period start) of every invoice of ``entries``: issued once only."""
+    return {e.invoice.key for e in entries if e.invoice.kind == INVOICE}
 
 
 # --- writing -----------------------------------------------------------------------------
@@ -194,7 +208,7 @@ class Register:
         return self.contents.entries
 
     def issued_keys(self) -> set[tuple[str, dt.date]]:
-        return {e.invoice.key for e in self.entries if e.invoice.kind == INVOICE}
+        return issued_keys(self.entries)
 
     def credit_notes(self) -> dict[str, list[Invoice]]:
         """The credit notes of each invoice (by number), in register order."""

@@ -169,6 +169,18 @@ class BillingRun:
 
         return build_invoices(self.data, self.invoices, self.lines, self.taxes, skip)
 
+    def problems(self, skip: Collection[tuple[str, dt.date]] = ()) -> list[Issue]:
+        """What keeps the invoices, except those whose key is in ``skip``, from being made
+        correctly: a reverse-charge buyer without a VAT id, no exchange rate to show the tax
+        in NOK on the issue date. Sorted by file, row and message; each once."""
+        invoices = self.invoices
+        if skip:
+            from revcli.billing.drafts import without
+
+            invoices = without(invoices, skip)
+        issues = _buyer_problems(self.data, invoices) + _missing_rates(self.data, invoices)
+        return sorted(set(issues), key=lambda i: (i.source, i.line or 0, i.message))
+
 
 def _buyer_problems(data: DataSet, invoices: pl.DataFrame) -> list[Issue]:
     """A reverse-charge buyer needs a VAT id (VAT directive art. 226) except where there is
@@ -197,23 +209,29 @@ def _buyer_problems(data: DataSet, invoices: pl.DataFrame) -> list[Issue]:
     ]
 
 
-def _nok_rates(data: DataSet, invoices: pl.DataFrame) -> tuple[pl.DataFrame, list[Issue]]:
+def _nok_rates(data: DataSet, invoices: pl.DataFrame) -> pl.DataFrame:
     """``invoices`` with ``nok_rate``: a Norwegian seller shows the tax of an invoice in
     another currency also in NOK, at the rate of the issue date (exact, at most 10 places,
-    half-up); a problem per invoice that has no such rate."""
+    half-up); null where there is no such rate (:func:`_missing_rates`) or none is shown."""
     if data.settings.company.country != "NO":
-        return invoices.with_columns(pl.lit(None, dtype=INT).alias("nok_rate")), []
-    foreign = pl.col("currency") != "NOK"
-    pairs = invoices.filter(foreign).select("currency", "issue_date").unique()
+        return invoices.with_columns(pl.lit(None, dtype=INT).alias("nok_rate"))
+    pairs = invoices.filter(pl.col("currency") != "NOK").select("currency", "issue_date").unique()
     rates = _Rates(data.fx_rates, data.settings.base_currency)
     found: list[int | None] = []
     for currency, day in pairs.iter_rows():  # a few (currency, day) pairs, not rows
         exact = rates.nok_per(currency, day)
         found.append(None if exact is None else int(Fraction(to_decimal(exact)) * 10**SCALE))
     table = pairs.with_columns(pl.Series("nok_rate", found, dtype=INT))
-    out = invoices.join(table, on=["currency", "issue_date"], how="left", maintain_order="left")
-    missing = out.filter(foreign & pl.col("nok_rate").is_null())
-    issues = [
+    return invoices.join(table, on=["currency", "issue_date"], how="left", maintain_order="left")
+
+
+def _missing_rates(data: DataSet, invoices: pl.DataFrame) -> list[Issue]:
+    """A problem per invoice of ``invoices`` (with ``nok_rate``) whose tax a Norwegian
+    seller must show in NOK and that has no rate on or before its issue date."""
+    if data.settings.company.country != "NO":
+        return []
+    missing = invoices.filter((pl.col("currency") != "NOK") & pl.col("nok_rate").is_null())
+    return [
         Issue(
             str(data.root / "fx_rates.csv"),
             None,
@@ -225,10 +243,9 @@ def _nok_rates(data: DataSet, invoices: pl.DataFrame) -> tuple[pl.DataFrame, lis
             "contract_id", "currency", "issue_date"
         ).iter_rows()
     ]
-    return out, issues
 
 
-def billing_amounts(
+def billing_frames(
     data: DataSet,
     first: dt.date,
     last: dt.date,
@@ -237,15 +254,17 @@ def billing_amounts(
     customer: str | None = None,
     issue_date: dt.date | None = None,
 ) -> BillingRun:
-    """The billing runs for the months ``first``..``last`` (SPEC §7) as frames.
+    """The billing runs for the months ``first``..``last`` (SPEC §7) as frames, before the
+    checks of each invoice (:meth:`BillingRun.problems`).
 
     One invoice per contract per billing period starting in those months that has lines,
     dated ``issue_date`` (default: the period's first day, for drafts), due that day plus
     the payment terms; in the order numbers are given: period start, then
     ``contract_id``. Optionally only one ``contract`` or ``customer``
-    (:class:`UsageError` when it does not exist). Raises :class:`DataError` when an
-    invoice cannot be made correctly (an amount too large to hold; a reverse-charge buyer
-    without a VAT id; no exchange rate to show the tax in NOK).
+    (:class:`UsageError` when it does not exist). Raises :class:`DataError` when an amount
+    is too large to hold. The other checks are the caller's: :func:`billing_amounts` makes
+    them for every invoice, issuing only for those it issues (an invoice without its NOK
+    rate has a null ``nok_rate``).
     """
     periods = billing_periods(_contracts(data, contract, customer), first, last)
     priced, rate_rows = _priced_lines(data, periods)
@@ -273,12 +292,29 @@ def billing_amounts(
             (pl.col("net") + pl.col("tax")).alias("total"),
         )
     )
-    issues = _buyer_problems(data, invoices)
-    invoices, missing = _nok_rates(data, invoices)
-    issues += missing
+    return BillingRun(data, _nok_rates(data, invoices), priced, rate_rows)
+
+
+def billing_amounts(
+    data: DataSet,
+    first: dt.date,
+    last: dt.date,
+    *,
+    contract: str | None = None,
+    customer: str | None = None,
+    issue_date: dt.date | None = None,
+) -> BillingRun:
+    """The billing runs for the months ``first``..``last`` (SPEC §7) as frames, every
+    invoice checked: :func:`billing_frames` (see there), and a :class:`DataError` when an
+    invoice cannot be made correctly (a reverse-charge buyer without a VAT id; no exchange
+    rate to show the tax in NOK: :meth:`BillingRun.problems`)."""
+    run = billing_frames(
+        data, first, last, contract=contract, customer=customer, issue_date=issue_date
+    )
+    issues = run.problems()
     if issues:
-        raise DataError(sorted(set(issues), key=lambda i: (i.source, i.line or 0, i.message)))
-    return BillingRun(data, invoices, priced, rate_rows)
+        raise DataError(issues)
+    return run
 
 
 def billing_run(

@@ -308,16 +308,19 @@ def check(data: DataOption = None) -> None:
     """
     with error_boundary():
         from revcli.billing.layout import REGISTER_DIR, has_register_dir
-        from revcli.billing.register import check_register, read_register, register_path
+        from revcli.billing.records import Contents
+        from revcli.billing.register import checked_register, register_path
         from revcli.billing.verify import peppol_issues
 
         root = resolve_data_dir(data)
-        # a missing register is checked too: HEAD or documents left behind say it was deleted
-        issues = (
-            check_register(root, progress=_progress("Checking the register"))
+        # a missing register is checked too: HEAD or documents left behind say it was deleted;
+        # read once: the Peppol checks below take its entries
+        contents = (
+            checked_register(root, progress=_progress("Checking the register"))
             if has_register_dir(root)
-            else []
+            else Contents(str(register_path(root)))
         )
+        issues = contents.issues
         print_issues(issues, to_stdout=True)
         if issues:
             err.print(
@@ -327,7 +330,7 @@ def check(data: DataOption = None) -> None:
         if not register_path(root).exists():
             err.print(f"No invoice register yet ({root / REGISTER_DIR}).", markup=False)
             return
-        entries = read_register(root).entries
+        entries = contents.entries
         err.print(f"{register_path(root)}: {len(entries)} documents, all consistent.", markup=False)
         findings = peppol_issues(entries, root / REGISTER_DIR, _progress("Checking the e-invoices"))
         print_issues(findings, to_stdout=True)
