@@ -102,11 +102,18 @@ def read_checked(root: Path, revision: Revision | None) -> tuple[RawData, list[I
 def check_data_dir(root: Path) -> list[Issue]:
     """Every problem of a data dir, its state included (``revcli validate``), and on valid
     data the lines the reports refuse (:func:`~revcli.metrics.mrr.line_limit_issues`)."""
+    return check_and_load(root)[0]
+
+
+def check_and_load(root: Path) -> tuple[list[Issue], DataSet | None]:
+    """:func:`check_data_dir`'s problems and, when none is an error, the data set it read
+    and validated: a caller that needs both (an import's would-be data dir and its MRR)
+    reads and validates the data dir once."""
     try:
         data, issues = validate(read_raw(root), CHECKS)
     except DataError as exc:
-        issues = exc.issues
-    else:
-        if not any(i.is_error for i in issues):  # what every command would refuse
-            issues = sort_issues([*issues, *line_limit_issues(data)])
-    return [*issues, *check_state(root)]
+        return [*exc.issues, *check_state(root)], None
+    if not any(i.is_error for i in issues):  # what every command would refuse
+        issues = sort_issues([*issues, *line_limit_issues(data)])
+    issues = [*issues, *check_state(root)]
+    return issues, None if any(i.is_error for i in issues) else data
