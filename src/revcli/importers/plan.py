@@ -37,7 +37,8 @@ from revcli.importers.textfiles import (
     read_yaml_contracts,
     read_yaml_customers,
 )
-from revcli.output.files import cannot_write, write_together
+from revcli.output.files import cannot_write
+from revcli.output.together import JOURNAL, Step, write_together
 from revcli.scaffold import settings_text
 from revcli.schema import CUSTOMERS, FX_RATES, OPPORTUNITIES
 from revcli.settings import SETTINGS_FILE, Settings, parse_settings
@@ -466,14 +467,19 @@ def _month_mrr(data: DataSet, month: dt.date) -> Decimal:
     return Decimal(0) if value is None else round_half_up(value, 10)
 
 
-def write_plan(plan: Plan) -> list[Path]:
+def write_plan(plan: Plan, on_step: Step | None = None) -> list[Path]:
     """Write the files the import changes, all or nothing; return their paths.
 
     A data dir with some files of an import and not the others would fail validation,
-    so either every file is replaced or (raising :class:`RevcliError`) none is.
+    so either every file is replaced or (raising :class:`RevcliError`) none is; a process
+    killed between two renames leaves the journal ``.revcli-import-journal`` in the data
+    dir, from which the next run completes the import
+    (:func:`revcli.state.journal.finish_interrupted_import`). ``on_step``: see
+    :func:`~revcli.output.together.write_together` (tests kill a run with it).
     """
     files = {plan.root / rel: plan.files[rel] for rel in plan.changed}
-    write_together(files)
+    if files:
+        write_together(files, journal=plan.root / JOURNAL, on_step=on_step)
     return list(files)
 
 
