@@ -8,6 +8,9 @@ import datetime as dt
 import io
 import os
 import shutil
+import subprocess
+import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -310,6 +313,62 @@ def test_result_that_would_be_invalid_writes_nothing(
     assert "would be invalid after this import" in result.stderr
     assert f"{root}/contracts.yaml:2: customer_id: " in result.stderr
     assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+
+
+# A real `revcli import` process that counts, with an audit hook (no revcli code is
+# replaced), how often each file of the import's temporary copy of the data dir
+# (`…/revcli-import-XXXX/data/…`) is opened for reading.
+COUNTING_READS_OF_THE_COPY = """
+import collections, os, sys
+from revcli.cli import main
+reads = collections.Counter()
+def hook(event, args):
+    if event != "open" or not isinstance(args[0], (str, bytes, os.PathLike)):
+        return
+    path, mode, flags = os.fsdecode(args[0]), args[1], args[2]
+    writes = any(c in (mode or "") for c in "wax+") or bool(flags & (os.O_WRONLY | os.O_RDWR))
+    if "/revcli-import-" in path and "/data/" in path and not writes:
+        reads[path.split("/data/", 1)[1]] += 1
+sys.addaudithook(hook)
+sys.argv = ["revcli", *sys.argv[1:]]
+try:
+    main()
+finally:
+    print(dict(sorted(reads.items())))
+"""
+
+
+def test_the_would_be_data_dir_is_read_and_validated_once(tmp_path: Path) -> None:
+    # The copy holds the data dir's three files with the import's changes. Its validation
+    # (that of `revcli validate`) reads each once, and the MRR after the import is
+    # computed from the data set it built: no file is read a second time.
+    root = tmp_path / "data"
+    _import(_csv(tmp_path, BASIC), root, country="NO")
+    body = BASIC.replace(",s1,2026-01-15,,2", ",s1,2026-01-15,,3")
+    done = subprocess.run(
+        [sys.executable, "-c", COUNTING_READS_OF_THE_COPY, "import", "baremetrics",
+         str(_csv(tmp_path, body)), "--data", str(root)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (
+        "{'contracts/baremetrics.yaml': 1, 'customers.csv': 1, 'revcli.yaml': 1}\n"
+    )
+
+
+def test_the_mrr_before_and_after_a_re_import(tmp_path: Path) -> None:
+    # December 2026: s1 2 × 490.00 = 980.00 a month, s2 ended 2026-05-31, s3 6,000.00 a
+    # half-year = 1,000.00 a month: 1,980.00. With 3 seats on s1: 1,470.00 + 1,000.00.
+    root = tmp_path / "data"
+    _import(_csv(tmp_path, BASIC), root, country="NO")
+    body = BASIC.replace(",s1,2026-01-15,,2", ",s1,2026-01-15,,3")
+    plan = plan_import(root, read_baremetrics(_csv(tmp_path, body)), today=TODAY)
+    assert (plan.mrr_before, plan.mrr_after) == (Decimal("1980"), Decimal("2470"))
 
 
 def test_a_hand_written_contract_of_the_same_id_is_kept(

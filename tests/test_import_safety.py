@@ -179,7 +179,7 @@ def test_a_temporary_file_left_by_a_killed_import_is_removed_by_the_next(
 def test_putting_files_back_holds_a_second_interrupt_until_it_is_done() -> None:
     # A second Ctrl-C (or CI's SIGTERM after its SIGINT) must not cut the undo short: a
     # real signal sent inside the held block is delivered only when the block ends.
-    from revcli.output.files import _signals_held
+    from revcli.output.together import _signals_held
 
     seen: list[str] = []
 

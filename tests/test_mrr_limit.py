@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from revcli.checks import check_data_dir
+from revcli.checks import check_and_load, check_data_dir
 from revcli.data.validate import load_dataset
 from revcli.errors import DataError
 from revcli.metrics.mrr import _BOOKS, Book, line_limit_issues
@@ -69,6 +69,25 @@ def test_a_line_at_the_limit_is_refused_by_file_row_and_column(
         assert billed.exit_code == 1
         assert expected in billed.stderr
         assert not (root / "invoices").exists()
+
+
+def test_check_and_load_gives_the_data_set_only_when_nothing_is_an_error(
+    make_data_dir: MakeDir,
+) -> None:
+    # Below the limit the data set comes with no issue (K1's one line, 100.00 a month);
+    # at it, every cell is valid but the line-limit error is there, and no data set.
+    ok = _dir(make_data_dir, "K1,A,2026-01-01,,\n", "K1,P,1,100.00,month\n")
+    issues, data = check_and_load(ok)
+    assert issues == []
+    assert data is not None
+    assert data.lines.get_column("contract_id").to_list() == ["K1"]
+    big = _dir(make_data_dir, "K1,A,2026-01-01,,\n", "K1,BIG,1,12000000000000,year\n")
+    issues, data = check_and_load(big)
+    assert data is None
+    assert [(i.source, i.line, i.column) for i in issues] == [
+        (str(big / "contract_lines.csv"), 2, "unit_price")
+    ]
+    assert issues == check_data_dir(big)
 
 
 def test_a_mistyped_quantity_on_an_ended_contract_is_named(make_data_dir: MakeDir) -> None:

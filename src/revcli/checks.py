@@ -15,6 +15,7 @@ from revcli.errors import DataError, Issue, raise_if_errors, sort_issues
 from revcli.metrics.options import read_report_options
 from revcli.renewals.checks import renewal_checks
 from revcli.risk.signals import signal_issues
+from revcli.state.journal import finish_interrupted_import
 
 
 def _renewals(data: DataSet) -> list[Issue]:
@@ -62,11 +63,15 @@ def load_dataset(root: Path, revision: Revision | None = None) -> DataSet:
 
     With ``revision``: the data dir as it was at that git revision, read from git
     objects. Its state (invoice register, reminder log) is not checked: reports of the
-    past read contracts, never the state that commands write today.
+    past read contracts, never the state that commands write today. Nothing is written
+    then; the working tree is first completed when an import into it was interrupted
+    between its renames (:func:`finish_interrupted_import`), as by every entry point
+    here that reads it.
     """
     if revision is not None:
         with GitSource.open(root, revision) as files:
             return replace(load_core(files, CHECKS), revision=revision)
+    finish_interrupted_import(root)
     data = load_core(root, CHECKS)
     state = [i for i in check_state(root, orphans=False) if i.is_error]
     if state:
@@ -91,6 +96,7 @@ def read_checked(root: Path, revision: Revision | None) -> tuple[RawData, list[I
     it like every command does; :class:`DataError` with every problem when it is invalid.
     Returns the raw data and the warnings."""
     if revision is None:
+        finish_interrupted_import(root)
         raw = read_raw(root)
     else:
         with GitSource.open(root, revision) as files:
@@ -102,11 +108,19 @@ def read_checked(root: Path, revision: Revision | None) -> tuple[RawData, list[I
 def check_data_dir(root: Path) -> list[Issue]:
     """Every problem of a data dir, its state included (``revcli validate``), and on valid
     data the lines the reports refuse (:func:`~revcli.metrics.mrr.line_limit_issues`)."""
+    return check_and_load(root)[0]
+
+
+def check_and_load(root: Path) -> tuple[list[Issue], DataSet | None]:
+    """:func:`check_data_dir`'s problems and, when none is an error, the data set it read
+    and validated: a caller that needs both (an import's would-be data dir and its MRR)
+    reads and validates the data dir once."""
+    finish_interrupted_import(root)
     try:
         data, issues = validate(read_raw(root), CHECKS)
     except DataError as exc:
-        issues = exc.issues
-    else:
-        if not any(i.is_error for i in issues):  # what every command would refuse
-            issues = sort_issues([*issues, *line_limit_issues(data)])
-    return [*issues, *check_state(root)]
+        return [*exc.issues, *check_state(root)], None
+    if not any(i.is_error for i in issues):  # what every command would refuse
+        issues = sort_issues([*issues, *line_limit_issues(data)])
+    issues = [*issues, *check_state(root)]
+    return issues, None if any(i.is_error for i in issues) else data

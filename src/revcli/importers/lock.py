@@ -5,6 +5,7 @@ wrote it, and the last to write would drop the other's records. Under the lock t
 waits (saying so on stderr), then reads what the first wrote. A data dir the import creates
 is made first, so that it can be locked, and removed again when the import writes nothing.
 A dry run, which writes nothing, holds the lock shared: it never sees an import half-way.
+Either first completes an import that was killed between its renames (its journal).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from revcli.output.files import make_folders
+from revcli.state.journal import finish_interrupted_import
 from revcli.state.lock import locked
 from revcli.state.log import remove_stale_temporaries
 
@@ -25,6 +27,7 @@ def import_lock(root: Path, *, dry_run: bool = False) -> Iterator[float]:
         if not root.is_dir():  # nothing to lock, and a dry run creates nothing
             yield 0.0
             return
+        finish_interrupted_import(root)  # under the lock held for writing, then let go
         with locked(root, shared=True) as since:
             yield since
         return
@@ -42,6 +45,7 @@ def import_lock(root: Path, *, dry_run: bool = False) -> Iterator[float]:
             if now is None or (now.st_dev, now.st_ino) != (made_as.st_dev, made_as.st_ino):
                 continue  # an import that created it removed it while this one waited
             try:
+                finish_interrupted_import(root, held=True)
                 yield since
             finally:
                 for folder in reversed(made):  # still empty: the import wrote nothing

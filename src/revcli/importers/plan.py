@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from revcli.data.csvio import decode, decode_exact
 from revcli.data.tree import load_tree
@@ -36,10 +37,14 @@ from revcli.importers.textfiles import (
     read_yaml_contracts,
     read_yaml_customers,
 )
-from revcli.output.files import cannot_write, write_together
+from revcli.output.files import cannot_write
+from revcli.output.together import JOURNAL, Step, write_together
 from revcli.scaffold import settings_text
 from revcli.schema import CUSTOMERS, FX_RATES, OPPORTUNITIES
 from revcli.settings import SETTINGS_FILE, Settings, parse_settings
+
+if TYPE_CHECKING:
+    from revcli.data.validate import DataSet
 
 CUSTOMER_FILES = ("customers.csv", "customers.yaml", "customers.yml")
 
@@ -405,8 +410,11 @@ def _relocate(issues: list[Issue], tmp: Path, root: Path) -> list[Issue]:
 
 
 def _check(plan: Plan) -> None:
-    """Validate the would-be data dir in a temporary copy; fill in the MRR before and after."""
-    from revcli.checks import check_data_dir  # the full validation of `revcli validate`
+    """Validate the would-be data dir in a temporary copy; fill in the MRR before and after.
+
+    The copy is read and validated once: the MRR after the import is computed from the
+    data set the validation built."""
+    from revcli.checks import check_and_load  # the full validation of `revcli validate`
 
     plan.mrr_before = _mrr(plan.root, plan.month) if (plan.root / SETTINGS_FILE).exists() else None
     with tempfile.TemporaryDirectory(prefix="revcli-import-") as name:
@@ -420,8 +428,9 @@ def _check(plan: Plan) -> None:
             except OSError as exc:  # the copy has the data dir's files and folders
                 reason = cannot_write(tmp / rel, exc).replace(str(tmp), str(plan.root))
                 raise RevcliError(f"{reason}; nothing was changed") from None
-        issues = _relocate(check_data_dir(tmp), tmp, plan.root)
-        if any(i.is_error for i in issues):
+        found, data = check_and_load(tmp)
+        issues = _relocate(found, tmp, plan.root)
+        if data is None:  # some issue is an error
             raise DataError(
                 [
                     Issue(
@@ -433,32 +442,44 @@ def _check(plan: Plan) -> None:
                     *issues,
                 ]
             )
-        plan.mrr_after = _mrr(tmp, plan.month) or Decimal(0)
+        plan.mrr_after = _month_mrr(data, plan.month)
 
 
 def _mrr(root: Path, month: dt.date) -> Decimal | None:
     """MRR of ``month`` in the base currency, or ``None`` when the data dir is invalid."""
     from revcli.data.validate import load_dataset
-    from revcli.metrics.mrr import mrr_table
-    from revcli.metrics.report import schedule_of
 
     try:
         data = load_dataset(root)
     except DataError:
         return None
+    return _month_mrr(data, month)
+
+
+def _month_mrr(data: DataSet, month: dt.date) -> Decimal:
+    """MRR of ``month`` of a valid data set in the base currency, each contract booked at
+    its start rate."""
+    from revcli.metrics.mrr import mrr_table
+    from revcli.metrics.report import schedule_of
+
     table = mrr_table(schedule_of(data), data.customers, month, month)
     value = table.get_column("mrr")[0] if table.height else None
     return Decimal(0) if value is None else round_half_up(value, 10)
 
 
-def write_plan(plan: Plan) -> list[Path]:
+def write_plan(plan: Plan, on_step: Step | None = None) -> list[Path]:
     """Write the files the import changes, all or nothing; return their paths.
 
     A data dir with some files of an import and not the others would fail validation,
-    so either every file is replaced or (raising :class:`RevcliError`) none is.
+    so either every file is replaced or (raising :class:`RevcliError`) none is; a process
+    killed between two renames leaves the journal ``.revcli-import-journal`` in the data
+    dir, from which the next run completes the import
+    (:func:`revcli.state.journal.finish_interrupted_import`). ``on_step``: see
+    :func:`~revcli.output.together.write_together` (tests kill a run with it).
     """
     files = {plan.root / rel: plan.files[rel] for rel in plan.changed}
-    write_together(files)
+    if files:
+        write_together(files, journal=plan.root / JOURNAL, on_step=on_step)
     return list(files)
 
 

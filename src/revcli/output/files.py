@@ -1,17 +1,14 @@
-"""Atomic file writes: a crash never leaves a half-written report or register, and a set
-of files written together is written all or nothing."""
+"""Atomic file writes: a crash never leaves a half-written report or register (several
+files written all or nothing: :mod:`revcli.output.together`)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import re
-import signal
 import stat
 import sys
 import tempfile
-import threading
-from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from revcli.errors import RevcliError
@@ -163,13 +160,15 @@ def _bytes(data: str | bytes) -> bytes:
 
 def _write(path: Path, data: str | bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    _temp_beside(path, data).replace(path)
+    temp_beside(path, data).replace(path)
 
 
-def _temp_beside(path: Path, data: str | bytes) -> Path:
-    """``data`` in a new temporary file in ``path``'s folder, fsynced: ready to be renamed
-    over ``path``. Nothing is left behind when writing it fails."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def temp_beside(path: Path, data: str | bytes, tag: str = "") -> Path:
+    """``data`` in a new temporary file in ``path``'s folder (``.NAME.xxxx.tmp``, or with
+    ``tag`` ``.NAME.TAG.xxxx.tmp``), fsynced: ready to be renamed over ``path``. Nothing is
+    left behind when writing it fails."""
+    prefix = f".{path.name}.{tag}." if tag else f".{path.name}."
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
     try:
         Path(tmp).chmod(0o666 & ~_umask())
         with os.fdopen(fd, "wb") as handle:
@@ -181,48 +180,6 @@ def _temp_beside(path: Path, data: str | bytes) -> Path:
             Path(tmp).unlink()
         raise
     return Path(tmp)
-
-
-def write_together(files: Mapping[Path, str | bytes]) -> None:
-    """Write several files all or nothing: every one is written to a temporary file beside
-    it (fsynced) first, and only when all are written are they renamed into place.
-
-    When anything fails, the files already replaced get their old bytes back, files that
-    did not exist are removed again, and so are the temporary files and the folders made
-    for them; then :class:`RevcliError` names the file and says that nothing was changed.
-    """
-    made: list[Path] = []  # folders this call created, outermost first
-    temps: dict[Path, Path] = {}
-    replaced: list[tuple[Path, bytes | None]] = []
-    current: Path | None = None
-    try:
-        for path, data in files.items():
-            current = path
-            make_folders(path.parent, made)
-            temps[path] = _temp_beside(path, data)
-        for path, tmp in temps.items():
-            current = path
-            # Noted before the rename: an interrupt (SIGTERM) that arrives as the rename
-            # returns must still put the old bytes back (doing so before it is harmless).
-            replaced.append((path, path.read_bytes() if path.is_file() else None))
-            try:
-                tmp.replace(path)
-            except OSError:
-                replaced.pop()  # refused: nothing was renamed, nothing to put back
-                raise
-    except BaseException as exc:  # an interrupt too: never leave half an import behind
-        with _signals_held():  # a second Ctrl-C (or CI's SIGTERM after SIGINT) waits
-            failed = _undo(replaced, temps, made)
-        if not isinstance(exc, OSError):
-            raise
-        reason = cannot_write(current, exc) if current else f"cannot write: {exc}"
-        if failed:
-            raise RevcliError(
-                f"{reason}; could not put back {', '.join(failed)}: check them by hand"
-            ) from None
-        raise RevcliError(f"{reason}; nothing was changed") from None
-    for folder in dict.fromkeys(path.parent for path in files):
-        fsync_folder(folder)
 
 
 def make_folders(folder: Path, made: list[Path] | None = None) -> list[Path]:
@@ -239,53 +196,6 @@ def make_folders(folder: Path, made: list[Path] | None = None) -> list[Path]:
             path.mkdir()
             made.append(path)
     return made
-
-
-@contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM back while the block runs, so that putting files back is
-    never cut short: one that comes meanwhile is noted, and raised once the block is done
-    (Python runs signal handlers in the main thread, whichever thread the system picked,
-    so the handlers themselves are swapped, not the thread's signal mask)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    pending: list[int] = []
-
-    def later(signum: int, frame: object) -> None:
-        pending.append(signum)
-
-    kinds = (signal.SIGINT, signal.SIGTERM)
-    saved = {kind: signal.signal(kind, later) for kind in kinds}
-    try:
-        yield
-    finally:
-        for kind, handler in saved.items():
-            signal.signal(kind, handler)
-        if pending:
-            signal.raise_signal(pending[0])  # to the handler in place again
-
-
-def _undo(
-    replaced: list[tuple[Path, bytes | None]], temps: dict[Path, Path], made: list[Path]
-) -> list[str]:
-    """Put back what :func:`write_together` changed; the files it could not put back."""
-    failed = []
-    for path, old in reversed(replaced):
-        try:
-            if old is None:
-                path.unlink(missing_ok=True)
-            else:
-                _temp_beside(path, old).replace(path)
-        except OSError as exc:
-            failed.append(f"{path} ({exc.strerror or exc})")
-    for tmp in temps.values():
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
-    for folder in reversed(made):
-        with contextlib.suppress(OSError):
-            folder.rmdir()
-    return failed
 
 
 def fsync_folder(folder: Path) -> None:
