@@ -38,7 +38,8 @@ from revcli.importers.textfiles import (
     read_yaml_customers,
 )
 from revcli.output.files import cannot_write
-from revcli.output.together import JOURNAL, Step, write_together
+from revcli.output.journal import JOURNAL
+from revcli.output.together import Step, write_together
 from revcli.scaffold import settings_text
 from revcli.schema import CUSTOMERS, FX_RATES, OPPORTUNITIES
 from revcli.settings import SETTINGS_FILE, Settings, parse_settings

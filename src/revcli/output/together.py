@@ -1,102 +1,45 @@
-"""Several files written all or nothing, across a crash too: an intent journal, fsynced
-temporaries, renames (:func:`write_together`); :func:`recover` completes what a process
-killed between two renames left.
+"""Several files written all or nothing, across a crash too (:func:`write_together`):
+fsynced temporaries, then renames; with a journal (:mod:`revcli.output.journal`) a
+process killed between two renames leaves what the next command completes.
 
-The journal (:data:`JOURNAL`, in the folder of the files: an import's data dir) is
-written in two steps, each fsynced. Its first line, written before anything else, holds
-a random token that every temporary file of the write carries in its name
-(``.NAME.TOKEN.xxxx.tmp``). When every temporary file is written and fsynced, a line per
-file (the file, its temporary file, the SHA-256 of the new bytes) and an end line (their
-count and the SHA-256 of the journal before it) complete it. Only then is any file
-renamed, and once every rename is durable the journal is removed.
-
-So a complete journal means that every new file is whole on disk: :func:`recover` rolls
-forward (renames what is left, checking each file's hash first). A journal without its
-end line was cut short before any file was renamed: its temporary files (found by the
-token) and the journal are removed. An exception, Ctrl-C or SIGTERM between the renames
-puts the old files back; once the journal is complete that goes through a journal too
-(the old bytes in temporary files, then a journal that names them replaces the first),
-so a crash while files are put back is completed the same way.
+An exception, Ctrl-C or SIGTERM between the renames puts the old files back; once the
+journal is complete that goes through a journal too (the old bytes in temporary files,
+then a journal that names them replaces the first), so a crash while files are put back
+is completed the same way.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
-import os
-import re
 import secrets
 import signal
-import stat
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-from typing import Any
+from pathlib import Path
 
 from revcli.errors import RevcliError
 from revcli.output.files import (
     cannot_write,
-    file_kind,
     fsync_folder,
     make_folders,
     temp_beside,
 )
-
-JOURNAL = ".revcli-import-journal"
-"""The journal of an import, in its data dir: there only while its files are renamed."""
-
-VERSION = 1
-"""The journal format this revcli writes and reads."""
-
-MAX_JOURNAL_BYTES = 1024 * 1024
-"""A journal names a few files: a larger one is not revcli's."""
+from revcli.output.journal import (
+    Entry,
+    apply_entries,
+    begin,
+    body,
+    complete,
+    header,
+    relative,
+    relative_beside,
+    sha256_of,
+    sweep,
+)
 
 Step = Callable[[str, int], None]
 """Called after each durable step with its name and count (``"rename", 1``): tests pass
 one in to kill a run at an exact point; revcli itself passes none."""
-
-_TOKEN = re.compile(r"[0-9a-f]{16}")
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One file of a journal, as paths relative to the journal's folder: ``target`` gets
-    the bytes of ``temp`` (renamed onto it), or is removed when ``temp`` is ``None``;
-    ``sha256`` is of the bytes renamed onto it (of the bytes to remove)."""
-
-    target: str
-    temp: str | None
-    sha256: str
-
-
-@dataclass(frozen=True)
-class Recovered:
-    """What :func:`recover` did in ``root``: ``completed`` an interrupted write, ``put
-    back`` the old files of one that was being undone, or ``cleared`` a journal cut short
-    (no file had been replaced)."""
-
-    root: Path
-    outcome: str
-    files: tuple[str, ...]
-
-    def __str__(self) -> str:
-        names = ", ".join(self.files)
-        if self.outcome == "completed":
-            return (
-                f"{self.root}: an import was interrupted before all its files were in place; "
-                f"completed it ({names})"
-            )
-        if self.outcome == "put back":
-            return (
-                f"{self.root}: an import was interrupted while its files were put back; "
-                f"put back the old files ({names})"
-            )
-        return (
-            f"{self.root}: an import was interrupted before it changed any file; removed its "
-            "journal and temporary files"
-        )
 
 
 def write_together(
@@ -112,12 +55,12 @@ def write_together(
     did not exist are removed again, and so are the temporary files and the folders made
     for them; then :class:`RevcliError` names the file and says that nothing was changed.
 
-    With ``journal`` (a path in a folder that holds every file, see the module's
-    docstring), a process killed between two renames leaves a journal from which
-    :func:`recover` completes the write. ``on_step`` is called after the journal's first
-    line (``"journal", 1``), each temporary file, the whole journal (``"journal", 2``),
-    each rename, and when files are put back after the journal was complete, the journal
-    that names their old bytes (``"undo", 1``).
+    With ``journal`` (a path in a folder that holds every file; its format is
+    :mod:`revcli.output.journal`'s), a process killed between two renames leaves a journal
+    from which :func:`~revcli.output.journal.recover` completes the write. ``on_step`` is
+    called after the journal's first line (``"journal", 1``), each temporary file, the
+    whole journal (``"journal", 2``), each rename, and when files are put back after the
+    journal was complete, the journal that names their old bytes (``"undo", 1``).
     """
     write = _Together(files, journal, on_step)
     try:
@@ -160,7 +103,7 @@ class _Together:
         if self.journal is not None:
             self.current = self.journal
             make_folders(self.journal.parent, self.made)
-            _begin(self.journal, _header(self.token, undo=False))
+            begin(self.journal, header(self.token, undo=False))
             self.begun = True
             self.step("journal", 1)
         for count, (path, data) in enumerate(self.files.items(), start=1):
@@ -171,7 +114,7 @@ class _Together:
             self.current = self.journal
             for folder in dict.fromkeys(path.parent for path in self.files):
                 fsync_folder(folder)  # the temporary files' names are durable too
-            _complete(self.journal, _header(self.token, undo=False), self.entries())
+            complete(self.journal, header(self.token, undo=False), self.entries())
             self.step("journal", 2)
         for count, (path, tmp) in enumerate(self.temps.items(), start=1):
             self.current = path
@@ -189,9 +132,9 @@ class _Together:
         assert self.journal is not None
         return [
             Entry(
-                _rel(self.journal, path),
-                _rel_beside(self.journal, path, self.temps[path]),
-                _sha256(_bytes(data)),
+                relative(self.journal, path),
+                relative_beside(self.journal, path, self.temps[path]),
+                sha256_of(_bytes(data)),
             )
             for path, data in self.files.items()
         ]
@@ -214,70 +157,6 @@ class _Together:
 
 def _bytes(data: str | bytes) -> bytes:
     return data.encode("utf-8") if isinstance(data, str) else data
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _rel(journal: Path, path: Path) -> str:
-    """``path`` (a file to write, or the journal) relative to the journal's folder, with
-    ``/``."""
-    return path.relative_to(journal.parent).as_posix()
-
-
-def _rel_beside(journal: Path, path: Path, temp: Path) -> str:
-    """The temporary file ``temp`` beside ``path`` relative to the journal's folder
-    (``tempfile`` names it by its absolute path, whatever ``path`` is)."""
-    return (PurePosixPath(_rel(journal, path)).parent / temp.name).as_posix()
-
-
-def _line(record: dict[str, Any]) -> bytes:
-    return (json.dumps(record) + "\n").encode("ascii")
-
-
-def _header(token: str, *, undo: bool) -> bytes:
-    return _line({"journal": "revcli", "version": VERSION, "token": token, "undo": undo})
-
-
-def _body(header: bytes, entries: list[Entry]) -> bytes:
-    """The whole journal: ``header``, a line per entry, and the end line."""
-    body = header + b"".join(
-        _line({"target": e.target, "temp": e.temp, "sha256": e.sha256}) for e in entries
-    )
-    return body + _line({"end": len(entries), "sha256": _sha256(body)})
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def _begin(journal: Path, header: bytes) -> None:
-    """Create the journal (never over another one) with its first line, fsynced, and make
-    its name durable."""
-    fd = os.open(journal, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        try:
-            _write_all(fd, header)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except BaseException:
-        journal.unlink(missing_ok=True)  # this call's own: one found there is left alone
-        raise
-    fsync_folder(journal.parent)
-
-
-def _complete(journal: Path, header: bytes, entries: list[Entry]) -> None:
-    """Append the entries and the end line to the journal begun with ``header``, fsynced."""
-    fd = os.open(journal, os.O_WRONLY | os.O_APPEND)
-    try:
-        _write_all(fd, _body(header, entries)[len(header) :])
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _undo(
@@ -318,7 +197,8 @@ def _undo_journaled(write: _Together, journal: Path) -> str:
     """Put back the files replaced after the journal was complete, through a journal: the
     old bytes go to temporary files, a journal that names them replaces the first one
     (atomically; then ``on_step("undo", 1)``), then they are renamed into place. A crash
-    on the way is completed by :func:`recover`. What it could not do, or ``""``."""
+    on the way is completed by :func:`~revcli.output.journal.recover`. What it could not
+    do, or ``""``."""
     root, token = journal.parent, write.token
     entries: list[Entry] = []
     written: list[Path] = []
@@ -326,14 +206,14 @@ def _undo_journaled(write: _Together, journal: Path) -> str:
         for path, old in reversed(write.replaced):
             if old is None:  # made by this write: removed
                 data = _bytes(write.files[path])
-                entries.append(Entry(_rel(journal, path), None, _sha256(data)))
+                entries.append(Entry(relative(journal, path), None, sha256_of(data)))
             else:
                 written.append(temp_beside(path, old, token))
-                beside = _rel_beside(journal, path, written[-1])
-                entries.append(Entry(_rel(journal, path), beside, _sha256(old)))
+                beside = relative_beside(journal, path, written[-1])
+                entries.append(Entry(relative(journal, path), beside, sha256_of(old)))
         for folder in dict.fromkeys(path.parent for path, _ in write.replaced):
             fsync_folder(folder)
-        written.append(temp_beside(journal, _body(_header(token, undo=True), entries), token))
+        written.append(temp_beside(journal, body(header(token, undo=True), entries), token))
         written[-1].replace(journal)
         fsync_folder(root)
     except OSError as exc:  # the first journal stands: the next run completes the write
@@ -346,8 +226,8 @@ def _undo_journaled(write: _Together, journal: Path) -> str:
         )
     write.step("undo", 1)
     try:
-        _apply(root, entries)
-        _sweep(root, token)
+        apply_entries(root, entries)
+        sweep(root, token)
         journal.unlink()
         fsync_folder(root)
     except OSError as exc:
@@ -359,35 +239,6 @@ def _undo_journaled(write: _Together, journal: Path) -> str:
         with contextlib.suppress(OSError):
             folder.rmdir()
     return ""
-
-
-def _move(root: Path, e: Entry) -> None:
-    """Bring an entry's file into place: rename its temporary file onto it (when it is
-    still there), or remove it."""
-    target = root / e.target
-    if e.temp is None:
-        target.unlink(missing_ok=True)
-    elif os.path.lexists(root / e.temp):
-        (root / e.temp).replace(target)
-
-
-def _apply(root: Path, entries: list[Entry]) -> None:
-    """:func:`_move` every entry's file, then make the renames durable."""
-    for e in entries:
-        _move(root, e)
-    for folder in dict.fromkeys((root / e.target).parent for e in entries):
-        fsync_folder(folder)
-
-
-def _sweep(root: Path, token: str) -> None:
-    """Remove every temporary file of the write of ``token`` under ``root`` (``.git``
-    aside)."""
-    mark = f".{token}."
-    for folder, dirs, names in os.walk(root):
-        dirs[:] = [d for d in dirs if d != ".git"]
-        for name in names:
-            if name.startswith(".") and name.endswith(".tmp") and mark in name:
-                (Path(folder) / name).unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
@@ -416,174 +267,3 @@ def _signals_held() -> Iterator[None]:
 
 
 # Recovery: what the next run does with a journal it finds.
-
-
-def has_journal(root: Path) -> bool:
-    """Whether ``root`` holds a journal (an interrupted write); one ``lstat``."""
-    return os.path.lexists(root / JOURNAL)
-
-
-@dataclass(frozen=True)
-class _Journal:
-    token: str | None  # None: not even the first line is whole
-    undo: bool
-    entries: tuple[Entry, ...]
-    complete: bool
-
-
-def _parse(data: bytes) -> _Journal:
-    """The journal's whole lines. It is complete when it has the end line whose count and
-    hash cover the lines before it (only a journal written to its end has one)."""
-    records: list[dict[str, Any]] = []
-    start, complete = 0, False
-    while (stop := data.find(b"\n", start)) >= 0:
-        try:
-            record = json.loads(data[start:stop])
-        except ValueError:
-            break
-        if not isinstance(record, dict):
-            break
-        if "end" in record:
-            counted = record.get("end") == len(records) - 1
-            complete = counted and record.get("sha256") == _sha256(data[:start])
-            break
-        records.append(record)
-        start = stop + 1
-    header = records[0] if records else {}
-    token = header.get("token") if header.get("journal") == "revcli" else None
-    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
-        return _Journal(None, False, (), False)
-    if complete and header.get("version") != VERSION:
-        raise RevcliError(
-            f"it was written by another version of revcli (format {header.get('version')!r}; "
-            f"this one reads {VERSION}): complete the import with that version"
-        )
-    entries = tuple(e for e in map(_entry, records[1:]) if e is not None)
-    if complete and len(entries) != len(records) - 1:
-        raise RevcliError(
-            "it names a file outside the data dir or no temporary file of revcli's, so "
-            "revcli did not write it: delete it"
-        )
-    return _Journal(token, header.get("undo") is True, entries, complete)
-
-
-def _entry(record: dict[str, Any]) -> Entry | None:
-    """An entry whose paths stay inside the journal's folder and whose temporary file is
-    one beside its file; else ``None``."""
-    target, temp, digest = record.get("target"), record.get("temp"), record.get("sha256")
-    if not isinstance(digest, str) or not re.fullmatch(r"[0-9a-f]{64}", digest):
-        return None
-    path = _relative(target)
-    if path is None:
-        return None
-    if temp is None:
-        return Entry(path.as_posix(), None, digest)
-    tmp = _relative(temp)
-    if tmp is None or tmp.parent != path.parent:
-        return None
-    if not (tmp.name.startswith(f".{path.name}.") and tmp.name.endswith(".tmp")):
-        return None
-    return Entry(path.as_posix(), tmp.as_posix(), digest)
-
-
-def _relative(value: object) -> PurePosixPath | None:
-    if not isinstance(value, str) or not value or "\\" in value or "\0" in value:
-        return None
-    path = PurePosixPath(value)
-    if path.is_absolute() or ".." in path.parts or not path.parts:
-        return None
-    return path
-
-
-def _read_journal(path: Path) -> bytes:
-    try:
-        info = path.lstat()
-        if not stat.S_ISREG(info.st_mode):
-            raise RevcliError(f"it is {file_kind(info.st_mode)}, expected a file: delete it")
-        if info.st_size > MAX_JOURNAL_BYTES:
-            raise RevcliError("it is larger than any journal revcli writes: delete it")
-        return path.read_bytes()
-    except OSError as exc:
-        raise RevcliError(f"it cannot be read: {exc.strerror or exc}") from None
-
-
-def _digest(path: Path) -> str | None:
-    """The SHA-256 of a regular file (not followed through a symlink), or ``None``."""
-    try:
-        if not stat.S_ISREG(path.lstat().st_mode):
-            return None
-        return _sha256(path.read_bytes())
-    except FileNotFoundError:
-        return None
-
-
-def _unexplained(root: Path, journal: _Journal) -> Path | None:
-    """The first file that is in neither state the journal allows (its new bytes in its
-    temporary file or in place; for a file to remove: gone or as written); ``None`` when
-    every file is."""
-    for e in journal.entries:
-        target = root / e.target
-        if e.temp is not None and os.path.lexists(root / e.temp):
-            if _digest(root / e.temp) != e.sha256:
-                return root / e.temp
-            continue
-        now = _digest(target)
-        if now == e.sha256 or (e.temp is None and not os.path.lexists(target)):
-            continue
-        return target
-    return None
-
-
-def recover(root: Path) -> Recovered | None:
-    """Complete the write whose journal is in ``root`` (see the module's docstring), or
-    clear a journal cut short; ``None`` when there is none. The caller holds the lock under
-    which such writes run (the data dir's).
-
-    Raises :class:`RevcliError` naming the data dir and the file when it cannot: a file
-    changed since (nothing is done), or the system refuses (a data dir it cannot write).
-    """
-    path = root / JOURNAL
-    if not os.path.lexists(path):
-        return None
-    where = f"{root}: an import was interrupted before all its files were in place"
-    try:
-        journal = _parse(_read_journal(path))
-    except RevcliError as exc:
-        raise RevcliError(f"{where}, and its journal {path} cannot be used: {exc}") from None
-    target = path
-    try:
-        if not journal.complete:
-            if journal.token is not None:
-                _sweep(root, journal.token)
-            path.unlink()
-            fsync_folder(root)
-            return Recovered(root, "cleared", ())
-        try:
-            stray = _unexplained(root, journal)
-        except OSError as exc:
-            raise RevcliError(
-                f"{where}; completing it failed: cannot read {exc.filename}: {exc.strerror or exc}"
-            ) from None
-        if stray is not None:
-            raise RevcliError(
-                f"{where}, and {stray} is not the file it wrote (was it changed since?): check "
-                f"the data dir's files (restore them from git), then delete {path} and the "
-                "temporary files (.NAME.….tmp) it names"
-            )
-        for e in journal.entries:
-            target = root / e.target
-            _move(root, e)
-        for folder in dict.fromkeys((root / e.target).parent for e in journal.entries):
-            fsync_folder(folder)
-        target = path
-        assert journal.token is not None
-        _sweep(root, journal.token)
-        path.unlink()
-        fsync_folder(root)
-    except OSError as exc:
-        raise RevcliError(
-            f"{where}; completing it failed: {cannot_write(target, exc)}; run revcli as a "
-            f"user who can write {root} to complete it"
-        ) from None
-    outcome = "put back" if journal.undo else "completed"
-    return Recovered(root, outcome, tuple(e.target for e in journal.entries))

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from revcli.output.together import has_journal, recover
+from revcli.output.journal import has_journal, recover
 from revcli.state.lock import locked
 
 
