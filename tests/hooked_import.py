@@ -44,7 +44,9 @@ def main(hook: str, root: str, export: str, fx: str) -> int:
     data = Path(root)
     with import_lock(data):
         batch = read_baremetrics(Path(export))
-        plan = plan_import(data, batch, today=dt.date(2026, 12, 6), country="NO", fx_file=Path(fx))
+        plan = plan_import(
+            data, batch, today=dt.date(2026, 12, 6), country="NO", fx_file=Path(fx) if fx else None
+        )
         write_plan(plan, on_step=step_hook(hook))
     return 0
 

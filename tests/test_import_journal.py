@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -328,7 +329,139 @@ def test_a_journal_that_names_a_file_outside_the_data_dir_is_refused(
     assert result.exit_code == 1
     assert result.stderr == (
         f"error: {scene.root}: an import was interrupted before all its files were in place, "
-        f"and its journal {scene.root}/{JOURNAL} cannot be used: it names a file outside the "
-        "data dir or no temporary file of revcli's, so revcli did not write it: delete it\n"
+        f"and its journal {scene.root}/{JOURNAL} cannot be used: {NOT_AN_IMPORTS}\n"
     )
     assert (outside.read_text(), temp.read_text()) == ("mine\n", "theirs\n")
+
+
+NOT_AN_IMPORTS = (
+    "it names a file that an import does not write (one outside the data dir, or under a "
+    "folder such as .git) or no temporary file of this import's, so revcli did not write "
+    "it: delete it"
+)
+TOKEN = "0123456789abcdef"
+
+
+def complete_journal(*entries: tuple[str, str | None, bytes]) -> bytes:
+    """A complete journal (as revcli writes one: header, entries, the end line counting
+    and hashing them) of (target, temporary file, the bytes it brings)."""
+    body = f'{{"journal": "revcli", "version": 1, "token": "{TOKEN}", "undo": false}}\n'
+    for target, temp, data in entries:
+        digest = hashlib.sha256(data).hexdigest()
+        body += json.dumps({"target": target, "temp": temp, "sha256": digest}) + "\n"
+    end = {"end": len(entries), "sha256": hashlib.sha256(body.encode()).hexdigest()}
+    return (body + json.dumps(end) + "\n").encode()
+
+
+def refused(run: Run, root: Path, why: str) -> None:
+    """``validate`` refuses the journal in ``root`` with one line saying ``why``."""
+    result = run("validate", "--data", root)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"error: {root}: an import was interrupted before all its files were in place, "
+        f"and its journal {root}/{JOURNAL} cannot be used: {why}\n"
+    )
+
+
+def test_a_journal_that_came_with_a_clone_never_touches_git(run: Run, tmp_path: Path) -> None:
+    # A journal committed to a repository, naming .git/HEAD (whose bytes anyone can guess)
+    # as a file to remove, and a worktree's .git file to replace: only the files an import
+    # writes may be named, so `validate` refuses it and .git is as it was.
+    repo = GitRepo(tmp_path / "repo", data="")
+    shutil.copytree(ROOT / "sample_data", repo.path, dirs_exist_ok=True)
+    head = (repo.path / ".git" / "HEAD").read_bytes()
+    (repo.path / f"..git.{TOKEN}.x.tmp").write_text("gitdir: elsewhere\n")
+    (repo.path / JOURNAL).write_bytes(
+        complete_journal(
+            (".git/HEAD", None, head), (".git", f"..git.{TOKEN}.x.tmp", b"gitdir: elsewhere\n")
+        )
+    )
+    refused(run, repo.path, NOT_AN_IMPORTS)
+    assert (repo.path / ".git" / "HEAD").read_bytes() == head
+    assert (repo.path / JOURNAL).exists()
+
+
+def test_a_journal_never_reaches_through_a_symlinked_folder(run: Run, tmp_path: Path) -> None:
+    # contracts/ is a symbolic link to a folder outside the data dir (git checks symlinks
+    # out as they are): a journal naming contracts/x.yaml, a file an import may write,
+    # would remove the file outside. It is refused; the file stays.
+    root = tmp_path / "data"
+    shutil.copytree(ROOT / "sample_data", root)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "x.yaml").write_text("precious\n")
+    shutil.rmtree(root / "contracts", ignore_errors=True)
+    (root / "contracts").symlink_to(outside, target_is_directory=True)
+    (root / JOURNAL).write_bytes(complete_journal(("contracts/x.yaml", None, b"precious\n")))
+    refused(
+        run,
+        root,
+        f"it names a file under {root}/contracts, which is not a folder of the data dir "
+        "(a symbolic link?): delete it",
+    )
+    assert (outside / "x.yaml").read_text() == "precious\n"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"[" * 100_000 + b"]" * 100_000,  # deeper than the JSON reader's recursion
+        b'{"target": "customers\\ud800.csv", "temp": null, "sha256": "' + b"0" * 64 + b'"}',
+    ],
+    ids=["nested", "lone-surrogate"],
+)
+def test_a_malformed_journal_is_refused_in_one_line(run: Run, tmp_path: Path, line: bytes) -> None:
+    # A line nested 100,000 deep, or a path holding a lone surrogate (no file name can hold
+    # one), gave an internal error; each is now a journal revcli did not write.
+    root = tmp_path / "data"
+    shutil.copytree(ROOT / "sample_data", root)
+    header = f'{{"journal": "revcli", "version": 1, "token": "{TOKEN}", "undo": false}}\n'
+    body = header.encode() + line + b"\n"
+    end = {"end": 1, "sha256": hashlib.sha256(body).hexdigest()}
+    (root / JOURNAL).write_bytes(body + json.dumps(end).encode() + b"\n")
+    result = run("validate", "--data", root)
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    if line.startswith(b"["):  # not an entry at all: a journal cut short, cleared
+        assert (result.exit_code, result.stderr) == (0, f"{root}: {CLEARED}\n")
+    else:
+        assert result.exit_code == 1
+        assert NOT_AN_IMPORTS in result.stderr
+
+
+def test_a_temporary_file_must_carry_the_journal_s_token(run: Run, tmp_path: Path) -> None:
+    # Every temporary file of an import carries the token of its journal's first line: a
+    # journal naming another (here one an earlier import left) was not written for it.
+    root = tmp_path / "data"
+    shutil.copytree(ROOT / "sample_data", root)
+    temp = ".customers.csv.fedcba9876543210.x.tmp"
+    (root / temp).write_text("customer_id,name\n")
+    (root / JOURNAL).write_bytes(complete_journal(("customers.csv", temp, b"customer_id,name\n")))
+    before = (root / "customers.csv").read_bytes()
+    refused(run, root, NOT_AN_IMPORTS)
+    assert (root / "customers.csv").read_bytes() == before
+
+
+def test_a_first_import_into_a_new_folder_killed_is_completed_by_the_next_import(
+    run: Run, tmp_path: Path
+) -> None:
+    # The first import into a new folder, killed after its first rename: the folder holds
+    # part of a data dir and no revcli.yaml yet. The next import is not refused as "not a
+    # data dir and not empty": it completes the first, then imports (nothing new).
+    root = tmp_path / "new"
+    first = export(tmp_path, "0.csv", "c0")
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.hooked_import", "kill-after-rename:1", root, first, ""],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert (root / JOURNAL).exists() and not (root / "revcli.yaml").exists()
+    again = run("import", "baremetrics", first, "--data", root, "--country", "NO")
+    assert again.exit_code == 0, again.stderr
+    assert not (root / JOURNAL).exists()
+    assert (root / "revcli.yaml").is_file()
+    assert run("validate", "--data", root).exit_code == 0

@@ -68,7 +68,13 @@ FxOption = Annotated[
 ]
 DryRunOption = Annotated[
     bool,
-    typer.Option("--dry-run", help="Show the summary and the diff; write nothing."),
+    typer.Option(
+        "--dry-run",
+        help=(
+            "Show the summary and the diff; write nothing (an import killed earlier is "
+            "completed first)."
+        ),
+    ),
 ]
 
 
@@ -104,9 +110,10 @@ def _run(
     root = data if data is not None else resolve_data_dir(None)
     if root.exists() and not root.is_dir():
         raise typer.BadParameter(f"{root} is not a folder", param_hint="--data")
-    if root.is_dir() and not (root / "revcli.yaml").is_file() and any(root.iterdir()):
+    if root.is_dir() and not (root / "revcli.yaml").is_file() and _holds_files(root):
         # Making a data dir in a folder that holds other things (a home folder, /etc)
-        # would scatter revcli's files among them.
+        # would scatter revcli's files among them. (A first import killed before its
+        # revcli.yaml was in place leaves its journal: the import below completes it.)
         raise typer.BadParameter(
             f"{root} is not a data dir (no revcli.yaml) and is not empty; import into a "
             "data dir, or into a new or empty folder",
@@ -253,3 +260,15 @@ def import_csv_command(
 def register(app: typer.Typer) -> None:
     """Add ``revcli import`` and its sources to ``app``."""
     app.add_typer(import_app)
+
+
+def _holds_files(folder: Path) -> bool:
+    """Whether ``folder`` holds anything but empty folders, and no import journal (a first
+    import into it that was killed: the next import completes or clears it)."""
+    from revcli.output.journal import JOURNAL
+
+    if os.path.lexists(folder / JOURNAL):
+        return False
+    return any(
+        not (p.is_dir() and not p.is_symlink() and not any(p.iterdir())) for p in folder.iterdir()
+    )

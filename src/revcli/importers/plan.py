@@ -43,6 +43,7 @@ from revcli.output.together import Step, write_together
 from revcli.scaffold import settings_text
 from revcli.schema import CUSTOMERS, FX_RATES, OPPORTUNITIES
 from revcli.settings import SETTINGS_FILE, Settings, parse_settings
+from revcli.state.journal import import_writes
 
 if TYPE_CHECKING:
     from revcli.data.validate import DataSet
@@ -478,6 +479,9 @@ def write_plan(plan: Plan, on_step: Step | None = None) -> list[Path]:
     (:func:`revcli.state.journal.finish_interrupted_import`). ``on_step``: see
     :func:`~revcli.output.together.write_together` (tests kill a run with it).
     """
+    strays = [rel for rel in plan.changed if not import_writes(rel)]
+    if strays:  # recovering the journal would refuse them: IMPORT_FILES must name each
+        raise RuntimeError(f"an import writes {strays}, which IMPORT_FILES does not name")
     files = {plan.root / rel: plan.files[rel] for rel in plan.changed}
     if files:
         write_together(files, journal=plan.root / JOURNAL, on_step=on_step)

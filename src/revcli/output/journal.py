@@ -23,6 +23,7 @@ import json
 import os
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -191,7 +192,7 @@ class _Journal:
     complete: bool
 
 
-def _parse(data: bytes) -> _Journal:
+def _parse(data: bytes, may_write: Callable[[str], bool]) -> _Journal:
     """The journal's whole lines. It is complete when it has the end line whose count and
     hash cover the lines before it (only a journal written to its end has one)."""
     records: list[dict[str, Any]] = []
@@ -199,7 +200,7 @@ def _parse(data: bytes) -> _Journal:
     while (stop := data.find(b"\n", start)) >= 0:
         try:
             record = json.loads(data[start:stop])
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than any of ours
             break
         if not isinstance(record, dict):
             break
@@ -218,41 +219,65 @@ def _parse(data: bytes) -> _Journal:
             f"it was written by another version of revcli (format {header.get('version')!r}; "
             f"this one reads {VERSION}): complete the import with that version"
         )
-    entries = tuple(e for e in map(_entry, records[1:]) if e is not None)
+    entries = tuple(e for e in (_entry(r, token, may_write) for r in records[1:]) if e is not None)
     if complete and len(entries) != len(records) - 1:
         raise RevcliError(
-            "it names a file outside the data dir or no temporary file of revcli's, so "
-            "revcli did not write it: delete it"
+            "it names a file that an import does not write (one outside the data dir, or "
+            "under a folder such as .git) or no temporary file of this import's, so revcli "
+            "did not write it: delete it"
         )
     return _Journal(token, header.get("undo") is True, entries, complete)
 
 
-def _entry(record: dict[str, Any]) -> Entry | None:
-    """An entry whose paths stay inside the journal's folder and whose temporary file is
-    one beside its file; else ``None``."""
+def _entry(record: dict[str, Any], token: str, may_write: Callable[[str], bool]) -> Entry | None:
+    """An entry for a file the writer may write (``may_write`` of its path relative to the
+    journal's folder) whose temporary file is one of this write's (``token`` in its name)
+    beside it; else ``None``."""
     target, temp, digest = record.get("target"), record.get("temp"), record.get("sha256")
     if not isinstance(digest, str) or not re.fullmatch(r"[0-9a-f]{64}", digest):
         return None
     path = _relative(target)
-    if path is None:
+    if path is None or not may_write(path.as_posix()):
         return None
     if temp is None:
         return Entry(path.as_posix(), None, digest)
     tmp = _relative(temp)
     if tmp is None or tmp.parent != path.parent:
         return None
-    if not (tmp.name.startswith(f".{path.name}.") and tmp.name.endswith(".tmp")):
+    if not (tmp.name.startswith(f".{path.name}.{token}.") and tmp.name.endswith(".tmp")):
         return None
     return Entry(path.as_posix(), tmp.as_posix(), digest)
 
 
 def _relative(value: object) -> PurePosixPath | None:
+    """A relative path that stays inside its folder, as text a file name can hold."""
     if not isinstance(value, str) or not value or "\\" in value or "\0" in value:
+        return None
+    try:
+        value.encode("utf-8")  # a lone surrogate (``\\ud800`` in JSON) names no file
+    except UnicodeEncodeError:
         return None
     path = PurePosixPath(value)
     if path.is_absolute() or ".." in path.parts or not path.parts:
         return None
     return path
+
+
+def _real_folders(root: Path, journal: _Journal) -> Path | None:
+    """The first folder between ``root`` and an entry's file that is a symbolic link (or
+    no folder): renaming or removing through it would reach beyond the data dir. ``None``
+    when every folder on the way is a real one (or missing: nothing is there to touch)."""
+    for e in journal.entries:
+        folder = root
+        for part in PurePosixPath(e.target).parent.parts:
+            folder = folder / part
+            try:
+                info = folder.lstat()
+            except FileNotFoundError:
+                break
+            if not stat.S_ISDIR(info.st_mode):
+                return folder
+    return None
 
 
 def _read_journal(path: Path) -> bytes:
@@ -268,11 +293,13 @@ def _read_journal(path: Path) -> bytes:
 
 
 def _digest(path: Path) -> str | None:
-    """The SHA-256 of a regular file (not followed through a symlink), or ``None``."""
+    """The SHA-256 of a regular file (not followed through a symlink), or ``None``; read in
+    pieces, whatever its size."""
     try:
         if not stat.S_ISREG(path.lstat().st_mode):
             return None
-        return sha256_of(path.read_bytes())
+        with path.open("rb") as file:
+            return hashlib.file_digest(file, "sha256").hexdigest()
     except FileNotFoundError:
         return None
 
@@ -294,10 +321,15 @@ def _unexplained(root: Path, journal: _Journal) -> Path | None:
     return None
 
 
-def recover(root: Path) -> Recovered | None:
+def recover(root: Path, may_write: Callable[[str], bool]) -> Recovered | None:
     """Complete the write whose journal is in ``root`` (see the module's docstring), or
     clear a journal cut short; ``None`` when there is none. The caller holds the lock under
     which such writes run (the data dir's).
+
+    ``may_write`` tells, of a path relative to ``root`` (with ``/``), whether the writer
+    writes such a file: a journal that names any other (one that came with a git clone
+    and names ``.git/HEAD``, say) is refused, as is one whose files lie under a folder that
+    is a symbolic link.
 
     Raises :class:`RevcliError` naming the data dir and the file when it cannot: a file
     changed since (nothing is done), or the system refuses (a data dir it cannot write).
@@ -307,9 +339,15 @@ def recover(root: Path) -> Recovered | None:
         return None
     where = f"{root}: an import was interrupted before all its files were in place"
     try:
-        journal = _parse(_read_journal(path))
+        journal = _parse(_read_journal(path), may_write)
     except RevcliError as exc:
         raise RevcliError(f"{where}, and its journal {path} cannot be used: {exc}") from None
+    linked = _real_folders(root, journal)
+    if linked is not None:
+        raise RevcliError(
+            f"{where}, and its journal {path} cannot be used: it names a file under "
+            f"{linked}, which is not a folder of the data dir (a symbolic link?): delete it"
+        )
     target = path
     try:
         if not journal.complete:

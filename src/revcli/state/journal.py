@@ -1,15 +1,31 @@
 """An import killed between the renames of its files (``kill -9``, a power cut) is
 completed by the next run that reads its data dir, under the data dir's lock: see
-:mod:`revcli.output.together` for the journal it leaves."""
+:mod:`revcli.output.journal` for the journal it leaves."""
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from revcli.output.journal import has_journal, recover
 from revcli.state.lock import locked
+
+IMPORT_FILES = re.compile(
+    r"revcli\.yaml|contracts\.yaml|customers\.(?:csv|yaml|yml)|opportunities\.csv"
+    r"|fx_rates\.csv|contracts/[a-z0-9][a-z0-9_-]{0,63}\.yaml"
+)
+"""Every file ``revcli import`` writes, relative to the data dir (``importers/plan.py``:
+settings and the first contracts and customers files of a new data dir, the customers
+file, ``contracts/SOURCE.yaml``, opportunities, fx rates). A journal that names any other
+file was not an import's, and recovering it is refused: a journal that came with a git
+clone could otherwise name ``.git/HEAD``."""
+
+
+def import_writes(path: str) -> bool:
+    """Whether ``path`` (relative to the data dir, with ``/``) is a file an import writes."""
+    return IMPORT_FILES.fullmatch(path) is not None
 
 
 def say(message: str) -> None:
@@ -32,9 +48,9 @@ def finish_interrupted_import(
     if not has_journal(root):
         return
     if held:
-        done = recover(root)
+        done = recover(root, import_writes)
     else:
         with locked(root):
-            done = recover(root)
+            done = recover(root, import_writes)
     if done is not None:
         tell(str(done))
