@@ -397,7 +397,7 @@ def test_a_missing_rate_is_reported_for_the_invoices_still_to_issue(
     issued = run("invoice", "issue", "--data", root, "--period", "2026-01", "--date", "2026-01-15")
     assert issued.exit_code == 0, issued.stderr
     assert issued.stderr == (
-        "Issued 1 invoice (2026-00003 … 2026-00003) for 2026-01; 2 had been issued before.\n"
+        "Issued 1 invoice (2026-00003) for 2026-01; 2 had been issued before.\n"
     )
     # K3's rate is the one in effect on 2026-01-15: 11.5 NOK/EUR, of 2025-01-01
     assert [(r["contract_id"], r["nok_rate"]) for r in records(root)] == [

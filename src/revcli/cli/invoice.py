@@ -270,7 +270,9 @@ def issue(
         first, last = (
             (result.issued[0].number, result.issued[-1].number) if result.issued else ("", "")
         )
-        span = f" ({first} … {last})" if result.issued else ""
+        span = (
+            "" if not result.issued else f" ({first})" if first == last else f" ({first} … {last})"
+        )
         err.print(
             f"Issued {len(result.issued)} invoice{'s' if len(result.issued) != 1 else ''}{span} "
             f"for {period}; {result.already} had been issued before.",

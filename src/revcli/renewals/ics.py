@@ -79,7 +79,8 @@ def fold(line: str) -> bytes:
     (its ``_foldline``), which looks at each character in Python, the most time a large
     calendar took: lines of at most :data:`FOLD_OCTETS` octets, never a character cut in
     two, and a backslash or caret that would end a line (the start of an escape) moved to
-    the next one."""
+    the next one, once: of ``\\\\`` at the fold, the first still ends the line (legal:
+    unfolding joins the lines before any escape is read)."""
     data = line.encode("utf-8")
     if len(data) <= FOLD_OCTETS:
         return data
