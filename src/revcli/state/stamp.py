@@ -186,10 +186,12 @@ class Stamp:
         when a file changed since :meth:`unchanged` read it began, or too shortly before."""
         if self.hashes is None:
             return
+        files = self._file_stats(self.hashes)
+        if files is None or not _settled(files, self.began):  # just written: names not read
+            return
         documents = tuple(names)
         stats = _stats(self.folder, documents)
-        files = self._file_stats(self.hashes)
-        if stats is None or files is None or not _settled([*files, *stats], self.began):
+        if stats is None or not _settled(stats, self.began):
             return
         self.save(Fingerprint(self.hashes, documents, _digest(documents, stats)))
 
