@@ -38,6 +38,8 @@ the cohorts and forecast options; what e-invoices need (bank, Peppol addresses).
 def check_state(root: Path, *, orphans: bool = True) -> list[Issue]:
     """Problems of the state revcli keeps in the data dir: the invoice register and the
     reminder log (gaps, duplicates, hand edits). SPEC §1: checked on every run.
+    Without ``orphans`` (every command's check) a register found clean before and not
+    changed since is not read again (:mod:`revcli.billing.stamped`).
 
     ``orphans``: also report an issued document no record names — what a run that died
     between writing a document and recording it leaves, and the next ``invoice issue``
@@ -45,9 +47,14 @@ def check_state(root: Path, *, orphans: bool = True) -> list[Issue]:
     """
     issues: list[Issue] = []
     if has_register_dir(root):  # else there is nothing to check: no billing code loaded
-        from revcli.billing.register import check_register
+        if orphans:
+            from revcli.billing.register import check_register
 
-        issues = check_register(root, orphans=orphans)
+            issues = check_register(root, orphans=True)
+        else:  # every command's check: a register unchanged since found clean is not read
+            from revcli.billing.stamped import register_issues
+
+            issues = register_issues(root)
     from revcli.renewals.log import ReminderLog
 
     try:
