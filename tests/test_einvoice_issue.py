@@ -353,16 +353,22 @@ def test_invoice_check_reports_peppol_findings_of_the_issued_xml_as_warnings(
 # --- an issue date without an exchange rate (SPEC §7: the tax in NOK at the rate of the issue date)
 
 
+def january_issued(run: Run, tmp_path: Path) -> tuple[Path, bytes]:
+    """The data dir with January issued on 2026-01-15 (K1 in NOK, K2 in EUR), and the
+    register's bytes then."""
+    root = data_dir(tmp_path)
+    first = run("invoice", "issue", "--data", root, "--period", "2026-01", "--date", "2026-01-15")
+    assert first.exit_code == 0, first.stderr
+    return root, (root / "invoices" / "register.jsonl").read_bytes()
+
+
 def test_a_date_without_a_rate_on_a_month_issued_in_full_issues_nothing_as_any_rerun(
     run: Run, tmp_path: Path
 ) -> None:
     # K2 is in EUR; the first EUR rate is of 2025-01-01. Re-running the issued month with
     # a date before it had nothing to issue, yet it reported K2's missing rate (exit 1):
     # the rate is needed only to make an invoice, and K2's was made on 2026-01-15.
-    root = data_dir(tmp_path)
-    first = run("invoice", "issue", "--data", root, "--period", "2026-01", "--date", "2026-01-15")
-    assert first.exit_code == 0, first.stderr
-    register = (root / "invoices" / "register.jsonl").read_bytes()
+    root, register = january_issued(run, tmp_path)
     for day in ("1900-01-01", "2024-12-31"):
         again = run("invoice", "issue", "--data", root, "--period", "2026-01", "--date", day)
         assert (again.exit_code, again.stdout, again.stderr) == (
@@ -380,10 +386,7 @@ def test_a_missing_rate_is_reported_for_the_invoices_still_to_issue(
     # A run dated before every EUR rate must make K3's invoice and cannot: its missing
     # rate is reported as before (exit 1, before the date is held against the latest
     # document). K2's invoice is not made again, so its rate is not asked for.
-    root = data_dir(tmp_path)
-    first = run("invoice", "issue", "--data", root, "--period", "2026-01", "--date", "2026-01-15")
-    assert first.exit_code == 0, first.stderr
-    register = (root / "invoices" / "register.jsonl").read_bytes()
+    root, register = january_issued(run, tmp_path)
     (root / "contracts.csv").write_text(CONTRACTS + "K3,C2,2026-01-01,EUR\n", encoding="utf-8")
     (root / "contract_lines.csv").write_text(LINES + "K3,A,70\n", encoding="utf-8")
     refused = run("invoice", "issue", "--data", root, "--period", "2026-01", "--date", "2024-12-31")

@@ -77,16 +77,22 @@ class Scene:
 
     def killed(self, hook: str) -> None:
         """The second import in a real process, SIGKILLed at ``hook``."""
-        proc = subprocess.run(
-            [sys.executable, "-m", "tests.hooked_import", hook, self.root, self.export, self.fx],
-            cwd=self.cwd,
-            env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])},
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert proc.returncode == -signal.SIGKILL, proc.stderr
+        killed_import(hook, self.root, self.export, self.fx, cwd=self.cwd)
+
+
+def killed_import(hook: str, root: Path, export: Path, fx: Path | str, *, cwd: Path) -> None:
+    """An import of ``export`` (and ``fx``, or none when ``""``) into ``root`` in a real
+    process (:mod:`tests.hooked_import`), SIGKILLed at ``hook``."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.hooked_import", hook, root, export, fx],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
 
 
 def test_a_data_dir_named_relative_to_the_current_folder(
@@ -449,16 +455,7 @@ def test_a_first_import_into_a_new_folder_killed_is_completed_by_the_next_import
     # data dir and not empty": it completes the first, then imports (nothing new).
     root = tmp_path / "new"
     first = export(tmp_path, "0.csv", "c0")
-    proc = subprocess.run(
-        [sys.executable, "-m", "tests.hooked_import", "kill-after-rename:1", root, first, ""],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    killed_import("kill-after-rename:1", root, first, "", cwd=tmp_path)
     assert (root / JOURNAL).exists() and not (root / "revcli.yaml").exists()
     again = run("import", "baremetrics", first, "--data", root, "--country", "NO")
     assert again.exit_code == 0, again.stderr
