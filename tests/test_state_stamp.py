@@ -30,7 +30,7 @@ from tests.conftest import ROOT, Run
 DOCUMENT = "2026-00002.html"
 """An issued document of the December run (the html face of its second invoice)."""
 
-COPIES = 24
+COPIES = 28
 """Data dirs made before the module's tests run, so that one wait makes them all old
 enough to be stamped (:data:`RACY_SECONDS`)."""
 
@@ -350,3 +350,73 @@ def test_without_an_absolute_xdg_cache_home_the_stamp_goes_to_the_home_cache(
     assert report(run, data).exit_code == 0
     assert stamp_file(tmp_path / "home" / ".cache" / "revcli").is_file()
     assert not (Path.cwd() / "relative").exists()
+
+
+# --- a stamp covers what the check read, and only the user's own stamp is trusted ---------
+
+
+def _stamp_of(root: Path) -> tuple[object, list[str]]:
+    """The :class:`~revcli.state.stamp.Stamp` of ``root``'s register, and the names of the
+    documents its register names (what the every-run check passes to ``record``)."""
+    from revcli.billing.layout import HEAD_FILE, REGISTER_DIR, REGISTER_FILE
+    from revcli.billing.register import read_register
+    from revcli.state.stamp import Stamp
+
+    folder = root / REGISTER_DIR
+    stamp = Stamp.of(root, (folder / REGISTER_FILE, folder / HEAD_FILE), folder)
+    names = [name for entry in read_register(root).entries for name, _ in entry.documents]
+    return stamp, names
+
+
+def test_an_invoices_folder_swapped_during_the_check_is_not_stamped(
+    settled: list[Path], cache: Path
+) -> None:
+    # Between the start of a check and its stamp, invoices/ is renamed away and another
+    # one (with an edited document, say) renamed in: the files' own times do not move, so
+    # only the folder's identity shows that the stamp would not cover what was checked.
+    # Without the swap, the same steps stamp (the control).
+    from revcli.state.stamp import Stamp
+
+    data, other, control = settled.pop(), settled.pop(), settled.pop()
+    stamp, names = _stamp_of(control)
+    assert isinstance(stamp, Stamp) and not stamp.unchanged()
+    stamp.record(names)
+    assert stamp_file(cache).is_file()
+    stamp_file(cache).unlink()
+
+    stamp, names = _stamp_of(data)
+    assert isinstance(stamp, Stamp) and not stamp.unchanged()
+    (data / "invoices").rename(data / "invoices-checked")
+    (other / "invoices").rename(data / "invoices")
+    stamp.record(names)
+    assert list(cache.glob("*.json")) == []
+
+
+def test_a_stamp_another_user_could_write_is_not_trusted(data: Path, cache: Path) -> None:
+    # A stamp is written readable by its user alone; one that others may write (a shared
+    # XDG_CACHE_HOME), or that belongs to another user, is no stamp: the documents are
+    # verified again, and the stamp written afresh.
+    args = ("mrr", "--data", data, "--format", "csv", "--month", "2026-12")
+    _, opened = opens(DOCUMENT, *args)
+    path = stamp_file(cache)
+    assert (opened, path.stat().st_mode & 0o777) == (1, 0o600)
+    path.chmod(0o666)
+    _, opened = opens(DOCUMENT, *args)
+    assert (opened, stamp_file(cache).stat().st_mode & 0o777) == (1, 0o600)
+    if os.getuid() == 0:  # root can give the file away: another user's stamp
+        os.chown(stamp_file(cache), 4242, -1)
+        _, opened = opens(DOCUMENT, *args)
+        assert opened == 1
+    _, opened = opens(DOCUMENT, *args)
+    assert opened == 0  # its own stamp again
+
+
+def test_an_empty_home_keeps_no_stamp(monkeypatch: pytest.MonkeyPatch) -> None:
+    # HOME="" reads as "/" to Python: no stamp folder under the root of the file system.
+    from revcli.state.stamp import cache_folder
+
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", "")
+    assert cache_folder() is None
+    monkeypatch.setenv("HOME", "/home/someone")
+    assert cache_folder() == Path("/home/someone/.cache/revcli")

@@ -30,6 +30,7 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 import sys
 import time
 from collections.abc import Iterable, Sequence
@@ -73,7 +74,9 @@ def cache_folder() -> Path | None:
         home = Path.home()
     except (RuntimeError, KeyError, OSError):  # no HOME, and no password entry
         return None
-    return home / ".cache" / "revcli" if home.is_absolute() else None
+    if not home.is_absolute() or home == Path(home.anchor):  # HOME="" reads as "/"
+        return None
+    return home / ".cache" / "revcli"
 
 
 def file_hashes(files: Sequence[Path]) -> tuple[str | None, ...] | None:
@@ -134,6 +137,32 @@ def _is_name(value: object) -> bool:
     )
 
 
+def _places(key: str, folder: Path) -> tuple[tuple[int, int, int], ...] | None:
+    """Which data dir and which folder of documents a path leads to now: the device,
+    inode and change time of each (a folder's change time moves when a file is renamed
+    into or out of it); ``None`` when one cannot be found, or the data dir's path now
+    resolves elsewhere."""
+    try:
+        if str(Path(key).resolve(strict=True)) != key:
+            return None
+        found = (os.stat(key), folder.stat())  # noqa: PTH116
+    except (OSError, RuntimeError):
+        return None
+    return tuple((s.st_dev, s.st_ino, s.st_ctime_ns) for s in found)
+
+
+def _own_file(path: Path) -> bool:
+    """Whether ``path`` is a regular file of this user that no one else may write: a stamp
+    in a shared cache folder (``XDG_CACHE_HOME=/tmp/cache``) that another user could
+    replace is no stamp."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return False
+    mine = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+    return stat.S_ISREG(info.st_mode) and mine and not info.st_mode & 0o022
+
+
 def _is_hash(value: object) -> bool:
     return isinstance(value, str) and len(value) == 64
 
@@ -153,6 +182,7 @@ class Stamp:
         self.folder = folder
         self.began = 0.0
         self.hashes: tuple[str | None, ...] | None = None
+        self.places: tuple[tuple[int, int, int], ...] | None = None
 
     @classmethod
     def of(cls, root: Path, files: Sequence[Path], folder: Path) -> Stamp | None:
@@ -173,6 +203,7 @@ class Stamp:
     def unchanged(self) -> bool:
         """Whether the files and documents are exactly as the stamp records them."""
         self.began = time.time()
+        self.places = _places(self.key, self.folder)
         self.hashes = file_hashes(self.files)
         if self.hashes is None:
             return False
@@ -184,7 +215,13 @@ class Stamp:
     def record(self, names: Iterable[str]) -> None:
         """Stamp the state just checked and found clean, with its documents ``names``; not
         when a file changed since :meth:`unchanged` read it began, or too shortly before."""
-        if self.hashes is None:
+        if self.hashes is None or self.places is None:
+            return
+        # What the check read must be what is stamped: the data dir and the folder of the
+        # documents are the same ones (not swapped for others by a rename or a symbolic
+        # link meanwhile, which leaves the files' own times alone) and the files read
+        # whole hold the same bytes.
+        if _places(self.key, self.folder) != self.places or file_hashes(self.files) != self.hashes:
             return
         files = self._file_stats(self.hashes)
         if files is None or not _settled(files, self.began):  # just written: names not read
@@ -214,6 +251,8 @@ class Stamp:
     def load(self) -> Fingerprint | None:
         """The fingerprint the stamp holds; ``None`` when there is none, or it cannot be
         read, or it is not a stamp of this format, revcli version and data dir."""
+        if not _own_file(self.path):
+            return None
         try:
             data: Any = json.loads(read_bytes(self.path, MAX_STAMP_BYTES))
         except (UnreadableFile, ValueError, RecursionError):
@@ -259,3 +298,4 @@ class Stamp:
         with contextlib.suppress(OSError, RevcliError):
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             write_atomic(self.path, text + "\n")
+            self.path.chmod(0o600)  # it names the data dir and its documents
