@@ -286,6 +286,24 @@ def test_a_data_dir_that_is_a_device_is_a_usage_error(run: Run) -> None:
     assert "data dir /dev/null is not a folder" in result.stderr
 
 
+def test_a_data_dir_whose_path_is_not_utf8_is_a_usage_error(run: Run, tmp_path: Path) -> None:
+    # A folder named in Latin-1 ("d\xffx"): every report failed with an internal error
+    # (its files' names are UTF-8 text in messages and outputs, and to Polars). It is now
+    # refused up front, the byte shown as it is; from inside it, revcli reads it as ".".
+    import os
+    import shutil
+
+    root = Path(os.fsdecode(os.fsencode(tmp_path) + b"/d\xffx"))
+    shutil.copytree(SAMPLE, root)
+    for command in (["mrr"], ["validate"], ["invoice", "list"]):
+        result = run(*command, "--data", root)
+        assert (result.exit_code, result.stdout) == (2, "")
+        assert result.stderr == (
+            f"error: data dir {tmp_path}/d\\xffx: its path is not UTF-8 text; rename the "
+            "folder (or the folders above it) with UTF-8 names\n"
+        )
+
+
 def test_columns_beyond_any_terminal_are_capped(monkeypatch: pytest.MonkeyPatch) -> None:
     # COLUMNS=99999999999 made Rich lay out help boxes that wide (MemoryError, or a hang).
     from revcli.cli import MAX_COLUMNS, _sane_columns

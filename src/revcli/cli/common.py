@@ -264,14 +264,29 @@ def resolve_data_dir(data: Path | None) -> Path:
             raise UsageError(f"data dir {data} does not exist")
         if not data.is_dir():  # a device such as /dev/null (Typer refuses regular files)
             raise UsageError(f"data dir {data} is not a folder")
-        return data
+        return _utf8(data)
     found = find_data_dir(Path.cwd())
     if found is None:
         raise UsageError(
             "no data dir found: pass --data DIR, set REVCLI_DATA, or run inside a folder "
             "holding revcli.yaml (revcli init DIR makes one)"
         )
-    return Path(os.path.relpath(found)) if found != Path.cwd() else Path()
+    return _utf8(Path(os.path.relpath(found)) if found != Path.cwd() else Path())
+
+
+def _utf8(root: Path) -> Path:
+    """``root``, when its path is UTF-8 text: revcli names the data dir's files in every
+    message and output (and Polars takes them as UTF-8), so a path with other bytes (a
+    folder named in Latin-1) is refused up front instead of failing half-way."""
+    try:
+        str(root).encode("utf-8")
+    except UnicodeEncodeError:
+        shown = os.fsencode(root).decode("utf-8", "backslashreplace")
+        raise UsageError(
+            f"data dir {shown}: its path is not UTF-8 text; rename the folder (or the folders "
+            "above it) with UTF-8 names"
+        ) from None
+    return root
 
 
 def check_by(by: str | None) -> None:
