@@ -22,7 +22,7 @@ demo: setup
 
 ## Set up and run the whole test suite plus ruff, mypy and the import contracts.
 test: setup-dev
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

@@ -58,13 +58,16 @@ Run = Callable[..., Result]
 
 
 @pytest.fixture(autouse=True, scope="session")
-def cache_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def hermetic_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The user's cache folder (``XDG_CACHE_HOME``) is one of the test run, for this process
     and every process it starts: the stamps of verified state (:mod:`revcli.state.stamp`)
-    never go to the real home."""
+    never go to the real home. The terminal's size is none: a table fits ``$COLUMNS`` when
+    it is set (pytest-xdist's workers set 80), so the tests that want a width set their own."""
     folder = tmp_path_factory.mktemp("cache")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_CACHE_HOME", str(folder))
+        patch.delenv("COLUMNS", raising=False)
+        patch.delenv("LINES", raising=False)
         yield folder
 
 
