@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from revcli.visible import visible
+
 
 class Severity(StrEnum):
     """How bad a problem is: errors make the data invalid, warnings do not."""
@@ -33,6 +35,7 @@ class Issue:
         text = (
             f"{where}: {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
         )
+        text = visible(text, every_format=True)  # a value's escape sequence stays text
         return f"warning: {text}" if self.severity is Severity.WARNING else text
 
     @property

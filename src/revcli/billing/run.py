@@ -20,6 +20,7 @@ from revcli.billing.model import INVOICE_COLUMNS, Invoice
 from revcli.billing.money import from_units
 from revcli.billing.periods import billing_periods, period_lines
 from revcli.billing.rates import missing_rates, nok_rates
+from revcli.billing.texts import text_problems
 from revcli.data.validate import DataSet
 from revcli.errors import DataError, Issue, UsageError
 from revcli.schema import DECIMAL
@@ -145,13 +146,18 @@ class BillingRun:
     def problems(self, skip: Collection[tuple[str, dt.date]] = ()) -> list[Issue]:
         """What keeps the invoices, except those whose key is in ``skip``, from being made
         correctly: a reverse-charge buyer without a VAT id, no exchange rate to show the tax
-        in NOK on the issue date. Sorted by file, row and message; each once."""
-        invoices = self.invoices
+        in NOK on the issue date, a text with a control character (:mod:`.texts`). Sorted
+        by file, row and message; each once."""
+        invoices, lines = self.invoices, self.lines
         if skip:
             from revcli.billing.drafts import without
 
-            invoices = without(invoices, skip)
-        issues = _buyer_problems(self.data, invoices) + missing_rates(self.data, invoices)
+            invoices, lines = without(invoices, skip), without(lines, skip)
+        issues = (
+            _buyer_problems(self.data, invoices)
+            + missing_rates(self.data, invoices)
+            + text_problems(self.data, invoices, lines)
+        )
         return sorted(set(issues), key=lambda i: (i.source, i.line or 0, i.message))
 
 

@@ -24,6 +24,7 @@ from revcli.cli.streams import stdout_is_terminal, stdout_is_unicode, write_data
 from revcli.errors import CheckFailed, DataError, Issue, RevcliError, UsageError
 from revcli.output.files import write_atomic
 from revcli.output.report import SUFFIXES, OutputFormat
+from revcli.visible import visible
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -443,19 +444,19 @@ def error_boundary() -> Iterator[None]:
         err.print(f"{errors} problem{'s' if errors != 1 else ''} found; nothing was done.")
         raise typer.Exit(1) from None
     except CheckFailed as exc:
-        err.print(f"check failed: {exc}", markup=False)
+        err.print(visible(f"check failed: {exc}", keep="\n"), markup=False)
         raise typer.Exit(1) from None
     except UsageError as exc:
-        err.print(f"error: {exc}", markup=False)
+        err.print(visible(f"error: {exc}", keep="\n"), markup=False)
         raise typer.Exit(2) from None
     except RevcliError as exc:
-        err.print(f"error: {exc}", markup=False)
+        err.print(visible(f"error: {exc}", keep="\n"), markup=False)
         raise typer.Exit(exc.exit_code) from None
     except (typer.Exit, typer.Abort, typer.BadParameter):
         raise
     except OSError as exc:  # the system refused (permissions, disk, a vanished file): no bug
         where = f"{exc.filename}: " if exc.filename else ""
-        err.print(f"error: {where}{exc.strerror or exc}", markup=False)
+        err.print(visible(f"error: {where}{exc.strerror or exc}", keep="\n"), markup=False)
         raise typer.Exit(1) from None
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (revcli.cli.Terminated)
         message, code = interrupted(exc)
@@ -465,7 +466,7 @@ def error_boundary() -> Iterator[None]:
         if State.debug or isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
             raise
         err.print(
-            f"internal error: {type(exc).__name__}: {exc}\n"
+            visible(f"internal error: {type(exc).__name__}: {exc}", keep="\n") + "\n"
             "This is a bug in revcli; run again with --debug for the traceback and report it.",
             markup=False,
         )

@@ -32,6 +32,7 @@ from revcli.cli.streams import write_data, write_text
 from revcli.errors import CheckFailed, UsageError
 from revcli.output.files import write_atomic
 from revcli.output.report import SUFFIXES, OutputFormat
+from revcli.visible import visible
 
 if TYPE_CHECKING:
     import polars as pl
@@ -263,10 +264,11 @@ def remind(
         def progress(email: Email) -> None:
             # Every e-mail sent is logged: with stdout closed its line is dropped, and
             # the run goes on (stopping would leave the others unsent).
-            write_text(f"sent to {_sent_line(email)}\n", needed=False)
+            write_text(visible(f"sent to {_sent_line(email)}\n", keep="\n"), needed=False)
 
         def show_skipped(skipped: pl.DataFrame, catch_up_days: int) -> None:
-            write_text(_skipped_lines(skipped, catch_up_days, dry_run), needed=dry_run)
+            lines = _skipped_lines(skipped, catch_up_days, dry_run)
+            write_text(visible(lines, keep="\n\t"), needed=dry_run)
 
         outcome = run_reminders(
             dataset,
@@ -279,10 +281,11 @@ def remind(
         )
         if dry_run:
             for number, email in enumerate(outcome.emails, start=1):
-                write_text(
+                shown = (
                     f"--- e-mail {number} of {len(outcome.emails)} ---\n"
                     f"To: {email.recipient}\nSubject: {email.subject}\n\n{email.text.rstrip()}\n\n"
                 )
+                write_text(visible(shown, keep="\n\t"))  # the data's escapes stay text
             if outcome.skipped.height:
                 show_skipped(outcome.skipped, outcome.catch_up_days)
         n, m = len(outcome.emails), outcome.reminders

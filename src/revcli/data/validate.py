@@ -6,7 +6,6 @@ every problem at once (beancount's ``ops/validation.py`` is the model).
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -95,10 +94,6 @@ _INVISIBLE = r"\p{Cf}"
 byte-order mark, direction marks — invisible in an editor, different to a computer."""
 
 
-def _visible(text: str) -> str:
-    return "".join(f"<U+{ord(c):04X}>" if unicodedata.category(c) == "Cf" else c for c in text)
-
-
 def one_case(frame: pl.DataFrame, column: str) -> bool:
     """Whether the ids of ``column`` are ASCII with no lower-case letter (``CUS0001``,
     line numbers), or with no upper-case one: then no two distinct ids are the same
@@ -170,7 +165,7 @@ def lookalike_ids(
                 source,
                 line,
                 column,
-                f"{what} '{_visible(value)}' differs from '{_visible(first)}' (at {at}) only "
+                f"{what} '{value}' differs from '{first}' (at {at}) only "
                 "in upper/lower case or invisible characters; write one id the same way "
                 "everywhere",
                 Severity.WARNING,
@@ -185,7 +180,7 @@ def lookalike_ids(
             source,
             line,
             column,
-            f"'{_visible(value)}' contains an invisible character; retype the id",
+            f"'{value}' contains an invisible character; retype the id",
             Severity.WARNING,
         )
         for source, line, value in hidden.select(SOURCE, LINE, column).iter_rows()

@@ -25,6 +25,7 @@ from revcli.output.report import (
     group_digits,
     rows,
 )
+from revcli.visible import visible
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -53,13 +54,15 @@ def render_csv(report: Report, *, raw: bool = False) -> str:
 
     Text cells that a spreadsheet would run as a formula (``=HYPERLINK(…)``, ``@SUM(…)``)
     get a ``'`` in front (:func:`spreadsheet_safe`); numbers never do, so ``-12.50``
-    stays a number. ``raw`` writes every text exactly as it is, for pipelines.
+    stays a number. A control character other than tab and line breaks (an escape that
+    would drive the terminal the CSV is printed to) is written as its code, ``<U+001B>``.
+    ``raw`` writes every text exactly as it is, for pipelines.
     """
     import polars as pl  # loaded already: the report holds a frame
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    safe = (lambda v: v) if raw else spreadsheet_safe
+    safe = (lambda v: v) if raw else _for_spreadsheet
     writer.writerow(safe(c) for c in report.frame.columns)
     # The csv module writes None as an empty cell and any other value as str() of it, as
     # _plain does; only text (made safe) and flags (true/false) are converted here.
@@ -73,6 +76,12 @@ def render_csv(report: Report, *, raw: bool = False) -> str:
             cells.append(column)
     writer.writerows(zip(*cells, strict=True))
     return out.getvalue()
+
+
+def _for_spreadsheet(text: str) -> str:
+    """A text cell of CSV for a spreadsheet or a terminal: no formula (:func:`spreadsheet_safe`)
+    and no control character but tab and line breaks (:func:`visible`)."""
+    return spreadsheet_safe(visible(text, keep="\t\n\r"))
 
 
 _NUMBER = "\x00"
@@ -113,11 +122,11 @@ def render_json(report: Report) -> str:
 
 def _md_escape(text: str) -> str:
     """Markdown text: ``\\`` and ``|`` escaped (a ``\\|`` in the text keeps its backslash),
-    a line break as a space (a table row is one line), and HTML shown as text (GitHub renders
-    tags in Markdown, so a customer named ``<img src=…>`` would otherwise load an image in a
-    job summary)."""
+    a line break as a space (a table row is one line), any other control character by its
+    code (:func:`visible`), and HTML shown as text (GitHub renders tags in Markdown, so a
+    customer named ``<img src=…>`` would otherwise load an image in a job summary)."""
     text = text.replace("\\", "\\\\").replace("|", "\\|")
-    return _LINE_BREAK.sub(" ", text).replace("<", "&lt;")
+    return visible(_LINE_BREAK.sub(" ", text)).replace("<", "&lt;")
 
 
 def render_markdown(report: Report) -> str:
@@ -204,8 +213,9 @@ def _line_without_trailing_spaces(line: str) -> str:
 
 
 def _one_line(value: Any) -> Any:
-    """A text on one line: each line break shown as :data:`LINE_BREAK_MARK`."""
-    return _LINE_BREAK.sub(LINE_BREAK_MARK, value) if isinstance(value, str) else value
+    """A text on one line: each line break shown as :data:`LINE_BREAK_MARK`, any other
+    control character by its code (:func:`visible`)."""
+    return visible(_LINE_BREAK.sub(LINE_BREAK_MARK, value)) if isinstance(value, str) else value
 
 
 def fit_columns(

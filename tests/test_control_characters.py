@@ -1,0 +1,147 @@
+"""Control characters in the data (an escape sequence in a customer's name, a right-to-left
+override in a line's description) never reach a terminal, a spreadsheet or an invoice as
+they are: tables, Markdown, CSV and messages show them as ``<U+001B>``; an invoice that
+would print one is refused by file, row and column; ``--raw-csv`` and JSON keep the data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from revcli.errors import Issue, Severity
+from revcli.scaffold import scaffold
+from revcli.visible import visible
+from tests.conftest import Run
+
+ESC = "\x1b"
+RLO = "\u202e"
+
+
+@pytest.mark.parametrize(
+    ("text", "keep", "every_format", "expected"),
+    [
+        ("Nordlys Analyse AS", "", False, "Nordlys Analyse AS"),
+        ("Blåbær Ørsta AS", "", False, "Blåbær Ørsta AS"),
+        ("a\x1b[31mb", "", False, "a<U+001B>[31mb"),  # an escape sequence: its text stays
+        ("\x00\x07\x7f", "", False, "<U+0000><U+0007><U+007F>"),
+        ("x\x85y\x9bz", "", False, "x<U+0085>y<U+009B>z"),  # C1 controls (NEL, CSI)
+        ("abc\u202edef", "", False, "abc<U+202E>def"),  # right-to-left override
+        ("two\nlines", "", False, "two<U+000A>lines"),
+        ("two\nlines\tand tab", "\n\t", False, "two\nlines\tand tab"),
+        ("no\u00a0break", "", False, "no\u00a0break"),  # a no-break space is shown as such
+        ("zero\u200bwidth", "", False, "zero\u200bwidth"),  # a format character...
+        ("zero\u200bwidth", "", True, "zero<U+200B>width"),  # ...shown in messages
+        ("soft\u00adhyphen", "", True, "soft<U+00AD>hyphen"),
+    ],
+)
+def test_visible(text: str, keep: str, every_format: bool, expected: str) -> None:
+    assert visible(text, keep=keep, every_format=every_format) == expected
+
+
+def test_a_message_shows_the_characters_of_a_value() -> None:
+    issue = Issue("f.csv", 2, "end_date", f"'2026-01-01{ESC}]0;x\x07' is not a date")
+    assert str(issue) == "f.csv:2: end_date: '2026-01-01<U+001B>]0;x<U+0007>' is not a date"
+    warning = Issue("f.csv", 3, "customer_id", "'C\u200b1' looks like 'C1'", Severity.WARNING)
+    assert str(warning) == "warning: f.csv:3: customer_id: 'C<U+200B>1' looks like 'C1'"
+
+
+NAME = f"Nordlys {ESC}]0;pwned\x07Analyse AS"
+"""A name with an OSC sequence (sets a terminal's title; OSC 52 would write the clipboard)."""
+SHOWN = "Nordlys <U+001B>]0;pwned<U+0007>Analyse AS"
+HEADER = "customer_id,name,country,segment,region,owner,billing_email,address\n"
+TAIL = "NO,SMB,Oslo,kari@example.no,faktura@nordlys.example"
+
+
+def _data(root: Path, name: str = NAME, address: str = "Storgata 1") -> Path:
+    scaffold(root, force=False)
+    with (root / "customers.csv").open("w", encoding="utf-8", newline="") as f:
+        f.write(HEADER)
+        csv.writer(f, lineterminator="\n").writerow(["CUST-001", name, *TAIL.split(","), address])
+    return root
+
+
+def test_reports_show_control_characters_by_their_code(tmp_path: Path, run: Run) -> None:
+    root = _data(tmp_path / "data")
+    args = ("mrr", "--data", root, "--month", "2026-03", "--by", "name")
+    table = run(*args, "--format", "table", env={"COLUMNS": "200"})
+    markdown = run(*args, "--format", "markdown")
+    spreadsheet = run(*args, "--format", "csv")
+    for result in (table, markdown, spreadsheet):
+        assert result.exit_code == 0, result.output
+        assert ESC not in result.stdout and "\x07" not in result.stdout
+    assert SHOWN in table.stdout
+    # Markdown shows "<" as &lt; (no HTML in a job summary), so the code reads the same.
+    assert SHOWN.replace("<", "&lt;") in markdown.stdout
+    rows = list(csv.DictReader(io.StringIO(spreadsheet.stdout)))
+    # 10 seats × 490.00 a month; the onboarding fee is once, not MRR.
+    assert [(r["name"], r["mrr"]) for r in rows] == [(SHOWN, "4900.00")]
+    # For programs the data stays as it is.
+    raw = run("--raw-csv", *args, "--format", "csv")
+    assert next(csv.DictReader(io.StringIO(raw.stdout)))["name"] == NAME
+    data = json.loads(run(*args, "--format", "json").stdout)
+    assert data["rows"][0]["name"] == NAME
+
+
+def test_an_invoice_that_would_show_a_control_character_is_refused(
+    tmp_path: Path, run: Run
+) -> None:
+    root = _data(tmp_path / "data")
+    contract = root / "contracts" / "CTR-001.yaml"
+    text = contract.read_text(encoding="utf-8")
+    contract.write_text(
+        text.replace("description: Onboarding workshop", 'description: "Onboard\\u202Eing"'),
+        encoding="utf-8",
+    )
+    result = run("invoice", "issue", "--data", root, "--period", "2026-01", "--date", "2026-01-05")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{root}/contracts/CTR-001.yaml:17: description: holds the control character <U+202E>, "
+        "which an invoice cannot show; remove it",
+        f"{root}/customers.csv:2: name: holds the control character <U+001B>, which an "
+        "invoice cannot show; remove it",
+        "2 problems found; nothing was done.",
+    ]
+    assert not (root / "invoices").exists()
+    drafts = run(
+        "invoice", "render", "--data", root, "--period", "2026-01", "--contract", "CTR-001"
+    )
+    assert drafts.exit_code == 1 and "<U+202E>" in drafts.stderr
+
+
+def test_an_address_on_two_lines_is_invoiced(tmp_path: Path, run: Run) -> None:
+    root = _data(tmp_path / "data", name="Nordlys Analyse AS", address="Storgata 1\r\n0155 Oslo")
+    result = run(
+        "invoice", "issue", "--data", root, "--period", "2026-01", "--date", "2026-01-05",
+        "--format", "md",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    face = (root / "invoices" / "2026-00001.md").read_text(encoding="utf-8")
+    assert "Storgata 1" in face and "0155 Oslo" in face
+
+
+def test_an_error_message_shows_a_typed_control_character_by_its_code(
+    tmp_path: Path, run: Run
+) -> None:
+    root = _data(tmp_path / "data", name="Nordlys Analyse AS")
+    result = run(
+        "invoice", "render", "--data", root, "--period", "2026-01", "--contract", f"K{ESC}[2J"
+    )
+    assert result.exit_code == 2
+    assert result.stderr == "error: there is no contract_id 'K<U+001B>[2J' in the data\n"
+
+
+def test_a_reminder_dry_run_shows_control_characters_by_their_code(
+    tmp_path: Path, run: Run
+) -> None:
+    root = _data(tmp_path / "data")
+    # CTR-001 renews on 2027-01-01 unless notice is given 60 days before: by 2026-11-01,
+    # whose 30-day reminder is due on 2026-10-02.
+    result = run("remind", "--data", root, "--dry-run", "--as-of", "2026-10-02")
+    assert result.exit_code == 0, result.output
+    assert ESC not in result.stdout
+    # 10 seats × 490.00 × 12 = 58,800.00 a year.
+    assert f"* CTR-001 · {SHOWN} · ARR 58,800.00 NOK\n" in result.stdout
