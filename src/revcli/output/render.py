@@ -134,7 +134,7 @@ def render_markdown(report: Report) -> str:
     columns = report.frame.columns
     align = ["---:" if report.kind(c) in NUMERIC_KINDS else "---" for c in columns]
     lines = [f"### {_md_escape(report.title)}", ""]
-    lines.append("| " + " | ".join(columns) + " |")
+    lines.append("| " + " | ".join(_md_escape(c) for c in columns) + " |")
     lines.append("| " + " | ".join(align) + " |")
     for row in rows(report):
         lines.append("| " + " | ".join(_md_escape(_plain(v)) for v in row.values()) + " |")
@@ -342,7 +342,7 @@ def render_table(
         shown = cut.get(name, widths[name])
         needed += shown + 3
         table.add_column(
-            report.labels.get(name, name),
+            visible(report.labels.get(name, name)),
             justify="right" if report.kind(name) in NUMERIC_KINDS else "left",
             footer=footers[name],
             no_wrap=True,
@@ -368,10 +368,10 @@ def render_table(
         highlight=False,
     )
     # The title above, not in, the table: a narrow table would wrap it.
-    console.print(Text(report.title, style="table.title"))
+    console.print(Text(visible(report.title), style="table.title"))
     console.print(table)
     for note in notes:
-        console.print(Text(note, style="dim"))
+        console.print(Text(visible(note, keep="\n"), style="dim"))
     trend = _trend_line(report.trend, width) if report.trend is not None else ""
     if trend:
         console.print(Text(trend), no_wrap=True, crop=False)
