@@ -145,3 +145,25 @@ def test_a_reminder_dry_run_shows_control_characters_by_their_code(
     assert ESC not in result.stdout
     # 10 seats × 490.00 × 12 = 58,800.00 a year.
     assert f"* CTR-001 · {SHOWN} · ARR 58,800.00 NOK\n" in result.stdout
+
+
+def test_validate_warns_of_each_control_character_by_file_row_and_column(
+    tmp_path: Path, run: Run
+) -> None:
+    root = _data(tmp_path / "data")
+    contract = root / "contracts" / "CTR-001.yaml"
+    text = contract.read_text(encoding="utf-8")
+    contract.write_text(
+        text.replace("description: Onboarding workshop", 'description: "Onboard\\u202Eing"'),
+        encoding="utf-8",
+    )
+    result = run("validate", "--data", root)
+    assert result.exit_code == 0, result.output  # reports run: they show the codes
+    assert result.stdout.splitlines() == [
+        f"warning: {root}/contracts/CTR-001.yaml:17: description: holds the control character "
+        "<U+202E>; reports show it as <U+202E>, invoices refuse it",
+        f"warning: {root}/customers.csv:2: name: holds the control character <U+001B>; "
+        "reports show it as <U+001B>, invoices refuse it",
+    ]
+    clean = _data(tmp_path / "clean", name="Nordlys Analyse AS", address="Storgata 1\n0155 Oslo")
+    assert run("validate", "--data", clean).stdout == ""

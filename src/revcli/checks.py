@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from revcli.billing.layout import has_register_dir
+from revcli.data.controls import control_character_warnings
 from revcli.data.load import RawData, read_raw
 from revcli.data.source import GitSource, Revision
 from revcli.data.validate import Check, DataSet, may_reach_line_limit, validate
@@ -114,7 +115,9 @@ def read_checked(root: Path, revision: Revision | None) -> tuple[RawData, list[I
 
 def check_data_dir(root: Path) -> list[Issue]:
     """Every problem of a data dir, its state included (``revcli validate``), and on valid
-    data the lines the reports refuse (:func:`~revcli.metrics.mrr.line_limit_issues`)."""
+    data the lines the reports refuse (:func:`~revcli.metrics.mrr.line_limit_issues`) and
+    a warning per text with a control character
+    (:func:`~revcli.data.controls.control_character_warnings`)."""
     return check_and_load(root)[0]
 
 
@@ -128,6 +131,6 @@ def check_and_load(root: Path) -> tuple[list[Issue], DataSet | None]:
     except DataError as exc:
         return [*exc.issues, *check_state(root)], None
     if not any(i.is_error for i in issues):  # what every command would refuse
-        issues = sort_issues([*issues, *line_limit_issues(data)])
+        issues = sort_issues([*issues, *line_limit_issues(data), *control_character_warnings(data)])
     issues = [*issues, *check_state(root)]
     return issues, None if any(i.is_error for i in issues) else data

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import polars as pl
 
+from revcli.data.controls import any_unshowable, unshowable_cells
 from revcli.data.load import relocate
 from revcli.data.validate import DataSet
 from revcli.errors import Issue
-from revcli.visible import visible
 
 SHOWN = {
     "customers": ("customer_id", "name", "address", "vat_id", "billing_email", "peppol_id"),
@@ -24,13 +24,6 @@ SHOWN = {
     "lines": ("line_id", "product", "description"),
 }
 """The text columns of each table that an invoice (face or e-invoice) shows."""
-
-_UNSHOWABLE = (
-    r"[\x{00}-\x{08}\x{0B}\x{0C}\x{0E}-\x{1F}\x{7F}-\x{9F}"
-    r"\x{061C}\x{200E}\x{200F}\x{202A}-\x{202E}\x{2066}-\x{2069}]"
-)
-"""Control characters but tab and line breaks, and the bidirectional formatting characters
-(:data:`revcli.visible.BIDI_CONTROLS`)."""
 
 
 def text_problems(data: DataSet, invoices: pl.DataFrame, lines: pl.DataFrame) -> list[Issue]:
@@ -42,9 +35,10 @@ def text_problems(data: DataSet, invoices: pl.DataFrame, lines: pl.DataFrame) ->
     )
     # The run's frames carry the contracts' and lines' texts: a look at them (and at the
     # customers) finds nothing on good data without joining back to the rows of the files.
-    if not any(
-        _unshowable(frame, SHOWN[table])
-        for table, frame in (("customers", customers), ("contracts", invoices), ("lines", lines))
+    if not (
+        any_unshowable(customers, SHOWN["customers"])
+        or any_unshowable(invoices, SHOWN["contracts"])
+        or any_unshowable(lines, SHOWN["lines"], distinct=("product", "description"))
     ):
         return []
     rows = {
@@ -58,38 +52,13 @@ def text_problems(data: DataSet, invoices: pl.DataFrame, lines: pl.DataFrame) ->
             how="semi",
         ),
     }
-    issues = []
-    for table, frame in rows.items():
-        columns = [c for c in SHOWN[table] if c in frame.columns]
-        bad = frame.filter(_any_unshowable(columns))
-        for row in bad.select("_source", "_line", *columns).iter_rows(named=True):
-            for column in columns:
-                text = row[column]
-                if text is None:
-                    continue
-                shown = [c for c in text if c not in "\t\n\r" and visible(c) != c]
-                if shown:
-                    issues.append(
-                        Issue(
-                            row["_source"],
-                            row["_line"],
-                            column,
-                            f"holds the control character {visible(shown[0])}, which an "
-                            "invoice cannot show; remove it",
-                        )
-                    )
+    issues = [
+        issue
+        for table, frame in rows.items()
+        for issue in unshowable_cells(frame, SHOWN[table], _refused)
+    ]
     return relocate(issues, data.positions)  # in YAML, the value's own line
 
 
-def _any_unshowable(columns: list[str]) -> pl.Expr:
-    return pl.any_horizontal(pl.col(c).str.contains(_UNSHOWABLE) for c in columns)
-
-
-def _unshowable(frame: pl.DataFrame, columns: tuple[str, ...]) -> bool:
-    """Whether a text of ``columns`` (those ``frame`` has) holds a character an invoice
-    cannot show. Each column's distinct texts are looked at: the lines of a month's
-    invoices repeat a few products and descriptions many times."""
-    present = [c for c in columns if c in frame.columns]
-    return bool(present) and any(
-        frame.select(pl.col(c).unique().str.contains(_UNSHOWABLE).any() for c in present).row(0)
-    )
+def _refused(code: str) -> str:
+    return f"holds the control character {code}, which an invoice cannot show; remove it"

@@ -1,0 +1,91 @@
+"""Text cells that hold control characters: found by file, row and column.
+
+A control character (an escape, a NUL, a vertical tab pasted from a word processor) or
+a bidirectional override in a text is invisible in an editor and drives a terminal or
+reverses what follows it. Reports show such a character by its code (:mod:`revcli.visible`),
+so the data is not refused for it (checking every cell of every report would cost a
+tenth of its time on a million lines); ``revcli validate`` warns about each one, and an
+invoice refuses one it would print (:mod:`revcli.billing.texts`). Tab and line breaks are
+ordinary text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import polars as pl
+
+from revcli.data.load import relocate
+from revcli.data.validate import DataSet
+from revcli.errors import Issue, Severity
+from revcli.schema import CONTRACTS, CUSTOMERS, LINES, OPPORTUNITIES, Kind, TableSpec
+from revcli.visible import visible
+
+UNSHOWABLE = (
+    r"[\x{00}-\x{08}\x{0B}\x{0C}\x{0E}-\x{1F}\x{7F}-\x{9F}"
+    r"\x{061C}\x{200E}\x{200F}\x{202A}-\x{202E}\x{2066}-\x{2069}]"
+)
+"""Control characters but tab and line breaks, and the bidirectional formatting characters
+(:data:`revcli.visible.BIDI_CONTROLS`): what :func:`revcli.visible.visible` writes as a
+code, less the characters a text may hold."""
+
+ORDINARY = "\t\n\r"
+
+
+def _any(columns: Sequence[str]) -> pl.Expr:
+    return pl.any_horizontal(pl.col(c).str.contains(UNSHOWABLE) for c in columns)
+
+
+def any_unshowable(
+    frame: pl.DataFrame, columns: Sequence[str], *, distinct: Sequence[str] = ()
+) -> bool:
+    """Whether a text of ``columns`` (those ``frame`` has) holds a control character; of
+    the ``distinct`` columns (texts that repeat many times, such as the products and
+    descriptions of a month's invoice lines) only each distinct text is looked at."""
+    present = [c for c in columns if c in frame.columns]
+    if not present:
+        return False
+    texts = [pl.col(c).unique() if c in distinct else pl.col(c) for c in present]
+    return any(frame.select(t.str.contains(UNSHOWABLE).any() for t in texts).row(0))
+
+
+def unshowable_cells(
+    frame: pl.DataFrame,
+    columns: Sequence[str],
+    message: Callable[[str], str],
+    severity: Severity = Severity.ERROR,
+) -> list[Issue]:
+    """An issue per cell of ``columns`` of ``frame`` (with ``_source`` and ``_line``) that
+    holds a control character, saying ``message(code)`` of its first one (``<U+001B>``)."""
+    present = [c for c in columns if c in frame.columns]
+    issues = []
+    bad = frame.filter(_any(present)).select("_source", "_line", *present)
+    for row in bad.iter_rows(named=True):
+        for column in present:
+            codes = [visible(c) for c in row[column] or "" if c not in ORDINARY and visible(c) != c]
+            if codes:
+                issues.append(
+                    Issue(row["_source"], row["_line"], column, message(codes[0]), severity)
+                )
+    return issues
+
+
+def control_character_warnings(data: DataSet) -> list[Issue]:
+    """A warning per text cell of the customers, contracts, lines and opportunities that
+    holds a control character (``revcli validate``); in YAML at the value's line."""
+    tables: tuple[tuple[TableSpec, pl.DataFrame], ...] = (
+        (CUSTOMERS, data.customers),
+        (CONTRACTS, data.contracts),
+        (LINES, data.lines),
+        (OPPORTUNITIES, data.opportunities),
+    )
+    issues = []
+    for spec, frame in tables:
+        texts = [c.name for c in spec.columns if c.kind is Kind.TEXT]
+        if any_unshowable(frame, texts):
+            issues += unshowable_cells(frame, texts, _shown_as, Severity.WARNING)
+    return relocate(issues, data.positions)
+
+
+def _shown_as(code: str) -> str:
+    return f"holds the control character {code}; reports show it as {code}, invoices refuse it"
