@@ -64,6 +64,18 @@ def _data(root: Path, name: str = NAME, address: str = "Storgata 1") -> Path:
     return root
 
 
+def _overridden(root: Path) -> Path:
+    """The data dir with a right-to-left override in a line's description (a YAML escape),
+    on line 17 of its contract file."""
+    contract = root / "contracts" / "CTR-001.yaml"
+    text = contract.read_text(encoding="utf-8")
+    contract.write_text(
+        text.replace("description: Onboarding workshop", 'description: "Onboard\\u202Eing"'),
+        encoding="utf-8",
+    )
+    return root
+
+
 def test_reports_show_control_characters_by_their_code(tmp_path: Path, run: Run) -> None:
     root = _data(tmp_path / "data")
     args = ("mrr", "--data", root, "--month", "2026-03", "--by", "name")
@@ -89,13 +101,7 @@ def test_reports_show_control_characters_by_their_code(tmp_path: Path, run: Run)
 def test_an_invoice_that_would_show_a_control_character_is_refused(
     tmp_path: Path, run: Run
 ) -> None:
-    root = _data(tmp_path / "data")
-    contract = root / "contracts" / "CTR-001.yaml"
-    text = contract.read_text(encoding="utf-8")
-    contract.write_text(
-        text.replace("description: Onboarding workshop", 'description: "Onboard\\u202Eing"'),
-        encoding="utf-8",
-    )
+    root = _overridden(_data(tmp_path / "data"))
     result = run("invoice", "issue", "--data", root, "--period", "2026-01", "--date", "2026-01-05")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
@@ -150,13 +156,7 @@ def test_a_reminder_dry_run_shows_control_characters_by_their_code(
 def test_validate_warns_of_each_control_character_by_file_row_and_column(
     tmp_path: Path, run: Run
 ) -> None:
-    root = _data(tmp_path / "data")
-    contract = root / "contracts" / "CTR-001.yaml"
-    text = contract.read_text(encoding="utf-8")
-    contract.write_text(
-        text.replace("description: Onboarding workshop", 'description: "Onboard\\u202Eing"'),
-        encoding="utf-8",
-    )
+    root = _overridden(_data(tmp_path / "data"))
     result = run("validate", "--data", root)
     assert result.exit_code == 0, result.output  # reports run: they show the codes
     assert result.stdout.splitlines() == [
