@@ -12,7 +12,6 @@ itself) keep every character.
 from __future__ import annotations
 
 import unicodedata
-from functools import cache
 
 BIDI_CONTROLS = frozenset(
     "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -21,7 +20,6 @@ BIDI_CONTROLS = frozenset(
 bidirectional formatting characters, the "Trojan Source" ones among them)."""
 
 
-@cache
 def _shown(char: str, every_format: bool) -> str:
     category = unicodedata.category(char)
     if category == "Cc" or char in BIDI_CONTROLS or (every_format and category == "Cf"):
