@@ -105,8 +105,8 @@ def test_an_invoice_that_would_show_a_control_character_is_refused(
     result = run("invoice", "issue", "--data", root, "--period", "2026-01", "--date", "2026-01-05")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        f"{root}/contracts/CTR-001.yaml:17: description: holds the control character <U+202E>, "
-        "which an invoice cannot show; remove it",
+        f"{root}/contracts/CTR-001.yaml:17: description: holds the direction-formatting "
+        "character <U+202E>, which an invoice cannot show; remove it",
         f"{root}/customers.csv:2: name: holds the control character <U+001B>, which an "
         "invoice cannot show; remove it",
         "2 problems found; nothing was done.",
@@ -157,13 +157,21 @@ def test_validate_warns_of_each_control_character_by_file_row_and_column(
     tmp_path: Path, run: Run
 ) -> None:
     root = _overridden(_data(tmp_path / "data"))
+    customers = root / "customers.csv"
+    customers.write_text(
+        customers.read_text(encoding="utf-8").replace(",SMB,", ",S\x85MB,"), encoding="utf-8"
+    )
     result = run("validate", "--data", root)
     assert result.exit_code == 0, result.output  # reports run: they show the codes
     assert result.stdout.splitlines() == [
-        f"warning: {root}/contracts/CTR-001.yaml:17: description: holds the control character "
-        "<U+202E>; reports show it as <U+202E>, invoices refuse it",
+        f"warning: {root}/contracts/CTR-001.yaml:17: description: holds the direction-formatting "
+        "character <U+202E>; reports show it as <U+202E>, and an invoice that prints it is "
+        "refused",
         f"warning: {root}/customers.csv:2: name: holds the control character <U+001B>; "
-        "reports show it as <U+001B>, invoices refuse it",
+        "reports show it as <U+001B>, and an invoice that prints it is refused",
+        # No invoice prints a segment; U+0085 is a C1 control (next line).
+        f"warning: {root}/customers.csv:2: segment: holds the control character <U+0085>; "
+        "reports show it as <U+0085>",
     ]
     clean = _data(tmp_path / "clean", name="Nordlys Analyse AS", address="Storgata 1\n0155 Oslo")
     assert run("validate", "--data", clean).stdout == ""

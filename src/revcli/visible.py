@@ -11,30 +11,40 @@ itself) keep every character.
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from functools import cache
 
-BIDI_CONTROLS = frozenset(
-    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-)
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 """The characters that change the order in which the text around them is shown (Unicode's
 bidirectional formatting characters, the "Trojan Source" ones among them)."""
 
+NONCHARACTERS = "\ufffe\uffff"
+"""The two characters of the first plane that XML cannot hold (an e-invoice drops them)."""
 
-def _shown(char: str, every_format: bool) -> str:
-    category = unicodedata.category(char)
-    if category == "Cc" or char in BIDI_CONTROLS or (every_format and category == "Cf"):
-        return f"<U+{ord(char):04X}>"
-    return char
+_CONTROLS = "\x00-\x1f\x7f-\x9f" + BIDI_CONTROLS + NONCHARACTERS
+"""Every character :func:`visible` writes as a code (a regular expression class)."""
+
+
+@cache
+def _pattern(keep: str) -> re.Pattern[str]:
+    """The characters :func:`visible` writes as codes, less those of ``keep``."""
+    kept = "".join(re.escape(c) for c in sorted(set(keep)))
+    return re.compile(f"(?![{kept}])[{_CONTROLS}]" if kept else f"[{_CONTROLS}]")
+
+
+def _code(match: re.Match[str]) -> str:
+    return f"<U+{ord(match.group()):04X}>"
 
 
 def visible(text: str, *, keep: str = "", every_format: bool = False) -> str:
     """``text`` with each control character (Unicode category Cc: U+0000-U+001F and
-    U+007F-U+009F) and each bidirectional formatting character written as ``<U+XXXX>``,
-    except the characters in ``keep`` (such as ``"\\n"``). With ``every_format`` every
-    format character (Cf: zero-width spaces and joiners, soft hyphens) is written so too,
-    for messages about a value that must show what an editor hides.
-
-    Text without any of them (nearly all) is returned as it is after one quick test."""
-    if text.isprintable():
-        return text
-    return "".join(c if c in keep else _shown(c, every_format) for c in text)
+    U+007F-U+009F), each bidirectional formatting character and U+FFFE and U+FFFF
+    written as ``<U+XXXX>``, except the characters in ``keep`` (such as ``"\\n"``). With
+    ``every_format`` every format character (Cf: zero-width spaces and joiners, soft
+    hyphens) is written so too, for messages about a value that must show what an editor
+    hides."""
+    shown = _pattern(keep).sub(_code, text)
+    if every_format and not shown.isprintable():
+        return "".join(f"<U+{ord(c):04X}>" if unicodedata.category(c) == "Cf" else c for c in shown)
+    return shown

@@ -13,17 +13,12 @@ from __future__ import annotations
 
 import polars as pl
 
-from revcli.data.controls import any_unshowable, unshowable_cells
+from revcli.data.controls import INVOICE_TEXTS, any_unshowable, describe, unshowable_cells
 from revcli.data.load import relocate
 from revcli.data.validate import DataSet
 from revcli.errors import Issue
 
-SHOWN = {
-    "customers": ("customer_id", "name", "address", "vat_id", "billing_email", "peppol_id"),
-    "contracts": ("contract_id", "po_number", "buyer_reference"),
-    "lines": ("line_id", "product", "description"),
-}
-"""The text columns of each table that an invoice (face or e-invoice) shows."""
+SHOWN = INVOICE_TEXTS
 
 
 def text_problems(data: DataSet, invoices: pl.DataFrame, lines: pl.DataFrame) -> list[Issue]:
@@ -60,5 +55,5 @@ def text_problems(data: DataSet, invoices: pl.DataFrame, lines: pl.DataFrame) ->
     return relocate(issues, data.positions)  # in YAML, the value's own line
 
 
-def _refused(code: str) -> str:
-    return f"holds the control character {code}, which an invoice cannot show; remove it"
+def _refused(column: str, char: str) -> str:
+    return f"holds {describe(char)}, which an invoice cannot show; remove it"

@@ -11,7 +11,9 @@ ordinary text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import polars as pl
 
@@ -19,17 +21,40 @@ from revcli.data.load import relocate
 from revcli.data.validate import DataSet
 from revcli.errors import Issue, Severity
 from revcli.schema import CONTRACTS, CUSTOMERS, LINES, OPPORTUNITIES, Kind, TableSpec
-from revcli.visible import visible
+from revcli.visible import BIDI_CONTROLS, NONCHARACTERS, visible
 
 UNSHOWABLE = (
     r"[\x{00}-\x{08}\x{0B}\x{0C}\x{0E}-\x{1F}\x{7F}-\x{9F}"
-    r"\x{061C}\x{200E}\x{200F}\x{202A}-\x{202E}\x{2066}-\x{2069}]"
+    r"\x{061C}\x{200E}\x{200F}\x{202A}-\x{202E}\x{2066}-\x{2069}\x{FFFE}\x{FFFF}]"
 )
 """Control characters but tab and line breaks, and the bidirectional formatting characters
 (:data:`revcli.visible.BIDI_CONTROLS`): what :func:`revcli.visible.visible` writes as a
 code, less the characters a text may hold."""
 
 ORDINARY = "\t\n\r"
+
+INVOICE_TEXTS = {
+    "customers": ("customer_id", "name", "address", "vat_id", "billing_email", "peppol_id"),
+    "contracts": ("contract_id", "po_number", "buyer_reference"),
+    "lines": ("line_id", "product", "description"),
+}
+"""The text columns of each table that an invoice (face or e-invoice) prints."""
+
+
+def describe(char: str) -> str:
+    """What a character :func:`visible` writes as a code is, with its code:
+    ``the control character <U+001B>``."""
+    if char in BIDI_CONTROLS:
+        kind = "direction-formatting character"
+    elif char in NONCHARACTERS:
+        kind = "noncharacter"
+    else:
+        kind = "control character"
+    return f"the {kind} {visible(char)}"
+
+
+_FIRST = re.compile(f"(?![{ORDINARY}])[\x00-\x1f\x7f-\x9f{BIDI_CONTROLS}{NONCHARACTERS}]")
+"""The first character of a text that :data:`UNSHOWABLE` finds, in Python."""
 
 
 def _any(columns: Sequence[str]) -> pl.Expr:
@@ -52,21 +77,20 @@ def any_unshowable(
 def unshowable_cells(
     frame: pl.DataFrame,
     columns: Sequence[str],
-    message: Callable[[str], str],
+    message: Callable[[str, str], str],
     severity: Severity = Severity.ERROR,
 ) -> list[Issue]:
     """An issue per cell of ``columns`` of ``frame`` (with ``_source`` and ``_line``) that
-    holds a control character, saying ``message(code)`` of its first one (``<U+001B>``)."""
+    holds a control character, saying ``message(column, char)`` of its first one."""
     present = [c for c in columns if c in frame.columns]
     issues = []
     bad = frame.filter(_any(present)).select("_source", "_line", *present)
     for row in bad.iter_rows(named=True):
         for column in present:
-            codes = [visible(c) for c in row[column] or "" if c not in ORDINARY and visible(c) != c]
-            if codes:
-                issues.append(
-                    Issue(row["_source"], row["_line"], column, message(codes[0]), severity)
-                )
+            found = _FIRST.search(row[column] or "")
+            if found:
+                text = message(column, found.group())
+                issues.append(Issue(row["_source"], row["_line"], column, text, severity))
     return issues
 
 
@@ -83,9 +107,12 @@ def control_character_warnings(data: DataSet) -> list[Issue]:
     for spec, frame in tables:
         texts = [c.name for c in spec.columns if c.kind is Kind.TEXT]
         if any_unshowable(frame, texts):
-            issues += unshowable_cells(frame, texts, _shown_as, Severity.WARNING)
+            printed = INVOICE_TEXTS.get(spec.name.removeprefix("contract_"), ())
+            message = partial(_shown_as, printed=printed)
+            issues += unshowable_cells(frame, texts, message, Severity.WARNING)
     return relocate(issues, data.positions)
 
 
-def _shown_as(code: str) -> str:
-    return f"holds the control character {code}; reports show it as {code}, invoices refuse it"
+def _shown_as(column: str, char: str, *, printed: tuple[str, ...]) -> str:
+    refused = ", and an invoice that prints it is refused" if column in printed else ""
+    return f"holds {describe(char)}; reports show it as {visible(char)}{refused}"
