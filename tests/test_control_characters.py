@@ -15,7 +15,7 @@ import pytest
 from revcli.errors import Issue, Severity
 from revcli.scaffold import scaffold
 from revcli.visible import visible
-from tests.conftest import Run
+from tests.conftest import ROOT, Run
 
 ESC = "\x1b"
 RLO = "\u202e"
@@ -175,3 +175,25 @@ def test_validate_warns_of_each_control_character_by_file_row_and_column(
     ]
     clean = _data(tmp_path / "clean", name="Nordlys Analyse AS", address="Storgata 1\n0155 Oslo")
     assert run("validate", "--data", clean).stdout == ""
+
+
+def test_an_import_shows_and_warns_of_the_control_characters_it_brings(
+    tmp_path: Path, run: Run
+) -> None:
+    export = (ROOT / "docs/examples/import/baremetrics-subscriptions.csv").read_text("utf-8")
+    bad = tmp_path / "subscriptions.csv"
+    bad.write_text(export.replace("Nordlys Analyse AS", f"Nordlys{ESC}]0;pwn\x07 AS"), "utf-8")
+    root = tmp_path / "data"
+    args = ("import", "baremetrics", bad, "--data", root, "--country", "NO")
+    dry = run(*args, "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert ESC not in dry.stdout
+    assert "+cus-001,Nordlys<U+001B>]0;pwn<U+0007> AS," in dry.stdout
+    warning = (
+        f"warning: {root}/customers.csv:2: name: holds the control character <U+001B>; "
+        "reports show it as <U+001B>, and an invoice that prints it is refused"
+    )
+    assert warning in dry.stderr.splitlines()
+    done = run(*args)
+    assert done.exit_code == 0, done.output
+    assert warning in done.stderr.splitlines()

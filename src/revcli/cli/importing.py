@@ -18,6 +18,7 @@ from revcli.cli.common import (
 )
 from revcli.cli.streams import write_data
 from revcli.errors import UsageError
+from revcli.visible import visible
 
 if TYPE_CHECKING:
     from revcli.importers.records import Batch
@@ -127,8 +128,8 @@ def _run(
         print_issues(plan.warnings)
         for line in summary(plan):
             err.print(line, markup=False)
-        if dry_run:
-            write_data(plan_diff(plan))
+        if dry_run:  # a diff for a person: the data's escape sequences stay text
+            write_data(visible(plan_diff(plan), keep="\t\n\r"))
             err.print("dry run: nothing was written", markup=False)
             return
         remove_stale([root / rel for rel in plan.files], since)

@@ -444,6 +444,10 @@ def _check(plan: Plan) -> None:
                     *issues,
                 ]
             )
+        # What validate would warn of in the files the import writes (a text with a
+        # control character, say) is said now, not at the next validate.
+        written = {str(plan.root / rel) for rel in plan.files}
+        plan.warnings += [i for i in issues if i.source in written]
         plan.mrr_after = _month_mrr(data, plan.month)
 
 
