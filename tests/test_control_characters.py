@@ -30,6 +30,7 @@ RLO = "\u202e"
         ("\x00\x07\x7f", "", False, "<U+0000><U+0007><U+007F>"),
         ("x\x85y\x9bz", "", False, "x<U+0085>y<U+009B>z"),  # C1 controls (NEL, CSI)
         ("abc\u202edef", "", False, "abc<U+202E>def"),  # right-to-left override
+        ("a\uffffb", "", False, "a<U+FFFF>b"),  # no XML can hold it
         ("two\nlines", "", False, "two<U+000A>lines"),
         ("two\nlines\tand tab", "\n\t", False, "two\nlines\tand tab"),
         ("no\u00a0break", "", False, "no\u00a0break"),  # a no-break space is shown as such
@@ -197,3 +198,37 @@ def test_an_import_shows_and_warns_of_the_control_characters_it_brings(
     done = run(*args)
     assert done.exit_code == 0, done.output
     assert warning in done.stderr.splitlines()
+
+
+def test_a_credit_note_reason_with_a_control_character_is_refused(tmp_path: Path, run: Run) -> None:
+    root = _data(tmp_path / "data", name="Nordlys Analyse AS")
+    d = ("--data", root)
+    issued = run("invoice", "issue", *d, "--period", "2026-01", "--date", "2026-01-05")
+    assert issued.exit_code == 0, issued.output
+    credit = ("invoice", "credit", "2026-00001", *d, "--date", "2026-01-06", "--reason")
+    refused = run(*credit, f"Seats{ESC}]0;pwn\x07 reduced")
+    assert refused.exit_code == 2
+    assert refused.stderr == (
+        "error: --reason holds the control character <U+001B>, which an invoice cannot show\n"
+    )
+    bidi = run(*credit, f"Seats reduced {RLO}321")
+    assert bidi.exit_code == 2 and "direction-formatting character <U+202E>" in bidi.stderr
+    assert run(*credit, "Seats reduced").exit_code == 0
+
+
+def test_a_seller_text_with_a_control_character_stops_the_invoices(
+    tmp_path: Path, run: Run
+) -> None:
+    root = _data(tmp_path / "data", name="Nordlys Analyse AS")
+    settings = root / "revcli.yaml"
+    text = settings.read_text(encoding="utf-8")
+    assert "  name: Example AS\n" in text.splitlines(keepends=True)[2]  # line 3
+    settings.write_text(text.replace("name: Example AS", 'name: "Example\\e[31m AS"'), "utf-8")
+    result = run("invoice", "issue", "--data", root, "--period", "2026-01", "--date", "2026-01-05")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{root}/revcli.yaml:3: company.name: holds the control character <U+001B>, which an "
+        "invoice cannot show; remove it",
+        "1 problem found; nothing was done.",
+    ]
+    assert not (root / "invoices").exists()

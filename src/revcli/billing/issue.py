@@ -16,6 +16,7 @@ from revcli.billing.numbering import NumberFormat, numbered, seller_issues
 from revcli.billing.parallel import render_all
 from revcli.billing.register import Register, issued_keys, read_register
 from revcli.billing.run import BillingRun, billing_frames
+from revcli.data.controls import describe, first_unshowable
 from revcli.data.validate import DataSet
 from revcli.einvoice import model as ehf
 from revcli.einvoice.parties import seller_party
@@ -212,6 +213,9 @@ def issue_credit_note(
     """
     if not reason.strip():
         raise UsageError("--reason must say why the invoice is credited")
+    char = first_unshowable(reason)
+    if char is not None:  # the reason is printed on the credit note and in its XML
+        raise UsageError(f"--reason holds {describe(char)}, which an invoice cannot show")
     problems = seller_issues(data.settings)
     if problems:
         raise DataError(problems)

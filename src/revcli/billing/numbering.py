@@ -8,6 +8,7 @@ import string
 from dataclasses import dataclass
 
 from revcli.billing.model import CREDIT_NOTE, Invoice
+from revcli.data.controls import describe, first_unshowable
 from revcli.errors import DataError, Issue
 from revcli.settings import (
     SETTINGS_FILE,
@@ -107,7 +108,8 @@ def numbered(invoice: Invoice, series: str, seq: int, company: Company) -> Invoi
 
 def seller_issues(settings: Settings) -> list[Issue]:
     """What an issued invoice needs from ``company:`` in revcli.yaml (bokføringsforskriften
-    § 5-1-1, VAT directive art. 226): name, address, organisation/VAT number, bank account."""
+    § 5-1-1, VAT directive art. 226): name, address, organisation/VAT number, bank account;
+    and no text of it with a control character (:mod:`revcli.data.controls`)."""
     company = settings.company
     needed = {
         "name": company.name,
@@ -115,7 +117,7 @@ def seller_issues(settings: Settings) -> list[Issue]:
         "vat_id": company.vat_id,
         "bank_account": company.bank_account,
     }
-    return [
+    issues = [
         Issue(
             settings.source,
             setting_line(settings.tree, f"company.{key}"),
@@ -125,6 +127,20 @@ def seller_issues(settings: Settings) -> list[Issue]:
         for key, value in needed.items()
         if not value.strip()
     ]
+    for field in dataclasses.fields(company):
+        value = getattr(company, field.name)
+        char = first_unshowable(value) if isinstance(value, str) else None
+        if char is not None:
+            key = f"company.{field.name}"
+            issues.append(
+                Issue(
+                    settings.source,
+                    setting_line(settings.tree, key),
+                    key,
+                    f"holds {describe(char)}, which an invoice cannot show; remove it",
+                )
+            )
+    return issues
 
 
 def org_number(company: Company) -> str:

@@ -57,6 +57,12 @@ _FIRST = re.compile(f"(?![{ORDINARY}])[\x00-\x1f\x7f-\x9f{BIDI_CONTROLS}{NONCHAR
 """The first character of a text that :data:`UNSHOWABLE` finds, in Python."""
 
 
+def first_unshowable(text: str) -> str | None:
+    """The first character of ``text`` that :data:`UNSHOWABLE` finds, or ``None``."""
+    found = _FIRST.search(text)
+    return found.group() if found else None
+
+
 def _any(columns: Sequence[str]) -> pl.Expr:
     return pl.any_horizontal(pl.col(c).str.contains(UNSHOWABLE) for c in columns)
 
@@ -87,9 +93,9 @@ def unshowable_cells(
     bad = frame.filter(_any(present)).select("_source", "_line", *present)
     for row in bad.iter_rows(named=True):
         for column in present:
-            found = _FIRST.search(row[column] or "")
+            found = first_unshowable(row[column] or "")
             if found:
-                text = message(column, found.group())
+                text = message(column, found)
                 issues.append(Issue(row["_source"], row["_line"], column, text, severity))
     return issues
 
