@@ -10,9 +10,12 @@ import io
 import json
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from revcli.errors import Issue, Severity
+from revcli.output.render import render_csv
+from revcli.output.report import Report
 from revcli.scaffold import scaffold
 from revcli.visible import visible
 from tests.conftest import ROOT, Run
@@ -232,3 +235,19 @@ def test_a_seller_text_with_a_control_character_stops_the_invoices(
         "1 problem found; nothing was done.",
     ]
     assert not (root / "invoices").exists()
+
+
+def test_csv_quotes_a_carriage_return_and_shows_a_lone_one_by_its_code() -> None:
+    frame = pl.DataFrame({"name": ["Evil AS\rGood", "Storgata 1\r\n0155 Oslo", "Acme"]})
+    report = Report("t", frame)
+    # A lone CR is no line break: a spreadsheet or terminal gets its code. CRLF stays a
+    # line break, quoted as the csv module quotes LF.
+    assert render_csv(report) == 'name\nEvil AS<U+000D>Good\n"Storgata 1\r\n0155 Oslo"\nAcme\n'
+    raw = render_csv(report, raw=True)
+    assert raw == 'name\n"Evil AS\rGood"\n"Storgata 1\r\n0155 Oslo"\nAcme\n'
+    # Read back, the raw CSV has the three names as they were (before: four rows).
+    assert [r["name"] for r in csv.DictReader(io.StringIO(raw, newline=""))] == [
+        "Evil AS\rGood",
+        "Storgata 1\r\n0155 Oslo",
+        "Acme",
+    ]

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -60,28 +60,57 @@ def render_csv(report: Report, *, raw: bool = False) -> str:
     """
     import polars as pl  # loaded already: the report holds a frame
 
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
     safe = (lambda v: v) if raw else _for_spreadsheet
-    writer.writerow(safe(c) for c in report.frame.columns)
+    header = [safe(c) for c in report.frame.columns]
     # The csv module writes None as an empty cell and any other value as str() of it, as
     # _plain does; only text (made safe) and flags (true/false) are converted here.
     cells = []
+    carriage_return = any("\r" in c for c in header)
     for (name, dtype), column in zip(report.frame.schema.items(), columns(report), strict=True):
         if report.kind(name) is ColumnKind.TEXT:
-            cells.append([safe(v) if isinstance(v, str) else _plain(v) for v in column])
+            texts = [safe(v) if isinstance(v, str) else _plain(v) for v in column]
+            carriage_return = carriage_return or any("\r" in t for t in texts)
+            cells.append(texts)
         elif dtype == pl.Boolean:
             cells.append([_plain(v) for v in column])
         else:
             cells.append(column)
-    writer.writerows(zip(*cells, strict=True))
+    rows = [header, *zip(*cells, strict=True)]
+    if carriage_return:
+        return _csv_quoting_carriage_returns(rows)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
     return out.getvalue()
+
+
+def _csv_quoting_carriage_returns(rows: Iterable[Sequence[Any]]) -> str:
+    """CSV rows ended by ``\n`` in which a cell holding a carriage return is quoted.
+
+    Python's csv module quotes a cell that holds a character of its line terminator, and
+    ``\n`` alone leaves a lone ``\r`` bare (``Evil AS\rGood`` then reads as two rows, and
+    a terminal writes ``Good`` over the name); with ``\r\n`` as the terminator it quotes
+    both, and each row's own ``\r\n`` is its last two characters."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    lines = []
+    for row in rows:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(row)
+        lines.append(buffer.getvalue()[:-2] + "\n")
+    return "".join(lines)
 
 
 def _for_spreadsheet(text: str) -> str:
     """A text cell of CSV for a spreadsheet or a terminal: no formula (:func:`spreadsheet_safe`)
-    and no control character but tab and line breaks (:func:`visible`)."""
-    return spreadsheet_safe(visible(text, keep="\t\n\r"))
+    and no control character but tab and line breaks (:func:`visible`; a carriage return
+    alone is no line break)."""
+    return spreadsheet_safe(visible(_LONE_CR.sub("<U+000D>", text), keep="\t\n\r"))
+
+
+_LONE_CR = re.compile("\r(?!\n)")
+"""A carriage return that does not end a line (a terminal writes what follows it over the
+start of the line)."""
 
 
 _NUMBER = "\x00"
