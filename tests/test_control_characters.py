@@ -251,3 +251,21 @@ def test_csv_quotes_a_carriage_return_and_shows_a_lone_one_by_its_code() -> None
         "Storgata 1\r\n0155 Oslo",
         "Acme",
     ]
+
+
+def test_the_calendar_and_the_dashboard_keep_no_control_character(tmp_path: Path, run: Run) -> None:
+    root = _data(tmp_path / "data", name=f"Nordlys {ESC}[31m Analyse{RLO} \x9b2J AS")
+    ics = run(
+        "renewals", "--data", root, "--as-of", "2026-10-01", "--within", "120d", "--format", "ics"
+    )
+    assert ics.exit_code == 0, ics.output
+    # Removed from the calendar (RFC 5545 text may not hold C0 controls; C1 controls and
+    # direction overrides go too): the rest of the name stays.
+    assert "SUMMARY:Term ends (auto-renews): CTR-001 Nordlys [31m Analyse 2J AS\n" in ics.stdout
+    for char in (ESC, RLO, "\x9b"):
+        assert char not in ics.stdout
+    page = run("dashboard", "--data", root, "--as-of", "2026-10-01", "--format", "html")
+    assert page.exit_code == 0, page.output
+    assert "Nordlys &lt;U+001B&gt;[31m Analyse&lt;U+202E&gt; &lt;U+009B&gt;2J AS" in page.stdout
+    for char in (ESC, RLO, "\x9b"):
+        assert char not in page.stdout

@@ -11,6 +11,7 @@ itself) keep every character.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from functools import cache
@@ -48,3 +49,10 @@ def visible(text: str, *, keep: str = "", every_format: bool = False) -> str:
     if every_format and not shown.isprintable():
         return "".join(f"<U+{ord(c):04X}>" if unicodedata.category(c) == "Cf" else c for c in shown)
     return shown
+
+
+def escape_html(text: str) -> str:
+    """``text`` for an HTML page: its control and direction-formatting characters shown
+    by their codes (a right-to-left override would reverse a name in the browser) and
+    ``& < > " '`` escaped."""
+    return html.escape(visible(text, keep="\t\n"))

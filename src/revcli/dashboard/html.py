@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from html import escape
 from typing import Any
 
 from revcli import __version__
@@ -32,6 +31,7 @@ from revcli.decimals import round_half_up
 from revcli.metrics.mrr import MOVEMENTS
 from revcli.output.render import shown
 from revcli.output.report import NUMERIC_KINDS, ColumnKind, Report, group_digits, rows
+from revcli.visible import escape_html as escape
 
 CSS = """
 :root { color-scheme: light; --ink: #1d2330; --muted: #5b6475; --line: #d9dde5; }

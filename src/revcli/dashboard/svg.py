@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html import escape
+
+from revcli.visible import escape_html as escape
 
 WIDTH = 900
 """Width of every chart's coordinate system; the chart scales to its box."""

@@ -14,6 +14,7 @@ from revcli.data.validate import DataSet
 from revcli.decimals import round_half_up
 from revcli.output.report import group_digits
 from revcli.renewals.report import RenewalQuery, select_renewals
+from revcli.visible import BIDI_CONTROLS, NONCHARACTERS
 
 PRODID = "-//revcli//renewals//EN"
 NOTICE_ALARM_DAYS = 7
@@ -54,10 +55,13 @@ def _description(row: dict[str, Any], currency: str, as_of: dt.date) -> str:
     return "\n".join(lines)
 
 
-_CONTROLS = dict.fromkeys([*range(0x09), *range(0x0B, 0x20), 0x7F])
+_CONTROLS = dict.fromkeys(
+    [*range(0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0), *map(ord, BIDI_CONTROLS + NONCHARACTERS)]
+)
 """Control characters RFC 5545 forbids in text (tab and line break are allowed;
 :func:`_escape` escapes the line break): a customer name holding one would make the file
-invalid."""
+invalid. The C1 controls, direction-formatting characters (a right-to-left override
+would reverse a name in the calendar) and U+FFFE/U+FFFF go too."""
 
 
 def _text(value: str) -> str:
