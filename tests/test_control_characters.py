@@ -269,3 +269,14 @@ def test_the_calendar_and_the_dashboard_keep_no_control_character(tmp_path: Path
     assert "Nordlys &lt;U+001B&gt;[31m Analyse&lt;U+202E&gt; &lt;U+009B&gt;2J AS" in page.stdout
     for char in (ESC, RLO, "\x9b"):
         assert char not in page.stdout
+
+
+def test_an_error_message_shows_an_invisible_character_by_its_code(
+    tmp_path: Path, run: Run
+) -> None:
+    root = _data(tmp_path / "data", name="Nordlys Analyse AS")
+    result = run(
+        "invoice", "render", "--data", root, "--period", "2026-01", "--contract", "CTR\u200b-001"
+    )
+    assert result.exit_code == 2
+    assert result.stderr == "error: there is no contract_id 'CTR<U+200B>-001' in the data\n"

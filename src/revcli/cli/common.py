@@ -432,6 +432,12 @@ def emit(
         err.print(f"wrote {out}", style="dim", markup=False)
 
 
+def _message(text: str) -> str:
+    """An error message with the control, direction and other invisible characters of the
+    values it quotes shown by their codes (:func:`visible`); its line breaks kept."""
+    return visible(text, keep="\n", every_format=True)
+
+
 @contextmanager
 def error_boundary() -> Iterator[None]:
     """Turn revcli errors into messages and exit codes (0 ok, 1 data/check, 2 usage, 130
@@ -444,19 +450,22 @@ def error_boundary() -> Iterator[None]:
         err.print(f"{errors} problem{'s' if errors != 1 else ''} found; nothing was done.")
         raise typer.Exit(1) from None
     except CheckFailed as exc:
-        err.print(visible(f"check failed: {exc}", keep="\n"), markup=False)
+        err.print(_message(f"check failed: {exc}"), markup=False)
         raise typer.Exit(1) from None
     except UsageError as exc:
-        err.print(visible(f"error: {exc}", keep="\n"), markup=False)
+        err.print(_message(f"error: {exc}"), markup=False)
         raise typer.Exit(2) from None
     except RevcliError as exc:
-        err.print(visible(f"error: {exc}", keep="\n"), markup=False)
+        err.print(_message(f"error: {exc}"), markup=False)
         raise typer.Exit(exc.exit_code) from None
     except (typer.Exit, typer.Abort, typer.BadParameter):
         raise
     except OSError as exc:  # the system refused (permissions, disk, a vanished file): no bug
         where = f"{exc.filename}: " if exc.filename else ""
-        err.print(visible(f"error: {where}{exc.strerror or exc}", keep="\n"), markup=False)
+        err.print(
+            _message(f"error: {where}{exc.strerror or exc}"),
+            markup=False,
+        )
         raise typer.Exit(1) from None
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (revcli.cli.Terminated)
         message, code = interrupted(exc)
@@ -466,7 +475,7 @@ def error_boundary() -> Iterator[None]:
         if State.debug or isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
             raise
         err.print(
-            visible(f"internal error: {type(exc).__name__}: {exc}", keep="\n") + "\n"
+            _message(f"internal error: {type(exc).__name__}: {exc}") + "\n"
             "This is a bug in revcli; run again with --debug for the traceback and report it.",
             markup=False,
         )
