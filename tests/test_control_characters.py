@@ -280,3 +280,13 @@ def test_an_error_message_shows_an_invisible_character_by_its_code(
     )
     assert result.exit_code == 2
     assert result.stderr == "error: there is no contract_id 'CTR<U+200B>-001' in the data\n"
+
+
+def test_a_value_revcli_refuses_on_the_command_line_is_quoted_by_its_codes(
+    tmp_path: Path, run: Run
+) -> None:
+    root = _data(tmp_path / "data", name="Nordlys Analyse AS")
+    result = run("mrr", "--data", root, "--by", f"na{ESC}]0;pwn\x07me", env={"COLUMNS": "200"})
+    assert result.exit_code == 2
+    assert ESC not in result.stderr
+    assert "Invalid value for --by: 'na<U+001B>]0;pwn<U+0007>me' is not a customer" in result.stderr

@@ -215,7 +215,7 @@ def parse_day(value: str | None, option: str) -> dt.date:
         if not FIRST_YEAR <= day.year <= LAST_YEAR:
             raise ValueError
     except ValueError:
-        raise typer.BadParameter(
+        raise BadValue(
             f"'{value}' is not a date from {FIRST_YEAR} to {LAST_YEAR}; expected YYYY-MM-DD",
             param_hint=option,
         ) from None
@@ -228,7 +228,7 @@ def parse_month(value: str, option: str) -> dt.date:
 
     match = re.fullmatch(r"([0-9]{4})-([0-9]{2})", value)
     if not match or not 1 <= int(match[2]) <= 12 or not FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
-        raise typer.BadParameter(
+        raise BadValue(
             f"'{value}' is not a month from {FIRST_YEAR} to {LAST_YEAR}; expected YYYY-MM",
             param_hint=option,
         )
@@ -244,15 +244,13 @@ def month_span(
 
     if month is not None:
         if first is not None or last is not None:
-            raise typer.BadParameter("use --month or --from/--to, not both", param_hint="--month")
+            raise BadValue("use --month or --from/--to, not both", param_hint="--month")
         one = parse_month(month, "--month")
         return one, one
     end = parse_month(last, "--to") if last else dt.date(as_of.year, as_of.month, 1)
     start = parse_month(first, "--from") if first else shift_month(end, -11)
     if start > end:
-        raise typer.BadParameter(
-            f"--from {start:%Y-%m} is after --to {end:%Y-%m}", param_hint="--from"
-        )
+        raise BadValue(f"--from {start:%Y-%m} is after --to {end:%Y-%m}", param_hint="--from")
     return start, end
 
 
@@ -296,7 +294,7 @@ def check_by(by: str | None) -> None:
 
     allowed = ("product", *CUSTOMERS.names)
     if by is not None and by not in allowed:
-        raise typer.BadParameter(
+        raise BadValue(
             f"'{by}' is not a customer column or product; expected one of {', '.join(allowed)}",
             param_hint="--by",
         )
@@ -436,6 +434,14 @@ def _message(text: str) -> str:
     """An error message with the control, direction and other invisible characters of the
     values it quotes shown by their codes (:func:`visible`); its line breaks kept."""
     return visible(text, keep="\n", every_format=True)
+
+
+class BadValue(typer.BadParameter):
+    """Typer's ``BadParameter`` (the parser prints it: ``Invalid value for --by: …``) with
+    the control and invisible characters of the value it quotes shown by their codes."""
+
+    def __init__(self, message: str, **options: Any) -> None:
+        super().__init__(_message(message), **options)
 
 
 @contextmanager

@@ -8,6 +8,7 @@ import typer
 
 from revcli.cli.common import (
     AsOfOption,
+    BadValue,
     BeforeOption,
     DataOption,
     FormatOption,
@@ -78,11 +79,9 @@ def diff(
         end = parse_month(last, "--to") if last else day.replace(day=1)
         start = parse_month(first, "--from") if first else shift_month(end, 1 - DEFAULT_MONTHS)
         if start > end:
-            raise typer.BadParameter(
-                f"--from {start:%Y-%m} is after --to {end:%Y-%m}", param_hint="--from"
-            )
+            raise BadValue(f"--from {start:%Y-%m} is after --to {end:%Y-%m}", param_hint="--from")
         if old is None and before is None:
-            raise typer.BadParameter("name the earlier revision, or give --before DATE")
+            raise BadValue("name the earlier revision, or give --before DATE")
         root = resolve_data_dir(data)
         old_rev = revision_of(root, old, before)
         new_rev = resolve_revision(root, new) if new is not None else None

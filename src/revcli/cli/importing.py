@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from revcli.cli.common import (
+    BadValue,
     err,
     error_boundary,
     print_issues,
@@ -83,11 +84,11 @@ def _codes(base_currency: str | None, country: str | None) -> tuple[str | None, 
     from revcli.schema import country_codes, currency_codes
 
     if base_currency is not None and base_currency.upper() not in currency_codes():
-        raise typer.BadParameter(
+        raise BadValue(
             f"'{base_currency}' is not an ISO 4217 currency code", param_hint="--base-currency"
         )
     if country is not None and country.upper() not in country_codes():
-        raise typer.BadParameter(
+        raise BadValue(
             f"'{country}' is not an ISO 3166-1 two-letter country code", param_hint="--country"
         )
     return (
@@ -110,12 +111,12 @@ def _run(
     base, land = _codes(base_currency, country)
     root = data if data is not None else resolve_data_dir(None)
     if root.exists() and not root.is_dir():
-        raise typer.BadParameter(f"{root} is not a folder", param_hint="--data")
+        raise BadValue(f"{root} is not a folder", param_hint="--data")
     if root.is_dir() and not (root / "revcli.yaml").is_file() and _holds_files(root):
         # Making a data dir in a folder that holds other things (a home folder, /etc)
         # would scatter revcli's files among them. (A first import killed before its
         # revcli.yaml was in place leaves its journal: the import below completes it.)
-        raise typer.BadParameter(
+        raise BadValue(
             f"{root} is not a data dir (no revcli.yaml) and is not empty; import into a "
             "data dir, or into a new or empty folder",
             param_hint="--data",
@@ -207,12 +208,12 @@ def import_stripe_command(
         try:
             tz = ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise typer.BadParameter(
+            raise BadValue(
                 f"'{timezone}' is not a time zone name such as UTC or Europe/Oslo",
                 param_hint="--timezone",
             ) from None
         if not paths and not fetch:
-            raise typer.BadParameter("give saved JSON files, or --fetch", param_hint="PATHS")
+            raise BadValue("give saved JSON files, or --fetch", param_hint="PATHS")
         objects = read_stripe_files(list(paths or []))
         if fetch:
             key = os.environ.get("STRIPE_API_KEY", "")

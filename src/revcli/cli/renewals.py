@@ -13,6 +13,7 @@ import typer
 
 from revcli.cli.common import (
     AsOfOption,
+    BadValue,
     BeforeOption,
     ColumnsOption,
     DataOption,
@@ -75,7 +76,7 @@ def _window(text: str, option: str) -> Window:
     try:
         return parse_window(text)
     except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint=option) from None
+        raise BadValue(str(exc), param_hint=option) from None
 
 
 def _fail_on(text: str | None) -> Window | None:
@@ -83,7 +84,7 @@ def _fail_on(text: str | None) -> Window | None:
         return None
     match = re.fullmatch(r"notice-within:(.+)", text.strip())
     if not match:
-        raise typer.BadParameter(
+        raise BadValue(
             f"'{text}' is not a check; expected notice-within:SPAN, e.g. notice-within:14d",
             param_hint="--fail-on",
         )

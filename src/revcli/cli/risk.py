@@ -8,6 +8,7 @@ import typer
 
 from revcli.cli.common import (
     AsOfOption,
+    BadValue,
     BeforeOption,
     ColumnsOption,
     DataOption,
@@ -53,9 +54,9 @@ def pipeline(
         start = parse_month(first, "--from") if first else None
         end = parse_month(last, "--to") if last else None
         if start and end and start > end:
-            raise typer.BadParameter(f"--from {first} is after --to {last}", param_hint="--from")
+            raise BadValue(f"--from {first} is after --to {last}", param_hint="--from")
         if by is not None and by not in BY_CHOICES:
-            raise typer.BadParameter(
+            raise BadValue(
                 f"'{by}' is not allowed; expected one of {', '.join(BY_CHOICES)}", param_hint="--by"
             )
         day = parse_day(as_of, "--as-of")
