@@ -18,8 +18,6 @@ from revcli.data.load import relocate
 from revcli.data.validate import DataSet
 from revcli.errors import Issue
 
-SHOWN = INVOICE_TEXTS
-
 
 def text_problems(data: DataSet, invoices: pl.DataFrame, lines: pl.DataFrame) -> list[Issue]:
     """A problem per text cell of ``invoices``' customers and contracts, and of ``lines``
@@ -31,9 +29,9 @@ def text_problems(data: DataSet, invoices: pl.DataFrame, lines: pl.DataFrame) ->
     # The run's frames carry the contracts' and lines' texts: a look at them (and at the
     # customers) finds nothing on good data without joining back to the rows of the files.
     if not (
-        any_unshowable(customers, SHOWN["customers"])
-        or any_unshowable(invoices, SHOWN["contracts"])
-        or any_unshowable(lines, SHOWN["lines"], distinct=("product", "description"))
+        any_unshowable(customers, INVOICE_TEXTS["customers"])
+        or any_unshowable(invoices, INVOICE_TEXTS["contracts"])
+        or any_unshowable(lines, INVOICE_TEXTS["lines"], distinct=("product", "description"))
     ):
         return []
     rows = {
@@ -50,7 +48,7 @@ def text_problems(data: DataSet, invoices: pl.DataFrame, lines: pl.DataFrame) ->
     issues = [
         issue
         for table, frame in rows.items()
-        for issue in unshowable_cells(frame, SHOWN[table], _refused)
+        for issue in unshowable_cells(frame, INVOICE_TEXTS[table], _refused)
     ]
     return relocate(issues, data.positions)  # in YAML, the value's own line
 

@@ -27,9 +27,9 @@ UNSHOWABLE = (
     r"[\x{00}-\x{08}\x{0B}\x{0C}\x{0E}-\x{1F}\x{7F}-\x{9F}"
     r"\x{061C}\x{200E}\x{200F}\x{202A}-\x{202E}\x{2066}-\x{2069}\x{FFFE}\x{FFFF}]"
 )
-"""Control characters but tab and line breaks, and the bidirectional formatting characters
-(:data:`revcli.visible.BIDI_CONTROLS`): what :func:`revcli.visible.visible` writes as a
-code, less the characters a text may hold."""
+"""Control characters but tab and line breaks, the bidirectional formatting characters
+(:data:`revcli.visible.BIDI_CONTROLS`) and U+FFFE/U+FFFF, as a Polars pattern: what
+:func:`revcli.visible.visible` writes as a code, less the characters a text may hold."""
 
 ORDINARY = "\t\n\r"
 
@@ -53,7 +53,7 @@ def describe(char: str) -> str:
     return f"the {kind} {visible(char)}"
 
 
-_FIRST = re.compile(f"(?![{ORDINARY}])[\x00-\x1f\x7f-\x9f{BIDI_CONTROLS}{NONCHARACTERS}]")
+_FIRST = re.compile(f"(?![{ORDINARY}])[\\x00-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}{NONCHARACTERS}]")
 """The first character of a text that :data:`UNSHOWABLE` finds, in Python."""
 
 

@@ -84,7 +84,7 @@ def render_csv(report: Report, *, raw: bool = False) -> str:
 
 
 def _csv_quoting_carriage_returns(rows: Iterable[Sequence[Any]]) -> str:
-    """CSV rows ended by ``\n`` in which a cell holding a carriage return is quoted.
+    r"""CSV rows ended by ``\n`` in which a cell holding a carriage return is quoted.
 
     Python's csv module quotes a cell that holds a character of its line terminator, and
     ``\n`` alone leaves a lone ``\r`` bare (``Evil AS\rGood`` then reads as two rows, and
