@@ -290,3 +290,54 @@ def test_a_value_revcli_refuses_on_the_command_line_is_quoted_by_its_codes(
     assert result.exit_code == 2
     assert ESC not in result.stderr
     assert "Invalid value for --by: 'na<U+001B>]0;pwn<U+0007>me' is not a customer" in result.stderr
+
+
+def _seller_with_escape(root: Path) -> Path:
+    """The data dir with an escape in ``company.name`` (line 3 of its revcli.yaml)."""
+    settings = root / "revcli.yaml"
+    text = settings.read_text(encoding="utf-8")
+    assert "  name: Example AS\n" in text.splitlines(keepends=True)[2]
+    settings.write_text(text.replace("name: Example AS", 'name: "Example\\e[31m AS"'), "utf-8")
+    return root
+
+
+def test_a_draft_is_refused_for_a_seller_text_with_a_control_character(
+    tmp_path: Path, run: Run
+) -> None:
+    root = _seller_with_escape(_data(tmp_path / "data", name="Nordlys Analyse AS"))
+    result = run(
+        "invoice", "render", "--data", root, "--period", "2026-01", "--contract", "CTR-001",
+        "--format", "txt",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert ESC not in result.stdout
+    assert result.stderr.splitlines()[0] == (
+        f"{root}/revcli.yaml:3: company.name: holds the control character <U+001B>, which an "
+        "invoice cannot show; remove it"
+    )
+
+
+def test_an_invoice_issued_with_a_control_character_is_not_credited(
+    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As an older revcli did: the invoice is issued with the escape in the buyer's name.
+    root = _data(tmp_path / "data")
+    with monkeypatch.context() as older:
+        older.setattr("revcli.billing.run.text_problems", lambda *_: [])
+        issued = run(
+            "invoice", "issue", "--data", root, "--period", "2026-01", "--date", "2026-01-05"
+        )
+        assert issued.exit_code == 0, issued.output
+    before = {p.name: p.read_bytes() for p in (root / "invoices").iterdir()}
+    credit = run(
+        "invoice", "credit", "2026-00001", "--data", root, "--reason", "seats", "--date",
+        "2026-01-06",
+    )  # fmt: skip
+    assert credit.exit_code == 1
+    assert credit.stderr.splitlines()[0] == (
+        f"{root}/invoices/register.jsonl:1: buyer.name: invoice 2026-00001 holds the control "
+        "character <U+001B>, which a credit note cannot show; credit it with a document made "
+        "outside revcli"
+    )
+    assert {p.name: p.read_bytes() for p in (root / "invoices").iterdir()} == before
+    assert "2026-00001.html" in before  # nothing written, nothing recorded

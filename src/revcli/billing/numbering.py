@@ -127,8 +127,15 @@ def seller_issues(settings: Settings) -> list[Issue]:
         for key, value in needed.items()
         if not value.strip()
     ]
-    for field in dataclasses.fields(company):
-        value = getattr(company, field.name)
+    return issues + seller_text_issues(settings)
+
+
+def seller_text_issues(settings: Settings) -> list[Issue]:
+    """A problem per text of ``company:`` in revcli.yaml that holds a character no invoice
+    can show (:mod:`revcli.data.controls`): drafts are refused for it too."""
+    issues = []
+    for field in dataclasses.fields(settings.company):
+        value = getattr(settings.company, field.name)
         char = first_unshowable(value) if isinstance(value, str) else None
         if char is not None:
             key = f"company.{field.name}"

@@ -23,7 +23,7 @@ from revcli.cli.common import (
     resolve_data_dir,
 )
 from revcli.cli.streams import stdout, stdout_is_terminal, write_data
-from revcli.errors import Issue, Severity, UsageError
+from revcli.errors import DataError, Issue, Severity, UsageError
 from revcli.output.files import write_atomic
 
 if TYPE_CHECKING:
@@ -178,7 +178,7 @@ def render(
         K-2026-0055 --format txt[/]
     """
     with error_boundary():
-        from revcli.billing.numbering import seller_issues
+        from revcli.billing.numbering import seller_issues, seller_text_issues
         from revcli.billing.register import load_register
         from revcli.billing.run import billing_run
         from revcli.billing.templates import draft_name
@@ -187,6 +187,9 @@ def render(
         dataset = load(data)
         load_register(dataset.root)
         maker = _maker(dataset, fmt, template)
+        refused = seller_text_issues(dataset.settings)
+        if refused:  # a draft prints them as an invoice does
+            raise DataError(refused)
         print_issues(
             [
                 Issue(i.source, i.line, i.column, i.message, Severity.WARNING)
