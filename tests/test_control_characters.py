@@ -341,3 +341,25 @@ def test_an_invoice_issued_with_a_control_character_is_not_credited(
     )
     assert {p.name: p.read_bytes() for p in (root / "invoices").iterdir()} == before
     assert "2026-00001.html" in before  # nothing written, nothing recorded
+
+
+def test_an_import_writes_a_carriage_return_in_a_quoted_cell(tmp_path: Path, run: Run) -> None:
+    examples = ROOT / "docs/examples/import"
+    customers = tmp_path / "customers.json"
+    text = (examples / "stripe-customers.json").read_text(encoding="utf-8")
+    customers.write_text(
+        text.replace('"Nordlys Analyse AS"', '"Totally Legit Bank ASA\\rNordlys Analyse AS"'),
+        encoding="utf-8",
+    )
+    files = [customers, examples / "stripe-subscriptions.json", examples / "stripe-products.json"]
+    root = tmp_path / "data"
+    fx = examples / "fx-rates.csv"
+    done = run("import", "stripe", *files, "--data", root, "--fx-rates", fx)
+    assert done.exit_code == 0, done.output
+    with (root / "customers.csv").open(encoding="utf-8", newline="") as f:
+        written = f.read()
+    # The CR is quoted: read back, the name is one cell of one record (it read as two).
+    assert '"Totally Legit Bank ASA\rNordlys Analyse AS"' in written
+    names = [r["name"] for r in csv.DictReader(io.StringIO(written, newline=""))]
+    assert "Totally Legit Bank ASA\rNordlys Analyse AS" in names
+    assert run("validate", "--data", root).exit_code == 0

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from revcli.data.yamlio import load_records
 from revcli.errors import Issue
+from revcli.output.csvrows import csv_line, has_carriage_return
 
 _LINE_END = re.compile(r"(\r\n|\r|\n)")
 
@@ -68,9 +69,13 @@ class CsvTable:
                 body, end = _split_end(text)
                 out.append(body + "," * (width - old_width) + (end or self.newline))
             else:
+                fields = [values.get(name, "") for name in self.header]
+                if has_carriage_return(fields):  # quoted, or it would read as two records
+                    out.append(csv_line(fields, self.newline))
+                    continue
                 buf.seek(0)
                 buf.truncate()
-                writer.writerow([values.get(name, "") for name in self.header])
+                writer.writerow(fields)
                 out.append(buf.getvalue())
         return "".join(out)
 

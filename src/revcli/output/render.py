@@ -6,12 +6,13 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from revcli import __version__
 from revcli.decimals import round_half_up
+from revcli.output.csvrows import csv_line
 from revcli.output.formulas import spreadsheet_safe
 from revcli.output.report import (
     FORMAT_VERSION,
@@ -77,28 +78,10 @@ def render_csv(report: Report, *, raw: bool = False) -> str:
             cells.append(column)
     rows = [header, *zip(*cells, strict=True)]
     if carriage_return:
-        return _csv_quoting_carriage_returns(rows)
+        return "".join(csv_line(row) for row in rows)
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(rows)
     return out.getvalue()
-
-
-def _csv_quoting_carriage_returns(rows: Iterable[Sequence[Any]]) -> str:
-    r"""CSV rows ended by ``\n`` in which a cell holding a carriage return is quoted.
-
-    Python's csv module quotes a cell that holds a character of its line terminator, and
-    ``\n`` alone leaves a lone ``\r`` bare (``Evil AS\rGood`` then reads as two rows, and
-    a terminal writes ``Good`` over the name); with ``\r\n`` as the terminator it quotes
-    both, and each row's own ``\r\n`` is its last two characters."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    lines = []
-    for row in rows:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow(row)
-        lines.append(buffer.getvalue()[:-2] + "\n")
-    return "".join(lines)
 
 
 def _for_spreadsheet(text: str) -> str:

@@ -28,6 +28,7 @@ import polars as pl
 
 from revcli.data.files import UnreadableFile, read_bytes
 from revcli.errors import DataError, Issue
+from revcli.output.csvrows import csv_line
 from revcli.renewals.remind import KINDS, sent_keys_schema
 from revcli.state.log import Link, StateLog, incomplete_last_line, verify_chain
 
@@ -58,9 +59,7 @@ def chain(previous: str, fields: list[str]) -> str:
 
 
 def _line(fields: list[str]) -> str:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow(fields)
-    return out.getvalue()
+    return csv_line(fields)  # a carriage return in a field is quoted
 
 
 def _date(text: str) -> dt.date | None:
