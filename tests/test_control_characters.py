@@ -169,13 +169,13 @@ def test_validate_warns_of_each_control_character_by_file_row_and_column(
     assert result.exit_code == 0, result.output  # reports run: they show the codes
     assert result.stdout.splitlines() == [
         f"warning: {root}/contracts/CTR-001.yaml:17: description: holds the direction-formatting "
-        "character <U+202E>; reports show it as <U+202E>, and an invoice that prints it is "
+        "character <U+202E>; reports never print it as it is, and an invoice that prints it is "
         "refused",
         f"warning: {root}/customers.csv:2: name: holds the control character <U+001B>; "
-        "reports show it as <U+001B>, and an invoice that prints it is refused",
+        "reports never print it as it is, and an invoice that prints it is refused",
         # No invoice prints a segment; U+0085 is a C1 control (next line).
         f"warning: {root}/customers.csv:2: segment: holds the control character <U+0085>; "
-        "reports show it as <U+0085>",
+        "reports never print it as it is",
     ]
     clean = _data(tmp_path / "clean", name="Nordlys Analyse AS", address="Storgata 1\n0155 Oslo")
     assert run("validate", "--data", clean).stdout == ""
@@ -195,7 +195,7 @@ def test_an_import_shows_and_warns_of_the_control_characters_it_brings(
     assert "+cus-001,Nordlys<U+001B>]0;pwn<U+0007> AS," in dry.stdout
     warning = (
         f"warning: {root}/customers.csv:2: name: holds the control character <U+001B>; "
-        "reports show it as <U+001B>, and an invoice that prints it is refused"
+        "reports never print it as it is, and an invoice that prints it is refused"
     )
     assert warning in dry.stderr.splitlines()
     done = run(*args)
@@ -363,3 +363,13 @@ def test_an_import_writes_a_carriage_return_in_a_quoted_cell(tmp_path: Path, run
     names = [r["name"] for r in csv.DictReader(io.StringIO(written, newline=""))]
     assert "Totally Legit Bank ASA\rNordlys Analyse AS" in names
     assert run("validate", "--data", root).exit_code == 0
+
+
+def test_validate_warns_of_a_seller_text_with_a_control_character(tmp_path: Path, run: Run) -> None:
+    root = _seller_with_escape(_data(tmp_path / "data", name="Nordlys Analyse AS"))
+    result = run("validate", "--data", root)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"warning: {root}/revcli.yaml:3: company.name: holds the control character <U+001B>, "
+        "which an invoice cannot show; remove it\n"
+    )

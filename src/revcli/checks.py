@@ -12,7 +12,7 @@ from revcli.data.source import GitSource, Revision
 from revcli.data.validate import Check, DataSet, may_reach_line_limit, validate
 from revcli.data.validate import load_dataset as load_core
 from revcli.einvoice.checks import einvoice_issues
-from revcli.errors import DataError, Issue, raise_if_errors, sort_issues
+from revcli.errors import DataError, Issue, Severity, raise_if_errors, sort_issues
 from revcli.metrics.options import read_report_options
 from revcli.renewals.checks import renewal_checks
 from revcli.risk.signals import signal_issues
@@ -131,6 +131,24 @@ def check_and_load(root: Path) -> tuple[list[Issue], DataSet | None]:
     except DataError as exc:
         return [*exc.issues, *check_state(root)], None
     if not any(i.is_error for i in issues):  # what every command would refuse
-        issues = sort_issues([*issues, *line_limit_issues(data), *control_character_warnings(data)])
+        issues = sort_issues(
+            [
+                *issues,
+                *line_limit_issues(data),
+                *control_character_warnings(data),
+                *_seller_text_warnings(data),
+            ]
+        )
     issues = [*issues, *check_state(root)]
     return issues, None if any(i.is_error for i in issues) else data
+
+
+def _seller_text_warnings(data: DataSet) -> list[Issue]:
+    """The seller's texts in revcli.yaml that no invoice can show, as warnings: reports
+    run; invoices and drafts are refused (:func:`~revcli.billing.numbering.seller_text_issues`)."""
+    from revcli.billing.numbering import seller_text_issues
+
+    return [
+        Issue(i.source, i.line, i.column, i.message, Severity.WARNING)
+        for i in seller_text_issues(data.settings)
+    ]

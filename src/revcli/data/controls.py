@@ -121,4 +121,4 @@ def control_character_warnings(data: DataSet) -> list[Issue]:
 
 def _shown_as(column: str, char: str, *, printed: tuple[str, ...]) -> str:
     refused = ", and an invoice that prints it is refused" if column in printed else ""
-    return f"holds {describe(char)}; reports show it as {visible(char)}{refused}"
+    return f"holds {describe(char)}; reports never print it as it is{refused}"
