@@ -373,3 +373,11 @@ def test_validate_warns_of_a_seller_text_with_a_control_character(tmp_path: Path
         f"warning: {root}/revcli.yaml:3: company.name: holds the control character <U+001B>, "
         "which an invoice cannot show; remove it\n"
     )
+
+
+def test_a_table_cell_keeps_the_codes_rich_would_drop() -> None:
+    from revcli.output.render import shown
+    from revcli.output.report import ColumnKind
+
+    # Rich's Text drops a bell, backspace or form feed without a trace.
+    assert shown("Nordlys\x07\x08 AS", ColumnKind.TEXT) == "Nordlys<U+0007><U+0008> AS"

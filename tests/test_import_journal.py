@@ -79,6 +79,12 @@ class Scene:
         """The second import in a real process, SIGKILLed at ``hook``."""
         killed_import(hook, self.root, self.export, self.fx, cwd=self.cwd)
 
+    def half_imported(self) -> dict[str, bytes | None]:
+        """The data dir's files after the second import was killed between its first and
+        second rename."""
+        self.killed("kill-after-rename:1")
+        return snapshot(self.root)
+
 
 def killed_import(hook: str, root: Path, export: Path, fx: Path | str, *, cwd: Path) -> None:
     """An import of ``export`` (and ``fx``, or none when ``""``) into ``root`` in a real
@@ -117,8 +123,7 @@ def test_a_kill_between_two_renames_leaves_half_the_files_and_the_journal(
     # customers.csv the old one and fx_rates.csv not there yet; the two new files wait
     # in their (whole) temporary files, and the complete journal names all three.
     scene = Scene(run, tmp_path)
-    scene.killed("kill-after-rename:1")
-    half = snapshot(scene.root)
+    half = scene.half_imported()
     journal = half.pop(JOURNAL)
     assert half == {
         ".customers.csv.tmp": scene.full["customers.csv"],
@@ -230,8 +235,7 @@ def test_a_data_dir_it_cannot_write_is_a_clear_error_and_is_left_as_it_is(
     run: Run, tmp_path: Path
 ) -> None:
     scene = Scene(run, tmp_path)
-    scene.killed("kill-after-rename:1")
-    half = snapshot(scene.root)
+    half = scene.half_imported()
     with unwritable(scene.root):
         result = run("mrr", "--as-of", "2026-12-06", "--format", "csv", "--data", scene.root)
         assert result.exit_code == 1
@@ -263,8 +267,7 @@ def test_reading_a_git_revision_never_completes_or_writes(run: Run, tmp_path: Pa
     repo = GitRepo(tmp_path / "repo")
     scene = Scene(run, tmp_path, root=repo.data)
     repo.commit("c0", "2026-12-01T12:00:00+00:00")
-    scene.killed("kill-after-rename:1")
-    half = snapshot(scene.root)
+    half = scene.half_imported()
     at_head = run(
         "mrr", "--rev", "HEAD", "--as-of", "2026-12-06", "--format", "csv", "--data", scene.root
     )

@@ -12,7 +12,7 @@ from revcli.data.source import GitSource, Revision
 from revcli.data.validate import Check, DataSet, may_reach_line_limit, validate
 from revcli.data.validate import load_dataset as load_core
 from revcli.einvoice.checks import einvoice_issues
-from revcli.errors import DataError, Issue, Severity, raise_if_errors, sort_issues
+from revcli.errors import DataError, Issue, as_warnings, raise_if_errors, sort_issues
 from revcli.metrics.options import read_report_options
 from revcli.renewals.checks import renewal_checks
 from revcli.risk.signals import signal_issues
@@ -148,7 +148,4 @@ def _seller_text_warnings(data: DataSet) -> list[Issue]:
     run; invoices and drafts are refused (:func:`~revcli.billing.numbering.seller_text_issues`)."""
     from revcli.billing.numbering import seller_text_issues
 
-    return [
-        Issue(i.source, i.line, i.column, i.message, Severity.WARNING)
-        for i in seller_text_issues(data.settings)
-    ]
+    return as_warnings(seller_text_issues(data.settings))

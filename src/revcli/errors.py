@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -71,6 +72,11 @@ class UsageError(RevcliError):
 
 class CheckFailed(RevcliError):
     """A check the user asked for (``--fail-on``, ``invoice check``) did not pass."""
+
+
+def as_warnings(issues: Iterable[Issue]) -> list[Issue]:
+    """The same problems as warnings: said, but stopping nothing."""
+    return [dataclasses.replace(i, severity=Severity.WARNING) for i in issues]
 
 
 def raise_if_errors(issues: Iterable[Issue]) -> list[Issue]:

@@ -22,15 +22,16 @@ bidirectional formatting characters, the "Trojan Source" ones among them)."""
 NONCHARACTERS = "\ufffe\uffff"
 """The two characters of the first plane that XML cannot hold (an e-invoice drops them)."""
 
-_CONTROLS = "\x00-\x1f\x7f-\x9f" + BIDI_CONTROLS + NONCHARACTERS
-"""Every character :func:`visible` writes as a code (a regular expression class)."""
+CONTROL_CLASS = r"\x00-\x1f\x7f-\x9f" + BIDI_CONTROLS + NONCHARACTERS
+"""Every character :func:`visible` writes as a code, as the inside of a ``[...]`` class
+that Python's and Polars' regular expressions both read."""
 
 
 @cache
-def _pattern(keep: str) -> re.Pattern[str]:
+def codes_pattern(keep: str = "") -> re.Pattern[str]:
     """The characters :func:`visible` writes as codes, less those of ``keep``."""
     kept = "".join(re.escape(c) for c in sorted(set(keep)))
-    return re.compile(f"(?![{kept}])[{_CONTROLS}]" if kept else f"[{_CONTROLS}]")
+    return re.compile(f"(?![{kept}])[{CONTROL_CLASS}]" if kept else f"[{CONTROL_CLASS}]")
 
 
 def _code(match: re.Match[str]) -> str:
@@ -44,7 +45,7 @@ def visible(text: str, *, keep: str = "", every_format: bool = False) -> str:
     ``every_format`` every format character (Cf: zero-width spaces and joiners, soft
     hyphens) is written so too, for messages about a value that must show what an editor
     hides."""
-    shown = _pattern(keep).sub(_code, text)
+    shown = codes_pattern(keep).sub(_code, text)
     if every_format and not shown.isprintable():
         return "".join(f"<U+{ord(c):04X}>" if unicodedata.category(c) == "Cf" else c for c in shown)
     return shown

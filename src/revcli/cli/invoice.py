@@ -23,7 +23,7 @@ from revcli.cli.common import (
     resolve_data_dir,
 )
 from revcli.cli.streams import stdout, stdout_is_terminal, write_data
-from revcli.errors import DataError, Issue, Severity, UsageError
+from revcli.errors import DataError, UsageError, as_warnings
 from revcli.output.files import write_atomic
 
 if TYPE_CHECKING:
@@ -190,12 +190,7 @@ def render(
         refused = seller_text_issues(dataset.settings)
         if refused:  # a draft prints them as an invoice does
             raise DataError(refused)
-        print_issues(
-            [
-                Issue(i.source, i.line, i.column, i.message, Severity.WARNING)
-                for i in seller_issues(dataset.settings)
-            ]
-        )
+        print_issues(as_warnings(seller_issues(dataset.settings)))
         drafts = billing_run(dataset, month, month, contract=contract, customer=customer)
         if not drafts:
             err.print(f"No invoices in the billing run of {period}.", markup=False)

@@ -11,7 +11,6 @@ ordinary text.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from functools import partial
 
@@ -21,17 +20,14 @@ from revcli.data.load import relocate
 from revcli.data.validate import DataSet
 from revcli.errors import Issue, Severity
 from revcli.schema import CONTRACTS, CUSTOMERS, LINES, OPPORTUNITIES, Kind, TableSpec
-from revcli.visible import BIDI_CONTROLS, NONCHARACTERS, visible
-
-UNSHOWABLE = (
-    r"[\x{00}-\x{08}\x{0B}\x{0C}\x{0E}-\x{1F}\x{7F}-\x{9F}"
-    r"\x{061C}\x{200E}\x{200F}\x{202A}-\x{202E}\x{2066}-\x{2069}\x{FFFE}\x{FFFF}]"
-)
-"""Control characters but tab and line breaks, the bidirectional formatting characters
-(:data:`revcli.visible.BIDI_CONTROLS`) and U+FFFE/U+FFFF, as a Polars pattern: what
-:func:`revcli.visible.visible` writes as a code, less the characters a text may hold."""
+from revcli.visible import BIDI_CONTROLS, CONTROL_CLASS, NONCHARACTERS, codes_pattern, visible
 
 ORDINARY = "\t\n\r"
+"""The control characters a text may hold: tab and line breaks."""
+
+UNSHOWABLE = f"[[{CONTROL_CLASS}]--[\\t\\n\\r]]"
+"""What :func:`revcli.visible.visible` writes as a code (control characters, direction
+formatting characters, U+FFFE/U+FFFF) less :data:`ORDINARY`, as a Polars pattern."""
 
 INVOICE_TEXTS = {
     "customers": ("customer_id", "name", "address", "vat_id", "billing_email", "peppol_id"),
@@ -53,13 +49,9 @@ def describe(char: str) -> str:
     return f"the {kind} {visible(char)}"
 
 
-_FIRST = re.compile(f"(?![{ORDINARY}])[\\x00-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}{NONCHARACTERS}]")
-"""The first character of a text that :data:`UNSHOWABLE` finds, in Python."""
-
-
 def first_unshowable(text: str) -> str | None:
     """The first character of ``text`` that :data:`UNSHOWABLE` finds, or ``None``."""
-    found = _FIRST.search(text)
+    found = codes_pattern(ORDINARY).search(text)
     return found.group() if found else None
 
 

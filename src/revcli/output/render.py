@@ -164,8 +164,9 @@ def heat_style(share: Decimal) -> str:
 
 
 def shown(value: Any, kind: ColumnKind) -> str:
-    """A value as the table view shows it: grouped digits, "1.40 %", a share as "97 %"."""
-    return _styled(value, kind).plain
+    """A value as the table view shows it: grouped digits, "1.40 %", a share as "97 %", a
+    text's control characters by their codes (Rich would drop some of them silently)."""
+    return _styled(visible(value) if isinstance(value, str) else value, kind).plain
 
 
 def _styled(value: Any, kind: ColumnKind) -> Text:
