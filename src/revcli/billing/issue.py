@@ -16,6 +16,7 @@ from revcli.billing.numbering import NumberFormat, numbered, seller_issues
 from revcli.billing.parallel import render_all
 from revcli.billing.register import Register, issued_keys, read_register
 from revcli.billing.run import BillingRun, billing_frames
+from revcli.billing.texts import refuse_uncreditable
 from revcli.data.controls import describe, first_unshowable
 from revcli.data.validate import DataSet
 from revcli.einvoice import model as ehf
@@ -233,7 +234,7 @@ def issue_credit_note(
         original = entry.invoice
         if original.kind != INVOICE:
             raise UsageError(f"{number} is a credit note; only invoices can be credited")
-        _refuse_unshowable(original, entry.line, register.path)
+        refuse_uncreditable(original, entry.line, register.path)
         done = register.credited_lines().get(number, set())
         known = [line.line_id for line in original.lines]
         unknown = [i for i in line_ids if i not in known]
@@ -280,35 +281,3 @@ def issue_credit_note(
         note = numbered(draft, series, register.next_seq(series), data.settings.company)
         register.append(note, render(note))
     return note
-
-
-def _refuse_unshowable(original: Invoice, line: int, register: Path) -> None:
-    """A credit note copies its invoice's texts: an invoice issued before revcli refused
-    control characters in them (:mod:`.texts`) cannot be credited by revcli, as its
-    credit note could not show them either."""
-    for name, value in _texts(original):
-        char = first_unshowable(value)
-        if char is not None:
-            raise DataError(
-                [
-                    Issue(
-                        str(register),
-                        line,
-                        name,
-                        f"invoice {original.number} holds {describe(char)}, which a credit "
-                        "note cannot show; credit it with a document made outside revcli",
-                    )
-                ]
-            )
-
-
-def _texts(value: object, path: str = "") -> Iterator[tuple[str, str]]:
-    """Every text of a (nested) dataclass, with its path: ``buyer.name``, ``lines.product``."""
-    if isinstance(value, str):
-        yield path, value
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        for f in dataclasses.fields(value):
-            yield from _texts(getattr(value, f.name), f"{path}.{f.name}".lstrip("."))
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _texts(item, path)
