@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from revcli.output.render import MIN_CUT, fit_columns, render_table, sparkline
+from revcli.output.render import MAX_CELL, MIN_CUT, fit_columns, render_table, sparkline
 from revcli.output.report import ColumnKind, Report
 from tests.conftest import SAMPLE, Golden, MakeDir, Run
 
@@ -284,6 +284,37 @@ def test_every_kind_of_line_break_is_one_mark() -> None:
     frame = pl.DataFrame({"note": ["a\r\nb\rc\u2028d"]})
     report = Report(title="Notes", frame=frame, kinds={"note": ColumnKind.TEXT})
     assert render_table(report, 40, color=False).splitlines()[4] == "  a↵b↵c↵d"
+
+
+def test_a_text_longer_than_the_cell_limit_is_cut_even_in_a_whole_table() -> None:
+    import polars as pl
+
+    # Printed whole (no width), a 500-character limit still holds: the first 499
+    # characters and "…"; a cell of exactly 500 is shown as it is, and numbers never.
+    long, exact = "a" * 2_000_000, "b" * MAX_CELL
+    frame = pl.DataFrame({"note": [long, exact], "n": [1, 2]})
+    report = Report(
+        title="Notes", frame=frame, kinds={"note": ColumnKind.TEXT, "n": ColumnKind.COUNT}
+    )
+    lines = render_table(report, None, color=False).splitlines()
+    assert MAX_CELL == 500
+    assert lines[4] == "  " + "a" * 499 + "…   1"
+    assert lines[5] == "  " + "b" * 500 + "   2"
+    assert lines[-1] == "Cut short with …: note."
+
+
+def test_a_name_of_millions_of_characters_is_cut_in_a_piped_table_and_kept_in_csv(
+    run: Run, make_data_dir: MakeDir
+) -> None:
+    name = "Nordlys " + "x" * 3_000_000
+    root = _one_customer(make_data_dir, name)
+    args = ("mrr", "--data", root, "-m", "2026-03", "--by", "name")
+    table = run(*args, "-f", "table", env={"NO_COLOR": "1"})
+    assert table.exit_code == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[4].startswith("  Nordlys " + "x" * 491 + "…   2026-03   4,900.00")
+    assert "Cut short with …: name." in lines
+    assert name in run(*args, "-f", "csv").stdout
 
 
 # --- --columns ----------------------------------------------------------------------------

@@ -202,6 +202,11 @@ _LINE_BREAK = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 MIN_CUT = 10
 """A text column is cut short with … rather than left out when at least this much fits."""
 
+MAX_CELL = 500
+"""The most characters of a text cell a table shows, even printed whole: a longer text
+is cut short with … (a name of millions of characters would otherwise take seconds and
+hundreds of megabytes to lay out). The machine formats keep every character."""
+
 _SPARKS = "▁▂▃▄▅▆▇█"
 _LAST_CODE = re.compile(r"\x1b\[[0-9;]*m\Z")
 
@@ -227,8 +232,11 @@ def _line_without_trailing_spaces(line: str) -> str:
 
 def _one_line(value: Any) -> Any:
     """A text on one line: each line break shown as :data:`LINE_BREAK_MARK`, any other
-    control character by its code (:func:`visible`)."""
-    return visible(_LINE_BREAK.sub(LINE_BREAK_MARK, value)) if isinstance(value, str) else value
+    control character by its code (:func:`visible`). Only the first :data:`MAX_CELL`
+    characters and one more are kept, so that the table still sees the text is longer."""
+    if not isinstance(value, str):
+        return value
+    return visible(_LINE_BREAK.sub(LINE_BREAK_MARK, value[: MAX_CELL + 1]))[: MAX_CELL + 1]
 
 
 def fit_columns(
@@ -295,7 +303,7 @@ def _trend_line(trend: Trend, width: int | None) -> str:
     return f"{trend.label} {months[0]} {sparkline(values)} {months[-1]}"
 
 
-def _left_out_note(dropped: list[str], cut: list[str], width: int) -> str:
+def _left_out_note(dropped: list[str], cut: list[str], width: int | None) -> str:
     parts = []
     if dropped:
         parts.append(
@@ -341,7 +349,10 @@ def render_table(
         for name in order
     }
     text = {n for n in order if report.kind(n) is ColumnKind.TEXT}
+    long = {n: MAX_CELL for n in text if widths[n] > MAX_CELL}
+    widths.update(long)
     kept, cut = fit_columns(order, widths, text, width, set(report.priority))
+    cut = {**{n: w for n, w in long.items() if n in kept}, **cut}
     table_order = list(report.table_columns or report.frame.columns)
     columns = [c for c in table_order if c in kept]
     if report.totals is not None and not footers[columns[0]].plain:
@@ -368,7 +379,7 @@ def render_table(
         table.add_row(*(cells[name][i] for name in columns), style=style or None)
     notes = list(report.footer)
     dropped = [c for c in order if c not in kept]
-    if width is not None and (dropped or cut):
+    if dropped or cut:
         notes.append(_left_out_note(dropped, [c for c in columns if c in cut], width))
     # Without a width nothing wraps: the table, its title and its notes print whole.
     whole = max([needed + 1, len(report.title), *(len(n) for n in notes)])
