@@ -10,8 +10,9 @@ from fractions import Fraction
 
 import pytest
 
+from revcli.billing.context import document_context
 from revcli.billing.run import billing_run
-from revcli.billing.templates import DocFormat, document_context, document_maker
+from revcli.billing.templates import DocFormat, document_maker
 from revcli.checks import load_dataset
 from tests.conftest import SAMPLE
 

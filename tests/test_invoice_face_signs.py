@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from revcli.billing.context import document_context
 from revcli.billing.model import Invoice, credit_note
 from revcli.billing.numbering import numbered
-from revcli.billing.templates import DocFormat, document_context, document_maker
+from revcli.billing.templates import DocFormat, document_maker
 from revcli.data.validate import load_dataset
 from tests.billing_support import billing_dir, run_months
 

@@ -20,12 +20,13 @@ from liquid.exceptions import FilterArgumentError
 from pypdf import PdfReader
 
 from revcli.billing import filters
+from revcli.billing.context import document_context
 from revcli.billing.filters import FILTERS, environment
 from revcli.billing.model import Invoice, credit_note
 from revcli.billing.money import format_money
 from revcli.billing.numbering import numbered
 from revcli.billing.run import billing_run
-from revcli.billing.templates import DocFormat, document_context, document_maker
+from revcli.billing.templates import DocFormat, document_maker
 from revcli.data.validate import DataSet, load_dataset
 from revcli.extras import install_hint
 from revcli.templating import TemplateError, shipped_templates

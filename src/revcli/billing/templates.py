@@ -1,28 +1,21 @@
-"""Invoice documents from Liquid templates: which template, the context it sees, rendering.
+"""Invoice documents from Liquid templates: which template, and rendering.
 
 Loading, the strict environment and ``FILE:LINE:COLUMN`` errors are
-:mod:`revcli.templating`'s, shared with the reminder e-mails; the filters are
-:mod:`.filters`, the printed words :mod:`.labels`. The context and the filters are
-documented in docs/templates.md.
+:mod:`revcli.templating`'s, shared with the reminder e-mails; the context a template sees
+is :mod:`.context`, the filters :mod:`.filters`, the printed words :mod:`.labels`. The
+context and the filters are documented in docs/templates.md.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
 from enum import StrEnum
-from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
-from babel.numbers import format_decimal
-
+from revcli.billing.context import document_context
 from revcli.billing.filters import INVOICE_FILTERS
-from revcli.billing.labels import LABELS, language
-from revcli.billing.model import CREDIT_NOTE, Invoice
-from revcli.billing.money import format_money
-from revcli.billing.numbering import file_part, org_number
-from revcli.einvoice.terms import Terms, line_terms
-from revcli.settings import InvoiceSettings, Settings, known_locale
+from revcli.billing.model import Invoice
+from revcli.billing.numbering import file_part
+from revcli.settings import InvoiceSettings, Settings
 from revcli.templating import find_template, load_template
 
 
@@ -38,9 +31,6 @@ class DocFormat(StrEnum):
     def template_kind(self) -> str:
         """The template format it is rendered from (PDF is rendered from HTML)."""
         return "html" if self in (DocFormat.HTML, DocFormat.PDF) else self.value
-
-
-# --- where templates are -----------------------------------------------------------------
 
 
 def template_for(
@@ -69,200 +59,6 @@ def format_of_template(template: Path) -> DocFormat:
     if ".txt" in suffixes:
         return DocFormat.TXT
     return DocFormat.HTML
-
-
-# --- the context ------------------------------------------------------------------------------
-
-
-def _lines_of(text: str) -> list[str]:
-    return [part.strip() for part in text.replace("\\n", "\n").split("\n") if part.strip()]
-
-
-def _fraction(value: Fraction) -> str:
-    return f"{value.numerator}/{value.denominator}" if value.denominator != 1 else str(value)
-
-
-def _how(
-    terms: Terms, currency: str, locale: str, labels: dict[str, str], *, code: bool, sign: Decimal
-) -> str:
-    """How a line's amount arises, in the document's language (empty when quantity ×
-    unit price is the amount): the months billed, the share of days, the uplift pieces,
-    and that the product was rounded to the currency's minor unit. On a credit note
-    (``sign`` −1) the product is negated, ``-(…) ≈ -768,26 kr``, to equal the line's
-    negative amount."""
-    if terms.multiplies:
-        return ""
-    if not known_locale(locale):
-        locale = "en_GB"  # the template's filters report the unknown locale where it is used
-
-    def price(value: Decimal) -> str:
-        return format_money(value, currency, locale, code=code, exact=True)
-
-    per = labels.get(f"per_{terms.per}", terms.per)
-    quantity = format_decimal(terms.quantity, locale=locale, decimal_quantization=False)
-    if terms.steps:
-        assert terms.share is not None
-        pieces = " + ".join(
-            f"{s.days} {labels['days']} × {price(s.unit_price)}" for s in terms.steps
-        )
-        text = f"{quantity} × ({pieces}) / {terms.share[1]} {labels['days']}"
-    else:
-        text = f"{quantity} × {price(terms.unit_price)} / {per}"
-        if terms.share is not None:
-            text += f" × {terms.share[0]}/{terms.share[1]} {labels['days']}"
-    if terms.months is not None:
-        text += f" × {_fraction(terms.months)} {per}"
-    if sign < 0:
-        text = f"-({text})"  # the hyphen-minus ``money`` prints before negative amounts
-    gross = format_money(terms.gross * sign, currency, locale, code=code)
-    return text + (f" ≈ {gross} ({labels['rounded']})" if terms.rounded else f" = {gross}")
-
-
-def _face_lines(
-    invoice: Invoice, settings: Settings, labels: dict[str, str], code: bool
-) -> list[dict[str, Any]]:
-    """The shown numbers of every line (:mod:`revcli.einvoice.terms`): what a reader
-    multiplies, the discount, and how the amount arises when it is not a product.
-
-    ``gross`` carries the document's sign like ``amount`` (negative on a credit note);
-    ``discount`` is the discount given, never negative, so that a template prints one
-    sign before it: ``−`` on an invoice, ``+`` on a credit note (docs/templates.md)."""
-    from revcli.billing.ehf import face_line
-
-    sign = Decimal(-1) if invoice.kind == CREDIT_NOTE else Decimal(1)
-    out = []
-    for line in invoice.lines:
-        terms = line_terms(face_line(line, invoice))
-        out.append(
-            {
-                "shown_quantity": terms.quantity,
-                "shown_price": terms.unit_price,
-                "shown_per": labels.get(f"per_{terms.per}", terms.per),
-                "gross": terms.gross * sign + 0,
-                "discount": terms.discount,
-                "has_discount_amount": terms.discount != 0,
-                "multiplies": terms.multiplies,
-                "how": _how(
-                    terms, invoice.currency, invoice.buyer.locale, labels, code=code, sign=sign
-                ),
-            }
-        )
-    return out
-
-
-def document_context(invoice: Invoice, settings: Settings) -> dict[str, Any]:
-    """Everything a template sees (docs/templates.md): ``document``, ``seller``, ``buyer``,
-    ``lines``, ``taxes``, ``totals`` and ``labels``. Money values are exact Decimals."""
-    from revcli.billing.ehf import pays_to_iban
-    from revcli.einvoice import model as ehf
-
-    company = settings.company
-    credit = invoice.kind == CREDIT_NOTE
-    lang = language(invoice.buyer.locale)
-    labels = dict(LABELS[lang])
-    org = org_number(company)
-    bank = (
-        invoice.facts.bank
-        if invoice.facts is not None
-        else ehf.Payment(company.bank_account, company.iban, company.bic)
-    )
-    own_currency = "NOK" if company.country == "NO" else settings.base_currency
-    code = invoice.currency != own_currency
-    iban = pays_to_iban(invoice.currency, company.country, bank)
-    abroad = bool(invoice.buyer.country) and invoice.buyer.country != company.country
-    faces = _face_lines(invoice, settings, labels, code)
-    return {
-        "document": {
-            "kind": invoice.kind,
-            "is_credit_note": credit,
-            "draft": invoice.is_draft,
-            "title": labels["credit_note" if credit else "invoice"],
-            "number": invoice.number or "",
-            "issue_date": invoice.issue_date,
-            "due_date": invoice.due_date,
-            "period_start": invoice.period_start,
-            "period_end": invoice.period_end,
-            "currency": invoice.currency,
-            "locale": invoice.buyer.locale,
-            "language": lang,
-            "payment_reference": invoice.payment_reference,
-            "payment_reference_is_kid": company.country == "NO" and not iban,
-            "currency_code": code,
-            "pay_to_iban": iban,
-            "export_basis": abroad and any(line.tax_rate == 0 for line in invoice.lines),
-            "reverse_charge": invoice.reverse_charge,
-            "credits": invoice.credits or "",
-            "reason": invoice.reason,
-            "contract_id": invoice.contract_id,
-            "customer_id": invoice.customer_id,
-            "po_number": invoice.po_number,
-        },
-        "seller": {
-            "name": company.name,
-            "address_lines": _lines_of(company.address),
-            "country": company.country,
-            "vat_id": company.vat_id,
-            "org_number": org,
-            "vat_registered": company.vat_id.upper().endswith("MVA"),
-            "register": "Foretaksregisteret" if company.country == "NO" else "",
-            "email": company.email,
-            "bank_account": bank.account,
-            "iban": bank.iban,
-            "bic": bank.bic,
-        },
-        "buyer": {
-            "customer_id": invoice.customer_id,
-            "name": invoice.buyer.name,
-            "address_lines": _lines_of(invoice.buyer.address),
-            "country": invoice.buyer.country,
-            "vat_id": invoice.buyer.vat_id,
-            "email": invoice.buyer.email,
-        },
-        "lines": [
-            {
-                "line_id": line.line_id,
-                "product": line.product,
-                "description": line.description,
-                "kind": line.kind,
-                "price_period": line.price_period,
-                "per": labels[f"per_{line.price_period}"],
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-                "discount_pct": line.discount_pct,
-                "has_discount": line.discount_pct != 0,
-                "service_start": line.service_start,
-                "service_end": line.service_end,
-                "active_days": line.active_days,
-                "period_days": line.period_days,
-                "prorated": line.active_days < line.period_days,
-                "tax_rate": line.tax_rate,
-                "amount": line.amount,
-                "steps": [
-                    {"start": s.start, "end": s.end, "days": s.days, "unit_price": s.unit_price}
-                    for s in line.steps
-                ],
-                **face,
-            }
-            for line, face in zip(invoice.lines, faces, strict=True)
-        ],
-        "taxes": [
-            {"rate": t.rate, "net": t.net, "tax": t.tax, "tax_nok": t.tax_nok}
-            for t in invoice.taxes
-        ],
-        "totals": {
-            "net": invoice.net,
-            "tax": invoice.tax,
-            "total": invoice.total,
-            "tax_nok": invoice.tax_nok,
-            "nok_rate": invoice.nok_rate,
-            "nok_rate_date": invoice.nok_rate_date,
-            "show_nok": invoice.tax_nok is not None,
-        },
-        "labels": labels,
-    }
-
-
-# --- rendering -----------------------------------------------------------------------------
 
 
 class DocumentMaker:
