@@ -13,7 +13,7 @@ from pathlib import Path
 
 from revcli.billing.ehf import XML, has_xml, xml_of
 from revcli.billing.model import Invoice
-from revcli.billing.register import document_name
+from revcli.billing.numbering import document_name
 from revcli.billing.templates import DocFormat, DocumentMaker, format_of_template, template_for
 from revcli.errors import UsageError
 from revcli.settings import DOCUMENT_FORMATS, Settings

@@ -9,12 +9,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from revcli.billing.append import Register
 from revcli.billing.credits import settled_note
 from revcli.billing.ehf import pays_to_iban
 from revcli.billing.model import INVOICE, Invoice
 from revcli.billing.numbering import NumberFormat, numbered, seller_issues
 from revcli.billing.parallel import render_all
-from revcli.billing.register import Register, issued_keys, read_register
+from revcli.billing.register import issued_keys, read_register
 from revcli.billing.run import BillingRun, billing_frames
 from revcli.billing.texts import refuse_uncreditable
 from revcli.data.controls import describe, first_unshowable

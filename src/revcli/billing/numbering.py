@@ -156,3 +156,10 @@ def org_number(company: Company) -> str:
     if company.country == "NO" and len(digits) == 9:
         return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
     return ""
+
+
+def document_name(number: str, extension: str) -> str:
+    """The file an issued document is written to: its number as a file name
+    (:func:`~revcli.billing.numbering.file_part`), then the format. Documents issued before
+    names were percent-encoded keep the name their record holds."""
+    return f"{file_part(number)}.{extension}"

@@ -518,7 +518,7 @@ def export(
 def _export_xml(entries: list[Any], folder: Path) -> None:
     """Write the e-invoice of every entry of format 2 into ``folder``; note the others."""
     from revcli.billing.ehf import XML, has_xml, xml_of
-    from revcli.billing.register import document_name
+    from revcli.billing.numbering import document_name
     from revcli.billing.verify import tracked
 
     if folder.exists() and not folder.is_dir():
