@@ -22,7 +22,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from revcli.data.validate import load_dataset, lookalike_ids
+from revcli.data.ids import lookalike_ids
+from revcli.data.validate import load_dataset
 from revcli.data.yamlio import compose, load_records
 from revcli.output.formulas import spreadsheet_safe
 from revcli.output.render import render_csv

@@ -15,7 +15,8 @@ from polars.testing import assert_frame_equal
 
 from revcli.calendar import first_days, month_number, shift_day, whole_months
 from revcli.checks import load_dataset
-from revcli.data.validate import booking_rates, in_order_of
+from revcli.data.fx import booking_rates
+from revcli.data.ids import in_order_of
 from revcli.metrics import common
 from revcli.metrics.movements import _with_customer
 from revcli.metrics.mrr import (

@@ -18,9 +18,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from revcli import schema
+from revcli.data import fx as fx_module
+from revcli.data import ids as ids_module
 from revcli.data import validate as validate_module
+from revcli.data.fx import booking_rates, no_rate
+from revcli.data.ids import in_order_of
 from revcli.data.load import read_raw
-from revcli.data.validate import _no_rate, booking_rates, in_order_of, validate
+from revcli.data.validate import validate
 from revcli.schema import DECIMAL, any_repeated, country_codes, rising
 from tests.conftest import write_data_dir
 
@@ -53,12 +57,12 @@ def test_no_rate_is_where_the_as_of_lookup_finds_none(
         given_both & booking_rates(frame, "day", "cur", fx, "NOK").is_null()
     ).to_series()
     # First rate dates found currency by currency, and looked up (for many currencies).
-    for few in (validate_module.FEW_CURRENCIES, 0):
+    for few in (fx_module.FEW_CURRENCIES, 0):
         try:
-            validate_module.FEW_CURRENCIES = few
-            fast = frame.select(given_both & _no_rate(frame, "day", "cur", fx, "NOK")).to_series()
+            fx_module.FEW_CURRENCIES = few
+            fast = frame.select(given_both & no_rate(frame, "day", "cur", fx, "NOK")).to_series()
         finally:
-            validate_module.FEW_CURRENCIES = 8
+            fx_module.FEW_CURRENCIES = 8
         assert fast.to_list() == slow.to_list()
 
 
@@ -103,18 +107,18 @@ def test_ids_in_one_case_have_no_lookalikes(rows: list[tuple[str, str | None]]) 
         pl.lit("f.csv").alias("_source"), pl.int_range(2, pl.len() + 2).alias("_line")
     )
     short = [
-        validate_module.lookalike_ids(frame, "id", "id"),
-        validate_module.lookalike_ids(frame, "id", "id", scope=["contract_id"]),
+        ids_module.lookalike_ids(frame, "id", "id"),
+        ids_module.lookalike_ids(frame, "id", "id", scope=["contract_id"]),
     ]
-    original = validate_module.one_case
+    original = ids_module.one_case
     try:
-        validate_module.one_case = lambda frame, column: False
+        ids_module.one_case = lambda frame, column: False
         full = [
-            validate_module.lookalike_ids(frame, "id", "id"),
-            validate_module.lookalike_ids(frame, "id", "id", scope=["contract_id"]),
+            ids_module.lookalike_ids(frame, "id", "id"),
+            ids_module.lookalike_ids(frame, "id", "id", scope=["contract_id"]),
         ]
     finally:
-        validate_module.one_case = original
+        ids_module.one_case = original
     assert short == full
 
 

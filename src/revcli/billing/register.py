@@ -6,10 +6,11 @@ deletion, a reordering or a changed document is detected; ``invoices/HEAD`` repe
 count of records and the last hash, so that deleting the last records is detected too (a
 register written before HEAD existed is valid without it; the next issue writes it).
 Issuing (:class:`revcli.billing.append.Register`) holds an exclusive lock on
-``invoices/.lock`` (:mod:`revcli.state.lock`) and re-reads the register under it, so two runs at once never share or skip a number. Each
-invoice's document is written first (atomically), then its record is appended and
-flushed to disk, then HEAD: a crash between the two leaves a document that no record
-names, which the next run overwrites with the same number.
+``invoices/.lock`` (:mod:`revcli.state.lock`) and re-reads the register under it, so two
+runs at once never share or skip a number. Each invoice's document is written first
+(atomically), then its record is appended and flushed to disk, then HEAD: a crash between
+the two leaves a document that no record names, which the next run overwrites with the
+same number.
 """
 
 from __future__ import annotations

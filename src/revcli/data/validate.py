@@ -14,6 +14,8 @@ import polars as pl
 
 from revcli.calendar import with_term_months
 from revcli.concurrency import side_by_side
+from revcli.data.fx import fx_coverage, no_rate
+from revcli.data.ids import duplicates, in_order_of, lookalike_heads, lookalike_ids
 from revcli.data.load import Positions, RawData, read_raw, relocate
 from revcli.data.source import Revision, Source
 from revcli.errors import DataError, Issue, Severity, sort_issues
@@ -22,10 +24,8 @@ from revcli.schema import (
     CUSTOMERS,
     DECIMAL,
     FX_RATES,
-    LINE,
     LINES,
     OPPORTUNITIES,
-    SOURCE,
     RowCheck,
     any_repeated,
     frame_issues,
@@ -61,157 +61,6 @@ class DataSet:
     positions: Positions = field(default_factory=dict)
     """Where each value of a YAML record is (:func:`~revcli.data.load.relocate`): an issue
     found later, such as a report's, points at the value, not at its record."""
-
-
-def _where(prefix: str = "") -> pl.Expr:
-    return pl.col(f"{prefix}{SOURCE}") + ":" + pl.col(f"{prefix}{LINE}").cast(pl.String)
-
-
-def duplicates(frame: pl.DataFrame, keys: list[str], column: str, what: str) -> list[Issue]:
-    """An error on every repeat of a key, naming where it was first seen."""
-    present = pl.all_horizontal(pl.col(k).is_not_null() for k in keys)
-    keyed = pl.struct(keys) if len(keys) > 1 else pl.col(keys[0])
-    if not any_repeated(frame, keys):
-        return []
-    # Hashes first (one integer per row), the keys themselves only where hashes repeat.
-    hashed = frame.filter(present & keyed.hash().is_duplicated())
-    repeated = hashed.filter(keyed.is_duplicated())  # cheap when nothing repeats
-    ranked = repeated.with_columns(
-        _first=_where().first().over(keys, order_by=[SOURCE, LINE]),
-        _rank=pl.int_range(pl.len()).over(keys, order_by=[SOURCE, LINE]),
-    )
-    label = pl.concat_str([pl.col(k) for k in keys], separator="/")
-    return frame_issues(
-        ranked,
-        pl.col("_rank") > 0,
-        column,
-        pl.lit(f"{what} '") + label + "' appears twice; first at " + pl.col("_first"),
-    )
-
-
-_INVISIBLE = r"\p{Cf}"
-"""Unicode format characters: zero-width space and joiners, word joiner, soft hyphen,
-byte-order mark, direction marks — invisible in an editor, different to a computer."""
-
-
-def one_case(frame: pl.DataFrame, column: str) -> bool:
-    """Whether the ids of ``column`` are ASCII with no lower-case letter (``CUS0001``,
-    line numbers), or with no upper-case one: then no two distinct ids are the same
-    in lower case and none holds an invisible character, so none looks like another."""
-    # All ids as one text: one pass over their characters, not one call per id.
-    text: str = frame.select(pl.col(column).str.join("")).item()
-    return text.isascii() and (text.upper() == text or text.lower() == text)
-
-
-def lookalike_ids(
-    frame: pl.DataFrame, column: str, what: str, scope: Sequence[str] = ()
-) -> list[Issue]:
-    """Warnings for ids that a person reads as one but revcli as two: ``ACME`` and
-    ``acme``, ``K-1`` and ``K-1`` with a zero-width space. Every spelling after the first
-    (in file order) names the first; an id with an invisible character is named too."""
-    spelling = pl.col(column)
-    if one_case(frame, column):
-        return []
-    lower = spelling.str.to_lowercase()
-    # Twins are distinct ids (in a scope) that share a key; without invisible characters
-    # the key is the id in lower case, so no two share one when there are as many distinct
-    # keys (or even key hashes) as distinct ids, or when no id changes in lower case.
-    if scope:
-        invisible, changed = frame.select(
-            spelling.str.contains(_INVISIBLE).any().alias("invisible"),
-            (lower != spelling).any().alias("changed"),
-        ).row(0)
-        shared = changed
-        if not invisible and changed:
-            ids, keys = frame.select(
-                pl.struct(*scope, spelling).n_unique().alias("ids"),
-                pl.struct(*scope, lower).hash().n_unique().alias("keys"),
-            ).row(0)
-            shared = keys < ids
-    else:
-        invisible, keys = frame.select(
-            spelling.str.contains(_INVISIBLE).any().alias("invisible"),
-            lower.hash().n_unique().alias("keys"),
-        ).row(0)
-        # As many key hashes as rows: every key (and so every id) is different.
-        shared = keys < frame.height and keys < frame.select(spelling.n_unique()).item()
-    if not invisible and not shared:
-        return []
-    key = spelling.str.replace_all(_INVISIBLE, "").str.to_lowercase()
-    groups = [*scope, "_key"]
-    # Keys are compared over the distinct ids only; ids without a letter or an invisible
-    # character (plain line numbers) are left out unless a twin of theirs is among them.
-    spelled = frame.get_column(column).str.contains(r"\p{L}|" + _INVISIBLE).fill_null(False)
-    candidates = frame.filter(spelled)
-    if candidates.height < frame.height:
-        keys = candidates.select(key.unique().alias("_key"))
-        plain = frame.filter(~spelled).join(keys, left_on=column, right_on="_key", how="semi")
-        candidates = pl.concat([candidates, plain])
-    pairs = candidates.select(*scope, column).unique().with_columns(key.alias("_key"))
-    shared = pairs.group_by(groups).len().filter(pl.col("len") > 1).drop("len")
-    issues: list[Issue] = []
-    if shared.height:
-        twin_pairs = pairs.join(shared, on=groups, how="semi")
-        twins = frame.join(twin_pairs, on=[*scope, column])
-        ordered = twins.sort(SOURCE, LINE).with_columns(
-            pl.col(column).first().over(groups).alias("_first_id"),
-            _where().first().over(groups).alias("_first_at"),
-        )
-        rows = ordered.filter(pl.col(column) != pl.col("_first_id")).select(
-            SOURCE, LINE, column, "_first_id", "_first_at"
-        )
-        issues += [
-            Issue(
-                source,
-                line,
-                column,
-                f"{what} '{value}' differs from '{first}' (at {at}) only "
-                "in upper/lower case or invisible characters; write one id the same way "
-                "everywhere",
-                Severity.WARNING,
-            )
-            for source, line, value, first, at in rows.iter_rows()
-        ]
-    if not invisible:
-        return issues
-    hidden = frame.filter(pl.col(column).str.contains(_INVISIBLE))
-    issues += [
-        Issue(
-            source,
-            line,
-            column,
-            f"'{value}' contains an invisible character; retype the id",
-            Severity.WARNING,
-        )
-        for source, line, value in hidden.select(SOURCE, LINE, column).iter_rows()
-    ]
-    return issues
-
-
-def _lookalike_heads(customers: pl.DataFrame, contracts: pl.DataFrame) -> list[Issue]:
-    """:func:`lookalike_ids` of the customer ids and the contract ids."""
-    return [
-        *lookalike_ids(customers, "customer_id", "customer_id"),
-        *lookalike_ids(contracts, "contract_id", "contract_id"),
-    ]
-
-
-def in_order_of(keys: pl.Series, ids: pl.Series) -> pl.Series | None:
-    """For each row of ``keys``, the row of ``ids`` holding its key, when ``keys`` lists
-    every id of ``ids`` in turn (lines grouped by contract in the order of the contracts,
-    contracts by customer in the order of the customers, as exports usually are);
-    ``None`` otherwise or where either holds a null.
-
-    Where it holds, a lookup of each key among the ids (a join, ``is_in``) is a walk along
-    both in step, whose cost grows with the rows, not faster as hash tables outgrow caches.
-    """
-    if keys.null_count() or ids.null_count() or not keys.len():
-        return None
-    runs = keys.rle_id()
-    if runs[-1] + 1 != ids.len():
-        return None
-    firsts = keys.filter(runs.diff().fill_null(1) != 0)
-    return runs if firsts.equals(ids) else None
 
 
 def not_before(later: str, earlier: str) -> RowCheck:
@@ -425,82 +274,6 @@ def _fx(raw: RawData) -> tuple[pl.DataFrame, list[Issue]]:
     return frame.sort("currency", "date"), issues
 
 
-def booking_rates(
-    frame: pl.DataFrame, date: str, currency: str, fx: pl.DataFrame, base: str
-) -> pl.Series:
-    """The rate in effect on ``date`` for each row: the latest fx row on or before it.
-
-    1 for the base currency; null where no rate is known yet.
-    """
-    rates = fx.select(
-        pl.col("currency").alias("_fx_currency"),
-        pl.col("date").alias("_fx_date"),
-        pl.col("rate").cast(pl.Float64).alias("_rate"),
-    ).sort("_fx_date")
-    keyed = frame.select(
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"),
-        pl.col(currency).alias("_fx_currency"),
-        pl.col(date).alias("_fx_date"),
-    )
-    joined = (
-        keyed.filter(pl.col("_fx_date").is_not_null() & (pl.col("_fx_currency") != base))
-        .sort("_fx_date")
-        .join_asof(
-            rates, on="_fx_date", by="_fx_currency", strategy="backward", check_sortedness=False
-        )
-    )
-    # Each rate back to its row by the row's number: cheaper than joining on it.
-    found = pl.Series("_rate", [None], pl.Float64).new_from_index(0, frame.height)
-    found = found.scatter(joined.get_column("_row"), joined.get_column("_rate"))
-    at_base = keyed.get_column("_fx_currency") == base
-    return pl.select(pl.when(at_base).then(1.0).otherwise(found)).to_series().alias("rate")
-
-
-FEW_CURRENCIES = 8
-"""Up to this many currencies with rates, a row's first rate date is found by comparing
-its currency with each of them instead of a lookup."""
-
-
-def _no_rate(frame: pl.DataFrame, date: str, currency: str, fx: pl.DataFrame, base: str) -> pl.Expr:
-    """Where :func:`booking_rates` finds no rate for a row that has a date and a currency.
-
-    With every fx row complete (the usual case) that is a currency other than the base
-    one whose first rate comes after the date, or that has none: one lookup of a handful
-    of first dates instead of an as-of join. Otherwise the as-of join itself decides.
-    """
-    if fx.get_column("date").null_count() or fx.get_column("rate").null_count():
-        return pl.lit(booking_rates(frame, date, currency, fx, base).is_null())
-    first = fx.group_by("currency").agg(pl.col("date").min())
-    if first.height > FEW_CURRENCIES:
-        since = pl.col(currency).replace_strict(
-            first.get_column("currency"), first.get_column("date"), default=None
-        )
-    else:  # a comparison per currency costs less than a lookup per row
-        since = pl.lit(None, dtype=pl.Date)
-        for code, day in first.iter_rows():
-            since = pl.when(pl.col(currency) == code).then(pl.lit(day, pl.Date)).otherwise(since)
-    return (pl.col(currency) != base) & (since.is_null() | (pl.col(date) < since))
-
-
-def _fx_coverage(
-    contracts: pl.DataFrame, lines: pl.DataFrame, fx: pl.DataFrame, base: str
-) -> list[Issue]:
-    frame = contracts.filter(
-        pl.col("start_date").is_not_null()
-        & pl.col("currency").is_not_null()
-        & _no_rate(contracts, "start_date", "currency", fx, base)
-    )
-    if not frame.height:
-        return []
-    recurring = lines.filter(pl.col("price_period") != "once").get_column("contract_id").unique()
-    return frame_issues(
-        frame,
-        pl.col("contract_id").is_in(recurring.implode()),
-        "currency",
-        pl.format("no {} rate on or before {} in fx_rates.csv", "currency", "start_date"),
-    )
-
-
 def _opportunities(raw: RawData, fx: pl.DataFrame) -> tuple[pl.DataFrame, list[Issue]]:
     base = raw.settings.base_currency
     frame, issues = parse_table(raw.opportunities, OPPORTUNITIES, raw.missing["opportunities"])
@@ -519,7 +292,7 @@ def _opportunities(raw: RawData, fx: pl.DataFrame) -> tuple[pl.DataFrame, list[I
             RowCheck(
                 is_open
                 & closing.is_not_null()
-                & _no_rate(frame, "expected_close", "currency", fx, base),
+                & no_rate(frame, "expected_close", "currency", fx, base),
                 "currency",
                 pl.format(
                     "no {} rate on or before {} in fx_rates.csv", "currency", "expected_close"
@@ -547,12 +320,12 @@ def validate(raw: RawData, checks: Sequence[Check] = ()) -> tuple[DataSet, list[
         lambda: _typed_lines(raw), lambda: _customers_and_contracts(raw)
     )
     heads, (lines, more) = side_by_side(
-        lambda: _lookalike_heads(customers, contracts), lambda: _lines(typed_lines, contracts)
+        lambda: lookalike_heads(customers, contracts), lambda: _lines(typed_lines, contracts)
     )
     issues += more + heads
     fx, more = _fx(raw)
     issues += more
-    issues += _fx_coverage(contracts, lines, fx, raw.settings.base_currency)
+    issues += fx_coverage(contracts, lines, fx, raw.settings.base_currency)
     opportunities, more = _opportunities(raw, fx)
     issues += more
     issues += lookalike_ids(lines, "line_id", "line_id", scope=["contract_id"])

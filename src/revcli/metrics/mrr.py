@@ -30,12 +30,9 @@ from revcli.calendar import (
     add_months,
 )
 from revcli.concurrency import side_by_side
+from revcli.data.fx import booking_rates
 from revcli.data.load import relocate
-from revcli.data.validate import (
-    DataSet,
-    booking_rates,
-    may_reach_line_limit,
-)
+from revcli.data.validate import DataSet, may_reach_line_limit
 from revcli.errors import DataError, Issue
 from revcli.metrics.common import (
     CUSTOMER,

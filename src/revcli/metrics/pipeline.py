@@ -7,7 +7,8 @@ import datetime as dt
 import polars as pl
 
 from revcli.calendar import month_start, shift_month
-from revcli.data.validate import DataSet, booking_rates
+from revcli.data.fx import booking_rates
+from revcli.data.validate import DataSet
 from revcli.decimals import round_half_up
 from revcli.metrics.mrr import MONTH, exact_money, money_sum, money_times, month_range
 from revcli.output.report import ColumnKind, Report

@@ -7,10 +7,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from revcli.data.validate import (
-    LINE_MRR_LIMIT,
-    in_order_of,
-)
+from revcli.data.ids import in_order_of
+from revcli.data.validate import LINE_MRR_LIMIT
 from revcli.errors import Issue, sort_issues
 from revcli.metrics.common import CUSTOMER, PRODUCT
 from revcli.schema import LINE, PERIOD_MONTHS, SOURCE
