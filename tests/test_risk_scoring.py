@@ -18,8 +18,10 @@ import polars as pl
 import pytest
 
 from revcli.checks import load_dataset
+from revcli.risk.contracts import renewal_signal
+from revcli.risk.reasons import whole
 from revcli.risk.report import risk_inputs, risk_settings
-from revcli.risk.scoring import _whole, renewal_signal, risk_table
+from revcli.risk.scoring import risk_table
 from revcli.risk.settings import RenewalRule
 from tests.conftest import SETTINGS, MakeDir, Run
 
@@ -457,7 +459,7 @@ def test_open_renewal_deal_silences_the_renewal_signal(make_data_dir: MakeDir) -
 )
 def test_whole_numbers_in_reasons_are_rounded_and_grouped(value: float, text: str) -> None:
     frame = pl.DataFrame({"v": [value]})
-    assert frame.select(_whole(pl.col("v"))).item() == text
+    assert frame.select(whole(pl.col("v"))).item() == text
 
 
 def test_reason_numbers_beyond_64_bit_integers_are_grouped(make_data_dir: MakeDir) -> None:
