@@ -30,7 +30,7 @@ from tests.conftest import ROOT, Run
 DOCUMENT = "2026-00002.html"
 """An issued document of the December run (the html face of its second invoice)."""
 
-COPIES = 28
+COPIES = 29
 """Data dirs made before the module's tests run, so that one wait makes them all old
 enough to be stamped (:data:`RACY_SECONDS`)."""
 
@@ -340,6 +340,35 @@ def test_a_cache_folder_that_cannot_be_written_still_gives_the_report(
     assert (first.exit_code, again.exit_code) == (0, 0)
     assert first.stdout == again.stdout != ""
     assert blocked.read_text(encoding="utf-8") == "not a folder\n"
+
+
+def test_writing_a_stamp_removes_the_stamps_not_written_for_90_days(
+    data: Path, run: Run, cache: Path
+) -> None:
+    cache.mkdir(parents=True)
+    day = 86400
+    now = time.time()
+
+    def made(name: str, days_old: float, *, folder: bool = False) -> Path:
+        path = cache / name
+        if folder:
+            path.mkdir()
+        else:
+            path.write_text("{}\n", encoding="utf-8")
+        os.utime(path, (now - days_old * day, now - days_old * day))
+        return path
+
+    stale = made("0" * 32 + ".json", 91)  # a stamp of a data dir not checked since
+    recent = made("1" * 32 + ".json", 89)
+    other = made("notes.json", 400)  # not named as revcli names a stamp
+    short = made("2" * 31 + ".json", 400)
+    folder = made("3" * 32 + ".json", 400, folder=True)
+    assert report(run, data).exit_code == 0
+    assert not stale.exists()
+    assert recent.exists() and other.exists() and short.exists() and folder.is_dir()
+    written = sorted(set(cache.glob("*.json")) - {recent, other, short, folder})
+    assert len(written) == 1  # the stamp of this data dir
+    assert json.loads(written[0].read_text(encoding="utf-8"))["data"] == str(data.resolve())
 
 
 def test_without_an_absolute_xdg_cache_home_the_stamp_goes_to_the_home_cache(

@@ -31,6 +31,7 @@ import hashlib
 import json
 import os
 import stat
+import string
 import sys
 import time
 from collections.abc import Iterable, Sequence
@@ -49,6 +50,11 @@ FORMAT = 1
 RACY_SECONDS = 2.0
 """How long before a check began a file must have been last modified and changed for a
 stamp to cover it (file systems with 2-second clocks exist)."""
+
+STALE_DAYS = 90
+"""A stamp not written for this long is removed when another stamp is written, so that the
+cache does not keep a file for every data dir ever checked; its data dir, if it is still
+used, is checked in full once more and stamped again."""
 
 MAX_STAMP_BYTES = 16 * 1024 * 1024
 """The largest stamp read (a register of ~800,000 documents); a larger file is no stamp."""
@@ -161,6 +167,32 @@ def _own_file(path: Path) -> bool:
         return False
     mine = not hasattr(os, "getuid") or info.st_uid == os.getuid()
     return stat.S_ISREG(info.st_mode) and mine and not info.st_mode & 0o022
+
+
+def _is_stamp_name(name: str) -> bool:
+    stem, dot, suffix = name.partition(".")
+    return (
+        dot == "."
+        and suffix == "json"
+        and len(stem) == 32
+        and all(c in string.hexdigits for c in stem)
+    )
+
+
+def prune(cache: Path, keep: Path, now: float) -> None:
+    """Remove the stamps in ``cache`` (files named as :meth:`Stamp.of` names them, this
+    user's own) that were last written :data:`STALE_DAYS` or more before ``now``, except
+    ``keep``. Anything that cannot be removed is left."""
+    oldest = now - STALE_DAYS * 86400
+    with contextlib.suppress(OSError), os.scandir(cache) as entries:
+        for entry in entries:
+            if entry.name == keep.name or not _is_stamp_name(entry.name):
+                continue
+            with contextlib.suppress(OSError):
+                info = entry.stat(follow_symlinks=False)
+                mine = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+                if stat.S_ISREG(info.st_mode) and mine and info.st_mtime < oldest:
+                    Path(entry.path).unlink()
 
 
 def _is_hash(value: object) -> bool:
@@ -299,3 +331,4 @@ class Stamp:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             write_atomic(self.path, text + "\n")
             self.path.chmod(0o600)  # it names the data dir and its documents
+        prune(self.path.parent, self.path, time.time())
