@@ -391,4 +391,19 @@ def test_a_contract_moved_from_yaml_to_csv_unchanged_is_no_cause(repo: GitRepo, 
     # Moved and repriced 300 → 350: the detail names the price only, not contract_id.
     repo.write({"contract_lines.csv": "contract_id,line_id,product,unit_price\nC4,L1,SaaS,350\n"})
     edited = run(*args, "--as-of", "2026-02-01", "--format", "csv")
-    assert "contracts.csv,C4,line L1 unit_price: 300 → 350," in edited.stdout
+    # The cause is the contract with its lines, named where the edit is: the lines' file.
+    assert "\ncontract,contract_lines.csv,C4,line L1 unit_price: 300 → 350," in (
+        _without_months(edited.stdout)
+    )
+    # The contract's own row edited too: both files are named, the contract's first.
+    repo.write({"contracts.csv": "contract_id,customer_id,start_date\nC4,D,2025-08-01\n"})
+    both = run(*args, "--as-of", "2026-02-01", "--format", "csv")
+    assert (
+        '\ncontract,"contracts.csv, contract_lines.csv",C4,'
+        "start_date: 2025-09-01 → 2025-08-01; line L1 unit_price: 300 → 350,"
+    ) in _without_months(both.stdout)
+
+
+def _without_months(csv_text: str) -> str:
+    """The CSV of ``diff`` with each row's month cut off, so rows read ``cause,file,…``."""
+    return "\n".join(line.split(",", 1)[-1] for line in csv_text.splitlines())

@@ -188,14 +188,27 @@ def causes(old: RawData, new: RawData) -> Iterator[Cause]:
                 .sort(KEY)
             )
         for key, state in changed.iter_rows():
+            file = _file(before, after, key, roots)
             if state != "edited":
                 detail = state
+                if kind == "contract":  # a contract comes and goes with its lines
+                    file = _files(file, _file(lines_before, lines_after, key, roots))
             else:
                 parts = _field_changes(_record(before, key), _record(after, key))
                 if kind == "contract":
-                    parts += _line_changes(lines_before, lines_after, key)
+                    lines = _line_changes(lines_before, lines_after, key)
+                    if lines:  # named where the edit is: contract_lines.csv for a CSV
+                        where = _file(lines_before, lines_after, key, roots)
+                        file = _files(file, where) if parts else where or file
+                    parts += lines
                 detail = "; ".join(parts) or "edited"
-            yield Cause(kind, _file(before, after, key, roots), key, detail)
+            yield Cause(kind, file, key, detail)
+
+
+def _files(*names: str) -> str:
+    """The files of a cause, each once, in order (a contract and its lines are two files
+    in CSV, one in YAML)."""
+    return ", ".join(dict.fromkeys(name for name in names if name))
 
 
 def apply(old: RawData, new: RawData, done: list[Cause]) -> RawData:
