@@ -73,6 +73,7 @@ TemplateOption = Annotated[
         "--template",
         "-t",
         help="Liquid template (default: invoice.template of revcli.yaml).",
+        exists=True,
         dir_okay=False,
         show_default=False,
     ),
