@@ -173,6 +173,27 @@ def test_missing_fx_rate_is_an_error(make_data_dir: MakeDir) -> None:
     ]
 
 
+def test_contracts_csv_without_a_currency_column_beside_foreign_rates_is_warned_of(
+    make_data_dir: MakeDir,
+) -> None:
+    # An export that lost its currency column puts every contract in the base currency.
+    # The data is valid (the column is optional), so it is a warning, and only when
+    # fx_rates.csv has rates of another currency; the base currency's own rows don't count.
+    rates = "date,currency,rate\n2026-01-01,EUR,11.5\n2026-01-01,usd,10.5\n2026-01-01,NOK,1\n"
+    root = make_data_dir(valid(make_data_dir, fx_rates_csv=rates))
+    assert [str(w).replace(f"{root}/", "") for w in load_dataset(root).warnings] == [
+        "warning: contracts.csv:1: currency: no such column, so every contract of the file "
+        "is in NOK (base_currency), while fx_rates.csv has rates for EUR, USD; add the column "
+        "if any contract is in another currency"
+    ]
+    with_column = "contract_id,customer_id,start_date,currency\nC1,A,2026-01-01,\n"
+    root = make_data_dir(valid(make_data_dir, contracts_csv=with_column, fx_rates_csv=rates))
+    assert load_dataset(root).warnings == ()
+    only_base = "date,currency,rate\n2026-01-01,NOK,1\n"
+    root = make_data_dir(valid(make_data_dir, fx_rates_csv=only_base))
+    assert load_dataset(root).warnings == ()
+
+
 def test_a_line_may_start_in_a_later_term_of_an_auto_renewing_contract(
     make_data_dir: MakeDir,
 ) -> None:

@@ -313,6 +313,38 @@ def _single(r: _Reader, root: Source, name: str, spec: TableSpec) -> RawTable:
     return table
 
 
+def _without_currency(contracts: RawTable, fx: RawTable, base: str) -> list[Issue]:
+    """A warning for each CSV file of contracts without a ``currency`` column while
+    ``fx_rates.csv`` holds rates of other currencies: every contract of it is then in the
+    base currency, which a column left out of an export makes silently."""
+    others = sorted(
+        {
+            str(code).upper()
+            for frame in fx.frames
+            if "currency" in frame.columns
+            for code in frame.get_column("currency").drop_nulls().unique()
+        }
+        - {base, ""}
+    )
+    if not others:
+        return []
+    return [
+        Issue(
+            str(frame.get_column(SOURCE)[0]),
+            1,
+            "currency",
+            f"no such column, so every contract of the file is in {base} (base_currency), "
+            f"while fx_rates.csv has rates for {', '.join(others)}; add the column if any "
+            "contract is in another currency",
+            Severity.WARNING,
+        )
+        for frame in contracts.frames
+        if frame.height
+        and "currency" not in frame.columns
+        and str(frame.get_column(SOURCE)[0]).endswith(".csv")
+    ]
+
+
 def _signals(r: _Reader, root: Source) -> dict[str, pl.DataFrame]:
     extra: dict[str, pl.DataFrame] = {}
     for name in SIGNAL_TABLES:
@@ -338,6 +370,7 @@ def read_raw(root: Path | Source) -> RawData:
         customers = _customers(r, files)
         contracts, lines = _contracts(r, files)
         fx = _single(r, files, "fx_rates.csv", FX_RATES)
+        r.issues += _without_currency(contracts, fx, settings.base_currency)
         opportunities = _single(r, files, "opportunities.csv", OPPORTUNITIES)
         extra = _signals(r, files)
     if any(i.is_error for i in r.issues):
