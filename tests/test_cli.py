@@ -171,9 +171,16 @@ def test_init_scaffolds_a_clean_data_dir(run: Run, tmp_path: Path) -> None:
     # 10 seats × 490 NOK per month; onboarding is one-time and never MRR.
     mrr = run("mrr", "--data", target, "--month", "2026-01", "-f", "csv").stdout
     assert mrr.splitlines()[1].startswith("2026-01,4900.00,58800.00,1,4900.00")
+    assert f"created {target / 'revcli.yaml'}" in result.stderr.splitlines()
     again = run("init", target)
     assert again.exit_code == 2
     assert "--force" in again.stderr
+    (target / "README.md").unlink()
+    forced = run("init", target, "--force")
+    assert forced.exit_code == 0
+    lines = forced.stderr.splitlines()
+    assert f"replaced {target / 'revcli.yaml'}" in lines
+    assert f"created {target / 'README.md'}" in lines
 
 
 def test_rounding_handles_any_magnitude() -> None:

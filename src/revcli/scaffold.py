@@ -79,11 +79,13 @@ def settings_text(base_currency: str = "NOK") -> str:
     return text.replace("base_currency: NOK\n", f"base_currency: {base_currency}\n")
 
 
-def scaffold(folder: Path, *, force: bool = False) -> list[Path] | None:
-    """Write the starter files into ``folder``; ``None`` if any exists and not ``force``."""
+def scaffold(folder: Path, *, force: bool = False) -> list[tuple[Path, bool]] | None:
+    """Write the starter files into ``folder``: each path, and whether a file was there
+    before (replaced with ``force``); ``None`` if any exists and not ``force``."""
     targets = {folder / name: text for name, text in FILES.items()}
-    if not force and any(path.exists() for path in targets):
+    existed = {path: path.exists() for path in targets}
+    if not force and any(existed.values()):
         return None
     for path, text in targets.items():
         write_atomic(path, text)
-    return list(targets)
+    return [(path, existed[path]) for path in targets]

@@ -108,8 +108,8 @@ def init(
         written = scaffold(folder, force=force)
         if written is None:
             raise UsageError(f"{folder} already holds revcli files; use --force to overwrite them")
-        for path in written:
-            err.print(f"created {path}", markup=False)
+        for path, replaced in written:
+            err.print(f"{'replaced' if replaced else 'created'} {path}", markup=False)
         import shlex
 
         here = shlex.quote(str(folder))  # a line to paste into a shell, spaces and all
