@@ -164,6 +164,22 @@ def test_status_and_owner_filter(run: Run, root: Path) -> None:
     assert [r["contract_id"] for r in csv_rows(result.stdout)] == ["X4", "X5", "X2", "X3"]
 
 
+def test_an_owner_no_record_has_is_a_usage_error_not_an_empty_report(run: Run, root: Path) -> None:
+    # A typo would print an empty report that reads "nothing due", and with --fail-on a
+    # check that can never fail. Owners here: kari@ and ola@ (customers; X2 has ola@ too).
+    args = ("renewals", "--data", root, "--as-of", AS_OF, "-f", "csv")
+    result = run(*args, "--owner", "kar@example.no", "--fail-on", "notice-within:14d")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "error: --owner: no contract or customer has the owner 'kar@example.no'; the owners "
+        "are kari@example.no, ola@example.no\n"
+    )
+    # An owner of the data with no renewal in the window is an empty report (exit 0).
+    quiet = run(*args, "--owner", "KARI@example.no", "--within", "1d")
+    assert quiet.exit_code == 0, quiet.stderr
+    assert csv_rows(quiet.stdout) == []
+
+
 def test_by_adds_a_leading_group_column(run: Run, root: Path) -> None:
     result = run("renewals", "--data", root, "--as-of", AS_OF, "--by", "segment", "-f", "csv")
     rows = csv_rows(result.stdout)

@@ -169,6 +169,7 @@ def renewals(
         from revcli.renewals.report import (
             RenewalQuery,
             renewals_report,
+            unknown_owner,
             upcoming_of,
         )
 
@@ -183,6 +184,9 @@ def renewals(
         check = _fail_on(fail_on)
         chosen = _renewal_format(fmt, out)
         dataset = load(data, rev, before)
+        problem = None if owner is None else unknown_owner(dataset, owner)
+        if problem is not None:
+            raise UsageError(problem)
         # The check looks beyond --within: compute every upcoming term end once for both.
         upcoming = upcoming_of(dataset, day) if check is not None else None
         if chosen is None:

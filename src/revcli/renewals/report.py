@@ -97,6 +97,24 @@ def upcoming_of(data: DataSet, as_of: dt.date) -> pl.DataFrame:
     return upcoming_renewals(data.contracts, data.customers, schedule_of(data), as_of, None)
 
 
+def unknown_owner(data: DataSet, owner: str) -> str | None:
+    """Why ``--owner`` names no one: ``None`` when a contract or customer of ``data`` has
+    that owner (case-insensitively, as :func:`select_renewals` matches), else a message
+    listing the owners there are. A typo must not give an empty report that looks like
+    "nothing due" (or a ``--fail-on`` check that can never fail)."""
+    wanted = owner.strip().lower()
+    owners = pl.concat(
+        [data.contracts.get_column("owner"), data.customers.get_column("owner")]
+    ).drop_nulls()
+    if owners.str.to_lowercase().eq(wanted).any():
+        return None
+    known = sorted(owners.unique().to_list())
+    listed = ", ".join(known[:10]) + (f" and {len(known) - 10:,} more" if len(known) > 10 else "")
+    return f"--owner: no contract or customer has the owner '{owner}'; " + (
+        f"the owners are {listed}" if known else "no owner is set in the data"
+    )
+
+
 def select_renewals(
     data: DataSet, query: RenewalQuery, upcoming: pl.DataFrame | None = None
 ) -> pl.DataFrame:
