@@ -313,19 +313,23 @@ def _single(r: _Reader, root: Source, name: str, spec: TableSpec) -> RawTable:
     return table
 
 
-def _without_currency(contracts: RawTable, fx: RawTable, base: str) -> list[Issue]:
+def _currencies(table: RawTable) -> set[str]:
+    return {
+        str(code).strip().upper()
+        for frame in table.frames
+        if "currency" in frame.columns
+        for code in frame.get_column("currency").drop_nulls().unique()
+    }
+
+
+def _without_currency(
+    contracts: RawTable, fx: RawTable, opportunities: RawTable, base: str
+) -> list[Issue]:
     """A warning for each CSV file of contracts without a ``currency`` column while
-    ``fx_rates.csv`` holds rates of other currencies: every contract of it is then in the
-    base currency, which a column left out of an export makes silently."""
-    others = sorted(
-        {
-            str(code).upper()
-            for frame in fx.frames
-            if "currency" in frame.columns
-            for code in frame.get_column("currency").drop_nulls().unique()
-        }
-        - {base, ""}
-    )
+    ``fx_rates.csv`` holds rates of currencies that no opportunity is in either: every
+    contract of it is then in the base currency, which a column left out of an export
+    makes silently."""
+    others = sorted(_currencies(fx) - _currencies(opportunities) - {base, ""})
     if not others:
         return []
     return [
@@ -370,8 +374,8 @@ def read_raw(root: Path | Source) -> RawData:
         customers = _customers(r, files)
         contracts, lines = _contracts(r, files)
         fx = _single(r, files, "fx_rates.csv", FX_RATES)
-        r.issues += _without_currency(contracts, fx, settings.base_currency)
         opportunities = _single(r, files, "opportunities.csv", OPPORTUNITIES)
+        r.issues += _without_currency(contracts, fx, opportunities, settings.base_currency)
         extra = _signals(r, files)
     if any(i.is_error for i in r.issues):
         raise DataError(sort_issues([*relocate(r.issues, r.positions), *deferred]))
