@@ -58,9 +58,10 @@ class _Events:
             records = self.records(own)
         elif isinstance(root, yaml.MappingStartEvent):
             rec = self.record(root, {**own, list_key: child_keys})
-            listed = rec.children.pop(list_key, None)
-            if listed is not None and not rec.values and not rec.children:
-                records = listed
+            children = dict(rec.children)
+            listed = children.pop(list_key, None)
+            if listed is not None and not rec.values and not children:
+                records = list(listed)
             elif listed is None and allow_single:
                 records = [rec]
             else:  # keys beside the list, or not a records file
@@ -89,12 +90,13 @@ class _Events:
     def record(self, start: Any, child_keys: dict[str, frozenset[str]]) -> YamlRecord:
         """A mapping whose start was read, as :func:`_record` reads it: text values, and
         lists of records under ``child_keys`` (each with the child keys of its own)."""
-        rec = YamlRecord(line=start.start_mark.line + 1)
-        values, lines, children = rec.values, rec.value_lines, rec.children
+        values: dict[str, str | None] = {}
+        lines: dict[str, int] = {}
+        children: dict[str, list[YamlRecord]] = {}
         while True:
             event = self.next()
             if isinstance(event, yaml.MappingEndEvent):
-                return rec
+                return YamlRecord(start.start_mark.line + 1, values, lines, children)
             if not isinstance(event, yaml.ScalarEvent) or event.value == "<<":
                 raise _NotPlain
             key = event.value

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -32,28 +34,30 @@ def _scalar(node: yaml.ScalarNode) -> str | None:
 def _record(
     node: yaml.MappingNode, source: str, child_keys: frozenset[str], issues: list[Issue]
 ) -> YamlRecord:
-    rec = YamlRecord(line=node.start_mark.line + 1)
+    values: dict[str, str | None] = {}
+    value_lines: dict[str, int] = {}
+    children: dict[str, list[YamlRecord]] = {}
     for key_node, value_node in node.value:
         key = str(key_node.value)
         line = value_node.start_mark.line + 1
         if key in child_keys:
             if isinstance(value_node, yaml.ScalarNode) and _scalar(value_node) is None:
-                rec.children[key] = []
+                children[key] = []
             else:  # _records reports anything but a list of records
-                rec.children[key] = _records(value_node, source, frozenset(), issues, key)
+                children[key] = _records(value_node, source, frozenset(), issues, key)
         elif isinstance(value_node, yaml.ScalarNode):
             value = _scalar(value_node)
             if value is not None:
                 value = joined_surrogates(value)
                 if value is None:
                     issues.append(Issue(source, line, key, LONE_SURROGATE))
-            rec.values[key] = value
-            rec.value_lines[key] = line
+            values[key] = value
+            value_lines[key] = line
         else:
             issues.append(
                 Issue(source, line, key, "expected a single value, found a list or mapping")
             )
-    return rec
+    return YamlRecord(node.start_mark.line + 1, values, value_lines, children)
 
 
 def _records(
@@ -378,11 +382,44 @@ def load_records(
     ``allow_single``, one record mapping. Returns the records and the problems found.
     A plain file (no anchors, aliases, tags or problems: every file an import writes) is
     read straight from libyaml's events; any other is composed and checked node by node.
+    Within :func:`shared_parses` a plain text read before is not parsed again: its
+    records are shared (read-only, see :class:`YamlRecord`).
     """
+    shared = _SHARED[-1] if _SHARED else None
+    key = (text, list_key, child_keys, allow_single)
+    if shared is not None and key in shared:
+        return list(shared[key]), []
     fast = plain_records(text, list_key, child_keys, allow_single)
     if fast is not None:
+        if shared is not None:
+            shared[key] = fast
+            return list(fast), []
         return fast, []
     return _composed_records(text, source, list_key, child_keys, allow_single)
+
+
+_SharedKey = tuple[str, str, frozenset[str], bool]
+_SHARED: list[dict[_SharedKey, list[YamlRecord]]] = []
+"""One entry per open :func:`shared_parses` block (nested blocks share the outermost's):
+the records of the plain texts read within, by the text itself and the shape asked for.
+Empty outside: every text is parsed each time it is read."""
+
+
+@contextmanager
+def shared_parses() -> Iterator[None]:
+    """Within: :func:`load_records` parses each plain records text once and hands the same
+    (read-only) records to every later reader of an identical text.
+
+    An import reads a data dir's large ``contracts/SOURCE.yaml`` to merge into it and again
+    for the MRR before it (through the loader): one parse, not two. The key is the text
+    itself, so a file changed between two reads is parsed anew. A text with a problem
+    (composed, with messages naming its file) is never shared. What was kept is released
+    when the outermost block ends."""
+    _SHARED.append(_SHARED[-1] if _SHARED else {})
+    try:
+        yield
+    finally:
+        _SHARED.pop()
 
 
 def _composed_records(

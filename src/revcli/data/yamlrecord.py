@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,12 +16,17 @@ NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 
 @dataclass
 class YamlRecord:
-    """One mapping of a YAML file: its scalar values as text, with 1-based line numbers."""
+    """One mapping of a YAML file: its scalar values as text, with 1-based line numbers.
+
+    Read-only (its mappings are typed so, and no reader assigns its fields): within
+    :func:`~revcli.data.yamlio.shared_parses` the records of one text are handed to every
+    reader of that text, so no reader may change them — copy what you need
+    (``dict(rec.values)``)."""
 
     line: int
-    values: dict[str, str | None] = field(default_factory=dict)
-    value_lines: dict[str, int] = field(default_factory=dict)
-    children: dict[str, list[YamlRecord]] = field(default_factory=dict)
+    values: Mapping[str, str | None] = field(default_factory=dict)
+    value_lines: Mapping[str, int] = field(default_factory=dict)
+    children: Mapping[str, Sequence[YamlRecord]] = field(default_factory=dict)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from revcli.data.csvio import decode, decode_exact
 from revcli.data.tree import load_tree
+from revcli.data.yamlio import shared_parses
 from revcli.decimals import round_half_up
 from revcli.errors import DataError, Issue, RevcliError, Severity, UsageError
 from revcli.importers.merge import (
@@ -208,10 +209,33 @@ def plan_import(
     Raises :class:`DataError` with every problem — of the input, of the FX rates it needs,
     or of the would-be data dir — so that nothing is written; :class:`UsageError` when
     ``--base-currency`` contradicts an existing data dir.
+
+    The data dir's YAML files are parsed once for the merge and the MRR before it
+    (:func:`~revcli.data.yamlio.shared_parses`); the would-be data dir is read afresh.
     """
     errors = [i for i in batch.issues if i.is_error]
     if errors:
         raise DataError(batch.issues)
+    with shared_parses():
+        plan = _merged_plan(
+            root, batch, today=today, base_currency=base_currency, country=country, fx_file=fx_file
+        )
+        if (root / SETTINGS_FILE).exists():
+            plan.mrr_before = _mrr(root, plan.month)
+    _check(plan)
+    return plan
+
+
+def _merged_plan(
+    root: Path,
+    batch: Batch,
+    *,
+    today: dt.date,
+    base_currency: str | None,
+    country: str | None,
+    fx_file: Path | None,
+) -> Plan:
+    """:func:`plan_import` before its checks: the merged files, counts and warnings."""
     merged = Merged()
     merged.issues += batch.issues
     texts: dict[str, str | None] = {}
@@ -260,7 +284,7 @@ def plan_import(
     if not any(p in files or (root / p).exists() for p in CUSTOMER_FILES):
         files["customers.csv"] = "customer_id,name,country\n"
     old = {p: (texts[p] if p in texts else _read(root, p)) for p in files}
-    plan = Plan(
+    return Plan(
         root=root,
         source=batch.source,
         files=files,
@@ -270,8 +294,6 @@ def plan_import(
         month=dt.date(today.year, today.month, 1),
         base_currency=settings.base_currency,
     )
-    _check(plan)
-    return plan
 
 
 EMPTY_CONTRACTS = """\
@@ -412,13 +434,12 @@ def _relocate(issues: list[Issue], tmp: Path, root: Path) -> list[Issue]:
 
 
 def _check(plan: Plan) -> None:
-    """Validate the would-be data dir in a temporary copy; fill in the MRR before and after.
+    """Validate the would-be data dir in a temporary copy; fill in the MRR after.
 
     The copy is read and validated once: the MRR after the import is computed from the
     data set the validation built."""
     from revcli.checks import check_and_load  # the full validation of `revcli validate`
 
-    plan.mrr_before = _mrr(plan.root, plan.month) if (plan.root / SETTINGS_FILE).exists() else None
     with tempfile.TemporaryDirectory(prefix="revcli-import-") as name:
         tmp = Path(name) / "data"
         if plan.root.exists():
