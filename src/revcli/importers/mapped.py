@@ -330,20 +330,24 @@ def import_mapped(raw: pl.DataFrame, spec_map: ImportMap, source: str) -> Batch:
         return batch
     records: dict[str, _Record] = {}
     reported: set[tuple[int, str]] = set()  # (line, target) with a problem already
-    for values in raw.iter_rows(named=True):
-        line = int(values[LINE])
-        native = values.get(spec_map.id_column)
+    rules = [
+        (rule, *_converted(raw, rule, spec.column(rule.target).kind)) for rule in spec_map.rules
+    ]
+    lines = raw.get_column(LINE).cast(pl.Int64).to_list()
+    for index, (line, native) in enumerate(
+        zip(lines, raw.get_column(spec_map.id_column).to_list(), strict=True)
+    ):
         if native is None:
             batch.issues.append(
                 Issue(source, line, spec_map.id_column, "is empty; every row needs its id")
             )
             continue
         record = _Record(line)
-        for rule in spec_map.rules:
-            cell = values.get(rule.column) if rule.column else None
-            value, problem = _convert(cell, rule, spec.column(rule.target).kind)
-            record.values[rule.target] = value
+        for rule, cells, converted, problems in rules:
+            cell = cells[index] if cells is not None else None
+            record.values[rule.target] = converted[index]
             record.cells[rule.target] = (line, cell or "")
+            problem = problems[index]
             if problem is not None:
                 batch.issues.append(Issue(source, line, rule.column or rule.target, problem))
                 reported.add((line, rule.target))
@@ -380,14 +384,40 @@ def import_mapped(raw: pl.DataFrame, spec_map: ImportMap, source: str) -> Batch:
             }
         )
     batch.issues += _checked(rows, spec, spec_map, reported)
+    customer = next((r for r in spec_map.rules if r.target == "customer_id"), None)
     for values in rows:
         row: Row = {k: v for k, v in values.items() if v is not None and k not in (SOURCE, LINE)}
         row["_source"], row["_line"] = source, str(values[LINE])
-        customer = next((r for r in spec_map.rules if r.target == "customer_id"), None)
         if customer is not None and customer.column:
             row["_column"] = customer.column
         _place(batch, spec_map.table, row)
     return batch
+
+
+Converted = tuple[list[str | None] | None, list[str | None], list[str | None]]
+"""A rule's cells (``None`` for a constant), and per row its value and problem."""
+
+
+def _converted(raw: pl.DataFrame, rule: ColumnRule, kind: Kind) -> Converted:
+    """:func:`_convert` for every row of ``raw`` by ``rule``: each distinct cell is
+    converted once (an export repeats its dates, periods, products and prices), and the
+    results are spread over the rows by Polars."""
+    if rule.column is None:
+        value, problem = _convert(None, rule, kind)
+        return None, [value] * raw.height, [problem] * raw.height
+    column = raw.get_column(rule.column).cast(pl.String)
+    distinct = column.drop_nulls().unique(maintain_order=True)
+    found = [_convert(text, rule, kind) for text in distinct.to_list()]
+    empty = _convert(None, rule, kind)  # an empty cell
+
+    def spread(at: int) -> list[str | None]:
+        if distinct.is_empty():
+            return [empty[at]] * raw.height
+        return column.replace_strict(
+            distinct, [f[at] for f in found], default=empty[at], return_dtype=pl.String
+        ).to_list()
+
+    return column.to_list(), spread(0), spread(1)
 
 
 @dataclass
