@@ -30,6 +30,10 @@ def _escape_char(ch: str) -> str:
     return ch
 
 
+_NEEDS_ESCAPE = re.compile('[\\\\"\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]')
+"""The characters :func:`_escape_char` changes: any other stands for itself."""
+
+
 _PLAIN = re.compile(r"[^\W_][\w .@/+-]*")
 """A letter or digit, then letters, digits and :data:`_PLAIN_MARKS` (``\\w`` is
 exactly ``str.isalnum`` or ``_``)."""
@@ -45,7 +49,7 @@ def scalar(value: str) -> str:
     text = value.strip()
     if _plain_ok(text):
         return text
-    return '"' + "".join(_escape_char(ch) for ch in text) + '"'
+    return '"' + _NEEDS_ESCAPE.sub(lambda m: _escape_char(m[0]), text) + '"'
 
 
 def key(name: str) -> str:
