@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from revcli.data.yamlrecord import CPARSER, NULLS, YamlRecord, joined_surrogates, mark_line
+from revcli.data.yamlrecord import CPARSER, NULLS, YamlRecord, joined_surrogates
 
 
 class _NotPlain(Exception):
@@ -87,39 +87,65 @@ class _Events:
                 raise _NotPlain
             out.append(self.record(event, child_keys))
 
-    def record(self, start: Any, child_keys: dict[str, frozenset[str]]) -> YamlRecord:
+    def record(self, start: Any, child_keys: dict[str, frozenset[str]]) -> YamlRecord:  # noqa: PLR0912 - one loop, no call per value
         """A mapping whose start was read, as :func:`_record` reads it: text values, and
-        lists of records under ``child_keys`` (each with the child keys of its own)."""
+        lists of records under ``child_keys`` (each with the child keys of its own).
+
+        The hot loop of a large file: :meth:`next`'s checks are inlined (an event that
+        may carry an anchor or a tag is checked for one before it is used), and events
+        are told apart by their exact class, as libyaml's parser makes them."""
         values: dict[str, str | None] = {}
         lines: dict[str, int] = {}
         children: dict[str, list[YamlRecord]] = {}
+        get_event = self.get_event
         while True:
-            event = self.next()
-            if isinstance(event, yaml.MappingEndEvent):
+            event = get_event()
+            kind = event.__class__
+            if kind is _MAPPING_END:
                 return YamlRecord(start.start_mark.line + 1, values, lines, children)
-            if not isinstance(event, yaml.ScalarEvent) or event.value == "<<":
+            if (
+                kind is not _SCALAR
+                or event.anchor is not None
+                or event.tag is not None
+                or event.value == "<<"
+            ):
                 raise _NotPlain
             key = event.value
             if key in values or key in children:
                 raise _NotPlain
-            event = self.next()
-            if isinstance(event, yaml.ScalarEvent):
-                plain_null = event.style in (None, "") and event.value in NULLS
-                if key in child_keys:
-                    if not plain_null:
-                        raise _NotPlain
-                    children[key] = []
-                    continue
-                value = None if plain_null else joined_surrogates(event.value.strip())
-                if value is None and not plain_null:
+            event = get_event()
+            kind = event.__class__
+            if kind is not _SCALAR and kind is not _SEQUENCE_START:
+                raise _NotPlain  # a mapping or alias where a value goes, or no value
+            if event.anchor is not None or event.tag is not None:
+                raise _NotPlain
+            if kind is _SEQUENCE_START:
+                if key not in child_keys:
                     raise _NotPlain
-                values[key] = value
-                lines[key] = mark_line(event.start_mark)
-            elif key in child_keys and isinstance(event, yaml.SequenceStartEvent):
                 grandchildren = dict.fromkeys(child_keys[key], frozenset[str]())
                 children[key] = self.records(grandchildren)
-            else:
+                continue
+            text = event.value
+            if event.style in (None, "") and text in NULLS:  # plain null: not set
+                if key in child_keys:
+                    children[key] = []
+                else:
+                    values[key] = None
+                    lines[key] = event.start_mark.line + 1
+                continue
+            if key in child_keys:
                 raise _NotPlain
+            text = text.strip()
+            value = text if text.isascii() else joined_surrogates(text)
+            if value is None:
+                raise _NotPlain
+            values[key] = value
+            lines[key] = event.start_mark.line + 1
+
+
+_MAPPING_END = yaml.MappingEndEvent
+_SCALAR = yaml.ScalarEvent
+_SEQUENCE_START = yaml.SequenceStartEvent
 
 
 def plain_records(
