@@ -338,6 +338,11 @@ def test_columns_in_json_and_table(run: Run) -> None:
     assert set(json.loads(result.stdout)["rows"][0]) == {"month", "open_opportunities"}
     table = _table(run, ["renewals", "--columns", "status,contract_id"], "80")
     assert table.splitlines()[2].split() == ["status", "contract"]
+    # The table of the usual columns points at the formats with all of them; one cut to
+    # --columns does not: every format then holds only the columns asked for.
+    hint = "All columns: --format csv|json|markdown."
+    assert hint in " ".join(_table(run, ["renewals"], None).split())
+    assert "All columns" not in table
 
 
 def test_unknown_column_is_a_usage_error_listing_the_columns(run: Run) -> None:

@@ -28,7 +28,7 @@ from revcli.metrics.mrr import (
     month_range,
 )
 from revcli.metrics.report import policy_label, unfinished
-from revcli.output.report import ColumnKind, Report
+from revcli.output.report import ALL_COLUMNS, ColumnKind, Report
 
 NRR_COLUMNS = (
     "month",
@@ -328,7 +328,7 @@ def nrr_report(
             "NRR = end MRR / start MRR; GRR caps each customer at its start MRR; "
             "logos = share of the cohort still active.",
             f"start MRR + expansion + contraction + churn = end MRR; money in {base}. "
-            "All columns: --format csv|json|markdown.",
+            + ALL_COLUMNS,
             *((footnote,) if footnote else ()),
         ),
         meta=meta,

@@ -23,6 +23,7 @@ from revcli.output.report import (
     Trend,
     cell,
     columns,
+    for_machines,
     group_digits,
     rows,
 )
@@ -124,7 +125,7 @@ def render_json(report: Report) -> str:
                 if report.policy
                 else {}
             ),
-            "notes": list(report.notes),
+            "notes": for_machines(report.notes),
         },
         "rows": [{k: _json_value(v) for k, v in row.items()} for row in rows(report)],
     }
@@ -154,7 +155,7 @@ def render_markdown(report: Report) -> str:
         total = [_md_escape(_plain(cell(report.totals.get(c), report.kind(c)))) for c in columns]
         total[0] = total[0] or "Total"
         lines.append("| " + " | ".join(f"**{t}**" if t else "" for t in total) + " |")
-    lines += [f"\n{_md_escape(n)}" for n in report.footer]
+    lines += [f"\n{_md_escape(n)}" for n in for_machines(report.footer)]
     return "\n".join(lines) + "\n"
 
 

@@ -147,6 +147,21 @@ class Report:
         return first + [c for c in table if c not in first]
 
 
+ALL_COLUMNS = "All columns: --format csv|json|markdown."
+"""The hint a table that shows some of a report's columns ends a note with."""
+
+
+def for_machines(notes: Sequence[str]) -> list[str]:
+    """``notes`` without :data:`ALL_COLUMNS`, for the formats that hold every column (and
+    for a report cut to ``--columns``, which no format widens again)."""
+    out = []
+    for note in notes:
+        text = note.replace(f" {ALL_COLUMNS}", "").replace(ALL_COLUMNS, "").strip()
+        if text:
+            out.append(text)
+    return out
+
+
 def select_columns(report: Report, names: Sequence[str]) -> Report:
     """``report`` with only the columns ``names``, in that order, in every format.
 
@@ -166,6 +181,7 @@ def select_columns(report: Report, names: Sequence[str]) -> Report:
         else {k: v for k, v in report.totals.items() if k in chosen},
         table_columns=chosen,
         priority=chosen,
+        notes=for_machines(report.notes),
     )
 
 
