@@ -30,7 +30,14 @@ from revcli.dashboard.svg import (
 from revcli.decimals import round_half_up
 from revcli.metrics.mrr import MOVEMENTS
 from revcli.output.render import shown
-from revcli.output.report import NUMERIC_KINDS, ColumnKind, Report, group_digits, rows
+from revcli.output.report import (
+    NUMERIC_KINDS,
+    ColumnKind,
+    Report,
+    for_machines,
+    group_digits,
+    rows,
+)
 from revcli.visible import escape_html as escape
 
 CSS = """
@@ -127,7 +134,7 @@ def data_table(report: Report, columns: Sequence[str], caption: str) -> str:
             )
             + "</tr></tfoot>"
         )
-    notes = "".join(f'<p class="notes">{escape(n)}</p>' for n in report.notes)
+    notes = "".join(f'<p class="notes">{escape(n)}</p>' for n in for_machines(report.notes))
     return (
         f'<div class="scroll"><table><caption>{escape(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>{foot}</table></div>"
