@@ -30,7 +30,7 @@ from tests.conftest import ROOT, Run
 DOCUMENT = "2026-00002.html"
 """An issued document of the December run (the html face of its second invoice)."""
 
-COPIES = 29
+COPIES = 30
 """Data dirs made before the module's tests run, so that one wait makes them all old
 enough to be stamped (:data:`RACY_SECONDS`)."""
 
@@ -342,33 +342,53 @@ def test_a_cache_folder_that_cannot_be_written_still_gives_the_report(
     assert blocked.read_text(encoding="utf-8") == "not a folder\n"
 
 
+def _aged(path: Path, days: float, text: str | None = '{"format":1,"revcli":"x"}\n') -> Path:
+    """``path`` written (a folder when ``text`` is ``None``) and last modified ``days`` ago."""
+    if text is None:
+        path.mkdir()
+    else:
+        path.write_text(text, encoding="utf-8")
+    then = time.time() - days * 86400
+    os.utime(path, (then, then), follow_symlinks=False)
+    return path
+
+
 def test_writing_a_stamp_removes_the_stamps_not_written_for_90_days(
     data: Path, run: Run, cache: Path
 ) -> None:
     cache.mkdir(parents=True)
-    day = 86400
-    now = time.time()
-
-    def made(name: str, days_old: float, *, folder: bool = False) -> Path:
-        path = cache / name
-        if folder:
-            path.mkdir()
-        else:
-            path.write_text("{}\n", encoding="utf-8")
-        os.utime(path, (now - days_old * day, now - days_old * day))
-        return path
-
-    stale = made("0" * 32 + ".json", 91)  # a stamp of a data dir not checked since
-    recent = made("1" * 32 + ".json", 89)
-    other = made("notes.json", 400)  # not named as revcli names a stamp
-    short = made("2" * 31 + ".json", 400)
-    folder = made("3" * 32 + ".json", 400, folder=True)
+    stale = _aged(cache / ("0" * 32 + ".json"), 91)  # a stamp of a data dir not checked since
+    kept = [
+        _aged(cache / ("1" * 32 + ".json"), 89),  # written within 90 days
+        _aged(cache / "notes.json", 400),  # not named as revcli names a stamp
+        _aged(cache / ("2" * 31 + ".json"), 400),
+        _aged(cache / ("ABCDEF" + "0" * 26 + ".json"), 400),  # revcli writes lower case
+        _aged(cache / ("3" * 32 + ".json"), 400, "[1, 2, 3]\n"),  # not what revcli writes
+        _aged(cache / ("4" * 32 + ".json"), 400, None),  # a folder
+    ]
+    (cache / ("5" * 32 + ".json")).symlink_to(kept[1])
     assert report(run, data).exit_code == 0
     assert not stale.exists()
-    assert recent.exists() and other.exists() and short.exists() and folder.is_dir()
-    written = sorted(set(cache.glob("*.json")) - {recent, other, short, folder})
+    assert all(path.exists() for path in kept) and (cache / ("5" * 32 + ".json")).is_symlink()
+    written = sorted(set(cache.glob("*.json")) - {*kept, cache / ("5" * 32 + ".json")})
     assert len(written) == 1  # the stamp of this data dir
     assert json.loads(written[0].read_text(encoding="utf-8"))["data"] == str(data.resolve())
+
+
+def test_a_cache_folder_that_is_a_link_is_not_pruned(
+    data: Path, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # $XDG_CACHE_HOME/revcli pointing elsewhere: the stamp may go there, but no file of
+    # that folder is ever removed.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    old = _aged(elsewhere / ("0" * 32 + ".json"), 400)
+    home = tmp_path / "linked-cache"
+    home.mkdir()
+    (home / "revcli").symlink_to(elsewhere)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    assert report(run, data).exit_code == 0
+    assert old.exists()
 
 
 def test_without_an_absolute_xdg_cache_home_the_stamp_goes_to_the_home_cache(

@@ -30,8 +30,8 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import stat
-import string
 import sys
 import time
 from collections.abc import Iterable, Sequence
@@ -169,30 +169,50 @@ def _own_file(path: Path) -> bool:
     return stat.S_ISREG(info.st_mode) and mine and not info.st_mode & 0o022
 
 
-def _is_stamp_name(name: str) -> bool:
-    stem, dot, suffix = name.partition(".")
-    return (
-        dot == "."
-        and suffix == "json"
-        and len(stem) == 32
-        and all(c in string.hexdigits for c in stem)
-    )
+_STAMP_NAME = re.compile(r"[0-9a-f]{32}\.json")
+"""The name :meth:`Stamp.of` gives a stamp: 32 lower-case hex digits of a SHA-256."""
+
+_STAMP_START = b'{"format":'
+"""How every stamp :meth:`Stamp.save` writes begins."""
 
 
 def prune(cache: Path, keep: Path, now: float) -> None:
-    """Remove the stamps in ``cache`` (files named as :meth:`Stamp.of` names them, this
-    user's own) that were last written :data:`STALE_DAYS` or more before ``now``, except
-    ``keep``. Anything that cannot be removed is left."""
+    """Remove the stamps in ``cache`` that were last written :data:`STALE_DAYS` or more
+    before ``now``, except ``keep``. A stamp is a regular file of this user, named as
+    :meth:`Stamp.of` names one and beginning as :meth:`Stamp.save` writes one; nothing else
+    is touched. The folder is opened once, not followed when it is a symbolic link, and
+    every file is looked at and removed through that open folder, so that no rename of a
+    folder meanwhile can point the removal elsewhere. Anything that cannot be removed is
+    left."""
+    if sys.platform == "win32":  # no stamps are kept there
+        return
     oldest = now - STALE_DAYS * 86400
-    with contextlib.suppress(OSError), os.scandir(cache) as entries:
-        for entry in entries:
-            if entry.name == keep.name or not _is_stamp_name(entry.name):
-                continue
+    try:
+        folder = os.open(cache, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return
+    try:
+        listed = os.listdir(folder)  # noqa: PTH208 - through the open folder, not a path
+        names = [n for n in listed if n != keep.name and _STAMP_NAME.fullmatch(n)]
+        for name in names:
             with contextlib.suppress(OSError):
-                info = entry.stat(follow_symlinks=False)
-                mine = not hasattr(os, "getuid") or info.st_uid == os.getuid()
-                if stat.S_ISREG(info.st_mode) and mine and info.st_mtime < oldest:
-                    Path(entry.path).unlink()
+                if _stale_stamp(folder, name, oldest):
+                    os.unlink(name, dir_fd=folder)
+    finally:
+        os.close(folder)
+
+
+def _stale_stamp(folder: int, name: str, oldest: float) -> bool:
+    """Whether ``name`` in the open ``folder`` is a stamp of this user not written since
+    ``oldest``."""
+    handle = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
+            return False
+        return info.st_mtime < oldest and os.read(handle, len(_STAMP_START)) == _STAMP_START
+    finally:
+        os.close(handle)
 
 
 def _is_hash(value: object) -> bool:
