@@ -404,6 +404,27 @@ def test_a_contract_moved_from_yaml_to_csv_unchanged_is_no_cause(repo: GitRepo, 
     ) in _without_months(both.stdout)
 
 
+def test_a_yaml_contract_with_a_line_in_csv_names_the_file_of_the_edit(
+    repo: GitRepo, run: Run
+) -> None:
+    # C4 in YAML with its line L1 there, and a line L2 in contract_lines.csv (as
+    # sample_data's K-2023-0014): an edit of L2 is an edit of contract_lines.csv.
+    lines = "contract_id,line_id,product,unit_price\nC4,L2,Addon,{}\n"
+    repo.write({"contract_lines.csv": lines.format(100)})
+    repo.commit("v1b", "2026-01-20T10:00:00+00:00", tag="v1b")
+    args = ("diff", "v1b", "--data", repo.data, "--from", "2025-09", "--to", "2025-09")
+    repo.write({"contract_lines.csv": lines.format(150)})
+    edited = _without_months(run(*args, "--as-of", "2026-02-01", "--format", "csv").stdout)
+    # C4 from September 2025: L2 100 → 150 is 50 more new MRR that month.
+    assert "\ncontract,contract_lines.csv,C4,line L2 unit_price: 100 → 150,50.00,50.00," in edited
+    repo.write({"contracts/C4.yaml": C4.replace("unit_price: 300", "unit_price: 310")})
+    both = _without_months(run(*args, "--as-of", "2026-02-01", "--format", "csv").stdout)
+    assert (
+        '\ncontract,"contracts/C4.yaml, contract_lines.csv",C4,'
+        "line L1 unit_price: 300 → 310; line L2 unit_price: 100 → 150,60.00,60.00,"
+    ) in both
+
+
 def _without_months(csv_text: str) -> str:
     """The CSV of ``diff`` with each row's month cut off, so rows read ``cause,file,…``."""
     return "\n".join(line.split(",", 1)[-1] for line in csv_text.splitlines())

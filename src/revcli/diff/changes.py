@@ -128,21 +128,30 @@ def _with_line_ids(lines: pl.DataFrame) -> pl.DataFrame:
     return lines.with_columns(pl.coalesce("line_id", position).alias(_LINE_ID))
 
 
-def _line_changes(old: pl.DataFrame, new: pl.DataFrame, key: str) -> list[str]:
+def _line_changes(
+    old: pl.DataFrame, new: pl.DataFrame, key: str, roots: tuple[str, str]
+) -> tuple[list[str], list[str]]:
+    """What changed in the lines of contract ``key``, and the files of the lines that
+    changed (where each is now, else where it was), in order."""
     before = {r[_LINE_ID]: r for r in old.filter(pl.col(KEY) == key).to_dicts()}
     after = {r[_LINE_ID]: r for r in new.filter(pl.col(KEY) == key).to_dicts()}
     values = _values(old)
-    out = []
+    out: list[str] = []
+    files: list[str] = []
     for lid in sorted(set(before) | set(after)):
         if lid not in before:
-            out.append(f"line {lid} added")
+            changes = [f"line {lid} added"]
         elif lid not in after:
-            out.append(f"line {lid} removed")
+            changes = [f"line {lid} removed"]
         else:
             old_row = {c: before[lid].get(c) for c in values}
             new_row = {c: after[lid].get(c) for c in values}
-            out += [f"line {lid} {change}" for change in _field_changes(old_row, new_row)]
-    return out
+            changes = [f"line {lid} {change}" for change in _field_changes(old_row, new_row)]
+        if changes:
+            out += changes
+            where, root = (after[lid], roots[1]) if lid in after else (before[lid], roots[0])
+            files.append(str(where[SOURCE]).removeprefix(root).lstrip("/"))
+    return out, files
 
 
 def flatten(tree: dict[str, Tree], prefix: str = "") -> dict[str, str | None]:
@@ -192,14 +201,14 @@ def causes(old: RawData, new: RawData) -> Iterator[Cause]:
             if state != "edited":
                 detail = state
                 if kind == "contract":  # a contract comes and goes with its lines
-                    file = _files(file, _file(lines_before, lines_after, key, roots))
+                    _, line_files = _line_changes(lines_before, lines_after, key, roots)
+                    file = _files(file, *line_files)
             else:
                 parts = _field_changes(_record(before, key), _record(after, key))
                 if kind == "contract":
-                    lines = _line_changes(lines_before, lines_after, key)
+                    lines, line_files = _line_changes(lines_before, lines_after, key, roots)
                     if lines:  # named where the edit is: contract_lines.csv for a CSV
-                        where = _file(lines_before, lines_after, key, roots)
-                        file = _files(file, where) if parts else where or file
+                        file = _files(*([file] if parts else []), *line_files) or file
                     parts += lines
                 detail = "; ".join(parts) or "edited"
             yield Cause(kind, file, key, detail)
