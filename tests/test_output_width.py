@@ -303,6 +303,30 @@ def test_a_text_longer_than_the_cell_limit_is_cut_even_in_a_whole_table() -> Non
     assert lines[-1] == "Cut short with …: note."
 
 
+def test_the_cell_limit_counts_characters_and_cells_and_never_splits_a_letter() -> None:
+    import polars as pl
+
+    # 300 × "é" written as e + combining accent: 600 characters, 300 cells. Cut by its
+    # characters: 499 would end on a bare "e", so the cut steps back to 498 (249 whole
+    # letters) and "…". 600 zero-width spaces take no cell and are cut the same way.
+    # 303 CJK letters are 606 cells: the table cuts them to 500 cells: 249 letters (498),
+    # then "…" after a space, as a two-cell letter does not fit the 499th cell.
+    # Each column is named in the note; none used to be, and the CJK name was cut at
+    # 303 cells for being 303 characters long.
+    accents, spaces, wide = "e\u0301" * 300, "\u200b" * 600 + "end", "\u4e2d" * 303
+    frame = pl.DataFrame({"a": [accents], "z": [spaces], "w": [wide]})
+    kinds = dict.fromkeys(frame.columns, ColumnKind.TEXT)
+    lines = render_table(Report(title="T", frame=frame, kinds=kinds), None, color=False)
+    row = lines.splitlines()[4]
+    assert row.startswith("  " + "e\u0301" * 249 + "…   " + "\u200b" * 499 + "…   ")
+    assert row.endswith("   " + "\u4e2d" * 249 + " …")
+    assert lines.splitlines()[-1] == "Cut short with …: a, z, w."
+    # Wide letters that fit are shown whole.
+    frame = pl.DataFrame({"w": ["\u4e2d" * 200]})
+    whole = render_table(Report(title="T", frame=frame, kinds={"w": ColumnKind.TEXT}), None)
+    assert "\u4e2d" * 200 in whole and "Cut short" not in whole
+
+
 def test_a_name_of_millions_of_characters_is_cut_in_a_piped_table_and_kept_in_csv(
     run: Run, make_data_dir: MakeDir
 ) -> None:

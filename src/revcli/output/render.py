@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Collection
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -231,13 +232,21 @@ def _line_without_trailing_spaces(line: str) -> str:
         line = line[: code.start()]
 
 
-def _one_line(value: Any) -> Any:
-    """A text on one line: each line break shown as :data:`LINE_BREAK_MARK`, any other
-    control character by its code (:func:`visible`). Only the first :data:`MAX_CELL`
-    characters and one more are kept, so that the table still sees the text is longer."""
+def _one_line(value: Any) -> tuple[Any, bool]:
+    """A text on one line, and whether it was cut short: each line break shown as
+    :data:`LINE_BREAK_MARK`, any other control character by its code (:func:`visible`). A
+    text of more than :data:`MAX_CELL` characters is cut to its first ones and ``…`` (not
+    inside a letter: combining marks stay with theirs); the table cuts a text wider than
+    :data:`MAX_CELL` cells the same way."""
     if not isinstance(value, str):
-        return value
-    return visible(_LINE_BREAK.sub(LINE_BREAK_MARK, value[: MAX_CELL + 1]))[: MAX_CELL + 1]
+        return value, False
+    text = visible(_LINE_BREAK.sub(LINE_BREAK_MARK, value[: MAX_CELL + 1]))
+    if len(text) <= MAX_CELL:
+        return text, False
+    end = MAX_CELL - 1
+    while end and unicodedata.combining(text[end]):
+        end -= 1
+    return text[:end] + "…", True
 
 
 def fit_columns(
@@ -328,29 +337,35 @@ def render_table(
     (a terminal that is not UTF-8) its rules are drawn with ``-``.
     """
     from rich import box
+    from rich.cells import cell_len
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     order = report.shown_columns()
     frame = report.frame.select(order)
-    cells = {
-        name: [_styled(_one_line(v), report.kind(name)) for v in frame.get_column(name).to_list()]
-        for name in order
-    }
+    cells: dict[str, list[Text]] = {}
+    cut_short: set[str] = set()
+    for name in order:
+        one_line = [_one_line(v) for v in frame.get_column(name).to_list()]
+        cells[name] = [_styled(v, report.kind(name)) for v, _ in one_line]
+        if any(cut for _, cut in one_line):
+            cut_short.add(name)
     footers: dict[str, Text] = {}
     for name in order:
         total = None if report.totals is None else report.totals.get(name)
         footers[name] = _styled(total, report.kind(name)) if total is not None else Text("")
+    # Widths in terminal cells, as Rich lays them out: a CJK letter takes two, a
+    # combining mark none.
     widths = {
         name: max(
-            [len(report.labels.get(name, name)), len(footers[name].plain)]
-            + [len(t.plain) for t in cells[name]]
+            [cell_len(report.labels.get(name, name)), footers[name].cell_len]
+            + [t.cell_len for t in cells[name]]
         )
         for name in order
     }
     text = {n for n in order if report.kind(n) is ColumnKind.TEXT}
-    long = {n: MAX_CELL for n in text if widths[n] > MAX_CELL}
+    long = {n: min(widths[n], MAX_CELL) for n in text if widths[n] > MAX_CELL or n in cut_short}
     widths.update(long)
     kept, cut = fit_columns(order, widths, text, width, set(report.priority))
     cut = {**{n: w for n, w in long.items() if n in kept}, **cut}
