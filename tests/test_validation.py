@@ -192,6 +192,13 @@ def test_contracts_csv_without_a_currency_column_beside_foreign_rates_is_warned_
     only_base = "date,currency,rate\n2026-01-01,NOK,1\n"
     root = make_data_dir(valid(make_data_dir, fx_rates_csv=only_base))
     assert load_dataset(root).warnings == ()
+    # Rates that YAML contracts use are no sign of a lost column either.
+    yaml = "contract_id: C2\ncustomer_id: A\nstart_date: 2026-01-01\ncurrency: EUR\n"
+    yaml += "lines:\n  - product: LIC\n    unit_price: 100\n"
+    root = make_data_dir(valid(make_data_dir, fx_rates_csv=rates, contracts__C2_yaml=yaml))
+    assert [str(w).split("while ")[1] for w in load_dataset(root).warnings] == [
+        "fx_rates.csv has rates for USD; add the column if any contract is in another currency"
+    ]
     # Rates that open deals need are no sign of a lost column.
     deals = "opportunity_id,customer_id,mrr,expected_close,currency\nO1,A,10,2026-06-30,EUR\n"
     root = make_data_dir(valid(make_data_dir, fx_rates_csv=rates, opportunities_csv=deals))

@@ -326,10 +326,11 @@ def _without_currency(
     contracts: RawTable, fx: RawTable, opportunities: RawTable, base: str
 ) -> list[Issue]:
     """A warning for each CSV file of contracts without a ``currency`` column while
-    ``fx_rates.csv`` holds rates of currencies that no opportunity is in either: every
-    contract of it is then in the base currency, which a column left out of an export
-    makes silently."""
-    others = sorted(_currencies(fx) - _currencies(opportunities) - {base, ""})
+    ``fx_rates.csv`` holds rates of currencies that no other contract (in YAML, or in a
+    file with the column) and no opportunity is in: every contract of the file is then in
+    the base currency, which a column left out of an export makes silently."""
+    used = _currencies(contracts) | _currencies(opportunities)
+    others = sorted(_currencies(fx) - used - {base, ""})
     if not others:
         return []
     return [
