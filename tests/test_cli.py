@@ -176,6 +176,9 @@ def test_init_scaffolds_a_clean_data_dir(run: Run, tmp_path: Path) -> None:
     assert again.exit_code == 2
     assert "--force" in again.stderr
     (target / "README.md").unlink()
+    (target / "README.md").symlink_to(target / "nowhere")  # a dangling link is a file there
+    assert run("init", target).exit_code == 2
+    (target / "README.md").unlink()
     forced = run("init", target, "--force")
     assert forced.exit_code == 0
     lines = forced.stderr.splitlines()

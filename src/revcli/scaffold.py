@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from revcli.output.files import write_atomic
@@ -83,7 +84,7 @@ def scaffold(folder: Path, *, force: bool = False) -> list[tuple[Path, bool]] | 
     """Write the starter files into ``folder``: each path, and whether a file was there
     before (replaced with ``force``); ``None`` if any exists and not ``force``."""
     targets = {folder / name: text for name, text in FILES.items()}
-    existed = {path: path.exists() for path in targets}
+    existed = {path: os.path.lexists(path) for path in targets}  # a dangling link too
     if not force and any(existed.values()):
         return None
     for path, text in targets.items():
