@@ -181,6 +181,23 @@ def test_validate_warns_of_each_control_character_by_file_row_and_column(
     assert run("validate", "--data", clean).stdout == ""
 
 
+def test_validate_warns_of_control_characters_in_the_signal_files(tmp_path: Path, run: Run) -> None:
+    # A ticket subject from a helpdesk export clearing the screen; the risk report shows
+    # the code, and validate says where it is.
+    root = _data(tmp_path / "data", name="Nordlys Analyse AS")
+    (root / "tickets.csv").write_text(
+        "ticket_id,customer_id,opened_on,severity,subject\n"
+        f"T1,CUST-001,2026-03-02,high,Login{ESC}[2J fails\n",
+        encoding="utf-8",
+    )
+    result = run("validate", "--data", root)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        f"warning: {root}/tickets.csv:2: subject: holds the control character <U+001B>; "
+        "reports never print it as it is",
+    ]
+
+
 def test_an_import_shows_and_warns_of_the_control_characters_it_brings(
     tmp_path: Path, run: Run
 ) -> None:

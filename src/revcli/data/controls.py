@@ -19,7 +19,7 @@ import polars as pl
 from revcli.data.load import relocate
 from revcli.data.validate import DataSet
 from revcli.errors import Issue, Severity
-from revcli.schema import CONTRACTS, CUSTOMERS, LINES, OPPORTUNITIES, Kind, TableSpec
+from revcli.schema import CONTRACTS, CUSTOMERS, LINES, OPPORTUNITIES, Kind
 from revcli.visible import BIDI_CONTROLS, CONTROL_CLASS, NONCHARACTERS, codes_pattern, visible
 
 ORDINARY = "\t\n\r"
@@ -93,22 +93,34 @@ def unshowable_cells(
 
 
 def control_character_warnings(data: DataSet) -> list[Issue]:
-    """A warning per text cell of the customers, contracts, lines and opportunities that
-    holds a control character (``revcli validate``); in YAML at the value's line."""
-    tables: tuple[tuple[TableSpec, pl.DataFrame], ...] = (
-        (CUSTOMERS, data.customers),
-        (CONTRACTS, data.contracts),
-        (LINES, data.lines),
-        (OPPORTUNITIES, data.opportunities),
-    )
+    """A warning per text cell of the customers, contracts, lines, opportunities and
+    signal files (usage, tickets, payments) that holds a control character (``revcli
+    validate``); in YAML at the value's line."""
+    tables: list[tuple[str, list[str], pl.DataFrame]] = [
+        (spec.name, [c.name for c in spec.columns if c.kind is Kind.TEXT], frame)
+        for spec, frame in (
+            (CUSTOMERS, data.customers),
+            (CONTRACTS, data.contracts),
+            (LINES, data.lines),
+            (OPPORTUNITIES, data.opportunities),
+        )
+    ]
+    # The signal files are typed by the risk feature; here every cell is still text, and
+    # a cell of another type that holds a control character is refused there anyway.
+    tables += [
+        (name, [c for c, t in frame.schema.items() if t == pl.String and c not in _WHERE], frame)
+        for name, frame in data.extra.items()
+    ]
     issues = []
-    for spec, frame in tables:
-        texts = [c.name for c in spec.columns if c.kind is Kind.TEXT]
+    for name, texts, frame in tables:
         if any_unshowable(frame, texts):
-            printed = INVOICE_TEXTS.get(spec.name.removeprefix("contract_"), ())
+            printed = INVOICE_TEXTS.get(name.removeprefix("contract_"), ())
             message = partial(_shown_as, printed=printed)
             issues += unshowable_cells(frame, texts, message, Severity.WARNING)
     return relocate(issues, data.positions)
+
+
+_WHERE = ("_source", "_line")
 
 
 def _shown_as(column: str, char: str, *, printed: tuple[str, ...]) -> str:
