@@ -19,7 +19,7 @@ import polars as pl
 from revcli.data.load import relocate
 from revcli.data.validate import DataSet
 from revcli.errors import Issue, Severity
-from revcli.schema import CONTRACTS, CUSTOMERS, LINES, OPPORTUNITIES, Kind
+from revcli.schema import CONTRACTS, CUSTOMERS, LINE, LINES, OPPORTUNITIES, SOURCE, Kind
 from revcli.visible import BIDI_CONTROLS, CONTROL_CLASS, NONCHARACTERS, codes_pattern, visible
 
 ORDINARY = "\t\n\r"
@@ -108,7 +108,11 @@ def control_character_warnings(data: DataSet) -> list[Issue]:
     # The signal files are typed by the risk feature; here every cell is still text, and
     # a cell of another type that holds a control character is refused there anyway.
     tables += [
-        (name, [c for c, t in frame.schema.items() if t == pl.String and c not in _WHERE], frame)
+        (
+            name,
+            [c for c, t in frame.schema.items() if t == pl.String and c not in (SOURCE, LINE)],
+            frame,
+        )
         for name, frame in data.extra.items()
     ]
     issues = []
@@ -118,9 +122,6 @@ def control_character_warnings(data: DataSet) -> list[Issue]:
             message = partial(_shown_as, printed=printed)
             issues += unshowable_cells(frame, texts, message, Severity.WARNING)
     return relocate(issues, data.positions)
-
-
-_WHERE = ("_source", "_line")
 
 
 def _shown_as(column: str, char: str, *, printed: tuple[str, ...]) -> str:
