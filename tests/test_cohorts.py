@@ -248,7 +248,7 @@ def test_cohorts_smaller_than_the_setting_are_marked(make_data_dir: MakeDir) -> 
     assert any(n.startswith("* 2 cohorts of fewer than 2 customers") for n in report.notes)
     text = render_table(report, width=400, color=False)
     assert "2024-06 *" in text
-    assert text.splitlines()[-7].lstrip().startswith("weighted")  # above 6 footer lines
+    assert text.splitlines()[-8].lstrip().startswith("weighted")  # above 7 footer lines
 
 
 def test_min_customers_comes_from_the_settings(make_data_dir: MakeDir, run: Run) -> None:

@@ -34,7 +34,6 @@ from revcli.output.report import (
     NUMERIC_KINDS,
     ColumnKind,
     Report,
-    for_machines,
     group_digits,
     rows,
 )
@@ -134,7 +133,7 @@ def data_table(report: Report, columns: Sequence[str], caption: str) -> str:
             )
             + "</tr></tfoot>"
         )
-    notes = "".join(f'<p class="notes">{escape(n)}</p>' for n in for_machines(report.notes))
+    notes = "".join(f'<p class="notes">{escape(n)}</p>' for n in report.notes)
     return (
         f'<div class="scroll"><table><caption>{escape(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>{foot}</table></div>"

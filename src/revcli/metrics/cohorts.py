@@ -255,7 +255,6 @@ def cohort_report(
                 if small_count
                 else []
             ),
-            "Every cell with its numbers: --format csv|json|markdown; "
             "--metric revenue|logos picks the share shown.",
             *running,
         ),

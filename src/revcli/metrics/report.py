@@ -10,7 +10,7 @@ import polars as pl
 from revcli.calendar import shift_month
 from revcli.data.validate import DataSet
 from revcli.metrics.mrr import MOVEMENTS, Book, money_sum
-from revcli.output.report import ALL_COLUMNS, ColumnKind, PolicyLabel, Report, Trend
+from revcli.output.report import ColumnKind, PolicyLabel, Report, Trend
 from revcli.settings import Settings
 
 MRR_KINDS: dict[str, ColumnKind] = {
@@ -195,7 +195,7 @@ def mrr_report(
         kinds=MRR_KINDS,
         totals=_totals(table, by),
         notes=(
-            f"Money in {base}; ARR = 12 × MRR; movements are signed. " + ALL_COLUMNS,
+            f"Money in {base}; ARR = 12 × MRR; movements are signed.",
             *([footnote] if footnote else []),
         ),
         meta={

@@ -28,7 +28,7 @@ from revcli.metrics.mrr import (
     month_range,
 )
 from revcli.metrics.report import policy_label, unfinished
-from revcli.output.report import ALL_COLUMNS, ColumnKind, Report
+from revcli.output.report import ColumnKind, Report
 
 NRR_COLUMNS = (
     "month",
@@ -327,8 +327,7 @@ def nrr_report(
             f"Cohort: customers active at the end of the start month (month − {window}). "
             "NRR = end MRR / start MRR; GRR caps each customer at its start MRR; "
             "logos = share of the cohort still active.",
-            f"start MRR + expansion + contraction + churn = end MRR; money in {base}. "
-            + ALL_COLUMNS,
+            f"start MRR + expansion + contraction + churn = end MRR; money in {base}.",
             *((footnote,) if footnote else ()),
         ),
         meta=meta,

@@ -16,6 +16,7 @@ from revcli.decimals import round_half_up
 from revcli.output.csvrows import csv_line
 from revcli.output.formulas import spreadsheet_safe
 from revcli.output.report import (
+    ALL_COLUMNS,
     FORMAT_VERSION,
     NUMERIC_KINDS,
     ColumnKind,
@@ -24,7 +25,6 @@ from revcli.output.report import (
     Trend,
     cell,
     columns,
-    for_machines,
     group_digits,
     rows,
 )
@@ -126,7 +126,7 @@ def render_json(report: Report) -> str:
                 if report.policy
                 else {}
             ),
-            "notes": for_machines(report.notes),
+            "notes": list(report.notes),
         },
         "rows": [{k: _json_value(v) for k, v in row.items()} for row in rows(report)],
     }
@@ -156,7 +156,7 @@ def render_markdown(report: Report) -> str:
         total = [_md_escape(_plain(cell(report.totals.get(c), report.kind(c)))) for c in columns]
         total[0] = total[0] or "Total"
         lines.append("| " + " | ".join(f"**{t}**" if t else "" for t in total) + " |")
-    lines += [f"\n{_md_escape(n)}" for n in for_machines(report.footer)]
+    lines += [f"\n{_md_escape(n)}" for n in report.footer]
     return "\n".join(lines) + "\n"
 
 
@@ -393,7 +393,7 @@ def render_table(
     styles = list(report.row_styles) or [""] * frame.height
     for i, style in enumerate(styles):
         table.add_row(*(cells[name][i] for name in columns), style=style or None)
-    notes = list(report.footer)
+    notes = [*report.footer, *([ALL_COLUMNS] if report.hides_columns else [])]
     dropped = [c for c in order if c not in kept]
     if dropped or cut:
         notes.append(_left_out_note(dropped, [c for c in columns if c in cut], width))

@@ -140,6 +140,11 @@ class Report:
         """What a person reads under the table: the notes, then the metric policy."""
         return [*self.notes, *([str(self.policy)] if self.policy else [])]
 
+    @property
+    def hides_columns(self) -> bool:
+        """Whether the table view leaves out columns that the other formats hold."""
+        return self.table_columns is not None and set(self.table_columns) < set(self.frame.columns)
+
     def shown_columns(self) -> list[str]:
         """The table view's columns, most important first."""
         table = list(self.table_columns or self.frame.columns)
@@ -148,18 +153,8 @@ class Report:
 
 
 ALL_COLUMNS = "All columns: --format csv|json|markdown."
-"""The hint a table that shows some of a report's columns ends a note with."""
-
-
-def for_machines(notes: Sequence[str]) -> list[str]:
-    """``notes`` without :data:`ALL_COLUMNS`, for the formats that hold every column (and
-    for a report cut to ``--columns``, which no format widens again)."""
-    out = []
-    for note in notes:
-        text = note.replace(f" {ALL_COLUMNS}", "").replace(ALL_COLUMNS, "").strip()
-        if text:
-            out.append(text)
-    return out
+"""The last note of a table that shows only some of its report's columns (the usual ones,
+:attr:`Report.table_columns`); the other formats hold them all."""
 
 
 def select_columns(report: Report, names: Sequence[str]) -> Report:
@@ -181,7 +176,6 @@ def select_columns(report: Report, names: Sequence[str]) -> Report:
         else {k: v for k, v in report.totals.items() if k in chosen},
         table_columns=chosen,
         priority=chosen,
-        notes=for_machines(report.notes),
     )
 
 

@@ -14,7 +14,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from revcli.errors import RevcliError
-from revcli.output.report import ColumnKind, Report, cell, for_machines
+from revcli.output.report import ColumnKind, Report, cell
 
 CREATED = dt.datetime(1980, 1, 1)  # noqa: DTZ001 - a fixed stamp (as in the zip entries) keeps the bytes reproducible
 """The creation date written into every workbook, so that the same report gives the
@@ -121,7 +121,7 @@ def render_xlsx(report: Report) -> bytes:
     book.set_properties(
         {
             "title": report.title,
-            "comments": "\n".join(for_machines(report.notes)),
+            "comments": "\n".join(report.notes),
             "created": CREATED,
         }
     )

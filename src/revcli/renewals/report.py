@@ -13,7 +13,7 @@ from revcli.data.validate import DataSet
 from revcli.decimals import round_half_up
 from revcli.metrics.mrr import money_sum
 from revcli.metrics.report import schedule_of
-from revcli.output.report import ALL_COLUMNS, ColumnKind, Report, group_digits
+from revcli.output.report import ColumnKind, Report, group_digits
 from revcli.renewals.terms import RENEWAL_COLUMNS, STATUSES, Window, upcoming_renewals
 
 REPORT_COLUMNS = tuple(c for c in RENEWAL_COLUMNS if c != "notice_rule")
@@ -223,7 +223,7 @@ def _notes(
         if listed.height < soon.height:
             items += f" and {soon.height - listed.height:,} more"
         notes.append(f"Notice deadline within {URGENT_DAYS} days: {items}.")
-    notes.append(f"ARR = 12 × the contract's MRR on its term end, in {base}. " + ALL_COLUMNS)
+    notes.append(f"ARR = 12 × the contract's MRR on its term end, in {base}.")
     return notes
 
 
