@@ -11,7 +11,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from revcli.output.render import MAX_CELL, MIN_CUT, fit_columns, render_table, sparkline
+from revcli.output.render import (
+    MAX_CELL,
+    MIN_CUT,
+    fit_columns,
+    render_markdown,
+    render_table,
+    sparkline,
+)
 from revcli.output.report import ColumnKind, Report
 from tests.conftest import SAMPLE, Golden, MakeDir, Run
 
@@ -284,6 +291,20 @@ def test_every_kind_of_line_break_is_one_mark() -> None:
     frame = pl.DataFrame({"note": ["a\r\nb\rc\u2028d"]})
     report = Report(title="Notes", frame=frame, kinds={"note": ColumnKind.TEXT})
     assert render_table(report, 40, color=False).splitlines()[4] == "  a↵b↵c↵d"
+
+
+def test_control_characters_that_python_splits_lines_at_are_shown_as_codes() -> None:
+    import polars as pl
+
+    # str.splitlines breaks at VT, FF, U+001C-U+001E and U+0085 too, but a person never
+    # writes them as line breaks: a table and Markdown show them as codes, not as ↵.
+    text = "a\vb\fc\x1cd\x1de\x1ef\x85g"
+    report = Report(
+        title="Notes", frame=pl.DataFrame({"note": [text]}), kinds={"note": ColumnKind.TEXT}
+    )
+    shown = "a<U+000B>b<U+000C>c<U+001C>d<U+001D>e<U+001E>f<U+0085>g"
+    assert render_table(report, None, color=False).splitlines()[4] == "  " + shown
+    assert f"| {shown} |" in render_markdown(report).replace("&lt;", "<")
 
 
 def test_a_text_longer_than_the_cell_limit_is_cut_even_in_a_whole_table() -> None:

@@ -198,8 +198,11 @@ def _styled(value: Any, kind: ColumnKind) -> Text:
 
 LINE_BREAK_MARK = "↵"
 """What a table cell shows for a line break in its text, so that no row wraps."""
-_LINE_BREAK = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
-"""A line break as :meth:`str.splitlines` sees one (``\\r\\n`` is one break)."""
+_LINE_BREAK = re.compile("\r\n|[\n\r\u2028\u2029]")
+"""A line break as a person writes one: ``\\n``, ``\\r\\n`` (one break), a lone ``\\r``
+and Unicode's line and paragraph separators. The other characters :meth:`str.splitlines`
+breaks at (vertical tab, form feed, the file, group and record separators U+001C-U+001E,
+next line U+0085) are control characters, shown by their codes like any other."""
 
 MIN_CUT = 10
 """A text column is cut short with … rather than left out when at least this much fits."""
