@@ -17,7 +17,7 @@ from revcli.errors import Issue, Severity
 from revcli.output.render import render_csv
 from revcli.output.report import Report
 from revcli.scaffold import scaffold
-from revcli.visible import visible
+from revcli.visible import message_text, visible
 from tests.conftest import ROOT, Run
 
 ESC = "\x1b"
@@ -307,6 +307,38 @@ def test_a_value_revcli_refuses_on_the_command_line_is_quoted_by_its_codes(
     assert result.exit_code == 2
     assert ESC not in result.stderr
     assert "Invalid value for --by: 'na<U+001B>]0;pwn<U+0007>me' is not a customer" in result.stderr
+
+
+def test_a_huge_value_is_cut_in_the_middle_of_a_message() -> None:
+    # 100,000 characters quoted in a message: the line keeps its first 600 characters
+    # (the place and the start of the value) and its last 300 (the end of the value and
+    # the rule), and says how many it leaves out: 35 + 100,000 + 17 - 900 = 99,152.
+    value = "9" * 100_000
+    issue = Issue("contract_lines.csv", 7, "unit_price", f"'{value}' is not a number")
+    head = "contract_lines.csv:7: unit_price: '" + "9" * (600 - 35)
+    tail = "9" * (300 - 17) + "' is not a number"
+    assert str(issue) == head + " … (99,152 characters left out) … " + tail
+    # a line of exactly 1,000 characters is whole; the cut never parts a letter and its
+    # accent: the head ends before the e whose accent would start the cut part (1,601
+    # characters: 599 kept, 1,601 - 300 - 599 = 702 left out)
+    assert message_text("x" * 1_000) == "x" * 1_000
+    accented = "a" * 599 + "e\u0301" + "b" * 1_000
+    assert message_text(accented).startswith("a" * 599 + " … (702 characters left out) … ")
+    # each line of a message is cut on its own, and codes are never cut in two
+    two = message_text("\x1b" * 2_000 + "\nshort", keep="\n")
+    first, second = two.split("\n")
+    assert first == "<U+001B>" * 600 + " … (1,100 characters left out) … " + "<U+001B>" * 300
+    assert second == "short"
+
+
+def test_a_huge_refused_value_is_cut_in_the_message(tmp_path: Path, run: Run) -> None:
+    root = _data(tmp_path / "data", name="Nordlys Analyse AS")
+    owner = f"{ESC}]52;c;" + "A" * 100_000 + "\x07"
+    result = run("renewals", "--data", root, "--owner", owner)
+    assert result.exit_code == 2
+    assert ESC not in result.stderr
+    assert "characters left out" in result.stderr
+    assert len(result.stderr) < 3_000
 
 
 def _seller_with_escape(root: Path) -> Path:

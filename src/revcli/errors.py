@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from revcli.visible import visible
+from revcli.visible import message_text
 
 
 class Severity(StrEnum):
@@ -36,7 +36,7 @@ class Issue:
         text = (
             f"{where}: {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
         )
-        text = visible(text, every_format=True)  # a value's escape sequence stays text
+        text = message_text(text)  # a value's escape sequence stays text, a huge one is cut
         return f"warning: {text}" if self.severity is Severity.WARNING else text
 
     @property

@@ -51,6 +51,40 @@ def visible(text: str, *, keep: str = "", every_format: bool = False) -> str:
     return shown
 
 
+MESSAGE_LINE = 1_000
+"""The most characters of a message line shown whole: a longer line (a message quoting a
+value of 100,000 characters, say) keeps its first :data:`MESSAGE_HEAD` characters, where
+the place and the start of the value are, and its last :data:`MESSAGE_TAIL`, where the
+advice is, and says how many it leaves out between them."""
+MESSAGE_HEAD = 600
+MESSAGE_TAIL = 300
+
+
+def message_text(text: str, *, keep: str = "") -> str:
+    """``text`` for a message about a problem: every control, direction-formatting and
+    other invisible format character shown by its code (``visible(every_format=True)``,
+    except the characters of ``keep``), and each line of more than :data:`MESSAGE_LINE`
+    characters cut in the middle, never between a letter and its accent."""
+    lines = text.split("\n") if "\n" in keep else [text]
+    return "\n".join(_message_line(line, keep) for line in lines)
+
+
+def _message_line(line: str, keep: str) -> str:
+    if len(line) <= MESSAGE_LINE:
+        return visible(line, keep=keep, every_format=True)
+    head = MESSAGE_HEAD
+    while head and unicodedata.combining(line[head]):
+        head -= 1
+    tail = len(line) - MESSAGE_TAIL
+    while tail < len(line) and unicodedata.combining(line[tail]):
+        tail += 1
+    return (
+        visible(line[:head], keep=keep, every_format=True)
+        + f" … ({tail - head:,} characters left out) … "
+        + visible(line[tail:], keep=keep, every_format=True)
+    )
+
+
 def escape_html(text: str) -> str:
     """``text`` for an HTML page: its control and direction-formatting characters shown
     by their codes (a right-to-left override would reverse a name in the browser) and

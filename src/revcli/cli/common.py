@@ -24,7 +24,7 @@ from revcli.cli.streams import stdout_is_terminal, stdout_is_unicode, write_data
 from revcli.errors import CheckFailed, DataError, Issue, RevcliError, UsageError
 from revcli.output.files import write_atomic
 from revcli.output.report import SUFFIXES, OutputFormat
-from revcli.visible import visible
+from revcli.visible import message_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -432,8 +432,9 @@ def emit(
 
 def _message(text: str) -> str:
     """An error message with the control, direction and other invisible characters of the
-    values it quotes shown by their codes (:func:`visible`); its line breaks kept."""
-    return visible(text, keep="\n", every_format=True)
+    values it quotes shown by their codes, and a line of more than 1,000 characters cut in
+    the middle (:func:`revcli.visible.message_text`); its line breaks kept."""
+    return message_text(text, keep="\n")
 
 
 class BadValue(typer.BadParameter):
