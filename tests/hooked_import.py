@@ -7,7 +7,11 @@ tests.
 :func:`revcli.output.together.write_together`: ``journal`` (1: its first line, 2: the
 whole journal), ``temporary`` (a temporary file written), ``rename`` or ``undo`` (the
 journal of the old files, when files are put back); ``interrupt-after-STEP:N`` raises
-KeyboardInterrupt there, as Ctrl-C would. Several are joined with commas. revcli itself
+KeyboardInterrupt there, as Ctrl-C would; ``pause-after-STEP:N`` creates the file
+``DATA_DIR.paused`` there and waits (at most a minute) until ``DATA_DIR.go`` exists, and
+``pause-before-write`` does so once the import is planned, before it writes anything:
+for the tests of a command that runs while an import is under way. Several are joined
+with commas. revcli itself
 has no such hook: the callback is passed to :func:`revcli.importers.plan.write_plan` here.
 """
 
@@ -17,6 +21,7 @@ import datetime as dt
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 
 from revcli.importers.lock import import_lock
@@ -25,7 +30,7 @@ from revcli.importers.sources import read_baremetrics
 from revcli.output.together import Step
 
 
-def step_hook(specs: str) -> Step:
+def step_hook(specs: str, root: Path) -> Step:
     hooks = [spec.partition(":")[::2] for spec in specs.split(",")]
 
     def on_step(stage: str, count: int) -> None:
@@ -36,8 +41,18 @@ def step_hook(specs: str) -> Step:
                 os.kill(os.getpid(), signal.SIGKILL)
             if name == f"interrupt-after-{stage}":
                 raise KeyboardInterrupt
+            if name == f"pause-after-{stage}":
+                _pause(root)
 
     return on_step
+
+
+def _pause(root: Path) -> None:
+    root.with_name(root.name + ".paused").touch()
+    go = root.with_name(root.name + ".go")
+    deadline = time.monotonic() + 60
+    while not go.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def main(hook: str, root: str, export: str, fx: str) -> int:
@@ -47,7 +62,9 @@ def main(hook: str, root: str, export: str, fx: str) -> int:
         plan = plan_import(
             data, batch, today=dt.date(2026, 12, 6), country="NO", fx_file=Path(fx) if fx else None
         )
-        write_plan(plan, on_step=step_hook(hook))
+        if "pause-before-write" in hook.split(","):
+            _pause(data)
+        write_plan(plan, on_step=step_hook(hook, data))
     return 0
 
 

@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -141,6 +142,66 @@ def test_a_kill_between_two_renames_leaves_half_the_files_and_the_journal(
         "fx_rates.csv",
     ]
     assert lines[-1].startswith('{"end": 3, "sha256": "')
+
+
+@pytest.mark.parametrize(
+    "hook",
+    [
+        # planned, nothing written yet, no journal: a read would race the renames
+        "pause-before-write",
+        # every temporary file written, the journal not yet complete
+        "pause-after-temporary:3",
+        # between the first and second rename: contracts/baremetrics.yaml is new,
+        # customers.csv still old (a contract of a customer that is not there yet)
+        "pause-after-rename:1",
+    ],
+)
+def test_a_command_waits_for_an_import_that_is_running(run: Run, tmp_path: Path, hook: str) -> None:
+    # The import stops at ``hook``, holding the data dir's lock. `validate` (a real
+    # process) waits, says so, and once the import is done sees all of it: the warnings
+    # of the fully imported data, and no completion of an interrupted import.
+    scene = Scene(run, tmp_path)
+    root = scene.root
+    importer = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.hooked_import",
+            hook,
+            root,
+            scene.export,
+            scene.fx,
+        ],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    paused = root.with_name("data.paused")
+    deadline = time.monotonic() + 60
+    while not paused.exists() and importer.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert paused.exists(), importer.communicate()
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "revcli", "validate", "--data", root],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stderr is not None
+        told = reader.stderr.readline()  # blocks until the reader says why it waits
+        assert told == f"waiting for another revcli run to release {root} …\n"
+        assert reader.poll() is None
+    finally:
+        root.with_name("data.go").touch()
+    out, rest = reader.communicate(timeout=120)
+    assert importer.wait(timeout=120) == 0, importer.communicate()
+    assert (reader.returncode, out, rest) == (0, scene.warnings, "")
+    assert snapshot(root) == scene.full
 
 
 @pytest.mark.parametrize(

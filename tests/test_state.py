@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from revcli.errors import RevcliError
-from revcli.state.lock import fallback_path, locked
+from revcli.state.lock import fallback_path, locked, read_lock
 from revcli.state.log import Broken, Head, Link, StateLog, UnreadableHead, verify_chain
 from tests.billing_support import billing_dir, revcli_process
 from tests.conftest import ROOT
@@ -200,6 +200,30 @@ def test_a_forked_child_that_closes_inherited_locks_leaves_none_held_after_its_p
             os.close(fd)
     finally:
         os.kill(child, signal.SIGKILL)
+
+
+def test_a_read_lock_within_this_process_s_own_lock_takes_nothing(tmp_path: Path) -> None:
+    # An import reads the data dir it holds: a second flock from this process would wait
+    # for the first for ever. In a thread, so that a wait shows as a thread still alive.
+    done = threading.Event()
+
+    def read() -> None:
+        with read_lock(tmp_path):
+            done.set()
+
+    with locked(tmp_path):
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        waited = not done.wait(timeout=10)
+    reader.join(timeout=10)
+    assert not waited
+
+
+def test_a_read_lock_of_a_missing_folder_creates_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "data"
+    with read_lock(missing):
+        pass
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_lock_file_is_removed_on_release_and_a_folder_target_gets_its_own(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from revcli.errors import DataError, Issue, as_warnings, raise_if_errors, sort_i
 from revcli.metrics.options import read_report_options
 from revcli.renewals.checks import renewal_checks
 from revcli.risk.signals import signal_issues
-from revcli.state.journal import finish_interrupted_import
+from revcli.state.journal import settled
 
 
 def _renewals(data: DataSet) -> list[Issue]:
@@ -72,15 +72,17 @@ def load_dataset(root: Path, revision: Revision | None = None) -> DataSet:
     With ``revision``: the data dir as it was at that git revision, read from git
     objects. Its state (invoice register, reminder log) is not checked: reports of the
     past read contracts, never the state that commands write today. Nothing is written
-    then; the working tree is first completed when an import into it was interrupted
-    between its renames (:func:`finish_interrupted_import`), as by every entry point
-    here that reads it.
+    then. The working tree is read :func:`~revcli.state.journal.settled`, as by every
+    entry point here that reads it: an import interrupted between its renames completed
+    first, and no import renaming files during the read.
     """
     if revision is not None:
         with GitSource.open(root, revision) as files:
             return replace(load_core(files, CHECKS), revision=revision)
-    finish_interrupted_import(root)
-    data = load_core(root, CHECKS)
+    with settled(root):
+        raw = read_raw(root)
+    data, issues = validate(raw, CHECKS)
+    raise_if_errors(issues)
     state = [i for i in check_state(root, orphans=False) if i.is_error]
     if state:
         raise DataError(state)
@@ -104,8 +106,8 @@ def read_checked(root: Path, revision: Revision | None) -> tuple[RawData, list[I
     it like every command does; :class:`DataError` with every problem when it is invalid.
     Returns the raw data and the warnings."""
     if revision is None:
-        finish_interrupted_import(root)
-        raw = read_raw(root)
+        with settled(root):
+            raw = read_raw(root)
     else:
         with GitSource.open(root, revision) as files:
             raw = read_raw(files)
@@ -125,9 +127,10 @@ def check_and_load(root: Path) -> tuple[list[Issue], DataSet | None]:
     """:func:`check_data_dir`'s problems and, when none is an error, the data set it read
     and validated: a caller that needs both (an import's would-be data dir and its MRR)
     reads and validates the data dir once."""
-    finish_interrupted_import(root)
     try:
-        data, issues = validate(read_raw(root), CHECKS)
+        with settled(root):
+            raw = read_raw(root)
+        data, issues = validate(raw, CHECKS)
     except DataError as exc:
         return [*exc.issues, *check_state(root)], None
     if not any(i.is_error for i in issues):  # what every command would refuse

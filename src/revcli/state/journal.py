@@ -4,13 +4,14 @@ completed by the next run that reads its data dir, under the data dir's lock: se
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from revcli.output.journal import has_journal, recover
-from revcli.state.lock import locked
+from revcli.state.lock import locked, read_lock
 
 IMPORT_FILES = re.compile(
     r"revcli\.yaml|contracts\.yaml|customers\.(?:csv|yaml|yml)|opportunities\.csv"
@@ -54,3 +55,18 @@ def finish_interrupted_import(
             done = recover(root, import_writes)
     if done is not None:
         tell(str(done))
+
+
+@contextlib.contextmanager
+def settled(root: Path) -> Iterator[None]:
+    """Hold the data dir ``root`` still while the block reads it: an import that was
+    interrupted is completed first (:func:`finish_interrupted_import`), and the data dir's
+    lock is held shared (:func:`~revcli.state.lock.read_lock`), so the block sees the files
+    of one import or of the next, never some of each. An import killed between those two
+    steps leaves its journal, and is completed before the block runs."""
+    while True:
+        finish_interrupted_import(root)
+        with read_lock(root):
+            if not has_journal(root):
+                yield
+                return

@@ -43,8 +43,9 @@ WAIT_SECONDS = 60.0
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 """Opening never waits: a lock file swapped for a FIFO would block the open forever."""
 
-_HELD: set[int] = set()
-"""The descriptors of the ``flock`` locks this process holds (or is waiting for)."""
+_HELD: dict[int, tuple[int, int]] = {}
+"""The descriptors of the ``flock`` locks this process holds (or is waiting for), each with
+the device and inode of what it locks."""
 
 
 def close_inherited() -> None:
@@ -111,7 +112,8 @@ def locked(
     import fcntl
 
     fd = os.open(target, os.O_RDONLY | _NONBLOCK)
-    _HELD.add(fd)  # before it is locked: a fork right after must not keep it
+    info = os.fstat(fd)
+    _HELD[fd] = (info.st_dev, info.st_ino)  # before it is locked: a fork must not keep it
     try:
         mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
         try:
@@ -124,8 +126,33 @@ def locked(
         finally:
             flock(fd, fcntl.LOCK_UN)
     finally:
-        _HELD.discard(fd)
+        _HELD.pop(fd, None)
         os.close(fd)
+
+
+def holds(target: Path) -> bool:
+    """Whether this process holds (or waits for) a ``flock`` on ``target`` already: a second
+    lock on it from another descriptor would wait for the first, that is for ever."""
+    try:
+        info = target.stat()
+    except OSError:
+        return False
+    return (info.st_dev, info.st_ino) in _HELD.values()
+
+
+@contextlib.contextmanager
+def read_lock(folder: Path) -> Iterator[None]:
+    """Hold the lock of the data dir ``folder`` shared while the block reads its files, so
+    that an import (which holds it exclusively) never renames them half-way through the
+    read; a run that has to wait says so. Nothing is locked, and the block simply runs,
+    where the lock cannot be had without writing (no ``flock``: a lock file), where the
+    folder does not exist, where this process holds the lock already (an import reading
+    the data dir it writes), or where the file system refuses locks."""
+    with contextlib.ExitStack() as stack:
+        if FLOCK is not None and folder.is_dir() and not holds(folder):
+            with contextlib.suppress(OSError):
+                stack.enter_context(locked(folder, shared=True))
+        yield
 
 
 @contextlib.contextmanager
