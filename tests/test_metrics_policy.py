@@ -100,6 +100,39 @@ def test_free_line_that_ended_earlier_does_not_make_a_paying_start_expansion(
     assert moves(t, "2025-02") == {"new": pytest.approx(800)}
 
 
+CHURNED_ONTO_FREE = {
+    "customers.csv": CUSTOMERS,
+    # A pays SaaS 100 in January only (C1 ends 2025-01-31) and keeps a free plan (C2, no
+    # end); it pays SaaS 50 again from 1 April.
+    "contracts.csv": "contract_id,customer_id,start_date,end_date\n"
+    "C1,A,2025-01-01,2025-01-31\nC2,A,2025-01-01,\nC3,A,2025-04-01,\n",
+    "contract_lines.csv": "contract_id,product,unit_price\nC1,SaaS,100\nC2,Free,0\nC3,SaaS,50\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("setting", "april", "counts"),
+    [
+        # Default: A churned in February, so its return is a reactivation.
+        ("new", {"reactivation": 50}, (0, 1)),
+        # expansion: at the end of March A's only active line was free, so its return is
+        # expansion, and A counts as neither new nor reactivated.
+        ("expansion", {"expansion": 50}, (0, 0)),
+    ],
+)
+def test_a_customer_churned_onto_a_free_plan_returns_by_the_free_to_paid_setting(
+    make_data_dir: MakeDir, setting: str, april: dict[str, int], counts: tuple[int, int]
+) -> None:
+    data = make_data_dir(CHURNED_ONTO_FREE, _policy(free_to_paid=setting))
+    t = mrr_of(data, "2025-01", "2025-04")
+    # Churned in February under every setting: it stopped paying, though the free plan runs.
+    assert moves(t, "2025-02") == {"churn": pytest.approx(-100)}
+    assert (row(t, "2025-02")["churned_customers"], row(t, "2025-02")["customers"]) == (1, 0)
+    assert moves(t, "2025-04") == {k: pytest.approx(v) for k, v in april.items()}
+    apr = row(t, "2025-04")
+    assert (apr["new_customers"], apr["reactivated_customers"], apr["customers"]) == (*counts, 1)
+
+
 # --- grain ----------------------------------------------------------------------------
 
 TWO_PRODUCTS = {
