@@ -13,6 +13,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -254,6 +255,63 @@ def test_every_sent_reminder_is_logged_and_a_second_run_sends_nothing(
     assert "no reminders due on 2026-11-01" in again.stderr
     assert len(smtp.handler.envelopes) == 3
     assert len(log_rows(root)) == 4
+
+
+HOLD_THE_LOG = """\
+import shutil, sys, time
+from pathlib import Path
+from revcli.renewals.log import ReminderLog, log_path
+
+root, sent = Path(sys.argv[1]), Path(sys.argv[2])
+with ReminderLog(root).locked():
+    root.with_name("held").touch()
+    deadline = time.monotonic() + 60
+    while not root.with_name("go").exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    shutil.copyfile(sent, log_path(root))  # what a run that sent them would have logged
+"""
+"""Another `remind` run, in its own process: it holds the reminder log's lock until the
+file ``go`` exists beside the data dir, then logs the reminders as sent."""
+
+
+def test_a_run_that_waited_for_another_sends_only_what_that_one_did_not(
+    run: Run, make_data_dir: MakeDir, smtp: Server
+) -> None:
+    root = data_dir(make_data_dir, smtp.port)
+    other = root.with_name("other")
+    shutil.copytree(root, other)
+    assert run("remind", "--data", other, "--as-of", "2026-11-01").exit_code == 0
+    assert len(smtp.handler.envelopes) == 3  # the other run's three e-mails
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_LOG, root, log_path(other)], env=env, text=True
+    )
+    try:
+        held = root.with_name("held")
+        while not held.exists() and holder.poll() is None:
+            time.sleep(0.01)
+        assert held.exists()
+        # A report reads the data dir meanwhile, without waiting: the lock is the log's.
+        report = run("mrr", "--data", root, "--month", "2026-11")
+        assert (report.exit_code, report.stderr) == (0, "")
+        sender = subprocess.Popen(
+            [sys.executable, "-m", "revcli", "remind", "--data", root, "--as-of", "2026-11-01"],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert sender.stderr is not None
+        told = sender.stderr.readline()
+        assert told == f"waiting for another revcli run to release {root / '.revcli'} …\n"
+    finally:
+        root.with_name("go").touch()
+    assert holder.wait(timeout=120) == 0
+    _, rest = sender.communicate(timeout=120)
+    # Composed again under the lock: everything due was sent by the other run.
+    assert sender.returncode == 0, rest
+    assert "no reminders due on 2026-11-01" in rest
+    assert len(smtp.handler.envelopes) == 3
+    assert log_path(root).read_bytes() == log_path(other).read_bytes()
 
 
 def test_daily_runs_send_each_lead_time_exactly_once(make_data_dir: MakeDir, smtp: Server) -> None:

@@ -29,6 +29,7 @@ import polars as pl
 from revcli.data.files import UnreadableFile, read_bytes
 from revcli.errors import DataError, Issue
 from revcli.output.csvrows import csv_line
+from revcli.output.files import make_folders
 from revcli.renewals.remind import KINDS, sent_keys_schema
 from revcli.state.log import Link, StateLog, incomplete_last_line, verify_chain
 
@@ -81,7 +82,7 @@ class ReminderLog:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.path = log_path(root)
-        self.log = StateLog(self.path, lock=root)
+        self.log = StateLog(self.path, lock=self.path.parent)
         self.last_check = ""
 
     def read(self) -> pl.DataFrame:
@@ -186,11 +187,35 @@ class ReminderLog:
     def locked(self) -> Iterator[None]:
         """Hold an exclusive lock so two runs on one data dir never send the same reminder.
 
-        The lock is taken on the data dir itself, so a run that sends nothing creates
-        nothing (where the system has no ``flock``, a lock file exists while it runs).
+        The lock is taken on the log's folder (``.revcli``), not on the data dir, whose
+        lock the commands that read the data hold shared: they would wait for a run that
+        sends e-mails. A run takes it only when it has something to send or record. A
+        folder made for the lock is removed again, still under the lock, when the run
+        wrote nothing into it; a run that waited for a lock on a folder removed meanwhile
+        takes the lock again (where the system has no ``flock``, a lock file exists while
+        it runs).
         """
-        with self.log.exclusive():
-            yield
+        folder = self.path.parent
+        while True:
+            made = make_folders(folder)
+            try:
+                made_as = folder.stat()
+            except FileNotFoundError:  # a run that made it removed it just now
+                continue
+            with self.log.exclusive():
+                try:
+                    now = folder.stat()
+                except FileNotFoundError:
+                    now = None
+                if now is None or (now.st_dev, now.st_ino) != (made_as.st_dev, made_as.st_ino):
+                    continue  # the folder this run locked was removed while it waited
+                try:
+                    yield
+                finally:
+                    for path in reversed(made):  # still empty: the run wrote nothing
+                        with contextlib.suppress(OSError):
+                            path.rmdir()
+                return
 
     def append(self, entries: list[list[str]]) -> None:
         """Append lines (fields without ``check``), chained, then fsync file and folder.

@@ -135,8 +135,9 @@ def run_reminders(
     """Send the reminders due on ``as_of`` (see :func:`plan_reminders`) and log each.
 
     A dry run reads the log and composes the e-mails, and changes nothing. A real run
-    checks the settings, locks the log, sends one e-mail per recipient and appends its
-    reminders to the log right after the server accepts it. ``clock`` gives the
+    checks the settings and, when there is anything to send or record, locks the log,
+    composes the e-mails again under the lock, sends one e-mail per recipient and appends
+    its reminders to the log right after the server accepts it. ``clock`` gives the
     sending time (UTC) for the log and the Date header; ``environ`` holds the password
     variable. A first run records the reminders it skips (:func:`first_run`) with the
     first e-mail the server accepts, or at once when it has no e-mail to send, then
@@ -201,10 +202,13 @@ def run_reminders(
             progress(email)
         logged(skips_logged)
 
+    emails, unaddressed, skipped = _compose(data, settings, as_of, log)
+    if not emails and not skipped.height:  # nothing to send or record: nothing is locked
+        return RemindOutcome(emails, unaddressed, False, skipped, settings.catch_up_days)
+    _check_writable(log)
     with log.locked():
+        # Again under the lock: a run that held it may have sent some of them just now.
         emails, unaddressed, skipped = _compose(data, settings, as_of, log)
-        if emails or skipped.height:
-            _check_writable(log)
         if skipped.height:
             skips.append(skipped)
         if emails:
