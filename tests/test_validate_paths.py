@@ -17,7 +17,7 @@ from babel import Locale
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from revcli import schema
+from revcli import parsing, schema
 from revcli.data import fx as fx_module
 from revcli.data import ids as ids_module
 from revcli.data import validate as validate_module
@@ -25,7 +25,8 @@ from revcli.data.fx import booking_rates, no_rate
 from revcli.data.ids import in_order_of
 from revcli.data.load import read_raw
 from revcli.data.validate import validate
-from revcli.schema import DECIMAL, any_repeated, country_codes, rising
+from revcli.rowchecks import any_repeated, rising
+from revcli.schema import DECIMAL, country_codes
 from tests.conftest import write_data_dir
 
 _days = st.integers(0, 60).map(lambda n: dt.date(2024, 1, 1) + dt.timedelta(days=n))
@@ -169,15 +170,15 @@ def test_codes_typed_by_distinct_text_are_typed_as_row_by_row(
     months = raw.select(pl.col("start_date").alias("month"), "_source", "_line")
     month_spec = schema.TableSpec("m", (schema.Column("month", schema.Kind.MONTH),))
     try:
-        schema.BY_VALUE_ROWS, schema._DATES_PER_TEXT = 1, 1
-        by_value = schema.parse_table(raw, schema.CONTRACTS)
-        months_by_value = schema.parse_table(months, month_spec)
+        parsing.BY_VALUE_ROWS, parsing._DATES_PER_TEXT = 1, 1
+        by_value = parsing.parse_table(raw, schema.CONTRACTS)
+        months_by_value = parsing.parse_table(months, month_spec)
     finally:
-        schema.BY_VALUE_ROWS, schema._DATES_PER_TEXT = 20_000, 8
-    by_row = schema.parse_table(raw, schema.CONTRACTS)
+        parsing.BY_VALUE_ROWS, parsing._DATES_PER_TEXT = 20_000, 8
+    by_row = parsing.parse_table(raw, schema.CONTRACTS)
     assert by_value[0].equals(by_row[0])
     assert by_value[1] == by_row[1]
-    months_by_row = schema.parse_table(months, month_spec)
+    months_by_row = parsing.parse_table(months, month_spec)
     assert months_by_value[0].equals(months_by_row[0])
     assert months_by_value[1] == months_by_row[1]
 

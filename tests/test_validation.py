@@ -455,7 +455,8 @@ def test_unknown_customer_locale_is_an_error(make_data_dir: MakeDir) -> None:
 def test_one_value_is_typed_and_told_as_a_cell_of_its_column() -> None:
     # Settings that default a column (invoice.default_tax_rate for tax_rate) are typed
     # as a cell: the same value, the same message.
-    from revcli.schema import LINES, parse_value
+    from revcli.parsing import parse_value
+    from revcli.schema import LINES
 
     column = next(c for c in LINES.columns if c.name == "unit_price")
     assert parse_value(column, "1200.50") == (Decimal("1200.50"), "")

@@ -16,7 +16,8 @@ from typing import TypeAlias, TypeVar
 from babel import Locale, UnknownLocaleError
 
 from revcli.errors import Issue, Severity
-from revcli.schema import CONTRACTS, CUSTOMERS, Column, country_codes, currency_codes, parse_value
+from revcli.parsing import parse_value
+from revcli.schema import CONTRACTS, CUSTOMERS, Column, country_codes, currency_codes
 
 SETTINGS_FILE = "revcli.yaml"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from revcli.errors import Issue
-from revcli.schema import frame_issues
+from revcli.rowchecks import frame_issues
 
 
 def booking_rates(

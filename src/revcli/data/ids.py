@@ -8,7 +8,8 @@ from collections.abc import Sequence
 import polars as pl
 
 from revcli.errors import Issue, Severity
-from revcli.schema import LINE, SOURCE, any_repeated, frame_issues
+from revcli.rowchecks import any_repeated, frame_issues
+from revcli.schema import LINE, SOURCE
 
 
 def _where(prefix: str = "") -> pl.Expr:

@@ -19,19 +19,9 @@ from revcli.data.ids import duplicates, in_order_of, lookalike_heads, lookalike_
 from revcli.data.load import Positions, RawData, read_raw, relocate
 from revcli.data.source import Revision, Source
 from revcli.errors import DataError, Issue, Severity, sort_issues
-from revcli.schema import (
-    CONTRACTS,
-    CUSTOMERS,
-    DECIMAL,
-    FX_RATES,
-    LINES,
-    OPPORTUNITIES,
-    RowCheck,
-    any_repeated,
-    frame_issues,
-    parse_table,
-    row_issues,
-)
+from revcli.parsing import parse_table
+from revcli.rowchecks import RowCheck, any_repeated, frame_issues, row_issues
+from revcli.schema import CONTRACTS, CUSTOMERS, DECIMAL, FX_RATES, LINES, OPPORTUNITIES
 from revcli.settings import Settings, known_locale
 
 

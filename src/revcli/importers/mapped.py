@@ -21,6 +21,7 @@ from revcli.data.tree import Scalar, Tree
 from revcli.errors import Issue
 from revcli.importers.records import Batch, Contract, Row, source_id
 from revcli.importers.values import decimal_text
+from revcli.parsing import parse_table
 from revcli.schema import (
     CONTRACTS,
     CUSTOMERS,
@@ -32,7 +33,6 @@ from revcli.schema import (
     SOURCE,
     Kind,
     TableSpec,
-    parse_table,
 )
 from revcli.settings import line_of
 

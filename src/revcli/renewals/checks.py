@@ -6,7 +6,7 @@ import polars as pl
 
 from revcli.errors import Issue
 from revcli.renewals.config import parse_reminder_settings
-from revcli.schema import RowCheck, row_issues
+from revcli.rowchecks import RowCheck, row_issues
 from revcli.settings import Settings
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from revcli.errors import Issue
-from revcli.schema import range_rule
+from revcli.rowchecks import range_rule
 from revcli.settings import Settings, SettingsReader, Tree, unknown_settings
 
 SECTION = "risk"

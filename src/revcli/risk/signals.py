@@ -7,21 +7,10 @@ from dataclasses import dataclass
 import polars as pl
 
 from revcli.errors import Issue, Severity
+from revcli.parsing import parse_table
 from revcli.risk.settings import read_risk_settings
-from revcli.schema import (
-    LINE,
-    SOURCE,
-    Column,
-    Kind,
-    RowCheck,
-    TableSpec,
-    any_repeated,
-    frame_issues,
-    missing_required,
-    parse_table,
-    row_issues,
-    unknown_columns,
-)
+from revcli.rowchecks import RowCheck, any_repeated, frame_issues, row_issues
+from revcli.schema import LINE, SOURCE, Column, Kind, TableSpec, missing_required, unknown_columns
 from revcli.settings import Settings
 
 SEVERITIES = ("low", "normal", "high", "urgent")
