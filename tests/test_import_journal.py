@@ -144,6 +144,43 @@ def test_a_kill_between_two_renames_leaves_half_the_files_and_the_journal(
     assert lines[-1].startswith('{"end": 3, "sha256": "')
 
 
+def _beside_a_paused_import(
+    scene: Scene, hook: str, command: list[str | Path]
+) -> tuple[int, str, str]:
+    """Run ``revcli COMMAND --data ROOT`` (a real process) while an import into the data
+    dir is paused at ``hook`` (:mod:`tests.hooked_import`), holding the data dir's lock;
+    check that the command says it waits, then let the import go on. Returns the import's
+    exit code, and the command's stdout and the rest of its stderr."""
+    root = scene.root
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    args = [sys.executable, "-m", "tests.hooked_import", hook, root, scene.export, scene.fx]
+    importer = subprocess.Popen(args, cwd=scene.cwd, env=env, stderr=subprocess.PIPE, text=True)
+    paused = root.with_name("data.paused")
+    deadline = time.monotonic() + 60
+    while not paused.exists() and importer.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert paused.exists(), importer.communicate()
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "revcli", *command, "--data", root],
+        cwd=scene.cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stderr is not None
+        told = reader.stderr.readline()  # blocks until the command says why it waits
+        assert told == f"waiting for another revcli run to release {root} …\n"
+        assert reader.poll() is None
+    finally:
+        root.with_name("data.go").touch()
+    out, rest = reader.communicate(timeout=120)
+    importer.wait(timeout=120)
+    assert reader.returncode == 0, rest
+    return importer.returncode, out, rest
+
+
 @pytest.mark.parametrize(
     "hook",
     [
@@ -157,51 +194,42 @@ def test_a_kill_between_two_renames_leaves_half_the_files_and_the_journal(
     ],
 )
 def test_a_command_waits_for_an_import_that_is_running(run: Run, tmp_path: Path, hook: str) -> None:
-    # The import stops at ``hook``, holding the data dir's lock. `validate` (a real
-    # process) waits, says so, and once the import is done sees all of it: the warnings
-    # of the fully imported data, and no completion of an interrupted import.
+    # `validate` waits, and once the import is done sees all of it: the warnings of the
+    # fully imported data, and no completion of an interrupted import.
     scene = Scene(run, tmp_path)
-    root = scene.root
-    importer = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.hooked_import",
-            hook,
-            root,
-            scene.export,
-            scene.fx,
-        ],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    paused = root.with_name("data.paused")
-    deadline = time.monotonic() + 60
-    while not paused.exists() and importer.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert paused.exists(), importer.communicate()
-    reader = subprocess.Popen(
-        [sys.executable, "-m", "revcli", "validate", "--data", root],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert reader.stderr is not None
-        told = reader.stderr.readline()  # blocks until the reader says why it waits
-        assert told == f"waiting for another revcli run to release {root} …\n"
-        assert reader.poll() is None
-    finally:
-        root.with_name("data.go").touch()
-    out, rest = reader.communicate(timeout=120)
-    assert importer.wait(timeout=120) == 0, importer.communicate()
-    assert (reader.returncode, out, rest) == (0, scene.warnings, "")
-    assert snapshot(root) == scene.full
+    done, out, rest = _beside_a_paused_import(scene, hook, ["validate"])
+    assert (done, out, rest) == (0, scene.warnings, "")
+    assert snapshot(scene.root) == scene.full
+
+
+@pytest.mark.parametrize(
+    ("command", "after"),
+    [
+        (["validate"], []),
+        # a dry run too (it holds the lock shared, as a reading command)
+        (["IMPORT", "--dry-run"], ["dry run: nothing was written"]),
+    ],
+)
+def test_a_command_that_waited_for_an_import_killed_meanwhile_completes_it_first(
+    run: Run, tmp_path: Path, command: list[str], after: list[str]
+) -> None:
+    # The import the command waits for is killed between its renames. The command, once
+    # it has the lock, finds the journal, completes the import (naming the data dir),
+    # and reads the whole of it.
+    scene = Scene(run, tmp_path)
+    args = [
+        a for c in command for a in (["import", *scene.import_args()] if c == "IMPORT" else [c])
+    ]
+    hook = "pause-before-write,kill-after-rename:1"
+    killed, out, rest = _beside_a_paused_import(scene, hook, args)
+    assert killed == -signal.SIGKILL
+    lines = rest.splitlines()
+    assert lines[0] == f"{scene.root}: {COMPLETED} ({FILES})"
+    assert lines[len(lines) - len(after) :] == after
+    assert len(lines) > 1 or not after
+    assert not any(COMPLETED in line or "journal" in line for line in lines[1:])
+    assert out == (scene.warnings if command == ["validate"] else "")
+    assert snapshot(scene.root) == scene.full
 
 
 @pytest.mark.parametrize(

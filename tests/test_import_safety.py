@@ -118,6 +118,16 @@ def snapshot(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
+def test_an_import_into_a_symbolic_link_to_nothing_is_refused(run: Run, tmp_path: Path) -> None:
+    # It looped for ever: the link "exists" for mkdir, but no folder can be opened there.
+    root = tmp_path / "data"
+    root.symlink_to(tmp_path / "nowhere")
+    result = run("import", "baremetrics", export(tmp_path, "b.csv", "c0"), "--data", root)
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {root}: is a symbolic link to a folder that does not exist\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.csv", "data"]
+
+
 def test_sigterm_between_the_renames_of_an_import_puts_every_file_back(
     run: Run, tmp_path: Path
 ) -> None:

@@ -14,7 +14,7 @@ import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -443,6 +443,45 @@ def test_read_only_log_sends_nothing(
     assert result.exit_code == 1
     assert "cannot write the reminder log" in result.stderr
     assert smtp.handler.envelopes == []
+
+
+def _link_to_nothing(folder: Path) -> None:
+    folder.symlink_to(folder.parent / "nowhere")
+
+
+def _link_elsewhere(folder: Path) -> None:
+    elsewhere = folder.parent.parent / "elsewhere"
+    elsewhere.mkdir()
+    folder.symlink_to(elsewhere)
+
+
+def _a_file(folder: Path) -> None:
+    folder.write_text("")
+
+
+LINKED = "is a symbolic link; the reminder log is kept in the data dir: make it a folder"
+
+
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [
+        (_link_to_nothing, LINKED),  # the run looped for ever making it
+        (_link_elsewhere, LINKED),  # the log would be written there
+        # every run sent its e-mails and could not record them
+        (_a_file, "is not a folder; the reminder log is kept in it: remove it or move it away"),
+    ],
+)
+def test_a_log_folder_that_is_no_folder_of_the_data_dir_sends_nothing(
+    run: Run, make_data_dir: MakeDir, smtp: Server, make: Callable[[Path], None], problem: str
+) -> None:
+    root = data_dir(make_data_dir, smtp.port)
+    make(root / ".revcli")
+    for command in (["validate"], ["remind", "--as-of", "2026-11-01"]):
+        result = run(*command, "--data", root)
+        assert result.exit_code == 1
+        assert f"{root / '.revcli'}: {problem}" in result.stdout + result.stderr
+    assert smtp.handler.envelopes == []
+    assert not (root.parent / "nowhere").exists()
 
 
 @pytest.mark.parametrize(

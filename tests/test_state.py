@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from revcli.errors import RevcliError
-from revcli.state.lock import fallback_path, locked, read_lock
+from revcli.state.lock import fallback_path, locked, made_and_locked, read_lock
 from revcli.state.log import Broken, Head, Link, StateLog, UnreadableHead, verify_chain
 from tests.billing_support import billing_dir, revcli_process
 from tests.conftest import ROOT
@@ -224,6 +224,49 @@ def test_a_read_lock_of_a_missing_folder_creates_nothing(tmp_path: Path) -> None
     with read_lock(missing):
         pass
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_lock_never_creates_a_file(tmp_path: Path) -> None:
+    # A folder removed by another run must not come back as a lock file in its place.
+    missing, file = tmp_path / "gone", tmp_path / "file"
+    file.write_text("x")
+    with pytest.raises(FileNotFoundError), locked(missing, folder=True):
+        pass
+    with pytest.raises(RevcliError, match="file: is not a folder"), locked(file, folder=True):
+        pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_a_run_that_waited_for_a_folder_removed_meanwhile_locks_the_new_one(
+    tmp_path: Path,
+) -> None:
+    # The first holder made the folder and removes it, still under its lock, having put
+    # nothing in it. The second, waiting on the old folder, makes and locks a new one.
+    folder = tmp_path / ".revcli"
+    got: list[tuple[list[Path], bool]] = []
+
+    def second() -> None:
+        with made_and_locked(folder) as (_, made):
+            got.append((made, folder.is_dir()))
+
+    with made_and_locked(folder) as (_, made):
+        assert made == [folder]
+        waiter = threading.Thread(target=second)
+        waiter.start()
+        time.sleep(0.2)  # the second run waits for the lock
+        assert not got
+        folder.rmdir()
+    waiter.join(timeout=10)
+    assert got == [([folder], True)]
+
+
+def test_a_symbolic_link_to_nothing_is_refused_not_made_for_ever(tmp_path: Path) -> None:
+    link = tmp_path / "data"
+    link.symlink_to(tmp_path / "nowhere")
+    refused = pytest.raises(RevcliError, match="data: is a symbolic link to a folder that does")
+    with refused, made_and_locked(link):
+        pass
+    assert not (tmp_path / "nowhere").exists()
 
 
 def test_lock_file_is_removed_on_release_and_a_folder_target_gets_its_own(tmp_path: Path) -> None:

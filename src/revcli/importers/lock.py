@@ -1,4 +1,5 @@
-"""An import holds the data dir's lock, the one ``revcli remind`` holds (:mod:`revcli.state.lock`).
+"""An import holds the data dir's lock exclusively (:mod:`revcli.state.lock`); the commands
+that read the data dir hold it shared while they read (:func:`revcli.state.journal.settled`).
 
 Two imports into one data dir at once would each read ``customers.csv`` before the other
 wrote it, and the last to write would drop the other's records. Under the lock the second
@@ -14,9 +15,9 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from revcli.output.files import make_folders
+from revcli.output.journal import has_journal
 from revcli.state.journal import finish_interrupted_import
-from revcli.state.lock import locked
+from revcli.state.lock import locked, made_and_locked
 from revcli.state.log import remove_stale_temporaries
 
 
@@ -27,31 +28,20 @@ def import_lock(root: Path, *, dry_run: bool = False) -> Iterator[float]:
         if not root.is_dir():  # nothing to lock, and a dry run creates nothing
             yield 0.0
             return
-        finish_interrupted_import(root)  # under the lock held for writing, then let go
-        with locked(root, shared=True) as since:
-            yield since
-        return
-    while True:
-        made = make_folders(root)
+        while True:  # as revcli.state.journal.settled: an import killed meanwhile is done first
+            finish_interrupted_import(root)  # under the lock held for writing, then let go
+            with locked(root, shared=True, folder=True) as since:
+                if not has_journal(root):
+                    yield since
+                    return
+    with made_and_locked(root) as (since, made):
         try:
-            made_as = root.stat()
-        except FileNotFoundError:  # an import that created it removed it just now
-            continue
-        with locked(root) as since:
-            try:
-                now = root.stat()
-            except FileNotFoundError:
-                now = None
-            if now is None or (now.st_dev, now.st_ino) != (made_as.st_dev, made_as.st_ino):
-                continue  # an import that created it removed it while this one waited
-            try:
-                finish_interrupted_import(root, held=True)
-                yield since
-            finally:
-                for folder in reversed(made):  # still empty: the import wrote nothing
-                    with contextlib.suppress(OSError):
-                        folder.rmdir()
-            return
+            finish_interrupted_import(root, held=True)
+            yield since
+        finally:
+            for folder in reversed(made):  # still empty: the import wrote nothing
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
 
 
 def remove_stale(files: list[Path], since: float) -> None:

@@ -443,7 +443,9 @@ def _check(plan: Plan) -> None:
     with tempfile.TemporaryDirectory(prefix="revcli-import-") as name:
         tmp = Path(name) / "data"
         if plan.root.exists():
-            shutil.copytree(plan.root, tmp, ignore=shutil.ignore_patterns(".git"), symlinks=True)
+            # Not an interrupted import's journal: the copy is checked, never completed.
+            skip = shutil.ignore_patterns(".git", JOURNAL)
+            shutil.copytree(plan.root, tmp, ignore=skip, symlinks=True)
         for rel, text in plan.files.items():
             try:
                 (tmp / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -27,10 +27,10 @@ from pathlib import Path
 import polars as pl
 
 from revcli.data.files import UnreadableFile, read_bytes
-from revcli.errors import DataError, Issue
+from revcli.errors import DataError, Issue, RevcliError
 from revcli.output.csvrows import csv_line
-from revcli.output.files import make_folders
 from revcli.renewals.remind import KINDS, sent_keys_schema
+from revcli.state.lock import made_and_locked
 from revcli.state.log import Link, StateLog, incomplete_last_line, verify_chain
 
 LOG_DIR = ".revcli"
@@ -92,6 +92,7 @@ class ReminderLog:
         does not match the check chain (a hand edit, a removed line, a bad merge).
         """
         empty = pl.DataFrame(schema=sent_keys_schema())
+        self._refuse_bad_folder()
         if not os.path.lexists(self.path):  # a broken symlink is reported, not ignored
             return empty
         source = str(self.path)
@@ -191,31 +192,36 @@ class ReminderLog:
         lock the commands that read the data hold shared: they would wait for a run that
         sends e-mails. A run takes it only when it has something to send or record. A
         folder made for the lock is removed again, still under the lock, when the run
-        wrote nothing into it; a run that waited for a lock on a folder removed meanwhile
-        takes the lock again (where the system has no ``flock``, a lock file exists while
-        it runs).
+        wrote nothing into it (:func:`~revcli.state.lock.made_and_locked`; where the
+        system has no ``flock``, a lock file exists in it while the run holds it).
         """
-        folder = self.path.parent
-        while True:
-            made = make_folders(folder)
+        problem = self.folder_problem()
+        if problem is not None:
+            raise RevcliError(f"{self.path.parent}: {problem}")
+        with made_and_locked(self.path.parent) as (_, made):
             try:
-                made_as = folder.stat()
-            except FileNotFoundError:  # a run that made it removed it just now
-                continue
-            with self.log.exclusive():
-                try:
-                    now = folder.stat()
-                except FileNotFoundError:
-                    now = None
-                if now is None or (now.st_dev, now.st_ino) != (made_as.st_dev, made_as.st_ino):
-                    continue  # the folder this run locked was removed while it waited
-                try:
-                    yield
-                finally:
-                    for path in reversed(made):  # still empty: the run wrote nothing
-                        with contextlib.suppress(OSError):
-                            path.rmdir()
-                return
+                yield
+            finally:
+                for path in reversed(made):  # still empty: the run wrote nothing
+                    with contextlib.suppress(OSError):
+                        path.rmdir()
+
+    def folder_problem(self) -> str | None:
+        """What is wrong with the log's folder ``.revcli``, if anything: it must be a folder
+        of the data dir, not a file (no log could be written in it, and every run would
+        send its e-mails again) nor a symbolic link (the log would be written elsewhere,
+        wherever a link that came with a clone points)."""
+        folder = self.path.parent
+        if folder.is_symlink():
+            return "is a symbolic link; the reminder log is kept in the data dir: make it a folder"
+        if os.path.lexists(folder) and not folder.is_dir():
+            return "is not a folder; the reminder log is kept in it: remove it or move it away"
+        return None
+
+    def _refuse_bad_folder(self) -> None:
+        problem = self.folder_problem()
+        if problem is not None:
+            raise DataError([Issue(str(self.path.parent), None, "", problem)])
 
     def append(self, entries: list[list[str]]) -> None:
         """Append lines (fields without ``check``), chained, then fsync file and folder.

@@ -93,16 +93,25 @@ def locked(
     flock: Callable[[int, int], None] | None = FLOCK,
     timeout: float = WAIT_SECONDS,
     waiting: Callable[[Path], None] = say_waiting,
+    folder: bool = False,
 ) -> Iterator[float]:
-    """Hold a lock on ``target`` (a folder, or a file created if missing) for the block.
+    """Hold a lock on ``target`` (a file created if missing, or with ``folder`` a folder
+    that must exist) for the block.
 
     Exclusive by default; ``shared`` lets readers overlap each other but not a writer
     (without ``flock`` every lock is exclusive). When another run holds it, ``waiting``
     is called once before waiting, with the file it waits for (``target``, or the lock
     file). Yields the time the lock was taken (``time.time()``): anything a writer left
     behind before that moment is stale.
+
+    A ``folder`` target is never created: ``FileNotFoundError`` when it is missing (also
+    when it was removed while this run waited: the lock would be on a folder no other
+    run can find) and :class:`RevcliError` when it is no folder.
     """
-    if not target.is_dir():
+    if folder:
+        if target.exists() and not target.is_dir():
+            raise RevcliError(f"{target}: is not a folder")
+    elif not target.is_dir():
         _refuse_special(target)
         os.close(os.open(target, os.O_WRONLY | os.O_CREAT | _NONBLOCK, 0o644))
     if flock is None:
@@ -111,7 +120,11 @@ def locked(
         return
     import fcntl
 
-    fd = os.open(target, os.O_RDONLY | _NONBLOCK)
+    flags = os.O_RDONLY | _NONBLOCK | (getattr(os, "O_DIRECTORY", 0) if folder else 0)
+    try:
+        fd = os.open(target, flags)
+    except NotADirectoryError:  # replaced by a file since the check above
+        raise RevcliError(f"{target}: is not a folder") from None
     info = os.fstat(fd)
     _HELD[fd] = (info.st_dev, info.st_ino)  # before it is locked: a fork must not keep it
     try:
@@ -122,12 +135,50 @@ def locked(
             waiting(target)
             flock(fd, mode)
         try:
+            if folder and not _still_there(target, info):
+                raise FileNotFoundError(target)
             yield time.time()
         finally:
             flock(fd, fcntl.LOCK_UN)
     finally:
         _HELD.pop(fd, None)
         os.close(fd)
+
+
+def _still_there(target: Path, locked_as: os.stat_result) -> bool:
+    """Whether ``target`` is still the folder that was opened and locked."""
+    try:
+        now = target.stat()
+    except OSError:
+        return False
+    return (now.st_dev, now.st_ino) == (locked_as.st_dev, locked_as.st_ino)
+
+
+MAKE_TRIES = 50
+"""How often :func:`made_and_locked` makes a folder that another run keeps removing."""
+
+
+@contextlib.contextmanager
+def made_and_locked(target: Path) -> Iterator[tuple[float, list[Path]]]:
+    """Create the folder ``target`` (and its missing parents) and hold its lock exclusively;
+    yields when the lock was taken and the folders this run made (outermost first), for
+    the caller to remove, under the lock, when it put nothing in them. A run that waited
+    while the run before it removed the folder makes it again and locks the new one.
+    Refuses a symbolic link to nothing (it would be made again and again, for ever)."""
+    from revcli.output.files import make_folders
+
+    if target.is_symlink() and not target.exists():
+        raise RevcliError(f"{target}: is a symbolic link to a folder that does not exist")
+    for _ in range(MAKE_TRIES):
+        made = make_folders(target)
+        with contextlib.ExitStack() as stack:
+            try:
+                since = stack.enter_context(locked(target, folder=True))
+            except FileNotFoundError:  # removed by the run before, while this one waited
+                continue
+            yield since, made
+            return
+    raise RevcliError(f"{target}: another program removes this folder as soon as it is made")
 
 
 def holds(target: Path) -> bool:
@@ -150,8 +201,8 @@ def read_lock(folder: Path) -> Iterator[None]:
     the data dir it writes), or where the file system refuses locks."""
     with contextlib.ExitStack() as stack:
         if FLOCK is not None and folder.is_dir() and not holds(folder):
-            with contextlib.suppress(OSError):
-                stack.enter_context(locked(folder, shared=True))
+            with contextlib.suppress(OSError, RevcliError):
+                stack.enter_context(locked(folder, shared=True, folder=True))
         yield
 
 
