@@ -324,11 +324,54 @@ def test_a_huge_value_is_cut_in_the_middle_of_a_message() -> None:
     assert message_text("x" * 1_000) == "x" * 1_000
     accented = "a" * 599 + "e\u0301" + "b" * 1_000
     assert message_text(accented).startswith("a" * 599 + " … (702 characters left out) … ")
-    # each line of a message is cut on its own, and codes are never cut in two
+    # each line of a message is cut on its own, counted as shown: an escape shows as the
+    # eight characters of its code, so 600 // 8 = 75 escapes head the line and 300 // 8 =
+    # 37 end it (296 characters), leaving out 2,000 - 112 = 1,888
     two = message_text("\x1b" * 2_000 + "\nshort", keep="\n")
     first, second = two.split("\n")
-    assert first == "<U+001B>" * 600 + " … (1,100 characters left out) … " + "<U+001B>" * 300
+    assert first == "<U+001B>" * 75 + " … (1,888 characters left out) … " + "<U+001B>" * 37
     assert second == "short"
+    # 200 escapes are 1,600 characters shown: cut too (75 + 37 kept, 88 left out)
+    assert message_text("\x1b" * 200).count("<U+001B>") == 112
+    assert "(88 characters left out)" in message_text("\x1b" * 200)
+
+
+@pytest.mark.parametrize(
+    ("whole", "at"),
+    [
+        ("\u0e01\u0e31", 1),  # Thai ko kai with mai han-akat (a mark, though not "combining")
+        ("\u0915\u093f", 1),  # Devanagari ka with vowel sign i (a spacing mark)
+        ("\u2764\ufe0f", 1),  # heart with variation selector 16
+        ("\U0001f468\u200d\U0001f4bb", 2),  # man + joiner + laptop: cut before the laptop
+        ("\U0001f1f3\U0001f1f4", 1),  # the flag of Norway: two regional indicators
+        ("\U0001f44d\U0001f3fd", 1),  # thumbs up with a skin tone
+    ],
+)
+def test_a_message_is_never_cut_inside_a_letter_or_emoji(whole: str, at: int) -> None:
+    # 599 letters, then the sequence across the 600th character: the head ends before it
+    # (599 kept), and the line's tail (300 "z") is whole.
+    line = "a" * (600 - at) + whole + "z" * 1_000
+    cut = message_text(line)
+    assert cut.startswith("a" * (600 - at) + " … (")
+    left_out = len(line) - (600 - at) - 300
+    assert cut.endswith(f" … ({left_out:,} characters left out) … " + "z" * 300)
+
+
+def test_a_run_of_marks_longer_than_a_letter_is_cut_anyway() -> None:
+    # 2,000 accents: no letter boundary within reach, so the cut stays at 600 and 300.
+    cut = message_text("\u0301" * 2_000)
+    assert cut == "\u0301" * 600 + " … (1,100 characters left out) … " + "\u0301" * 300
+
+
+def test_a_message_of_many_lines_keeps_its_first_40_and_last_10() -> None:
+    text = "\n".join(f"line {i}" for i in range(1, 60_001))
+    lines = message_text(text, keep="\n").split("\n")
+    assert lines[:40] == [f"line {i}" for i in range(1, 41)]
+    assert lines[40] == "… (59,950 lines left out) …"
+    assert lines[41:] == [f"line {i}" for i in range(59_991, 60_001)]
+    # 49 line breaks (50 lines) are shown whole
+    fifty = "\n".join("x" * 50)
+    assert message_text(fifty, keep="\n") == fifty
 
 
 def test_a_huge_refused_value_is_cut_in_the_message(tmp_path: Path, run: Run) -> None:

@@ -324,6 +324,18 @@ def test_a_text_longer_than_the_cell_limit_is_cut_even_in_a_whole_table() -> Non
     assert lines[-1] == "Cut short with …: note."
 
 
+def test_the_cell_limit_never_cuts_a_code_in_two() -> None:
+    import polars as pl
+
+    # 495 letters and three vertical tabs show as 495 + 3 × 8 = 519 characters: more than
+    # 500, so the cell keeps what fits in 499 with "…" after it: the letters, and no code
+    # (the first would end at 503).
+    frame = pl.DataFrame({"note": ["a" * 495 + "\v" * 3]})
+    report = Report(title="Notes", frame=frame, kinds={"note": ColumnKind.TEXT})
+    lines = render_table(report, None, color=False).splitlines()
+    assert lines[4] == "  " + "a" * 495 + "…"
+
+
 def test_the_cell_limit_counts_characters_and_cells_and_never_splits_a_letter() -> None:
     import polars as pl
 

@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import re
-import unicodedata
 from collections.abc import Callable, Collection
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -28,7 +27,7 @@ from revcli.output.report import (
     group_digits,
     rows,
 )
-from revcli.visible import visible
+from revcli.visible import shown_prefix, visible
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -238,18 +237,17 @@ def _line_without_trailing_spaces(line: str) -> str:
 def _one_line(value: Any) -> tuple[Any, bool]:
     """A text on one line, and whether it was cut short: each line break shown as
     :data:`LINE_BREAK_MARK`, any other control character by its code (:func:`visible`). A
-    text of more than :data:`MAX_CELL` characters is cut to its first ones and ``…`` (not
-    inside a letter: combining marks stay with theirs); the table cuts a text wider than
+    text that shows as more than :data:`MAX_CELL` characters (a code counts all of its) is
+    cut to its first ones and ``…``, never inside a code, a letter with its marks or an
+    emoji (:func:`~revcli.visible.cut_edge`); the table cuts a text wider than
     :data:`MAX_CELL` cells the same way."""
     if not isinstance(value, str):
         return value, False
-    text = visible(_LINE_BREAK.sub(LINE_BREAK_MARK, value[: MAX_CELL + 1]))
+    one_line = _LINE_BREAK.sub(LINE_BREAK_MARK, value[: MAX_CELL + 1])
+    text = visible(one_line)
     if len(text) <= MAX_CELL:
         return text, False
-    end = MAX_CELL - 1
-    while end and unicodedata.combining(text[end]):
-        end -= 1
-    return text[:end] + "…", True
+    return visible(one_line[: shown_prefix(one_line, MAX_CELL - 1)]) + "…", True
 
 
 def fit_columns(
