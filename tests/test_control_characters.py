@@ -220,6 +220,21 @@ def test_an_import_shows_and_warns_of_the_control_characters_it_brings(
     assert warning in done.stderr.splitlines()
 
 
+def test_an_import_dry_run_diff_keeps_a_name_with_a_vertical_tab_on_its_line(
+    tmp_path: Path, run: Run
+) -> None:
+    # The diff broke lines where str.splitlines does (VT, U+0085, U+2028), inventing a
+    # "+" in the middle of a record; only a line feed ends a line of the file.
+    export = (ROOT / "docs/examples/import/baremetrics-subscriptions.csv").read_text("utf-8")
+    bad = tmp_path / "subscriptions.csv"
+    bad.write_text(export.replace("Nordlys Analyse AS", "Nordlys\vAna\x85lyse\u2028AS"), "utf-8")
+    args = ("import", "baremetrics", bad, "--data", tmp_path / "data", "--country", "NO")
+    dry = run(*args, "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    (line,) = [x for x in dry.stdout.split("\n") if x.startswith("+cus-001,")]
+    assert line.startswith("+cus-001,Nordlys<U+000B>Ana<U+0085>lyse\u2028AS,")
+
+
 def test_a_credit_note_reason_with_a_control_character_is_refused(tmp_path: Path, run: Run) -> None:
     root = _data(tmp_path / "data", name="Nordlys Analyse AS")
     d = ("--data", root)
@@ -382,6 +397,24 @@ def test_a_huge_refused_value_is_cut_in_the_message(tmp_path: Path, run: Run) ->
     assert ESC not in result.stderr
     assert "characters left out" in result.stderr
     assert len(result.stderr) < 3_000
+
+
+def test_paths_in_revcli_s_own_lines_show_their_codes(
+    tmp_path: Path, run: Run, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A folder named with an OSC sequence (sets the terminal's title) in "wrote FILE" and
+    # in the line a run prints before it waits for a lock.
+    from revcli.state.lock import say_waiting
+
+    folder = tmp_path / f"esc{ESC}]0;PWNED\x07dir"
+    root = _data(folder / "data", name="Nordlys Analyse AS")
+    out = folder / "mrr.csv"
+    result = run("mrr", "--data", root, "--month", "2026-01", "--out", out)
+    assert result.exit_code == 0, result.stderr
+    shown = str(tmp_path / "esc<U+001B>]0;PWNED<U+0007>dir")
+    assert result.stderr == f"wrote {shown}/mrr.csv\n"
+    say_waiting(root)
+    assert capsys.readouterr().err == f"waiting for another revcli run to release {shown}/data …\n"
 
 
 def _seller_with_escape(root: Path) -> Path:

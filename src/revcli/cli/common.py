@@ -50,11 +50,14 @@ class _Stderr:
         self, *objects: Any, style: str | None = None, markup: bool | None = None, **rich: Any
     ) -> None:
         """Rich's ``print`` (its other options in ``rich``); a line of text off a terminal
-        is written without Rich.
+        is written without Rich. Text is a message (:func:`_message`): the control and
+        invisible characters of the paths and values it names are shown by their codes
+        (a folder named with an escape sequence must not retitle the terminal).
 
         Rich writes such a line as it is there too (no colour, and no wrapping: the
         console soft-wraps), so ``wrote FILE`` after a report needs no Rich loaded. Once
         the console is made (a progress bar, a spinner), everything goes through it."""
+        objects = tuple(_message(o) if isinstance(o, str) else o for o in objects)
         if (
             "_console" not in self.__dict__
             and not rich
@@ -457,22 +460,19 @@ def error_boundary() -> Iterator[None]:
         err.print(f"{errors} problem{'s' if errors != 1 else ''} found; nothing was done.")
         raise typer.Exit(1) from None
     except CheckFailed as exc:
-        err.print(_message(f"check failed: {exc}"), markup=False)
+        err.print(f"check failed: {exc}", markup=False)
         raise typer.Exit(1) from None
     except UsageError as exc:
-        err.print(_message(f"error: {exc}"), markup=False)
+        err.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from None
     except RevcliError as exc:
-        err.print(_message(f"error: {exc}"), markup=False)
+        err.print(f"error: {exc}", markup=False)
         raise typer.Exit(exc.exit_code) from None
     except (typer.Exit, typer.Abort, typer.BadParameter):
         raise
     except OSError as exc:  # the system refused (permissions, disk, a vanished file): no bug
         where = f"{exc.filename}: " if exc.filename else ""
-        err.print(
-            _message(f"error: {where}{exc.strerror or exc}"),
-            markup=False,
-        )
+        err.print(f"error: {where}{exc.strerror or exc}", markup=False)
         raise typer.Exit(1) from None
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (revcli.cli.Terminated)
         message, code = interrupted(exc)
@@ -482,7 +482,7 @@ def error_boundary() -> Iterator[None]:
         if State.debug or isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
             raise
         err.print(
-            _message(f"internal error: {type(exc).__name__}: {exc}") + "\n"
+            f"internal error: {type(exc).__name__}: {exc}\n"
             "This is a bug in revcli; run again with --debug for the traceback and report it.",
             markup=False,
         )

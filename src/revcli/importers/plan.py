@@ -521,12 +521,20 @@ def plan_diff(plan: Plan) -> str:
     for rel in plan.changed:
         old = plan.old.get(rel)
         out += difflib.unified_diff(
-            (old or "").splitlines(keepends=True),
-            plan.files[rel].splitlines(keepends=True),
+            _file_lines(old or ""),
+            _file_lines(plan.files[rel]),
             fromfile="/dev/null" if old is None else f"a/{rel}",
             tofile=f"b/{rel}",
         )
     return "".join(out)
+
+
+def _file_lines(text: str) -> list[str]:
+    """The lines of a file as a CSV or YAML reader sees them, each with its line end: at
+    ``\n`` only (:meth:`str.splitlines` would also break a name at a vertical tab, U+0085
+    or U+2028, characters of a cell)."""
+    parts = text.split("\n")
+    return [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
 
 def summary(plan: Plan) -> list[str]:

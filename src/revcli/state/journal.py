@@ -12,6 +12,7 @@ from pathlib import Path
 
 from revcli.output.journal import has_journal, recover
 from revcli.state.lock import locked, read_lock
+from revcli.visible import message_text
 
 IMPORT_FILES = re.compile(
     r"revcli\.yaml|contracts\.yaml|customers\.(?:csv|yaml|yml)|opportunities\.csv"
@@ -31,7 +32,7 @@ def import_writes(path: str) -> bool:
 
 def say(message: str) -> None:
     """Tell the person at the terminal what was done to their data dir before reading it."""
-    print(message, file=sys.stderr, flush=True)
+    print(message_text(message), file=sys.stderr, flush=True)
 
 
 def finish_interrupted_import(

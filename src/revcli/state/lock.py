@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from revcli.errors import RevcliError
+from revcli.visible import message_text
 
 
 def _system_flock() -> Callable[[int, int], None] | None:
@@ -63,7 +64,8 @@ def close_inherited() -> None:
 
 def say_waiting(target: Path) -> None:
     """Tell the person at the terminal why the run stops: another run holds ``target``."""
-    print(f"waiting for another revcli run to release {target} …", file=sys.stderr, flush=True)
+    line = message_text(f"waiting for another revcli run to release {target} …")
+    print(line, file=sys.stderr, flush=True)
 
 
 def _refuse_special(target: Path) -> None:
