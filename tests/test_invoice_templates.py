@@ -160,6 +160,37 @@ def test_syntax_error_names_the_template_file_line_and_column(run: Run, tmp_path
     assert (code, err) == (1, f"error: {path}:2:4: missing expression\n")
 
 
+@pytest.mark.parametrize(
+    ("template", "where", "message"),
+    [
+        # python-liquid gives these no place (they are found at the end of an expression);
+        # revcli names the markup they are in: line, then the column of its "{".
+        ("ok\n\n  {{ }}\n", "3:3", "expected a primitive expression, found end of expression"),
+        (
+            "{% if document %}\n  {{ document.number | }}\n{% endif %}\n",
+            "2:3",
+            "expected word, found end of expression",
+        ),
+        (
+            "x\n{% for l in %}{% endfor %}\n",
+            "2:1",
+            "expected a primitive expression, found end of expression",
+        ),
+        # a block never closed: the tag that opens it
+        (
+            "x\n\n{% if document %} never closed\n",
+            "3:1",
+            "expected tag endif, found end of expression",
+        ),
+    ],
+)
+def test_a_syntax_error_liquid_gives_no_place_is_named_by_its_markup(
+    run: Run, tmp_path: Path, template: str, where: str, message: str
+) -> None:
+    code, err, path = _render_with(run, tmp_path, template)
+    assert (code, err) == (1, f"error: {path}:{where}: {message}\n")
+
+
 def test_padding_width_that_is_not_a_number_names_the_template_file_line_and_column(
     run: Run, tmp_path: Path
 ) -> None:

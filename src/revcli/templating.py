@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from liquid.builtin.expressions.primitive import RangeLiteral
 from liquid.context import RenderContext
 from liquid.exceptions import (
     LiquidError,
+    LiquidSyntaxError,
     LoopIterationLimitError,
     OutputStreamLimitError,
     TemplateNotFoundError,
@@ -259,7 +261,7 @@ def load_template(
     UTF-8 or not valid Liquid."""
     if not os.path.lexists(path):
         raise TemplateError(f"{path}: template not found")
-    read_template(path)  # refuses a FIFO, a device, a symlink loop or a huge file by name
+    text = read_template(path)  # refuses a FIFO, a device, a symlink loop or a huge file
     # A symlink is followed first: the loader keeps every file inside its folder, so the
     # template is loaded from (and its includes resolve in) the folder it really is in.
     real = Path(os.path.realpath(path))
@@ -269,4 +271,44 @@ def load_template(
     except TemplateNotFoundError:
         raise TemplateError(f"{path}: template not found") from None
     except LiquidError as exc:
-        raise template_error(path, exc, env) from None
+        error = template_error(path, exc, env)
+        if str(error).startswith(f"{path}: ") and isinstance(exc, LiquidSyntaxError):
+            at = syntax_error_place(text, env, str(exc))  # Liquid gave no place
+            if at is not None:
+                error = TemplateError(f"{path}:{at[0]}:{at[1]}: {str(error)[len(str(path)) + 2 :]}")
+        raise error from None
+
+
+_MARKUP = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
+"""An output statement or a tag: where a syntax error Liquid gives no place can be."""
+
+
+def syntax_error_place(text: str, env: Environment, message: str) -> tuple[int, int] | None:
+    """Line and column of the output statement or tag in which parsing ``text`` fails with
+    ``message``, for the errors python-liquid reports without a place (those found at the
+    end of an expression: ``{{ }}``, ``{{ a | }}``, a block never closed): the first
+    markup such that the text up to its end fails with the same message. Each longer text
+    fails there too, so it is found by halving (a few parses of a small file)."""
+    ends = list(_MARKUP.finditer(text))
+
+    def fails(count: int) -> bool:
+        try:
+            env.from_string(text[: ends[count - 1].end()])
+        except LiquidSyntaxError as exc:
+            return str(exc) == message
+        except LiquidError:
+            return False
+        return False
+
+    low, high = 1, len(ends)
+    if not ends or not fails(high):
+        return None
+    while low < high:
+        middle = (low + high) // 2
+        if fails(middle):
+            high = middle
+        else:
+            low = middle + 1
+    start = ends[low - 1].start()
+    line = text.count("\n", 0, start) + 1
+    return line, start - (text.rfind("\n", 0, start) + 1) + 1
