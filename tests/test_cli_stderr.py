@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from revcli.cli import common, invoice
+from revcli.cli import common
 from tests.conftest import Run
 
 
@@ -21,7 +21,7 @@ def test_invoice_progress_bar_runs_on_the_lazy_stderr_console(
     fake = Console(file=io.StringIO(), force_terminal=True, width=80)
     monkeypatch.setitem(common.err.__dict__, "_console", fake)
     monkeypatch.delenv("CI", raising=False)
-    step = invoice._progress("Issuing 2026-12")
+    step = common.progress_bar("Issuing 2026-12")
     assert step is not None
     step(1, 2)
     step(2, 2)  # the last step stops the bar

@@ -487,3 +487,23 @@ def error_boundary() -> Iterator[None]:
             markup=False,
         )
         raise typer.Exit(1) from None
+
+
+def progress_bar(total_hint: str) -> Any:
+    """A progress callback: a bar on a terminal, nothing when piped or in CI."""
+    import os
+
+    if not err.is_terminal or os.environ.get("CI"):
+        return None
+    from rich.progress import Progress
+
+    bar = Progress(console=err, transient=True)
+    task = bar.add_task(total_hint, total=None)
+    bar.start()
+
+    def step(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+        if done >= total:
+            bar.stop()
+
+    return step
