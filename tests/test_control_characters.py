@@ -8,16 +8,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from revcli.errors import Issue, Severity
 from revcli.output.render import render_csv
 from revcli.output.report import Report
 from revcli.scaffold import scaffold
-from revcli.visible import message_text, visible
+from revcli.visible import CONTROL_CLASS, message_text, visible
 from tests.conftest import ROOT, Run
 
 ESC = "\x1b"
@@ -384,9 +387,31 @@ def test_a_message_of_many_lines_keeps_its_first_40_and_last_10() -> None:
     assert lines[:40] == [f"line {i}" for i in range(1, 41)]
     assert lines[40] == "… (59,950 lines left out) …"
     assert lines[41:] == [f"line {i}" for i in range(59_991, 60_001)]
-    # 49 line breaks (50 lines) are shown whole
-    fifty = "\n".join("x" * 50)
-    assert message_text(fifty, keep="\n") == fifty
+    # 51 lines (as many as a cut message has) are shown whole; 52 are cut to 40 + 1 + 10
+    whole = "\n".join("x" * 51)
+    assert message_text(whole, keep="\n") == whole
+    cut = message_text("\n".join("y" * 52), keep="\n").split("\n")
+    assert (len(cut), cut[40]) == (51, "… (2 lines left out) …")
+
+
+_MESSAGE_CHARS = st.characters(blacklist_characters="<", codec=None) | st.sampled_from(
+    ["\x1b", "\x07", "\u202e", "\u200b", "\u0301", "\u200d", "\U0001f1f3", "\ufe0f", "\n"]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(_MESSAGE_CHARS, max_size=3_000), st.sampled_from(["", "\n"]))
+def test_a_message_shows_no_control_character_and_no_line_longer_than_its_cut(
+    text: str, keep: str
+) -> None:
+    shown = message_text(text, keep=keep)
+    assert not re.search(f"[{CONTROL_CLASS}]", shown.replace("\n", ""))
+    for line in shown.split("\n"):
+        # a cut line: at most 600 + 300 shown characters and the note between them
+        assert len(line) <= 600 + 300 + len(" … (3,000 characters left out) … ")
+    # every code is whole, and showing a message again changes nothing
+    assert re.fullmatch(r"(?:[^<]|<U\+[0-9A-F]{4,6}>)*", shown, re.DOTALL)
+    assert message_text(shown, keep=keep) == shown
 
 
 def test_a_huge_refused_value_is_cut_in_the_message(tmp_path: Path, run: Run) -> None:

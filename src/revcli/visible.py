@@ -59,9 +59,10 @@ and the start of the value are, and its last :data:`MESSAGE_TAIL`, where the adv
 and says how many characters of the text it leaves out between them."""
 MESSAGE_HEAD = 600
 MESSAGE_TAIL = 300
-MESSAGE_LINES = 50
-"""The most lines of a message shown whole; a longer one keeps its first 40 and last 10."""
 _HEAD_LINES, _TAIL_LINES = 40, 10
+MESSAGE_LINES = _HEAD_LINES + 1 + _TAIL_LINES
+"""The most lines of a message shown whole (51); a longer one keeps its first 40 and last
+10, and says in a line between them how many it leaves out."""
 _WIDEST_CODE = len("<U+E0041>")
 """The most characters one character of a text takes when shown (as a code)."""
 
@@ -86,7 +87,7 @@ def _fewer_lines(text: str) -> tuple[list[str], int]:
     first and last ones and how many lines it leaves out between them (found without
     splitting a text of millions of lines)."""
     breaks = text.count("\n")
-    if breaks < MESSAGE_LINES:
+    if breaks < MESSAGE_LINES:  # at most MESSAGE_LINES lines
         return text.split("\n"), 0
     head_end = -1
     for _ in range(_HEAD_LINES):
