@@ -620,6 +620,18 @@ def test_check_without_a_register_is_clean(run: Run, tmp_path: Path) -> None:
     assert "No invoice register yet" in result.stderr
 
 
+def test_check_of_one_document_says_one_document(run: Run, tmp_path: Path) -> None:
+    root = billing_dir(
+        tmp_path,
+        "contract_id,customer_id,start_date\nK1,C1,2026-01-01\n",
+        "contract_id,line_id,product,quantity,unit_price,price_period\nK1,1,A,1,100,month\n",
+    )
+    issue(run, root, "2026-01", "--format", "html")
+    result = run("invoice", "check", "--data", root)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == f"{root}/invoices/register.jsonl: 1 document, all consistent.\n"
+
+
 def test_check_reads_the_register_once(run: Run, tmp_path: Path) -> None:
     # `invoice check` verifies the register, then checks the e-invoices of its entries
     # against the Peppol rules: one read of register.jsonl serves both (it read it twice).

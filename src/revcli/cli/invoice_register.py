@@ -72,7 +72,8 @@ def check(data: DataOption = None) -> None:
             err.print(f"No invoice register yet ({root / REGISTER_DIR}).", markup=False)
             return
         entries = contents.entries
-        err.print(f"{register_path(root)}: {len(entries)} documents, all consistent.", markup=False)
+        documents = f"{len(entries)} document{'s' if len(entries) != 1 else ''}"
+        err.print(f"{register_path(root)}: {documents}, all consistent.", markup=False)
         findings = peppol_issues(
             entries, root / REGISTER_DIR, progress_bar("Checking the e-invoices")
         )
