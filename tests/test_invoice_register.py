@@ -632,6 +632,36 @@ def test_check_of_one_document_says_one_document(run: Run, tmp_path: Path) -> No
     assert result.stderr == f"{root}/invoices/register.jsonl: 1 document, all consistent.\n"
 
 
+def test_a_document_that_cannot_be_written_leaves_none_of_its_files(
+    run: Run, tmp_path: Path
+) -> None:
+    # The e-invoice's path is a folder: its face was written first, and stayed behind with
+    # no record naming it, so `invoice check` failed until the next issue removed it.
+    root = billing_dir(
+        tmp_path,
+        "contract_id,customer_id,start_date\nK1,C1,2026-01-01\n",
+        "contract_id,line_id,product,quantity,unit_price,price_period\nK1,1,A,1,100,month\n",
+    )
+    (root / "invoices" / "2026-00001.xml").mkdir(parents=True)
+    result = run(
+        "invoice",
+        "issue",
+        "--data",
+        root,
+        "--period",
+        "2026-01",
+        "--format",
+        "html",
+        "--format",
+        "xml",
+    )
+    assert result.exit_code == 1
+    assert "2026-00001.xml" in result.stderr
+    assert sorted(p.name for p in (root / "invoices").iterdir()) == [".lock", "2026-00001.xml"]
+    (root / "invoices" / "2026-00001.xml").rmdir()
+    assert run("invoice", "check", "--data", root).exit_code == 0
+
+
 def test_check_reads_the_register_once(run: Run, tmp_path: Path) -> None:
     # `invoice check` verifies the register, then checks the e-invoices of its entries
     # against the Peppol rules: one read of register.jsonl serves both (it read it twice).

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from pathlib import Path
 
 from revcli.billing.model import CREDIT_NOTE, INVOICE, Invoice
@@ -148,9 +148,15 @@ class Register:
         for name in names:  # all before any file of this invoice is written
             self._claim(invoice.number, name)
         named = []
-        for name, (_, content) in zip(names, files, strict=True):
-            write_atomic(self.folder / name, content)
-            named.append((name, hashlib.sha256(content).hexdigest()))
+        try:
+            for name, (_, content) in zip(names, files, strict=True):
+                write_atomic(self.folder / name, content)
+                named.append((name, hashlib.sha256(content).hexdigest()))
+        except BaseException:  # no record will name them: a failed write leaves none behind
+            for name, _ in named:
+                with suppress(OSError):
+                    (self.folder / name).unlink()
+            raise
         self.written += 1
         self._step("document")
         record = to_record(invoice, named)
