@@ -189,6 +189,44 @@ def test_xlsx_export_reads_like_csv(tmp_path: Path) -> None:
     )
 
 
+def test_an_xlsx_sheet_of_number_and_date_cells_reads_with_a_decimal_comma_map(
+    tmp_path: Path,
+) -> None:
+    # docs/examples/import's sheet as a workbook with real number and date cells, read with
+    # the same maps as its CSV (decimal_comma: true): a number cell is the number it holds.
+    # K1: 3 × 1234.50 + 1 × 500 = 4203.50 from February; K2 12000 a year = 1000 a month
+    # from 15 March, so 5203.50 at the end of March.
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(
+        [
+            "Kontrakt",
+            "Kunde",
+            "Kundenavn",
+            "Land",
+            "Start",
+            "Fakturering",
+            "Linje",
+            "Produkt",
+            "Antall",
+            "Pris",
+        ]
+    )
+    start1, start2 = dt.datetime(2026, 2, 1), dt.datetime(2026, 3, 15)
+    ws.append(["K1", 9001, "Nordlys AS", "NO", start1, "månedlig", "K1-1", "Pro", 3, 1234.5])
+    ws.append(["K1", 9001, "Nordlys AS", "NO", start1, "månedlig", "K1-2", "Support", 1, 500])
+    ws.append(["K2", 9002, "Fjell AB", "SE", start2, "årlig", "K2-1", "Team", 1, 12000.0])
+    book.save(tmp_path / "sheet.xlsx")
+    root = tmp_path / "data"
+    examples = ROOT / "docs" / "examples" / "import"
+    for table in ("customers", "contracts", "lines"):
+        _import(tmp_path / "sheet.xlsx", examples / f"sheet-{table}.yaml", root)
+    table = mrr_of(root, "2026-02", "2026-03")
+    assert row(table, "2026-02")["mrr"] == pytest.approx(4203.5)
+    assert row(table, "2026-03")["mrr"] == pytest.approx(5203.5)
+
+
 def test_bad_cells_name_the_exports_row_and_column(tmp_path: Path, run: Run) -> None:
     deals = _write(
         tmp_path,

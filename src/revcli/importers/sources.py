@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -124,8 +125,11 @@ def read_map(path: Path) -> ImportMap:
     return spec
 
 
-def _cell(value: object) -> str | None:
-    """An xlsx cell as the text a CSV export would hold (dates ISO, whole floats plain)."""
+def _cell(value: object, comma: bool = False) -> str | None:
+    """An xlsx cell as the text a CSV export would hold: dates ISO, numbers plain (no
+    exponent, a whole float without ``.0``), with a decimal comma where the map reads the
+    column's text with ``decimal_comma`` (a number cell holds a number, not text in some
+    convention: the map's rule for text must read it as the number it is)."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -134,14 +138,17 @@ def _cell(value: object) -> str | None:
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, float | int):
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        text = format(number.normalize() if number == number.to_integral() else number, "f")
+        return text.replace(".", ",") if comma else text
     return str(value).strip() or None
 
 
-def read_xlsx(path: Path, sheet: str | None) -> pl.DataFrame:
+def read_xlsx(path: Path, sheet: str | None, comma: frozenset[str] = frozenset()) -> pl.DataFrame:
     """The first (or the named) sheet of an xlsx workbook as a frame of strings with
-    ``_source`` and ``_line`` (the sheet's row numbers); needs the ``xlsx`` extra."""
+    ``_source`` and ``_line`` (the sheet's row numbers); needs the ``xlsx`` extra. The
+    number cells of the columns named in ``comma`` are written with a decimal comma."""
     try:
         import openpyxl  # optional extra, imported only for .xlsx input
     except ImportError:
@@ -164,7 +171,13 @@ def read_xlsx(path: Path, sheet: str | None) -> pl.DataFrame:
                 ]
             )
         ws = book[sheet] if sheet is not None else book.worksheets[0]
-        rows = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        cells = ws.iter_rows(values_only=True)
+        first = next(cells, None)
+        rows = [] if first is None else [[_cell(v) for v in first]]
+        commas = [(name or "") in comma for name in rows[0]] if rows else []
+        rows += [
+            [_cell(v, i < len(commas) and commas[i]) for i, v in enumerate(row)] for row in cells
+        ]
     finally:
         book.close()
     if not rows:
@@ -189,7 +202,8 @@ def read_mapped(path: Path, map_path: Path) -> Batch:
     """A CSV or xlsx export mapped by MAP.yaml as a :class:`Batch`."""
     spec = read_map(map_path)
     if path.suffix.lower() == ".xlsx":
-        frame = read_xlsx(path, spec.sheet)
+        comma = frozenset(r.column for r in spec.rules if r.decimal_comma and r.column)
+        frame = read_xlsx(path, spec.sheet, comma)
     else:
         found, issues = read_csv(path, str(path))
         if found is None:
