@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
@@ -78,6 +79,41 @@ def test_short_and_long_rows_are_reported_on_their_lines(tmp_path: Path) -> None
         "f.csv:3: row has 2 fields, the header has 3; check commas",
         "f.csv:5: row has 4 fields, the header has 3; check commas",
     ]
+
+
+SEMICOLONS = (
+    "f.csv:1: the header is one column holding semicolons: the file is separated by "
+    "semicolons, and revcli reads CSV separated by commas (in Excel: Save As, CSV UTF-8 "
+    "(Comma delimited))"
+)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        # Excel's CSV in Norway: semicolons, decimal commas (a row per "ragged" row before)
+        (b"Kunde;Pris\n9001;1.234,50\n9002;500,00\n", SEMICOLONS),
+        # no comma anywhere: read as one column before, then every column "missing"
+        (b"Kunde;Navn\n9001;Nordlys AS\n", SEMICOLONS),
+        (b"Kunde\tPris\n9001\t1,5\n", SEMICOLONS.replace("semicolons", "tabs")),
+        # a JSON export given to a CSV import
+        (
+            b'{"data": [\n  {"id": "sub_1", "items": [1, 2]}\n]}\n',
+            "f.csv:1: the file holds JSON (it starts with '{'); expected CSV",
+        ),
+    ],
+)
+def test_a_file_that_is_no_comma_separated_csv_is_one_problem(
+    tmp_path: Path, content: bytes, expected: str
+) -> None:
+    frame, issues = _read(tmp_path, content)
+    assert (frame, issues) == (None, [expected])
+
+
+def test_a_csv_of_one_column_still_reads(tmp_path: Path) -> None:
+    frame, issues = _read(tmp_path, b"customer_id\nC1\nC2\n")
+    assert issues == []
+    assert _cells(frame) == [("C1", 2), ("C2", 3)]
 
 
 def test_short_row_balanced_by_quoted_commas_is_still_short(tmp_path: Path) -> None:

@@ -113,8 +113,28 @@ def _read_quoted(text: str, source: str) -> tuple[pl.DataFrame | None, list[Issu
     except csv.Error as exc:
         issues.append(Issue(source, start, "", f"malformed CSV: {exc}"))
     if issues:
-        return None, issues
+        return None, _not_comma_separated(text, header, source) or issues
     return _frame(header, rows, lines, source), []
+
+
+def _not_comma_separated(text: str, header: list[str], source: str) -> list[Issue]:
+    """One clear problem for a file that is no comma-separated CSV at all, instead of a
+    problem for every row: one separated by semicolons or tabs (what Excel writes in many
+    countries), or JSON. Asked only of a file that does not read as CSV."""
+    start = text.lstrip()[:1]
+    if start in ("{", "["):
+        message = f"the file holds JSON (it starts with '{start}'); expected CSV"
+        return [Issue(source, 1, "", message)]
+    if len(header) == 1:
+        for separator, name in ((";", "semicolons"), ("\t", "tabs")):
+            if separator in header[0]:
+                message = (
+                    f"the header is one column holding {name}: the file is separated by "
+                    f"{name}, and revcli reads CSV separated by commas (in Excel: Save As, "
+                    "CSV UTF-8 (Comma delimited))"
+                )
+                return [Issue(source, 1, "", message)]
+    return []
 
 
 def _ragged(source: str, line: int, found: int, expected: int) -> Issue:
@@ -299,7 +319,9 @@ def _read_text(text: str, source: str) -> tuple[pl.DataFrame | None, list[Issue]
     header = _split_header(str(lines[0]))
     issues = _header_issues(header, source)
     if issues:
-        return None, issues
+        return None, _not_comma_separated(text, header, source) or issues
+    if len(header) == 1 and (wrong := _not_comma_separated(text, header, source)):
+        return None, wrong
     # Vectorised: with no quoted line breaks every line is one record; removing quoted
     # cells leaves one comma per separator, so fields are counted without a parser.
     body = (
@@ -316,7 +338,7 @@ def _read_text(text: str, source: str) -> tuple[pl.DataFrame | None, list[Issue]
     )
     ragged = body.filter(~pl.col("_blank") & (pl.col("_commas") != len(header) - 1))
     if ragged.height:
-        return None, [
+        return None, _not_comma_separated(text, header, source) or [
             _ragged(source, int(line), int(commas) + 1, len(header))
             for line, commas in ragged.select(LINE, "_commas").iter_rows()
         ]
