@@ -19,11 +19,11 @@ SELLER = """\
 company:
   name: Fjordsoft AS
   country: NO
-  vat_id: NO999999999MVA
+  vat_id: NO921111118MVA
   address: "Storgata 1\\n0155 Oslo"
   email: faktura@fjordsoft.no
-  bank_account: "1234.56.78903"
-  iban: "NO71 1234 5678 903"
+  bank_account: "1503.11.11118"
+  iban: "NO43 1503 1111 118"
   bic: DNBANOKK
 base_currency: NOK
 locale: nb_NO
@@ -108,3 +108,17 @@ def counting_opens(name: str, *args: str | Path) -> subprocess.Popen[str]:
     """``python -m revcli ARGS`` as a real separate process that writes, as the last line of
     its stderr, how many times it opened a file called ``name`` (:mod:`tests.counted_opens`)."""
     return _process("tests.counted_opens", name, *args)
+
+
+def own_seller(root: Path) -> Path:
+    """``root``'s revcli.yaml (init's) with a seller of its own: no invoice is issued in the
+    name of init's made-up one. The lines stay where they are."""
+    settings = root / "revcli.yaml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8")
+        .replace("Example AS", "Fjordsoft AS")
+        .replace("NO999999999MVA", "NO921111118MVA")
+        .replace("1234.56.78903", "1503.11.11118"),
+        encoding="utf-8",
+    )
+    return root

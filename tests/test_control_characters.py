@@ -21,6 +21,7 @@ from revcli.output.render import render_csv
 from revcli.output.report import Report
 from revcli.scaffold import scaffold
 from revcli.visible import CONTROL_CLASS, message_text, visible
+from tests.billing_support import own_seller
 from tests.conftest import ROOT, Run
 
 ESC = "\x1b"
@@ -64,7 +65,9 @@ TAIL = "NO,SMB,Oslo,kari@example.no,faktura@nordlys.example"
 
 
 def _data(root: Path, name: str = NAME, address: str = "Storgata 1") -> Path:
+    """init's data dir with a seller of its own (init's is refused on an issued invoice)."""
     scaffold(root, force=False)
+    own_seller(root)
     with (root / "customers.csv").open("w", encoding="utf-8", newline="") as f:
         f.write(HEADER)
         csv.writer(f, lineterminator="\n").writerow(["CUST-001", name, *TAIL.split(","), address])
@@ -260,8 +263,8 @@ def test_a_seller_text_with_a_control_character_stops_the_invoices(
     root = _data(tmp_path / "data", name="Nordlys Analyse AS")
     settings = root / "revcli.yaml"
     text = settings.read_text(encoding="utf-8")
-    assert "  name: Example AS\n" in text.splitlines(keepends=True)[2]  # line 3
-    settings.write_text(text.replace("name: Example AS", 'name: "Example\\e[31m AS"'), "utf-8")
+    assert "  name: Fjordsoft AS\n" in text.splitlines(keepends=True)[2]  # line 3
+    settings.write_text(text.replace("name: Fjordsoft AS", 'name: "Fjordsoft\\e[31m AS"'), "utf-8")
     result = run("invoice", "issue", "--data", root, "--period", "2026-01", "--date", "2026-01-05")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
@@ -446,8 +449,8 @@ def _seller_with_escape(root: Path) -> Path:
     """The data dir with an escape in ``company.name`` (line 3 of its revcli.yaml)."""
     settings = root / "revcli.yaml"
     text = settings.read_text(encoding="utf-8")
-    assert "  name: Example AS\n" in text.splitlines(keepends=True)[2]
-    settings.write_text(text.replace("name: Example AS", 'name: "Example\\e[31m AS"'), "utf-8")
+    assert "  name: Fjordsoft AS\n" in text.splitlines(keepends=True)[2]
+    settings.write_text(text.replace("name: Fjordsoft AS", 'name: "Fjordsoft\\e[31m AS"'), "utf-8")
     return root
 
 

@@ -120,7 +120,7 @@ def test_credit_note_follows_its_invoices_formats(run: Run, tmp_path: Path) -> N
 
 
 def test_foreign_currency_invoice_needs_iban_and_bic(run: Run, tmp_path: Path) -> None:
-    settings = SELLER.replace('  iban: "NO71 1234 5678 903"\n', "")
+    settings = SELLER.replace('  iban: "NO43 1503 1111 118"\n', "")
     root = data_dir(tmp_path, settings)
     result = run("invoice", "issue", "--data", root, "--period", "2026-01")
     assert result.exit_code == 1

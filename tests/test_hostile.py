@@ -30,6 +30,7 @@ from revcli.output.render import render_csv
 from revcli.output.report import ColumnKind, Report
 from revcli.scaffold import FILES, scaffold
 from revcli.templating import TemplateError, load_template
+from tests.billing_support import own_seller
 from tests.conftest import ROOT, MakeDir, Run
 
 TIME_LIMIT = 20.0
@@ -247,8 +248,9 @@ COMMANDS: dict[str, tuple[str, ...]] = {
 
 
 def build(root: Path, case: Case) -> Path:
-    """The scaffold's data dir with the case's files."""
+    """The scaffold's data dir (with a seller of its own) with the case's files."""
     scaffold(root, force=False)
+    own_seller(root)
     for name, text in case.files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -176,7 +176,7 @@ def test_a_new_contract_in_an_issued_run_gets_the_next_number(run: Run, tmp_path
 
 def test_issue_requires_the_sellers_legal_details(run: Run, tmp_path: Path) -> None:
     root = five_contracts(tmp_path)
-    settings = (root / "revcli.yaml").read_text().replace('  bank_account: "1234.56.78903"\n', "")
+    settings = (root / "revcli.yaml").read_text().replace('  bank_account: "1503.11.11118"\n', "")
     (root / "revcli.yaml").write_text(settings)
     result = run("invoice", "issue", "--data", root, "--period", "2026-01")
     assert result.exit_code == 1

@@ -290,3 +290,36 @@ def test_documents_and_reports_take_the_users_umask(
     assert result.exit_code == 0, result.stderr
     for path in (root / "invoices" / "2026-00001.html", root / "invoices" / "HEAD", report):
         assert stat.S_IMODE(path.stat().st_mode) == 0o640, path
+
+
+def test_an_invoice_is_never_issued_in_the_name_of_init_s_example_seller(
+    run: Run, tmp_path: Path
+) -> None:
+    # `revcli init` (and an import into a new data dir) writes a made-up seller into
+    # company:. A draft may show it; an issued invoice, whose number is used for good,
+    # may not: each example value is a problem at its line of revcli.yaml.
+    root = tmp_path / "data"
+    assert run("init", root).exit_code == 0
+    draft = run("invoice", "render", "--data", root, "--period", "2026-01", "--contract", "CTR-001")
+    assert draft.exit_code == 0, draft.stderr
+    result = run("invoice", "issue", "--data", root, "--period", "2026-01", "--date", "2026-01-05")
+    assert result.exit_code == 1
+    edit = "an issued invoice must name the real seller: edit company: in revcli.yaml"
+    assert result.stderr.splitlines() == [
+        f"{root}/revcli.yaml:3: company.name: is still the example revcli init wrote "
+        f"('Example AS'); {edit}",
+        f"{root}/revcli.yaml:5: company.vat_id: is still the example revcli init wrote "
+        f"('NO999999999MVA'); {edit}",
+        f"{root}/revcli.yaml:8: company.bank_account: is still the example revcli init wrote "
+        f"('1234.56.78903'); {edit}",
+        "3 problems found; nothing was done.",
+    ]
+    assert not (root / "invoices").exists()
+
+
+def test_the_example_seller_is_the_one_init_writes(tmp_path: Path) -> None:
+    from revcli.scaffold import FILES
+    from revcli.settings import EXAMPLE_SELLER
+
+    for key, value in EXAMPLE_SELLER.items():
+        assert f"  {key}: {value}\n" in FILES["revcli.yaml"].replace('"', "")

@@ -21,12 +21,12 @@ from tests.conftest import Run
 
 SETTINGS = """\
 company:
-  name: Example AS
+  name: Fjordsoft AS
   country: NO
-  vat_id: NO999999999MVA
+  vat_id: NO921111118MVA
   address: "Storgata 1\\n0155 Oslo"
   email: billing@example.no
-  bank_account: "1234.56.78903"
+  bank_account: "1503.11.11118"
 base_currency: NOK
 locale: {locale}
 invoice:

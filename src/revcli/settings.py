@@ -98,6 +98,11 @@ class Company:
     bic: str = ""
 
 
+EXAMPLE_SELLER = {"name": "Example AS", "vat_id": "NO999999999MVA", "bank_account": "1234.56.78903"}
+"""The made-up seller ``revcli init`` (and an import into a new data dir) writes into
+``company:``: no invoice is issued in its name."""
+
+
 @dataclass(frozen=True)
 class InvoiceSettings:
     """Invoice numbering and defaults."""

@@ -11,6 +11,7 @@ from revcli.billing.model import CREDIT_NOTE, Invoice
 from revcli.data.controls import describe, first_unshowable
 from revcli.errors import DataError, Issue
 from revcli.settings import (
+    EXAMPLE_SELLER,
     SETTINGS_FILE,
     Company,
     Settings,
@@ -127,7 +128,24 @@ def seller_issues(settings: Settings) -> list[Issue]:
         for key, value in needed.items()
         if not value.strip()
     ]
-    return issues + seller_text_issues(settings)
+    return issues + example_seller_issues(settings) + seller_text_issues(settings)
+
+
+def example_seller_issues(settings: Settings) -> list[Issue]:
+    """A problem per value of ``company:`` that is still the made-up seller ``revcli init``
+    wrote (:data:`~revcli.settings.EXAMPLE_SELLER`): an issued invoice is a legal document
+    with a number that is never used again, so it must name the real seller."""
+    return [
+        Issue(
+            settings.source,
+            setting_line(settings.tree, f"company.{key}"),
+            f"company.{key}",
+            f"is still the example revcli init wrote ('{example}'); an issued invoice must "
+            "name the real seller: edit company: in revcli.yaml",
+        )
+        for key, example in EXAMPLE_SELLER.items()
+        if getattr(settings.company, key).strip() == example
+    ]
 
 
 def seller_text_issues(settings: Settings) -> list[Issue]:
