@@ -61,6 +61,28 @@ def test_foreign_currency_without_iban_and_bic_is_a_warning(
     ]
 
 
+def test_the_invoicing_warnings_are_said_by_validate_and_invoices_not_by_reports(
+    run: Run, make_data_dir: MakeDir
+) -> None:
+    # A data dir imported from Stripe with EUR contracts and no IBAN: a team that does not
+    # invoice heard of it on every `mrr`, `diff` and `dashboard` run.
+    root = make_data_dir(
+        {
+            "customers.csv": CUSTOMERS.format(peppol=""),
+            "contracts.csv": CONTRACTS.format(currency="EUR"),
+            "contract_lines.csv": LINES,
+            "fx_rates.csv": FX,
+        },
+        settings=SETTINGS.format(extra=""),
+    )
+    report = run("mrr", "--data", root, "--month", "2026-01", "--format", "csv")
+    assert (report.exit_code, report.stderr) == (0, "")
+    checked = run("validate", "--data", root)
+    assert "company.iban: is needed to invoice contracts in EUR" in checked.stdout
+    draft = run("invoice", "render", "--data", root, "--period", "2026-01", "--contract", "C1")
+    assert "company.iban: is needed to invoice contracts in EUR" in draft.stderr
+
+
 def test_iban_and_bic_silence_the_warning(run: Run, make_data_dir: MakeDir) -> None:
     extra = '  iban: "NO93 8601 1117 947"\n  bic: DNBANOKK\n'
     assert _validate(run, make_data_dir, currency="EUR", extra=extra) == (0, [])

@@ -11,7 +11,7 @@ from revcli.data.load import RawData, read_raw
 from revcli.data.source import GitSource, Revision
 from revcli.data.validate import Check, DataSet, may_reach_line_limit, validate
 from revcli.data.validate import load_dataset as load_core
-from revcli.einvoice.checks import einvoice_issues
+from revcli.einvoice.checks import einvoice_issues, einvoice_warnings
 from revcli.errors import DataError, Issue, as_warnings, raise_if_errors, sort_issues
 from revcli.metrics.options import read_report_options
 from revcli.renewals.checks import renewal_checks
@@ -140,6 +140,7 @@ def check_and_load(root: Path) -> tuple[list[Issue], DataSet | None]:
                 *line_limit_issues(data),
                 *control_character_warnings(data),
                 *_seller_text_warnings(data),
+                *einvoice_warnings(data),
             ]
         )
     issues = [*issues, *check_state(root)]

@@ -151,6 +151,7 @@ def render(
         from revcli.billing.register import load_register
         from revcli.billing.run import billing_run
         from revcli.billing.templates import draft_name
+        from revcli.einvoice.checks import einvoice_warnings
 
         month = parse_month(period, "--period")
         dataset = load(data)
@@ -159,7 +160,7 @@ def render(
         refused = seller_text_issues(dataset.settings)
         if refused:  # a draft prints them as an invoice does
             raise DataError(refused)
-        print_issues(as_warnings(seller_issues(dataset.settings)))
+        print_issues(as_warnings(seller_issues(dataset.settings)) + einvoice_warnings(dataset))
         drafts = billing_run(dataset, month, month, contract=contract, customer=customer)
         if not drafts:
             err.print(f"No invoices in the billing run of {period}.", markup=False)
@@ -217,11 +218,13 @@ def issue(
         from revcli.billing.export import issued_report
         from revcli.billing.issue import issue_invoices
         from revcli.cli.common import today
+        from revcli.einvoice.checks import einvoice_warnings
 
         stdout()  # the issued list goes there: with it closed, refuse before issuing
         month = parse_month(period, "--period")
         day = parse_day(on, "--date")
         dataset = load(data)
+        print_issues(einvoice_warnings(dataset))
         files = _files(dataset, formats, template)
         result = issue_invoices(
             dataset,

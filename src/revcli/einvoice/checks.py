@@ -69,10 +69,33 @@ def foreign_currencies(data: DataSet) -> list[str]:
 
 
 def einvoice_issues(data: DataSet) -> list[Issue]:
-    """Every problem above, for ``revcli validate``."""
+    """The errors of the e-invoice settings and columns (a malformed IBAN, BIC or
+    ``peppol_id``), which every command refuses as ``revcli validate`` does."""
+    issues = bank_issues(data.settings)
+    customers = data.customers
+    peppol = customers.get_column("peppol_id") if "peppol_id" in customers.columns else None
+    if peppol is not None and peppol.null_count() < peppol.len():
+        for source, line, value in (
+            customers.lazy()
+            .filter(pl.col("peppol_id").is_not_null())
+            .select("_source", "_line", "peppol_id")
+            .collect()
+            .iter_rows()
+        ):
+            problem = peppol_id_problem(str(value))
+            if problem:
+                issues.append(Issue(source, line, "peppol_id", problem))
+    return issues
+
+
+def einvoice_warnings(data: DataSet) -> list[Issue]:
+    """What invoicing will need and the settings lack: an IBAN and BIC for contracts in a
+    foreign currency, a valid organisation number for e-invoices. Warnings of ``revcli
+    validate`` and of the invoice commands; a report, which invoices nothing, says nothing
+    of them."""
     settings = data.settings
     company = settings.company
-    issues = bank_issues(settings)
+    issues: list[Issue] = []
     foreign = foreign_currencies(data)
     missing = [k for k, v in (("iban", company.iban), ("bic", company.bic)) if not v.strip()]
     if foreign and missing:
@@ -100,17 +123,4 @@ def einvoice_issues(data: DataSet) -> list[Issue]:
                     Severity.WARNING,
                 )
             )
-    customers = data.customers
-    peppol = customers.get_column("peppol_id") if "peppol_id" in customers.columns else None
-    if peppol is not None and peppol.null_count() < peppol.len():
-        for source, line, value in (
-            customers.lazy()
-            .filter(pl.col("peppol_id").is_not_null())
-            .select("_source", "_line", "peppol_id")
-            .collect()
-            .iter_rows()
-        ):
-            problem = peppol_id_problem(str(value))
-            if problem:
-                issues.append(Issue(source, line, "peppol_id", problem))
     return issues
