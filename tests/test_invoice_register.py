@@ -34,6 +34,15 @@ def five_contracts(root: Path) -> Path:
     return billing_dir(root, contracts, lines)
 
 
+def one_contract(root: Path) -> Path:
+    """One monthly contract from 1 Jan 2026: one invoice, 2026-00001, a month."""
+    return billing_dir(
+        root,
+        "contract_id,customer_id,start_date\nK1,C1,2026-01-01\n",
+        "contract_id,line_id,product,quantity,unit_price,price_period\nK1,1,A,1,100,month\n",
+    )
+
+
 def many_contracts(root: Path, n: int) -> Path:
     contracts = "contract_id,customer_id,start_date\n" + "".join(
         f"K{i:03d},C1,2026-01-01\n" for i in range(n)
@@ -621,11 +630,7 @@ def test_check_without_a_register_is_clean(run: Run, tmp_path: Path) -> None:
 
 
 def test_check_of_one_document_says_one_document(run: Run, tmp_path: Path) -> None:
-    root = billing_dir(
-        tmp_path,
-        "contract_id,customer_id,start_date\nK1,C1,2026-01-01\n",
-        "contract_id,line_id,product,quantity,unit_price,price_period\nK1,1,A,1,100,month\n",
-    )
+    root = one_contract(tmp_path)
     issue(run, root, "2026-01", "--format", "html")
     result = run("invoice", "check", "--data", root)
     assert result.exit_code == 0, result.stderr
@@ -637,24 +642,10 @@ def test_a_document_that_cannot_be_written_leaves_none_of_its_files(
 ) -> None:
     # The e-invoice's path is a folder: its face was written first, and stayed behind with
     # no record naming it, so `invoice check` failed until the next issue removed it.
-    root = billing_dir(
-        tmp_path,
-        "contract_id,customer_id,start_date\nK1,C1,2026-01-01\n",
-        "contract_id,line_id,product,quantity,unit_price,price_period\nK1,1,A,1,100,month\n",
-    )
+    root = one_contract(tmp_path)
     (root / "invoices" / "2026-00001.xml").mkdir(parents=True)
-    result = run(
-        "invoice",
-        "issue",
-        "--data",
-        root,
-        "--period",
-        "2026-01",
-        "--format",
-        "html",
-        "--format",
-        "xml",
-    )
+    both = ("--format", "html", "--format", "xml")
+    result = run("invoice", "issue", "--data", root, "--period", "2026-01", *both)
     assert result.exit_code == 1
     assert "2026-00001.xml" in result.stderr
     assert sorted(p.name for p in (root / "invoices").iterdir()) == [".lock", "2026-00001.xml"]
