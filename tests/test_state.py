@@ -240,24 +240,32 @@ def test_a_folder_lock_never_creates_a_file(tmp_path: Path) -> None:
 def test_a_run_that_waited_for_a_folder_removed_meanwhile_locks_the_new_one(
     tmp_path: Path,
 ) -> None:
-    # The first holder made the folder and removes it, still under its lock, having put
-    # nothing in it. The second, waiting on the old folder, makes and locks a new one.
+    # The first holder made the folder and, having put nothing in it, removes it at the
+    # end, still under its lock. The second, which waited on the removed folder, makes a
+    # new one and locks that: inside its block the folder is there (a lock on the removed
+    # one would guard nothing another run could find), and it is removed in turn.
     folder = tmp_path / ".revcli"
-    got: list[tuple[list[Path], bool]] = []
+    got: list[bool] = []
 
     def second() -> None:
-        with made_and_locked(folder) as (_, made):
-            got.append((made, folder.is_dir()))
+        with made_and_locked(folder):
+            got.append(folder.is_dir())
 
-    with made_and_locked(folder) as (_, made):
-        assert made == [folder]
+    with made_and_locked(folder):
         waiter = threading.Thread(target=second)
         waiter.start()
         time.sleep(0.2)  # the second run waits for the lock
         assert not got
-        folder.rmdir()
     waiter.join(timeout=10)
-    assert got == [([folder], True)]
+    assert got == [True]
+    assert not folder.exists()
+
+
+def test_a_folder_made_for_a_lock_stays_when_the_block_wrote_into_it(tmp_path: Path) -> None:
+    folder = tmp_path / "a" / ".revcli"
+    with made_and_locked(folder):
+        (folder / "log").write_text("x")
+    assert (folder / "log").read_text() == "x"
 
 
 def test_a_symbolic_link_to_nothing_is_refused_not_made_for_ever(tmp_path: Path) -> None:

@@ -95,7 +95,7 @@ def working(message: str) -> Iterator[None]:
     if not stderr_is_terminal():
         yield
         return
-    with err.status(message, spinner="dots") as status:
+    with err.status(_message(message), spinner="dots") as status:  # a path's codes shown
         status.update(spinner="dots")  # draws now
         yield
 
@@ -331,10 +331,7 @@ def load(data: Path | None, rev: str | None = None, before: str | None = None) -
     root = resolve_data_dir(data)
     revision = revision_of(root, rev, before)
     where = f"{root} at {revision.label}" if revision else str(root)
-    if stderr_is_terminal():
-        with err.status(f"Reading and checking {where} …", spinner="dots"):
-            dataset = load_dataset(root, revision)
-    else:
+    with working(f"Reading and checking {where} …"):
         dataset = load_dataset(root, revision)
     print_issues(list(dataset.warnings))
     return dataset

@@ -15,33 +15,23 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from revcli.output.journal import has_journal
-from revcli.state.journal import finish_interrupted_import
-from revcli.state.lock import locked, made_and_locked
+from revcli.state.journal import finish_interrupted_import, settled
+from revcli.state.lock import made_and_locked
 from revcli.state.log import remove_stale_temporaries
 
 
 @contextlib.contextmanager
 def import_lock(root: Path, *, dry_run: bool = False) -> Iterator[float]:
-    """Hold the lock of the data dir ``root`` for an import; yields when it was taken."""
+    """Hold the lock of the data dir ``root`` for an import; yields when it was taken. A dry
+    run writes nothing: it reads the data dir as every command does
+    (:func:`~revcli.state.journal.settled`), and yields 0."""
     if dry_run:
-        if not root.is_dir():  # nothing to lock, and a dry run creates nothing
+        with settled(root):
             yield 0.0
-            return
-        while True:  # as revcli.state.journal.settled: an import killed meanwhile is done first
-            finish_interrupted_import(root)  # under the lock held for writing, then let go
-            with locked(root, shared=True, folder=True) as since:
-                if not has_journal(root):
-                    yield since
-                    return
-    with made_and_locked(root) as (since, made):
-        try:
-            finish_interrupted_import(root, held=True)
-            yield since
-        finally:
-            for folder in reversed(made):  # still empty: the import wrote nothing
-                with contextlib.suppress(OSError):
-                    folder.rmdir()
+        return
+    with made_and_locked(root) as since:
+        finish_interrupted_import(root, held=True)
+        yield since
 
 
 def remove_stale(files: list[Path], since: float) -> None:

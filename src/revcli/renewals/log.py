@@ -191,20 +191,15 @@ class ReminderLog:
         The lock is taken on the log's folder (``.revcli``), not on the data dir, whose
         lock the commands that read the data hold shared: they would wait for a run that
         sends e-mails. A run takes it only when it has something to send or record. A
-        folder made for the lock is removed again, still under the lock, when the run
-        wrote nothing into it (:func:`~revcli.state.lock.made_and_locked`; where the
-        system has no ``flock``, a lock file exists in it while the run holds it).
+        folder made for the lock is removed again when the run wrote nothing into it
+        (:func:`~revcli.state.lock.made_and_locked`; where the system has no ``flock``, a
+        lock file exists in it while the run holds it).
         """
         problem = self.folder_problem()
         if problem is not None:
             raise RevcliError(f"{self.path.parent}: {problem}")
-        with made_and_locked(self.path.parent) as (_, made):
-            try:
-                yield
-            finally:
-                for path in reversed(made):  # still empty: the run wrote nothing
-                    with contextlib.suppress(OSError):
-                        path.rmdir()
+        with made_and_locked(self.path.parent):
+            yield
 
     def folder_problem(self) -> str | None:
         """What is wrong with the log's folder ``.revcli``, if anything: it must be a folder

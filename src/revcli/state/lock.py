@@ -161,12 +161,12 @@ MAKE_TRIES = 50
 
 
 @contextlib.contextmanager
-def made_and_locked(target: Path) -> Iterator[tuple[float, list[Path]]]:
+def made_and_locked(target: Path) -> Iterator[float]:
     """Create the folder ``target`` (and its missing parents) and hold its lock exclusively;
-    yields when the lock was taken and the folders this run made (outermost first), for
-    the caller to remove, under the lock, when it put nothing in them. A run that waited
-    while the run before it removed the folder makes it again and locks the new one.
-    Refuses a symbolic link to nothing (it would be made again and again, for ever)."""
+    yields when the lock was taken. The folders this run made are removed again, still
+    under the lock, when the block put nothing in them; a run that waited while the run
+    before it removed the folder makes it again and locks the new one. Refuses a symbolic
+    link to nothing (it would be made again and again, for ever)."""
     from revcli.output.files import make_folders
 
     if target.is_symlink() and not target.exists():
@@ -178,7 +178,12 @@ def made_and_locked(target: Path) -> Iterator[tuple[float, list[Path]]]:
                 since = stack.enter_context(locked(target, folder=True))
             except FileNotFoundError:  # removed by the run before, while this one waited
                 continue
-            yield since, made
+            try:
+                yield since
+            finally:
+                for folder in reversed(made):  # still empty: the block wrote nothing
+                    with contextlib.suppress(OSError):
+                        folder.rmdir()
             return
     raise RevcliError(f"{target}: another program removes this folder as soon as it is made")
 
