@@ -113,21 +113,22 @@ def _read_quoted(text: str, source: str) -> tuple[pl.DataFrame | None, list[Issu
     except csv.Error as exc:
         issues.append(Issue(source, start, "", f"malformed CSV: {exc}"))
     if issues:
-        return None, _not_comma_separated(text, header, source) or issues
+        return None, issues
     return _frame(header, rows, lines, source), []
 
 
-def _not_comma_separated(text: str, header: list[str], source: str) -> list[Issue]:
+def _not_comma_separated(text: str, source: str, *, failed: bool) -> list[Issue]:
     """One clear problem for a file that is no comma-separated CSV at all, instead of a
-    problem for every row: one separated by semicolons or tabs (what Excel writes in many
-    countries), or JSON. Asked only of a file that does not read as CSV."""
+    problem for every row (or of a table of one column): one separated by semicolons or
+    tabs (what Excel writes in many countries), or, when it did not read as CSV, JSON."""
     start = text.lstrip()[:1]
-    if start in ("{", "["):
+    if failed and start in ("{", "["):
         message = f"the file holds JSON (it starts with '{start}'); expected CSV"
         return [Issue(source, 1, "", message)]
-    if len(header) == 1:
+    header = text.partition("\n")[0]
+    if "," not in header:
         for separator, name in ((";", "semicolons"), ("\t", "tabs")):
-            if separator in header[0]:
+            if separator in header:
                 message = (
                     f"the header is one column holding {name}: the file is separated by "
                     f"{name}, and revcli reads CSV separated by commas (in Excel: Save As, "
@@ -168,7 +169,12 @@ def parse_csv(data: bytes, source: str) -> tuple[pl.DataFrame | None, list[Issue
     text, issues = _decode(data, source)
     if text is None:
         return None, issues
-    return _read_text(text, source)
+    frame, issues = _read_text(text, source)
+    if frame is None or frame.width == len((LINE, SOURCE)) + 1:  # failed, or one column
+        wrong = _not_comma_separated(text, source, failed=frame is None)
+        if wrong:
+            return None, wrong
+    return frame, issues
 
 
 def _read_native(data: bytes, source: str) -> pl.DataFrame | None:
@@ -319,9 +325,7 @@ def _read_text(text: str, source: str) -> tuple[pl.DataFrame | None, list[Issue]
     header = _split_header(str(lines[0]))
     issues = _header_issues(header, source)
     if issues:
-        return None, _not_comma_separated(text, header, source) or issues
-    if len(header) == 1 and (wrong := _not_comma_separated(text, header, source)):
-        return None, wrong
+        return None, issues
     # Vectorised: with no quoted line breaks every line is one record; removing quoted
     # cells leaves one comma per separator, so fields are counted without a parser.
     body = (
@@ -338,7 +342,7 @@ def _read_text(text: str, source: str) -> tuple[pl.DataFrame | None, list[Issue]
     )
     ragged = body.filter(~pl.col("_blank") & (pl.col("_commas") != len(header) - 1))
     if ragged.height:
-        return None, _not_comma_separated(text, header, source) or [
+        return None, [
             _ragged(source, int(line), int(commas) + 1, len(header))
             for line, commas in ragged.select(LINE, "_commas").iter_rows()
         ]
