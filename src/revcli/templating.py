@@ -281,6 +281,10 @@ def load_template(
 
 _MARKUP = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
 """An output statement or a tag: where a syntax error Liquid gives no place can be."""
+PLACE_SEARCH_MARKUPS = 1_000
+"""The most outputs and tags a template may hold for :func:`syntax_error_place` to look
+(about ten parses of it; the shipped templates hold up to 284): a hostile template of
+60,000 would take a minute to place its error, and gets the file named without a place."""
 
 
 def syntax_error_place(text: str, env: Environment, message: str) -> tuple[int, int] | None:
@@ -301,7 +305,7 @@ def syntax_error_place(text: str, env: Environment, message: str) -> tuple[int, 
         return False
 
     low, high = 1, len(ends)
-    if not ends or not fails(high):
+    if not ends or high > PLACE_SEARCH_MARKUPS or not fails(high):
         return None
     while low < high:
         middle = (low + high) // 2
