@@ -37,7 +37,8 @@ import pytest
 from revcli.data.csvio import decode
 from revcli.importers.plan import plan_import, write_plan
 from revcli.importers.sources import read_stripe_files
-from revcli.importers.stripe import StripeObject, import_stripe
+from revcli.importers.stripe import import_stripe
+from revcli.importers.stripe_objects import StripeObject
 from revcli.importers.textfiles import read_yaml_contracts
 from tests.conftest import ROOT, Run
 from tests.helpers import mrr_of, row

@@ -17,7 +17,7 @@ from revcli.extras import install_hint
 from revcli.importers.baremetrics import import_baremetrics
 from revcli.importers.mapped import ImportMap, import_mapped, parse_map
 from revcli.importers.records import Batch
-from revcli.importers.stripe import StripeObject, objects_of
+from revcli.importers.stripe_objects import StripeObject, objects_of
 from revcli.schema import LINE, SOURCE
 
 
