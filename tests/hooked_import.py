@@ -12,7 +12,7 @@ KeyboardInterrupt there, as Ctrl-C would; ``pause-after-STEP:N`` creates the fil
 ``pause-before-write`` does so once the import is planned, before it writes anything:
 for the tests of a command that runs while an import is under way. Several are joined
 with commas. revcli itself
-has no such hook: the callback is passed to :func:`revcli.importers.plan.write_plan` here.
+has no such hook: the callback is passed to :func:`revcli.importers.plan_output.write_plan` here.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ import time
 from pathlib import Path
 
 from revcli.importers.lock import import_lock
-from revcli.importers.plan import plan_import, write_plan
+from revcli.importers.plan import plan_import
+from revcli.importers.plan_output import write_plan
 from revcli.importers.sources import read_baremetrics
 from revcli.output.together import Step
 

@@ -17,7 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from revcli.importers.plan import plan_import, write_plan
+from revcli.importers.plan import plan_import
+from revcli.importers.plan_output import write_plan
 from revcli.importers.sources import read_baremetrics
 from tests.conftest import ROOT, MakeDir, Run, write_data_dir
 from tests.helpers import month, mrr_of, row

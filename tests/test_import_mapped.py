@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from revcli.importers.plan import plan_import, write_plan
+from revcli.importers.plan import plan_import
+from revcli.importers.plan_output import write_plan
 from revcli.importers.records import Batch
 from revcli.importers.sources import read_mapped
 from tests.conftest import ROOT, MakeDir, Run

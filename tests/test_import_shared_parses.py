@@ -19,7 +19,8 @@ from revcli.data import yamlio
 from revcli.data.yamlio import load_records, shared_parses
 from revcli.data.yamlrecord import YamlRecord
 from revcli.importers import plan as plan_module
-from revcli.importers.plan import plan_import, write_plan
+from revcli.importers.plan import plan_import
+from revcli.importers.plan_output import write_plan
 from revcli.importers.sources import read_mapped
 from tests.conftest import ROOT
 
@@ -149,7 +150,7 @@ def test_a_file_changed_between_the_merge_and_the_mrr_before_is_read_anew(
 ) -> None:
     root = _sheet_data_dir(tmp_path)
     path = root / "contracts" / "sheet.yaml"
-    real = plan_module._contracts_file
+    real = plan_module.contracts_file
 
     def then_edited(*args: object) -> dict[str, str]:
         out = real(*args)  # type: ignore[arg-type]
@@ -159,7 +160,7 @@ def test_a_file_changed_between_the_merge_and_the_mrr_before_is_read_anew(
         )
         return out
 
-    monkeypatch.setattr(plan_module, "_contracts_file", then_edited)
+    monkeypatch.setattr(plan_module, "contracts_file", then_edited)
     batch = read_mapped(_raised_sheet(tmp_path), EXAMPLES / "sheet-lines.yaml")
     plan = plan_import(root, batch, today=TODAY)
     assert plan.mrr_before == Decimal("6203.50")  # 5,203.50 + 1,000.00 more for K2

@@ -35,7 +35,8 @@ from pathlib import Path
 import pytest
 
 from revcli.data.csvio import decode
-from revcli.importers.plan import plan_import, write_plan
+from revcli.importers.plan import plan_import
+from revcli.importers.plan_output import write_plan
 from revcli.importers.sources import read_stripe_files
 from revcli.importers.stripe import import_stripe
 from revcli.importers.stripe_objects import StripeObject

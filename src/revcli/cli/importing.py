@@ -106,7 +106,8 @@ def _run(
     dry_run: bool,
 ) -> None:
     from revcli.importers.lock import import_lock, remove_stale
-    from revcli.importers.plan import plan_diff, plan_import, summary, write_plan
+    from revcli.importers.plan import plan_import
+    from revcli.importers.plan_output import plan_diff, summary, write_plan
 
     base, land = _codes(base_currency, country)
     root = data if data is not None else resolve_data_dir(None)
