@@ -15,7 +15,8 @@ from revcli.data.tree import load_tree
 from revcli.errors import DataError, Issue, RevcliError, UsageError
 from revcli.extras import install_hint
 from revcli.importers.baremetrics import import_baremetrics
-from revcli.importers.mapped import ImportMap, import_mapped, parse_map
+from revcli.importers.import_map import ImportMap, parse_map
+from revcli.importers.mapped import import_mapped
 from revcli.importers.records import Batch
 from revcli.importers.stripe_objects import StripeObject, objects_of
 from revcli.schema import LINE, SOURCE
