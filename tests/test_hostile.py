@@ -24,7 +24,8 @@ import pytest
 
 from revcli.data.ids import lookalike_ids
 from revcli.data.validate import load_dataset
-from revcli.data.yamlio import compose, load_records
+from revcli.data.yamlcompose import compose
+from revcli.data.yamlio import load_records
 from revcli.output.formulas import spreadsheet_safe
 from revcli.output.render import render_csv
 from revcli.output.report import ColumnKind, Report

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from revcli.data import yamlio, yamlrecord
+from revcli.data import yamlcompose, yamlrecord
 
 ROOT = Path(__file__).parent.parent
 FILES = sorted(
@@ -30,7 +30,7 @@ needs_libyaml = pytest.mark.skipif(
 
 
 def _tree(node: Any) -> Any:
-    if isinstance(node, yamlio._Alias):
+    if isinstance(node, yamlcompose._Alias):
         return ("alias", node.start_mark.line, _tree(node.value))
     mark = (node.tag, node.start_mark.line, node.start_mark.column)
     if isinstance(node, yaml.ScalarNode):
@@ -46,15 +46,19 @@ def _tree(node: Any) -> Any:
 @needs_libyaml
 @pytest.mark.parametrize("text", [p.read_text(encoding="utf-8") for p in FILES] + TEXTS)
 def test_both_readers_give_the_same_nodes_and_lines(text: str) -> None:
-    fast = yamlio._FastComposer(text, "f.yaml").get_single_node()
-    slow = yamlio._Composer(text, "f.yaml").get_single_node()
+    fast = yamlcompose._FastComposer(text, "f.yaml").get_single_node()
+    slow = yamlcompose._Composer(text, "f.yaml").get_single_node()
     assert _tree(fast) == _tree(slow)
 
 
 @needs_libyaml
 def test_a_file_with_a_problem_gets_the_pure_python_message() -> None:
     # libyaml words this error differently; revcli prints PyYAML's words and line.
-    assert yamlio.compose("a: b: c\n", "f.yaml") == (
+    assert yamlcompose.compose("a: b: c\n", "f.yaml") == (
         None,
-        [yamlio.Issue("f.yaml", 1, "", "YAML syntax error: mapping values are not allowed here")],
+        [
+            yamlcompose.Issue(
+                "f.yaml", 1, "", "YAML syntax error: mapping values are not allowed here"
+            )
+        ],
     )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import yaml
 
-from revcli.data.yamlio import _scalar, compose
+from revcli.data.yamlcompose import compose
+from revcli.data.yamlio import _scalar
 from revcli.data.yamlrecord import LONE_SURROGATE, joined_surrogates, mark_line
 from revcli.errors import Issue
 from revcli.settings import Items, Scalar, Section, Tree
