@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 import stat
-import string
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from pathlib import Path
-from typing import TypeAlias, TypeVar
-
-from babel import Locale, UnknownLocaleError
 
 from revcli.errors import Issue, Severity
-from revcli.parsing import parse_value
-from revcli.schema import CONTRACTS, CUSTOMERS, Column, country_codes, currency_codes
+from revcli.schema import CONTRACTS, CUSTOMERS, country_codes, currency_codes
+from revcli.settings_checks import (
+    SECRET_KEYS,
+    is_email,
+    known_locale,
+    locale_code,
+    number_format_problem,
+    secret_issues,
+)
+from revcli.settings_tree import Scalar, SettingsReader, Tree, line_of
 
 SETTINGS_FILE = "revcli.yaml"
 
@@ -34,54 +37,6 @@ TOP_KEYS = (
     "forecast",
 )
 """The keys of ``revcli.yaml`` itself: its own settings and every feature's section."""
-
-T = TypeVar("T", int, Decimal)
-
-
-@dataclass(frozen=True)
-class Scalar:
-    """A YAML scalar as text (``None`` when not set) and the line it stands on."""
-
-    value: str | None
-    line: int
-
-
-Tree: TypeAlias = "dict[str, Tree] | list[Tree] | Scalar"
-"""The settings of ``revcli.yaml`` as read (``data/tree.py``): nested sections of scalars."""
-
-
-class Section(dict[str, Tree]):
-    """A mapping of ``revcli.yaml`` as read, with the line of its key (``invoice:``)."""
-
-    def __init__(self, entries: Iterable[tuple[str, Tree]] = (), line: int | None = None) -> None:
-        super().__init__(entries)
-        self.line = line
-
-
-class Items(list[Tree]):
-    """A list of ``revcli.yaml`` as read, with the line of its key (``formats:``)."""
-
-    def __init__(self, items: Iterable[Tree] = (), line: int | None = None) -> None:
-        super().__init__(items)
-        self.line = line
-
-
-def line_of(node: Tree | None) -> int | None:
-    """The line a setting stands on, for its messages; ``None`` for a tree built in code."""
-    return node.line if isinstance(node, Scalar | Section | Items) else None
-
-
-def setting_line(tree: dict[str, Tree], key: str) -> int | None:
-    """The line of the setting ``key`` (dotted: ``company.iban``) in ``tree``; when it is
-    not set, the line of the nearest section that would hold it (``company:``)."""
-    line = None
-    node: Tree | None = tree
-    for part in key.split("."):
-        node = node.get(part) if isinstance(node, dict) else None
-        if node is None:
-            break
-        line = line_of(node) or line
-    return line
 
 
 @dataclass(frozen=True)
@@ -167,154 +122,6 @@ class Settings:
     metrics: MetricsPolicy = field(default_factory=MetricsPolicy)
     source: str = SETTINGS_FILE
     tree: dict[str, Tree] = field(default_factory=dict)
-
-
-class SettingsReader:
-    """Reads typed values out of a settings tree, collecting issues instead of raising."""
-
-    def __init__(self, source: str, issues: list[Issue], prefix: str = "") -> None:
-        self.source = source
-        self.issues = issues
-        self.prefix = prefix  # before every key in messages: "invoice." + "template"
-
-    def section(self, tree: dict[str, Tree], key: str) -> dict[str, Tree]:
-        node = tree.get(key)
-        if node is None or (isinstance(node, Scalar) and node.value is None):
-            return {}
-        if not isinstance(node, dict):
-            self._problem(node, key, "expected a section of settings (key: value)")
-            return {}
-        return node
-
-    def _problem(self, node: Tree | None, key: str, message: str) -> None:
-        line = line_of(node)
-        self.issues.append(Issue(self.source, line, f"{self.prefix}{key}", message))
-
-    def text(self, tree: dict[str, Tree], key: str, default: str) -> str:
-        node = tree.get(key)
-        if node is None:
-            return default
-        if not isinstance(node, Scalar):
-            self._problem(node, key, "expected a single value")
-            return default
-        return default if node.value is None else node.value
-
-    def integer(
-        self,
-        tree: dict[str, Tree],
-        key: str,
-        default: int,
-        minimum: int = 0,
-        maximum: int | None = None,
-    ) -> int:
-        node = tree.get(key)
-        raw = self.text(tree, key, "")
-        if not raw:
-            return default
-        if not re.fullmatch(r"[+-]?[0-9]{1,9}", raw) or int(raw) < minimum:
-            self._problem(node, key, f"'{raw}' must be a whole number of at least {minimum}")
-            return default
-        if maximum is not None and int(raw) > maximum:
-            self._problem(node, key, f"'{raw}' must be at most {maximum}")
-            return default
-        return int(raw)
-
-    def decimal(self, tree: dict[str, Tree], key: str, default: Decimal) -> Decimal:
-        node = tree.get(key)
-        raw = self.text(tree, key, "")
-        if not raw:
-            return default
-        # Plain decimals only, as in the data files: no NaN, Infinity or exponents.
-        if not re.fullmatch(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)", raw):
-            self._problem(node, key, f"'{raw}' is not a number; expected e.g. 25 or 12.5")
-            return default
-        return Decimal(raw)
-
-    def like(self, tree: dict[str, Tree], key: str, default: T, column: Column) -> T:
-        """A setting that stands in for a data column (``default_tax_rate`` for
-        ``tax_rate``): the same syntax and the same range as a cell of ``column``."""
-        node = tree.get(key)
-        raw = self.text(tree, key, "").strip()
-        if not raw:
-            return default
-        value, problem = parse_value(column, raw)
-        if value is None:
-            self._problem(node, key, f"'{raw}' {problem} (as {column.name} in the data)")
-            return default
-        # As written (25 stays 25, not 25.0000000000); parse_value checked it.
-        return Decimal(raw) if isinstance(default, Decimal) else int(raw)
-
-    def boolean(self, tree: dict[str, Tree], key: str, default: bool) -> bool:
-        node = tree.get(key)
-        raw = self.text(tree, key, "").lower()
-        if not raw:
-            return default
-        if raw in ("true", "yes", "1"):
-            return True
-        if raw in ("false", "no", "0"):
-            return False
-        self._problem(node, key, f"'{raw}' is not a boolean; expected true or false")
-        return default
-
-    def choice(
-        self, tree: dict[str, Tree], key: str, default: str, choices: tuple[str, ...]
-    ) -> str:
-        node = tree.get(key)
-        raw = self.text(tree, key, default).lower()
-        if raw not in choices:
-            self._problem(node, key, f"'{raw}' is not one of {', '.join(choices)}")
-            return default
-        return raw
-
-    def check(self, ok: bool, tree: dict[str, Tree], key: str, message: str) -> None:
-        if not ok:
-            self._problem(tree.get(key), key, message)
-
-
-MAX_FIELD_WIDTH = 20
-"""The widest a ``{year}`` or ``{seq}`` of ``invoice.number_format`` may be printed
-(a sequence number has at most 19 digits)."""
-
-
-def number_format_problem(text: str) -> str:
-    """What is wrong with an ``invoice.number_format``, or ``""``: only ``{year}`` and
-    ``{seq}`` (once), Python format specs without nested fields and no width or precision
-    above :data:`MAX_FIELD_WIDTH` (``{seq:999999999d}`` would take a gigabyte)."""
-    example = "e.g. '{year}-{seq:05d}'"
-    try:
-        parts = [
-            (f, spec or "") for _, f, spec, _ in string.Formatter().parse(text) if f is not None
-        ]
-        fields = [f for f, _ in parts]
-        unknown = sorted(set(fields) - {"year", "seq"})
-        if unknown:
-            return f"'{text}' uses unknown field {{{unknown[0]}}}; only {{year}} and {{seq}} exist"
-        if fields.count("seq") != 1:
-            return f"'{text}' must contain {{seq}} exactly once, {example}"
-        for name, spec in parts:
-            if "{" in spec:
-                return f"'{text}': the format of {{{name}}} cannot contain another field"
-            widest = max((int(n) for n in re.findall(r"[0-9]+", spec)), default=0)
-            if widest > MAX_FIELD_WIDTH:
-                return (
-                    f"'{text}': {{{name}}} is {widest} characters wide; at most "
-                    f"{MAX_FIELD_WIDTH}, {example}"
-                )
-        text.format(year=2026, seq=1)
-    except (ValueError, KeyError, IndexError) as exc:
-        return f"'{text}' is not a valid number format ({exc}); {example}"
-    return ""
-
-
-_NOT_IN_ADDRESS = r"\s@<>()\[\],;:\"\\"
-_EMAIL = re.compile(rf"[^{_NOT_IN_ADDRESS}]+@[^{_NOT_IN_ADDRESS}.]+(?:\.[^{_NOT_IN_ADDRESS}.]+)+")
-
-
-def is_email(text: str | None) -> bool:
-    """A plausible single e-mail address (``name@domain.tld``): no spaces, line breaks or
-    other unprintable characters, no brackets, commas or semicolons (a list or a display
-    name), no empty domain label (``a@b..no``)."""
-    return bool(text) and (text or "").isprintable() and _EMAIL.fullmatch(text or "") is not None
 
 
 def unknown_settings(
@@ -411,36 +218,6 @@ def parse_settings(tree: dict[str, Tree], source: str) -> tuple[Settings, list[I
     return settings, [*issues, *secret_issues(tree, source)]
 
 
-SECRET_KEYS = frozenset({"password", "passwd", "secret", "token", "api_key"})
-"""Keys that would put a secret into revcli.yaml, which is committed and shared."""
-
-
-def secret_issues(tree: Tree, source: str, path: str = "") -> list[Issue]:
-    """An error for every secret-looking key anywhere in the settings (``password:``):
-    the secret itself belongs in an environment variable named by ``password_env``."""
-    issues: list[Issue] = []
-    if isinstance(tree, list):
-        for item in tree:
-            issues += secret_issues(item, source, path)
-    elif isinstance(tree, dict):
-        for key, node in tree.items():
-            if key.lower() in SECRET_KEYS:
-                line = line_of(node)
-                issues.append(
-                    Issue(
-                        source,
-                        line,
-                        f"{path}{key}",
-                        "a secret does not belong in revcli.yaml (it is committed and "
-                        "shared); put it in an environment variable and name that variable "
-                        "in reminders.smtp.password_env",
-                    )
-                )
-            else:
-                issues += secret_issues(node, source, f"{path}{key}.")
-    return issues
-
-
 def inside_data_dir(root: Path, configured: str) -> bool:
     """Whether ``configured`` (relative to the data dir ``root``, or absolute) names a
     file inside ``root`` once every symlink is resolved: settings may not reach out of
@@ -533,20 +310,6 @@ def _metrics(top: SettingsReader, tree: dict[str, Tree]) -> MetricsPolicy:
         fx=r.choice(sec, "fx", "booking", ("booking", "month_end")),
         grain=r.choice(sec, "grain", "product", ("product", "customer")),
     )
-
-
-def locale_code(name: str) -> str:
-    """A locale as Babel reads it: ``en-GB`` (as a browser writes it) is ``en_GB``."""
-    return name.replace("-", "_")
-
-
-def known_locale(name: str) -> bool:
-    """Whether Babel can format money and dates for ``name`` (``nb_NO``, ``en-GB``, …)."""
-    try:
-        Locale.parse(locale_code(name))
-    except (ValueError, TypeError, UnknownLocaleError):
-        return False
-    return True
 
 
 def find_data_dir(start: Path) -> Path | None:

@@ -17,7 +17,8 @@ from revcli.billing.model import CREDIT_NOTE, Invoice
 from revcli.billing.money import format_money
 from revcli.billing.numbering import org_number
 from revcli.einvoice.terms import Terms, line_terms
-from revcli.settings import Settings, known_locale
+from revcli.settings import Settings
+from revcli.settings_checks import known_locale
 
 
 def _lines_of(text: str) -> list[str]:

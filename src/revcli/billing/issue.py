@@ -23,7 +23,7 @@ from revcli.data.validate import DataSet
 from revcli.einvoice import model as ehf
 from revcli.einvoice.parties import seller_party
 from revcli.errors import DataError, Issue, UsageError
-from revcli.settings import setting_line
+from revcli.settings_tree import setting_line
 from revcli.state.log import Step
 
 Renderer = Callable[[Invoice], list[tuple[str, bytes]]]

@@ -10,14 +10,9 @@ from dataclasses import dataclass
 from revcli.billing.model import CREDIT_NOTE, Invoice
 from revcli.data.controls import describe, first_unshowable
 from revcli.errors import DataError, Issue
-from revcli.settings import (
-    EXAMPLE_SELLER,
-    SETTINGS_FILE,
-    Company,
-    Settings,
-    number_format_problem,
-    setting_line,
-)
+from revcli.settings import EXAMPLE_SELLER, SETTINGS_FILE, Company, Settings
+from revcli.settings_checks import number_format_problem
+from revcli.settings_tree import setting_line
 
 
 @dataclass(frozen=True)

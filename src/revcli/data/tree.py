@@ -8,7 +8,7 @@ from revcli.data.yamlcompose import compose
 from revcli.data.yamlio import _scalar
 from revcli.data.yamlrecord import LONE_SURROGATE, joined_surrogates, mark_line
 from revcli.errors import Issue
-from revcli.settings import Items, Scalar, Section, Tree
+from revcli.settings_tree import Items, Scalar, Section, Tree
 
 __all__ = ["Items", "Scalar", "Section", "Tree", "load_tree"]
 

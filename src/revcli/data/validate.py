@@ -22,7 +22,8 @@ from revcli.errors import DataError, Issue, Severity, sort_issues
 from revcli.parsing import parse_table
 from revcli.rowchecks import RowCheck, any_repeated, frame_issues, row_issues
 from revcli.schema import CONTRACTS, CUSTOMERS, DECIMAL, FX_RATES, LINES, OPPORTUNITIES
-from revcli.settings import Settings, known_locale
+from revcli.settings import Settings
+from revcli.settings_checks import known_locale
 
 
 @dataclass(frozen=True, eq=False)

@@ -16,7 +16,8 @@ import polars as pl
 
 from revcli.data.load import RawData
 from revcli.schema import LINE, SOURCE
-from revcli.settings import SETTINGS_FILE, Scalar, Tree
+from revcli.settings import SETTINGS_FILE
+from revcli.settings_tree import Scalar, Tree
 
 CAUSE_ORDER = ("settings", "fx_rates", "customer", "contract")
 """Kinds of cause in the order they are applied."""

@@ -15,7 +15,8 @@ import polars as pl
 from revcli.data.validate import DataSet
 from revcli.einvoice.parties import norwegian_org_number, org_number_valid, peppol_id_problem
 from revcli.errors import Issue, Severity
-from revcli.settings import Company, Settings, setting_line
+from revcli.settings import Company, Settings
+from revcli.settings_tree import setting_line
 
 _BIC = re.compile(r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
 

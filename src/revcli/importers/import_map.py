@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from revcli.data.tree import Scalar, Tree
 from revcli.errors import Issue
 from revcli.schema import CONTRACTS, CUSTOMERS, LINES, OPPORTUNITIES
-from revcli.settings import line_of
+from revcli.settings_tree import line_of
 
 TABLES = {
     "customers": CUSTOMERS,

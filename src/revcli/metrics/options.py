@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from revcli.errors import Issue
-from revcli.settings import Settings, SettingsReader, unknown_settings
+from revcli.settings import Settings, unknown_settings
+from revcli.settings_tree import SettingsReader
 
 
 @dataclass(frozen=True)

@@ -8,16 +8,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from revcli.errors import Issue
-from revcli.settings import (
-    Scalar,
-    Settings,
-    SettingsReader,
-    Tree,
-    check_template_setting,
-    is_email,
-    line_of,
-    unknown_settings,
-)
+from revcli.settings import Settings, check_template_setting, unknown_settings
+from revcli.settings_checks import is_email
+from revcli.settings_tree import Scalar, SettingsReader, Tree, line_of
 
 SECTION = "reminders"
 SECURITY = ("starttls", "tls", "none")

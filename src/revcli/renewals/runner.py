@@ -30,7 +30,8 @@ from revcli.renewals.remind import (
 )
 from revcli.renewals.send import send_all
 from revcli.renewals.terms import upcoming_renewals
-from revcli.settings import Settings, setting_line
+from revcli.settings import Settings
+from revcli.settings_tree import setting_line
 
 SKIPPED = "skipped"
 """The ``sent_at`` of a reminder a first run recorded without sending it."""

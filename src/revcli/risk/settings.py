@@ -8,7 +8,8 @@ from typing import Any
 
 from revcli.errors import Issue
 from revcli.rowchecks import range_rule
-from revcli.settings import Settings, SettingsReader, Tree, unknown_settings
+from revcli.settings import Settings, unknown_settings
+from revcli.settings_tree import SettingsReader, Tree
 
 SECTION = "risk"
 

@@ -1,0 +1,100 @@
+"""Checks of single settings: invoice number formats, e-mail addresses, secrets, locales."""
+
+from __future__ import annotations
+
+import re
+import string
+
+from babel import Locale, UnknownLocaleError
+
+from revcli.errors import Issue
+from revcli.settings_tree import Tree, line_of
+
+MAX_FIELD_WIDTH = 20
+"""The widest a ``{year}`` or ``{seq}`` of ``invoice.number_format`` may be printed
+(a sequence number has at most 19 digits)."""
+
+
+def number_format_problem(text: str) -> str:
+    """What is wrong with an ``invoice.number_format``, or ``""``: only ``{year}`` and
+    ``{seq}`` (once), Python format specs without nested fields and no width or precision
+    above :data:`MAX_FIELD_WIDTH` (``{seq:999999999d}`` would take a gigabyte)."""
+    example = "e.g. '{year}-{seq:05d}'"
+    try:
+        parts = [
+            (f, spec or "") for _, f, spec, _ in string.Formatter().parse(text) if f is not None
+        ]
+        fields = [f for f, _ in parts]
+        unknown = sorted(set(fields) - {"year", "seq"})
+        if unknown:
+            return f"'{text}' uses unknown field {{{unknown[0]}}}; only {{year}} and {{seq}} exist"
+        if fields.count("seq") != 1:
+            return f"'{text}' must contain {{seq}} exactly once, {example}"
+        for name, spec in parts:
+            if "{" in spec:
+                return f"'{text}': the format of {{{name}}} cannot contain another field"
+            widest = max((int(n) for n in re.findall(r"[0-9]+", spec)), default=0)
+            if widest > MAX_FIELD_WIDTH:
+                return (
+                    f"'{text}': {{{name}}} is {widest} characters wide; at most "
+                    f"{MAX_FIELD_WIDTH}, {example}"
+                )
+        text.format(year=2026, seq=1)
+    except (ValueError, KeyError, IndexError) as exc:
+        return f"'{text}' is not a valid number format ({exc}); {example}"
+    return ""
+
+
+_NOT_IN_ADDRESS = r"\s@<>()\[\],;:\"\\"
+_EMAIL = re.compile(rf"[^{_NOT_IN_ADDRESS}]+@[^{_NOT_IN_ADDRESS}.]+(?:\.[^{_NOT_IN_ADDRESS}.]+)+")
+
+
+def is_email(text: str | None) -> bool:
+    """A plausible single e-mail address (``name@domain.tld``): no spaces, line breaks or
+    other unprintable characters, no brackets, commas or semicolons (a list or a display
+    name), no empty domain label (``a@b..no``)."""
+    return bool(text) and (text or "").isprintable() and _EMAIL.fullmatch(text or "") is not None
+
+
+SECRET_KEYS = frozenset({"password", "passwd", "secret", "token", "api_key"})
+"""Keys that would put a secret into revcli.yaml, which is committed and shared."""
+
+
+def secret_issues(tree: Tree, source: str, path: str = "") -> list[Issue]:
+    """An error for every secret-looking key anywhere in the settings (``password:``):
+    the secret itself belongs in an environment variable named by ``password_env``."""
+    issues: list[Issue] = []
+    if isinstance(tree, list):
+        for item in tree:
+            issues += secret_issues(item, source, path)
+    elif isinstance(tree, dict):
+        for key, node in tree.items():
+            if key.lower() in SECRET_KEYS:
+                line = line_of(node)
+                issues.append(
+                    Issue(
+                        source,
+                        line,
+                        f"{path}{key}",
+                        "a secret does not belong in revcli.yaml (it is committed and "
+                        "shared); put it in an environment variable and name that variable "
+                        "in reminders.smtp.password_env",
+                    )
+                )
+            else:
+                issues += secret_issues(node, source, f"{path}{key}.")
+    return issues
+
+
+def locale_code(name: str) -> str:
+    """A locale as Babel reads it: ``en-GB`` (as a browser writes it) is ``en_GB``."""
+    return name.replace("-", "_")
+
+
+def known_locale(name: str) -> bool:
+    """Whether Babel can format money and dates for ``name`` (``nb_NO``, ``en-GB``, …)."""
+    try:
+        Locale.parse(locale_code(name))
+    except (ValueError, TypeError, UnknownLocaleError):
+        return False
+    return True
