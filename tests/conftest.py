@@ -127,7 +127,7 @@ def ehf_validator() -> Validator:
 
 INVOICE_TODAY = "2026-12-20"
 """The day the invoice tests run on: issue and credit notes are dated today by default
-(SPEC §7), so the tests pin the clock the CLI reads (``revcli.cli.common.today``)."""
+(SPEC §7), so the tests pin the clock the CLI reads (``revcli.cli.options.today``)."""
 
 
 @pytest.fixture
@@ -135,9 +135,9 @@ def pinned_today(monkeypatch: pytest.MonkeyPatch) -> str:
     """Pin the CLI's today to :data:`INVOICE_TODAY`."""
     import datetime as dt
 
-    import revcli.cli.common
+    import revcli.cli.options
 
-    monkeypatch.setattr(revcli.cli.common, "today", lambda: dt.date.fromisoformat(INVOICE_TODAY))
+    monkeypatch.setattr(revcli.cli.options, "today", lambda: dt.date.fromisoformat(INVOICE_TODAY))
     return INVOICE_TODAY
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from revcli.billing.documents import DocumentFiles
 from revcli.billing.issue import issue_invoices
 from revcli.checks import load_dataset
-from revcli.cli.common import parse_month
+from revcli.cli.options import parse_month
 from revcli.state.log import Step
 from tests.conftest import INVOICE_TODAY
 

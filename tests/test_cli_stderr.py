@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from revcli.cli import common
+from revcli.cli import console
 from tests.conftest import Run
 
 
@@ -19,9 +19,9 @@ def test_invoice_progress_bar_runs_on_the_lazy_stderr_console(
     # A terminal on stderr: `invoice issue` then shows a progress bar, whose Live display
     # enters its console (`with console:`), which __getattr__ alone cannot forward.
     fake = Console(file=io.StringIO(), force_terminal=True, width=80)
-    monkeypatch.setitem(common.err.__dict__, "_console", fake)
+    monkeypatch.setitem(console.err.__dict__, "_console", fake)
     monkeypatch.delenv("CI", raising=False)
-    step = common.progress_bar("Issuing 2026-12")
+    step = console.progress_bar("Issuing 2026-12")
     assert step is not None
     step(1, 2)
     step(2, 2)  # the last step stops the bar

@@ -542,7 +542,7 @@ def test_a_mapped_cancellation_that_is_gone_from_the_export_is_removed_with_a_wa
 def test_a_spinner_shows_the_import_steps_on_a_terminal_only(tmp_path: Path, run: Run) -> None:
     # A large sheet takes a while to read, merge and check: a terminal sees which step
     # runs; a piped run (scripts, CI) gets the summary alone.
-    from revcli.cli import common
+    from revcli.cli import console
 
     examples = ROOT / "docs" / "examples" / "import"
     args = ("import", "csv", examples / "sheet.csv", "--map", examples / "sheet-customers.yaml")
@@ -550,13 +550,13 @@ def test_a_spinner_shows_the_import_steps_on_a_terminal_only(tmp_path: Path, run
     # The stderr console is made once per process and settles then whether it is
     # interactive: made by an earlier test off a terminal, it would draw no spinner. This
     # run makes its own, as a real run does, and leaves the earlier one in place.
-    earlier = common.err.__dict__.pop("_console", None)
+    earlier = console.err.__dict__.pop("_console", None)
     try:
         shown = run(*args, "--data", tmp_path / "a", env=env)
     finally:
-        common.err.__dict__.pop("_console", None)
+        console.err.__dict__.pop("_console", None)
         if earlier is not None:
-            common.err.__dict__["_console"] = earlier
+            console.err.__dict__["_console"] = earlier
     piped = run(*args, "--data", tmp_path / "b", env={"TTY_COMPATIBLE": "0"})
     assert shown.exit_code == piped.exit_code == 0, shown.stderr + piped.stderr
     assert "Reading " in shown.stderr

@@ -10,7 +10,7 @@ import pytest
 from rich.console import Console
 
 from revcli.billing.verify import tracked
-from revcli.cli import common
+from revcli.cli import console
 from tests.conftest import Run
 from tests.test_invoice_safety import contracts_dir, issue
 
@@ -39,7 +39,7 @@ def issued(run: Run, tmp_path: Path) -> Path:
 def _terminal(monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
     screen = io.StringIO()
     fake = Console(file=screen, force_terminal=True, width=1000, color_system=None, highlight=False)
-    monkeypatch.setitem(common.err.__dict__, "_console", fake)
+    monkeypatch.setitem(console.err.__dict__, "_console", fake)
     monkeypatch.delenv("CI", raising=False)
     return screen
 

@@ -164,7 +164,7 @@ def test_next_run_continues_the_series_and_a_new_year_restarts_it(
     issue(run, root, "2026-01")
     issue(run, root, "2026-02")
     # {year} is the issue date's: the January 2027 run issued in 2027
-    monkeypatch.setattr("revcli.cli.common.today", lambda: dt.date(2027, 1, 4))
+    monkeypatch.setattr("revcli.cli.options.today", lambda: dt.date(2027, 1, 4))
     issue(run, root, "2027-01", "--date", "2027-01-04")
     assert numbers(root)[5:10] == [f"2026-0000{i}" for i in range(6, 10)] + ["2026-00010"]
     assert numbers(root)[10:] == [f"2027-0000{i}" for i in range(1, 6)]
@@ -792,11 +792,11 @@ def test_credit_note_is_never_dated_before_its_invoice(
     assert "cannot precede the invoice" in refused.stderr
     # SPEC §7 (second edition): never dated in the future, so an invoice dated in advance
     # (first edition) is credited on or after its date
-    monkeypatch.setattr("revcli.cli.common.today", lambda: dt.date(2025, 12, 15))
+    monkeypatch.setattr("revcli.cli.options.today", lambda: dt.date(2025, 12, 15))
     early = run("invoice", "credit", "2026-00001", "--data", root, "--reason", "Wrong seats")
     assert early.exit_code == 2
     assert "dated in advance: credit it on or after 2026-01-01" in early.stderr
-    monkeypatch.setattr("revcli.cli.common.today", lambda: dt.date(2026, 1, 1))
+    monkeypatch.setattr("revcli.cli.options.today", lambda: dt.date(2026, 1, 1))
     done = run("invoice", "credit", "2026-00001", "--data", root, "--reason", "Wrong seats")
     assert done.exit_code == 0, done.stderr
     note = read_register(root).entries[-1]

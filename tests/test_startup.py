@@ -200,7 +200,7 @@ def test_stderr_is_terminal_answers_as_rich_does(
 
     from rich.console import Console
 
-    from revcli.cli import common
+    from revcli.cli import console
 
     for name, value in (("TTY_COMPATIBLE", tty_compatible), ("FORCE_COLOR", force_color)):
         if value is None:
@@ -211,9 +211,9 @@ def test_stderr_is_terminal_answers_as_rich_does(
     stream = os.fdopen(other, "w") if stderr_tty else Path(os.devnull).open("w")  # noqa: SIM115
     with stream:
         monkeypatch.setattr(sys, "stderr", stream)
-        monkeypatch.setattr(common, "err", common._Stderr())  # a console made afresh
+        monkeypatch.setattr(console, "err", console._Stderr())  # a console made afresh
         expected = Console(stderr=True).is_terminal
-        assert common.stderr_is_terminal() is expected
+        assert console.stderr_is_terminal() is expected
     os.close(main)
     if not stderr_tty:
         os.close(other)
@@ -334,15 +334,15 @@ def test_stderr_lines_off_a_terminal_are_what_rich_writes(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     # Off a terminal a line is written without Rich; it must read as Rich's own line did.
-    from revcli.cli import common
+    from revcli.cli import console
 
     for name in ("TTY_COMPATIBLE", "FORCE_COLOR"):
         monkeypatch.delenv(name, raising=False)
-    stderr = common._Stderr()
+    stderr = console._Stderr()
     stderr._console.print(text, style=style, markup=markup)
     by_rich = capsys.readouterr().err
-    fresh = common._Stderr()
-    monkeypatch.setattr(common, "err", fresh)
+    fresh = console._Stderr()
+    monkeypatch.setattr(console, "err", fresh)
     fresh.print(text, style=style, markup=markup)
     assert ("_console" in fresh.__dict__) is bool(markup)  # no Rich for a plain line
     assert capsys.readouterr().err == by_rich

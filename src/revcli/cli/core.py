@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 
-from revcli.cli.common import (
+from revcli.cli.common import at_revision, emit, error_boundary, load, resolve_data_dir
+from revcli.cli.console import err, print_issues
+from revcli.cli.options import (
     AsOfOption,
     BeforeOption,
     ByOption,
@@ -19,16 +21,9 @@ from revcli.cli.common import (
     OutOption,
     RevOption,
     ToOption,
-    at_revision,
     check_by,
-    emit,
-    err,
-    error_boundary,
-    load,
     month_span,
     parse_day,
-    print_issues,
-    resolve_data_dir,
 )
 from revcli.errors import UsageError
 

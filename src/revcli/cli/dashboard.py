@@ -8,18 +8,9 @@ from typing import Annotated
 
 import typer
 
-from revcli.cli.common import (
-    AsOfOption,
-    DataOption,
-    FromOption,
-    ToOption,
-    err,
-    error_boundary,
-    load,
-    month_span,
-    parse_day,
-    unknown_suffix,
-)
+from revcli.cli.common import error_boundary, load, unknown_suffix
+from revcli.cli.console import err
+from revcli.cli.options import AsOfOption, DataOption, FromOption, ToOption, month_span, parse_day
 from revcli.cli.streams import write_data
 from revcli.output.files import write_atomic
 

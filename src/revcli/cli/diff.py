@@ -6,23 +6,18 @@ from typing import Annotated
 
 import typer
 
-from revcli.cli.common import (
+from revcli.cli.common import choose_format, emit, error_boundary, resolve_data_dir, revision_of
+from revcli.cli.console import BadValue, print_issues
+from revcli.cli.options import (
     AsOfOption,
-    BadValue,
     BeforeOption,
     DataOption,
     FormatOption,
     FromOption,
     OutOption,
     ToOption,
-    choose_format,
-    emit,
-    error_boundary,
     parse_day,
     parse_month,
-    print_issues,
-    resolve_data_dir,
-    revision_of,
 )
 from revcli.errors import CheckFailed
 from revcli.output.report import OutputFormat

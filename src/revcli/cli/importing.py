@@ -8,15 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from revcli.cli.common import (
-    BadValue,
-    err,
-    error_boundary,
-    print_issues,
-    resolve_data_dir,
-    today,
-    working,
-)
+from revcli.cli.common import error_boundary, resolve_data_dir
+from revcli.cli.console import BadValue, err, print_issues, working
+from revcli.cli.options import today
 from revcli.cli.streams import write_data
 from revcli.errors import UsageError
 from revcli.visible import visible

@@ -10,18 +10,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from revcli.cli import invoice_register
-from revcli.cli.common import (
-    DataOption,
-    emit,
-    err,
-    error_boundary,
-    load,
-    parse_day,
-    parse_month,
-    print_issues,
-    progress_bar,
-)
+from revcli.cli.common import emit, error_boundary, load
+from revcli.cli.console import err, print_issues, progress_bar
 from revcli.cli.invoice_register import CustomerFilter
+from revcli.cli.options import DataOption, parse_day, parse_month
 from revcli.cli.streams import stdout, stdout_is_terminal, write_data
 from revcli.errors import DataError, UsageError, as_warnings
 from revcli.output.files import write_atomic
@@ -217,7 +209,7 @@ def issue(
     with error_boundary():
         from revcli.billing.export import issued_report
         from revcli.billing.issue import issue_invoices
-        from revcli.cli.common import today
+        from revcli.cli.options import today
         from revcli.einvoice.checks import einvoice_warnings
 
         stdout()  # the issued list goes there: with it closed, refuse before issuing
@@ -300,7 +292,7 @@ def credit(
         from revcli.billing.export import issued_report
         from revcli.billing.issue import issue_credit_note
         from revcli.billing.register import load_register
-        from revcli.cli.common import today
+        from revcli.cli.options import today
 
         stdout()  # the credit note's row goes there: with it closed, refuse before issuing
         day = parse_day(on, "--date")

@@ -9,20 +9,9 @@ from typing import Annotated, Any
 
 import typer
 
-from revcli.cli.common import (
-    ColumnsOption,
-    DataOption,
-    FormatOption,
-    OutOption,
-    emit,
-    err,
-    error_boundary,
-    load,
-    parse_month,
-    print_issues,
-    progress_bar,
-    resolve_data_dir,
-)
+from revcli.cli.common import emit, error_boundary, load, resolve_data_dir
+from revcli.cli.console import err, print_issues, progress_bar
+from revcli.cli.options import ColumnsOption, DataOption, FormatOption, OutOption, parse_month
 from revcli.errors import UsageError
 from revcli.output.files import write_atomic
 

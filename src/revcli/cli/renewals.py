@@ -11,23 +11,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from revcli.cli.common import (
+from revcli.cli.common import at_revision, choose_format, emit, error_boundary, load, unknown_suffix
+from revcli.cli.console import BadValue, err, working
+from revcli.cli.options import (
     AsOfOption,
-    BadValue,
     BeforeOption,
     ColumnsOption,
     DataOption,
     OutOption,
     RevOption,
-    at_revision,
-    choose_format,
-    emit,
-    err,
-    error_boundary,
-    load,
     parse_day,
-    unknown_suffix,
-    working,
 )
 from revcli.cli.streams import write_data, write_text
 from revcli.errors import CheckFailed, UsageError

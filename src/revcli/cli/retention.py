@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from revcli.cli.common import (
+from revcli.cli.common import at_revision, choose_format, emit, error_boundary, load
+from revcli.cli.options import (
     AsOfOption,
     BeforeOption,
     ByOption,
@@ -19,12 +20,7 @@ from revcli.cli.common import (
     OutOption,
     RevOption,
     ToOption,
-    at_revision,
     check_by,
-    choose_format,
-    emit,
-    error_boundary,
-    load,
     month_span,
     parse_day,
 )

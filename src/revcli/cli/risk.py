@@ -6,9 +6,10 @@ from typing import Annotated
 
 import typer
 
-from revcli.cli.common import (
+from revcli.cli.common import at_revision, emit, error_boundary, load
+from revcli.cli.console import BadValue, err
+from revcli.cli.options import (
     AsOfOption,
-    BadValue,
     BeforeOption,
     ColumnsOption,
     DataOption,
@@ -17,11 +18,6 @@ from revcli.cli.common import (
     OutOption,
     RevOption,
     ToOption,
-    at_revision,
-    emit,
-    err,
-    error_boundary,
-    load,
     parse_day,
     parse_month,
 )

@@ -21,8 +21,8 @@ from revcli.cli import (
     retention,
     risk,
 )
-from revcli.cli.common import State
 from revcli.cli.helptext import HelpGroup
+from revcli.cli.options import State
 
 coercion.install()  # option values converted without Pydantic (see cli/coercion.py)
 
