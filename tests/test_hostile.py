@@ -30,7 +30,8 @@ from revcli.output.formulas import spreadsheet_safe
 from revcli.output.render import render_csv
 from revcli.output.report import ColumnKind, Report
 from revcli.scaffold import FILES, scaffold
-from revcli.templating import TemplateError, load_template
+from revcli.templating.files import TemplateError
+from revcli.templating.load import load_template
 from tests.billing_support import own_seller
 from tests.conftest import ROOT, MakeDir, Run
 

@@ -29,7 +29,7 @@ from revcli.billing.run import billing_run
 from revcli.billing.templates import DocFormat, document_maker
 from revcli.data.validate import DataSet, load_dataset
 from revcli.extras import install_hint
-from revcli.templating import TemplateError, shipped_templates
+from revcli.templating.files import TemplateError, shipped_templates
 from tests.conftest import ROOT, SAMPLE, Golden, Run
 
 pytestmark = pytest.mark.usefixtures("pinned_today")

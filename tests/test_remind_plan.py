@@ -16,7 +16,7 @@ from revcli.renewals.remind import (
     sent_keys_schema,
     template_item,
 )
-from revcli.templating import shipped_templates
+from revcli.templating.files import shipped_templates
 
 AS_OF = dt.date(2026, 11, 1)
 NO_SENT = pl.DataFrame(schema=sent_keys_schema())

@@ -9,7 +9,8 @@ import pytest
 from liquid.exceptions import FilterArgumentError
 
 from revcli.template_filters import wrap_filter
-from revcli.templating import TemplateError, find_template, load_template, shipped_templates
+from revcli.templating.files import TemplateError, find_template, shipped_templates
+from revcli.templating.load import load_template
 
 
 def write(folder: Path, name: str, text: str) -> Path:

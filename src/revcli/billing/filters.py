@@ -22,7 +22,7 @@ from liquid.filter import with_context
 
 from revcli.billing.money import format_money
 from revcli.template_filters import FILTERS as SHARED_FILTERS
-from revcli.templating import environment as shared_environment
+from revcli.templating.load import environment as shared_environment
 
 
 def _decimal(value: object, name: str) -> Decimal:

@@ -16,7 +16,8 @@ from revcli.billing.filters import INVOICE_FILTERS
 from revcli.billing.model import Invoice
 from revcli.billing.numbering import file_part
 from revcli.settings import InvoiceSettings, Settings
-from revcli.templating import find_template, load_template
+from revcli.templating.files import find_template
+from revcli.templating.load import load_template
 
 
 class DocFormat(StrEnum):

@@ -93,7 +93,7 @@ def fetch_stripe(api_key: str, api_base: str | None = None) -> list[StripeObject
 
 def shipped_maps() -> dict[str, Path]:
     """The maps revcli ships (``templates/import/*.yaml``) by name."""
-    from revcli.templating import shipped_templates
+    from revcli.templating.files import shipped_templates
 
     folder = shipped_templates() / "import"
     return {p.stem: p for p in sorted(folder.glob("*.yaml"))} if folder.is_dir() else {}

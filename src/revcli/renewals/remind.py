@@ -155,7 +155,7 @@ def resolve_template(root: Path, configured: str, default: str, source: str, key
     exist is an error naming the setting."""
     # Liquid loads only when reminders are made: the reminder log, read on every run, and
     # the renewal checks import this module.
-    from revcli.templating import TemplateError, find_template
+    from revcli.templating.files import TemplateError, find_template
 
     path = find_template(root, configured, default)
     if not path.exists():
@@ -227,7 +227,7 @@ def compose_emails(
     addressed = plan.filter(pl.col("recipient").is_not_null())
     if not addressed.height:
         return emails
-    from revcli.templating import load_template
+    from revcli.templating.load import load_template
 
     text = load_template(text_template, autoescape=False)
     html = load_template(html_template, autoescape=True)
