@@ -14,7 +14,8 @@ from liquid import BoundTemplate, Environment, FileSystemLoader, StrictUndefined
 from liquid.exceptions import LiquidError, LiquidSyntaxError, TemplateNotFoundError
 from liquid.loader import TemplateSource
 
-from revcli.template_filters import FILTERS, with_decimals
+from revcli.template_filters import FILTERS
+from revcli.template_math import with_decimals
 from revcli.templating.files import TemplateError, read_template
 from revcli.templating.limits import BoundedEnvironment, bounded, join_size, replace_size
 
