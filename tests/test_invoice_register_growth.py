@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-import revcli.billing.records
+import revcli.billing.contents
 from revcli.billing.issue import open_register
 from revcli.billing.register import check_register
 from revcli.errors import DataError
@@ -40,7 +40,7 @@ def test_a_second_month_reads_each_earlier_record_a_few_times_not_once_per_docum
     root = contracts_dir(tmp_path, CONTRACTS)
     issue(run, root, "2026-01", "--format", "html", "--format", "md")  # 20 records, 40 files
     folder = root / "invoices"
-    documents = _counting(monkeypatch, revcli.billing.records, "documents_of")
+    documents = _counting(monkeypatch, revcli.billing.contents, "documents_of")
     listings = _counting(monkeypatch, Path, "iterdir")
     globs = _counting(monkeypatch, Path, "glob")
 

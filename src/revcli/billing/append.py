@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from contextlib import ExitStack, suppress
 from pathlib import Path
 
+from revcli.billing.contents import Contents, Entry, state_log
 from revcli.billing.model import CREDIT_NOTE, INVOICE, Invoice
 from revcli.billing.numbering import document_name
-from revcli.billing.records import Contents, Entry, canonical, record_hash, state_log, to_record
+from revcli.billing.records import canonical, record_hash, to_record
 from revcli.billing.register import issued_keys, read_register
 from revcli.billing.verify import check_contents
 from revcli.errors import DataError, Issue

@@ -9,9 +9,9 @@ from typing import Any
 
 import polars as pl
 
+from revcli.billing.contents import Entry
 from revcli.billing.model import CREDIT_NOTE, Invoice
 from revcli.billing.numbering import document_name
-from revcli.billing.records import Entry
 from revcli.output.report import ColumnKind, Report
 
 LIST_COLUMNS: dict[str, pl.DataType] = {

@@ -11,16 +11,11 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from revcli.billing.layout import HEAD_FILE, LOCK_FILE, REGISTER_DIR, REGISTER_FILE
 from revcli.billing.model import Invoice, InvoiceLine, Party, PriceStep, TaxLine
 from revcli.einvoice.model import Facts
-from revcli.errors import Issue
-from revcli.state.log import StateLog
 
 RECORD_FORMAT = 2
 """Format 2 (second edition) adds ``einvoice`` (the e-invoice facts, or null) and
@@ -202,19 +197,6 @@ def _payment_reference(rec: dict[str, Any]) -> str:
     return stored if not stored or rec["currency"] == "NOK" else str(rec["number"])
 
 
-def documents_of(rec: dict[str, Any]) -> list[tuple[str, str]]:
-    """(file name, SHA-256) of every file a record names: ``documents`` (format 2) or
-    ``document`` (format 1)."""
-    if "documents" in rec:
-        files = rec["documents"]
-        if not isinstance(files, list):
-            return []
-        return [
-            (str(f.get("name", "")), str(f.get("sha256", ""))) for f in files if isinstance(f, dict)
-        ]
-    return [(str(rec.get("document", "")), str(rec.get("document_sha256", "")))]
-
-
 def canonical(record: dict[str, Any]) -> str:
     """The one way a record is written: compact JSON, sorted keys, UTF-8 text."""
     return json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -224,46 +206,3 @@ def record_hash(record: dict[str, Any]) -> str:
     """SHA-256 of the canonical record without its own ``hash``."""
     body = {k: v for k, v in record.items() if k != "hash"}
     return hashlib.sha256(canonical(body).encode("utf-8")).hexdigest()
-
-
-# --- a register as read ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One record of the register, with the line it is on."""
-
-    line: int
-    record: dict[str, Any]
-    invoice: Invoice
-
-    @property
-    def documents(self) -> list[tuple[str, str]]:
-        """(file name, SHA-256) of each of the document's files."""
-        return documents_of(self.record)
-
-    @property
-    def formats(self) -> tuple[str, ...]:
-        """The formats it was issued in: its files' extensions."""
-        return tuple(name.rpartition(".")[2] for name, _ in self.documents)
-
-
-@dataclass
-class Contents:
-    """The records of a register and every problem found reading them."""
-
-    source: str
-    entries: list[Entry] = field(default_factory=list)
-    issues: list[Issue] = field(default_factory=list)
-    last_hash: str = ""
-    hashes: list[str | None] = field(default_factory=list)
-    """The hash of every record by line (``None`` for an unreadable line)."""
-
-    def problem(self, line: int | None, column: str, message: str) -> None:
-        self.issues.append(Issue(self.source, line, column, message))
-
-
-def state_log(root: Path) -> StateLog:
-    """The register of ``root`` as a state log: the file, its lock and its HEAD."""
-    folder = root / REGISTER_DIR
-    return StateLog(folder / REGISTER_FILE, folder / LOCK_FILE, folder / HEAD_FILE)

@@ -23,15 +23,9 @@ from decimal import InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from revcli.billing.contents import Contents, Entry, state_log
 from revcli.billing.model import INVOICE
-from revcli.billing.records import (
-    Contents,
-    Entry,
-    canonical,
-    from_record,
-    record_hash,
-    state_log,
-)
+from revcli.billing.records import canonical, from_record, record_hash
 from revcli.billing.verify import Progress, check_contents
 from revcli.data.files import UnreadableFile, read_bytes
 from revcli.errors import DataError, Issue

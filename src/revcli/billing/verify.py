@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
+from revcli.billing.contents import Contents, Entry, state_log
 from revcli.billing.credits import settled_taxes
 from revcli.billing.layout import HEAD_FILE, REGISTER_DIR, REGISTER_FILE
 from revcli.billing.model import CREDIT_NOTE, INVOICE, Invoice, tax_lines, totals
 from revcli.billing.numbering import NumberFormat
-from revcli.billing.records import Contents, Entry, state_log
 from revcli.errors import Issue, Severity
 from revcli.schema import minor_units
 from revcli.state.log import UnreadableHead

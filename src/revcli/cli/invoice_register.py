@@ -37,8 +37,8 @@ def check(data: DataOption = None) -> None:
     Example: [bold]revcli invoice check --data sample_data[/]
     """
     with error_boundary():
+        from revcli.billing.contents import Contents
         from revcli.billing.layout import REGISTER_DIR, has_register_dir
-        from revcli.billing.records import Contents
         from revcli.billing.register import checked_register, register_path
         from revcli.billing.verify import peppol_issues
 
