@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from revcli.errors import Issue, Severity
-from revcli.output.render import render_csv
+from revcli.output.plain import render_csv
 from revcli.output.report import Report
 from revcli.scaffold import scaffold
 from revcli.visible import CONTROL_CLASS, message_text, visible

@@ -27,7 +27,7 @@ from revcli.data.validate import load_dataset
 from revcli.data.yamlcompose import compose
 from revcli.data.yamlio import load_records
 from revcli.output.formulas import spreadsheet_safe
-from revcli.output.render import render_csv
+from revcli.output.plain import render_csv
 from revcli.output.report import ColumnKind, Report
 from revcli.scaffold import FILES, scaffold
 from revcli.templating.files import TemplateError

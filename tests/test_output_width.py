@@ -11,14 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from revcli.output.render import (
-    MAX_CELL,
-    MIN_CUT,
-    fit_columns,
-    render_markdown,
-    render_table,
-    sparkline,
-)
+from revcli.output.plain import render_markdown
+from revcli.output.render import MAX_CELL, MIN_CUT, fit_columns, render_table, sparkline
 from revcli.output.report import ColumnKind, Report
 from tests.conftest import SAMPLE, Golden, MakeDir, Run
 

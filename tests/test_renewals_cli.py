@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from revcli.checks import load_dataset
-from revcli.output.render import render_csv, render_table
+from revcli.output.plain import render_csv
+from revcli.output.render import render_table
 from revcli.renewals.notices import unanswered_notices_message
 from revcli.renewals.report import RenewalQuery, renewals_report
 from revcli.renewals.terms import parse_window

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from revcli.dashboard.build import NRR_WINDOW, RENEWAL_WINDOW, TOP_RISKS, Dashboard
 from revcli.metrics.mrr import MOVEMENTS
-from revcli.output.render import render_markdown
+from revcli.output.plain import render_markdown
 from revcli.output.report import Report, group_digits, rows, select_columns
 
 

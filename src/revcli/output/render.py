@@ -1,31 +1,25 @@
-"""Renderers: pure ``Report -> str`` functions, one per output format."""
+"""Renderers: the Rich table of the terminal, and each format's pure ``Report -> str``
+renderer by :class:`OutputFormat` (:data:`RENDERERS`, :func:`render`)."""
 
 from __future__ import annotations
 
-import csv
 import io
-import json
 import re
 from collections.abc import Callable, Collection
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from revcli import __version__
 from revcli.decimals import round_half_up
-from revcli.output.csvrows import csv_line
-from revcli.output.formulas import spreadsheet_safe
+from revcli.output.plain import LINE_BREAK, render_csv, render_json, render_markdown
 from revcli.output.report import (
     ALL_COLUMNS,
-    FORMAT_VERSION,
     NUMERIC_KINDS,
     ColumnKind,
     OutputFormat,
     Report,
     Trend,
     cell,
-    columns,
     group_digits,
-    rows,
 )
 from revcli.visible import shown_prefix, visible
 
@@ -41,122 +35,6 @@ HEAT_STYLES = (
 )
 """Background of a ``SHARE`` cell in a table: the first band whose floor the value
 reaches (16 standard colours, so any terminal shows the bands)."""
-
-
-def _plain(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def render_csv(report: Report, *, raw: bool = False) -> str:
-    """One header row, raw values: plain decimals, ISO dates, empty for not set.
-
-    Text cells that a spreadsheet would run as a formula (``=HYPERLINK(…)``, ``@SUM(…)``)
-    get a ``'`` in front (:func:`spreadsheet_safe`); numbers never do, so ``-12.50``
-    stays a number. A control character other than tab and line breaks (an escape that
-    would drive the terminal the CSV is printed to) is written as its code, ``<U+001B>``.
-    ``raw`` writes every text exactly as it is, for pipelines.
-    """
-    import polars as pl  # loaded already: the report holds a frame
-
-    safe = (lambda v: v) if raw else _for_spreadsheet
-    header = [safe(c) for c in report.frame.columns]
-    # The csv module writes None as an empty cell and any other value as str() of it, as
-    # _plain does; only text (made safe) and flags (true/false) are converted here.
-    cells = []
-    carriage_return = any("\r" in c for c in header)
-    for (name, dtype), column in zip(report.frame.schema.items(), columns(report), strict=True):
-        if report.kind(name) is ColumnKind.TEXT:
-            texts = [safe(v) if isinstance(v, str) else _plain(v) for v in column]
-            carriage_return = carriage_return or any("\r" in t for t in texts)
-            cells.append(texts)
-        elif dtype == pl.Boolean:
-            cells.append([_plain(v) for v in column])
-        else:
-            cells.append(column)
-    rows = [header, *zip(*cells, strict=True)]
-    if carriage_return:
-        return "".join(csv_line(row) for row in rows)
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    return out.getvalue()
-
-
-def _for_spreadsheet(text: str) -> str:
-    """A text cell of CSV for a spreadsheet or a terminal: no formula (:func:`spreadsheet_safe`)
-    and no control character but tab and line breaks (:func:`visible`; a carriage return
-    alone is no line break)."""
-    return spreadsheet_safe(visible(_LONE_CR.sub("<U+000D>", text), keep="\t\n\r"))
-
-
-_LONE_CR = re.compile("\r(?!\n)")
-"""A carriage return that does not end a line (a terminal writes what follows it over the
-start of the line)."""
-
-
-_NUMBER = "\x00"
-"""Marks a decimal's text inside a JSON string so it can be written as a bare number."""
-_MARKED = re.compile(r'"\\u0000([-+0-9.Ee]+)\\u0000"')
-
-
-def _json_value(value: Any) -> Any:
-    # Decimals become JSON numbers with exactly their digits (1234.50, a JPY 1000, a KWD
-    # 1.235): through a float they would lose trailing zeros and, past 15 digits, digits.
-    # Inside a mapping of the meta too (renewals' ARR per status).
-    if isinstance(value, dict):
-        return {k: _json_value(v) for k, v in value.items()}
-    return f"{_NUMBER}{value}{_NUMBER}" if isinstance(value, Decimal) else value
-
-
-def render_json(report: Report) -> str:
-    """``{"meta": {...}, "rows": [...]}`` with money as numbers rounded to 2 decimals."""
-    doc = {
-        "meta": {
-            "report": report.name,
-            "title": report.title,
-            "format_version": FORMAT_VERSION,
-            "revcli_version": __version__,
-            **{k: _json_value(v) for k, v in report.meta.items()},
-            **(
-                {"policy": report.policy.name, "policy_version": report.policy.version}
-                if report.policy
-                else {}
-            ),
-            "notes": list(report.notes),
-        },
-        "rows": [{k: _json_value(v) for k, v in row.items()} for row in rows(report)],
-    }
-    text = json.dumps(doc, ensure_ascii=False, indent=2, default=str)
-    return _MARKED.sub(r"\1", text) + "\n"
-
-
-def _md_escape(text: str) -> str:
-    """Markdown text: ``\\`` and ``|`` escaped (a ``\\|`` in the text keeps its backslash),
-    a line break as a space (a table row is one line), any other control character by its
-    code (:func:`visible`), and HTML shown as text (GitHub renders tags in Markdown, so a
-    customer named ``<img src=…>`` would otherwise load an image in a job summary)."""
-    text = text.replace("\\", "\\\\").replace("|", "\\|")
-    return visible(_LINE_BREAK.sub(" ", text)).replace("<", "&lt;")
-
-
-def render_markdown(report: Report) -> str:
-    """A GitHub-flavoured table under a heading, for CI job summaries and pull requests."""
-    columns = report.frame.columns
-    align = ["---:" if report.kind(c) in NUMERIC_KINDS else "---" for c in columns]
-    lines = [f"### {_md_escape(report.title)}", ""]
-    lines.append("| " + " | ".join(_md_escape(c) for c in columns) + " |")
-    lines.append("| " + " | ".join(align) + " |")
-    for row in rows(report):
-        lines.append("| " + " | ".join(_md_escape(_plain(v)) for v in row.values()) + " |")
-    if report.totals:
-        total = [_md_escape(_plain(cell(report.totals.get(c), report.kind(c)))) for c in columns]
-        total[0] = total[0] or "Total"
-        lines.append("| " + " | ".join(f"**{t}**" if t else "" for t in total) + " |")
-    lines += [f"\n{_md_escape(n)}" for n in report.footer]
-    return "\n".join(lines) + "\n"
 
 
 def heat_style(share: Decimal) -> str:
@@ -197,11 +75,6 @@ def _styled(value: Any, kind: ColumnKind) -> Text:
 
 LINE_BREAK_MARK = "↵"
 """What a table cell shows for a line break in its text, so that no row wraps."""
-_LINE_BREAK = re.compile("\r\n|[\n\r\u2028\u2029]")
-"""A line break as a person writes one: ``\\n``, ``\\r\\n`` (one break), a lone ``\\r``
-and Unicode's line and paragraph separators. The other characters :meth:`str.splitlines`
-breaks at (vertical tab, form feed, the file, group and record separators U+001C-U+001E,
-next line U+0085) are control characters, shown by their codes like any other."""
 
 MIN_CUT = 10
 """A text column is cut short with … rather than left out when at least this much fits."""
@@ -243,7 +116,7 @@ def _one_line(value: Any) -> tuple[Any, bool]:
     :data:`MAX_CELL` cells the same way."""
     if not isinstance(value, str):
         return value, False
-    one_line = _LINE_BREAK.sub(LINE_BREAK_MARK, value[: MAX_CELL + 1])
+    one_line = LINE_BREAK.sub(LINE_BREAK_MARK, value[: MAX_CELL + 1])
     text = visible(one_line)
     if len(text) <= MAX_CELL:
         return text, False
