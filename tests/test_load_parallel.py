@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from polars.testing import assert_frame_equal
 
-from revcli.data import load
+from revcli.data import reader
 from revcli.data.load import RawData, read_raw
 from revcli.errors import DataError
 from tests.conftest import write_data_dir
@@ -20,7 +20,7 @@ LINES = "contract_id,product,unit_price\nK1,P,10\nK2,P,20\nK2,Q,5\n"
 
 def _read(root: Path, *, parallel: bool, monkeypatch: pytest.MonkeyPatch) -> RawData | list[str]:
     # From 0 bytes on every CSV file goes to a worker thread; past any size, none does.
-    monkeypatch.setattr(load, "PARALLEL_BYTES", 0 if parallel else 1 << 62)
+    monkeypatch.setattr(reader, "PARALLEL_BYTES", 0 if parallel else 1 << 62)
     try:
         return read_raw(root)
     except DataError as exc:

@@ -3,35 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from revcli.data.csvio import decode_bytes, parse_csv
-from revcli.data.files import UnreadableFile
+from revcli.data.reader import Positions, RawTable, SourceReader, rows_frame
 from revcli.data.source import FolderSource, Source
 from revcli.data.tree import load_tree
-from revcli.data.yamlio import load_records
-from revcli.data.yamlrecord import YamlRecord
 from revcli.errors import DataError, Issue, Severity, sort_issues
 from revcli.schema import (
     CONTRACTS,
     CUSTOMERS,
     FX_RATES,
-    LINE,
     LINES,
     OPPORTUNITIES,
     SOURCE,
     TableSpec,
-    missing_required,
-    unknown_columns,
 )
 from revcli.settings import SETTINGS_FILE, Settings, parse_settings
-
-Positions = dict[tuple[str, int, str], int]
-"""(source, record line, column) → line of the value, for YAML records."""
 
 SIGNAL_TABLES = ("usage", "tickets", "payments")
 """Optional churn-risk signal files, kept as raw strings for the risk feature to type."""
@@ -44,21 +35,6 @@ CSV_FILES = (
     *(f"{name}.csv" for name in SIGNAL_TABLES),
 )
 """The CSV files of a data dir, in the order they are read."""
-
-
-@dataclass
-class RawTable:
-    """Raw string frames of one table gathered from all its files."""
-
-    frames: list[pl.DataFrame] = field(default_factory=list)
-    missing: list[tuple[str, str]] = field(default_factory=list)
-
-    def frame(self, spec: TableSpec, extra: tuple[str, ...] = ()) -> pl.DataFrame:
-        names = (*spec.names, *extra)
-        schema = {**dict.fromkeys(names, pl.String), SOURCE: pl.String, LINE: pl.Int64}
-        parts = [pl.DataFrame(schema=schema)]
-        parts += [f.select([c for c in f.columns if c in schema]) for f in self.frames]
-        return pl.concat(parts, how="diagonal_relaxed")
 
 
 @dataclass(frozen=True)
@@ -80,132 +56,6 @@ class RawData:
     the data checks do not depend on (:data:`DATA_SETTINGS`), reported with the data's."""
 
 
-PARALLEL_BYTES = 4 * 1024 * 1024
-"""CSV files from this size on are read and parsed on worker threads, side by side."""
-
-Parsed = tuple[pl.DataFrame | None, list[Issue]]
-
-
-def _parse_file(files: Source, name: str) -> Parsed:
-    """A CSV file of the data dir as a frame of strings, or ``None`` and the problems."""
-    try:
-        data = files.read(name)
-    except UnreadableFile as exc:
-        return None, [Issue(files.where(name), None, "", str(exc))]
-    return parse_csv(data, files.where(name))
-
-
-class _Reader:
-    def __init__(self, files: Source) -> None:
-        self.files = files
-        self.issues: list[Issue] = []
-        self.positions: Positions = {}
-        self.parsed: dict[str, Future[Parsed]] = {}
-
-    def prefetch(self, pool: ThreadPoolExecutor, names: Iterable[str]) -> None:
-        """Start reading the large CSV files among ``names`` on ``pool``'s threads.
-
-        Polars parses without holding Python's lock, so one file is parsed while the
-        bytes of another are scanned; files are still taken up (and their problems
-        reported) in the order of the sequential reading. Only a folder on disk is read
-        so: a git revision is read through one ``git cat-file`` process."""
-        if not isinstance(self.files, FolderSource):
-            return
-        for name in names:
-            try:
-                size = (self.files.root / name).stat().st_size
-            except OSError:
-                continue  # reported when the file is read
-            if size >= PARALLEL_BYTES:
-                self.parsed[name] = pool.submit(_parse_file, self.files, name)
-
-    def source(self, name: str) -> str:
-        return self.files.where(name)
-
-    def bytes(self, name: str) -> bytes | None:
-        """The file's bytes, or ``None`` with the problem recorded."""
-        try:
-            return self.files.read(name)
-        except UnreadableFile as exc:
-            self.issues.append(Issue(self.source(name), None, "", str(exc)))
-            return None
-
-    def text(self, name: str) -> str | None:
-        """The file as UTF-8 text, or ``None`` with the problem recorded."""
-        data = self.bytes(name)
-        if data is None:
-            return None
-        text, issues = decode_bytes(data, self.source(name))
-        self.issues += issues
-        return text
-
-    def csv_frame(self, name: str) -> pl.DataFrame | None:
-        started = self.parsed.pop(name, None)
-        frame, issues = _parse_file(self.files, name) if started is None else started.result()
-        self.issues += issues
-        return frame
-
-    def csv(self, name: str, spec: TableSpec, table: RawTable) -> None:
-        source = self.source(name)
-        frame = self.csv_frame(name)
-        if frame is None:
-            return
-        columns = [c for c in frame.columns if c not in (SOURCE, LINE)]
-        self.issues += unknown_columns(columns, spec, source)
-        missing = missing_required(columns, spec, source)
-        self.issues += missing
-        table.missing += [(source, i.column) for i in missing]
-        table.frames.append(frame)
-
-    def yaml(
-        self, name: str, spec: TableSpec, list_key: str, *, single: bool = False
-    ) -> list[YamlRecord]:
-        source = self.source(name)
-        text = self.text(name)
-        if text is None:
-            return []
-        if not text.strip():
-            self.issues.append(Issue(source, None, "", "file is empty"))
-            return []
-        children = frozenset({"lines"}) if spec is CONTRACTS else frozenset()
-        records, issues = load_records(text, source, list_key, children, allow_single=single)
-        self.issues += issues
-        return records
-
-    def records_rows(
-        self, records: Iterable[YamlRecord], source: str, spec: TableSpec
-    ) -> list[dict[str, str | int | None]]:
-        """One row per record (its values, source and line); each value's line is kept for
-        the issues, and a key the table does not know is a warning."""
-        rows: list[dict[str, str | int | None]] = []
-        known = set(spec.names) | set(spec.extra_known) | {"lines"}
-        for rec in records:
-            row: dict[str, str | int | None] = {**rec.values, SOURCE: source, LINE: rec.line}
-            rows.append(row)
-            for key, line in rec.value_lines.items():
-                self.positions[(source, rec.line, key)] = line
-                if key not in known:
-                    self.issues += [
-                        Issue(source, line, i.column, i.message, Severity.WARNING)
-                        for i in unknown_columns([key], spec, source)
-                    ]
-        return rows
-
-    def records_frame(
-        self, records: Iterable[YamlRecord], source: str, spec: TableSpec
-    ) -> pl.DataFrame:
-        return rows_frame(self.records_rows(records, source, spec))
-
-
-def rows_frame(rows: list[dict[str, str | int | None]]) -> pl.DataFrame:
-    """The rows as one frame of text columns (every key any row has), with source and line."""
-    schema: dict[str, pl.DataType] = {SOURCE: pl.String(), LINE: pl.Int64()}
-    for row in rows:
-        for key in row:
-            schema.setdefault(key, pl.String())
-    return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
-
-
 def _files(root: Source, *names: str) -> list[str]:
     return [n for n in names if root.exists(n)]
 
@@ -221,7 +71,7 @@ def _stops_reading(issue: Issue) -> bool:
     return issue.is_error and (not issue.column or issue.column.split(".")[0] in DATA_SETTINGS)
 
 
-def _settings(r: _Reader, root: Source) -> tuple[Settings, list[Issue]]:
+def _settings(r: SourceReader, root: Source) -> tuple[Settings, list[Issue]]:
     """The settings, and their problems that need not stop reading (the others go to
     ``r.issues``)."""
     where = r.source(SETTINGS_FILE)
@@ -238,7 +88,7 @@ def _settings(r: _Reader, root: Source) -> tuple[Settings, list[Issue]]:
     return settings, [i for i in issues if not _stops_reading(i)]
 
 
-def _customers(r: _Reader, root: Source) -> RawTable:
+def _customers(r: SourceReader, root: Source) -> RawTable:
     table = RawTable()
     for path in _files(root, "customers.csv"):
         r.csv(path, CUSTOMERS, table)
@@ -257,7 +107,7 @@ def _customers(r: _Reader, root: Source) -> RawTable:
     return table
 
 
-def _yaml_contracts(r: _Reader, paths: list[str], folder: str) -> tuple[RawTable, RawTable]:
+def _yaml_contracts(r: SourceReader, paths: list[str], folder: str) -> tuple[RawTable, RawTable]:
     # The rows of every file in one frame per table: a frame per file or per contract
     # costs a few Polars queries each, which is most of the time on a small data dir.
     contract_rows: list[dict[str, str | int | None]] = []
@@ -278,7 +128,7 @@ def _yaml_contracts(r: _Reader, paths: list[str], folder: str) -> tuple[RawTable
     return contracts, lines
 
 
-def _contracts(r: _Reader, root: Source) -> tuple[RawTable, RawTable]:
+def _contracts(r: SourceReader, root: Source) -> tuple[RawTable, RawTable]:
     folder = "contracts"
     yaml_paths = _files(root, "contracts.yaml", "contracts.yml")
     if root.is_dir(folder):
@@ -306,7 +156,7 @@ def _contracts(r: _Reader, root: Source) -> tuple[RawTable, RawTable]:
     return contracts, lines
 
 
-def _single(r: _Reader, root: Source, name: str, spec: TableSpec) -> RawTable:
+def _single(r: SourceReader, root: Source, name: str, spec: TableSpec) -> RawTable:
     table = RawTable()
     for path in _files(root, name):
         r.csv(path, spec, table)
@@ -350,7 +200,7 @@ def _without_currency(
     ]
 
 
-def _signals(r: _Reader, root: Source) -> dict[str, pl.DataFrame]:
+def _signals(r: SourceReader, root: Source) -> dict[str, pl.DataFrame]:
     extra: dict[str, pl.DataFrame] = {}
     for name in SIGNAL_TABLES:
         for path in _files(root, f"{name}.csv"):
@@ -368,7 +218,7 @@ def read_raw(root: Path | Source) -> RawData:
     as a whole; row-level problems are left to validation.
     """
     files = FolderSource(root) if isinstance(root, Path) else root
-    r = _Reader(files)
+    r = SourceReader(files)
     with ThreadPoolExecutor(2) as pool:
         r.prefetch(pool, _files(files, *CSV_FILES))
         settings, deferred = _settings(r, files)

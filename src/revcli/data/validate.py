@@ -16,7 +16,8 @@ from revcli.calendar import with_term_months
 from revcli.concurrency import side_by_side
 from revcli.data.fx import fx_coverage, no_rate
 from revcli.data.ids import duplicates, in_order_of, lookalike_heads, lookalike_ids
-from revcli.data.load import Positions, RawData, read_raw, relocate
+from revcli.data.load import RawData, read_raw, relocate
+from revcli.data.reader import Positions
 from revcli.data.source import Revision, Source
 from revcli.errors import DataError, Issue, Severity, sort_issues
 from revcli.parsing import parse_table

@@ -1,0 +1,168 @@
+"""Reading a data dir's files: text, CSV frames, YAML rows with the line of each value, problems."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from revcli.data.csvio import decode_bytes, parse_csv
+from revcli.data.files import UnreadableFile
+from revcli.data.source import FolderSource, Source
+from revcli.data.yamlio import load_records
+from revcli.data.yamlrecord import YamlRecord
+from revcli.errors import Issue, Severity
+from revcli.schema import (
+    CONTRACTS,
+    LINE,
+    SOURCE,
+    TableSpec,
+    missing_required,
+    unknown_columns,
+)
+
+Positions = dict[tuple[str, int, str], int]
+"""(source, record line, column) → line of the value, for YAML records."""
+
+
+@dataclass
+class RawTable:
+    """Raw string frames of one table gathered from all its files."""
+
+    frames: list[pl.DataFrame] = field(default_factory=list)
+    missing: list[tuple[str, str]] = field(default_factory=list)
+
+    def frame(self, spec: TableSpec, extra: tuple[str, ...] = ()) -> pl.DataFrame:
+        names = (*spec.names, *extra)
+        schema = {**dict.fromkeys(names, pl.String), SOURCE: pl.String, LINE: pl.Int64}
+        parts = [pl.DataFrame(schema=schema)]
+        parts += [f.select([c for c in f.columns if c in schema]) for f in self.frames]
+        return pl.concat(parts, how="diagonal_relaxed")
+
+
+PARALLEL_BYTES = 4 * 1024 * 1024
+"""CSV files from this size on are read and parsed on worker threads, side by side."""
+
+Parsed = tuple[pl.DataFrame | None, list[Issue]]
+
+
+def _parse_file(files: Source, name: str) -> Parsed:
+    """A CSV file of the data dir as a frame of strings, or ``None`` and the problems."""
+    try:
+        data = files.read(name)
+    except UnreadableFile as exc:
+        return None, [Issue(files.where(name), None, "", str(exc))]
+    return parse_csv(data, files.where(name))
+
+
+class SourceReader:
+    def __init__(self, files: Source) -> None:
+        self.files = files
+        self.issues: list[Issue] = []
+        self.positions: Positions = {}
+        self.parsed: dict[str, Future[Parsed]] = {}
+
+    def prefetch(self, pool: ThreadPoolExecutor, names: Iterable[str]) -> None:
+        """Start reading the large CSV files among ``names`` on ``pool``'s threads.
+
+        Polars parses without holding Python's lock, so one file is parsed while the
+        bytes of another are scanned; files are still taken up (and their problems
+        reported) in the order of the sequential reading. Only a folder on disk is read
+        so: a git revision is read through one ``git cat-file`` process."""
+        if not isinstance(self.files, FolderSource):
+            return
+        for name in names:
+            try:
+                size = (self.files.root / name).stat().st_size
+            except OSError:
+                continue  # reported when the file is read
+            if size >= PARALLEL_BYTES:
+                self.parsed[name] = pool.submit(_parse_file, self.files, name)
+
+    def source(self, name: str) -> str:
+        return self.files.where(name)
+
+    def bytes(self, name: str) -> bytes | None:
+        """The file's bytes, or ``None`` with the problem recorded."""
+        try:
+            return self.files.read(name)
+        except UnreadableFile as exc:
+            self.issues.append(Issue(self.source(name), None, "", str(exc)))
+            return None
+
+    def text(self, name: str) -> str | None:
+        """The file as UTF-8 text, or ``None`` with the problem recorded."""
+        data = self.bytes(name)
+        if data is None:
+            return None
+        text, issues = decode_bytes(data, self.source(name))
+        self.issues += issues
+        return text
+
+    def csv_frame(self, name: str) -> pl.DataFrame | None:
+        started = self.parsed.pop(name, None)
+        frame, issues = _parse_file(self.files, name) if started is None else started.result()
+        self.issues += issues
+        return frame
+
+    def csv(self, name: str, spec: TableSpec, table: RawTable) -> None:
+        source = self.source(name)
+        frame = self.csv_frame(name)
+        if frame is None:
+            return
+        columns = [c for c in frame.columns if c not in (SOURCE, LINE)]
+        self.issues += unknown_columns(columns, spec, source)
+        missing = missing_required(columns, spec, source)
+        self.issues += missing
+        table.missing += [(source, i.column) for i in missing]
+        table.frames.append(frame)
+
+    def yaml(
+        self, name: str, spec: TableSpec, list_key: str, *, single: bool = False
+    ) -> list[YamlRecord]:
+        source = self.source(name)
+        text = self.text(name)
+        if text is None:
+            return []
+        if not text.strip():
+            self.issues.append(Issue(source, None, "", "file is empty"))
+            return []
+        children = frozenset({"lines"}) if spec is CONTRACTS else frozenset()
+        records, issues = load_records(text, source, list_key, children, allow_single=single)
+        self.issues += issues
+        return records
+
+    def records_rows(
+        self, records: Iterable[YamlRecord], source: str, spec: TableSpec
+    ) -> list[dict[str, str | int | None]]:
+        """One row per record (its values, source and line); each value's line is kept for
+        the issues, and a key the table does not know is a warning."""
+        rows: list[dict[str, str | int | None]] = []
+        known = set(spec.names) | set(spec.extra_known) | {"lines"}
+        for rec in records:
+            row: dict[str, str | int | None] = {**rec.values, SOURCE: source, LINE: rec.line}
+            rows.append(row)
+            for key, line in rec.value_lines.items():
+                self.positions[(source, rec.line, key)] = line
+                if key not in known:
+                    self.issues += [
+                        Issue(source, line, i.column, i.message, Severity.WARNING)
+                        for i in unknown_columns([key], spec, source)
+                    ]
+        return rows
+
+    def records_frame(
+        self, records: Iterable[YamlRecord], source: str, spec: TableSpec
+    ) -> pl.DataFrame:
+        return rows_frame(self.records_rows(records, source, spec))
+
+
+def rows_frame(rows: list[dict[str, str | int | None]]) -> pl.DataFrame:
+    """The rows as one frame of text columns (every key any row has), with source and line."""
+    schema: dict[str, pl.DataType] = {SOURCE: pl.String(), LINE: pl.Int64()}
+    for row in rows:
+        for key in row:
+            schema.setdefault(key, pl.String())
+    return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
