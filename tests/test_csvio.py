@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from revcli.data.csvio import _WIDE_PADDING, _decode, _read_native, _read_text, read_csv
+from revcli.data.csvio import _WIDE_PADDING, _decode, _read_native, read_csv
+from revcli.data.csvlines import read_csv_text
 
 
 def _read(tmp_path: Path, content: bytes) -> tuple[pl.DataFrame | None, list[str]]:
@@ -255,7 +256,7 @@ def test_native_reader_changes_nothing(content: bytes) -> None:
     text, expected_issues = _decode(content, "f.csv")
     expected: pl.DataFrame | None = None
     if text is not None:
-        expected, expected_issues = _read_text(text, "f.csv")
+        expected, expected_issues = read_csv_text(text, "f.csv")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "f.csv"
         path.write_bytes(content)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import csv
-import io
 from pathlib import Path
 
 import polars as pl
 
+from revcli.data.csvlines import header_issues, read_csv_text, split_header
 from revcli.data.files import UnreadableFile, read_bytes
 from revcli.errors import Issue
 from revcli.schema import LINE, SOURCE
@@ -66,57 +66,6 @@ def _decode(data: bytes, source: str) -> tuple[str | None, list[Issue]]:
     return text, []
 
 
-def _frame(
-    columns: list[str], rows: list[list[str]], lines: list[int], source: str
-) -> pl.DataFrame:
-    data: dict[str, list[str | None]] = {
-        name: [row[i] or None for row in rows] for i, name in enumerate(columns)
-    }
-    frame = pl.DataFrame(data, schema=dict.fromkeys(columns, pl.String))
-    return frame.with_columns(
-        pl.Series(LINE, lines, dtype=pl.Int64), pl.lit(source, dtype=pl.String).alias(SOURCE)
-    )
-
-
-def _header_issues(columns: list[str], source: str) -> list[Issue]:
-    issues = []
-    seen: set[str] = set()
-    for number, name in enumerate(columns, start=1):
-        if not name:
-            issues.append(Issue(source, 1, "", f"column {number} of the header has no name"))
-        elif name in seen:
-            issues.append(Issue(source, 1, name, "column appears twice in the header"))
-        seen.add(name)
-    return issues
-
-
-def _read_quoted(text: str, source: str) -> tuple[pl.DataFrame | None, list[Issue]]:
-    """Slow path for files with quoted cells, which may span lines."""
-    reader = csv.reader(io.StringIO(text), strict=True)
-    try:
-        header = [c.strip() for c in next(reader)]
-    except StopIteration:
-        return None, [Issue(source, None, "", "file is empty; expected a header row")]
-    issues = _header_issues(header, source)
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    start = reader.line_num + 1
-    try:
-        for row in reader:
-            if row and any(cell.strip() for cell in row):
-                if len(row) != len(header):
-                    issues.append(_ragged(source, start, len(row), len(header)))
-                else:
-                    rows.append([cell.strip() for cell in row])
-                    lines.append(start)
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        issues.append(Issue(source, start, "", f"malformed CSV: {exc}"))
-    if issues:
-        return None, issues
-    return _frame(header, rows, lines, source), []
-
-
 def _not_comma_separated(text: str, source: str, *, failed: bool) -> list[Issue]:
     """One clear problem for a file that is no comma-separated CSV at all, instead of a
     problem for every row (or of a table of one column): one separated by semicolons or
@@ -136,16 +85,6 @@ def _not_comma_separated(text: str, source: str, *, failed: bool) -> list[Issue]
                 )
                 return [Issue(source, 1, "", message)]
     return []
-
-
-def _ragged(source: str, line: int, found: int, expected: int) -> Issue:
-    return Issue(
-        source, line, "", f"row has {found} fields, the header has {expected}; check commas"
-    )
-
-
-def _split_header(line: str) -> list[str]:
-    return [c.strip() for c in next(csv.reader([line]))]
 
 
 def read_csv(path: Path, source: str) -> tuple[pl.DataFrame | None, list[Issue]]:
@@ -169,7 +108,7 @@ def parse_csv(data: bytes, source: str) -> tuple[pl.DataFrame | None, list[Issue
     text, issues = _decode(data, source)
     if text is None:
         return None, issues
-    frame, issues = _read_text(text, source)
+    frame, issues = read_csv_text(text, source)
     if frame is None or frame.width == len((LINE, SOURCE)) + 1:  # failed, or one column
         wrong = _not_comma_separated(text, source, failed=frame is None)
         if wrong:
@@ -188,7 +127,7 @@ def _read_native(data: bytes, source: str) -> pl.DataFrame | None:
     :func:`_one_record_per_line`), so no line was blank either. Record *i* is then
     line *i + 2*. Returns ``None`` when any of this does not hold (blank lines inside,
     quoted line breaks, ragged rows, bytes that are not UTF-8, a bad header):
-    :func:`_read_text` finds the lines itself and reports.
+    :func:`read_csv_text` finds the lines itself and reports.
     """
     if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
         return None  # old Mac line ends: Polars splits lines at \n only
@@ -199,10 +138,10 @@ def _read_native(data: bytes, source: str) -> pl.DataFrame | None:
     if newline < 0:
         return None
     try:
-        header = _split_header(data[:newline].decode("utf-8").rstrip("\r"))
+        header = split_header(data[:newline].decode("utf-8").rstrip("\r"))
     except (UnicodeDecodeError, csv.Error):
         return None
-    if len(header) < 2 or _header_issues(header, source):
+    if len(header) < 2 or header_issues(header, source):
         return None  # one column has no commas to count; header problems are reported
     # The last line with a cell is kept whole, its padding too (``"" `` is malformed
     # there as anywhere), and ended by a line break: Polars takes one empty field too
@@ -311,61 +250,3 @@ def _one_record_per_line(
         ).item()
         commas += int(held or 0)
     return commas == full
-
-
-def _read_text(text: str, source: str) -> tuple[pl.DataFrame | None, list[Issue]]:
-    """Read decoded CSV text, finding each record's line and every ragged row."""
-    if not text.strip():
-        return None, [Issue(source, None, "", "file is empty; expected a header row")]
-    lines = pl.Series("raw", [text.removesuffix("\n")]).str.split("\n").explode()
-    quotes = lines.str.count_matches('"', literal=True)
-    if ((quotes % 2) == 1).any():
-        # A quoted cell spans lines: only a CSV state machine knows where records start.
-        return _read_quoted(text, source)
-    header = _split_header(str(lines[0]))
-    issues = _header_issues(header, source)
-    if issues:
-        return None, issues
-    # Vectorised: with no quoted line breaks every line is one record; removing quoted
-    # cells leaves one comma per separator, so fields are counted without a parser.
-    body = (
-        lines.to_frame()
-        .with_row_index(LINE, offset=1)
-        .slice(1)
-        .with_columns(
-            (pl.col("raw").str.strip_chars() == "").alias("_blank"),
-            pl.col("raw")
-            .str.replace_all(r'(^|,)"(?:[^"]|"")*"', "${1}")
-            .str.count_matches(",", literal=True)
-            .alias("_commas"),
-        )
-    )
-    ragged = body.filter(~pl.col("_blank") & (pl.col("_commas") != len(header) - 1))
-    if ragged.height:
-        return None, [
-            _ragged(source, int(line), int(commas) + 1, len(header))
-            for line, commas in ragged.select(LINE, "_commas").iter_rows()
-        ]
-    try:
-        parsed = pl.read_csv(
-            io.BytesIO(text.encode("utf-8")),
-            infer_schema=False,
-            has_header=False,
-            skip_rows=1,
-            new_columns=header,
-        )
-    except pl.exceptions.PolarsError:
-        return _read_quoted(text, source)
-    if parsed.height != body.height:
-        return _read_quoted(text, source)
-    frame = (
-        parsed.with_columns(
-            body.get_column(LINE).cast(pl.Int64),
-            pl.lit(source).alias(SOURCE),
-            body.get_column("_blank"),
-        )
-        .filter(~pl.col("_blank"))
-        .drop("_blank")
-        .with_columns(pl.col(name).str.strip_chars().replace("", None) for name in header)
-    )
-    return frame, []
