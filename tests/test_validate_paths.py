@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from revcli import parsing, schema
 from revcli.data import fx as fx_module
 from revcli.data import ids as ids_module
-from revcli.data import validate as validate_module
+from revcli.data import tables as tables_module
 from revcli.data.fx import booking_rates, no_rate
 from revcli.data.ids import in_order_of
 from revcli.data.load import read_raw
@@ -210,12 +210,12 @@ def test_rows_looked_up_in_step_are_the_rows_a_join_finds(files: dict[str, str])
     with tempfile.TemporaryDirectory() as folder:
         raw = read_raw(write_data_dir(Path(folder), files))
         stepped, stepped_issues = validate(raw)
-        original = validate_module.in_order_of
+        original = tables_module.in_order_of
         try:
-            validate_module.in_order_of = lambda keys, ids: None
+            tables_module.in_order_of = lambda keys, ids: None
             joined, joined_issues = validate(raw)
         finally:
-            validate_module.in_order_of = original
+            tables_module.in_order_of = original
     assert stepped_issues == joined_issues
     for name in ("customers", "contracts", "lines"):
         assert getattr(stepped, name).equals(getattr(joined, name)), name
