@@ -57,7 +57,7 @@ def write_together(
 
     With ``journal`` (a path in a folder that holds every file; its format is
     :mod:`revcli.output.journal`'s), a process killed between two renames leaves a journal
-    from which :func:`~revcli.output.journal.recover` completes the write. ``on_step`` is
+    from which :func:`~revcli.output.recovery.recover` completes the write. ``on_step`` is
     called after the journal's first line (``"journal", 1``), each temporary file, the
     whole journal (``"journal", 2``), each rename, and when files are put back after the
     journal was complete, the journal that names their old bytes (``"undo", 1``).
@@ -197,7 +197,7 @@ def _undo_journaled(write: _Together, journal: Path) -> str:
     """Put back the files replaced after the journal was complete, through a journal: the
     old bytes go to temporary files, a journal that names them replaces the first one
     (atomically; then ``on_step("undo", 1)``), then they are renamed into place. A crash
-    on the way is completed by :func:`~revcli.output.journal.recover`. What it could not
+    on the way is completed by :func:`~revcli.output.recovery.recover`. What it could not
     do, or ``""``."""
     root, token = journal.parent, write.token
     entries: list[Entry] = []

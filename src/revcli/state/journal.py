@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from revcli.output.journal import has_journal, recover
+from revcli.output.recovery import has_journal, recover
 from revcli.state.lock import locked, read_lock
 from revcli.visible import message_text
 
