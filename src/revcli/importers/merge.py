@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from revcli.errors import Issue, Severity
-from revcli.importers.records import Batch, Row
-from revcli.importers.textfiles import CsvTable, YamlContract
-from revcli.importers.yamlout import dump_contracts, dump_records, ordered
-from revcli.schema import CONTRACTS, CUSTOMERS, LINES
+from revcli.importers.records import Row
+from revcli.importers.textfiles import CsvTable
+from revcli.importers.yamlout import dump_records, ordered
+from revcli.schema import CUSTOMERS
 
 SOURCE_ID = "source_id"
 
@@ -73,7 +73,7 @@ def merge_values(old: dict[str, str], new: Row, mapped: Iterable[str]) -> dict[s
     return out
 
 
-def _gone(where: str, what: str, sid: str) -> Issue:
+def gone_warning(where: str, what: str, sid: str) -> Issue:
     return Issue(
         where,
         None,
@@ -143,7 +143,7 @@ def merge_table(
     for r in table.rows:
         sid = r.get(SOURCE_ID, "")
         if prefix and sid.startswith(prefix) and sid not in seen:
-            merged.issues.append(_gone(where, what.rstrip("s"), sid))
+            merged.issues.append(gone_warning(where, what.rstrip("s"), sid))
     for new in sorted(fresh, key=lambda r: (r.get(id_column, ""), r[SOURCE_ID])):
         table.append(new)
 
@@ -153,171 +153,6 @@ def incoming_prefix(rows: Iterable[Row]) -> str:
     for row in rows:
         return row[SOURCE_ID].split(":", 1)[0] + ":"
     return ""
-
-
-def _merge_lines(
-    old_lines: list[dict[str, str]],
-    new_lines: list[Row],
-    mapped: frozenset[str],
-    counts: Counts,
-) -> list[dict[str, str]]:
-    out = [dict(line) for line in old_lines]
-    by_sid = {line.get(SOURCE_ID): i for i, line in enumerate(out) if line.get(SOURCE_ID)}
-    fresh = []
-    for row in new_lines:
-        values = public(row)
-        sid = values[SOURCE_ID]
-        if sid in by_sid:
-            old = out[by_sid[sid]]
-            new = merge_values(old, values, mapped)
-            counts.count(old, new)
-            out[by_sid[sid]] = new
-        else:
-            counts.count(None, values)
-            fresh.append(values)
-    return out + sorted(fresh, key=lambda r: (r.get("line_id", ""), r[SOURCE_ID]))
-
-
-def merge_contracts(
-    existing: list[YamlContract],
-    batch: Batch,
-    where: str,
-    merged: Merged,
-    other_ids: frozenset[str] = frozenset(),
-) -> list[YamlContract]:
-    """The source's contracts file after the import, sorted by ``contract_id``.
-
-    A new contract whose ``contract_id`` another contract file already holds (written by
-    hand, or by another source: ``other_ids``) is left out with a warning, its lines too,
-    as a customer is: the existing record is kept."""
-    mapped_c = batch.mapped.get("contracts", frozenset())
-    mapped_l = batch.mapped.get("lines", frozenset())
-    out = [
-        YamlContract(dict(c.values), [dict(x) for x in c.lines], c.value_lines) for c in existing
-    ]
-    by_sid = {c.values.get(SOURCE_ID): i for i, c in enumerate(out) if c.values.get(SOURCE_ID)}
-    seen: set[str] = set()
-    skipped: set[str] = set()
-    for contract in batch.contracts:
-        values = public(contract.values)
-        sid = values[SOURCE_ID]
-        seen.add(sid)
-        if sid in by_sid:
-            index = by_sid[sid]
-            old = out[index]
-            new = merge_values(old.values, values, mapped_c - contract.keeps)
-            merged.issues += _cleared(old, new, where, batch.source)
-            merged.counts["contracts"].count(old.values, new)
-            lines = _merge_lines(old.lines, contract.lines, mapped_l, merged.counts["lines"])
-            gone = {x[SOURCE_ID] for x in contract.lines}
-            merged.issues += [
-                _gone(where, "line", x[SOURCE_ID])
-                for x in old.lines
-                if x.get(SOURCE_ID, "").startswith(f"{batch.source}:")
-                and x[SOURCE_ID] not in gone
-                and contract.lines
-            ]
-            out[index] = YamlContract(new, lines)
-        elif values.get("contract_id", "") in other_ids:
-            skipped.add(values["contract_id"])
-            merged.issues.append(
-                Issue(
-                    where,
-                    None,
-                    "contract_id",
-                    f"'{values['contract_id']}' already exists in another contract file "
-                    f"without {sid} as its source_id; the existing contract is kept and "
-                    "this one is not imported",
-                    Severity.WARNING,
-                )
-            )
-        else:
-            merged.counts["contracts"].count(None, values)
-            lines = _merge_lines([], contract.lines, mapped_l, merged.counts["lines"])
-            out.append(YamlContract(values, lines))
-    if batch.contracts:
-        merged.issues += [
-            _gone(where, "contract", c.values[SOURCE_ID])
-            for c in existing
-            if c.values.get(SOURCE_ID, "").startswith(f"{batch.source}:")
-            and c.values[SOURCE_ID] not in seen
-        ]
-    _attach_lines(out, batch, where, merged, mapped_l, skipped=skipped)
-    return sorted(out, key=lambda c: (c.values.get("contract_id", ""), c.values.get(SOURCE_ID, "")))
-
-
-def _cleared(old: YamlContract, new: dict[str, str], where: str, source: str) -> list[Issue]:
-    """A re-import that removes a contract's ``cancelled_on`` says so: a cancellation
-    that disappears silently would bring a stopped contract back into MRR unseen."""
-    day = old.values.get("cancelled_on")
-    if day is None or "cancelled_on" in new:
-        return []
-    return [
-        Issue(
-            where,
-            old.value_lines.get("cancelled_on"),
-            old.values.get("contract_id", old.values.get(SOURCE_ID, "")),
-            f"cancelled_on {day} removed: {source} sends no cancellation for it any more "
-            f"(to stop the contract for good, cancel it in {source})",
-            Severity.WARNING,
-        )
-    ]
-
-
-def _attach_lines(
-    contracts: list[YamlContract],
-    batch: Batch,
-    where: str,
-    merged: Merged,
-    mapped: frozenset[str],
-    *,
-    skipped: set[str],
-) -> None:
-    """Lines of a line-items import go to the contracts this source wrote (the lines of
-    a contract left out as ``skipped`` are left out with it)."""
-    by_id = {c.values.get("contract_id"): c for c in contracts}
-    grouped: dict[str, list[Row]] = {}
-    for row in batch.lines:
-        cid = row.get("contract_id", "")
-        if cid in skipped:
-            continue
-        if cid not in by_id:
-            merged.issues.append(
-                Issue(
-                    row.get("_source", where),
-                    int(row["_line"]) if "_line" in row else None,
-                    "contract_id",
-                    f"'{cid}' is not a contract of {where}; import the contracts with "
-                    f"source {batch.source} first",
-                )
-            )
-            continue
-        grouped.setdefault(cid, []).append({k: v for k, v in row.items() if k != "contract_id"})
-    for cid, rows in grouped.items():
-        contract = by_id[cid]
-        contract.lines = _merge_lines(contract.lines, rows, mapped, merged.counts["lines"])
-
-
-CONTRACT_HEADER = """\
-Written by {command}; a re-import rewrites this file. The source wins for
-the fields it maps; fields you add (owner, notes, renewal terms …) and records without a
-source_id are kept. Comments are not kept: write notes in `notes:`."""
-
-
-def render_contracts(contracts: list[YamlContract], source: str) -> str:
-    """The text of ``contracts/SOURCE.yaml``."""
-    line_order = [n for n in LINES.names if n != "contract_id"]
-    return dump_contracts(
-        (
-            (ordered(c.values, CONTRACTS.names), [ordered(x, line_order) for x in c.lines])
-            for c in contracts
-        ),
-        CONTRACT_HEADER.format(
-            command=f"`revcli import {source}`"
-            if source in ("stripe", "baremetrics")
-            else f"`revcli import csv` (source {source})"
-        ),
-    )
 
 
 def render_yaml_customers(rows: list[dict[str, str]]) -> str:

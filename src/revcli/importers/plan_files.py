@@ -7,14 +7,8 @@ from pathlib import Path
 
 from revcli.data.csvio import decode, decode_exact
 from revcli.errors import DataError, Issue
-from revcli.importers.merge import (
-    Merged,
-    merge_contracts,
-    merge_fx,
-    merge_table,
-    render_contracts,
-    render_yaml_customers,
-)
+from revcli.importers.merge import Merged, merge_fx, merge_table, render_yaml_customers
+from revcli.importers.merge_contracts import merge_contracts, render_contracts
 from revcli.importers.records import Batch
 from revcli.importers.textfiles import (
     CsvTable,
