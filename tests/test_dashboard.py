@@ -283,7 +283,7 @@ def test_axis_ticks_are_round_and_cover_the_values() -> None:
 
 
 def test_heat_map_colours_by_the_percent_shown() -> None:
-    from revcli.dashboard.svg import HEAT, heat_map
+    from revcli.dashboard.svg_rows import HEAT, heat_map
 
     # 100 (a share of 0.99995 shown rounded) is in the 100 % band; 99 in the 90 % band
     svg = heat_map("t", ["2026-01"], ["0", "1"], [[100, 99]])
@@ -295,7 +295,7 @@ def test_text_from_the_data_is_escaped() -> None:
     import polars as pl
 
     from revcli.dashboard.html import data_table
-    from revcli.dashboard.svg import hbar_chart
+    from revcli.dashboard.svg_rows import hbar_chart
     from revcli.output.report import Report
 
     name = '<script>alert("x")</script> & [ACME]'

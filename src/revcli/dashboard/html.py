@@ -15,18 +15,8 @@ from revcli.dashboard.build import (
     Dashboard,
     Tile,
 )
-from revcli.dashboard.svg import (
-    COLORS,
-    SERIES,
-    STATUS_COLORS,
-    Renewal,
-    Series,
-    bar_chart,
-    hbar_chart,
-    heat_map,
-    line_chart,
-    timeline,
-)
+from revcli.dashboard.svg_months import COLORS, SERIES, Series, bar_chart, line_chart
+from revcli.dashboard.svg_rows import STATUS_COLORS, Renewal, hbar_chart, heat_map, timeline
 from revcli.decimals import round_half_up
 from revcli.metrics.mrr import MOVEMENTS
 from revcli.output.render import shown
