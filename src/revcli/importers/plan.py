@@ -26,12 +26,12 @@ from revcli.importers.plan_files import (
     CUSTOMER_FILES,
     EMPTY_CONTRACTS,
     contracts_file,
-    customers,
+    customers_file,
+    file_text,
     fx_rates_file,
     has_contracts,
     needed_rates,
     opportunities_file,
-    read,
     unknown_customers,
 )
 from revcli.importers.records import Batch
@@ -118,7 +118,7 @@ def _merged_plan(
     merged = Merged()
     merged.issues += batch.issues
     texts: dict[str, str | None] = {}
-    settings_raw = read(root, SETTINGS_FILE)
+    settings_raw = file_text(root, SETTINGS_FILE)
     files: dict[str, str] = {}
     if settings_raw is None:
         settings_raw = settings_text((base_currency or "NOK").upper())
@@ -141,8 +141,8 @@ def _merged_plan(
             )
         )
     for name in CUSTOMER_FILES:
-        texts[name] = read(root, name)
-    written, customer_ids = customers(
+        texts[name] = file_text(root, name)
+    written, customer_ids = customers_file(
         root, batch, texts, merged, country or settings.company.country
     )
     files.update(written)
@@ -162,7 +162,7 @@ def _merged_plan(
         files["contracts.yaml"] = EMPTY_CONTRACTS
     if not any(p in files or (root / p).exists() for p in CUSTOMER_FILES):
         files["customers.csv"] = "customer_id,name,country\n"
-    old = {p: (texts[p] if p in texts else read(root, p)) for p in files}
+    old = {p: (texts[p] if p in texts else file_text(root, p)) for p in files}
     return Plan(
         root=root,
         source=batch.source,

@@ -21,7 +21,7 @@ from revcli.schema import CUSTOMERS, FX_RATES, OPPORTUNITIES
 CUSTOMER_FILES = ("customers.csv", "customers.yaml", "customers.yml")
 
 
-def read(root: Path, rel: str) -> str | None:
+def file_text(root: Path, rel: str) -> str | None:
     """A data-dir file's text, or ``None`` when it does not exist. A CSV file is read as
     written (byte-order mark and line ends kept): the import rewrites it record by record."""
     path = root / rel
@@ -86,7 +86,7 @@ def needed_rates(batch: Batch, fx: CsvTable, base: str, where: str) -> list[Issu
     return issues
 
 
-def customers(
+def customers_file(
     root: Path,
     batch: Batch,
     texts: dict[str, str | None],
@@ -152,7 +152,7 @@ def contracts_file(
     rel = f"contracts/{batch.source}.yaml"
     if not (batch.contracts or batch.lines):
         return {}
-    texts[rel] = read(root, rel)
+    texts[rel] = file_text(root, rel)
     existing, issues = read_yaml_contracts(texts[rel] or "", str(root / rel))
     if any(i.is_error for i in issues):
         raise DataError(issues)
@@ -174,11 +174,11 @@ def _other_contract_ids(root: Path, own: str) -> frozenset[str]:
         )
     ids: set[str] = set()
     for name in names:
-        text = read(root, name)
+        text = file_text(root, name)
         contracts, _ = read_yaml_contracts(text or "", str(root / name))
         ids |= {c.values.get("contract_id", "") for c in contracts}
     if (root / "contracts.csv").is_file():
-        table = _csv(root, "contracts.csv", read(root, "contracts.csv"), ())
+        table = _csv(root, "contracts.csv", file_text(root, "contracts.csv"), ())
         ids |= {r.get("contract_id", "") for r in table.rows}
     return frozenset(ids - {""})
 
@@ -190,7 +190,7 @@ def opportunities_file(
     if not batch.opportunities:
         return {}
     rel = "opportunities.csv"
-    texts[rel] = read(root, rel)
+    texts[rel] = file_text(root, rel)
     table = _csv(root, rel, texts[rel], OPPORTUNITIES.names)
     merge_table(
         table,
@@ -209,7 +209,7 @@ def fx_rates_file(
 ) -> tuple[CsvTable, dict[str, str], list[Issue]]:
     """``fx_rates.csv`` with the rows of ``--fx-rates`` merged in, and its problems."""
     rel = "fx_rates.csv"
-    texts[rel] = read(root, rel)
+    texts[rel] = file_text(root, rel)
     fx = _csv(root, rel, texts[rel], FX_RATES.names)
     if fx_file is None:
         return fx, {}, []

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from revcli.errors import Issue, Severity
 from revcli.importers.records import Batch, Contract, Row, source_id
-from revcli.importers.stripe_objects import SOURCE_NAME, At, Ctx, StripeObject, text
+from revcli.importers.stripe_objects import SOURCE_NAME, At, Ctx, StripeObject, stripped_text
 from revcli.importers.stripe_prices import discounts_of, item_line
 from revcli.schema import currency_codes
 
@@ -51,7 +51,7 @@ MAPPED = {
 
 
 def _id(obj: StripeObject, index: int, ctx: Ctx) -> str | None:
-    oid = text(obj.data.get("id"))
+    oid = stripped_text(obj.data.get("id"))
     if oid is None:
         At(ctx, obj, f"{obj.data.get('object')}[{index}]").error("id", "is required")
     return oid
@@ -61,14 +61,14 @@ def _customer(obj: StripeObject, oid: str) -> Row:
     data = obj.data
     row: Row = {
         "customer_id": oid,
-        "name": text(data.get("name")) or text(data.get("description")) or oid,
+        "name": stripped_text(data.get("name")) or stripped_text(data.get("description")) or oid,
         "source_id": source_id(SOURCE_NAME, oid),
     }
-    email = text(data.get("email"))
+    email = stripped_text(data.get("email"))
     if email:
         row["billing_email"] = email
     address = data.get("address")
-    country = text(address.get("country")) if isinstance(address, dict) else None
+    country = stripped_text(address.get("country")) if isinstance(address, dict) else None
     if country:
         row["country"] = country.upper()
     return row
@@ -124,10 +124,10 @@ def _first_day(data: Mapping[str, Any], at: At) -> dt.date | None:
 def _header(data: Mapping[str, Any], at: At) -> tuple[str, str, list[Any]] | None:
     """Customer id, currency and items of a subscription, or ``None`` (reported)."""
     customer = data.get("customer")
-    cid = text(customer.get("id") if isinstance(customer, dict) else customer)
+    cid = stripped_text(customer.get("id") if isinstance(customer, dict) else customer)
     if cid is None:
         at.error("customer", "is required")
-    currency = (text(data.get("currency")) or "").upper()
+    currency = (stripped_text(data.get("currency")) or "").upper()
     if currency not in currency_codes():
         at.error("currency", f"'{data.get('currency')}' is not an ISO 4217 code")
     items_obj = data.get("items")
@@ -191,8 +191,8 @@ def _subscription(at: At) -> Contract | None:
 
 def _embedded_customer(obj: StripeObject) -> Row | None:
     customer = obj.data.get("customer")
-    if isinstance(customer, dict) and text(customer.get("id")):
-        return _customer(StripeObject(customer, obj.source), str(text(customer.get("id"))))
+    if isinstance(customer, dict) and stripped_text(customer.get("id")):
+        return _customer(StripeObject(customer, obj.source), str(stripped_text(customer.get("id"))))
     return None
 
 
@@ -225,7 +225,7 @@ def import_stripe(objects: Iterable[StripeObject], tz: dt.tzinfo | None = None) 
     ctx = Ctx(tz or ZoneInfo("UTC"))
     objs = list(objects)
     for obj in objs:
-        pid, name = text(obj.data.get("id")), text(obj.data.get("name"))
+        pid, name = stripped_text(obj.data.get("id")), stripped_text(obj.data.get("name"))
         if obj.data.get("object") == "product" and pid and name:
             ctx.products[pid] = name
     customers: dict[str, Row] = {}

@@ -71,5 +71,7 @@ def objects_of(document: Any, source: str) -> tuple[list[StripeObject], list[Iss
     return out, issues
 
 
-def text(value: Any) -> str | None:
+def stripped_text(value: Any) -> str | None:
+    """A text value of an API object without surrounding blanks, ``None`` when it is
+    empty or not text."""
     return value.strip() or None if isinstance(value, str) else None

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from revcli.importers.records import Row, source_id
-from revcli.importers.stripe_objects import SOURCE_NAME, At, Ctx, text
+from revcli.importers.stripe_objects import SOURCE_NAME, At, Ctx, stripped_text
 from revcli.importers.values import decimal_text, period_of, shift
 
 # Stripe's own minor units (docs.stripe.com/currencies), which differ from ISO 4217:
@@ -140,7 +140,7 @@ def _combined(percents: Iterable[Decimal]) -> Decimal:
 
 def _product_id(product: Any) -> str | None:
     """A product's id: the id itself, or the ``id`` of an expanded product object."""
-    return text(product.get("id")) if isinstance(product, dict) else text(product)
+    return stripped_text(product.get("id")) if isinstance(product, dict) else stripped_text(product)
 
 
 def _price(item: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -168,8 +168,8 @@ def _price(item: Mapping[str, Any]) -> Mapping[str, Any] | None:
 def _product(price: Mapping[str, Any], ctx: Ctx) -> str | None:
     product = price.get("product")
     if isinstance(product, dict):
-        return text(product.get("name")) or text(product.get("id"))
-    pid = text(product)
+        return stripped_text(product.get("name")) or stripped_text(product.get("id"))
+    pid = stripped_text(product)
     return ctx.products.get(pid, pid) if pid else None
 
 
@@ -212,7 +212,7 @@ def _unsupported(price: Mapping[str, Any]) -> tuple[str, str] | None:
 
 
 def _amount_text(price: Mapping[str, Any], currency: str, where: str, at: At) -> str | None:
-    price_currency = text(price.get("currency"))
+    price_currency = stripped_text(price.get("currency"))
     if price_currency and price_currency.upper() != currency:
         at.error(
             f"{where}.price.currency",
@@ -232,7 +232,7 @@ def _amount_text(price: Mapping[str, Any], currency: str, where: str, at: At) ->
 def item_line(
     item: Mapping[str, Any], where: str, currency: str, at: At, sub_discounts: list[_Discount]
 ) -> Row | None:
-    iid = text(item.get("id"))
+    iid = stripped_text(item.get("id"))
     price = _price(item)
     if iid is None or price is None:
         at.error(f"{where}.{'id' if iid is None else 'price'}", "is required")
