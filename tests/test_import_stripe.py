@@ -307,6 +307,40 @@ def test_not_json_is_reported_with_its_line(tmp_path: Path, run: Run) -> None:
     assert f"{bad}:2: not valid JSON" in result.stderr
 
 
+def test_json_numbers_with_a_fraction_are_read_exactly(tmp_path: Path) -> None:
+    # 1234567890123.456789 cents (19 significant digits; a float keeps 17) are
+    # 12345678901.23456789 dollars: every digit kept, 8 decimals (at most 10 are allowed).
+    sub = _sub()
+    price = sub.data["items"]["data"][0]["price"]
+    del price["unit_amount"]
+    text = json.dumps({"object": "list", "data": [sub.data]}).replace(
+        '"currency": "usd", "product"',
+        '"currency": "usd", "unit_amount_decimal": 1234567890123.456789, "product"',
+    )
+    assert "1234567890123.456789" in text
+    path = tmp_path / "subs.json"
+    path.write_text(text)
+    batch = import_stripe(read_stripe_files([path]))
+    assert batch.issues == []
+    [line] = batch.contracts[0].lines
+    assert line["unit_price"] == "12345678901.23456789"
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_no_json_numbers(tmp_path: Path, run: Run, constant: str) -> None:
+    # Python's JSON reader takes them (a NaN percent_off used to end in an internal error);
+    # RFC 8259 has no such numbers.
+    sub = _sub(discounts=[{"coupon": {"percent_off": 0, "duration": "forever"}}])
+    bad = tmp_path / "subs.json"
+    text = json.dumps({"object": "list", "data": [sub.data]})
+    bad.write_text(text.replace('"percent_off": 0', f'"percent_off": {constant}'))
+    result = run("import", "stripe", bad, "--data", tmp_path / "d")
+    assert result.exit_code == 1
+    assert f"{bad}: not valid JSON: {constant} is not a JSON number" in result.stderr
+    assert "internal error" not in result.stderr
+    assert not (tmp_path / "d").exists()
+
+
 def test_missing_fx_rates_fail_naming_currencies_and_dates(tmp_path: Path, run: Run) -> None:
     result = run("import", "stripe", *FILES, "--data", tmp_path / "d", "--country", "SE")
     assert result.exit_code == 1

@@ -7,6 +7,7 @@ import json
 import zipfile
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -30,6 +31,15 @@ def read_baremetrics(path: Path) -> Batch:
     return import_baremetrics(frame, str(path))
 
 
+class _NotJson(ValueError):
+    """A value JSON does not have (RFC 8259), which Python's reader would take."""
+
+
+def _no_constant(name: str) -> Any:
+    """``NaN``, ``Infinity`` and ``-Infinity`` are no JSON numbers: refused, not read."""
+    raise _NotJson(f"{name} is not a JSON number")
+
+
 def read_stripe_files(paths: list[Path]) -> list[StripeObject]:
     """Stripe objects saved as JSON: list objects, arrays or single objects."""
     objects: list[StripeObject] = []
@@ -40,9 +50,14 @@ def read_stripe_files(paths: list[Path]) -> list[StripeObject]:
         if text is None:
             continue
         try:
-            document = json.loads(text)
+            # Numbers with a fraction read as exact decimals: a float keeps 15-17 digits, so
+            # an unit_amount_decimal of 123456789012.345678901 would lose its last ones.
+            document = json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
         except json.JSONDecodeError as exc:
             issues.append(Issue(str(path), exc.lineno, "", f"not valid JSON: {exc.msg}"))
+            continue
+        except _NotJson as exc:
+            issues.append(Issue(str(path), None, "", f"not valid JSON: {exc}"))
             continue
         except RecursionError:  # arrays or objects nested thousands deep: no Stripe export
             issues.append(Issue(str(path), None, "", "JSON nested too deeply to read"))

@@ -107,7 +107,7 @@ def _percent(path: str, discount: Any, at: At) -> _Discount | None:
         value = Decimal(str(percent))
     except InvalidOperation:
         value = Decimal(-1)
-    if not 0 <= value <= 100:
+    if not value.is_finite() or not 0 <= value <= 100:
         at.error(f"{path}.coupon.percent_off", f"'{percent}' is not a percentage from 0 to 100")
         return None
     applies_to = coupon.get("applies_to")
