@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from revcli.errors import DataError
 from revcli.importers.plan import plan_import
 from revcli.importers.plan_output import write_plan
 from revcli.importers.records import Batch
@@ -392,6 +393,66 @@ def test_a_dot_is_read_only_as_thousands_grouping_with_decimal_comma(tmp_path: P
         "writes decimal points (12.50, 1,234.50), set decimal_comma: false in the map"
         for line, cell in ((6, "1.5"), (7, "1.234.56,00"))
     ]
+
+
+def test_a_number_of_a_huge_exponent_is_refused_before_it_is_written_out(
+    tmp_path: Path,
+) -> None:
+    # 1e999999999 written out is a billion digits (the import ran out of memory): it has
+    # 1,000,000,000 whole digits, more than the data files' 28; 1e-999999999 has as many
+    # decimal places, more than their 10. 1e27 (28 digits) and 1e-10 (10 places) are the
+    # largest and the finest that fit; 2.50E+1 is 25.
+    cells = ["1e999999999", "1e-999999999", "1e28", "1e-11", "1e27", "1e-10", "2.50E+1"]
+    export, batch = _mrr_cells(tmp_path, cells, decimal_comma=False)
+    large = "is too large; at most 28 digits before the decimal point"
+    fine = "has more than 10 decimal places"
+    assert [str(i) for i in batch.issues] == [
+        f"{export}:2: MRR: '1e999999999' {large}",
+        f"{export}:3: MRR: '1e-999999999' {fine}",
+        f"{export}:4: MRR: '1e28' {large}",
+        f"{export}:5: MRR: '1e-11' {fine}",
+    ]
+    assert [o.get("mrr") for o in batch.opportunities[4:]] == [
+        "1" + "0" * 27,
+        "0." + "0" * 9 + "1",
+        "25",
+    ]
+
+
+@pytest.mark.parametrize("factor", ["1e999999999", "NaN", "0", "-1", "1e10", "1e-10", "x"])
+def test_a_multiply_factor_outside_its_range_is_a_problem_of_the_map(
+    tmp_path: Path, factor: str
+) -> None:
+    # A factor takes cents to units (0.01) or a share to a percentage (100); one of a
+    # billion digits made every amount a billion digits long.
+    map_path = _write(
+        tmp_path,
+        "map.yaml",
+        "table: opportunities\nsource: crm\nid: Id\ncolumns:\n  opportunity_id: Id\n"
+        f"  mrr:\n    from: MRR\n    multiply: {factor}\n",
+    )
+    export = _write(tmp_path, "deals.csv", "Id,MRR\n1,5\n")
+    with pytest.raises(DataError) as caught:
+        read_mapped(export, map_path)
+    assert [str(i) for i in caught.value.issues] == [
+        f"{map_path}:8: mrr.multiply: '{factor}' is not a factor from 0.000000001 to "
+        "1000000000 (e.g. 100, 0.01)"
+    ]
+
+
+@pytest.mark.parametrize(("factor", "expected"), [("1e9", "5000000000"), ("1e-9", "0.000000005")])
+def test_the_largest_and_smallest_multiply_factors_are_taken(
+    tmp_path: Path, factor: str, expected: str
+) -> None:
+    map_path = _write(
+        tmp_path,
+        "map.yaml",
+        "table: opportunities\nsource: crm\nid: Id\ncolumns:\n  opportunity_id: Id\n"
+        f"  mrr:\n    from: MRR\n    multiply: {factor}\n",
+    )
+    batch = read_mapped(_write(tmp_path, "deals.csv", "Id,MRR\n1,5\n"), map_path)
+    assert batch.issues == []
+    assert batch.opportunities[0]["mrr"] == expected
 
 
 @pytest.mark.parametrize(

@@ -326,6 +326,36 @@ def test_json_numbers_with_a_fraction_are_read_exactly(tmp_path: Path) -> None:
     assert line["unit_price"] == "12345678901.23456789"
 
 
+@pytest.mark.parametrize(
+    ("amount", "expected"),
+    [
+        # In cents; the message shows dollars (the amount ÷ 100).
+        ('"1e999999999"', "1E+999999997 is too large; at most 28 digits before the decimal point"),
+        ('"1e-999999999"', "1E-1000000001 has more than 10 decimal places"),
+        ("1e999999999", "1E+999999997 is too large; at most 28 digits before the decimal point"),
+        ('"0.000000001"', "1E-11 has more than 10 decimal places"),
+    ],
+)
+def test_an_amount_of_a_huge_exponent_is_refused_before_it_is_written_out(
+    tmp_path: Path, amount: str, expected: str
+) -> None:
+    # Written out, 1e999999999 is a billion digits: the import ran out of memory on it.
+    sub = _sub()
+    del sub.data["items"]["data"][0]["price"]["unit_amount"]
+    text = json.dumps({"object": "list", "data": [sub.data]}).replace(
+        '"currency": "usd", "product"',
+        f'"currency": "usd", "unit_amount_decimal": {amount}, "product"',
+    )
+    path = tmp_path / "subs.json"
+    path.write_text(text)
+    batch = import_stripe(read_stripe_files([path]))
+    assert [str(i) for i in batch.issues] == [
+        f"{path}: sub_x: items.data[0].price.unit_amount_decimal: {expected}",
+        f"warning: {path}: sub_x: items.data: no item revcli can express; the subscription "
+        "is skipped",
+    ]
+
+
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
 def test_nan_and_infinity_are_no_json_numbers(tmp_path: Path, run: Run, constant: str) -> None:
     # Python's JSON reader takes them (a NaN percent_off used to end in an internal error);

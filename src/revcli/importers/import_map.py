@@ -21,6 +21,12 @@ _SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _COLUMN_KEYS = frozenset({"from", "value", "values", "date_format", "decimal_comma", "multiply"})
 
 
+_FACTORS = (Decimal("1e-9"), Decimal("1e9"))
+"""The smallest and largest ``multiply:`` (cents to units is 0.01, a share to a percentage
+100); beyond them a factor is a typing error, and an exponent of a billion would make
+numbers of a billion digits."""
+
+
 @dataclass(frozen=True)
 class ColumnRule:
     """Where one target column's value comes from and how it is converted."""
@@ -107,7 +113,14 @@ class _MapReader:
             try:
                 multiply = Decimal(factor)
             except InvalidOperation:
-                self.bad(node.get("multiply"), f"{target}.multiply", f"'{factor}' is not a number")
+                multiply = Decimal("NaN")
+            if not (multiply.is_finite() and _FACTORS[0] <= multiply <= _FACTORS[1]):
+                self.bad(
+                    node.get("multiply"),
+                    f"{target}.multiply",
+                    f"'{factor}' is not a factor from 0.000000001 to 1000000000 (e.g. 100, 0.01)",
+                )
+                multiply = None
         column, constant = self.text(node, "from"), self.text(node, "value")
         if (column is None) == (constant is None):
             self.bad(None, target, "give exactly one of from: (a column) or value: (a constant)")

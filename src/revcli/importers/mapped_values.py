@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 import polars as pl
 
 from revcli.importers.import_map import ColumnRule
-from revcli.importers.values import decimal_text
+from revcli.importers.values import decimal_problem, decimal_text
 from revcli.schema import FIRST_YEAR, LAST_YEAR, Kind
 
 _TOKENS = (("YYYY", "%Y"), ("MM", "%m"), ("DD", "%d"), ("HH", "%H"), ("mm", "%M"), ("ss", "%S"))
@@ -59,6 +59,9 @@ def _number(text: str, rule: ColumnRule, kind: Kind) -> tuple[str, str | None]:
         return text, None
     if rule.multiply is not None:
         value *= rule.multiply
+    problem = decimal_problem(value)
+    if problem is not None:
+        return text, f"'{text}' {problem}"
     return decimal_text(value), None
 
 

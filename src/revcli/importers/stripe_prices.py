@@ -10,7 +10,7 @@ from typing import Any
 
 from revcli.importers.records import Row, source_id
 from revcli.importers.stripe_objects import SOURCE_NAME, At, Ctx, stripped_text
-from revcli.importers.values import decimal_text, period_of, shift
+from revcli.importers.values import decimal_problem, decimal_text, period_of, shift
 
 # Stripe's own minor units (docs.stripe.com/currencies), which differ from ISO 4217:
 # zero-decimal currencies, and three-decimal ones; every other currency has two
@@ -223,8 +223,9 @@ def _amount_text(price: Mapping[str, Any], currency: str, where: str, at: At) ->
     if amount is None:
         at.error(f"{where}.price.unit_amount", "is required: a number of at least 0")
         return None
-    if len(decimal_text(amount).partition(".")[2]) > 10:
-        at.error(f"{where}.price.unit_amount_decimal", f"{amount} has more than 10 decimals")
+    problem = decimal_problem(amount)
+    if problem is not None:
+        at.error(f"{where}.price.unit_amount_decimal", f"{amount} {problem}")
         return None
     return decimal_text(amount, stripe_digits(currency))
 

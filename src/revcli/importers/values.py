@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 
+from revcli.parsing import DECIMAL_TOO_LARGE, DECIMAL_TOO_PRECISE
 from revcli.schema import FIRST_YEAR, LAST_YEAR
 
 _PERIODS = {
@@ -31,6 +32,25 @@ def decimal_text(value: Decimal, places: int = 0) -> str:
     whole, _, frac = format(value, "f").partition(".")
     frac = frac.rstrip("0").ljust(places, "0")
     return f"{whole}.{frac}" if frac else whole
+
+
+def decimal_problem(value: Decimal) -> str | None:
+    """What keeps a finite decimal read from a source out of a data file (more than 28
+    whole digits or 10 decimal places, the data files' own limits), or ``None``.
+
+    Judged from its digits and exponent alone, before :func:`decimal_text` writes it out:
+    ``1e999999999`` written out is a billion digits.
+    """
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int), "finite decimals only"
+    kept = len("".join(map(str, digits)).rstrip("0"))
+    if kept == 0:  # zero, whatever its exponent
+        return None
+    if value.adjusted() >= 28:
+        return DECIMAL_TOO_LARGE
+    if exponent + len(digits) - kept < -10:
+        return DECIMAL_TOO_PRECISE
+    return None
 
 
 def shift(value: Decimal, digits: int) -> Decimal:
