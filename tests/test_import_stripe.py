@@ -356,6 +356,18 @@ def test_an_amount_of_a_huge_exponent_is_refused_before_it_is_written_out(
     ]
 
 
+def test_a_fetched_nan_percent_off_is_no_percentage() -> None:
+    # Objects fetched from the API (or an --api-base) are read by the stripe package, whose
+    # JSON reader takes NaN as a float; it compared as no number and ended in an internal
+    # error.
+    sub = _sub(discounts=[{"coupon": {"percent_off": float("nan"), "duration": "forever"}}])
+    batch = import_stripe([sub])
+    assert [str(i) for i in batch.issues] == [
+        f"{sub.source}: sub_x: discounts[0].coupon.percent_off: 'nan' is not a percentage "
+        "from 0 to 100"
+    ]
+
+
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
 def test_nan_and_infinity_are_no_json_numbers(tmp_path: Path, run: Run, constant: str) -> None:
     # Python's JSON reader takes them (a NaN percent_off used to end in an internal error);
