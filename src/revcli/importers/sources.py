@@ -51,7 +51,7 @@ def read_stripe_files(paths: list[Path]) -> list[StripeObject]:
             continue
         try:
             # Numbers with a fraction read as exact decimals: a float keeps 15-17 digits, so
-            # an unit_amount_decimal of 123456789012.345678901 would lose its last ones.
+            # a unit_amount_decimal of 123456789012.345678901 would lose its last ones.
             document = json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
         except json.JSONDecodeError as exc:
             issues.append(Issue(str(path), exc.lineno, "", f"not valid JSON: {exc.msg}"))
