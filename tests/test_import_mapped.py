@@ -419,23 +419,27 @@ def test_a_number_of_a_huge_exponent_is_refused_before_it_is_written_out(
     ]
 
 
-@pytest.mark.parametrize("factor", ["1e999999999", "NaN", "0", "-1", "1e10", "1e-10", "x"])
-def test_a_multiply_factor_outside_its_range_is_a_problem_of_the_map(
-    tmp_path: Path, factor: str
-) -> None:
-    # A factor takes cents to units (0.01) or a share to a percentage (100); one of a
-    # billion digits made every amount a billion digits long.
+def _multiplied_five(tmp_path: Path, factor: str) -> Batch:
+    """An opportunity of MRR 5 read by a map whose multiply: (on its line 8) is ``factor``."""
     map_path = _write(
         tmp_path,
         "map.yaml",
         "table: opportunities\nsource: crm\nid: Id\ncolumns:\n  opportunity_id: Id\n"
         f"  mrr:\n    from: MRR\n    multiply: {factor}\n",
     )
-    export = _write(tmp_path, "deals.csv", "Id,MRR\n1,5\n")
+    return read_mapped(_write(tmp_path, "deals.csv", "Id,MRR\n1,5\n"), map_path)
+
+
+@pytest.mark.parametrize("factor", ["1e999999999", "NaN", "0", "-1", "1e10", "1e-10", "x"])
+def test_a_multiply_factor_outside_its_range_is_a_problem_of_the_map(
+    tmp_path: Path, factor: str
+) -> None:
+    # A factor takes cents to units (0.01) or a share to a percentage (100); one of a
+    # billion digits made every amount a billion digits long.
     with pytest.raises(DataError) as caught:
-        read_mapped(export, map_path)
+        _multiplied_five(tmp_path, factor)
     assert [str(i) for i in caught.value.issues] == [
-        f"{map_path}:8: mrr.multiply: '{factor}' is not a factor from 0.000000001 to "
+        f"{tmp_path / 'map.yaml'}:8: mrr.multiply: '{factor}' is not a factor from 0.000000001 to "
         "1000000000 (e.g. 100, 0.01)"
     ]
 
@@ -444,13 +448,7 @@ def test_a_multiply_factor_outside_its_range_is_a_problem_of_the_map(
 def test_the_largest_and_smallest_multiply_factors_are_taken(
     tmp_path: Path, factor: str, expected: str
 ) -> None:
-    map_path = _write(
-        tmp_path,
-        "map.yaml",
-        "table: opportunities\nsource: crm\nid: Id\ncolumns:\n  opportunity_id: Id\n"
-        f"  mrr:\n    from: MRR\n    multiply: {factor}\n",
-    )
-    batch = read_mapped(_write(tmp_path, "deals.csv", "Id,MRR\n1,5\n"), map_path)
+    batch = _multiplied_five(tmp_path, factor)
     assert batch.issues == []
     assert batch.opportunities[0]["mrr"] == expected
 
