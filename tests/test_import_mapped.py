@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -11,7 +16,7 @@ from revcli.errors import DataError
 from revcli.importers.plan import plan_import
 from revcli.importers.plan_output import write_plan
 from revcli.importers.records import Batch
-from revcli.importers.sources import read_mapped
+from revcli.importers.sources import read_mapped, read_xlsx
 from tests.conftest import ROOT, MakeDir, Run
 from tests.helpers import mrr_of, row
 
@@ -214,6 +219,80 @@ def test_an_xlsx_sheet_of_number_and_date_cells_reads_with_a_decimal_comma_map(
     table = mrr_of(root, "2026-02", "2026-03")
     assert row(table, "2026-02")["mrr"] == pytest.approx(4203.5)
     assert row(table, "2026-03")["mrr"] == pytest.approx(5203.5)
+
+
+def _with_dimension(path: Path, ref: str) -> None:
+    """Rewrite the ``<dimension>`` of the workbook's first sheet to ``ref`` (a sheet's own
+    claim of its used range, which a file may get wrong)."""
+    with zipfile.ZipFile(path) as zin:
+        items = [(item, zin.read(item.filename)) for item in zin.infolist()]
+    with zipfile.ZipFile(path, "w") as zout:
+        for item, data in items:
+            written = data
+            if item.filename == "xl/worksheets/sheet1.xml":
+                written, n = re.subn(
+                    rb'<dimension ref="[^"]*"/>', f'<dimension ref="{ref}"/>'.encode(), data
+                )
+                assert n == 1
+            zout.writestr(item, written)
+
+
+def test_an_xlsx_sheet_is_read_as_its_rows_are_whatever_its_dimension_says(
+    tmp_path: Path,
+) -> None:
+    # The sheet says it spans A1:A2, but holds A1:B3: both columns and both rows are read
+    # (the MRR column and the row of id 2 were dropped without a word).
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    for values in (["Id", "MRR"], ["1", 5], ["2", 7.5]):
+        book.active.append(values)
+    book.save(tmp_path / "deals.xlsx")
+    _with_dimension(tmp_path / "deals.xlsx", "A1:A2")
+    frame = read_xlsx(tmp_path / "deals.xlsx", None)
+    assert frame.select("Id", "MRR", "_line").rows() == [("1", "5", 2), ("2", "7.5", 3)]
+
+
+def test_an_xlsx_sheet_that_names_its_farthest_cell_is_read_in_seconds(tmp_path: Path) -> None:
+    # A 6 KB workbook whose header row is two cells, but which holds a cell at XFD1048576
+    # (the last of the 16,384 columns and 1,048,576 rows): it was read as a million rows
+    # of 16,384 cells (minutes, and 4 GB before it was stopped). Rows are as wide as the
+    # header, and the only data row is id 1.
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    for values in (["Id", "MRR"], ["1", 5]):
+        book.active.append(values)
+    book.active.cell(row=1_048_576, column=16_384, value="x")
+    book.save(path := tmp_path / "far.xlsx")
+    assert path.stat().st_size < 10_000
+    code = (
+        "import json, sys; from pathlib import Path; "
+        "from revcli.importers.sources import read_xlsx; "
+        "f = read_xlsx(Path(sys.argv[1]), None); "
+        "print(json.dumps(f.select('Id', 'MRR', '_line').rows()))"
+    )
+    # In a process of its own, so that a regression fails after a minute instead of
+    # taking the machine's memory.
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(path)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [["1", "5", 2]]
+
+
+def test_an_xlsx_header_of_more_than_1000_columns_is_refused(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.append(["Id", *(f"c{i}" for i in range(1, 1001))])  # 1,001 named columns
+    book.save(tmp_path / "wide.xlsx")
+    with pytest.raises(DataError) as caught:
+        read_xlsx(tmp_path / "wide.xlsx", None)
+    assert [str(i) for i in caught.value.issues] == [
+        f"{tmp_path / 'wide.xlsx'}:1: the header has 1,001 columns; at most 1,000 are read"
+    ]
 
 
 def test_bad_cells_name_the_exports_row_and_column(tmp_path: Path, run: Run) -> None:

@@ -161,6 +161,11 @@ def _cell(value: object, comma: bool = False) -> str | None:
     return str(value).strip() or None
 
 
+MAX_XLSX_COLUMNS = 1_000
+"""Most columns an xlsx header may name: an export has a few dozen; beyond this a sheet is
+no table revcli imports (and each of its rows would be that wide)."""
+
+
 def read_xlsx(path: Path, sheet: str | None, comma: frozenset[str] = frozenset()) -> pl.DataFrame:
     """The first (or the named) sheet of an xlsx workbook as a frame of strings with
     ``_source`` and ``_line`` (the sheet's row numbers); needs the ``xlsx`` extra. The
@@ -187,13 +192,27 @@ def read_xlsx(path: Path, sheet: str | None, comma: frozenset[str] = frozenset()
                 ]
             )
         ws = book[sheet] if sheet is not None else book.worksheets[0]
-        cells = ws.iter_rows(values_only=True)
-        first = next(cells, None)
-        rows = [] if first is None else [[_cell(v) for v in first]]
-        commas = [(name or "") in comma for name in rows[0]] if rows else []
-        rows += [
-            [_cell(v, i < len(commas) and commas[i]) for i, v in enumerate(row)] for row in cells
-        ]
+        # The sheet's own <dimension> may be wrong, or huge: a 5 KB file that names cell
+        # XFD1048576 made every row 16,384 cells wide, a million times. Rows are read as
+        # they are, as wide as the header.
+        ws.reset_dimensions()
+        first = next(ws.iter_rows(max_row=1, values_only=True), None)
+        named = [_cell(v) for v in first or ()]
+        while named and named[-1] is None:
+            named.pop()
+        if len(named) > MAX_XLSX_COLUMNS:
+            problem = (
+                f"the header has {len(named):,} columns; at most {MAX_XLSX_COLUMNS:,} are read"
+            )
+            raise DataError([Issue(source, 1, "", problem)])
+        commas = [(name or "") in comma for name in named]
+        rows = [named] if named else []
+        if named:
+            cells = ws.iter_rows(min_row=2, max_col=len(named), values_only=True)
+            rows += [
+                [_cell(v, commas[i]) for i, v in enumerate(row)] if any(row) else []
+                for row in cells
+            ]
     finally:
         book.close()
     if not rows:
