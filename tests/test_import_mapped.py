@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import subprocess
 import sys
@@ -292,6 +293,35 @@ def test_an_xlsx_header_of_more_than_1000_columns_is_refused(tmp_path: Path) -> 
         read_xlsx(tmp_path / "wide.xlsx", None)
     assert [str(i) for i in caught.value.issues] == [
         f"{tmp_path / 'wide.xlsx'}:1: the header has 1,001 columns; at most 1,000 are read"
+    ]
+
+
+def test_an_xlsx_that_is_a_fifo_is_refused_not_waited_for(tmp_path: Path) -> None:
+    # openpyxl opened the path itself, and a FIFO named .xlsx made the import wait for
+    # ever; an .xlsx is read as every data file is.
+    os.mkfifo(fifo := tmp_path / "deals.xlsx")
+    with pytest.raises(DataError) as caught:
+        read_xlsx(fifo, None)
+    assert [str(i) for i in caught.value.issues] == [
+        f"{fifo}: is a named pipe (FIFO), expected a file"
+    ]
+
+
+def test_an_xlsx_that_would_unpack_to_more_than_1_gib_is_not_opened(tmp_path: Path) -> None:
+    # A workbook whose zip directory says a member unpacks to 2 GiB - 1 (0x7FFFFFFF bytes,
+    # written into the central directory's "uncompressed size" field at offset 24).
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.append(["Id", "MRR"])
+    book.save(path := tmp_path / "deals.xlsx")
+    data = bytearray(path.read_bytes())
+    entry = data.index(b"PK\x01\x02")
+    data[entry + 24 : entry + 28] = (0x7FFFFFFF).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    with pytest.raises(DataError) as caught:
+        read_xlsx(path, None)
+    assert [str(i) for i in caught.value.issues] == [
+        f"{path}: unpacks to more than 1024 MiB, the most revcli reads"
     ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import zipfile
 from decimal import Decimal
@@ -12,6 +13,7 @@ from typing import Any
 import polars as pl
 
 from revcli.data.csvio import decode, read_csv
+from revcli.data.files import MAX_FILE_BYTES, UnreadableFile, read_bytes
 from revcli.data.tree import load_tree
 from revcli.errors import DataError, Issue, RevcliError, UsageError
 from revcli.extras import install_hint
@@ -166,53 +168,24 @@ MAX_XLSX_COLUMNS = 1_000
 no table revcli imports (and each of its rows would be that wide)."""
 
 
+def _unpacked_size(packed: io.BytesIO) -> int:
+    """The bytes a zip file's members unpack to, as its directory says (Python's zip reader
+    stops at that size, so it bounds what unpacking yields)."""
+    with zipfile.ZipFile(packed) as archive:
+        return sum(member.file_size for member in archive.infolist())
+
+
 def read_xlsx(path: Path, sheet: str | None, comma: frozenset[str] = frozenset()) -> pl.DataFrame:
     """The first (or the named) sheet of an xlsx workbook as a frame of strings with
     ``_source`` and ``_line`` (the sheet's row numbers); needs the ``xlsx`` extra. The
     number cells of the columns named in ``comma`` are written with a decimal comma."""
-    try:
-        import openpyxl  # optional extra, imported only for .xlsx input
-    except ImportError:
-        raise RevcliError(f"reading .xlsx needs openpyxl: {install_hint('xlsx')}") from None
     source = str(path)
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-        raise DataError([Issue(source, None, "", f"not an xlsx workbook: {exc}")]) from None
+    book = _workbook(path, source)
     try:
         if sheet is not None and sheet not in book.sheetnames:
-            raise DataError(
-                [
-                    Issue(
-                        source,
-                        None,
-                        "sheet",
-                        f"no sheet '{sheet}'; it has {', '.join(book.sheetnames)}",
-                    )
-                ]
-            )
-        ws = book[sheet] if sheet is not None else book.worksheets[0]
-        # The sheet's own <dimension> may be wrong, or huge: a 5 KB file that names cell
-        # XFD1048576 made every row 16,384 cells wide, a million times. Rows are read as
-        # they are, as wide as the header.
-        ws.reset_dimensions()
-        first = next(ws.iter_rows(max_row=1, values_only=True), None)
-        named = [_cell(v) for v in first or ()]
-        while named and named[-1] is None:
-            named.pop()
-        if len(named) > MAX_XLSX_COLUMNS:
-            problem = (
-                f"the header has {len(named):,} columns; at most {MAX_XLSX_COLUMNS:,} are read"
-            )
-            raise DataError([Issue(source, 1, "", problem)])
-        commas = [(name or "") in comma for name in named]
-        rows = [named] if named else []
-        if named:
-            cells = ws.iter_rows(min_row=2, max_col=len(named), values_only=True)
-            rows += [
-                [_cell(v, commas[i]) for i, v in enumerate(row)] if any(row) else []
-                for row in cells
-            ]
+            problem = f"no sheet '{sheet}'; it has {', '.join(book.sheetnames)}"
+            raise DataError([Issue(source, None, "sheet", problem)])
+        rows = _sheet_rows(book[sheet] if sheet is not None else book.worksheets[0], comma, source)
     finally:
         book.close()
     if not rows:
@@ -231,6 +204,51 @@ def read_xlsx(path: Path, sheet: str | None, comma: frozenset[str] = frozenset()
     return frame.with_columns(
         pl.Series(LINE, lines, dtype=pl.Int64), pl.lit(source, dtype=pl.String).alias(SOURCE)
     )
+
+
+def _workbook(path: Path, source: str) -> Any:
+    """The workbook at ``path``, opened to be read row by row.
+
+    Read as any data file is (a regular file of at most 1 GiB: a FIFO named .xlsx made the
+    import wait for ever), and opened only if it unpacks to as little."""
+    try:
+        import openpyxl  # optional extra, imported only for .xlsx input
+    except ImportError:
+        raise RevcliError(f"reading .xlsx needs openpyxl: {install_hint('xlsx')}") from None
+    try:
+        packed = io.BytesIO(read_bytes(path))
+        if _unpacked_size(packed) > MAX_FILE_BYTES:
+            problem = f"unpacks to more than {MAX_FILE_BYTES // 2**20} MiB, the most revcli reads"
+            raise DataError([Issue(source, None, "", problem)])
+        return openpyxl.load_workbook(packed, read_only=True, data_only=True)
+    except UnreadableFile as exc:
+        raise DataError([Issue(source, None, "", str(exc))]) from None
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise DataError([Issue(source, None, "", f"not an xlsx workbook: {exc}")]) from None
+
+
+def _sheet_rows(ws: Any, comma: frozenset[str], source: str) -> list[list[str | None]]:
+    """The header (empty cells at its end dropped) and the rows of a sheet as cell texts;
+    an empty list for an empty sheet.
+
+    The sheet's own ``<dimension>`` may be wrong, or huge: one that claimed too little lost
+    columns and rows, and a 6 KB file naming cell XFD1048576 made every row 16,384 cells
+    wide, a million times. Rows are read as the sheet holds them, as wide as the header."""
+    ws.reset_dimensions()
+    first = next(ws.iter_rows(max_row=1, values_only=True), None)
+    named = [_cell(v) for v in first or ()]
+    while named and named[-1] is None:
+        named.pop()
+    if not named:
+        return []
+    if len(named) > MAX_XLSX_COLUMNS:
+        problem = f"the header has {len(named):,} columns; at most {MAX_XLSX_COLUMNS:,} are read"
+        raise DataError([Issue(source, 1, "", problem)])
+    commas = [(name or "") in comma for name in named]
+    cells = ws.iter_rows(min_row=2, max_col=len(named), values_only=True)
+    return [named] + [
+        [_cell(v, commas[i]) for i, v in enumerate(row)] if any(row) else [] for row in cells
+    ]
 
 
 def read_mapped(path: Path, map_path: Path) -> Batch:
