@@ -296,6 +296,20 @@ def test_an_xlsx_header_of_more_than_1000_columns_is_refused(tmp_path: Path) -> 
     ]
 
 
+def test_an_xlsx_header_naming_a_column_twice_is_one_problem(tmp_path: Path) -> None:
+    # As in a CSV header; it ended in an internal error (two lists for one column).
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    for values in (["Id", "MRR", None, "Id"], ["1", 5, None, "2"]):
+        book.active.append(values)
+    book.save(path := tmp_path / "deals.xlsx")
+    with pytest.raises(DataError) as caught:
+        read_xlsx(path, None)
+    assert [str(i) for i in caught.value.issues] == [
+        f"{path}:1: Id: column appears twice in the header"
+    ]
+
+
 def test_an_xlsx_that_is_a_fifo_is_refused_not_waited_for(tmp_path: Path) -> None:
     # openpyxl opened the path itself, and a FIFO named .xlsx made the import wait for
     # ever; an .xlsx is read as every data file is.

@@ -13,6 +13,7 @@ from typing import Any
 import polars as pl
 
 from revcli.data.csvio import decode, read_csv
+from revcli.data.csvlines import header_issues
 from revcli.data.files import MAX_FILE_BYTES, UnreadableFile, read_bytes
 from revcli.data.tree import load_tree
 from revcli.errors import DataError, Issue, RevcliError, UsageError
@@ -185,24 +186,17 @@ def read_xlsx(path: Path, sheet: str | None, comma: frozenset[str] = frozenset()
         if sheet is not None and sheet not in book.sheetnames:
             problem = f"no sheet '{sheet}'; it has {', '.join(book.sheetnames)}"
             raise DataError([Issue(source, None, "sheet", problem)])
-        rows = _sheet_rows(book[sheet] if sheet is not None else book.worksheets[0], comma, source)
+        header, rows = _sheet_rows(
+            book[sheet] if sheet is not None else book.worksheets[0], comma, source
+        )
     finally:
         book.close()
-    if not rows:
-        raise DataError([Issue(source, None, "", "the sheet is empty; expected a header row")])
-    header = [h or "" for h in rows[0]]
-    data: dict[str, list[str | None]] = {h: [] for h in header if h}
-    lines = []
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(row):
-            continue
-        lines.append(number)
-        for i, name in enumerate(header):
-            if name:
-                data[name].append(row[i] if i < len(row) else None)
+    # A column without a name in the header (a spacer) is left out.
+    data = {name: [row[i] for _, row in rows] for i, name in enumerate(header) if name}
     frame = pl.DataFrame(data, schema=dict.fromkeys(data, pl.String))
     return frame.with_columns(
-        pl.Series(LINE, lines, dtype=pl.Int64), pl.lit(source, dtype=pl.String).alias(SOURCE)
+        pl.Series(LINE, [line for line, _ in rows], dtype=pl.Int64),
+        pl.lit(source, dtype=pl.String).alias(SOURCE),
     )
 
 
@@ -227,28 +221,36 @@ def _workbook(path: Path, source: str) -> Any:
         raise DataError([Issue(source, None, "", f"not an xlsx workbook: {exc}")]) from None
 
 
-def _sheet_rows(ws: Any, comma: frozenset[str], source: str) -> list[list[str | None]]:
-    """The header (empty cells at its end dropped) and the rows of a sheet as cell texts;
-    an empty list for an empty sheet.
+def _sheet_rows(
+    ws: Any, comma: frozenset[str], source: str
+) -> tuple[list[str | None], list[tuple[int, list[str | None]]]]:
+    """The header of a sheet (empty cells at its end dropped) and each row with cells, by
+    its row number, as cell texts as wide as the header.
 
     The sheet's own ``<dimension>`` may be wrong, or huge: one that claimed too little lost
     columns and rows, and a 6 KB file naming cell XFD1048576 made every row 16,384 cells
     wide, a million times. Rows are read as the sheet holds them, as wide as the header."""
     ws.reset_dimensions()
     first = next(ws.iter_rows(max_row=1, values_only=True), None)
-    named = [_cell(v) for v in first or ()]
-    while named and named[-1] is None:
-        named.pop()
-    if not named:
-        return []
-    if len(named) > MAX_XLSX_COLUMNS:
-        problem = f"the header has {len(named):,} columns; at most {MAX_XLSX_COLUMNS:,} are read"
+    header = [_cell(v) for v in first or ()]
+    while header and header[-1] is None:
+        header.pop()
+    if not header:
+        raise DataError([Issue(source, None, "", "the sheet is empty; expected a header row")])
+    if len(header) > MAX_XLSX_COLUMNS:
+        problem = f"the header has {len(header):,} columns; at most {MAX_XLSX_COLUMNS:,} are read"
         raise DataError([Issue(source, 1, "", problem)])
-    commas = [(name or "") in comma for name in named]
-    cells = ws.iter_rows(min_row=2, max_col=len(named), values_only=True)
-    return [named] + [
-        [_cell(v, commas[i]) for i, v in enumerate(row)] if any(row) else [] for row in cells
+    issues = header_issues([name for name in header if name], source)  # a name twice
+    if issues:
+        raise DataError(issues)
+    commas = [(name or "") in comma for name in header]
+    cells = ws.iter_rows(min_row=2, max_col=len(header), values_only=True)
+    rows = [
+        (number, [_cell(v, commas[i]) for i, v in enumerate(row)])
+        for number, row in enumerate(cells, start=2)
+        if any(row)
     ]
+    return header, rows
 
 
 def read_mapped(path: Path, map_path: Path) -> Batch:
