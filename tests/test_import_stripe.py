@@ -373,12 +373,18 @@ def test_nan_and_infinity_are_no_json_numbers(tmp_path: Path, run: Run, constant
     # Python's JSON reader takes them (a NaN percent_off used to end in an internal error);
     # RFC 8259 has no such numbers.
     sub = _sub(discounts=[{"coupon": {"percent_off": 0, "duration": "forever"}}])
+    # The same words in a string before it (with an escaped quote) are no number and not
+    # the place: the message names the line of the number, which Python's reader does not.
+    sub.data["customer"]["name"] = 'NaN "Infinity" -Infinity'
     bad = tmp_path / "subs.json"
-    text = json.dumps({"object": "list", "data": [sub.data]})
+    text = json.dumps({"object": "list", "data": [sub.data]}, indent=1)
     bad.write_text(text.replace('"percent_off": 0', f'"percent_off": {constant}'))
+    lines = text.splitlines()
+    line = next(n for n, t in enumerate(lines, 1) if '"percent_off": 0' in t)
+    assert line > next(n for n, t in enumerate(lines, 1) if "Infinity" in t) > 1
     result = run("import", "stripe", bad, "--data", tmp_path / "d")
     assert result.exit_code == 1
-    assert f"{bad}: not valid JSON: {constant} is not a JSON number" in result.stderr
+    assert f"{bad}:{line}: not valid JSON: {constant} is not a JSON number" in result.stderr
     assert "internal error" not in result.stderr
     assert not (tmp_path / "d").exists()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -43,6 +44,19 @@ def _no_constant(name: str) -> Any:
     raise _NotJson(f"{name} is not a JSON number")
 
 
+_STRING_OR_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
+"""A JSON string (skipped whole, escapes included) or one of Python's extra constants."""
+
+
+def _constant_line(text: str) -> int | None:
+    """The line of the first ``NaN`` or ``Infinity`` outside a string (Python's reader
+    names no place for them); run only on a file it refused."""
+    for match in _STRING_OR_CONSTANT.finditer(text):
+        if match.group(1):
+            return text.count("\n", 0, match.start()) + 1
+    return None
+
+
 def read_stripe_files(paths: list[Path]) -> list[StripeObject]:
     """Stripe objects saved as JSON: list objects, arrays or single objects."""
     objects: list[StripeObject] = []
@@ -60,7 +74,7 @@ def read_stripe_files(paths: list[Path]) -> list[StripeObject]:
             issues.append(Issue(str(path), exc.lineno, "", f"not valid JSON: {exc.msg}"))
             continue
         except _NotJson as exc:
-            issues.append(Issue(str(path), None, "", f"not valid JSON: {exc}"))
+            issues.append(Issue(str(path), _constant_line(text), "", f"not valid JSON: {exc}"))
             continue
         except RecursionError:  # arrays or objects nested thousands deep: no Stripe export
             issues.append(Issue(str(path), None, "", "JSON nested too deeply to read"))
