@@ -5,8 +5,7 @@ from __future__ import annotations
 import yaml
 
 from revcli.data.yamlcompose import compose
-from revcli.data.yamlio import _scalar
-from revcli.data.yamlrecord import LONE_SURROGATE, joined_surrogates, mark_line
+from revcli.data.yamlrecord import LONE_SURROGATE, joined_surrogates, mark_line, scalar_text
 from revcli.errors import Issue
 from revcli.settings_tree import Items, Scalar, Section, Tree
 
@@ -23,7 +22,7 @@ def _convert(node: yaml.Node, source: str, found: list[Issue], key_line: int = 0
     if isinstance(node, yaml.SequenceNode):
         return Items((_convert(v, source, found) for v in node.value), key_line or line)
     assert isinstance(node, yaml.ScalarNode)
-    value = _scalar(node)
+    value = scalar_text(node)
     if value is not None:
         value = joined_surrogates(value)
         if value is None:

@@ -9,15 +9,8 @@ import yaml
 
 from revcli.data.yamlcompose import compose_text
 from revcli.data.yamlevents import plain_records
-from revcli.data.yamlrecord import LONE_SURROGATE, NULLS, YamlRecord, joined_surrogates
+from revcli.data.yamlrecord import LONE_SURROGATE, YamlRecord, joined_surrogates, scalar_text
 from revcli.errors import Issue
-
-
-def _scalar(node: yaml.ScalarNode) -> str | None:
-    # A plain (unquoted) empty, ``~`` or ``null`` means "not set"; a quoted one is text.
-    if node.style is None and node.value in NULLS:
-        return None
-    return str(node.value).strip()  # like a CSV cell: no stray block-scalar newline
 
 
 def _record(
@@ -30,12 +23,12 @@ def _record(
         key = str(key_node.value)
         line = value_node.start_mark.line + 1
         if key in child_keys:
-            if isinstance(value_node, yaml.ScalarNode) and _scalar(value_node) is None:
+            if isinstance(value_node, yaml.ScalarNode) and scalar_text(value_node) is None:
                 children[key] = []
             else:  # _records reports anything but a list of records
                 children[key] = _records(value_node, source, frozenset(), issues, key)
         elif isinstance(value_node, yaml.ScalarNode):
-            value = _scalar(value_node)
+            value = scalar_text(value_node)
             if value is not None:
                 value = joined_surrogates(value)
                 if value is None:
@@ -134,7 +127,7 @@ def _composed_records(
         if list_key in keys:
             issues += _beside_list(root, list_key, anchored, source)
             value = keys[list_key]
-            if isinstance(value, yaml.ScalarNode) and _scalar(value) is None:
+            if isinstance(value, yaml.ScalarNode) and scalar_text(value) is None:
                 return [], issues
             return _records(value, source, child_keys, issues, list_key), issues
         if allow_single:

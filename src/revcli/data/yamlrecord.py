@@ -14,6 +14,15 @@ import yaml
 NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 
 
+def scalar_text(node: yaml.ScalarNode) -> str | None:
+    """A scalar's text as a data file or the settings read it: ``None`` for a plain
+    (unquoted) empty, ``~`` or ``null``, which mean "not set" (a quoted one is text);
+    stripped like a CSV cell, so a block scalar keeps no stray newline."""
+    if node.style is None and node.value in NULLS:
+        return None
+    return str(node.value).strip()
+
+
 @dataclass
 class YamlRecord:
     """One mapping of a YAML file: its scalar values as text, with 1-based line numbers.
