@@ -93,7 +93,14 @@ def _customers(r: SourceReader, root: Source) -> RawTable:
     for path in _files(root, "customers.csv"):
         r.csv(path, CUSTOMERS, table)
     for path in _files(root, "customers.yaml", "customers.yml"):
-        records = r.yaml(path, CUSTOMERS, "customers")
+        text = r.yaml_text(path)
+        if text is None:
+            continue
+        found = r.yaml_frames(path, text, "customers", None)
+        if found is not None:
+            table.frames.append(found.records)
+            continue
+        records = r.yaml_records(path, text, CUSTOMERS, "customers", False)
         table.frames.append(r.records_frame(records, r.source(path), CUSTOMERS))
     if not _files(root, "customers.csv", "customers.yaml", "customers.yml"):
         r.issues.append(
@@ -110,17 +117,32 @@ def _customers(r: SourceReader, root: Source) -> RawTable:
 def _yaml_contracts(r: SourceReader, paths: list[str], folder: str) -> tuple[RawTable, RawTable]:
     # The rows of every file in one frame per table: a frame per file or per contract
     # costs a few Polars queries each, which is most of the time on a small data dir.
+    # A file in the layout revcli writes (an import's) is read into frames directly.
     contract_rows: list[dict[str, str | int | None]] = []
     line_rows: list[dict[str, str | int | None]] = []
+    contracts, lines = RawTable(), RawTable()
     for path in paths:
-        records = r.yaml(path, CONTRACTS, "contracts", single=path.startswith(f"{folder}/"))
+        text = r.yaml_text(path)
+        if text is None:
+            continue
+        found = r.yaml_frames(path, text, "contracts", "lines")
+        if found is not None:  # after the rows of the files before it: reading order
+            if contract_rows:
+                contracts.frames.append(rows_frame(contract_rows))
+            if line_rows:
+                lines.frames.append(rows_frame(line_rows))
+            contract_rows, line_rows = [], []
+            contracts.frames.append(found.records)
+            lines.frames.append(found.children)
+            continue
+        single = path.startswith(f"{folder}/")
+        records = r.yaml_records(path, text, CONTRACTS, "contracts", single)
         source = r.source(path)
         contract_rows += r.records_rows(records, source, CONTRACTS)
         for rec in records:
             parent = rec.values.get("contract_id")
             children = r.records_rows(rec.children.get("lines", []), source, LINES)
             line_rows += [{**row, "_parent": parent} for row in children]
-    contracts, lines = RawTable(), RawTable()
     if contract_rows:
         contracts.frames.append(rows_frame(contract_rows))
     if line_rows:
@@ -253,10 +275,15 @@ def read_raw(root: Path | Source) -> RawData:
 
 def relocate(issues: Iterable[Issue], positions: Positions) -> list[Issue]:
     """Move each YAML issue from its record's line to the line of the offending value."""
-    out = []
-    for i in issues:
-        line = i.line
-        if line is not None:
-            line = positions.get((i.source, line, i.column), line)
-        out.append(Issue(i.source, line, i.column, i.message, i.severity))
-    return out
+    issues = list(issues)
+    found = positions.lines_of([(i.source, i.line, i.column) for i in issues if i.line is not None])
+    return [
+        Issue(
+            i.source,
+            i.line if i.line is None else found.get((i.source, i.line, i.column), i.line),
+            i.column,
+            i.message,
+            i.severity,
+        )
+        for i in issues
+    ]

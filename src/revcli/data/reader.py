@@ -11,20 +11,52 @@ import polars as pl
 from revcli.data.csvio import decode_bytes, parse_csv
 from revcli.data.files import UnreadableFile
 from revcli.data.source import FolderSource, Source
+from revcli.data.yamlframes import RecordFrames, plain_frames
 from revcli.data.yamlio import load_records
 from revcli.data.yamlrecord import YamlRecord
 from revcli.errors import Issue, Severity
 from revcli.schema import (
     CONTRACTS,
+    CUSTOMERS,
     LINE,
+    LINES,
     SOURCE,
     TableSpec,
     missing_required,
     unknown_columns,
 )
 
-Positions = dict[tuple[str, int, str], int]
-"""(source, record line, column) → line of the value, for YAML records."""
+
+class Positions:
+    """Where each value of a YAML record is: (source, record line, column) → line of the
+    value. Records read one by one add their values here one by one; a file read into
+    frames (:mod:`revcli.data.yamlframes`) adds one frame, looked up only for the few
+    issues :func:`~revcli.data.load.relocate` moves."""
+
+    def __init__(self) -> None:
+        self._lines: dict[tuple[str, int, str], int] = {}
+        self._frames: list[pl.DataFrame] = []
+
+    def __setitem__(self, key: tuple[str, int, str], line: int) -> None:
+        self._lines[key] = line
+
+    def add_frame(self, frame: pl.DataFrame) -> None:
+        """Add a frame of ``_source``, ``record``, ``column`` and ``line``."""
+        self._frames.append(frame.select(SOURCE, "record", "column", "line"))
+
+    def lines_of(self, keys: list[tuple[str, int, str]]) -> dict[tuple[str, int, str], int]:
+        """The lines of those ``keys`` that are known."""
+        found = {k: self._lines[k] for k in keys if k in self._lines}
+        if self._frames and keys:
+            wanted = pl.DataFrame(
+                keys,
+                schema={SOURCE: pl.String, "record": pl.Int64, "column": pl.String},
+                orient="row",
+            )
+            for frame in self._frames:
+                hits = frame.join(wanted.unique(), on=[SOURCE, "record", "column"])
+                found.update({(s, r, c): n for s, r, c, n in hits.iter_rows()})
+        return found
 
 
 @dataclass
@@ -41,6 +73,11 @@ class RawTable:
         parts += [f.select([c for c in f.columns if c in schema]) for f in self.frames]
         return pl.concat(parts, how="diagonal_relaxed")
 
+
+FRAME_CHARS = 100_000
+"""YAML files from this size on are tried as frames (:meth:`SourceReader.yaml_frames`): a
+smaller one, such as one contract of a ``contracts/`` folder, is read faster record by
+record than by a few frame operations."""
 
 PARALLEL_BYTES = 4 * 1024 * 1024
 """CSV files from this size on are read and parsed on worker threads, side by side."""
@@ -61,7 +98,7 @@ class SourceReader:
     def __init__(self, files: Source) -> None:
         self.files = files
         self.issues: list[Issue] = []
-        self.positions: Positions = {}
+        self.positions = Positions()
         self.parsed: dict[str, Future[Parsed]] = {}
 
     def prefetch(self, pool: ThreadPoolExecutor, names: Iterable[str]) -> None:
@@ -119,20 +156,54 @@ class SourceReader:
         table.missing += [(source, i.column) for i in missing]
         table.frames.append(frame)
 
+    def yaml_text(self, name: str) -> str | None:
+        """A YAML file's text, or ``None`` with the problem recorded (also when empty)."""
+        text = self.text(name)
+        if text is not None and not text.strip():
+            self.issues.append(Issue(self.source(name), None, "", "file is empty"))
+            return None
+        return text
+
     def yaml(
         self, name: str, spec: TableSpec, list_key: str, *, single: bool = False
     ) -> list[YamlRecord]:
-        source = self.source(name)
-        text = self.text(name)
-        if text is None:
-            return []
-        if not text.strip():
-            self.issues.append(Issue(source, None, "", "file is empty"))
-            return []
+        text = self.yaml_text(name)
+        return [] if text is None else self.yaml_records(name, text, spec, list_key, single)
+
+    def yaml_records(
+        self, name: str, text: str, spec: TableSpec, list_key: str, single: bool
+    ) -> list[YamlRecord]:
         children = frozenset({"lines"}) if spec is CONTRACTS else frozenset()
-        records, issues = load_records(text, source, list_key, children, allow_single=single)
+        records, issues = load_records(
+            text, self.source(name), list_key, children, allow_single=single
+        )
         self.issues += issues
         return records
+
+    def yaml_frames(
+        self, name: str, text: str, list_key: str, child_key: str | None
+    ) -> RecordFrames | None:
+        """The records of a file in the layout revcli writes, read into frames (their
+        positions kept, a key a table does not know warned of), or ``None`` for any other
+        text (read with :meth:`yaml_records` then)."""
+        if len(text) < FRAME_CHARS:
+            return None
+        found = plain_frames(text, self.source(name), list_key, child_key)
+        if found is None:
+            return None
+        self.positions.add_frame(found.positions)
+        unknown = found.positions.filter(
+            pl.when(pl.col("child"))
+            .then(~pl.col("column").is_in(_known(LINES)))
+            .otherwise(~pl.col("column").is_in(_known(CONTRACTS if child_key else CUSTOMERS)))
+        )
+        for source, _, key, line, child in unknown.iter_rows():  # warnings only
+            spec = LINES if child else CONTRACTS if child_key else CUSTOMERS
+            self.issues += [
+                Issue(source, line, i.column, i.message, Severity.WARNING)
+                for i in unknown_columns([key], spec, source)
+            ]
+        return found
 
     def records_rows(
         self, records: Iterable[YamlRecord], source: str, spec: TableSpec
@@ -140,7 +211,7 @@ class SourceReader:
         """One row per record (its values, source and line); each value's line is kept for
         the issues, and a key the table does not know is a warning."""
         rows: list[dict[str, str | int | None]] = []
-        known = set(spec.names) | set(spec.extra_known) | {"lines"}
+        known = _known(spec)
         for rec in records:
             row: dict[str, str | int | None] = {**rec.values, SOURCE: source, LINE: rec.line}
             rows.append(row)
@@ -157,6 +228,11 @@ class SourceReader:
         self, records: Iterable[YamlRecord], source: str, spec: TableSpec
     ) -> pl.DataFrame:
         return rows_frame(self.records_rows(records, source, spec))
+
+
+def _known(spec: TableSpec) -> list[str]:
+    """The keys a record of ``spec`` may have without a warning."""
+    return sorted({*spec.names, *spec.extra_known, "lines"})
 
 
 def rows_frame(rows: list[dict[str, str | int | None]]) -> pl.DataFrame:

@@ -52,7 +52,7 @@ class DataSet:
     warnings: tuple[Issue, ...] = ()
     revision: Revision | None = None
     """The git revision the data was read at; ``None`` for the working tree."""
-    positions: Positions = field(default_factory=dict)
+    positions: Positions = field(default_factory=Positions)
     """Where each value of a YAML record is (:func:`~revcli.data.load.relocate`): an issue
     found later, such as a report's, points at the value, not at its record."""
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from revcli.data.load import RawData
+from revcli.data.reader import Positions
 from revcli.schema import LINE, SOURCE
 from revcli.settings import SETTINGS_FILE
 from revcli.settings_tree import Scalar, Tree
@@ -243,6 +244,6 @@ def apply(old: RawData, new: RawData, done: list[Cause]) -> RawData:
         opportunities=old.opportunities,
         extra=old.extra,
         missing=new.missing,
-        positions={},
+        positions=Positions(),
         issues=[],
     )
