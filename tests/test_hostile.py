@@ -824,13 +824,62 @@ def test_ids_that_differ_only_in_case_or_invisible_characters_are_warnings(
     where = f"{root}/customers.csv"
     assert result.stdout.splitlines() == [
         f"warning: {where}:3: customer_id: customer_id 'cust-001' differs from 'CUST-001' "
-        f"(at {where}:2) only in upper/lower case or invisible characters; write one id the "
-        "same way everywhere",
+        f"(at {where}:2) only in upper/lower case, invisible characters or Unicode form; write "
+        "one id the same way everywhere",
         f"warning: {where}:4: customer_id: 'CUST<U+200B>-001' contains an invisible "
         "character; retype the id",
         f"warning: {where}:4: customer_id: customer_id 'CUST<U+200B>-001' differs from "
-        f"'CUST-001' (at {where}:2) only in upper/lower case or invisible characters; write "
-        "one id the same way everywhere",
+        f"'CUST-001' (at {where}:2) only in upper/lower case, invisible characters or Unicode "
+        "form; write one id the same way everywhere",
+    ]
+
+
+def test_ids_that_differ_only_in_unicode_form_are_warnings(tmp_path: Path, run: Run) -> None:
+    # 'ÅS-1' typed as one character (U+00C5, NFC, as most editors write it) and as 'A' and
+    # a combining ring (U+030A, NFD, as macOS file names and some exports write it) look
+    # the same on every screen; so do a full-width 'Ｋ' (U+FF21 block) and 'K', and the
+    # full-width digit '１' and '1'. Each pair is two ids to revcli: a warning on the
+    # second spelling in file order, naming the first. 'ÅS-2' has no twin: no warning.
+    composed, decomposed = "\u00c5S-1", "A\u030aS-1"
+    customers = (
+        "customer_id,name\n"
+        f"{composed},Ås Regnskap AS\n"
+        f"{decomposed},Ås Regnskap again\n"
+        "\u00c5S-2,Another AS\n"
+    )
+    contracts = (
+        "contract_id,customer_id,start_date\n"
+        f"K-1,{composed},2026-01-01\n"
+        f"\uff2b-1,{decomposed},2026-01-01\n"
+    )
+    lines = (
+        "contract_id,line_id,product,unit_price\n"
+        "K-1,1,P,100\n"
+        "K-1,\uff11,P,200\n"  # the full-width one: a twin of line '1' of K-1
+        "\uff2b-1,1,P,50\n"  # line '1' of another contract: no twin of K-1's
+    )
+    files = {"customers.csv": customers, "contracts.csv": contracts}
+    files["contract_lines.csv"] = lines
+    root = build(tmp_path / "data", Case(files=files))
+    (root / "contracts" / "CTR-001.yaml").unlink()  # its customer is not in this file
+    result = run("validate", "--data", root)
+    assert result.exit_code == 0, result.output
+    tail = "only in upper/lower case, invisible characters or Unicode form; write one id the "
+    tail += "same way everywhere"
+    assert result.stdout.splitlines() == [
+        f"warning: {root}/contract_lines.csv:3: line_id: line_id '\uff11' differs from '1' "
+        f"(at {root}/contract_lines.csv:2) {tail}",
+        f"warning: {root}/contracts.csv:3: contract_id: contract_id '\uff2b-1' differs from "
+        f"'K-1' (at {root}/contracts.csv:2) {tail}",
+        f"warning: {root}/customers.csv:3: customer_id: customer_id '{decomposed}' differs "
+        f"from '{composed}' (at {root}/customers.csv:2) {tail}",
+    ]
+    # They stay two customers: each has its own MRR (100 + 200 and 50 a month).
+    mrr = _csv(run("mrr", "--data", root, "--month", "2026-01", "--by", "customer_id").stdout)
+    assert [(r["customer_id"], r["mrr"]) for r in mrr] == [
+        (decomposed, "50.00"),
+        (composed, "300.00"),
+        ("\u00c5S-2", "0.00"),
     ]
 
 
@@ -869,8 +918,8 @@ def test_ids_in_upper_case_or_alike_only_across_contracts_are_no_lookalikes() ->
     )
     assert [str(i) for i in lookalike_ids(more, "contract_id", "contract_id")] == [
         "warning: c.csv:6: contract_id: contract_id 'k-2' differs from 'K-2' (at c.csv:4) "
-        "only in upper/lower case or invisible characters; write one id the same way "
-        "everywhere"
+        "only in upper/lower case, invisible characters or Unicode form; write one id the "
+        "same way everywhere"
     ]
 
 

@@ -43,6 +43,14 @@ _INVISIBLE = r"\p{Cf}"
 byte-order mark, direction marks — invisible in an editor, different to a computer."""
 
 
+def _folded(spelling: pl.Expr) -> pl.Expr:
+    """The form in which ids that a person reads as one are equal: Unicode compatibility
+    form (NFKC: ``Å`` as one character or as ``A`` and a combining ring, a full-width
+    ``Ａ``, the ligature ``ﬁ``), then lower case. Invisible characters stay; the caller
+    removes them when it must."""
+    return spelling.str.normalize("NFKC").str.to_lowercase()
+
+
 def one_case(frame: pl.DataFrame, column: str) -> bool:
     """Whether the ids of ``column`` are ASCII with no lower-case letter (``CUS0001``,
     line numbers), or with no upper-case one: then no two distinct ids are the same
@@ -56,15 +64,16 @@ def lookalike_ids(
     frame: pl.DataFrame, column: str, what: str, scope: Sequence[str] = ()
 ) -> list[Issue]:
     """Warnings for ids that a person reads as one but revcli as two: ``ACME`` and
-    ``acme``, ``K-1`` and ``K-1`` with a zero-width space. Every spelling after the first
+    ``acme``, ``K-1`` and ``K-1`` with a zero-width space, ``Å`` written as one character
+    and as ``A`` with a combining ring (:func:`_folded`). Every spelling after the first
     (in file order) names the first; an id with an invisible character is named too."""
     spelling = pl.col(column)
     if one_case(frame, column):
         return []
-    lower = spelling.str.to_lowercase()
+    lower = _folded(spelling)
     # Twins are distinct ids (in a scope) that share a key; without invisible characters
-    # the key is the id in lower case, so no two share one when there are as many distinct
-    # keys (or even key hashes) as distinct ids, or when no id changes in lower case.
+    # the key is the id folded (:func:`_folded`), so no two share one when there are as
+    # many distinct keys (or even key hashes) as distinct ids, or when folding changes no id.
     if scope:
         invisible, changed = frame.select(
             spelling.str.contains(_INVISIBLE).any().alias("invisible"),
@@ -86,11 +95,12 @@ def lookalike_ids(
         shared = keys < frame.height and keys < frame.select(spelling.n_unique()).item()
     if not invisible and not shared:
         return []
-    key = spelling.str.replace_all(_INVISIBLE, "").str.to_lowercase()
+    key = _folded(spelling.str.replace_all(_INVISIBLE, ""))
     groups = [*scope, "_key"]
-    # Keys are compared over the distinct ids only; ids without a letter or an invisible
-    # character (plain line numbers) are left out unless a twin of theirs is among them.
-    spelled = frame.get_column(column).str.contains(r"\p{L}|" + _INVISIBLE).fill_null(False)
+    # Keys are compared over the distinct ids only; ids of ASCII characters other than
+    # letters (plain line numbers), which folding leaves as they are, are left out unless
+    # a twin of theirs is among them (a full-width ``１`` folds to ``1``).
+    spelled = frame.get_column(column).str.contains(r"\p{L}|[^\x00-\x7F]").fill_null(False)
     candidates = frame.filter(spelled)
     if candidates.height < frame.height:
         keys = candidates.select(key.unique().alias("_key"))
@@ -115,8 +125,8 @@ def lookalike_ids(
                 line,
                 column,
                 f"{what} '{value}' differs from '{first}' (at {at}) only "
-                "in upper/lower case or invisible characters; write one id the same way "
-                "everywhere",
+                "in upper/lower case, invisible characters or Unicode form; write one id the "
+                "same way everywhere",
                 Severity.WARNING,
             )
             for source, line, value, first, at in rows.iter_rows()
