@@ -57,7 +57,7 @@ def test_usage_value_errors(make_data_dir: MakeDir) -> None:
         }
     )
     assert problems(root) == [
-        "usage.csv:2: month: '2026-13' is not a month from 1900 to 2199; expected YYYY-MM",
+        "usage.csv:2: month: '2026-13' is not a month: there is no month 13; expected YYYY-MM",
         "usage.csv:3: month: '2026-01-15' is not a month from 1900 to 2199; expected YYYY-MM",
         "usage.csv:4: customer_id: is required",
         "usage.csv:4: value: '-1' must be at least 0",
@@ -106,7 +106,7 @@ def test_payment_errors(make_data_dir: MakeDir) -> None:
         }
     )
     assert problems(root) == [
-        "payments.csv:2: paid_on: '2026-01-32' is not a date from 1900 to 2199; expected YYYY-MM-DD",
+        "payments.csv:2: paid_on: '2026-01-32' is not a date: 2026-01 has no day 32; expected YYYY-MM-DD",
         "payments.csv:3: amount: '-5' must be at least 0",
         "payments.csv:3: currency: 'ABC' is not an ISO 4217 currency code (e.g. NOK, EUR, USD)",
         "payments.csv:3: due_date: is required",

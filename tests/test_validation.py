@@ -9,7 +9,7 @@ import pytest
 
 from revcli.data.validate import load_dataset
 from revcli.errors import DataError
-from tests.conftest import SETTINGS, MakeDir
+from tests.conftest import SETTINGS, MakeDir, Run
 
 CUSTOMERS = "customer_id,name\nA,Acme AS\n"
 CONTRACTS = "contract_id,customer_id,start_date\nC1,A,2026-01-01\n"
@@ -61,8 +61,41 @@ def test_value_errors_name_file_row_and_column(make_data_dir: MakeDir) -> None:
         "contracts.csv:2: auto_renew: 'maybe' is not a boolean; expected true/false, yes/no or 1/0",
         "contracts.csv:2: billing_period: 'monthly' is not allowed; expected one of month, quarter, half-year, year, term",
         "contracts.csv:2: end_date: 2025-12-31 is before start_date 2026-01-01",
-        "contracts.csv:3: start_date: '2026-13-01' is not a date from 1900 to 2199; expected YYYY-MM-DD",
+        "contracts.csv:3: start_date: '2026-13-01' is not a date: there is no month 13; expected YYYY-MM-DD",
     ]
+
+
+def test_a_date_the_calendar_does_not_have_names_the_missing_day_not_the_years(
+    make_data_dir: MakeDir, run: Run
+) -> None:
+    # 2026 is no leap year, April has 30 days, a year 13 months: each value is in the
+    # years 1900-2199 and in the form YYYY-MM-DD, so the message says which day or month
+    # does not exist ("from 1900 to 2199" would send the reader to the wrong part). 2024
+    # is a leap year: its 29 February is a date. 2200 is out of the years.
+    root = make_data_dir(
+        valid(
+            make_data_dir,
+            contracts_csv="contract_id,customer_id,start_date,end_date\n"
+            "C1,A,2026-02-29,\n"
+            "C2,A,2024-02-29,2026-04-31\n"
+            "C3,A,2026-13-01,2200-01-01\n",
+        )
+    )
+    expected = "; expected YYYY-MM-DD"
+    assert problems(root) == [
+        f"contracts.csv:2: start_date: '2026-02-29' is not a date: 2026-02 has no day 29{expected}",
+        f"contracts.csv:3: end_date: '2026-04-31' is not a date: 2026-04 has no day 31{expected}",
+        f"contracts.csv:4: end_date: '2200-01-01' is not a date from 1900 to 2199{expected}",
+        f"contracts.csv:4: start_date: '2026-13-01' is not a date: there is no month 13{expected}",
+    ]
+    # The same on the command line, a usage error (exit 2).
+    for option, value, message in [
+        ("--as-of", "2026-02-29", "'2026-02-29' is not a date: 2026-02 has no day 29"),
+        ("--month", "2026-13", "'2026-13' is not a month: there is no month 13"),
+    ]:
+        result = run("mrr", "-d", root, option, value, "-f", "csv")
+        assert result.exit_code == 2
+        assert message in " ".join(result.stderr.replace("│", " ").split())
 
 
 def test_a_decimal_with_more_whole_digits_than_fit_is_told_too_large(

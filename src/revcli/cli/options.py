@@ -109,18 +109,17 @@ def parse_day(value: str | None, option: str) -> dt.date:
 
     if value is None:
         return today()
-    try:
-        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
-            raise ValueError
-        day = dt.date.fromisoformat(value)
-        if not FIRST_YEAR <= day.year <= LAST_YEAR:
-            raise ValueError
-    except ValueError:
-        raise BadValue(
-            f"'{value}' is not a date from {FIRST_YEAR} to {LAST_YEAR}; expected YYYY-MM-DD",
-            param_hint=option,
-        ) from None
-    return day
+    problem = f"is not a date from {FIRST_YEAR} to {LAST_YEAR}"
+    match = re.fullmatch(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", value)
+    if match and FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:  # a day the calendar does not have (2026-02-29)
+            if not 1 <= int(match[2]) <= 12:
+                problem = f"is not a date: there is no month {match[2]}"
+            else:
+                problem = f"is not a date: {match[1]}-{match[2]} has no day {match[3]}"
+    raise BadValue(f"'{value}' {problem}; expected YYYY-MM-DD", param_hint=option)
 
 
 def parse_month(value: str, option: str) -> dt.date:
@@ -128,9 +127,14 @@ def parse_month(value: str, option: str) -> dt.date:
     from revcli.schema import FIRST_YEAR, LAST_YEAR
 
     match = re.fullmatch(r"([0-9]{4})-([0-9]{2})", value)
-    if not match or not 1 <= int(match[2]) <= 12 or not FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
+    if not match or not FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
         raise BadValue(
             f"'{value}' is not a month from {FIRST_YEAR} to {LAST_YEAR}; expected YYYY-MM",
+            param_hint=option,
+        )
+    if not 1 <= int(match[2]) <= 12:
+        raise BadValue(
+            f"'{value}' is not a month: there is no month {match[2]}; expected YYYY-MM",
             param_hint=option,
         )
     return dt.date(int(match[1]), int(match[2]), 1)
