@@ -432,6 +432,40 @@ def test_refused_recipient_does_not_block_the_others(
     assert [r[0] for r in log_rows(root)] == ["Z1", "N2", "E1", "N1"]
 
 
+def test_an_address_the_server_cannot_take_does_not_block_the_others(
+    run: Run, make_data_dir: MakeDir
+) -> None:
+    # A server without SMTPUTF8 cannot take a non-ASCII address: smtplib refuses the
+    # message before sending it. That is a refusal of this one e-mail, like a 550: kåri's
+    # e-mail (sorted between finance's and ola's) is skipped, ola's is still sent.
+    handler = Capture()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, enable_SMTPUTF8=False)
+    controller.start()
+    try:
+        customers = CUSTOMERS.replace("kari@example.no", "kåri@example.no")
+        root = data_dir(make_data_dir, port, files={"customers.csv": customers})
+        result = run("remind", "--data", root, "--as-of", "2026-11-01")
+        assert [m["To"] for m in handler.messages] == [
+            "finance@fjordsoft.example",
+            "ola@example.no",
+        ]
+        assert [r[0] for r in log_rows(root)] == ["Z1", "N2"]
+        assert result.exit_code == 1
+        assert (
+            f"the SMTP server 127.0.0.1:{port} refused 1 of 3 reminder e-mails (to "
+            "kåri@example.no: the address is not plain ASCII and the server does not offer "
+            "SMTPUTF8); 2 of 3 were sent and logged; run again to retry the refused ones"
+        ) in result.stderr
+        # The run after it sends nothing new and still names the refused address.
+        again = run("remind", "--data", root, "--as-of", "2026-11-01")
+        assert again.exit_code == 1
+        assert len(handler.messages) == 2
+        assert "refused 1 of 1 reminder e-mails (to kåri@example.no" in again.stderr
+    finally:
+        controller.stop()
+
+
 def test_read_only_log_sends_nothing(
     run: Run, make_data_dir: MakeDir, smtp: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:

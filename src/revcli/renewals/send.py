@@ -16,6 +16,8 @@ from revcli.renewals.remind import Email
 
 TIMEOUT_SECONDS = 30
 
+_NO_SMTPUTF8 = "is not plain ASCII and the server does not offer SMTPUTF8"
+
 
 class SmtpError(RevcliError):
     """The SMTP server could not be reached, refused the login or refused a message."""
@@ -109,9 +111,10 @@ def send_all(
     """Send each e-mail in one session; call ``on_sent`` right after the server accepts
     one (the caller logs it there), so a failure half-way leaves an exact record.
 
-    A message the server refuses for good (a 5xx for its recipient or its content) is
-    skipped and the others are still sent, so one bad address never blocks everyone
-    else's reminders; the refusals are raised together at the end. Anything else (lost
+    A message the server refuses for good (a 5xx for its recipient or its content, or a
+    non-ASCII address the server cannot take, having no SMTPUTF8) is skipped and the
+    others are still sent, so one bad address never blocks everyone else's reminders;
+    the refusals are raised together at the end. Anything else (lost
     connection, a temporary 4xx) stops the run at once. Either way :class:`SmtpError`
     says what was sent; what was sent stays sent and logged.
     """
@@ -123,6 +126,13 @@ def send_all(
             sent_at = clock()
             try:
                 client.send_message(build_message(email, sender, sent_at))
+            except smtplib.SMTPNotSupportedError:
+                # smtplib refuses a non-ASCII address before sending anything when the
+                # server does not offer SMTPUTF8: this e-mail can never go this way, the
+                # session is untouched, so it is a refusal of this one message.
+                whose = "the address" if not email.recipient.isascii() else f"the sender {sender}"
+                refused.append(f"to {email.recipient}: {whose} {_NO_SMTPUTF8}")
+                continue
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as exc:
                 if not _permanent(exc):
                     raise _stopped(where, email, exc, sent, len(emails)) from None
