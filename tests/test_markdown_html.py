@@ -56,3 +56,38 @@ def test_a_backslash_and_a_line_break_in_a_markdown_cell(run: Run, tmp_path: Pat
     result = run("risk", "--as-of", "2026-11-23", "--data", data, "--format", "markdown")
     assert result.exit_code == 0, result.stderr
     assert "| A \\| B C \\\\\\| D |" in result.stdout
+
+
+MARKDOWN_SYNTAX = "![t](http://e.example/t.png) [x](http://e.example) AT&amp;T &lt;b&gt;"
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [
+        (["risk", "--as-of", "2026-11-23", "--top", "1"], "Hardangereiendomsforvaltning AS"),
+        (["renewals", "--as-of", "2026-11-23", "--within", "14d"], "Sjøbris Service AS"),
+        (["dashboard", "--as-of", "2026-11-23"], "Hardangereiendomsforvaltning AS"),
+    ],
+)
+def test_a_customer_name_with_markdown_syntax_is_shown_as_written(
+    run: Run, tmp_path: Path, args: list[str], name: str
+) -> None:
+    # Markdown's own image and link syntax would load an image (or show a link) in a job
+    # summary just as <img> would, and an entity would show as another text ("AT&T",
+    # "<b>"): GitHub renders a table cell's inline Markdown. The cell shows the name as
+    # written: no image, no link, the entities as typed.
+    from markdown_it import MarkdownIt
+
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE, data, ignore=shutil.ignore_patterns("invoices", ".revcli"))
+    customers = data / "customers.csv"
+    text = customers.read_text(encoding="utf-8")
+    assert name in text
+    customers.write_text(text.replace(name, MARKDOWN_SYNTAX, 1), encoding="utf-8")
+    result = run(*args, "--data", data, "--format", "markdown")
+    assert result.exit_code == 0, result.stderr
+    tokens = MarkdownIt("commonmark").enable("table").parse(result.stdout)
+    children = [c for t in tokens if t.type == "inline" for c in t.children or []]
+    assert not [c.type for c in children if c.type in ("image", "link_open", "html_inline")]
+    cells = ["".join(c.content for c in t.children or []) for t in tokens if t.type == "inline"]
+    assert MARKDOWN_SYNTAX in cells

@@ -122,13 +122,21 @@ breaks at (vertical tab, form feed, the file, group and record separators U+001C
 next line U+0085) are control characters, shown by their codes like any other."""
 
 
+_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+"""An ``&`` that Markdown would read as the start of an entity (``&amp;``, ``&#60;``)."""
+
+
 def _md_escape(text: str) -> str:
     """Markdown text: ``\\`` and ``|`` escaped (a ``\\|`` in the text keeps its backslash),
     a line break as a space (a table row is one line), any other control character by its
-    code (:func:`visible`), and HTML shown as text (GitHub renders tags in Markdown, so a
-    customer named ``<img src=…>`` would otherwise load an image in a job summary)."""
-    text = text.replace("\\", "\\\\").replace("|", "\\|")
-    return visible(LINE_BREAK.sub(" ", text)).replace("<", "&lt;")
+    code (:func:`visible`), and HTML and Markdown's own image and link syntax shown as
+    text (GitHub renders both in a job summary, so a customer named ``<img src=…>`` or
+    ``![x](https://…)`` would otherwise load an image there): ``[`` after a backslash
+    (no link or image opens), ``<`` as ``&lt;``, and the ``&`` that begins an entity as
+    ``&amp;`` (so ``AT&amp;T`` shows as typed; ``R & D`` stays as it is)."""
+    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("[", "\\[")
+    text = _ENTITY.sub("&amp;", visible(LINE_BREAK.sub(" ", text)))
+    return text.replace("<", "&lt;")
 
 
 def render_markdown(report: Report) -> str:
