@@ -176,6 +176,47 @@ def test_numbers_differing_only_in_case_are_refused_as_one_file(run: Run, tmp_pa
         ),
         ("{seq:{year}}", "'{seq:{year}}': the format of {seq} cannot contain another field"),
         ("INV-{year}", "'INV-{year}' must contain {seq} exactly once, e.g. '{year}-{seq:05d}'"),
+        # {seq:.0e} writes 10 and 11 both as 1e+01: the 11th invoice of a run was refused
+        # (its file was the 10th's) after ten numbers had been used for good.
+        (
+            "{year}-{seq:.0e}",
+            "'{year}-{seq:.0e}': {seq:.0e} does not write the number as whole digits; use "
+            "the type d (the default), b, o, x or X, e.g. '{year}-{seq:05d}'",
+        ),
+        # {seq:c} writes seq 1 as U+0001 and seq 10 as a line break: numbers no invoice can
+        # show, and an e-invoice without its ID.
+        (
+            "{seq:c}",
+            "'{seq:c}': {seq:c} does not write the number as whole digits; use the type d "
+            "(the default), b, o, x or X, e.g. '{year}-{seq:05d}'",
+        ),
+        (
+            "{seq:%}",
+            "'{seq:%}': {seq:%} does not write the number as whole digits; use the type d "
+            "(the default), b, o, x or X, e.g. '{year}-{seq:05d}'",
+        ),
+        (
+            "{seq:n}",
+            "'{seq:n}': {seq:n} does not write the number as whole digits; use the type d "
+            "(the default), b, o, x or X, e.g. '{year}-{seq:05d}'",
+        ),
+        # !s makes the number a text, and a precision then cuts it: 1 and 10 are both '1'.
+        (
+            "{seq!s:.1}",
+            "'{seq!s:.1}': {seq!s} turns the number into a text; leave out !s, "
+            "e.g. '{year}-{seq:05d}'",
+        ),
+        # The YAML escapes put a right-to-left override and a bell into every number.
+        (
+            r"INV\u202E{seq}",
+            "'INV<U+202E>{seq}' holds the direction-formatting character <U+202E>, which "
+            "an invoice number cannot show; remove it",
+        ),
+        (
+            r"{seq:\x07>5}",
+            "'{seq:<U+0007>>5}' holds the control character <U+0007>, which an invoice "
+            "number cannot show; remove it",
+        ),
     ],
 )
 def test_absurd_number_format_is_a_settings_error(

@@ -9,21 +9,36 @@ from babel import Locale, UnknownLocaleError
 
 from revcli.errors import Issue
 from revcli.settings_tree import Tree, line_of
+from revcli.visible import BIDI_CONTROLS, codes_pattern, visible
 
 MAX_FIELD_WIDTH = 20
 """The widest a ``{year}`` or ``{seq}`` of ``invoice.number_format`` may be printed
 (a sequence number has at most 19 digits)."""
 
+NUMBER_TYPES = ("", "d", "b", "o", "x", "X")
+"""The presentation types that write ``{year}`` or ``{seq}`` as whole digits, one text per
+number. The others are not: ``c`` writes a character (seq 10 is a line break), ``n`` the
+locale's digits, and the float types (``e``, ``f``, ``g``, ``%``) round (``{seq:.0e}``
+writes 10 and 11 both as ``1e+01``)."""
+
+_SPEC_TYPES = "bcdeEfFgGnosxX%"
+
 
 def number_format_problem(text: str) -> str:
     """What is wrong with an ``invoice.number_format``, or ``""``: only ``{year}`` and
     ``{seq}`` (once), Python format specs without nested fields and no width or precision
-    above :data:`MAX_FIELD_WIDTH` (``{seq:999999999d}`` would take a gigabyte)."""
+    above :data:`MAX_FIELD_WIDTH` (``{seq:999999999d}`` would take a gigabyte), no
+    conversion (``!s``) and only the types of :data:`NUMBER_TYPES`, so that every number
+    is its own text; and no control or direction-formatting character (tab and line
+    breaks too), in the literal text or as a fill, since every document prints the number."""
     example = "e.g. '{year}-{seq:05d}'"
     try:
-        parts = [
-            (f, spec or "") for _, f, spec, _ in string.Formatter().parse(text) if f is not None
+        parsed = [
+            (f, spec or "", conversion)
+            for _, f, spec, conversion in string.Formatter().parse(text)
+            if f is not None
         ]
+        parts = [(f, spec) for f, spec, _ in parsed]
         fields = [f for f, _ in parts]
         unknown = sorted(set(fields) - {"year", "seq"})
         if unknown:
@@ -39,9 +54,29 @@ def number_format_problem(text: str) -> str:
                     f"'{text}': {{{name}}} is {widest} characters wide; at most "
                     f"{MAX_FIELD_WIDTH}, {example}"
                 )
+        for name, spec, conversion in parsed:
+            if conversion:
+                return (
+                    f"'{text}': {{{name}!{conversion}}} turns the number into a text; leave "
+                    f"out !{conversion}, {example}"
+                )
+            kind = spec[-1:] if spec[-1:] and spec[-1:] in _SPEC_TYPES else ""
+            if kind not in NUMBER_TYPES:
+                return (
+                    f"'{text}': {{{name}:{spec}}} does not write the number as whole digits; "
+                    f"use the type d (the default), b, o, x or X, {example}"
+                )
         text.format(year=2026, seq=1)
     except (ValueError, KeyError, IndexError) as exc:
         return f"'{text}' is not a valid number format ({exc}); {example}"
+    found = codes_pattern().search(text)
+    if found:
+        char = found.group()
+        kind = "direction-formatting" if char in BIDI_CONTROLS else "control"
+        return (
+            f"'{text}' holds the {kind} character {visible(char)}, which an invoice number "
+            "cannot show; remove it"
+        )
     return ""
 
 
