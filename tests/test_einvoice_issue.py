@@ -235,6 +235,26 @@ def test_format_1_records_get_no_xml_and_are_not_flagged(run: Run, tmp_path: Pat
     assert "2026-00005.html" in files(root) and "2026-00005.xml" not in files(root)
 
 
+def test_export_xml_writes_into_an_existing_folder(run: Run, tmp_path: Path) -> None:
+    # --out named a folder that exists (an empty one made for it, or the one an earlier
+    # export wrote) and was refused: "Invalid value for '--out': file ... is a directory".
+    root = data_dir(tmp_path)
+    assert run("invoice", "issue", "--data", root, "--period", "2026-01").exit_code == 0
+    out = tmp_path / "xml"
+    out.mkdir()
+    for _ in range(2):
+        result = run("invoice", "export", "--data", root, "--format", "xml", "--out", out)
+        assert result.exit_code == 0, result.stderr
+        assert f"Wrote 2 e-invoices to {out}." in result.stderr
+        assert sorted(p.name for p in out.iterdir()) == ["2026-00001.xml", "2026-00002.xml"]
+        for name in ("2026-00001.xml", "2026-00002.xml"):
+            assert (out / name).read_bytes() == (root / "invoices" / name).read_bytes()
+    # the journal is one file: a folder as its --out stays a usage error
+    result = run("invoice", "export", "--data", root, "--format", "csv", "--out", out)
+    assert result.exit_code == 2
+    assert f"--out {out} is a folder" in result.stderr
+
+
 def test_pdf_embeds_the_e_invoice(run: Run, tmp_path: Path) -> None:
     pypdf = pytest.importorskip("pypdf")
     pytest.importorskip("weasyprint")

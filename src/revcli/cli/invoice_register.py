@@ -141,7 +141,15 @@ def export(
             show_default=False,
         ),
     ] = None,
-    out: OutOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write the journal to FILE atomically instead of stdout; with --format "
+            "xml, the folder to write the e-invoices into.",
+        ),
+    ] = None,
     columns: ColumnsOption = None,
 ) -> None:
     """The sales journal for accounting (one row per document and tax rate), or with
@@ -168,6 +176,11 @@ def export(
                 )
             _export_xml(select_entries(entries, month, customer, issued_in), out)
             return
+        if out is not None and out.is_dir():
+            raise UsageError(
+                f"--out {out} is a folder; the journal is one file (--format xml writes "
+                "one file per document into a folder)"
+            )
         from revcli.output.report import OutputFormat
 
         report_format = None if fmt is None else OutputFormat(fmt.value)
