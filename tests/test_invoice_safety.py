@@ -236,6 +236,38 @@ def test_absurd_number_format_is_a_settings_error(
     assert not (root / "invoices").exists()
 
 
+# --- reports never land in the register's folder ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "target"),
+    [
+        (["invoice", "export", "--format", "csv", "--out"], "register.jsonl"),
+        (["invoice", "list", "--format", "csv", "--out"], "HEAD"),
+        (["mrr", "--format", "csv", "--out"], "2026-00001.html"),
+        (["invoice", "export", "--format", "csv", "--out"], "journal.csv"),
+        (["invoice", "render", "--period", "2026-02", "--out"], "."),
+        (["invoice", "export", "--format", "xml", "--out"], "."),
+    ],
+)
+def test_no_report_or_draft_is_written_into_the_register_folder(
+    run: Run, tmp_path: Path, args: list[str], target: str
+) -> None:
+    # `invoice export --out invoices/register.jsonl` replaced the register with the journal
+    # (every later command: "is not valid JSON"), `--out invoices/HEAD` replaced HEAD, a
+    # report over an issued document replaced it, and a journal or drafts written beside
+    # the documents made `check` fail ("no record in the register names this document").
+    root = contracts_dir(tmp_path, ["K1"])
+    issue(run, root, "2026-01", "--date", "2026-01-05")
+    before = {p.name: p.read_bytes() for p in (root / "invoices").iterdir()}
+    out = root / "invoices" / target
+    result = run(*args, out, "--data", root)
+    assert result.exit_code == 2, result.stderr
+    assert f"{root / 'invoices'} holds the invoice register" in result.stderr
+    assert {p.name: p.read_bytes() for p in (root / "invoices").iterdir()} == before
+    assert run("invoice", "check", "--data", root).exit_code == 0
+
+
 # --- orphans, future credit notes -------------------------------------------------------------
 
 

@@ -133,6 +133,25 @@ def table_width() -> int | None:
     return Console().width
 
 
+def refuse_register_folder(out: Path, *, folder: bool = False) -> None:
+    """A usage error when ``out`` (a file, or with ``folder`` the folder written into)
+    lies in a folder that holds an invoice register: a report there would replace the
+    register, its HEAD or an issued document, and any other file in it is one that
+    ``invoice check`` names as left over."""
+    from revcli.billing.layout import REGISTER_FILE
+
+    place = out if folder else out.parent
+    try:
+        holds = (place.resolve() / REGISTER_FILE).is_file()
+    except OSError:  # a loop of symlinks: the write itself reports it
+        return
+    if holds:
+        raise UsageError(
+            f"--out {out}: {place} holds the invoice register and the issued documents, "
+            "and nothing else may be written there; write it to another folder"
+        )
+
+
 def emit(
     report: Report,
     fmt: OutputFormat | None,
@@ -169,6 +188,7 @@ def emit(
         else:
             write_data(data)
     else:
+        refuse_register_folder(out)
         write_atomic(out, data, stream=True)
         err.print(f"wrote {out}", style="dim", markup=False)
 

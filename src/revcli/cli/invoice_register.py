@@ -9,7 +9,13 @@ from typing import Annotated, Any
 
 import typer
 
-from revcli.cli.common import emit, error_boundary, load, resolve_data_dir
+from revcli.cli.common import (
+    emit,
+    error_boundary,
+    load,
+    refuse_register_folder,
+    resolve_data_dir,
+)
 from revcli.cli.console import err, print_issues, progress_bar
 from revcli.cli.options import ColumnsOption, DataOption, FormatOption, OutOption, parse_month
 from revcli.errors import UsageError
@@ -195,6 +201,7 @@ def _export_xml(entries: list[Any], folder: Path) -> None:
 
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"--out {folder} is not a folder; --format xml writes into a folder")
+    refuse_register_folder(folder, folder=True)
     skipped = []
     written = 0
     for entry in tracked(entries, progress_bar("Writing e-invoices")):
