@@ -181,24 +181,31 @@ def test_numbers_differing_only_in_case_are_refused_as_one_file(run: Run, tmp_pa
         (
             "{year}-{seq:.0e}",
             "'{year}-{seq:.0e}': {seq:.0e} does not write the number as whole digits; use "
-            "the type d (the default), b, o, x or X, e.g. '{year}-{seq:05d}'",
+            "the type d (the default), b or o, e.g. '{year}-{seq:05d}'",
         ),
         # {seq:c} writes seq 1 as U+0001 and seq 10 as a line break: numbers no invoice can
         # show, and an e-invoice without its ID.
         (
             "{seq:c}",
             "'{seq:c}': {seq:c} does not write the number as whole digits; use the type d "
-            "(the default), b, o, x or X, e.g. '{year}-{seq:05d}'",
+            "(the default), b or o, e.g. '{year}-{seq:05d}'",
         ),
         (
             "{seq:%}",
             "'{seq:%}': {seq:%} does not write the number as whole digits; use the type d "
-            "(the default), b, o, x or X, e.g. '{year}-{seq:05d}'",
+            "(the default), b or o, e.g. '{year}-{seq:05d}'",
         ),
         (
             "{seq:n}",
             "'{seq:n}': {seq:n} does not write the number as whole digits; use the type d "
-            "(the default), b, o, x or X, e.g. '{year}-{seq:05d}'",
+            "(the default), b or o, e.g. '{year}-{seq:05d}'",
+        ),
+        # A KID is the number's digits and a check digit: with {seq:x}, A1 and A1a (seq 1
+        # and 26) both had KID 18, two invoices that one payment could be matched to.
+        (
+            "A{seq:x}",
+            "'A{seq:x}': {seq:x} does not write the number as whole digits; use the type d "
+            "(the default), b or o, e.g. '{year}-{seq:05d}'",
         ),
         # !s makes the number a text, and a precision then cuts it: 1 and 10 are both '1'.
         (

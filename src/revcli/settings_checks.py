@@ -15,11 +15,12 @@ MAX_FIELD_WIDTH = 20
 """The widest a ``{year}`` or ``{seq}`` of ``invoice.number_format`` may be printed
 (a sequence number has at most 19 digits)."""
 
-NUMBER_TYPES = ("", "d", "b", "o", "x", "X")
+NUMBER_TYPES = ("", "d", "b", "o")
 """The presentation types that write ``{year}`` or ``{seq}`` as whole digits, one text per
 number. The others are not: ``c`` writes a character (seq 10 is a line break), ``n`` the
-locale's digits, and the float types (``e``, ``f``, ``g``, ``%``) round (``{seq:.0e}``
-writes 10 and 11 both as ``1e+01``)."""
+locale's digits, the float types (``e``, ``f``, ``g``, ``%``) round (``{seq:.0e}`` writes
+10 and 11 both as ``1e+01``), and the letters of ``x`` and ``X`` are no digits of the KID
+(``A1`` and ``A1a``, seq 1 and 26, would both have KID 18)."""
 
 _SPEC_TYPES = "bcdeEfFgGnosxX%"
 
@@ -64,7 +65,7 @@ def number_format_problem(text: str) -> str:
             if kind not in NUMBER_TYPES:
                 return (
                     f"'{text}': {{{name}:{spec}}} does not write the number as whole digits; "
-                    f"use the type d (the default), b, o, x or X, {example}"
+                    f"use the type d (the default), b or o, {example}"
                 )
         text.format(year=2026, seq=1)
     except (ValueError, KeyError, IndexError) as exc:
