@@ -134,7 +134,7 @@ def _checked(body: pl.DataFrame, child_key: str | None) -> pl.DataFrame:
         | key.str.starts_with("_")  # the columns this reader adds (_source, _line …)
         | ~ind.is_in([2, 4, 6, 8])
         | (pl.col("dash") != ind.is_in([2, 6]))  # a record starts where, and only where
-        | ((key == child) & ~pl.col("opens"))  # the child list as a value, or at 2
+        | ((ind <= 4) & (key == child) & ~pl.col("opens"))  # the child list as a value
         | ((ind >= 6) & ~in_list)
         | ((ind == 8) & ~ind.shift(1).is_in([6, 8]).fill_null(False))
     )
