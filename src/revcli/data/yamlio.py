@@ -101,8 +101,10 @@ def shared_parses() -> Iterator[None]:
     """Within: :func:`load_records` parses each plain records text once and hands the same
     (read-only) records to every later reader of an identical text.
 
-    An import reads a data dir's large ``contracts/SOURCE.yaml`` to merge into it and again
-    for the MRR before it (through the loader): one parse, not two. The key is the text
+    An import reads a data dir's ``contracts/SOURCE.yaml`` to merge into it and again for
+    the MRR before it (through the loader): one parse, not two. (The loader reads a file
+    of at least :data:`~revcli.data.yamlframes.FRAME_CHARS` in the layout revcli writes
+    into frames instead, without records: faster than sharing them.) The key is the text
     itself, so a file changed between two reads is parsed anew. A text with a problem
     (composed, with messages naming its file) is never shared. What was kept is released
     when the outermost block ends."""
