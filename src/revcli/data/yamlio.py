@@ -103,7 +103,7 @@ def shared_parses() -> Iterator[None]:
 
     An import reads a data dir's ``contracts/SOURCE.yaml`` to merge into it and again for
     the MRR before it (through the loader): one parse, not two. (The loader reads a file
-    of at least :data:`~revcli.data.yamlframes.FRAME_CHARS` in the layout revcli writes
+    of at least :data:`~revcli.data.reader.FRAME_CHARS` in the layout revcli writes
     into frames instead, without records: faster than sharing them.) The key is the text
     itself, so a file changed between two reads is parsed anew. A text with a problem
     (composed, with messages naming its file) is never shared. What was kept is released
