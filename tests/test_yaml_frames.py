@@ -262,6 +262,8 @@ def test_the_layout_revcli_writes_is_taken() -> None:
         "contracts: []\n",
         "- contract_id: A\n",  # a list alone: the general reader takes it
         "contracts:\n  - contract_id: 'A\n",
+        # Mostly empty lines (a frame row each, many times the file's size in memory).
+        "contracts:\n" + "\n" * 1000 + "  - contract_id: A\n",
     ],
 )
 def test_other_texts_are_left_to_the_general_reader(text: str) -> None:

@@ -49,6 +49,12 @@ _DOUBLE = r'^"(?:[^"\\]|\\.)*"$'
 _SINGLE = r"^'(?:[^']|'')*'$"
 
 
+MIN_LINE_CHARS = 8
+"""The shortest a file's lines are on average for this reader to take it (a line of the
+layout has at least ``  - k: v``): each line costs a frame row of 16 bytes and more, so a
+file of newlines would take many times its size."""
+
+
 class _NotPlain(Exception):
     """A text outside the layout: the general reader takes it."""
 
@@ -76,7 +82,15 @@ def plain_frames(
 
 
 def _frames(text: str, source: str, list_key: str, child_key: str | None) -> RecordFrames:
-    lines = pl.DataFrame({"text": text.split("\n")}).with_row_index("line", offset=1)
+    if text.count("\n") * MIN_LINE_CHARS > len(text):
+        raise _NotPlain  # mostly empty lines, as no file revcli writes: a frame row each
+    lines = (
+        pl.Series("text", [text])
+        .str.split("\n")
+        .explode()
+        .to_frame()
+        .with_row_index("line", offset=1)
+    )
     if lines.select(pl.col("text").str.contains(_REFUSED).any()).item():
         raise _NotPlain
     lines = lines.filter(~pl.col("text").str.contains(r"^ *$|^#"))
