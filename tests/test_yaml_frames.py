@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 
 import revcli.data.reader as reader_module
 from revcli.checks import CHECKS
-from revcli.data.load import read_raw
+from revcli.data.load import _yaml_contracts, read_raw
+from revcli.data.reader import SourceReader
+from revcli.data.source import FolderSource
 from revcli.data.validate import validate
 from revcli.data.yamlframes import _REFUSED, plain_frames
 from revcli.data.yamlio import load_records
@@ -330,3 +332,29 @@ def test_a_data_dir_reads_the_same_both_ways(
         line = next(n for n, t in enumerate(text.splitlines(), 1) if t.endswith(value))
         where = f"{data / 'contracts' / 'all.yaml'}:{line}:"
         assert any(where in m and value.split(":", maxsplit=1)[0] in m for m in fast[1]), fast[1]
+
+
+@pytest.mark.parametrize("frames", [True, False])
+def test_keys_no_table_knows_are_warned_of_and_not_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, frames: bool
+) -> None:
+    # A file of 3,000 contracts, each with a key of its own: every key is a warning at
+    # its line, and none becomes a column of the raw frame. Kept, they made a frame of
+    # 3,000 columns by 3,000 rows (20,000 such keys, a 1.7 MB file: 6.5 GB and minutes).
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE, data, ignore=shutil.ignore_patterns("contracts"))
+    rows = [
+        f"  - contract_id: X{i}\n    customer_id: CUST-001\n    start_date: 2026-01-01\n"
+        f"    made_up_{i}: v\n"
+        for i in range(3000)
+    ]
+    (data / "contracts.yaml").write_text("contracts:\n" + "".join(rows))
+    monkeypatch.setattr(reader_module, "FRAME_CHARS", 0 if frames else 10**12)
+    files = FolderSource(data)
+    r = SourceReader(files)
+    contracts, _ = _yaml_contracts(r, ["contracts.yaml"], "contracts")
+    assert [c for f in contracts.frames for c in f.columns if c.startswith("made_up")] == []
+    warned = [i for i in r.issues if "made_up_" in i.column]
+    assert len(warned) == 3000
+    # Contract X7's key is on line 2 + 4 × 7 + 3 = 33.
+    assert [(i.line, i.column) for i in warned if i.column == "made_up_7"] == [(33, "made_up_7")]

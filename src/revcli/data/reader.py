@@ -184,11 +184,14 @@ class SourceReader:
         self, name: str, text: str, list_key: str, child_key: str | None
     ) -> RecordFrames | None:
         """The records of a file in the layout revcli writes, read into frames (their
-        positions kept, a key a table does not know warned of), or ``None`` for any other
-        text (read with :meth:`yaml_records` then)."""
+        positions kept; a key a table does not know warned of and left out), or ``None``
+        for any other text (read with :meth:`yaml_records` then)."""
         if len(text) < FRAME_CHARS:
             return None
-        found = plain_frames(text, self.source(name), list_key, child_key)
+        spec = CONTRACTS if child_key else CUSTOMERS
+        found = plain_frames(
+            text, self.source(name), list_key, child_key, (_known(spec), _known(LINES))
+        )
         if found is None:
             return None
         self.positions.add_frame(found.positions)
@@ -211,9 +214,12 @@ class SourceReader:
         """One row per record (its values, source and line); each value's line is kept for
         the issues, and a key the table does not know is a warning."""
         rows: list[dict[str, str | int | None]] = []
-        known = _known(spec)
+        known = set(_known(spec))
         for rec in records:
-            row: dict[str, str | int | None] = {**rec.values, SOURCE: source, LINE: rec.line}
+            # A key no table knows is warned of and left out: a file of thousands of
+            # made-up keys would otherwise make a frame of as many columns.
+            row: dict[str, str | int | None] = {k: v for k, v in rec.values.items() if k in known}
+            row |= {SOURCE: source, LINE: rec.line}
             rows.append(row)
             for key, line in rec.value_lines.items():
                 self.positions[(source, rec.line, key)] = line

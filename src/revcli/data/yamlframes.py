@@ -20,6 +20,7 @@ problems. The records are the same either way: tests compare the two readers.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import polars as pl
@@ -72,16 +73,29 @@ class RecordFrames:
 
 
 def plain_frames(
-    text: str, source: str, list_key: str, child_key: str | None
+    text: str,
+    source: str,
+    list_key: str,
+    child_key: str | None,
+    columns: tuple[Collection[str], Collection[str]] | None = None,
 ) -> RecordFrames | None:
-    """The records of ``text`` if it is in the narrow layout (see the module), else ``None``."""
+    """The records of ``text`` if it is in the narrow layout (see the module), else ``None``.
+
+    ``columns``: the keys the records and the child records keep as columns (the others
+    stay in ``positions`` only); all of them without it."""
     try:
-        return _frames(text, source, list_key, child_key)
+        return _frames(text, source, list_key, child_key, columns)
     except _NotPlain:
         return None
 
 
-def _frames(text: str, source: str, list_key: str, child_key: str | None) -> RecordFrames:
+def _frames(
+    text: str,
+    source: str,
+    list_key: str,
+    child_key: str | None,
+    columns: tuple[Collection[str], Collection[str]] | None,
+) -> RecordFrames:
     if text.count("\n") * MIN_LINE_CHARS > len(text):
         raise _NotPlain  # mostly empty lines, as no file revcli writes: a frame row each
     lines = (
@@ -110,8 +124,9 @@ def _frames(text: str, source: str, list_key: str, child_key: str | None) -> Rec
     body = body.with_columns(_decoded(body.get_column("value")))
     low = pl.col("ind") <= 4
     values = body.filter(~pl.col("opens"))
-    records = _wide(values.filter(low), "_record", source)
-    children = _wide(values.filter(~low), "_child", source)
+    own, kids = columns or (None, None)
+    records = _wide(values.filter(low), "_record", source, own)
+    children = _wide(values.filter(~low), "_child", source, kids)
     parents = records.select(
         "_record",
         (
@@ -213,11 +228,14 @@ def _unescaped(quoted: str) -> str:
     return value
 
 
-def _wide(values: pl.DataFrame, by: str, source: str) -> pl.DataFrame:
-    """One row per record (per ``by``) of its values, in reading order, with its line."""
+def _wide(values: pl.DataFrame, by: str, source: str, keep: Collection[str] | None) -> pl.DataFrame:
+    """One row per record (per ``by``) of its values (of the keys in ``keep``), in reading
+    order, with its line."""
     starts = values.filter(pl.col("dash")).select(
         *dict.fromkeys([by, "_record"]), pl.lit(source).alias(SOURCE), pl.col("line").alias(LINE)
     )
+    if keep is not None:
+        values = values.filter(pl.col("key").is_in(list(keep)))
     if values.height == 0:
         return starts
     table = values.pivot(on="key", index=by, values="value", aggregate_function=None)
