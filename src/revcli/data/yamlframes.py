@@ -11,10 +11,10 @@ regular expression: the list key alone on its line (``contracts:``), then record
 first key follows ``- `` at two spaces, further keys at four, and under ``lines:`` (at
 four) child records at six and eight; each value on its key's line, plain (no ``#`` or
 ``:``, no YAML indicator first), single- or double-quoted, or left empty (not set),
-spaces after it ignored; blank lines and comments at column 0 between them. Any other text — a tab,
-a carriage return, a control character, an anchor, a flow list, a
-key twice, a value over two lines, a comment after a value, another indentation —
-returns ``None``, and the caller reads the file the general way, which also reports its
+spaces after it ignored; blank lines and comments at column 0 between them. Any other
+text — a tab, a carriage return, a control character, an anchor, a flow list, a key
+twice, a value over two lines, a comment after a value, another indentation — returns
+``None``, and the caller reads the file the general way, which also reports its
 problems. The records are the same either way: tests compare the two readers.
 """
 
