@@ -128,13 +128,53 @@ def test_a_notice_deadline_already_passed_keeps_its_event_but_has_no_alarm(
 ) -> None:
     # As of 2026-11-23, X4's notice deadline 2026-11-15 has passed (it is locked in): an
     # alarm 7 days before it would fire at once on import. X3's deadline 2027-01-16
-    # lies ahead, so its alarm stays; so does the alarm of a deadline on the as-of day.
+    # lies ahead, so its alarm (2027-01-09) stays.
     found = events(ics(run, root, "--as-of", AS_OF))
     d = "fjordsoft.example"
     assert found[f"revcli-X4-notice-20261115@{d}"].walk("VALARM") == []
     assert len(found[f"revcli-X3-notice-20270116@{d}"].walk("VALARM")) == 1
-    on_the_day = events(ics(run, root, "--as-of", "2026-11-15"))
-    assert len(on_the_day[f"revcli-X4-notice-20261115@{d}"].walk("VALARM")) == 1
+
+
+def test_an_alarm_whose_day_has_passed_is_left_off(run: Run, make_data_dir: MakeDir) -> None:
+    # As of 2026-01-20, four contracts ending 2026-02-28 with notice deadlines 0, 6, 7 and
+    # 8 days ahead: 2026-02-28 − 39 d = 01-20, − 33 d = 01-26, − 32 d = 01-27, − 31 d =
+    # 01-28. Their alarms, 7 days before, would be 01-13 and 01-19 (before the as-of
+    # day: they would fire at once on import, so none), 01-20 (the as-of day) and 01-21.
+    root = make_data_dir(
+        {
+            "customers.csv": """\
+                customer_id,name,owner
+                A,Acme AS,kari@example.no
+            """,
+            "contracts.csv": """\
+                contract_id,customer_id,start_date,end_date,auto_renew,notice_days
+                D0,A,2025-03-01,2026-02-28,true,39
+                D6,A,2025-03-01,2026-02-28,true,33
+                D7,A,2025-03-01,2026-02-28,true,32
+                D8,A,2025-03-01,2026-02-28,true,31
+            """,
+            "contract_lines.csv": """\
+                contract_id,product,unit_price
+                D0,LIC,100
+                D6,LIC,100
+                D7,LIC,100
+                D8,LIC,100
+            """,
+        }
+    )
+    found = events(ics(run, root, "--as-of", "2026-01-20"))
+    alarms = {
+        (event.start, tuple(alarm["TRIGGER"].dt for alarm in event.walk("VALARM")))
+        for event in found.values()
+        if "-notice-" in str(event["UID"])
+    }
+    week = dt.timedelta(days=-7)
+    assert alarms == {
+        (dt.date(2026, 1, 20), ()),
+        (dt.date(2026, 1, 26), ()),
+        (dt.date(2026, 1, 27), (week,)),
+        (dt.date(2026, 1, 28), (week,)),
+    }
 
 
 def test_control_characters_in_names_never_reach_the_calendar(

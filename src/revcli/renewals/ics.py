@@ -19,6 +19,7 @@ from revcli.visible import BIDI_CONTROLS, NONCHARACTERS
 PRODID = "-//revcli//renewals//EN"
 NOTICE_ALARM_DAYS = 7
 """A notice-deadline event carries an alarm this many days before."""
+NOTICE_ALARM_BEFORE = dt.timedelta(days=NOTICE_ALARM_DAYS)
 
 
 def event_uid(contract_id: str, kind: str, day: dt.date, domain: str) -> str:
@@ -133,7 +134,9 @@ def _entries(frame: pl.DataFrame, as_of: dt.date, currency: str, domain: str) ->
                 _text(f"Notice deadline: {cid} {who} (term ends {end:%Y-%m-%d})"),
                 deadline,
                 text,
-                _text(f"Notice deadline for {cid} {who} in a week") if deadline >= as_of else None,
+                _text(f"Notice deadline for {cid} {who} in a week")
+                if deadline - NOTICE_ALARM_BEFORE >= as_of
+                else None,
             )
 
 
@@ -177,9 +180,10 @@ def renewals_calendar(
     In: rows of :func:`revcli.renewals.terms.upcoming_renewals`. Each row gives an
     all-day event on its term end; an auto-renewing row (``auto-renews``,
     ``locked-in``) also one on its notice deadline, with an alarm
-    :data:`NOTICE_ALARM_DAYS` days before — unless the deadline lies before ``as_of``:
-    a passed deadline keeps its event (the history is useful) but an alarm on it would
-    only fire at once on import. UIDs come from :func:`event_uid`;
+    :data:`NOTICE_ALARM_DAYS` days before — unless that alarm day lies before ``as_of``
+    (a deadline passed or fewer than :data:`NOTICE_ALARM_DAYS` days ahead): the event
+    stays (the history is useful) but an alarm already due would only fire at once on
+    import. UIDs come from :func:`event_uid`;
     ``DTSTAMP`` is ``as_of`` at 00:00 UTC, so the same data and ``as_of`` give the
     same bytes.
 
