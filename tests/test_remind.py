@@ -231,6 +231,42 @@ def test_both_parts_state_the_notice_deadline_not_the_renewal_day(
         assert sentence.findall(part) == [("2027-01-01", "2026-12-01")]
 
 
+def test_a_deadline_today_reads_today_and_one_tomorrow_in_1_day(
+    run: Run, make_data_dir: MakeDir, smtp: Server
+) -> None:
+    # As of 2026-12-01, with reminders 1 day before and on the day:
+    #   N0: notice deadline 2026-12-31 − 30 d = 2026-12-01, the as-of day → "today".
+    #   N1: notice deadline 2027-01-01 − 30 d = 2026-12-02, 1 day away → "in 1 day".
+    #   T0: expires 2026-12-01 → "today"; T1: expires 2026-12-02 → "in 1 day".
+    files = {
+        "contracts.csv": """\
+            contract_id,customer_id,start_date,end_date,auto_renew,notice_days
+            N0,A,2026-01-01,2026-12-31,true,30
+            N1,A,2026-01-02,2027-01-01,true,30
+            T0,A,2025-12-02,2026-12-01,false,
+            T1,A,2025-12-03,2026-12-02,false,
+        """,
+        "contract_lines.csv": """\
+            contract_id,product,unit_price
+            N0,LIC,100
+            N1,LIC,100
+            T0,LIC,100
+            T1,LIC,100
+        """,
+    }
+    extra = "  lead_days: [1, 0]\n  expiry_lead_days: [1, 0]\n"
+    root = data_dir(make_data_dir, smtp.port, extra=extra, files=files)
+    result = run("remind", "--data", root, "--as-of", "2026-12-01")
+    assert result.exit_code == 0, result.stderr
+    [kari] = smtp.handler.messages
+    text = text_of(kari)
+    assert "Notice deadline: 2026-12-01, today (notice: 30 days).\n" in text
+    assert "Term ends: 2026-12-01, today.\n" in text
+    assert "Notice deadline: 2026-12-02, in 1 day (notice: 30 days).\n" in text
+    assert "Term ends: 2026-12-02, in 1 day.\n" in text
+    assert "in 0 days" not in text and "in 1 days" not in text
+
+
 def test_html_part_escapes_customer_names(run: Run, make_data_dir: MakeDir, smtp: Server) -> None:
     root = data_dir(make_data_dir, smtp.port)
     run("remind", "--data", root, "--as-of", "2026-11-01")
