@@ -207,6 +207,23 @@ def test_unwritable_out_is_a_clear_error(run: Run, make_data_dir: MakeDir) -> No
     assert "internal error" not in result.stderr
 
 
+def test_out_in_a_folder_that_is_a_symbolic_link_to_nothing_names_the_link(
+    run: Run, make_data_dir: MakeDir, tmp_path: Path
+) -> None:
+    # reports -> nowhere/reports: the write said only "File exists".
+    root = make_data_dir(FILES)
+    link = tmp_path / "reports"
+    link.symlink_to(tmp_path / "nowhere" / "reports")
+    target = link / "mrr.csv"
+    result = run("mrr", "--data", root, "--month", "2026-02", "--out", target)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: cannot write {target}: {link} is a symbolic link to "
+        f"{tmp_path / 'nowhere' / 'reports'}, which does not exist\n"
+    )
+    assert not (tmp_path / "nowhere").exists()
+
+
 def test_out_writes_into_devices_and_pipes_and_replaces_symlinks(
     run: Run, make_data_dir: MakeDir, tmp_path: Path
 ) -> None:

@@ -255,6 +255,21 @@ def test_export_xml_writes_into_an_existing_folder(run: Run, tmp_path: Path) -> 
     assert f"--out {out} is a folder" in result.stderr
 
 
+def test_export_xml_into_a_symbolic_link_to_nothing_says_so(run: Run, tmp_path: Path) -> None:
+    # xml -> gone: the folder the link names does not exist; it was "File exists".
+    root = data_dir(tmp_path)
+    assert run("invoice", "issue", "--data", root, "--period", "2026-01").exit_code == 0
+    out = tmp_path / "xml"
+    out.symlink_to("gone")  # relative: named as the link holds it
+    result = run("invoice", "export", "--data", root, "--format", "xml", "--out", out)
+    assert result.exit_code == 2
+    assert (
+        f"error: --out {out}: {out} is a symbolic link to gone, which does not exist; "
+        "create that folder, or pass another --out folder\n"
+    ) == result.stderr
+    assert not (tmp_path / "gone").exists()
+
+
 def test_pdf_embeds_the_e_invoice(run: Run, tmp_path: Path) -> None:
     pypdf = pytest.importorskip("pypdf")
     pytest.importorskip("weasyprint")

@@ -90,6 +90,21 @@ def test_drafts_of_contracts_x_slash_1_and_x_underscore_1_do_not_overwrite_each_
     ]
 
 
+def test_render_into_a_symbolic_link_to_nothing_says_so(run: Run, tmp_path: Path) -> None:
+    # drafts -> missing: revcli makes no folder through a link, and the system's own
+    # "File exists" named neither the link nor its target.
+    root = contracts_dir(tmp_path / "d", ["K1"])
+    out = tmp_path / "drafts"
+    out.symlink_to(tmp_path / "missing")
+    result = run("invoice", "render", "--data", root, "--period", "2026-01", "--out", out)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: --out {out}: {out} is a symbolic link to {tmp_path / 'missing'}, which does "
+        "not exist; create that folder, or pass another --out folder\n"
+    )
+    assert not (tmp_path / "missing").exists()
+
+
 def test_changing_the_number_format_never_overwrites_an_issued_document(
     run: Run, tmp_path: Path
 ) -> None:

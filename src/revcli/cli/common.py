@@ -133,6 +133,19 @@ def table_width() -> int | None:
     return Console().width
 
 
+def refuse_broken_link(out: Path) -> None:
+    """A usage error when the folder ``out`` (or one of its parents) is a symbolic link
+    to a path that does not exist: revcli does not make folders through a link, and the
+    system would only say "File exists"."""
+    from revcli.output.files import broken_link
+
+    dangling = broken_link(out)
+    if dangling is not None:
+        raise UsageError(
+            f"--out {out}: {dangling}; create that folder, or pass another --out folder"
+        )
+
+
 def refuse_register_folder(out: Path, *, folder: bool = False) -> None:
     """A usage error when ``out`` (a file, or with ``folder`` the folder written into)
     lies in a folder that holds an invoice register: a report there would replace the

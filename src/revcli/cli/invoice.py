@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from revcli.cli import invoice_register
-from revcli.cli.common import emit, error_boundary, load, refuse_register_folder
+from revcli.cli.common import (
+    emit,
+    error_boundary,
+    load,
+    refuse_broken_link,
+    refuse_register_folder,
+)
 from revcli.cli.console import err, print_issues, progress_bar
 from revcli.cli.invoice_register import CustomerFilter
 from revcli.cli.options import DataOption, parse_day, parse_month
@@ -171,6 +177,7 @@ def render(
                 raise UsageError("a PDF is binary: pass --out DIR or redirect stdout to a file")
             write_data(body)  # UTF-8 bytes as --out writes them
             return
+        refuse_broken_link(out)
         refuse_register_folder(out, folder=True)
         from revcli.billing.parallel import render_all
 

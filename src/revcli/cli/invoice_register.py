@@ -13,6 +13,7 @@ from revcli.cli.common import (
     emit,
     error_boundary,
     load,
+    refuse_broken_link,
     refuse_register_folder,
     resolve_data_dir,
 )
@@ -201,6 +202,7 @@ def _export_xml(entries: list[Any], folder: Path) -> None:
 
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"--out {folder} is not a folder; --format xml writes into a folder")
+    refuse_broken_link(folder)
     refuse_register_folder(folder, folder=True)
     skipped = []
     written = 0

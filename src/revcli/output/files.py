@@ -46,7 +46,28 @@ def cannot_write(path: Path, exc: OSError) -> str:
     blocked = _file_in_the_way(path.parent)
     if blocked is not None:
         return f"cannot write {path}: {blocked} is a file, not a folder"
+    dangling = broken_link(path.parent)
+    if dangling is not None:
+        return f"cannot write {path}: {dangling}"
     return f"cannot write {path}: {exc.strerror or exc}"
+
+
+def broken_link(folder: Path) -> str | None:
+    """``LINK is a symbolic link to TARGET, which does not exist`` for the first of
+    ``folder``'s ancestors (itself included) that is a link to nothing, else ``None``.
+    Such a link is never followed to make its target (a file output's own link is
+    replaced, not followed, for the same reason), and the system only says "File
+    exists" when a folder is to be made there."""
+    for part in (*reversed(folder.parents), folder):
+        try:
+            part.stat()
+        except FileNotFoundError:
+            if part.is_symlink():
+                return f"{part} is a symbolic link to {part.readlink()}, which does not exist"
+            return None  # absent: made as a new folder
+        except OSError:  # a loop of links, a file in the way: reported by the caller
+            return None
+    return None
 
 
 _STREAM_FOLDERS = ("/dev/", "/proc/")
