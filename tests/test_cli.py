@@ -224,6 +224,20 @@ def test_out_in_a_folder_that_is_a_symbolic_link_to_nothing_names_the_link(
     assert not (tmp_path / "nowhere").exists()
 
 
+def test_out_in_a_loop_of_symbolic_links_is_a_write_error(
+    run: Run, make_data_dir: MakeDir, tmp_path: Path
+) -> None:
+    # a -> b -> a: Python 3.11 resolves it with a RuntimeError, which ended in an internal
+    # error before the write could name the loop.
+    root = make_data_dir(FILES)
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    target = tmp_path / "a" / "mrr.csv"
+    result = run("mrr", "--data", root, "--month", "2026-02", "--out", target)
+    assert result.exit_code == 1
+    assert result.stderr == f"error: cannot write {target}: Too many levels of symbolic links\n"
+
+
 def test_out_writes_into_devices_and_pipes_and_replaces_symlinks(
     run: Run, make_data_dir: MakeDir, tmp_path: Path
 ) -> None:

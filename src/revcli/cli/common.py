@@ -156,8 +156,8 @@ def refuse_register_folder(out: Path, *, folder: bool = False) -> None:
     place = out if folder else out.parent
     try:
         holds = (place.resolve() / REGISTER_FILE).is_file()
-    except OSError:  # a loop of symlinks: the write itself reports it
-        return
+    except (OSError, RuntimeError):  # a loop of symlinks (RuntimeError before Python
+        return  # 3.13): the write itself reports it
     if holds:
         raise UsageError(
             f"--out {out}: {place} holds the invoice register and the issued documents, "
