@@ -71,6 +71,80 @@ def test_a_line_at_the_limit_is_refused_by_file_row_and_column(
         assert not (root / "invoices").exists()
 
 
+LINES = "contract_id,product,quantity,unit_price,price_period,discount_pct\n"
+EUR_AT_11_5 = "date,currency,rate\n2025-12-31,EUR,11.5\n"
+
+
+@pytest.mark.parametrize(
+    ("contracts", "line"),
+    [
+        # 999,999,999,999.9999999999 a month: 10^-10 below the limit, though float64 holds
+        # it as 10^12 exactly.
+        ("K1,A,2026-01-01,,\n", "K1,BIG,1,999999999999.9999999999,month,\n"),
+        # 86,956,521,739.1304347 EUR × 11.5 = 869,565,217,391.304347 + 130,434,782,608.69565205
+        # = 999,999,999,999.99999905 NOK a month.
+        ("K1,A,2026-01-01,,EUR\n", "K1,BIG,1,86956521739.1304347,month,\n"),
+        # (5 × 10^23 − 10^-10) × (1 − 0.999999999998) = 10^12 − 2 × 10^-22: float64 makes
+        # the discount's factor about 2.0000668e-12, an MRR 0.0033 % too large.
+        (
+            "K1,A,2026-01-01,,\n",
+            "K1,BIG,1,499999999999999999999999.9999999999,month,99.9999999998\n",
+        ),
+    ],
+    ids=["month price", "in EUR at 11.5", "discounted to a trillionth"],
+)
+def test_a_line_just_below_the_limit_is_accepted_though_its_float_mrr_reaches_it(
+    make_data_dir: MakeDir, contracts: str, line: str
+) -> None:
+    root = _dir(make_data_dir, contracts, "", **{"fx_rates.csv": EUR_AT_11_5})
+    (root / "contract_lines.csv").write_text(LINES + line)
+    assert line_limit_issues(load_dataset(root)) == []
+    assert [i for i in check_data_dir(root) if i.is_error] == []
+
+
+@pytest.mark.parametrize(
+    ("contracts", "lines", "column", "mrr"),
+    [
+        # 1,000,000,000,000 a month: exactly the limit.
+        (
+            "K1,A,2026-01-01,,\n",
+            "K1,BIG,1,1000000000000,month\n",
+            "unit_price",
+            "1,000,000,000,000",
+        ),
+        # 86,956,521,739.1304348 EUR × 11.5 = 1,000,000,000,000.0000002 NOK: 10^-7 above,
+        # quoted to the unit.
+        (
+            "K1,A,2026-01-01,,EUR\n",
+            "K1,BIG,1,86956521739.1304348,month\n",
+            "unit_price",
+            "1,000,000,000,000",
+        ),
+        # (10^28 − 10^-10) × (10^8 − 10^-10) = 10^36 − 10^18 − 10^-2 + 10^-20, which rounds
+        # to 10^36 − 10^18 (float64 said 999,999,999,999,999,894,846,684,784,341,549,056).
+        (
+            "K1,A,2026-01-01,,\n",
+            "K1,BIG,9999999999999999999999999999.9999999999,99999999.9999999999,month\n",
+            "quantity",
+            "999,999,999,999,999,999,000,000,000,000,000,000",
+        ),
+    ],
+    ids=["at the limit", "in EUR just above", "far above"],
+)
+def test_the_refusal_quotes_the_exact_mrr(
+    make_data_dir: MakeDir, contracts: str, lines: str, column: str, mrr: str
+) -> None:
+    root = _dir(
+        make_data_dir,
+        contracts,
+        lines,
+        **{"fx_rates.csv": EUR_AT_11_5},
+    )
+    (issue,) = line_limit_issues(load_dataset(root))
+    assert (issue.line, issue.column) == (2, column)
+    assert issue.message.startswith(f"gives the line an MRR of {mrr} NOK a month;")
+
+
 def test_check_and_load_gives_the_data_set_only_when_nothing_is_an_error(
     make_data_dir: MakeDir,
 ) -> None:

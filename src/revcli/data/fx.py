@@ -10,16 +10,24 @@ from revcli.rowchecks import frame_issues
 
 
 def booking_rates(
-    frame: pl.DataFrame, date: str, currency: str, fx: pl.DataFrame, base: str
+    frame: pl.DataFrame,
+    date: str,
+    currency: str,
+    fx: pl.DataFrame,
+    base: str,
+    *,
+    exact: bool = False,
 ) -> pl.Series:
     """The rate in effect on ``date`` for each row: the latest fx row on or before it.
 
-    1 for the base currency; null where no rate is known yet.
+    1 for the base currency; null where no rate is known yet. Float64, or with ``exact``
+    the decimals of ``fx_rates`` as they are.
     """
+    dtype = fx.schema["rate"] if exact else pl.Float64
     rates = fx.select(
         pl.col("currency").alias("_fx_currency"),
         pl.col("date").alias("_fx_date"),
-        pl.col("rate").cast(pl.Float64).alias("_rate"),
+        pl.col("rate").cast(dtype).alias("_rate"),
     ).sort("_fx_date")
     keyed = frame.select(
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"),
@@ -34,10 +42,11 @@ def booking_rates(
         )
     )
     # Each rate back to its row by the row's number: cheaper than joining on it.
-    found = pl.Series("_rate", [None], pl.Float64).new_from_index(0, frame.height)
+    found = pl.Series("_rate", [None], dtype).new_from_index(0, frame.height)
     found = found.scatter(joined.get_column("_row"), joined.get_column("_rate"))
     at_base = keyed.get_column("_fx_currency") == base
-    return pl.select(pl.when(at_base).then(1.0).otherwise(found)).to_series().alias("rate")
+    one = pl.lit(1).cast(dtype)
+    return pl.select(pl.when(at_base).then(one).otherwise(found)).to_series().alias("rate")
 
 
 FEW_CURRENCIES = 8

@@ -246,7 +246,9 @@ class Book:
                 made = schedule = line_schedule(contracts, lines, rates)
             else:
                 made, schedule = coded[1], partial(_named, *coded)
-            oversized = oversized_lines(made, lines, data.settings.base_currency)
+            oversized = oversized_lines(
+                made, contracts, lines, data.fx_rates, data.settings.base_currency
+            )
             if oversized:
                 raise DataError(relocate(oversized, data.positions))
             book = cls(schedule, data.customers, data.settings.metrics, fx, coded)

@@ -3,12 +3,17 @@ customer ids and products."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 
 import polars as pl
 
+from revcli.calendar import add_months, whole_months
+from revcli.data.fx import booking_rates
 from revcli.data.ids import in_order_of
-from revcli.data.validate import LINE_MRR_LIMIT
+from revcli.data.validate import LINE_MRR_LIMIT, LINE_MRR_SLACK
 from revcli.errors import Issue, sort_issues
 from revcli.metrics.common import CUSTOMER, PRODUCT
 from revcli.schema import LINE, PERIOD_MONTHS, SOURCE
@@ -156,30 +161,97 @@ def distinct(values: pl.Series) -> int:
     return values.len() if _strictly_rising(values) else values.n_unique()
 
 
-def oversized_lines(schedule: pl.DataFrame, lines: pl.DataFrame, base: str) -> list[Issue]:
-    """An error for each line of ``schedule`` whose ``line_mrr`` reaches
-    :data:`LINE_MRR_LIMIT`, at its row of the typed ``lines``, on the larger of its
-    quantity and unit price."""
-    big = schedule.filter(pl.col("line_mrr").abs() >= LINE_MRR_LIMIT)
-    if not big.height:
+def oversized_lines(
+    schedule: pl.DataFrame,
+    contracts: pl.DataFrame,
+    lines: pl.DataFrame,
+    fx_rates: pl.DataFrame,
+    base: str,
+) -> list[Issue]:
+    """An error for each line of ``schedule`` whose MRR reaches :data:`LINE_MRR_LIMIT`, at
+    its row of the typed ``lines``, on the larger of its quantity and unit price.
+
+    The float ``line_mrr`` only finds the candidates (those within
+    :data:`LINE_MRR_SLACK` of the limit, or beyond); each of those few is decided, and its
+    MRR quoted, in exact arithmetic (:func:`exact_line_mrr`) at its contract's booking
+    rate as ``fx_rates`` (typed) give it, so that a line just below the limit passes and
+    the message has the MRR's own digits.
+    """
+    near = schedule.filter(pl.col("line_mrr").abs() >= LINE_MRR_LIMIT * (1 - LINE_MRR_SLACK))
+    if not near.height:
         return []
     keys = ["contract_id", "line_id"]
-    found = big.select(*keys, "line_mrr").join(
-        lines.select(*keys, SOURCE, LINE, "quantity", "unit_price"), on=keys, how="left"
+    found = near.select(keys).join(
+        lines.select(*keys, SOURCE, LINE, "quantity", "unit_price", "discount_pct", "price_period"),
+        on=keys,
+        how="left",
     )
-    return sort_issues(
-        Issue(
-            source,
-            line,
-            "quantity" if quantity > price else "unit_price",
-            f"gives the line an MRR of {mrr:,.0f} {base} a month; reports add up MRR to the "
-            f"cent only for lines below {LINE_MRR_LIMIT:,} {base} a month: check quantity "
-            "and unit_price",
+    stop = pl.col("end_date") + pl.duration(days=1)
+    whole = whole_months(pl.col("start_date"), stop)
+    head = contracts.filter(pl.col("contract_id").is_in(found.get_column("contract_id").implode()))
+    head = head.select(
+        "contract_id",
+        booking_rates(head, "start_date", "currency", fx_rates, base, exact=True),
+        whole.alias("_whole"),
+        (stop - add_months(pl.col("start_date"), whole)).dt.total_days().alias("_days"),
+    )
+    rows = found.join(head, on="contract_id", how="left").select(
+        SOURCE,
+        LINE,
+        "quantity",
+        "unit_price",
+        "discount_pct",
+        "price_period",
+        "rate",
+        "_whole",
+        "_days",
+    )
+    issues = []
+    for source, line, quantity, price, discount, period, rate, whole_, days in rows.iter_rows():
+        months = (
+            Fraction(QUARTER_DAYS * whole_ + DAY_PARTS * days, QUARTER_DAYS)
+            if period == "term"
+            else Fraction(PERIOD_MONTHS[period])
         )
-        for source, line, quantity, price, mrr in found.select(
-            SOURCE, LINE, "quantity", "unit_price", "line_mrr"
-        ).iter_rows()
+        mrr = exact_line_mrr(quantity, price, discount, rate, months)
+        if mrr < LINE_MRR_LIMIT:
+            continue
+        issues.append(
+            Issue(
+                source,
+                line,
+                "quantity" if quantity > price else "unit_price",
+                f"gives the line an MRR of {whole_units(mrr)} {base} a month; reports add up "
+                f"MRR to the cent only for lines below {LINE_MRR_LIMIT:,} {base} a month: "
+                "check quantity and unit_price",
+            )
+        )
+    return sort_issues(issues)
+
+
+QUARTER_DAYS = 487
+"""4 × 30.4375: a term of *m* months and *d* days is (487·*m* + 16·*d*) / 487 months."""
+DAY_PARTS = 16
+
+
+def exact_line_mrr(
+    quantity: Decimal, unit_price: Decimal, discount_pct: Decimal, rate: Decimal, months: Fraction
+) -> Fraction:
+    """A line's MRR in the base currency, exactly (docs/rules.md): quantity × unit price ×
+    (1 − discount_pct / 100) × booking ``rate`` ÷ ``months`` per price period — what
+    :func:`line_schedule`'s ``line_mrr`` is in float64."""
+    return (
+        Fraction(quantity)
+        * Fraction(unit_price)
+        * (1 - Fraction(discount_pct) / 100)
+        * Fraction(rate)
+        / months
     )
+
+
+def whole_units(value: Fraction) -> str:
+    """``value`` (not negative) rounded half up to a whole number, with thousands separators."""
+    return f"{math.floor(value + Fraction(1, 2)):,}"
 
 
 def positions(table: pl.Series, wanted: pl.Series) -> pl.Series | None:
