@@ -120,6 +120,34 @@ def test_bad_command_line_exits_2(run: Run, make_data_dir: MakeDir) -> None:
     assert run("mrr", "--data", root / "nope").exit_code == 2
 
 
+@pytest.mark.parametrize(
+    "command",
+    [["mrr"], ["nrr"], ["cohorts"], ["dashboard"], ["diff", "HEAD"]],
+    ids=lambda command: command[0],
+)
+def test_a_from_after_the_default_to_says_where_the_to_came_from(
+    run: Run, make_data_dir: MakeDir, command: list[str]
+) -> None:
+    # --to was not typed: it is the month of --as-of (2026-03), and the error says so;
+    # without --as-of it is today's month (the year 2199 is after any today of ours).
+    root = make_data_dir(FILES)
+    wide = {"COLUMNS": "200"}  # the error box on one line
+    result = run(*command, "--data", root, "--from", "2026-05", "--as-of", "2026-03-01", env=wide)
+    assert result.exit_code == 2
+    assert (
+        "--from 2026-05 is after --to 2026-03 (the default: the month of --as-of)" in result.stderr
+    )
+    assert result.stdout == ""
+    result = run(*command, "--data", root, "--from", "2199-12", env=wide)
+    assert result.exit_code == 2
+    assert "(the default: the month of --as-of, today)" in result.stderr
+    # A typed --to is named as it was typed.
+    result = run(*command, "--data", root, "--from", "2026-05", "--to", "2026-03", env=wide)
+    assert result.exit_code == 2
+    assert "--from 2026-05 is after --to 2026-03" in result.stderr
+    assert "default" not in result.stderr
+
+
 def test_default_range_is_twelve_months_up_to_as_of(run: Run, make_data_dir: MakeDir) -> None:
     result = run("mrr", "--data", make_data_dir(FILES), "--as-of", "2026-03-15", "-f", "csv")
     months = [line.split(",")[0] for line in result.stdout.strip().splitlines()[1:]]

@@ -51,7 +51,7 @@ def mrr(
         from revcli.metrics.report import mrr_report
 
         day = parse_day(as_of, "--as-of")
-        start, end = month_span(month, first, last, day)
+        start, end = month_span(month, first, last, day, as_of_given=as_of is not None)
         check_by(by)
         dataset = load(data, rev, before)
         if by == "product" and dataset.settings.metrics.grain == "customer":

@@ -68,7 +68,7 @@ def dashboard(
     """
     with error_boundary():
         day = parse_day(as_of, "--as-of")
-        start, end = month_span(None, first, last, day)
+        start, end = month_span(None, first, last, day, as_of_given=as_of is not None)
         chosen = _format(fmt, out)
         dataset = load(data)
         from revcli.dashboard.build import build_dashboard

@@ -16,8 +16,8 @@ from revcli.cli.options import (
     FromOption,
     OutOption,
     ToOption,
+    month_span,
     parse_day,
-    parse_month,
 )
 from revcli.errors import CheckFailed
 from revcli.output.report import OutputFormat
@@ -64,17 +64,15 @@ def diff(
     Example: [bold]revcli diff HEAD --data sample_data --from 2026-01 --to 2026-09[/]
     """
     with error_boundary():
-        from revcli.calendar import shift_month
         from revcli.checks import read_checked
         from revcli.data.source import resolve_revision
         from revcli.diff.report import DiffSides, diff_report, diff_table
         from revcli.diff.restate import restate
 
         day = parse_day(as_of, "--as-of")
-        end = parse_month(last, "--to") if last else day.replace(day=1)
-        start = parse_month(first, "--from") if first else shift_month(end, 1 - DEFAULT_MONTHS)
-        if start > end:
-            raise BadValue(f"--from {start:%Y-%m} is after --to {end:%Y-%m}", param_hint="--from")
+        start, end = month_span(
+            None, first, last, day, months=DEFAULT_MONTHS, as_of_given=as_of is not None
+        )
         if old is None and before is None:
             raise BadValue("name the earlier revision, or give --before DATE")
         root = resolve_data_dir(data)

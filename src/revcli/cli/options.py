@@ -141,10 +141,18 @@ def parse_month(value: str, option: str) -> dt.date:
 
 
 def month_span(
-    month: str | None, first: str | None, last: str | None, as_of: dt.date
+    month: str | None,
+    first: str | None,
+    last: str | None,
+    as_of: dt.date,
+    *,
+    months: int = 12,
+    as_of_given: bool = True,
 ) -> tuple[dt.date, dt.date]:
-    """The months a report covers: ``--month``, or ``--from``/``--to``, else the 12 months
-    up to and including the month of ``as_of``."""
+    """The months a report covers: ``--month``, or ``--from``/``--to``, else the ``months``
+    months up to and including the month of ``as_of`` (today's date unless
+    ``as_of_given``). ``--to`` defaults to the month of ``as_of``, and an error about it
+    says so: the user may never have typed it."""
     from revcli.calendar import shift_month
 
     if month is not None:
@@ -153,9 +161,15 @@ def month_span(
         one = parse_month(month, "--month")
         return one, one
     end = parse_month(last, "--to") if last else dt.date(as_of.year, as_of.month, 1)
-    start = parse_month(first, "--from") if first else shift_month(end, -11)
+    start = parse_month(first, "--from") if first else shift_month(end, 1 - months)
     if start > end:
-        raise BadValue(f"--from {start:%Y-%m} is after --to {end:%Y-%m}", param_hint="--from")
+        default = ""
+        if not last:
+            default = " (the default: the month of --as-of" + ("" if as_of_given else ", today")
+            default += ")"
+        raise BadValue(
+            f"--from {start:%Y-%m} is after --to {end:%Y-%m}{default}", param_hint="--from"
+        )
     return start, end
 
 

@@ -72,7 +72,7 @@ def nrr(
         from revcli.metrics.retention import nrr_report
 
         day = parse_day(as_of, "--as-of")
-        start, end = month_span(month, first, last, day)
+        start, end = month_span(month, first, last, day, as_of_given=as_of is not None)
         check_by(by)
         dataset = load(data, rev, before)
         report = nrr_report(dataset, start, end, window, by, as_of=day)
@@ -115,7 +115,7 @@ def cohorts(
         from revcli.metrics.options import report_options
 
         day = parse_day(as_of, "--as-of")
-        start, end = month_span(None, first, last, day)
+        start, end = month_span(None, first, last, day, as_of_given=as_of is not None)
         dataset = load(data, rev, before)
         pivot = choose_format(fmt, out) is OutputFormat.TABLE
         options = report_options(dataset.settings)
