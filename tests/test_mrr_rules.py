@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import MakeDir
+from tests.conftest import MakeDir, Run
 from tests.helpers import moves, mrr_of, row
 
 CUSTOMERS = """\
@@ -377,3 +377,44 @@ def test_by_customer_id_shows_the_ids(make_data_dir: MakeDir) -> None:
     )
     t = mrr_of(root, "2026-01", "2026-01", by="customer_id")
     assert t.select("customer_id", "mrr").rows() == [("A", 400.0), ("B", 200.0)]
+
+
+@pytest.mark.parametrize("by", [None, "product", "segment"])
+def test_the_totals_row_under_by_is_the_whole_data_sets(
+    make_data_dir: MakeDir, run: Run, by: str | None
+) -> None:
+    # A (SMB) has LIC 100 + SUP 50 from December; B (Enterprise) starts in February with
+    # LIC 200 + SUP 20. January–February as a whole: MRR before January 150, at the end
+    # 150 + 220 = 370, 2 customers: ARPA 370 / 2 = 185.00, growth 100 × 220 / 150 =
+    # 146.67 %, 1 new customer (B), new MRR 220. By product, LIC and SUP each have 2
+    # customers in February and B is new in both; the Totals row still counts B once.
+    root = make_data_dir(
+        {
+            "customers.csv": CUSTOMERS,
+            "contracts.csv": "contract_id,customer_id,start_date\nC1,A,2025-12-01\n"
+            "C2,B,2026-02-01\n",
+            "contract_lines.csv": "contract_id,product,unit_price\nC1,LIC,100\nC1,SUP,50\n"
+            "C2,LIC,200\nC2,SUP,20\n",
+        }
+    )
+    args = ["--by", by] if by else []
+    result = run(
+        "mrr", "--data", root, "--from", "2026-01", "--to", "2026-02", *args, "-f", "markdown"
+    )
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    header = [c.strip() for c in lines[2].strip("|").split("|")]
+    (total,) = [line for line in lines if line.startswith("| **Total** |")]
+    cells = dict(
+        zip(header, (c.strip().strip("*") for c in total.strip("|").split("|")), strict=True)
+    )
+    assert {
+        k: cells[k] for k in ("mrr", "customers", "arpa", "growth_pct", "new", "new_customers")
+    } == {
+        "mrr": "370.00",
+        "customers": "2",
+        "arpa": "185.00",
+        "growth_pct": "146.67",
+        "new": "220.00",
+        "new_customers": "1",
+    }

@@ -100,9 +100,10 @@ def policy_label(settings: Settings) -> PolicyLabel:
     return PolicyLabel(settings.metrics.name, settings.metrics.version)
 
 
-def _totals(table: pl.DataFrame, by: str | None) -> dict[str, Any]:
-    """Flows summed over the period; stocks (MRR, ARR, customers) as at its last month.
-    Money is summed as exact decimals (each cell is the float nearest its exact value)."""
+def _totals(table: pl.DataFrame) -> dict[str, Any]:
+    """The Totals row of an ungrouped ``mrr`` table: flows summed over the period; stocks
+    (MRR, ARR, customers, ARPA) as at its last month; growth over the whole period. Money
+    is summed as exact decimals (each cell is the float nearest its exact value)."""
     flows = [*_FLOWS, *(["fx"] if "fx" in table.columns else [])]
 
     def total(frame: pl.DataFrame, column: str) -> Any:
@@ -112,7 +113,7 @@ def _totals(table: pl.DataFrame, by: str | None) -> dict[str, Any]:
     last = table.filter(pl.col("month") == pl.col("month").max())
     totals["mrr"] = total(last, "mrr")
     totals["arr"] = total(last, "arr")
-    if by is None and table.height:
+    if table.height:
         opening = total(table.head(1), "mrr") - total(table.head(1), "net_change")
         totals["customers"] = last.get_column("customers").sum()
         totals["arpa"] = last.get_column("arpa")[0]
@@ -185,6 +186,9 @@ def mrr_report(
     """MRR, ARR and every movement per month from ``first`` to ``last`` (SPEC §4, §9);
     months not over on ``as_of`` are marked (:func:`unfinished`)."""
     table = mrr_frame(data, first, last, by)
+    # The Totals row is the data set's as a whole: with --by product a customer with two
+    # products is one customer, and one new customer, not two (docs/rules.md).
+    whole = table if by is None else mrr_frame(data, first, last)
     span = first.strftime("%Y-%m") if first == last else f"{first:%Y-%m} – {last:%Y-%m}"
     base = data.settings.base_currency
     title = f"MRR {span} ({base})" + (f" by {by}" if by else "")
@@ -193,7 +197,7 @@ def mrr_report(
         title=title,
         frame=table,
         kinds=MRR_KINDS,
-        totals=_totals(table, by),
+        totals=_totals(whole),
         notes=(
             f"Money in {base}; ARR = 12 × MRR; movements are signed.",
             *([footnote] if footnote else []),
