@@ -77,7 +77,9 @@ class RawTable:
 FRAME_CHARS = 100_000
 """YAML files from this size on are tried as frames (:meth:`SourceReader.yaml_frames`): a
 smaller one, such as one contract of a ``contracts/`` folder, is read faster record by
-record than by a few frame operations."""
+record. Measured on an import's file (best of 7): 56,000 characters 16 ms as frames
+against 9 ms from libyaml's events (plus their rows, about as long again); 224,000
+characters 27 ms against 33 ms; 933,000 characters 76 ms against 180 ms."""
 
 PARALLEL_BYTES = 4 * 1024 * 1024
 """CSV files from this size on are read and parsed on worker threads, side by side."""
