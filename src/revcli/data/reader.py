@@ -53,8 +53,9 @@ class Positions:
                 schema={SOURCE: pl.String, "record": pl.Int64, "column": pl.String},
                 orient="row",
             )
+            wanted = wanted.unique()
             for frame in self._frames:
-                hits = frame.join(wanted.unique(), on=[SOURCE, "record", "column"])
+                hits = frame.join(wanted, on=[SOURCE, "record", "column"])
                 found.update({(s, r, c): n for s, r, c, n in hits.iter_rows()})
         return found
 
@@ -200,14 +201,10 @@ class SourceReader:
         unknown = found.positions.filter(
             pl.when(pl.col("child"))
             .then(~pl.col("column").is_in(_known(LINES)))
-            .otherwise(~pl.col("column").is_in(_known(CONTRACTS if child_key else CUSTOMERS)))
+            .otherwise(~pl.col("column").is_in(_known(spec)))
         )
         for source, _, key, line, child in unknown.iter_rows():  # warnings only
-            spec = LINES if child else CONTRACTS if child_key else CUSTOMERS
-            self.issues += [
-                Issue(source, line, i.column, i.message, Severity.WARNING)
-                for i in unknown_columns([key], spec, source)
-            ]
+            self.issues += _unknown_key(source, line, key, LINES if child else spec)
         return found
 
     def records_rows(
@@ -226,16 +223,21 @@ class SourceReader:
             for key, line in rec.value_lines.items():
                 self.positions[(source, rec.line, key)] = line
                 if key not in known:
-                    self.issues += [
-                        Issue(source, line, i.column, i.message, Severity.WARNING)
-                        for i in unknown_columns([key], spec, source)
-                    ]
+                    self.issues += _unknown_key(source, line, key, spec)
         return rows
 
     def records_frame(
         self, records: Iterable[YamlRecord], source: str, spec: TableSpec
     ) -> pl.DataFrame:
         return rows_frame(self.records_rows(records, source, spec))
+
+
+def _unknown_key(source: str, line: int, key: str, spec: TableSpec) -> list[Issue]:
+    """The warning for a YAML value whose key ``spec``'s table does not know, at its line."""
+    return [
+        Issue(source, line, i.column, i.message, Severity.WARNING)
+        for i in unknown_columns([key], spec, source)
+    ]
 
 
 def _known(spec: TableSpec) -> list[str]:
