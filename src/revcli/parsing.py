@@ -95,19 +95,19 @@ def _parse_expr(col: Column) -> tuple[pl.Expr, str]:
             )
 
 
-def _no_such_day(text: pl.Expr, expected: str) -> pl.Expr:
-    """What is wrong with a date or month ``text`` written in the right form and years but
-    naming no day of the calendar (``2026-02-29``, ``2026-04-31``, ``2026-13-01``): the
-    day or month that does not exist, instead of the years, which are fine."""
-    day = text.str.slice(8, 2) if expected.endswith("YYYY-MM-DD") else pl.lit("")
+def _no_such_day(text: pl.Expr, expected: str, *, day: bool) -> pl.Expr:
+    """What is wrong with a date (``day``) or month ``text`` written in the right form and
+    years but naming no day of the calendar (``2026-02-29``, ``2026-04-31``,
+    ``2026-13-01``): the day or month that does not exist, instead of the years."""
     month = text.str.slice(5, 2)
     tail = "; expected " + expected.rsplit("; expected ", 1)[-1]
-    real_month = month.is_in([f"{m:02d}" for m in range(1, 13)])
-    what = "is not a date: " if expected.endswith("YYYY-MM-DD") else "is not a month: "
+    what = "is not a date: " if day else "is not a month: "
     return (
-        pl.when(~real_month)
+        pl.when(~month.is_in([f"{m:02d}" for m in range(1, 13)]))
         .then(pl.lit(what + "there is no month ") + month + tail)
-        .otherwise(pl.lit(what) + text.str.slice(0, 7) + " has no day " + day + tail)
+        .otherwise(
+            pl.lit(what) + text.str.slice(0, 7) + " has no day " + text.str.slice(8, 2) + tail
+        )
     )
 
 
@@ -116,16 +116,11 @@ def _unparsed(col: Column, text: pl.Expr, expected: str) -> pl.Expr:
     (from :func:`_parse_expr`); for a decimal with more whole digits or decimal places
     than :data:`DECIMAL` holds, that it is too large or too precise; for a date or month
     in the right form naming no day of the calendar, which day or month does not exist."""
-    if col.kind is Kind.DATE:
+    if col.kind in (Kind.DATE, Kind.MONTH):
+        day = col.kind is Kind.DATE
         return (
-            pl.when(text.str.contains(_DATE_RE))
-            .then(_no_such_day(text, expected))
-            .otherwise(pl.lit(expected))
-        )
-    if col.kind is Kind.MONTH:
-        return (
-            pl.when(text.str.contains(_MONTH_RE))
-            .then(_no_such_day(text, expected))
+            pl.when(text.str.contains(_DATE_RE if day else _MONTH_RE))
+            .then(_no_such_day(text, expected, day=day))
             .otherwise(pl.lit(expected))
         )
     if col.kind is not Kind.DECIMAL:
