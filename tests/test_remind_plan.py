@@ -131,6 +131,24 @@ def test_owner_that_is_not_an_email_falls_back() -> None:
     ).to_list() == [None, None]
 
 
+def test_addresses_that_differ_only_in_case_are_one_recipient() -> None:
+    # Kari's address is written two ways; Ola's once. Two recipients, not three: Kari's
+    # spelled as the first in sort order ("K" < "k"), on both of her contracts.
+    frame = pl.concat(
+        [
+            notice_in(5, contract_id="K1", owner="kari@example.no"),
+            notice_in(6, contract_id="K2", owner="Kari@Example.NO"),
+            notice_in(7, contract_id="K3", owner="ola@example.no"),
+        ]
+    )
+    plan = plan_reminders(frame, AS_OF, ReminderSettings(), NO_SENT)
+    assert plan.select("recipient", "contract_id").rows() == [
+        ("Kari@Example.NO", "K1"),
+        ("Kari@Example.NO", "K2"),
+        ("ola@example.no", "K3"),
+    ]
+
+
 def test_custom_lead_days_and_none() -> None:
     frame = notice_in(14)
     assert plan_reminders(frame, AS_OF, ReminderSettings(lead_days=(14,)), NO_SENT).height == 1

@@ -78,7 +78,8 @@ def plan_reminders(
     (earlier missed lead times are superseded and never sent). Nothing is sent for a
     deadline already past. A (contract, kind, deadline, lead) in ``sent`` is not sent
     again. ``recipient`` is the owner when it is an e-mail address, else the fallback
-    address, else null. Out: :data:`PLAN_COLUMNS`, sorted by recipient, deadline,
+    address, else null; addresses that differ only in case are one recipient, spelled as
+    the first of them in sort order. Out: :data:`PLAN_COLUMNS`, sorted by recipient, deadline,
     contract_id.
     """
     a = pl.lit(as_of)
@@ -121,8 +122,12 @@ def plan_reminders(
             .alias("recipient"),
         )
     )
+    # An address differs from another only in case: one mailbox in practice, so one
+    # e-mail, to the spelling that sorts first (the same on every run).
+    spelled = pl.col("recipient").min().over(pl.col("recipient").str.to_lowercase())
     return (
         due.join(sent.select(*KEY), on=list(KEY), how="anti")
+        .with_columns(spelled.alias("recipient"))
         .select(PLAN_COLUMNS)
         .sort("recipient", "deadline", "contract_id", nulls_last=True)
     )
