@@ -435,6 +435,16 @@ def test_number_format_series_restart_per_year() -> None:
         ("{year}", "must contain {seq} exactly once"),
         ("{seq}-{seq}", "must contain {seq} exactly once"),
         ("{year-{seq}", "is not a valid number format"),
+        # Only digits: {seq:5} pads 1 with four spaces, a fill other than 0 is no digit,
+        # a sign or grouping adds a character, # adds 0b.
+        ("{year}-{seq:5}", "{seq:5} writes 1 as '    1', not as digits only"),
+        ("{year}-{seq:x>5}", "{seq:x>5} writes 1 as 'xxxx1'"),
+        ("{year}-{seq:+d}", "{seq:+d} writes 1 as '+1'"),
+        ("{year}-{seq: 05d}", "{seq: 05d} writes 1 as ' 0001'"),
+        ("{year}-{seq:,d}", "{seq:,d} writes 1234567 as '1,234,567'"),
+        ("{year}-{seq:_b}", "writes 1234567 as '1_0010_1101_0110_1000_0111'"),
+        ("{year}-{seq:#o}", "{seq:#o} writes 1 as '0o1'"),
+        ("{year:>6}-{seq}", "{year:>6} writes 2026 as '  2026'"),
     ],
 )
 def test_unusable_number_format_is_an_error_naming_the_setting(text: str, problem: str) -> None:

@@ -30,8 +30,9 @@ def number_format_problem(text: str) -> str:
     ``{seq}`` (once), Python format specs without nested fields and no width or precision
     above :data:`MAX_FIELD_WIDTH` (``{seq:999999999d}`` would take a gigabyte), no
     conversion (``!s``) and only the types of :data:`NUMBER_TYPES`, so that every number
-    is its own text; and no control or direction-formatting character (tab and line
-    breaks too), in the literal text or as a fill, since every document prints the number."""
+    is its own text, written as digits only (:func:`_not_digits_only`); and no control or
+    direction-formatting character (tab and line breaks too), in the literal text or as a
+    fill, since every document prints the number."""
     example = "e.g. '{year}-{seq:05d}'"
     try:
         parsed = [
@@ -78,6 +79,21 @@ def number_format_problem(text: str) -> str:
             f"'{text}' holds the {kind} character {visible(char)}, which an invoice number "
             "cannot show; remove it"
         )
+    return _not_digits_only(text, [(name, spec) for name, spec, _ in parsed], example)
+
+
+def _not_digits_only(text: str, parts: list[tuple[str, str]], example: str) -> str:
+    """The problem of a ``{year}`` or ``{seq}`` whose spec writes more than digits (padding
+    but zeros, a sign, grouping, a ``0b``/``0o`` prefix), or ``""``: 1234567 shows the
+    grouping, 1 the padding."""
+    for name, spec in parts:
+        for value in (2026,) if name == "year" else (1, 1234567):
+            shown = format(value, spec)
+            if not shown.isascii() or not shown.isdigit():
+                return (
+                    f"'{text}': {{{name}:{spec}}} writes {value} as '{shown}', not as digits "
+                    f"only; pad with zeros, {example}"
+                )
     return ""
 
 
