@@ -141,11 +141,12 @@ def test_dashboard_in_chromium(run: Run, browser: Any, tmp_path: Path) -> None:
         "customers": mrr["customers"],
         "nrr": nrr["nrr"],
         "grr": nrr["grr"],
+        "net_new": mrr["net_new"],
         "net_change": mrr["net_change"],
         "net_change_before": before["net_change"],
     }
     assert {k: v[0] for k, v in tiles.items()} == expected
-    for key in ("mrr", "arr", "customers", "net_change", "net_change_before"):
+    for key in ("mrr", "arr", "customers", "net_new", "net_change", "net_change_before"):
         assert tiles[key][1] == group_digits(Decimal(expected[key]))
     # NRR 1.0111 is shown as 101.11 %
     assert tiles["nrr"][1] == f"{Decimal(expected['nrr']) * 100:.2f} %"
@@ -162,16 +163,16 @@ def test_dashboard_in_chromium(run: Run, browser: Any, tmp_path: Path) -> None:
         return [document.documentElement.scrollWidth - width, wide.slice(0, 5), spill.slice(0, 5)];
     }"""
     assert page.evaluate(overflow) == [0, [], []]
-    # The seven tiles fill rows evenly (four and three), never six and one left alone.
+    # The eight tiles fill rows evenly (four and four), never seven and one left alone.
     per_row = """() => Object.values([...document.querySelectorAll('.tile')].reduce(
         (rows, t) => { const y = Math.round(t.getBoundingClientRect().top);
                        rows[y] = (rows[y] || 0) + 1; return rows; }, {}))"""
-    assert sorted(page.evaluate(per_row)) == [3, 4]
+    assert sorted(page.evaluate(per_row)) == [4, 4]
     page.screenshot(path=str(tmp_path / "dashboard-1280.png"), full_page=True)
     # A phone: one tile per row; the page does not scroll sideways, wide tables do in
     # their own box.
     page.set_viewport_size({"width": 390, "height": 844})
-    assert sorted(page.evaluate(per_row)) == [1] * 7
+    assert sorted(page.evaluate(per_row)) == [1] * 8
     assert page.evaluate(overflow)[0] == 0
     boxed = """() => [...document.querySelectorAll('table')].every(
         t => t.parentElement.classList.contains('scroll')
@@ -410,3 +411,36 @@ def test_the_dashboard_stays_small_whatever_the_number_of_renewals(
     assert "… and 154 more renewals worth ARR" in summary
     urgent = summary.split("Notice deadline within 14 days: ", 1)[1].split("\n", 1)[0]
     assert urgent.count(" (20") <= 25
+
+
+def test_a_tile_shows_the_net_new_mrr(run: Run, make_data_dir: Any, tmp_path: Path) -> None:
+    # The headline tiles include net new MRR: new + expansion + reactivation + cancellation
+    # + churn of the last month, upgrades and downgrades left out (docs/rules.md). In
+    # February A upgrades from 100 to 150 (+50) and B starts at 30 (new): net new 30.00,
+    # while the net change is 80.00.
+    data = make_data_dir(
+        {
+            "customers.csv": "customer_id,name\nA,Alpha\nB,Beta\n",
+            "contracts.yaml": (
+                "contracts:\n"
+                "  - {contract_id: A1, customer_id: A, start_date: 2026-01-01,\n"
+                "     lines: [{product: P, unit_price: 100, end_date: 2026-01-31},\n"
+                "             {product: P, unit_price: 150, start_date: 2026-02-01}]}\n"
+                "  - {contract_id: B1, customer_id: B, start_date: 2026-02-01,\n"
+                "     lines: [{product: P, unit_price: 30}]}\n"
+            ),
+        }
+    )
+    args = ("dashboard", "--data", data, "--from", "2026-01", "--to", "2026-02")
+    page = tmp_path / "d.html"
+    result = run(*args, "--as-of", "2026-03-01", "--out", page)
+    assert result.exit_code == 0, result.stderr
+    html = page.read_text(encoding="utf-8")
+    assert '<div class="tile" data-key="net_new" data-value="30.00">' in html
+    assert '<div class="label">Net new MRR 2026-02</div>' in html
+    assert 'data-key="net_change" data-value="80.00"' in html
+    summary = run(*args, "--as-of", "2026-03-01", "--format", "markdown")
+    tiles = [line for line in summary.stdout.splitlines() if line.startswith("| ")][:3]
+    labels = [c.strip() for c in tiles[0].strip("|").split(" | ")]
+    values = [c.strip() for c in tiles[2].strip("|").split(" | ")]
+    assert dict(zip(labels, values, strict=True))["Net new MRR 2026-02"] == "30.00"

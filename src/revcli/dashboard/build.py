@@ -68,8 +68,9 @@ class Dashboard:
 
     @property
     def tiles(self) -> list[Tile]:
-        """MRR, ARR, customers, NRR, GRR of the last month, and its net change beside the
-        month before's (values exactly as the CSV of ``mrr`` and ``nrr`` writes them)."""
+        """MRR, ARR, customers, NRR, GRR and net new MRR of the last month, and its net
+        change beside the month before's (values exactly as the CSV of ``mrr`` and ``nrr``
+        writes them)."""
         months = rows(self.mrr)
         now: dict[str, Any] = months[-1] if months else {}
         before: dict[str, Any] = months[-2] if len(months) > 1 else {}
@@ -83,6 +84,7 @@ class Dashboard:
             Tile("customers", f"Customers {month}", now.get("customers"), "count"),
             Tile("nrr", f"NRR {month}", kept.get("nrr"), "ratio", f"{NRR_WINDOW}-month window"),
             Tile("grr", f"GRR {month}", kept.get("grr"), "ratio", f"{NRR_WINDOW}-month window"),
+            Tile("net_new", f"Net new MRR {month}", now.get("net_new"), "money"),
             Tile("net_change", f"Net change {month}", now.get("net_change"), "money"),
             Tile(
                 "net_change_before",

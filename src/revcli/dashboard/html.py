@@ -142,7 +142,7 @@ def _tile(tile: Tile) -> str:
         text, raw = group_digits(Decimal(value)), str(value)
         sign = (
             ""
-            if tile.key not in ("net_change", "net_change_before")
+            if tile.key not in ("net_new", "net_change", "net_change_before")
             else (" neg" if value < 0 else " pos" if value > 0 else "")
         )
     note = f'<div class="note">{escape(tile.note)}</div>' if tile.note else ""
