@@ -7,7 +7,7 @@ light revcli modules; the data, engine and renderers load inside the functions t
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from revcli.data.source import Revision
     from revcli.data.validate import DataSet
     from revcli.output.report import Report
+    from revcli.settings import Settings
 
 
 def resolve_data_dir(data: Path | None) -> Path:
@@ -165,14 +166,54 @@ def refuse_register_folder(out: Path, *, folder: bool = False) -> None:
         )
 
 
+def templates_of(settings: Settings) -> list[str]:
+    """The templates ``revcli.yaml`` names (or their defaults), relative to the data dir."""
+    from revcli.renewals.config import parse_reminder_settings
+
+    reminders, _ = parse_reminder_settings(settings)
+    return [settings.invoice.template, reminders.template_text, reminders.template_html]
+
+
+def refuse_data_file(out: Path, root: Path, templates: Collection[str] = ()) -> None:
+    """A usage error when ``out`` would replace a file that revcli reads in the data dir
+    ``root``, or make one the next run reads: ``revcli.yaml``, a data file, a contract
+    file, revcli's state (:func:`~revcli.data.load.read_as_data`) or a template named in
+    ``revcli.yaml`` (``templates``); also through a symbolic link that such a file is."""
+    from revcli.data.load import DATA_FILES, read_as_data
+
+    try:
+        place = out.parent.resolve() / out.name  # a link at ``out`` is replaced, not followed
+        base = root.resolve()
+        name = place.relative_to(base).as_posix() if place.is_relative_to(base) else None
+        read = {(base / t).resolve() for t in templates}
+        contracts = base / "contracts"
+        files = [base / f for f in DATA_FILES]
+        files += contracts.iterdir() if contracts.is_dir() else []
+        read |= {f.resolve() for f in files if f.is_symlink()}
+    except (OSError, RuntimeError):  # a loop of symlinks: the write itself reports it
+        return
+    if (name is not None and read_as_data(name)) or place in read:
+        raise UsageError(
+            f"--out {out}: revcli reads that file in the data dir {root} (its data, settings, "
+            "templates or state), and a report there would replace it or be read as data "
+            "by the next run; write it outside the data dir, or to another name"
+        )
+
+
 def emit(
     report: Report,
     fmt: OutputFormat | None,
     out: Path | None,
     columns: str | None = None,
+    *,
+    data_dir: Path | None = None,
+    templates: Collection[str] = (),
 ) -> None:
     """Render ``report`` (only ``columns``, when given) and write it to ``out`` atomically,
-    or to stdout."""
+    or to stdout; an ``out`` that is a file revcli reads in ``data_dir`` is refused
+    (:func:`refuse_data_file`)."""
+    if out is not None and data_dir is not None:
+        refuse_data_file(out, data_dir, templates)
     from revcli.output.render import render, render_table
     from revcli.output.report import select_columns
 
@@ -204,6 +245,25 @@ def emit(
         refuse_register_folder(out)
         write_atomic(out, data, stream=True)
         err.print(f"wrote {out}", style="dim", markup=False)
+
+
+def emit_data(
+    report: Report,
+    dataset: DataSet,
+    fmt: OutputFormat | None,
+    out: Path | None,
+    columns: str | None = None,
+) -> None:
+    """:func:`emit` of a report on ``dataset``: saying which git revision it was read at
+    (:func:`at_revision`), and never written over a file revcli reads in its data dir."""
+    emit(
+        at_revision(report, dataset),
+        fmt,
+        out,
+        columns,
+        data_dir=dataset.root,
+        templates=templates_of(dataset.settings),
+    )
 
 
 @contextmanager

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from revcli.cli.common import at_revision, emit, error_boundary, load, resolve_data_dir
+from revcli.cli.common import emit_data, error_boundary, load, resolve_data_dir
 from revcli.cli.console import err, print_issues
 from revcli.cli.options import (
     AsOfOption,
@@ -60,7 +60,7 @@ def mrr(
                 "has grain: customer"
             )
         report = mrr_report(dataset, start, end, by, as_of=day)
-        emit(at_revision(report, dataset), fmt, out, columns)
+        emit_data(report, dataset, fmt, out, columns)
 
 
 def validate_command(data: DataOption = None) -> None:

@@ -8,7 +8,13 @@ from typing import Annotated
 
 import typer
 
-from revcli.cli.common import error_boundary, load, unknown_suffix
+from revcli.cli.common import (
+    error_boundary,
+    load,
+    refuse_data_file,
+    templates_of,
+    unknown_suffix,
+)
 from revcli.cli.console import err
 from revcli.cli.options import AsOfOption, DataOption, FromOption, ToOption, month_span, parse_day
 from revcli.cli.streams import write_data
@@ -85,6 +91,7 @@ def dashboard(
         if out is None:
             write_data(text)
         else:
+            refuse_data_file(out, dataset.root, templates_of(dataset.settings))
             write_atomic(out, text, stream=True)
             err.print(f"wrote {out}", style="dim", markup=False)
 

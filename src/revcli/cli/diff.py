@@ -6,7 +6,14 @@ from typing import Annotated
 
 import typer
 
-from revcli.cli.common import choose_format, emit, error_boundary, resolve_data_dir, revision_of
+from revcli.cli.common import (
+    choose_format,
+    emit,
+    error_boundary,
+    resolve_data_dir,
+    revision_of,
+    templates_of,
+)
 from revcli.cli.console import BadValue, print_issues
 from revcli.cli.options import (
     AsOfOption,
@@ -91,7 +98,13 @@ def diff(
         )
         chosen = choose_format(fmt, out)
         build = diff_table if chosen is OutputFormat.TABLE else diff_report
-        emit(build(result, sides, start, end), chosen, out)
+        emit(
+            build(result, sides, start, end),
+            chosen,
+            out,
+            data_dir=root,
+            templates=templates_of(new_raw.settings),
+        )
         closed = [m for m in result.changed_months() if m < day.replace(day=1)]
         if fail_on_restatement and closed:
             months = ", ".join(f"{m:%Y-%m}" for m in closed)

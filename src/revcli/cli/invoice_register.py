@@ -103,7 +103,8 @@ def list_command(
         issued_in = parse_month(issued, "--issued") if issued else None
         entries = load_register(resolve_data_dir(data))
         _known_customer(data, entries, customer)
-        emit(list_report(entries, month, customer, issued_in), fmt, out, columns)
+        report = list_report(entries, month, customer, issued_in)
+        emit(report, fmt, out, columns, data_dir=resolve_data_dir(data))
 
 
 def _known_customer(data: Path | None, entries: list[Any], customer: str | None) -> None:
@@ -191,7 +192,8 @@ def export(
         from revcli.output.report import OutputFormat
 
         report_format = None if fmt is None else OutputFormat(fmt.value)
-        emit(export_report(entries, month, customer, issued_in), report_format, out, columns)
+        report = export_report(entries, month, customer, issued_in)
+        emit(report, report_format, out, columns, data_dir=resolve_data_dir(data))
 
 
 def _export_xml(entries: list[Any], folder: Path) -> None:

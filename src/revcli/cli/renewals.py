@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from revcli.cli.common import at_revision, choose_format, emit, error_boundary, load, unknown_suffix
+from revcli.cli.common import (
+    choose_format,
+    emit_data,
+    error_boundary,
+    load,
+    refuse_data_file,
+    templates_of,
+    unknown_suffix,
+)
 from revcli.cli.console import BadValue, err, working
 from revcli.cli.options import (
     AsOfOption,
@@ -189,14 +197,11 @@ def renewals(
 
             with working("Writing the calendar …"):  # a large one takes seconds
                 calendar = calendar_of(dataset, query, upcoming)
+            if out is not None:
+                refuse_data_file(out, dataset.root, templates_of(dataset.settings))
             _write(calendar, out)
         else:
-            emit(
-                at_revision(renewals_report(dataset, query, upcoming), dataset),
-                chosen,
-                out,
-                columns,
-            )
+            emit_data(renewals_report(dataset, query, upcoming), dataset, chosen, out, columns)
         if check is not None:
             message = unanswered_notices_message(dataset, day, check, owner, upcoming)
             if message is not None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from revcli.cli.common import at_revision, choose_format, emit, error_boundary, load
+from revcli.cli.common import choose_format, emit_data, error_boundary, load
 from revcli.cli.options import (
     AsOfOption,
     BeforeOption,
@@ -76,7 +76,7 @@ def nrr(
         check_by(by)
         dataset = load(data, rev, before)
         report = nrr_report(dataset, start, end, window, by, as_of=day)
-        emit(at_revision(report, dataset), fmt, out, columns)
+        emit_data(report, dataset, fmt, out, columns)
 
 
 def cohorts(
@@ -128,7 +128,7 @@ def cohorts(
             min_customers=options.cohort_min_customers,
             as_of=day,
         )
-        emit(at_revision(report, dataset), fmt, out, columns)
+        emit_data(report, dataset, fmt, out, columns)
 
 
 def register(app: typer.Typer) -> None:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from revcli.cli.common import at_revision, emit, error_boundary, load
+from revcli.cli.common import emit_data, error_boundary, load
 from revcli.cli.console import BadValue, err
 from revcli.cli.options import (
     AsOfOption,
@@ -61,7 +61,7 @@ def pipeline(
         warning = past_due_warning(report)
         if warning:
             err.print(f"warning: {warning}", markup=False)
-        emit(at_revision(report, dataset), fmt, out, columns)
+        emit_data(report, dataset, fmt, out, columns)
 
 
 def risk(
@@ -90,7 +90,7 @@ def risk(
 
         day = parse_day(as_of, "--as-of")
         dataset = load(data, rev, before)
-        emit(at_revision(risk_report(dataset, day, top), dataset), fmt, out, columns)
+        emit_data(risk_report(dataset, day, top), dataset, fmt, out, columns)
 
 
 def forecast(
@@ -121,7 +121,7 @@ def forecast(
         report = forecast_report(
             dataset, day, months, run_rate_months=report_options(dataset.settings).run_rate_months
         )
-        emit(at_revision(report, dataset), fmt, out, columns)
+        emit_data(report, dataset, fmt, out, columns)
 
 
 def register(app: typer.Typer) -> None:

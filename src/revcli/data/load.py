@@ -36,6 +36,30 @@ CSV_FILES = (
 )
 """The CSV files of a data dir, in the order they are read."""
 
+DATA_FILES = (
+    SETTINGS_FILE,
+    "customers.yaml",
+    "customers.yml",
+    "contracts.yaml",
+    "contracts.yml",
+    *CSV_FILES,
+)
+"""The files at the top of a data dir that every run reads."""
+
+
+def read_as_data(name: str) -> bool:
+    """Whether ``name``, a path inside a data dir (parts joined by ``/``), is a file that
+    revcli reads there: ``revcli.yaml``, a data file (:data:`DATA_FILES`), a contract file
+    of ``contracts/``, or revcli's own state (``.revcli/…``, and ``.revcli-…`` such as an
+    import's journal). In any letter case: macOS and Windows do not tell ``Customers.CSV``
+    from ``customers.csv``."""
+    parts = name.lower().split("/")
+    if parts[0] == ".revcli" or parts[0].startswith(".revcli-"):
+        return True
+    if len(parts) == 1:
+        return parts[0] in DATA_FILES
+    return len(parts) == 2 and parts[0] == "contracts" and parts[1].endswith((".yaml", ".yml"))
+
 
 @dataclass(frozen=True)
 class RawData:
