@@ -108,6 +108,28 @@ def test_reports_show_control_characters_by_their_code(tmp_path: Path, run: Run)
     assert data["rows"][0]["name"] == NAME
 
 
+@pytest.mark.parametrize("name", ["\x00--\x00", "\x001e999\x00", "\x00123\x00"])
+def test_json_keeps_a_text_that_looks_like_a_number_mark_a_text(
+    tmp_path: Path, run: Run, name: str
+) -> None:
+    # JSON wrote a decimal as NUL, its digits, NUL inside a string and unquoted every such
+    # string afterwards: a customer named NUL "--" NUL (a "\x00" escape in YAML) came out as
+    # the bare `"name": --`, and the JSON did not parse; NUL "123" NUL became the number 123.
+    root = tmp_path / "data"
+    scaffold(root)
+    (root / "customers.csv").unlink()
+    escaped = name.replace("\x00", "\\x00")  # a YAML escape: the file holds no NUL
+    (root / "customers.yaml").write_text(
+        f'customers:\n  - customer_id: CUST-001\n    name: "{escaped}"\n', encoding="utf-8"
+    )
+    result = run("mrr", "--data", root, "--month", "2026-03", "--by", "name", "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["rows"]
+    # 10 seats × 490.00 a month; the onboarding fee is once, not MRR.
+    assert [(r["name"], r["mrr"]) for r in rows] == [(name, 4900.0)]
+    assert '"mrr": 4900.00,' in result.stdout  # money keeps its two decimals
+
+
 def test_an_invoice_that_would_show_a_control_character_is_refused(
     tmp_path: Path, run: Run
 ) -> None:

@@ -79,18 +79,41 @@ _LONE_CR = re.compile("\r(?!\n)")
 start of the line)."""
 
 
-_NUMBER = "\x00"
-"""Marks a decimal's text inside a JSON string so it can be written as a bare number."""
-_MARKED = re.compile(r'"\\u0000([-+0-9.Ee]+)\\u0000"')
+def _json_text(value: Any, depth: int = 0) -> str:
+    """``value`` as ``json.dumps(value, ensure_ascii=False, indent=2, default=str)`` writes
+    it, except that a ``Decimal`` is a JSON number with exactly its digits (1234.50, a JPY
+    1000, a KWD 1.235): through a float it would lose trailing zeros and, past 15 digits,
+    digits. Written here rather than by marking decimals inside strings for ``json.dumps``
+    and unquoting them after: a text of the data that looks like such a mark (a name of
+    NUL, ``--``, NUL) was then written as a bare ``--``, and the JSON did not parse."""
+    if isinstance(value, str):
+        return _quoted(value)
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return str(value) if value.is_finite() else _quoted(str(value))
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        return json.dumps(value)
+    if isinstance(value, dict | list | tuple):
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        inner = "\n" + "  " * (depth + 1)
+        parts = [
+            (f"{_quoted(str(k))}: " if isinstance(value, dict) else "") + _json_text(v, depth + 1)
+            for k, v in items
+        ]
+        ends = "{}" if isinstance(value, dict) else "[]"
+        if not parts:
+            return ends
+        return ends[0] + inner + ("," + inner).join(parts) + "\n" + "  " * depth + ends[1]
+    return _quoted(str(value))  # a date, as json.dumps(default=str) writes it
 
 
-def _json_value(value: Any) -> Any:
-    # Decimals become JSON numbers with exactly their digits (1234.50, a JPY 1000, a KWD
-    # 1.235): through a float they would lose trailing zeros and, past 15 digits, digits.
-    # Inside a mapping of the meta too (renewals' ARR per status).
-    if isinstance(value, dict):
-        return {k: _json_value(v) for k, v in value.items()}
-    return f"{_NUMBER}{value}{_NUMBER}" if isinstance(value, Decimal) else value
+_quoted = json.encoder.encode_basestring
+"""A text as a JSON string, as ``json.dumps(ensure_ascii=False)`` writes it (the C one)."""
 
 
 def render_json(report: Report) -> str:
@@ -101,7 +124,7 @@ def render_json(report: Report) -> str:
             "title": report.title,
             "format_version": FORMAT_VERSION,
             "revcli_version": __version__,
-            **{k: _json_value(v) for k, v in report.meta.items()},
+            **report.meta,
             **(
                 {"policy": report.policy.name, "policy_version": report.policy.version}
                 if report.policy
@@ -109,10 +132,9 @@ def render_json(report: Report) -> str:
             ),
             "notes": list(report.notes),
         },
-        "rows": [{k: _json_value(v) for k, v in row.items()} for row in rows(report)],
+        "rows": rows(report),
     }
-    text = json.dumps(doc, ensure_ascii=False, indent=2, default=str)
-    return _MARKED.sub(r"\1", text) + "\n"
+    return _json_text(doc) + "\n"
 
 
 LINE_BREAK = re.compile("\r\n|[\n\r\u2028\u2029]")
