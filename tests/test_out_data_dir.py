@@ -77,6 +77,20 @@ def test_out_is_refused_on_the_file_a_data_file_links_to(
     assert (shared / "customers.csv").read_bytes() == before
 
 
+def test_out_is_refused_in_the_folder_contracts_links_to(
+    run: Run, make_data_dir: MakeDir, tmp_path: Path
+) -> None:
+    # contracts -> ../shared: a YAML file written there is read as a contract.
+    root = make_data_dir(FILES)
+    (tmp_path / "shared").mkdir()
+    (root / "contracts").symlink_to(tmp_path / "shared")
+    result = run(
+        "mrr", *AS_OF, "--data", root, "--format", "json", "--out", tmp_path / "shared" / "r.yml"
+    )
+    assert result.exit_code == 2, result.stderr
+    assert not (tmp_path / "shared" / "r.yml").exists()
+
+
 def test_out_elsewhere_in_the_data_dir_is_written(run: Run, make_data_dir: MakeDir) -> None:
     # A report beside the data under a name revcli does not read, or in contracts/ with a
     # suffix it does not read there, is fine.

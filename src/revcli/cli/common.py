@@ -190,9 +190,11 @@ def refuse_data_file(out: Path, root: Path, templates: Collection[str] = ()) -> 
         files = [base / f for f in DATA_FILES]
         files += contracts.iterdir() if contracts.is_dir() else []
         read |= {f.resolve() for f in files if f.is_symlink()}
+        # contracts/ may be a link to a folder elsewhere: a YAML file there is a contract too
+        contract = place.parent == contracts.resolve() and read_as_data(f"contracts/{out.name}")
     except (OSError, RuntimeError):  # a loop of symlinks: the write itself reports it
         return
-    if (name is not None and read_as_data(name)) or place in read:
+    if (name is not None and read_as_data(name)) or place in read or contract:
         raise UsageError(
             f"--out {out}: revcli reads that file in the data dir {root} (its data, settings, "
             "templates or state), and a report there would replace it or be read as data "
