@@ -264,7 +264,7 @@ def emit_data(
         out,
         columns,
         data_dir=dataset.root,
-        templates=templates_of(dataset.settings),
+        templates=templates_of(dataset.settings) if out is not None else (),
     )
 
 
