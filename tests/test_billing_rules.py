@@ -437,7 +437,7 @@ def test_number_format_series_restart_per_year() -> None:
         ("{year-{seq}", "is not a valid number format"),
         # Only digits: {seq:5} pads 1 with four spaces, a fill other than 0 is no digit,
         # a sign or grouping adds a character, # adds 0b.
-        ("{year}-{seq:5}", "{seq:5} writes 1 as '    1', not as digits only"),
+        ("{year}-{seq:5}", "{seq:5} writes 1 as '    1', not as its digits"),
         ("{year}-{seq:x>5}", "{seq:x>5} writes 1 as 'xxxx1'"),
         ("{year}-{seq:+d}", "{seq:+d} writes 1 as '+1'"),
         ("{year}-{seq: 05d}", "{seq: 05d} writes 1 as ' 0001'"),
@@ -445,6 +445,11 @@ def test_number_format_series_restart_per_year() -> None:
         ("{year}-{seq:_b}", "writes 1234567 as '1_0010_1101_0110_1000_0111'"),
         ("{year}-{seq:#o}", "{seq:#o} writes 1 as '0o1'"),
         ("{year:>6}-{seq}", "{year:>6} writes 2026 as '  2026'"),
+        # Digits as fill after the number, or other than zeros: 1 and 10 would both be 10,
+        # 1 and 11 both 111.
+        ("{year}-{seq:0<2}", "{seq:0<2} writes 1 as '10'"),
+        ("{year}-{seq:1>3}", "{seq:1>3} writes 1 as '111'"),
+        ("{year}-{seq:0^3}", "{seq:0^3} writes 1 as '010'"),
     ],
 )
 def test_unusable_number_format_is_an_error_naming_the_setting(text: str, problem: str) -> None:

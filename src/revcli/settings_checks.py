@@ -83,16 +83,20 @@ def number_format_problem(text: str) -> str:
 
 
 def _not_digits_only(text: str, parts: list[tuple[str, str]], example: str) -> str:
-    """The problem of a ``{year}`` or ``{seq}`` whose spec writes more than digits (padding
-    but zeros, a sign, grouping, a ``0b``/``0o`` prefix), or ``""``: 1234567 shows the
-    grouping, 1 the padding."""
+    """The problem of a ``{year}`` or ``{seq}`` whose spec writes a number as more than its
+    digits with zeros before them, or ``""``: a space or other fill, a sign, grouping or a
+    ``0b``/``0o`` prefix (1234567 shows the grouping, 1 the padding), or digits as fill
+    anywhere but before the number (``{seq:0<2}`` writes 1 and 10 both as ``10``)."""
     for name, spec in parts:
+        kind = spec[-1:] if spec[-1:] in ("b", "o") else "d"
         for value in (2026,) if name == "year" else (1, 1234567):
             shown = format(value, spec)
-            if not shown.isascii() or not shown.isdigit():
+            if not (shown.isascii() and shown.isdigit()) or (
+                shown.lstrip("0") != format(value, kind)
+            ):
                 return (
-                    f"'{text}': {{{name}:{spec}}} writes {value} as '{shown}', not as digits "
-                    f"only; pad with zeros, {example}"
+                    f"'{text}': {{{name}:{spec}}} writes {value} as '{shown}', not as its "
+                    f"digits; pad with zeros before it, if at all, {example}"
                 )
     return ""
 
