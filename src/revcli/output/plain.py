@@ -148,6 +148,12 @@ _ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 """An ``&`` that Markdown would read as the start of an entity (``&amp;``, ``&#60;``)."""
 
 
+_AUTOLINK = re.compile(r"(?<=:)/|(?<=www)\.", re.IGNORECASE)
+"""Where GitHub would begin a link of a bare web address (``https://…``, ``www.…``): the
+``/`` after a ``:`` and the ``.`` after ``www`` get a backslash, which shows them as
+they are and links nothing."""
+
+
 def _md_escape(text: str) -> str:
     """Markdown text: ``\\`` and ``|`` escaped (a ``\\|`` in the text keeps its backslash),
     a line break as a space (a table row is one line), any other control character by its
@@ -155,8 +161,10 @@ def _md_escape(text: str) -> str:
     text (GitHub renders both in a job summary, so a customer named ``<img src=…>`` or
     ``![x](https://…)`` would otherwise load an image there): ``[`` after a backslash
     (no link or image opens), ``<`` as ``&lt;``, and the ``&`` that begins an entity as
-    ``&amp;`` (so ``AT&amp;T`` shows as typed; ``R & D`` stays as it is)."""
+    ``&amp;`` (so ``AT&amp;T`` shows as typed; ``R & D`` stays as it is); and a bare web
+    address is no link (:data:`_AUTOLINK`)."""
     text = text.replace("\\", "\\\\").replace("|", "\\|").replace("[", "\\[")
+    text = _AUTOLINK.sub(r"\\\g<0>", text)
     text = _ENTITY.sub("&amp;", visible(LINE_BREAK.sub(" ", text)))
     return text.replace("<", "&lt;")
 
