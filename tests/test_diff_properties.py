@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from revcli.data.load import read_raw
+from revcli.diff.changes import changed_keys
 from revcli.diff.restate import CENTS, figures, restate
 from tests.conftest import SETTINGS, write_data_dir
 
@@ -99,3 +100,42 @@ def test_causes_add_up_to_the_change_of_every_month(
         changed = totals.filter(pl.any_horizontal(pl.col(n) != 0 for n in names))
         assert nonzero.sort("month").equals(changed.sort("month"))
         assert r.changed_months() == changed.get_column("month").sort().to_list()
+
+
+# A record is a few rows (a contract's lines) of two text columns, each value missing or
+# any text: the separators an older fingerprint used ("\x1f", "\x1e", "\x00") included.
+_VALUE = st.none() | st.text(alphabet=st.sampled_from("ab\x00\x1e\x1f:-1"), max_size=4)
+_RECORD = st.lists(st.tuples(_VALUE, _VALUE), min_size=1, max_size=3)
+
+
+def _frame(rows: list[tuple[str | None, str | None]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"_key": ["K"] * len(rows), "a": [r[0] for r in rows], "b": [r[1] for r in rows]},
+        schema={"_key": pl.String, "a": pl.String, "b": pl.String},
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(old=_RECORD, new=_RECORD)
+def test_a_record_is_edited_exactly_when_its_rows_differ(
+    old: list[tuple[str | None, str | None]], new: list[tuple[str | None, str | None]]
+) -> None:
+    # Rows in any order are the same record; any other difference is an edit, whatever the
+    # values hold (once ("a\x1fb", "") and ("a", "\x1fb") looked alike, and so did a
+    # missing value and "\x00").
+    def order(row: tuple[str | None, str | None]) -> tuple[str, ...]:
+        return tuple("" if v is None else "+" + v for v in row)
+
+    state = changed_keys(_frame(old), _frame(new)).get_column("state").to_list()
+    same = sorted(old, key=order) == sorted(new, key=order)
+    assert state == ([] if same else ["edited"])
+
+
+def test_values_that_held_the_old_separators_are_told_apart() -> None:
+    pairs = [
+        ([("a\x1fb", "")], [("a", "\x1fb")]),  # the value separator inside a value
+        ([(None, "x")], [("\x00", "x")]),  # a missing value and a NUL
+        ([("a", "b\x1ec\x1fd")], [("a", "b"), ("c", "d")]),  # the row separator
+    ]
+    for old, new in pairs:
+        assert changed_keys(_frame(old), _frame(new)).get_column("state").to_list() == ["edited"]

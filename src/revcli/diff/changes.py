@@ -69,13 +69,23 @@ def _values(frame: pl.DataFrame) -> list[str]:
     return [c for c in frame.columns if c not in _NOT_VALUES]
 
 
+def _framed(text: pl.Expr) -> pl.Expr:
+    """``text`` as ``LENGTH:TEXT``, a missing value as ``-``: texts framed so are joined
+    without a separator and still tell apart ("a" then "bc" from "ab" then "c"), whatever
+    characters the data holds."""
+    length = text.str.len_bytes().cast(pl.String)
+    return (
+        pl.when(text.is_null())
+        .then(pl.lit("-"))
+        .otherwise(pl.concat_str(length, pl.lit(":"), text))
+    )
+
+
 def _fingerprints(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     """Per key: every row's values as one text, rows sorted, so that equal records match
-    wherever they were written."""
-    row = pl.concat_str(
-        [pl.col(c).fill_null("\x00") for c in columns] or [pl.lit("")], separator="\x1f"
-    )
-    return frame.group_by(KEY).agg(row.sort().str.join("\x1e").alias("_print"))
+    wherever they were written, and records that differ never do (:func:`_framed`)."""
+    row = _framed(pl.concat_str([_framed(pl.col(c)) for c in columns] or [pl.lit("")]))
+    return frame.group_by(KEY).agg(row.sort().str.join("").alias("_print"))
 
 
 def changed_keys(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
