@@ -428,6 +428,30 @@ def test_number_format_series_restart_per_year() -> None:
     assert plain.series(2026) == plain.series(2027) == "INV{seq:06d}"
 
 
+@pytest.mark.parametrize("fill", ["", "0", "1", "x", " ", "٣"])
+@pytest.mark.parametrize("align", ["", "<", ">", "=", "^"])
+@pytest.mark.parametrize("zero", ["", "0"])
+@pytest.mark.parametrize("kind", ["", "d", "b"])
+def test_an_accepted_number_format_writes_every_number_its_own_way(
+    fill: str, align: str, zero: str, kind: str
+) -> None:
+    # Every padding the format may have, by hand: where a fill needs an alignment.
+    spec = f"{fill if align else ''}{align}{zero}4{kind}"
+    try:
+        fmt = NumberFormat.parse(f"A{{seq:{spec}}}")
+    except DataError:
+        return
+    series = fmt.series(2026)
+    numbers = [NumberFormat.number(series, seq) for seq in range(1, 2000)]
+    assert len(set(numbers)) == len(numbers), spec
+    assert len({kid(n) for n in numbers}) == len(numbers), spec
+
+
+def test_zeros_before_the_number_are_accepted() -> None:
+    assert NumberFormat.number(NumberFormat.parse("{seq:0>4}").series(2026), 7) == "0007"
+    assert NumberFormat.number(NumberFormat.parse("{seq:=05}").series(2026), 7) == "00007"
+
+
 @pytest.mark.parametrize(
     ("text", "problem"),
     [

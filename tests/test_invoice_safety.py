@@ -228,6 +228,23 @@ def test_numbers_differing_only_in_case_are_refused_as_one_file(run: Run, tmp_pa
             "'{seq!s:.1}': {seq!s} turns the number into a text; leave out !s, "
             "e.g. '{year}-{seq:05d}'",
         ),
+        # A digit as the padding: {seq:0<2} writes seq 1 as 10 and seq 10 as 10 too, so
+        # validate passed and the 10th invoice of a run was refused after nine were issued.
+        (
+            "{year}-{seq:0<2}",
+            "'{year}-{seq:0<2}': {seq:0<2} writes 1 as '10', not as its digits; pad with "
+            "zeros before it, if at all, e.g. '{year}-{seq:05d}'",
+        ),
+        (
+            "{seq:<05}",
+            "'{seq:<05}': {seq:<05} writes 1 as '10000', not as its digits; pad with zeros "
+            "before it, if at all, e.g. '{year}-{seq:05d}'",
+        ),
+        (
+            "{seq:1>3}",
+            "'{seq:1>3}': {seq:1>3} writes 1 as '111', not as its digits; pad with zeros "
+            "before it, if at all, e.g. '{year}-{seq:05d}'",
+        ),
         # The YAML escapes put a right-to-left override and a bell into every number.
         (
             r"INV\u202E{seq}",
