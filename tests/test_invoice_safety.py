@@ -123,6 +123,54 @@ def test_changing_the_number_format_never_overwrites_an_issued_document(
     assert check_register(root) == []
 
 
+def test_a_run_whose_later_number_is_taken_issues_nothing(run: Run, tmp_path: Path) -> None:
+    # {seq:b}0 issued 10 and 100 (seq 1 and 2); {seq:b} writes seq 1 as 1 (free) and
+    # seq 2 as 10 (taken). The run issued 1 and then stopped at 10, saying "nothing was
+    # done": one invoice was issued for good under a format the user was told to change.
+    root = contracts_dir(tmp_path, ["K1", "K2"])
+    set_number_format(root, "{seq:b}0")
+    issue(run, root, "2026-01")
+    before = {p.name: p.read_bytes() for p in (root / "invoices").iterdir()}
+    assert {"10.html", "10.xml", "100.html", "100.xml"} < set(before)
+    set_number_format(root, "{seq:b}")
+    result = run("invoice", "issue", "--data", root, "--period", "2026-02")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"{root}/invoices/register.jsonl:1: number: 10 is issued already; a new document "
+        "would get the same number (a series counts from 1 again when the format changes): "
+        "change invoice.number_format so that new numbers differ\n"
+        "1 problem found; nothing was done.\n"
+    )
+    assert {p.name: p.read_bytes() for p in (root / "invoices").iterdir()} == before
+    assert check_register(root) == []
+
+
+def test_a_number_format_that_writes_the_same_numbers_issues_none_again(
+    run: Run, tmp_path: Path
+) -> None:
+    # INV{seq} and INV{seq:d} are two series that write the same numbers. With the faces
+    # in another format no file was in the way: INV1 and INV2 were issued a second time,
+    # and the register (which can only grow) held each number twice for good.
+    root = contracts_dir(tmp_path, ["K1", "K2"])
+    set_number_format(root, "INV{seq}")
+    issue(run, root, "2026-01", "--format", "html")
+    set_number_format(root, "INV{seq:d}")
+    result = run("invoice", "issue", "--data", root, "--period", "2026-02", "--format", "md")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"{root}/invoices/register.jsonl:1: number: INV1 is issued already; "
+    )
+    # A credit note takes the next number of the series too: INV1 again.
+    result = run("invoice", "credit", "INV2", "--reason", "Wrong price", "--data", root)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"{root}/invoices/register.jsonl:1: number: INV1 is issued already; a new document "
+        "would get the same number"
+    )
+    assert sorted(p.name for p in (root / "invoices").glob("INV*")) == ["INV1.html", "INV2.html"]
+    assert check_register(root) == []
+
+
 def _as_issued_before_percent_encoding(root: Path) -> None:
     """Rewrite the register as the old naming wrote it: INV/1's document is INV_1.html."""
     folder = root / "invoices"

@@ -118,11 +118,9 @@ class Register:
                     self._stems.setdefault(path.name.rsplit(".", 1)[0], []).append(path.name)
         return self._stems.pop(stem, [])
 
-    def _claim(self, number: str, name: str) -> None:
-        """Make room for the document ``name`` of ``number``: refuse when a record already
-        names that file (also in another letter case, for file systems that ignore it),
-        and remove what an interrupted run left for this number (its documents in any
-        format: numbers are never reused, so no record can own them)."""
+    def _refuse_taken(self, number: str, name: str) -> None:
+        """Refuse the document ``name`` of ``number`` when a record already names that file
+        (also in another letter case, for file systems that ignore it)."""
         owners = self.owners()
         if name.casefold() in owners:
             file, owner = owners[name.casefold()]
@@ -132,6 +130,33 @@ class Register:
                 "overwritten: change invoice.number_format so that new numbers differ"
             )
             raise DataError([Issue(str(self.folder / file), None, "", message)])
+
+    def refuse_taken(self, numbers: Sequence[str], extensions: Sequence[str]) -> None:
+        """Before a run renders or writes anything: refuse it when one of its ``numbers`` is
+        issued already, or a file it would write (one of ``extensions``) is one a record
+        names (:meth:`_refuse_taken`). A series counts from 1 again when the number
+        format changes, and another format may write the same numbers (``INV{seq}`` and
+        ``INV{seq:d}``): refused here, the run issues nothing, never half of it."""
+        issued = {e.invoice.number: e for e in self.entries}
+        for number in numbers:
+            entry = issued.get(number)
+            if entry is not None:
+                message = (
+                    f"{number} is issued already; a new document would get the same number "
+                    "(a series counts from 1 again when the format changes): change "
+                    "invoice.number_format so that new numbers differ"
+                )
+                raise DataError([Issue(str(self.path), entry.line, "number", message)])
+            for extension in extensions:
+                self._refuse_taken(number, document_name(number, extension))
+
+    def _claim(self, number: str, name: str) -> None:
+        """Make room for the document ``name`` of ``number``: refuse when a record already
+        names that file (:meth:`_refuse_taken`), and remove what an interrupted run left
+        for this number (its documents in any format: numbers are never reused, so no
+        record can own them)."""
+        self._refuse_taken(number, name)
+        owners = self.owners()
         for leftover in self._leftovers(name.rsplit(".", 1)[0]):
             path = self.folder / leftover
             if path.is_file() and leftover.casefold() not in owners:

@@ -59,6 +59,11 @@ def check_not_future(on: dt.date, today: dt.date) -> None:
         )
 
 
+def extensions(render: Renderer) -> tuple[str, ...]:
+    """The files ``render`` may write: its formats, and HTML (written when no other is)."""
+    return (*getattr(render, "formats", ()), "html")
+
+
 def check_issue_date(register: Register, series: str, on: dt.date, today: dt.date) -> None:
     """SPEC §7 (second edition): a document is dated ``on``, never after ``today`` and never
     before the latest document of its number ``series`` dated on or before ``today``
@@ -181,6 +186,7 @@ def issue_invoices(
             seq = seqs[series]
             seqs[series] = seq + 1
             invoices.append(numbered(draft, series, seq, data.settings.company))
+        register.refuse_taken([i.number or "" for i in invoices], extensions(render))
         # PDFs render on every core; the register still appends in number order
         parallel = "pdf" in getattr(render, "formats", ())
         files = render_all(render, invoices, parallel=parallel)
@@ -280,5 +286,6 @@ def issue_credit_note(
                 ),
             )
         note = numbered(draft, series, register.next_seq(series), data.settings.company)
+        register.refuse_taken([note.number or ""], extensions(render))
         register.append(note, render(note))
     return note
