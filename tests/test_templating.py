@@ -151,6 +151,24 @@ def test_a_math_filter_refuses_a_hostile_size_at_once(
     assert str(info.value) == f"{main}:1:8: {message}"
 
 
+def test_whole_numbers_have_the_same_bound(tmp_path: Path) -> None:
+    # Squared by assign in a loop, a whole number grew to 20 × 2^8 = 5,120 digits, and
+    # printing it was an internal error (Python prints at most 4,300 digits of an int).
+    text = (
+        "{% assign x = 99999999999999999999 %}\n"
+        "{% for i in (1..8) %}{% assign x = x | times: x %}{% endfor %}{{ x }}"
+    )
+    main = write(tmp_path, "main.txt.liquid", text)
+    with pytest.raises(TemplateError) as info:
+        load_template(main, autoescape=False).render({})
+    # The first squaring makes about 10^40, beyond 10^28: it stops at `times`, which
+    # starts at column 40 of line 2 (21 characters of the for tag, then 18 before it).
+    assert str(info.value) == f"{main}:2:40: times: the result is out of range (10^-28 to 10^28)"
+    # Up to the bound they are Liquid's: 10^28 + 1 is printed in full.
+    main.write_text("{{ 9999999999999999999999999999 | plus: 2 }}", encoding="utf-8")
+    assert load_template(main, autoescape=False).render({}) == "10000000000000000000000000001"
+
+
 # --- wrap -------------------------------------------------------------------------------------
 
 X38, Y39 = "x" * 38, "y" * 39  # 38 + a space + 39 = 78

@@ -48,6 +48,11 @@ number in template arithmetic may have: money needs far less, and 10^1000000000 
 take the machine's memory and time."""
 
 
+_LARGEST_WHOLE = 10 ** (_DIGITS + 1)
+"""The first whole number beyond the range of template arithmetic (as for decimals, whose
+exponent may be at most :data:`_DIGITS`)."""
+
+
 def _whole(name: str, value: object) -> int:
     number = _number(name, value)
     if number != number.to_integral_value():
@@ -107,7 +112,15 @@ def _decimal_aware(name: str, liquid: Callable[..., Any]) -> Callable[..., Any]:
 
     def run(value: object, *args: object) -> Any:
         if not any(isinstance(v, Decimal) for v in (value, *args)):
-            return liquid(value, *args)
+            result = liquid(value, *args)
+            if isinstance(result, int) and abs(result) >= _LARGEST_WHOLE:
+                # Whole numbers have the decimals' bound too: squared by assign in a loop
+                # they grew past the 4,300 digits Python will print (an internal error).
+                raise FilterArgumentError(
+                    f"{name}: the result is out of range (10^-{_DIGITS} to 10^{_DIGITS})",
+                    token=None,
+                )
+            return result
         try:
             return _compute(name, value, args)
         except DecimalException as exc:  # beyond decimal's range after all
