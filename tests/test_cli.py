@@ -214,6 +214,24 @@ def test_init_scaffolds_a_clean_data_dir(run: Run, tmp_path: Path) -> None:
     assert f"created {target / 'README.md'}" in lines
 
 
+def test_init_writes_all_its_files_or_none(run: Run, tmp_path: Path) -> None:
+    # A file named contracts stood where the folder belongs: init wrote revcli.yaml and
+    # customers.csv, then failed, and the next init refused ("already holds revcli
+    # files") the half-made data dir it had left.
+    target = tmp_path / "revenue"
+    target.mkdir()
+    (target / "contracts").write_text("not a folder\n", encoding="utf-8")
+    result = run("init", target)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: cannot write {target / 'contracts' / 'CTR-001.yaml'}: "
+        f"{target / 'contracts'} is a file, not a folder; nothing was changed\n"
+    )
+    assert sorted(p.name for p in target.iterdir()) == ["contracts"]
+    (target / "contracts").unlink()
+    assert run("init", target).exit_code == 0
+
+
 def test_rounding_handles_any_magnitude() -> None:
     from decimal import Decimal
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from revcli.output.files import write_atomic
+from revcli.output.together import write_together
 
 FILES = {
     "revcli.yaml": """\
@@ -81,12 +81,13 @@ def settings_text(base_currency: str = "NOK") -> str:
 
 
 def scaffold(folder: Path, *, force: bool = False) -> list[tuple[Path, bool]] | None:
-    """Write the starter files into ``folder``: each path, and whether a file was there
-    before (replaced with ``force``); ``None`` if any exists and not ``force``."""
+    """Write the starter files into ``folder``, all or none (a ``contracts`` that is a
+    file, a read-only folder: :class:`~revcli.errors.RevcliError` and nothing written):
+    each path, and whether a file was there before (replaced with ``force``); ``None`` if
+    any exists and not ``force``."""
     targets = {folder / name: text for name, text in FILES.items()}
     existed = {path: os.path.lexists(path) for path in targets}  # a dangling link too
     if not force and any(existed.values()):
         return None
-    for path, text in targets.items():
-        write_atomic(path, text)
+    write_together(targets)  # all or none: a later file that cannot be written undoes the rest
     return [(path, existed[path]) for path in targets]
