@@ -597,6 +597,21 @@ def test_template_settings_must_stay_inside_the_data_dir(
     ), result.stdout
 
 
+def test_a_face_template_that_leads_out_of_the_data_dir_is_named(tmp_path: Path, run: Run) -> None:
+    # templates/invoice.txt.liquid is read from the data dir with no setting naming it; a
+    # symlink out of it was refused as "revcli.yaml: 'templates/invoice.txt.liquid' is
+    # outside the data dir; a template named in revcli.yaml …", which revcli.yaml was not.
+    root = build(tmp_path / "data", Case())
+    (root / "templates").mkdir()
+    (root / "templates/invoice.txt.liquid").symlink_to("/etc/hostname")
+    result = run("invoice", "render", "--data", root, "--period", "2026-01", "-f", "txt")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {root}/templates/invoice.txt.liquid: leads outside the data dir (symlinks "
+        "resolved); a template in the data dir must be a file inside it\n"
+    )
+
+
 RULE = "a template named in revcli.yaml must be a file inside the data dir"
 
 

@@ -49,7 +49,7 @@ def template_for(
     kind = fmt.template_kind
     configured = settings.invoice.template if kind == "html" else f"templates/invoice.{kind}.liquid"
     default = InvoiceSettings.template if kind == "html" else configured
-    return find_template(root, configured, default)
+    return find_template(root, configured, default, setting=kind == "html")
 
 
 def format_of_template(template: Path) -> DocFormat:

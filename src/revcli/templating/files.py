@@ -26,13 +26,18 @@ def shipped_templates() -> Path:
     return here.parents[2] / "templates"
 
 
-def find_template(root: Path, configured: str, default: str) -> Path:
+def find_template(root: Path, configured: str, default: str, *, setting: bool = True) -> Path:
     """The template a data dir asks for: ``configured`` relative to the data dir, which
-    must stay inside it, symlinks resolved (:class:`TemplateError` otherwise). When
-    ``configured`` is the ``default`` name and the data dir has no such file, revcli's
-    own copy. A configured file that does not exist is returned as it is (the caller
-    reports it)."""
+    must stay inside it, symlinks resolved (:class:`TemplateError` otherwise, naming
+    revcli.yaml when a ``setting`` names the file, else the file). When ``configured``
+    is the ``default`` name and the data dir has no such file, revcli's own copy. A
+    configured file that does not exist is returned as it is (the caller reports it)."""
     if not inside_data_dir(root, configured):
+        if not setting:  # the Markdown and text faces' place, which no setting names
+            raise TemplateError(
+                f"{root / configured}: leads outside the data dir (symlinks resolved); a "
+                "template in the data dir must be a file inside it"
+            )
         raise TemplateError(
             f"{root / SETTINGS_FILE}: '{configured}' is outside the data dir; a template "
             f"named in {SETTINGS_FILE} must be a file inside it (symlinks resolved)"
