@@ -567,6 +567,38 @@ def test_a_multiply_factor_outside_its_range_is_a_problem_of_the_map(
     ]
 
 
+def test_a_value_of_the_wrong_shape_in_a_map_is_named_at_its_line(tmp_path: Path) -> None:
+    # These problems had no line; a list as the id was also "is required" though given,
+    # a list as columns "is required", and a list as date_format was named "date_format"
+    # without its column.
+    map_path = _write(
+        tmp_path,
+        "map.yaml",
+        "table: opportunities\n"  # 1
+        "id: [Id]\n"  # 2
+        "columns:\n"  # 3
+        "  opportunity_id: [Id]\n"  # 4
+        "  mrr:\n"  # 5
+        "    from: MRR\n"  # 6
+        "    date_format: [x]\n"  # 7
+        "    values: {a: [b]}\n",  # 8
+    )
+    with pytest.raises(DataError) as caught:
+        read_mapped(_write(tmp_path, "deals.csv", "Id,MRR\n1,5\n"), map_path)
+    assert [str(i) for i in caught.value.issues] == [
+        f"{map_path}:2: id: expected a single value",
+        f"{map_path}:4: opportunity_id: expected a column name or a mapping with from/value",
+        f"{map_path}:7: mrr.date_format: expected a single value",
+        f"{map_path}:8: mrr.values.a: expected a single value",
+    ]
+    _write(tmp_path, "map.yaml", "table: opportunities\nid: Id\ncolumns: [Id, MRR]\n")
+    with pytest.raises(DataError) as caught:
+        read_mapped(tmp_path / "deals.csv", map_path)
+    assert [str(i) for i in caught.value.issues] == [
+        f"{map_path}:3: columns: expected a mapping of target column: export column"
+    ]
+
+
 @pytest.mark.parametrize(("factor", "expected"), [("1e9", "5000000000"), ("1e-9", "0.000000005")])
 def test_the_largest_and_smallest_multiply_factors_are_taken(
     tmp_path: Path, factor: str, expected: str

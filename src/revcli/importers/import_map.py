@@ -63,24 +63,25 @@ class _MapReader:
         line = line_of(node)
         self.issues.append(Issue(self.source, line, key, message))
 
-    def text(self, tree: dict[str, Tree], key: str) -> str | None:
+    def text(self, tree: dict[str, Tree], key: str, where: str = "") -> str | None:
+        """The value of ``key`` (named ``where`` + ``key`` in messages: ``mrr.from``)."""
         node = tree.get(key)
         if node is None:
             return None
         if not isinstance(node, Scalar):
-            self.bad(None, key, "expected a single value")
+            self.bad(node, f"{where}{key}", "expected a single value")
             return None
         return node.value
 
-    def flag(self, tree: dict[str, Tree], key: str, default: bool) -> bool:
-        value = self.text(tree, key)
+    def flag(self, tree: dict[str, Tree], key: str, default: bool, where: str = "") -> bool:
+        value = self.text(tree, key, where)
         if value is None:
             return default
         if value.lower() in ("true", "yes", "1"):
             return True
         if value.lower() in ("false", "no", "0"):
             return False
-        self.bad(tree.get(key), key, f"'{value}' is not true or false")
+        self.bad(tree.get(key), f"{where}{key}", f"'{value}' is not true or false")
         return default
 
     def rule(self, target: str, node: Tree, defaults: tuple[str | None, bool]) -> ColumnRule:
@@ -89,7 +90,7 @@ class _MapReader:
                 target, column=node.value, date_format=defaults[0], decimal_comma=defaults[1]
             )
         if not isinstance(node, dict):
-            self.bad(None, target, "expected a column name or a mapping with from/value")
+            self.bad(node, target, "expected a column name or a mapping with from/value")
             return ColumnRule(target)
         for key in sorted(set(node) - _COLUMN_KEYS):
             self.bad(
@@ -104,10 +105,12 @@ class _MapReader:
                 if isinstance(v, Scalar):
                     values.append((k, v.value or ""))
                 else:
-                    self.bad(None, f"{target}.values.{k}", "expected a single value")
+                    self.bad(v, f"{target}.values.{k}", "expected a single value")
         elif mapping is not None:
-            self.bad(None, f"{target}.values", "expected a mapping of export value: revcli value")
-        factor = self.text(node, "multiply")
+            message = "expected a mapping of export value: revcli value"
+            self.bad(mapping, f"{target}.values", message)
+        where = f"{target}."
+        factor = self.text(node, "multiply", where)
         multiply = None
         if factor is not None:
             try:
@@ -121,7 +124,7 @@ class _MapReader:
                     f"'{factor}' is not a factor from 0.000000001 to 1000000000 (e.g. 100, 0.01)",
                 )
                 multiply = None
-        column, constant = self.text(node, "from"), self.text(node, "value")
+        column, constant = self.text(node, "from", where), self.text(node, "value", where)
         if (column is None) == (constant is None):
             self.bad(None, target, "give exactly one of from: (a column) or value: (a constant)")
         return ColumnRule(
@@ -129,8 +132,8 @@ class _MapReader:
             column=column,
             constant=constant,
             values=tuple(values),
-            date_format=self.text(node, "date_format") or defaults[0],
-            decimal_comma=self.flag(node, "decimal_comma", defaults[1]),
+            date_format=self.text(node, "date_format", where) or defaults[0],
+            decimal_comma=self.flag(node, "decimal_comma", defaults[1], where),
             multiply=multiply,
         )
 
@@ -159,13 +162,15 @@ def parse_map(
             f"'{name}' is not a source name (lower-case letters, digits, - and _)",
         )
     id_column = r.text(tree, "id")
-    if id_column is None:
+    if "id" not in tree:
         r.bad(None, "id", "is required: the export's column that identifies a row")
     defaults = (r.text(tree, "date_format"), r.flag(tree, "decimal_comma", False))
     columns = tree.get("columns")
     rules: list[ColumnRule] = []
-    if not isinstance(columns, dict):
+    if columns is None:
         r.bad(None, "columns", "is required: target column → export column")
+    elif not isinstance(columns, dict):
+        r.bad(columns, "columns", "expected a mapping of target column: export column")
     elif table in TABLES:
         spec = TABLES[table]
         for target, node in columns.items():
@@ -180,7 +185,7 @@ def parse_map(
         mapped = {rule.target for rule in rules}
         for col in spec.columns:
             if col.required and col.name not in mapped:
-                r.bad(None, "columns", f"{col.name} is required for {table}")
+                r.bad(columns, "columns", f"{col.name} is required for {table}")
     if r.issues:
         return None, r.issues
     return ImportMap(table, name, id_column or "", tuple(rules), r.text(tree, "sheet"), source), []
