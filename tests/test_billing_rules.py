@@ -491,6 +491,12 @@ def test_kid_has_a_mod10_check_digit() -> None:
     assert kid("2026-00001") == "2026000014"
 
 
+def test_a_kid_has_only_the_digits_0_to_9() -> None:
+    # \D took the Arabic-Indic three of INV٣-1 for a digit: KID '٣15', which no bank reads.
+    # The digits are 1 alone: 1·2 = 2 → check digit 8.
+    assert kid("INV٣-1") == "18"
+
+
 def test_tax_lines_in_nok_sum_the_rounded_rates() -> None:
     from revcli.billing.model import InvoiceLine
 

@@ -79,7 +79,7 @@ def file_part(text: str) -> str:
 
 def kid(number: str) -> str:
     """A Norwegian KID payment reference: the digits of ``number`` plus a MOD10 check digit."""
-    digits = re.sub(r"\D", "", number)
+    digits = re.sub(r"[^0-9]", "", number)  # a bank reads 0-9 only: not ٣ of another script
     total = 0
     for i, ch in enumerate(reversed(digits)):
         d = int(ch) * (2 if i % 2 == 0 else 1)
