@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -266,3 +267,19 @@ def test_min_customers_comes_from_the_settings(make_data_dir: MakeDir, run: Run)
     assert bad.exit_code == 1
     assert "revcli.yaml:" in bad.stdout
     assert "cohorts.min_customers: '-3' must be a whole number of at least 0" in bad.stdout
+    # A whole number too large for any setting says so, rather than that it is no whole
+    # number (it has more than the 9 digits a setting may have).
+    for huge in ("99999999999999999999999", "0001000000000"):
+        settings.write_text(
+            re.sub(r"min_customers: \S+", f"min_customers: {huge}", settings.read_text())
+        )
+        bad = run("validate", "--data", root)
+        assert bad.exit_code == 1
+        assert f"cohorts.min_customers: '{huge}' must be at most 1000000" in bad.stdout
+    settings.write_text(
+        re.sub(r"min_customers: \S+", "min_customers: -99999999999", settings.read_text())
+    )
+    assert (
+        "'-99999999999' must be a whole number of at least 0"
+        in run("validate", "--data", root).stdout
+    )

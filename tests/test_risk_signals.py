@@ -221,9 +221,8 @@ def test_risk_windows_and_weights_have_upper_bounds(make_data_dir: MakeDir) -> N
         "revcli.yaml:12: risk.late_payments.lookback_days: '3651' must be at most 3650",
         "revcli.yaml:14: risk.downgrade.months: '121' must be at most 120",
         "revcli.yaml:17: risk.usage.weight: '101' must be at most 100",
-        # Beyond nine digits it is not a (sensible) whole number at all.
-        "revcli.yaml:19: risk.overdue.weight: '99999999999999999999999' must be a whole "
-        "number of at least 0",
+        # Beyond nine digits: too large, and said so (it is a whole number).
+        "revcli.yaml:19: risk.overdue.weight: '99999999999999999999999' must be at most 100",
     ]
 
 

@@ -104,11 +104,16 @@ class SettingsReader:
         raw = self.text(tree, key, "")
         if not raw:
             return default
-        if not re.fullmatch(r"[+-]?[0-9]{1,9}", raw) or int(raw) < minimum:
+        whole = re.fullmatch(r"([+-]?)([0-9]+)", raw)
+        # More than 9 digits (past leading zeros) is beyond any setting: not converted,
+        # since a text of thousands of digits would take long to read as a number.
+        huge = whole is not None and len(whole.group(2).lstrip("0")) > 9
+        if whole is None or (huge and whole.group(1) == "-") or (not huge and int(raw) < minimum):
             self._problem(node, key, f"'{raw}' must be a whole number of at least {minimum}")
             return default
-        if maximum is not None and int(raw) > maximum:
-            self._problem(node, key, f"'{raw}' must be at most {maximum}")
+        highest = 999_999_999 if maximum is None else maximum
+        if huge or int(raw) > highest:
+            self._problem(node, key, f"'{raw}' must be at most {highest}")
             return default
         return int(raw)
 
