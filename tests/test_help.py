@@ -76,3 +76,18 @@ def test_every_short_option_means_one_thing_across_commands() -> None:
     clashes = {k: v for k, v in meanings.items() if len(v) > 1}
     assert not clashes, clashes
     assert meanings["-w"] == {"--within"}
+
+
+@pytest.mark.parametrize(
+    ("words", "option"),
+    [(["nrr"], "--window"), (["risk"], "--top"), (["forecast"], "--months")],
+)
+def test_a_whole_number_option_is_named_n_with_its_bounds(
+    run: Run, words: list[str], option: str
+) -> None:
+    # These take a whole number within bounds (--window 1 to 1200): help names the value
+    # N, never TEXT, which would invite a word.
+    text = run(*words, "--help", env={"COLUMNS": "200"}).stdout
+    line = next(x for x in text.splitlines() if x.startswith(f"│ {option} "))
+    assert re.search(rf"{option}\s+(-[a-z]\s+)?N\s+\[", line), line
+    assert "TEXT" not in line, line

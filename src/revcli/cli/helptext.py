@@ -43,7 +43,7 @@ def _metavar(param: TyperOption | TyperArgument, shown: str | None) -> str | Non
         return "MONTH"
     if names & _DAYS:
         return "DATE"
-    if shown.strip("<>") in ("int",):
+    if shown.strip("<>") in ("int", "int range"):  # a whole number, bounded or not
         return "N"
     return "TEXT..." if shown.strip("<>").startswith("list") else "TEXT"
 
