@@ -17,7 +17,6 @@ from revcli.cli.common import (
 from revcli.cli.console import BadValue, print_issues
 from revcli.cli.options import (
     AsOfOption,
-    BeforeOption,
     DataOption,
     FormatOption,
     FromOption,
@@ -31,6 +30,17 @@ from revcli.output.report import OutputFormat
 
 DEFAULT_MONTHS = 24
 """Months shown without --from: the 24 up to the as-of month (SPEC §12)."""
+
+BeforeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--before",
+        help="The earlier side: the last commit made on or before this day, YYYY-MM-DD "
+        "(in OLD's history, default HEAD).",
+        show_default=False,
+    ),
+]
+"""``diff`` has no ``--rev``: its ``--before`` searches the history of OLD."""
 
 
 def diff(
