@@ -332,6 +332,20 @@ def test_a_narrow_table_keeps_the_figures_and_cuts_the_cause_text(repo: GitRepo,
     assert max(len(line) for line in result.stdout.splitlines()) <= 100
 
 
+def test_a_narrow_table_points_to_the_csv_not_to_columns_diff_does_not_take(
+    repo: GitRepo, run: Run
+) -> None:
+    _edit_v2(repo)
+    result = run(
+        "diff", "v1", "v2", "--data", repo.data, "--from", "2025-01", "--to", "2026-02",
+        "--as-of", "2026-02-20", "--format", "table", env={"COLUMNS": "80"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    note = " ".join(result.stdout[result.stdout.index("Not shown at 80") :].split())
+    assert "See all with --format csv." in note
+    assert "--columns" not in note
+
+
 def test_the_example_of_docs_diff_is_what_diff_prints(repo: GitRepo, run: Run) -> None:
     # docs/diff.md shows October 2025 of these very edits: the block must be the output.
     stdout = _diff_of_v2(repo, run, "2025-10", "2025-10")

@@ -96,7 +96,7 @@ def test_a_whole_number_option_is_named_n_with_its_bounds(
 @pytest.mark.parametrize("words", COMMANDS, ids=lambda w: " ".join(w) or "revcli")
 def test_an_options_help_names_only_options_of_its_command(words: list[str]) -> None:
     # `diff --before` said "of --rev's history", and diff has no --rev.
-    command = dict((" ".join(w), c) for w, c in commands())[" ".join(words)]
+    command = {" ".join(w): c for w, c in commands()}[" ".join(words)]
     options = {o for p in command.params for o in getattr(p, "opts", [])} | {"--help"}
     for param in command.params:
         named = set(re.findall(r"--[a-z][a-z-]*", getattr(param, "help", None) or ""))

@@ -6,18 +6,20 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from tests.billing_support import billing_dir
 from tests.conftest import SAMPLE
 
 ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
-def on_a_terminal(*args: str) -> str:
-    """What ``revcli ARGS`` shows on a 100-column terminal, colour codes removed."""
+def on_a_terminal(*args: str, columns: int = 100) -> str:
+    """What ``revcli ARGS`` shows on a terminal ``columns`` wide, colour codes removed."""
     leader, follower = os.openpty()
-    env = {**os.environ, "COLUMNS": "100", "LINES": "50", "TERM": "xterm-256color"}
+    env = {**os.environ, "COLUMNS": str(columns), "LINES": "50", "TERM": "xterm-256color"}
     env.pop("NO_COLOR", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "revcli", *args],
@@ -62,3 +64,22 @@ def test_trailing_padding_goes_and_colour_codes_stay_on_long_lines() -> None:
 
     text = "a  \x1b[1m  \x1b[0m  \nb\t \n  c\n" + "x" * 100_000 + " " * 50_000 + "\x1b[0m "
     assert _no_trailing_spaces(text) == "a\x1b[1m\x1b[0m\nb\n  c\n" + "x" * 100_000 + "\x1b[0m"
+
+
+def test_a_narrow_table_of_issued_invoices_names_a_command_that_shows_every_column(
+    tmp_path: Path,
+) -> None:
+    # `invoice issue` has no --columns, and its --format names document formats (csv is
+    # refused): the note under its narrow table pointed at both.
+    root = billing_dir(
+        tmp_path,
+        "contract_id,customer_id,start_date\nK1,C1,2026-01-01\n",
+        "contract_id,line_id,product,quantity,unit_price,price_period\nK1,1,A,1,100,month\n",
+    )
+    shown = on_a_terminal(
+        "invoice", "issue", "--data", str(root), "--period", "2026-01", "--date", "2026-01-01",
+        "--format", "md", columns=80,
+    )  # fmt: skip
+    note = " ".join(shown[shown.index("Not shown at 80") :].split())
+    assert "See all with revcli invoice list --format csv." in note, shown
+    assert "--columns" not in note, shown

@@ -286,4 +286,5 @@ def issued_report(issued: Sequence[Invoice], extension: str) -> Report:
         frame=frame,
         kinds=_KINDS,
         name="invoice-issue",
+        see_all="See all with revcli invoice list --format csv.",
     )

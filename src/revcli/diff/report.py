@@ -147,6 +147,7 @@ def diff_table(r: Restatement, sides: DiffSides, first: dt.date, last: dt.date) 
         meta=_meta(r, sides, first, last),
         name="diff",
         labels=_LABELS,
+        see_all="See all with --format csv.",
         policy=_policy(sides.new_settings),
         # On a narrow terminal the figures come before the long cause text, which is cut
         # short with … rather than pushing every number out of the table.

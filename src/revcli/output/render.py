@@ -187,13 +187,10 @@ def _trend_line(trend: Trend, width: int | None) -> str:
     return f"{trend.label} {months[0]} {sparkline(values)} {months[-1]}"
 
 
-def _left_out_note(dropped: list[str], cut: list[str], width: int | None) -> str:
+def _left_out_note(dropped: list[str], cut: list[str], width: int | None, see_all: str) -> str:
     parts = []
     if dropped:
-        parts.append(
-            f"Not shown at {width} characters wide: {', '.join(dropped)}. "
-            "Choose columns with --columns NAME,NAME,… or see all with --format csv."
-        )
+        parts.append(f"Not shown at {width} characters wide: {', '.join(dropped)}. {see_all}")
     if cut:
         parts.append(f"Cut short with …: {', '.join(cut)}.")
     return " ".join(parts)
@@ -270,7 +267,9 @@ def render_table(
     notes = [*report.footer, *([ALL_COLUMNS] if report.hides_columns else [])]
     dropped = [c for c in order if c not in kept]
     if dropped or cut:
-        notes.append(_left_out_note(dropped, [c for c in columns if c in cut], width))
+        notes.append(
+            _left_out_note(dropped, [c for c in columns if c in cut], width, report.see_all)
+        )
     # Without a width nothing wraps: the table, its title and its notes print whole.
     whole = max([needed + 1, len(report.title), *(len(n) for n in notes)])
     console = Console(

@@ -102,6 +102,9 @@ class Report:
     whole keeps those and drops the rest (columns not listed come last, in table order).
     ``trend`` is drawn as a sparkline under the table.
     ``policy`` names the metric policy of reports built on MRR movements.
+    ``see_all`` tells a reader of a table too narrow for every column how to see them all,
+    in the words of the command that prints it (the default: for one that takes
+    ``--columns`` and ``--format csv``).
     """
 
     title: str
@@ -117,6 +120,7 @@ class Report:
     priority: Sequence[str] = ()
     trend: Trend | None = None
     policy: PolicyLabel | None = None
+    see_all: str = "Choose columns with --columns NAME,NAME,… or see all with --format csv."
 
     def __post_init__(self) -> None:
         import polars as pl
