@@ -218,3 +218,22 @@ def test_no_past_due_warning_when_every_open_deal_lies_ahead(run: Run, root: Pat
     assert result.stderr == ""
     assert "past_due" in result.stdout.splitlines()[0]
     assert ",true" not in result.stdout
+
+
+def test_a_data_dir_without_open_opportunities_says_why_every_month_is_zero(
+    run: Run, make_data_dir: MakeDir
+) -> None:
+    # No opportunities.csv (a fresh `revcli init`): a table of zeros used to stand alone.
+    bare = make_data_dir(BASE)
+    result = run("pipeline", "--data", bare, "--as-of", "2026-12-07", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert {r["pipeline_mrr"] for r in doc["rows"]} == {0}
+    assert (
+        "No open opportunity in the data (opportunities.csv, status open)."
+        in (doc["meta"]["notes"])
+    )
+    # With open deals the note is not there.
+    full = make_data_dir({**BASE, "opportunities.csv": OPPORTUNITIES})
+    doc = json.loads(run("pipeline", "--data", full, "-f", "json").stdout)
+    assert not [n for n in doc["meta"]["notes"] if n.startswith("No open opportunity")]

@@ -365,3 +365,24 @@ def test_a_report_of_the_top_renewals_counts_all_of_them(root: Path) -> None:
     whole = renewals_report(data, query)
     assert renewals_report(data, query, top=6).notes == whole.notes
     assert "left_out" not in renewals_report(data, query, top=6).meta
+
+
+def test_an_empty_report_says_that_no_term_ends_in_the_span(run: Run, root: Path) -> None:
+    # No term ends from 2026-11-23 to 2026-11-30 (the first is X4's, 2026-12-15): the table
+    # used to be empty without a word why.
+    result = run("renewals", "--data", root, "--as-of", AS_OF, "--within", "7d", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["rows"] == []
+    assert doc["meta"]["notes"][0] == "No contract has a term end in 2026-11-23 – 2026-11-30."
+    # A filter is named: X5 is cancelled, but its term ends 2027-01-10, after 2026-12-23.
+    result = run(
+        "renewals", "--data", root, "--as-of", AS_OF, "-w", "30d", "--status", "cancelled",
+        "-f", "markdown",
+    )  # fmt: skip
+    assert "No contract (status cancelled) has a term end in 2026-11-23 – 2026-12-23." in (
+        result.stdout
+    )
+    # A report with rows has no such note.
+    doc = json.loads(run("renewals", "--data", root, "--as-of", AS_OF, "-f", "json").stdout)
+    assert not [n for n in doc["meta"]["notes"] if n.startswith("No contract")]

@@ -162,6 +162,8 @@ def pipeline_report(
         f"Money in {base}: open opportunities in the month of their expected_close, "
         "converted at the rate in effect on that day; weighted = × probability / 100."
     ]
+    if pipe.is_empty():  # every month is 0: say why
+        notes.append("No open opportunity in the data (opportunities.csv, status open).")
     for note in (
         _count_note(
             int(pipe.get_column("no_probability").sum()), "no probability: weighted as 0 %"

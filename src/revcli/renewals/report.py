@@ -271,6 +271,9 @@ def renewals_report(
         "arr_by_status": {s: round_half_up(v, 2) for s, v in arr_by_status(frame).items()},
     }
     notes = _notes(frame, query, base, top)
+    if frame.is_empty():  # say why the table is empty (also on the dashboard: no options)
+        which = f" ({', '.join(filters)})" if filters else ""
+        notes.insert(0, f"No contract{which} has a term end in {span}.")
     shown = frame
     if top is not None and frame.height > top:
         kept = _top(frame, top)
