@@ -12,8 +12,9 @@ converter Typer would have built, made on demand:
 
 * a value of any other type, an ``int`` out of bounds or text that is not plain ASCII
   digits for an ``int``;
-* any value the helpers reject: Typer's own converter then rejects it too, with its own
-  message and exit code (a usage error costs Pydantic's import; it is the rare case);
+* any value the helpers reject: Typer's own converter then rejects it too, with its exit
+  code, and :func:`plain_message` words its message without Pydantic's phrases (a usage
+  error costs Pydantic's import; it is the rare case);
 * any other parameter kind (a ``parser=``, a file, a date-time, a clamped number, …):
   Typer's converter is built as before.
 
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING, Any, get_args, get_origin
 
 import typer.core
 from typer import _coercion
+from typer._click.exceptions import BadParameter
 from typer._coercion import RuntimeParam, TypeDescriptor
 from typer._param_types import coerce_cli_choice, coerce_cli_path, lenient_issubclass
 
@@ -61,8 +63,50 @@ class LightRuntimeParam(RuntimeParam):
     def _coerce_value(self, value: Any, param: _TyperParameter, ctx: Context) -> Any:
         try:
             return self.convert(value, param, ctx)
-        except Exception:  # Typer's converter decides: its value or its error, unchanged
-            return typers_build(self.descriptor)._coerce_value(value, param=param, ctx=ctx)
+        except Exception:  # Typer's converter decides: its value or its error
+            try:
+                return typers_build(self.descriptor)._coerce_value(value, param=param, ctx=ctx)
+            except BadParameter as exc:
+                plain = plain_message(exc, self.descriptor)
+                if plain is None:
+                    raise
+                raise BadParameter(plain, ctx=ctx, param=param) from None
+
+
+_WHOLE_NUMBER = (
+    "int_parsing",
+    "int_type",
+    "int_from_float",
+    "greater_than_equal",
+    "less_than_equal",
+)
+"""Pydantic's kinds of error for a whole number that is no whole number or out of bounds."""
+
+
+def plain_message(exc: BadParameter, descriptor: TypeDescriptor) -> str | None:
+    """Typer's message for a refused value in revcli's words, or None to keep Typer's.
+
+    Typer words it as Pydantic does: ``Value error, 'xml' is not one of …`` for a choice
+    and ``Input should be greater than or equal to 1`` for a number. A whole number is
+    ``'0' must be a whole number from 1 to 1200`` (its bounds, as the help shows them); a
+    choice keeps Typer's list of choices without the ``Value error,`` before it."""
+    errors = getattr(exc.__cause__, "errors", None)
+    if errors is None:
+        return None
+    first = errors()[0]
+    kind, given = first["type"], first.get("input")
+    if kind == "value_error":
+        return str(first["ctx"]["error"])
+    if kind in _WHOLE_NUMBER:
+        low, high = descriptor.parameter_info.min, descriptor.parameter_info.max
+        if low is not None and high is not None:
+            bounds = f" from {low} to {high}"
+        elif low is not None or high is not None:
+            bounds = f" of at least {low}" if low is not None else f" of at most {high}"
+        else:
+            bounds = ""
+        return f"'{given}' must be a whole number{bounds}"
+    return None
 
 
 def _text(value: Any, param: _TyperParameter, ctx: Context) -> Any:
