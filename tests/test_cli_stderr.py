@@ -7,6 +7,7 @@ import shlex
 from pathlib import Path
 
 import pytest
+import typer
 from rich.console import Console
 
 from revcli.cli import console
@@ -46,3 +47,26 @@ def test_init_prints_a_next_step_that_a_shell_can_run(run: Run, tmp_path: Path) 
         "--data",
         str(folder),
     ]
+
+
+def test_a_command_that_stops_on_an_error_takes_its_progress_bar_off_the_screen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `invoice issue` starts its bar before the checks of a run; a run they stop printed
+    # its problems with the bar still drawn, and left it on the screen after them.
+    from revcli.cli.common import error_boundary
+    from revcli.errors import DataError, Issue
+
+    fake = Console(file=io.StringIO(), force_terminal=True, width=80)
+    monkeypatch.setitem(console.err.__dict__, "_console", fake)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(typer.Exit), error_boundary():
+        console.progress_bar("Issuing 2026-12")
+        (bar,) = console._BARS
+        assert bar.live.is_started
+        raise DataError([Issue("revcli.yaml", 3, "company.name", "is still the example")])
+    assert not bar.live.is_started
+    assert console._BARS == []
+    screen = fake.file.getvalue()  # type: ignore[attr-defined]
+    # The bar's line is erased (cursor up, erase line) before the message is printed.
+    assert screen.index("\x1b[2K") < screen.index("problem found; nothing was done.")

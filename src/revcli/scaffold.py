@@ -9,7 +9,7 @@ from revcli.output.together import write_together
 
 FILES = {
     "revcli.yaml": """\
-# Settings of this data dir. See the revcli README for every key.
+# Settings of this data dir. Every key is described under "Settings" in revcli's docs/rules.md.
 company:              # the seller, printed on invoices
   name: Example AS
   country: NO

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from revcli.cli import MAX_COLUMNS, interrupted
-from revcli.cli.console import err, print_issues, working
+from revcli.cli.console import err, print_issues, stop_progress, working
 from revcli.cli.options import State, parse_columns, parse_day
 from revcli.cli.streams import stdout_is_terminal, stdout_is_unicode, write_data, write_text
 from revcli.errors import CheckFailed, DataError, RevcliError, UsageError
@@ -271,9 +271,12 @@ def emit_data(
 @contextmanager
 def error_boundary() -> Iterator[None]:
     """Turn revcli errors into messages and exit codes (0 ok, 1 data/check, 2 usage, 130
-    Ctrl-C, 143 SIGTERM)."""
+    Ctrl-C, 143 SIGTERM); a progress bar still on the screen goes first."""
     try:
-        yield
+        try:
+            yield
+        finally:
+            stop_progress()
     except DataError as exc:
         print_issues(exc.issues)
         errors = sum(1 for i in exc.issues if i.is_error)

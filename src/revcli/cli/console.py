@@ -126,8 +126,14 @@ class BadValue(typer.BadParameter):
         super().__init__(_message(message), **options)
 
 
+_BARS: list[Any] = []
+"""The progress bars on the screen (started, not yet stopped)."""
+
+
 def progress_bar(total_hint: str) -> Any:
-    """A progress callback: a bar on a terminal, nothing when piped or in CI."""
+    """A progress callback: a bar on a terminal, nothing when piped or in CI. The bar
+    goes when its last step is done, or when the command stops early
+    (:func:`stop_progress`)."""
     import os
 
     if not err.is_terminal or os.environ.get("CI"):
@@ -137,6 +143,7 @@ def progress_bar(total_hint: str) -> Any:
     bar = Progress(console=err, transient=True)
     task = bar.add_task(total_hint, total=None)
     bar.start()
+    _BARS.append(bar)
 
     def step(done: int, total: int) -> None:
         bar.update(task, completed=done, total=total)
@@ -144,3 +151,10 @@ def progress_bar(total_hint: str) -> Any:
             bar.stop()
 
     return step
+
+
+def stop_progress() -> None:
+    """Take every progress bar off the screen: a command that stops on an error prints its
+    message without a bar left drawn above or below it."""
+    while _BARS:
+        _BARS.pop().stop()
