@@ -283,3 +283,23 @@ def test_min_customers_comes_from_the_settings(make_data_dir: MakeDir, run: Run)
         "'-99999999999' must be a whole number of at least 0"
         in run("validate", "--data", root).stdout
     )
+
+
+def test_empty_starting_groups_and_spans_say_why(make_data_dir: MakeDir, run: Run) -> None:
+    # MIXED starts in 2024-01: twelve months before 2024-06 nobody was active, so NRR, GRR
+    # and logos are blank, and no cohort starts in 2023: each table says so in a note.
+    root = retention_dir(make_data_dir, MIXED)
+    nrr = run("nrr", "--data", root, "--month", "2024-06", "--format", "csv")
+    assert nrr.exit_code == 0, nrr.stderr
+    assert nrr.stdout.splitlines()[1].split(",")[3] == "0"  # cohort_customers
+    table = run("nrr", "--data", root, "--month", "2024-06", "--format", "markdown").stdout
+    assert "Blank NRR, GRR and logos: no customer was active at the end of the start" in table
+    later = run("nrr", "--data", root, "--month", "2025-06", "--format", "markdown").stdout
+    assert "Blank NRR" not in later
+    args = ("cohorts", "--data", root, "--format", "markdown")
+    empty = run(*args, "--from", "2023-01", "--to", "2023-12").stdout
+    assert "No customer was first active in 2023-01 – 2023-12." in empty
+    assert (
+        "No customer was first active"
+        not in run(*args, "--from", "2024-01", "--to", "2024-03").stdout
+    )

@@ -101,6 +101,11 @@ def test_a_narrow_sparkline_keeps_the_latest_months_or_is_left_out(run: Run) -> 
     assert max(len(line) for line in narrow.splitlines()) <= 21
 
 
+def test_a_single_month_has_no_sparkline(run: Run) -> None:
+    text = _table(run, ["mrr", "--month", "2026-11"], "100")
+    assert "▄" not in text and not text.splitlines()[-1].startswith("MRR ")
+
+
 def test_sparkline_scales_from_lowest_to_highest() -> None:
     # 0, 7 and 14 of 14 → levels 0, 3.5 (rounds to 4) and 7
     assert sparkline([10.0, 17.0, 24.0]) == "▁▅█"

@@ -193,6 +193,8 @@ def cohort_report(
         **status,
     }
     running = (footnote,) if footnote else ()
+    if not cells.height:  # say why the table is empty, rather than leave it bare
+        running = (f"No customer was first active in {span}.", *running)
     if not pivot:
         return Report(
             policy=policy_label(data.settings),

@@ -328,6 +328,14 @@ def nrr_report(
             "NRR = end MRR / start MRR; GRR caps each customer at its start MRR; "
             "logos = share of the cohort still active.",
             f"start MRR + expansion + contraction + churn = end MRR; money in {base}.",
+            *(
+                (
+                    "Blank NRR, GRR and logos: no customer was active at the end of the start "
+                    "month, so there is nothing to retain.",
+                )
+                if table.get_column("cohort_customers").min() == 0
+                else ()
+            ),
             *((footnote,) if footnote else ()),
         ),
         meta=meta,

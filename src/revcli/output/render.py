@@ -175,7 +175,7 @@ def sparkline(values: list[float]) -> str:
 
 def _trend_line(trend: Trend, width: int | None) -> str:
     months, values = list(trend.months), [float(v) for v in trend.values]
-    if not values:
+    if len(values) < 2:  # one month is no trend: its one bar would say nothing
         return ""
     if width is not None:
         # label, two months and three spaces around the sparkline; keep the latest months,
