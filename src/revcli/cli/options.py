@@ -42,8 +42,8 @@ ColumnsOption = Annotated[
     str | None,
     typer.Option(
         "--columns",
-        help="Only these columns, in this order, comma-separated, in every format "
-        "(e.g. month,mrr,net_change).",
+        help="Only these columns, in this order, comma-separated, in every format; the "
+        "names of the CSV header (an unknown name lists them).",
         show_default=False,
     ),
 ]
