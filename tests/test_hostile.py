@@ -604,11 +604,23 @@ def test_a_face_template_that_leads_out_of_the_data_dir_is_named(tmp_path: Path,
     root = build(tmp_path / "data", Case())
     (root / "templates").mkdir()
     (root / "templates/invoice.txt.liquid").symlink_to("/etc/hostname")
+    problem = (
+        f"{root}/templates/invoice.txt.liquid: leads outside the data dir (symlinks "
+        "resolved); a template in the data dir must be a file inside it\n"
+    )
     result = run("invoice", "render", "--data", root, "--period", "2026-01", "-f", "txt")
     assert result.exit_code == 1
-    assert result.stderr == (
-        f"error: {root}/templates/invoice.txt.liquid: leads outside the data dir (symlinks "
-        "resolved); a template in the data dir must be a file inside it\n"
+    assert result.stderr == problem + "1 problem found; nothing was done.\n"
+    # validate says so too (it passed, and only invoice issue or render refused it).
+    checked = run("validate", "--data", root)
+    assert checked.exit_code == 1
+    assert checked.stdout == problem
+    # A folder in its place is no template either.
+    (root / "templates/invoice.txt.liquid").unlink()
+    (root / "templates/invoice.md.liquid").mkdir()
+    assert run("validate", "--data", root).stdout == (
+        f"{root}/templates/invoice.md.liquid: is not a regular file; a template in the data "
+        "dir must be a file inside it\n"
     )
 
 

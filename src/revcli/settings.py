@@ -205,6 +205,7 @@ def parse_settings(tree: dict[str, Tree], source: str) -> tuple[Settings, list[I
         default=InvoiceSettings.template,
         hint="; pass --template FILE to use a file elsewhere",
     )
+    issues += face_template_issues(Path(source).parent)
     problem = number_format_problem(invoice.number_format)
     ri.check(not problem, inv, "number_format", problem)
     ren = r.section(tree, "renewals")
@@ -216,6 +217,31 @@ def parse_settings(tree: dict[str, Tree], source: str) -> tuple[Settings, list[I
     metrics = _metrics(r, tree)
     settings = Settings(company, base, locale, invoice, renewals, metrics, source, tree)
     return settings, [*issues, *secret_issues(tree, source)]
+
+
+FACE_TEMPLATES = ("templates/invoice.md.liquid", "templates/invoice.txt.liquid")
+"""Where a data dir keeps its own Markdown and text invoice templates (no setting names
+them)."""
+
+
+def face_template_issues(root: Path) -> list[Issue]:
+    """A problem for each of :data:`FACE_TEMPLATES` that the data dir holds but that is no
+    file inside it (symlinks resolved): ``invoice issue`` and ``render`` refuse it, so
+    ``validate`` says so first, naming the file."""
+    issues = []
+    for name in FACE_TEMPLATES:
+        path = root / name
+        if not os.path.lexists(path):
+            continue
+        if not inside_data_dir(root, name):
+            problem = "leads outside the data dir (symlinks resolved)"
+        elif not path.is_file():
+            problem = "is not a regular file"
+        else:
+            continue
+        message = f"{problem}; a template in the data dir must be a file inside it"
+        issues.append(Issue(str(path), None, "", message))
+    return issues
 
 
 def inside_data_dir(root: Path, configured: str) -> bool:
