@@ -169,6 +169,19 @@ def test_whole_numbers_have_the_same_bound(tmp_path: Path) -> None:
     assert load_template(main, autoescape=False).render({}) == "10000000000000000000000000001"
 
 
+@pytest.mark.parametrize("value", ['"nan"', '"inf"', '"-inf"', '"1e400"'])
+def test_a_math_result_that_is_no_number_is_an_error(tmp_path: Path, value: str) -> None:
+    # Liquid reads these texts as floats and printed "nan" or "inf" for the sum. The
+    # filter is named at its column: "{{ ", the value, " | ", then "plus".
+    main = write(tmp_path, "main.txt.liquid", f"{{{{ {value} | plus: 1 }}}}")
+    with pytest.raises(TemplateError) as info:
+        load_template(main, autoescape=False).render({})
+    assert str(info.value) == f"{main}:1:{len(value) + 7}: plus: the result is not a number"
+    # A number in text is still Liquid's to add: "1.5" plus 1 is 2.5.
+    main.write_text('{{ "1.5" | plus: 1 }}', encoding="utf-8")
+    assert load_template(main, autoescape=False).render({}) == "2.5"
+
+
 # --- wrap -------------------------------------------------------------------------------------
 
 X38, Y39 = "x" * 38, "y" * 39  # 38 + a space + 39 = 78

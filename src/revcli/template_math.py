@@ -10,6 +10,7 @@ goes to Liquid's own filter unchanged.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, DecimalException, InvalidOperation
 from typing import Any
@@ -113,6 +114,10 @@ def _decimal_aware(name: str, liquid: Callable[..., Any]) -> Callable[..., Any]:
     def run(value: object, *args: object) -> Any:
         if not any(isinstance(v, Decimal) for v in (value, *args)):
             result = liquid(value, *args)
+            if isinstance(result, float) and not math.isfinite(result):
+                # Liquid reads the text "nan", "inf" or "1e400" as a float and computes on:
+                # no template should print "nan" or "inf" for an amount.
+                raise FilterArgumentError(f"{name}: the result is not a number", token=None)
             if isinstance(result, int) and abs(result) >= _LARGEST_WHOLE:
                 # Whole numbers have the decimals' bound too: squared by assign in a loop
                 # they grew past the 4,300 digits Python will print (an internal error).
