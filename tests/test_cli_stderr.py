@@ -70,3 +70,16 @@ def test_a_command_that_stops_on_an_error_takes_its_progress_bar_off_the_screen(
     screen = fake.file.getvalue()  # type: ignore[attr-defined]
     # The bar's line is erased (cursor up, erase line) before the message is printed.
     assert screen.index("\x1b[2K") < screen.index("problem found; nothing was done.")
+
+
+def test_init_names_a_folder_with_a_line_break_on_one_line(run: Run, tmp_path: Path) -> None:
+    # Each "created" line is one line, the break shown by its code; the last line is the
+    # command to paste, quoted for a shell (the break inside the quotes).
+    folder = tmp_path / "a\nb"
+    result = run("init", folder)
+    assert result.exit_code == 0, result.stderr
+    created = [line for line in result.stderr.splitlines() if line.startswith("created ")]
+    assert f"created {tmp_path}/a<U+000A>b/revcli.yaml" in created
+    assert len(created) == 4
+    words = shlex.split(result.stderr.split("Next: ", 1)[1])
+    assert words[:4] == ["revcli", "validate", "--data", str(folder)]

@@ -103,8 +103,10 @@ def init(
         written = scaffold(folder, force=force)
         if written is None:
             raise UsageError(f"{folder} already holds revcli files; use --force to overwrite them")
-        for path, replaced in written:
-            err.print(f"{'replaced' if replaced else 'created'} {path}", markup=False)
+        from revcli.visible import message_text
+
+        for path, replaced in written:  # a line break in the folder's name shown by its code
+            err.print(message_text(f"{'replaced' if replaced else 'created'} {path}"), markup=False)
         import shlex
 
         here = shlex.quote(str(folder))  # a line to paste into a shell, spaces and all
