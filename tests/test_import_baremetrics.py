@@ -786,3 +786,20 @@ def test_a_read_only_folder_stops_the_import_and_changes_nothing(tmp_path: Path,
         f"error: cannot write {root}/contracts/baremetrics.yaml: Permission denied; "
         "nothing was changed"
     ) in result.stderr
+
+
+def test_a_subscription_canceled_on_its_start_day_after_an_import_says_it_still_counts(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "data"
+    _import(_csv(tmp_path, BASIC), root, country="NO")
+    # s1 is now canceled on its start day: no day of service. Baremetrics still sends it.
+    again = BASIC.replace("s1,2026-01-15,,2", "s1,2026-01-15,2026-01-15,2")
+    plan = plan_import(root, read_baremetrics(_csv(tmp_path, again)), today=TODAY, country="NO")
+    assert [str(w) for w in plan.warnings if "source_id" in str(w)] == [
+        # Line 5: 3 comment lines, `contracts:`, then s1's contract_id.
+        f"warning: {root}/contracts/baremetrics.yaml:5: source_id: contract baremetrics:s1: "
+        "baremetrics sends it as ended on 2026-01-15, before any day of service (started "
+        "2026-01-15), but an earlier import wrote it, and it is kept as it is: it counts "
+        "from 2026-01-15 until you delete it by hand"
+    ]

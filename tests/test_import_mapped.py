@@ -22,6 +22,7 @@ from tests.conftest import ROOT, MakeDir, Run
 from tests.helpers import mrr_of, row
 
 MAPS = ROOT / "templates" / "import"
+EXAMPLES = ROOT / "docs" / "examples" / "import"
 TODAY = dt.date(2026, 12, 6)
 
 DEALS = """\
@@ -781,3 +782,58 @@ def test_a_spinner_shows_the_import_steps_on_a_terminal_only(tmp_path: Path, run
     assert "Reading " not in piped.stderr
     assert "Merging into" not in piped.stderr
     assert "customers     2 added, 0 changed, 0 unchanged" in piped.stderr
+
+
+def _sheet_imported(tmp_path: Path, run: Run) -> Path:
+    """The documented sheet imported with its three maps into tmp_path/revenue."""
+    root = tmp_path / "revenue"
+    for table in ("customers", "contracts", "lines"):
+        result = run(
+            "import", "csv", EXAMPLES / "sheet.csv", "--map", EXAMPLES / f"sheet-{table}.yaml",
+            "--data", root,
+        )  # fmt: skip
+        assert result.exit_code == 0, result.stderr
+    return root
+
+
+def test_a_line_deleted_upstream_is_kept_with_a_warning_naming_its_line(
+    tmp_path: Path, run: Run
+) -> None:
+    root = _sheet_imported(tmp_path, run)
+    sheet = (EXAMPLES / "sheet.csv").read_text(encoding="utf-8")
+    k1_2 = 'K1,9001,Nordlys AS,NO,01.02.2026,månedlig,K1-2,Support,1,"500,00"\n'
+    assert k1_2 in sheet
+    deleted = _write(tmp_path, "sheet.csv", sheet.replace(k1_2, ""))
+    plan = plan_import(root, read_mapped(deleted, EXAMPLES / "sheet-lines.yaml"), today=TODAY)
+    # contracts/sheet.yaml: 3 comment lines, `contracts:`, K1's 5 values and `lines:`
+    # (lines 5-10), K1-1's 6 values (11-16): K1-2 starts on line 17.
+    assert [str(w) for w in plan.warnings] == [
+        f"warning: {root}/contracts/sheet.yaml:17: source_id: line sheet:K1-2 is no longer "
+        "in the import; kept as it is (delete it by hand if it ended)"
+    ]
+    write_plan(plan)
+    # Kept: February is still 3 × 1234.50 + 500.00 = 4203.50.
+    assert row(mrr_of(root, "2026-02", "2026-02"), "2026-02")["mrr"] == pytest.approx(4203.5)
+
+
+def test_an_export_with_no_rows_reports_every_record_it_no_longer_has(
+    tmp_path: Path, run: Run
+) -> None:
+    # A filtered export that came back empty is not "nothing changed".
+    root = _sheet_imported(tmp_path, run)
+    empty = _write(tmp_path, "empty.csv", "Kontrakt,Kunde,Kundenavn,Land,Start,Fakturering,"
+                   "Linje,Produkt,Antall,Pris\n")  # fmt: skip
+    plan = plan_import(root, read_mapped(empty, EXAMPLES / "sheet-customers.yaml"), today=TODAY)
+    assert [str(w) for w in plan.warnings] == [
+        f"warning: {root}/customers.csv:{n}: source_id: customer sheet:{cid} is no longer in "
+        "the import; kept as it is (delete it by hand if it ended)"
+        for n, cid in ((2, "9001"), (3, "9002"))
+    ]
+    plan = plan_import(root, read_mapped(empty, EXAMPLES / "sheet-contracts.yaml"), today=TODAY)
+    # K1 on line 5; its 5 values, `lines:` and two lines of 6 lines each: K2 on line 23.
+    assert [str(w) for w in plan.warnings] == [
+        f"warning: {root}/contracts/sheet.yaml:{n}: source_id: contract sheet:{cid} is no "
+        "longer in the import; kept as it is (delete it by hand if it ended)"
+        for n, cid in ((5, "K1"), (23, "K2"))
+    ]
+    assert plan.changed == []

@@ -627,3 +627,40 @@ def test_a_hand_written_contract_of_the_same_id_is_kept_not_doubled(tmp_path: Pa
     write_plan(plan)
     assert "sub_monthly" not in _contracts(root)
     assert row(mrr_of(root, "2026-12", "2026-12"), "2026-12")["mrr"] == pytest.approx(5715)
+
+
+def test_a_subscription_canceled_in_its_trial_after_an_import_says_it_still_counts(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "data"
+    # Started 2026-01-01 with a trial to 2026-03-01 (1772323200): imported from 03-01.
+    _stripe_into(root, _sub(status="trialing", trial_end=1772323200))
+    # Canceled during the trial: ended_at 2026-02-10 (1770681600), no paid day. Stripe
+    # still sends it, so it is not "no longer in the import"; the warning says what the
+    # file still holds.
+    warnings = _stripe_into(
+        root, _sub(status="canceled", trial_end=1772323200, ended_at=1770681600)
+    )
+    assert warnings == [
+        "warning: x.json: sub_x: ended_at: ended before its first paid day (2026-03-01); skipped",
+        # Line 5: 3 comment lines, `contracts:`, then sub_x's contract_id.
+        f"warning: {root}/contracts/stripe.yaml:5: source_id: contract stripe:sub_x: stripe "
+        "sends it as ended on 2026-02-10, before its first paid day (2026-03-01), but an "
+        "earlier import wrote it, and it is kept as it is: it counts from 2026-03-01 until "
+        "you delete it by hand",
+    ]
+
+
+def test_subscriptions_without_customer_objects_report_no_customer_gone(
+    tmp_path: Path,
+) -> None:
+    # Customers and subscriptions are separate lists: an input of subscriptions alone
+    # (their customers expanded) does not hold every customer, so none is "gone"; the
+    # subscription it no longer has is.
+    root = tmp_path / "data"
+    _stripe_into(root, _sub())
+    other = _sub(id="sub_y", customer={"id": "cus_y", "object": "customer", "name": "Y"})
+    assert _stripe_into(root, other) == [
+        f"warning: {root}/contracts/stripe.yaml:5: source_id: contract stripe:sub_x is no "
+        "longer in the import; kept as it is (delete it by hand if it ended)"
+    ]

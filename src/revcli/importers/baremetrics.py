@@ -74,6 +74,7 @@ class _Row:
         self.source = source
         self.line = line
         self.issues: list[Issue] = []
+        self.no_service: str | None = None  # why a subscription had no day of service
 
     def get(self, name: str) -> str | None:
         return self.values.get(name)
@@ -159,6 +160,7 @@ def _contract(row: _Row) -> tuple[Row, Contract] | None:
                     Severity.WARNING,
                 )
             )
+            row.no_service = f"ended on {ended}, before any day of service (started {start})"
             return None
         values["cancelled_on"] = last.isoformat()
     line: Row = {
@@ -188,12 +190,17 @@ def import_baremetrics(raw: pl.DataFrame, source: str) -> Batch:
     batch.issues += _header_issues(columns, source)
     if batch.issues:
         return batch
+    batch.covers = frozenset({"customers", "contracts"})
     customers: dict[str, tuple[Row, int]] = {}
     subscriptions: dict[str, int] = {}
     for values in raw.iter_rows(named=True):
         row = _Row(values, str(values[SOURCE]), int(values[LINE]))
         mapped = _contract(row)
         batch.issues += row.issues
+        if row.no_service is not None:
+            batch.no_service[source_id(SOURCE_NAME, row.required("subscription_oid"))] = (
+                row.no_service
+            )
         if mapped is None:
             continue
         customer, contract = mapped

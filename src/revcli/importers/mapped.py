@@ -38,7 +38,7 @@ def import_mapped(raw: pl.DataFrame, spec_map: ImportMap, source: str) -> Batch:
     opportunities every row is its own record, so an id may not repeat.
     """
     spec = TABLES[spec_map.table]
-    batch = Batch(spec_map.source)
+    batch = Batch(spec_map.source, covers=frozenset({spec_map.table}))
     batch.mapped = {spec_map.table: frozenset({r.target for r in spec_map.rules} | {"source_id"})}
     header = [c for c in raw.columns if c not in (SOURCE, LINE)]
     wanted = [spec_map.id_column] + [r.column for r in spec_map.rules if r.column]

@@ -73,10 +73,11 @@ def merge_values(old: dict[str, str], new: Row, mapped: Iterable[str]) -> dict[s
     return out
 
 
-def gone_warning(where: str, what: str, sid: str) -> Issue:
+def gone_warning(where: str, line: int | None, what: str, sid: str) -> Issue:
+    """A record of the source (at ``where``:``line``) that the import no longer sends."""
     return Issue(
         where,
-        None,
+        line or None,
         SOURCE_ID,
         f"{what} {sid} is no longer in the import; kept as it is (delete it by hand if it ended)",
         Severity.WARNING,
@@ -94,12 +95,15 @@ def merge_table(
     what: str,
     other_ids: frozenset[str] = frozenset(),
     fill: dict[str, str] | None = None,
+    covered: str = "",
 ) -> None:
     """Merge ``incoming`` records into a CSV table keyed by ``source_id``.
 
     An incoming record whose ``id_column`` value belongs to a record without this
     ``source_id`` (hand-written, or another source's, or in ``other_ids``: another file)
     is left out with a warning. ``fill`` gives values for fields a record lacks.
+    ``covered`` is the source's name when the import holds this table in full: each of
+    the source's records it does not send is then reported as gone (and kept).
     """
     counts = merged.counts[what]
     table.add_column(SOURCE_ID)
@@ -139,20 +143,12 @@ def merge_table(
             fresh.append(new)
         elif old != new:
             table.set_row(by_sid[sid], new)
-    prefix = incoming_prefix(incoming)
-    for r in table.rows:
+    for r, line in zip(table.rows, table.lines, strict=True):
         sid = r.get(SOURCE_ID, "")
-        if prefix and sid.startswith(prefix) and sid not in seen:
-            merged.issues.append(gone_warning(where, what.rstrip("s"), sid))
+        if covered and sid.startswith(f"{covered}:") and sid not in seen:
+            merged.issues.append(gone_warning(where, line, what.rstrip("s"), sid))
     for new in sorted(fresh, key=lambda r: (r.get(id_column, ""), r[SOURCE_ID])):
         table.append(new)
-
-
-def incoming_prefix(rows: Iterable[Row]) -> str:
-    """``SOURCE:`` of the records an import sends (empty when it sends none)."""
-    for row in rows:
-        return row[SOURCE_ID].split(":", 1)[0] + ":"
-    return ""
 
 
 def render_yaml_customers(rows: list[dict[str, str]]) -> str:

@@ -49,7 +49,8 @@ def merge_contracts(
     mapped_c = batch.mapped.get("contracts", frozenset())
     mapped_l = batch.mapped.get("lines", frozenset())
     out = [
-        YamlContract(dict(c.values), [dict(x) for x in c.lines], c.value_lines) for c in existing
+        YamlContract(dict(c.values), [dict(x) for x in c.lines], c.value_lines, c.line_starts)
+        for c in existing
     ]
     by_sid = {c.values.get(SOURCE_ID): i for i, c in enumerate(out) if c.values.get(SOURCE_ID)}
     seen: set[str] = set()
@@ -65,14 +66,8 @@ def merge_contracts(
             merged.issues += _cleared(old, new, where, batch.source)
             merged.counts["contracts"].count(old.values, new)
             lines = _merge_lines(old.lines, contract.lines, mapped_l, merged.counts["lines"])
-            gone = {x[SOURCE_ID] for x in contract.lines}
-            merged.issues += [
-                gone_warning(where, "line", x[SOURCE_ID])
-                for x in old.lines
-                if x.get(SOURCE_ID, "").startswith(f"{batch.source}:")
-                and x[SOURCE_ID] not in gone
-                and contract.lines
-            ]
+            if contract.lines:  # a contracts map brings no lines: none is gone
+                merged.issues += _gone_lines(old, contract.lines, where, batch.source)
             out[index] = YamlContract(new, lines)
         elif values.get("contract_id", "") in other_ids:
             skipped.add(values["contract_id"])
@@ -91,15 +86,46 @@ def merge_contracts(
             merged.counts["contracts"].count(None, values)
             lines = _merge_lines([], contract.lines, mapped_l, merged.counts["lines"])
             out.append(YamlContract(values, lines))
-    if batch.contracts:
+    if "contracts" in batch.covers or batch.contracts:
         merged.issues += [
-            gone_warning(where, "contract", c.values[SOURCE_ID])
+            _gone_contract(c, where, batch)
             for c in existing
             if c.values.get(SOURCE_ID, "").startswith(f"{batch.source}:")
             and c.values[SOURCE_ID] not in seen
         ]
     _attach_lines(out, batch, where, merged, mapped_l, skipped=skipped)
     return sorted(out, key=lambda c: (c.values.get("contract_id", ""), c.values.get(SOURCE_ID, "")))
+
+
+def _gone_contract(contract: YamlContract, where: str, batch: Batch) -> Issue:
+    """A contract of the source that the import does not bring: gone from the source, or
+    sent but with no day of service (ended before its first paid day) — kept either way,
+    and said which."""
+    sid = contract.values[SOURCE_ID]
+    line = contract.value_lines.get("contract_id")
+    why = batch.no_service.get(sid)
+    if why is None:
+        return gone_warning(where, line, "contract", sid)
+    start = contract.values.get("start_date", "its start_date")
+    return Issue(
+        where,
+        line,
+        SOURCE_ID,
+        f"contract {sid}: {batch.source} sends it as {why}, but an earlier import wrote it, "
+        f"and it is kept as it is: it counts from {start} until you delete it by hand",
+        Severity.WARNING,
+    )
+
+
+def _gone_lines(old: YamlContract, sent: list[Row], where: str, source: str) -> list[Issue]:
+    """The source's lines of ``old`` that the import no longer sends for it (kept)."""
+    sids = {x[SOURCE_ID] for x in sent}
+    starts = old.line_starts or [0] * len(old.lines)
+    return [
+        gone_warning(where, start, "line", x[SOURCE_ID])
+        for x, start in zip(old.lines, starts, strict=True)
+        if x.get(SOURCE_ID, "").startswith(f"{source}:") and x[SOURCE_ID] not in sids
+    ]
 
 
 def _cleared(old: YamlContract, new: dict[str, str], where: str, source: str) -> list[Issue]:
@@ -149,6 +175,11 @@ def _attach_lines(
             )
             continue
         grouped.setdefault(cid, []).append({k: v for k, v in row.items() if k != "contract_id"})
+    if "lines" in batch.covers or batch.lines:
+        # The export holds every line of the source: one it no longer has is reported.
+        for contract in contracts:
+            cid = contract.values.get("contract_id", "")
+            merged.issues += _gone_lines(contract, grouped.get(cid, []), where, batch.source)
     for cid, rows in grouped.items():
         contract = by_id[cid]
         contract.lines = _merge_lines(contract.lines, rows, mapped, merged.counts["lines"])

@@ -125,6 +125,7 @@ def customers_file(
         what="customers",
         other_ids=frozenset(others),
         fill={"country": country},
+        covered=batch.source if "customers" in batch.covers else "",
     )
     ids = others | {r.get("customer_id", "") for r in table.rows}
     if not batch.customers:
@@ -150,9 +151,11 @@ def contracts_file(
 ) -> dict[str, str]:
     """``contracts/SOURCE.yaml`` after the import (the source's contracts file)."""
     rel = f"contracts/{batch.source}.yaml"
-    if not (batch.contracts or batch.lines):
+    if not (batch.contracts or batch.lines or {"contracts", "lines"} & batch.covers):
         return {}
     texts[rel] = file_text(root, rel)
+    if texts[rel] is None and not (batch.contracts or batch.lines):
+        return {}  # an input that holds no contract: no file to write, none gone
     existing, issues = read_yaml_contracts(texts[rel] or "", str(root / rel))
     if any(i.is_error for i in issues):
         raise DataError(issues)
@@ -187,10 +190,12 @@ def opportunities_file(
     root: Path, batch: Batch, texts: dict[str, str | None], merged: Merged
 ) -> dict[str, str]:
     """``opportunities.csv`` after the import."""
-    if not batch.opportunities:
-        return {}
     rel = "opportunities.csv"
+    if not (batch.opportunities or "opportunities" in batch.covers):
+        return {}
     texts[rel] = file_text(root, rel)
+    if texts[rel] is None and not batch.opportunities:
+        return {}
     table = _csv(root, rel, texts[rel], OPPORTUNITIES.names)
     merge_table(
         table,
@@ -200,6 +205,7 @@ def opportunities_file(
         where=str(root / rel),
         merged=merged,
         what="opportunities",
+        covered=batch.source if "opportunities" in batch.covers else "",
     )
     return {rel: table.render()}
 

@@ -33,6 +33,13 @@ class Batch:
     every other field keeps what a person wrote. ``lines`` holds lines for contracts the
     same source imported earlier (a spreadsheet of line items). ``issues`` are the
     problems (errors stop the import) and reports of what was skipped (warnings).
+
+    ``covers`` names the tables the input holds in full (a customers map: customers; a
+    Stripe input with subscriptions in it: contracts): a record of such a table that the
+    source no longer sends is reported, even when the input holds none at all.
+    ``no_service`` holds the ``source_id`` of contracts the source sends but that had no
+    day of service (ended before their first paid day), with why: left out of the
+    import, and reported when an earlier import wrote them.
     """
 
     source: str
@@ -42,6 +49,8 @@ class Batch:
     opportunities: list[Row] = field(default_factory=list)
     mapped: dict[str, frozenset[str]] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
+    covers: frozenset[str] = frozenset()
+    no_service: dict[str, str] = field(default_factory=dict)
 
 
 def source_id(source: str, native: str) -> str:

@@ -169,6 +169,9 @@ def _subscription(at: At) -> Contract | None:
             "ended_at" if data.get("ended_at") else "cancel_at",
             f"ended before its first paid day ({start}); skipped",
         )
+        at.ctx.no_service[source_id(SOURCE_NAME, at.oid)] = (
+            f"ended on {last + dt.timedelta(days=1)}, before its first paid day ({start})"
+        )
         return None
     order = ["month", "quarter", "half-year", "year"]
     values: Row = {
@@ -247,10 +250,19 @@ def import_stripe(objects: Iterable[StripeObject], tz: dt.tzinfo | None = None) 
             if embedded is not None:
                 customers.setdefault(embedded["customer_id"], embedded)
     ctx.issues += _ignored(objs)
+    kinds = {obj.data.get("object") for obj in objs}
     return Batch(
         SOURCE_NAME,
         customers=[customers[k] for k in sorted(customers)],
         contracts=[contracts[k] for k in sorted(contracts)],
         mapped=dict(MAPPED),
         issues=ctx.issues,
+        # Customers and subscriptions are saved (and fetched) as separate lists: an input
+        # holds a table in full only when it holds objects of its kind.
+        covers=frozenset(
+            table
+            for table, kind in (("customers", "customer"), ("contracts", "subscription"))
+            if kind in kinds
+        ),
+        no_service=ctx.no_service,
     )

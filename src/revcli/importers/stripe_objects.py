@@ -27,6 +27,7 @@ class Ctx:
     tz: dt.tzinfo
     products: dict[str, str] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
+    no_service: dict[str, str] = field(default_factory=dict)
 
     def day(self, value: Any) -> dt.date | None:
         if isinstance(value, bool) or not isinstance(value, int):

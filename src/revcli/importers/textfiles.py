@@ -136,12 +136,13 @@ def read_csv_table(text: str, source: str) -> tuple[CsvTable, list[Issue]]:
 
 @dataclass
 class YamlContract:
-    """A contract read from a YAML file: its values, its lines' values, and the line
-    of the file each value is on."""
+    """A contract read from a YAML file: its values, its lines' values, the line of the
+    file each value is on, and the line each of its lines starts on."""
 
     values: dict[str, str]
     lines: list[dict[str, str]]
     value_lines: dict[str, int] = field(default_factory=dict)
+    line_starts: list[int] = field(default_factory=list)
 
 
 def read_yaml_contracts(text: str, source: str) -> tuple[list[YamlContract], list[Issue]]:
@@ -152,11 +153,10 @@ def read_yaml_contracts(text: str, source: str) -> tuple[list[YamlContract], lis
     out = []
     for rec in records:
         values = {k: v for k, v in rec.values.items() if v is not None}
-        lines = [
-            {k: v for k, v in line.values.items() if v is not None}
-            for line in rec.children.get("lines", [])
-        ]
-        out.append(YamlContract(values, lines, dict(rec.value_lines)))
+        children = rec.children.get("lines", [])
+        lines = [{k: v for k, v in line.values.items() if v is not None} for line in children]
+        starts = [line.line for line in children]
+        out.append(YamlContract(values, lines, dict(rec.value_lines), starts))
     return out, issues
 
 
