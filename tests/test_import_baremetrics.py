@@ -803,3 +803,14 @@ def test_a_subscription_canceled_on_its_start_day_after_an_import_says_it_still_
         "2026-01-15), but an earlier import wrote it, and it is kept as it is: it counts "
         "from 2026-01-15 until you delete it by hand"
     ]
+
+
+def test_rows_of_empty_cells_are_no_subscriptions(tmp_path: Path) -> None:
+    # A spreadsheet saved as CSV writes ",,,," for rows it once formatted.
+    blank = "," * (HEADER.count(",")) + "\n"
+    root = tmp_path / "data"
+    _import(_csv(tmp_path, blank + BASIC + blank + blank), root, country="NO")
+    plain = tmp_path / "plain"
+    _import(_csv(tmp_path, BASIC, name="plain.csv"), plain, country="NO")
+    for name in ("customers.csv", "contracts/baremetrics.yaml"):
+        assert (root / name).read_bytes() == (plain / name).read_bytes()

@@ -837,3 +837,39 @@ def test_an_export_with_no_rows_reports_every_record_it_no_longer_has(
         for n, cid in ((5, "K1"), (23, "K2"))
     ]
     assert plan.changed == []
+
+
+def test_an_export_with_rows_of_empty_cells_reads_like_the_sheet_without_them(
+    tmp_path: Path, run: Run
+) -> None:
+    # Saved from a spreadsheet: a byte-order mark, CRLF, the columns in another order,
+    # and rows of empty cells (",,,,") in the middle and at the end, as an xlsx sheet's
+    # empty rows, which are left out too.
+    reordered = (
+        "\ufeffPris,Antall,Produkt,Linje,Fakturering,Start,Land,Kundenavn,Kunde,Kontrakt\r\n"
+        '"1.234,50",3,Pro,K1-1,månedlig,01.02.2026,NO,Nordlys AS,9001,K1\r\n'
+        ",,,,,,,,,\r\n"
+        '"500,00",1,Support,K1-2,månedlig,01.02.2026,NO,Nordlys AS,9001,K1\r\n'
+        '"12 000,00",1,Team,K2-1,årlig,15.03.2026,SE,Fjell AB,9002,K2\r\n'
+        ", , ,,,,,,,\r\n"
+    )
+    export = tmp_path / "export.csv"
+    export.write_bytes(reordered.encode("utf-8"))
+    root = tmp_path / "data"
+    for table in ("customers", "contracts", "lines"):
+        result = run(
+            "import", "csv", export, "--map", EXAMPLES / f"sheet-{table}.yaml", "--data", root
+        )
+        assert result.exit_code == 0, result.stderr
+    plain = _sheet_imported(tmp_path, run)
+    for name in ("customers.csv", "contracts/sheet.yaml"):
+        assert (root / name).read_bytes() == (plain / name).read_bytes()
+    # A problem after an empty row still names the export's own line (5).
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(reordered.replace('"12 000,00"', "tolv").encode("utf-8"))
+    result = run("import", "csv", bad, "--map", EXAMPLES / "sheet-lines.yaml", "--data", root)
+    assert result.exit_code == 1
+    assert (
+        f"{bad}:5: Pris: 'tolv' is not a number; expected digits with a decimal comma"
+        in result.stderr
+    )

@@ -27,12 +27,24 @@ from revcli.importers.stripe_objects import StripeObject, objects_of
 from revcli.schema import LINE, SOURCE
 
 
-def read_baremetrics(path: Path) -> Batch:
-    """A Baremetrics subscription CSV file as a :class:`Batch`."""
+def _read_export(path: Path) -> pl.DataFrame:
+    """A CSV export as a frame of strings with ``_source`` and ``_line``.
+
+    A row of empty cells only (``,,,,``, which a spreadsheet saved as CSV writes for rows
+    it once formatted) holds no record and is left out, as an empty row of an xlsx
+    sheet is; the rows after it keep their line numbers."""
     frame, issues = read_csv(path, str(path))
     if frame is None:
         raise DataError(issues)
-    return import_baremetrics(frame, str(path))
+    cells = [c for c in frame.columns if c not in (SOURCE, LINE)]
+    if not cells or frame.height == 0:
+        return frame
+    return frame.filter(pl.any_horizontal(pl.col(cells).is_not_null()))
+
+
+def read_baremetrics(path: Path) -> Batch:
+    """A Baremetrics subscription CSV file as a :class:`Batch`."""
+    return import_baremetrics(_read_export(path), str(path))
 
 
 class _NotJson(ValueError):
@@ -274,8 +286,5 @@ def read_mapped(path: Path, map_path: Path) -> Batch:
         comma = frozenset(r.column for r in spec.rules if r.decimal_comma and r.column)
         frame = read_xlsx(path, spec.sheet, comma)
     else:
-        found, issues = read_csv(path, str(path))
-        if found is None:
-            raise DataError(issues)
-        frame = found
+        frame = _read_export(path)
     return import_mapped(frame, spec, str(path))
