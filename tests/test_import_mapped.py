@@ -873,3 +873,26 @@ def test_an_export_with_rows_of_empty_cells_reads_like_the_sheet_without_them(
         f"{bad}:5: Pris: 'tolv' is not a number; expected digits with a decimal comma"
         in result.stderr
     )
+
+
+def test_a_contract_another_source_has_is_named_at_the_exports_row(
+    tmp_path: Path, run: Run
+) -> None:
+    # Two sources, one sheet: the second source's contracts are left out, and the warning
+    # points at the export's rows, as it does for its customers.
+    root = _sheet_imported(tmp_path, run)
+    crm = _write(
+        tmp_path,
+        "crm-contracts.yaml",
+        (EXAMPLES / "sheet-contracts.yaml")
+        .read_text(encoding="utf-8")
+        .replace("source: sheet", "source: crm"),
+    )
+    sheet = EXAMPLES / "sheet.csv"
+    plan = plan_import(root, read_mapped(sheet, crm), today=TODAY)
+    assert [str(w) for w in plan.warnings] == [
+        f"warning: {sheet}:{n}: contract_id: '{cid}' already exists in another contract "
+        f"file without crm:{cid} as its source_id; the existing contract is kept and this "
+        "one is not imported"
+        for n, cid in ((2, "K1"), (4, "K2"))
+    ]

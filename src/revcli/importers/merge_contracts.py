@@ -72,9 +72,9 @@ def merge_contracts(
         elif values.get("contract_id", "") in other_ids:
             skipped.add(values["contract_id"])
             merged.issues.append(
-                Issue(
-                    where,
-                    None,
+                Issue(  # at the export's row, as a customer's is
+                    contract.values.get("_source", where),
+                    int(contract.values["_line"]) if "_line" in contract.values else None,
                     "contract_id",
                     f"'{values['contract_id']}' already exists in another contract file "
                     f"without {sid} as its source_id; the existing contract is kept and "
