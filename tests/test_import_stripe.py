@@ -216,6 +216,22 @@ def test_expanded_customer_and_product_name() -> None:
     assert batch.contracts[0].lines[0]["product"] == "Widget"
 
 
+def test_a_subscription_whose_items_list_has_more_is_an_error() -> None:
+    # Stripe lists the first items of a subscription and "has_more": true when there are
+    # more: importing the one item shown would leave the rest out of MRR without a word.
+    sub = _sub()
+    sub.data["items"]["has_more"] = True  # type: ignore[index]
+    batch = import_stripe([sub])
+    assert batch.contracts == []
+    assert [str(i) for i in batch.issues] == [
+        "x.json: sub_x: items.has_more: the subscription lists 1 of its items and says it "
+        "has more; save it with every item (Stripe's subscription items, listed in full)"
+    ]
+    # A complete list says "has_more": false: imported as before.
+    sub.data["items"]["has_more"] = False  # type: ignore[index]
+    assert [len(c.lines) for c in import_stripe([sub]).contracts] == [1]
+
+
 def test_once_and_repeating_coupons_are_reported() -> None:
     coupon = {"percent_off": 50, "duration": "repeating", "duration_in_months": 3}
     batch = import_stripe([_sub(discount={"id": "di", "coupon": coupon})])

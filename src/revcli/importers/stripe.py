@@ -134,6 +134,15 @@ def _header(data: Mapping[str, Any], at: At) -> tuple[str, str, list[Any]] | Non
     items = items_obj.get("data") if isinstance(items_obj, dict) else items_obj
     if not isinstance(items, list):
         at.error("items.data", "is required: the subscription's items")
+    elif isinstance(items_obj, dict) and items_obj.get("has_more") is True:
+        # Stripe lists a subscription's first items only: the rest would be left out of its
+        # MRR without a word.
+        at.error(
+            "items.has_more",
+            f"the subscription lists {len(items)} of its items and says it has more; save it "
+            "with every item (Stripe's subscription items, listed in full)",
+        )
+        items = None
     if cid is None or currency not in currency_codes() or not isinstance(items, list):
         return None
     return cid, currency, items
