@@ -7,6 +7,7 @@ import pytest
 from revcli.einvoice.checks import iban_valid
 from revcli.einvoice.parties import (
     buyer_endpoint,
+    buyer_org_number,
     norwegian_org_number,
     peppol_id_problem,
     seller_party,
@@ -143,6 +144,42 @@ def test_buyer_endpoint_order_of_preference() -> None:
     assert buyer_endpoint("", "NO", "NO999999999MVA", "a@b.no") == "0192:999999999"
     assert buyer_endpoint("", "SE", "SE556677889901", "a@b.se") == "EM:a@b.se"
     assert buyer_endpoint("", "US", "", "") == ""
+
+
+def test_a_vat_id_with_a_wrong_check_digit_is_no_peppol_address() -> None:
+    # 9 2 0 7 4 7 4 4 × 3 2 7 6 5 4 3 2 = 27+4+0+42+20+28+12+8 = 141; 141 mod 11 = 9;
+    # 11 − 9 = 2: 920747442 is an organisation number, 920747441 is not (PEPPOL-COMMON-R041
+    # would reject it as the buyer's 0192 endpoint), so the e-mail addresses the buyer.
+    assert buyer_endpoint("", "NO", "NO920747442MVA", "a@b.no") == "0192:920747442"
+    assert buyer_endpoint("", "NO", "NO920747441MVA", "a@b.no") == "EM:a@b.no"
+    assert buyer_endpoint("", "NO", "NO920747441MVA", "") == ""
+    assert buyer_org_number("EM:a@b.no", "NO", "NO920747441MVA") == ""
+    assert buyer_org_number("EM:a@b.no", "NO", "NO920747442MVA") == "920747442"
+
+
+def test_a_norwegian_customer_vat_id_without_an_org_number_is_a_warning(
+    run: Run, make_data_dir: MakeDir
+) -> None:
+    customers = (
+        "customer_id,name,country,vat_id\nA,Acme AS,NO,NO920747441MVA\n"
+        "B,Bolt GmbH,DE,DE246648746\nC,Cirkel AS,NO,920747442\n"
+    )
+    root = make_data_dir(
+        {
+            "customers.csv": customers,
+            "contracts.csv": CONTRACTS.format(currency="NOK"),
+            "contract_lines.csv": LINES,
+        },
+        settings=SETTINGS.format(extra=""),
+    )
+    result = run("validate", "--data", root)
+    assert result.exit_code == 0
+    assert [line.replace(f"{root}/", "") for line in result.stdout.splitlines()][:1] == [
+        "warning: customers.csv:2: vat_id: 'NO920747441MVA' holds no valid Norwegian "
+        "organisation number (9 digits, mod 11): invoices print it as the buyer's VAT id, "
+        "and e-invoices address the buyer by its peppol_id or billing_email instead"
+    ]
+    assert result.stdout.count("warning") == 1
 
 
 def test_norwegian_org_number_from_vat_id() -> None:

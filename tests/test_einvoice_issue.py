@@ -16,10 +16,12 @@ from revcli.billing.documents import DocumentFiles
 from revcli.billing.issue import IssueResult, issue_invoices
 from revcli.billing.records import canonical, record_hash
 from revcli.checks import load_dataset
+from revcli.einvoice.peppol import peppol_findings
 from revcli.errors import DataError
 from revcli.state.lock import locked
 from tests.billing_support import SELLER, billing_dir
 from tests.conftest import INVOICE_TODAY, Run
+from tests.einvoice_support import Validator
 
 pytestmark = pytest.mark.usefixtures("pinned_today")
 
@@ -535,3 +537,24 @@ def test_the_invoices_to_issue_are_checked_again_under_the_lock(
         "tax of contract K2's invoice in NOK"
     ]
     assert (folder / "register.jsonl").read_bytes() == before_k2["register.jsonl"]
+
+
+def test_a_buyer_vat_id_with_a_wrong_check_digit_is_not_its_peppol_address(
+    run: Run, tmp_path: Path, ehf_validator: Validator
+) -> None:
+    # 9 × (3+2+7+6+5+4+3+2) = 288; 288 mod 11 = 2; 11 − 2 = 9: 999999999 is an
+    # organisation number, 999999998 is not. Peppol (PEPPOL-COMMON-R041, fatal) rejects a
+    # scheme-0192 id with a wrong check digit, so the buyer is addressed by its e-mail.
+    customers = CUSTOMERS.replace("NO999999999MVA,,", "NO999999998MVA,,post@nordlys.no")
+    root = billing_dir(
+        tmp_path / "data", CONTRACTS, LINES, customers=customers, fx=FX, settings=SELLER
+    )
+    result = run("invoice", "issue", "--data", root, "--period", "2026-01", "--format", "xml")
+    assert result.exit_code == 0, result.stderr
+    assert "customers.csv:2: vat_id: 'NO999999998MVA' holds no valid" in result.stderr
+    xml = (root / "invoices" / "2026-00001.xml").read_bytes()
+    assert b'<cbc:EndpointID schemeID="EM">post@nordlys.no</cbc:EndpointID>' in xml
+    assert b'schemeID="0192">999999998' not in xml
+    assert b"<cbc:CompanyID>NO999999998MVA</cbc:CompanyID>" in xml  # as the customer has it
+    assert peppol_findings(xml) == []
+    assert ehf_validator.fatal(xml) == []

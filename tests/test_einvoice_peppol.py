@@ -96,6 +96,15 @@ CASES: list[tuple[str, Document, Callable[[bytes], bytes]]] = [
             r"<cbc:PriceAmount currencyID=\"NOK\">300<", '<cbc:PriceAmount currencyID="NOK">299.99<'
         ),
     ),
+    # 9 8 9 3 6 3 5 5 × 3 2 7 6 5 4 3 2 = 27+16+63+18+30+12+15+10 = 191; 191 mod 11 = 4;
+    # 11 − 4 = 7, so 989363557 is valid and 989363558 is not: the buyer's endpoint
+    ("PEPPOL-COMMON-R041", PLAIN, _sub(r">989363557<", ">989363558<")),
+    # and the seller's legal-entity id (its endpoint is left intact)
+    (
+        "PEPPOL-COMMON-R041",
+        PLAIN,
+        _sub(r"(<cbc:CompanyID schemeID=\"0192\">)924681357<", r"\g<1>92468135<"),
+    ),
     ("NO-R-001", PLAIN, _sub(r"NO924681357MVA", "NO924681358MVA")),
     ("NO-R-001", PLAIN, _sub(r"NO924681357MVA", "NO924681357")),
     (

@@ -3,7 +3,8 @@
 Errors: a ``peppol_id`` that is no Peppol address, a ``company.iban`` or ``company.bic``
 that cannot be right. Warnings (the data is still usable; issuing may be refused later):
 contracts in a currency other than the seller's while ``company.iban``/``company.bic``
-are missing, and a Norwegian seller VAT id that breaks NO-R-001.
+are missing, a Norwegian seller VAT id that breaks NO-R-001, and a Norwegian customer's
+``vat_id`` that holds no valid organisation number.
 """
 
 from __future__ import annotations
@@ -13,7 +14,12 @@ import re
 import polars as pl
 
 from revcli.data.validate import DataSet
-from revcli.einvoice.parties import norwegian_org_number, org_number_valid, peppol_id_problem
+from revcli.einvoice.parties import (
+    norwegian_org_number,
+    org_number_valid,
+    peppol_id_problem,
+    valid_org_number,
+)
 from revcli.errors import Issue, Severity
 from revcli.settings import Company, Settings
 from revcli.settings_tree import setting_line
@@ -124,4 +130,30 @@ def einvoice_warnings(data: DataSet) -> list[Issue]:
                     Severity.WARNING,
                 )
             )
-    return issues
+    return issues + buyer_vat_warnings(data)
+
+
+def buyer_vat_warnings(data: DataSet) -> list[Issue]:
+    """A Norwegian customer's ``vat_id`` without a valid organisation number (9 digits, the
+    last the mod-11 check digit): its invoices print it as the buyer's VAT id, and its
+    e-invoices cannot address the buyer by it (Peppol PEPPOL-COMMON-R041)."""
+    rows = (
+        data.customers.lazy()
+        .filter((pl.col("country") == "NO") & pl.col("vat_id").is_not_null())
+        .select("_source", "_line", "vat_id")
+        .collect()
+        .iter_rows()
+    )
+    return [
+        Issue(
+            source,
+            line,
+            "vat_id",
+            f"'{vat_id}' holds no valid Norwegian organisation number (9 digits, mod 11): "
+            "invoices print it as the buyer's VAT id, and e-invoices address the buyer by "
+            "its peppol_id or billing_email instead",
+            Severity.WARNING,
+        )
+        for source, line, vat_id in rows
+        if str(vat_id).strip() and not valid_org_number(str(vat_id), "NO")
+    ]

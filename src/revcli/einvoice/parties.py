@@ -62,23 +62,31 @@ def seller_party(company: Company) -> Party:
     )
 
 
+def valid_org_number(vat_id: str, country: str) -> str:
+    """The organisation number in a Norwegian buyer's VAT id when its mod-11 check digit
+    is right, else empty: a wrong one is no address (Peppol PEPPOL-COMMON-R041)."""
+    org = norwegian_org_number(vat_id) if country == "NO" else ""
+    return org if org_number_valid(org) else ""
+
+
 def buyer_endpoint(peppol_id: str, country: str, vat_id: str, email: str) -> str:
-    """The buyer's Peppol address (SPEC §10): its ``peppol_id``, else a Norwegian org.nr
-    from its VAT id (scheme 0192), else its billing e-mail (scheme EM); empty when none."""
+    """The buyer's Peppol address (SPEC §10): its ``peppol_id``, else a valid Norwegian
+    org.nr from its VAT id (scheme 0192), else its billing e-mail (scheme EM); empty when
+    none."""
     if peppol_id.strip():
         return peppol_id.strip()
-    org = norwegian_org_number(vat_id) if country == "NO" else ""
+    org = valid_org_number(vat_id, country)
     if org:
         return f"0192:{org}"
     return f"EM:{email.strip()}" if email.strip() else ""
 
 
 def buyer_org_number(endpoint: str, country: str, vat_id: str) -> str:
-    """A Norwegian buyer's organisation number (its legal-entity id), else empty."""
+    """A Norwegian buyer's valid organisation number (its legal-entity id), else empty."""
     scheme, _, ident = endpoint.partition(":")
     if scheme == "0192":
         return ident
-    return norwegian_org_number(vat_id) if country == "NO" else ""
+    return valid_org_number(vat_id, country)
 
 
 def peppol_id_problem(value: str) -> str:

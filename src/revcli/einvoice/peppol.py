@@ -18,6 +18,8 @@ rules, in the words of Peppol BIS Billing 3.0 and EHF (rule ids as there):
 - R110 / R111 a line's period starts and ends within the invoice period;
 - R120 a line's net amount is quantity × (price ÷ base quantity) + charges − allowances
   (revcli: exactly; Peppol allows 0.02);
+- PEPPOL-COMMON-R041 an identifier of scheme 0192 (an endpoint, a company id) is a
+  Norwegian organisation number: 9 digits with a valid mod-11 check digit;
 - NO-R-001 a Norwegian seller's VAT id is ``NO`` + a valid 9-digit organisation number
   (mod 11) + ``MVA``; NO-R-002 (a warning) a Norwegian seller states
   ``Foretaksregisteret`` as a party tax scheme with scheme ``TAX``.
@@ -260,6 +262,21 @@ def check_line_amounts(root: ET.Element) -> Iterator[Finding]:
             )
 
 
+def check_org_numbers(root: ET.Element) -> Iterator[Finding]:
+    """PEPPOL-COMMON-R041."""
+    for element in root.iter():
+        name = element.tag.rpartition("}")[2]
+        if element.get("schemeID") != "0192" or name not in ("EndpointID", "CompanyID", "ID"):
+            continue
+        value = _text(element)
+        if not org_number_valid(value):
+            yield Finding(
+                "PEPPOL-COMMON-R041",
+                f"{name} '{value}' (scheme 0192) is not a valid Norwegian organisation number "
+                "(9 digits, mod 11)",
+            )
+
+
 def check_norway(root: ET.Element) -> Iterator[Finding]:
     """NO-R-001 and NO-R-002, for a Norwegian seller."""
     party = _find(root, "cac:AccountingSupplierParty/cac:Party")
@@ -299,6 +316,7 @@ CHECKS: tuple[Callable[[ET.Element], Iterator[Finding]], ...] = (
     check_tax_totals,
     check_line_periods,
     check_line_amounts,
+    check_org_numbers,
     check_norway,
 )
 
