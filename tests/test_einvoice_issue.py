@@ -558,3 +558,57 @@ def test_a_buyer_vat_id_with_a_wrong_check_digit_is_not_its_peppol_address(
     assert b"<cbc:CompanyID>NO999999998MVA</cbc:CompanyID>" in xml  # as the customer has it
     assert peppol_findings(xml) == []
     assert ehf_validator.fatal(xml) == []
+
+
+SWEDISH_SELLER = """\
+company:
+  name: Svensk Mjukvara AB
+  country: SE
+  vat_id: SE556036079301
+  address: "Drottninggatan 1\\n111 51 Stockholm"
+  email: faktura@svensk.example
+  bank_account: "5000-1234"
+  iban: "SE45 5000 0000 0583 9825 7466"
+  bic: ESSESESS
+base_currency: SEK
+locale: sv_SE
+invoice:
+  number_format: "{year}-{seq:05d}"
+  default_tax_rate: 25
+"""
+
+
+def test_a_seller_outside_norway_cites_no_norwegian_law_for_an_export(
+    run: Run, tmp_path: Path, ehf_validator: Validator
+) -> None:
+    # A Swedish seller's services to a US buyer at 0 %: merverdiavgiftsloven is Norway's
+    # VAT act, not its law, so neither the e-invoice's exemption reason nor the face cites it.
+    root = billing_dir(
+        tmp_path / "data",
+        "contract_id,customer_id,start_date,currency\nK1,C1,2026-01-01,USD\n",
+        "contract_id,product,unit_price\nK1,A,100\n",
+        customers="customer_id,name,country,address,tax_rate,billing_email\n"
+        'C1,Cascade Tools Inc,US,"500 Pine St, Seattle, WA 98101",0,ap@cascade.example\n',
+        fx="date,currency,rate\n2025-01-01,USD,10.3\n",
+        settings=SWEDISH_SELLER,
+    )
+    issued = run(
+        "invoice",
+        "issue",
+        "--data",
+        root,
+        "--period",
+        "2026-01",
+        "--format",
+        "txt",
+        "--format",
+        "xml",
+    )
+    assert issued.exit_code == 0, issued.stderr
+    xml = (root / "invoices" / "2026-00001.xml").read_bytes()
+    assert b"<cbc:ID>G</cbc:ID>" in xml
+    assert b"<cbc:TaxExemptionReason>Export of services, zero-rated</cbc:TaxExemptionReason>" in xml
+    face = (root / "invoices" / "2026-00001.txt").read_text()
+    assert "merverdiavgiftsloven" not in face and "6-22" not in face
+    assert ehf_validator.fatal(xml) == []
+    assert peppol_findings(xml) == []

@@ -136,7 +136,10 @@ def document_context(invoice: Invoice, settings: Settings) -> dict[str, Any]:
             "payment_reference_is_kid": company.country == "NO" and not iban,
             "currency_code": code,
             "pay_to_iban": iban,
-            "export_basis": abroad and any(line.tax_rate == 0 for line in invoice.lines),
+            # the basis is Norwegian law: a seller elsewhere states its own in its template
+            "export_basis": company.country == "NO"
+            and abroad
+            and any(line.tax_rate == 0 for line in invoice.lines),
             "reverse_charge": invoice.reverse_charge,
             "credits": invoice.credits or "",
             "reason": invoice.reason,
