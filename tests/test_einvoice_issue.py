@@ -612,3 +612,30 @@ def test_a_seller_outside_norway_cites_no_norwegian_law_for_an_export(
     assert "merverdiavgiftsloven" not in face and "6-22" not in face
     assert ehf_validator.fatal(xml) == []
     assert peppol_findings(xml) == []
+
+
+def test_the_faces_show_the_buyer_reference_the_e_invoice_sends(run: Run, tmp_path: Path) -> None:
+    # "Deres ref." is the contract's buyer_reference (the e-invoice's BuyerReference); the
+    # po_number is the buyer's order number (its OrderReference), under a label of its own.
+    root = billing_dir(
+        tmp_path / "data",
+        "contract_id,customer_id,start_date,currency,buyer_reference,po_number\n"
+        "K1,C1,2026-01-01,NOK,Ola Nordmann,PO-77\n",
+        "contract_id,product,unit_price\nK1,A,100\n",
+        customers=CUSTOMERS,
+        settings=SELLER,
+    )
+    formats = ("--format", "txt", "--format", "md", "--format", "html", "--format", "xml")
+    issued = run("invoice", "issue", "--data", root, "--period", "2026-01", *formats)
+    assert issued.exit_code == 0, issued.stderr
+    xml = (root / "invoices" / "2026-00001.xml").read_text()
+    assert "<cbc:BuyerReference>Ola Nordmann</cbc:BuyerReference>" in xml
+    assert "<cac:OrderReference>\n  <cbc:ID>PO-77</cbc:ID>" in xml
+    txt = (root / "invoices" / "2026-00001.txt").read_text()
+    assert "Deres ref.:               Ola Nordmann\n" in txt
+    assert "Ordrenr.:                 PO-77\n" in txt
+    md = (root / "invoices" / "2026-00001.md").read_text()
+    assert "| Deres ref. | Ola Nordmann |\n| Ordrenr. | PO-77 |\n" in md
+    html = (root / "invoices" / "2026-00001.html").read_text()
+    assert "<tr><td>Deres ref.</td><td>Ola Nordmann</td></tr>" in html
+    assert "<tr><td>Ordrenr.</td><td>PO-77</td></tr>" in html

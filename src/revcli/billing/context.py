@@ -146,6 +146,7 @@ def document_context(invoice: Invoice, settings: Settings) -> dict[str, Any]:
             "contract_id": invoice.contract_id,
             "customer_id": invoice.customer_id,
             "po_number": invoice.po_number,
+            "buyer_reference": "" if invoice.facts is None else invoice.facts.buyer_reference,
         },
         "seller": {
             "name": company.name,
