@@ -55,6 +55,8 @@ class Contents:
     last_hash: str = ""
     hashes: list[str | None] = field(default_factory=list)
     """The hash of every record by line (``None`` for an unreadable line)."""
+    merged: bool = False
+    """The register holds a git merge conflict: its records were not read."""
 
     def problem(self, line: int | None, column: str, message: str) -> None:
         self.issues.append(Issue(self.source, line, column, message))

@@ -26,10 +26,10 @@ from typing import Any
 from revcli.billing.contents import Contents, Entry, state_log
 from revcli.billing.model import INVOICE
 from revcli.billing.records import canonical, from_record, record_hash
-from revcli.billing.verify import Progress, check_contents
+from revcli.billing.verify import MERGED, Progress, check_contents
 from revcli.data.files import UnreadableFile, read_bytes
 from revcli.errors import DataError, Issue
-from revcli.state.log import Link, incomplete_last_line, verify_chain
+from revcli.state.log import Link, incomplete_last_line, merge_conflict_line, verify_chain
 
 
 def register_path(root: Path) -> Path:
@@ -58,6 +58,24 @@ def _link(number: int, raw: str, record: dict[str, Any]) -> Link:
     )
 
 
+def _text(path: Path, out: Contents) -> str | None:
+    """The register's text; ``None`` with the problem in ``out`` when it cannot be read or
+    holds a git merge conflict (each record would be a problem of its own: one is told)."""
+    try:
+        text = read_bytes(path).decode("utf-8")
+    except (UnreadableFile, UnicodeDecodeError) as exc:  # a FIFO is refused, not waited on
+        out.problem(
+            None, "", str(exc) if isinstance(exc, UnreadableFile) else f"cannot be read: {exc}"
+        )
+        return None
+    merged = merge_conflict_line(text)
+    if merged is not None:
+        out.problem(merged, "", MERGED)
+        out.merged = True
+        return None
+    return text
+
+
 def read_register(root: Path) -> Contents:
     """Parse the register and verify its hash chain and HEAD; an absent register is empty."""
     log = state_log(root)
@@ -65,12 +83,8 @@ def read_register(root: Path) -> Contents:
     out = Contents(str(path))
     if not os.path.lexists(path):  # a broken symlink is reported, not ignored
         return out
-    try:
-        text = read_bytes(path).decode("utf-8")
-    except (UnreadableFile, UnicodeDecodeError) as exc:  # a FIFO is refused, not waited on
-        out.problem(
-            None, "", str(exc) if isinstance(exc, UnreadableFile) else f"cannot be read: {exc}"
-        )
+    text = _text(path, out)
+    if text is None:
         return out
     rows = text.split("\n")
     if rows and rows[-1] == "":

@@ -20,11 +20,25 @@ from revcli.billing.model import CREDIT_NOTE, INVOICE, Invoice, tax_lines, total
 from revcli.billing.numbering import NumberFormat
 from revcli.errors import Issue, Severity
 from revcli.schema import minor_units
-from revcli.state.log import UnreadableHead
+from revcli.state.log import UnreadableHead, merge_conflict_line
 
 Progress = Callable[[int, int], None]
 """Told ``(done, total)`` as a long check goes (the CLI's progress bar on a terminal)."""
 T = TypeVar("T")
+
+MERGED_HELP = "docs/invoicing.md, 'Two branches that both issued'"
+
+MERGED = (
+    "holds a git merge conflict (this line is a conflict marker): two branches each issued "
+    "documents, and registers cannot be merged, as both numbered on from the same record; keep "
+    f"one branch's invoices/ folder and issue the other's periods again ({MERGED_HELP})"
+)
+"""The problem of a register that git merged with conflict markers."""
+
+MERGED_HEAD = (
+    "holds a git merge conflict: two branches each issued documents; resolve it together with "
+    f"the register ({MERGED_HELP})"
+)
 
 
 def tracked(items: Sequence[T], progress: Progress | None) -> Iterator[T]:
@@ -160,6 +174,9 @@ def check_contents(
     credited: dict[str, Counter[str]] = defaultdict(Counter)
     notes: dict[str, list[Invoice]] = {}  # each invoice, then its credit notes so far
     folder = root / REGISTER_DIR
+    if out.merged:  # no record was read: only HEAD's own conflict is worth telling
+        _check_head(out, root, merged=True)
+        return out.issues
     for entry in tracked(out.entries, progress):
         inv = entry.invoice
         number = inv.number or ""
@@ -208,16 +225,22 @@ def _check_document(out: Contents, entry: Entry, folder: Path) -> None:
             out.problem(entry.line, "document", f"{path} was changed after it was issued")
 
 
-def _check_head(out: Contents, root: Path) -> None:
+def _check_head(out: Contents, root: Path, *, merged: bool = False) -> None:
     """The register must reach the end HEAD records (it may be longer: a run killed after
-    appending a record but before writing HEAD)."""
+    appending a record but before writing HEAD). With ``merged`` (the register holds a git
+    merge conflict) only a conflict in HEAD itself is told."""
     log = state_log(root)
     hashes = out.hashes
     head = log.read_head()
     if head is None or log.head_path is None:
         return
     where = str(log.head_path)
-    if isinstance(head, UnreadableHead):
+    conflict = merge_conflict_line(head) if isinstance(head, str) else None
+    if conflict is not None:
+        out.issues.append(Issue(where, conflict, "", MERGED_HEAD))
+    elif merged:
+        return
+    elif isinstance(head, UnreadableHead):
         out.issues.append(Issue(where, None, "", head.reason))
     elif isinstance(head, str):
         out.issues.append(

@@ -31,10 +31,24 @@ from revcli.errors import DataError, Issue, RevcliError
 from revcli.output.csvrows import csv_line
 from revcli.renewals.remind import KINDS, sent_keys_schema
 from revcli.state.lock import made_and_locked
-from revcli.state.log import Link, StateLog, incomplete_last_line, verify_chain
+from revcli.state.log import (
+    Link,
+    StateLog,
+    incomplete_last_line,
+    merge_conflict_line,
+    verify_chain,
+)
 
 LOG_DIR = ".revcli"
 LOG_NAME = "reminders.csv"
+MERGED = (
+    "holds a git merge conflict (this line is a conflict marker): two branches each sent "
+    "reminders, and the log cannot be merged, as each line is chained to the one before; keep "
+    "one side's log (`git checkout --ours -- .revcli/reminders.csv`, or --theirs): the next "
+    "run sends again what only the other side logged (docs/renewals.md, 'The reminder log')"
+)
+"""The problem of a reminder log that git merged with conflict markers."""
+
 HEADER = (
     "sent_at",
     "as_of",
@@ -96,14 +110,7 @@ class ReminderLog:
         if not os.path.lexists(self.path):  # a broken symlink is reported, not ignored
             return empty
         source = str(self.path)
-        try:
-            text = read_bytes(self.path).decode("utf-8")
-        except UnreadableFile as exc:
-            raise DataError([Issue(source, None, "", f"the reminder log {exc}")]) from None
-        except UnicodeDecodeError as exc:
-            raise DataError(
-                [Issue(source, None, "", f"cannot read the reminder log: {exc}")]
-            ) from None
+        text = self._text(source)
         if not text:
             return empty
         issues: list[Issue] = []
@@ -166,6 +173,22 @@ class ReminderLog:
             raise DataError(issues)
         self.last_check = previous
         return pl.DataFrame(keys, schema=sent_keys_schema(), orient="row")
+
+    def _text(self, source: str) -> str:
+        """The log's text; :class:`DataError` when it cannot be read or holds a git merge
+        conflict (each line after it would be a problem of its own: one is told)."""
+        try:
+            text = read_bytes(self.path).decode("utf-8")
+        except UnreadableFile as exc:
+            raise DataError([Issue(source, None, "", f"the reminder log {exc}")]) from None
+        except UnicodeDecodeError as exc:
+            raise DataError(
+                [Issue(source, None, "", f"cannot read the reminder log: {exc}")]
+            ) from None
+        merged = merge_conflict_line(text)
+        if merged is not None:
+            raise DataError([Issue(source, merged, "", MERGED)])
+        return text
 
     @staticmethod
     def _problem(row: list[str]) -> tuple[str, str] | None:

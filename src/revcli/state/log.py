@@ -73,6 +73,21 @@ def incomplete_last_line(command: str) -> str:
     )
 
 
+_MARKERS = ("<<<<<<<", "|||||||", "=======", ">>>>>>>")
+
+
+def merge_conflict_line(text: str) -> int | None:
+    """The number of the first line of ``text`` that is a git merge conflict marker
+    (``<<<<<<< ours``, ``=======``, ``>>>>>>> theirs``, ``||||||| base``), else ``None``.
+    No line revcli writes into its state begins so: a record is a JSON object, a log line
+    a timestamp, HEAD a count."""
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw.rstrip("\r")
+        if line[:7] in _MARKERS and (line == line[:7] or (line[7] == " " and line[0] != "=")):
+            return number
+    return None
+
+
 @dataclass(frozen=True)
 class Head:
     """The count of lines and the last hash of a log, as its ``HEAD`` file records them."""
