@@ -189,7 +189,7 @@ def test_a_temporary_file_left_by_a_killed_import_is_removed_by_the_next(
 def test_putting_files_back_holds_a_second_interrupt_until_it_is_done() -> None:
     # A second Ctrl-C (or CI's SIGTERM after its SIGINT) must not cut the undo short: a
     # real signal sent inside the held block is delivered only when the block ends.
-    from revcli.output.together import _signals_held
+    from revcli.output.together import signals_held
 
     seen: list[str] = []
 
@@ -206,7 +206,7 @@ def test_putting_files_back_holds_a_second_interrupt_until_it_is_done() -> None:
     previous = signal.signal(signal.SIGTERM, note)
     held_done = False
     try:
-        with _signals_held():
+        with signals_held():
             os.kill(os.getpid(), signal.SIGTERM)
             time.sleep(0.05)  # a handler that could run would have run by now
             held_done = True

@@ -745,6 +745,57 @@ def test_a_full_disk_while_logging_leaves_the_log_whole_and_the_email_is_sent_ag
     assert [r[0] for r in log_rows(root)] == ["Z1", "E1", "N1", "N2"]
 
 
+TERM_WHILE_LOGGING = """
+import os, signal, sys
+import revcli.state.log
+from revcli.cli import main
+from tests.full_disk import FullDisk
+
+class Slow(FullDisk):  # 20 bytes a write; a real SIGTERM during the log's first write
+    def write(self, fd, data):
+        self.room -= 1
+        if self.room == 0:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return os.write(fd, bytes(memoryview(data)[:20]))
+
+revcli.state.log.os = Slow(1)
+sys.argv = ["revcli", *sys.argv[1:]]
+main()
+"""
+
+
+def test_sigterm_while_an_accepted_email_is_logged_logs_it_and_it_is_never_sent_again(
+    run: Run, make_data_dir: MakeDir, smtp: Server
+) -> None:
+    # finance@'s e-mail (Z1) is the first the server accepts; a CI job cancelled (SIGTERM)
+    # while its line is being written. Before the fix the line was cut back as an
+    # interrupted write is, and the next run sent finance@ the same reminder again.
+    root = data_dir(make_data_dir, smtp.port)
+    args = ["remind", "--data", str(root), "--as-of", "2026-11-01"]
+    stopped = subprocess.run(
+        [sys.executable, "-c", TERM_WHILE_LOGGING, *args],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (stopped.returncode, stopped.stderr) == (143, "interrupted (SIGTERM)\n")
+    assert [m["To"] for m in smtp.handler.messages] == ["finance@fjordsoft.example"]
+    assert log_rows(root) == [
+        ("Z1", "term-end", "2027-01-30", "90", "0", "finance@fjordsoft.example")
+    ]
+    result = run("remind", "--data", root, "--as-of", "2026-11-01")
+    assert result.exit_code == 0, result.stderr
+    assert [m["To"] for m in smtp.handler.messages] == [
+        "finance@fjordsoft.example",
+        "kari@example.no",
+        "ola@example.no",
+    ]
+    assert [r[0] for r in log_rows(root)] == ["Z1", "E1", "N1", "N2"]
+
+
 def test_users_own_templates_are_used(run: Run, make_data_dir: MakeDir, smtp: Server) -> None:
     root = data_dir(
         make_data_dir,

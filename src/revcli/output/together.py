@@ -66,7 +66,7 @@ def write_together(
     try:
         write.run()
     except BaseException as exc:  # an interrupt too: never leave half an import behind
-        with _signals_held():  # a second Ctrl-C (or CI's SIGTERM after SIGINT) waits
+        with signals_held():  # a second Ctrl-C (or CI's SIGTERM after SIGINT) waits
             failed = write.undo()
         if not isinstance(exc, OSError):
             raise
@@ -242,7 +242,7 @@ def _undo_journaled(write: _Together, journal: Path) -> str:
 
 
 @contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
+def signals_held() -> Iterator[None]:
     """Hold Ctrl-C and SIGTERM back while the block runs, so that putting files back is
     never cut short: one that comes meanwhile is noted, and raised once the block is done
     (Python runs signal handlers in the main thread, whichever thread the system picked,

@@ -13,6 +13,7 @@ import polars as pl
 from revcli.data.validate import DataSet
 from revcli.errors import DataError, Issue, RevcliError
 from revcli.metrics.report import schedule_of
+from revcli.output.together import signals_held
 from revcli.renewals.config import (
     HTML_TEMPLATE,
     SECTION,
@@ -192,7 +193,10 @@ def run_reminders(
         stamp = sent_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         entries = entries_of(email.plan.with_columns(recipient=pl.lit(email.recipient)), stamp)
         try:
-            skips_logged = append(entries)
+            # The server has the e-mail: Ctrl-C or SIGTERM now would cut its line back, and
+            # the next run would send it again. One that comes meanwhile waits for the line.
+            with signals_held():
+                skips_logged = append(entries)
         except OSError as exc:
             raise RevcliError(
                 f"the reminder e-mail to {email.recipient} was sent but could not be "
