@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import json
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import revcli.output.files
 from revcli.billing.register import check_register, read_register
 from tests.billing_support import billing_dir, counting_opens, hooked_issue, revcli_process
 from tests.conftest import INVOICE_TODAY, ROOT, Run
@@ -231,13 +235,20 @@ def test_a_disk_that_fills_mid_record_leaves_the_register_whole_and_the_next_run
         "html",
     )
     assert result.exit_code == 1
-    assert result.stderr == f"error: {root}/invoices/register.jsonl: No space left on device\n"
+    assert result.stderr == (  # what was issued is said, whatever the error
+        "Issued and recorded before the run stopped: 2 invoices (2026-00001 … 2026-00002); "
+        "run `revcli invoice issue` again to issue the rest.\n"
+        f"error: {root}/invoices/register.jsonl: No space left on device\n"
+    )
     assert numbers(root) == ["2026-00001", "2026-00002"]  # no half record after them
     assert (root / "invoices" / "HEAD").read_text().startswith("2 ")
-    assert check_register(root, orphans=False) == []
+    # The third document, whose record could not be written, is removed again (before the
+    # fix it stayed, and `check` reported it as left by an interrupted run).
+    assert not (root / "invoices" / "2026-00003.html").exists()
+    assert check_register(root) == []
 
     free_disk(monkeypatch)
-    issue(run, root, "2026-01")  # the third document, left without a record, is redone
+    issue(run, root, "2026-01")
     assert numbers(root) == [f"2026-0000{i}" for i in range(1, 6)]
     assert check_register(root) == []
 
@@ -278,7 +289,7 @@ def test_sigterm_in_the_middle_of_a_record_cuts_it_off_and_exits_143(
     )
     assert (proc.returncode, proc.stderr) == (143, "interrupted (SIGTERM)\n")
     assert (root / "invoices" / "register.jsonl").read_bytes() == b""  # 40 bytes cut off
-    assert check_register(root, orphans=False) == []
+    assert check_register(root) == []  # and the first document, which it would have named
     issue(run, root, "2026-01")
     assert numbers(root) == [f"2026-0000{i}" for i in range(1, 6)]
     assert check_register(root) == []
@@ -700,6 +711,39 @@ def test_check_of_a_damaged_register_reads_it_once_too(run: Run, tmp_path: Path)
 def credit(run: Run, root: Path, *args: str) -> tuple[int, str, str]:
     result = run("invoice", "credit", *args, "--data", root, "--date", "2026-01-20")
     return result.exit_code, result.stdout, result.stderr
+
+
+class HeadDiskFull:
+    """``tempfile`` for :mod:`revcli.output.files` on a disk that fills once the register's
+    record is written: making the temporary file of HEAD fails with ENOSPC."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(tempfile, name)
+
+    def mkstemp(self, *args: Any, prefix: str = "", **options: Any) -> tuple[int, str]:
+        if prefix.startswith(".HEAD."):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return tempfile.mkstemp(*args, prefix=prefix, **options)
+
+
+def test_a_credit_note_recorded_before_a_failure_is_said_to_be_issued(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: only `error: cannot write …/HEAD: No space left on device`; the person took
+    # the credit note as not issued, yet 2026-00006 was in the register.
+    root, _, _ = _issued(run, tmp_path)
+    monkeypatch.setattr(revcli.output.files, "tempfile", HeadDiskFull())
+    code, out, err = credit(run, root, "2026-00003", "--reason", "Duplicate seats")
+    assert (code, out) == (1, "")
+    assert err == (
+        "Issued and recorded before the run stopped: credit note 2026-00006; invoice "
+        "2026-00003 is credited by it.\n"
+        f"error: cannot write {root}/invoices/HEAD: No space left on device\n"
+    )
+    assert numbers(root)[-1] == "2026-00006"
+    monkeypatch.undo()
+    assert check_register(root) == []  # a register longer than HEAD is whole
+    assert credit(run, root, "2026-00003", "--reason", "Again")[0] == 2  # fully credited
 
 
 @pytest.mark.parametrize("lines", ["", " ", ","])

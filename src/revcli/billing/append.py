@@ -25,10 +25,13 @@ class Register:
 
     Use as a context manager; while it is open no other revcli process can issue.
     ``on_step`` is called after each document and each record written (tests use it to
-    kill a run at an exact point).
+    kill a run at an exact point); each document is added to ``recorded`` as soon as its
+    record is on disk (so that a run stopped later can say what it issued).
     """
 
-    def __init__(self, root: Path, on_step: Step | None = None) -> None:
+    def __init__(
+        self, root: Path, on_step: Step | None = None, recorded: list[Invoice] | None = None
+    ) -> None:
         self.root = root
         self.log = state_log(root)
         self.folder = self.log.path.parent
@@ -36,6 +39,7 @@ class Register:
         self.contents = Contents(str(self.path))
         self.written = 0
         self.on_step = on_step
+        self.recorded = [] if recorded is None else recorded
         self._stack = ExitStack()
         self._owners: dict[str, tuple[str, Entry]] | None = None
         self._stems: dict[str, list[str]] | None = None
@@ -162,13 +166,19 @@ class Register:
             if path.is_file() and leftover.casefold() not in owners:
                 path.unlink()
 
+    def _remove(self, named: Sequence[tuple[str, str]]) -> None:
+        for name, _ in named:
+            with suppress(OSError):
+                (self.folder / name).unlink()
+
     def _step(self, name: str) -> None:
         if self.on_step is not None:
             self.on_step(name, self.written)
 
     def append(self, invoice: Invoice, files: Sequence[tuple[str, bytes]]) -> Entry:
         """Write ``invoice``'s files (extension, bytes: its faces and its e-invoice), then
-        append its record and flush it to disk, then HEAD."""
+        append its record and flush it to disk, then HEAD. When the record cannot be
+        written (a full disk, Ctrl-C), the files are removed again."""
         assert invoice.number is not None
         names = [document_name(invoice.number, extension) for extension, _ in files]
         for name in names:  # all before any file of this invoice is written
@@ -179,16 +189,19 @@ class Register:
                 write_atomic(self.folder / name, content)
                 named.append((name, hashlib.sha256(content).hexdigest()))
         except BaseException:  # no record will name them: a failed write leaves none behind
-            for name, _ in named:
-                with suppress(OSError):
-                    (self.folder / name).unlink()
+            self._remove(named)
             raise
         self.written += 1
         self._step("document")
         record = to_record(invoice, named)
         record["prev_hash"] = self.contents.last_hash
         record["hash"] = record_hash(record)
-        self.log.append(canonical(record) + "\n")
+        try:
+            self.log.append(canonical(record) + "\n")
+        except BaseException:  # cut back (or to be deleted by hand): no record names them
+            self._remove(named)
+            raise
+        self.recorded.append(invoice)
         self.contents.last_hash = record["hash"]
         entry = Entry(len(self.entries) + 1, record, invoice)
         self.entries.append(entry)

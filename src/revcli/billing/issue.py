@@ -42,9 +42,12 @@ class IssueResult:
 
 
 @contextmanager
-def open_register(root: Path, on_step: Step | None = None) -> Iterator[Register]:
-    """The register of ``root``, locked and verified, for as long as the block runs."""
-    register = Register(root, on_step)
+def open_register(
+    root: Path, on_step: Step | None = None, recorded: list[Invoice] | None = None
+) -> Iterator[Register]:
+    """The register of ``root``, locked and verified, for as long as the block runs;
+    ``recorded``: see :class:`Register`."""
+    register = Register(root, on_step, recorded)
     with register:
         yield register
 
@@ -132,6 +135,7 @@ def issue_invoices(
     today: dt.date,
     on_step: Step | None = None,
     progress: Callable[[int, int], None] | None = None,
+    recorded: list[Invoice] | None = None,
 ) -> IssueResult:
     """Issue the billing runs of months ``first``..``last``: number, date (``on``, checked
     by :func:`check_issue_date` against ``today``), render and record every invoice not
@@ -142,7 +146,9 @@ def issue_invoices(
     invoice. Raises :class:`DataError` when the seller's details are incomplete, an invoice
     to issue cannot be made (:meth:`BillingRun.problems`; those issued before are not made
     again, so theirs do not count), or the register has a problem. ``on_step``: see
-    :class:`Register`; ``progress(done, total)`` is called after each invoice.
+    :class:`Register`; ``progress(done, total)`` is called after each invoice; each
+    invoice is added to ``recorded`` once its record is on disk (a run that stops half-way
+    has issued those).
     """
     check_not_future(on, today)
     problems = seller_issues(data.settings)
@@ -157,7 +163,7 @@ def issue_invoices(
     if unsure:
         refuse_problems_early(run, data.root)
     issued: list[Invoice] = []
-    with open_register(data.root, on_step) as register:
+    with open_register(data.root, on_step, recorded) as register:
         done = register.issued_keys()
         problems = run.problems(skip=done) if unsure else []
         if problems:
@@ -208,6 +214,7 @@ def issue_credit_note(
     today: dt.date,
     render: Renderer,
     on_step: Step | None = None,
+    recorded: list[Invoice] | None = None,
 ) -> Invoice:
     """Credit the lines ``line_ids`` (all not yet credited when empty) of invoice ``number``.
 
@@ -217,7 +224,8 @@ def issue_credit_note(
     corrects (an invoice dated in advance by the first edition is credited on or after
     its date); a refused date is a :class:`UsageError`, as are an unknown number, a credit
     note, an unknown or already credited line. ``render`` makes its files; the caller
-    picks the formats (by default those of the invoice, :attr:`Entry.formats`).
+    picks the formats (by default those of the invoice, :attr:`Entry.formats`);
+    ``recorded`` gets the note once its record is on disk (see :func:`issue_invoices`).
     """
     if not reason.strip():
         raise UsageError("--reason must say why the invoice is credited")
@@ -231,10 +239,10 @@ def issue_credit_note(
     # An unknown number is told before the register is opened for writing (which needs a
     # writable folder and waits for other runs); under the lock it is looked up again.
     # (A damaged register is left to open_register, which reports it.)
-    recorded = read_register(data.root)
-    if not recorded.issues and all(e.invoice.number != number for e in recorded.entries):
+    before = read_register(data.root)
+    if not before.issues and all(e.invoice.number != number for e in before.entries):
         raise UsageError(f"there is no issued invoice {number}")
-    with open_register(data.root, on_step) as register:
+    with open_register(data.root, on_step, recorded) as register:
         entry = register.find(number)
         if entry is None:
             raise UsageError(f"there is no issued invoice {number}")

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -25,6 +27,7 @@ from revcli.errors import DataError, UsageError, as_warnings
 from revcli.output.files import write_atomic
 
 if TYPE_CHECKING:
+    from revcli.billing.model import Invoice
     from revcli.billing.templates import DocumentMaker
     from revcli.data.validate import DataSet
 
@@ -226,15 +229,18 @@ def issue(
         dataset = load(data)
         print_issues(einvoice_warnings(dataset))
         files = _files(dataset, formats, template)
-        result = issue_invoices(
-            dataset,
-            month,
-            month,
-            files,
-            on=day,
-            today=today(),
-            progress=progress_bar(f"Issuing {period}"),
-        )
+        recorded: list[Invoice] = []
+        with _told_if_stopped(recorded, "run `revcli invoice issue` again to issue the rest"):
+            result = issue_invoices(
+                dataset,
+                month,
+                month,
+                files,
+                on=day,
+                today=today(),
+                progress=progress_bar(f"Issuing {period}"),
+                recorded=recorded,
+            )
         if result.issued:
             emit(issued_report(result.issued, files.formats[0]), None, None)
         first, last = (
@@ -315,18 +321,42 @@ def credit(
                     FileFormat(f) for f in original.formats if f in FileFormat._value2member_map_
                 ]
         files = _files(dataset, formats, template)
-        note = issue_credit_note(
-            dataset,
-            number,
-            line_ids=chosen,
-            reason=reason,
-            on=day,
-            today=today(),
-            render=files,
-        )
+        recorded: list[Invoice] = []
+        with _told_if_stopped(recorded, f"invoice {number} is credited by it"):
+            note = issue_credit_note(
+                dataset,
+                number,
+                line_ids=chosen,
+                reason=reason,
+                on=day,
+                today=today(),
+                render=files,
+                recorded=recorded,
+            )
         emit(issued_report([note], files.formats[0]), None, None)
         err.print(f"Issued credit note {note.number} for invoice {number}.", markup=False)
         _note_without_xml([note], files.formats)
+
+
+@contextmanager
+def _told_if_stopped(recorded: list[Invoice], then: str) -> Iterator[None]:
+    """When the block stops with an error or an interrupt after documents were recorded,
+    say which, before the error: they are issued, whatever the error says."""
+    try:
+        yield
+    except BaseException:
+        if recorded:
+            from revcli.billing.model import CREDIT_NOTE
+
+            kind = "credit note" if recorded[0].kind == CREDIT_NOTE else "invoice"
+            first, last = recorded[0].number, recorded[-1].number
+            what = (
+                f"{kind} {first}"
+                if len(recorded) == 1
+                else f"{len(recorded)} {kind}s ({first} … {last})"
+            )
+            err.print(f"Issued and recorded before the run stopped: {what}; {then}.", markup=False)
+        raise
 
 
 def _line_ids(lines: list[str] | None) -> list[str]:
