@@ -8,6 +8,7 @@ import errno
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -845,4 +846,43 @@ def test_credit_note_is_never_dated_before_its_invoice(
     assert done.exit_code == 0, done.stderr
     note = read_register(root).entries[-1]
     assert note.invoice.issue_date == dt.date(2026, 1, 1)
+    assert check_register(root) == []
+
+
+def test_an_interrupt_after_the_record_is_on_disk_keeps_its_document(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ctrl-C arrives while the new register's folder is made durable: the first record is
+    # whole on disk, so its document must stay (removing it left a record naming a missing
+    # file), and the run says the invoice was issued.
+    root = five_contracts(tmp_path)
+    register = root / "invoices" / "register.jsonl"
+    fsync, raised = os.fsync, []
+
+    def interrupted_fsync(fd: int) -> None:
+        if not raised and register.exists() and stat.S_ISDIR(os.fstat(fd).st_mode):
+            raised.append(fd)
+            raise KeyboardInterrupt
+        fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", interrupted_fsync)
+    result = run(
+        "invoice",
+        "issue",
+        "--data",
+        root,
+        "--period",
+        "2026-01",
+        "--date",
+        "2026-01-01",
+        "--format",
+        "html",
+    )
+    monkeypatch.undo()
+    assert raised and result.exit_code == 130
+    assert result.stderr.startswith(
+        "Issued and recorded before the run stopped: invoice 2026-00001;"
+    )
+    assert numbers(root) == ["2026-00001"]
+    assert (root / "invoices" / "2026-00001.html").is_file()
     assert check_register(root) == []

@@ -171,6 +171,12 @@ class Register:
             with suppress(OSError):
                 (self.folder / name).unlink()
 
+    def _size(self) -> int:
+        try:
+            return self.path.stat().st_size
+        except OSError:
+            return -1
+
     def _step(self, name: str) -> None:
         if self.on_step is not None:
             self.on_step(name, self.written)
@@ -196,10 +202,17 @@ class Register:
         record = to_record(invoice, named)
         record["prev_hash"] = self.contents.last_hash
         record["hash"] = record_hash(record)
+        line = (canonical(record) + "\n").encode("utf-8")
+        before = self.path.stat().st_size if self.path.exists() else 0
         try:
-            self.log.append(canonical(record) + "\n")
-        except BaseException:  # cut back (or to be deleted by hand): no record names them
-            self._remove(named)
+            self.log.append(line.decode("utf-8"))
+        except BaseException:
+            # Cut back (or left to be deleted by hand): no record names the files. Failing
+            # only after the whole line was on disk (the folder's fsync), it does.
+            if self._size() != before + len(line):
+                self._remove(named)
+                raise
+            self.recorded.append(invoice)
             raise
         self.recorded.append(invoice)
         self.contents.last_hash = record["hash"]
