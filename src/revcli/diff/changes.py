@@ -69,6 +69,19 @@ def _values(frame: pl.DataFrame) -> list[str]:
     return [c for c in frame.columns if c not in _NOT_VALUES]
 
 
+_MARKS = ("\x00", "\x1e", "\x1f")
+"""What the plain fingerprint writes for a missing value (NUL) and between rows (U+001E)
+and values (U+001F): it tells records apart only where no value holds one of them."""
+
+
+def _holds_marks(frame: pl.DataFrame, columns: list[str]) -> bool:
+    """Whether a value of ``frame``'s ``columns`` holds one of :data:`_MARKS`."""
+    if not columns or not frame.height:
+        return False
+    found = pl.any_horizontal(pl.col(c).str.contains_any(list(_MARKS)).any() for c in columns)
+    return bool(frame.select(found).item())
+
+
 def _framed(text: pl.Expr) -> pl.Expr:
     """``text`` as ``LENGTH:TEXT``, a missing value as ``-``: texts framed so are joined
     without a separator and still tell apart ("a" then "bc" from "ab" then "c"), whatever
@@ -81,11 +94,19 @@ def _framed(text: pl.Expr) -> pl.Expr:
     )
 
 
-def _fingerprints(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+def _fingerprints(frame: pl.DataFrame, columns: list[str], *, framed: bool) -> pl.DataFrame:
     """Per key: every row's values as one text, rows sorted, so that equal records match
-    wherever they were written, and records that differ never do (:func:`_framed`)."""
-    row = _framed(pl.concat_str([_framed(pl.col(c)) for c in columns] or [pl.lit("")]))
-    return frame.group_by(KEY).agg(row.sort().str.join("").alias("_print"))
+    wherever they were written, and records that differ never do. Values are joined with
+    :data:`_MARKS`; where a value holds one of them (``framed``), each value is written
+    with its length instead (:func:`_framed`: twice the work, so only then)."""
+    if framed:
+        row = _framed(pl.concat_str([_framed(pl.col(c)) for c in columns] or [pl.lit("")]))
+        return frame.group_by(KEY).agg(row.sort().str.join("").alias("_print"))
+    missing, rows, values = _MARKS
+    row = pl.concat_str(
+        [pl.col(c).fill_null(missing) for c in columns] or [pl.lit("")], separator=values
+    )
+    return frame.group_by(KEY).agg(row.sort().str.join(rows).alias("_print"))
 
 
 def changed_keys(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
@@ -94,8 +115,9 @@ def changed_keys(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
     for c in columns:
         old = old if c in old.columns else old.with_columns(pl.lit(None, pl.String).alias(c))
         new = new if c in new.columns else new.with_columns(pl.lit(None, pl.String).alias(c))
-    joined = _fingerprints(old, columns).join(
-        _fingerprints(new, columns), on=KEY, how="full", suffix="_new", coalesce=True
+    framed = _holds_marks(old, columns) or _holds_marks(new, columns)  # one way for both
+    joined = _fingerprints(old, columns, framed=framed).join(
+        _fingerprints(new, columns, framed=framed), on=KEY, how="full", suffix="_new", coalesce=True
     )
     state = (
         pl.when(pl.col("_print").is_null())
