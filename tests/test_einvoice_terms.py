@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from revcli.decimals import round_half_up
 from revcli.einvoice.model import months as months_of
 from revcli.einvoice.peppol import check_line_amounts, parse
-from revcli.einvoice.terms import line_terms
+from revcli.einvoice.terms import how, line_terms
 from revcli.einvoice.ubl import ubl
 from tests.einvoice_docs import amount_of, document, line
 
@@ -58,6 +58,26 @@ def test_prorated_line_shows_its_share_of_days() -> None:
     terms = line_terms(line(active_days=17, amount=D("548.39")))
     assert terms.share == (17, 31) and not terms.multiplies
     assert round_half_up(terms.exact, 2) == D("548.39")
+
+
+def test_a_one_time_fee_that_does_not_multiply_out_reads_one_time() -> None:
+    # 1 × 999.995 = 999.995, rounded half up to 1,000.00: the note says how, and a fee
+    # paid once is "one-time", not "per once".
+    terms = line_terms(
+        line(
+            unit_price=D("999.995"),
+            price_period="once",
+            price_months=months_of(0),
+            amount=D("1000.00"),
+        )
+    )
+    assert how(terms, "NOK") == "1 × 999.995 NOK one-time, rounded to 1000.00"
+    # A recurring price still says per what: 1 × 1,000 per year × 1/12 (no exact decimal
+    # of 4 places, so a fraction) = 83.333… → 83.33.
+    yearly = line_terms(
+        line(unit_price=D(1000), price_period="year", price_months=months_of(12), amount=D("83.33"))
+    )
+    assert how(yearly, "NOK") == "1 × 1000 NOK per year × 1/12 year, rounded to 83.33"
 
 
 def test_discount_is_gross_minus_net() -> None:

@@ -142,7 +142,9 @@ def how(terms: Terms, currency: str) -> str:
         assert terms.share is not None
         text = f"{terms.quantity} × ({pieces}) ÷ {terms.share[1]} days"
     else:
-        text = f"{terms.quantity} × {terms.unit_price} {currency} per {terms.per}"
+        # A one-time fee is no price per period: "1 × 999.995 NOK one-time", not "per once".
+        every = "one-time" if terms.per == ONCE else f"per {terms.per}"
+        text = f"{terms.quantity} × {terms.unit_price} {currency} {every}"
         if terms.share is not None:
             text += f" × {terms.share[0]}/{terms.share[1]} days"
     if terms.months is not None:
