@@ -197,6 +197,19 @@ def test_renewal_day_inside_a_period_prices_each_day_at_its_uplift(tmp_path: Pat
     assert amounts(second) == {"1": D("2970.00"), "2": D("300.00")}
 
 
+def test_line_starting_on_the_renewal_day_keeps_its_own_price(tmp_path: Path) -> None:
+    # SPEC §3: a line that starts *on* a renewal day is not uplifted by it. The quarter
+    # 1 Dec – 28 Feb has 90 days; renewal on 1 Feb; C starts 1 Feb: 28 active days at 100,
+    # 100 × 3 months × 28 / 90 = 93.333… → 93.33 (uplifted, 102.67 would be wrong).
+    root = billing_dir(
+        tmp_path,
+        contract("2025-12-01", "2026-01-31", "quarter", auto="true", term="12", uplift="10"),
+        LINES + "K1,1,C,1,100,month,,2026-02-01,,\n",
+    )
+    line = only(root, "2025-12").lines[0]
+    assert (line.amount, line.unit_price, line.steps) == (D("93.33"), D("100"), ())
+
+
 # --- one-time lines ---------------------------------------------------------------------
 
 
