@@ -502,6 +502,9 @@ def test_kid_has_a_mod10_check_digit() -> None:
     assert kid("7992739871") == "79927398713"
     # 2026-00001 → 202600001 + check digit: 1·2=2, 0, 0·2, 0, 0·2, 6, 2·2=4, 0, 2·2=4 → 16 → 4.
     assert kid("2026-00001") == "2026000014"
+    # 2026-00003 → 202600003: 3·2=6, 0, 0·2, 0, 0·2, 6, 2·2=4, 0, 2·2=4 → 20 → check digit
+    # (10 − 0) mod 10 = 0, one digit, never "10".
+    assert kid("2026-00003") == "2026000030"
 
 
 def test_a_kid_has_only_the_digits_0_to_9() -> None:
