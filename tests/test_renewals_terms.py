@@ -184,6 +184,21 @@ def test_redundant_cancellation_after_end_date_expires_on_end_date(make_data_dir
     assert (row["term_end"], row["status"]) == (D(2026, 12, 31), "expires")
 
 
+def test_cancellation_on_the_end_date_of_a_non_renewing_contract_is_not_redundant(
+    make_data_dir: MakeDir,
+) -> None:
+    # SPEC §6: only a cancellation *after* end_date is redundant. Cancelled on the end date
+    # itself (2026-12-31), it is what ends the contract: T = 2026-12-31, status cancelled.
+    frame = renewals_of(
+        make_data_dir,
+        "K1,A,2026-01-01,2026-12-31,false,,,,,,2026-12-31,,,\n",
+        "K1,LIC,100,,\n",
+        D(2026, 11, 23),
+    )
+    row = only(frame, "K1")
+    assert (row["term_end"], row["status"]) == (D(2026, 12, 31), "cancelled")
+
+
 def test_evergreen_and_expired_contracts_have_no_term_end(make_data_dir: MakeDir) -> None:
     contracts = (
         "E1,A,2025-01-01,,true,,,,,,,,,\n"  # auto-renew without end_date: evergreen
