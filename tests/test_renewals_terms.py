@@ -312,6 +312,18 @@ def test_notice_months_without_month_end_subtract_calendar_months_clamped(
     assert only(frame, "K1")["notice_rule"] == "3 months"
 
 
+def test_notice_months_from_a_mid_month_term_end_keep_the_day(make_data_dir: MakeDir) -> None:
+    # Without notice_from_month_end, months count back from the day itself: term end
+    # 2026-12-15 − 3 months = 2026-09-15 (not the end of September).
+    frame = renewals_of(
+        make_data_dir,
+        "K1,A,2025-12-16,2026-12-15,true,,,3,,,,,,\n",
+        "K1,LIC,100,,\n",
+        D(2026, 1, 1),
+    )
+    assert only(frame, "K1")["notice_deadline"] == D(2026, 9, 15)
+
+
 def test_window_includes_both_ends(make_data_dir: MakeDir) -> None:
     # A = 2026-11-23; until = A + 90 days = 2027-02-21. T = A, T = 2027-02-21 in; 02-22 out.
     contracts = (
