@@ -886,3 +886,15 @@ def test_an_interrupt_after_the_record_is_on_disk_keeps_its_document(
     assert numbers(root) == ["2026-00001"]
     assert (root / "invoices" / "2026-00001.html").is_file()
     assert check_register(root) == []
+
+
+def test_the_number_series_is_the_issue_dates_year_not_the_periods(
+    run: Run, tmp_path: Path
+) -> None:
+    # {year} is the issue date's year (docs/invoicing.md, "Numbering"): January 2027 billed
+    # in advance on today, 2026-12-20, is the first number of the 2026 series, not 2027's.
+    root = one_contract(tmp_path)
+    issue(run, root, "2027-01")
+    assert [(r["number"], r["issue_date"], r["period_start"]) for r in records(root)] == [
+        ("2026-00001", "2026-12-20", "2027-01-01")
+    ]
