@@ -32,3 +32,34 @@ def test_a_renewal_on_the_last_day_of_the_reports_last_month_counts_in_it(
         assert row(t, "2025-11")["mrr"] == pytest.approx(1000)
         assert row(t, "2025-12")["mrr"] == pytest.approx(1100)
         assert moves(t, "2025-12") == {"upgrade": pytest.approx(100)}
+
+
+def test_a_churned_customer_counts_only_in_the_products_it_paid_for_last_month(
+    make_data_dir: MakeDir,
+) -> None:
+    # fx: month_end, --by product. A's EUR contract 2025-01-01..2025-06-30: P1 100 EUR to
+    # the end, P2 50 EUR until 2025-02-28. EUR is 10 until the rate 11 of 2025-07-01, so
+    # July's month-end rate moved. July: A churns. At the end of June it paid only for P1
+    # (100 × 10 = 1,000): churn −1,000 and one churned customer in P1; in P2 (cancelled in
+    # March) it had no MRR last month, so no churned customer there.
+    settings = (
+        "company:\n  name: Fjordsoft AS\n  country: NO\n  vat_id: NO999999999MVA\n"
+        "base_currency: NOK\nlocale: nb_NO\n"
+        "metrics:\n  policy: test\n  version: 1\n  fx: month_end\n"
+    )
+    root = make_data_dir(
+        {
+            "customers.csv": CUSTOMERS,
+            "contracts.csv": "contract_id,customer_id,start_date,end_date,currency\n"
+            "E1,A,2025-01-01,2025-06-30,EUR\n",
+            "contract_lines.csv": "contract_id,line_id,product,unit_price,end_date\n"
+            "E1,L1,P1,100,\nE1,L2,P2,50,2025-02-28\n",
+            "fx_rates.csv": "date,currency,rate\n2024-12-01,EUR,10\n2025-07-01,EUR,11\n",
+        },
+        settings,
+    )
+    t = mrr_of(root, "2025-06", "2025-07", by="product")
+    p1, p2 = row(t, "2025-07", product="P1"), row(t, "2025-07", product="P2")
+    assert (p1["churn"], p1["churned_customers"]) == (pytest.approx(-1000), 1)
+    assert (p2["churn"], p2["churned_customers"]) == (0, 0)
+    assert row(mrr_of(root, "2025-06", "2025-07"), "2025-07")["churned_customers"] == 1
