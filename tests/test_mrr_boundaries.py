@@ -63,3 +63,25 @@ def test_a_churned_customer_counts_only_in_the_products_it_paid_for_last_month(
     assert (p1["churn"], p1["churned_customers"]) == (pytest.approx(-1000), 1)
     assert (p2["churn"], p2["churned_customers"]) == (0, 0)
     assert row(mrr_of(root, "2025-06", "2025-07"), "2025-07")["churned_customers"] == 1
+
+
+def test_the_default_renewal_term_is_the_first_term_rounded_to_whole_months(
+    make_data_dir: MakeDir,
+) -> None:
+    # 2025-01-01..2025-12-30: start + 11 months = 2025-12-01 <= 2025-12-31 (end + 1 day),
+    # + 12 is not; 30 days left → 11 + 30/30.4375 ≈ 11.99 months, rounded: 12-month
+    # renewal terms (not 11). Renewal 1 on 2025-12-31, renewal 2 on 2026-12-31, each
+    # +10 %: 1,000 → 1,100 in December 2025, 1,210 only in December 2026.
+    root = make_data_dir(
+        {
+            "customers.csv": CUSTOMERS,
+            "contracts.csv": "contract_id,customer_id,start_date,end_date,auto_renew,"
+            "renewal_uplift_pct\nR1,A,2025-01-01,2025-12-30,true,10\n",
+            "contract_lines.csv": "contract_id,product,unit_price\nR1,LIC,1000\n",
+        }
+    )
+    t = mrr_of(root, "2025-12", "2027-01")
+    assert row(t, "2025-12")["mrr"] == pytest.approx(1100)
+    assert row(t, "2026-11")["mrr"] == pytest.approx(1100)
+    assert moves(t, "2026-12") == {"upgrade": pytest.approx(110)}
+    assert row(t, "2026-12")["mrr"] == pytest.approx(1210)
