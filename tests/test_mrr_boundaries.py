@@ -85,3 +85,26 @@ def test_the_default_renewal_term_is_the_first_term_rounded_to_whole_months(
     assert row(t, "2026-11")["mrr"] == pytest.approx(1100)
     assert moves(t, "2026-12") == {"upgrade": pytest.approx(110)}
     assert row(t, "2026-12")["mrr"] == pytest.approx(1210)
+
+
+def test_a_free_line_left_running_does_not_keep_a_cancelled_large_line_alive(
+    make_data_dir: MakeDir,
+) -> None:
+    # A pays 123,456,789.12 a month for LIC from 2020, auto-renewing yearly with 7 %
+    # uplift: renewals on 2021-01-01 … 2025-01-01 make it 123,456,789.12 × 1.07^5
+    # (1.4025517307) ≈ 173,154,533.25 a month; cancelled with last day 2025-06-30. A free
+    # LIC line (price 0) runs on. In July A pays nothing: MRR 0, churn −173,154,533.25, one
+    # churned customer and none active — not a float crumb of the uplifts left as MRR.
+    root = make_data_dir(
+        {
+            "customers.csv": CUSTOMERS,
+            "contracts.csv": "contract_id,customer_id,start_date,end_date,auto_renew,"
+            "renewal_uplift_pct,renewal_term_months,cancelled_on\n"
+            "R1,A,2020-01-01,2020-12-31,true,7,12,2025-06-30\n"
+            "F1,A,2020-01-01,,,,,\n",
+            "contract_lines.csv": "contract_id,product,unit_price\nR1,LIC,123456789.12\nF1,LIC,0\n",
+        }
+    )
+    july = row(mrr_of(root, "2025-06", "2025-07"), "2025-07")
+    assert (july["mrr"], july["customers"], july["churned_customers"]) == (0, 0, 1)
+    assert july["churn"] == pytest.approx(-123456789.12 * 1.07**5, abs=0.01)
