@@ -3,10 +3,13 @@ would move: each case sits on the edge of a rule, expectations worked out by han
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 
+from revcli.data.validate import load_dataset
+from revcli.metrics.mrr import Book
 from tests.conftest import MakeDir
-from tests.helpers import moves, mrr_of, row
+from tests.helpers import month, moves, mrr_of, row
 
 CUSTOMERS = "customer_id,name\nA,Acme AS\nB,Bergen AS\n"
 
@@ -108,3 +111,36 @@ def test_a_free_line_left_running_does_not_keep_a_cancelled_large_line_alive(
     july = row(mrr_of(root, "2025-06", "2025-07"), "2025-07")
     assert (july["mrr"], july["customers"], july["churned_customers"]) == (0, 0, 1)
     assert july["churn"] == pytest.approx(-123456789.12 * 1.07**5, abs=0.01)
+
+
+def test_a_product_without_mrr_either_side_has_no_movement_when_its_customer_returns(
+    make_data_dir: MakeDir,
+) -> None:
+    # fx: month_end. A's EUR contract C1 2025-01-01..2025-03-31: P1 100 EUR, P2 50 EUR
+    # until 2025-01-31 (cancelled in February). A churns in April and returns on
+    # 2025-06-01 with P1 100 EUR. EUR moves from 10 to 11 on 2025-06-01, so June has a row
+    # for (A, P2) too, with no MRR at either month-end. June: P1 is a reactivation of
+    # 100 × 11 = 1,100; P2 changed nothing, so it has no movement and amount 0.
+    settings = (
+        "company:\n  name: Fjordsoft AS\n  country: NO\n  vat_id: NO999999999MVA\n"
+        "base_currency: NOK\nlocale: nb_NO\n"
+        "metrics:\n  policy: test\n  version: 1\n  fx: month_end\n"
+    )
+    root = make_data_dir(
+        {
+            "customers.csv": CUSTOMERS,
+            "contracts.csv": "contract_id,customer_id,start_date,end_date,currency\n"
+            "C1,A,2025-01-01,2025-03-31,EUR\nC2,A,2025-06-01,,EUR\n",
+            "contract_lines.csv": "contract_id,line_id,product,unit_price,end_date\n"
+            "C1,L1,P1,100,\nC1,L2,P2,50,2025-01-31\nC2,L1,P1,100,\n",
+            "fx_rates.csv": "date,currency,rate\n2024-12-01,EUR,10\n2025-06-01,EUR,11\n",
+        },
+        settings,
+    )
+    book = Book.of(load_dataset(root))
+    june = book.codes.decode(book.movements(month("2025-06"))).filter(
+        pl.col("month") == month("2025-06")
+    )
+    found = {r["product"]: (r["movement"], r["amount"]) for r in june.to_dicts()}
+    assert found["P1"] == ("reactivation", pytest.approx(1100))
+    assert found.get("P2", (None, 0)) == (None, 0)
