@@ -128,8 +128,15 @@ def test_a_line_just_below_the_limit_is_accepted_though_its_float_mrr_reaches_it
             "quantity",
             "999,999,999,999,999,999,000,000,000,000,000,000",
         ),
+        # 1,000,000,000,000.5 a month: a half, rounded up (half even would say ...000).
+        (
+            "K1,A,2026-01-01,,\n",
+            "K1,BIG,1,1000000000000.5,month\n",
+            "unit_price",
+            "1,000,000,000,001",
+        ),
     ],
-    ids=["at the limit", "in EUR just above", "far above"],
+    ids=["at the limit", "in EUR just above", "far above", "a half rounds up"],
 )
 def test_the_refusal_quotes_the_exact_mrr(
     make_data_dir: MakeDir, contracts: str, lines: str, column: str, mrr: str
