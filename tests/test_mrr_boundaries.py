@@ -12,6 +12,12 @@ from tests.conftest import MakeDir
 from tests.helpers import month, moves, mrr_of, row
 
 CUSTOMERS = "customer_id,name\nA,Acme AS\nB,Bergen AS\n"
+MONTH_END_FX = (
+    "company:\n  name: Fjordsoft AS\n  country: NO\n  vat_id: NO999999999MVA\n"
+    "base_currency: NOK\nlocale: nb_NO\n"
+    "metrics:\n  policy: test\n  version: 1\n  fx: month_end\n"
+)
+"""revcli.yaml with the metric policy that values every month at its month-end rate."""
 
 
 def test_a_renewal_on_the_last_day_of_the_reports_last_month_counts_in_it(
@@ -45,11 +51,6 @@ def test_a_churned_customer_counts_only_in_the_products_it_paid_for_last_month(
     # July's month-end rate moved. July: A churns. At the end of June it paid only for P1
     # (100 × 10 = 1,000): churn −1,000 and one churned customer in P1; in P2 (cancelled in
     # March) it had no MRR last month, so no churned customer there.
-    settings = (
-        "company:\n  name: Fjordsoft AS\n  country: NO\n  vat_id: NO999999999MVA\n"
-        "base_currency: NOK\nlocale: nb_NO\n"
-        "metrics:\n  policy: test\n  version: 1\n  fx: month_end\n"
-    )
     root = make_data_dir(
         {
             "customers.csv": CUSTOMERS,
@@ -59,7 +60,7 @@ def test_a_churned_customer_counts_only_in_the_products_it_paid_for_last_month(
             "E1,L1,P1,100,\nE1,L2,P2,50,2025-02-28\n",
             "fx_rates.csv": "date,currency,rate\n2024-12-01,EUR,10\n2025-07-01,EUR,11\n",
         },
-        settings,
+        MONTH_END_FX,
     )
     t = mrr_of(root, "2025-06", "2025-07", by="product")
     p1, p2 = row(t, "2025-07", product="P1"), row(t, "2025-07", product="P2")
@@ -121,11 +122,6 @@ def test_a_product_without_mrr_either_side_has_no_movement_when_its_customer_ret
     # 2025-06-01 with P1 100 EUR. EUR moves from 10 to 11 on 2025-06-01, so June has a row
     # for (A, P2) too, with no MRR at either month-end. June: P1 is a reactivation of
     # 100 × 11 = 1,100; P2 changed nothing, so it has no movement and amount 0.
-    settings = (
-        "company:\n  name: Fjordsoft AS\n  country: NO\n  vat_id: NO999999999MVA\n"
-        "base_currency: NOK\nlocale: nb_NO\n"
-        "metrics:\n  policy: test\n  version: 1\n  fx: month_end\n"
-    )
     root = make_data_dir(
         {
             "customers.csv": CUSTOMERS,
@@ -135,7 +131,7 @@ def test_a_product_without_mrr_either_side_has_no_movement_when_its_customer_ret
             "C1,L1,P1,100,\nC1,L2,P2,50,2025-01-31\nC2,L1,P1,100,\n",
             "fx_rates.csv": "date,currency,rate\n2024-12-01,EUR,10\n2025-06-01,EUR,11\n",
         },
-        settings,
+        MONTH_END_FX,
     )
     book = Book.of(load_dataset(root))
     june = book.codes.decode(book.movements(month("2025-06"))).filter(
