@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,19 +74,17 @@ def incomplete_last_line(command: str) -> str:
     )
 
 
-_MARKERS = ("<<<<<<<", "|||||||", "=======", ">>>>>>>")
+_MARKER = re.compile(r"^(?:(?:<{7}|\|{7}|>{7})(?: [^\n]*)?|={7})\r?$", re.MULTILINE)
+"""A git merge conflict marker as a whole line: ``<<<<<<< ours``, ``||||||| base``,
+``=======`` and ``>>>>>>> theirs`` (a label after a space, except for ``=======``)."""
 
 
 def merge_conflict_line(text: str) -> int | None:
-    """The number of the first line of ``text`` that is a git merge conflict marker
-    (``<<<<<<< ours``, ``=======``, ``>>>>>>> theirs``, ``||||||| base``), else ``None``.
-    No line revcli writes into its state begins so: a record is a JSON object, a log line
-    a timestamp, HEAD a count."""
-    for number, raw in enumerate(text.split("\n"), start=1):
-        line = raw.rstrip("\r")
-        if line[:7] in _MARKERS and (line == line[:7] or (line[7] == " " and line[0] != "=")):
-            return number
-    return None
+    """The number of the first line of ``text`` that is a git merge conflict marker, else
+    ``None`` (one scan of the text, however long the log). No line revcli writes into its
+    state begins so: a record is a JSON object, a log line a timestamp, HEAD a count."""
+    found = _MARKER.search(text)
+    return None if found is None else text.count("\n", 0, found.start()) + 1
 
 
 @dataclass(frozen=True)
