@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from revcli.einvoice.checks import iban_valid
 from revcli.einvoice.parties import (
@@ -274,3 +277,22 @@ def test_facts_survive_json() -> None:
     assert data["period_months"] == [3, 0] and data["term_months"] == [12, 5]
     assert Facts.from_json(data) == facts
     assert months(12, 5) == 12 + Fraction(5 * 16, 487)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.from_regex(r"(NO)?\s{0,2}[0-9]{3}\s?[0-9]{3}\s?[0-9]{3}\s{0,2}(MVA)?", fullmatch=True),
+        st.text(alphabet="NOMVAnomva0123456789 x\t\x1f\xa0", max_size=16),
+    )
+)
+def test_the_column_check_of_org_numbers_agrees_with_the_one_for_a_single_id(vat_id: str) -> None:
+    # validate checks every customer's vat_id as one expression; the e-invoice addresses a
+    # buyer by valid_org_number: both must judge every id alike.
+    from revcli.einvoice.checks import _org_number_valid
+    from revcli.einvoice.parties import valid_org_number
+
+    column = pl.DataFrame({"v": [vat_id]}).select(
+        _org_number_valid(pl.col("v")).fill_null(value=False)
+    )
+    assert column.item() == bool(valid_org_number(vat_id, "NO"))
