@@ -408,6 +408,39 @@ def test_unknown_column_is_a_usage_error_listing_the_columns(run: Run) -> None:
     assert "month, mrr, arr" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("columns", "problem"),
+    [
+        ("mrr,,arr", "an empty column name (two commas in a row)"),
+        ("mrr, ,arr", "an empty column name (two commas in a row)"),
+        ("mrr,arr,", "an empty column name (a comma at the end)"),
+        (",mrr", "an empty column name (a comma at the start)"),
+        ("mrr,,mrr", "an empty column name (two commas in a row)"),
+        ("mrr,arr,mrr", "mrr is given twice"),
+        ("month, mrr,mrr ", "mrr is given twice"),
+        ("mrr,arr,mrr,arr", "mrr, arr are given twice"),
+        ("mrr,mrr,mrr", "mrr is given more than once"),
+    ],
+)
+def test_an_empty_or_repeated_column_name_is_a_usage_error(
+    run: Run, columns: str, problem: str
+) -> None:
+    # `--columns mrr,,mrr` printed one mrr column: the empty name and the repeat were
+    # dropped without a word, hiding a slip (a name left out, one pasted twice).
+    result = run("mrr", "--data", SAMPLE, "-m", "2026-11", "-f", "csv", "--columns", columns)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"error: --columns: {problem}\n"
+
+
+@pytest.mark.parametrize("columns", ["", "  "])
+def test_columns_naming_nothing_is_a_usage_error_listing_the_columns(
+    run: Run, columns: str
+) -> None:
+    result = run("mrr", "--data", SAMPLE, "-m", "2026-11", "-f", "csv", "--columns", columns)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith("error: --columns: names no column; its columns are month,")
+
+
 # --- --out suffixes -------------------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from revcli.cli.console import BadValue
+from revcli.errors import UsageError
 from revcli.output.report import OutputFormat
 
 DataOption = Annotated[
@@ -186,7 +187,29 @@ def check_by(by: str | None) -> None:
 
 
 def parse_columns(columns: str | None) -> list[str] | None:
-    """``--columns a,b,c`` as a list of names (spaces around names ignored)."""
+    """``--columns a,b,c`` as a list of names (spaces around names ignored); a blank
+    value is no names (the report then says which columns it has).
+
+    Raises :class:`UsageError` for an empty name (``a,,b``, a comma at either end) and
+    for a name given more than once: either is a slip that would otherwise pass
+    unnoticed, as an unknown name does not (:func:`revcli.output.report.select_columns`)."""
     if columns is None:
         return None
-    return [name.strip() for name in columns.split(",") if name.strip()]
+    if not columns.strip():
+        return []
+    names = [name.strip() for name in columns.split(",")]
+    if "" in names:
+        where = names.index("")
+        if where == 0:
+            place = "a comma at the start"
+        elif where == len(names) - 1:
+            place = "a comma at the end"
+        else:
+            place = "two commas in a row"
+        raise UsageError(f"--columns: an empty column name ({place})")
+    repeated = {name: names.count(name) for name in names if names.count(name) > 1}
+    if repeated:
+        times = "twice" if set(repeated.values()) == {2} else "more than once"
+        verb = "is" if len(repeated) == 1 else "are"
+        raise UsageError(f"--columns: {', '.join(repeated)} {verb} given {times}")
+    return names
