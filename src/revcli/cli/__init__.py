@@ -85,8 +85,8 @@ def _run() -> None:
 
 
 MAX_COLUMNS = 1000
-"""The widest ``$COLUMNS`` revcli draws for: Rich lays out help and error boxes (and
-tables) at that width, and a width of 10^11 would exhaust memory or hang."""
+"""The widest ``$COLUMNS`` revcli draws for: Rich lays out help boxes (and tables) at
+that width, and a width of 10^11 would exhaust memory or hang."""
 
 
 def _sane_columns() -> None:

@@ -21,13 +21,13 @@ from revcli.cli import (
     retention,
     risk,
 )
-from revcli.cli.helptext import HelpGroup
 from revcli.cli.options import State
+from revcli.cli.usage import RootGroup
 
 coercion.install()  # option values converted without Pydantic (see cli/coercion.py)
 
 app = typer.Typer(
-    cls=HelpGroup,
+    cls=RootGroup,
     name="revcli",
     help="MRR, ARR, renewals and invoices from a folder of contract files.",
     no_args_is_help=True,
