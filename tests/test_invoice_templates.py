@@ -434,6 +434,40 @@ def test_pdf_carries_the_invoice_text(sample: DataSet, december: list[Invoice]) 
         assert expected in text, f"{expected!r} not in the PDF text: {text}"
 
 
+CREDITED_SHOWN = {
+    # how each face shows the label and the credited invoice, right after the date
+    DocFormat.HTML: "<tr><td>{label}</td><td>{number}</td></tr>",
+    DocFormat.MD: "| {label} | {number} |",
+    DocFormat.TXT: "\n{label}:{pad}{number}\n",
+    DocFormat.PDF: "{label} {number}",
+}
+
+
+@pytest.mark.parametrize("fmt", list(CREDITED_SHOWN))
+@pytest.mark.parametrize(
+    ("contract", "label"),
+    [("K-2026-0055", "Krediterer faktura"), ("K-2024-0055", "Credits invoice")],
+)
+def test_a_credit_note_names_the_invoice_it_credits_once_beside_its_label(
+    fmt: DocFormat, contract: str, label: str, sample: DataSet, december: list[Invoice]
+) -> None:
+    # nb_NO and en_GB buyers; the note's reason does not name the invoice, so the number
+    # 2026-00007 shows only where the face itself prints it
+    invoice = numbered(pick(december, contract), "2026-{seq:05d}", 7, sample.settings.company)
+    note = numbered(
+        credit_note(invoice, [], "Seats counted twice", dt.date(2026, 12, 20)),
+        "2026-{seq:05d}",
+        8,
+        sample.settings.company,
+    )
+    maker = document_maker(sample.settings, SAMPLE, fmt, None)
+    text = _pdf_text(maker(note)) if fmt is DocFormat.PDF else maker.text(note)
+    assert text.count("2026-00007") == 1, text
+    pad = " " * (26 - len(label) - 1)  # the text face's values start in column 27
+    assert CREDITED_SHOWN[fmt].format(label=label, pad=pad, number="2026-00007") in text, text
+    assert "Seats counted twice" in text
+
+
 def test_pdf_bytes_are_reproducible_across_processes(
     sample: DataSet, december: list[Invoice]
 ) -> None:
