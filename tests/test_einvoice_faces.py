@@ -5,16 +5,22 @@ exports state their legal basis."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 
 import pytest
 
-from revcli.billing.context import document_context
+from revcli.billing.context import _how, document_context
+from revcli.billing.labels import LABELS, language
 from revcli.billing.run import billing_run
 from revcli.billing.templates import DocFormat, document_maker
 from revcli.checks import load_dataset
+from revcli.einvoice.model import months as months_of
+from revcli.einvoice.terms import line_terms
 from tests.conftest import SAMPLE
+from tests.einvoice_docs import amount_of
+from tests.einvoice_docs import line as doc_line
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +87,72 @@ def test_a_price_with_more_places_than_the_currency_is_shown_whole() -> None:
     assert format_money(Decimal("0.125"), "NOK", "nb_NO", exact=True) == "0,125\xa0kr"
     assert format_money(Decimal("0.125"), "NOK", "nb_NO") == "0,13\xa0kr"
     assert format_money(Decimal("1234.5"), "EUR", "en_GB", code=True) == "EUR 1,234.50"
+
+
+def _face_how(locale: str, **changes: object) -> str:
+    item = doc_line(**changes)
+    item = replace(item, amount=amount_of(item))
+    labels = LABELS[language(locale)]
+    return _how(line_terms(item), "NOK", locale, labels, code=False, sign=Decimal(1))
+
+
+@pytest.mark.parametrize(
+    ("locale", "shown"),
+    [
+        (
+            "nb_NO",
+            "3 × 1 934,13 kr / periode × 1 av (6 + 15/30,4375) måneder ≈ 893,66 kr (avrundet)",
+        ),
+        ("en_GB", "3 × NOK1,934.13 / term × 1 of (6 + 15/30.4375) months ≈ NOK893.66 (rounded)"),
+    ],
+)
+def test_a_term_price_billed_monthly_reads_one_month_of_the_term_on_the_face(
+    locale: str, shown: str
+) -> None:
+    # one month of a 6-month-15-day term: 3 × 1,934.13 ÷ (6 + 15/30.4375) = 893.663… → 893.66
+    # (it was "× 487/3162 periode")
+    text = _face_how(
+        locale,
+        quantity=Decimal(3),
+        unit_price=Decimal("1934.13"),
+        price_period="term",
+        price_months=months_of(6, 15),
+    )
+    assert text.replace("\xa0", " ") == shown
+
+
+@pytest.mark.parametrize(
+    ("locale", "shown"),
+    [
+        ("nb_NO", "2 × 1 000,00 kr / år × 1 av 12 måneder × 22 av 31 dager ≈ 118,28 kr (avrundet)"),
+        ("en_GB", "2 × NOK1,000.00 / year × 1 of 12 months × 22 of 31 days ≈ NOK118.28 (rounded)"),
+    ],
+)
+def test_a_year_price_billed_monthly_and_prorated_reads_months_then_days_on_the_face(
+    locale: str, shown: str
+) -> None:
+    # 2 × 1,000 × 1/12 × 22/31 = 44,000/372 = 118.279… → 118.28 (was "× 22/31 … × 1/12 år")
+    text = _face_how(
+        locale,
+        quantity=Decimal(2),
+        unit_price=Decimal(1000),
+        price_period="year",
+        price_months=months_of(12),
+        active_days=22,
+    )
+    assert text.replace("\xa0", " ") == shown
+
+
+@pytest.mark.parametrize(
+    ("locale", "shown"),
+    [
+        ("nb_NO", "1 × 999,995 kr ≈ 1 000,00 kr (avrundet)"),
+        ("en_GB", "1 × NOK999.995 ≈ NOK1,000.00 (rounded)"),
+    ],
+)
+def test_a_one_time_fee_on_the_face_is_no_price_per_period(locale: str, shown: str) -> None:
+    # 999.995 rounds half up to 1,000.00; a fee paid once is not "/ engangs" or "/ one-time"
+    text = _face_how(
+        locale, unit_price=Decimal("999.995"), price_period="once", price_months=months_of(0)
+    )
+    assert text.replace("\xa0", " ") == shown

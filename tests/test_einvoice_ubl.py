@@ -263,7 +263,7 @@ def test_prorated_export_in_euro_is_as_derived_by_hand() -> None:
     assert text("cac:InvoiceLine/cac:Price/cbc:PriceAmount") == "118.28"
     assert text("cac:InvoiceLine/cac:Price/cbc:BaseQuantity") == "2"
     assert text("cac:InvoiceLine/cbc:Note") == (
-        "2 × 1000 EUR per year × 22/31 days × 1/12 year, rounded to 118.28"
+        "2 × 1000 EUR per year × 1 of 12 months × 22 of 31 days, rounded to 118.28"
     )
     assert text("cac:InvoiceLine/cac:InvoicePeriod/cbc:StartDate") == "2026-03-10"
 

@@ -84,7 +84,7 @@ def test_a_credit_notes_how_note_equals_its_negative_line(root: Path) -> None:
     # Support: 1 × 1 000,00 kr a year billed for a month: 1000 / 12 = 83,333… ≈ 83,33 kr.
     # The credit note credits −83,33 kr, so its note is the negated product.
     invoice, note = invoice_and_note(root)
-    how = "1 × 1 000,00 kr / år × 1/12 år ≈ {} kr (avrundet)"
+    how = "1 × 1 000,00 kr / år × 1 av 12 måneder ≈ {} kr (avrundet)"
     assert how.format("83,33") in face(root, DocFormat.TXT, invoice)
     note_face = face(root, DocFormat.TXT, note)
     assert "-(" + how.format("").split(" ≈")[0] + ") ≈ -83,33 kr (avrundet)" in note_face

@@ -16,7 +16,8 @@ from revcli.billing.labels import LABELS, language
 from revcli.billing.model import CREDIT_NOTE, Invoice
 from revcli.billing.money import format_money
 from revcli.billing.numbering import org_number
-from revcli.einvoice.terms import Terms, line_terms
+from revcli.einvoice.model import ONCE
+from revcli.einvoice.terms import DAY_OF_A_MONTH, Terms, line_terms, month_factor
 from revcli.settings import Settings
 from revcli.settings_checks import known_locale
 
@@ -25,18 +26,14 @@ def _lines_of(text: str) -> list[str]:
     return [part.strip() for part in text.replace("\\n", "\n").split("\n") if part.strip()]
 
 
-def _fraction(value: Fraction) -> str:
-    return f"{value.numerator}/{value.denominator}" if value.denominator != 1 else str(value)
-
-
 def _how(
     terms: Terms, currency: str, locale: str, labels: dict[str, str], *, code: bool, sign: Decimal
 ) -> str:
     """How a line's amount arises, in the document's language (empty when quantity ×
-    unit price is the amount): the months billed, the share of days, the uplift pieces,
-    and that the product was rounded to the currency's minor unit. On a credit note
-    (``sign`` −1) the product is negated, ``-(…) ≈ -768,26 kr``, to equal the line's
-    negative amount."""
+    unit price is the amount): the months billed (``× 1 av 12 måneder``), the share of
+    days (``× 16 av 30 dager``), the uplift pieces, and that the product was rounded to
+    the currency's minor unit. On a credit note (``sign`` −1) the product is negated,
+    ``-(…) ≈ -768,26 kr``, to equal the line's negative amount."""
     if terms.multiplies:
         return ""
     if not known_locale(locale):
@@ -45,20 +42,37 @@ def _how(
     def price(value: Decimal) -> str:
         return format_money(value, currency, locale, code=code, exact=True)
 
+    def number(value: Fraction) -> str:
+        if value.denominator != 1:
+            return f"{value.numerator}/{value.denominator}"
+        return format_decimal(value.numerator, locale=locale)
+
+    def days(count: int) -> str:
+        return f"{count} {labels['day'] if count == 1 else labels['days']}"
+
     per = labels.get(f"per_{terms.per}", terms.per)
     quantity = format_decimal(terms.quantity, locale=locale, decimal_quantization=False)
     if terms.steps:
         assert terms.share is not None
-        pieces = " + ".join(
-            f"{s.days} {labels['days']} × {price(s.unit_price)}" for s in terms.steps
-        )
-        text = f"{quantity} × ({pieces}) / {terms.share[1]} {labels['days']}"
+        pieces = " + ".join(f"{days(s.days)} × {price(s.unit_price)}" for s in terms.steps)
+        text = f"{quantity} × ({pieces}) / {days(terms.share[1])}"
+    elif terms.per == ONCE:  # a one-time fee is no price per period
+        text = f"{quantity} × {price(terms.unit_price)}"
     else:
         text = f"{quantity} × {price(terms.unit_price)} / {per}"
-        if terms.share is not None:
-            text += f" × {terms.share[0]}/{terms.share[1]} {labels['days']}"
-    if terms.months is not None:
-        text += f" × {_fraction(terms.months)} {per}"
+    if terms.month_counts is not None:
+        words = {
+            "month": labels["per_month"],
+            "months": labels["months"],
+            "of": labels["of"],
+            "divide": "/",
+            "day": format_decimal(
+                Decimal(DAY_OF_A_MONTH), locale=locale, decimal_quantization=False
+            ),
+        }
+        text += " " + month_factor(terms.month_counts, number, words)
+    if terms.share is not None and not terms.steps:
+        text += f" × {terms.share[0]} {labels['of']} {days(terms.share[1])}"
     if sign < 0:
         text = f"-({text})"  # the hyphen-minus ``money`` prints before negative amounts
     gross = format_money(terms.gross * sign, currency, locale, code=code)

@@ -9,11 +9,14 @@ was rounded to the currency's minor unit.
 A price for a longer or shorter period than the one billed is folded into a price per
 billed period when that price is an exact decimal of at most ten places (100 a month
 billed quarterly shows 300 a quarter); otherwise the months billed are a separate factor
-(1,000 a year billed monthly: 1,000 × 1/12).
+(1,000 a year billed monthly: 1,000 × 1 of 12 months). A term's length is whole months
+plus days counted 1/30.4375 month each (docs/rules.md), and is written so: a term of 6
+months and 15 days is ``(6 + 15/30.4375)`` months.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -24,6 +27,8 @@ from revcli.einvoice.model import ONCE, Line, PriceStep
 PERIOD_WORDS = {Fraction(1): "month", Fraction(3): "quarter", Fraction(6): "half-year"}
 PERIOD_WORDS[Fraction(12)] = "year"
 MAX_PLACES = 10
+DAY_OF_A_MONTH = "30.4375"
+"""The days of an average month: a day of a term counts 1/30.4375 month (docs/rules.md)."""
 
 
 @dataclass(frozen=True)
@@ -33,9 +38,10 @@ class Terms:
     ``gross = round(quantity × unit_price × months × share)`` (or the sum over ``steps``)
     and ``net = gross − discount`` = the line's amount. ``multiplies`` is true when
     ``quantity × unit_price = gross`` exactly and there is nothing else to show;
-    otherwise ``months`` (billed months ÷ the price's months, when not 1), ``share``
-    (active days, days of the period) or ``steps`` say how ``gross`` arises, and
-    ``rounded`` whether the exact product had more places than the currency.
+    otherwise ``months`` (billed months ÷ the price's months, when not 1; ``month_counts``
+    holds the two), ``share`` (active days, days of the period) or ``steps`` say how
+    ``gross`` arises, and ``rounded`` whether the exact product had more places than the
+    currency.
     """
 
     quantity: Decimal
@@ -49,6 +55,7 @@ class Terms:
     share: tuple[int, int] | None = None
     steps: tuple[PriceStep, ...] = ()
     rounded: bool = False
+    month_counts: tuple[Fraction, Fraction] | None = None
 
     @property
     def exact(self) -> Fraction:
@@ -92,6 +99,7 @@ def line_terms(line: Line) -> Terms:
     months: Fraction | None = None
     share: tuple[int, int] | None = None
     steps: tuple[PriceStep, ...] = ()
+    counts: tuple[Fraction, Fraction] | None = None
     if line.price_period != ONCE:
         ratio = line.period_months / line.price_months
         if len(line.steps) > 1:
@@ -103,6 +111,7 @@ def line_terms(line: Line) -> Terms:
             folded = None if steps else finite_decimal(Fraction(price) * ratio)
             if folded is None:
                 months = ratio
+                counts = (line.period_months, line.price_months)
             else:
                 price = folded
                 per = _word(line.period_months, "term")
@@ -126,29 +135,97 @@ def line_terms(line: Line) -> Terms:
         share=share,
         steps=steps,
         rounded=exact != Fraction(gross),
+        month_counts=counts,
     )
+
+
+def whole_months_and_days(value: Fraction) -> tuple[int, int] | None:
+    """``value`` months as ``(m, d)`` when it is ``m + d/30.4375`` with ``d`` at most 30
+    (how a term's length is counted), else None."""
+    parts = value * 487
+    if value < 0 or parts.denominator != 1:
+        return None
+    whole, rest = divmod(parts.numerator, 487)
+    return (whole, rest // 16) if rest % 16 == 0 else None
+
+
+def month_count(value: Fraction, number: Callable[[Fraction], str], day: str) -> str:
+    """A number of months as a reader multiplies it: ``12``, a term of whole months and days
+    as ``(6 + 15/30.4375)``, one under a month as ``(15/30.4375)``; in parentheses unless
+    whole, so that it divides as one number. ``number`` writes a number, ``day`` is
+    30.4375 in the reader's notation."""
+    parts = whole_months_and_days(value)
+    if parts is None:
+        shown = number(value)
+        return shown if value.denominator == 1 else f"({shown})"
+    whole, days = parts
+    if days == 0:
+        return number(Fraction(whole))
+    if whole == 0:
+        return f"({days}/{day})"
+    return f"({whole} + {days}/{day})"
+
+
+def month_factor(
+    counts: tuple[Fraction, Fraction],
+    number: Callable[[Fraction], str],
+    words: Mapping[str, str],
+) -> str:
+    """``× 3 months`` for a price per month, ``× 1 of 12 months`` for a period shorter than
+    the price's, ``× 12 months ÷ 3 months`` for a longer one; ``words`` gives ``month``,
+    ``months``, ``of``, ``divide`` and ``day`` (30.4375) in the reader's language."""
+    billed, priced = counts
+
+    def count(value: Fraction) -> str:
+        unit = words["month"] if value == 1 else words["months"]
+        return f"{month_count(value, number, words['day'])} {unit}"
+
+    if priced == 1:
+        return f"× {count(billed)}"
+    if billed < priced:
+        return f"× {month_count(billed, number, words['day'])} {words['of']} {count(priced)}"
+    return f"× {count(billed)} {words['divide']} {count(priced)}"
+
+
+ENGLISH = {
+    "month": "month",
+    "months": "months",
+    "of": "of",
+    "divide": "÷",
+    "day": DAY_OF_A_MONTH,
+}
+"""The words of :func:`month_factor` in the e-invoice's line notes."""
+
+
+def _days(count: int) -> str:
+    return f"{count} day" if count == 1 else f"{count} days"
+
+
+def _span(step: PriceStep) -> str:
+    if step.start == step.end:
+        return step.start.isoformat()
+    return f"{step.start.isoformat()} to {step.end.isoformat()}"
 
 
 def how(terms: Terms, currency: str) -> str:
     """How the amount arises, in plain English for the e-invoice line note; empty when
-    quantity × unit price is the amount."""
+    quantity × unit price is the amount. Every number a reader needs is shown, so that
+    multiplying them out gives the amount: ``2 × 1000 NOK per year × 1 of 12 months ×
+    22 of 31 days, rounded to 118.28``."""
     if terms.multiplies:
         return ""
     if terms.steps:
-        pieces = " + ".join(
-            f"{s.days} days ({s.start.isoformat()}–{s.end.isoformat()}) at {s.unit_price}"
-            for s in terms.steps
-        )
+        pieces = " + ".join(f"{_days(s.days)} ({_span(s)}) at {s.unit_price}" for s in terms.steps)
         assert terms.share is not None
-        text = f"{terms.quantity} × ({pieces}) ÷ {terms.share[1]} days"
+        text = f"{terms.quantity} × ({pieces}) {currency} per {terms.per} ÷ {_days(terms.share[1])}"
     else:
         # A one-time fee is no price per period: "1 × 999.995 NOK one-time", not "per once".
         every = "one-time" if terms.per == ONCE else f"per {terms.per}"
         text = f"{terms.quantity} × {terms.unit_price} {currency} {every}"
-        if terms.share is not None:
-            text += f" × {terms.share[0]}/{terms.share[1]} days"
-    if terms.months is not None:
-        text += f" × {_fraction(terms.months)} {terms.per}"
+    if terms.month_counts is not None:
+        text += " " + month_factor(terms.month_counts, _fraction, ENGLISH)
+    if terms.share is not None and not terms.steps:
+        text += f" × {terms.share[0]} of {_days(terms.share[1])}"
     if terms.rounded:
         text += f", rounded to {terms.gross}"
     else:
