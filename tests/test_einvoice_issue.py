@@ -257,6 +257,55 @@ def test_export_xml_writes_into_an_existing_folder(run: Run, tmp_path: Path) -> 
     assert f"--out {out} is a folder" in result.stderr
 
 
+def _as_sent_by_an_older_revcli(root: Path, name: str) -> bytes:
+    """Make the issued e-invoice ``name`` differ from what this revcli re-creates, as one
+    an older revcli wrote can (there a line note worded otherwise; here a comment): its
+    file and the digest its register record keeps, the chain and HEAD rewritten to match.
+    Returns the file's new bytes."""
+    import hashlib
+
+    path = root / "invoices" / name
+    sent = path.read_bytes().replace(b"</Invoice>", b"<!-- as worded before -->\n</Invoice>")
+    assert sent != path.read_bytes()
+    path.write_bytes(sent)
+    lines, prev = [], ""
+    for rec in records(root):
+        for document in rec["documents"]:  # type: ignore[attr-defined]
+            if document["name"] == name:
+                document["sha256"] = hashlib.sha256(sent).hexdigest()
+        rec.pop("hash")
+        rec["prev_hash"] = prev
+        rec["hash"] = prev = record_hash(rec)
+        lines.append(canonical(rec) + "\n")
+    (root / "invoices" / "register.jsonl").write_text("".join(lines), encoding="utf-8")
+    (root / "invoices" / "HEAD").write_text(f"{len(lines)} {prev}\n")
+    return sent
+
+
+def test_export_xml_writes_the_issued_file_not_a_re_created_one(run: Run, tmp_path: Path) -> None:
+    # The export re-created every e-invoice from its register record, so an invoice issued
+    # by an older revcli (whose line notes read otherwise) was exported in today's
+    # wording: not the file that was sent.
+    root = data_dir(tmp_path)
+    assert run("invoice", "issue", "--data", root, "--period", "2026-01").exit_code == 0
+    sent = _as_sent_by_an_older_revcli(root, "2026-00001.xml")
+    assert run("invoice", "check", "--data", root).exit_code == 0
+    out = tmp_path / "xml"
+    result = run("invoice", "export", "--data", root, "--format", "xml", "--out", out)
+    assert result.exit_code == 0, result.stderr
+    assert (out / "2026-00001.xml").read_bytes() == sent
+    # a document issued without its XML still gets one, re-created from its record
+    assert (
+        run("invoice", "issue", "--data", root, "--period", "2026-02", "--format", "html").exit_code
+        == 0
+    )
+    assert "2026-00003.xml" not in files(root)
+    result = run("invoice", "export", "--data", root, "--format", "xml", "--out", out)
+    assert result.exit_code == 0, result.stderr
+    assert "Wrote 4 e-invoices" in result.stderr
+    assert b"<cbc:ID>2026-00003</cbc:ID>" in (out / "2026-00003.xml").read_bytes()
+
+
 def test_export_xml_into_a_symbolic_link_to_nothing_says_so(run: Run, tmp_path: Path) -> None:
     # xml -> gone: the folder the link names does not exist; it was "File exists".
     root = data_dir(tmp_path)

@@ -19,7 +19,7 @@ from revcli.cli.common import (
 )
 from revcli.cli.console import err, print_issues, progress_bar
 from revcli.cli.options import ColumnsOption, DataOption, FormatOption, OutOption, parse_month
-from revcli.errors import UsageError
+from revcli.errors import RevcliError, UsageError
 from revcli.output.files import write_atomic
 
 IssuedFilter = Annotated[
@@ -161,7 +161,8 @@ def export(
     columns: ColumnsOption = None,
 ) -> None:
     """The sales journal for accounting (one row per document and tax rate), or with
-    --format xml the e-invoices re-created from the register alone.
+    --format xml every document's e-invoice as it was issued (re-created from the register
+    for a document issued without one).
 
     Example: [bold]revcli invoice export --data sample_data --period 2026-12 --format csv --out
         journal.csv[/]
@@ -182,7 +183,9 @@ def export(
                     "--columns picks columns of the journal; --format xml writes whole "
                     "e-invoices: drop --columns, or export the journal in another format"
                 )
-            _export_xml(select_entries(entries, month, customer, issued_in), out)
+            _export_xml(
+                select_entries(entries, month, customer, issued_in), out, resolve_data_dir(data)
+            )
             return
         if out is not None and out.is_dir():
             raise UsageError(
@@ -196,9 +199,17 @@ def export(
         emit(report, report_format, out, columns, data_dir=resolve_data_dir(data))
 
 
-def _export_xml(entries: list[Any], folder: Path) -> None:
-    """Write the e-invoice of every entry of format 2 into ``folder``; note the others."""
+def _export_xml(entries: list[Any], folder: Path, root: Path) -> None:
+    """Write the e-invoice of every entry of format 2 into ``folder``; note the others.
+
+    A document issued with its XML gets that file's bytes (``invoices/NUMBER.xml`` of
+    data dir ``root``; the register was loaded only after every issued file was found
+    unchanged): what was sent, even where a later revcli words a line note otherwise.
+    One issued without it gets an XML re-created from its register record."""
+    import hashlib
+
     from revcli.billing.ehf import XML, has_xml, xml_of
+    from revcli.billing.layout import REGISTER_DIR
     from revcli.billing.numbering import document_name
     from revcli.billing.verify import tracked
 
@@ -206,14 +217,19 @@ def _export_xml(entries: list[Any], folder: Path) -> None:
         raise UsageError(f"--out {folder} is not a folder; --format xml writes into a folder")
     refuse_broken_link(folder)
     refuse_register_folder(folder, folder=True)
-    skipped = []
+    skipped: list[str] = []
     written = 0
     for entry in tracked(entries, progress_bar("Writing e-invoices")):
         invoice = entry.invoice
         if not has_xml(invoice):
             skipped.append(invoice.number or "")
             continue
-        write_atomic(folder / document_name(invoice.number or "", XML), xml_of(invoice))
+        name = document_name(invoice.number or "", XML)
+        digest = dict(entry.documents).get(name)
+        data = xml_of(invoice) if digest is None else (root / REGISTER_DIR / name).read_bytes()
+        if digest is not None and hashlib.sha256(data).hexdigest() != digest:
+            raise RevcliError(f"{root / REGISTER_DIR / name} changed while it was exported")
+        write_atomic(folder / name, data)
         written += 1
     err.print(f"Wrote {written} e-invoice{'s' if written != 1 else ''} to {folder}.", markup=False)
     if skipped:
