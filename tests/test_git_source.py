@@ -190,3 +190,100 @@ def test_a_bare_repository_is_no_working_tree(tmp_path: Path, run: Run, repo: Gi
         result = run("mrr", "--data", folder, "--rev", "HEAD")
         assert result.exit_code == 2
         assert "is not in a git repository's working tree" in result.stderr
+
+
+def test_an_empty_revision_is_refused_not_taken_for_head(repo: GitRepo, run: Run) -> None:
+    """``revcli diff "$BASE"`` with BASE unset in CI must not compare HEAD and pass."""
+    for args in (("mrr", "--rev", ""), ("diff", ""), ("diff", " ", "v2")):
+        result = run(*args, "--data", repo.data)
+        assert result.exit_code == 2, args
+        assert "an empty revision names no commit" in result.stderr
+
+
+def test_a_name_of_both_a_tag_and_a_branch_is_refused(repo: GitRepo, run: Run) -> None:
+    # git takes the tag v1 (1,000) and only warns; the branch v1 is at v2 (1,500).
+    repo.git("branch", "v1", "v2")
+    result = run("mrr", "--data", repo.data, "--rev", "v1")
+    assert result.exit_code == 2
+    assert "'v1' is ambiguous" in result.stderr
+    assert "refs/tags/v1 or refs/heads/v1" in result.stderr
+    assert _mrr(run, "--data", repo.data, "--rev", "refs/tags/v1") == "1000.00"
+    assert _mrr(run, "--data", repo.data, "--rev", "refs/heads/v1") == "1500.00"
+
+
+def test_a_shallow_clone_says_that_the_history_was_not_fetched(
+    repo: GitRepo, run: Run, tmp_path: Path
+) -> None:
+    clone = tmp_path / "clone"
+    repo.git("clone", "-q", "--depth", "1", f"file://{repo.path}", str(clone))
+    data = clone / "data"
+    assert _mrr(run, "--data", data, "--rev", "HEAD") == "1500.00"
+    for args in (("--rev", "HEAD~1"), ("--before", "2026-01-31")):
+        result = run("mrr", "--data", data, *args)
+        assert result.exit_code == 2
+        assert "the clone is shallow" in result.stderr
+        assert "git fetch --unshallow" in result.stderr
+    # A full clone that lacks the commit does not talk of depth.
+    result = run("mrr", "--data", repo.data, "--rev", "HEAD~5")
+    assert result.exit_code == 2
+    assert "the clone is shallow" not in result.stderr
+
+
+def test_without_git_the_message_says_git_is_not_installed(
+    repo: GitRepo, run: Run, tmp_path: Path
+) -> None:
+    empty = tmp_path / "no-git-here"
+    empty.mkdir()
+    for args in (("mrr", "--rev", "v1"), ("diff", "v1")):
+        result = run(*args, "--data", repo.data, env={"PATH": str(empty)})
+        assert result.exit_code == 2
+        assert "git is not installed" in result.stderr
+        assert "not in a git repository" not in result.stderr
+
+
+def test_git_variables_of_the_environment_do_not_choose_the_repository(
+    repo: GitRepo, run: Run, tmp_path: Path
+) -> None:
+    """A git hook exports GIT_DIR (and others): revcli still reads the data dir's own
+    repository, not the one they name."""
+    other = GitRepo(tmp_path / "other")
+    other.write(
+        {
+            "revcli.yaml": SETTINGS,
+            "customers.csv": CUSTOMERS,
+            "contracts.csv": CONTRACTS,
+            "contract_lines.csv": "contract_id,product,unit_price\nC1,SaaS,9999\n",
+        }
+    )
+    other.commit("elsewhere", "2026-01-10T09:00:00+00:00", tag="v1")
+    hooked = {
+        "GIT_DIR": str(other.path / ".git"),
+        "GIT_WORK_TREE": str(other.path),
+        "GIT_INDEX_FILE": str(other.path / ".git" / "index"),
+        "GIT_OBJECT_DIRECTORY": str(other.path / ".git" / "objects"),
+    }
+    result = run("mrr", "--month", "2026-03", "-f", "csv", "--data", repo.data, "--rev", "v1",
+                 env=hooked)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert next(csv.DictReader(io.StringIO(result.stdout)))["mrr"] == "1000.00"
+    # A hook's GIT_DIR is relative to where git started: ".git" from the top of the repo.
+    result = run("diff", "v1", "v2", "--data", repo.data, "--from", "2026-03", "--to",
+                 "2026-03", "-f", "csv", env={"GIT_DIR": ".git"})  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "2026-03,total,,,,500.00," in result.stdout
+
+
+def test_a_data_dir_that_did_not_exist_at_the_revision_is_named_once(
+    tmp_path: Path, run: Run
+) -> None:
+    repo = GitRepo(tmp_path / "r", data="contracts")
+    (repo.path / "README").write_text("before the data dir\n")
+    repo.commit("readme", "2026-01-01T00:00:00+00:00", tag="empty")
+    repo.write({"revcli.yaml": SETTINGS, "customers.csv": CUSTOMERS, "contracts.csv": CONTRACTS})
+    repo.commit("data", "2026-01-02T00:00:00+00:00")
+    result = run("mrr", "--data", repo.data, "--rev", "empty")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: data dir {repo.data} does not exist at git revision empty "
+        "(its tree has no folder contracts)\n"
+    )

@@ -73,25 +73,76 @@ class FolderSource:
         return str(self.root / name)
 
 
-def _git(cwd: Path, *args: str) -> str:
-    """Output of a read-only git command; :class:`UsageError` with git's message on failure."""
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+_REPOSITORY_VARIABLES = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_COMMON_DIR",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_NAMESPACE",
+    "GIT_PREFIX",
+    "GIT_IMPLICIT_WORK_TREE",
+    "GIT_SHALLOW_FILE",
+    "GIT_GRAFT_FILE",
+)
+"""Environment variables that point git at another repository (or other objects and refs)
+than the one holding the data dir. A git hook exports some of them (``GIT_DIR=.git``,
+relative to the folder git started in), so revcli run from a hook would read another
+repository or none; git is always left to find the data dir's own."""
+
+
+def _git_env() -> dict[str, str]:
+    """The environment of every git command: the user's, less
+    :data:`_REPOSITORY_VARIABLES`, taking no locks, with messages in English."""
+    env = {k: v for k, v in os.environ.items() if k not in _REPOSITORY_VARIABLES}
+    return {**env, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+
+
+class GitMissing(UsageError):
+    """There is no ``git`` program on ``PATH``."""
+
+
+def _run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     try:
-        done = subprocess.run(
+        return subprocess.run(
             ["git", "-C", str(cwd), *args],
             capture_output=True,
             text=True,
-            env=env,
+            env=_git_env(),
             check=False,
         )
     except FileNotFoundError:
-        raise UsageError("git is not installed; --rev and diff read revisions with git") from None
+        raise GitMissing(
+            "git is not installed (no git program on PATH); --rev, --before and diff "
+            "read the data dir's history with git"
+        ) from None
+
+
+def _git(cwd: Path, *args: str) -> str:
+    """Output of a read-only git command; :class:`UsageError` with git's message on failure."""
+    done = _run(cwd, *args)
     if done.returncode != 0:
         message = done.stderr.strip().splitlines()
         raise UsageError(
             message[-1].removeprefix("fatal: ") if message else f"git {args[0]} failed"
         )
     return done.stdout
+
+
+def _shallow_hint(root: Path) -> str:
+    """What to add to "not found in the history" when the clone is shallow: the commit
+    may exist but not have been fetched."""
+    try:
+        shallow = _git(root, "rev-parse", "--is-shallow-repository").strip() == "true"
+    except UsageError:
+        shallow = False
+    if not shallow:
+        return ""
+    return (
+        "; the clone is shallow (only the latest commits were fetched): fetch the history "
+        "first, e.g. git fetch --unshallow (in CI: a checkout with fetch-depth: 0)"
+    )
 
 
 @dataclass(frozen=True)
@@ -108,7 +159,9 @@ def resolve_revision(root: Path, rev: str | None, before: dt.date | None = None)
     """The commit ``rev`` names (a tag, ``HEAD~3``, a hash), or with ``before`` the last
     commit in its history (default ``HEAD``) made on or before that day, as ``git rev-list
     -1 --before`` picks it. Reflog names (``main@{…}``) are refused: a fresh clone has no
-    reflog, so the answer would depend on the machine. A bad name is a usage error."""
+    reflog, so the answer would depend on the machine. So are an empty name (an unset CI
+    variable, never ``HEAD``) and one that is both a tag and a branch (git would take the
+    tag and only warn). A bad name is a usage error; in a shallow clone it says so."""
     if rev is not None and "@{" in rev:
         raise UsageError(
             f"'{rev}': reflog names (@{{…}}) depend on the local clone; "
@@ -116,9 +169,13 @@ def resolve_revision(root: Path, rev: str | None, before: dt.date | None = None)
         )
     if rev is not None and rev.startswith("-"):
         raise UsageError(f"'{rev}' is not a revision")
+    if rev is not None and not rev.strip():
+        raise UsageError("an empty revision names no commit; use a tag, a hash or HEAD~N")
     try:
         # A bare repository or the .git folder itself answers "false": it has no data dir.
         inside = _git(root, "rev-parse", "--is-inside-work-tree").strip() == "true"
+    except GitMissing:
+        raise
     except UsageError:
         inside = False
     if not inside:
@@ -127,11 +184,19 @@ def resolve_revision(root: Path, rev: str | None, before: dt.date | None = None)
             "--rev, --before and diff read its history"
         )
     start = rev or "HEAD"
-    try:
-        commit = _git(root, "rev-parse", "--verify", "--end-of-options", f"{start}^{{commit}}")
-    except UsageError:
-        raise UsageError(f"'{start}' is not a commit of the git repository at {root}") from None
-    commit = commit.strip()
+    done = _run(root, "rev-parse", "--verify", "--end-of-options", f"{start}^{{commit}}")
+    if done.returncode != 0:
+        raise UsageError(
+            f"'{start}' is not a commit of the git repository at {root}{_shallow_hint(root)}"
+        )
+    if "ambiguous" in done.stderr:
+        # git picks one (a tag before a branch) and only warns: the user may mean the other.
+        raise UsageError(
+            f"'{start}' is ambiguous: more than one ref (a tag and a branch, say) or a ref "
+            f"and a hash have that name; write it in full, e.g. refs/tags/{start} or "
+            f"refs/heads/{start}"
+        )
+    commit = done.stdout.strip()
     if before is None:
         return Revision(start, commit)
     # A bare date means "now on that day" to git; the whole day is meant (local time, as
@@ -140,7 +205,9 @@ def resolve_revision(root: Path, rev: str | None, before: dt.date | None = None)
     end = int(dt.datetime.combine(before, dt.time(23, 59, 59)).timestamp())
     found = _git(root, "rev-list", "-1", f"--before={end} +0000", commit).strip()
     if not found:
-        raise UsageError(f"no commit of {start} was made on or before {before.isoformat()}")
+        raise UsageError(
+            f"no commit of {start} was made on or before {before.isoformat()}{_shallow_hint(root)}"
+        )
     return Revision(found[:12], found)
 
 
@@ -191,7 +258,7 @@ def _follow(toplevel: Path, commit: str, paths: list[str]) -> list[Entry]:
         input="".join(f"{commit}:{p}\n" for p in paths),
         capture_output=True,
         text=True,
-        env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"},
+        env=_git_env(),
         check=False,
     )
     answers = iter(done.stdout.splitlines())
@@ -240,6 +307,11 @@ class GitSource:
             entries[name] = entry
             if link:
                 links.append(name)
+        if prefix and not entries:  # git keeps no empty folder: nothing there, no folder
+            raise UsageError(
+                f"data dir {root} does not exist at git revision {revision.label} "
+                f"(its tree has no folder {prefix.rstrip('/')})"
+            )
         # A link becomes what it points to; a linked folder brings its entries (and its
         # own links, followed in the next round).
         for _ in range(_LINK_ROUNDS):
@@ -299,7 +371,7 @@ class GitSource:
                 ["git", "-C", str(self._toplevel), "cat-file", "--batch"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
-                env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
+                env=_git_env(),
             )
         assert self._batch.stdin is not None
         assert self._batch.stdout is not None
