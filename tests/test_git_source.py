@@ -287,3 +287,49 @@ def test_a_data_dir_that_did_not_exist_at_the_revision_is_named_once(
         f"error: data dir {repo.data} does not exist at git revision empty "
         "(its tree has no folder contracts)\n"
     )
+
+
+def test_templates_named_in_settings_are_looked_for_in_the_revision(
+    repo: GitRepo, run: Run, tmp_path: Path
+) -> None:
+    """Not on disk: a template the revision holds is no error, and a name out of the data
+    dir (``../../etc/passwd``) is one, at the revision's ``revcli.yaml``."""
+    settings = (
+        SETTINGS
+        + "invoice:\n  template: layout/mine.html.liquid\n"
+        + "reminders:\n  template_text: mail/reminder.txt.liquid\n"
+    )
+    repo.write(
+        {
+            "revcli.yaml": settings,
+            "layout/mine.html.liquid": "<p>{{ invoice.number }}</p>\n",
+            "mail/reminder.txt.liquid": "{{ count }}\n",
+        }
+    )
+    repo.commit("own templates", "2026-03-01T12:00:00+00:00", tag="own")
+    assert run("validate", "--data", repo.data).exit_code == 0
+    # The process runs elsewhere: the names are relative to the data dir at the revision.
+    assert _mrr(run, "--data", repo.data, "--rev", "own") == "2000.00"
+    assert run("diff", "v2", "own", "--data", repo.data, "-f", "csv").exit_code == 0
+
+    # Gone from the working tree since: the revision still has them.
+    repo.remove("layout/mine.html.liquid")
+    assert _mrr(run, "--data", repo.data, "--rev", "own") == "2000.00"
+
+    repo.write({"revcli.yaml": settings.replace("mail/reminder", "../../../../etc/passwd#")})
+    repo.commit("out of the data dir", "2026-03-02T12:00:00+00:00", tag="out")
+    result = run("mrr", "--data", repo.data, "--rev", "out")
+    assert result.exit_code == 1
+    assert (
+        "out:data/revcli.yaml:10: reminders.template_text: '../../../../etc/passwd#.txt.liquid' "
+        "is outside the data dir"
+    ) in result.stderr
+    # Named but never committed: not found at the revision (though it is on disk now).
+    repo.write({"revcli.yaml": settings.replace("layout/mine", "layout/new")})
+    repo.commit("a template not added", "2026-03-03T12:00:00+00:00", tag="missing")
+    repo.write({"layout/new.html.liquid": "<p></p>\n"})
+    result = run("mrr", "--data", repo.data, "--rev", "missing")
+    assert result.exit_code == 1
+    assert "missing:data/revcli.yaml:8: invoice.template: 'layout/new.html.liquid' not found" in (
+        result.stderr
+    )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import difflib
 import os
+import posixpath
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from revcli.errors import Issue, Severity
 from revcli.schema import CONTRACTS, CUSTOMERS, country_codes, currency_codes
@@ -21,6 +23,9 @@ from revcli.settings_checks import (
     secret_issues,
 )
 from revcli.settings_tree import Scalar, SettingsReader, Tree, line_of
+
+if TYPE_CHECKING:
+    from revcli.data.source import Source
 
 SETTINGS_FILE = "revcli.yaml"
 
@@ -122,6 +127,15 @@ class Settings:
     metrics: MetricsPolicy = field(default_factory=MetricsPolicy)
     source: str = SETTINGS_FILE
     tree: dict[str, Tree] = field(default_factory=dict)
+    files: Source | None = field(default=None, compare=False, repr=False)
+    """The data dir's files at a git revision, in which the files the settings name
+    (templates) are looked for; ``None``: the folder on disk next to :attr:`source`."""
+
+    @property
+    def folder(self) -> Path | Source:
+        """Where the files the settings name are: :attr:`files`, else the folder of
+        :attr:`source` on disk."""
+        return self.files if self.files is not None else Path(self.source).parent
 
 
 def unknown_settings(
@@ -144,10 +158,14 @@ def unknown_settings(
     return out
 
 
-def parse_settings(tree: dict[str, Tree], source: str) -> tuple[Settings, list[Issue]]:
+def parse_settings(
+    tree: dict[str, Tree], source: str, files: Source | None = None
+) -> tuple[Settings, list[Issue]]:
     """Type and check ``revcli.yaml``; every missing value takes its documented default.
     An unknown key here or in ``company:``, ``invoice:``, ``renewals:`` or ``metrics:`` is a
-    warning (feature sections check their own keys)."""
+    warning (feature sections check their own keys). ``files``: the data dir at a git
+    revision (see :attr:`Settings.files`)."""
+    folder: Path | Source = files if files is not None else Path(source).parent
     issues: list[Issue] = unknown_settings(tree, TOP_KEYS, "", source)
     r = SettingsReader(source, issues)
     comp = r.section(tree, "company")
@@ -201,11 +219,11 @@ def parse_settings(tree: dict[str, Tree], source: str) -> tuple[Settings, list[I
         inv,
         "template",
         invoice.template,
-        Path(source).parent,
+        folder,
         default=InvoiceSettings.template,
         hint="; pass --template FILE to use a file elsewhere",
     )
-    issues += face_template_issues(Path(source).parent)
+    issues += face_template_issues(folder)
     problem = number_format_problem(invoice.number_format)
     ri.check(not problem, inv, "number_format", problem)
     ren = r.section(tree, "renewals")
@@ -215,7 +233,7 @@ def parse_settings(tree: dict[str, Tree], source: str) -> tuple[Settings, list[I
         default_notice_days=rr.like(ren, "default_notice_days", 30, CONTRACTS.column("notice_days"))
     )
     metrics = _metrics(r, tree)
-    settings = Settings(company, base, locale, invoice, renewals, metrics, source, tree)
+    settings = Settings(company, base, locale, invoice, renewals, metrics, source, tree, files)
     return settings, [*issues, *secret_issues(tree, source)]
 
 
@@ -224,23 +242,29 @@ FACE_TEMPLATES = ("templates/invoice.md.liquid", "templates/invoice.txt.liquid")
 them)."""
 
 
-def face_template_issues(root: Path) -> list[Issue]:
+def face_template_issues(root: Path | Source) -> list[Issue]:
     """A problem for each of :data:`FACE_TEMPLATES` that the data dir holds but that is no
     file inside it (symlinks resolved): ``invoice issue`` and ``render`` refuse it, so
-    ``validate`` says so first, naming the file."""
+    ``validate`` says so first, naming the file. ``root``: the folder on disk, or the data
+    dir at a git revision."""
     issues = []
     for name in FACE_TEMPLATES:
-        path = root / name
-        if not os.path.lexists(path):
-            continue
-        if not inside_data_dir(root, name):
-            problem = "leads outside the data dir (symlinks resolved)"
-        elif not path.is_file():
-            problem = "is not a regular file"
+        if not isinstance(root, Path):  # at a git revision: its tree, never the disk
+            where, problem = root.where(name), ""
+            if root.exists(name) and not root.is_file(name):
+                problem = "is not a regular file"
         else:
-            continue
-        message = f"{problem}; a template in the data dir must be a file inside it"
-        issues.append(Issue(str(path), None, "", message))
+            path = root / name
+            where, problem = str(path), ""
+            if not os.path.lexists(path):
+                continue
+            if not inside_data_dir(root, name):
+                problem = "leads outside the data dir (symlinks resolved)"
+            elif not path.is_file():
+                problem = "is not a regular file"
+        if problem:
+            message = f"{problem}; a template in the data dir must be a file inside it"
+            issues.append(Issue(where, None, "", message))
     return issues
 
 
@@ -254,14 +278,35 @@ def inside_data_dir(root: Path, configured: str) -> bool:
         return False
 
 
-def template_setting_problem(root: Path, value: str, default: str) -> str:
+def name_in_data_dir(configured: str) -> str | None:
+    """``configured`` as a path inside the data dir (``a/b.liquid``, ``.`` and ``..``
+    parts resolved by their text), or ``None`` when it is absolute or leads out of it.
+    For a data dir at a git revision, where there is no folder on disk to resolve in."""
+    if not configured or "\0" in configured or configured.startswith(("/", "\\")):
+        return None
+    name = posixpath.normpath(configured.replace("\\", "/"))
+    return None if name == ".." or name.startswith("../") else name
+
+
+def template_setting_problem(root: Path | Source, value: str, default: str) -> str:
     """What is wrong with a template named in ``revcli.yaml`` (relative to the data dir
     ``root``), or ``""``: it must be a file inside the data dir, symlinks resolved. Only
     the ``default`` name may be absent (revcli's own copy is used then). One ``stat``,
-    no parsing: the template itself is checked when it is rendered."""
+    no parsing: the template itself is checked when it is rendered.
+
+    At a git revision (``root`` a :class:`~revcli.data.source.Source`) the file is looked
+    for in the revision's tree, never on disk: nothing renders it there, and the host's
+    files are none of that revision's."""
     rule = f"a template named in {SETTINGS_FILE} must be a file inside the data dir"
     if not value.strip():
         return f"is empty; {rule}, or leave the key out for the default ({default})"
+    if not isinstance(root, Path):
+        name = name_in_data_dir(value)
+        if name is None:
+            return f"'{value}' is outside the data dir; {rule}"
+        if not root.exists(name):
+            return "" if value == default else f"'{value}' not found; {rule}"
+        return f"'{value}' is a folder; {rule}" if root.is_dir(name) else ""
     if not inside_data_dir(root, value):
         return f"'{value}' is outside the data dir; {rule} (symlinks resolved)"
     path = root / value
@@ -283,7 +328,7 @@ def check_template_setting(
     tree: dict[str, Tree],
     key: str,
     value: str,
-    root: Path,
+    root: Path | Source,
     *,
     default: str,
     hint: str = "",

@@ -107,7 +107,8 @@ def _settings(r: SourceReader, root: Source) -> tuple[Settings, list[Issue]]:
         return Settings(), []
     tree, issues = load_tree(text, where)
     r.issues += issues
-    settings, issues = parse_settings(tree, where)
+    # At a git revision the files the settings name are looked for in its tree, not on disk.
+    settings, issues = parse_settings(tree, where, None if isinstance(root, FolderSource) else root)
     r.issues += [i for i in issues if _stops_reading(i)]
     return settings, [i for i in issues if not _stops_reading(i)]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from revcli.errors import Issue
 from revcli.settings import Settings, check_template_setting, unknown_settings
@@ -158,7 +157,7 @@ def parse_reminder_settings(settings: Settings) -> tuple[ReminderSettings, list[
     )
     template_text = r.text(section, "template_text", TEXT_TEMPLATE)
     template_html = r.text(section, "template_html", HTML_TEMPLATE)
-    root = Path(settings.source).parent
+    root = settings.folder  # the data dir on disk, or at a git revision
     check_template_setting(r, section, "template_text", template_text, root, default=TEXT_TEMPLATE)
     check_template_setting(r, section, "template_html", template_html, root, default=HTML_TEMPLATE)
     out = ReminderSettings(
