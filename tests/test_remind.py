@@ -275,6 +275,42 @@ def test_html_part_escapes_customer_names(run: Run, make_data_dir: MakeDir, smtp
     assert "[Bergen] <b>AS</b>" in text_of(ola)
 
 
+@pytest.mark.parametrize(
+    "owner",
+    [
+        "kari@example.no,postmaster",  # a list: smtplib took every address of the To header
+        "<mallory@evil.example>kari.example.no",  # the To header parsed to mallory alone
+        "kari@example.no\r\nBcc: mallory@evil.example",
+        "Kari <kari@example.no>",
+    ],
+)
+def test_an_owner_that_is_no_single_address_is_mailed_to_the_fallback_only(
+    run: Run, make_data_dir: MakeDir, smtp: Server, owner: str
+) -> None:
+    quoted = owner.replace('"', '""')
+    customers = CUSTOMERS.replace("A,Acme AS,kari@example.no", f'A,Acme AS,"{quoted}"')
+    root = data_dir(make_data_dir, smtp.port, files={"customers.csv": customers})
+    result = run("remind", "--data", root, "--as-of", "2026-11-01")
+    assert result.exit_code == 0, result.stderr
+    # E1 and N1 (Acme's) go to the fallback with Z1; N2 to ola as before.
+    assert [e.rcpt_tos for e in smtp.handler.envelopes] == [
+        ["finance@fjordsoft.example"],
+        ["ola@example.no"],
+    ]
+    assert [m["To"] for m in smtp.handler.messages] == [
+        "finance@fjordsoft.example",
+        "ola@example.no",
+    ]
+    assert all(m["Bcc"] is None and m["Cc"] is None for m in smtp.handler.messages)
+    assert "sent to finance@fjordsoft.example: E1 " in result.stdout
+    assert [(r[0], r[5]) for r in log_rows(root)] == [
+        ("E1", "finance@fjordsoft.example"),
+        ("N1", "finance@fjordsoft.example"),
+        ("Z1", "finance@fjordsoft.example"),
+        ("N2", "ola@example.no"),
+    ]
+
+
 def test_every_sent_reminder_is_logged_and_a_second_run_sends_nothing(
     run: Run, make_data_dir: MakeDir, smtp: Server
 ) -> None:

@@ -13,14 +13,13 @@ from revcli.decimals import round_half_up
 from revcli.errors import Issue
 from revcli.output.report import group_digits
 from revcli.renewals.config import ReminderSettings
+from revcli.settings_checks import is_email
 
 NOTICE = "notice"
 TERM_END = "term-end"
 KINDS = (NOTICE, TERM_END)
 KEY = ("contract_id", "kind", "deadline", "lead_days")
 """What makes a reminder unique: it is sent at most once per key."""
-
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 PLAN_COLUMNS = (
     "recipient",
@@ -77,8 +76,10 @@ def plan_reminders(
     that skipped a lead time sends the latest one it missed, ``late_days`` after its day
     (earlier missed lead times are superseded and never sent). Nothing is sent for a
     deadline already past. A (contract, kind, deadline, lead) in ``sent`` is not sent
-    again. ``recipient`` is the owner when it is an e-mail address, else the fallback
-    address, else null; addresses that differ only in case are one recipient, spelled as
+    again. ``recipient`` is the owner when it is one e-mail address
+    (:func:`~revcli.settings_checks.is_email`: no list, display name, bracket or line
+    break, which would address the e-mail to others), else the fallback address, else
+    null; addresses that differ only in case are one recipient, spelled as
     the first of them in sort order. Out: :data:`PLAN_COLUMNS`, sorted by recipient, deadline,
     contract_id.
     """
@@ -105,7 +106,9 @@ def plan_reminders(
         schema={"kind": pl.String, "lead_days": pl.Int64},
     )
     fallback = settings.fallback_to or None
-    owner_ok = pl.col("owner").fill_null("").str.contains(EMAIL_PATTERN)
+    owners = candidates.get_column("owner").drop_nulls().unique().to_list()
+    addresses = pl.Series([o for o in owners if is_email(o)], dtype=pl.String)
+    owner_ok = pl.col("owner").is_in(addresses.implode()).fill_null(False)
     due = (
         candidates.filter(pl.col("days_to_deadline") >= 0)
         .join(leads, on="kind", how="inner")
@@ -246,13 +249,12 @@ def compose_emails(
             "count": rows.height,
             "reminders": [template_item(r, currency) for r in rows.iter_rows(named=True)],
         }
-        emails.append(
-            Email(
-                recipient=str(recipient),
-                subject=subject_of(rows),
-                text=text.render(context),
-                html=html.render(context),
-                plan=rows,
-            )
+        email = Email(
+            recipient=str(recipient),
+            subject=subject_of(rows),
+            text=text.render(context),
+            html=html.render(context),
+            plan=rows,
         )
+        emails.append(email)
     return sorted(emails, key=lambda e: e.recipient)
