@@ -311,6 +311,32 @@ def test_an_owner_that_is_no_single_address_is_mailed_to_the_fallback_only(
     ]
 
 
+@pytest.mark.parametrize(
+    ("name", "template"),
+    [
+        ("reminder.txt.liquid", "{% if false %}Hei{% endif %}\n  \n"),
+        (
+            "reminder.html.liquid",
+            "<html><head><style>p {}</style></head><body> <!-- {{ count }} --> </body></html>\n",
+        ),
+    ],
+)
+def test_a_template_that_gives_an_empty_body_sends_and_logs_nothing(
+    run: Run, make_data_dir: MakeDir, smtp: Server, name: str, template: str
+) -> None:
+    root = data_dir(make_data_dir, smtp.port, files={f"templates/{name}": template})
+    for args in (("--dry-run",), ()):
+        result = run("remind", "--data", root, "--as-of", "2026-11-01", *args)
+        assert result.exit_code == 1
+        assert result.stderr == (
+            f"error: {root}/templates/{name}: gave an empty e-mail body (for "
+            "finance@fjordsoft.example); a reminder that says nothing would be logged as "
+            "sent, so none is sent\n"
+        )
+    assert smtp.handler.envelopes == []
+    assert log_rows(root) == []
+
+
 def test_every_sent_reminder_is_logged_and_a_second_run_sends_nothing(
     run: Run, make_data_dir: MakeDir, smtp: Server
 ) -> None:

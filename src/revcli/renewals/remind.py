@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -235,6 +236,7 @@ def compose_emails(
     addressed = plan.filter(pl.col("recipient").is_not_null())
     if not addressed.height:
         return emails
+    from revcli.templating.files import TemplateError
     from revcli.templating.load import load_template
 
     text = load_template(text_template, autoescape=False)
@@ -256,5 +258,43 @@ def compose_emails(
             html=html.render(context),
             plan=rows,
         )
+        for body, path in ((email.text, text_template), (_shown_text(email.html), html_template)):
+            if not body.strip():
+                raise TemplateError(
+                    f"{path}: gave an empty e-mail body (for {email.recipient}); a reminder "
+                    "that says nothing would be logged as sent, so none is sent"
+                )
         emails.append(email)
     return sorted(emails, key=lambda e: e.recipient)
+
+
+class _Text(HTMLParser):
+    """The text an HTML body shows: what is outside tags, comments, ``<style>``,
+    ``<script>`` and ``<title>``."""
+
+    HIDDEN = frozenset({"style", "script", "title"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.HIDDEN:
+            self.hidden += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.HIDDEN and self.hidden:
+            self.hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def _shown_text(html: str) -> str:
+    """The text of an HTML body as a mail client shows it (tags left out)."""
+    parser = _Text()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts)
