@@ -444,3 +444,86 @@ def test_a_tile_shows_the_net_new_mrr(run: Run, make_data_dir: Any, tmp_path: Pa
     labels = [c.strip() for c in tiles[0].strip("|").split(" | ")]
     values = [c.strip() for c in tiles[2].strip("|").split(" | ")]
     assert dict(zip(labels, values, strict=True))["Net new MRR 2026-02"] == "30.00"
+
+
+HOSTILE = (
+    "</script><script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "{{7*7}} {% raw %}",
+    "javascript:alert(1)",
+    "\u202eevil\u202c",
+    "W" * 10_000,
+    '"><svg onload=alert(1)>',
+    "</text></svg><script>alert(2)</script>",
+    "</style><script>alert(3)</script>",
+)
+"""Texts a customer name, segment, owner or product may hold: markup, a template, a
+``javascript:`` URL, a right-to-left override and a 10,000-character name."""
+
+
+def _hostile_copy(root: Path) -> Path:
+    """sample_data with :data:`HOSTILE` texts in names, segments, owners, products, deal
+    names and the company name (each row gets one, in turn, before its own text)."""
+    shutil.copytree(SAMPLE, root)
+    for name, columns in (
+        ("customers.csv", ("name", "segment", "region", "owner")),
+        ("contract_lines.csv", ("product", "description")),
+        ("opportunities.csv", ("name", "owner")),
+    ):
+        path = root / name
+        table = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
+        for i, row in enumerate(table):
+            for column in columns:
+                row[column] = f"{HOSTILE[i % len(HOSTILE)]} {row[column]}".strip()
+        with path.open("w", encoding="utf-8", newline="") as out:
+            writer = csv.DictWriter(out, fieldnames=list(table[0]))
+            writer.writeheader()
+            writer.writerows(table)
+    settings = root / "revcli.yaml"
+    text = settings.read_text(encoding="utf-8")
+    company = '"</title><script>alert(9)</script><img src=x onerror=alert(8)>"'
+    settings.write_text(text.replace("name: Fjordsoft AS", f"name: {company}"), "utf-8")
+    return root
+
+
+def test_hostile_text_in_the_data_is_shown_as_text_and_runs_nothing(
+    run: Run, browser: Any, tmp_path: Path
+) -> None:
+    data = _hostile_copy(tmp_path / "data")
+    page_file = tmp_path / "dashboard.html"
+    result = run("dashboard", "--data", data, "--as-of", AS_OF, "--out", page_file)
+    assert result.exit_code == 0, result.stderr
+    html = page_file.read_text(encoding="utf-8")
+    assert not re.search(r"<(script|img|iframe|svg onload)", html, re.I)
+
+    url = page_file.as_uri()
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    events: list[str] = []
+    page.on("dialog", lambda d: (events.append(f"dialog {d.message}"), d.dismiss()))
+    page.on("console", lambda m: events.append(f"console {m.type} {m.text}"))
+    page.on("pageerror", lambda e: events.append(f"error {e}"))
+    page.on("request", lambda r: None if r.url == url else events.append(f"request {r.url}"))
+    page.route(
+        "**/*",
+        lambda route: route.continue_() if route.request.url == url else route.abort(),
+    )
+    page.goto(url)
+    page.wait_for_load_state("load")
+    assert events == []  # no dialog, script error, console message or request of its own
+    active = """() => [...document.querySelectorAll('*')].filter(e =>
+        ['SCRIPT', 'IMG', 'IFRAME', 'OBJECT', 'EMBED', 'A', 'FOREIGNOBJECT']
+          .includes(e.tagName.toUpperCase())
+        || [...e.attributes].some(a => a.name.startsWith('on') || /^\\s*javascript:/i.test(a.value))
+      ).map(e => e.tagName)"""
+    assert page.evaluate(active) == []
+
+    cells = page.evaluate("() => [...document.querySelectorAll('td')].map(td => td.textContent)")
+    for text in HOSTILE:
+        shown = text.replace("\u202e", "<U+202E>").replace("\u202c", "<U+202C>")
+        assert any(c.startswith(f"{shown} ") for c in cells), text[:40]
+    # The 10,000-character name keeps every table inside its box (the cell breaks it).
+    wide = """() => [...document.querySelectorAll('table')].filter(t =>
+        t.getBoundingClientRect().width > t.parentElement.clientWidth + 0.5
+      ).map(t => [t.closest('section').id, Math.round(t.getBoundingClientRect().width)])"""
+    assert page.evaluate(wide) == []
+    page.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -94,6 +95,27 @@ def _cell_class(kind: ColumnKind) -> str:
     return ' class="day"' if kind in (ColumnKind.DATE, ColumnKind.MONTH) else ""
 
 
+WORD_CHUNK = 30
+"""Characters of a run without white space after which a table cell may break the line."""
+
+_RUN = re.compile(rf"\S{{{WORD_CHUNK + 1},}}")
+
+
+def cell_text(text: str) -> str:
+    """``text`` escaped for a table cell, with a line-break opportunity (``<wbr>``) after
+    every :data:`WORD_CHUNK` characters of a longer run without white space: a browser
+    widens a table column to its longest unbreakable word, so one 10,000-character name
+    would push every other column a hundred thousand pixels to the right. Names of
+    ordinary length are left alone; the text shown and copied is unchanged."""
+    parts, done = [], 0
+    for run in _RUN.finditer(text):
+        word = run.group()
+        chunks = (word[i : i + WORD_CHUNK] for i in range(0, len(word), WORD_CHUNK))
+        parts += [escape(text[done : run.start()]), "<wbr>".join(escape(c) for c in chunks)]
+        done = run.end()
+    return "".join([*parts, escape(text[done:])])
+
+
 def data_table(report: Report, columns: Sequence[str], caption: str) -> str:
     """The report's rows in ``columns``, each value as the table view prints it."""
     head = "".join(
@@ -103,7 +125,7 @@ def data_table(report: Report, columns: Sequence[str], caption: str) -> str:
     body = []
     for row in report.frame.select(columns).iter_rows():
         cells = "".join(
-            f"<td{_cell_class(report.kind(c))}>{escape(shown(v, report.kind(c)))}</td>"
+            f"<td{_cell_class(report.kind(c))}>{cell_text(shown(v, report.kind(c)))}</td>"
             for c, v in zip(columns, row, strict=True)
         )
         body.append(f"<tr>{cells}</tr>")
@@ -118,7 +140,7 @@ def data_table(report: Report, columns: Sequence[str], caption: str) -> str:
         foot = (
             "<tfoot><tr>"
             + "".join(
-                f"<td{_cell_class(report.kind(c))}>{escape(t)}</td>"
+                f"<td{_cell_class(report.kind(c))}>{cell_text(t)}</td>"
                 for c, t in zip(columns, texts, strict=True)
             )
             + "</tr></tfoot>"
