@@ -442,3 +442,16 @@ def test_a_yaml_contract_with_a_line_in_csv_names_the_file_of_the_edit(
 def _without_months(csv_text: str) -> str:
     """The CSV of ``diff`` with each row's month cut off, so rows read ``cause,file,…``."""
     return "\n".join(line.split(",", 1)[-1] for line in csv_text.splitlines())
+
+
+def test_line_endings_are_no_cause(repo: GitRepo, run: Run) -> None:
+    """The same records written with CRLF line endings at one revision and LF at the other
+    (a Windows editor, ``core.autocrlf``) are no edit."""
+    for name in ("customers.csv", "fx_rates.csv", "contracts/C1.yaml"):
+        path = repo.data / name
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    repo.commit("crlf", "2026-02-01T10:00:00+00:00", tag="crlf")
+    result = run("diff", "v1", "crlf", "--data", repo.data, "--from", "2025-01", "--to",
+                 "2026-02", "--format", "csv")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[1:] == []

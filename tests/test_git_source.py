@@ -93,6 +93,10 @@ def test_problems_at_a_revision_name_rev_colon_path_and_row(repo: GitRepo, run: 
         ("HEAD@{yesterday}", "reflog names"),
         ("no-such-tag", "'no-such-tag' is not a commit"),
         ("--all", "is not a revision"),
+        ("--output=/tmp/x", "is not a revision"),
+        ("-p", "is not a revision"),
+        ("--upload-pack=touch x", "is not a revision"),
+        ("v1 v2", "'v1 v2' is not a commit"),
     ],
 )
 def test_bad_revisions_are_usage_errors(repo: GitRepo, run: Run, rev: str, message: str) -> None:
