@@ -25,7 +25,7 @@ from revcli.settings_checks import (
 from revcli.settings_tree import Scalar, SettingsReader, Tree, line_of
 
 if TYPE_CHECKING:
-    from revcli.data.source import Source
+    from revcli.filetree import Source
 
 SETTINGS_FILE = "revcli.yaml"
 

@@ -14,37 +14,13 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Protocol
+from typing import IO
 
 from revcli.data.files import MAX_FILE_BYTES, UnreadableFile, read_bytes
 from revcli.errors import UsageError
+from revcli.filetree import Source
 
-
-class Source(Protocol):
-    """Read-only files of a data dir, named by their POSIX path inside it."""
-
-    @property
-    def root(self) -> Path:
-        """The data dir on disk (also for a git revision: it names the folder)."""
-
-    def is_file(self, name: str) -> bool:
-        """Whether ``name`` exists and is not a folder."""
-
-    def is_dir(self, name: str) -> bool:
-        """Whether ``name`` is a folder."""
-
-    def exists(self, name: str) -> bool:
-        """Whether ``name`` exists (file or folder)."""
-
-    def listdir(self, name: str) -> list[str]:
-        """Paths (inside the data dir) of the entries of folder ``name``, sorted."""
-
-    def read(self, name: str) -> bytes:
-        """The bytes of file ``name``; :class:`UnreadableFile` (saying why) when it is no
-        regular file, is larger than the limit, or cannot be read."""
-
-    def where(self, name: str) -> str:
-        """How problems name the file ``name``."""
+__all__ = ["FolderSource", "GitSource", "Revision", "Source", "resolve_revision"]
 
 
 @dataclass(frozen=True)
