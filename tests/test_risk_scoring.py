@@ -95,6 +95,20 @@ def test_a_missing_usage_month_counts_as_zero_and_the_worst_metric_is_named(
     assert why(a) == "usage down 33 % over the last 3 months vs the 3 before (logins: 300 → 200)"
 
 
+def test_usage_decline_of_exactly_the_threshold_is_not_lost_to_float_noise(
+    make_data_dir: MakeDir,
+) -> None:
+    # Prior May 4 (June and July without rows: 0), recent August 3.2: 100 × 0.8 / 4 = 20 %
+    # exactly, which floats compute as 19.999999999999996. Ratios are compared after
+    # rounding to 9 decimals (docs/risk.md): it fires.
+    usage = "customer_id,month,metric,value\n" + usage_rows(
+        "A", "logins", {"2026-05": 4, "2026-08": 3.2}
+    )
+    a = scored(make_data_dir(files(usage_csv=usage)))["A"]
+    assert a["usage"] == 25
+    assert why(a) == "usage down 20 % over the last 3 months vs the 3 before (logins: 4 → 3)"
+
+
 def test_usage_without_a_prior_window_is_no_usage_data(make_data_dir: MakeDir) -> None:
     # A started reporting in August: nothing to compare with, so usage is not a source.
     usage = "customer_id,month,metric,value\n" + usage_rows(
@@ -140,6 +154,20 @@ def test_ticket_spike_needs_the_minimum_count(make_data_dir: MakeDir) -> None:
     # With the third ticket inside the window, it fires against an empty baseline.
     root = make_data_dir(files(tickets_csv=tickets(*recent[:2], ("2026-11-23", "normal"))))
     assert why(scored(root)["A"]) == "3 tickets in the last 30 days vs none in the 180 days before"
+
+
+def test_ticket_spike_of_exactly_the_ratio_is_not_lost_to_float_noise(
+    make_data_dir: MakeDir,
+) -> None:
+    # min_ratio 2.1; baseline 20 tickets → usual 20 × 30 / 180 = 3.33… per 30 days, and
+    # 2.1 × 3.33… = 7 exactly (7.000000000000001 in floats). 7 recent tickets are at least
+    # 7: it fires (docs/risk.md: ratios compared after rounding to 9 decimals).
+    recent = [(f"2026-11-{day:02d}", "normal") for day in range(1, 8)]
+    settings = SETTINGS + "risk:\n  tickets:\n    min_ratio: 2.1\n"
+    root = make_data_dir(files(tickets_csv=tickets(*baseline(20), *recent)), settings=settings)
+    a = scored(root)["A"]
+    assert a["tickets"] == 15
+    assert why(a) == "7 tickets in the last 30 days vs usually 3.3 per 30 days"
 
 
 def test_ticket_file_makes_tickets_a_source_for_every_customer(make_data_dir: MakeDir) -> None:
@@ -207,6 +235,31 @@ def test_payment_13_days_late_is_not_late(make_data_dir: MakeDir) -> None:
     assert a["late_payments"] == 0
 
 
+def test_an_invoice_due_on_the_as_of_day_is_not_overdue_yet(make_data_dir: MakeDir) -> None:
+    # A: 1,250 due 2026-11-09 (14 days overdue) and 500 due on the as-of day, both unpaid.
+    # Only an invoice due *before* the as-of day is overdue: one invoice, 1,250 NOK.
+    # B's only invoice is due on the as-of day: not overdue, yet B has payment data (an
+    # invoice due on or before the as-of day).
+    rows = "1,A,2026-11-09,,1250.00\n2,A,2026-11-23,,500\n3,B,2026-11-23,,800\n"
+    t = scored(make_data_dir(files(payments_csv=PAYMENTS + rows)))
+    assert why(t["A"]) == "1 invoice overdue by 14 days (1,250 NOK)"
+    assert (t["B"]["overdue"], t["B"]["data"]) == (0, "payments, contracts")
+    assert t["B"]["reasons"] == "no usage or ticket data"
+
+
+def test_an_invoice_due_and_paid_on_the_as_of_day_counts_among_the_paid_ones(
+    make_data_dir: MakeDir,
+) -> None:
+    # Due in the 180 days ending on 2026-11-23 and paid by then: 2026-08-01 (20 days late),
+    # 2026-09-01 (14 days late) and 2026-11-23, paid the same day (on time): 2 of 3 late.
+    rows = "1,A,2026-08-01,2026-08-21,1\n2,A,2026-09-01,2026-09-15,1\n3,A,2026-11-23,2026-11-23,1\n"
+    a = scored(make_data_dir(files(payments_csv=PAYMENTS + rows)))["A"]
+    assert a["late_payments"] == 10
+    assert why(a) == (
+        "2 of 3 invoices due in the last 180 days paid late, up to 20 days after the due date"
+    )
+
+
 def downgrade_files(new_quantity: str, since: str) -> dict[str, str]:
     lines = (
         "contract_id,product,quantity,unit_price,start_date,end_date\n"
@@ -235,6 +288,30 @@ def test_downgrade_before_the_window_does_not_fire(make_data_dir: MakeDir) -> No
     # A downgrade in August is outside the movement months September–November.
     a = scored(make_data_dir(downgrade_files("5", "2026-07-31")))["A"]
     assert a["downgrade"] == 0
+
+
+def test_downgrade_in_the_first_of_the_movement_months_fires(make_data_dir: MakeDir) -> None:
+    # 10 × 100 until 2026-08-31, then 9 × 100: a September downgrade of −100. As of
+    # 2026-11-23 the movement months are September, October and November: it counts.
+    a = scored(make_data_dir(downgrade_files("9", "2026-08-31")))["A"]
+    assert a["downgrade"] == 10
+    assert why(a) == "downgraded 100 NOK MRR in the last 3 months (10 % of MRR): LIC reduced"
+
+
+def test_downgrade_of_exactly_ten_percent_is_not_lost_to_float_noise(
+    make_data_dir: MakeDir,
+) -> None:
+    # 10 seats × 1.10 = 11.00 until 2026-09-30, then 9 × 1.10 = 9.90: lost 1.10 of
+    # 9.90 + 1.10 = 11.00 is 10 % exactly (9.999999999999998 in floats): it fires.
+    lines = (
+        "contract_id,product,quantity,unit_price,start_date,end_date\n"
+        "CA,LIC,10,1.10,2026-01-01,2026-09-30\n"
+        "CA,LIC,9,1.10,2026-10-01,\n"
+        "CB,LIC,1,500,,\n"
+    )
+    a = scored(make_data_dir({**files(), "contract_lines.csv": lines}))["A"]
+    assert a["downgrade"] == 10
+    assert why(a) == "downgraded 1 NOK MRR in the last 3 months (10 % of MRR): LIC reduced"
 
 
 def test_cancelled_product_counts_as_a_downgrade(make_data_dir: MakeDir) -> None:
