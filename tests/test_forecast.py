@@ -93,6 +93,25 @@ def test_weighted_pipeline_adds_from_the_close_month_on(root: Path) -> None:
     ]
 
 
+def test_a_deal_expected_in_the_last_month_counts_in_it(make_data_dir: MakeDir) -> None:
+    # O5: 600 × 50 % = 300 expected on 2027-02-10, in the forecast's last month: February
+    # is 1,000 (as above) + 300 = 1,300; December and January do not change.
+    root = make_data_dir(
+        {
+            "customers.csv": CUSTOMERS,
+            "contracts.csv": CONTRACTS,
+            "contract_lines.csv": LINES,
+            "opportunities.csv": OPPORTUNITIES + "O5,R,50,2027-02-10,600,new,open\n",
+        }
+    )
+    t = forecast(root)
+    assert [t[m]["weighted_pipeline_mrr"] for m in (FIRST, month("2027-01"), LAST)] == [
+        pytest.approx(300),
+        pytest.approx(1_000),
+        pytest.approx(1_300),
+    ]
+
+
 def test_expected_churn_applies_score_to_contracted_mrr_from_the_exit_month(root: Path) -> None:
     # A scored 40 and can leave after its term end 2026-12-31 → from January:
     # −0.40 × 1,050 = −420 in January and February; nothing in December.
@@ -216,6 +235,54 @@ def test_cli_expected_churn_waits_for_the_term_end(run: Run, make_data_dir: Make
         "2026-12,1400.00,0.00,0.00,1400.00,0.00,1400.00",
         "2027-01,1450.00,0.00,-210.00,1240.00,0.00,1240.00",
         "2027-02,1050.00,0.00,-210.00,840.00,0.00,840.00",
+    ]
+
+
+def test_cli_an_evergreen_contract_that_starts_on_the_as_of_day_can_end_at_once(
+    run: Run, make_data_dir: MakeDir
+) -> None:
+    # A's only contract is evergreen and starts on the as-of day, 2026-11-23: active at the
+    # end of November (1,000 MRR). Three tickets in the last 30 days against none before
+    # → tickets signal, score 15. Evergreen: it can leave at once, so −0.15 × 1,000 = −150
+    # from December. No new business in 2026-05 … 2026-10: run rate 0.
+    root = make_data_dir(
+        {
+            "customers.csv": "customer_id,name\nA,Acme AS\n",
+            "contracts.csv": "contract_id,customer_id,start_date\nCA,A,2026-11-23\n",
+            "contract_lines.csv": "contract_id,product,unit_price\nCA,LIC,1000\n",
+            "tickets.csv": "customer_id,opened_on\nA,2026-11-01\nA,2026-11-10\nA,2026-11-20\n",
+        }
+    )
+    result = run("forecast", "--data", root, "--months", "2", "--as-of", "2026-11-23", "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[1:] == [
+        "2026-12,1000.00,0.00,-150.00,850.00,0.00,850.00",
+        "2027-01,1000.00,0.00,-150.00,850.00,0.00,850.00",
+    ]
+
+
+def test_cli_a_term_ending_mid_way_through_the_last_month_lets_churn_in_then(
+    run: Run, make_data_dir: MakeDir
+) -> None:
+    # A: CA1 400 MRR until 2027-02-15 (does not renew) and CA2 1,000 MRR until 2029-12-31.
+    # As of 2026-11-23, CA1 ends in 7 + 31 + 31 + 15 = 84 days ≤ 90 with no renewal deal:
+    # score 20. A can leave after 2027-02-15, so from February, the forecast's last month:
+    # −0.20 × February's contracted 1,000 (CA1 is over by its end) = −200. CA2 ends after
+    # the forecast. A was new in January 2026, before the run-rate window: run rate 0.
+    root = make_data_dir(
+        {
+            "customers.csv": "customer_id,name\nA,Acme AS\n",
+            "contracts.csv": "contract_id,customer_id,start_date,end_date\n"
+            "CA1,A,2026-01-01,2027-02-15\nCA2,A,2026-01-01,2029-12-31\n",
+            "contract_lines.csv": "contract_id,product,unit_price\nCA1,ADD,400\nCA2,LIC,1000\n",
+        }
+    )
+    result = run("forecast", "--data", root, "--months", "3", "--as-of", "2026-11-23", "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[1:] == [
+        "2026-12,1400.00,0.00,0.00,1400.00,0.00,1400.00",
+        "2027-01,1400.00,0.00,0.00,1400.00,0.00,1400.00",
+        "2027-02,1000.00,0.00,-200.00,800.00,0.00,800.00",
     ]
 
 
