@@ -119,6 +119,18 @@ def test_default_range_spans_the_open_opportunities(root: Path) -> None:
     assert pipeline_range(pipe.clear(), as_of, None, None) == (month("2026-11"), month("2027-10"))
 
 
+def test_from_alone_after_the_last_close_is_a_range_of_that_month(root: Path) -> None:
+    # --from alone runs to the latest expected close (2027-03, O4), but at least to --from:
+    # from 2027-06 the range is 2027-06 … 2027-06, never an end before its start.
+    data = load_dataset(root)
+    pipe = open_pipeline(data.opportunities, data.fx_rates, "NOK")
+    as_of = dt.date(2026, 11, 23)
+    assert pipeline_range(pipe, as_of, month("2027-06"), None) == (
+        month("2027-06"),
+        month("2027-06"),
+    )
+
+
 def test_cli_totals_and_notes(run: Run, root: Path) -> None:
     result = run("pipeline", "--data", root, "--format", "json")
     assert result.exit_code == 0, result.stderr
