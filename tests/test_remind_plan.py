@@ -9,7 +9,8 @@ import polars as pl
 import pytest
 from liquid import Environment
 
-from revcli.renewals.config import ReminderSettings
+from revcli.checks import load_dataset
+from revcli.renewals.config import ReminderSettings, parse_reminder_settings
 from revcli.renewals.remind import (
     TEMPLATE_VARIABLES,
     plan_reminders,
@@ -17,6 +18,7 @@ from revcli.renewals.remind import (
     template_item,
 )
 from revcli.templating.files import shipped_templates
+from tests.conftest import SETTINGS, MakeDir
 
 AS_OF = dt.date(2026, 11, 1)
 NO_SENT = pl.DataFrame(schema=sent_keys_schema())
@@ -103,6 +105,21 @@ def test_expiring_contracts_are_reminded_before_and_on_the_term_end() -> None:
 
 def test_expiry_lead_days_default_to_lead_days_and_the_term_end() -> None:
     assert ReminderSettings().expiry_lead_days == (90, 30, 7, 0)
+
+
+def test_expiry_lead_days_follow_the_lead_days_given(make_data_dir: MakeDir) -> None:
+    # reminders.lead_days [60, 14] without expiry_lead_days: the term-end reminders take
+    # the same lead times plus the day itself, (60, 14, 0); a 0 given is not doubled.
+    files = {
+        "customers.csv": "customer_id,name\nA,Acme AS\n",
+        "contracts.csv": "contract_id,customer_id,start_date\n",
+        "contract_lines.csv": "contract_id,product,unit_price\n",
+    }
+    for lead, expected in (("[60, 14]", (60, 14, 0)), ("[0, 7]", (7, 0))):
+        root = make_data_dir(files, settings=SETTINGS + f"reminders:\n  lead_days: {lead}\n")
+        settings, issues = parse_reminder_settings(load_dataset(root).settings)
+        assert issues == []
+        assert settings.expiry_lead_days == expected
 
 
 @pytest.mark.parametrize(

@@ -287,6 +287,47 @@ def test_unanswered_notices_message_names_each_contract_or_is_none(root: Path) -
     )
 
 
+def test_a_notice_deadline_on_the_last_day_of_the_span_fails_the_check(root: Path) -> None:
+    # 9 days from 2026-11-23 is 2026-12-02, X2's notice deadline itself: D ≤ the end of
+    # the span, so X2 is named.
+    data = load_dataset(root)
+    assert unanswered_notices_message(data, dt.date(2026, 11, 23), parse_window("9d"), None) == (
+        "1 auto-renewing contract has a notice deadline by 2026-12-02 and no "
+        "renewal_decision:\n  X2  notice by 2026-12-02  Acme AS (ola@example.no)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("within", "expected"),
+    [("22d", ["X4"]), ("39d", ["X4", "X1", "X7"])],  # until 2026-12-15 and 2026-12-31
+)
+def test_fail_on_lists_the_same_term_ends_up_to_the_last_day_of_within(
+    run: Run, root: Path, within: str, expected: list[str]
+) -> None:
+    # With --fail-on the report reuses the term ends the check looks up; a term end on the
+    # last day of --within is still listed (A ≤ T ≤ A + N). notice-within:1d names nobody.
+    result = run(
+        "renewals", "--data", root, "--as-of", AS_OF, "--within", within, "-f", "csv",
+        "--fail-on", "notice-within:1d",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert [r["contract_id"] for r in csv_rows(result.stdout)] == expected
+
+
+def test_a_notice_deadline_exactly_14_days_away_is_urgent(root: Path) -> None:
+    # As of 2026-11-18 X2's notice deadline 2026-12-02 is 14 days away: within 14 days, so
+    # urgent (bold red, named) like X7's (2026-12-01, 13 days, decided).
+    data = load_dataset(root)
+    report = renewals_report(
+        data, RenewalQuery(as_of=dt.date(2026, 11, 18), within=parse_window("90d"))
+    )
+    styles = dict(zip(report.frame.get_column("contract_id"), report.row_styles, strict=True))
+    assert styles["X2"] == "bold red"
+    assert "Notice deadline within 14 days: X7 (2026-12-01, decided: renew), X2 (2026-12-02)." in (
+        report.notes
+    )
+
+
 def test_fail_on_passes_when_nothing_is_undecided(run: Run, root: Path) -> None:
     # 8 days: until 2026-12-01 — only X7, which has a decision.
     result = run(
