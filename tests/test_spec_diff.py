@@ -92,3 +92,58 @@ def test_fx_rates_apply_before_contracts(tmp_path: Path, run: Run) -> None:
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     got = [(r["cause"], r["id"], r["mrr"], r["new"]) for r in rows]
     assert got == [("contract", "C1", "1100.00", "1100.00"), ("total", "", "1100.00", "1100.00")]
+
+
+def test_customers_apply_before_contracts(tmp_path: Path, run: Run) -> None:
+    # v2 adds customer E and its contract K1 (250 a month from 2025-01-01). Customers come
+    # first: adding E alone changes no figure (no contract of E yet), so it has no row; then
+    # K1 adds 250 MRR and 250 new. (The other way round, K1 would name a customer not yet
+    # there and E would carry the effect.)
+    repo = GitRepo(tmp_path / "repo")
+    repo.write({"revcli.yaml": SETTINGS, "customers.csv": CUSTOMERS, "contracts/c1.yaml": BASE})
+    repo.commit("v1", "2025-03-01T10:00:00+00:00", tag="v1")
+    k1 = BASE.replace("C1", "K1").replace("customer_id: A", "customer_id: E")
+    repo.write(
+        {
+            "customers.csv": CUSTOMERS + "E,Eide AS\n",
+            "contracts/k1.yaml": k1.replace("unit_price: 100", "unit_price: 250"),
+        }
+    )
+    repo.commit("v2", "2025-03-02T10:00:00+00:00", tag="v2")
+    result = run(
+        "diff", "v1", "v2", "--data", repo.data, "--from", "2025-01", "--to", "2025-01",
+        "--as-of", "2025-03-05", "--format", "csv",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    got = [(r["cause"], r["id"], r["mrr"], r["new"]) for r in rows]
+    assert got == [("contract", "K1", "250.00", "250.00"), ("total", "", "250.00", "250.00")]
+
+
+def test_a_line_without_line_id_is_named_by_its_position_from_1(tmp_path: Path, run: Run) -> None:
+    # C1 has two lines in contract_lines.csv without a line_id; v2 raises the second from
+    # 50 to 80: "line 2 unit_price: 50 → 80", +30 MRR (and +30 new in January).
+    repo = GitRepo(tmp_path / "repo")
+    lines = "contract_id,product,unit_price\nC1,SaaS,100\nC1,Support,{}\n"
+    repo.write(
+        {
+            "revcli.yaml": SETTINGS,
+            "customers.csv": CUSTOMERS,
+            "contracts.csv": "contract_id,customer_id,start_date\nC1,A,2025-01-01\n",
+            "contract_lines.csv": lines.format(50),
+        }
+    )
+    repo.commit("v1", "2025-03-01T10:00:00+00:00", tag="v1")
+    repo.write({"contract_lines.csv": lines.format(80)})
+    repo.commit("v2", "2025-03-02T10:00:00+00:00", tag="v2")
+    result = run(
+        "diff", "v1", "v2", "--data", repo.data, "--from", "2025-01", "--to", "2025-01",
+        "--as-of", "2025-03-05", "--format", "csv",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    got = [(r["cause"], r["file"], r["id"], r["detail"], r["mrr"]) for r in rows]
+    assert got == [
+        ("contract", "contract_lines.csv", "C1", "line 2 unit_price: 50 → 80", "30.00"),
+        ("total", "", "", "", "30.00"),
+    ]
