@@ -336,14 +336,18 @@ class Book:
             self._movements = (until, moves)
         return _upto(self._movements, until)
 
-    def mrr_table(self, first: dt.date, last: dt.date, by: str | None = None) -> pl.DataFrame:
+    def mrr_table(
+        self, first: dt.date, last: dt.date, by: str | None = None, *, exact: bool = False
+    ) -> pl.DataFrame:
         """The ``revcli mrr`` table: one row per month (per group with ``by``), SPEC §4 and §9.
 
         ``first`` and ``last`` are the first and last month (first days). ``by`` is
         ``None``, ``"product"`` or a customer column. Out: ``[by,] month`` (first day)
         and the columns of :data:`MRR_COLUMNS`, unrounded; every group appears in every
         month. Movements follow the book's policy (SPEC §12); under ``fx: month_end`` an
-        ``fx`` column follows ``churn`` and counts in ``net_change`` only.
+        ``fx`` column follows ``churn`` and counts in ``net_change`` only. Money is floats,
+        each the nearest to its exact value; with ``exact`` the exact :data:`MONEY`
+        decimals themselves (which ``revcli diff`` adds up customer by customer).
         """
         month_end_fx = self.month_end_fx
         group = "_group"
@@ -399,7 +403,7 @@ class Book:
             *(pl.col(k).fill_null(pl.lit(0, MONEY)) for k in flows),
             *(pl.col(c).fill_null(0).cast(pl.Int64) for c in counts),
         )
-        table = with_derived(table, group, first, with_fx=month_end_fx)
+        table = with_derived(table, group, first, with_fx=month_end_fx, exact=exact)
         if by == PRODUCT:  # back from codes to product names
             table = codes.decode(table.rename({group: PRODUCT})).rename({PRODUCT: group})
         leading = [pl.col(group).alias(by)] if by else []

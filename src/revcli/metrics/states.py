@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import polars as pl
 
@@ -45,12 +48,37 @@ def _within(value: pl.Expr) -> pl.Expr:
     return total - pl.when(pl.col("_start")).then(total - value).forward_fill()
 
 
-_FIXED_BITS = 64
+FIXED_BITS = 64
 """Binary places the engine keeps of a change in MRR: each value becomes a whole number of
 2^-64 units (an ``Int128``), which holds every float of magnitude 2^-11 and more exactly."""
 
 _FIXED_FLOOR = 52
 """Fewest binary places a fixed point may keep: 2^-52 holds every float from 1 on exactly."""
+
+
+_WATCHERS: list[list[tuple[int, int | None]]] = []
+_WATCH_LOCK = threading.Lock()
+
+
+@contextmanager
+def watching_fixed_points() -> Iterator[list[tuple[int, int | None]]]:
+    """While inside, every :func:`states` call (on any thread) notes its number of events
+    and the binary exponent of their largest magnitude (``None`` when not finite) in the
+    list given: what its choice of fixed point depends on (:func:`fixed_point_bits`)."""
+    seen: list[tuple[int, int | None]] = []
+    with _WATCH_LOCK:
+        _WATCHERS.append(seen)
+    try:
+        yield seen
+    finally:
+        with _WATCH_LOCK:
+            _WATCHERS.remove(seen)
+
+
+def fixed_point_bits(height: int, exponent: int) -> int:
+    """The binary places :func:`states` keeps for ``height`` events whose largest magnitude
+    is below 2^``exponent`` (fewer than :data:`_FIXED_FLOOR`: float sums instead)."""
+    return min(FIXED_BITS, 126 - height.bit_length() - exponent)
 
 
 def _fixed_point(events: pl.DataFrame) -> tuple[pl.DataFrame, int | None]:
@@ -59,17 +87,22 @@ def _fixed_point(events: pl.DataFrame) -> tuple[pl.DataFrame, int | None]:
     Integers add up exactly in any order, so a customer's running MRR is the exact sum of
     its changes: a line of 123,456,789.12 that starts and ends leaves exactly 0, where a
     float running sum leaves 1e-8 (enough to print 102.835 as 102.83 later). ``bits`` is as
-    many as the sum over all rows can take in an ``Int128`` (at most :data:`_FIXED_BITS`);
+    many as the sum over all rows can take in an ``Int128`` (at most :data:`FIXED_BITS`);
     values too large for :data:`_FIXED_FLOOR` of them (far beyond any price) or not finite
     are left as floats, with ``bits`` ``None``.
     """
     largest = events.select(pl.col("dv").abs().max()).item() if events.height else None
+    if _WATCHERS and largest is not None:
+        noted = (events.height, math.frexp(largest)[1] if math.isfinite(largest) else None)
+        with _WATCH_LOCK:
+            for seen in _WATCHERS:
+                seen.append(noted)
     if largest is None or not math.isfinite(largest):
         return events, None
     # Every value is below 2^exponent, and there are fewer than 2^length of them: the sum
     # of all their units stays below 2^126 (Int128 holds up to 2^127).
     exponent = math.frexp(largest)[1]
-    bits = min(_FIXED_BITS, 126 - events.height.bit_length() - exponent)
+    bits = fixed_point_bits(events.height, exponent)
     if bits < _FIXED_FLOOR:
         return events, None
     units = (pl.col("dv") * 2.0**bits).round().cast(pl.Int128)

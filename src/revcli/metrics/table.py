@@ -22,10 +22,13 @@ def as_of_grid(grid: pl.DataFrame, running: pl.DataFrame, by: str, cols: list[st
     return joined.with_columns(pl.col(c).fill_null(0) for c in cols)
 
 
-def with_derived(table: pl.DataFrame, group: str, first: dt.date, *, with_fx: bool) -> pl.DataFrame:
+def with_derived(
+    table: pl.DataFrame, group: str, first: dt.date, *, with_fx: bool, exact: bool = False
+) -> pl.DataFrame:
     """The ``revcli mrr`` table from its sums (``mrr``, ``customers``, the movement kinds
     as exact decimals): ARR, uplift, contraction, net change, net new, growth and ARPA
-    added, money made floats, and the month before ``first`` (kept for growth) dropped."""
+    added, money made floats (kept as the exact :data:`MONEY` decimals with ``exact``),
+    and the month before ``first`` (kept for growth) dropped."""
     flows = (*MOVEMENTS, *(["fx"] if with_fx else []))
     uplift = pl.sum_horizontal("new", "expansion", "upgrade", "reactivation")
     contraction = pl.sum_horizontal("downgrade", "cancellation", "churn")
@@ -51,7 +54,7 @@ def with_derived(table: pl.DataFrame, group: str, first: dt.date, *, with_fx: bo
             .then(money_ratio(pl.col("mrr"), pl.col("customers")))
             .alias("arpa"),
         )
-        .with_columns(pl.col(money).cast(pl.Float64))
+        .with_columns(pl.col(money).cast(MONEY if exact else pl.Float64))
         .filter(pl.col(MONTH) >= first)
     )
 
