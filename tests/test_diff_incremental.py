@@ -17,7 +17,7 @@ from revcli.diff.changes import apply, causes
 from revcli.diff.restate import _GLOBAL, _customer_states, _exact, figures, restate
 from revcli.metrics.states import watching_fixed_points
 from tests.conftest import SETTINGS, write_data_dir
-from tests.diff_oracle import naive_restate, naive_states
+from tests.diff_oracle import naive_causes, naive_restate, naive_states
 
 FIRST, LAST = dt.date(2025, 1, 1), dt.date(2026, 6, 1)
 CUSTOMERS = ("A", "B", "C", "D")
@@ -120,6 +120,7 @@ def test_restate_gives_the_frames_of_the_whole_data_computation(
     with tempfile.TemporaryDirectory() as tmp:
         old = _read(Path(tmp) / "a", old_files, old_policy)
         new = _read(Path(tmp) / "b", new_files, new_policy)
+        assert list(causes(old, new)) == list(naive_causes(old, new))
         fast = restate(old, new, FIRST, LAST)
         slow = naive_restate(old, new, FIRST, LAST)
         assert fast.causes == slow.causes

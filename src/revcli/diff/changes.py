@@ -142,15 +142,33 @@ def _field_changes(old: dict[str, str | None], new: dict[str, str | None]) -> li
     ]
 
 
-def _record(frame: pl.DataFrame, key: str) -> dict[str, str | None]:
-    rows = frame.filter(pl.col(KEY) == key).select(_values(frame)).to_dicts()
-    return rows[0] if rows else {}
+class _Rows:
+    """The rows of a keyed frame whose key is one of ``keys``, found by key: split once into
+    one frame per key, instead of filtering the whole frame for every changed record."""
+
+    def __init__(self, frame: pl.DataFrame, keys: pl.Series) -> None:
+        self.empty = frame.clear()
+        self.values = _values(frame)
+        chosen = frame.filter(pl.col(KEY).is_in(keys.implode()))
+        self.parts = {
+            str(key[0]): part
+            for key, part in chosen.partition_by(KEY, as_dict=True, maintain_order=True).items()
+        }
+
+    def of(self, key: str) -> pl.DataFrame:
+        """The rows of ``key``, in the frame's order."""
+        return self.parts.get(key, self.empty)
 
 
-def _file(old: pl.DataFrame, new: pl.DataFrame, key: str, roots: tuple[str, str]) -> str:
+def _record(rows: _Rows, key: str) -> dict[str, str | None]:
+    found = rows.of(key).select(rows.values).to_dicts()
+    return found[0] if found else {}
+
+
+def _file(old: _Rows, new: _Rows, key: str, roots: tuple[str, str]) -> str:
     """The file of a record: where it is now, else where it was; inside the data dir."""
-    for frame, root in ((new, roots[1]), (old, roots[0])):
-        sources = frame.filter(pl.col(KEY) == key).get_column(SOURCE)
+    for rows, root in ((new, roots[1]), (old, roots[0])):
+        sources = rows.of(key).get_column(SOURCE)
         if sources.len():
             return str(sources[0]).removeprefix(root).lstrip("/")
     return ""
@@ -163,13 +181,13 @@ def _with_line_ids(lines: pl.DataFrame) -> pl.DataFrame:
 
 
 def _line_changes(
-    old: pl.DataFrame, new: pl.DataFrame, key: str, roots: tuple[str, str]
+    old: _Rows, new: _Rows, key: str, roots: tuple[str, str]
 ) -> tuple[list[str], list[str]]:
     """What changed in the lines of contract ``key``, and the files of the lines that
     changed (where each is now, else where it was), in order."""
-    before = {r[_LINE_ID]: r for r in old.filter(pl.col(KEY) == key).to_dicts()}
-    after = {r[_LINE_ID]: r for r in new.filter(pl.col(KEY) == key).to_dicts()}
-    values = _values(old)
+    before = {r[_LINE_ID]: r for r in old.of(key).to_dicts()}
+    after = {r[_LINE_ID]: r for r in new.of(key).to_dicts()}
+    values = old.values
     out: list[str] = []
     files: list[str] = []
     for lid in sorted(set(before) | set(after)):
@@ -221,6 +239,7 @@ def causes(old: RawData, new: RawData) -> Iterator[Cause]:
     ):
         before, after = keyed(old, table), keyed(new, table)
         changed = changed_keys(before, after)
+        lines_before = lines_after = before.clear()
         if kind == "contract":
             lines_before = _with_line_ids(keyed(old, "lines"))
             lines_after = _with_line_ids(keyed(new, "lines"))
@@ -230,17 +249,21 @@ def causes(old: RawData, new: RawData) -> Iterator[Cause]:
                 .unique(KEY, keep="first", maintain_order=True)
                 .sort(KEY)
             )
+        keys = changed.get_column(KEY)
+        rows_before, rows_after = _Rows(before, keys), _Rows(after, keys)
+        # Only a contract's: empty for the other kinds.
+        line_rows = (_Rows(lines_before, keys), _Rows(lines_after, keys))
         for key, state in changed.iter_rows():
-            file = _file(before, after, key, roots)
+            file = _file(rows_before, rows_after, key, roots)
             if state != "edited":
                 detail = state
                 if kind == "contract":  # a contract comes and goes with its lines
-                    _, line_files = _line_changes(lines_before, lines_after, key, roots)
+                    _, line_files = _line_changes(*line_rows, key, roots)
                     file = _files(file, *line_files)
             else:
-                parts = _field_changes(_record(before, key), _record(after, key))
+                parts = _field_changes(_record(rows_before, key), _record(rows_after, key))
                 if kind == "contract":
-                    lines, line_files = _line_changes(lines_before, lines_after, key, roots)
+                    lines, line_files = _line_changes(*line_rows, key, roots)
                     if lines:  # named where the edit is: contract_lines.csv for a CSV
                         file = _files(*([file] if parts else []), *line_files) or file
                     parts += lines
