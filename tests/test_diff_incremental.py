@@ -14,7 +14,9 @@ from polars.testing import assert_frame_equal
 
 from revcli.data.load import RawData, read_raw
 from revcli.diff.changes import apply, causes
-from revcli.diff.restate import _GLOBAL, _customer_states, _exact, figures, restate
+from revcli.diff.figures import exact_figures, figures
+from revcli.diff.restate import _GLOBAL, restate
+from revcli.diff.versions import customer_states
 from revcli.metrics.states import watching_fixed_points
 from tests.conftest import SETTINGS, write_data_dir
 from tests.diff_oracle import naive_causes, naive_restate, naive_states
@@ -135,8 +137,8 @@ def test_restate_gives_the_frames_of_the_whole_data_computation(
         if head == len(found):
             return
         with watching_fixed_points() as seen:
-            start = _exact(apply(old, new, list(found[:head])) if head else old, FIRST, LAST)
-        stepped = _customer_states(
+            start = exact_figures(apply(old, new, list(found[:head])) if head else old, FIRST, LAST)
+        stepped = customer_states(
             old, new, found, head=head, exact=start, seen=seen, months=(FIRST, LAST)
         )
         assert stepped is not None
