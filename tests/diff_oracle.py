@@ -25,8 +25,7 @@ from revcli.diff.changes import (
     flatten,
     keyed,
 )
-from revcli.diff.restate import _KEYS, CENTS, Restatement, _align, _change, figures
-from revcli.metrics.common import MONTH
+from revcli.diff.restate import Restatement, _align, _change, assembled, figures, tagged
 from revcli.schema import SOURCE
 
 
@@ -47,34 +46,9 @@ def naive_restate(old: RawData, new: RawData, first: dt.date, last: dt.date) -> 
         last_one = i == len(found) - 1
         state = end if last_one else figures(apply(old, new, list(found[: i + 1])), first, last)
         a, b, names = _align(previous, state)
-        rows.append(
-            _change(a, b, names).with_columns(
-                pl.lit(cause.kind).alias("cause"),
-                pl.lit(cause.file).alias("file"),
-                pl.lit(cause.id).alias("id"),
-                pl.lit(cause.detail).alias("detail"),
-                pl.lit(i).alias("_order"),
-            )
-        )
+        rows.append(tagged(_change(a, b, names), cause, i))
         previous = state
-    before, after, names = _align(start, end)
-    total = _change(before, after, names).with_columns(
-        pl.lit("total").alias("cause"),
-        pl.lit("").alias("file"),
-        pl.lit("").alias("id"),
-        pl.lit("").alias("detail"),
-        pl.lit(len(found)).alias("_order"),
-    )
-    effects = pl.concat([*rows, total], how="diagonal_relaxed")
-    effect = pl.any_horizontal(pl.col(n) != 0 for n in names)
-    is_total = pl.col("cause") == "total"
-    effects = (
-        effects.with_columns(pl.col(n).fill_null(pl.lit(0).cast(CENTS)) for n in names)
-        .filter(effect | (is_total & (~is_total & effect).any().over(MONTH)))
-        .sort(MONTH, "_order")
-        .select(*_KEYS, *names)
-    )
-    return Restatement(before, after, effects, tuple(names), found)
+    return assembled(rows, start, end, found)
 
 
 # What revcli.diff.changes did before it looked records up key by key in partitions: each

@@ -74,7 +74,7 @@ class Restatement:
         return sorted(totals.get_column(MONTH).to_list())
 
 
-def _tagged(frame: pl.DataFrame, cause: Cause, order: int) -> pl.DataFrame:
+def tagged(frame: pl.DataFrame, cause: Cause, order: int) -> pl.DataFrame:
     return frame.with_columns(
         pl.lit(cause.kind).alias("cause"),
         pl.lit(cause.file).alias("file"),
@@ -116,7 +116,7 @@ def restate(old: RawData, new: RawData, first: dt.date, last: dt.date) -> Restat
     for i in range(head):
         state = whole(i)
         a, b, names = _align(previous, state)
-        rows.append(_tagged(_change(a, b, names), found[i], i))
+        rows.append(tagged(_change(a, b, names), found[i], i))
         previous = state
     if head < len(found):
         stepped = None
@@ -132,16 +132,19 @@ def restate(old: RawData, new: RawData, first: dt.date, last: dt.date) -> Restat
             for i in range(head, len(found)):
                 state = whole(i)
                 a, b, names = _align(previous, state)
-                rows.append(_tagged(_change(a, b, names), found[i], i))
+                rows.append(tagged(_change(a, b, names), found[i], i))
                 previous = state
+    return assembled(rows, start, end, found)
+
+
+def assembled(
+    rows: list[pl.DataFrame], start: pl.DataFrame, end: pl.DataFrame, found: tuple[Cause, ...]
+) -> Restatement:
+    """The :class:`Restatement` of the effect rows of the causes ``found`` (each tagged
+    by :func:`tagged`), the figures ``start`` of the old revision and ``end`` of the new:
+    a ``total`` row per month, the rows without any effect left out."""
     before, after, names = _align(start, end)
-    total = _change(before, after, names).with_columns(
-        pl.lit("total").alias("cause"),
-        pl.lit("").alias("file"),
-        pl.lit("").alias("id"),
-        pl.lit("").alias("detail"),
-        pl.lit(len(found)).alias("_order"),
-    )
+    total = tagged(_change(before, after, names), Cause("total", "", "", ""), len(found))
     effects = pl.concat([*rows, total], how="diagonal_relaxed")
     effect = pl.any_horizontal(pl.col(n) != 0 for n in names)
     is_total = pl.col("cause") == "total"
