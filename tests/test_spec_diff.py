@@ -28,6 +28,16 @@ def half_cent(contract_id: str, customer_id: str) -> str:
     )
 
 
+def january_rows(run: Run, repo: GitRepo) -> list[dict[str, str]]:
+    """The CSV rows of ``revcli diff v1 v2`` for January 2025."""
+    result = run(
+        "diff", "v1", "v2", "--data", repo.data, "--from", "2025-01", "--to", "2025-01",
+        "--as-of", "2025-03-05", "--format", "csv",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return list(csv.DictReader(io.StringIO(result.stdout)))
+
+
 def test_half_cent_causes_are_rounded_at_every_step_in_contract_id_order(
     tmp_path: Path, run: Run
 ) -> None:
@@ -84,12 +94,7 @@ def test_fx_rates_apply_before_contracts(tmp_path: Path, run: Run) -> None:
         }
     )
     repo.commit("v2", "2025-03-02T10:00:00+00:00", tag="v2")
-    result = run(
-        "diff", "v1", "v2", "--data", repo.data, "--from", "2025-01", "--to", "2025-01",
-        "--as-of", "2025-03-05", "--format", "csv",
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    rows = january_rows(run, repo)
     got = [(r["cause"], r["id"], r["mrr"], r["new"]) for r in rows]
     assert got == [("contract", "C1", "1100.00", "1100.00"), ("total", "", "1100.00", "1100.00")]
 
@@ -110,12 +115,7 @@ def test_customers_apply_before_contracts(tmp_path: Path, run: Run) -> None:
         }
     )
     repo.commit("v2", "2025-03-02T10:00:00+00:00", tag="v2")
-    result = run(
-        "diff", "v1", "v2", "--data", repo.data, "--from", "2025-01", "--to", "2025-01",
-        "--as-of", "2025-03-05", "--format", "csv",
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    rows = january_rows(run, repo)
     got = [(r["cause"], r["id"], r["mrr"], r["new"]) for r in rows]
     assert got == [("contract", "K1", "250.00", "250.00"), ("total", "", "250.00", "250.00")]
 
@@ -136,12 +136,7 @@ def test_a_line_without_line_id_is_named_by_its_position_from_1(tmp_path: Path, 
     repo.commit("v1", "2025-03-01T10:00:00+00:00", tag="v1")
     repo.write({"contract_lines.csv": lines.format(80)})
     repo.commit("v2", "2025-03-02T10:00:00+00:00", tag="v2")
-    result = run(
-        "diff", "v1", "v2", "--data", repo.data, "--from", "2025-01", "--to", "2025-01",
-        "--as-of", "2025-03-05", "--format", "csv",
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    rows = january_rows(run, repo)
     got = [(r["cause"], r["file"], r["id"], r["detail"], r["mrr"]) for r in rows]
     assert got == [
         ("contract", "contract_lines.csv", "C1", "line 2 unit_price: 50 → 80", "30.00"),
