@@ -187,6 +187,29 @@ def test_symlinks_are_followed_inside_the_repository(tmp_path: Path, run: Run) -
     assert "Traceback" not in result.output
 
 
+def test_a_contracts_folder_linked_out_of_the_repository_is_named(tmp_path: Path, run: Run) -> None:
+    # At a revision, a contracts/ folder that is a link out of the repository was
+    # reported as "contracts.yaml: not found; expected contracts.yaml, contracts/*.yaml or
+    # contracts.csv", which sent the user looking for a file that was never meant to be.
+    repo = GitRepo(tmp_path / "r")
+    repo.write({"revcli.yaml": SETTINGS, "customers.csv": CUSTOMERS})
+    outside = tmp_path / "elsewhere" / "contracts"
+    outside.mkdir(parents=True)
+    (repo.data / "contracts").symlink_to(outside)
+    repo.commit("linked out", "2026-01-01T00:00:00+00:00")
+    result = run("mrr", "--data", repo.data, "--rev", "HEAD")
+    assert result.exit_code == 1
+    assert "HEAD:data/contracts: is a symbolic link out of the repository" in result.stderr
+    assert "not found" not in result.stderr
+    # on disk, a broken link is named the same way
+    (repo.data / "contracts").unlink()
+    (repo.data / "contracts").symlink_to(tmp_path / "gone")
+    result = run("mrr", "--data", repo.data)
+    assert result.exit_code == 1
+    assert f"{repo.data / 'contracts'}: " in result.stderr
+    assert "not found" not in result.stderr
+
+
 def test_a_bare_repository_is_no_working_tree(tmp_path: Path, run: Run, repo: GitRepo) -> None:
     bare = tmp_path / "bare.git"
     repo.git("clone", "-q", "--bare", str(repo.path), str(bare))

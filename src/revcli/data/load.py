@@ -9,6 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
+from revcli.data.files import UnreadableFile
 from revcli.data.reader import Positions, RawTable, SourceReader, rows_frame
 from revcli.data.source import FolderSource, Source
 from revcli.data.tree import load_tree
@@ -175,6 +176,18 @@ def _yaml_contracts(r: SourceReader, paths: list[str], folder: str) -> tuple[Raw
     return contracts, lines
 
 
+def _not_a_folder(root: Source, folder: str) -> str:
+    """Why ``folder`` (``contracts``) is there but is no folder to read, or ``""``: a
+    symbolic link out of the repository at a git revision, a broken link, or a file."""
+    if not root.exists(folder) or root.is_dir(folder):
+        return ""
+    try:
+        root.read(folder)
+    except UnreadableFile as exc:
+        return str(exc)
+    return "is a file; contracts/ must be a folder of YAML files, one per contract"
+
+
 def _contracts(r: SourceReader, root: Source) -> tuple[RawTable, RawTable]:
     folder = "contracts"
     yaml_paths = _files(root, "contracts.yaml", "contracts.yml")
@@ -191,7 +204,10 @@ def _contracts(r: SourceReader, root: Source) -> tuple[RawTable, RawTable]:
         r.issues.append(
             Issue(r.source("contract_lines.csv"), None, "", "not found; contracts.csv needs it")
         )
-    if not (yaml_paths or csv_contracts or csv_lines or root.is_dir(folder)):
+    folder_problem = _not_a_folder(root, folder)
+    if folder_problem:
+        r.issues.append(Issue(r.source(folder), None, "", folder_problem))
+    elif not (yaml_paths or csv_contracts or csv_lines or root.is_dir(folder)):
         r.issues.append(
             Issue(
                 r.source("contracts.yaml"),

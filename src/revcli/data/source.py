@@ -195,7 +195,7 @@ _LINK_ROUNDS = 8
 
 _BROKEN_LINKS = {
     "symlink": "is a symbolic link out of the repository; git keeps only the link, "
-    "so the file cannot be read at this revision",
+    "so what it points to cannot be read at this revision",
     "dangling": "is a broken symbolic link at this revision",
     "notdir": "is a broken symbolic link at this revision",
     "missing": "is a broken symbolic link at this revision",
