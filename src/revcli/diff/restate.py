@@ -104,11 +104,23 @@ def restate(old: RawData, new: RawData, first: dt.date, last: dt.date) -> Restat
     while head < len(found) and found[head].kind in _GLOBAL:
         head += 1
 
+    exact: pl.DataFrame | None = None
+    seen: list[tuple[int, int | None]] = []
+
     def whole(i: int) -> pl.DataFrame:
-        """The figures after cause ``i`` (-1: none), the data built and run whole."""
+        """The figures after cause ``i`` (-1: none), the data built and run whole. The
+        state the customer and contract causes start from (after cause ``head - 1``) is
+        run for its exact figures (:data:`exact`), which print as :func:`figures` would."""
+        nonlocal exact
         if i >= 0 and i == len(found) - 1:  # the new revision itself: effects add up to it
             return end
-        return figures(old if i < 0 else apply(old, new, list(found[: i + 1])), first, last)
+        data = old if i < 0 else apply(old, new, list(found[: i + 1]))
+        if i != head - 1:
+            return figures(data, first, last)
+        with watching_fixed_points() as noted:
+            exact = exact_figures(data, first, last)
+        seen.extend(noted)
+        return printed(exact)
 
     start = whole(-1)
     previous = start
@@ -119,13 +131,10 @@ def restate(old: RawData, new: RawData, first: dt.date, last: dt.date) -> Restat
         rows.append(tagged(_change(a, b, names), found[i], i))
         previous = state
     if head < len(found):
-        stepped = None
-        with watching_fixed_points() as seen:
-            exact = exact_figures(apply(old, new, list(found[:head])) if head else old, first, last)
-        if printed(exact).equals(previous):
-            stepped = customer_states(
-                old, new, found, head=head, exact=exact, seen=seen, months=(first, last)
-            )
+        assert exact is not None  # whole(head - 1) has run: start, or the last loop
+        stepped = customer_states(
+            old, new, found, head=head, exact=exact, seen=seen, months=(first, last)
+        )
         if stepped is not None and stepped.columns[1:] == end.columns:
             rows.append(_stepped_effects(stepped, previous, end, found, head))
         else:
